@@ -1,0 +1,78 @@
+/* The command table and the call contract between the client layer (client.c, routing.c,
+ * replication.c) and the command implementations (cmd_*.c).
+ *
+ * The client layer parses a request into RcArgv, looks the command up, checks arity,
+ * routes it (getNodeByQuery), then calls `proc`. The proc appends exactly one RESP reply
+ * to `call->reply` and, when it changed the dataset, raises `call->dirty`; the client
+ * layer then propagates `call->propagate` (or the request itself when that is NULL) to
+ * replicas, as Redis's call() does with server.dirty and alsoPropagate(). */
+#ifndef RC_COMMAND_H
+#define RC_COMMAND_H
+
+#include <glib.h>
+
+#include "core/node_private.h"
+
+/* A request's arguments: argc binary-safe strings, each a GBytes the call borrows. */
+typedef struct {
+    int argc;
+    GBytes **argv;
+} RcArgv;
+
+RcArgv *rc_argv_new(int argc);                 /* argv[i] all NULL */
+RcArgv *rc_argv_new_from_strv(const char *const *strv); /* for tests and internal commands */
+void rc_argv_free(RcArgv *a);
+const char *rc_argv_data(const RcArgv *a, int i, gsize *len);
+/* Case-insensitive comparison of argument i with an ASCII word. */
+gboolean rc_argv_is(const RcArgv *a, int i, const char *word);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcArgv, rc_argv_free)
+
+/* Command flags (server.h CMD_*), the ones routing and replication read. */
+#define RC_CMD_WRITE (1u << 0)    /* may modify the dataset */
+#define RC_CMD_READONLY (1u << 1) /* reads only */
+#define RC_CMD_DENYOOM (1u << 2)
+#define RC_CMD_ADMIN (1u << 3)
+#define RC_CMD_NOSCRIPT (1u << 4)
+#define RC_CMD_LOADING (1u << 5)
+#define RC_CMD_STALE (1u << 6)
+#define RC_CMD_ASKING (1u << 7)          /* implies ASKING (RESTORE-ASKING) */
+#define RC_CMD_NO_MULTI (1u << 8)        /* refused inside MULTI */
+#define RC_CMD_MOVABLE_KEYS (1u << 9)    /* keys found by `get_keys`, not the range */
+#define RC_CMD_ALLOW_BUSY (1u << 10)
+#define RC_CMD_MAY_REPLICATE (1u << 11)
+
+typedef struct RcCommandCall RcCommandCall;
+typedef struct RcCommand RcCommand;
+
+struct RcCommandCall {
+    RcNode *node;
+    RcClient *client;      /* NULL when the master's stream or a snapshot load runs it */
+    const RcCommand *cmd;
+    const RcArgv *args;
+    GString *reply;        /* append exactly one RESP reply */
+    guint64 dirty;         /* changes made to the dataset */
+    RcArgv *propagate;     /* owned; replaces the request in the replication stream */
+};
+
+typedef void (*RcCommandProc)(RcCommandCall *call);
+/* For RC_CMD_MOVABLE_KEYS: append key argument indexes to `keys` (gint). */
+typedef void (*RcCommandGetKeys)(const RcArgv *args, GArray *keys);
+
+struct RcCommand {
+    const char *name;  /* lower case */
+    int arity;         /* N exact, -N at least N (argv[0] counted) */
+    guint32 flags;     /* RC_CMD_* */
+    int first_key;     /* 0 = no keys */
+    int last_key;      /* -1 = last argument, -2 = second to last ... */
+    int key_step;
+    RcCommandProc proc;
+    RcCommandGetKeys get_keys;
+};
+
+/* Find a command by name (any case); NULL if unknown. */
+const RcCommand *rc_command_lookup(const char *name, gsize len);
+/* Append the indexes of the key arguments of a request to `keys` (gint). */
+void rc_command_get_keys(const RcCommand *cmd, const RcArgv *args, GArray *keys);
+gboolean rc_command_arity_ok(const RcCommand *cmd, int argc);
+
+#endif

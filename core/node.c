@@ -1,0 +1,208 @@
+/* RcNode entry points: the per-call context, the connection table and the cron schedule.
+ * Each subsystem plugs into the dispatch below; this file holds no Redis logic itself. */
+#include "core/node_private.h"
+
+#include <string.h>
+
+void rc_node_config_init(RcNodeConfig *cfg, const char *ip, guint16 port)
+{
+    memset(cfg, 0, sizeof *cfg);
+    g_strlcpy(cfg->ip, ip, sizeof cfg->ip);
+    cfg->port = port;
+    cfg->cport = 0;
+    cfg->hz = 10;
+    cfg->cluster_node_timeout_ms = 15000;
+    cfg->cluster_replica_validity_factor = 10;
+    cfg->cluster_migration_barrier = 1;
+    cfg->cluster_require_full_coverage = TRUE;
+    cfg->cluster_allow_reads_when_down = FALSE;
+    cfg->cluster_allow_replica_migration = TRUE;
+    cfg->cluster_replica_no_failover = FALSE;
+    cfg->repl_ping_replica_period_s = 10;
+    cfg->repl_timeout_s = 60;
+    cfg->repl_backlog_size = 1024 * 1024;
+    cfg->min_replicas_to_write = 0;
+    cfg->min_replicas_max_lag_s = 10;
+    cfg->proto_max_bulk_len = 512LL * 1024 * 1024;
+    cfg->client_query_buffer_limit = 1024LL * 1024 * 1024;
+}
+
+guint16 rc_node_config_cport(const RcNodeConfig *cfg)
+{
+    return cfg->cport ? cfg->cport : (guint16)(cfg->port + 10000);
+}
+
+const RcNodeConfig *rc_node_config(const RcNode *node)
+{
+    return &node->cfg;
+}
+
+void rc_node_enter(RcNode *node, RcTime now_us, RcOutbox *out)
+{
+    rc_assert(node->out == NULL); /* entry points never nest */
+    rc_assert(now_us >= node->now_us);
+    node->now_us = now_us;
+    node->now_ms = now_us / RC_US_PER_MS;
+    node->out = out;
+}
+
+void rc_node_leave(RcNode *node)
+{
+    node->out = NULL;
+}
+
+guint32 rc_node_random(RcNode *node, guint32 bound)
+{
+    rc_assert(bound > 0);
+    return (guint32)g_rand_int_range(node->rng, 0, (gint32)MIN(bound, (guint32)G_MAXINT32));
+}
+
+RcConn *rc_node_conn_add(RcNode *node, RcConnKind kind, gpointer owner)
+{
+    RcConn *c = g_new0(RcConn, 1);
+    c->handle = node->next_handle++;
+    c->kind = kind;
+    c->owner = owner;
+    g_hash_table_insert(node->conns, GUINT_TO_POINTER(c->handle), c);
+    return c;
+}
+
+RcConn *rc_node_conn_get(RcNode *node, guint32 handle)
+{
+    return g_hash_table_lookup(node->conns, GUINT_TO_POINTER(handle));
+}
+
+guint32 rc_node_conn_open(RcNode *node, RcConnKind kind, gpointer owner, const char *ip,
+                          guint16 port)
+{
+    rc_assert(node->out != NULL);
+    RcConn *c = rc_node_conn_add(node, kind, owner);
+    g_strlcpy(c->peer_ip, ip, sizeof c->peer_ip);
+    c->peer_port = port;
+    rc_outbox_connect(node->out, c->handle, ip, port);
+    return c->handle;
+}
+
+void rc_node_conn_close(RcNode *node, guint32 handle)
+{
+    rc_assert(node->out != NULL);
+    if (g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle)))
+        rc_outbox_close(node->out, handle);
+}
+
+void rc_node_send(RcNode *node, guint32 handle, const void *data, gsize len)
+{
+    rc_assert(node->out != NULL);
+    rc_outbox_send(node->out, handle, data, len);
+}
+
+static RcTime cron_period_us(const RcNode *node)
+{
+    return RC_US_PER_S / node->cfg.hz;
+}
+
+RcNode *rc_node_new(const RcNodeConfig *cfg, GRand *rng, RcTime now_us, GBytes *nodes_conf,
+                    RcOutbox *out)
+{
+    rc_assert(cfg->hz > 0 && cfg->port > 0);
+    RcNode *node = g_new0(RcNode, 1);
+    node->cfg = *cfg;
+    node->rng = rng;
+    node->next_handle = 1;
+    node->conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free); /* lint: allow keys are small integer handles, never iterated */
+    node->clients = g_ptr_array_new();
+    node->boot_us = now_us;
+    /* Redis's first serverCron runs 1 ms after the event loop starts. */
+    node->next_cron_us = now_us + RC_US_PER_MS;
+    rc_node_enter(node, now_us, out);
+    (void)nodes_conf; /* loaded by the cluster subsystem */
+    rc_node_leave(node);
+    return node;
+}
+
+void rc_node_free(RcNode *node)
+{
+    if (node == NULL)
+        return;
+    g_ptr_array_unref(node->clients);
+    g_hash_table_unref(node->conns);
+    g_free(node);
+}
+
+guint32 rc_node_accept(RcNode *node, RcTime now_us, RcListener listener, const char *peer_ip,
+                       guint16 peer_port, RcOutbox *out)
+{
+    rc_node_enter(node, now_us, out);
+    RcConn *c = rc_node_conn_add(node, listener == RC_LISTENER_BUS ? RC_CONN_BUS_IN
+                                                                    : RC_CONN_CLIENT, NULL);
+    c->is_connected = TRUE;
+    g_strlcpy(c->peer_ip, peer_ip, sizeof c->peer_ip);
+    c->peer_port = peer_port;
+    guint32 handle = c->handle;
+    rc_node_leave(node);
+    return handle;
+}
+
+void rc_node_recv(RcNode *node, RcTime now_us, guint32 handle, const guint8 *data, gsize len,
+                  RcOutbox *out)
+{
+    rc_node_enter(node, now_us, out);
+    RcConn *c = rc_node_conn_get(node, handle);
+    if (c != NULL) {
+        switch (c->kind) {
+        case RC_CONN_CLIENT:
+        case RC_CONN_BUS_IN:
+        case RC_CONN_BUS_OUT:
+        case RC_CONN_REPL_MASTER:
+        case RC_CONN_MIGRATE:
+            break;
+        }
+    }
+    rc_node_leave(node);
+}
+
+void rc_node_connected(RcNode *node, RcTime now_us, guint32 handle, RcOutbox *out)
+{
+    rc_node_enter(node, now_us, out);
+    RcConn *c = rc_node_conn_get(node, handle);
+    if (c != NULL)
+        c->is_connected = TRUE;
+    rc_node_leave(node);
+}
+
+void rc_node_disconnected(RcNode *node, RcTime now_us, guint32 handle, RcConnEnd why,
+                          RcOutbox *out)
+{
+    rc_node_enter(node, now_us, out);
+    (void)why;
+    g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle));
+    rc_node_leave(node);
+}
+
+RcTime rc_node_next_deadline(const RcNode *node)
+{
+    return node->next_cron_us;
+}
+
+static void server_cron(RcNode *node)
+{
+    node->cronloops++;
+}
+
+void rc_node_handle_expiry(RcNode *node, RcTime now_us, RcOutbox *out)
+{
+    rc_node_enter(node, now_us, out);
+    /* Redis reschedules serverCron 1000/hz ms after it ran; a late run (a paused process)
+     * runs once and continues from now, it does not catch up missed ticks. */
+    if (now_us >= node->next_cron_us) {
+        server_cron(node);
+        node->next_cron_us = now_us + cron_period_us(node);
+    }
+    rc_node_leave(node);
+}
+
+void rc_node_before_sleep(RcNode *node, RcTime now_us, RcOutbox *out)
+{
+    rc_node_enter(node, now_us, out);
+    rc_node_leave(node);
+}

@@ -1,0 +1,130 @@
+#include "core/outbox.h"
+
+#include <string.h>
+
+static void action_clear(gpointer p)
+{
+    RcAction *a = p;
+    g_clear_pointer(&a->bytes, g_bytes_unref);
+}
+
+RcOutbox *rc_outbox_new(void)
+{
+    RcOutbox *out = g_new0(RcOutbox, 1);
+    out->actions = g_array_sized_new(FALSE, TRUE, sizeof(RcAction), 16);
+    g_array_set_clear_func(out->actions, action_clear);
+    return out;
+}
+
+void rc_outbox_free(RcOutbox *out)
+{
+    if (out == NULL)
+        return;
+    g_array_unref(out->actions);
+    g_free(out);
+}
+
+void rc_outbox_clear(RcOutbox *out)
+{
+    g_array_set_size(out->actions, 0);
+}
+
+guint rc_outbox_len(const RcOutbox *out)
+{
+    return out->actions->len;
+}
+
+const RcAction *rc_outbox_get(const RcOutbox *out, guint i)
+{
+    rc_assert(i < out->actions->len);
+    return &g_array_index(out->actions, RcAction, i);
+}
+
+static RcAction *push(RcOutbox *out, RcActionKind kind)
+{
+    RcAction a = {.kind = kind};
+    g_array_append_val(out->actions, a);
+    return &g_array_index(out->actions, RcAction, out->actions->len - 1);
+}
+
+void rc_outbox_send(RcOutbox *out, guint32 handle, const void *data, gsize len)
+{
+    if (len == 0)
+        return;
+    RcAction *a = push(out, RC_ACT_SEND);
+    a->handle = handle;
+    a->bytes = g_bytes_new(data, len);
+}
+
+void rc_outbox_send_bytes(RcOutbox *out, guint32 handle, GBytes *bytes)
+{
+    if (g_bytes_get_size(bytes) == 0)
+        return;
+    RcAction *a = push(out, RC_ACT_SEND);
+    a->handle = handle;
+    a->bytes = g_bytes_ref(bytes);
+}
+
+void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port)
+{
+    rc_assert(strlen(ip) < sizeof(((RcAction *)0)->ip));
+    RcAction *a = push(out, RC_ACT_CONNECT);
+    a->handle = handle;
+    g_strlcpy(a->ip, ip, sizeof a->ip);
+    a->port = port;
+}
+
+void rc_outbox_close(RcOutbox *out, guint32 handle)
+{
+    RcAction *a = push(out, RC_ACT_CLOSE);
+    a->handle = handle;
+}
+
+void rc_outbox_save(RcOutbox *out, const char *contents, gsize len)
+{
+    RcAction *a = push(out, RC_ACT_SAVE);
+    a->bytes = g_bytes_new(contents, len);
+}
+
+void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    RcAction *a = push(out, RC_ACT_LOG);
+    a->level = level;
+    a->bytes = g_bytes_new_take(text, strlen(text));
+}
+
+void rc_outbox_event(RcOutbox *out, RcEventKind event, const char *peer, guint64 value)
+{
+    RcAction *a = push(out, RC_ACT_EVENT);
+    a->event = event;
+    g_strlcpy(a->peer, peer ? peer : "", sizeof a->peer);
+    a->value = value;
+}
+
+const char *rc_event_kind_name(RcEventKind event)
+{
+    switch (event) {
+    case RC_EVT_PFAIL: return "pfail";
+    case RC_EVT_FAIL: return "fail";
+    case RC_EVT_FAIL_CLEARED: return "fail-cleared";
+    case RC_EVT_PFAIL_CLEARED: return "pfail-cleared";
+    case RC_EVT_STATE_OK: return "state-ok";
+    case RC_EVT_STATE_FAIL: return "state-fail";
+    case RC_EVT_ELECTION_START: return "election-start";
+    case RC_EVT_VOTE_GRANTED: return "vote-granted";
+    case RC_EVT_PROMOTED: return "promoted";
+    case RC_EVT_DEMOTED: return "demoted";
+    case RC_EVT_REPLICA_OF: return "replica-of";
+    case RC_EVT_CURRENT_EPOCH: return "current-epoch";
+    case RC_EVT_CONFIG_EPOCH: return "config-epoch";
+    case RC_EVT_FULL_SYNC: return "full-sync";
+    case RC_EVT_PARTIAL_SYNC: return "partial-sync";
+    case RC_EVT_MANUAL_FAILOVER: return "manual-failover";
+    case RC_EVT_SLOT_MIGRATED: return "slot-migrated";
+    }
+    return "unknown";
+}

@@ -1,0 +1,91 @@
+/* What a node hands back to its driver after each entry point.
+ *
+ * core/ never performs I/O. Every entry point of RcNode appends actions to an RcOutbox:
+ * bytes to send on a connection, connections to open or close, the nodes.conf contents to
+ * persist, log lines, and structured events that checkers and the console observe. The
+ * driver (sim/ or, one day, a socket loop) executes them in order and then clears the box.
+ *
+ * Connections are named by handles the node allocates (see node.h); a handle is never
+ * reused within one node's lifetime. */
+#ifndef RC_OUTBOX_H
+#define RC_OUTBOX_H
+
+#include <glib.h>
+
+#include "core/assert.h"
+
+typedef enum {
+    RC_ACT_SEND,    /* bytes on connection `handle` */
+    RC_ACT_CONNECT, /* open connection `handle` to ip:port; answer with
+                       rc_node_connected() or rc_node_disconnected() */
+    RC_ACT_CLOSE,   /* close `handle` after flushing what was sent on it */
+    RC_ACT_SAVE,    /* persist `bytes` as this node's nodes.conf (fsync'd) */
+    RC_ACT_LOG,     /* one log line in `bytes` (no newline), at `level` */
+    RC_ACT_EVENT,   /* a structured observation, see RcEventKind */
+} RcActionKind;
+
+/* Log levels as Redis prints them: '.' debug, '-' verbose, '*' notice, '#' warning. */
+typedef enum {
+    RC_LOG_DEBUG,
+    RC_LOG_VERBOSE,
+    RC_LOG_NOTICE,
+    RC_LOG_WARNING,
+} RcLogLevel;
+
+/* Observations for checkers, traces and the console. `peer` is a 40-char node name or "". */
+typedef enum {
+    RC_EVT_PFAIL,            /* I flagged peer PFAIL */
+    RC_EVT_FAIL,             /* I flagged peer FAIL (by quorum or by a FAIL message) */
+    RC_EVT_FAIL_CLEARED,     /* I cleared FAIL on peer */
+    RC_EVT_PFAIL_CLEARED,    /* I cleared PFAIL on peer */
+    RC_EVT_STATE_OK,         /* my cluster state turned ok */
+    RC_EVT_STATE_FAIL,       /* my cluster state turned fail */
+    RC_EVT_ELECTION_START,   /* I sent FAILOVER_AUTH_REQUEST, value = election epoch */
+    RC_EVT_VOTE_GRANTED,     /* I voted for peer, value = epoch */
+    RC_EVT_PROMOTED,         /* I became master replacing peer (my old master), value = epoch */
+    RC_EVT_DEMOTED,          /* I (a master) became a replica of peer */
+    RC_EVT_REPLICA_OF,       /* I now replicate peer */
+    RC_EVT_CURRENT_EPOCH,    /* my currentEpoch changed, value = new epoch */
+    RC_EVT_CONFIG_EPOCH,     /* my configEpoch changed, value = new epoch */
+    RC_EVT_FULL_SYNC,        /* I (replica) loaded a full snapshot from my master */
+    RC_EVT_PARTIAL_SYNC,     /* I (replica) continued from the master's backlog */
+    RC_EVT_MANUAL_FAILOVER,  /* manual failover started, value = 0 default, 1 force, 2 takeover */
+    RC_EVT_SLOT_MIGRATED,    /* slot `value` now owned by peer in my view after a hand-over */
+} RcEventKind;
+
+typedef struct {
+    RcActionKind kind;
+    guint32 handle;     /* SEND, CONNECT, CLOSE */
+    GBytes *bytes;      /* SEND payload, SAVE contents, LOG text; owned by the action */
+    char ip[46];        /* CONNECT */
+    guint16 port;       /* CONNECT */
+    RcLogLevel level;   /* LOG */
+    RcEventKind event;  /* EVENT */
+    char peer[41];      /* EVENT: NUL-terminated node name or "" */
+    guint64 value;      /* EVENT: epoch, slot, ... */
+} RcAction;
+
+typedef struct {
+    GArray *actions; /* of RcAction, in the order the node produced them */
+} RcOutbox;
+
+RcOutbox *rc_outbox_new(void);
+void rc_outbox_free(RcOutbox *out);
+/* Drop every action (and the bytes they own); keeps the allocation. */
+void rc_outbox_clear(RcOutbox *out);
+guint rc_outbox_len(const RcOutbox *out);
+const RcAction *rc_outbox_get(const RcOutbox *out, guint i);
+
+void rc_outbox_send(RcOutbox *out, guint32 handle, const void *data, gsize len);
+void rc_outbox_send_bytes(RcOutbox *out, guint32 handle, GBytes *bytes); /* takes a ref */
+void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port);
+void rc_outbox_close(RcOutbox *out, guint32 handle);
+void rc_outbox_save(RcOutbox *out, const char *contents, gsize len);
+void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+void rc_outbox_event(RcOutbox *out, RcEventKind event, const char *peer, guint64 value);
+
+const char *rc_event_kind_name(RcEventKind event);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcOutbox, rc_outbox_free)
+
+#endif
