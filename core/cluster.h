@@ -28,3 +28,51 @@ gboolean rc_cluster_is_ok(const RcNode *node);
 RcClusterNode *rc_cluster_myself(const RcNode *node);
 
 #endif
+
+/* ---- Services the bus modules provide to failover, epochs, migration (owned by the bus) ----
+ * Message types as the wire numbers them (cluster.h CLUSTERMSG_TYPE_*). */
+#define RC_MSG_PING 0
+#define RC_MSG_PONG 1
+#define RC_MSG_MEET 2
+#define RC_MSG_FAIL 3
+#define RC_MSG_PUBLISH 4
+#define RC_MSG_FAILOVER_AUTH_REQUEST 5
+#define RC_MSG_FAILOVER_AUTH_ACK 6
+#define RC_MSG_UPDATE 7
+#define RC_MSG_MFSTART 8
+#define RC_MSG_MODULE 9
+#define RC_MSG_PUBLISHSHARD 10
+
+/* Targets of rc_cluster_broadcast_pong (CLUSTER_BROADCAST_*). */
+#define RC_BROADCAST_ALL 0
+#define RC_BROADCAST_LOCAL_REPLICAS 1
+
+RcClusterNode *rc_cluster_lookup(const RcNode *node, const char *name40);
+void rc_cluster_send_ping(RcNode *node, RcClusterLink *link, int type);
+void rc_cluster_broadcast_pong(RcNode *node, int target);
+void rc_cluster_send_fail(RcNode *node, const RcClusterNode *failing);
+void rc_cluster_send_update(RcNode *node, RcClusterLink *link, const RcClusterNode *about);
+void rc_cluster_request_failover_auth(RcNode *node); /* broadcast AUTH_REQUEST */
+void rc_cluster_send_failover_auth(RcNode *node, RcClusterNode *to); /* AUTH_ACK */
+void rc_cluster_send_mfstart(RcNode *node, RcClusterNode *to);
+
+/* Node table and slot bookkeeping (clusterAddSlot, clusterDelSlot, clusterSetNodeAsMaster,
+ * clusterSetMaster, clusterNodeAddSlave/RemoveSlave ...). */
+gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot);
+gboolean rc_cluster_del_slot(RcNode *node, int slot);
+int rc_cluster_del_node_slots(RcNode *node, RcClusterNode *owner);
+void rc_cluster_set_node_as_master(RcNode *node, RcClusterNode *n);
+void rc_cluster_set_my_master(RcNode *node, RcClusterNode *master); /* clusterSetMaster */
+gboolean rc_cluster_node_add_replica(RcClusterNode *master, RcClusterNode *replica);
+gboolean rc_cluster_node_remove_replica(RcClusterNode *master, RcClusterNode *replica);
+int rc_cluster_node_failure_reports(RcNode *node, RcClusterNode *n);
+guint64 rc_cluster_max_epoch(const RcNode *node);
+void rc_cluster_update_state(RcNode *node);     /* clusterUpdateState */
+void rc_cluster_save_config(RcNode *node);      /* emits RC_ACT_SAVE with nodes.conf */
+void rc_cluster_todo(RcNode *node, int flags);  /* clusterDoBeforeSleep */
+/* clusterUpdateSlotsConfigWith: rebinding on a claim with a higher configEpoch. */
+void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
+                                         guint64 sender_config_epoch, const guint8 *slots);
+gboolean rc_bitmap_test(const guint8 *bitmap, int pos);
+void rc_bitmap_set(guint8 *bitmap, int pos);
+void rc_bitmap_clear(guint8 *bitmap, int pos);
