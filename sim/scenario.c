@@ -442,7 +442,7 @@ static gboolean convert_param(SimScenario *sc, const ParamDesc *p, const char *v
     case P_TIME: {
         RcTime v;
         if (!parse_time(value, &v)) {
-            *reason = g_strdup_printf("expected a time (like 500ms, 10s; a bare number is ms), "
+            *reason = g_strdup_printf("expected a time such as 500ms or 10s (a bare number is ms), "
                                       "got '%s'",
                                       value);
             return FALSE;
@@ -810,7 +810,7 @@ static gboolean need_time(const char *where, const char *field, const char *word
     if (word == NULL)
         return fail(error, where, field, "expected a time, got end of line");
     if (!parse_time(word, out))
-        return fail(error, where, field, "expected a time (like 10s or 500ms), got '%s'", word);
+        return fail(error, where, field, "expected a time such as 10s or 500ms, got '%s'", word);
     return TRUE;
 }
 
