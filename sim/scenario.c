@@ -337,7 +337,7 @@ static gboolean target_is_node(const SimTarget *t)
 
 /* ---- scalar conversion ---- */
 
-static gboolean parse_latency(const char *text, SimLatency *lat, char **reason)
+static gboolean parse_latency(const char *text, SimScenarioLatency *lat, char **reason)
 {
     g_auto(GStrv) w = g_strsplit_set(text, " \t", -1);
     GPtrArray *words = g_ptr_array_new();
@@ -350,16 +350,16 @@ static gboolean parse_latency(const char *text, SimLatency *lat, char **reason)
     guint want;
     memset(lat, 0, sizeof *lat);
     if (strcmp(shape, "constant") == 0) {
-        lat->shape = SIM_LATENCY_CONSTANT;
+        lat->shape = SIM_SCN_LAT_CONSTANT;
         want = 1;
     } else if (strcmp(shape, "uniform") == 0) {
-        lat->shape = SIM_LATENCY_UNIFORM;
+        lat->shape = SIM_SCN_LAT_UNIFORM;
         want = 2;
     } else if (strcmp(shape, "normal") == 0) {
-        lat->shape = SIM_LATENCY_NORMAL;
+        lat->shape = SIM_SCN_LAT_NORMAL;
         want = 3;
     } else if (strcmp(shape, "exponential") == 0) {
-        lat->shape = SIM_LATENCY_EXPONENTIAL;
+        lat->shape = SIM_SCN_LAT_EXPONENTIAL;
         want = 2;
     } else {
         *reason =
@@ -385,7 +385,7 @@ static gboolean parse_latency(const char *text, SimLatency *lat, char **reason)
     lat->a_us = v[0];
     lat->b_us = v[1];
     lat->c_us = v[2];
-    if (lat->shape == SIM_LATENCY_UNIFORM && lat->a_us > lat->b_us) {
+    if (lat->shape == SIM_SCN_LAT_UNIFORM && lat->a_us > lat->b_us) {
         *reason = g_strdup("uniform: the minimum is above the maximum");
         return FALSE;
     }
@@ -481,7 +481,7 @@ static gboolean convert_param(SimScenario *sc, const ParamDesc *p, const char *v
         *(char **)field = g_strdup(value);
         return TRUE;
     case P_LATENCY:
-        return parse_latency(value, (SimLatency *)field, reason);
+        return parse_latency(value, (SimScenarioLatency *)field, reason);
     case P_NEAR: {
         GArray *near = g_array_new(FALSE, TRUE, sizeof(SimTarget));
         if (strcmp(value, "masters") == 0 || strcmp(value, "all") == 0) {

@@ -32,16 +32,16 @@ typedef enum {
 #define SIM_SCENARIO_STEPS_MAX 10000
 
 typedef enum {
-    SIM_LATENCY_CONSTANT,    /* a */
-    SIM_LATENCY_UNIFORM,     /* in [a, b] */
-    SIM_LATENCY_NORMAL,      /* mean a, deviation b, never below c */
-    SIM_LATENCY_EXPONENTIAL, /* a + an exponential draw of mean b (a long tail) */
-} SimLatencyShape;
+    SIM_SCN_LAT_CONSTANT,    /* a */
+    SIM_SCN_LAT_UNIFORM,     /* in [a, b] */
+    SIM_SCN_LAT_NORMAL,      /* mean a, deviation b, never below c */
+    SIM_SCN_LAT_EXPONENTIAL, /* a + an exponential draw of mean b (a long tail) */
+} SimScenarioLatencyShape;
 
 typedef struct {
-    SimLatencyShape shape;
+    SimScenarioLatencyShape shape;
     RcTime a_us, b_us, c_us;
-} SimLatency;
+} SimScenarioLatency;
 
 typedef enum {
     SIM_WORKLOAD_SET,      /* unique elements added to a set (SADD) or list (RPUSH) */
@@ -164,8 +164,8 @@ typedef struct {
     RcTime boot_spread_us; /* node i boots at a seeded offset in [0, boot-spread) */
 
     /* the network */
-    SimLatency latency;        /* between nodes */
-    SimLatency client_latency; /* between a client and any node */
+    SimScenarioLatency latency;        /* between nodes */
+    SimScenarioLatency client_latency; /* between a client and any node */
 
     /* the clients */
     guint clients;

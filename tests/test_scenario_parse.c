@@ -168,7 +168,7 @@ START_TEST(test_defaults)
     ck_assert(sc->require_full_coverage);
     ck_assert(!sc->allow_reads_when_down);
     ck_assert_int_eq(sc->duration_us, 60 * RC_US_PER_S);
-    ck_assert_int_eq(sc->latency.shape, SIM_LATENCY_UNIFORM);
+    ck_assert_int_eq(sc->latency.shape, SIM_SCN_LAT_UNIFORM);
     ck_assert_int_eq(sc->latency.a_us, 200);
     ck_assert_int_eq(sc->latency.b_us, 1000);
     ck_assert_uint_eq(sc->clients, 5);
@@ -228,7 +228,7 @@ START_TEST(test_full_file)
     ck_assert_str_eq(sim_scenario_param(sc, "node-timeout"), "3000");
     ck_assert_uint_eq(sc->masters, 4);
     ck_assert_uint_eq(sim_scenario_nodes(sc), 12);
-    ck_assert_int_eq(sc->latency.shape, SIM_LATENCY_NORMAL);
+    ck_assert_int_eq(sc->latency.shape, SIM_SCN_LAT_NORMAL);
     ck_assert_int_eq(sc->latency.c_us, 100);
     ck_assert_int_eq(sc->client_latency.a_us, 500);
     ck_assert_int_eq(sc->workload, SIM_WORKLOAD_REGISTER);
