@@ -32,7 +32,8 @@ struct SimKernel {
     guint64 seed;       /* the run's seed (for sim_rng_*; the kernel draws nothing) */
     guint64 next_seq;   /* sequence number of the next scheduled event */
     guint64 events_run; /* events dispatched, all runs */
-    HeapEntry *heap;    /* binary min-heap of len entries */
+    HeapEntry *heap;    /* 4-ary min-heap of heap_len entries, inside heap_base */
+    gpointer heap_base; /* the aligned allocation */
     guint heap_len;
     guint heap_cap;
     guint n_dead;    /* cancelled entries still in the heap */
@@ -44,12 +45,19 @@ struct SimKernel {
     SimTrace *trace;   /* owned */
 };
 
+/* The heap array lives at base + 3 entries, so &heap[1] is 64-byte aligned. */
+static HeapEntry *heap_alloc(guint cap, gpointer *base)
+{
+    *base = g_aligned_alloc(cap + 4, sizeof(HeapEntry), 64);
+    return (HeapEntry *)*base + 3;
+}
+
 SimKernel *sim_kernel_new(guint64 seed)
 {
     SimKernel *k = g_new0(SimKernel, 1);
     k->seed = seed;
     k->heap_cap = 1024;
-    k->heap = g_new(HeapEntry, k->heap_cap);
+    k->heap = heap_alloc(k->heap_cap, &k->heap_base);
     k->slots_cap = 1024;
     k->slots = g_new(Slot, k->slots_cap);
     k->free_slot = SLOT_NONE;
@@ -62,7 +70,7 @@ void sim_kernel_free(SimKernel *k)
     if (k == NULL)
         return;
     sim_trace_free(k->trace);
-    g_free(k->heap);
+    g_aligned_free(k->heap_base);
     g_free(k->slots);
     g_free(k);
 }
@@ -94,14 +102,25 @@ SimTrace *sim_kernel_trace(SimKernel *k)
 
 static inline gboolean entry_less(const HeapEntry *a, const HeapEntry *b)
 {
+#ifdef __SIZEOF_INT128__
+    /* one branch-free 128-bit compare; times are never negative */
+    unsigned __int128 x = ((unsigned __int128)(guint64)a->at_us << 64) | a->key;
+    unsigned __int128 y = ((unsigned __int128)(guint64)b->at_us << 64) | b->key;
+    return x < y;
+#else
     return a->at_us < b->at_us || (a->at_us == b->at_us && a->key < b->key);
+#endif
 }
+
+/* A 4-ary heap: half the depth of a binary one, and with the array offset so that entry 1
+ * starts a 64-byte line, the four children of any entry share one cache line. */
+#define ARITY 4
 
 static void sift_up(HeapEntry *heap, guint i)
 {
     HeapEntry e = heap[i];
     while (i > 0) {
-        guint parent = (i - 1) / 2;
+        guint parent = (i - 1) / ARITY;
         if (!entry_less(&e, &heap[parent]))
             break;
         heap[i] = heap[parent];
@@ -114,15 +133,18 @@ static void sift_down(HeapEntry *heap, guint len, guint i)
 {
     HeapEntry e = heap[i];
     for (;;) {
-        guint child = 2 * i + 1;
-        if (child >= len)
+        guint first = ARITY * i + 1;
+        if (first >= len)
             break;
-        if (child + 1 < len && entry_less(&heap[child + 1], &heap[child]))
-            child++;
-        if (!entry_less(&heap[child], &e))
+        guint last = MIN(first + ARITY, len);
+        guint best = first;
+        for (guint c = first + 1; c < last; c++)
+            if (entry_less(&heap[c], &heap[best]))
+                best = c;
+        if (!entry_less(&heap[best], &e))
             break;
-        heap[i] = heap[child];
-        i = child;
+        heap[i] = heap[best];
+        i = best;
     }
     heap[i] = e;
 }
@@ -164,8 +186,13 @@ SimTimerId sim_kernel_schedule(SimKernel *k, RcTime at_us, SimEventFn fn, gpoint
     slot->data = data;
     slot->arg = arg;
     if (k->heap_len == k->heap_cap) {
+        gpointer base;
+        HeapEntry *bigger = heap_alloc(k->heap_cap * 2, &base);
+        memcpy(bigger, k->heap, k->heap_len * sizeof(HeapEntry));
+        g_aligned_free(k->heap_base);
+        k->heap = bigger;
+        k->heap_base = base;
         k->heap_cap *= 2;
-        k->heap = g_renew(HeapEntry, k->heap, k->heap_cap);
     }
     guint i = k->heap_len++;
     k->heap[i].at_us = at_us;
@@ -212,7 +239,7 @@ static void compact(SimKernel *k)
     }
     k->heap_len = j;
     k->n_dead = 0;
-    for (guint i = k->heap_len / 2; i-- > 0;)
+    for (guint i = k->heap_len / ARITY + 1; i-- > 0;)
         sift_down(k->heap, k->heap_len, i);
 }
 
@@ -229,18 +256,50 @@ gboolean sim_kernel_cancel(SimKernel *k, SimTimerId id)
     return TRUE;
 }
 
+/* Remove the top. Bottom-up: walk the hole down along the smallest children to a leaf
+ * (no comparison with the moved element on the way), drop the last entry into the hole and
+ * sift it up; the last entry is usually large, so that final climb is short. */
 static void heap_pop(SimKernel *k)
 {
-    k->heap_len--;
-    if (k->heap_len > 0) {
-        k->heap[0] = k->heap[k->heap_len];
-        sift_down(k->heap, k->heap_len, 0);
+    HeapEntry *heap = k->heap;
+    guint len = --k->heap_len;
+    if (len == 0)
+        return;
+    guint i = 0;
+    for (;;) {
+        guint first = ARITY * i + 1;
+        if (first >= len)
+            break;
+        guint best = first;
+        if (first + ARITY <= len) {
+            /* the next level's line is one of these four: fetch all while we compare */
+            guint grand = ARITY * first + 1;
+            if (grand + 3 * ARITY < len) {
+                __builtin_prefetch(&heap[grand]);
+                __builtin_prefetch(&heap[grand + ARITY]);
+                __builtin_prefetch(&heap[grand + 2 * ARITY]);
+                __builtin_prefetch(&heap[grand + 3 * ARITY]);
+            }
+            guint b01 = entry_less(&heap[first + 1], &heap[first]) ? first + 1 : first;
+            guint b23 = entry_less(&heap[first + 3], &heap[first + 2]) ? first + 3 : first + 2;
+            best = entry_less(&heap[b23], &heap[b01]) ? b23 : b01;
+        } else {
+            for (guint c = first + 1; c < len; c++)
+                if (entry_less(&heap[c], &heap[best]))
+                    best = c;
+        }
+        heap[i] = heap[best];
+        i = best;
     }
+    heap[i] = heap[len];
+    sift_up(heap, i);
 }
 
 /* Pop cancelled entries off the top; TRUE if a live one is there. */
 static gboolean skip_dead(SimKernel *k)
 {
+    if (k->n_dead == 0)
+        return k->heap_len > 0;
     while (k->heap_len > 0) {
         guint32 s = (guint32)(k->heap[0].key & SLOT_MASK);
         if (k->slots[s].fn != NULL)
@@ -284,9 +343,10 @@ SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
             return SIM_RUN_UNTIL;
         }
         HeapEntry top = k->heap[0];
-        heap_pop(k);
         guint32 s = (guint32)(top.key & SLOT_MASK);
         Slot *slot = &k->slots[s];
+        __builtin_prefetch(slot);
+        heap_pop(k);
         SimEventFn fn = slot->fn;
         gpointer data = slot->data;
         guint64 arg = slot->arg;
