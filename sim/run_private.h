@@ -85,7 +85,8 @@ void sim_nemesis_update_sides(SimRun *run);
 void sim_nemesis_free(SimRun *run);
 
 /* run.c helpers */
-RcTime sim_run_now(const SimRun *run); /* scenario time (from t0) */
+/* Scenario time: true time minus t0. */
+RcTime sim_run_now(const SimRun *run);
 SimSide sim_run_node_side(const SimRun *run, gint node);
 /* Current masters (own slots, in their own view), as a node bitmap. */
 gboolean sim_run_node_is_serving_master(SimRun *run, guint node);
