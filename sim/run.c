@@ -400,7 +400,7 @@ static void to_sim_latency(const SimScenarioLatency *in, SimLatency *out)
         out->spread_us = in->b_us;
         out->floor_us = in->c_us;
         break;
-    case SIM_SCN_LAT_EXPONENTIAL:
+    case SIM_SCN_LAT_LOGNORMAL:
         /* a floor plus a long tail: lognormal with median b above the floor a */
         out->kind = SIM_LAT_LOGNORMAL;
         out->floor_us = in->a_us;
