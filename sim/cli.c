@@ -6,6 +6,7 @@
 
 #include "rcsim_config.h"
 #include "reports/report.h"
+#include "sim/bench.h"
 
 /* Subcommands, in the order --help lists them. Each module registers its entry here. */
 static const SimCliEntry commands[] = {
@@ -15,13 +16,14 @@ static const SimCliEntry commands[] = {
     {"check", "run scenarios' CI seeds against their expectations", NULL},
     {"report", "tables and plots from a run or sweep directory", report_cli_main},
     {"console", "a redis-cli-like prompt on a simulated cluster", NULL},
-    {"bench", "benchmarks (kernel, scenario)", NULL},
+    {"bench", "benchmarks (kernel, scenario)", sim_bench_main},
 };
 
 static void print_help(FILE *to)
 {
-    fprintf(to, "Usage: rcsim COMMAND [OPTION...]\n\n"
-                "rcsim %s: a deterministic simulator of Redis Cluster 7.0.\n\nCommands:\n",
+    fprintf(to,
+            "Usage: rcsim COMMAND [OPTION...]\n\n"
+            "rcsim %s: a deterministic simulator of Redis Cluster 7.0.\n\nCommands:\n",
             RCSIM_VERSION);
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(to, "  %-9s %s\n", commands[i].name, commands[i].summary);
