@@ -1,6 +1,9 @@
 /* history.jsonl (one operation per line) folded into time buckets per side, for the timeline
  * and availability plots. Only completions count (ok, fail, info); invocations and the
  * nemesis are skipped. The side is that of the serving node when the operation completed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reports/jsonread.h"
@@ -94,7 +97,7 @@ static gboolean fold_line(ReportHistory *h, JsonParser *parser, const char *line
     if (strcmp(type, "ok") == 0) {
         h->ok[side][b]++;
         h->ok_total[side]++;
-        if (strcmp(f, "read") != 0) {
+        if (!g_str_has_prefix(f, "read")) { /* read, read-list: the workloads' reads */
             h->acked[side][b]++;
             h->acked_total[side]++;
         }
@@ -106,11 +109,10 @@ ReportHistory *report_history_load(const char *path, gint64 span_ms, gint64 buck
                                    GError **error)
 {
     g_return_val_if_fail(bucket_ms > 0, NULL);
-    g_autofree char *data = NULL;
-    gsize size;
-    g_autoptr(GError) local = NULL;
-    if (!g_file_get_contents(path, &data, &size, &local)) {
-        g_set_error(error, REPORT_ERROR, REPORT_ERROR_INPUT, "%s: %s", path, local->message);
+    FILE *in = fopen(path, "r"); /* line by line: histories can be large */
+    if (in == NULL) {
+        int err = errno;
+        g_set_error(error, REPORT_ERROR, REPORT_ERROR_INPUT, "%s: %s", path, g_strerror(err));
         return NULL;
     }
     g_autoptr(ReportHistory) h = g_new0(ReportHistory, 1);
@@ -118,22 +120,30 @@ ReportHistory *report_history_load(const char *path, gint64 span_ms, gint64 buck
     grow(h, (guint)MAX(1, (span_ms + bucket_ms - 1) / bucket_ms));
     guint initial = h->n_buckets;
     g_autoptr(JsonParser) parser = json_parser_new_immutable();
-    const char *p = data, *end = data + size;
-    for (gint64 line_no = 1; p < end; line_no++) {
-        const char *nl = memchr(p, '\n', (gsize)(end - p));
-        gsize len = (gsize)((nl != NULL ? nl : end) - p);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    gboolean ok = TRUE;
+    for (gint64 line_no = 1; ok && (len = getline(&line, &cap, in)) >= 0; line_no++) {
         gboolean blank = TRUE;
-        for (gsize i = 0; i < len && blank; i++)
-            blank = g_ascii_isspace(p[i]);
-        if (!blank) {
-            char where[4096];
-            g_snprintf(where, sizeof where, "%s:%" G_GINT64_FORMAT, path, line_no);
-            if (!fold_line(h, parser, p, len, where, error))
-                return NULL;
-            h->lines++;
-        }
-        p = nl != NULL ? nl + 1 : end;
+        for (ssize_t i = 0; i < len && blank; i++)
+            blank = g_ascii_isspace(line[i]);
+        if (blank)
+            continue;
+        char where[4096];
+        g_snprintf(where, sizeof where, "%s:%" G_GINT64_FORMAT, path, line_no);
+        ok = fold_line(h, parser, line, (gsize)len, where, error);
+        h->lines++;
     }
+    if (ok && ferror(in)) {
+        int err = errno;
+        g_set_error(error, REPORT_ERROR, REPORT_ERROR_INPUT, "%s: %s", path, g_strerror(err));
+        ok = FALSE;
+    }
+    free(line);
+    fclose(in);
+    if (!ok)
+        return NULL;
     h->n_buckets = MAX(initial, h->max_bucket + 1); /* drop growth slack */
     return g_steal_pointer(&h);
 }

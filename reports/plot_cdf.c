@@ -69,7 +69,7 @@ gboolean report_plot_cdf(ReportPlots *plots, const char *title, GPtrArray *serie
         block++;
     }
     if (block == 0)
-        g_string_append(cmd, "  NaN title \"no failover happened\"");
+        return TRUE; /* no failover at all: no plot; the tables say so */
     if (!report_plots_write_data(plots, "failover_cdf.dat", dat->str, error))
         return FALSE;
     g_autofree char *qt = report_gp_quote(title);

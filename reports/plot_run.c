@@ -265,6 +265,11 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
                                "title \"acked, %s (%" G_GINT64_FORMAT ")\"",
                                first ? "" : ", \\\n", 2 + side, side_rgb[side], side_title[side],
                                h->acked_total[side]);
+        /* steps skip a bucket whose successor is NaN: draw every bucket's level too */
+        g_string_append_printf(cmd,
+                               ", \\\n  \"timeline.dat\" using 1:%d:(%s):(0) with vectors nohead "
+                               "lw 2 lc rgb \"%s\" notitle",
+                               2 + side, bw, side_rgb[side]);
         first = FALSE;
     }
     if (first)
@@ -313,6 +318,7 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
     g_string_append(set, d->settings->str);
     g_autoptr(GString) cmd = g_string_new("plot \\\n");
     g_string_append(cmd, d->layers->str);
+    g_autofree char *bw = report_gp_seconds(h->bucket_ms);
     gboolean first = TRUE;
     for (int side = 0; side < REPORT_N_SIDES; side++) {
         if (h->completions_total[side] == 0)
@@ -326,6 +332,10 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
                                "title \"%s%s\"",
                                first ? "" : ", \\\n", 2 + side, side_rgb[side], side_title[side],
                                extra);
+        g_string_append_printf(cmd,
+                               ", \\\n  \"availability.dat\" using 1:%d:(%s):(0) with vectors "
+                               "nohead lw 2 lc rgb \"%s\" notitle",
+                               2 + side, bw, side_rgb[side]);
         first = FALSE;
     }
     if (first)

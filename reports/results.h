@@ -103,7 +103,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSummary, report_summary_free)
 
 /* history.jsonl folded into fixed time buckets, per side of the serving node. Nemesis
  * operations are skipped. A completion is an ok, fail or info line; an acked write is an ok
- * line whose f is not "read". */
+ * line whose f is not a read ("read", "read-list"). */
 typedef struct {
     gint64 bucket_ms;
     guint n_buckets;
