@@ -138,8 +138,9 @@ static void write_events(TimeDecor *d, GString *dat)
     g_string_append(dat, "# node events (PFAIL/FAIL/promotion as nodes saw them): t_s\n");
     for (guint i = 0; i < s->node_events->len; i++) {
         const ReportNodeEvent *e = &g_array_index(s->node_events, ReportNodeEvent, i);
-        g_autofree char *ev = g_ascii_strdown(e->event, -1);
-        if (strstr(ev, "fail") == NULL && strstr(ev, "promot") == NULL)
+        /* core's names (rc_event_kind_name): pfail, fail, promoted; not the -cleared ones */
+        if (strcmp(e->event, "pfail") != 0 && strcmp(e->event, "fail") != 0 &&
+            strcmp(e->event, "promoted") != 0)
             continue;
         g_autofree char *t = report_gp_seconds(e->t_ms);
         g_string_append_printf(dat, "%s\n", t);

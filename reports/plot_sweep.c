@@ -25,13 +25,24 @@ static void fmt(GString *out, double v)
 }
 
 /* The parameter the loss window is drawn against: node-timeout when it varies, else the
- * first varied one; -1 when nothing varies. */
+ * first varied one whose values are all numbers; -1 when there is none. */
+static gboolean is_numeric(const ReportSweep *s, guint param)
+{
+    for (guint i = 0; i < s->runs->len; i++)
+        if (isnan(g_array_index(s->runs, ReportRun, i).vary[param]))
+            return FALSE;
+    return TRUE;
+}
+
 static gint x_parameter(const ReportSweep *s)
 {
     for (guint i = 0; i < s->vary_names->len; i++)
-        if (strcmp(g_ptr_array_index(s->vary_names, i), "node-timeout") == 0)
+        if (strcmp(g_ptr_array_index(s->vary_names, i), "node-timeout") == 0 && is_numeric(s, i))
             return (gint)i;
-    return s->vary_names->len > 0 ? 0 : -1;
+    for (guint i = 0; i < s->vary_names->len; i++)
+        if (is_numeric(s, i))
+            return (gint)i;
+    return -1;
 }
 
 static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **error)
@@ -95,8 +106,7 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
         "set title \"Loss window per side against %s: %s, seeds %" G_GINT64_FORMAT
         "..%" G_GINT64_FORMAT "\" font \",13\"\n"
         "set xlabel \"%s%s\"\n"
-        "set ylabel \"loss window: ack times of lost writes from fault "
-        "start (ms)\"\n"
+        "set ylabel \"loss window width: last minus first ack of a lost write (ms)\"\n"
         "set xrange [0:%s]\nset yrange [0:%s]\n"
         "set key inside left top\nset xtics (",
         xname, s->scenario, s->seed_first, s->seed_last, is_nt ? "cluster-node-timeout, NT" : xname,

@@ -126,10 +126,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportHistory, report_history_free)
 /* One row of runs.jsonl / runs.csv. NAN marks an empty cell. */
 typedef struct {
     gint64 seed;
-    double *vary; /* one value per varied parameter, in sweep.json order */
-    char *point;  /* "node-timeout=1000", or "all" when nothing varies */
+    double *vary;     /* one value per varied parameter, in sweep.json order; NAN: not a number */
+    char **vary_text; /* the same values as text (NULL-terminated) */
+    char *point;      /* the row's "point", else "node-timeout=1000,..." or "default" */
+    char *error;      /* why the run did not complete, or NULL */
+    char *replay;     /* the command that replays it, or NULL */
     double acked;
-    double lost;
+    double lost;         /* NAN: the run did not complete (see error) */
     double lost_side[2]; /* [majority], [minority] */
     double window_ms[2]; /* NAN: nothing lost on that side */
     double unavailable_ms[2];

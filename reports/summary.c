@@ -232,19 +232,20 @@ static gboolean read_failover(JsonObject *o, ReportSummary *s, const ReportJsonC
     ReportFailover f = {0};
     const ReportJsonFlags maybe = REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE;
     f.fault_ms = f.pfail_ms = f.fail_ms = f.election_ms = f.promoted_ms = f.epoch = REPORT_NONE;
-    gboolean ok =
-        report_json_string(o, "failed_node", REPORT_JSON_REQUIRED, &f.failed_node, cx, error) &&
-        report_json_string(o, "promoted_node", maybe, &f.promoted_node, cx, error) &&
-        report_json_int(o, "fault_ms", maybe, &f.fault_ms, cx, error) &&
-        report_json_int(o, "pfail_ms", maybe, &f.pfail_ms, cx, error) &&
-        report_json_int(o, "fail_ms", maybe, &f.fail_ms, cx, error) &&
-        report_json_int(o, "election_ms", maybe, &f.election_ms, cx, error) &&
-        report_json_int(o, "promoted_ms", maybe, &f.promoted_ms, cx, error) &&
-        report_json_int(o, "epoch", maybe, &f.epoch, cx, error);
+    gboolean ok = report_json_string(o, "failed_node", maybe, &f.failed_node, cx, error) &&
+                  report_json_string(o, "promoted_node", maybe, &f.promoted_node, cx, error) &&
+                  report_json_int(o, "fault_ms", maybe, &f.fault_ms, cx, error) &&
+                  report_json_int(o, "pfail_ms", maybe, &f.pfail_ms, cx, error) &&
+                  report_json_int(o, "fail_ms", maybe, &f.fail_ms, cx, error) &&
+                  report_json_int(o, "election_ms", maybe, &f.election_ms, cx, error) &&
+                  report_json_int(o, "promoted_ms", maybe, &f.promoted_ms, cx, error) &&
+                  report_json_int(o, "epoch", maybe, &f.epoch, cx, error);
     if (!ok) {
         clear_failover(&f);
         return FALSE;
     }
+    if (f.failed_node == NULL)
+        f.failed_node = g_strdup("?");
     g_array_append_val(s->failovers, f);
     return TRUE;
 }

@@ -223,11 +223,12 @@ static ReportStats point_stats(const ReportSweep *s, const char *point, gsize of
 static void sweep_lost(ReportDoc *doc, const ReportSweep *s, double *v)
 {
     report_doc_heading(doc, "Lost writes per point");
-    report_doc_table(doc, "point\truns\truns ok\truns that lost writes\tlost per run: "
-                          "median\tmax\tmajority: median\tmax\tminority: median\tmax");
+    report_doc_table(doc, "point\truns\truns ok\truns not completed\truns that lost "
+                          "writes\tlost per run: median\tmax\tmajority: median\tmax\tminority: "
+                          "median\tmax");
     for (guint p = 0; p < s->points->len; p++) {
         const char *point = g_ptr_array_index(s->points, p);
-        guint runs = 0, ok = 0, lossy = 0;
+        guint runs = 0, ok = 0, lossy = 0, broken = 0;
         for (guint i = 0; i < s->runs->len; i++) {
             const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
             if (strcmp(r->point, point) != 0)
@@ -235,17 +236,77 @@ static void sweep_lost(ReportDoc *doc, const ReportSweep *s, double *v)
             runs++;
             ok += r->is_ok ? 1 : 0;
             lossy += r->lost > 0 ? 1 : 0;
+            broken += isnan(r->lost) ? 1 : 0;
         }
         ReportStats all = point_stats(s, point, G_STRUCT_OFFSET(ReportRun, lost), v);
         ReportStats maj = point_stats(s, point, G_STRUCT_OFFSET(ReportRun, lost_side[0]), v);
         ReportStats min = point_stats(s, point, G_STRUCT_OFFSET(ReportRun, lost_side[1]), v);
         char b[6][G_ASCII_DTOSTR_BUF_SIZE];
         report_doc_row(
-            doc, "%s\t%u\t%u\t%u\t%s\t%s\t%s\t%s\t%s\t%s", point, runs, ok, lossy,
+            doc, "%s\t%u\t%u\t%u\t%u\t%s\t%s\t%s\t%s\t%s\t%s", point, runs, ok, broken, lossy,
             num_text(all.median, b[0], sizeof b[0]), num_text(all.max, b[1], sizeof b[1]),
             num_text(maj.median, b[2], sizeof b[2]), num_text(maj.max, b[3], sizeof b[3]),
             num_text(min.median, b[4], sizeof b[4]), num_text(min.max, b[5], sizeof b[5]));
     }
+}
+
+/* Runs by lost writes, most first; ties by file order. */
+static int compare_lost(gconstpointer a, gconstpointer b, gpointer user)
+{
+    const ReportRun *runs = user;
+    const ReportRun *x = &runs[*(const guint *)a], *y = &runs[*(const guint *)b];
+    if (x->lost != y->lost)
+        return x->lost > y->lost ? -1 : 1;
+    return (*(const guint *)a > *(const guint *)b) - (*(const guint *)a < *(const guint *)b);
+}
+
+/* The runs an operator would replay first: those that lost the most. */
+static void sweep_worst(ReportDoc *doc, const ReportSweep *s)
+{
+    const guint shown = 10;
+    g_autoptr(GArray) order = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < s->runs->len; i++)
+        if (g_array_index(s->runs, ReportRun, i).lost > 0)
+            g_array_append_val(order, i);
+    if (order->len == 0)
+        return;
+    g_array_sort_with_data(order, compare_lost, s->runs->data);
+    report_doc_heading(doc, "Runs that lost the most writes");
+    report_doc_table(doc, "seed\tpoint\tlost\tmajority\tminority\twindow majority "
+                          "(ms)\twindow minority (ms)\treplay");
+    for (guint k = 0; k < order->len && k < shown; k++) {
+        const ReportRun *r = &g_array_index(s->runs, ReportRun, g_array_index(order, guint, k));
+        char b[5][G_ASCII_DTOSTR_BUF_SIZE];
+        g_autofree char *replay = r->replay != NULL ? g_strdup_printf("`%s`", r->replay) : NULL;
+        report_doc_row(
+            doc, "%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r->seed, r->point,
+            num_text(r->lost, b[0], sizeof b[0]), num_text(r->lost_side[0], b[1], sizeof b[1]),
+            num_text(r->lost_side[1], b[2], sizeof b[2]),
+            num_text(r->window_ms[0], b[3], sizeof b[3]),
+            num_text(r->window_ms[1], b[4], sizeof b[4]), replay != NULL ? replay : DASH);
+    }
+}
+
+static void sweep_errors(ReportDoc *doc, const ReportSweep *s)
+{
+    const guint shown = 20;
+    guint n = 0;
+    for (guint i = 0; i < s->runs->len; i++) {
+        const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+        if (!isnan(r->lost) && r->error == NULL)
+            continue;
+        if (n == 0) {
+            report_doc_heading(doc, "Runs that did not complete");
+            report_doc_table(doc, "seed\tpoint\terror\treplay");
+        }
+        if (n++ >= shown)
+            continue;
+        g_autofree char *replay = r->replay != NULL ? g_strdup_printf("`%s`", r->replay) : NULL;
+        report_doc_row(doc, "%" G_GINT64_FORMAT "\t%s\t%s\t%s", r->seed, r->point,
+                       r->error != NULL ? r->error : "(no result)", replay != NULL ? replay : DASH);
+    }
+    if (n > shown)
+        report_doc_para(doc, "The first %u of %u.", shown, n);
 }
 
 static void sweep_windows(ReportDoc *doc, const ReportSweep *s, double *v)
@@ -312,6 +373,8 @@ ReportDoc *report_tables_sweep(const ReportSweep *s, const GPtrArray *plot_names
     sweep_lost(doc, s, scratch);
     sweep_windows(doc, s, scratch);
     sweep_availability(doc, s, scratch);
+    sweep_worst(doc, s);
+    sweep_errors(doc, s);
     report_doc_heading(doc, "Plots");
     for (guint i = 0; i < plot_names->len; i++) {
         const char *name = g_ptr_array_index(plot_names, i);
