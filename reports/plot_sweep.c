@@ -234,13 +234,20 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSweep *s, GError 
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    g_autofree double *nt = g_new(double, MAX(1, s->points->len));
+    gint xp = x_parameter(s);
+    gboolean is_nt = xp >= 0 && strcmp(g_ptr_array_index(s->vary_names, xp), "node-timeout") == 0;
     for (guint p = 0; p < s->points->len; p++) {
         const char *point = g_ptr_array_index(s->points, p);
         GArray *v = g_array_new(FALSE, FALSE, sizeof(double));
+        nt[p] = NAN;
         for (guint i = 0; i < s->runs->len; i++) {
             const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
-            if (strcmp(r->point, point) == 0)
-                g_array_append_val(v, r->failover_ms);
+            if (strcmp(r->point, point) != 0)
+                continue;
+            g_array_append_val(v, r->failover_ms);
+            if (is_nt)
+                nt[p] = r->vary[xp];
         }
         g_ptr_array_add(names, g_strdup(point));
         g_ptr_array_add(values, v);
@@ -248,7 +255,7 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSweep *s, GError 
     g_autofree char *title = g_strdup_printf(
         "Failover time CDF per point: %s, seeds %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT,
         s->scenario, s->seed_first, s->seed_last);
-    return report_plot_cdf(plots, title, names, values, error);
+    return report_plot_cdf(plots, title, "runs whose failover was", names, values, nt, error);
 }
 
 gboolean report_plot_sweep(ReportPlots *plots, const ReportSweep *s, GError **error)

@@ -98,6 +98,8 @@ typedef struct {
 } ReportSummary;
 
 ReportSummary *report_summary_load(const char *path, GError **error);
+/* A parameter of the run as a non-negative integer ("node-timeout"), or REPORT_NONE. */
+gint64 report_summary_param_int(const ReportSummary *summary, const char *name);
 void report_summary_free(ReportSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSummary, report_summary_free)
 

@@ -398,3 +398,16 @@ ReportSummary *report_summary_load(const char *path, GError **error)
         return NULL;
     return g_steal_pointer(&s);
 }
+
+gint64 report_summary_param_int(const ReportSummary *s, const char *name)
+{
+    for (guint i = 0; i < s->param_names->len; i++) {
+        if (strcmp(g_ptr_array_index(s->param_names, i), name) != 0)
+            continue;
+        gint64 v;
+        if (g_ascii_string_to_signed(g_ptr_array_index(s->param_values, i), 10, 0, G_MAXINT64, &v,
+                                     NULL))
+            return v;
+    }
+    return REPORT_NONE;
+}

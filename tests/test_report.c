@@ -232,6 +232,15 @@ START_TEST(test_run_report_plots_and_tables)
     assert_contains(md, "| node-timeout | 5000 |");
     assert_contains(md, "Replay: `rcsim run scenarios/minority-partition.scn --seed 42`");
     assert_contains(md, "The first 50 of 63");
+    /* the minority window against the spec's bound, in words and as a bracket on the plot */
+    assert_contains(md, "The last lost write on the minority side was acked 6102 ms after its "
+                        "fault began: 1.22 × node-timeout (5000 ms), past NT but within the "
+                        "derived edge");
+    g_autofree char *expected = read_text(dir, "plots/run_expected.dat");
+    assert_contains(expected, "\n11.250 1.250 \"minority stops writes");
+    g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
+    assert_contains(cdf, "set arrow from 5.0000, graph 0 to 5.0000, graph 1");
+    assert_contains(md, "How to read it: each line counts the writes");
     assert_contains(md, "![");
     assert_contains(md, "](plots/timeline.png)");
 
@@ -338,6 +347,9 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(gp, "derived, not in the spec");
     g_autofree char *window = read_text(dir, "plots/loss_window.dat");
     assert_contains(window, "\n1000 2 170 195 215 220 11 990 1193 1369 1409\n");
+    g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
+    assert_contains(cdf, "set arrow from 1.0000, graph 0 to 1.0000, graph 1");
+    assert_contains(cdf, "set arrow from 4.0000, graph 0 to 4.0000, graph 1");
     g_autofree char *lost = read_text(dir, "plots/lost_writes.dat");
     assert_contains(lost, "\n0 \"0\" 29 1\n");
     g_autofree char *html = read_text(dir, "report.html");
