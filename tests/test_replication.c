@@ -269,6 +269,75 @@ START_TEST(test_demoted_master_with_equal_offset_continues)
 }
 END_TEST
 
+/* Three nodes: M with replicas R and R2. R is promoted and R2 is pointed at it, as the
+ * cluster does after a failover. A sibling at R's offset continues from R's backlog under
+ * replid2; a sibling that had received more than R is wiped by a full sync. */
+static Harness *synced_trio(const RcNodeConfig *cfg, HLink **client)
+{
+    Harness *h = h_new(3, cfg);
+    own_all_slots(h, M);
+    *client = h_client(h, M);
+    assert_reply(h, *client, "SET k1 v1", "+OK\r\n");
+    replicate(h, R, M);
+    replicate(h, 2, M);
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_FULL_SYNC), 1);
+    ck_assert_uint_eq(repl(h, M)->stat_sync_full, 2);
+    return h;
+}
+
+START_TEST(test_sibling_continues_with_promoted_replica)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_trio(&cfg, &c);
+    assert_reply(h, c, "SET k2 v2", "+OK\r\n");
+    ck_assert_int_eq(rc_repl_offset(h->nodes[2]), rc_repl_offset(h->nodes[R]));
+    h->is_down[M] = TRUE; /* the master crashes */
+    h_reset(h, h_repl_link(h, R));
+    h_reset(h, h_repl_link(h, 2));
+    promote(h, R);
+    replicate(h, 2, R);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_PARTIAL_SYNC), 1);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_FULL_SYNC), 1);
+    HLink *c2 = h_client(h, R);
+    assert_reply(h, c2, "SET k3 v3", "+OK\r\n");
+    assert_value(h, 2, "k2", "v2");
+    assert_value(h, 2, "k3", "v3");
+    ck_assert_str_eq(repl(h, 2)->replid, repl(h, R)->replid);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[2]), rc_repl_offset(h->nodes[R]));
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_sibling_ahead_of_promoted_replica_is_wiped)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_trio(&cfg, &c);
+    h_repl_link(h, R)->cut_ba = TRUE; /* R misses the next write, R2 gets it */
+    assert_reply(h, c, "SET k2 v2", "+OK\r\n");
+    assert_value(h, 2, "k2", "v2");
+    assert_value(h, R, "k2", NULL);
+    ck_assert_int_gt(rc_repl_offset(h->nodes[2]), rc_repl_offset(h->nodes[R]));
+    h->is_down[M] = TRUE;
+    h_reset(h, h_repl_link(h, R));
+    h_reset(h, h_repl_link(h, 2));
+    promote(h, R);
+    replicate(h, 2, R);
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_PARTIAL_SYNC), 0);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_FULL_SYNC), 2);
+    assert_value(h, 2, "k2", NULL);
+    assert_value(h, 2, "k1", "v1");
+    ck_assert_int_eq(rc_repl_offset(h->nodes[2]), rc_repl_offset(h->nodes[R]));
+    h_free(h);
+}
+END_TEST
+
 START_TEST(test_wait_counts_acks_and_times_out)
 {
     RcNodeConfig cfg;
@@ -524,6 +593,8 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_resync_is_full_when_backlog_was_overrun);
     tcase_add_test(tc, test_demoted_master_ahead_is_wiped);
     tcase_add_test(tc, test_demoted_master_with_equal_offset_continues);
+    tcase_add_test(tc, test_sibling_continues_with_promoted_replica);
+    tcase_add_test(tc, test_sibling_ahead_of_promoted_replica_is_wiped);
     tcase_add_test(tc, test_wait_counts_acks_and_times_out);
     tcase_add_test(tc, test_min_replicas_refuses_writes_after_max_lag);
     tcase_add_test(tc, test_replconf_ack_every_second_and_on_getack);
