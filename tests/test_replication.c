@@ -719,6 +719,47 @@ START_TEST(test_pipelined_waits)
 }
 END_TEST
 
+/* End to end through the cluster bus: MEET, ADDSLOTSRANGE, CLUSTER REPLICATE makes the
+ * cluster call rc_repl_set_master; the replica syncs, serves READONLY reads, and its
+ * processed offset reaches the master's view through the bus headers. */
+START_TEST(test_cluster_replicate_starts_replication)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    Harness *h = h_new(2, &cfg);
+    HLink *c0 = h_client(h, M);
+    HLink *c1 = h_client(h, R);
+    assert_reply(h, c0, "CLUSTER ADDSLOTSRANGE 0 16383", "+OK\r\n");
+    assert_reply(h, c1, "CLUSTER MEET 10.0.0.1 7000", "+OK\r\n");
+    h_advance_ms(h, 3000);
+    g_autofree char *myid = h_cmd(h, c0, "CLUSTER MYID");
+    ck_assert_msg(g_str_has_prefix(myid, "$40\r\n"), "CLUSTER MYID: %s", myid);
+    char line[128];
+    g_snprintf(line, sizeof line, "CLUSTER REPLICATE %.40s", myid + 5);
+    assert_reply(h, c1, line, "+OK\r\n");
+    ck_assert(rc_repl_is_replica(h->nodes[R]));
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
+    assert_reply(h, c0, "SET foo bar", "+OK\r\n");
+    assert_reply(h, c1, "GET foo", "-MOVED 12182 10.0.0.1:7000\r\n");
+    assert_reply(h, c1, "READONLY", "+OK\r\n");
+    assert_reply(h, c1, "GET foo", "$3\r\nbar\r\n");
+    assert_reply(h, c1, "SET foo baz", "-MOVED 12182 10.0.0.1:7000\r\n");
+    h_advance_ms(h, 3000);
+    RcClusterNode *rview = NULL;
+    RcCluster *mc = h->nodes[M]->cluster;
+    for (guint i = 0; i < mc->nodes->len; i++) {
+        RcClusterNode *n = g_ptr_array_index(mc->nodes, i);
+        if (n != mc->myself)
+            rview = n;
+    }
+    ck_assert(rview != NULL && rc_node_is_replica(rview));
+    ck_assert_int_eq(rview->repl_offset, rc_repl_offset(h->nodes[R]));
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
 Suite *replication_suite(void);
 Suite *replication_suite(void)
 {
@@ -743,6 +784,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_stream_protocol_error_forces_full_sync);
     tcase_add_test(tc, test_bad_replication_commands);
     tcase_add_test(tc, test_pipelined_waits);
+    tcase_add_test(tc, test_cluster_replicate_starts_replication);
     suite_add_tcase(s, tc);
     return s;
 }
