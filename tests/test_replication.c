@@ -760,6 +760,29 @@ START_TEST(test_cluster_replicate_starts_replication)
 }
 END_TEST
 
+/* WAIT waits for the client's own last write, not for other clients' writes or PINGs. */
+START_TEST(test_wait_uses_the_clients_last_write)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *a;
+    Harness *h = synced_pair(&cfg, &a);
+    HLink *b = h_client(h, M);
+    assert_reply(h, a, "SET x 1", "+OK\r\n");
+    h_advance_ms(h, 1100); /* the replica acks it */
+    h_repl_link(h, R)->cut_ab = TRUE;
+    assert_reply(h, b, "SET y 1", "+OK\r\n");
+    assert_reply(h, a, "GET x", "$1\r\n1\r\n"); /* a read leaves a's offset alone */
+    assert_reply(h, a, "WAIT 1 0", ":1\r\n");
+    g_autofree char *rb = h_cmd(h, b, "WAIT 1 100");
+    ck_assert_str_eq(rb, "");
+    h_advance_ms(h, 300);
+    g_autofree char *rb2 = h_client_take(b);
+    ck_assert_str_eq(rb2, ":0\r\n");
+    h_free(h);
+}
+END_TEST
+
 Suite *replication_suite(void);
 Suite *replication_suite(void)
 {
@@ -784,6 +807,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_stream_protocol_error_forces_full_sync);
     tcase_add_test(tc, test_bad_replication_commands);
     tcase_add_test(tc, test_pipelined_waits);
+    tcase_add_test(tc, test_wait_uses_the_clients_last_write);
     tcase_add_test(tc, test_cluster_replicate_starts_replication);
     suite_add_tcase(s, tc);
     return s;
