@@ -81,11 +81,13 @@ static void write_bands(TimeDecor *d, GString *dat)
                                ":(0.5) axes x1y2 with boxxyerror fs transparent solid 0.28 "
                                "noborder fc rgb \"%s\" title \"%s (shaded)\", \\\n",
                                block, fault_shades[shade].rgb, kind);
-        g_string_append_printf(d->labels,
-                               ", \\\n  \"run_faults.dat\" index %u using 1:(0.985):3 axes x1y2 "
-                               "with labels left offset char 0.4,0 font \",9\" "
-                               "tc rgb \"#444444\" notitle",
-                               block);
+        if (s->faults->len <= 6) /* more labels than that would overlap; the legend remains */
+            g_string_append_printf(
+                d->labels,
+                ", \\\n  \"run_faults.dat\" index %u using 1:(0.985):3 axes x1y2 "
+                "with labels left offset char 0.4,0 font \",9\" "
+                "tc rgb \"#444444\" notitle",
+                block);
         block++;
     }
 }
@@ -121,11 +123,12 @@ static void write_marks(TimeDecor *d, GString *dat)
                                "  \"run_marks.dat\" index %u using 1:(0):(0):(1) axes x1y2 with "
                                "vectors nohead lw 1.6 %s lc rgb \"%s\" title \"%s\", \\\n",
                                block, marks[m].dash, marks[m].rgb, marks[m].title);
-        g_string_append_printf(d->labels,
-                               ", \\\n  \"run_marks.dat\" index %u using 1:(0.95):2 axes x1y2 "
-                               "with labels rotate by 90 right offset char -0.9,0 font \",9\" "
-                               "tc rgb \"%s\" notitle",
-                               block, marks[m].rgb);
+        if (s->failovers->len <= 3) /* more labels than that would overlap */
+            g_string_append_printf(d->labels,
+                                   ", \\\n  \"run_marks.dat\" index %u using 1:(0.95):2 axes x1y2 "
+                                   "with labels rotate by 90 right offset char -0.9,0 font \",9\" "
+                                   "tc rgb \"%s\" notitle",
+                                   block, marks[m].rgb);
         block++;
     }
 }
