@@ -33,8 +33,6 @@ static void admin_next(SimRun *run);
 
 /* ---- resolving targets ---- */
 
-gboolean sim_run_node_is_serving_master(SimRun *run, guint node);
-
 static gint shard_primary(SimRun *run, guint shard)
 {
     /* the up master whose slots include the shard's first slot in its own view */
@@ -99,6 +97,14 @@ static guint resolve_node(SimRun *run, const SimTarget *t)
     }
     rc_assert(!"not a node target");
     return 0;
+}
+
+static gboolean host_is_node(SimRun *run, guint32 host)
+{
+    for (guint n = 0; n < run->n_nodes; n++)
+        if (sim_world_node_host(run->world, n) == host)
+            return TRUE;
+    return FALSE;
 }
 
 static const char *host_name(SimRun *run, guint32 host)
@@ -205,8 +211,8 @@ static void install_partition(SimRun *run, GPtrArray *groups, guint32 bridge, gb
             const char *nm = host_name(run, h);
             g_ptr_array_add(names, g_strdup(nm));
             g_string_append_printf(text, "%s%s", i ? "," : "", nm);
-            if (h >= run->n_nodes && h != bridge)
-                continue; /* majority/minority list nodes only... and clients below */
+            if (!host_is_node(run, h))
+                continue; /* the majority and minority lists name nodes */
             GPtrArray *side =
                 run->part_group_side[g] == SIM_SIDE_MAJORITY ? f->majority : f->minority;
             gboolean dup = FALSE;
