@@ -27,6 +27,7 @@ typedef struct {
     int phase;       /* RESHARD: 0 importing, 1 migrating, 2 getkeys, 3 migrate, 4 node dst,
                         5 node src */
     GPtrArray *keys; /* RESHARD: keys to move now */
+    char *error;     /* RESHARD: why it stopped; the slot is then set STABLE again */
 } AdminJob;
 
 static void admin_next(SimRun *run);
@@ -445,6 +446,7 @@ static void job_free(AdminJob *job)
 {
     if (job->keys)
         g_ptr_array_unref(job->keys);
+    g_free(job->error);
     g_free(job);
 }
 
@@ -503,6 +505,12 @@ static void reshard_step(SimRun *run, AdminJob *job)
         admin_send(run, job, job->phase == 4 ? job->dst : job->node, 5, argv);
         return;
     }
+    case 10: /* after an error, as redis-cli --cluster fix would: both ends STABLE */
+    case 11: {
+        const char *argv[] = {"CLUSTER", "SETSLOT", slot, "STABLE"};
+        admin_send(run, job, job->phase == 10 ? job->dst : job->node, 4, argv);
+        return;
+    }
     }
 }
 
@@ -516,10 +524,21 @@ static void admin_done(SimClient *c, SimClientResult *res, gpointer user)
         job_finish(run, job, ok ? NULL : (res->error ? res->error : "no reply"));
         return;
     }
+    if (job->phase >= 10) {
+        /* rolling back: errors here change nothing */
+        if (job->phase == 11) {
+            job_finish(run, job, job->error);
+            return;
+        }
+        job->phase = 11;
+        reshard_step(run, job);
+        return;
+    }
     if (!ok) {
-        g_autofree char *e = g_strdup_printf("slot %u phase %d: %s", job->slot, job->phase,
-                                             res->error ? res->error : "no reply");
-        job_finish(run, job, e);
+        job->error = g_strdup_printf("slot %u phase %d: %s", job->slot, job->phase,
+                                     res->error ? res->error : "no reply");
+        job->phase = 10;
+        reshard_step(run, job);
         return;
     }
     switch (job->phase) {
