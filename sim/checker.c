@@ -28,6 +28,7 @@ void sim_fault_free(SimFault *f)
     g_ptr_array_unref(f->majority);
     g_ptr_array_unref(f->minority);
     g_array_free(f->nodes, TRUE);
+    g_free(f->error);
     g_free(f);
 }
 

@@ -31,6 +31,7 @@ typedef struct {
     GPtrArray *majority; /* char* host names */
     GPtrArray *minority; /* char* host names */
     GArray *nodes;       /* guint: nodes the fault acted on (crash, pause, failover, ...) */
+    char *error;         /* failover, reshard: why the admin commands failed, or NULL */
 } SimFault;
 
 SimFault *sim_fault_new(const char *kind, RcTime start_us, const char *label);

@@ -455,6 +455,8 @@ static void job_finish(SimRun *run, AdminJob *job, const char *error)
     SimFault *f = g_ptr_array_index(run->faults, job->fault);
     f->end_us = sim_run_now(run);
     if (error != NULL) {
+        g_free(f->error);
+        f->error = g_strdup(error);
         g_autofree char *v = g_strdup_printf("%s: %s", f->label, error);
         sim_run_record_nemesis(run, job->kind == JOB_FAILOVER ? "failover" : "reshard", v,
                                job->fault);
