@@ -156,7 +156,8 @@ START_TEST(test_check_errors_table)
     const RcCommand *cmd;
     g_autofree char *err = rc_command_check(a, &cmd);
     ck_assert(strstr(err, "'y'") == NULL);
-    ck_assert_ptr_nonnull(strstr(err, g_strnfill(128, 'x')));
+    g_autofree char *x128 = g_strnfill(128, 'x');
+    ck_assert_ptr_nonnull(strstr(err, x128));
     g_autoptr(RcArgv) ok = rc_resp_split_args("set k v", 7);
     ck_assert_ptr_null(rc_command_check(ok, &cmd));
     ck_assert_str_eq(cmd->name, "set");
