@@ -231,8 +231,11 @@ static Outcome process_command(RcClient *c, RcArgv *args)
         rc_reply_status(c->obuf, "QUEUED");
         return DONE;
     }
+    /* call(): the client's offset for WAIT moves only when its command propagated. */
+    gint64 offset_before = rc_repl_offset(node);
     call_command(node, c, cmd, args, c->obuf);
-    c->woff = rc_repl_offset(node);
+    if (rc_repl_offset(node) != offset_before)
+        c->woff = rc_repl_offset(node);
     return DONE;
 }
 

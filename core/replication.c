@@ -226,17 +226,29 @@ gboolean rc_repl_min_replicas_ok(const RcNode *node)
 
 /* replicationGetSlaveOffset on a replica, master_repl_offset on a master: what the bus
  * header advertises. */
-gint64 rc_repl_offset(const RcNode *node)
+gint64 rc_repl_master_offset(const RcNode *node)
+{
+    return rc_repl_of(node)->master_repl_offset;
+}
+
+gint64 rc_repl_replica_offset(const RcNode *node)
 {
     const RcReplication *r = rc_repl_of(node);
     if (r->masterhost == NULL)
-        return r->master_repl_offset;
+        return 0;
     gint64 off = 0;
     if (r->master.is_set)
         off = r->master.reploff;
     else if (r->cached_master.is_set)
         off = r->cached_master.reploff;
     return MAX(off, 0);
+}
+
+gint64 rc_repl_offset(const RcNode *node)
+{
+    if (rc_repl_of(node)->masterhost == NULL)
+        return rc_repl_master_offset(node);
+    return rc_repl_replica_offset(node);
 }
 
 gboolean rc_repl_master_link_up(const RcNode *node, gint64 *last_interaction_ms,

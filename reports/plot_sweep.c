@@ -1,0 +1,250 @@
+/* The plots of a sweep: the loss window per side against node-timeout (median, p90, min-max)
+ * beside the minority-side bound of the Redis spec, the lost writes per run as a histogram
+ * per side, and the failover-time CDF per point. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/plot.h"
+
+static const char *const side_rgb[2] = {REPORT_RGB_MAJORITY, REPORT_RGB_MINORITY};
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void fmt(GString *out, double v)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    if (isnan(v))
+        g_string_append(out, " NaN");
+    else
+        g_string_append_printf(out, " %s", g_ascii_formatd(buf, sizeof buf, "%.6g", v));
+}
+
+/* The parameter the loss window is drawn against: node-timeout when it varies, else the
+ * first varied one; -1 when nothing varies. */
+static gint x_parameter(const ReportSweep *s)
+{
+    for (guint i = 0; i < s->vary_names->len; i++)
+        if (strcmp(g_ptr_array_index(s->vary_names, i), "node-timeout") == 0)
+            return (gint)i;
+    return s->vary_names->len > 0 ? 0 : -1;
+}
+
+static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **error)
+{
+    gint xp = x_parameter(s);
+    if (xp < 0)
+        return TRUE;
+    const char *xname = g_ptr_array_index(s->vary_names, xp);
+    gboolean is_nt = strcmp(xname, "node-timeout") == 0;
+    /* distinct x values, ascending */
+    g_autofree double *xs = g_new(double, MAX(1, s->runs->len));
+    guint nx = 0;
+    for (guint i = 0; i < s->runs->len; i++)
+        xs[nx++] = g_array_index(s->runs, ReportRun, i).vary[xp];
+    qsort(xs, nx, sizeof *xs, compare_doubles);
+    guint distinct = 0;
+    for (guint i = 0; i < nx; i++)
+        if (distinct == 0 || xs[distinct - 1] != xs[i])
+            xs[distinct++] = xs[i];
+    g_autoptr(GString) dat = g_string_new(NULL);
+    g_string_append_printf(dat,
+                           "# loss window (ms) per side against %s, over the runs that lost "
+                           "writes on that side\n# %s n_majority min median p90 max "
+                           "n_minority min median p90 max\n",
+                           xname, xname);
+    g_autofree double *vals = g_new(double, MAX(1, s->runs->len));
+    double ymax = 0.0;
+    guint n_side[2] = {0, 0};
+    for (guint k = 0; k < distinct; k++) {
+        char xb[G_ASCII_DTOSTR_BUF_SIZE];
+        g_string_append(dat, g_ascii_formatd(xb, sizeof xb, "%.6g", xs[k]));
+        for (int side = 0; side < 2; side++) {
+            guint n = 0;
+            for (guint i = 0; i < s->runs->len; i++) {
+                const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+                if (r->vary[xp] == xs[k])
+                    vals[n++] = r->window_ms[side];
+            }
+            ReportStats st = report_stats(vals, n);
+            n_side[side] += st.count;
+            g_string_append_printf(dat, " %u", st.count);
+            fmt(dat, st.min);
+            fmt(dat, st.median);
+            fmt(dat, st.p90);
+            fmt(dat, st.max);
+            if (st.count > 0)
+                ymax = MAX(ymax, st.max);
+        }
+        g_string_append_c(dat, '\n');
+    }
+    if (!report_plots_write_data(plots, "loss_window.dat", dat->str, error))
+        return FALSE;
+    double xmax = xs[distinct - 1] * 1.12;
+    double off = xs[distinct - 1] * 0.012;
+    if (is_nt)
+        ymax = MAX(ymax, 1.5 * xmax);
+    g_autoptr(GString) set = g_string_new(NULL);
+    char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_printf(
+        set,
+        "set title \"Loss window per side against %s: %s, seeds %" G_GINT64_FORMAT
+        "..%" G_GINT64_FORMAT "\" font \",13\"\n"
+        "set xlabel \"%s%s\"\n"
+        "set ylabel \"loss window: ack times of lost writes from fault "
+        "start (ms)\"\n"
+        "set xrange [0:%s]\nset yrange [0:%s]\n"
+        "set key inside left top\nset xtics (",
+        xname, s->scenario, s->seed_first, s->seed_last, is_nt ? "cluster-node-timeout, NT" : xname,
+        is_nt ? " (ms)" : "", g_ascii_formatd(b1, sizeof b1, "%.6g", xmax),
+        g_ascii_formatd(b2, sizeof b2, "%.6g", ymax * 1.08));
+    for (guint k = 0; k < distinct; k++)
+        g_string_append_printf(set, "%s%s", k > 0 ? ", " : "",
+                               g_ascii_formatd(b1, sizeof b1, "%.6g", xs[k]));
+    g_string_append(set, ")\n");
+    g_autoptr(GString) cmd = g_string_new("plot \\\n");
+    if (is_nt) {
+        /* Between the first two x values the band is free of data: name the lines there,
+         * below the spec line and above the derived one. */
+        double lx = distinct >= 2 ? (xs[0] + xs[1]) / 2.0 : xs[0] * 0.6;
+        g_ascii_formatd(b1, sizeof b1, "%.6g", lx);
+        g_string_append_printf(set,
+                               "set label \"y = NT (spec)\" at %s,%s left offset char 1,-1 "
+                               "tc rgb \"#222222\"\n",
+                               b1, b1);
+        g_string_append_printf(set,
+                               "set label \"y ≈ 1.5·NT (derived)\" at %s,%s right offset "
+                               "char -1,1 tc rgb \"#666666\"\n",
+                               b1, g_ascii_formatd(b2, sizeof b2, "%.6g", 1.5 * lx));
+        g_string_append(cmd, "  \"+\" using 1:1:(1.5*$1) with filledcurves fs transparent "
+                             "solid 0.18 noborder fc rgb \"#888888\" notitle, \\\n");
+    }
+    if (is_nt)
+        g_string_append(cmd,
+                        "  x with lines lw 2 lc rgb \"#222222\" title \"Redis spec: a master cut "
+                        "off from the majority stops accepting writes after NT (y = NT)\", \\\n"
+                        "  1.5*x with lines lw 1.5 dt 2 lc rgb \"#777777\" title \"derived, not "
+                        "in the spec: upper edge ≈ 1.5·NT (next ping ≈ NT/2 after the last "
+                        "pong)\"");
+    else
+        g_string_append(cmd, "  NaN notitle");
+    for (int side = 0; side < 2; side++) {
+        if (n_side[side] == 0)
+            continue;
+        int c = 2 + side * 5; /* n, then min median p90 max */
+        const char *sign = side == 0 ? "-" : "+";
+        g_string_append_printf(cmd,
+                               ", \\\n  \"loss_window.dat\" using ($1%s%s):%d:%d:%d with "
+                               "yerrorlines lw 2 pt 7 ps 1.4 lc rgb \"%s\" title \"%s side: "
+                               "median, bars min–max (%u runs lost writes)\"",
+                               sign, g_ascii_formatd(b1, sizeof b1, "%.6g", off), c + 2, c + 1,
+                               c + 4, side_rgb[side], report_side_name((ReportSide)side),
+                               n_side[side]);
+        g_string_append_printf(cmd,
+                               ", \\\n  \"loss_window.dat\" using ($1%s%s):%d with points pt 8 "
+                               "ps 1.8 lw 2 lc rgb \"%s\" title \"%s side: p90\"",
+                               sign, b1, c + 3, side_rgb[side], report_side_name((ReportSide)side));
+    }
+    return report_plots_write_script(plots, "loss_window", "loss window against node-timeout", 600,
+                                     set->str, cmd->str, error);
+}
+
+static gboolean plot_lost(ReportPlots *plots, const ReportSweep *s, GError **error)
+{
+    double max = 0.0;
+    for (guint i = 0; i < s->runs->len; i++) {
+        const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+        for (int side = 0; side < 2; side++)
+            if (!isnan(r->lost_side[side]))
+                max = MAX(max, r->lost_side[side]);
+    }
+    /* Bin 0 holds the runs that lost nothing; then whole-number bins of `width` writes
+     * (1..width, width+1..2*width, ...), at most about 25 of them. */
+    gint64 width = 1;
+    static const gint64 steps[] = {1, 2, 5};
+    for (gint64 scale = 1; max / (double)width > 25; scale *= 10)
+        for (gsize k = 0; k < G_N_ELEMENTS(steps) && max / (double)width > 25; k++)
+            width = steps[k] * scale;
+    guint nbins = 1 + (guint)ceil(max / (double)width);
+    g_autofree guint *count = g_new0(guint, (gsize)nbins * 2);
+    guint total[2] = {0, 0};
+    for (guint i = 0; i < s->runs->len; i++) {
+        const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+        for (int side = 0; side < 2; side++) {
+            double v = r->lost_side[side];
+            if (isnan(v))
+                continue;
+            guint bin = v <= 0 ? 0 : 1 + (guint)floor((v - 1.0) / (double)width);
+            count[MIN(bin, nbins - 1) * 2 + side]++;
+            total[side]++;
+        }
+    }
+    g_autoptr(GString) dat = g_string_new(NULL);
+    g_string_append(dat, "# lost acknowledged writes per run: bin, \"first..last\" writes lost, "
+                         "runs on the majority side, runs on the minority side\n");
+    guint ymax = 1;
+    for (guint b = 0; b < nbins; b++) {
+        gint64 first = b == 0 ? 0 : (gint64)(b - 1) * width + 1, last = b == 0 ? 0 : b * width;
+        g_autofree char *label =
+            first == last ? g_strdup_printf("%" G_GINT64_FORMAT, first)
+                          : g_strdup_printf("%" G_GINT64_FORMAT "–%" G_GINT64_FORMAT, first, last);
+        g_string_append_printf(dat, "%u \"%s\" %u %u\n", b, label, count[b * 2], count[b * 2 + 1]);
+        ymax = MAX(ymax, MAX(count[b * 2], count[b * 2 + 1]));
+    }
+    if (!report_plots_write_data(plots, "lost_writes.dat", dat->str, error))
+        return FALSE;
+    guint every = MAX(1, nbins / 13); /* label every bin, or every few when there are many */
+    g_autofree char *set = g_strdup_printf(
+        "set title \"Lost acknowledged writes per run, per side: %s, %u runs\" font \",13\"\n"
+        "set xlabel \"acknowledged writes lost in one run (writes)\"\n"
+        "set ylabel \"runs (count)\"\n"
+        "set xrange [-0.6:%g]\nset yrange [0:%g]\nset xtics scale 0\n"
+        "set key inside right top\nset boxwidth 0.38 absolute\nset style fill solid 0.8 border\n",
+        s->scenario, s->runs->len, (double)nbins - 0.4, ymax * 1.25 + 0.5);
+    g_autofree char *cmd = g_strdup_printf(
+        "plot \\\n"
+        "  \"lost_writes.dat\" using ($1-0.2):3:xtic(int($1) %% %u == 0 ? stringcolumn(2) : \"\") "
+        "with boxes lc rgb \"%s\" title \"majority side (%u runs)\", \\\n"
+        "  \"lost_writes.dat\" using ($1+0.2):4 with boxes lc rgb \"%s\" "
+        "title \"minority side (%u runs)\", \\\n"
+        "  \"lost_writes.dat\" using ($1-0.2):($3 > 0 ? $3 : NaN):3 with labels offset 0,0.7 "
+        "font \",9\" notitle, \\\n"
+        "  \"lost_writes.dat\" using ($1+0.2):($4 > 0 ? $4 : NaN):4 with labels offset 0,0.7 "
+        "font \",9\" notitle",
+        every, REPORT_RGB_MAJORITY, total[0], REPORT_RGB_MINORITY, total[1]);
+    return report_plots_write_script(plots, "lost_writes", "lost writes per run (histogram)", 600,
+                                     set, cmd, error);
+}
+
+static gboolean plot_failovers(ReportPlots *plots, const ReportSweep *s, GError **error)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    for (guint p = 0; p < s->points->len; p++) {
+        const char *point = g_ptr_array_index(s->points, p);
+        GArray *v = g_array_new(FALSE, FALSE, sizeof(double));
+        for (guint i = 0; i < s->runs->len; i++) {
+            const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+            if (strcmp(r->point, point) == 0)
+                g_array_append_val(v, r->failover_ms);
+        }
+        g_ptr_array_add(names, g_strdup(point));
+        g_ptr_array_add(values, v);
+    }
+    g_autofree char *title = g_strdup_printf(
+        "Failover time CDF per point: %s, seeds %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT,
+        s->scenario, s->seed_first, s->seed_last);
+    return report_plot_cdf(plots, title, names, values, error);
+}
+
+gboolean report_plot_sweep(ReportPlots *plots, const ReportSweep *s, GError **error)
+{
+    if (s->runs->len == 0)
+        return TRUE;
+    return plot_window(plots, s, error) && plot_lost(plots, s, error) &&
+           plot_failovers(plots, s, error);
+}
