@@ -501,6 +501,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
     h_enter(h, M);
     rc_repl_backlog_create(r);
     ck_assert_int_eq(r->backlog_off, 1);
+    ck_assert_int_le(r->backlog_cap, 4096); /* memory follows the history */
     GByteArray *all = g_byte_array_new();
     for (int i = 0; i < 40000; i++) {
         guint8 b = (guint8)(i * 7 + i / 251);
@@ -515,6 +516,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
         piece = piece * 3 % 7919 + 1;
     }
     h_leave(h, M);
+    ck_assert_int_eq(r->backlog_cap, 16 * 1024); /* grown to its full size, no more */
     ck_assert_int_eq(r->master_repl_offset, 40000);
     ck_assert_int_eq(r->backlog_histlen, 16 * 1024);
     ck_assert_int_eq(r->backlog_off, 40000 - 16 * 1024 + 1);
