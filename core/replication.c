@@ -227,6 +227,24 @@ static void feed_keyless(RcReplication *r, const char *const *strv)
     feed_replicas(r, -1, args);
 }
 
+/* sendGetackToReplicas. */
+void rc_repl_send_getack(RcNode *node)
+{
+    static const char *const getack[] = {"REPLCONF", "GETACK", "*", NULL};
+    feed_keyless(rc_repl_of(node), getack);
+}
+
+gboolean rc_repl_ready_to_shutdown(const RcNode *node)
+{
+    const RcReplication *r = rc_repl_of(node);
+    for (guint i = 0; i < r->replicas->len; i++) {
+        const RcClient *c = g_ptr_array_index(r->replicas, i);
+        if (c->replica->ack_off != r->master_repl_offset)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* ---- Queries ---------------------------------------------------------------------------- */
 
 gboolean rc_repl_is_replica(const RcNode *node)
@@ -519,8 +537,7 @@ void rc_repl_before_sleep(RcNode *node)
         g_array_unref(resume);
     }
     if (r->get_ack_from_replicas && !rc_clients_are_writes_paused(node)) {
-        static const char *const getack[] = {"REPLCONF", "GETACK", "*", NULL};
-        feed_keyless(r, getack);
+        rc_repl_send_getack(node);
         r->get_ack_from_replicas = FALSE;
     }
 }

@@ -785,6 +785,33 @@ START_TEST(test_wait_uses_the_clients_last_write)
 }
 END_TEST
 
+/* Graceful shutdown waits for every replica to acknowledge the whole stream. */
+START_TEST(test_ready_to_shutdown_after_replicas_ack)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    h_advance_ms(h, 1100);
+    ck_assert(rc_repl_ready_to_shutdown(h->nodes[M]));
+    HLink *l = h_repl_link(h, R);
+    h_set_hold(l, TRUE, TRUE); /* ACKs held back */
+    assert_reply(h, c, "SET s 1", "+OK\r\n");
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_enter(h, M);
+    rc_repl_send_getack(h->nodes[M]);
+    h_leave(h, M);
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_release(h, l);
+    /* The ACK answering GETACK counts the stream up to the GETACK, not the GETACK itself
+     * (the offset moves after the command ran): the next periodic ACK completes it. */
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_advance_ms(h, 1100);
+    ck_assert(rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
 Suite *replication_suite(void);
 Suite *replication_suite(void)
 {
@@ -810,6 +837,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_bad_replication_commands);
     tcase_add_test(tc, test_pipelined_waits);
     tcase_add_test(tc, test_wait_uses_the_clients_last_write);
+    tcase_add_test(tc, test_ready_to_shutdown_after_replicas_ack);
     tcase_add_test(tc, test_cluster_replicate_starts_replication);
     suite_add_tcase(s, tc);
     return s;
