@@ -25,13 +25,24 @@ static void fmt(GString *out, double v)
 }
 
 /* The parameter the loss window is drawn against: node-timeout when it varies, else the
- * first varied one; -1 when nothing varies. */
+ * first varied one whose values are all numbers; -1 when there is none. */
+static gboolean is_numeric(const ReportSweep *s, guint param)
+{
+    for (guint i = 0; i < s->runs->len; i++)
+        if (isnan(g_array_index(s->runs, ReportRun, i).vary[param]))
+            return FALSE;
+    return TRUE;
+}
+
 static gint x_parameter(const ReportSweep *s)
 {
     for (guint i = 0; i < s->vary_names->len; i++)
-        if (strcmp(g_ptr_array_index(s->vary_names, i), "node-timeout") == 0)
+        if (strcmp(g_ptr_array_index(s->vary_names, i), "node-timeout") == 0 && is_numeric(s, i))
             return (gint)i;
-    return s->vary_names->len > 0 ? 0 : -1;
+    for (guint i = 0; i < s->vary_names->len; i++)
+        if (is_numeric(s, i))
+            return (gint)i;
+    return -1;
 }
 
 static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **error)
@@ -95,8 +106,7 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
         "set title \"Loss window per side against %s: %s, seeds %" G_GINT64_FORMAT
         "..%" G_GINT64_FORMAT "\" font \",13\"\n"
         "set xlabel \"%s%s\"\n"
-        "set ylabel \"loss window: ack times of lost writes from fault "
-        "start (ms)\"\n"
+        "set ylabel \"loss window width: last minus first ack of a lost write (ms)\"\n"
         "set xrange [0:%s]\nset yrange [0:%s]\n"
         "set key inside left top\nset xtics (",
         xname, s->scenario, s->seed_first, s->seed_last, is_nt ? "cluster-node-timeout, NT" : xname,
@@ -224,13 +234,20 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSweep *s, GError 
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    g_autofree double *nt = g_new(double, MAX(1, s->points->len));
+    gint xp = x_parameter(s);
+    gboolean is_nt = xp >= 0 && strcmp(g_ptr_array_index(s->vary_names, xp), "node-timeout") == 0;
     for (guint p = 0; p < s->points->len; p++) {
         const char *point = g_ptr_array_index(s->points, p);
         GArray *v = g_array_new(FALSE, FALSE, sizeof(double));
+        nt[p] = NAN;
         for (guint i = 0; i < s->runs->len; i++) {
             const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
-            if (strcmp(r->point, point) == 0)
-                g_array_append_val(v, r->failover_ms);
+            if (strcmp(r->point, point) != 0)
+                continue;
+            g_array_append_val(v, r->failover_ms);
+            if (is_nt)
+                nt[p] = r->vary[xp];
         }
         g_ptr_array_add(names, g_strdup(point));
         g_ptr_array_add(values, v);
@@ -238,7 +255,7 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSweep *s, GError 
     g_autofree char *title = g_strdup_printf(
         "Failover time CDF per point: %s, seeds %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT,
         s->scenario, s->seed_first, s->seed_last);
-    return report_plot_cdf(plots, title, names, values, error);
+    return report_plot_cdf(plots, title, "runs whose failover was", names, values, nt, error);
 }
 
 gboolean report_plot_sweep(ReportPlots *plots, const ReportSweep *s, GError **error)

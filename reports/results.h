@@ -98,6 +98,8 @@ typedef struct {
 } ReportSummary;
 
 ReportSummary *report_summary_load(const char *path, GError **error);
+/* A parameter of the run as a non-negative integer ("node-timeout"), or REPORT_NONE. */
+gint64 report_summary_param_int(const ReportSummary *summary, const char *name);
 void report_summary_free(ReportSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSummary, report_summary_free)
 
@@ -126,10 +128,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportHistory, report_history_free)
 /* One row of runs.jsonl / runs.csv. NAN marks an empty cell. */
 typedef struct {
     gint64 seed;
-    double *vary; /* one value per varied parameter, in sweep.json order */
-    char *point;  /* "node-timeout=1000", or "all" when nothing varies */
+    double *vary;     /* one value per varied parameter, in sweep.json order; NAN: not a number */
+    char **vary_text; /* the same values as text (NULL-terminated) */
+    char *point;      /* the row's "point", else "node-timeout=1000,..." or "default" */
+    char *error;      /* why the run did not complete, or NULL */
+    char *replay;     /* the command that replays it, or NULL */
     double acked;
-    double lost;
+    double lost;         /* NAN: the run did not complete (see error) */
     double lost_side[2]; /* [majority], [minority] */
     double window_ms[2]; /* NAN: nothing lost on that side */
     double unavailable_ms[2];

@@ -232,19 +232,20 @@ static gboolean read_failover(JsonObject *o, ReportSummary *s, const ReportJsonC
     ReportFailover f = {0};
     const ReportJsonFlags maybe = REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE;
     f.fault_ms = f.pfail_ms = f.fail_ms = f.election_ms = f.promoted_ms = f.epoch = REPORT_NONE;
-    gboolean ok =
-        report_json_string(o, "failed_node", REPORT_JSON_REQUIRED, &f.failed_node, cx, error) &&
-        report_json_string(o, "promoted_node", maybe, &f.promoted_node, cx, error) &&
-        report_json_int(o, "fault_ms", maybe, &f.fault_ms, cx, error) &&
-        report_json_int(o, "pfail_ms", maybe, &f.pfail_ms, cx, error) &&
-        report_json_int(o, "fail_ms", maybe, &f.fail_ms, cx, error) &&
-        report_json_int(o, "election_ms", maybe, &f.election_ms, cx, error) &&
-        report_json_int(o, "promoted_ms", maybe, &f.promoted_ms, cx, error) &&
-        report_json_int(o, "epoch", maybe, &f.epoch, cx, error);
+    gboolean ok = report_json_string(o, "failed_node", maybe, &f.failed_node, cx, error) &&
+                  report_json_string(o, "promoted_node", maybe, &f.promoted_node, cx, error) &&
+                  report_json_int(o, "fault_ms", maybe, &f.fault_ms, cx, error) &&
+                  report_json_int(o, "pfail_ms", maybe, &f.pfail_ms, cx, error) &&
+                  report_json_int(o, "fail_ms", maybe, &f.fail_ms, cx, error) &&
+                  report_json_int(o, "election_ms", maybe, &f.election_ms, cx, error) &&
+                  report_json_int(o, "promoted_ms", maybe, &f.promoted_ms, cx, error) &&
+                  report_json_int(o, "epoch", maybe, &f.epoch, cx, error);
     if (!ok) {
         clear_failover(&f);
         return FALSE;
     }
+    if (f.failed_node == NULL)
+        f.failed_node = g_strdup("?");
     g_array_append_val(s->failovers, f);
     return TRUE;
 }
@@ -396,4 +397,17 @@ ReportSummary *report_summary_load(const char *path, GError **error)
         !read_each(o, "properties", read_property, s, &top, error))
         return NULL;
     return g_steal_pointer(&s);
+}
+
+gint64 report_summary_param_int(const ReportSummary *s, const char *name)
+{
+    for (guint i = 0; i < s->param_names->len; i++) {
+        if (strcmp(g_ptr_array_index(s->param_names, i), name) != 0)
+            continue;
+        gint64 v;
+        if (g_ascii_string_to_signed(g_ptr_array_index(s->param_values, i), 10, 0, G_MAXINT64, &v,
+                                     NULL))
+            return v;
+    }
+    return REPORT_NONE;
 }
