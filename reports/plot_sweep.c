@@ -45,13 +45,53 @@ static gint x_parameter(const ReportSweep *s)
     return -1;
 }
 
-static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **error)
+/* A per-side metric of the runs drawn against the x parameter. */
+typedef struct {
+    const char *name;      /* plot name */
+    const char *about;     /* what it shows, for the script's first line */
+    const char *title;     /* "Loss window per side" */
+    const char *ylabel;    /* with units */
+    const char *counted;   /* "runs lost writes": which runs have a value */
+    gsize offset;          /* of a double[2] in ReportRun: [majority], [minority] */
+    gboolean has_nt_bound; /* draw y = NT (spec) and y = 1.5 NT (derived) */
+    const char *key;       /* where the legend goes */
+} SideMetric;
+
+static const SideMetric loss_window_metric = {
+    "loss_window",
+    "loss window against node-timeout",
+    "Loss window per side",
+    "loss window width: last minus first ack of a lost write (ms)",
+    "runs lost writes",
+    G_STRUCT_OFFSET(ReportRun, window_ms),
+    TRUE,
+    "inside left top", /* above the 1.5 NT line: free */
+};
+
+static const SideMetric unavailable_metric = {
+    "unavailability",
+    "unavailable time against node-timeout",
+    "Unavailable time per side",
+    "unavailable time: clients' failed or timed-out operations (ms)",
+    "runs",
+    G_STRUCT_OFFSET(ReportRun, unavailable_ms),
+    FALSE,
+    "outside below center horizontal\nset bmargin 8",
+};
+
+static double side_value(const ReportRun *r, const SideMetric *m, int side)
+{
+    return ((const double *)(const void *)((const char *)r + m->offset))[side];
+}
+
+static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const SideMetric *m,
+                              GError **error)
 {
     gint xp = x_parameter(s);
     if (xp < 0)
         return TRUE;
     const char *xname = g_ptr_array_index(s->vary_names, xp);
-    gboolean is_nt = strcmp(xname, "node-timeout") == 0;
+    gboolean is_nt = strcmp(xname, "node-timeout") == 0 && m->has_nt_bound;
     /* distinct x values, ascending */
     g_autofree double *xs = g_new(double, MAX(1, s->runs->len));
     guint nx = 0;
@@ -64,10 +104,9 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
             xs[distinct++] = xs[i];
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append_printf(dat,
-                           "# loss window (ms) per side against %s, over the runs that lost "
-                           "writes on that side\n# %s n_majority min median p90 max "
-                           "n_minority min median p90 max\n",
-                           xname, xname);
+                           "# %s per side against %s, over the %s\n# %s n_majority min "
+                           "median p90 max n_minority min median p90 max\n",
+                           m->ylabel, xname, m->counted, xname);
     g_autofree double *vals = g_new(double, MAX(1, s->runs->len));
     double ymax = 0.0;
     guint n_side[2] = {0, 0};
@@ -79,7 +118,7 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
             for (guint i = 0; i < s->runs->len; i++) {
                 const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
                 if (r->vary[xp] == xs[k])
-                    vals[n++] = r->window_ms[side];
+                    vals[n++] = side_value(r, m, side);
             }
             ReportStats st = report_stats(vals, n);
             n_side[side] += st.count;
@@ -93,7 +132,8 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
         }
         g_string_append_c(dat, '\n');
     }
-    if (!report_plots_write_data(plots, "loss_window.dat", dat->str, error))
+    g_autofree char *dat_name = g_strdup_printf("%s.dat", m->name);
+    if (!report_plots_write_data(plots, dat_name, dat->str, error))
         return FALSE;
     double xmax = xs[distinct - 1] * 1.12;
     double off = xs[distinct - 1] * 0.012;
@@ -101,17 +141,18 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
         ymax = MAX(ymax, 1.5 * xmax);
     g_autoptr(GString) set = g_string_new(NULL);
     char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(
-        set,
-        "set title \"Loss window per side against %s: %s, seeds %" G_GINT64_FORMAT
-        "..%" G_GINT64_FORMAT "\" font \",13\"\n"
-        "set xlabel \"%s%s\"\n"
-        "set ylabel \"loss window width: last minus first ack of a lost write (ms)\"\n"
-        "set xrange [0:%s]\nset yrange [0:%s]\n"
-        "set key inside left top\nset xtics (",
-        xname, s->scenario, s->seed_first, s->seed_last, is_nt ? "cluster-node-timeout, NT" : xname,
-        is_nt ? " (ms)" : "", g_ascii_formatd(b1, sizeof b1, "%.6g", xmax),
-        g_ascii_formatd(b2, sizeof b2, "%.6g", ymax * 1.08));
+    g_string_append_printf(set,
+                           "set title \"%s against %s: %s, seeds %" G_GINT64_FORMAT
+                           "..%" G_GINT64_FORMAT "\" font \",13\"\n"
+                           "set xlabel \"%s\"\n"
+                           "set ylabel \"%s\"\n"
+                           "set xrange [0:%s]\nset yrange [0:%s]\n"
+                           "set key %s\nset xtics (",
+                           m->title, xname, s->scenario, s->seed_first, s->seed_last,
+                           strcmp(xname, "node-timeout") == 0 ? "cluster-node-timeout, NT (ms)"
+                                                              : xname,
+                           m->ylabel, g_ascii_formatd(b1, sizeof b1, "%.6g", xmax),
+                           g_ascii_formatd(b2, sizeof b2, "%.6g", ymax * 1.08), m->key);
     for (guint k = 0; k < distinct; k++)
         g_string_append_printf(set, "%s%s", k > 0 ? ", " : "",
                                g_ascii_formatd(b1, sizeof b1, "%.6g", xs[k]));
@@ -148,19 +189,19 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
         int c = 2 + side * 5; /* n, then min median p90 max */
         const char *sign = side == 0 ? "-" : "+";
         g_string_append_printf(cmd,
-                               ", \\\n  \"loss_window.dat\" using ($1%s%s):%d:%d:%d with "
+                               ", \\\n  \"%s\" using ($1%s%s):%d:%d:%d with "
                                "yerrorlines lw 2 pt 7 ps 1.4 lc rgb \"%s\" title \"%s side: "
-                               "median, bars min–max (%u runs lost writes)\"",
-                               sign, g_ascii_formatd(b1, sizeof b1, "%.6g", off), c + 2, c + 1,
-                               c + 4, side_rgb[side], report_side_name((ReportSide)side),
-                               n_side[side]);
+                               "median, bars min–max (%u %s)\"",
+                               dat_name, sign, g_ascii_formatd(b1, sizeof b1, "%.6g", off), c + 2,
+                               c + 1, c + 4, side_rgb[side], report_side_name((ReportSide)side),
+                               n_side[side], m->counted);
         g_string_append_printf(cmd,
-                               ", \\\n  \"loss_window.dat\" using ($1%s%s):%d with points pt 8 "
+                               ", \\\n  \"%s\" using ($1%s%s):%d with points pt 8 "
                                "ps 1.8 lw 2 lc rgb \"%s\" title \"%s side: p90\"",
-                               sign, b1, c + 3, side_rgb[side], report_side_name((ReportSide)side));
+                               dat_name, sign, b1, c + 3, side_rgb[side],
+                               report_side_name((ReportSide)side));
     }
-    return report_plots_write_script(plots, "loss_window", "loss window against node-timeout", 600,
-                                     set->str, cmd->str, error);
+    return report_plots_write_script(plots, m->name, m->about, 600, set->str, cmd->str, error);
 }
 
 static gboolean plot_lost(ReportPlots *plots, const ReportSweep *s, GError **error)
@@ -262,6 +303,6 @@ gboolean report_plot_sweep(ReportPlots *plots, const ReportSweep *s, GError **er
 {
     if (s->runs->len == 0)
         return TRUE;
-    return plot_window(plots, s, error) && plot_lost(plots, s, error) &&
-           plot_failovers(plots, s, error);
+    return plot_per_side(plots, s, &loss_window_metric, error) && plot_lost(plots, s, error) &&
+           plot_failovers(plots, s, error) && plot_per_side(plots, s, &unavailable_metric, error);
 }

@@ -223,6 +223,12 @@ static const PlotText plot_texts[] = {
      "node-timeout); the dashed line y = 1.5 NT is derived from the ping schedule, not stated "
      "in the spec. Minority points should sit in the shaded band between them and grow with "
      "node-timeout; majority-side losses do not depend on it."},
+    {"unavailability", "Unavailable time per side against node-timeout",
+     "how long clients on each side saw their operations fail or time out in a run (median, "
+     "bars min to max, p90 as open triangles). A larger node-timeout keeps the minority "
+     "master accepting writes longer, so its clients are refused for less of the partition, "
+     "at the price of a wider loss window; the majority side's outage is the failover time of "
+     "the cut-off master's slots."},
     {"lost_writes", "Lost acknowledged writes per run, per side",
      "how many runs (y) lost how many acknowledged writes (x); the leftmost bin is the runs "
      "that lost nothing on that side."},

@@ -323,6 +323,7 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_plot_files(dir, "loss_window");
     assert_plot_files(dir, "lost_writes");
     assert_plot_files(dir, "failover_cdf");
+    assert_plot_files(dir, "unavailability");
     g_autofree char *md = read_text(dir, "report.md");
     /* values computed from runs.jsonl by hand (linear interpolation between ranks) */
     assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 |");
@@ -353,7 +354,7 @@ START_TEST(test_sweep_report_plots_and_tables)
     g_autofree char *lost = read_text(dir, "plots/lost_writes.dat");
     assert_contains(lost, "\n0 \"0\" 29 1\n");
     g_autofree char *html = read_text(dir, "report.html");
-    ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 3);
+    ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 4);
     remove_tree(dir);
 }
 END_TEST
@@ -386,7 +387,7 @@ START_TEST(test_sweep_csv_matches_jsonl)
     ck_assert(!exists(a, "plots/loss_window.png"));
     assert_svg(a, "plots/loss_window.svg");
     g_autofree char *html = read_text(a, "report.html");
-    ck_assert_uint_eq(count_of(html, "src=\"data:image/svg+xml;base64,"), 3);
+    ck_assert_uint_eq(count_of(html, "src=\"data:image/svg+xml;base64,"), 4);
     remove_tree(a);
     remove_tree(b);
 }
