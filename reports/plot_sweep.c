@@ -79,6 +79,20 @@ static const SideMetric unavailable_metric = {
     "outside below center horizontal\nset bmargin 8",
 };
 
+/* The values of the varied parameters other than the x one: "replicas=2,partition-ms=9000",
+ * or "" when only the x parameter varies. */
+static char *group_label(const ReportSweep *s, const ReportRun *r, gint xp)
+{
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < s->vary_names->len; i++) {
+        if ((gint)i == xp)
+            continue;
+        g_string_append_printf(out, "%s%s=%s", out->len > 0 ? "," : "",
+                               (const char *)g_ptr_array_index(s->vary_names, i), r->vary_text[i]);
+    }
+    return g_string_free(out, FALSE);
+}
+
 static double side_value(const ReportRun *r, const SideMetric *m, int side)
 {
     return ((const double *)(const void *)((const char *)r + m->offset))[side];
@@ -102,36 +116,62 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
     for (guint i = 0; i < nx; i++)
         if (distinct == 0 || xs[distinct - 1] != xs[i])
             xs[distinct++] = xs[i];
+    /* When other parameters vary too, each combination of them is its own series. */
+    g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func(g_free);
+    g_autofree guint *group_of = g_new(guint, MAX(1, s->runs->len));
+    for (guint i = 0; i < s->runs->len; i++) {
+        g_autofree char *label = group_label(s, &g_array_index(s->runs, ReportRun, i), xp);
+        guint g = 0;
+        while (g < groups->len && strcmp(g_ptr_array_index(groups, g), label) != 0)
+            g++;
+        if (g == groups->len)
+            g_ptr_array_add(groups, g_strdup(label));
+        group_of[i] = g;
+    }
+    guint ngroups = groups->len;
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append_printf(dat,
-                           "# %s per side against %s, over the %s\n# %s n_majority min "
-                           "median p90 max n_minority min median p90 max\n",
-                           m->ylabel, xname, m->counted, xname);
+                           "# %s per side against %s (runs without a value are left out); one "
+                           "block per combination of the other varied parameters\n# %s "
+                           "n_majority min median p90 max n_minority min median p90 max\n",
+                           m->ylabel, xname, xname);
     g_autofree double *vals = g_new(double, MAX(1, s->runs->len));
+    g_autofree guint *n_side = g_new0(guint, (gsize)ngroups * 2);
     double ymax = 0.0;
-    guint n_side[2] = {0, 0};
-    for (guint k = 0; k < distinct; k++) {
-        char xb[G_ASCII_DTOSTR_BUF_SIZE];
-        g_string_append(dat, g_ascii_formatd(xb, sizeof xb, "%.6g", xs[k]));
-        for (int side = 0; side < 2; side++) {
-            guint n = 0;
-            for (guint i = 0; i < s->runs->len; i++) {
-                const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
-                if (r->vary[xp] == xs[k])
-                    vals[n++] = side_value(r, m, side);
+    for (guint g = 0; g < ngroups; g++) {
+        const char *group = g_ptr_array_index(groups, g);
+        g_string_append_printf(dat, "%s# %s\n", g > 0 ? "\n\n" : "",
+                               group[0] != '\0' ? group : "all runs");
+        for (guint k = 0; k < distinct; k++) {
+            char xb[G_ASCII_DTOSTR_BUF_SIZE];
+            g_string_append(dat, g_ascii_formatd(xb, sizeof xb, "%.6g", xs[k]));
+            for (int side = 0; side < 2; side++) {
+                guint n = 0;
+                for (guint i = 0; i < s->runs->len; i++) {
+                    const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+                    if (r->vary[xp] == xs[k] && group_of[i] == g)
+                        vals[n++] = side_value(r, m, side);
+                }
+                ReportStats st = report_stats(vals, n);
+                n_side[g * 2 + side] += st.count;
+                g_string_append_printf(dat, " %u", st.count);
+                fmt(dat, st.min);
+                fmt(dat, st.median);
+                fmt(dat, st.p90);
+                fmt(dat, st.max);
+                if (st.count > 0)
+                    ymax = MAX(ymax, st.max);
             }
-            ReportStats st = report_stats(vals, n);
-            n_side[side] += st.count;
-            g_string_append_printf(dat, " %u", st.count);
-            fmt(dat, st.min);
-            fmt(dat, st.median);
-            fmt(dat, st.p90);
-            fmt(dat, st.max);
-            if (st.count > 0)
-                ymax = MAX(ymax, st.max);
+            g_string_append_c(dat, '\n');
         }
-        g_string_append_c(dat, '\n');
     }
+    guint total = 0;
+    for (guint i = 0; i < ngroups * 2; i++)
+        total += n_side[i];
+    if (total == 0 && !is_nt)
+        return TRUE; /* nothing to draw: the tables say so */
+    if (ymax <= 0)
+        ymax = 1.0; /* all zero: keep a visible range */
     g_autofree char *dat_name = g_strdup_printf("%s.dat", m->name);
     if (!report_plots_write_data(plots, dat_name, dat->str, error))
         return FALSE;
@@ -183,23 +223,31 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
                         "pong)\"");
     else
         g_string_append(cmd, "  NaN notitle");
-    for (int side = 0; side < 2; side++) {
-        if (n_side[side] == 0)
-            continue;
-        int c = 2 + side * 5; /* n, then min median p90 max */
-        const char *sign = side == 0 ? "-" : "+";
-        g_string_append_printf(cmd,
-                               ", \\\n  \"%s\" using ($1%s%s):%d:%d:%d with "
-                               "yerrorlines lw 2 pt 7 ps 1.4 lc rgb \"%s\" title \"%s side: "
-                               "median, bars min–max (%u %s)\"",
-                               dat_name, sign, g_ascii_formatd(b1, sizeof b1, "%.6g", off), c + 2,
-                               c + 1, c + 4, side_rgb[side], report_side_name((ReportSide)side),
-                               n_side[side], m->counted);
-        g_string_append_printf(cmd,
-                               ", \\\n  \"%s\" using ($1%s%s):%d with points pt 8 "
-                               "ps 1.8 lw 2 lc rgb \"%s\" title \"%s side: p90\"",
-                               dat_name, sign, b1, c + 3, side_rgb[side],
-                               report_side_name((ReportSide)side));
+    static const int filled[] = {7, 5, 9, 11, 13}, open[] = {6, 4, 8, 10, 12};
+    for (guint g = 0; g < ngroups; g++) {
+        const char *group = g_ptr_array_index(groups, g);
+        g_autofree char *suffix = ngroups > 1 ? g_strdup_printf(", %s", group) : g_strdup("");
+        for (int side = 0; side < 2; side++) {
+            guint n = n_side[g * 2 + side];
+            if (n == 0)
+                continue;
+            int c = 2 + side * 5; /* n, then min median p90 max */
+            /* majority left of the x value, minority right; groups spread a little more */
+            double shift = (side == 0 ? -off : off) * (1.0 + 1.6 * g);
+            g_ascii_formatd(b1, sizeof b1, "%+.6g", shift);
+            g_string_append_printf(cmd,
+                                   ", \\\n  \"%s\" index %u using ($1%s):%d:%d:%d with "
+                                   "yerrorlines lw 2 dt %u pt %d ps 1.4 lc rgb \"%s\" title "
+                                   "\"%s side%s: median, bars min–max (%u %s)\"",
+                                   dat_name, g, b1, c + 2, c + 1, c + 4, g % 5 + 1, filled[g % 5],
+                                   side_rgb[side], report_side_name((ReportSide)side), suffix, n,
+                                   m->counted);
+            g_string_append_printf(cmd,
+                                   ", \\\n  \"%s\" index %u using ($1%s):%d with points pt %d "
+                                   "ps 1.8 lw 2 lc rgb \"%s\" title \"%s side%s: p90\"",
+                                   dat_name, g, b1, c + 3, open[g % 5], side_rgb[side],
+                                   report_side_name((ReportSide)side), suffix);
+        }
     }
     return report_plots_write_script(plots, m->name, m->about, 600, set->str, cmd->str, error);
 }
@@ -234,6 +282,8 @@ static gboolean plot_lost(ReportPlots *plots, const ReportSweep *s, GError **err
             total[side]++;
         }
     }
+    if (total[0] + total[1] == 0)
+        return TRUE; /* no run completed; and gnuplot 5.4 crashes on labels that are all NaN */
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append(dat, "# lost acknowledged writes per run: bin, \"first..last\" writes lost, "
                          "runs on the majority side, runs on the minority side\n");

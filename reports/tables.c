@@ -218,14 +218,14 @@ static const PlotText plot_texts[] = {
      "stays below 100 % had runs without a failover."},
     {"loss_window", "Loss window per side against node-timeout, beside the Redis spec's bound",
      "each point is the median loss window over the runs that lost writes on that side; bars "
-     "span min to max, open triangles are p90. The solid line y = NT is the spec's bound for "
+     "span min to max, open markers are p90. The solid line y = NT is the spec's bound for "
      "the minority side (a master cut off from the majority stops accepting writes after "
      "node-timeout); the dashed line y = 1.5 NT is derived from the ping schedule, not stated "
      "in the spec. Minority points should sit in the shaded band between them and grow with "
      "node-timeout; majority-side losses do not depend on it."},
     {"unavailability", "Unavailable time per side against node-timeout",
      "how long clients on each side saw their operations fail or time out in a run (median, "
-     "bars min to max, p90 as open triangles). A larger node-timeout keeps the minority "
+     "bars min to max, p90 as open markers). A larger node-timeout keeps the minority "
      "master accepting writes longer, so its clients are refused for less of the partition, "
      "at the price of a wider loss window; the majority side's outage is the failover time of "
      "the cut-off master's slots."},

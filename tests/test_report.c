@@ -393,6 +393,47 @@ START_TEST(test_sweep_csv_matches_jsonl)
 }
 END_TEST
 
+/* Two varied parameters, one of them not a number: node-timeout stays the x axis, each value
+ * of the other is its own series, and the points are named as the runner names them. */
+START_TEST(test_sweep_two_parameters)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autofree char *sweep = g_build_filename(dir, "sweep.json", NULL);
+    ck_assert(g_file_set_contents(
+        sweep,
+        "{\"scenario\":\"s.scn\",\"seeds\":[1,2],\"vary\":{\"grudge\":[\"ring\",\"halves\"],"
+        "\"node-timeout\":[1000,2000]},\"runs\":8,\"failed\":8}",
+        -1, NULL));
+    GString *rows = g_string_new(NULL);
+    const char *grudges[] = {"ring", "halves"};
+    for (int g = 0; g < 2; g++)
+        for (int nt = 1000; nt <= 2000; nt += 1000)
+            for (int seed = 1; seed <= 2; seed++)
+                g_string_append_printf(
+                    rows,
+                    "{\"seed\":%d,\"grudge\":\"%s\",\"node-timeout\":%d,"
+                    "\"lost\":%d,\"lost_majority\":0,\"lost_minority\":%d,"
+                    "\"window_minority_ms\":%d,\"failover_ms\":%d,\"ok\":false}\n",
+                    seed, grudges[g], nt, seed + g, seed + g, nt + 100 * seed + 1000 * g,
+                    nt + 1500 + seed);
+    g_autofree char *runs = g_build_filename(dir, "runs.jsonl", NULL);
+    ck_assert(g_file_set_contents(runs, rows->str, -1, NULL));
+    g_string_free(rows, TRUE);
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    g_autofree char *window = read_text(dir, "plots/loss_window.dat");
+    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1150 1190 1200\n");
+    assert_contains(window,
+                    "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2150 2190 2200\n");
+    g_autofree char *gp = read_text(dir, "plots/loss_window.gp");
+    assert_contains(gp, "title \"minority side, grudge=halves: median");
+    g_autofree char *md = read_text(dir, "report.md");
+    assert_contains(
+        md, "| grudge=halves,node-timeout=2000 | minority | 2 | 3100 | 3150 | 3190 | 3200 |");
+    remove_tree(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ gnuplot missing or failing */
 
 START_TEST(test_missing_gnuplot_option)
@@ -470,8 +511,9 @@ START_TEST(test_gnuplot_failure_is_reported)
     ck_assert(!report_write_with(dir, &opt, &error));
     ck_assert_int_eq(error->code, REPORT_ERROR_GNUPLOT);
     g_autofree char *want = g_strdup_printf(
-        "%s/plots/timeline.gp: gnuplot failed: no message; the tables are in %s/report.md", dir,
-        dir);
+        "%s/plots/timeline.gp: gnuplot failed: Child process exited with code 1; the tables are "
+        "in %s/report.md",
+        dir, dir);
     ck_assert_str_eq(error->message, want);
     ck_assert(exists(dir, "report.md"));
     remove_tree(dir);
@@ -712,6 +754,7 @@ Suite *report_suite(void)
     tcase_add_test(plots, test_script_rerenders_by_hand);
     tcase_add_test(plots, test_sweep_report_plots_and_tables);
     tcase_add_test(plots, test_sweep_csv_matches_jsonl);
+    tcase_add_test(plots, test_sweep_two_parameters);
     suite_add_tcase(s, plots);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_missing_gnuplot_option);
