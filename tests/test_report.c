@@ -226,7 +226,10 @@ START_TEST(test_run_report_plots_and_tables)
     assert_contains(md, "| majority | 274 | 0 | — | — | — | 1300 |");
     assert_contains(md, "| n1 | n4 | 7 | 5000 | 10300 | 10800 | 11500 | 12100 | 5800 | 7100 |");
     assert_contains(md, "| 0 | partition | partition n1 \\| rest | 5000 | 20000 | 15000 | n1 |");
-    assert_contains(md, "| 1 | crash | crash n2 | 24000 | 26000 | 2000 | — |");
+    assert_contains(md, "| 1 | crash | crash n2 | 24000 | 26000 | 2000 | — | n2 | — |");
+    assert_contains(md, "Result: FAILED (see Properties); the cluster converged 2350 ms after "
+                        "the last heal.");
+    assert_contains(md, "Indeterminate writes: 1; recovered: 0; acked but never read back: 0.");
     assert_contains(md, "| no-lost-acked-writes | FAILED | 63 acked writes lost |");
     assert_contains(md, "| single-master-per-slot | ok | held at every check |");
     assert_contains(md, "| node-timeout | 5000 |");
