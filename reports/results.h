@@ -43,6 +43,8 @@ typedef struct {
     gint64 start_ms; /* absolute from run start */
     gint64 end_ms;   /* REPORT_NONE: never healed */
     char *minority;  /* host names joined by spaces, may be empty */
+    char *nodes;     /* the nodes it acted on (crash, pause, ...), joined by spaces */
+    char *error;     /* why the nemesis could not do it, or NULL */
 } ReportFault;
 
 typedef struct {
@@ -85,8 +87,9 @@ typedef struct {
     gint64 acked;
     gint64 lost;
     gint64 lost_by_side[REPORT_N_SIDES];
-    gint64 indeterminate;     /* REPORT_NONE if absent */
-    gint64 recovered;         /* REPORT_NONE if absent */
+    gint64 indeterminate; /* REPORT_NONE if absent */
+    gint64 unread;        /* acked writes with no final read of their key; REPORT_NONE if absent */
+    gint64 recovered;     /* REPORT_NONE if absent */
     ReportWindow window[2];   /* [REPORT_SIDE_MAJORITY], [REPORT_SIDE_MINORITY] */
     gint64 unavailable_ms[2]; /* same indexes */
     GArray *failovers;        /* ReportFailover */
@@ -94,7 +97,11 @@ typedef struct {
     GArray *lost_writes;      /* ReportLostWrite */
     GArray *node_events;      /* ReportNodeEvent */
     gboolean is_node_events_truncated;
-    GArray *properties; /* ReportProperty */
+    int verdict;         /* "ok": 1 true, 0 false, -1 absent */
+    gboolean is_aborted; /* the run stopped early */
+    int converged;       /* 1, 0, or -1 absent */
+    gint64 converge_ms;  /* REPORT_NONE if absent or not converged */
+    GArray *properties;  /* ReportProperty */
 } ReportSummary;
 
 ReportSummary *report_summary_load(const char *path, GError **error);

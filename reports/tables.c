@@ -41,6 +41,19 @@ static void run_header(ReportDoc *doc, const ReportSummary *s)
                     "events, rcsim %s.",
                     s->scenario, s->seed, secs, int_text(s->events, ev, sizeof ev),
                     s->rcsim_version != NULL ? s->rcsim_version : "(unknown version)");
+    if (s->verdict >= 0 || s->is_aborted || s->converged >= 0) {
+        char cv[32];
+        const char *verdict = s->is_aborted     ? "ABORTED (the run stopped early)"
+                              : s->verdict == 1 ? "ok (every property held)"
+                              : s->verdict == 0 ? "FAILED (see Properties)"
+                                                : "not given";
+        g_autofree char *conv =
+            s->converged == 1   ? g_strdup_printf("the cluster converged %s ms after the last heal",
+                                                  int_text(s->converge_ms, cv, sizeof cv))
+            : s->converged == 0 ? g_strdup("the cluster did NOT converge after the last heal")
+                                : g_strdup("convergence not checked");
+        report_doc_para(doc, "Result: %s; %s.", verdict, conv);
+    }
     if (s->replay != NULL)
         report_doc_para(doc, "Replay: `%s`", s->replay);
     if (s->trace_sha256 != NULL)
@@ -85,15 +98,16 @@ static void run_writes(ReportDoc *doc, const ReportSummary *s, const ReportHisto
     }
     report_doc_row(doc, "all\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t\t\t\t", s->acked,
                    s->lost);
-    char ind[32], rec[32];
+    char ind[32], rec[32], unr[32];
     report_doc_para(doc,
                     "Acked per side counts the ok writes in `history.jsonl` by the side of the "
                     "node that served them (none: no partition at that moment); lost is "
                     "`writes.lost_by_side` of `summary.json`. The loss window holds the ack "
                     "times of the lost writes, measured from the start of the fault that "
-                    "caused them. Indeterminate writes: %s; recovered: %s.",
+                    "caused them. Indeterminate writes: %s; recovered: %s; acked but never "
+                    "read back: %s.",
                     int_text(s->indeterminate, ind, sizeof ind),
-                    int_text(s->recovered, rec, sizeof rec));
+                    int_text(s->recovered, rec, sizeof rec), int_text(s->unread, unr, sizeof unr));
     if (h != NULL && h->acked_total[0] + h->acked_total[1] + h->acked_total[2] != s->acked)
         report_doc_para(doc,
                         "Note: history.jsonl holds %" G_GINT64_FORMAT " acked writes, "
@@ -146,14 +160,16 @@ static void run_faults(ReportDoc *doc, const ReportSummary *s)
         report_doc_para(doc, "No fault was injected.");
         return;
     }
-    report_doc_table(doc, "#\tkind\tlabel\tstart (ms)\tend (ms)\tduration (ms)\tminority side");
+    report_doc_table(doc, "#\tkind\tlabel\tstart (ms)\tend (ms)\tduration (ms)\tminority "
+                          "side\tnodes\tnemesis error");
     for (guint i = 0; i < s->faults->len; i++) {
         const ReportFault *f = &g_array_index(s->faults, ReportFault, i);
         char a[32], b[32];
         report_doc_row(
-            doc, "%u\t%s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\t%s", i, f->kind, f->label, f->start_ms,
-            f->end_ms == REPORT_NONE ? "never healed" : int_text(f->end_ms, a, 32),
-            diff_text(f->start_ms, f->end_ms, b, 32), f->minority[0] != '\0' ? f->minority : DASH);
+            doc, "%u\t%s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s", i, f->kind, f->label,
+            f->start_ms, f->end_ms == REPORT_NONE ? "never healed" : int_text(f->end_ms, a, 32),
+            diff_text(f->start_ms, f->end_ms, b, 32), f->minority[0] != '\0' ? f->minority : DASH,
+            f->nodes[0] != '\0' ? f->nodes : DASH, f->error != NULL ? f->error : DASH);
     }
 }
 
@@ -218,11 +234,17 @@ static const PlotText plot_texts[] = {
      "stays below 100 % had runs without a failover."},
     {"loss_window", "Loss window per side against node-timeout, beside the Redis spec's bound",
      "each point is the median loss window over the runs that lost writes on that side; bars "
-     "span min to max, open triangles are p90. The solid line y = NT is the spec's bound for "
+     "span min to max, open markers are p90. The solid line y = NT is the spec's bound for "
      "the minority side (a master cut off from the majority stops accepting writes after "
      "node-timeout); the dashed line y = 1.5 NT is derived from the ping schedule, not stated "
      "in the spec. Minority points should sit in the shaded band between them and grow with "
      "node-timeout; majority-side losses do not depend on it."},
+    {"unavailability", "Unavailable time per side against node-timeout",
+     "how long clients on each side saw their operations fail or time out in a run (median, "
+     "bars min to max, p90 as open markers). A larger node-timeout keeps the minority "
+     "master accepting writes longer, so its clients are refused for less of the partition, "
+     "at the price of a wider loss window; the majority side's outage is the failover time of "
+     "the cut-off master's slots."},
     {"lost_writes", "Lost acknowledged writes per run, per side",
      "how many runs (y) lost how many acknowledged writes (x); the leftmost bin is the runs "
      "that lost nothing on that side."},

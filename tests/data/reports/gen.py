@@ -81,9 +81,10 @@ summary = {
     "seed": 42, "trace_sha256": "9f2c" + "0" * 56 + "beef", "sim_time_ms": END,
     "events": 183211, "rcsim_version": "0.1.0",
     "replay": "rcsim run scenarios/minority-partition.scn --seed 42",
+    "ok": False, "aborted": False, "converged": True, "converge_ms": 2350,
     "params": {"node-timeout": NT, "masters": 3, "replicas": 1, "clients": 3},
     "writes": {"acked": acked, "lost": len(lost), "lost_by_side": by_side,
-               "indeterminate": 1, "recovered": 0},
+               "indeterminate": 1, "recovered": 0, "unread": 0, "ok_ops": acked},
     "loss_window": {"majority": None,
                     "minority": {"first_ms": min(mino), "last_ms": max(mino),
                                  "width_ms": max(mino) - min(mino)}},
@@ -94,9 +95,9 @@ summary = {
     "faults": [
         {"kind": "partition", "start_ms": T0, "end_ms": HEAL, "label": "partition n1 | rest",
          "majority": ["n2", "n3", "n4", "n5", "n6"], "minority": ["n1"],
-         "groups": [["n1"], ["n2", "n3", "n4", "n5", "n6"]]},
+         "groups": [["n1"], ["n2", "n3", "n4", "n5", "n6"]], "nodes": [], "error": None},
         {"kind": "crash", "start_ms": CRASH0, "end_ms": CRASH1, "label": "crash n2",
-         "majority": [], "minority": [], "groups": []}],
+         "majority": [], "minority": [], "groups": [], "nodes": ["n2"], "error": None}],
     "lost_writes": lost,
     "node_events": events,
     "properties": [
