@@ -891,6 +891,37 @@ START_TEST(test_same_seed_same_bytes)
 }
 END_TEST
 
+/* ROLE on both sides; REPLICAOF is refused in cluster mode. */
+START_TEST(test_role_and_replicaof)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    h_advance_ms(h, 1100);
+    gint64 off = rc_repl_offset(h->nodes[M]);
+    char want_m[256], want_r[256], offs[32];
+    g_snprintf(offs, sizeof offs, "%" G_GINT64_FORMAT, off);
+    g_snprintf(
+        want_m, sizeof want_m,
+        "*3\r\n$6\r\nmaster\r\n:%s\r\n*1\r\n*3\r\n$8\r\n10.0.0.2\r\n$4\r\n7001\r\n$%zu\r\n%s\r\n",
+        offs, strlen(offs), offs);
+    g_snprintf(want_r, sizeof want_r,
+               "*5\r\n$5\r\nslave\r\n$8\r\n10.0.0.1\r\n:7000\r\n$9\r\nconnected\r\n:%s\r\n", offs);
+    assert_reply(h, c, "ROLE", want_m);
+    HLink *rc = h_client(h, R);
+    assert_reply(h, rc, "ROLE", want_r);
+    assert_reply(h, c, "REPLICAOF 10.0.0.2 7001",
+                 "-ERR REPLICAOF not allowed in cluster mode.\r\n");
+    assert_reply(h, c, "SLAVEOF no one", "-ERR REPLICAOF not allowed in cluster mode.\r\n");
+    h->is_down[M] = TRUE;
+    h_reset(h, h_repl_link(h, R));
+    assert_reply(h, rc, "ROLE",
+                 "*5\r\n$5\r\nslave\r\n$8\r\n10.0.0.1\r\n:7000\r\n$7\r\nconnect\r\n:-1\r\n");
+    h_free(h);
+}
+END_TEST
+
 Suite *replication_suite(void);
 Suite *replication_suite(void)
 {
@@ -919,6 +950,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_ready_to_shutdown_after_replicas_ack);
     tcase_add_test(tc, test_info_replication_fields);
     tcase_add_test(tc, test_same_seed_same_bytes);
+    tcase_add_test(tc, test_role_and_replicaof);
     tcase_add_test(tc, test_cluster_replicate_starts_replication);
     suite_add_tcase(s, tc);
     return s;
