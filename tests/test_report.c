@@ -329,7 +329,7 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_plot_files(dir, "unavailability");
     g_autofree char *md = read_text(dir, "report.md");
     /* values computed from runs.jsonl by hand (linear interpolation between ranks) */
-    assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 |");
+    assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 | 1.19 |");
     assert_contains(md, "| node-timeout=2000 | minority | 11 | 1952 | 2386 | 2710 | 2872 |");
     assert_contains(md, "| node-timeout=4000 | minority | 12 | 3849 | 4741 | 5453.8 | 5688 |");
     assert_contains(md, "| node-timeout=1000 | majority | 2 | 170 | 195 | 215 | 220 |");
