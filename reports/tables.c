@@ -99,15 +99,17 @@ static void run_writes(ReportDoc *doc, const ReportSummary *s, const ReportHisto
     report_doc_row(doc, "all\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t\t\t\t", s->acked,
                    s->lost);
     char ind[32], rec[32], unr[32];
-    report_doc_para(doc,
-                    "Acked per side counts the ok writes in `history.jsonl` by the side of the "
-                    "node that served them (none: no partition at that moment); lost is "
-                    "`writes.lost_by_side` of `summary.json`. The loss window holds the ack "
-                    "times of the lost writes, measured from the start of the fault that "
-                    "caused them. Indeterminate writes: %s; recovered: %s; acked but never "
-                    "read back: %s.",
-                    int_text(s->indeterminate, ind, sizeof ind),
-                    int_text(s->recovered, rec, sizeof rec), int_text(s->unread, unr, sizeof unr));
+    report_doc_para(
+        doc,
+        "Acked per side counts the ok writes in `history.jsonl` by the side of the "
+        "node that served them (none: no partition at that moment); lost is "
+        "`writes.lost_by_side` of `summary.json`. The loss window holds the ack "
+        "times of the lost writes, measured from the start of the fault that "
+        "caused them; unavailable is how long clients on that side saw their operations fail "
+        "or time out (`unavailable_ms`). Indeterminate writes: %s; recovered: %s; acked but never "
+        "read back: %s.",
+        int_text(s->indeterminate, ind, sizeof ind), int_text(s->recovered, rec, sizeof rec),
+        int_text(s->unread, unr, sizeof unr));
     if (h != NULL && h->acked_total[0] + h->acked_total[1] + h->acked_total[2] != s->acked)
         report_doc_para(doc,
                         "Note: history.jsonl holds %" G_GINT64_FORMAT " acked writes, "
@@ -228,7 +230,8 @@ static const PlotText plot_texts[] = {
      "side drops to 0 once its master stops accepting writes; the majority side dips while the "
      "failed master's slots have no master (from FAIL to promotion)."},
     {"failover_cdf", "Failover time: from fault start to replica promoted",
-     "for each time on the x axis, the share of runs whose failover was done by then. A curve "
+     "for each time on the x axis, the share of failovers (in a sweep: of runs) done by then. A "
+     "curve "
      "cannot start before node-timeout (failure detection waits that long); its spread is "
      "the gossip, the FAIL broadcast and the replica's random election delay. A curve that "
      "stays below 100 % had runs without a failover."},
