@@ -8,6 +8,7 @@
  * claims, epoch collisions, and the gossip section last. */
 #include "core/bus.h"
 #include "core/failover.h"
+#include "core/keyspace.h"
 #include "core/replication.h"
 
 #include <string.h>
@@ -23,9 +24,9 @@ static gboolean name_is_null(const char *name40)
 /* The offset a header advertises: master_repl_offset, or a replica's processed offset. */
 static guint64 header_offset(RcNode *node)
 {
-    /* MERGE(repl): return (guint64)rc_repl_offset(node); */
-    (void)node;
-    return 0;
+    if (rc_node_is_replica(node->cluster->myself))
+        return (guint64)rc_repl_replica_offset(node);
+    return (guint64)rc_repl_master_offset(node);
 }
 
 void rc_cluster_build_header(RcNode *node, RcBusMsg *msg, int type)
@@ -179,7 +180,7 @@ gboolean rc_cluster_update_address_if_needed(RcNode *node, RcClusterNode *n, RcC
                    n->name, n->ip, n->port);
     RcClusterNode *me = node->cluster->myself;
     if (rc_node_is_replica(me) && me->replica_of == n) {
-        /* MERGE(repl): rc_repl_set_master(node, n->ip, n->port); */
+        rc_repl_set_master(node, n->ip, n->port);
     }
     return TRUE;
 }
@@ -249,7 +250,8 @@ void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
         rc_cluster_todo(node, RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_UPDATE_STATE |
                                   RC_CLUSTER_TODO_FSYNC_CONFIG);
     } else if (dirty->len > 0) {
-        /* MERGE(keyspace): delete the keys of each dirty slot (delKeysInSlot). */
+        for (guint i = 0; i < dirty->len; i++) /* delKeysInSlot */
+            rc_keyspace_delete_slot(node->db, g_array_index(dirty, int, i));
     }
 }
 
