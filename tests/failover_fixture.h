@@ -1,0 +1,40 @@
+/* Hand-built cluster views for the failover unit tests: a node whose RcCluster is filled in
+ * directly (masters, replicas, slots, epochs), plus a record of the bus, replication and
+ * client services the failover code asked for. Time is set by hand. */
+#ifndef RC_TEST_FAILOVER_FIXTURE_H
+#define RC_TEST_FAILOVER_FIXTURE_H
+
+#include "core/client.h"
+#include "core/failover.h"
+#include "core/replication.h"
+
+typedef struct {
+    RcNode *node;
+    RcOutbox *out;
+    GRand *rng;
+    GString *calls; /* "name(arg);" for every service call, in order */
+    /* Replication as seen by the failover code. */
+    gint64 repl_offset;
+    gboolean link_up;
+    gint64 last_interaction_ms;
+    gint64 down_since_ms;
+    gint64 paused_until_ms; /* rc_clients_pause_writes, 0 = not paused */
+} FoFixture;
+
+extern FoFixture *fo; /* the fixture of the running test */
+
+/* Node `me` (index 0) is created with the given flags; names are "n<i>" padded with '0'. */
+void fo_setup(guint32 seed);
+void fo_teardown(void);
+RcClusterNode *fo_add_node(char tag, guint16 flags);
+void fo_make_replica(RcClusterNode *replica, RcClusterNode *master);
+void fo_assign_slots(RcClusterNode *owner, int first, int last);
+void fo_set_time_ms(gint64 ms);
+void fo_recompute_size(void);
+/* Number of outbox events of `kind`; the value of the last one in *value. */
+int fo_events(RcEventKind kind, guint64 *value);
+/* TRUE if some log line contains `text`. */
+gboolean fo_logged(const char *text);
+gboolean fo_called(const char *text);
+
+#endif
