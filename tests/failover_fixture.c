@@ -54,6 +54,8 @@ void fo_teardown(void)
         node_free(g_ptr_array_index(c->nodes, i));
     g_ptr_array_unref(c->nodes);
     g_hash_table_unref(c->nodes_by_name);
+    g_free(c->migrating_slots_to);
+    g_free(c->importing_slots_from);
     g_free(c);
     g_free(fo->node);
     rc_outbox_free(fo->out);
@@ -339,4 +341,15 @@ FO_WEAK gboolean rc_argv_is(const RcArgv *a, int i, const char *word)
     gsize len;
     const char *d = rc_argv_data(a, i, &len);
     return len == strlen(word) && g_ascii_strncasecmp(d, word, len) == 0;
+}
+
+FO_WEAK guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot)
+{
+    (void)db;
+    return slot == fo->keys_slot ? fo->keys_in_slot : 0;
+}
+
+FO_WEAK RcClusterNode *rc_cluster_lookup(const RcNode *node, const char *name40)
+{
+    return g_hash_table_lookup(node->cluster->nodes_by_name, name40);
 }

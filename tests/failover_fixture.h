@@ -19,6 +19,8 @@ typedef struct {
     gint64 last_interaction_ms;
     gint64 down_since_ms;
     gint64 paused_until_ms; /* rc_clients_pause_writes, 0 = not paused */
+    int keys_slot;          /* rc_keyspace_count_keys_in_slot: `keys_in_slot` keys there */
+    guint keys_in_slot;
 } FoFixture;
 
 extern FoFixture *fo; /* the fixture of the running test */
@@ -36,5 +38,8 @@ int fo_events(RcEventKind kind, guint64 *value);
 /* TRUE if some log line contains `text`. */
 gboolean fo_logged(const char *text);
 gboolean fo_called(const char *text);
+
+/* From core/keyspace.h, doubled in the fixture. */
+guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot);
 
 #endif
