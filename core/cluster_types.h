@@ -152,6 +152,8 @@ struct RcCluster {
     guint64 stats_bus_messages_received[RC_CLUSTERMSG_TYPE_COUNT];
     guint64 stats_pfail_nodes; /* PFAIL nodes counted by the last cron */
     guint64 stats_dropped_frames; /* bad frames from the network, dropped */
+
+    gpointer migrate; /* MIGRATE's connection cache and operations (migrate.c), NULL until used */
 };
 
 #endif

@@ -96,4 +96,15 @@ void rc_setslot_command(RcCommandCall *call);
 /* getSlotOrReply: FALSE after appending "-ERR Invalid or out of range slot". */
 gboolean rc_slot_from_arg(const RcArgv *args, int i, int *slot, GString *reply);
 
+/* MIGRATE (migrate.c). Keys of a MIGRATE request for routing (migrateGetKeys). */
+void rc_migrate_get_keys(const RcArgv *args, GArray *keys);
+/* RC_CONN_MIGRATE connection events, from the node's dispatch. */
+void rc_migrate_conn_connected(RcNode *node, RcConn *conn);
+void rc_migrate_conn_recv(RcNode *node, RcConn *conn, const guint8 *data, gsize len);
+void rc_migrate_conn_closed(RcNode *node, RcConn *conn);
+/* From serverCron: timeouts and the 10 s cache expiry. */
+void rc_migrate_cron(RcNode *node);
+/* Free the cache (from rc_cluster_free). */
+void rc_migrate_state_free(RcCluster *c);
+
 #endif
