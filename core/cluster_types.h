@@ -61,6 +61,7 @@ struct RcClusterLink {
     RcClusterNode *node;   /* the node at the other end, NULL if not yet known */
     gboolean is_inbound;   /* TRUE if the peer opened it */
     gboolean is_connected; /* FALSE while our connect is pending */
+    GPtrArray *pending;    /* GBytes* queued before the connect completed */
 };
 
 /* A master's report that a node is PFAIL or FAIL (clusterNodeFailReport). */
@@ -94,6 +95,7 @@ struct RcClusterNode {
     RcClusterLink *link;           /* the connection I opened to it */
     RcClusterLink *inbound_link;   /* the connection it opened to me */
     GPtrArray *fail_reports;       /* RcFailReport*, oldest first */
+    guint64 last_in_ping_gossip;   /* ping counter when last put in a gossip section */
 };
 
 /* Reasons a replica cannot fail over, as clusterLogCantFailover() names them. */
@@ -147,12 +149,17 @@ struct RcCluster {
 
     gint64 among_minority_time_ms; /* last time I was in a minority (clusterUpdateState) */
     gint64 first_call_time_ms;     /* first clusterUpdateState() call, ~boot */
+    gboolean was_in_minority;      /* among_minority_time_ms is set (Redis: non-zero) */
+    gboolean state_evaluated;      /* first_call_time_ms is set (Redis: non-zero) */
 
     guint64 stats_bus_messages_sent[RC_CLUSTERMSG_TYPE_COUNT];
     guint64 stats_bus_messages_received[RC_CLUSTERMSG_TYPE_COUNT];
     guint64 stats_pfail_nodes; /* PFAIL nodes counted by the last cron */
     guint64 stats_dropped_frames; /* bad frames from the network, dropped */
 
+    guint64 pings_sent;     /* clusterSendPing calls (cluster_pings_sent) */
+    guint64 cron_iteration; /* clusterCron calls (its static `iteration`) */
+    GPtrArray *links;       /* every RcClusterLink, in creation order (owned) */
     gpointer migrate; /* MIGRATE's connection cache and operations (migrate.c), NULL until used */
 };
 

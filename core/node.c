@@ -2,6 +2,8 @@
  * Each subsystem plugs into the dispatch below; this file holds no Redis logic itself. */
 #include "core/node_private.h"
 
+#include "core/cluster.h"
+
 #include <string.h>
 
 void rc_node_config_init(RcNodeConfig *cfg, const char *ip, guint16 port)
@@ -115,7 +117,7 @@ RcNode *rc_node_new(const RcNodeConfig *cfg, GRand *rng, RcTime now_us, GBytes *
     /* Redis's first serverCron runs 1 ms after the event loop starts. */
     node->next_cron_us = now_us + RC_US_PER_MS;
     rc_node_enter(node, now_us, out);
-    (void)nodes_conf; /* loaded by the cluster subsystem */
+    rc_cluster_new(node, nodes_conf);
     rc_node_leave(node);
     return node;
 }
@@ -124,6 +126,7 @@ void rc_node_free(RcNode *node)
 {
     if (node == NULL)
         return;
+    rc_cluster_free(node->cluster);
     g_ptr_array_unref(node->clients);
     g_hash_table_unref(node->conns);
     g_free(node);
@@ -138,6 +141,8 @@ guint32 rc_node_accept(RcNode *node, RcTime now_us, RcListener listener, const c
     c->is_connected = TRUE;
     g_strlcpy(c->peer_ip, peer_ip, sizeof c->peer_ip);
     c->peer_port = peer_port;
+    if (c->kind == RC_CONN_BUS_IN)
+        rc_cluster_link_accepted(node, c);
     guint32 handle = c->handle;
     rc_node_leave(node);
     return handle;
@@ -150,9 +155,11 @@ void rc_node_recv(RcNode *node, RcTime now_us, guint32 handle, const guint8 *dat
     RcConn *c = rc_node_conn_get(node, handle);
     if (c != NULL) {
         switch (c->kind) {
-        case RC_CONN_CLIENT:
         case RC_CONN_BUS_IN:
         case RC_CONN_BUS_OUT:
+            rc_cluster_link_recv(node, c, data, len);
+            break;
+        case RC_CONN_CLIENT:
         case RC_CONN_REPL_MASTER:
         case RC_CONN_MIGRATE:
             break;
@@ -165,8 +172,11 @@ void rc_node_connected(RcNode *node, RcTime now_us, guint32 handle, RcOutbox *ou
 {
     rc_node_enter(node, now_us, out);
     RcConn *c = rc_node_conn_get(node, handle);
-    if (c != NULL)
+    if (c != NULL) {
         c->is_connected = TRUE;
+        if (c->kind == RC_CONN_BUS_OUT)
+            rc_cluster_link_connected(node, c);
+    }
     rc_node_leave(node);
 }
 
@@ -175,6 +185,9 @@ void rc_node_disconnected(RcNode *node, RcTime now_us, guint32 handle, RcConnEnd
 {
     rc_node_enter(node, now_us, out);
     (void)why;
+    RcConn *c = rc_node_conn_get(node, handle);
+    if (c != NULL && (c->kind == RC_CONN_BUS_IN || c->kind == RC_CONN_BUS_OUT))
+        rc_cluster_link_closed(node, c);
     g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle));
     rc_node_leave(node);
 }
@@ -184,8 +197,17 @@ RcTime rc_node_next_deadline(const RcNode *node)
     return node->next_cron_us;
 }
 
+/* run_with_period(ms): every cron at hz 10 for 100 ms, else every ms/(1000/hz) loops. */
+static gboolean run_with_period(const RcNode *node, guint64 ms)
+{
+    guint64 period = 1000 / node->cfg.hz;
+    return ms <= period || node->cronloops % (ms / period) == 0;
+}
+
 static void server_cron(RcNode *node)
 {
+    if (run_with_period(node, 100))
+        rc_cluster_cron(node);
     node->cronloops++;
 }
 
@@ -204,5 +226,6 @@ void rc_node_handle_expiry(RcNode *node, RcTime now_us, RcOutbox *out)
 void rc_node_before_sleep(RcNode *node, RcTime now_us, RcOutbox *out)
 {
     rc_node_enter(node, now_us, out);
+    rc_cluster_before_sleep(node);
     rc_node_leave(node);
 }

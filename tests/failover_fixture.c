@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "core/bus.h"
+
 FoFixture *fo;
 
 #define FO_WEAK __attribute__((weak))
@@ -24,40 +26,24 @@ void fo_setup(guint32 seed)
     fo->out = rc_outbox_new();
     fo->rng = g_rand_new_with_seed(seed);
     fo->calls = g_string_new("");
-    RcNode *node = g_new0(RcNode, 1);
-    rc_node_config_init(&node->cfg, "127.0.0.1", 7000);
-    node->rng = fo->rng;
-    node->out = fo->out;
-    RcCluster *c = g_new0(RcCluster, 1);
-    c->nodes = g_ptr_array_new();
-    c->nodes_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    c->state = RC_CLUSTER_OK;
-    c->mf_master_offset = -1;
-    node->cluster = c;
+    RcNodeConfig cfg;
+    rc_node_config_init(&cfg, "127.0.0.1", 7000);
+    RcNode *node = rc_node_new(&cfg, fo->rng, 0, NULL, fo->out);
     fo->node = node;
-    c->myself = fo_add_node('m', RC_NODE_MYSELF | RC_NODE_MASTER);
-}
-
-static void node_free(RcClusterNode *n)
-{
-    if (n->replicas)
-        g_ptr_array_unref(n->replicas);
-    if (n->link)
-        g_free(n->link);
-    g_free(n);
+    /* The test body runs as one long entry point: services need the outbox. */
+    rc_node_enter(node, 0, fo->out);
+    RcCluster *c = node->cluster;
+    char name[RC_CLUSTER_NAMELEN];
+    memset(name, 'm', sizeof name);
+    rc_cluster_node_rename(node, c->myself, name);
+    c->state = RC_CLUSTER_OK;
+    rc_outbox_clear(fo->out);
 }
 
 void fo_teardown(void)
 {
-    RcCluster *c = fo->node->cluster;
-    for (guint i = 0; i < c->nodes->len; i++)
-        node_free(g_ptr_array_index(c->nodes, i));
-    g_ptr_array_unref(c->nodes);
-    g_hash_table_unref(c->nodes_by_name);
-    g_free(c->migrating_slots_to);
-    g_free(c->importing_slots_from);
-    g_free(c);
-    g_free(fo->node);
+    rc_node_leave(fo->node);
+    rc_node_free(fo->node);
     rc_outbox_free(fo->out);
     g_rand_free(fo->rng);
     g_string_free(fo->calls, TRUE);
@@ -67,41 +53,47 @@ void fo_teardown(void)
 
 RcClusterNode *fo_add_node(char tag, guint16 flags)
 {
-    RcCluster *c = fo->node->cluster;
-    RcClusterNode *n = g_new0(RcClusterNode, 1);
-    memset(n->name, tag, RC_CLUSTER_NAMELEN);
-    n->flags = flags;
-    n->replicas = g_ptr_array_new();
-    n->link = g_new0(RcClusterLink, 1); /* connected unless a test removes it */
-    n->link->node = n;
-    g_ptr_array_add(c->nodes, n);
-    g_hash_table_insert(c->nodes_by_name, g_strndup(n->name, RC_CLUSTER_NAMELEN), n);
+    RcNode *node = fo->node;
+    char name[RC_CLUSTER_NAMELEN];
+    memset(name, tag, sizeof name);
+    RcClusterNode *n = rc_cluster_node_new(node, name, flags);
+    g_strlcpy(n->ip, "127.0.0.1", sizeof n->ip);
+    n->port = (guint16)(7000 + (guint8)tag);
+    n->cport = (guint16)(n->port + 10000);
+    rc_cluster_node_add(node, n);
+    /* A connected outbound link: what the node sends to n shows up as SEND actions. */
+    RcClusterLink *link = rc_link_new(node, n, FALSE);
+    RcConn *conn = rc_node_conn_add(node, RC_CONN_BUS_OUT, link);
+    conn->is_connected = TRUE;
+    link->handle = conn->handle;
+    link->is_connected = TRUE;
     return n;
+}
+
+void fo_drop_link(RcClusterNode *n)
+{
+    rc_link_free(fo->node, n->link, TRUE);
 }
 
 void fo_make_replica(RcClusterNode *replica, RcClusterNode *master)
 {
+    RcNode *node = fo->node;
+    if (replica == node->cluster->myself) {
+        rc_cluster_set_my_master(node, master);
+        return;
+    }
     if (replica->replica_of)
-        g_ptr_array_remove(replica->replica_of->replicas, replica);
+        rc_cluster_node_remove_replica(replica->replica_of, replica);
     replica->flags = (guint16)((replica->flags & ~RC_NODE_MASTER) | RC_NODE_SLAVE);
     replica->replica_of = master;
-    g_ptr_array_add(master->replicas, replica);
-    master->flags |= RC_NODE_MIGRATE_TO;
+    rc_cluster_node_add_replica(master, replica);
 }
 
 void fo_assign_slots(RcClusterNode *owner, int first, int last)
 {
-    RcCluster *c = fo->node->cluster;
     for (int j = first; j <= last; j++) {
-        if (c->slots[j] == owner)
-            continue;
-        if (c->slots[j] != NULL) {
-            rc_bitmap_clear(c->slots[j]->slots, j);
-            c->slots[j]->numslots--;
-        }
-        c->slots[j] = owner;
-        rc_bitmap_set(owner->slots, j);
-        owner->numslots++;
+        rc_cluster_del_slot(fo->node, j);
+        rc_cluster_add_slot(fo->node, owner, j);
     }
     fo_recompute_size();
 }
@@ -153,126 +145,47 @@ gboolean fo_logged(const char *text)
     return FALSE;
 }
 
+static int msg_type(const RcAction *a, guint8 *mflags0)
+{
+    gsize len;
+    const guint8 *d = g_bytes_get_data(a->bytes, &len);
+    if (len < RC_BUS_HDR_LEN || memcmp(d, "RCmb", 4) != 0)
+        return -1;
+    if (mflags0)
+        *mflags0 = d[2253];
+    return (d[12] << 8) | d[13];
+}
+
+int fo_sent(int type, RcClusterNode *to, guint8 *mflags0)
+{
+    int n = 0;
+    for (guint i = 0; i < rc_outbox_len(fo->out); i++) {
+        const RcAction *a = rc_outbox_get(fo->out, i);
+        if (a->kind != RC_ACT_SEND)
+            continue;
+        if (to != NULL && (to->link == NULL || to->link->handle != a->handle))
+            continue;
+        if (msg_type(a, mflags0) == type)
+            n++;
+    }
+    return n;
+}
+
+int fo_saves(void)
+{
+    int n = 0;
+    for (guint i = 0; i < rc_outbox_len(fo->out); i++)
+        if (rc_outbox_get(fo->out, i)->kind == RC_ACT_SAVE)
+            n++;
+    return n;
+}
+
 gboolean fo_called(const char *text)
 {
     return strstr(fo->calls->str, text) != NULL;
 }
 
 /* ---- test doubles (weak) ---- */
-
-FO_WEAK gboolean rc_bitmap_test(const guint8 *bitmap, int pos)
-{
-    return (bitmap[pos >> 3] & (1u << (pos & 7))) != 0;
-}
-
-FO_WEAK void rc_bitmap_set(guint8 *bitmap, int pos)
-{
-    bitmap[pos >> 3] |= (guint8)(1u << (pos & 7));
-}
-
-FO_WEAK void rc_bitmap_clear(guint8 *bitmap, int pos)
-{
-    bitmap[pos >> 3] &= (guint8) ~(1u << (pos & 7));
-}
-
-FO_WEAK guint64 rc_cluster_max_epoch(const RcNode *node)
-{
-    RcCluster *c = node->cluster;
-    guint64 max = c->current_epoch;
-    for (guint i = 0; i < c->nodes->len; i++) {
-        RcClusterNode *n = g_ptr_array_index(c->nodes, i);
-        max = MAX(max, n->config_epoch);
-    }
-    return max;
-}
-
-FO_WEAK void rc_cluster_todo(RcNode *node, int flags)
-{
-    node->cluster->todo_before_sleep |= flags;
-}
-
-FO_WEAK void rc_cluster_save_config(RcNode *node)
-{
-    (void)node;
-    record("save");
-}
-
-FO_WEAK void rc_cluster_set_node_as_master(RcNode *node, RcClusterNode *n)
-{
-    (void)node;
-    if (n->replica_of)
-        g_ptr_array_remove(n->replica_of->replicas, n);
-    n->replica_of = NULL;
-    n->flags = (guint16)((n->flags & ~RC_NODE_SLAVE) | RC_NODE_MASTER);
-    record("set_node_as_master(%c)", n->name[0]);
-}
-
-FO_WEAK gboolean rc_cluster_del_slot(RcNode *node, int slot)
-{
-    RcCluster *c = node->cluster;
-    RcClusterNode *owner = c->slots[slot];
-    if (owner == NULL)
-        return FALSE;
-    rc_bitmap_clear(owner->slots, slot);
-    owner->numslots--;
-    c->slots[slot] = NULL;
-    return TRUE;
-}
-
-FO_WEAK gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot)
-{
-    RcCluster *c = node->cluster;
-    if (c->slots[slot] != NULL)
-        return FALSE;
-    rc_bitmap_set(owner->slots, slot);
-    owner->numslots++;
-    c->slots[slot] = owner;
-    return TRUE;
-}
-
-FO_WEAK void rc_cluster_update_state(RcNode *node)
-{
-    (void)node;
-    fo_recompute_size();
-    record("update_state");
-}
-
-FO_WEAK void rc_cluster_broadcast_pong(RcNode *node, int target)
-{
-    (void)node;
-    record("broadcast_pong(%s)", target == RC_BROADCAST_ALL ? "all" : "replicas");
-}
-
-FO_WEAK void rc_cluster_request_failover_auth(RcNode *node)
-{
-    record("request_auth(%s)", node->cluster->mf_end_ms ? "forceack" : "plain");
-}
-
-FO_WEAK void rc_cluster_send_failover_auth(RcNode *node, RcClusterNode *to)
-{
-    (void)node;
-    record("send_auth(%c,%s)", to->name[0], to->link ? "sent" : "nolink");
-}
-
-FO_WEAK void rc_cluster_send_ping(RcNode *node, RcClusterLink *link, int type)
-{
-    (void)node;
-    record("send_ping(%c,%d)", link->node ? link->node->name[0] : '?', type);
-}
-
-FO_WEAK void rc_cluster_send_mfstart(RcNode *node, RcClusterNode *to)
-{
-    (void)node;
-    record("send_mfstart(%c)", to->name[0]);
-}
-
-FO_WEAK void rc_cluster_set_my_master(RcNode *node, RcClusterNode *master)
-{
-    RcClusterNode *me = node->cluster->myself;
-    fo_make_replica(me, master);
-    rc_mf_reset(node);
-    record("set_my_master(%c)", master->name[0]);
-}
 
 FO_WEAK gint64 rc_repl_offset(const RcNode *node)
 {
@@ -284,6 +197,12 @@ FO_WEAK void rc_repl_unset_master(RcNode *node)
 {
     (void)node;
     record("repl_unset_master");
+}
+
+FO_WEAK void rc_repl_set_master(RcNode *node, const char *ip, guint16 port)
+{
+    (void)node;
+    record("repl_set_master(%s:%u)", ip, port);
 }
 
 FO_WEAK gboolean rc_repl_master_link_up(const RcNode *node, gint64 *last_interaction_ms,
@@ -347,9 +266,4 @@ FO_WEAK guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot)
 {
     (void)db;
     return slot == fo->keys_slot ? fo->keys_in_slot : 0;
-}
-
-FO_WEAK RcClusterNode *rc_cluster_lookup(const RcNode *node, const char *name40)
-{
-    return g_hash_table_lookup(node->cluster->nodes_by_name, name40);
 }

@@ -1,6 +1,6 @@
-/* Hand-built cluster views for the failover unit tests: a node whose RcCluster is filled in
- * directly (masters, replicas, slots, epochs), plus a record of the bus, replication and
- * client services the failover code asked for. Time is set by hand. */
+/* Cluster views built with the bus's node table for the failover unit tests: a node whose RcCluster
+ * is filled in directly (masters, replicas, slots, epochs), plus a record of the bus, replication
+ * and client services the failover code asked for. Time is set by hand. */
 #ifndef RC_TEST_FAILOVER_FIXTURE_H
 #define RC_TEST_FAILOVER_FIXTURE_H
 
@@ -38,6 +38,11 @@ int fo_events(RcEventKind kind, guint64 *value);
 /* TRUE if some log line contains `text`. */
 gboolean fo_logged(const char *text);
 gboolean fo_called(const char *text);
+/* Bus messages of `type` sent (to `to`'s outbound link, or to anyone if NULL); the mflags[0]
+ * of the last one in *mflags0. */
+int fo_sent(int type, RcClusterNode *to, guint8 *mflags0);
+int fo_saves(void); /* RC_ACT_SAVE actions */
+void fo_drop_link(RcClusterNode *n);
 
 /* From core/keyspace.h, doubled in the fixture. */
 guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot);

@@ -33,6 +33,7 @@ static void three_masters_me_replica_of_a(void)
     fo->link_up = FALSE;
     fo->down_since_ms = 100000; /* lost the master at t = 100 s */
     fo_set_time_ms(100000);
+    rc_outbox_clear(fo->out);
 }
 
 /* ---------------------------------------------------------------- voting (§8.4) */
@@ -142,12 +143,11 @@ START_TEST(test_vote_granted_is_spent_even_without_link)
 {
     voter_setup();
     RcCluster *c = fo->node->cluster;
-    g_free(VR->link);
-    VR->link = NULL;
+    fo_drop_link(VR);
     rc_failover_handle_auth_request(fo->node, VR, 7, 5, VA->slots, FALSE);
     ck_assert_uint_eq(c->last_vote_epoch, 7);
     ck_assert_int_eq(VA->voted_time_ms, 200000);
-    ck_assert(fo_called("send_auth(r,nolink)"));
+    ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_ACK, NULL, NULL), 0); /* no link: dropped */
     ck_assert(
         fo_logged("Failover auth granted to rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr for epoch 7"));
     guint64 v = 0;
@@ -166,7 +166,7 @@ START_TEST(test_vote_granted_is_spent_even_without_link)
     fo_set_time_ms(200000 + 2 * NT);
     rc_failover_handle_auth_request(fo->node, VS, 8, 5, VA->slots, FALSE);
     ck_assert_int_eq(fo_events(RC_EVT_VOTE_GRANTED, NULL), 2);
-    ck_assert(fo_called("send_auth(s,sent)"));
+    ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_ACK, VS, NULL), 1);
     fo_teardown();
 }
 END_TEST
@@ -259,7 +259,9 @@ START_TEST(test_rank_delay_window)
         ck_assert_int_le(delay, 999);
         seen_min = MIN(seen_min, delay);
         seen_max = MAX(seen_max, delay);
-        ck_assert(fo_called("broadcast_pong(replicas)"));
+        ck_assert_int_eq(fo_sent(RC_MSG_PONG, X, NULL), 1); /* my siblings learn my offset */
+        ck_assert_int_eq(fo_sent(RC_MSG_PONG, Y, NULL), 1);
+        ck_assert_int_eq(fo_sent(RC_MSG_PONG, B, NULL), 0);
         ck_assert(!c->failover_auth_sent);
         ck_assert_uint_eq(c->current_epoch, 3); /* not bumped when scheduled */
         fo_teardown();
@@ -316,7 +318,10 @@ START_TEST(test_election_epoch_quorum_and_promotion)
     ck_assert(c->failover_auth_sent);
     ck_assert_uint_eq(c->current_epoch, 4);
     ck_assert_uint_eq(c->failover_auth_epoch, 4);
-    ck_assert(fo_called("request_auth(plain)"));
+    guint8 mflags = 0xff;
+    ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_REQUEST, B, &mflags), 1);
+    ck_assert_int_eq(mflags & 2, 0);                                        /* no FORCEACK */
+    ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_REQUEST, NULL, NULL), 5); /* all but me */
     ck_assert(fo_logged("Starting a failover election for epoch 4."));
     guint64 v = 0;
     ck_assert_int_eq(fo_events(RC_EVT_ELECTION_START, &v), 1);
@@ -337,7 +342,11 @@ START_TEST(test_election_epoch_quorum_and_promotion)
     ck_assert_ptr_eq(c->slots[5460], ME);
     ck_assert_ptr_eq(c->slots[5461], B);
     ck_assert(fo_called("repl_unset_master;"));
-    ck_assert(fo_called("update_state;save;broadcast_pong(all)"));
+    ck_assert_int_ge(fo_saves(), 1);
+    ck_assert_int_eq(fo_sent(RC_MSG_PONG, B, NULL), 1);
+    ck_assert_int_eq(fo_sent(RC_MSG_PONG, C, NULL), 1);
+    ck_assert_int_eq(fo_sent(RC_MSG_PONG, A, NULL), 1); /* the old master too */
+    ck_assert_int_eq(c->size, 3);
     ck_assert_int_eq(fo_events(RC_EVT_PROMOTED, &v), 1);
     ck_assert_uint_eq(v, 4);
     fo_teardown();
@@ -489,7 +498,7 @@ START_TEST(test_collision_smaller_name_bumps)
     rc_epoch_handle_collision(fo->node, z); /* m < z: I move to currentEpoch + 1 */
     ck_assert_uint_eq(me->config_epoch, 7);
     ck_assert_uint_eq(c->current_epoch, 7);
-    ck_assert(fo_called("save"));
+    ck_assert_int_eq(fo_saves(), 1);
     ck_assert(fo_logged("configEpoch collision with node zzzz"));
     guint64 v;
     ck_assert_int_eq(fo_events(RC_EVT_CONFIG_EPOCH, &v), 1);
@@ -672,8 +681,7 @@ START_TEST(test_failover_command_errors_table)
             A->flags |= RC_NODE_FAIL;
             break;
         case 4:
-            g_free(A->link);
-            A->link = NULL;
+            fo_drop_link(A);
             break;
         }
         GString *reply = run_failover_cmd(cases[i].opt);
@@ -695,7 +703,7 @@ START_TEST(test_manual_failover_state_machine)
     GString *reply = run_failover_cmd(NULL);
     ck_assert_str_eq(reply->str, "+OK\r\n");
     g_string_free(reply, TRUE);
-    ck_assert(fo_called("send_mfstart(a)"));
+    ck_assert_int_eq(fo_sent(RC_MSG_MFSTART, A, NULL), 1);
     ck_assert_int_eq(c->mf_end_ms, 100000 + 5000);
     ck_assert(fo_logged("Manual failover user request accepted."));
     /* Packets from others, or unflagged, change nothing; the first PAUSED one from a does. */
@@ -725,7 +733,9 @@ START_TEST(test_manual_failover_state_machine)
     ck_assert_int_eq(c->failover_auth_time_ms, 100050);
     ck_assert_int_eq(c->failover_auth_rank, 0);
     rc_failover_handle_replica_failover(fo->node);
-    ck_assert(fo_called("request_auth(forceack)"));
+    guint8 mflags = 0;
+    ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_REQUEST, B, &mflags), 1);
+    ck_assert_int_eq(mflags & 2, 2); /* FORCEACK: vote although my master is up */
     ck_assert_uint_eq(c->failover_auth_epoch, 4);
     rc_failover_handle_auth_ack(fo->node, B, 4);
     rc_failover_handle_auth_ack(fo->node, C, 4);
@@ -755,7 +765,9 @@ START_TEST(test_manual_failover_master_side_and_timeout)
     ck_assert_int_eq(c->mf_end_ms, 55000);
     ck_assert_ptr_eq(c->mf_slave, x);
     ck_assert_int_eq(fo->paused_until_ms, 60000); /* 2 × 5000 */
-    ck_assert(fo_called("send_ping(x,0)"));
+    guint8 mflags = 0;
+    ck_assert_int_eq(fo_sent(RC_MSG_PING, x, &mflags), 1);
+    ck_assert_int_eq(mflags & 1, 1); /* PAUSED */
     ck_assert(fo_logged("Manual failover requested by replica xxxx"));
     /* Times out after 5 s: the reset unpauses writes well before the 10 s pause ends. */
     fo_set_time_ms(55000);
@@ -778,11 +790,13 @@ START_TEST(test_manual_failover_force_and_takeover)
     A->flags |= RC_NODE_FAIL;
     g_string_free(run_failover_cmd("FORCE"), TRUE);
     ck_assert(c->mf_can_start);
-    ck_assert(!fo_called("send_mfstart"));
+    ck_assert_int_eq(fo_sent(RC_MSG_MFSTART, NULL, NULL), 0);
     /* FORCE still needs the votes. */
     rc_failover_handle_replica_failover(fo->node);
     rc_failover_handle_replica_failover(fo->node);
-    ck_assert(fo_called("request_auth(forceack)"));
+    guint8 mflags = 0;
+    ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_REQUEST, B, &mflags), 1);
+    ck_assert_int_eq(mflags & 2, 2);
     ck_assert(rc_node_is_replica(ME));
     fo_teardown();
 
@@ -791,7 +805,8 @@ START_TEST(test_manual_failover_force_and_takeover)
     c = fo->node->cluster;
     g_string_free(run_failover_cmd("takeover"), TRUE);
     ck_assert(rc_node_is_master(ME));
-    ck_assert(!fo_called("request_auth"));
+    ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_REQUEST, NULL, NULL), 0);
+    ck_assert_int_eq(fo_sent(RC_MSG_PONG, B, NULL), 1);
     ck_assert_uint_eq(ME->config_epoch, 4);
     ck_assert_uint_eq(c->current_epoch, 4);
     ck_assert_ptr_eq(c->slots[100], ME);
@@ -829,6 +844,7 @@ static void migration_setup(void)
     MP = fo_add_node('p', RC_NODE_SLAVE);
     fo_make_replica(MP, B);
     C->flags |= RC_NODE_MIGRATE_TO; /* used to have replicas */
+    rc_outbox_clear(fo->out);
 }
 
 START_TEST(test_replica_migration_candidate_and_delay)
@@ -838,13 +854,13 @@ START_TEST(test_replica_migration_candidate_and_delay)
     RcCluster *c = fo->node->cluster;
     rc_replica_migration_cron(fo->node, 1, 3, 3);
     ck_assert_int_eq(C->orphaned_time_ms, 100000);
-    ck_assert(!fo_called("set_my_master"));
+    ck_assert_ptr_eq(ME->replica_of, A);
     fo_set_time_ms(105000);
     rc_replica_migration_cron(fo->node, 1, 3, 3);
-    ck_assert(!fo_called("set_my_master")); /* 5000 ms exactly: not yet */
+    ck_assert_ptr_eq(ME->replica_of, A); /* 5000 ms exactly: not yet */
     fo_set_time_ms(105001);
     rc_replica_migration_cron(fo->node, 1, 3, 3);
-    ck_assert(fo_called("set_my_master(c)"));
+    ck_assert_int_eq(fo_events(RC_EVT_REPLICA_OF, NULL), 1);
     ck_assert_ptr_eq(ME->replica_of, C);
     ck_assert(fo_logged("Migrating to orphaned master cccc"));
     (void)c;
@@ -857,7 +873,7 @@ START_TEST(test_replica_migration_candidate_and_delay)
     rc_replica_migration_cron(fo->node, 1, 4, 4);
     fo_set_time_ms(200000);
     rc_replica_migration_cron(fo->node, 1, 4, 4);
-    ck_assert(!fo_called("set_my_master"));
+    ck_assert_ptr_eq(ME->replica_of, A);
     fo_teardown();
 }
 END_TEST
@@ -870,7 +886,7 @@ START_TEST(test_replica_migration_guards)
     rc_replica_migration_cron(fo->node, 1, 3, 3);
     fo_set_time_ms(200000);
     rc_replica_migration_cron(fo->node, 1, 3, 3);
-    ck_assert(!fo_called("set_my_master"));
+    ck_assert_ptr_eq(ME->replica_of, A);
     fo_teardown();
 
     /* PFAIL siblings do not count towards the barrier. */
@@ -880,7 +896,7 @@ START_TEST(test_replica_migration_guards)
     rc_replica_migration_cron(fo->node, 1, 3, 3);
     fo_set_time_ms(200000);
     rc_replica_migration_cron(fo->node, 1, 3, 3);
-    ck_assert(!fo_called("set_my_master"));
+    ck_assert_ptr_eq(ME->replica_of, A);
     fo_teardown();
 
     /* Disallowed by config, cluster down, or not among the masters with the most. */
@@ -896,7 +912,7 @@ START_TEST(test_replica_migration_guards)
         rc_replica_migration_cron(fo->node, 1, 3, this_replicas);
         fo_set_time_ms(200000);
         rc_replica_migration_cron(fo->node, 1, 3, this_replicas);
-        ck_assert_msg(!fo_called("set_my_master"), "guard %d", k);
+        ck_assert_msg(ME->replica_of == A, "guard %d", k);
         fo_teardown();
     }
 
@@ -906,8 +922,86 @@ START_TEST(test_replica_migration_guards)
     rc_replica_migration_cron(fo->node, 1, 3, 3);
     fo_set_time_ms(200000);
     rc_replica_migration_cron(fo->node, 1, 3, 3);
-    ck_assert(!fo_called("set_my_master"));
+    ck_assert_ptr_eq(ME->replica_of, A);
     ck_assert_int_eq(C->orphaned_time_ms, 0);
+    fo_teardown();
+}
+END_TEST
+
+/* ---------------------------------------------------------------- UPDATE (§9.2) */
+
+static void slots_bitmap(guint8 *bm, int first, int last)
+{
+    memset(bm, 0, RC_CLUSTER_SLOTS / 8);
+    for (int j = first; j <= last; j++)
+        rc_bitmap_set(bm, j);
+}
+
+/* An old master learns (by UPDATE or a PONG) that a replica won its slots with a larger
+ * configEpoch: it gives them up and becomes that node's replica. Stale or equal claims
+ * change nothing. */
+START_TEST(test_update_demotes_old_master)
+{
+    fo_setup(8);
+    RcCluster *c = fo->node->cluster;
+    RcClusterNode *me = c->myself;
+    RcClusterNode *b = fo_add_node('b', RC_NODE_MASTER);
+    RcClusterNode *x = fo_add_node('x', RC_NODE_SLAVE);
+    fo_make_replica(x, me);
+    fo_assign_slots(me, 0, 8191);
+    fo_assign_slots(b, 8192, 16383);
+    me->config_epoch = 3;
+    b->config_epoch = 2;
+    c->current_epoch = 4;
+    guint8 bm[RC_CLUSTER_SLOTS / 8];
+    slots_bitmap(bm, 0, 8191);
+    /* x claims my slots at epoch 3 (equal) and 2 (older): refused. */
+    rc_cluster_set_node_as_master(fo->node, x);
+    rc_cluster_update_slots_config_with(fo->node, x, 3, bm);
+    rc_cluster_update_slots_config_with(fo->node, x, 2, bm);
+    ck_assert_ptr_eq(c->slots[0], me);
+    ck_assert(rc_node_is_master(me));
+    /* At epoch 4 it wins every slot and I follow it. */
+    rc_cluster_update_slots_config_with(fo->node, x, 4, bm);
+    ck_assert_ptr_eq(c->slots[0], x);
+    ck_assert_ptr_eq(c->slots[8191], x);
+    ck_assert_ptr_eq(c->slots[8192], b);
+    ck_assert_int_eq(me->numslots, 0);
+    ck_assert(rc_node_is_replica(me));
+    ck_assert_ptr_eq(me->replica_of, x);
+    ck_assert(fo_logged("Configuration change detected. Reconfiguring myself as a replica of "
+                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+    ck_assert_int_eq(fo_events(RC_EVT_DEMOTED, NULL), 1);
+    fo_teardown();
+}
+END_TEST
+
+START_TEST(test_update_repoints_sibling_and_keeps_partial_owner)
+{
+    /* I replicate a; my sibling x won a's slots: I now replicate x. */
+    three_masters_me_replica_of_a();
+    guint8 bm[RC_CLUSTER_SLOTS / 8];
+    slots_bitmap(bm, 0, 5460);
+    rc_cluster_set_node_as_master(fo->node, X);
+    rc_cluster_update_slots_config_with(fo->node, X, 4, bm);
+    ck_assert_ptr_eq(ME->replica_of, X);
+    ck_assert_int_eq(A->numslots, 0);
+    fo_teardown();
+
+    /* A master that loses only part of its slots stays a master (resharding). */
+    fo_setup(9);
+    RcCluster *c = fo->node->cluster;
+    RcClusterNode *me = c->myself;
+    RcClusterNode *b = fo_add_node('b', RC_NODE_MASTER);
+    fo_assign_slots(me, 0, 8191);
+    fo_assign_slots(b, 8192, 16383);
+    me->config_epoch = 1;
+    slots_bitmap(bm, 8192, 16383);
+    rc_bitmap_set(bm, 100);
+    rc_cluster_update_slots_config_with(fo->node, b, 2, bm);
+    ck_assert_ptr_eq(c->slots[100], b);
+    ck_assert(rc_node_is_master(me));
+    ck_assert_int_eq(me->numslots, 8191);
     fo_teardown();
 }
 END_TEST
@@ -938,6 +1032,8 @@ Suite *failover_suite(void)
     tcase_add_test(tc, test_collisions_end_distinct);
     tcase_add_test(tc, test_bump_without_consensus);
     tcase_add_test(tc, test_set_config_epoch_table);
+    tcase_add_test(tc, test_update_demotes_old_master);
+    tcase_add_test(tc, test_update_repoints_sibling_and_keeps_partial_owner);
     suite_add_tcase(s, tc);
     tc = tcase_create("manual");
     tcase_add_test(tc, test_failover_command_errors_table);

@@ -1,0 +1,345 @@
+/* CLUSTER NODES text and nodes.conf (cluster.c: clusterGenNodeDescription,
+ * clusterGenNodesDescription, clusterSaveConfig, clusterLoadConfig).
+ *
+ * One line per node:
+ *   <id> <ip>:<port>@<cport>[,<hostname>] <flags> <master|-> <ping_sent> <pong_received>
+ *   <configEpoch> <connected|disconnected> <slot ranges...>
+ * nodes.conf is the same lines (handshake nodes left out) followed by
+ *   vars currentEpoch <n> lastVoteEpoch <n>
+ * and is handed to the driver as RC_ACT_SAVE. On load, non-zero ping/pong times become now,
+ * `fail` gets fail_time = now, a replica's configEpoch is 0 (7.0.3+), and currentEpoch is
+ * raised to the greatest configEpoch. */
+#include "core/bus.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    guint16 flag;
+    const char *name;
+} node_flag_names[] = {
+    {RC_NODE_MYSELF, "myself"}, {RC_NODE_MASTER, "master"},
+    {RC_NODE_SLAVE, "slave"},   {RC_NODE_PFAIL, "fail?"},
+    {RC_NODE_FAIL, "fail"},     {RC_NODE_HANDSHAKE, "handshake"},
+    {RC_NODE_NOADDR, "noaddr"}, {RC_NODE_NOFAILOVER, "nofailover"},
+};
+
+static void append_flags(GString *out, guint16 flags)
+{
+    gsize orig = out->len;
+    for (gsize i = 0; i < G_N_ELEMENTS(node_flag_names); i++) {
+        if (flags & node_flag_names[i].flag) {
+            if (out->len != orig)
+                g_string_append_c(out, ',');
+            g_string_append(out, node_flag_names[i].name);
+        }
+    }
+    if (out->len == orig)
+        g_string_append(out, "noflags");
+}
+
+void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString *out)
+{
+    const RcCluster *c = node->cluster;
+    g_string_append_len(out, n->name, RC_CLUSTER_NAMELEN);
+    g_string_append_printf(out, " %s:%u@%u", n->ip, n->port, n->cport);
+    if (n->hostname && n->hostname[0])
+        g_string_append_printf(out, ",%s", n->hostname);
+    g_string_append_c(out, ' ');
+    append_flags(out, n->flags);
+    g_string_append_c(out, ' ');
+    if (n->replica_of)
+        g_string_append_len(out, n->replica_of->name, RC_CLUSTER_NAMELEN);
+    else
+        g_string_append_c(out, '-');
+    guint64 epoch = n->config_epoch;
+    if (rc_node_is_replica(n) && n->replica_of)
+        epoch = n->replica_of->config_epoch;
+    g_string_append_printf(out,
+                           " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT " %s",
+                           n->ping_sent_ms, n->pong_received_ms, epoch,
+                           (n->link || (n->flags & RC_NODE_MYSELF)) ? "connected" : "disconnected");
+    /* Slot ranges, from the node's own bitmap. */
+    int start = -1;
+    for (int j = 0; j <= RC_CLUSTER_SLOTS && n->numslots > 0; j++) {
+        gboolean bit = j < RC_CLUSTER_SLOTS && rc_bitmap_test(n->slots, j);
+        if (bit && start == -1)
+            start = j;
+        if (!bit && start != -1) {
+            if (start == j - 1)
+                g_string_append_printf(out, " %d", start);
+            else
+                g_string_append_printf(out, " %d-%d", start, j - 1);
+            start = -1;
+        }
+    }
+    if (n->flags & RC_NODE_MYSELF) {
+        for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
+            if (c->migrating_slots_to && c->migrating_slots_to[j])
+                g_string_append_printf(out, " [%d->-%.40s]", j, c->migrating_slots_to[j]->name);
+            else if (c->importing_slots_from && c->importing_slots_from[j])
+                g_string_append_printf(out, " [%d-<-%.40s]", j, c->importing_slots_from[j]->name);
+        }
+    }
+}
+
+char *rc_nodes_describe(const RcNode *node, guint16 filter)
+{
+    const RcCluster *c = node->cluster;
+    GString *out = g_string_sized_new(256 * c->nodes->len);
+    for (guint i = 0; i < c->nodes->len; i++) {
+        const RcClusterNode *n = g_ptr_array_index(c->nodes, i);
+        if (n->flags & filter)
+            continue;
+        rc_nodes_describe_node(node, n, out);
+        g_string_append_c(out, '\n');
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *rc_nodes_conf_render(const RcNode *node)
+{
+    char *nodes = rc_nodes_describe(node, RC_NODE_HANDSHAKE);
+    char *text = g_strdup_printf(
+        "%svars currentEpoch %" G_GUINT64_FORMAT " lastVoteEpoch %" G_GUINT64_FORMAT "\n", nodes,
+        node->cluster->current_epoch, node->cluster->last_vote_epoch);
+    g_free(nodes);
+    return text;
+}
+
+void rc_cluster_save_config(RcNode *node)
+{
+    node->cluster->todo_before_sleep &=
+        ~(RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_FSYNC_CONFIG);
+    if (node->out == NULL)
+        return;
+    char *text = rc_nodes_conf_render(node);
+    rc_outbox_save(node->out, text, strlen(text));
+    g_free(text);
+}
+
+/* ---- loading ---- */
+
+G_DEFINE_QUARK(rc - nodes - conf - error - quark, rc_nodes_conf_error)
+
+#define LOAD_FAIL(lineno, fmt, ...)                                                                \
+    do {                                                                                           \
+        g_set_error(error, RC_NODES_CONF_ERROR, 0, "nodes.conf:%d: " fmt, lineno, ##__VA_ARGS__);  \
+        goto fail;                                                                                 \
+    } while (0)
+
+static RcClusterNode *lookup_or_create(RcNode *node, const char *name)
+{
+    RcClusterNode *n = rc_cluster_lookup(node, name);
+    if (n == NULL) {
+        n = rc_cluster_node_new(node, name, 0);
+        rc_cluster_node_add(node, n);
+    }
+    return n;
+}
+
+static gboolean parse_u64(const char *s, guint64 *v)
+{
+    return g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT64, v, NULL);
+}
+
+static gboolean parse_slot(const char *s, int *slot)
+{
+    guint64 v;
+    if (!g_ascii_string_to_unsigned(s, 10, 0, RC_CLUSTER_SLOTS - 1, &v, NULL))
+        return FALSE;
+    *slot = (int)v;
+    return TRUE;
+}
+
+static gboolean parse_port(const char *s, guint16 *port)
+{
+    guint64 v;
+    if (!g_ascii_string_to_unsigned(s, 10, 0, 65535, &v, NULL))
+        return FALSE;
+    *port = (guint16)v;
+    return TRUE;
+}
+
+gboolean rc_nodes_conf_load(RcNode *node, const char *text, gsize len, GError **error)
+{
+    RcCluster *c = node->cluster;
+    rc_assert(c->myself == NULL && c->nodes->len == 0);
+    char *copy = g_strndup(text, len);
+    char **lines = g_strsplit(copy, "\n", -1);
+    char **argv = NULL;
+    gboolean ok = FALSE;
+    gint64 now = node->now_ms;
+
+    for (int li = 0; lines[li] != NULL; li++) {
+        int lineno = li + 1;
+        g_strfreev(argv);
+        argv = NULL;
+        char *line = g_strstrip(lines[li]);
+        if (line[0] == '\0')
+            continue;
+        argv = g_strsplit_set(line, " ", -1);
+        int argc = (int)g_strv_length(argv);
+        if (g_ascii_strcasecmp(argv[0], "vars") == 0) {
+            if (argc % 2 == 0)
+                LOAD_FAIL(lineno, "vars: odd number of arguments expected");
+            for (int j = 1; j < argc; j += 2) {
+                guint64 v;
+                if (!parse_u64(argv[j + 1], &v))
+                    LOAD_FAIL(lineno, "%s: not a number: %s", argv[j], argv[j + 1]);
+                if (g_ascii_strcasecmp(argv[j], "currentEpoch") == 0)
+                    c->current_epoch = v;
+                else if (g_ascii_strcasecmp(argv[j], "lastVoteEpoch") == 0)
+                    c->last_vote_epoch = v;
+                else
+                    rc_cluster_log(node, RC_LOG_WARNING,
+                                   "Skipping unknown cluster config variable '%s'", argv[j]);
+            }
+            continue;
+        }
+        if (argc < 8)
+            LOAD_FAIL(lineno, "line: %d fields, at least 8 expected", argc);
+        if (!rc_cluster_verify_name(argv[0], strlen(argv[0])))
+            LOAD_FAIL(lineno, "id: invalid node id: %s", argv[0]);
+        RcClusterNode *n = lookup_or_create(node, argv[0]);
+
+        /* ip:port@cport[,hostname] */
+        char *addr = argv[1];
+        char *hostname = strchr(addr, ',');
+        if (hostname) {
+            *hostname++ = '\0';
+            g_free(n->hostname);
+            n->hostname = hostname[0] ? g_strdup(hostname) : NULL;
+        } else {
+            g_clear_pointer(&n->hostname, g_free);
+        }
+        char *colon = strrchr(addr, ':');
+        if (colon == NULL)
+            LOAD_FAIL(lineno, "address: no ':' in %s", addr);
+        *colon = '\0';
+        if (strlen(addr) >= RC_NET_IP_STR_LEN)
+            LOAD_FAIL(lineno, "address: ip too long");
+        memset(n->ip, 0, sizeof n->ip);
+        memcpy(n->ip, addr, strlen(addr));
+        char *port = colon + 1;
+        char *busp = strchr(port, '@');
+        if (busp)
+            *busp++ = '\0';
+        if (!parse_port(port, &n->port))
+            LOAD_FAIL(lineno, "port: invalid: %s", port);
+        if (busp) {
+            if (!parse_port(busp, &n->cport))
+                LOAD_FAIL(lineno, "cport: invalid: %s", busp);
+        } else {
+            n->cport = (guint16)(n->port + RC_CLUSTER_PORT_INCR);
+        }
+
+        char **flags = g_strsplit(argv[2], ",", -1);
+        for (int f = 0; flags[f] != NULL; f++) {
+            const char *s = flags[f];
+            if (!g_ascii_strcasecmp(s, "myself")) {
+                if (c->myself != NULL) {
+                    g_strfreev(flags);
+                    LOAD_FAIL(lineno, "flags: a second myself");
+                }
+                c->myself = n;
+                n->flags |= RC_NODE_MYSELF;
+            } else if (!g_ascii_strcasecmp(s, "master")) {
+                n->flags |= RC_NODE_MASTER;
+            } else if (!g_ascii_strcasecmp(s, "slave")) {
+                n->flags |= RC_NODE_SLAVE;
+            } else if (!g_ascii_strcasecmp(s, "fail?")) {
+                n->flags |= RC_NODE_PFAIL;
+            } else if (!g_ascii_strcasecmp(s, "fail")) {
+                n->flags |= RC_NODE_FAIL;
+                n->fail_time_ms = now;
+            } else if (!g_ascii_strcasecmp(s, "handshake")) {
+                n->flags |= RC_NODE_HANDSHAKE;
+            } else if (!g_ascii_strcasecmp(s, "noaddr")) {
+                n->flags |= RC_NODE_NOADDR;
+            } else if (!g_ascii_strcasecmp(s, "nofailover")) {
+                n->flags |= RC_NODE_NOFAILOVER;
+            } else if (!g_ascii_strcasecmp(s, "noflags")) {
+                /* nothing */
+            } else {
+                /* Redis panics: "Unknown flag in redis cluster config file". */
+                char *bad = g_strdup(s);
+                g_strfreev(flags);
+                g_set_error(error, RC_NODES_CONF_ERROR, 0, "nodes.conf:%d: flags: unknown flag %s",
+                            lineno, bad);
+                g_free(bad);
+                goto fail;
+            }
+        }
+        g_strfreev(flags);
+
+        if (argv[3][0] != '-') {
+            if (!rc_cluster_verify_name(argv[3], strlen(argv[3])))
+                LOAD_FAIL(lineno, "master: invalid node id: %s", argv[3]);
+            RcClusterNode *master = lookup_or_create(node, argv[3]);
+            n->replica_of = master;
+            rc_cluster_node_add_replica(master, n);
+        }
+        if (atoi(argv[4]))
+            n->ping_sent_ms = now;
+        if (atoi(argv[5]))
+            n->pong_received_ms = now;
+        guint64 epoch;
+        if (!parse_u64(argv[6], &epoch))
+            LOAD_FAIL(lineno, "configEpoch: not a number: %s", argv[6]);
+        n->config_epoch = (rc_node_is_replica(n) && n->replica_of) ? 0 : epoch;
+
+        for (int j = 8; j < argc; j++) {
+            char *arg = argv[j];
+            if (arg[0] == '\0')
+                continue;
+            if (arg[0] == '[') {
+                /* [slot->-id] migrating, [slot-<-id] importing */
+                char *dash = strchr(arg, '-');
+                if (dash == NULL || (dash[1] != '>' && dash[1] != '<') || dash[2] != '-')
+                    LOAD_FAIL(lineno, "slot: bad migration entry %s", arg);
+                char dir = dash[1];
+                *dash = '\0';
+                int slot;
+                if (!parse_slot(arg + 1, &slot))
+                    LOAD_FAIL(lineno, "slot: out of range in migration entry");
+                char *id = dash + 3;
+                char *close = strchr(id, ']');
+                if (close == NULL || !rc_cluster_verify_name(id, (gsize)(close - id)))
+                    LOAD_FAIL(lineno, "slot: bad node id in migration entry");
+                *close = '\0';
+                RcClusterNode *cn = lookup_or_create(node, id);
+                if (dir == '>')
+                    c->migrating_slots_to[slot] = cn;
+                else
+                    c->importing_slots_from[slot] = cn;
+                continue;
+            }
+            int start, stop;
+            char *dash = strchr(arg, '-');
+            if (dash) {
+                *dash = '\0';
+                if (!parse_slot(arg, &start) || !parse_slot(dash + 1, &stop))
+                    LOAD_FAIL(lineno, "slot: out of range");
+            } else if (!parse_slot(arg, &start)) {
+                LOAD_FAIL(lineno, "slot: out of range: %s", arg);
+            } else {
+                stop = start;
+            }
+            while (start <= stop)
+                rc_cluster_add_slot(node, n, start++);
+        }
+    }
+    if (c->myself == NULL) {
+        g_set_error(error, RC_NODES_CONF_ERROR, 0, "nodes.conf: myself: no line");
+        goto fail;
+    }
+    if (rc_cluster_max_epoch(node) > c->current_epoch)
+        c->current_epoch = rc_cluster_max_epoch(node);
+    ok = TRUE;
+fail:
+    g_strfreev(argv);
+    g_strfreev(lines);
+    g_free(copy);
+    return ok;
+}
