@@ -397,6 +397,7 @@ RcCluster *rc_cluster_new(RcNode *node, GBytes *nodes_conf)
     c->myself->port = node->cfg.port;
     c->myself->cport = rc_node_config_cport(&node->cfg);
     c->myself->pport = 0;
+    rc_failover_update_myself_flags(node);
     if (!loaded)
         rc_cluster_save_config(node);
     return c;

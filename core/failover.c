@@ -125,6 +125,19 @@ void rc_failover_replace_my_master(RcNode *node)
     rc_outbox_event(node->out, RC_EVT_PROMOTED, name, me->config_epoch);
 }
 
+/* clusterUpdateMyselfFlags: cluster-replica-no-failover shows as NOFAILOVER in my own
+ * flags, which my headers carry, so that siblings leave me out of their rank. */
+void rc_failover_update_myself_flags(RcNode *node)
+{
+    RcClusterNode *me = node->cluster->myself;
+    guint16 old = me->flags;
+    me->flags &= (guint16)~RC_NODE_NOFAILOVER;
+    if (node->cfg.cluster_replica_no_failover)
+        me->flags |= RC_NODE_NOFAILOVER;
+    if (me->flags != old)
+        rc_cluster_todo(node, RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_UPDATE_STATE);
+}
+
 /* First call after the master failed (or after the retry time): schedule the election. */
 static void schedule_election(RcNode *node)
 {

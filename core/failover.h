@@ -82,6 +82,8 @@ const char *rc_vote_decision_name(RcVoteDecision d);
  * already raised my configEpoch. */
 void rc_failover_replace_my_master(RcNode *node);
 void rc_failover_log_cant_failover(RcNode *node, RcCantFailoverReason reason);
+/* clusterUpdateMyselfFlags: NOFAILOVER on myself from cluster-replica-no-failover (boot). */
+void rc_failover_update_myself_flags(RcNode *node);
 
 /* Manual failover (manual_failover.c). */
 void rc_mf_failover_command(RcCommandCall *call); /* CLUSTER FAILOVER [FORCE|TAKEOVER] */

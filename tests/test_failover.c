@@ -833,6 +833,23 @@ START_TEST(test_manual_failover_overrides_no_failover)
 }
 END_TEST
 
+
+START_TEST(test_no_failover_flag_on_myself)
+{
+    for (int on = 0; on <= 1; on++) {
+        RcNodeConfig cfg;
+        rc_node_config_init(&cfg, "127.0.0.1", 7100);
+        cfg.cluster_replica_no_failover = on;
+        g_autoptr(RcOutbox) out = rc_outbox_new();
+        GRand *rng = g_rand_new_with_seed(3);
+        RcNode *node = rc_node_new(&cfg, rng, 0, NULL, out);
+        ck_assert_int_eq(rc_node_cant_failover(node->cluster->myself) ? 1 : 0, on);
+        rc_node_free(node);
+        g_rand_free(rng);
+    }
+}
+END_TEST
+
 /* ---------------------------------------------------------------- replica migration (§8.6) */
 
 /* Masters a (replicas m, x, y), b (replica p), c orphaned (had replicas, none working). */
@@ -1041,6 +1058,7 @@ Suite *failover_suite(void)
     tcase_add_test(tc, test_manual_failover_master_side_and_timeout);
     tcase_add_test(tc, test_manual_failover_force_and_takeover);
     tcase_add_test(tc, test_manual_failover_overrides_no_failover);
+    tcase_add_test(tc, test_no_failover_flag_on_myself);
     suite_add_tcase(s, tc);
     tc = tcase_create("migration");
     tcase_add_test(tc, test_replica_migration_candidate_and_delay);
