@@ -28,7 +28,7 @@ struct RcClient {
     guint32 flags;             /* RC_CLIENT_* */
     RcRespParser *parser;      /* incremental request parser */
     GPtrArray *mstate;         /* RcArgv* queued by MULTI */
-    gint64 woff;               /* master offset after this client's last write (WAIT) */
+    gint64 woff;               /* master offset after its latest write, for WAIT */
     gint64 last_interaction_ms;
     gint64 bpop_timeout_ms;    /* WAIT deadline, 0 = forever */
     gint64 bpop_numreplicas;   /* WAIT: replicas wanted */

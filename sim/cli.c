@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rcsim_config.h"
+#include "sim/bench.h"
 
 /* Subcommands, in the order --help lists them. Each module registers its entry here. */
 static const SimCliEntry commands[] = {
@@ -14,13 +15,14 @@ static const SimCliEntry commands[] = {
     {"check", "run scenarios' CI seeds against their expectations", NULL},
     {"report", "tables and plots from a run or sweep directory", NULL},
     {"console", "a redis-cli-like prompt on a simulated cluster", NULL},
-    {"bench", "benchmarks (kernel, scenario)", NULL},
+    {"bench", "benchmarks (kernel, scenario)", sim_bench_main},
 };
 
 static void print_help(FILE *to)
 {
-    fprintf(to, "Usage: rcsim COMMAND [OPTION...]\n\n"
-                "rcsim %s: a deterministic simulator of Redis Cluster 7.0.\n\nCommands:\n",
+    fprintf(to,
+            "Usage: rcsim COMMAND [OPTION...]\n\n"
+            "rcsim %s: a deterministic simulator of Redis Cluster 7.0.\n\nCommands:\n",
             RCSIM_VERSION);
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(to, "  %-9s %s\n", commands[i].name, commands[i].summary);

@@ -1,0 +1,408 @@
+/* Checkers over a finished run: writes, availability, failovers, epochs, convergence. */
+#include "sim/checker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+SimFault *sim_fault_new(const char *kind, RcTime start_us, const char *label)
+{
+    SimFault *f = g_new0(SimFault, 1);
+    f->kind = g_strdup(kind);
+    f->start_us = start_us;
+    f->end_us = -1;
+    f->label = g_strdup(label);
+    f->groups = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    f->majority = g_ptr_array_new_with_free_func(g_free);
+    f->minority = g_ptr_array_new_with_free_func(g_free);
+    f->nodes = g_array_new(FALSE, FALSE, sizeof(guint));
+    return f;
+}
+
+void sim_fault_free(SimFault *f)
+{
+    if (f == NULL)
+        return;
+    g_free(f->kind);
+    g_free(f->label);
+    g_ptr_array_unref(f->groups);
+    g_ptr_array_unref(f->majority);
+    g_ptr_array_unref(f->minority);
+    g_array_free(f->nodes, TRUE);
+    g_free(f);
+}
+
+static void lost_clear(gpointer p)
+{
+    SimLostWrite *l = p;
+    g_free(l->process);
+    g_free(l->key);
+    g_free(l->value);
+}
+
+static void property_clear(gpointer p)
+{
+    SimProperty *pr = p;
+    g_free(pr->name);
+    g_free(pr->detail);
+}
+
+SimCheckResult *sim_check_result_new(void)
+{
+    SimCheckResult *r = g_new0(SimCheckResult, 1);
+    r->lost_writes = g_array_new(FALSE, TRUE, sizeof(SimLostWrite));
+    g_array_set_clear_func(r->lost_writes, lost_clear);
+    r->failovers = g_array_new(FALSE, TRUE, sizeof(SimFailover));
+    r->properties = g_array_new(FALSE, TRUE, sizeof(SimProperty));
+    g_array_set_clear_func(r->properties, property_clear);
+    return r;
+}
+
+void sim_check_result_free(SimCheckResult *r)
+{
+    if (r == NULL)
+        return;
+    g_array_free(r->lost_writes, TRUE);
+    g_array_free(r->failovers, TRUE);
+    g_array_free(r->properties, TRUE);
+    g_free(r);
+}
+
+void sim_check_add_property(SimCheckResult *r, const char *name, gboolean ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    SimProperty p = {.name = g_strdup(name), .ok = ok, .detail = g_strdup_vprintf(fmt, ap)};
+    va_end(ap);
+    g_array_append_val(r->properties, p);
+}
+
+gboolean sim_check_all_properties_hold(const SimCheckResult *r)
+{
+    for (guint i = 0; i < r->properties->len; i++)
+        if (!g_array_index(r->properties, SimProperty, i).ok)
+            return FALSE;
+    return TRUE;
+}
+
+gint sim_check_causing_fault(const GPtrArray *faults, RcTime t_us)
+{
+    gint in_effect = -1, latest = -1;
+    for (guint i = 0; i < faults->len; i++) {
+        const SimFault *f = g_ptr_array_index(faults, i);
+        if (f->start_us > t_us)
+            continue;
+        if (latest < 0 || f->start_us >= ((SimFault *)g_ptr_array_index(faults, latest))->start_us)
+            latest = (gint)i;
+        if (f->end_us < 0 || f->end_us >= t_us) {
+            if (in_effect < 0 ||
+                f->start_us >= ((SimFault *)g_ptr_array_index(faults, in_effect))->start_us)
+                in_effect = (gint)i;
+        }
+    }
+    return in_effect >= 0 ? in_effect : latest;
+}
+
+/* ---- writes ---- */
+
+typedef struct {
+    const SimOp *invoke;
+    const SimOp *done;
+} OpPair;
+
+/* Pair completions with invocations: a process has one op outstanding at a time. */
+static GArray *pair_ops(const SimHistory *h)
+{
+    GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
+    GHashTable *open = g_hash_table_new(g_int_hash, g_int_equal);
+    for (guint64 i = 0; i < sim_history_len(h); i++) {
+        const SimOp *op = sim_history_op(h, i);
+        if (op->process == SIM_PROCESS_NEMESIS)
+            continue;
+        if (op->type == SIM_OP_INVOKE) {
+            g_hash_table_insert(open, (gpointer)&op->process, (gpointer)op);
+            continue;
+        }
+        const SimOp *inv = g_hash_table_lookup(open, &op->process);
+        if (inv == NULL)
+            continue;
+        g_hash_table_remove(open, &op->process);
+        OpPair p = {.invoke = inv, .done = op};
+        g_array_append_val(pairs, p);
+    }
+    g_hash_table_destroy(open);
+    return pairs;
+}
+
+static void note_lost(SimCheckResult *r, const GPtrArray *faults, const SimOp *done,
+                      const char *value)
+{
+    SimLostWrite l = {
+        .process = g_strdup_printf("%d", done->process),
+        .key = g_strdup(done->key),
+        .value = g_strdup(value),
+        .node = done->node,
+        .side = done->side,
+        .ack_us = done->time_us,
+        .fault = sim_check_causing_fault(faults, done->time_us),
+    };
+    g_array_append_val(r->lost_writes, l);
+    r->lost++;
+    r->lost_by_side[l.side]++;
+    RcTime base = l.fault >= 0 ? ((SimFault *)g_ptr_array_index(faults, l.fault))->start_us : 0;
+    RcTime rel = l.ack_us - base;
+    SimWindow *w = &r->window[l.side];
+    if (!w->present) {
+        w->present = TRUE;
+        w->first_us = w->last_us = rel;
+    } else {
+        w->first_us = MIN(w->first_us, rel);
+        w->last_us = MAX(w->last_us, rel);
+    }
+}
+
+static gboolean is_final_read(const char *f)
+{
+    return strcmp(f, "read") == 0 || strcmp(f, "read-list") == 0;
+}
+
+void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader, SimCheckResult *r)
+{
+    g_autoptr(GArray) pairs = pair_ops(h);
+    /* final reads: key -> op; for sets, also the element set */
+    g_autoptr(GHashTable) finals = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) members =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_hash_table_unref);
+    for (guint i = 0; i < pairs->len; i++) {
+        const OpPair *p = &g_array_index(pairs, OpPair, i);
+        if (p->done->process != reader || p->done->type != SIM_OP_OK || !is_final_read(p->done->f))
+            continue;
+        g_hash_table_insert(finals, p->done->key, (gpointer)p->done);
+        if (p->done->read != NULL) {
+            GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
+            for (guint j = 0; j < p->done->read->len; j++)
+                g_hash_table_add(set, g_ptr_array_index(p->done->read, j));
+            g_hash_table_insert(members, p->done->key, set);
+        }
+    }
+    /* register: which write produced each final value, and when it completed */
+    g_autoptr(GHashTable) final_writer_done = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < pairs->len; i++) {
+        const OpPair *p = &g_array_index(pairs, OpPair, i);
+        if (strcmp(p->invoke->f, "write") != 0 || p->invoke->key == NULL)
+            continue;
+        const SimOp *fin = g_hash_table_lookup(finals, p->invoke->key);
+        if (fin != NULL && fin->value != NULL && p->invoke->value != NULL &&
+            strcmp(fin->value, p->invoke->value) == 0)
+            g_hash_table_insert(final_writer_done, p->invoke->key, (gpointer)p->done);
+    }
+    for (guint i = 0; i < pairs->len; i++) {
+        const OpPair *p = &g_array_index(pairs, OpPair, i);
+        const char *f = p->invoke->f;
+        gboolean add = strcmp(f, "add") == 0, write = strcmp(f, "write") == 0,
+                 incr = strcmp(f, "incr") == 0;
+        if (p->done->process == reader)
+            continue;
+        if (p->done->type == SIM_OP_OK)
+            r->ok_ops++;
+        if (!add && !write && !incr)
+            continue;
+        if (p->done->type == SIM_OP_OK)
+            r->acked++;
+        else if (p->done->type == SIM_OP_INFO)
+            r->indeterminate++;
+        else
+            continue;
+        const SimOp *fin = g_hash_table_lookup(finals, p->invoke->key);
+        if (fin == NULL) {
+            if (p->done->type == SIM_OP_OK)
+                r->unread++;
+            continue;
+        }
+        gboolean present;
+        if (add) {
+            GHashTable *set = g_hash_table_lookup(members, p->invoke->key);
+            present = set != NULL && g_hash_table_contains(set, p->invoke->value);
+        } else if (write) {
+            const SimOp *fw = g_hash_table_lookup(final_writer_done, p->invoke->key);
+            if (fin->value != NULL && strcmp(fin->value, p->invoke->value) == 0)
+                present = TRUE;
+            else if (fw == NULL)
+                present = FALSE; /* the final value came from no known write: all are gone */
+            else if (fw->type != SIM_OP_OK)
+                present = TRUE; /* the final writer's completion is unknown: cannot order */
+            else
+                present = p->invoke->time_us <= fw->time_us; /* overwritten, legitimately */
+        } else {
+            gint64 final = fin->value ? g_ascii_strtoll(fin->value, NULL, 10) : 0;
+            if (p->done->type == SIM_OP_OK && p->done->value != NULL)
+                present = g_ascii_strtoll(p->done->value, NULL, 10) <= final;
+            else
+                present = TRUE; /* an info INCR cannot be placed */
+        }
+        if (p->done->type == SIM_OP_INFO) {
+            if (present && !incr)
+                r->recovered++;
+        } else if (!present) {
+            note_lost(r, faults, p->done, p->invoke->value ? p->invoke->value : p->done->value);
+        }
+    }
+}
+
+/* ---- unavailability ---- */
+
+typedef struct {
+    RcTime a, b;
+} Interval;
+
+static int interval_cmp(const void *x, const void *y)
+{
+    const Interval *a = x, *b = y;
+    return a->a < b->a ? -1 : a->a > b->a ? 1 : (a->b < b->b ? -1 : a->b > b->b);
+}
+
+void sim_check_unavailability(const SimHistory *h, SimCheckResult *r)
+{
+    g_autoptr(GArray) pairs = pair_ops(h);
+    for (int side = 0; side < 3; side++) {
+        g_autoptr(GArray) iv = g_array_new(FALSE, FALSE, sizeof(Interval));
+        for (guint i = 0; i < pairs->len; i++) {
+            const OpPair *p = &g_array_index(pairs, OpPair, i);
+            if (p->invoke->side != (SimSide)side || p->done->type == SIM_OP_OK)
+                continue;
+            Interval x = {p->invoke->time_us, p->done->time_us};
+            g_array_append_val(iv, x);
+        }
+        g_array_sort(iv, interval_cmp);
+        RcTime total = 0, cur_a = 0, cur_b = -1;
+        for (guint i = 0; i < iv->len; i++) {
+            Interval *x = &g_array_index(iv, Interval, i);
+            if (x->a > cur_b) {
+                if (cur_b >= cur_a)
+                    total += cur_b - cur_a;
+                cur_a = x->a;
+                cur_b = x->b;
+            } else {
+                cur_b = MAX(cur_b, x->b);
+            }
+        }
+        if (cur_b >= cur_a)
+            total += cur_b - cur_a;
+        r->unavailable_us[side] = total;
+    }
+}
+
+/* ---- failovers ---- */
+
+static RcTime first_event(const GArray *events, RcEventKind kind, gint about, gint by, RcTime from,
+                          RcTime to)
+{
+    for (guint i = 0; i < events->len; i++) {
+        const SimNodeEvent *e = &g_array_index(events, SimNodeEvent, i);
+        if (e->event != kind || e->t_us < from || e->t_us > to)
+            continue;
+        if (about >= 0 && e->peer != about)
+            continue;
+        if (by >= 0 && (gint)e->node != by)
+            continue;
+        return e->t_us;
+    }
+    return -1;
+}
+
+void sim_check_failovers(const GArray *events, const GPtrArray *faults, SimCheckResult *r)
+{
+    for (guint i = 0; i < events->len; i++) {
+        const SimNodeEvent *e = &g_array_index(events, SimNodeEvent, i);
+        if (e->event != RC_EVT_PROMOTED)
+            continue;
+        SimFailover fo = {.failed_node = e->peer,
+                          .promoted_node = (gint)e->node,
+                          .promoted_us = e->t_us,
+                          .epoch = e->value};
+        gint fault = sim_check_causing_fault(faults, e->t_us);
+        fo.fault_us = fault >= 0 ? ((SimFault *)g_ptr_array_index(faults, fault))->start_us : -1;
+        RcTime from = fo.fault_us >= 0 ? fo.fault_us : 0;
+        fo.pfail_us = first_event(events, RC_EVT_PFAIL, e->peer, -1, from, e->t_us);
+        fo.fail_us = first_event(events, RC_EVT_FAIL, e->peer, -1, from, e->t_us);
+        fo.election_us =
+            first_event(events, RC_EVT_ELECTION_START, -1, (gint)e->node, from, e->t_us);
+        g_array_append_val(r->failovers, fo);
+    }
+}
+
+void sim_check_epochs(const GArray *events, guint n_nodes, SimCheckResult *r)
+{
+    g_autofree guint64 *last = g_new0(guint64, n_nodes);
+    for (guint i = 0; i < events->len; i++) {
+        const SimNodeEvent *e = &g_array_index(events, SimNodeEvent, i);
+        if (e->event != RC_EVT_CURRENT_EPOCH || e->node >= n_nodes)
+            continue;
+        if (e->value < last[e->node]) {
+            sim_check_add_property(r, "current-epoch-monotonic", FALSE,
+                                   "n%u: currentEpoch went from %" G_GUINT64_FORMAT
+                                   " to %" G_GUINT64_FORMAT " at %" G_GINT64_FORMAT " ms",
+                                   e->node + 1, last[e->node], e->value, e->t_us / 1000);
+            return;
+        }
+        last[e->node] = e->value;
+    }
+    sim_check_add_property(r, "current-epoch-monotonic", TRUE, "no node's currentEpoch decreased");
+}
+
+/* ---- convergence ---- */
+
+gboolean sim_check_converged(const SimNodeView *views, guint n, GString *why)
+{
+    gint ref = -1;
+    for (guint i = 0; i < n; i++)
+        if (views[i].up) {
+            ref = (gint)i;
+            break;
+        }
+    if (ref < 0) {
+        g_string_assign(why, "no node is up");
+        return FALSE;
+    }
+    for (guint i = 0; i < n; i++) {
+        if (!views[i].up)
+            continue;
+        if (!views[i].state_ok) {
+            g_string_printf(why, "n%u: cluster state is fail", i + 1);
+            return FALSE;
+        }
+        for (guint s = 0; s < 16384; s++) {
+            gint16 o = views[i].slot_owner[s];
+            if (o < 0) {
+                g_string_printf(why, "n%u: slot %u is not covered", i + 1, s);
+                return FALSE;
+            }
+            if (o != views[ref].slot_owner[s]) {
+                g_string_printf(why, "slot %u: n%u says n%d, n%d says n%d", s, i + 1, o + 1,
+                                ref + 1, views[ref].slot_owner[s] + 1);
+                return FALSE;
+            }
+        }
+    }
+    /* owners are masters in their own view, with distinct configEpochs */
+    g_autofree gboolean *owner = g_new0(gboolean, n);
+    for (guint s = 0; s < 16384; s++)
+        owner[views[ref].slot_owner[s]] = TRUE;
+    for (guint i = 0; i < n; i++) {
+        if (!owner[i])
+            continue;
+        if (!views[i].up || !views[i].is_master) {
+            g_string_printf(why, "n%u owns slots but is %s", i + 1,
+                            views[i].up ? "not a master in its own view" : "down");
+            return FALSE;
+        }
+        for (guint j = i + 1; j < n; j++)
+            if (owner[j] && views[j].config_epoch == views[i].config_epoch) {
+                g_string_printf(why,
+                                "n%u and n%u serve slots with one configEpoch %" G_GUINT64_FORMAT,
+                                i + 1, j + 1, views[i].config_epoch);
+                return FALSE;
+            }
+    }
+    g_string_assign(why, "every node agrees on every slot's owner; one master per shard");
+    return TRUE;
+}

@@ -1,0 +1,122 @@
+/* Checkers: what a history, the fault list and the nodes' events say about a run.
+ *
+ * Definitions (also in sim/README.md):
+ * - acknowledged: a write whose completion is `ok`.
+ * - lost: an acknowledged write whose effect is missing from the final read of its key after
+ *   the heal (set: the element is absent; register: a write invoked after the write that
+ *   produced the final value had completed; counter: an INCR that returned a value above the
+ *   final value). An `info` write found in the final read is `recovered`, never lost.
+ * - side: the side, at ack time, of the node that acknowledged the write: `majority` if its
+ *   partition group holds a strict majority of the shards' masters, `minority` for any other
+ *   group, `none` when no partition was in effect.
+ * - causing fault: the fault in effect at the ack (latest started, not yet ended); if none,
+ *   the latest that had started before the ack; the loss window of a side spans the ack
+ *   times of its lost writes, measured from that fault's start.
+ * - unavailable: per side of the *client*, the length of the union of [invoke, completion]
+ *   of client operations that ended `fail` or `info`. */
+#ifndef SIM_CHECKER_H
+#define SIM_CHECKER_H
+
+#include <glib.h>
+
+#include "core/outbox.h"
+#include "sim/history.h"
+
+typedef struct {
+    char *kind; /* "partition", "crash", "pause", "skew", "failover", "reshard" */
+    RcTime start_us;
+    RcTime end_us;       /* -1: never ended before the final heal */
+    char *label;         /* the scenario step as written, resolved */
+    GPtrArray *groups;   /* of GPtrArray of char* host names (partitions) */
+    GPtrArray *majority; /* char* host names */
+    GPtrArray *minority; /* char* host names */
+    GArray *nodes;       /* guint: nodes the fault acted on (crash, pause, failover, ...) */
+} SimFault;
+
+SimFault *sim_fault_new(const char *kind, RcTime start_us, const char *label);
+void sim_fault_free(SimFault *f);
+
+typedef struct {
+    RcTime t_us;
+    guint node; /* who observed it */
+    RcEventKind event;
+    gint peer; /* the node it is about, or -1 */
+    guint64 value;
+} SimNodeEvent;
+
+typedef struct {
+    char *process;
+    char *key;
+    char *value;
+    gint node;
+    SimSide side;
+    RcTime ack_us;
+    gint fault; /* causing fault, or -1 */
+} SimLostWrite;
+
+typedef struct {
+    gboolean present;
+    RcTime first_us, last_us; /* relative to the causing fault's start */
+} SimWindow;
+
+typedef struct {
+    gint failed_node, promoted_node;
+    RcTime fault_us, pfail_us, fail_us, election_us, promoted_us; /* -1: not reached */
+    guint64 epoch;
+} SimFailover;
+
+typedef struct {
+    char *name;
+    gboolean ok;
+    char *detail;
+} SimProperty;
+
+typedef struct {
+    guint64 acked, lost, indeterminate, recovered, unread, ok_ops;
+    guint64 lost_by_side[3]; /* by SimSide */
+    SimWindow window[3];     /* by SimSide */
+    RcTime unavailable_us[3];
+    GArray *lost_writes; /* of SimLostWrite */
+    GArray *failovers;   /* of SimFailover */
+    GArray *properties;  /* of SimProperty */
+} SimCheckResult;
+
+SimCheckResult *sim_check_result_new(void);
+void sim_check_result_free(SimCheckResult *r);
+void sim_check_add_property(SimCheckResult *r, const char *name, gboolean ok, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+gboolean sim_check_all_properties_hold(const SimCheckResult *r);
+
+/* The causing fault of an ack at `t_us` (see above), or -1. */
+gint sim_check_causing_fault(const GPtrArray *faults, RcTime t_us);
+
+/* Lost, recovered and indeterminate writes, their sides and windows; ok ops. Workload ops
+ * are named by `f`: set "add" with final "read"/"read-list"; register "write" with final
+ * "read"; counter "incr" with final "read". Final reads are the last ok reads per key made
+ * by process `reader`. */
+void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader, SimCheckResult *r);
+/* Unavailability per client side. */
+void sim_check_unavailability(const SimHistory *h, SimCheckResult *r);
+/* Failover timelines from node events (one per RC_EVT_PROMOTED). */
+void sim_check_failovers(const GArray *events, const GPtrArray *faults, SimCheckResult *r);
+/* currentEpoch never decreases per node (RC_EVT_CURRENT_EPOCH events). */
+void sim_check_epochs(const GArray *events, guint n_nodes, SimCheckResult *r);
+
+/* One node's view of the cluster for the convergence checks. */
+typedef struct {
+    gboolean up;
+    char name[41]; /* its own 40-char name */
+    gboolean is_master;
+    guint64 config_epoch;
+    gboolean state_ok;
+    gint16 *slot_owner; /* [16384]: index into the views array, or -1 */
+} SimNodeView;
+
+/* Converged: every up node agrees on every slot's owner, every slot is covered, the owners
+ * are masters in their own view, and no two masters share a configEpoch. FALSE with a
+ * one-line reason. */
+gboolean sim_check_converged(const SimNodeView *views, guint n, GString *why);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimCheckResult, sim_check_result_free)
+
+#endif

@@ -1,0 +1,83 @@
+/* The client side of RESP2: a request encoder and an incremental reply parser, plus the
+ * reading of cluster redirections (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) and of CLUSTER SLOTS.
+ * Independent of core/'s server-side RESP code on purpose: a client that shares the server's
+ * parser would share its bugs. Replies come from the (simulated) network, so nothing here
+ * asserts on them: malformed input is an error the caller handles like a broken connection. */
+#ifndef SIM_CLIENT_RESP_H
+#define SIM_CLIENT_RESP_H
+
+#include <glib.h>
+
+#define SIM_REPLY_DEPTH_MAX 8
+#define SIM_REPLY_BULK_MAX (64 * 1024 * 1024)
+#define SIM_REPLY_ARRAY_MAX 1000000
+
+typedef enum {
+    SIM_REPLY_STATUS,    /* +OK */
+    SIM_REPLY_ERROR,     /* -ERR ... */
+    SIM_REPLY_INTEGER,   /* :1 */
+    SIM_REPLY_BULK,      /* $3 foo */
+    SIM_REPLY_NIL,       /* $-1 */
+    SIM_REPLY_ARRAY,     /* *2 ... */
+    SIM_REPLY_NIL_ARRAY, /* *-1 */
+} SimReplyType;
+
+typedef struct SimReply SimReply;
+struct SimReply {
+    SimReplyType type;
+    gint64 integer;      /* INTEGER */
+    char *str;           /* STATUS, ERROR, BULK: NUL-terminated copy (may hold NULs) */
+    gsize len;           /* of str */
+    SimReply **elements; /* ARRAY */
+    gsize n;             /* ARRAY */
+};
+
+void sim_reply_free(SimReply *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimReply, sim_reply_free)
+
+/* Append `argv` as a RESP array of bulk strings to `out`. */
+void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv);
+
+typedef struct SimReplyReader SimReplyReader;
+SimReplyReader *sim_reply_reader_new(void);
+void sim_reply_reader_free(SimReplyReader *rd);
+/* Add bytes as they arrive, in any chunking. */
+void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len);
+/* The next complete reply, or NULL if more bytes are needed or on a protocol error (then
+ * `error` is set: `resp: <reason>`, and the reader stays broken). */
+SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error);
+/* Bytes held that do not yet make a complete reply. */
+gsize sim_reply_reader_pending(const SimReplyReader *rd);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimReplyReader, sim_reply_reader_free)
+
+typedef enum {
+    SIM_REDIRECT_NONE,        /* not a cluster error */
+    SIM_REDIRECT_MOVED,       /* -MOVED slot ip:port */
+    SIM_REDIRECT_ASK,         /* -ASK slot ip:port */
+    SIM_REDIRECT_TRYAGAIN,    /* -TRYAGAIN ... */
+    SIM_REDIRECT_CLUSTERDOWN, /* -CLUSTERDOWN ... */
+} SimRedirectKind;
+
+typedef struct {
+    SimRedirectKind kind;
+    guint slot;  /* MOVED, ASK */
+    char ip[46]; /* MOVED, ASK */
+    guint16 port;
+} SimRedirect;
+
+/* Classify an error reply's text (without the leading '-'). A malformed MOVED/ASK (bad slot,
+ * no port) is NONE: the client then treats it as an ordinary error. */
+SimRedirectKind sim_redirect_parse(const char *err, SimRedirect *out);
+
+/* One slot range of a CLUSTER SLOTS reply: its master's address. */
+typedef struct {
+    guint first, last;
+    char ip[46];
+    guint16 port;
+} SimSlotRange;
+
+/* Read a CLUSTER SLOTS reply into ranges (of SimSlotRange). FALSE with `cluster slots:
+ * <reason>` when it is not shaped like one. */
+gboolean sim_cluster_slots_parse(const SimReply *r, GArray *ranges, GError **error);
+
+#endif

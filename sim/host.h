@@ -1,0 +1,97 @@
+/* SimWorld: RcNodes (core/node.h) running on simulated hosts, plus client hosts.
+ *
+ * A world owns a kernel, a network and its trace. Each node lives on its own host with its
+ * own GRand (sim_rng_stream(seed, SIM_RNG_NODE, node index)) and its own simulated disk. The
+ * driver for one node:
+ *   - boots it at a chosen true time (which sets its cron phase), listening on port and
+ *     cport (port + 10000);
+ *   - executes its outbox in order: SEND writes on the mapped connection, CONNECT opens one
+ *     and answers with rc_node_connected()/rc_node_disconnected(), CLOSE closes (FIN after
+ *     flush), SAVE replaces nodes.conf on the host's disk, LOG and EVENT go to the observer;
+ *   - keeps one kernel timer at rc_node_next_deadline() (translated from the node's local
+ *     clock) and calls rc_node_handle_expiry() when it fires;
+ *   - calls rc_node_before_sleep() once after every instant at which the node ran anything
+ *     (an event scheduled at the same instant, after the batch);
+ *   - passes the host's local clock (offset and drift, sim_net_host_set_clock) to every entry
+ *     point.
+ * Faults: crash frees the RcNode (the disk stays; peers see resets), restart boots a new
+ * RcNode from the disk's nodes.conf, pause stops everything (timers wait, bytes queue) and
+ * resume runs what queued and then the overdue deadline.
+ *
+ * Nodes are numbered 0.. in creation order; so are hosts (nodes and clients share the host
+ * numbering of the network). Call everything from kernel events or between kernel runs. */
+#ifndef SIM_HOST_H
+#define SIM_HOST_H
+
+#include <glib.h>
+
+#include "core/node.h"
+#include "sim/kernel.h"
+#include "sim/net.h"
+
+typedef struct SimWorld SimWorld;
+
+/* Sees every LOG and EVENT action of every node, in execution order. `action` is valid only
+ * during the call. `now_us` is true (virtual) time. */
+typedef void (*SimNodeObserver)(guint32 node, RcTime now_us, const RcAction *action, gpointer user);
+
+/* An empty world on a new kernel seeded with `seed`. */
+SimWorld *sim_world_new(guint64 seed);
+void sim_world_free(SimWorld *w);
+SimKernel *sim_world_kernel(SimWorld *w);
+SimNet *sim_world_net(SimWorld *w);
+guint64 sim_world_seed(const SimWorld *w);
+
+/* Install the observer (one; NULL removes it). */
+void sim_world_set_observer(SimWorld *w, SimNodeObserver fn, gpointer user);
+
+/* Add a node on a new host named `name` with IP cfg->ip; it boots at true time `boot_at_us`
+ * (>= now). Returns the node index. */
+guint32 sim_world_add_node(SimWorld *w, const char *name, const RcNodeConfig *cfg,
+                           RcTime boot_at_us);
+/* Add a host with no node (clients use the SimNet API on it). Returns its host index. */
+guint32 sim_world_add_client_host(SimWorld *w, const char *name, const char *ip);
+
+/* A world with `n_nodes` nodes named n1.. on 127.0.0.1:30001.. (config from `base`, or
+ * Redis defaults if NULL, with ip and port replaced). Node i boots at true time
+ * boot_offsets_us[i], or at i * 1000 us when `boot_offsets_us` is NULL, so cron phases
+ * differ. */
+SimWorld *sim_cluster_new(guint64 seed, guint n_nodes, const RcNodeConfig *base,
+                          const RcTime *boot_offsets_us);
+
+guint sim_world_n_nodes(const SimWorld *w);
+guint32 sim_world_node_host(const SimWorld *w, guint32 node);
+/* The node's RcNode, or NULL before boot and while crashed. Borrowed. */
+RcNode *sim_world_node(SimWorld *w, guint32 node);
+const RcNodeConfig *sim_world_node_config(const SimWorld *w, guint32 node);
+gboolean sim_world_node_is_up(const SimWorld *w, guint32 node);
+gboolean sim_world_node_is_paused(const SimWorld *w, guint32 node);
+/* The node's nodes.conf on its host's disk (NULL if never saved). Borrowed. */
+GBytes *sim_world_node_disk(const SimWorld *w, guint32 node);
+/* Replace the disk contents (tests, scenario setup). Takes a ref; NULL erases. */
+void sim_world_set_node_disk(SimWorld *w, guint32 node, GBytes *nodes_conf);
+
+/* Counters for tests and reports. */
+typedef struct {
+    guint64 expiries;      /* rc_node_handle_expiry calls */
+    guint64 before_sleeps; /* rc_node_before_sleep calls */
+    guint64 accepts;       /* rc_node_accept calls */
+    guint64 recvs;         /* rc_node_recv calls */
+    guint64 saves;         /* SAVE actions executed */
+    guint64 boots;         /* rc_node_new calls (first boot and restarts) */
+} SimNodeStats;
+void sim_world_node_stats(const SimWorld *w, guint32 node, SimNodeStats *stats);
+
+/* Faults, effective now. crash: no-op if already down. restart: boots from the disk now
+ * (asserted down). pause/resume: asserted up / paused. */
+void sim_world_crash(SimWorld *w, guint32 node);
+void sim_world_restart(SimWorld *w, guint32 node);
+void sim_world_pause(SimWorld *w, guint32 node);
+void sim_world_resume(SimWorld *w, guint32 node);
+
+/* Run the kernel (sim_kernel_run). */
+SimRunEnd sim_world_run(SimWorld *w, RcTime until_us, guint64 max_events);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimWorld, sim_world_free)
+
+#endif

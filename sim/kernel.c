@@ -1,0 +1,360 @@
+/* The event heap, the slot table and the run loop. See kernel.h for the contract.
+ *
+ * Layout: the heap holds 16-byte entries (time, key), key = sequence << 26 | slot. Because
+ * sequence numbers are unique and increase, comparing keys compares sequence numbers, so
+ * (time, key) order is (time, insertion) order. The slot holds what to run and a generation;
+ * a timer id is generation << 32 | slot, so an id goes stale the moment its event runs or is
+ * cancelled, and slots can be reused without confusing old ids. */
+#include "sim/kernel.h"
+
+#include <string.h>
+
+#define SLOT_BITS 26
+#define SLOT_MASK ((G_GUINT64_CONSTANT(1) << SLOT_BITS) - 1)
+#define SEQ_MAX (G_MAXUINT64 >> SLOT_BITS)
+#define SLOT_NONE G_MAXUINT32
+
+typedef struct {
+    RcTime at_us; /* primary key */
+    guint64 key;  /* sequence << SLOT_BITS | slot: tie-break in insertion order */
+} HeapEntry;
+
+typedef struct {
+    SimEventFn fn; /* NULL: free, or cancelled and still in the heap */
+    gpointer data; /* given to fn */
+    guint64 arg;   /* given to fn */
+    guint32 gen;   /* bumped whenever the slot's event runs or is cancelled; starts at 1 */
+    guint32 next;  /* free list link while free */
+} Slot;
+
+struct SimKernel {
+    RcTime now_us;      /* time of the running (or last run) event */
+    guint64 seed;       /* the run's seed (for sim_rng_*; the kernel draws nothing) */
+    guint64 next_seq;   /* sequence number of the next scheduled event */
+    guint64 events_run; /* events dispatched, all runs */
+    HeapEntry *heap;    /* 4-ary min-heap of heap_len entries, inside heap_base */
+    gpointer heap_base; /* the aligned allocation */
+    guint heap_len;
+    guint heap_cap;
+    guint n_dead;    /* cancelled entries still in the heap */
+    Slot *slots;     /* slot table */
+    guint32 n_slots; /* used part of the table */
+    guint32 slots_cap;
+    guint32 free_slot; /* head of the free list, SLOT_NONE if empty */
+    gboolean stop;     /* set by sim_kernel_stop() */
+    SimTrace *trace;   /* owned */
+};
+
+/* The heap array lives at base + 3 entries, so &heap[1] is 64-byte aligned. */
+static HeapEntry *heap_alloc(guint cap, gpointer *base)
+{
+    *base = g_aligned_alloc(cap + 4, sizeof(HeapEntry), 64);
+    return (HeapEntry *)*base + 3;
+}
+
+SimKernel *sim_kernel_new(guint64 seed)
+{
+    SimKernel *k = g_new0(SimKernel, 1);
+    k->seed = seed;
+    k->heap_cap = 1024;
+    k->heap = heap_alloc(k->heap_cap, &k->heap_base);
+    k->slots_cap = 1024;
+    k->slots = g_new(Slot, k->slots_cap);
+    k->free_slot = SLOT_NONE;
+    k->trace = sim_trace_new();
+    return k;
+}
+
+void sim_kernel_free(SimKernel *k)
+{
+    if (k == NULL)
+        return;
+    sim_trace_free(k->trace);
+    g_aligned_free(k->heap_base);
+    g_free(k->slots);
+    g_free(k);
+}
+
+RcTime sim_kernel_now(const SimKernel *k)
+{
+    return k->now_us;
+}
+
+guint64 sim_kernel_seed(const SimKernel *k)
+{
+    return k->seed;
+}
+
+guint64 sim_kernel_events(const SimKernel *k)
+{
+    return k->events_run;
+}
+
+guint sim_kernel_pending(const SimKernel *k)
+{
+    return k->heap_len - k->n_dead;
+}
+
+SimTrace *sim_kernel_trace(SimKernel *k)
+{
+    return k->trace;
+}
+
+static inline gboolean entry_less(const HeapEntry *a, const HeapEntry *b)
+{
+#ifdef __SIZEOF_INT128__
+    /* one branch-free 128-bit compare; times are never negative */
+    unsigned __int128 x = ((unsigned __int128)(guint64)a->at_us << 64) | a->key;
+    unsigned __int128 y = ((unsigned __int128)(guint64)b->at_us << 64) | b->key;
+    return x < y;
+#else
+    return a->at_us < b->at_us || (a->at_us == b->at_us && a->key < b->key);
+#endif
+}
+
+/* A 4-ary heap: half the depth of a binary one, and with the array offset so that entry 1
+ * starts a 64-byte line, the four children of any entry share one cache line. */
+#define ARITY 4
+
+static void sift_up(HeapEntry *heap, guint i)
+{
+    HeapEntry e = heap[i];
+    while (i > 0) {
+        guint parent = (i - 1) / ARITY;
+        if (!entry_less(&e, &heap[parent]))
+            break;
+        heap[i] = heap[parent];
+        i = parent;
+    }
+    heap[i] = e;
+}
+
+static void sift_down(HeapEntry *heap, guint len, guint i)
+{
+    HeapEntry e = heap[i];
+    for (;;) {
+        guint first = ARITY * i + 1;
+        if (first >= len)
+            break;
+        guint last = MIN(first + ARITY, len);
+        guint best = first;
+        for (guint c = first + 1; c < last; c++)
+            if (entry_less(&heap[c], &heap[best]))
+                best = c;
+        if (!entry_less(&heap[best], &e))
+            break;
+        heap[i] = heap[best];
+        i = best;
+    }
+    heap[i] = e;
+}
+
+static guint32 slot_alloc(SimKernel *k)
+{
+    guint32 s;
+    if (k->free_slot != SLOT_NONE) {
+        s = k->free_slot;
+        k->free_slot = k->slots[s].next;
+        return s;
+    }
+    if (k->n_slots == k->slots_cap) {
+        rc_assert(k->slots_cap <= SLOT_MASK / 2); /* more than 64M pending events */
+        k->slots_cap *= 2;
+        k->slots = g_renew(Slot, k->slots, k->slots_cap);
+    }
+    s = k->n_slots++;
+    k->slots[s].gen = 1;
+    return s;
+}
+
+static void slot_release(SimKernel *k, guint32 s)
+{
+    k->slots[s].fn = NULL;
+    k->slots[s].next = k->free_slot;
+    k->free_slot = s;
+}
+
+SimTimerId sim_kernel_schedule(SimKernel *k, RcTime at_us, SimEventFn fn, gpointer data,
+                               guint64 arg)
+{
+    rc_assert(fn != NULL);
+    rc_assert(at_us >= k->now_us); /* time never goes backwards */
+    rc_assert(k->next_seq < SEQ_MAX);
+    guint32 s = slot_alloc(k);
+    Slot *slot = &k->slots[s];
+    slot->fn = fn;
+    slot->data = data;
+    slot->arg = arg;
+    if (k->heap_len == k->heap_cap) {
+        gpointer base;
+        HeapEntry *bigger = heap_alloc(k->heap_cap * 2, &base);
+        memcpy(bigger, k->heap, k->heap_len * sizeof(HeapEntry));
+        g_aligned_free(k->heap_base);
+        k->heap = bigger;
+        k->heap_base = base;
+        k->heap_cap *= 2;
+    }
+    guint i = k->heap_len++;
+    k->heap[i].at_us = at_us;
+    k->heap[i].key = (k->next_seq++ << SLOT_BITS) | s;
+    sift_up(k->heap, i);
+    return ((guint64)slot->gen << 32) | s;
+}
+
+SimTimerId sim_kernel_schedule_in(SimKernel *k, RcTime delay_us, SimEventFn fn, gpointer data,
+                                  guint64 arg)
+{
+    rc_assert(delay_us >= 0);
+    rc_assert(delay_us <= SIM_TIME_NEVER - k->now_us);
+    return sim_kernel_schedule(k, k->now_us + delay_us, fn, data, arg);
+}
+
+static Slot *live_slot(const SimKernel *k, SimTimerId id)
+{
+    guint32 s = (guint32)(id & G_MAXUINT32);
+    guint32 gen = (guint32)(id >> 32);
+    if (id == SIM_TIMER_NONE || s >= k->n_slots)
+        return NULL;
+    Slot *slot = &k->slots[s];
+    if (slot->gen != gen || slot->fn == NULL)
+        return NULL;
+    return slot;
+}
+
+gboolean sim_kernel_is_pending(const SimKernel *k, SimTimerId id)
+{
+    return live_slot(k, id) != NULL;
+}
+
+/* Drop every cancelled entry and rebuild the heap: O(n), done when they are the majority. */
+static void compact(SimKernel *k)
+{
+    guint j = 0;
+    for (guint i = 0; i < k->heap_len; i++) {
+        guint32 s = (guint32)(k->heap[i].key & SLOT_MASK);
+        if (k->slots[s].fn == NULL)
+            slot_release(k, s);
+        else
+            k->heap[j++] = k->heap[i];
+    }
+    k->heap_len = j;
+    k->n_dead = 0;
+    for (guint i = k->heap_len / ARITY + 1; i-- > 0;)
+        sift_down(k->heap, k->heap_len, i);
+}
+
+gboolean sim_kernel_cancel(SimKernel *k, SimTimerId id)
+{
+    Slot *slot = live_slot(k, id);
+    if (slot == NULL)
+        return FALSE;
+    slot->fn = NULL; /* tombstone: the heap entry is dropped when it surfaces */
+    slot->gen++;
+    k->n_dead++;
+    if (k->n_dead > 1024 && k->n_dead > k->heap_len / 2)
+        compact(k);
+    return TRUE;
+}
+
+/* Remove the top. Bottom-up: walk the hole down along the smallest children to a leaf
+ * (no comparison with the moved element on the way), drop the last entry into the hole and
+ * sift it up; the last entry is usually large, so that final climb is short. */
+static void heap_pop(SimKernel *k)
+{
+    HeapEntry *heap = k->heap;
+    guint len = --k->heap_len;
+    if (len == 0)
+        return;
+    guint i = 0;
+    for (;;) {
+        guint first = ARITY * i + 1;
+        if (first >= len)
+            break;
+        guint best = first;
+        if (first + ARITY <= len) {
+            /* the next level's line is one of these four: fetch all while we compare */
+            guint grand = ARITY * first + 1;
+            if (grand + 3 * ARITY < len) {
+                __builtin_prefetch(&heap[grand]);
+                __builtin_prefetch(&heap[grand + ARITY]);
+                __builtin_prefetch(&heap[grand + 2 * ARITY]);
+                __builtin_prefetch(&heap[grand + 3 * ARITY]);
+            }
+            guint b01 = entry_less(&heap[first + 1], &heap[first]) ? first + 1 : first;
+            guint b23 = entry_less(&heap[first + 3], &heap[first + 2]) ? first + 3 : first + 2;
+            best = entry_less(&heap[b23], &heap[b01]) ? b23 : b01;
+        } else {
+            for (guint c = first + 1; c < len; c++)
+                if (entry_less(&heap[c], &heap[best]))
+                    best = c;
+        }
+        heap[i] = heap[best];
+        i = best;
+    }
+    heap[i] = heap[len];
+    sift_up(heap, i);
+}
+
+/* Pop cancelled entries off the top; TRUE if a live one is there. */
+static gboolean skip_dead(SimKernel *k)
+{
+    if (k->n_dead == 0)
+        return k->heap_len > 0;
+    while (k->heap_len > 0) {
+        guint32 s = (guint32)(k->heap[0].key & SLOT_MASK);
+        if (k->slots[s].fn != NULL)
+            return TRUE;
+        slot_release(k, s);
+        k->n_dead--;
+        heap_pop(k);
+    }
+    return FALSE;
+}
+
+RcTime sim_kernel_next_time(SimKernel *k)
+{
+    return skip_dead(k) ? k->heap[0].at_us : SIM_TIME_NEVER;
+}
+
+void sim_kernel_stop(SimKernel *k)
+{
+    k->stop = TRUE;
+}
+
+SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
+{
+    rc_assert(until_us >= k->now_us);
+    guint64 ran = 0;
+    k->stop = FALSE;
+    for (;;) {
+        if (k->stop) {
+            k->stop = FALSE;
+            return SIM_RUN_STOPPED;
+        }
+        if (max_events != 0 && ran >= max_events)
+            return SIM_RUN_MAX_EVENTS;
+        if (!skip_dead(k)) {
+            if (until_us != SIM_TIME_NEVER)
+                k->now_us = until_us;
+            return SIM_RUN_IDLE;
+        }
+        if (k->heap[0].at_us > until_us) {
+            k->now_us = until_us;
+            return SIM_RUN_UNTIL;
+        }
+        HeapEntry top = k->heap[0];
+        guint32 s = (guint32)(top.key & SLOT_MASK);
+        Slot *slot = &k->slots[s];
+        __builtin_prefetch(slot);
+        heap_pop(k);
+        SimEventFn fn = slot->fn;
+        gpointer data = slot->data;
+        guint64 arg = slot->arg;
+        slot->gen++; /* the id is stale from now on: cancelling it returns FALSE */
+        slot_release(k, s);
+        k->now_us = top.at_us;
+        k->events_run++;
+        ran++;
+        fn(k, data, arg);
+    }
+}

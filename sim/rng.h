@@ -1,0 +1,51 @@
+/* Seeded random streams, split by owner.
+ *
+ * A run has one 64-bit seed. Every consumer of randomness (each node, each link, each client,
+ * the nemesis, the workload) gets its own stream whose seed is derived from (run seed, owner
+ * kind, owner index) with splitmix64, so the draws of one owner never depend on how many
+ * draws another made or on how many other owners exist: adding a client leaves every node's
+ * and every link's draws unchanged.
+ *
+ * Two flavours: a GRand (Mersenne Twister, ~2.5 KiB) for long-lived owners such as nodes and
+ * clients, and SimRng, an 8-byte splitmix64 state for the millions of small owners (one per
+ * connection direction) where a GRand would cost too much memory. */
+#ifndef SIM_RNG_H
+#define SIM_RNG_H
+
+#include <glib.h>
+
+typedef enum {
+    SIM_RNG_NODE = 1, /* index: node number (0-based); the RcNode's stream */
+    SIM_RNG_LINK,     /* index: see sim_rng_link_seed(); latency and chunking draws */
+    SIM_RNG_CLIENT,   /* index: client number */
+    SIM_RNG_NEMESIS,  /* index: nemesis number (0 for the usual single one) */
+    SIM_RNG_NETWORK,  /* index: 0; network-wide draws not tied to one link */
+    SIM_RNG_WORKLOAD, /* index: workload generator number */
+    SIM_RNG_SCENARIO, /* index: 0; scenario-level choices (which node to crash, ...) */
+    SIM_RNG_HOST,     /* index: host number; per-host draws (clock skew, ...) */
+    SIM_RNG_TEST,     /* index: free; tests and benchmarks */
+} SimRngOwner;
+
+/* A tiny stream: splitmix64 state. Copyable; zero-cost to create. */
+typedef struct {
+    guint64 state;
+} SimRng;
+
+/* One splitmix64 step: advances *state and returns the next output. */
+guint64 sim_rng_splitmix64(guint64 *state);
+/* The 64-bit seed of stream (owner, index) of a run: a pure function of its arguments. */
+guint64 sim_rng_derive(guint64 run_seed, SimRngOwner owner, guint64 index);
+
+/* A new GRand for (owner, index), seeded with four 32-bit words drawn from
+ * splitmix64(sim_rng_derive(...)). Free with g_rand_free(). */
+GRand *sim_rng_stream(guint64 run_seed, SimRngOwner owner, guint32 index);
+
+/* A SimRng for (owner, index). */
+SimRng sim_rng_small(guint64 run_seed, SimRngOwner owner, guint64 index);
+guint64 sim_rng_next(SimRng *r);
+/* Uniform in [0, bound), bound > 0 (unbiased: rejection sampling). */
+guint64 sim_rng_below(SimRng *r, guint64 bound);
+/* Uniform double in [0, 1) with 53 random bits. */
+double sim_rng_double(SimRng *r);
+
+#endif

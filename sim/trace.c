@@ -1,0 +1,184 @@
+/* The run's fingerprint: SHA-256 over binary records, plus an optional text log.
+ *
+ * Record layout (little-endian): kind (1 byte), time (8), a (8), b (8), c (8), payload length
+ * (8), payload. For DELIVER a = source host, b = destination host, c = connection and the
+ * payload is the delivered bytes; for TIMER a = host, b = local time; for the other kinds the
+ * payload is the text. */
+#include "sim/trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct SimTrace {
+    GChecksum *sha; /* running SHA-256 of all records */
+    guint64 entries;
+    FILE *file; /* text log, or NULL */
+    char *path; /* of `file` */
+};
+
+SimTrace *sim_trace_new(void)
+{
+    SimTrace *t = g_new0(SimTrace, 1);
+    t->sha = g_checksum_new(G_CHECKSUM_SHA256);
+    return t;
+}
+
+void sim_trace_free(SimTrace *t)
+{
+    if (t == NULL)
+        return;
+    sim_trace_close_file(t);
+    g_checksum_free(t->sha);
+    g_free(t);
+}
+
+gboolean sim_trace_open_file(SimTrace *t, const char *path, GError **error)
+{
+    sim_trace_close_file(t);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path, g_strerror(e));
+        return FALSE;
+    }
+    t->file = f;
+    t->path = g_strdup(path);
+    return TRUE;
+}
+
+void sim_trace_close_file(SimTrace *t)
+{
+    if (t->file != NULL)
+        fclose(t->file);
+    t->file = NULL;
+    g_clear_pointer(&t->path, g_free);
+}
+
+gboolean sim_trace_is_writing(const SimTrace *t)
+{
+    return t->file != NULL;
+}
+
+const char *sim_trace_kind_name(SimTraceKind kind)
+{
+    switch (kind) {
+    case SIM_TRACE_DELIVER:
+        return "deliver";
+    case SIM_TRACE_TIMER:
+        return "timer";
+    case SIM_TRACE_CONNECT:
+        return "connect";
+    case SIM_TRACE_CLOSE:
+        return "close";
+    case SIM_TRACE_FAULT:
+        return "fault";
+    case SIM_TRACE_NOTE:
+        return "note";
+    }
+    return "?";
+}
+
+static void put_u64(guint8 *p, guint64 v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (guint8)(v >> (8 * i));
+}
+
+static void hash_record(SimTrace *t, SimTraceKind kind, RcTime now_us, guint64 a, guint64 b,
+                        guint64 c, const guint8 *payload, gsize len)
+{
+    guint8 head[41];
+    head[0] = (guint8)kind;
+    put_u64(head + 1, (guint64)now_us);
+    put_u64(head + 9, a);
+    put_u64(head + 17, b);
+    put_u64(head + 25, c);
+    put_u64(head + 33, (guint64)len);
+    g_checksum_update(t->sha, head, sizeof head);
+    if (len > 0)
+        g_checksum_update(t->sha, payload, len);
+    t->entries++;
+}
+
+static void write_time(FILE *f, RcTime now_us)
+{
+    fprintf(f, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT " ", now_us / RC_US_PER_S,
+            now_us % RC_US_PER_S);
+}
+
+/* Up to 48 bytes of the payload, printable ASCII as is, the rest as \xNN. */
+static void write_preview(FILE *f, const guint8 *data, gsize len)
+{
+    gsize n = MIN(len, 48);
+    fputc('"', f);
+    for (gsize i = 0; i < n; i++) {
+        guint8 ch = data[i];
+        if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+            fputc(ch, f);
+        else
+            fprintf(f, "\\x%02x", ch);
+    }
+    fputc('"', f);
+    if (n < len)
+        fputs("...", f);
+}
+
+void sim_trace_deliver(SimTrace *t, RcTime now_us, guint32 src, guint32 dst, guint64 conn,
+                       const guint8 *data, gsize len)
+{
+    hash_record(t, SIM_TRACE_DELIVER, now_us, src, dst, conn, data, len);
+    if (t->file != NULL) {
+        write_time(t->file, now_us);
+        fprintf(t->file, "deliver h%u->h%u conn=%" G_GINT64_MODIFIER "x len=%" G_GSIZE_FORMAT " ",
+                src, dst, conn, len);
+        write_preview(t->file, data, len);
+        fputc('\n', t->file);
+    }
+}
+
+void sim_trace_timer(SimTrace *t, RcTime now_us, guint32 host, RcTime local_us)
+{
+    hash_record(t, SIM_TRACE_TIMER, now_us, host, (guint64)local_us, 0, NULL, 0);
+    if (t->file != NULL) {
+        write_time(t->file, now_us);
+        fprintf(t->file, "timer h%u local=%" G_GINT64_FORMAT "\n", host, local_us);
+    }
+}
+
+void sim_trace_record(SimTrace *t, RcTime now_us, SimTraceKind kind, guint64 a, guint64 b,
+                      guint64 c, const char *text)
+{
+    gsize len = text != NULL ? strlen(text) : 0;
+    hash_record(t, kind, now_us, a, b, c, (const guint8 *)text, len);
+    if (t->file != NULL) {
+        write_time(t->file, now_us);
+        fprintf(t->file,
+                "%s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %s\n",
+                sim_trace_kind_name(kind), a, b, c, text != NULL ? text : "");
+    }
+}
+
+void sim_trace_recordf(SimTrace *t, RcTime now_us, SimTraceKind kind, guint64 a, guint64 b,
+                       guint64 c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    sim_trace_record(t, now_us, kind, a, b, c, text);
+    g_free(text);
+}
+
+guint64 sim_trace_entries(const SimTrace *t)
+{
+    return t->entries;
+}
+
+char *sim_trace_sha256(const SimTrace *t)
+{
+    GChecksum *copy = g_checksum_copy(t->sha);
+    char *hex = g_strdup(g_checksum_get_string(copy));
+    g_checksum_free(copy);
+    return hex;
+}

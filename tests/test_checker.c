@@ -1,0 +1,365 @@
+/* Checkers on small synthetic histories, and the history's JSON and EDN forms. */
+#include <check.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sim/checker.h"
+#include "sim/history.h"
+
+#define S(x) ((RcTime)(x)*RC_US_PER_S)
+#define MS(x) ((RcTime)(x)*RC_US_PER_MS)
+#define READER 99
+
+/* One client op: invoke at `t0`, completion at `t1`. */
+static void op(SimHistory *h, gint proc, const char *f, const char *key, const char *value,
+               RcTime t0, RcTime t1, SimOpType done, gint node, SimSide side)
+{
+    sim_history_add(h, t0, proc, SIM_OP_INVOKE, f, key, value, NULL, -1, NULL, side, -1);
+    sim_history_add(h, t1, proc, done, f, key, value, NULL, node,
+                    done == SIM_OP_OK ? NULL : "timeout", side, -1);
+}
+
+static void final_read(SimHistory *h, RcTime t, const char *key, const char *const *elems)
+{
+    GPtrArray *read = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; elems[i] != NULL; i++)
+        g_ptr_array_add(read, g_strdup(elems[i]));
+    sim_history_add(h, t, READER, SIM_OP_INVOKE, "read", key, NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(h, t + 1000, READER, SIM_OP_OK, "read", key, NULL, read, 1, NULL, SIM_SIDE_NONE,
+                    -1);
+}
+
+static GPtrArray *one_partition(RcTime start, RcTime end)
+{
+    GPtrArray *faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    SimFault *f = sim_fault_new("partition", start, "partition isolate n1 with-clients");
+    f->end_us = end;
+    g_ptr_array_add(faults, f);
+    return faults;
+}
+
+START_TEST(test_loss_on_each_side)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    op(h, 2, "add", "j", "d", S(5) - 500, S(5), SIM_OP_OK, 1, SIM_SIDE_NONE);
+    op(h, 0, "add", "k", "a", S(12) - 500, S(12), SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    op(h, 1, "add", "k", "b", S(15) - 500, S(15), SIM_OP_OK, 1, SIM_SIDE_MAJORITY);
+    op(h, 2, "add", "k", "c", S(20) - 500, S(20), SIM_OP_OK, 1, SIM_SIDE_MAJORITY);
+    const char *const k_final[] = {"c", NULL};
+    const char *const j_final[] = {"d", NULL};
+    final_read(h, S(70), "k", k_final);
+    final_read(h, S(71), "j", j_final);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, READER, r);
+    ck_assert_uint_eq(r->acked, 4);
+    ck_assert_uint_eq(r->lost, 2);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 1);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MAJORITY], 1);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_NONE], 0);
+    ck_assert(r->window[SIM_SIDE_MINORITY].present);
+    ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].first_us, S(2));
+    ck_assert_int_eq(r->window[SIM_SIDE_MAJORITY].first_us, S(5));
+    ck_assert(!r->window[SIM_SIDE_NONE].present);
+    SimLostWrite *l = &g_array_index(r->lost_writes, SimLostWrite, 0);
+    ck_assert_str_eq(l->value, "a");
+    ck_assert_str_eq(l->process, "0");
+    ck_assert_int_eq(l->node, 0);
+    ck_assert_int_eq(l->fault, 0);
+    ck_assert_int_eq(l->ack_us, S(12));
+}
+END_TEST
+
+START_TEST(test_window_spans_first_to_last_ack)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    /* before the partition: kept; during it on the minority: three losses, one kept */
+    op(h, 0, "add", "k", "a0", S(9), S(9) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(h, 0, "add", "k", "a1", S(11), S(11) + MS(250), SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    op(h, 0, "add", "k", "a2", S(18), S(18) + 700, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    op(h, 0, "add", "k", "a3", S(24), S(24) + MS(750), SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    op(h, 0, "add", "k", "a4", S(41), S(41) + 5, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    const char *const fin[] = {"a0", "a2", "a4", NULL};
+    final_read(h, S(70), "k", fin);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, READER, r);
+    ck_assert_uint_eq(r->lost, 2);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 2);
+    SimWindow *w = &r->window[SIM_SIDE_MINORITY];
+    ck_assert(w->present);
+    ck_assert_int_eq(w->first_us, MS(1250));
+    ck_assert_int_eq(w->last_us, MS(14750));
+}
+END_TEST
+
+START_TEST(test_indeterminate_present_is_recovered_not_lost)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    op(h, 0, "add", "k", "x", S(11), S(12), SIM_OP_INFO, 0, SIM_SIDE_MINORITY);
+    op(h, 1, "add", "k", "y", S(13), S(14), SIM_OP_INFO, 0, SIM_SIDE_MINORITY);
+    op(h, 2, "add", "k", "z", S(15), S(15) + 10, SIM_OP_FAIL, 0, SIM_SIDE_MINORITY);
+    const char *const fin[] = {"x", NULL};
+    final_read(h, S(70), "k", fin);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, READER, r);
+    ck_assert_uint_eq(r->acked, 0);
+    ck_assert_uint_eq(r->indeterminate, 2);
+    ck_assert_uint_eq(r->recovered, 1);
+    ck_assert_uint_eq(r->lost, 0);
+}
+END_TEST
+
+START_TEST(test_register_and_counter)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    /* w1 acked, then w2 acked later on the minority; the final value is w1's: w2 is lost.
+     * w0 completed before w1 was invoked: legitimately overwritten. */
+    op(h, 0, "write", "r", "w0", S(1), S(1) + 10, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(h, 0, "write", "r", "w1", S(2), S(2) + 10, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    /* counter: INCRs returned 1, 2, 3; the final value is 2: the one that returned 3 is lost */
+    sim_history_add(h, S(3), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(h, S(3) + 5, 2, SIM_OP_OK, "incr", "c", "1", NULL, 1, NULL, SIM_SIDE_NONE, -1);
+    sim_history_add(h, S(4), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(h, S(4) + 5, 2, SIM_OP_OK, "incr", "c", "2", NULL, 1, NULL, SIM_SIDE_NONE, -1);
+    op(h, 1, "write", "r", "w2", S(12), S(12) + 10, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    sim_history_add(h, S(13), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL,
+                    SIM_SIDE_MAJORITY, -1);
+    sim_history_add(h, S(13) + 5, 2, SIM_OP_OK, "incr", "c", "3", NULL, 1, NULL, SIM_SIDE_MAJORITY,
+                    -1);
+    sim_history_add(h, S(70), READER, SIM_OP_INVOKE, "read", "r", NULL, NULL, -1, NULL,
+                    SIM_SIDE_NONE, -1);
+    sim_history_add(h, S(70) + 5, READER, SIM_OP_OK, "read", "r", "w1", NULL, 1, NULL,
+                    SIM_SIDE_NONE, -1);
+    sim_history_add(h, S(71), READER, SIM_OP_INVOKE, "read", "c", NULL, NULL, -1, NULL,
+                    SIM_SIDE_NONE, -1);
+    sim_history_add(h, S(71) + 5, READER, SIM_OP_OK, "read", "c", "2", NULL, 1, NULL, SIM_SIDE_NONE,
+                    -1);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, READER, r);
+    ck_assert_uint_eq(r->acked, 6);
+    ck_assert_uint_eq(r->lost, 2);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 1);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MAJORITY], 1);
+    ck_assert_str_eq(g_array_index(r->lost_writes, SimLostWrite, 0).value, "w2");
+    ck_assert_str_eq(g_array_index(r->lost_writes, SimLostWrite, 1).value, "3");
+}
+END_TEST
+
+START_TEST(test_causing_fault)
+{
+    GPtrArray *faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    SimFault *a = sim_fault_new("partition", S(10), "a");
+    a->end_us = S(20);
+    SimFault *b = sim_fault_new("crash", S(30), "b"); /* never ended */
+    g_ptr_array_add(faults, a);
+    g_ptr_array_add(faults, b);
+    ck_assert_int_eq(sim_check_causing_fault(faults, S(5)), -1);
+    ck_assert_int_eq(sim_check_causing_fault(faults, S(15)), 0);
+    ck_assert_int_eq(sim_check_causing_fault(faults, S(25)), 0); /* after-effect of a */
+    ck_assert_int_eq(sim_check_causing_fault(faults, S(35)), 1);
+    g_ptr_array_unref(faults);
+}
+END_TEST
+
+START_TEST(test_unavailability_is_a_union_per_client_side)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    /* minority: [10, 11] and [10.5, 11.5] overlap, [20, 21] apart: 2.5 s */
+    sim_history_add(h, S(10), 0, SIM_OP_INVOKE, "add", "k", "a", NULL, -1, NULL, SIM_SIDE_MINORITY,
+                    -1);
+    sim_history_add(h, S(10), 2, SIM_OP_INVOKE, "add", "k", "d", NULL, -1, NULL, SIM_SIDE_MAJORITY,
+                    -1);
+    sim_history_add(h, MS(10500), 1, SIM_OP_INVOKE, "add", "k", "b", NULL, -1, NULL,
+                    SIM_SIDE_MINORITY, -1);
+    sim_history_add(h, S(11), 0, SIM_OP_INFO, "add", "k", "a", NULL, -1, "timeout",
+                    SIM_SIDE_MINORITY, -1);
+    sim_history_add(h, MS(11500), 1, SIM_OP_FAIL, "add", "k", "b", NULL, -1, "CLUSTERDOWN",
+                    SIM_SIDE_MINORITY, -1);
+    /* majority: an ok op does not count; a failed one of 200 ms does */
+    sim_history_add(h, S(12), 2, SIM_OP_OK, "add", "k", "d", NULL, 1, NULL, SIM_SIDE_MAJORITY, -1);
+    op(h, 2, "add", "k", "e", S(12), MS(12200), SIM_OP_FAIL, -1, SIM_SIDE_MAJORITY);
+    op(h, 0, "add", "k", "c", S(20), S(21), SIM_OP_INFO, -1, SIM_SIDE_MINORITY);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_unavailability(h, r);
+    ck_assert_int_eq(r->unavailable_us[SIM_SIDE_MINORITY], MS(2500));
+    ck_assert_int_eq(r->unavailable_us[SIM_SIDE_MAJORITY], MS(200));
+    ck_assert_int_eq(r->unavailable_us[SIM_SIDE_NONE], 0);
+}
+END_TEST
+
+static void event(GArray *evs, RcTime t, guint node, RcEventKind kind, gint peer, guint64 v)
+{
+    SimNodeEvent e = {.t_us = t, .node = node, .event = kind, .peer = peer, .value = v};
+    g_array_append_val(evs, e);
+}
+
+START_TEST(test_failover_timeline)
+{
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
+    event(evs, S(2), 1, RC_EVT_PFAIL, 0, 0); /* before the fault: ignored */
+    event(evs, S(25), 1, RC_EVT_PFAIL, 0, 0);
+    event(evs, S(25) + 100, 2, RC_EVT_PFAIL, 0, 0);
+    event(evs, S(26), 2, RC_EVT_FAIL, 0, 0);
+    event(evs, S(26) + MS(700), 3, RC_EVT_ELECTION_START, -1, 7);
+    event(evs, S(27), 3, RC_EVT_PROMOTED, 0, 7);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_failovers(evs, faults, r);
+    ck_assert_uint_eq(r->failovers->len, 1);
+    SimFailover *fo = &g_array_index(r->failovers, SimFailover, 0);
+    ck_assert_int_eq(fo->failed_node, 0);
+    ck_assert_int_eq(fo->promoted_node, 3);
+    ck_assert_int_eq(fo->fault_us, S(10));
+    ck_assert_int_eq(fo->pfail_us, S(25));
+    ck_assert_int_eq(fo->fail_us, S(26));
+    ck_assert_int_eq(fo->election_us, S(26) + MS(700));
+    ck_assert_int_eq(fo->promoted_us, S(27));
+    ck_assert_uint_eq(fo->epoch, 7);
+}
+END_TEST
+
+START_TEST(test_epochs)
+{
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
+    event(evs, S(1), 0, RC_EVT_CURRENT_EPOCH, -1, 3);
+    event(evs, S(2), 1, RC_EVT_CURRENT_EPOCH, -1, 4);
+    event(evs, S(3), 0, RC_EVT_CURRENT_EPOCH, -1, 4);
+    g_autoptr(SimCheckResult) ok = sim_check_result_new();
+    sim_check_epochs(evs, 2, ok);
+    ck_assert(sim_check_all_properties_hold(ok));
+    event(evs, S(4), 1, RC_EVT_CURRENT_EPOCH, -1, 2);
+    g_autoptr(SimCheckResult) bad = sim_check_result_new();
+    sim_check_epochs(evs, 2, bad);
+    ck_assert(!sim_check_all_properties_hold(bad));
+    ck_assert_str_eq(g_array_index(bad->properties, SimProperty, 0).detail,
+                     "n2: currentEpoch went from 4 to 2 at 4000 ms");
+}
+END_TEST
+
+START_TEST(test_convergence)
+{
+    SimNodeView v[3];
+    g_autofree gint16 *owners = g_new(gint16, 3 * 16384);
+    for (guint i = 0; i < 3; i++) {
+        memset(&v[i], 0, sizeof v[i]);
+        v[i].up = TRUE;
+        v[i].state_ok = TRUE;
+        v[i].is_master = i < 2;
+        v[i].config_epoch = i + 1;
+        v[i].slot_owner = owners + i * 16384;
+        for (guint s = 0; s < 16384; s++)
+            v[i].slot_owner[s] = s < 8192 ? 0 : 1;
+    }
+    g_autoptr(GString) why = g_string_new(NULL);
+    ck_assert(sim_check_converged(v, 3, why));
+    v[2].slot_owner[9000] = 0;
+    ck_assert(!sim_check_converged(v, 3, why));
+    ck_assert_str_eq(why->str, "slot 9000: n3 says n1, n1 says n2");
+    v[2].slot_owner[9000] = 1;
+    v[1].config_epoch = 1;
+    ck_assert(!sim_check_converged(v, 3, why));
+    ck_assert_str_eq(why->str, "n1 and n2 serve slots with one configEpoch 1");
+    v[1].config_epoch = 2;
+    v[2].up = FALSE; /* a down node's view does not count */
+    v[2].slot_owner[5] = -1;
+    ck_assert(sim_check_converged(v, 3, why));
+    v[0].slot_owner[5] = -1;
+    ck_assert(!sim_check_converged(v, 3, why));
+    ck_assert_str_eq(why->str, "n1: slot 5 is not covered");
+}
+END_TEST
+
+START_TEST(test_json_and_edn)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_add(h, 1500, 3, SIM_OP_INVOKE, "add", "k\"1", "p3-1", NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(h, 2500, 3, SIM_OP_OK, "add", "k\"1", "p3-1", NULL, 0, NULL, SIM_SIDE_MINORITY,
+                    -1);
+    sim_history_add(h, 3000, SIM_PROCESS_NEMESIS, SIM_OP_INFO, "partition", NULL, "n1,c1 | n2,n3",
+                    NULL, -1, NULL, SIM_SIDE_NONE, 0);
+    GPtrArray *read = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(read, g_strdup("p3-1"));
+    g_ptr_array_add(read, g_strdup("p0-2"));
+    sim_history_add(h, 4000, 9, SIM_OP_OK, "read", "k\"1", NULL, read, 2, NULL, SIM_SIDE_NONE, -1);
+    sim_history_add(h, 5000, 4, SIM_OP_INFO, "add", "k2", "p4-9", NULL, -1, "timeout",
+                    SIM_SIDE_MAJORITY, -1);
+    g_autoptr(GString) s = g_string_new(NULL);
+    sim_history_format_json(h, sim_history_op(h, 1), s);
+    ck_assert_str_eq(s->str, "{\"index\":1,\"time_us\":2500,\"process\":3,\"type\":\"ok\","
+                             "\"f\":\"add\",\"key\":\"k\\\"1\",\"value\":\"p3-1\",\"node\":\"n1\","
+                             "\"error\":null,\"side\":\"minority\"}");
+    g_string_truncate(s, 0);
+    sim_history_format_json(h, sim_history_op(h, 2), s);
+    ck_assert_str_eq(s->str, "{\"index\":2,\"time_us\":3000,\"process\":\"nemesis\",\"type\":"
+                             "\"info\",\"f\":\"partition\",\"key\":null,\"value\":\"n1,c1 | "
+                             "n2,n3\",\"node\":null,\"error\":null,\"side\":\"none\",\"fault\":0}");
+    g_string_truncate(s, 0);
+    sim_history_format_edn(h, sim_history_op(h, 0), s);
+    ck_assert_str_eq(s->str, "{:index 0, :time 1500000, :type :invoke, :process 3, :f :add, "
+                             ":value [\"k\\\"1\" \"p3-1\"], :side :none}");
+    g_string_truncate(s, 0);
+    sim_history_format_edn(h, sim_history_op(h, 2), s);
+    ck_assert_str_eq(s->str, "{:index 2, :time 3000000, :type :info, :process :nemesis, "
+                             ":f :partition, :value \"n1,c1 | n2,n3\", :side :none}");
+    g_string_truncate(s, 0);
+    sim_history_format_edn(h, sim_history_op(h, 3), s);
+    ck_assert_str_eq(s->str,
+                     "{:index 3, :time 4000000, :type :ok, :process 9, :f :read, "
+                     ":value [\"k\\\"1\" #{\"p3-1\" \"p0-2\"}], :node \"n3\", :side :none}");
+    g_string_truncate(s, 0);
+    sim_history_format_edn(h, sim_history_op(h, 4), s);
+    ck_assert_str_eq(s->str, "{:index 4, :time 5000000, :type :info, :process 4, :f :add, "
+                             ":value [\"k2\" \"p4-9\"], :error \"timeout\", :side :majority}");
+
+    /* files: JSON lines stream as ops are added, EDN on request */
+    g_autofree char *dir = g_dir_make_tmp("rcsim-hist-XXXXXX", NULL);
+    g_autofree char *jpath = g_build_filename(dir, "history.jsonl", NULL);
+    g_autofree char *epath = g_build_filename(dir, "history.edn", NULL);
+    ck_assert(sim_history_open_jsonl(h, jpath, NULL));
+    sim_history_add(h, 6000, 1, SIM_OP_INVOKE, "add", "k", "p1-1", NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_close(h);
+    ck_assert(sim_history_write_edn(h, epath, NULL));
+    g_autofree char *jtext = NULL, *etext = NULL;
+    ck_assert(g_file_get_contents(jpath, &jtext, NULL, NULL));
+    ck_assert(g_file_get_contents(epath, &etext, NULL, NULL));
+    g_auto(GStrv) jl = g_strsplit(jtext, "\n", -1);
+    g_auto(GStrv) el = g_strsplit(etext, "\n", -1);
+    ck_assert_uint_eq(g_strv_length(jl), 7); /* six lines and the empty tail */
+    ck_assert_uint_eq(g_strv_length(el), 7);
+    ck_assert(g_str_has_prefix(jl[5], "{\"index\":5,\"time_us\":6000,"));
+    g_remove(jpath);
+    g_remove(epath);
+    g_rmdir(dir);
+    GError *error = NULL;
+    ck_assert(!sim_history_write_edn(h, "/nonexistent/dir/h.edn", &error));
+    ck_assert(g_str_has_prefix(error->message, "/nonexistent/dir/h.edn: "));
+    g_error_free(error);
+}
+END_TEST
+
+Suite *checker_suite(void);
+Suite *checker_suite(void)
+{
+    Suite *s = suite_create("checker");
+    TCase *tc = tcase_create("checker");
+    tcase_add_test(tc, test_loss_on_each_side);
+    tcase_add_test(tc, test_window_spans_first_to_last_ack);
+    tcase_add_test(tc, test_indeterminate_present_is_recovered_not_lost);
+    tcase_add_test(tc, test_register_and_counter);
+    tcase_add_test(tc, test_causing_fault);
+    tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
+    tcase_add_test(tc, test_failover_timeline);
+    tcase_add_test(tc, test_epochs);
+    tcase_add_test(tc, test_convergence);
+    tcase_add_test(tc, test_json_and_edn);
+    suite_add_tcase(s, tc);
+    return s;
+}

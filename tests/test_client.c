@@ -1,0 +1,170 @@
+/* The cluster client's RESP side: request encoding, the incremental reply parser (every
+ * chunking of a reply gives the same result; malformed replies are errors, never crashes),
+ * redirect parsing and CLUSTER SLOTS. */
+#include <check.h>
+#include <string.h>
+
+#include "sim/client_resp.h"
+
+START_TEST(test_encode)
+{
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    const char *argv[] = {"SADD", "k1", ""};
+    sim_resp_encode(out, 3, argv);
+    const char want[] = "*3\r\n$4\r\nSADD\r\n$2\r\nk1\r\n$0\r\n\r\n";
+    ck_assert_uint_eq(out->len, strlen(want));
+    ck_assert_int_eq(memcmp(out->data, want, out->len), 0);
+}
+END_TEST
+
+static const char cluster_slots[] =
+    "*2\r\n"
+    "*3\r\n:0\r\n:5460\r\n*3\r\n$9\r\n127.0.0.1\r\n:30001\r\n$40\r\n"
+    "0123456789012345678901234567890123456789\r\n"
+    "*4\r\n:5461\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:30002\r\n*2\r\n$9\r\n127.0.0.1\r\n"
+    ":30005\r\n";
+
+START_TEST(test_every_chunking_parses_alike)
+{
+    gsize len = strlen(cluster_slots);
+    for (gsize cut = 0; cut <= len; cut++) {
+        g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+        GError *error = NULL;
+        sim_reply_reader_feed(rd, (const guint8 *)cluster_slots, cut);
+        SimReply *r = sim_reply_reader_pop(rd, &error);
+        ck_assert_ptr_null(error);
+        if (cut < len) {
+            ck_assert_ptr_null(r);
+            sim_reply_reader_feed(rd, (const guint8 *)cluster_slots + cut, len - cut);
+            r = sim_reply_reader_pop(rd, &error);
+        }
+        ck_assert_ptr_nonnull(r);
+        ck_assert_int_eq(r->type, SIM_REPLY_ARRAY);
+        ck_assert_uint_eq(r->n, 2);
+        g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(SimSlotRange));
+        ck_assert(sim_cluster_slots_parse(r, ranges, &error));
+        ck_assert_uint_eq(ranges->len, 2);
+        SimSlotRange *s1 = &g_array_index(ranges, SimSlotRange, 1);
+        ck_assert_uint_eq(s1->first, 5461);
+        ck_assert_uint_eq(s1->last, 16383);
+        ck_assert_str_eq(s1->ip, "127.0.0.1");
+        ck_assert_uint_eq(s1->port, 30002);
+        ck_assert_uint_eq(sim_reply_reader_pending(rd), 0);
+        sim_reply_free(r);
+    }
+}
+END_TEST
+
+START_TEST(test_reply_types_in_a_row)
+{
+    const char text[] =
+        "+OK\r\n-MOVED 12182 127.0.0.1:30003\r\n:-42\r\n$-1\r\n*-1\r\n$3\r\na\0b\r\n*0\r\n";
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    sim_reply_reader_feed(rd, (const guint8 *)text, sizeof text - 1);
+    SimReplyType want[] = {SIM_REPLY_STATUS,    SIM_REPLY_ERROR, SIM_REPLY_INTEGER, SIM_REPLY_NIL,
+                           SIM_REPLY_NIL_ARRAY, SIM_REPLY_BULK,  SIM_REPLY_ARRAY};
+    for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+        g_autoptr(SimReply) r = sim_reply_reader_pop(rd, NULL);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_int_eq(r->type, want[i]);
+        if (r->type == SIM_REPLY_INTEGER)
+            ck_assert_int_eq(r->integer, -42);
+        if (r->type == SIM_REPLY_BULK) {
+            ck_assert_uint_eq(r->len, 3);
+            ck_assert_int_eq(memcmp(r->str, "a\0b", 3), 0);
+        }
+    }
+    ck_assert_ptr_null(sim_reply_reader_pop(rd, NULL));
+}
+END_TEST
+
+static const struct {
+    const char *text;
+    const char *error;
+} bad_replies[] = {
+    {"?what\r\n", "resp: unexpected type byte 0x3f"},
+    {":12a\r\n", "resp: bad integer"},
+    {"$-2\r\n", "resp: bad bulk length"},
+    {"$3\r\nabcd\r\n", "resp: bulk string not followed by CRLF"},
+    {"*x\r\n", "resp: bad array length"},
+    {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n",
+     "resp: nested deeper than 8"},
+    {"$99999999999\r\n", "resp: bad bulk length"},
+};
+
+START_TEST(test_bad_replies)
+{
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    sim_reply_reader_feed(rd, (const guint8 *)bad_replies[_i].text, strlen(bad_replies[_i].text));
+    GError *error = NULL;
+    ck_assert_ptr_null(sim_reply_reader_pop(rd, &error));
+    ck_assert_ptr_nonnull(error);
+    ck_assert_str_eq(error->message, bad_replies[_i].error);
+    g_clear_error(&error);
+    /* the reader stays broken */
+    ck_assert_ptr_null(sim_reply_reader_pop(rd, &error));
+    ck_assert_ptr_nonnull(error);
+    g_error_free(error);
+}
+END_TEST
+
+START_TEST(test_redirects)
+{
+    SimRedirect r;
+    ck_assert_int_eq(sim_redirect_parse("MOVED 3999 127.0.0.1:30002", &r), SIM_REDIRECT_MOVED);
+    ck_assert_uint_eq(r.slot, 3999);
+    ck_assert_str_eq(r.ip, "127.0.0.1");
+    ck_assert_uint_eq(r.port, 30002);
+    ck_assert_int_eq(sim_redirect_parse("ASK 0 10.0.0.2:7000", &r), SIM_REDIRECT_ASK);
+    ck_assert_uint_eq(r.slot, 0);
+    ck_assert_int_eq(
+        sim_redirect_parse("TRYAGAIN Multiple keys request during rehashing of slot", &r),
+        SIM_REDIRECT_TRYAGAIN);
+    ck_assert_int_eq(sim_redirect_parse("CLUSTERDOWN The cluster is down", &r),
+                     SIM_REDIRECT_CLUSTERDOWN);
+    ck_assert_int_eq(sim_redirect_parse("CLUSTERDOWN Hash slot not served", &r),
+                     SIM_REDIRECT_CLUSTERDOWN);
+    /* malformed redirects are ordinary errors */
+    ck_assert_int_eq(sim_redirect_parse("MOVED 16384 127.0.0.1:30002", &r), SIM_REDIRECT_NONE);
+    ck_assert_int_eq(sim_redirect_parse("MOVED 1 127.0.0.1", &r), SIM_REDIRECT_NONE);
+    ck_assert_int_eq(sim_redirect_parse("MOVED 1 127.0.0.1:0", &r), SIM_REDIRECT_NONE);
+    ck_assert_int_eq(sim_redirect_parse("ASK x 127.0.0.1:1", &r), SIM_REDIRECT_NONE);
+    ck_assert_int_eq(sim_redirect_parse("ERR unknown command", &r), SIM_REDIRECT_NONE);
+    ck_assert_int_eq(sim_redirect_parse("NOREPLICAS Not enough good replicas to write.", &r),
+                     SIM_REDIRECT_NONE);
+}
+END_TEST
+
+START_TEST(test_cluster_slots_rejects_bad_shapes)
+{
+    const char *texts[] = {"+OK\r\n", "*1\r\n:1\r\n",
+                           "*1\r\n*3\r\n:5\r\n:2\r\n*2\r\n$1\r\na\r\n:1\r\n",
+                           "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n$1\r\na\r\n:70000\r\n"};
+    for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+        sim_reply_reader_feed(rd, (const guint8 *)texts[i], strlen(texts[i]));
+        g_autoptr(SimReply) r = sim_reply_reader_pop(rd, NULL);
+        ck_assert_ptr_nonnull(r);
+        g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(SimSlotRange));
+        GError *error = NULL;
+        ck_assert(!sim_cluster_slots_parse(r, ranges, &error));
+        ck_assert(g_str_has_prefix(error->message, "cluster slots: "));
+        g_error_free(error);
+    }
+}
+END_TEST
+
+Suite *client_suite(void);
+Suite *client_suite(void)
+{
+    Suite *s = suite_create("client");
+    TCase *tc = tcase_create("resp");
+    tcase_add_test(tc, test_encode);
+    tcase_add_test(tc, test_every_chunking_parses_alike);
+    tcase_add_test(tc, test_reply_types_in_a_row);
+    tcase_add_loop_test(tc, test_bad_replies, 0, G_N_ELEMENTS(bad_replies));
+    tcase_add_test(tc, test_redirects);
+    tcase_add_test(tc, test_cluster_slots_rejects_bad_shapes);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,260 @@
+/* Kernel: ordering by (time, insertion), cancellation, caps, trace fingerprint. */
+#include <check.h>
+
+#include <glib/gstdio.h>
+
+#include "sim/kernel.h"
+
+typedef struct {
+    GArray *log; /* guint64 args, in run order */
+    GArray *times;
+    SimTimerId to_cancel;
+    gboolean cancel_result;
+} Log;
+
+static void log_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    Log *l = data;
+    RcTime now = sim_kernel_now(k);
+    g_array_append_val(l->log, arg);
+    g_array_append_val(l->times, now);
+}
+
+static Log *log_new(void)
+{
+    Log *l = g_new0(Log, 1);
+    l->log = g_array_new(FALSE, FALSE, sizeof(guint64));
+    l->times = g_array_new(FALSE, FALSE, sizeof(RcTime));
+    return l;
+}
+
+static void log_free(Log *l)
+{
+    g_array_free(l->log, TRUE);
+    g_array_free(l->times, TRUE);
+    g_free(l);
+}
+
+START_TEST(test_ties_run_in_insertion_order)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    Log *l = log_new();
+    /* interleave two instants; ties must keep insertion order */
+    for (guint64 i = 0; i < 200; i++)
+        sim_kernel_schedule(k, (i % 2) ? 500 : 100, log_event, l, i);
+    ck_assert_int_eq(sim_kernel_run(k, SIM_TIME_NEVER, 0), SIM_RUN_IDLE);
+    ck_assert_uint_eq(l->log->len, 200);
+    for (guint i = 0; i < 100; i++) {
+        ck_assert_uint_eq(g_array_index(l->log, guint64, i), 2 * i);
+        ck_assert_int_eq(g_array_index(l->times, RcTime, i), 100);
+        ck_assert_uint_eq(g_array_index(l->log, guint64, 100 + i), 2 * i + 1);
+        ck_assert_int_eq(g_array_index(l->times, RcTime, 100 + i), 500);
+    }
+    ck_assert_uint_eq(sim_kernel_events(k), 200);
+    log_free(l);
+}
+END_TEST
+
+/* Random times: the run order must equal a stable sort by time. */
+START_TEST(test_order_matches_stable_sort)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    Log *l = log_new();
+    GRand *r = g_rand_new_with_seed(7);
+    RcTime at[5000];
+    for (guint i = 0; i < G_N_ELEMENTS(at); i++) {
+        at[i] = g_rand_int_range(r, 0, 300);
+        sim_kernel_schedule(k, at[i], log_event, l, i);
+    }
+    sim_kernel_run(k, SIM_TIME_NEVER, 0);
+    ck_assert_uint_eq(l->log->len, G_N_ELEMENTS(at));
+    for (guint i = 1; i < l->log->len; i++) {
+        guint64 a = g_array_index(l->log, guint64, i - 1);
+        guint64 b = g_array_index(l->log, guint64, i);
+        ck_assert(at[a] < at[b] || (at[a] == at[b] && a < b));
+    }
+    g_rand_free(r);
+    log_free(l);
+}
+END_TEST
+
+static void schedule_more(SimKernel *k, gpointer data, guint64 arg)
+{
+    Log *l = data;
+    log_event(k, data, arg);
+    if (arg < 5) /* an event at the current instant runs after everything already due now */
+        sim_kernel_schedule(k, sim_kernel_now(k), schedule_more, l, arg + 10);
+}
+
+START_TEST(test_same_instant_reschedule_runs_last)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    Log *l = log_new();
+    sim_kernel_schedule(k, 10, schedule_more, l, 1);
+    sim_kernel_schedule(k, 10, schedule_more, l, 2);
+    sim_kernel_run(k, SIM_TIME_NEVER, 0);
+    guint64 want[] = {1, 2, 11, 12};
+    ck_assert_uint_eq(l->log->len, G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+        ck_assert_uint_eq(g_array_index(l->log, guint64, i), want[i]);
+    log_free(l);
+}
+END_TEST
+
+static void cancel_other(SimKernel *k, gpointer data, guint64 arg)
+{
+    Log *l = data;
+    log_event(k, data, arg);
+    l->cancel_result = sim_kernel_cancel(k, l->to_cancel);
+}
+
+START_TEST(test_cancel)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    Log *l = log_new();
+    SimTimerId a = sim_kernel_schedule(k, 10, log_event, l, 1);
+    SimTimerId b = sim_kernel_schedule(k, 20, log_event, l, 2);
+    SimTimerId c = sim_kernel_schedule(k, 30, cancel_other, l, 3);
+    SimTimerId d = sim_kernel_schedule(k, 30, log_event, l, 4);
+    l->to_cancel = d;
+    ck_assert(sim_kernel_is_pending(k, b));
+    ck_assert(sim_kernel_cancel(k, b));
+    ck_assert(!sim_kernel_is_pending(k, b));
+    ck_assert(!sim_kernel_cancel(k, b)); /* twice: no-op */
+    ck_assert(!sim_kernel_cancel(k, SIM_TIMER_NONE));
+    ck_assert_uint_eq(sim_kernel_pending(k), 3);
+    ck_assert_int_eq(sim_kernel_next_time(k), 10);
+    sim_kernel_run(k, SIM_TIME_NEVER, 0);
+    ck_assert(l->cancel_result); /* cancelled from inside an event at the same instant */
+    ck_assert_uint_eq(l->log->len, 2);
+    ck_assert_uint_eq(g_array_index(l->log, guint64, 0), 1);
+    ck_assert_uint_eq(g_array_index(l->log, guint64, 1), 3);
+    ck_assert(!sim_kernel_cancel(k, a)); /* already ran */
+    ck_assert(!sim_kernel_cancel(k, c));
+    /* a stale id whose slot was reused names nothing */
+    SimTimerId e = sim_kernel_schedule(k, 40, log_event, l, 5);
+    ck_assert(e != a && e != b && e != c && e != d);
+    ck_assert(!sim_kernel_cancel(k, a));
+    ck_assert(sim_kernel_is_pending(k, e));
+    ck_assert_uint_eq(sim_kernel_events(k), 2);
+    log_free(l);
+}
+END_TEST
+
+/* Mass cancellation triggers compaction; survivors still run in order. */
+START_TEST(test_cancel_many_compacts)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    Log *l = log_new();
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(SimTimerId));
+    for (guint64 i = 0; i < 10000; i++) {
+        SimTimerId id = sim_kernel_schedule(k, (RcTime)(10000 - i), log_event, l, i);
+        g_array_append_val(ids, id);
+    }
+    for (guint i = 0; i < 10000; i++)
+        if (i % 10 != 0)
+            ck_assert(sim_kernel_cancel(k, g_array_index(ids, SimTimerId, i)));
+    ck_assert_uint_eq(sim_kernel_pending(k), 1000);
+    sim_kernel_run(k, SIM_TIME_NEVER, 0);
+    ck_assert_uint_eq(l->log->len, 1000);
+    for (guint i = 0; i < 1000; i++)
+        ck_assert_uint_eq(g_array_index(l->log, guint64, i), 9990 - 10 * i);
+    g_array_free(ids, TRUE);
+    log_free(l);
+}
+END_TEST
+
+static void stopper(SimKernel *k, gpointer data, guint64 arg)
+{
+    log_event(k, data, arg);
+    sim_kernel_stop(k);
+}
+
+START_TEST(test_caps)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    Log *l = log_new();
+    for (guint64 i = 0; i < 10; i++)
+        sim_kernel_schedule(k, (RcTime)(i * 100), log_event, l, i);
+    ck_assert_int_eq(sim_kernel_run(k, SIM_TIME_NEVER, 3), SIM_RUN_MAX_EVENTS);
+    ck_assert_uint_eq(l->log->len, 3);
+    ck_assert_int_eq(sim_kernel_now(k), 200);
+    ck_assert_int_eq(sim_kernel_run(k, 450, 0), SIM_RUN_UNTIL);
+    ck_assert_uint_eq(l->log->len, 5); /* 300 and 400 ran; 500 did not */
+    ck_assert_int_eq(sim_kernel_now(k), 450);
+    ck_assert_int_eq(sim_kernel_run(k, 500, 0), SIM_RUN_UNTIL); /* until is inclusive */
+    ck_assert_uint_eq(l->log->len, 6);
+    sim_kernel_schedule(k, 600, stopper, l, 99);
+    ck_assert_int_eq(sim_kernel_run(k, SIM_TIME_NEVER, 0), SIM_RUN_STOPPED);
+    ck_assert_uint_eq(g_array_index(l->log, guint64, l->log->len - 1), 99);
+    ck_assert_int_eq(sim_kernel_run(k, SIM_TIME_NEVER, 0), SIM_RUN_IDLE);
+    ck_assert_uint_eq(l->log->len, 11);
+    ck_assert_int_eq(sim_kernel_now(k), 900);
+    ck_assert_int_eq(sim_kernel_run(k, 5000, 0), SIM_RUN_IDLE);
+    ck_assert_int_eq(sim_kernel_now(k), 5000);
+    ck_assert_int_eq(sim_kernel_next_time(k), SIM_TIME_NEVER);
+    log_free(l);
+}
+END_TEST
+
+START_TEST(test_trace_hash)
+{
+    g_autoptr(SimTrace) a = sim_trace_new();
+    g_autoptr(SimTrace) b = sim_trace_new();
+    g_autoptr(SimTrace) c = sim_trace_new();
+    char *empty = sim_trace_sha256(a);
+    ck_assert_str_eq(empty, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    g_free(empty);
+    sim_trace_deliver(a, 5, 1, 2, 77, (const guint8 *)"hello", 5);
+    sim_trace_deliver(b, 5, 1, 2, 77, (const guint8 *)"hello", 5);
+    sim_trace_deliver(c, 5, 1, 2, 77, (const guint8 *)"hellp", 5);
+    sim_trace_timer(a, 9, 3, 8);
+    sim_trace_timer(b, 9, 3, 8);
+    sim_trace_timer(c, 9, 3, 8);
+    char *ha = sim_trace_sha256(a), *hb = sim_trace_sha256(b), *hc = sim_trace_sha256(c);
+    ck_assert_str_eq(ha, hb);
+    ck_assert_str_ne(ha, hc);
+    ck_assert_uint_eq(strlen(ha), 64);
+    ck_assert_uint_eq(sim_trace_entries(a), 2);
+    /* the same records written to a file give the same hash and one line each */
+    g_autofree char *dir = g_dir_make_tmp("rcsim-trace-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "trace.txt", NULL);
+    g_autoptr(SimTrace) d = sim_trace_new();
+    ck_assert(sim_trace_open_file(d, path, NULL));
+    sim_trace_deliver(d, 5, 1, 2, 77, (const guint8 *)"hello", 5);
+    sim_trace_timer(d, 9, 3, 8);
+    sim_trace_close_file(d);
+    char *hd = sim_trace_sha256(d);
+    ck_assert_str_eq(ha, hd);
+    g_autofree char *text = NULL;
+    ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+    ck_assert_str_eq(text, "0.000005 deliver h1->h2 conn=4d len=5 \"hello\"\n"
+                           "0.000009 timer h3 local=8\n");
+    g_unlink(path);
+    g_rmdir(dir);
+    GError *err = NULL;
+    ck_assert(!sim_trace_open_file(d, "/nonexistent-dir/x", &err));
+    ck_assert_str_eq(err->message, "/nonexistent-dir/x: No such file or directory");
+    g_error_free(err);
+    g_free(ha);
+    g_free(hb);
+    g_free(hc);
+    g_free(hd);
+}
+END_TEST
+
+Suite *kernel_suite(void);
+Suite *kernel_suite(void)
+{
+    Suite *s = suite_create("kernel");
+    TCase *tc = tcase_create("kernel");
+    tcase_add_test(tc, test_ties_run_in_insertion_order);
+    tcase_add_test(tc, test_order_matches_stable_sort);
+    tcase_add_test(tc, test_same_instant_reschedule_runs_last);
+    tcase_add_test(tc, test_cancel);
+    tcase_add_test(tc, test_cancel_many_compacts);
+    tcase_add_test(tc, test_caps);
+    tcase_add_test(tc, test_trace_hash);
+    suite_add_tcase(s, tc);
+    return s;
+}
