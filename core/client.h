@@ -34,6 +34,10 @@ struct RcClient {
     gint64 bpop_numreplicas;   /* WAIT: replicas wanted */
     gint64 bpop_reploffset;    /* WAIT: offset they must ack */
     RcReplicaState *replica;   /* set when RC_CLIENT_REPLICA */
+    guint32 mstate_flags;      /* RC_CMD_* of the queued commands, OR-ed (mstate.cmd_flags) */
+    RcArgv *pending;           /* a request postponed by a client pause, run on unpause */
+    GString *obuf;             /* replies of the current processing pass, sent at its end */
+    gboolean is_processing;    /* inside rc_client_process_input(): close is deferred */
 };
 
 RcClient *rc_client_new(RcNode *node, guint32 handle);
@@ -49,6 +53,14 @@ void rc_client_process_input(RcClient *client);
 /* Run one request as Redis's call() does (routing already done), filling `reply`.
  * `client` may be NULL (master stream, snapshot load). Propagates writes. */
 void rc_client_call(RcNode *node, RcClient *client, const RcArgv *args, GString *reply);
+/* Run a queued command for EXEC: its reply goes to parent->reply, its writes join the
+ * parent's propagation (wrapped in MULTI/EXEC when more than one). */
+void rc_client_call_nested(RcCommandCall *parent, const RcArgv *args);
+/* discardTransaction(): forget the MULTI queue and flags. */
+void rc_client_discard_transaction(RcClient *client);
+/* Resume clients whose writes were postponed by a pause that ended (beforeSleep's
+ * processUnblockedClients). */
+void rc_clients_before_sleep(RcNode *node);
 
 /* Client pause for manual failover (pauseClients(PAUSE_WRITE)): writes are postponed
  * until `end_ms` or rc_clients_unpause(). */

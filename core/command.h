@@ -22,6 +22,8 @@ typedef struct {
 RcArgv *rc_argv_new(int argc);                 /* argv[i] all NULL */
 RcArgv *rc_argv_new_from_strv(const char *const *strv); /* for tests and internal commands */
 void rc_argv_free(RcArgv *a);
+RcArgv *rc_argv_copy(const RcArgv *a); /* shares the GBytes */
+RcArgv *rc_argv_new_from_bytes(int argc, GBytes *const *argv); /* references each */
 const char *rc_argv_data(const RcArgv *a, int i, gsize *len);
 /* Case-insensitive comparison of argument i with an ASCII word. */
 gboolean rc_argv_is(const RcArgv *a, int i, const char *word);
@@ -52,6 +54,8 @@ struct RcCommandCall {
     GString *reply;        /* append exactly one RESP reply */
     guint64 dirty;         /* changes made to the dataset */
     RcArgv *propagate;     /* owned; replaces the request in the replication stream */
+    GPtrArray *also_propagate; /* RcArgv*, owned: writes to stream before this one (the
+                                  DELs of keys found expired), as alsoPropagate() */
 };
 
 typedef void (*RcCommandProc)(RcCommandCall *call);
@@ -67,12 +71,23 @@ struct RcCommand {
     int key_step;
     RcCommandProc proc;
     RcCommandGetKeys get_keys;
+    const RcCommand *subcommands; /* container commands (CLUSTER): sorted by name, ended by a
+                                     NULL name; each has its own arity and flags */
 };
 
 /* Find a command by name (any case); NULL if unknown. */
 const RcCommand *rc_command_lookup(const char *name, gsize len);
+/* lookupCommand(): the command a request names, descending into a container's
+ * subcommand when there is an argv[1]. NULL if unknown; then *is_container tells whether
+ * argv[0] named a container (the error is "unknown subcommand"). */
+const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_container);
+/* processCommand()'s first checks: NULL when the request may go on, else the error
+ * (without '-' and CRLF), newly allocated: unknown command or subcommand, arity. */
+char *rc_command_check(const RcArgv *args, const RcCommand **cmd);
 /* Append the indexes of the key arguments of a request to `keys` (gint). */
 void rc_command_get_keys(const RcCommand *cmd, const RcArgv *args, GArray *keys);
 gboolean rc_command_arity_ok(const RcCommand *cmd, int argc);
+/* The whole table, sorted by name (for tests and COMMAND-like listings). */
+const RcCommand *rc_command_table(gsize *n);
 
 #endif

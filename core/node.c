@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "core/replication.h"
+
 void rc_node_config_init(RcNodeConfig *cfg, const char *ip, guint16 port)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -118,6 +120,7 @@ RcNode *rc_node_new(const RcNodeConfig *cfg, GRand *rng, RcTime now_us, GBytes *
     node->next_cron_us = now_us + RC_US_PER_MS;
     rc_node_enter(node, now_us, out);
     rc_cluster_new(node, nodes_conf);
+    node->repl = rc_repl_new(node);
     rc_node_leave(node);
     return node;
 }
@@ -126,6 +129,7 @@ void rc_node_free(RcNode *node)
 {
     if (node == NULL)
         return;
+    rc_repl_free(node->repl);
     rc_cluster_free(node->cluster);
     g_ptr_array_unref(node->clients);
     g_hash_table_unref(node->conns);
@@ -160,8 +164,10 @@ void rc_node_recv(RcNode *node, RcTime now_us, guint32 handle, const guint8 *dat
             rc_cluster_link_recv(node, c, data, len);
             break;
         case RC_CONN_CLIENT:
-        case RC_CONN_REPL_MASTER:
         case RC_CONN_MIGRATE:
+            break;
+        case RC_CONN_REPL_MASTER:
+            rc_repl_master_recv(node, c, data, len);
             break;
         }
     }
@@ -176,6 +182,8 @@ void rc_node_connected(RcNode *node, RcTime now_us, guint32 handle, RcOutbox *ou
         c->is_connected = TRUE;
         if (c->kind == RC_CONN_BUS_OUT)
             rc_cluster_link_connected(node, c);
+        if (c->kind == RC_CONN_REPL_MASTER)
+            rc_repl_master_connected(node, c);
     }
     rc_node_leave(node);
 }
@@ -188,6 +196,8 @@ void rc_node_disconnected(RcNode *node, RcTime now_us, guint32 handle, RcConnEnd
     RcConn *c = rc_node_conn_get(node, handle);
     if (c != NULL && (c->kind == RC_CONN_BUS_IN || c->kind == RC_CONN_BUS_OUT))
         rc_cluster_link_closed(node, c);
+    if (c != NULL && c->kind == RC_CONN_REPL_MASTER)
+        rc_repl_master_disconnected(node, c);
     g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle));
     rc_node_leave(node);
 }
@@ -206,6 +216,8 @@ static gboolean run_with_period(const RcNode *node, guint64 ms)
 
 static void server_cron(RcNode *node)
 {
+    if (run_with_period(node, 1000))
+        rc_repl_cron(node);
     if (run_with_period(node, 100))
         rc_cluster_cron(node);
     node->cronloops++;
@@ -227,5 +239,6 @@ void rc_node_before_sleep(RcNode *node, RcTime now_us, RcOutbox *out)
 {
     rc_node_enter(node, now_us, out);
     rc_cluster_before_sleep(node);
+    rc_repl_before_sleep(node);
     rc_node_leave(node);
 }

@@ -49,6 +49,14 @@ struct RcNode {
     RcReplication *repl;
     RcCluster *cluster;
     GPtrArray *clients; /* RcClient*, in accept order */
+
+    /* Client layer (client.c). */
+    guint64 next_client_id;          /* CLIENT ID of the next client, from 1 */
+    gboolean clients_paused;         /* writes postponed (pauseClients PAUSE_WRITE) */
+    gint64 clients_pause_end_ms;     /* when the pause ends by itself */
+    gboolean clients_unpause_pending; /* resume postponed clients before sleeping */
+    guint64 stat_numcommands;        /* commands run (INFO total_commands_processed) */
+    guint64 stat_numconnections;     /* clients accepted */
 };
 
 /* Set the per-call context; every entry point starts with this. Asserts monotonic time. */

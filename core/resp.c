@@ -1,0 +1,456 @@
+/* RESP2 request parsing and reply encoding (networking.c). See resp.h for the quirks kept. */
+#include "core/resp.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+
+enum { REQ_NONE, REQ_MULTIBULK, REQ_INLINE };
+
+struct RcRespParser {
+    GByteArray *buf;     /* the query buffer */
+    gsize pos;           /* first unconsumed byte (qb_pos) */
+    int reqtype;         /* REQ_*: kind of the request being parsed */
+    gint64 multibulklen; /* bulks still to read in this request */
+    gint64 bulklen;      /* length of the bulk being read, -1 before its "$n" line */
+    RcArgv *args;        /* arguments read so far */
+    int args_cap;        /* room in args->argv */
+    gint64 max_bulk_len; /* proto-max-bulk-len */
+    gboolean is_master;  /* the master's stream: no bulk limit */
+    gboolean is_dead;    /* a protocol error happened */
+    char err[96];        /* its message */
+};
+
+RcRespParser *rc_resp_parser_new(gint64 max_bulk_len)
+{
+    RcRespParser *p = g_new0(RcRespParser, 1);
+    p->buf = g_byte_array_new();
+    p->bulklen = -1;
+    p->max_bulk_len = max_bulk_len;
+    return p;
+}
+
+void rc_resp_parser_free(RcRespParser *p)
+{
+    if (p == NULL)
+        return;
+    g_byte_array_unref(p->buf);
+    rc_argv_free(p->args);
+    g_free(p);
+}
+
+void rc_resp_parser_set_master(RcRespParser *p, gboolean is_master)
+{
+    p->is_master = is_master;
+}
+
+void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len)
+{
+    if (p->pos == p->buf->len && p->pos > 0) {
+        g_byte_array_set_size(p->buf, 0);
+        p->pos = 0;
+    }
+    g_byte_array_append(p->buf, data, (guint)len);
+}
+
+void rc_resp_parser_compact(RcRespParser *p)
+{
+    if (p->pos == 0)
+        return;
+    g_byte_array_remove_range(p->buf, 0, (guint)p->pos);
+    p->pos = 0;
+}
+
+gsize rc_resp_parser_pending(const RcRespParser *p)
+{
+    return p->buf->len - p->pos;
+}
+
+gboolean rc_resp_parser_in_request(const RcRespParser *p)
+{
+    return p->reqtype != REQ_NONE || p->pos < p->buf->len;
+}
+
+const char *rc_resp_parser_error(const RcRespParser *p)
+{
+    return p->err;
+}
+
+/* strchr() on the query buffer from `from`: the search ends at the first NUL byte, as
+ * it does on Redis's NUL-terminated sds. Returns the index of `ch` or -1. */
+static gssize find_char(const RcRespParser *p, gsize from, char ch)
+{
+    const guint8 *base = p->buf->data;
+    gsize len = p->buf->len;
+    if (from >= len)
+        return -1;
+    const guint8 *hit = memchr(base + from, ch, len - from);
+    gsize end = hit ? (gsize)(hit - base) : len;
+    if (memchr(base + from, '\0', end - from) != NULL)
+        return -1;
+    return hit ? (gssize)end : -1;
+}
+
+static RcRespStatus fail(RcRespParser *p, const char *msg)
+{
+    g_strlcpy(p->err, msg, sizeof p->err);
+    p->is_dead = TRUE;
+    return RC_RESP_ERROR;
+}
+
+gboolean rc_string2ll(const char *s, gsize len, gint64 *value)
+{
+    if (len == 0 || len > 20)
+        return FALSE;
+    if (len == 1 && s[0] == '0') {
+        *value = 0;
+        return TRUE;
+    }
+    gsize i = 0;
+    gboolean negative = FALSE;
+    if (s[0] == '-') {
+        negative = TRUE;
+        i++;
+        if (i == len)
+            return FALSE;
+    }
+    if (s[i] < '1' || s[i] > '9')
+        return FALSE;
+    guint64 v = (guint64)(s[i] - '0');
+    for (i++; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return FALSE;
+        if (v > G_MAXUINT64 / 10)
+            return FALSE;
+        v *= 10;
+        guint64 d = (guint64)(s[i] - '0');
+        if (v > G_MAXUINT64 - d)
+            return FALSE;
+        v += d;
+    }
+    if (negative) {
+        if (v > (guint64)G_MAXINT64 + 1)
+            return FALSE;
+        *value = v == (guint64)G_MAXINT64 + 1 ? G_MININT64 : -(gint64)v;
+    } else {
+        if (v > (guint64)G_MAXINT64)
+            return FALSE;
+        *value = (gint64)v;
+    }
+    return TRUE;
+}
+
+static gboolean is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* One token of an inline line starting at line[*i]; FALSE on unbalanced quotes. */
+static gboolean split_token(const char *line, gsize len, gsize *i, GString *tok)
+{
+    gboolean in_dq = FALSE, in_sq = FALSE;
+    for (;;) {
+        char c = *i < len ? line[*i] : '\0';
+        char next = *i + 1 < len ? line[*i + 1] : '\0';
+        if (in_dq) {
+            if (c == '\\' && next == 'x' && *i + 3 < len && hex_value(line[*i + 2]) >= 0 &&
+                hex_value(line[*i + 3]) >= 0) {
+                g_string_append_c(tok,
+                                  (char)(hex_value(line[*i + 2]) * 16 + hex_value(line[*i + 3])));
+                *i += 3;
+            } else if (c == '\\' && next != '\0') {
+                (*i)++;
+                char e = next == 'n'   ? '\n'
+                         : next == 'r' ? '\r'
+                         : next == 't' ? '\t'
+                         : next == 'b' ? '\b'
+                         : next == 'a' ? '\a'
+                                       : next;
+                g_string_append_c(tok, e);
+            } else if (c == '"') {
+                if (next != '\0' && !is_space(next))
+                    return FALSE; /* a closing quote must end the token */
+                (*i)++;
+                return TRUE;
+            } else if (c == '\0') {
+                return FALSE; /* unterminated */
+            } else {
+                g_string_append_c(tok, c);
+            }
+        } else if (in_sq) {
+            if (c == '\\' && next == '\'') {
+                (*i)++;
+                g_string_append_c(tok, '\'');
+            } else if (c == '\'') {
+                if (next != '\0' && !is_space(next))
+                    return FALSE;
+                (*i)++;
+                return TRUE;
+            } else if (c == '\0') {
+                return FALSE;
+            } else {
+                g_string_append_c(tok, c);
+            }
+        } else {
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
+                if (c != '\0')
+                    (*i)++;
+                return TRUE;
+            } else if (c == '"') {
+                in_dq = TRUE;
+            } else if (c == '\'') {
+                in_sq = TRUE;
+            } else {
+                g_string_append_c(tok, c);
+            }
+        }
+        if (c != '\0')
+            (*i)++;
+    }
+}
+
+RcArgv *rc_resp_split_args(const char *line, gsize len)
+{
+    GPtrArray *toks = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    GString *tok = g_string_new(NULL);
+    gsize i = 0;
+    for (;;) {
+        while (i < len && line[i] != '\0' && is_space(line[i]))
+            i++;
+        if (i >= len || line[i] == '\0')
+            break;
+        g_string_truncate(tok, 0);
+        if (!split_token(line, len, &i, tok)) {
+            g_string_free(tok, TRUE);
+            g_ptr_array_unref(toks);
+            return NULL;
+        }
+        g_ptr_array_add(toks, g_bytes_new(tok->str, tok->len));
+    }
+    g_string_free(tok, TRUE);
+    RcArgv *a = rc_argv_new((int)toks->len);
+    for (guint j = 0; j < toks->len; j++)
+        a->argv[j] = g_bytes_ref(toks->pdata[j]);
+    g_ptr_array_unref(toks);
+    return a;
+}
+
+static RcRespStatus parse_inline(RcRespParser *p, RcArgv **argv)
+{
+    gssize nl = find_char(p, p->pos, '\n');
+    if (nl < 0) {
+        if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+            return fail(p, "ERR Protocol error: too big inline request");
+        return RC_RESP_NEED_MORE;
+    }
+    gsize end = (gsize)nl, feed = 1;
+    if (end != p->pos && p->buf->data[end - 1] == '\r') {
+        end--;
+        feed++;
+    }
+    RcArgv *a = rc_resp_split_args((const char *)p->buf->data + p->pos, end - p->pos);
+    if (a == NULL)
+        return fail(p, "ERR Protocol error: unbalanced quotes in request");
+    if (end != p->pos && p->is_master) {
+        rc_argv_free(a);
+        return fail(p, "ERR Protocol error: master using the inline protocol");
+    }
+    p->pos = end + feed;
+    p->reqtype = REQ_NONE;
+    *argv = a;
+    return RC_RESP_REQUEST;
+}
+
+static void args_push(RcRespParser *p, GBytes *b)
+{
+    if (p->args->argc == p->args_cap) {
+        p->args_cap = p->args_cap ? p->args_cap * 2 : 4;
+        p->args->argv = g_renew(GBytes *, p->args->argv, p->args_cap);
+    }
+    p->args->argv[p->args->argc++] = b;
+}
+
+static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
+{
+    const guint8 *d = p->buf->data;
+    if (p->multibulklen == 0) {
+        gssize cr = find_char(p, p->pos, '\r');
+        if (cr < 0) {
+            if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+                return fail(p, "ERR Protocol error: too big mbulk count string");
+            return RC_RESP_NEED_MORE;
+        }
+        if ((gsize)cr + 2 > p->buf->len)
+            return RC_RESP_NEED_MORE; /* the "\n" is not here yet */
+        gint64 ll;
+        gboolean ok = rc_string2ll((const char *)d + p->pos + 1, (gsize)cr - (p->pos + 1), &ll);
+        if (!ok || ll > INT_MAX)
+            return fail(p, "ERR Protocol error: invalid multibulk length");
+        p->pos = (gsize)cr + 2;
+        if (ll <= 0) {
+            p->reqtype = REQ_NONE;
+            *argv = rc_argv_new(0);
+            return RC_RESP_REQUEST;
+        }
+        p->multibulklen = ll;
+        p->args = rc_argv_new(0);
+        p->args_cap = (int)MIN(ll, 1024);
+        p->args->argv = g_new0(GBytes *, p->args_cap);
+    }
+    while (p->multibulklen > 0) {
+        if (p->bulklen == -1) {
+            gssize cr = find_char(p, p->pos, '\r');
+            if (cr < 0) {
+                if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+                    return fail(p, "ERR Protocol error: too big bulk count string");
+                return RC_RESP_NEED_MORE;
+            }
+            if ((gsize)cr + 2 > p->buf->len)
+                return RC_RESP_NEED_MORE;
+            char c = (char)d[p->pos];
+            if (c != '$') {
+                char msg[64];
+                g_snprintf(msg, sizeof msg, "ERR Protocol error: expected '$', got '%c'",
+                           c == '\r' || c == '\n' ? ' ' : c);
+                return fail(p, msg);
+            }
+            gint64 ll;
+            gboolean ok = rc_string2ll((const char *)d + p->pos + 1, (gsize)cr - (p->pos + 1), &ll);
+            if (!ok || ll < 0 || (!p->is_master && ll > p->max_bulk_len))
+                return fail(p, "ERR Protocol error: invalid bulk length");
+            p->pos = (gsize)cr + 2;
+            p->bulklen = ll;
+        }
+        if (p->buf->len - p->pos < (gsize)p->bulklen + 2)
+            return RC_RESP_NEED_MORE;
+        args_push(p, g_bytes_new(d + p->pos, (gsize)p->bulklen));
+        p->pos += (gsize)p->bulklen + 2;
+        p->bulklen = -1;
+        p->multibulklen--;
+    }
+    p->reqtype = REQ_NONE;
+    *argv = p->args;
+    p->args = NULL;
+    p->args_cap = 0;
+    return RC_RESP_REQUEST;
+}
+
+RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv)
+{
+    *argv = NULL;
+    if (p->is_dead)
+        return RC_RESP_ERROR;
+    if (p->pos >= p->buf->len)
+        return RC_RESP_NEED_MORE;
+    if (p->reqtype == REQ_NONE)
+        p->reqtype = p->buf->data[p->pos] == '*' ? REQ_MULTIBULK : REQ_INLINE;
+    if (p->reqtype == REQ_INLINE)
+        return parse_inline(p, argv);
+    return parse_multibulk(p, argv);
+}
+
+/* ---- Replies ---- */
+
+void rc_reply_status(GString *r, const char *status)
+{
+    g_string_append_c(r, '+');
+    g_string_append(r, status);
+    g_string_append_len(r, "\r\n", 2);
+}
+
+void rc_reply_ok(GString *r)
+{
+    g_string_append_len(r, "+OK\r\n", 5);
+}
+
+void rc_reply_error(GString *r, const char *msg)
+{
+    g_string_append_c(r, '-');
+    gsize start = r->len;
+    g_string_append(r, msg);
+    for (gsize i = start; i < r->len; i++)
+        if (r->str[i] == '\r' || r->str[i] == '\n')
+            r->str[i] = ' ';
+    g_string_append_len(r, "\r\n", 2);
+}
+
+void rc_reply_errorf(GString *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    rc_reply_error(r, msg);
+    g_free(msg);
+}
+
+static void append_ll(GString *r, char prefix, gint64 v)
+{
+    char tmp[32];
+    int n = g_snprintf(tmp, sizeof tmp, "%c%" G_GINT64_FORMAT "\r\n", prefix, v);
+    g_string_append_len(r, tmp, n);
+}
+
+void rc_reply_int(GString *r, gint64 v)
+{
+    append_ll(r, ':', v);
+}
+
+void rc_reply_bulk(GString *r, const void *data, gsize len)
+{
+    append_ll(r, '$', (gint64)len);
+    g_string_append_len(r, data, (gssize)len);
+    g_string_append_len(r, "\r\n", 2);
+}
+
+void rc_reply_bulk_str(GString *r, const char *s)
+{
+    rc_reply_bulk(r, s, strlen(s));
+}
+
+void rc_reply_bulk_bytes(GString *r, GBytes *b)
+{
+    gsize len;
+    const void *data = g_bytes_get_data(b, &len);
+    rc_reply_bulk(r, data, len);
+}
+
+void rc_reply_bulk_ll(GString *r, gint64 v)
+{
+    char tmp[24];
+    int n = g_snprintf(tmp, sizeof tmp, "%" G_GINT64_FORMAT, v);
+    rc_reply_bulk(r, tmp, (gsize)n);
+}
+
+void rc_reply_null(GString *r)
+{
+    g_string_append_len(r, "$-1\r\n", 5);
+}
+
+void rc_reply_null_array(GString *r)
+{
+    g_string_append_len(r, "*-1\r\n", 5);
+}
+
+void rc_reply_array(GString *r, gint64 n)
+{
+    append_ll(r, '*', n);
+}
+
+void rc_resp_encode_argv(GString *r, const RcArgv *a)
+{
+    rc_reply_array(r, a->argc);
+    for (int i = 0; i < a->argc; i++)
+        rc_reply_bulk_bytes(r, a->argv[i]);
+}

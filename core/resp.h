@@ -1,0 +1,82 @@
+/* RESP2: the incremental request parser (networking.c processInputBuffer,
+ * processMultibulkBuffer, processInlineBuffer) and the reply encoders (addReply*).
+ *
+ * The parser owns a query buffer. Bytes are appended as they arrive, in any chunking;
+ * rc_resp_parser_next() then yields one request at a time. It keeps Redis's quirks on
+ * purpose, because clients see them: line searches stop at a NUL byte as strchr() does,
+ * the two bytes after a length line or a bulk are skipped without checking that they are
+ * "\r\n", `*0` and `*-1` and empty inline lines are empty requests, and the limits
+ * (64 KiB inline, proto-max-bulk-len) give Redis's error texts. After an error the parser
+ * is dead: the client replies with the error and closes the connection.
+ *
+ * Replies are appended to a GString. Error messages are given whole, without the leading
+ * '-' ("ERR syntax error", "WRONGTYPE ..."); CR and LF inside them become spaces, as
+ * addReplyErrorLength() makes sure an error stays on one line. */
+#ifndef RC_RESP_H
+#define RC_RESP_H
+
+#include <glib.h>
+
+#include "core/command.h"
+
+#define RC_PROTO_INLINE_MAX_SIZE (1024 * 64) /* PROTO_INLINE_MAX_SIZE */
+#define RC_PROTO_IOBUF_LEN (1024 * 16)       /* PROTO_IOBUF_LEN: Redis reads at most this */
+
+typedef enum {
+    RC_RESP_NEED_MORE, /* no complete request buffered */
+    RC_RESP_REQUEST,   /* *argv holds a request (argc may be 0: an empty request) */
+    RC_RESP_ERROR,     /* protocol error: reply rc_resp_parser_error() and close */
+} RcRespStatus;
+
+typedef struct RcRespParser RcRespParser;
+
+/* `max_bulk_len` is proto-max-bulk-len; bulks longer are refused (not for the master). */
+RcRespParser *rc_resp_parser_new(gint64 max_bulk_len);
+void rc_resp_parser_free(RcRespParser *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcRespParser, rc_resp_parser_free)
+
+/* Append received bytes to the query buffer. */
+void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len);
+/* Parse the next request. On RC_RESP_REQUEST, *argv is a new RcArgv the caller frees. */
+RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv);
+/* Drop the consumed prefix of the query buffer (after a processing pass). */
+void rc_resp_parser_compact(RcRespParser *p);
+/* Bytes buffered and not yet consumed (the query buffer length Redis compares with
+ * client-query-buffer-limit). */
+gsize rc_resp_parser_pending(const RcRespParser *p);
+/* The error message after RC_RESP_ERROR, without "-" or CRLF, e.g.
+ * "ERR Protocol error: invalid bulk length". */
+const char *rc_resp_parser_error(const RcRespParser *p);
+/* TRUE when bytes of an unfinished request are buffered or consumed. */
+gboolean rc_resp_parser_in_request(const RcRespParser *p);
+/* Treat the input as the master's stream (no bulk length limit). */
+void rc_resp_parser_set_master(RcRespParser *p, gboolean is_master);
+
+/* Redis's string2ll(): strict decimal, no spaces or '+', no leading zeros, no "-0". */
+gboolean rc_string2ll(const char *s, gsize len, gint64 *value);
+/* Redis's sdssplitargs() on one inline line (no NUL inside): NULL on unbalanced quotes. */
+RcArgv *rc_resp_split_args(const char *line, gsize len);
+
+/* Reply encoders (addReply*). */
+void rc_reply_status(GString *r, const char *status); /* +status */
+void rc_reply_ok(GString *r);
+void rc_reply_error(GString *r, const char *msg);
+void rc_reply_errorf(GString *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void rc_reply_int(GString *r, gint64 v);
+void rc_reply_bulk(GString *r, const void *data, gsize len);
+void rc_reply_bulk_str(GString *r, const char *s);
+void rc_reply_bulk_bytes(GString *r, GBytes *b);
+void rc_reply_bulk_ll(GString *r, gint64 v);
+void rc_reply_null(GString *r);       /* $-1 */
+void rc_reply_null_array(GString *r); /* *-1 */
+void rc_reply_array(GString *r, gint64 n);
+/* Encode a request the way a client (or the replication stream) sends it. */
+void rc_resp_encode_argv(GString *r, const RcArgv *a);
+
+/* Shared error texts (server.c createSharedObjects). */
+#define RC_ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
+#define RC_ERR_NOT_INT "ERR value is not an integer or out of range"
+#define RC_ERR_SYNTAX "ERR syntax error"
+#define RC_ERR_OVERFLOW "ERR increment or decrement would overflow"
+
+#endif

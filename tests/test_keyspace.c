@@ -1,0 +1,257 @@
+/* The keyspace (core/keyspace.c): slot lists, expire index, value encodings, snapshots
+ * and per-key dumps. Time is set by hand. */
+#include <check.h>
+#include <string.h>
+
+#include "core/keyslot.h"
+#include "core/keyspace.h"
+
+static GBytes *B(const char *s)
+{
+    return g_bytes_new(s, strlen(s));
+}
+
+static RcKey *add_string(RcKeyspace *db, const char *key, const char *val)
+{
+    g_autoptr(GBytes) k = B(key);
+    return rc_keyspace_set(db, k, rc_object_new_string(val, strlen(val)), FALSE);
+}
+
+static gboolean bytes_is(GBytes *b, const char *s)
+{
+    gsize len;
+    const char *d = g_bytes_get_data(b, &len);
+    return len == strlen(s) && memcmp(d, s, len) == 0;
+}
+
+START_TEST(test_slot_lists_newest_first)
+{
+    RcKeyspace *db = rc_keyspace_new();
+    add_string(db, "{t}a", "1");
+    add_string(db, "{t}b", "2");
+    add_string(db, "{t}c", "3");
+    add_string(db, "other", "4");
+    int slot = rc_key_hash_slot("t", 1);
+    ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(db, slot), 3);
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    rc_keyspace_get_keys_in_slot(db, slot, 2, keys);
+    ck_assert_uint_eq(keys->len, 2);
+    ck_assert(bytes_is(keys->pdata[0], "{t}c"));
+    ck_assert(bytes_is(keys->pdata[1], "{t}b"));
+    /* Overwriting keeps the place; delete and re-add moves to the front. */
+    add_string(db, "{t}a", "x");
+    ck_assert(rc_keyspace_delete(db, "{t}b", 4));
+    add_string(db, "{t}b", "y");
+    g_ptr_array_set_size(keys, 0);
+    rc_keyspace_get_keys_in_slot(db, slot, 10, keys);
+    ck_assert_uint_eq(keys->len, 3);
+    ck_assert(bytes_is(keys->pdata[0], "{t}b"));
+    ck_assert(bytes_is(keys->pdata[1], "{t}c"));
+    ck_assert(bytes_is(keys->pdata[2], "{t}a"));
+    ck_assert_uint_eq(rc_keyspace_delete_slot(db, slot), 3);
+    ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(db, slot), 0);
+    ck_assert_uint_eq(rc_keyspace_size(db), 1);
+    ck_assert_uint_eq(rc_keyspace_flush(db), 1);
+    ck_assert_uint_eq(rc_keyspace_size(db), 0);
+    rc_keyspace_free(db);
+}
+END_TEST
+
+START_TEST(test_expire_on_virtual_time)
+{
+    RcKeyspace *db = rc_keyspace_new();
+    RcKey *a = add_string(db, "a", "1");
+    RcKey *b = add_string(db, "b", "2");
+    add_string(db, "c", "3");
+    rc_keyspace_set_expire(db, a, 1000);
+    rc_keyspace_set_expire(db, b, 500);
+    ck_assert_uint_eq(rc_keyspace_expires(db), 2);
+    /* Strictly after the time (keyIsExpired: now > when). */
+    ck_assert(!rc_key_is_expired(b, 500));
+    ck_assert(rc_key_is_expired(b, 501));
+    g_autoptr(GPtrArray) del = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    ck_assert_uint_eq(rc_keyspace_expire_cycle(db, 500, 100, del), 0);
+    ck_assert_uint_eq(rc_keyspace_expire_cycle(db, 2000, 1, del), 1); /* bounded */
+    ck_assert(bytes_is(del->pdata[0], "b"));
+    ck_assert_uint_eq(rc_keyspace_expire_cycle(db, 2000, 100, del), 1);
+    ck_assert(bytes_is(del->pdata[1], "a"));
+    ck_assert_uint_eq(rc_keyspace_size(db), 1);
+    ck_assert_uint_eq(rc_keyspace_expired_total(db), 2);
+    /* PERSIST takes a key out of the index; SET without KEEPTTL too. */
+    RcKey *c = rc_keyspace_find(db, "c", 1);
+    rc_keyspace_set_expire(db, c, 10);
+    ck_assert(rc_keyspace_persist(db, c));
+    ck_assert(!rc_keyspace_persist(db, c));
+    rc_keyspace_set_expire(db, c, 10);
+    c = add_string(db, "c", "new");
+    ck_assert_int_eq(c->expire_ms, -1);
+    ck_assert_uint_eq(rc_keyspace_expires(db), 0);
+    rc_keyspace_free(db);
+}
+END_TEST
+
+START_TEST(test_set_and_hash_order)
+{
+    RcObject *s = rc_object_new_set();
+    const char *ints[] = {"10", "-3", "7", "10"};
+    for (gsize i = 0; i < G_N_ELEMENTS(ints); i++) {
+        g_autoptr(GBytes) m = B(ints[i]);
+        ck_assert(rc_set_add(s->v.set, m) == (i < 3));
+    }
+    ck_assert(s->v.set->is_intset);
+    g_autoptr(GPtrArray) m = rc_set_members(s->v.set);
+    ck_assert(bytes_is(m->pdata[0], "-3") && bytes_is(m->pdata[1], "7") &&
+              bytes_is(m->pdata[2], "10"));
+    g_autoptr(GBytes) word = B("x");
+    rc_set_add(s->v.set, word);
+    ck_assert(!s->v.set->is_intset);
+    ck_assert(rc_set_remove(s->v.set, word));
+    ck_assert(!s->v.set->is_intset); /* never converts back */
+    ck_assert(!rc_set_remove(s->v.set, word));
+    ck_assert_uint_eq(rc_set_size(s->v.set), 3);
+    rc_object_free(s);
+
+    RcObject *h = rc_object_new_hash();
+    g_autoptr(GBytes) f1 = B("f1");
+    g_autoptr(GBytes) f2 = B("f2");
+    g_autoptr(GBytes) f3 = B("f3");
+    g_autoptr(GBytes) v = B("v");
+    ck_assert(rc_hash_set(h->v.hash, f1, v));
+    ck_assert(rc_hash_set(h->v.hash, f2, v));
+    ck_assert(rc_hash_set(h->v.hash, f3, v));
+    ck_assert(!rc_hash_set(h->v.hash, f1, f2)); /* update in place */
+    ck_assert(rc_hash_del(h->v.hash, f2));
+    RcHashField *first = h->v.hash->order->pdata[0];
+    RcHashField *second = h->v.hash->order->pdata[1];
+    ck_assert(bytes_is(first->field, "f1") && bytes_is(first->value, "f2"));
+    ck_assert(bytes_is(second->field, "f3"));
+    ck_assert_ptr_null(rc_hash_get(h->v.hash, f2));
+    rc_object_free(h);
+}
+END_TEST
+
+static RcKeyspace *sample_db(void)
+{
+    RcKeyspace *db = rc_keyspace_new();
+    add_string(db, "s", "hello\r\nworld");
+    RcKey *t = add_string(db, "{s}t", "");
+    rc_keyspace_set_expire(db, t, 123456);
+    g_autoptr(GBytes) lk = B("list");
+    RcKey *l = rc_keyspace_add(db, lk, rc_object_new_list());
+    for (int i = 0; i < 1200; i++) {
+        char tmp[16];
+        g_snprintf(tmp, sizeof tmp, "e%d", i);
+        g_queue_push_tail(l->val->v.list, B(tmp));
+    }
+    g_autoptr(GBytes) sk = B("set");
+    RcKey *s = rc_keyspace_add(db, sk, rc_object_new_set());
+    g_autoptr(GBytes) m1 = B("b");
+    g_autoptr(GBytes) m2 = B("a");
+    rc_set_add(s->val->v.set, m1);
+    rc_set_add(s->val->v.set, m2);
+    g_autoptr(GBytes) hk = B("hash");
+    RcKey *h = rc_keyspace_add(db, hk, rc_object_new_hash());
+    rc_hash_set(h->val->v.hash, m1, m2);
+    rc_hash_set(h->val->v.hash, m2, m1);
+    return db;
+}
+
+START_TEST(test_snapshot_round_trip)
+{
+    RcKeyspace *db = sample_db();
+    g_autoptr(GBytes) snap = rc_keyspace_snapshot(db);
+    RcKeyspace *copy = rc_keyspace_new();
+    add_string(copy, "stale", "dropped by the load");
+    g_autoptr(GError) err = NULL;
+    ck_assert(rc_keyspace_load_snapshot(copy, snap, &err));
+    ck_assert_ptr_null(err);
+    ck_assert_uint_eq(rc_keyspace_size(copy), 5);
+    ck_assert_ptr_null(rc_keyspace_find(copy, "stale", 5));
+    RcKey *t = rc_keyspace_find(copy, "{s}t", 4);
+    ck_assert_int_eq(t->expire_ms, 123456);
+    RcKey *l = rc_keyspace_find(copy, "list", 4);
+    ck_assert_uint_eq(l->val->v.list->length, 1200);
+    ck_assert(bytes_is(g_queue_peek_tail(l->val->v.list), "e1199"));
+    /* Same bytes again: order of slots and of keys in a slot survives. */
+    g_autoptr(GBytes) again = rc_keyspace_snapshot(copy);
+    ck_assert(g_bytes_equal(snap, again));
+    rc_keyspace_free(copy);
+    rc_keyspace_free(db);
+}
+END_TEST
+
+START_TEST(test_snapshot_bad_input)
+{
+    static const struct {
+        const char *data;
+        const char *error;
+    } cases[] = {
+        {"*1\r\n$3\r\nSET\r\n", "snapshot:1: command: too few arguments"},
+        {"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n",
+         "snapshot:2: SET: duplicate key"},
+        {"*3\r\n$4\r\nLPOP\r\n$1\r\nk\r\n$1\r\nv\r\n", "snapshot:1: command: unknown or malformed"},
+        {"*3\r\n$9\r\nPEXPIREAT\r\n$1\r\nk\r\n$1\r\n5\r\n",
+         "snapshot:1: PEXPIREAT: bad key or time"},
+        {"*3\r\n$4\r\nSADD\r\n$1\r\nk\r\n$1\r\nv\r\n*3\r\n$5\r\nRPUSH\r\n$1\r\nk\r\n$1\r\nv\r\n",
+         "snapshot:2: key: type changes within the snapshot"},
+        {"*x\r\n", "snapshot:1: resp: ERR Protocol error: invalid multibulk length"},
+        {"*3\r\n$3\r\nSET\r\n", "snapshot:1: resp: truncated command"},
+        {"*3\r\n$4\r\nHSET\r\n$1\r\nk\r\n$1\r\nf\r\n", "snapshot:1: command: unknown or malformed"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        RcKeyspace *db = sample_db();
+        g_autoptr(GBytes) b = B(cases[i].data);
+        g_autoptr(GError) err = NULL;
+        ck_assert_msg(!rc_keyspace_load_snapshot(db, b, &err), "case %zu loaded", i);
+        ck_assert_msg(strcmp(err->message, cases[i].error) == 0, "case %zu: %s", i, err->message);
+        ck_assert_uint_eq(rc_keyspace_size(db), 0);
+        rc_keyspace_free(db);
+    }
+}
+END_TEST
+
+START_TEST(test_dump_restore)
+{
+    RcKeyspace *db = sample_db();
+    const char *keys[] = {"s", "list", "set", "hash"};
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+        RcKey *k = rc_keyspace_find(db, keys[i], strlen(keys[i]));
+        g_autoptr(GBytes) d = rc_object_dump(k->val);
+        gsize len;
+        const guint8 *data = g_bytes_get_data(d, &len);
+        g_autoptr(GError) err = NULL;
+        RcObject *o = rc_object_restore(data, len, &err);
+        ck_assert_ptr_nonnull(o);
+        g_autoptr(GBytes) d2 = rc_object_dump(o);
+        ck_assert(g_bytes_equal(d, d2));
+        rc_object_free(o);
+        /* Every truncation and a flipped byte are refused, never crash. */
+        for (gsize cut = 0; cut < len; cut += 1 + len / 64) {
+            g_autoptr(GError) e2 = NULL;
+            ck_assert_ptr_null(rc_object_restore(data, cut, &e2));
+            ck_assert_ptr_nonnull(e2);
+        }
+        g_autofree guint8 *bad = g_memdup2(data, len);
+        bad[len / 2] ^= 0x40;
+        g_autoptr(GError) e3 = NULL;
+        ck_assert_ptr_null(rc_object_restore(bad, len, &e3));
+        ck_assert_str_eq(e3->message, "DUMP payload version or checksum are wrong");
+    }
+    rc_keyspace_free(db);
+}
+END_TEST
+
+Suite *keyspace_suite(void);
+Suite *keyspace_suite(void)
+{
+    Suite *s = suite_create("keyspace");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_slot_lists_newest_first);
+    tcase_add_test(tc, test_expire_on_virtual_time);
+    tcase_add_test(tc, test_set_and_hash_order);
+    tcase_add_test(tc, test_snapshot_round_trip);
+    tcase_add_test(tc, test_snapshot_bad_input);
+    tcase_add_test(tc, test_dump_restore);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,607 @@
+/* Replication between RcNodes wired directly (tests/repl_harness.c), on virtual time set by
+ * hand: full and partial resync, a demoted master losing or keeping its writes, WAIT,
+ * min-replicas-to-write, repl-timeout both ways, ACK cadence, offsets and the backlog. */
+#include <check.h>
+#include <string.h>
+
+#include "core/cluster_types.h"
+#include "core/keyspace.h"
+#include "core/replication_private.h"
+#include "tests/repl_harness.h"
+
+#define M 0
+#define R 1
+
+static const char ack_needle[] = "REPLCONF\r\n$3\r\nACK\r\n";
+
+/* Give node i every slot in its own view, when it has cluster state at all. */
+static void own_all_slots(Harness *h, int i)
+{
+    RcCluster *cl = h->nodes[i]->cluster;
+    if (cl == NULL)
+        return;
+    for (int s = 0; s < RC_CLUSTER_SLOTS; s++) {
+        if (cl->slots[s] != NULL && cl->slots[s] != cl->myself) {
+            RcClusterNode *o = cl->slots[s];
+            o->slots[s / 8] &= (guint8) ~(1u << (s % 8));
+            o->numslots--;
+        }
+        if (cl->slots[s] != cl->myself) {
+            cl->myself->slots[s / 8] |= (guint8)(1u << (s % 8));
+            cl->myself->numslots++;
+        }
+        cl->slots[s] = cl->myself;
+    }
+    cl->state = RC_CLUSTER_OK;
+}
+
+static char *value_of(Harness *h, int i, const char *key)
+{
+    const RcKey *k = rc_keyspace_find(h->nodes[i]->db, key, strlen(key));
+    if (k == NULL)
+        return NULL;
+    ck_assert_int_eq(k->val->type, RC_TYPE_STRING);
+    return g_strndup(k->val->v.str->str, k->val->v.str->len);
+}
+
+static void assert_value(Harness *h, int i, const char *key, const char *want)
+{
+    g_autofree char *v = value_of(h, i, key);
+    if (want == NULL)
+        ck_assert_msg(v == NULL, "node %d key %s: want missing, have %s", i, key, v);
+    else
+        ck_assert_msg(v != NULL && strcmp(v, want) == 0, "node %d key %s: want %s, have %s", i, key,
+                      want, v ? v : "(missing)");
+}
+
+static void assert_reply(Harness *h, HLink *c, const char *cmd, const char *want)
+{
+    g_autofree char *got = h_cmd(h, c, cmd);
+    ck_assert_msg(strcmp(got, want) == 0, "%s: want %s, got %s", cmd, want, got);
+}
+
+static void replicate(Harness *h, int replica, int master)
+{
+    const RcNodeConfig *mc = rc_node_config(h->nodes[master]);
+    h_enter(h, replica);
+    rc_repl_set_master(h->nodes[replica], mc->ip, mc->port);
+    h_leave(h, replica);
+}
+
+static void promote(Harness *h, int i)
+{
+    h_enter(h, i);
+    rc_repl_unset_master(h->nodes[i]);
+    h_leave(h, i);
+    own_all_slots(h, i);
+}
+
+static RcReplication *repl(Harness *h, int i)
+{
+    return rc_repl_of(h->nodes[i]);
+}
+
+/* M with keys, R attached and fully synced (diskless delay included). */
+static Harness *synced_pair(const RcNodeConfig *cfg, HLink **client)
+{
+    Harness *h = h_new(2, cfg);
+    own_all_slots(h, M);
+    *client = h_client(h, M);
+    assert_reply(h, *client, "SET k1 v1", "+OK\r\n");
+    replicate(h, R, M);
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    return h;
+}
+
+static void default_cfg(RcNodeConfig *cfg)
+{
+    rc_node_config_init(cfg, "0.0.0.0", 7000);
+}
+
+START_TEST(test_full_resync_after_diskless_delay)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    Harness *h = h_new(2, &cfg);
+    own_all_slots(h, M);
+    HLink *c = h_client(h, M);
+    assert_reply(h, c, "SET a 1", "+OK\r\n");
+    assert_reply(h, c, "SET b 2", "+OK\r\n");
+    replicate(h, R, M);
+    /* The handshake is done at once; the snapshot waits repl-diskless-sync-delay (5 s),
+     * counted by the once-a-second replication cron. */
+    ck_assert_int_eq(repl(h, R)->state, RC_REPL_STATE_RECEIVE_PSYNC_REPLY);
+    h_advance_to(h, 4900 * RC_US_PER_MS);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 0);
+    assert_value(h, R, "a", NULL);
+    h_advance_to(h, 5100 * RC_US_PER_MS);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
+    assert_value(h, R, "a", "1");
+    assert_value(h, R, "b", "2");
+    ck_assert_str_eq(repl(h, R)->replid, repl(h, M)->replid);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    ck_assert_uint_eq(repl(h, M)->stat_sync_full, 1);
+    /* The stream follows, SELECT 0 first. */
+    gint64 before = rc_repl_offset(h->nodes[M]);
+    assert_reply(h, c, "SET c 3", "+OK\r\n");
+    static const char select0[] = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n";
+    static const char set_c[] = "*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n3\r\n";
+    ck_assert_int_eq(rc_repl_offset(h->nodes[M]) - before,
+                     (gint64)(strlen(select0) + strlen(set_c)));
+    assert_value(h, R, "c", "3");
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    gboolean link_up = rc_repl_master_link_up(h->nodes[R], NULL, NULL);
+    ck_assert(link_up);
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_offset_moves_with_pings_only)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    gint64 before = rc_repl_offset(h->nodes[M]);
+    /* repl-ping-replica-period 10 s: one PING (14 bytes) per period, no writes at all. */
+    h_advance_ms(h, 20000);
+    gint64 moved = rc_repl_offset(h->nodes[M]) - before;
+    ck_assert_int_eq(moved, 2 * (gint64)strlen("*1\r\n$4\r\nPING\r\n"));
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_partial_resync_after_link_drop)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    gint64 t_drop_s = h->now_us / RC_US_PER_S;
+    h->is_down[M] = TRUE; /* reconnects are refused for now */
+    h_reset(h, h_repl_link(h, R));
+    gint64 last_ms, down_ms;
+    ck_assert(!rc_repl_master_link_up(h->nodes[R], &last_ms, &down_ms));
+    ck_assert_int_eq(down_ms, t_drop_s * 1000);
+    assert_reply(h, c, "SET x 9", "+OK\r\n");
+    assert_value(h, R, "x", NULL);
+    h->is_down[M] = FALSE;
+    h_advance_ms(h, 1100); /* the replica cron reconnects */
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_PARTIAL_SYNC), 1);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
+    ck_assert_uint_eq(repl(h, M)->stat_sync_partial_ok, 1);
+    ck_assert_uint_eq(repl(h, M)->stat_sync_full, 1);
+    assert_value(h, R, "x", "9");
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    ck_assert(rc_repl_master_link_up(h->nodes[R], &last_ms, &down_ms));
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_resync_is_full_when_backlog_was_overrun)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    cfg.repl_backlog_size = 16 * 1024; /* Redis's minimum */
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    h->is_down[M] = TRUE;
+    h_reset(h, h_repl_link(h, R));
+    GString *big = g_string_new("SET big ");
+    for (int i = 0; i < 20000; i++)
+        g_string_append_c(big, 'x');
+    g_autofree char *r1 = h_cmd(h, c, big->str);
+    ck_assert_str_eq(r1, "+OK\r\n");
+    g_string_free(big, TRUE);
+    h->is_down[M] = FALSE;
+    h_advance_ms(h, 1100);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_PARTIAL_SYNC), 0);
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 2);
+    g_autofree char *v = value_of(h, R, "big");
+    ck_assert(v != NULL && strlen(v) == 20000);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
+/* The write-loss mechanism: M acks a write its replica never gets, the replica is promoted,
+ * M is demoted and asks PSYNC <old replid> <its offset + 1>, beyond what the new master's
+ * replid2 covers: full resync, and the acknowledged write is gone. */
+START_TEST(test_demoted_master_ahead_is_wiped)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    char old_replid[RC_REPL_ID_LEN + 1];
+    memcpy(old_replid, repl(h, M)->replid, sizeof old_replid);
+    HLink *l = h_repl_link(h, R);
+    l->cut_ba = TRUE; /* master -> replica bytes are lost */
+    assert_reply(h, c, "SET lost 1", "+OK\r\n");
+    assert_value(h, R, "lost", NULL);
+    gint64 r_off = rc_repl_offset(h->nodes[R]);
+    ck_assert_int_lt(r_off, rc_repl_offset(h->nodes[M]));
+    promote(h, R);
+    ck_assert_str_eq(repl(h, R)->replid2, old_replid);
+    ck_assert_int_eq(repl(h, R)->second_replid_offset, r_off + 1);
+    ck_assert_str_ne(repl(h, R)->replid, old_replid);
+    HLink *c2 = h_client(h, R);
+    assert_reply(h, c2, "SET k3 v3", "+OK\r\n");
+    replicate(h, M, R);
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, M, RC_EVT_PARTIAL_SYNC), 0);
+    ck_assert_uint_eq(h_count_events(h, M, RC_EVT_FULL_SYNC), 1);
+    assert_value(h, M, "lost", NULL);
+    assert_value(h, M, "k1", "v1");
+    assert_value(h, M, "k3", "v3");
+    ck_assert_str_eq(repl(h, M)->replid, repl(h, R)->replid);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[M]), rc_repl_offset(h->nodes[R]));
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_demoted_master_with_equal_offset_continues)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    assert_reply(h, c, "SET k2 v2", "+OK\r\n");
+    char old_replid[RC_REPL_ID_LEN + 1];
+    memcpy(old_replid, repl(h, M)->replid, sizeof old_replid);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    promote(h, R);
+    HLink *c2 = h_client(h, R);
+    assert_reply(h, c2, "SET k3 v3", "+OK\r\n");
+    replicate(h, M, R);
+    ck_assert_uint_eq(h_count_events(h, M, RC_EVT_PARTIAL_SYNC), 1);
+    ck_assert_uint_eq(h_count_events(h, M, RC_EVT_FULL_SYNC), 0);
+    assert_value(h, M, "k2", "v2");
+    assert_value(h, M, "k3", "v3");
+    ck_assert_str_eq(repl(h, M)->replid, repl(h, R)->replid);
+    ck_assert_str_eq(repl(h, M)->replid2, old_replid);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[M]), rc_repl_offset(h->nodes[R]));
+    h_free(h);
+}
+END_TEST
+
+/* Three nodes: M with replicas R and R2. R is promoted and R2 is pointed at it, as the
+ * cluster does after a failover. A sibling at R's offset continues from R's backlog under
+ * replid2; a sibling that had received more than R is wiped by a full sync. */
+static Harness *synced_trio(const RcNodeConfig *cfg, HLink **client)
+{
+    Harness *h = h_new(3, cfg);
+    own_all_slots(h, M);
+    *client = h_client(h, M);
+    assert_reply(h, *client, "SET k1 v1", "+OK\r\n");
+    replicate(h, R, M);
+    replicate(h, 2, M);
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_FULL_SYNC), 1);
+    ck_assert_uint_eq(repl(h, M)->stat_sync_full, 2);
+    return h;
+}
+
+START_TEST(test_sibling_continues_with_promoted_replica)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_trio(&cfg, &c);
+    assert_reply(h, c, "SET k2 v2", "+OK\r\n");
+    ck_assert_int_eq(rc_repl_offset(h->nodes[2]), rc_repl_offset(h->nodes[R]));
+    h->is_down[M] = TRUE; /* the master crashes */
+    h_reset(h, h_repl_link(h, R));
+    h_reset(h, h_repl_link(h, 2));
+    promote(h, R);
+    replicate(h, 2, R);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_PARTIAL_SYNC), 1);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_FULL_SYNC), 1);
+    HLink *c2 = h_client(h, R);
+    assert_reply(h, c2, "SET k3 v3", "+OK\r\n");
+    assert_value(h, 2, "k2", "v2");
+    assert_value(h, 2, "k3", "v3");
+    ck_assert_str_eq(repl(h, 2)->replid, repl(h, R)->replid);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[2]), rc_repl_offset(h->nodes[R]));
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_sibling_ahead_of_promoted_replica_is_wiped)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_trio(&cfg, &c);
+    h_repl_link(h, R)->cut_ba = TRUE; /* R misses the next write, R2 gets it */
+    assert_reply(h, c, "SET k2 v2", "+OK\r\n");
+    assert_value(h, 2, "k2", "v2");
+    assert_value(h, R, "k2", NULL);
+    ck_assert_int_gt(rc_repl_offset(h->nodes[2]), rc_repl_offset(h->nodes[R]));
+    h->is_down[M] = TRUE;
+    h_reset(h, h_repl_link(h, R));
+    h_reset(h, h_repl_link(h, 2));
+    promote(h, R);
+    replicate(h, 2, R);
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_PARTIAL_SYNC), 0);
+    ck_assert_uint_eq(h_count_events(h, 2, RC_EVT_FULL_SYNC), 2);
+    assert_value(h, 2, "k2", NULL);
+    assert_value(h, 2, "k1", "v1");
+    ck_assert_int_eq(rc_repl_offset(h->nodes[2]), rc_repl_offset(h->nodes[R]));
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_wait_counts_acks_and_times_out)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    Harness *h = h_new(2, &cfg);
+    own_all_slots(h, M);
+    HLink *c = h_client(h, M);
+    assert_reply(h, c, "SET a 1", "+OK\r\n");
+    assert_reply(h, c, "WAIT 0 0", ":0\r\n");
+    /* No replica: blocks until the timeout, answered strictly after it. */
+    g_autofree char *r0 = h_cmd(h, c, "WAIT 1 300");
+    ck_assert_str_eq(r0, "");
+    h_advance_ms(h, 250);
+    g_autofree char *r1 = h_client_take(c);
+    ck_assert_str_eq(r1, "");
+    h_advance_ms(h, 200);
+    g_autofree char *r2 = h_client_take(c);
+    ck_assert_str_eq(r2, ":0\r\n");
+    replicate(h, R, M);
+    h_advance_ms(h, 7000);
+    assert_reply(h, c, "SET a 2", "+OK\r\n");
+    /* GETACK goes out before sleeping; the ACK unblocks the client in the same instant. */
+    assert_reply(h, c, "WAIT 1 0", ":1\r\n");
+    h_repl_link(h, R)->cut_ab = TRUE; /* ACKs are lost */
+    assert_reply(h, c, "SET a 3", "+OK\r\n");
+    g_autofree char *r3 = h_cmd(h, c, "WAIT 1 500");
+    ck_assert_str_eq(r3, "");
+    h_advance_ms(h, 450);
+    g_autofree char *r4 = h_client_take(c);
+    ck_assert_str_eq(r4, "");
+    h_advance_ms(h, 200);
+    g_autofree char *r5 = h_client_take(c);
+    ck_assert_str_eq(r5, ":0\r\n");
+    /* Inside MULTI, WAIT answers at once. */
+    assert_reply(h, c, "MULTI", "+OK\r\n");
+    assert_reply(h, c, "WAIT 1 0", "+QUEUED\r\n");
+    assert_reply(h, c, "EXEC", "*1\r\n:0\r\n");
+    /* On a replica, WAIT is an error. */
+    HLink *rc = h_client(h, R);
+    assert_reply(h, rc, "WAIT 1 0",
+                 "-ERR WAIT cannot be used with replica instances. Please also note that since "
+                 "Redis 4.0 if a replica is configured to be writable (which is not the default) "
+                 "writes to replicas are just local and are not propagated.\r\n");
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_min_replicas_refuses_writes_after_max_lag)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    cfg.min_replicas_to_write = 1;
+    cfg.min_replicas_max_lag_s = 10;
+    Harness *h = h_new(2, &cfg);
+    own_all_slots(h, M);
+    HLink *c = h_client(h, M);
+    /* No replica yet: writes are refused, reads are not. */
+    assert_reply(h, c, "SET a 0", "-NOREPLICAS Not enough good replicas to write.\r\n");
+    assert_reply(h, c, "GET a", "$-1\r\n");
+    replicate(h, R, M);
+    h_advance_ms(h, 7000);
+    assert_reply(h, c, "SET a 1", "+OK\r\n");
+    ck_assert_int_eq(repl(h, M)->good_replicas, 1);
+    HLink *l = h_repl_link(h, R);
+    l->cut_ab = TRUE; /* ACKs stop arriving */
+    gint64 cut_s = h->now_us / RC_US_PER_S;
+    /* The last ACK arrived at most a second before the cut: still good while the lag is
+     * within 10 s... */
+    h_advance_to(h, (cut_s + 9) * RC_US_PER_S + 500 * RC_US_PER_MS);
+    ck_assert(rc_repl_min_replicas_ok(h->nodes[M]));
+    assert_reply(h, c, "SET a 2", "+OK\r\n");
+    /* ...refused once the cron sees it older. */
+    h_advance_to(h, (cut_s + 12) * RC_US_PER_S);
+    ck_assert(!rc_repl_min_replicas_ok(h->nodes[M]));
+    assert_reply(h, c, "SET a 3", "-NOREPLICAS Not enough good replicas to write.\r\n");
+    assert_reply(h, c, "GET a", "$1\r\n2\r\n");
+    /* ACKs again: good again at the next cron. */
+    l->cut_ab = FALSE;
+    h_advance_ms(h, 1100);
+    ck_assert(rc_repl_min_replicas_ok(h->nodes[M]));
+    assert_reply(h, c, "SET a 4", "+OK\r\n");
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_replconf_ack_every_second_and_on_getack)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    guint before = h_count_sent(h, R, ack_needle);
+    h_advance_ms(h, 5000);
+    ck_assert_uint_eq(h_count_sent(h, R, ack_needle) - before, 5);
+    RcReplicaState *s = ((RcClient *)g_ptr_array_index(repl(h, M)->replicas, 0))->replica;
+    ck_assert_int_eq(s->ack_off, rc_repl_offset(h->nodes[M]));
+    before = h_count_sent(h, R, ack_needle);
+    assert_reply(h, c, "SET z 1", "+OK\r\n");
+    assert_reply(h, c, "WAIT 1 0", ":1\r\n");
+    ck_assert_uint_eq(h_count_sent(h, R, ack_needle) - before, 1);
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_replica_drops_silent_master_after_repl_timeout)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    HLink *l = h_repl_link(h, R);
+    l->cut_ba = TRUE; /* nothing from the master, not even PINGs */
+    gint64 last_ms, down_ms;
+    ck_assert(rc_repl_master_link_up(h->nodes[R], &last_ms, &down_ms));
+    gint64 last_s = last_ms / 1000;
+    /* Dropped when the silence exceeds repl-timeout (60 s), in whole seconds, checked by
+     * the once-a-second cron. */
+    h_advance_to(h, (last_s + 60) * RC_US_PER_S + 500 * RC_US_PER_MS);
+    ck_assert(rc_repl_master_link_up(h->nodes[R], NULL, NULL));
+    h->is_down[M] = TRUE; /* so the reconnect fails and the link stays down */
+    h_advance_to(h, (last_s + 61) * RC_US_PER_S + 500 * RC_US_PER_MS);
+    ck_assert(!rc_repl_master_link_up(h->nodes[R], &last_ms, &down_ms));
+    ck_assert_int_eq(down_ms, (last_s + 61) * 1000);
+    h->is_down[M] = FALSE;
+    h_advance_ms(h, 1100);
+    ck_assert(rc_repl_master_link_up(h->nodes[R], NULL, NULL));
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_PARTIAL_SYNC), 1);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_master_drops_replica_without_acks)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    HLink *l = h_repl_link(h, R);
+    l->cut_ab = TRUE; /* the master hears nothing from its replica */
+    gint64 t0_s = h->now_us / RC_US_PER_S;
+    h_advance_to(h, (t0_s + 59) * RC_US_PER_S);
+    ck_assert_uint_eq(repl(h, M)->replicas->len, 1);
+    ck_assert(l->is_open);
+    h_advance_to(h, (t0_s + 62) * RC_US_PER_S);
+    /* Dropped after repl-timeout; the replica saw the close and came back with PSYNC. */
+    ck_assert(!l->is_open);
+    ck_assert_uint_eq(repl(h, M)->stat_sync_partial_ok, 1);
+    ck_assert_uint_eq(repl(h, M)->replicas->len, 1);
+    h_free(h);
+}
+END_TEST
+
+START_TEST(test_backlog_keeps_the_last_bytes)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    cfg.repl_backlog_size = 16 * 1024;
+    Harness *h = h_new(1, &cfg);
+    RcReplication *r = repl(h, M);
+    h_enter(h, M);
+    rc_repl_backlog_create(r);
+    ck_assert_int_eq(r->backlog_off, 1);
+    GByteArray *all = g_byte_array_new();
+    for (int i = 0; i < 40000; i++) {
+        guint8 b = (guint8)(i * 7 + i / 251);
+        g_byte_array_append(all, &b, 1);
+    }
+    /* Feed in uneven pieces so that writes wrap around the ring at odd places. */
+    gsize pos = 0, piece = 1;
+    while (pos < all->len) {
+        gsize n = MIN(piece, all->len - pos);
+        rc_repl_feed(r, all->data + pos, n);
+        pos += n;
+        piece = piece * 3 % 7919 + 1;
+    }
+    h_leave(h, M);
+    ck_assert_int_eq(r->master_repl_offset, 40000);
+    ck_assert_int_eq(r->backlog_histlen, 16 * 1024);
+    ck_assert_int_eq(r->backlog_off, 40000 - 16 * 1024 + 1);
+    for (gint64 from = r->backlog_off; from <= 40001; from += 4093) {
+        GByteArray *got = g_byte_array_new();
+        rc_repl_backlog_copy_from(r, from, got);
+        ck_assert_uint_eq(got->len, (guint)(40001 - from));
+        ck_assert_int_eq(memcmp(got->data, all->data + (from - 1), got->len), 0);
+        g_byte_array_unref(got);
+    }
+    g_byte_array_unref(all);
+    h_free(h);
+}
+END_TEST
+
+/* PSYNC answers by id and offset, table-driven against a master with a known history. */
+START_TEST(test_psync_decision_table)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    RcReplication *r = repl(h, M);
+    /* Give the master a replid2 valid up to its current offset + 1. */
+    char id1[RC_REPL_ID_LEN + 1], id2[RC_REPL_ID_LEN + 1];
+    memcpy(id2, r->replid, sizeof id2);
+    r->second_replid_offset = r->master_repl_offset + 1;
+    memcpy(r->replid2, id2, sizeof id2);
+    h_enter(h, M);
+    rc_repl_change_id(r);
+    h_leave(h, M);
+    memcpy(id1, r->replid, sizeof id1);
+    enum { NEXT, OLDEST, BEYOND, ZERO, ID2_LAST, ID2_PAST, MINUS_ONE };
+    struct {
+        const char *id;
+        int where;
+        const char *reply_prefix;
+    } cases[] = {
+        {id1, NEXT, "+CONTINUE\r\n"},     /* current id, next byte */
+        {id1, OLDEST, "+CONTINUE\r\n"},   /* oldest byte in the backlog */
+        {id1, BEYOND, "+FULLRESYNC "},    /* beyond my history */
+        {id1, ZERO, "+FULLRESYNC "},      /* before the backlog */
+        {id2, ID2_LAST, "+CONTINUE\r\n"}, /* old id up to second_replid_offset */
+        {id2, ID2_PAST, "+FULLRESYNC "},  /* old id past it */
+        {"?", MINUS_ONE, "+FULLRESYNC "}, /* no cached master */
+        {"0123456789012345678901234567890123456789", NEXT, "+FULLRESYNC "},
+    };
+    gint64 id2_valid = r->second_replid_offset;
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        gint64 cur = r->master_repl_offset;
+        gint64 offsets[] = {cur + 1, r->backlog_off, cur + 2, 0, id2_valid, id2_valid + 1, -1};
+        HLink *p = h_client(h, M);
+        char line[128];
+        g_snprintf(line, sizeof line, "PSYNC %s %" G_GINT64_FORMAT, cases[i].id,
+                   offsets[cases[i].where]);
+        h_client_send(h, p, line);
+        h_pump(h);
+        h_advance_ms(h, 6000); /* a full sync waits for the diskless delay */
+        g_autofree char *got = h_client_take(p);
+        ck_assert_msg(g_str_has_prefix(got, cases[i].reply_prefix), "case %u (%s): got %.40s", i,
+                      line, got);
+        h_reset(h, p);
+    }
+    h_free(h);
+}
+END_TEST
+
+Suite *replication_suite(void);
+Suite *replication_suite(void)
+{
+    Suite *s = suite_create("replication");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_full_resync_after_diskless_delay);
+    tcase_add_test(tc, test_offset_moves_with_pings_only);
+    tcase_add_test(tc, test_partial_resync_after_link_drop);
+    tcase_add_test(tc, test_resync_is_full_when_backlog_was_overrun);
+    tcase_add_test(tc, test_demoted_master_ahead_is_wiped);
+    tcase_add_test(tc, test_demoted_master_with_equal_offset_continues);
+    tcase_add_test(tc, test_sibling_continues_with_promoted_replica);
+    tcase_add_test(tc, test_sibling_ahead_of_promoted_replica_is_wiped);
+    tcase_add_test(tc, test_wait_counts_acks_and_times_out);
+    tcase_add_test(tc, test_min_replicas_refuses_writes_after_max_lag);
+    tcase_add_test(tc, test_replconf_ack_every_second_and_on_getack);
+    tcase_add_test(tc, test_replica_drops_silent_master_after_repl_timeout);
+    tcase_add_test(tc, test_master_drops_replica_without_acks);
+    tcase_add_test(tc, test_backlog_keeps_the_last_bytes);
+    tcase_add_test(tc, test_psync_decision_table);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,296 @@
+/* RESP parser and reply encoders (core/resp.c). */
+#include <check.h>
+#include <string.h>
+
+#include "core/resp.h"
+
+#define MAX_BULK (512LL * 1024 * 1024)
+
+/* Parse everything in `chunks` (fed one by one, parsing after each) and render the
+ * requests as "arg|arg;" with empty requests as "-;" and a final "ERR:<msg>" on error. */
+static GString *parse_chunks(const char *const *chunks, const gsize *lens, int n)
+{
+    g_autoptr(RcRespParser) p = rc_resp_parser_new(MAX_BULK);
+    GString *out = g_string_new(NULL);
+    for (int i = 0; i < n; i++) {
+        rc_resp_parser_feed(p, (const guint8 *)chunks[i], lens[i]);
+        for (;;) {
+            RcArgv *a = NULL;
+            RcRespStatus st = rc_resp_parser_next(p, &a);
+            if (st == RC_RESP_NEED_MORE)
+                break;
+            if (st == RC_RESP_ERROR) {
+                g_string_append_printf(out, "ERR:%s", rc_resp_parser_error(p));
+                return out;
+            }
+            if (a->argc == 0)
+                g_string_append(out, "-");
+            for (int j = 0; j < a->argc; j++) {
+                gsize len;
+                const char *d = rc_argv_data(a, j, &len);
+                if (j)
+                    g_string_append_c(out, '|');
+                g_string_append_len(out, d, (gssize)len);
+            }
+            g_string_append_c(out, ';');
+            rc_argv_free(a);
+        }
+        rc_resp_parser_compact(p);
+    }
+    return out;
+}
+
+static GString *parse_whole(const char *data, gsize len)
+{
+    const char *chunks[] = {data};
+    gsize lens[] = {len};
+    return parse_chunks(chunks, lens, 1);
+}
+
+static const char pipeline[] = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhe\r\nl\r\n"
+                               "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+                               "PING\r\n"
+                               "*0\r\n"
+                               "  \r\n"
+                               "echo \"a b\" 'c'\n"
+                               "*1\r\n$0\r\n\r\n";
+static const char pipeline_expect[] = "SET|k|he\r\nl;GET|k;PING;-;-;echo|a b|c;;";
+
+START_TEST(test_pipeline_at_every_split_point)
+{
+    gsize len = sizeof pipeline - 1;
+    g_autoptr(GString) whole = parse_whole(pipeline, len);
+    ck_assert_str_eq(whole->str, pipeline_expect);
+    for (gsize cut = 0; cut <= len; cut++) {
+        const char *chunks[] = {pipeline, pipeline + cut};
+        gsize lens[] = {cut, len - cut};
+        g_autoptr(GString) got = parse_chunks(chunks, lens, 2);
+        ck_assert_msg(strcmp(got->str, pipeline_expect) == 0, "split at %zu: %s", cut, got->str);
+    }
+    /* And one byte at a time. */
+    const char *chunks[sizeof pipeline];
+    gsize lens[sizeof pipeline];
+    for (gsize i = 0; i < len; i++) {
+        chunks[i] = pipeline + i;
+        lens[i] = 1;
+    }
+    g_autoptr(GString) bytewise = parse_chunks(chunks, lens, (int)len);
+    ck_assert_str_eq(bytewise->str, pipeline_expect);
+}
+END_TEST
+
+typedef struct {
+    const char *name;
+    const char *input;
+    gsize len; /* 0 = strlen */
+    const char *expect;
+} Case;
+
+START_TEST(test_protocol_errors_table)
+{
+    static const Case cases[] = {
+        {"count not a number", "*abc\r\n", 0, "ERR:ERR Protocol error: invalid multibulk length"},
+        {"count with plus", "*+1\r\n", 0, "ERR:ERR Protocol error: invalid multibulk length"},
+        {"count empty", "*\r\n", 0, "ERR:ERR Protocol error: invalid multibulk length"},
+        {"count over INT_MAX", "*2147483648\r\n", 0,
+         "ERR:ERR Protocol error: invalid multibulk length"},
+        {"count 20 digits", "*99999999999999999999\r\n", 0,
+         "ERR:ERR Protocol error: invalid multibulk length"},
+        {"bulk not a number", "*1\r\n$x\r\n", 0, "ERR:ERR Protocol error: invalid bulk length"},
+        {"bulk negative", "*1\r\n$-1\r\n", 0, "ERR:ERR Protocol error: invalid bulk length"},
+        {"bulk leading zero", "*1\r\n$01\r\n", 0, "ERR:ERR Protocol error: invalid bulk length"},
+        {"bulk over proto-max-bulk-len", "*1\r\n$536870913\r\n", 0,
+         "ERR:ERR Protocol error: invalid bulk length"},
+        {"not a bulk", "*2\r\nx\r\n", 0, "ERR:ERR Protocol error: expected '$', got 'x'"},
+        {"colon instead of dollar", "*1\r\n:1\r\n", 0,
+         "ERR:ERR Protocol error: expected '$', got ':'"},
+        {"newline instead of dollar", "*1\r\n\n\r\n", 0,
+         "ERR:ERR Protocol error: expected '$', got ' '"},
+        {"second bulk bad", "*2\r\n$1\r\na\r\n?1\r\n", 0,
+         "ERR:ERR Protocol error: expected '$', got '?'"},
+        {"unbalanced double quote", "set \"abc\r\n", 0,
+         "ERR:ERR Protocol error: unbalanced quotes in request"},
+        {"quote glued to text", "set \"a\"b\r\n", 0,
+         "ERR:ERR Protocol error: unbalanced quotes in request"},
+        {"unbalanced single quote", "get 'k\n", 0,
+         "ERR:ERR Protocol error: unbalanced quotes in request"},
+        {"requests before the error survive", "PING\r\n*1\r\n$1\r\nx\r\n*z\r\n", 0,
+         "PING;x;ERR:ERR Protocol error: invalid multibulk length"},
+        {"empty multibulk -1", "*-1\r\nPING\r\n", 0, "-;PING;"},
+        {"binary inline", "\xff\xfe \x01\n", 0, "\xff\xfe|\x01;"},
+        /* strchr() stops at NUL: the newline is never seen, Redis keeps waiting. */
+        {"NUL before newline", "ab\0cd\nPING\n", 11, ""},
+        {"NUL inside bulk is data", "*1\r\n$3\r\na\0b\r\n", 13, "a\0b;"},
+        /* The two bytes after a bulk are skipped unchecked, as Redis does. */
+        {"bulk terminator unchecked", "*1\r\n$1\r\naXY*1\r\n$1\r\nb\r\n", 0, "a;b;"},
+        {"count line needs its LF byte", "*1\r", 0, ""},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const Case *c = &cases[i];
+        gsize len = c->len ? c->len : strlen(c->input);
+        g_autoptr(GString) got = parse_whole(c->input, len);
+        gsize elen = strlen(c->expect);
+        if (strcmp(c->name, "NUL inside bulk is data") == 0)
+            elen = 4;
+        ck_assert_msg(got->len == elen && memcmp(got->str, c->expect, elen) == 0,
+                      "%s: got '%s' want '%s'", c->name, got->str, c->expect);
+    }
+}
+END_TEST
+
+START_TEST(test_size_limits)
+{
+    /* An inline request without a newline beyond 64 KiB. */
+    gsize n = RC_PROTO_INLINE_MAX_SIZE + 1;
+    g_autofree char *big = g_malloc(n);
+    memset(big, 'a', n);
+    g_autoptr(GString) inl = parse_whole(big, n);
+    ck_assert_str_eq(inl->str, "ERR:ERR Protocol error: too big inline request");
+    /* Exactly 64 KiB is still waiting. */
+    g_autoptr(GString) wait = parse_whole(big, n - 1);
+    ck_assert_str_eq(wait->str, "");
+    /* A multibulk count line that never ends. */
+    big[0] = '*';
+    memset(big + 1, '1', n - 1);
+    g_autoptr(GString) mb = parse_whole(big, n);
+    ck_assert_str_eq(mb->str, "ERR:ERR Protocol error: too big mbulk count string");
+    /* A bulk count line that never ends. */
+    g_autofree char *bc = g_malloc(n + 4);
+    memcpy(bc, "*1\r\n", 4);
+    memset(bc + 4, '$', 1);
+    memset(bc + 5, '1', n - 1);
+    g_autoptr(GString) bulk = parse_whole(bc, n + 4);
+    ck_assert_str_eq(bulk->str, "ERR:ERR Protocol error: too big bulk count string");
+    /* A configured proto-max-bulk-len. */
+    g_autoptr(RcRespParser) p = rc_resp_parser_new(10);
+    rc_resp_parser_feed(p, (const guint8 *)"*1\r\n$11\r\n", 9);
+    RcArgv *a = NULL;
+    ck_assert_int_eq(rc_resp_parser_next(p, &a), RC_RESP_ERROR);
+    ck_assert_str_eq(rc_resp_parser_error(p), "ERR Protocol error: invalid bulk length");
+    /* Dead after an error, whatever follows. */
+    rc_resp_parser_feed(p, (const guint8 *)"PING\r\n", 6);
+    ck_assert_int_eq(rc_resp_parser_next(p, &a), RC_RESP_ERROR);
+    ck_assert_ptr_null(a);
+    /* The master's stream has no bulk limit. */
+    g_autoptr(RcRespParser) m = rc_resp_parser_new(10);
+    rc_resp_parser_set_master(m, TRUE);
+    rc_resp_parser_feed(m, (const guint8 *)"*1\r\n$11\r\nhello world\r\n", 22);
+    ck_assert_int_eq(rc_resp_parser_next(m, &a), RC_RESP_REQUEST);
+    ck_assert_int_eq(a->argc, 1);
+    rc_argv_free(a);
+}
+END_TEST
+
+START_TEST(test_inline_split_args)
+{
+    static const struct {
+        const char *line;
+        const char *expect;
+    } cases[] = {
+        {"set a b", "set|a|b"},
+        {"  set   a\tb  ", "set|a|b"},
+        {"set a \"b c\"", "set|a|b c"},
+        {"set a \"\\x41\\n\\t\\\\\"", "set|a|A\n\t\\"},
+        {"set a \"\\xZZ\"", "set|a|xZZ"},
+        {"set a 'it\\'s'", "set|a|it's"},
+        {"set a 'x\\ny'", "set|a|x\\ny"},
+        {"foo\"bar baz\"", "foobar baz"},
+        {"\"\"", ""},
+        {"", "(none)"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(RcArgv) a = rc_resp_split_args(cases[i].line, strlen(cases[i].line));
+        ck_assert_ptr_nonnull(a);
+        g_autoptr(GString) s = g_string_new(NULL);
+        if (a->argc == 0)
+            g_string_append(s, "(none)");
+        for (int j = 0; j < a->argc; j++) {
+            gsize len;
+            const char *d = rc_argv_data(a, j, &len);
+            if (j)
+                g_string_append_c(s, '|');
+            g_string_append_len(s, d, (gssize)len);
+        }
+        ck_assert_msg(strcmp(s->str, cases[i].expect) == 0, "'%s' -> '%s'", cases[i].line, s->str);
+    }
+    ck_assert_ptr_null(rc_resp_split_args("a \"b", 4));
+    ck_assert_ptr_null(rc_resp_split_args("a 'b'c", 6));
+}
+END_TEST
+
+START_TEST(test_string2ll)
+{
+    static const struct {
+        const char *s;
+        gboolean ok;
+        gint64 v;
+    } cases[] = {
+        {"0", TRUE, 0},
+        {"-1", TRUE, -1},
+        {"123", TRUE, 123},
+        {"9223372036854775807", TRUE, G_MAXINT64},
+        {"-9223372036854775808", TRUE, G_MININT64},
+        {"9223372036854775808", FALSE, 0},
+        {"-9223372036854775809", FALSE, 0},
+        {"", FALSE, 0},
+        {"-", FALSE, 0},
+        {"-0", FALSE, 0},
+        {"01", FALSE, 0},
+        {"+1", FALSE, 0},
+        {" 1", FALSE, 0},
+        {"1 ", FALSE, 0},
+        {"1a", FALSE, 0},
+        {"123456789012345678901", FALSE, 0},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        gint64 v = 42;
+        gboolean ok = rc_string2ll(cases[i].s, strlen(cases[i].s), &v);
+        ck_assert_msg(ok == cases[i].ok, "%s", cases[i].s);
+        if (ok)
+            ck_assert_int_eq(v, cases[i].v);
+    }
+}
+END_TEST
+
+START_TEST(test_reply_encoders)
+{
+    g_autoptr(GString) r = g_string_new(NULL);
+    rc_reply_ok(r);
+    rc_reply_status(r, "PONG");
+    rc_reply_error(r, "ERR bad\r\nthing");
+    rc_reply_errorf(r, "ERR wrong number of arguments for '%s' command", "get");
+    rc_reply_int(r, -7);
+    rc_reply_bulk(r, "a\0b", 3);
+    rc_reply_bulk_ll(r, 1234);
+    rc_reply_null(r);
+    rc_reply_null_array(r);
+    rc_reply_array(r, 2);
+    static const char expect[] = "+OK\r\n+PONG\r\n-ERR bad  thing\r\n"
+                                 "-ERR wrong number of arguments for 'get' command\r\n"
+                                 ":-7\r\n$3\r\na\0b\r\n$4\r\n1234\r\n$-1\r\n*-1\r\n*2\r\n";
+    ck_assert_uint_eq(r->len, sizeof expect - 1);
+    ck_assert_int_eq(memcmp(r->str, expect, r->len), 0);
+    /* An encoded request parses back to itself. */
+    static const char *const strv[] = {"SET", "k", "v\r\n", NULL};
+    g_autoptr(RcArgv) a = rc_argv_new_from_strv(strv);
+    g_autoptr(GString) e = g_string_new(NULL);
+    rc_resp_encode_argv(e, a);
+    g_autoptr(GString) back = parse_whole(e->str, e->len);
+    ck_assert_str_eq(back->str, "SET|k|v\r\n;");
+}
+END_TEST
+
+Suite *resp_suite(void);
+Suite *resp_suite(void)
+{
+    Suite *s = suite_create("resp");
+    TCase *tc = tcase_create("parser");
+    tcase_add_test(tc, test_pipeline_at_every_split_point);
+    tcase_add_test(tc, test_protocol_errors_table);
+    tcase_add_test(tc, test_size_limits);
+    tcase_add_test(tc, test_inline_split_args);
+    tcase_add_test(tc, test_string2ll);
+    tcase_add_test(tc, test_reply_encoders);
+    suite_add_tcase(s, tc);
+    return s;
+}
