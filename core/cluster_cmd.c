@@ -4,7 +4,9 @@
  * or a wrong count answers as processCommand does. FAILOVER, SETSLOT and BUMPEPOCH belong
  * to the failover modules, which get the first look at every call. */
 #include "core/bus.h"
+#include "core/commands.h"
 #include "core/failover.h"
+#include "core/keyspace.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -497,8 +499,7 @@ static void cmd_replicate(RcCommandCall *call)
         rc_cluster_reply_error(call->reply, "I can only replicate a master, not a replica.");
         return;
     }
-    /* MERGE(keyspace): the dataset must also be empty (dictSize(server.db[0].dict)). */
-    if (rc_node_is_master(me) && me->numslots != 0) {
+    if (rc_node_is_master(me) && (me->numslots != 0 || rc_keyspace_size(node->db) != 0)) {
         rc_cluster_reply_error(
             call->reply, "To set a master the node must be empty and without assigned slots.");
         return;
@@ -603,15 +604,25 @@ static void cmd_reset(RcCommandCall *call)
             return;
         }
     }
-    /* MERGE(keyspace): a master holding keys refuses: "CLUSTER RESET can't be called with
-     * master nodes containing keys"; a replica's data is flushed. */
+    /* A master holding keys refuses; a replica's data is flushed (clusterReset). */
+    RcClusterNode *me = call->node->cluster->myself;
+    if (rc_node_is_master(me) && rc_keyspace_size(call->node->db) != 0) {
+        rc_cluster_reply_error(call->reply,
+                               "CLUSTER RESET can't be called with master nodes containing keys");
+        return;
+    }
+    if (rc_node_is_replica(me))
+        rc_keyspace_flush(call->node->db);
     rc_cluster_reset(call->node, hard);
     reply_ok(call->reply);
 }
 
 static void cmd_flushslots(RcCommandCall *call)
 {
-    /* MERGE(keyspace): "DB must be empty to perform CLUSTER FLUSHSLOTS." */
+    if (rc_keyspace_size(call->node->db) != 0) {
+        rc_cluster_reply_error(call->reply, "DB must be empty to perform CLUSTER FLUSHSLOTS.");
+        return;
+    }
     rc_cluster_del_node_slots(call->node, call->node->cluster->myself);
     rc_cluster_todo(call->node, RC_CLUSTER_TODO_UPDATE_STATE | RC_CLUSTER_TODO_SAVE_CONFIG);
     reply_ok(call->reply);
@@ -659,6 +670,8 @@ void rc_cluster_command(RcCommandCall *call)
         return;
     }
     if (rc_failover_cluster_subcommand(call))
+        return;
+    if (rc_keys_cluster_subcommand(call))
         return;
     for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++) {
         const Subcommand *s = &subcommands[i];

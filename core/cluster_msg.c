@@ -8,6 +8,7 @@
  * claims, epoch collisions, and the gossip section last. */
 #include "core/bus.h"
 #include "core/failover.h"
+#include "core/keyspace.h"
 #include "core/replication.h"
 
 #include <string.h>
@@ -249,7 +250,8 @@ void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
         rc_cluster_todo(node, RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_UPDATE_STATE |
                                   RC_CLUSTER_TODO_FSYNC_CONFIG);
     } else if (dirty->len > 0) {
-        /* MERGE(keyspace): delete the keys of each dirty slot (delKeysInSlot). */
+        for (guint i = 0; i < dirty->len; i++) /* delKeysInSlot */
+            rc_keyspace_delete_slot(node->db, g_array_index(dirty, int, i));
     }
 }
 

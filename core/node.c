@@ -2,7 +2,10 @@
  * Each subsystem plugs into the dispatch below; this file holds no Redis logic itself. */
 #include "core/node_private.h"
 
+#include "core/client.h"
 #include "core/cluster.h"
+#include "core/db.h"
+#include "core/keyspace.h"
 
 #include <string.h>
 
@@ -119,6 +122,7 @@ RcNode *rc_node_new(const RcNodeConfig *cfg, GRand *rng, RcTime now_us, GBytes *
     /* Redis's first serverCron runs 1 ms after the event loop starts. */
     node->next_cron_us = now_us + RC_US_PER_MS;
     rc_node_enter(node, now_us, out);
+    node->db = rc_keyspace_new();
     rc_cluster_new(node, nodes_conf);
     node->repl = rc_repl_new(node);
     rc_node_leave(node);
@@ -129,8 +133,13 @@ void rc_node_free(RcNode *node)
 {
     if (node == NULL)
         return;
+    /* Clients first, while the subsystems they point into still exist. Newest first, as
+     * each removes itself from the list. */
+    while (node->clients->len > 0)
+        rc_client_free(node->clients->pdata[node->clients->len - 1]);
     rc_repl_free(node->repl);
     rc_cluster_free(node->cluster);
+    rc_keyspace_free(node->db);
     g_ptr_array_unref(node->clients);
     g_hash_table_unref(node->conns);
     g_free(node);
@@ -147,6 +156,8 @@ guint32 rc_node_accept(RcNode *node, RcTime now_us, RcListener listener, const c
     c->peer_port = peer_port;
     if (c->kind == RC_CONN_BUS_IN)
         rc_cluster_link_accepted(node, c);
+    else
+        c->owner = rc_client_new(node, c->handle);
     guint32 handle = c->handle;
     rc_node_leave(node);
     return handle;
@@ -164,6 +175,8 @@ void rc_node_recv(RcNode *node, RcTime now_us, guint32 handle, const guint8 *dat
             rc_cluster_link_recv(node, c, data, len);
             break;
         case RC_CONN_CLIENT:
+            rc_client_recv(c->owner, data, len);
+            break;
         case RC_CONN_MIGRATE:
             break;
         case RC_CONN_REPL_MASTER:
@@ -198,6 +211,8 @@ void rc_node_disconnected(RcNode *node, RcTime now_us, guint32 handle, RcConnEnd
         rc_cluster_link_closed(node, c);
     if (c != NULL && c->kind == RC_CONN_REPL_MASTER)
         rc_repl_master_disconnected(node, c);
+    if (c != NULL && c->kind == RC_CONN_CLIENT)
+        rc_client_free(c->owner);
     g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle));
     rc_node_leave(node);
 }
@@ -216,6 +231,8 @@ static gboolean run_with_period(const RcNode *node, guint64 ms)
 
 static void server_cron(RcNode *node)
 {
+    rc_clients_cron(node);      /* checkClientPauseTimeoutAndReturnIfPaused */
+    rc_db_active_expire(node);  /* databasesCron */
     if (run_with_period(node, 1000))
         rc_repl_cron(node);
     if (run_with_period(node, 100))
@@ -238,6 +255,7 @@ void rc_node_handle_expiry(RcNode *node, RcTime now_us, RcOutbox *out)
 void rc_node_before_sleep(RcNode *node, RcTime now_us, RcOutbox *out)
 {
     rc_node_enter(node, now_us, out);
+    rc_clients_before_sleep(node); /* processUnblockedClients */
     rc_cluster_before_sleep(node);
     rc_repl_before_sleep(node);
     rc_node_leave(node);
