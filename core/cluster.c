@@ -327,7 +327,7 @@ void rc_cluster_set_my_master(RcNode *node, RcClusterNode *master)
     me->replica_of = master;
     rc_cluster_node_add_replica(master, me);
     rc_cluster_event(node, RC_EVT_REPLICA_OF, master, 0);
-    /* MERGE(repl): rc_repl_set_master(node, master->ip, master->port); */
+    rc_repl_set_master(node, master->ip, master->port);
     rc_mf_reset(node);
 }
 
@@ -422,6 +422,7 @@ void rc_cluster_free(RcCluster *c)
     g_hash_table_unref(c->nodes_black_list);
     g_free(c->migrating_slots_to);
     g_free(c->importing_slots_from);
+    rc_migrate_state_free(c);
     g_free(c);
 }
 
@@ -431,7 +432,7 @@ void rc_cluster_reset(RcNode *node, gboolean hard)
     RcClusterNode *me = c->myself;
     if (rc_node_is_replica(me)) {
         rc_cluster_set_node_as_master(node, me);
-        /* MERGE(repl): rc_repl_unset_master(node); */
+        rc_repl_unset_master(node);
         /* emptyData: the keyspace helper flushes on RESET of a replica (see cluster_cmd.c). */
     }
     rc_cluster_close_all_slots(node);

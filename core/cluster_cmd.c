@@ -6,6 +6,7 @@
 #include "core/bus.h"
 #include "core/commands.h"
 #include "core/failover.h"
+#include "core/replication.h"
 #include "core/keyspace.h"
 
 #include <errno.h>
@@ -344,7 +345,7 @@ static void reply_shard_node(RcCommandCall *call, GString *r, const RcClusterNod
     }
     gint64 offset = n->repl_offset;
     if (n->flags & RC_NODE_MYSELF) {
-        offset = 0; /* MERGE(repl): rc_repl_offset(call->node) */
+        offset = rc_repl_offset(call->node);
     }
     reply_cstr(m, "role");
     reply_cstr(m, rc_node_is_replica(n) ? "replica" : "master");

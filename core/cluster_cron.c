@@ -110,8 +110,8 @@ void rc_cluster_cron(RcNode *node)
     }
 
     if (rc_node_is_replica(me) && me->replica_of && rc_node_has_addr(me->replica_of)) {
-        /* MERGE(repl): if (!rc_repl_is_replica(node))
-         *     rc_repl_set_master(node, me->replica_of->ip, me->replica_of->port); */
+        if (!rc_repl_is_replica(node))
+            rc_repl_set_master(node, me->replica_of->ip, me->replica_of->port);
     }
 
     rc_mf_cron(node); /* manualFailoverCheckTimeout, then the replica's step */

@@ -24,9 +24,7 @@ static gboolean name_is_null(const char *name40)
 /* The offset a header advertises: master_repl_offset, or a replica's processed offset. */
 static guint64 header_offset(RcNode *node)
 {
-    /* MERGE(repl): return (guint64)rc_repl_offset(node); */
-    (void)node;
-    return 0;
+    return (guint64)rc_repl_offset(node);
 }
 
 void rc_cluster_build_header(RcNode *node, RcBusMsg *msg, int type)
@@ -180,7 +178,7 @@ gboolean rc_cluster_update_address_if_needed(RcNode *node, RcClusterNode *n, RcC
                    n->name, n->ip, n->port);
     RcClusterNode *me = node->cluster->myself;
     if (rc_node_is_replica(me) && me->replica_of == n) {
-        /* MERGE(repl): rc_repl_set_master(node, n->ip, n->port); */
+        rc_repl_set_master(node, n->ip, n->port);
     }
     return TRUE;
 }

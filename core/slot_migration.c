@@ -10,9 +10,7 @@
 #include <string.h>
 
 #include "core/failover.h"
-
-/* From core/keyspace.h (the keyspace module, not merged here yet): keys held in a slot. */
-guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot);
+#include "core/keyspace.h"
 
 gboolean rc_slot_from_arg(const RcArgv *args, int i, int *slot, GString *reply)
 {

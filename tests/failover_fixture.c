@@ -1,31 +1,21 @@
-/* See failover_fixture.h. The services below are test doubles of what the bus, replication
- * and client modules provide. They are weak: where the real module is linked in, it wins. */
+/* See failover_fixture.h. Everything runs on the real modules; the fixture only builds the
+ * views and sets replication and keyspace state directly. */
 #include "tests/failover_fixture.h"
 
 #include <string.h>
 
 #include "core/bus.h"
+#include "core/keyslot.h"
+#include "core/keyspace.h"
+#include "core/replication_private.h"
 
 FoFixture *fo;
-
-#define FO_WEAK __attribute__((weak))
-
-static void record(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static void record(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_string_append_vprintf(fo->calls, fmt, ap);
-    va_end(ap);
-    g_string_append_c(fo->calls, ';');
-}
 
 void fo_setup(guint32 seed)
 {
     fo = g_new0(FoFixture, 1);
     fo->out = rc_outbox_new();
     fo->rng = g_rand_new_with_seed(seed);
-    fo->calls = g_string_new("");
     RcNodeConfig cfg;
     rc_node_config_init(&cfg, "127.0.0.1", 7000);
     RcNode *node = rc_node_new(&cfg, fo->rng, 0, NULL, fo->out);
@@ -46,7 +36,6 @@ void fo_teardown(void)
     rc_node_free(fo->node);
     rc_outbox_free(fo->out);
     g_rand_free(fo->rng);
-    g_string_free(fo->calls, TRUE);
     g_free(fo);
     fo = NULL;
 }
@@ -180,90 +169,46 @@ int fo_saves(void)
     return n;
 }
 
-gboolean fo_called(const char *text)
+/* ---- replication state, set directly in the replication module's record ---- */
+
+void fo_repl_offset(gint64 offset)
 {
-    return strstr(fo->calls->str, text) != NULL;
+    RcReplication *r = rc_repl_of(fo->node);
+    rc_assert(r->masterhost != NULL); /* myself replicates someone */
+    r->master.is_set = TRUE;
+    r->master.reploff = offset;
 }
 
-/* ---- test doubles (weak) ---- */
-
-FO_WEAK gint64 rc_repl_offset(const RcNode *node)
+void fo_repl_link_up(gint64 last_interaction_ms)
 {
-    (void)node;
-    return fo->repl_offset;
+    RcReplication *r = rc_repl_of(fo->node);
+    r->state = RC_REPL_STATE_CONNECTED;
+    r->master.is_set = TRUE;
+    r->master.lastinteraction_s = last_interaction_ms / 1000;
+    r->down_since_s = 0;
 }
 
-FO_WEAK void rc_repl_unset_master(RcNode *node)
+void fo_repl_link_down(gint64 down_since_ms)
 {
-    (void)node;
-    record("repl_unset_master");
+    RcReplication *r = rc_repl_of(fo->node);
+    if (r->link != 0) {
+        rc_node_conn_close(fo->node, r->link); /* the link to my master is gone */
+        r->link = 0;
+    }
+    r->state = RC_REPL_STATE_CONNECT;
+    r->down_since_s = down_since_ms / 1000;
 }
 
-FO_WEAK void rc_repl_set_master(RcNode *node, const char *ip, guint16 port)
+void fo_add_keys_in_slot(int slot, guint n)
 {
-    (void)node;
-    record("repl_set_master(%s:%u)", ip, port);
-}
-
-FO_WEAK gboolean rc_repl_master_link_up(const RcNode *node, gint64 *last_interaction_ms,
-                                        gint64 *down_since_ms)
-{
-    (void)node;
-    *last_interaction_ms = fo->last_interaction_ms;
-    *down_since_ms = fo->down_since_ms;
-    return fo->link_up;
-}
-
-FO_WEAK void rc_clients_pause_writes(RcNode *node, gint64 end_ms)
-{
-    (void)node;
-    fo->paused_until_ms = end_ms;
-    record("pause_writes(%" G_GINT64_FORMAT ")", end_ms);
-}
-
-FO_WEAK void rc_clients_unpause(RcNode *node)
-{
-    (void)node;
-    fo->paused_until_ms = 0;
-    record("unpause");
-}
-
-FO_WEAK RcArgv *rc_argv_new_from_strv(const char *const *strv)
-{
-    int argc = (int)g_strv_length((char **)strv);
-    RcArgv *a = g_new0(RcArgv, 1);
-    a->argc = argc;
-    a->argv = g_new0(GBytes *, argc);
-    for (int i = 0; i < argc; i++)
-        a->argv[i] = g_bytes_new(strv[i], strlen(strv[i]));
-    return a;
-}
-
-FO_WEAK void rc_argv_free(RcArgv *a)
-{
-    if (a == NULL)
-        return;
-    for (int i = 0; i < a->argc; i++)
-        if (a->argv[i])
-            g_bytes_unref(a->argv[i]);
-    g_free(a->argv);
-    g_free(a);
-}
-
-FO_WEAK const char *rc_argv_data(const RcArgv *a, int i, gsize *len)
-{
-    return g_bytes_get_data(a->argv[i], len);
-}
-
-FO_WEAK gboolean rc_argv_is(const RcArgv *a, int i, const char *word)
-{
-    gsize len;
-    const char *d = rc_argv_data(a, i, &len);
-    return len == strlen(word) && g_ascii_strncasecmp(d, word, len) == 0;
-}
-
-FO_WEAK guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot)
-{
-    (void)db;
-    return slot == fo->keys_slot ? fo->keys_in_slot : 0;
+    guint added = 0;
+    for (guint i = 0; added < n; i++) {
+        char key[32];
+        int len = g_snprintf(key, sizeof key, "key:%u", i);
+        if (rc_key_hash_slot(key, (gsize)len) != slot)
+            continue;
+        g_autoptr(GBytes) k = g_bytes_new(key, (gsize)len);
+        rc_keyspace_add(fo->node->db, k, rc_object_new_string("v", 1));
+        added++;
+    }
 }

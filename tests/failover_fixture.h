@@ -1,6 +1,7 @@
-/* Cluster views built with the bus's node table for the failover unit tests: a node whose RcCluster
- * is filled in directly (masters, replicas, slots, epochs), plus a record of the bus, replication
- * and client services the failover code asked for. Time is set by hand. */
+/* Cluster views for the failover unit tests, built with the bus's node table on a real node:
+ * masters, replicas, slots and epochs set directly, replication state written into the
+ * replication module's record, and helpers to inspect what the node sent. Time is set by
+ * hand. */
 #ifndef RC_TEST_FAILOVER_FIXTURE_H
 #define RC_TEST_FAILOVER_FIXTURE_H
 
@@ -12,15 +13,6 @@ typedef struct {
     RcNode *node;
     RcOutbox *out;
     GRand *rng;
-    GString *calls; /* "name(arg);" for every service call, in order */
-    /* Replication as seen by the failover code. */
-    gint64 repl_offset;
-    gboolean link_up;
-    gint64 last_interaction_ms;
-    gint64 down_since_ms;
-    gint64 paused_until_ms; /* rc_clients_pause_writes, 0 = not paused */
-    int keys_slot;          /* rc_keyspace_count_keys_in_slot: `keys_in_slot` keys there */
-    guint keys_in_slot;
 } FoFixture;
 
 extern FoFixture *fo; /* the fixture of the running test */
@@ -37,14 +29,16 @@ void fo_recompute_size(void);
 int fo_events(RcEventKind kind, guint64 *value);
 /* TRUE if some log line contains `text`. */
 gboolean fo_logged(const char *text);
-gboolean fo_called(const char *text);
 /* Bus messages of `type` sent (to `to`'s outbound link, or to anyone if NULL); the mflags[0]
  * of the last one in *mflags0. */
 int fo_sent(int type, RcClusterNode *to, guint8 *mflags0);
 int fo_saves(void); /* RC_ACT_SAVE actions */
 void fo_drop_link(RcClusterNode *n);
-
-/* From core/keyspace.h, doubled in the fixture. */
-guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot);
+/* Replication as the election reads it (myself must replicate someone). */
+void fo_repl_offset(gint64 offset);
+void fo_repl_link_up(gint64 last_interaction_ms);
+void fo_repl_link_down(gint64 down_since_ms);
+/* Add `n` string keys hashing to `slot`. */
+void fo_add_keys_in_slot(int slot, guint n);
 
 #endif

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "core/node_private.h"
 #include "tests/failover_fixture.h"
 
 #define NT 15000
@@ -30,8 +31,7 @@ static void three_masters_me_replica_of_a(void)
     B->config_epoch = 2;
     C->config_epoch = 3;
     fo->node->cluster->current_epoch = 3;
-    fo->link_up = FALSE;
-    fo->down_since_ms = 100000; /* lost the master at t = 100 s */
+    fo_repl_link_down(100000); /* lost the master at t = 100 s */
     fo_set_time_ms(100000);
     rc_outbox_clear(fo->out);
 }
@@ -239,7 +239,7 @@ START_TEST(test_rank_delay_window)
         three_masters_me_replica_of_a();
         g_rand_set_seed(fo->rng, seed);
         A->flags |= RC_NODE_FAIL;
-        fo->repl_offset = 1000;
+        fo_repl_offset(1000);
         X->repl_offset = 2000; /* better than me */
         Y->repl_offset = 1000; /* equal: same rank */
         int want_rank = 1;
@@ -276,7 +276,7 @@ START_TEST(test_rerank_while_waiting_adds_delay)
     three_masters_me_replica_of_a();
     RcCluster *c = fo->node->cluster;
     A->flags |= RC_NODE_FAIL;
-    fo->repl_offset = 1000;
+    fo_repl_offset(1000);
     rc_failover_handle_replica_failover(fo->node);
     ck_assert_int_eq(c->failover_auth_rank, 0);
     gint64 t0 = c->failover_auth_time_ms;
@@ -341,7 +341,7 @@ START_TEST(test_election_epoch_quorum_and_promotion)
     ck_assert_ptr_eq(c->slots[0], ME);
     ck_assert_ptr_eq(c->slots[5460], ME);
     ck_assert_ptr_eq(c->slots[5461], B);
-    ck_assert(fo_called("repl_unset_master;"));
+    ck_assert(!rc_repl_is_replica(fo->node)); /* replicationUnsetMaster */
     ck_assert_int_ge(fo_saves(), 1);
     ck_assert_int_eq(fo_sent(RC_MSG_PONG, B, NULL), 1);
     ck_assert_int_eq(fo_sent(RC_MSG_PONG, C, NULL), 1);
@@ -399,18 +399,17 @@ START_TEST(test_data_age_whole_seconds)
 {
     three_masters_me_replica_of_a();
     /* Link down since 100.999 s; at 116.000 s: 16 whole seconds (not 15.001) - NT = 1000. */
-    fo->down_since_ms = 100999;
+    fo_repl_link_down(100999);
     fo_set_time_ms(116000);
     ck_assert_int_eq(rc_failover_data_age_ms(fo->node), 1000);
     fo_teardown();
     /* Under NT nothing is subtracted. */
     three_masters_me_replica_of_a();
-    fo->down_since_ms = 100999;
+    fo_repl_link_down(100999);
     fo_set_time_ms(110500);
     ck_assert_int_eq(rc_failover_data_age_ms(fo->node), 10000);
     /* Link up: measured from the last interaction, also in whole seconds. */
-    fo->link_up = TRUE;
-    fo->last_interaction_ms = 109999;
+    fo_repl_link_up(109999);
     ck_assert_int_eq(rc_failover_data_age_ms(fo->node), 1000);
     fo_teardown();
 }
@@ -423,7 +422,7 @@ START_TEST(test_data_age_limit_and_never_synced)
     A->flags |= RC_NODE_FAIL;
     A->fail_time_ms = 1;
     /* Limit: 10 s ping period + 10 × NT = 160 s after subtracting NT. */
-    fo->down_since_ms = 1000;
+    fo_repl_link_down(1000);
     fo_set_time_ms(1000 + 175000);
     rc_failover_handle_replica_failover(fo->node);
     ck_assert_int_ne(c->failover_auth_time_ms, 0); /* exactly at the limit: allowed */
@@ -433,7 +432,7 @@ START_TEST(test_data_age_limit_and_never_synced)
     c = fo->node->cluster;
     A->flags |= RC_NODE_FAIL;
     A->fail_time_ms = 1;
-    fo->down_since_ms = 1000;
+    fo_repl_link_down(1000);
     fo_set_time_ms(1000 + 176000);
     rc_failover_handle_replica_failover(fo->node);
     ck_assert_int_eq(c->failover_auth_time_ms, 0);
@@ -449,7 +448,7 @@ START_TEST(test_data_age_limit_and_never_synced)
     three_masters_me_replica_of_a();
     c = fo->node->cluster;
     A->flags |= RC_NODE_FAIL;
-    fo->down_since_ms = 0;
+    fo_repl_link_down(0);
     fo_set_time_ms(120000);
     ck_assert_int_eq(rc_failover_data_age_ms(fo->node), G_MAXINT64);
     rc_failover_handle_replica_failover(fo->node);
@@ -697,9 +696,8 @@ START_TEST(test_manual_failover_state_machine)
     /* Replica side. */
     three_masters_me_replica_of_a();
     RcCluster *c = fo->node->cluster;
-    fo->link_up = TRUE;
-    fo->last_interaction_ms = 100000;
-    fo->repl_offset = 700;
+    fo_repl_link_up(100000);
+    fo_repl_offset(700);
     GString *reply = run_failover_cmd(NULL);
     ck_assert_str_eq(reply->str, "+OK\r\n");
     g_string_free(reply, TRUE);
@@ -721,14 +719,13 @@ START_TEST(test_manual_failover_state_machine)
     ck_assert(c->todo_before_sleep & RC_CLUSTER_TODO_HANDLE_MANUALFAILOVER);
     rc_failover_handle_replica_failover(fo->node); /* master not FAIL, not manual yet */
     ck_assert_int_eq(c->failover_auth_time_ms, 0);
-    fo->repl_offset = 800;
+    fo_repl_offset(800);
     fo_set_time_ms(100050);
     rc_mf_handle_in_before_sleep(fo->node);
     ck_assert(c->mf_can_start);
     ck_assert(fo_logged("All master replication stream processed, manual failover can start."));
     /* The election starts at once, FORCEACK, with no data-age check and no delay. */
-    fo->link_up = FALSE;
-    fo->down_since_ms = 0;
+    fo_repl_link_down(0);
     rc_failover_handle_replica_failover(fo->node);
     ck_assert_int_eq(c->failover_auth_time_ms, 100050);
     ck_assert_int_eq(c->failover_auth_rank, 0);
@@ -764,7 +761,8 @@ START_TEST(test_manual_failover_master_side_and_timeout)
     rc_mf_handle_mfstart(fo->node, x, x->link);
     ck_assert_int_eq(c->mf_end_ms, 55000);
     ck_assert_ptr_eq(c->mf_slave, x);
-    ck_assert_int_eq(fo->paused_until_ms, 60000); /* 2 × 5000 */
+    ck_assert(rc_clients_are_writes_paused(fo->node));
+    ck_assert_int_eq(fo->node->clients_pause_end_ms, 60000); /* 2 × 5000 */
     guint8 mflags = 0;
     ck_assert_int_eq(fo_sent(RC_MSG_PING, x, &mflags), 1);
     ck_assert_int_eq(mflags & 1, 1); /* PAUSED */
@@ -777,8 +775,7 @@ START_TEST(test_manual_failover_master_side_and_timeout)
     rc_mf_cron(fo->node);
     ck_assert_int_eq(c->mf_end_ms, 0);
     ck_assert(fo_logged("Manual failover timed out."));
-    ck_assert(fo_called("unpause"));
-    ck_assert_int_eq(fo->paused_until_ms, 0);
+    ck_assert(!rc_clients_are_writes_paused(fo->node));
     fo_teardown();
 }
 END_TEST
@@ -832,7 +829,6 @@ START_TEST(test_manual_failover_overrides_no_failover)
     fo_teardown();
 }
 END_TEST
-
 
 START_TEST(test_no_failover_flag_on_myself)
 {

@@ -20,7 +20,6 @@ static void setup(void)
     ME->config_epoch = 1;
     B->config_epoch = 2;
     fo->node->cluster->current_epoch = 2;
-    fo->keys_slot = -1;
     rc_epoch_name(B, b_name);
     rc_epoch_name(R, r_name);
     rc_epoch_name(ME, me_name);
@@ -81,8 +80,7 @@ START_TEST(test_setslot_errors_table)
                 rc_cluster_del_slot(fo->node, j);
             fo_make_replica(ME, B);
         }
-        fo->keys_slot = 100;
-        fo->keys_in_slot = (guint)cases[i].keys;
+        fo_add_keys_in_slot(100, (guint)cases[i].keys);
         GString *reply = setslot(cases[i].slot, cases[i].action, cases[i].arg);
         ck_assert_msg(!strcmp(reply->str, cases[i].reply), "case %zu (%s %s): %s", i, cases[i].slot,
                       cases[i].action, reply->str);
