@@ -526,12 +526,13 @@ void rc_migrate_command(RcCommandCall *call)
 /* A socket error or a timeout. A connection that never came up answers as
  * migrateGetSocket does; otherwise retry once on a fresh connection when nothing was read
  * yet and it was not a timeout, else answer -IOERR. */
-static void op_socket_error(RcNode *node, RcMigrateOp *op, gboolean timed_out)
+static void op_socket_error(RcNode *node, RcMigrateOp *op, gboolean timed_out,
+                            gboolean close_handle)
 {
     RcMigrateConn *mc = op->conn;
     gboolean was_connected = mc != NULL && mc->is_connected;
     if (mc != NULL)
-        close_conn(node, mc, TRUE);
+        close_conn(node, mc, close_handle);
     op->conn = NULL;
     if (!was_connected) {
         op_finish(node, op, "-IOERR error or timeout connecting to the client\r\n");
@@ -642,10 +643,10 @@ void rc_migrate_conn_recv(RcNode *node, RcConn *conn, const guint8 *data, gsize 
 void rc_migrate_conn_closed(RcNode *node, RcConn *conn)
 {
     RcMigrateConn *mc = conn_of(conn);
-    RcMigrateOp *op = mc->op;
-    close_conn(node, mc, FALSE);
-    if (op != NULL)
-        op_socket_error(node, op, FALSE);
+    if (mc->op != NULL)
+        op_socket_error(node, mc->op, FALSE, FALSE);
+    else
+        close_conn(node, mc, FALSE);
 }
 
 /* From serverCron: MIGRATE timeouts, and cached connections unused for 10 s. */
@@ -659,7 +660,7 @@ void rc_migrate_cron(RcNode *node)
     while (i < s->conns->len) {
         RcMigrateConn *mc = g_ptr_array_index(s->conns, i);
         if (mc->op != NULL && node->now_ms > mc->op->deadline_ms) {
-            op_socket_error(node, mc->op, TRUE);
+            op_socket_error(node, mc->op, TRUE, TRUE);
             i = 0; /* the table changed */
             continue;
         }
