@@ -501,6 +501,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
     h_enter(h, M);
     rc_repl_backlog_create(r);
     ck_assert_int_eq(r->backlog_off, 1);
+    ck_assert_int_le(r->backlog_cap, 4096); /* memory follows the history */
     GByteArray *all = g_byte_array_new();
     for (int i = 0; i < 40000; i++) {
         guint8 b = (guint8)(i * 7 + i / 251);
@@ -515,6 +516,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
         piece = piece * 3 % 7919 + 1;
     }
     h_leave(h, M);
+    ck_assert_int_eq(r->backlog_cap, 16 * 1024); /* grown to its full size, no more */
     ck_assert_int_eq(r->master_repl_offset, 40000);
     ck_assert_int_eq(r->backlog_histlen, 16 * 1024);
     ck_assert_int_eq(r->backlog_off, 40000 - 16 * 1024 + 1);
@@ -783,6 +785,33 @@ START_TEST(test_wait_uses_the_clients_last_write)
 }
 END_TEST
 
+/* Graceful shutdown waits for every replica to acknowledge the whole stream. */
+START_TEST(test_ready_to_shutdown_after_replicas_ack)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    h_advance_ms(h, 1100);
+    ck_assert(rc_repl_ready_to_shutdown(h->nodes[M]));
+    HLink *l = h_repl_link(h, R);
+    h_set_hold(l, TRUE, TRUE); /* ACKs held back */
+    assert_reply(h, c, "SET s 1", "+OK\r\n");
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_enter(h, M);
+    rc_repl_send_getack(h->nodes[M]);
+    h_leave(h, M);
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_release(h, l);
+    /* The ACK answering GETACK counts the stream up to the GETACK, not the GETACK itself
+     * (the offset moves after the command ran): the next periodic ACK completes it. */
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_advance_ms(h, 1100);
+    ck_assert(rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
 Suite *replication_suite(void);
 Suite *replication_suite(void)
 {
@@ -808,6 +837,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_bad_replication_commands);
     tcase_add_test(tc, test_pipelined_waits);
     tcase_add_test(tc, test_wait_uses_the_clients_last_write);
+    tcase_add_test(tc, test_ready_to_shutdown_after_replicas_ack);
     tcase_add_test(tc, test_cluster_replicate_starts_replication);
     suite_add_tcase(s, tc);
     return s;
