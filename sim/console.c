@@ -147,9 +147,9 @@ void sim_console_node_event(SimConsole *con, guint32 node, guint pid, char role,
                             RcEventKind kind, const char *peer, guint64 value)
 {
     (void)value;
-    /* Redis logs PFAIL only at debug level; at a quieter level show that one line anyway
-     * (at debug level the node's own log line already shows it). */
-    if (kind != RC_EVT_PFAIL || con->loglevel == RC_LOG_DEBUG)
+    /* Redis logs PFAIL only at debug level; at verbose and notice show that one line anyway
+     * (at debug level the node's own line shows it; at warning it is not wanted). */
+    if (kind != RC_EVT_PFAIL || con->loglevel == RC_LOG_DEBUG || con->loglevel > RC_LOG_NOTICE)
         return;
     g_autofree char *text = g_strdup_printf("*** NODE %s possibly failing", peer);
     char name[16];
@@ -250,6 +250,27 @@ static gboolean print_failure(SimConsole *con, guint32 node, WaitResult res)
         break;
     }
     return TRUE;
+}
+
+SimReply *sim_console_call(SimConsole *con, guint32 node, guint argc, const char *const *argv,
+                           GError **error)
+{
+    rc_assert(node < con->n_nodes && argc >= 1);
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    for (guint i = 0; i < argc; i++)
+        g_ptr_array_add(args, g_bytes_new(argv[i], strlen(argv[i])));
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    encode_args(buf, args);
+    WaitResult res = request(con, node, buf, 1);
+    /* Report a failure in the words the console prints, without printing it. */
+    gsize printed = con->out->len;
+    if (print_failure(con, node, res)) {
+        g_autofree char *text = g_strndup(con->out->str + printed, con->out->len - printed - 1);
+        g_string_truncate(con->out, printed);
+        g_set_error(error, SIM_CONSOLE_ERROR, SIM_CONSOLE_ERROR_STATE, "n%u: %s", node + 1, text);
+        return NULL;
+    }
+    return g_ptr_array_steal_index(con->replies, 0);
 }
 
 static gint node_by_address(const SimConsole *con, const char *ip, guint16 port)

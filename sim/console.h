@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "core/node.h"
+#include "sim/client_resp.h"
 #include "sim/console_line.h"
 #include "sim/kernel.h"
 
@@ -59,8 +60,10 @@ SimConsole *sim_console_new(SimKernel *k, guint n_nodes, const char *const *ips,
 void sim_console_free(SimConsole *con);
 
 /* Node log lines below `level` are not printed (default RC_LOG_NOTICE, as Redis's
- * loglevel). At notice and above, a PFAIL event prints the line Redis logs at debug level
- * ("*** NODE <name> possibly failing"), so PFAIL is seen without the debug noise. */
+ * loglevel; SIM_CONSOLE_LOG_QUIET prints none). At verbose and notice, a PFAIL event prints
+ * the line Redis logs at debug level ("*** NODE <name> possibly failing"), so PFAIL is seen
+ * without the debug noise. */
+#define SIM_CONSOLE_LOG_QUIET ((RcLogLevel)(RC_LOG_WARNING + 1))
 void sim_console_set_loglevel(SimConsole *con, RcLogLevel level);
 
 /* Execute one line. FALSE once the line asked to quit (.quit, .exit, quit, exit). */
@@ -70,6 +73,13 @@ GString *sim_console_output(SimConsole *con);
 /* "127.0.0.1:30001> ": the current node's address. */
 char *sim_console_prompt(const SimConsole *con);
 guint32 sim_console_current(const SimConsole *con);
+
+/* Send one command to `node` and wait for its reply as for a typed one, printing nothing and
+ * following no redirection (cluster setup uses it). NULL when no reply came, with `error`
+ * set to what the console would have printed ("(error) timeout after ...",
+ * "Could not connect ..."). The caller frees the reply. */
+SimReply *sim_console_call(SimConsole *con, guint32 node, guint argc, const char *const *argv,
+                           GError **error);
 
 /* ---- from the backend ---- */
 void sim_console_recv(SimConsole *con, guint32 node, const guint8 *data, gsize len);
