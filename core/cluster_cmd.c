@@ -6,8 +6,8 @@
 #include "core/bus.h"
 #include "core/commands.h"
 #include "core/failover.h"
-#include "core/replication.h"
 #include "core/keyspace.h"
+#include "core/replication.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -345,7 +345,8 @@ static void reply_shard_node(RcCommandCall *call, GString *r, const RcClusterNod
     }
     gint64 offset = n->repl_offset;
     if (n->flags & RC_NODE_MYSELF) {
-        offset = rc_repl_offset(call->node);
+        offset = rc_node_is_replica(n) ? rc_repl_replica_offset(call->node)
+                                       : rc_repl_master_offset(call->node);
     }
     reply_cstr(m, "role");
     reply_cstr(m, rc_node_is_replica(n) ? "replica" : "master");

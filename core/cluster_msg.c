@@ -24,7 +24,9 @@ static gboolean name_is_null(const char *name40)
 /* The offset a header advertises: master_repl_offset, or a replica's processed offset. */
 static guint64 header_offset(RcNode *node)
 {
-    return (guint64)rc_repl_offset(node);
+    if (rc_node_is_replica(node->cluster->myself))
+        return (guint64)rc_repl_replica_offset(node);
+    return (guint64)rc_repl_master_offset(node);
 }
 
 void rc_cluster_build_header(RcNode *node, RcBusMsg *msg, int type)

@@ -186,6 +186,8 @@ char *rc_command_check(const RcArgv *args, const RcCommand **out)
     gboolean is_container;
     const RcCommand *cmd = rc_command_lookup_argv(args, &is_container);
     *out = cmd;
+    if (cmd != NULL && rc_command_arity_ok(cmd, args->argc))
+        return NULL; /* the common case allocates nothing */
     GString *err = g_string_new("ERR ");
     if (cmd == NULL && is_container) {
         g_string_append(err, "unknown subcommand '");
@@ -206,7 +208,7 @@ char *rc_command_check(const RcArgv *args, const RcCommand **out)
             append_cstr(err, args, i, 128 - (err->len - 1 - start));
             g_string_append(err, "' ");
         }
-    } else if (!rc_command_arity_ok(cmd, args->argc)) {
+    } else {
         if (is_container) {
             gsize len;
             const char *d = rc_argv_data(args, 0, &len);
@@ -217,9 +219,6 @@ char *rc_command_check(const RcArgv *args, const RcCommand **out)
         } else {
             g_string_append_printf(err, "wrong number of arguments for '%s' command", cmd->name);
         }
-    } else {
-        g_string_free(err, TRUE);
-        return NULL;
     }
     for (gsize i = 0; i < err->len; i++)
         if (err->str[i] == '\r' || err->str[i] == '\n')

@@ -100,8 +100,11 @@ void rc_repl_free(RcReplication *repl)
 void rc_repl_backlog_create(RcReplication *r)
 {
     rc_assert(r->backlog == NULL);
-    r->backlog_size = MAX(r->node->cfg.repl_backlog_size, 16 * 1024);
-    r->backlog = g_malloc0((gsize)r->backlog_size);
+    r->backlog_size = MAX(r->node->cfg.repl_backlog_size, RC_REPL_BACKLOG_MIN_SIZE);
+    /* Memory follows the history, as Redis's list of blocks does: the ring starts small
+     * and grows up to backlog_size; 1000 nodes must not hold 1 MiB each for nothing. */
+    r->backlog_cap = MIN(r->backlog_size, RC_REPL_BACKLOG_FIRST_ALLOC);
+    r->backlog = g_malloc0((gsize)r->backlog_cap);
     r->backlog_idx = 0;
     r->backlog_histlen = 0;
     /* The first byte the backlog will hold is the next one of the stream. */
@@ -112,16 +115,32 @@ void rc_repl_backlog_free(RcReplication *r)
 {
     g_clear_pointer(&r->backlog, g_free);
     r->backlog_histlen = 0;
+    r->backlog_cap = 0;
+}
+
+/* Make room for `len` more bytes while the ring is below its full size. Until then no byte
+ * was ever dropped, so the history sits at [0, histlen) and keeps its place. */
+static void backlog_reserve(RcReplication *r, gsize len)
+{
+    gint64 need = r->backlog_histlen + (gint64)len;
+    if (r->backlog_cap >= r->backlog_size || need <= r->backlog_cap)
+        return;
+    rc_assert(r->backlog_histlen <= r->backlog_cap);
+    gint64 cap = MIN(r->backlog_size, MAX(need, r->backlog_cap * 2));
+    r->backlog = g_realloc(r->backlog, (gsize)cap);
+    r->backlog_cap = cap;
+    r->backlog_idx = r->backlog_histlen;
 }
 
 static void backlog_append(RcReplication *r, const guint8 *p, gsize len)
 {
+    backlog_reserve(r, len);
     while (len > 0) {
-        gsize room = (gsize)(r->backlog_size - r->backlog_idx);
+        gsize room = (gsize)(r->backlog_cap - r->backlog_idx);
         gsize n = MIN(room, len);
         memcpy(r->backlog + r->backlog_idx, p, n);
-        r->backlog_idx = (r->backlog_idx + (gint64)n) % r->backlog_size;
-        r->backlog_histlen = MIN(r->backlog_histlen + (gint64)n, r->backlog_size);
+        r->backlog_idx = (r->backlog_idx + (gint64)n) % r->backlog_cap;
+        r->backlog_histlen = MIN(r->backlog_histlen + (gint64)n, r->backlog_cap);
         p += n;
         len -= n;
     }
@@ -134,15 +153,15 @@ void rc_repl_backlog_copy_from(const RcReplication *r, gint64 offset, GByteArray
     rc_assert(offset >= r->backlog_off && offset <= r->backlog_off + r->backlog_histlen);
     gint64 skip = offset - r->backlog_off;
     gint64 len = r->backlog_histlen - skip;
-    /* The oldest valid byte sits at idx - histlen (mod size). */
-    gint64 pos = (r->backlog_idx - r->backlog_histlen + skip) % r->backlog_size;
+    /* The oldest valid byte sits at idx - histlen (mod cap). */
+    gint64 pos = (r->backlog_idx - r->backlog_histlen + skip) % r->backlog_cap;
     if (pos < 0)
-        pos += r->backlog_size;
+        pos += r->backlog_cap;
     while (len > 0) {
-        gint64 n = MIN(len, r->backlog_size - pos);
+        gint64 n = MIN(len, r->backlog_cap - pos);
         g_byte_array_append(out, r->backlog + pos, (guint)n);
         len -= n;
-        pos = (pos + n) % r->backlog_size;
+        pos = (pos + n) % r->backlog_cap;
     }
 }
 
@@ -208,6 +227,24 @@ static void feed_keyless(RcReplication *r, const char *const *strv)
     feed_replicas(r, -1, args);
 }
 
+/* sendGetackToReplicas. */
+void rc_repl_send_getack(RcNode *node)
+{
+    static const char *const getack[] = {"REPLCONF", "GETACK", "*", NULL};
+    feed_keyless(rc_repl_of(node), getack);
+}
+
+gboolean rc_repl_ready_to_shutdown(const RcNode *node)
+{
+    const RcReplication *r = rc_repl_of(node);
+    for (guint i = 0; i < r->replicas->len; i++) {
+        const RcClient *c = g_ptr_array_index(r->replicas, i);
+        if (c->replica->ack_off != r->master_repl_offset)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* ---- Queries ---------------------------------------------------------------------------- */
 
 gboolean rc_repl_is_replica(const RcNode *node)
@@ -226,17 +263,29 @@ gboolean rc_repl_min_replicas_ok(const RcNode *node)
 
 /* replicationGetSlaveOffset on a replica, master_repl_offset on a master: what the bus
  * header advertises. */
-gint64 rc_repl_offset(const RcNode *node)
+gint64 rc_repl_master_offset(const RcNode *node)
+{
+    return rc_repl_of(node)->master_repl_offset;
+}
+
+gint64 rc_repl_replica_offset(const RcNode *node)
 {
     const RcReplication *r = rc_repl_of(node);
     if (r->masterhost == NULL)
-        return r->master_repl_offset;
+        return 0;
     gint64 off = 0;
     if (r->master.is_set)
         off = r->master.reploff;
     else if (r->cached_master.is_set)
         off = r->cached_master.reploff;
     return MAX(off, 0);
+}
+
+gint64 rc_repl_offset(const RcNode *node)
+{
+    if (rc_repl_of(node)->masterhost == NULL)
+        return rc_repl_master_offset(node);
+    return rc_repl_replica_offset(node);
 }
 
 gboolean rc_repl_master_link_up(const RcNode *node, gint64 *last_interaction_ms,
@@ -488,8 +537,7 @@ void rc_repl_before_sleep(RcNode *node)
         g_array_unref(resume);
     }
     if (r->get_ack_from_replicas && !rc_clients_are_writes_paused(node)) {
-        static const char *const getack[] = {"REPLCONF", "GETACK", "*", NULL};
-        feed_keyless(r, getack);
+        rc_repl_send_getack(node);
         r->get_ack_from_replicas = FALSE;
     }
 }

@@ -22,6 +22,11 @@ void rc_repl_unset_master(RcNode *node);
 /* Offset for the bus header: master_repl_offset on a master, the processed offset on a
  * replica (replicationGetSlaveOffset). */
 gint64 rc_repl_offset(const RcNode *node);
+/* The two halves of that: server.master_repl_offset, and replicationGetSlaveOffset() (the
+ * processed offset of my master's stream, 0 when not a replica). The bus header and
+ * CLUSTER SHARDS pick by the cluster role of myself, as Redis does. */
+gint64 rc_repl_master_offset(const RcNode *node);
+gint64 rc_repl_replica_offset(const RcNode *node);
 /* Failover data age inputs: TRUE and the last interaction with the master (ms) when the
  * link is up; FALSE and repl_down_since (ms, 0 = never synced) when it is down. */
 gboolean rc_repl_master_link_up(const RcNode *node, gint64 *last_interaction_ms,
@@ -40,6 +45,13 @@ void rc_repl_replconf_command(RcCommandCall *call);
 void rc_repl_wait_command(RcCommandCall *call);
 /* INFO replication section. */
 void rc_repl_info(const RcNode *node, GString *out);
+
+/* Graceful shutdown (prepareForShutdown, isReadyToShutdown): a master stopped by SIGTERM or
+ * SHUTDOWN pauses writes, asks its replicas for an ACK, and exits once every replica has
+ * acknowledged master_repl_offset, or after shutdown-timeout (10 s). The driver composes
+ * these with rc_clients_pause_writes(); a crash uses none of it. */
+void rc_repl_send_getack(RcNode *node);
+gboolean rc_repl_ready_to_shutdown(const RcNode *node);
 
 void rc_repl_cron(RcNode *node);         /* replicationCron, every 1000 ms */
 void rc_repl_before_sleep(RcNode *node); /* flush GETACK for WAIT, unblock WAIT clients */

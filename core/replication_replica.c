@@ -574,9 +574,11 @@ void rc_repl_master_recv(RcNode *node, RcConn *conn, const guint8 *data, gsize l
         return;
     }
     g_byte_array_append(r->inbuf, data, (guint)len);
+    /* Redis counts progress of a snapshot transfer, not handshake replies: the handshake
+     * times out repl-timeout after the connect began. */
     if (r->state == RC_REPL_STATE_CONNECTED)
         r->master.lastinteraction_s = rc_repl_unixtime(node);
-    else
+    else if (r->state == RC_REPL_STATE_TRANSFER)
         r->transfer_lastio_s = rc_repl_unixtime(node);
     for (;;) {
         if (r->link != conn->handle)

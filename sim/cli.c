@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rcsim_config.h"
+#include "reports/report.h"
 #include "sim/bench.h"
 
 /* Subcommands, in the order --help lists them. Each module registers its entry here. */
@@ -13,7 +14,7 @@ static const SimCliEntry commands[] = {
     {"sweep", "run a scenario over many seeds and parameter points", NULL},
     {"merge", "join sweep shards made on other machines", NULL},
     {"check", "run scenarios' CI seeds against their expectations", NULL},
-    {"report", "tables and plots from a run or sweep directory", NULL},
+    {"report", "tables and plots from a run or sweep directory", report_cli_main},
     {"console", "a redis-cli-like prompt on a simulated cluster", NULL},
     {"bench", "benchmarks (kernel, scenario)", sim_bench_main},
 };

@@ -99,6 +99,7 @@ static const char *const metric_names[] = {
     "failover-ms",
     "converge-ms",
     "ok-ops",
+    "nemesis-errors",
     NULL,
 };
 
@@ -358,12 +359,12 @@ static gboolean parse_latency(const char *text, SimScenarioLatency *lat, char **
     } else if (strcmp(shape, "normal") == 0) {
         lat->shape = SIM_SCN_LAT_NORMAL;
         want = 3;
-    } else if (strcmp(shape, "exponential") == 0) {
-        lat->shape = SIM_SCN_LAT_EXPONENTIAL;
+    } else if (strcmp(shape, "lognormal") == 0) {
+        lat->shape = SIM_SCN_LAT_LOGNORMAL;
         want = 2;
     } else {
         *reason =
-            g_strdup_printf("unknown shape '%s' (constant, uniform, normal, exponential)", shape);
+            g_strdup_printf("unknown shape '%s' (constant, uniform, normal, lognormal)", shape);
         g_ptr_array_free(words, TRUE);
         return FALSE;
     }

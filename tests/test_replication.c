@@ -501,6 +501,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
     h_enter(h, M);
     rc_repl_backlog_create(r);
     ck_assert_int_eq(r->backlog_off, 1);
+    ck_assert_int_le(r->backlog_cap, 4096); /* memory follows the history */
     GByteArray *all = g_byte_array_new();
     for (int i = 0; i < 40000; i++) {
         guint8 b = (guint8)(i * 7 + i / 251);
@@ -515,6 +516,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
         piece = piece * 3 % 7919 + 1;
     }
     h_leave(h, M);
+    ck_assert_int_eq(r->backlog_cap, 16 * 1024); /* grown to its full size, no more */
     ck_assert_int_eq(r->master_repl_offset, 40000);
     ck_assert_int_eq(r->backlog_histlen, 16 * 1024);
     ck_assert_int_eq(r->backlog_off, 40000 - 16 * 1024 + 1);
@@ -582,6 +584,234 @@ START_TEST(test_psync_decision_table)
 }
 END_TEST
 
+/* A transaction in the stream counts only at its EXEC: cut inside it, the replica applied
+ * none of it, its offset stays before MULTI, and the partial resync resends all of it. */
+START_TEST(test_stream_transaction_applies_at_exec)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    assert_reply(h, c, "SET w 1", "+OK\r\n"); /* the stream's SELECT goes out with this */
+    gint64 before = rc_repl_offset(h->nodes[R]);
+    ck_assert_int_eq(before, rc_repl_offset(h->nodes[M]));
+    HLink *l = h_repl_link(h, R);
+    h_set_hold(l, FALSE, TRUE); /* hold master -> replica */
+    assert_reply(h, c, "MULTI", "+OK\r\n");
+    assert_reply(h, c, "SET {t}a 1", "+QUEUED\r\n");
+    assert_reply(h, c, "SET {t}b 2", "+QUEUED\r\n");
+    assert_reply(h, c, "EXEC", "*2\r\n+OK\r\n+OK\r\n");
+    GByteArray *held = l->held_ba;
+    const char *exec = "*1\r\n$4\r\nEXEC\r\n";
+    ck_assert_uint_gt(held->len, strlen(exec));
+    ck_assert_int_eq(memcmp(held->data + held->len - strlen(exec), exec, strlen(exec)), 0);
+    ck_assert(g_strstr_len((const char *)held->data, held->len, "MULTI") != NULL);
+    /* Deliver everything but the EXEC, then lose the link. */
+    rc_node_recv(h->nodes[R], h->now_us, l->ha, held->data, held->len - strlen(exec), h->outs[R]);
+    h_pump(h);
+    assert_value(h, R, "{t}a", NULL);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), before);
+    g_byte_array_set_size(held, 0);
+    h->is_down[M] = TRUE;
+    h_reset(h, l);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), before);
+    h->is_down[M] = FALSE;
+    h_advance_ms(h, 1100);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_PARTIAL_SYNC), 1);
+    assert_value(h, R, "{t}a", "1");
+    assert_value(h, R, "{t}b", "2");
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
+/* Garbage on the master link is a protocol error: the master is not cached, so the next
+ * sync is a full one. */
+START_TEST(test_stream_protocol_error_forces_full_sync)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    HLink *l = h_repl_link(h, R);
+    static const char *const garbage[] = {"+PONG\r\n", "*1\r\n$x\r\n", "*2\r\n$3\r\nSETX\r\n",
+                                          "*-5\r\n"};
+    for (guint i = 0; i < G_N_ELEMENTS(garbage); i++) {
+        l = h_repl_link(h, R);
+        ck_assert_msg(l != NULL, "case %u: no link", i);
+        guint64 errors = repl(h, R)->stat_stream_errors;
+        h->is_down[M] = TRUE;
+        rc_node_recv(h->nodes[R], h->now_us, l->ha, (const guint8 *)garbage[i], strlen(garbage[i]),
+                     h->outs[R]);
+        h_pump(h);
+        ck_assert_uint_eq(repl(h, R)->stat_stream_errors, errors + 1);
+        ck_assert(!rc_repl_master_link_up(h->nodes[R], NULL, NULL));
+        ck_assert(!repl(h, R)->cached_master.is_set);
+        h->is_down[M] = FALSE;
+        h_advance_ms(h, 7000);
+        ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), i + 2);
+        ck_assert(rc_repl_master_link_up(h->nodes[R], NULL, NULL));
+    }
+    h_free(h);
+}
+END_TEST
+
+/* Bad arguments to the replication commands get Redis's replies. */
+START_TEST(test_bad_replication_commands)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    Harness *h = h_new(1, &cfg);
+    own_all_slots(h, M);
+    static const struct {
+        const char *cmd;
+        const char *reply;
+    } cases[] = {
+        {"REPLCONF listening-port", "-ERR syntax error\r\n"},
+        {"REPLCONF listening-port x", "-ERR value is not an integer or out of range\r\n"},
+        {"REPLCONF listening-port 07000", "-ERR value is not an integer or out of range\r\n"},
+        {"REPLCONF nosuch 1", "-ERR Unrecognized REPLCONF option: nosuch\r\n"},
+        {"REPLCONF rdb-only 2", "-ERR value is out of range, value must between 0 and 1\r\n"},
+        {"REPLCONF capa eof capa psync2", "+OK\r\n"},
+        {"REPLCONF listening-port 7001 capa eof", "+OK\r\n"},
+        {"REPLCONF ack 10", ""},   /* not a replica: ignored, no reply */
+        {"REPLCONF getack *", ""}, /* not a replica of anyone: no reply */
+        {"WAIT x 0", "-ERR value is not an integer or out of range\r\n"},
+        {"WAIT 1 x", "-ERR timeout is not an integer or out of range\r\n"},
+        {"WAIT 1 -1", "-ERR timeout is negative\r\n"},
+        {"WAIT 0 0", ":0\r\n"},
+        {"PSYNC ? x", "-ERR value is not an integer or out of range\r\n"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        HLink *c = h_client(h, M);
+        g_autofree char *got = h_cmd(h, c, cases[i].cmd);
+        ck_assert_msg(strcmp(got, cases[i].reply) == 0, "case %u (%s): want %s got %s", i,
+                      cases[i].cmd, cases[i].reply, got);
+        ck_assert_uint_eq(repl(h, M)->replicas->len, 0);
+        h_reset(h, c);
+    }
+    h_advance_ms(h, 1100);
+    ck_assert_uint_eq(repl(h, M)->pending_capa->len, 0); /* forgotten with their clients */
+    h_free(h);
+}
+END_TEST
+
+/* Pipelined WAITs: the second blocks again after the first is answered. */
+START_TEST(test_pipelined_waits)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    h_repl_link(h, R)->cut_ab = TRUE;
+    assert_reply(h, c, "SET p 1", "+OK\r\n");
+    h_client_send(h, c, "WAIT 1 200");
+    h_client_send(h, c, "WAIT 1 400");
+    h_client_send(h, c, "PING");
+    h_pump(h);
+    g_autofree char *r0 = h_client_take(c);
+    ck_assert_str_eq(r0, "");
+    h_advance_ms(h, 350);
+    g_autofree char *r1 = h_client_take(c);
+    ck_assert_str_eq(r1, ":0\r\n");
+    h_advance_ms(h, 400);
+    g_autofree char *r2 = h_client_take(c);
+    ck_assert_str_eq(r2, ":0\r\n+PONG\r\n");
+    h_free(h);
+}
+END_TEST
+
+/* End to end through the cluster bus: MEET, ADDSLOTSRANGE, CLUSTER REPLICATE makes the
+ * cluster call rc_repl_set_master; the replica syncs, serves READONLY reads, and its
+ * processed offset reaches the master's view through the bus headers. */
+START_TEST(test_cluster_replicate_starts_replication)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    Harness *h = h_new(2, &cfg);
+    HLink *c0 = h_client(h, M);
+    HLink *c1 = h_client(h, R);
+    assert_reply(h, c0, "CLUSTER ADDSLOTSRANGE 0 16383", "+OK\r\n");
+    assert_reply(h, c1, "CLUSTER MEET 10.0.0.1 7000", "+OK\r\n");
+    h_advance_ms(h, 3000);
+    g_autofree char *myid = h_cmd(h, c0, "CLUSTER MYID");
+    ck_assert_msg(g_str_has_prefix(myid, "$40\r\n"), "CLUSTER MYID: %s", myid);
+    char line[128];
+    g_snprintf(line, sizeof line, "CLUSTER REPLICATE %.40s", myid + 5);
+    assert_reply(h, c1, line, "+OK\r\n");
+    ck_assert(rc_repl_is_replica(h->nodes[R]));
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
+    assert_reply(h, c0, "SET foo bar", "+OK\r\n");
+    assert_reply(h, c1, "GET foo", "-MOVED 12182 10.0.0.1:7000\r\n");
+    assert_reply(h, c1, "READONLY", "+OK\r\n");
+    assert_reply(h, c1, "GET foo", "$3\r\nbar\r\n");
+    assert_reply(h, c1, "SET foo baz", "-MOVED 12182 10.0.0.1:7000\r\n");
+    h_advance_ms(h, 3000);
+    RcClusterNode *rview = NULL;
+    RcCluster *mc = h->nodes[M]->cluster;
+    for (guint i = 0; i < mc->nodes->len; i++) {
+        RcClusterNode *n = g_ptr_array_index(mc->nodes, i);
+        if (n != mc->myself)
+            rview = n;
+    }
+    ck_assert(rview != NULL && rc_node_is_replica(rview));
+    ck_assert_int_eq(rview->repl_offset, rc_repl_offset(h->nodes[R]));
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
+/* WAIT waits for the client's own last write, not for other clients' writes or PINGs. */
+START_TEST(test_wait_uses_the_clients_last_write)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *a;
+    Harness *h = synced_pair(&cfg, &a);
+    HLink *b = h_client(h, M);
+    assert_reply(h, a, "SET x 1", "+OK\r\n");
+    h_advance_ms(h, 1100); /* the replica acks it */
+    h_repl_link(h, R)->cut_ab = TRUE;
+    assert_reply(h, b, "SET y 1", "+OK\r\n");
+    assert_reply(h, a, "GET x", "$1\r\n1\r\n"); /* a read leaves a's offset alone */
+    assert_reply(h, a, "WAIT 1 0", ":1\r\n");
+    g_autofree char *rb = h_cmd(h, b, "WAIT 1 100");
+    ck_assert_str_eq(rb, "");
+    h_advance_ms(h, 300);
+    g_autofree char *rb2 = h_client_take(b);
+    ck_assert_str_eq(rb2, ":0\r\n");
+    h_free(h);
+}
+END_TEST
+
+/* Graceful shutdown waits for every replica to acknowledge the whole stream. */
+START_TEST(test_ready_to_shutdown_after_replicas_ack)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    h_advance_ms(h, 1100);
+    ck_assert(rc_repl_ready_to_shutdown(h->nodes[M]));
+    HLink *l = h_repl_link(h, R);
+    h_set_hold(l, TRUE, TRUE); /* ACKs held back */
+    assert_reply(h, c, "SET s 1", "+OK\r\n");
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_enter(h, M);
+    rc_repl_send_getack(h->nodes[M]);
+    h_leave(h, M);
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_release(h, l);
+    /* The ACK answering GETACK counts the stream up to the GETACK, not the GETACK itself
+     * (the offset moves after the command ran): the next periodic ACK completes it. */
+    ck_assert(!rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_advance_ms(h, 1100);
+    ck_assert(rc_repl_ready_to_shutdown(h->nodes[M]));
+    h_free(h);
+}
+END_TEST
+
 Suite *replication_suite(void);
 Suite *replication_suite(void)
 {
@@ -602,6 +832,13 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_master_drops_replica_without_acks);
     tcase_add_test(tc, test_backlog_keeps_the_last_bytes);
     tcase_add_test(tc, test_psync_decision_table);
+    tcase_add_test(tc, test_stream_transaction_applies_at_exec);
+    tcase_add_test(tc, test_stream_protocol_error_forces_full_sync);
+    tcase_add_test(tc, test_bad_replication_commands);
+    tcase_add_test(tc, test_pipelined_waits);
+    tcase_add_test(tc, test_wait_uses_the_clients_last_write);
+    tcase_add_test(tc, test_ready_to_shutdown_after_replicas_ack);
+    tcase_add_test(tc, test_cluster_replicate_starts_replication);
     suite_add_tcase(s, tc);
     return s;
 }

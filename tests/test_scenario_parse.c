@@ -31,7 +31,7 @@ static const BadCase bad_cases[] = {
      "t.scn:1: workload: expected one of set, register, counter, got 'queue'"},
     {"latency gaussian 1ms\n",
      {NULL},
-     "t.scn:1: latency: unknown shape 'gaussian' (constant, uniform, normal, exponential)"},
+     "t.scn:1: latency: unknown shape 'gaussian' (constant, uniform, normal, lognormal)"},
     {"latency uniform 1ms\n", {NULL}, "t.scn:1: latency: uniform takes 2 times, got 1"},
     {"latency uniform 2ms 1ms\n",
      {NULL},

@@ -1,0 +1,435 @@
+/* The plots of one run: the timeline (acked and lost writes per side), availability per
+ * side, and the failover-time CDF. Faults are shaded as translucent bands (Jepsen's
+ * convention) and PFAIL / FAIL / election / promotion drawn as vertical lines, on both time
+ * plots, from the same data files (run_faults.dat, run_marks.dat, run_events.dat). */
+#include <math.h>
+#include <string.h>
+
+#include "reports/plot.h"
+
+static const char *const side_rgb[REPORT_N_SIDES] = {REPORT_RGB_MAJORITY, REPORT_RGB_MINORITY,
+                                                     REPORT_RGB_NONE};
+static const char *const side_title[REPORT_N_SIDES] = {"majority side", "minority side",
+                                                       "no partition (side none)"};
+static const char *const lost_rgb[REPORT_N_SIDES] = {"#8c1b1b", REPORT_RGB_LOST, "#e377c2"};
+
+/* Fault kinds get their own shade; unknown kinds share the last. */
+static const struct {
+    const char *kind;
+    const char *rgb;
+} fault_shades[] = {
+    {"partition", "#9a9a9a"}, {"crash", "#e6a0a0"},    {"pause", "#e8cf7a"},
+    {"skew", "#9cc3e6"},      {"failover", "#b5d99c"}, {NULL, "#c9b3e0"},
+};
+
+static guint shade_of(const char *kind)
+{
+    guint i = 0;
+    while (fault_shades[i].kind != NULL && strcmp(fault_shades[i].kind, kind) != 0)
+        i++;
+    return i;
+}
+
+/* Failover moments, drawn as vertical lines. */
+typedef enum { MARK_PFAIL, MARK_FAIL, MARK_ELECTION, MARK_PROMOTED, N_MARKS } MarkKind;
+static const struct {
+    const char *title;
+    const char *rgb;
+    const char *dash;
+} marks[N_MARKS] = {
+    {"PFAIL: a node suspects the master", "#9467bd", "dt 3"},
+    {"FAIL: the majority agrees", "#d62728", "dt 2"},
+    {"replica starts its election", "#8c564b", "dt 4"},
+    {"replica promoted", "#2ca02c", "dt 1"},
+};
+
+typedef struct {
+    const ReportSummary *summary;
+    gint64 span_ms;
+    GString *settings; /* shared settings of the time plots */
+    GString *layers;   /* plot clauses for bands and marks, placed before the data */
+    GString *labels;   /* plot clauses for the band and mark labels, placed after */
+} TimeDecor;
+
+static void write_bands(TimeDecor *d, GString *dat)
+{
+    const ReportSummary *s = d->summary;
+    guint block = 0;
+    g_string_append(dat, "# faults, one block per kind: start_s end_s \"label\"\n");
+    for (guint shade = 0; shade < G_N_ELEMENTS(fault_shades); shade++) {
+        const char *kind = NULL;
+        for (guint i = 0; i < s->faults->len; i++) {
+            const ReportFault *f = &g_array_index(s->faults, ReportFault, i);
+            if (shade_of(f->kind) != shade)
+                continue;
+            if (kind == NULL)
+                g_string_append_printf(dat, "%s# kind %s\n", block > 0 ? "\n\n" : "", f->kind);
+            kind = shade == G_N_ELEMENTS(fault_shades) - 1 ? "other fault" : f->kind;
+            gint64 end = f->end_ms != REPORT_NONE ? f->end_ms : d->span_ms;
+            g_autofree char *a = report_gp_seconds(f->start_ms);
+            g_autofree char *b = report_gp_seconds(end);
+            g_autofree char *label =
+                g_strdup_printf("%s%s", f->label[0] != '\0' ? f->label : f->kind,
+                                f->end_ms == REPORT_NONE ? " (never healed)" : "");
+            g_autofree char *q = report_gp_quote(label);
+            g_string_append_printf(dat, "%s %s %s\n", a, b, q);
+        }
+        if (kind == NULL)
+            continue;
+        g_string_append_printf(d->layers,
+                               "  \"run_faults.dat\" index %u using (($1+$2)/2):(0.5):(($2-$1)/2)"
+                               ":(0.5) axes x1y2 with boxxyerror fs transparent solid 0.28 "
+                               "noborder fc rgb \"%s\" title \"%s (shaded)\", \\\n",
+                               block, fault_shades[shade].rgb, kind);
+        if (s->faults->len <= 6) /* more labels than that would overlap; the legend remains */
+            g_string_append_printf(
+                d->labels,
+                ", \\\n  \"run_faults.dat\" index %u using 1:(0.985):3 axes x1y2 "
+                "with labels left offset char 0.4,0 font \",9\" "
+                "tc rgb \"#444444\" notitle",
+                block);
+        block++;
+    }
+}
+
+static void write_marks(TimeDecor *d, GString *dat)
+{
+    const ReportSummary *s = d->summary;
+    guint block = 0;
+    g_string_append(dat, "# failover moments, one block per kind: t_s \"label\"\n");
+    for (int m = 0; m < N_MARKS; m++) {
+        gboolean any = FALSE;
+        for (guint i = 0; i < s->failovers->len; i++) {
+            const ReportFailover *f = &g_array_index(s->failovers, ReportFailover, i);
+            const gint64 at[N_MARKS] = {f->pfail_ms, f->fail_ms, f->election_ms, f->promoted_ms};
+            if (at[m] == REPORT_NONE)
+                continue;
+            if (!any)
+                g_string_append_printf(dat, "%s# %s\n", block > 0 ? "\n\n" : "", marks[m].title);
+            any = TRUE;
+            const char *promoted = f->promoted_node != NULL ? f->promoted_node : "replica";
+            g_autofree char *label = m == MARK_PFAIL  ? g_strdup_printf("PFAIL %s ", f->failed_node)
+                                     : m == MARK_FAIL ? g_strdup_printf("FAIL %s ", f->failed_node)
+                                     : m == MARK_ELECTION
+                                         ? g_strdup_printf("%s election ", promoted)
+                                         : g_strdup_printf("%s promoted ", promoted);
+            g_autofree char *t = report_gp_seconds(at[m]);
+            g_autofree char *q = report_gp_quote(label);
+            g_string_append_printf(dat, "%s %s\n", t, q);
+        }
+        if (!any)
+            continue;
+        g_string_append_printf(d->layers,
+                               "  \"run_marks.dat\" index %u using 1:(0):(0):(1) axes x1y2 with "
+                               "vectors nohead lw 1.6 %s lc rgb \"%s\" title \"%s\", \\\n",
+                               block, marks[m].dash, marks[m].rgb, marks[m].title);
+        if (s->failovers->len <= 3) /* more labels than that would overlap */
+            g_string_append_printf(d->labels,
+                                   ", \\\n  \"run_marks.dat\" index %u using 1:(0.95):2 axes x1y2 "
+                                   "with labels rotate by 90 right offset char -0.9,0 font \",9\" "
+                                   "tc rgb \"%s\" notitle",
+                                   block, marks[m].rgb);
+        block++;
+    }
+}
+
+/* node_events as small ticks along the bottom edge: who suspected whom, and when. */
+static void write_events(TimeDecor *d, GString *dat)
+{
+    const ReportSummary *s = d->summary;
+    guint n = 0;
+    g_string_append(dat, "# node events (PFAIL/FAIL/promotion as nodes saw them): t_s\n");
+    for (guint i = 0; i < s->node_events->len; i++) {
+        const ReportNodeEvent *e = &g_array_index(s->node_events, ReportNodeEvent, i);
+        /* core's names (rc_event_kind_name): pfail, fail, promoted; not the -cleared ones */
+        if (strcmp(e->event, "pfail") != 0 && strcmp(e->event, "fail") != 0 &&
+            strcmp(e->event, "promoted") != 0)
+            continue;
+        g_autofree char *t = report_gp_seconds(e->t_ms);
+        g_string_append_printf(dat, "%s\n", t);
+        n++;
+    }
+    if (n == 0)
+        return;
+    g_string_append_printf(d->labels,
+                           ", \\\n  \"run_events.dat\" using 1:(0.02) axes x1y2 with points pt 9 "
+                           "ps 1.1 lc rgb \"#555555\" title \"node_events: PFAIL, FAIL, "
+                           "promotion%s\"",
+                           s->is_node_events_truncated ? ", truncated" : "");
+}
+
+/* Where theory says a cut-off minority master stops accepting writes: between partition
+ * start + NT (the spec) and about + 1.5 NT (derived from the ping schedule), drawn as a
+ * bracket for each partition. */
+static void write_expected(TimeDecor *d, GString *dat)
+{
+    const ReportSummary *s = d->summary;
+    gint64 nt = report_summary_param_int(s, "node-timeout");
+    guint n = 0;
+    g_string_append(dat, "# expected end of minority writes per partition: center_s "
+                         "half_width_s \"label\" (partition start + NT ... + 1.5 NT)\n");
+    for (guint i = 0; nt != REPORT_NONE && nt > 0 && i < s->faults->len; i++) {
+        const ReportFault *f = &g_array_index(s->faults, ReportFault, i);
+        if (strcmp(f->kind, "partition") != 0 || f->minority[0] == '\0')
+            continue;
+        g_autofree char *c = report_gp_seconds(f->start_ms + nt + nt / 4);
+        g_autofree char *w = report_gp_seconds(nt / 4);
+        g_string_append_printf(dat, "%s %s \"minority stops writes: NT … ≈1.5·NT\"\n", c, w);
+        n++;
+    }
+    if (n == 0)
+        return;
+    g_string_append(d->labels,
+                    ", \\\n  \"run_expected.dat\" using 1:(0.72):2 axes x1y2 with xerrorbars lw 2 "
+                    "ps 0 lc rgb \"#222222\" title \"minority stop expected: +NT (spec) to ~+1.5NT "
+                    "(derived)\", \\\n"
+                    "  \"run_expected.dat\" using 1:(0.72):3 axes x1y2 with labels offset "
+                    "char 0,0.9 font \",9\" tc rgb \"#222222\" notitle");
+}
+
+static gboolean write_decor(ReportPlots *plots, TimeDecor *d, GError **error)
+{
+    g_autoptr(GString) faults = g_string_new(NULL);
+    g_autoptr(GString) mk = g_string_new(NULL);
+    g_autoptr(GString) ev = g_string_new(NULL);
+    g_autoptr(GString) ex = g_string_new(NULL);
+    write_bands(d, faults);
+    write_marks(d, mk);
+    write_events(d, ev);
+    write_expected(d, ex);
+    return report_plots_write_data(plots, "run_faults.dat", faults->str, error) &&
+           report_plots_write_data(plots, "run_marks.dat", mk->str, error) &&
+           report_plots_write_data(plots, "run_events.dat", ev->str, error) &&
+           report_plots_write_data(plots, "run_expected.dat", ex->str, error);
+}
+
+/* The legend goes below the plot in two columns; leave room for its rows. */
+static void key_layout(GString *set, const char *cmd)
+{
+    guint entries = 0;
+    for (const char *p = cmd; (p = strstr(p, " title ")) != NULL; p++)
+        entries++;
+    guint rows = MAX(1, (entries + 1) / 2);
+    g_string_append_printf(set, "set key maxrows %u\nset bmargin %u\n", rows, rows + 5);
+}
+
+static double per_second(guint32 count, gint64 bucket_ms)
+{
+    return (double)count * 1000.0 / (double)bucket_ms;
+}
+
+static void fmt(GString *out, double v)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    if (isnan(v))
+        g_string_append(out, " NaN");
+    else
+        g_string_append_printf(out, " %s", g_ascii_formatd(buf, sizeof buf, "%.4g", v));
+}
+
+static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const ReportHistory *h,
+                              GError **error)
+{
+    const ReportSummary *s = d->summary;
+    guint n = h->n_buckets;
+    g_autofree guint32 *lost = g_new0(guint32, (gsize)n * REPORT_N_SIDES);
+    gint64 lost_total[REPORT_N_SIDES] = {0};
+    for (guint i = 0; i < s->lost_writes->len; i++) {
+        const ReportLostWrite *l = &g_array_index(s->lost_writes, ReportLostWrite, i);
+        gint64 b = CLAMP(l->ack_ms / h->bucket_ms, 0, (gint64)n - 1);
+        lost[b * REPORT_N_SIDES + l->side]++;
+        lost_total[l->side]++;
+    }
+    g_autoptr(GString) dat = g_string_new(NULL);
+    g_string_append_printf(dat,
+                           "# rcsim timeline, %" G_GINT64_FORMAT " ms buckets; rates are per "
+                           "second. t_s is the bucket start (s from run start).\n"
+                           "# t_s acked_majority acked_minority acked_none lost_majority "
+                           "lost_minority lost_none\n",
+                           h->bucket_ms);
+    double ymax = 1.0;
+    for (guint b = 0; b <= n; b++) {
+        guint k = MIN(b, n - 1); /* a last row at the end closes the last step */
+        g_autofree char *t = report_gp_seconds((gint64)b * h->bucket_ms);
+        g_string_append(dat, t);
+        for (int side = 0; side < REPORT_N_SIDES; side++) {
+            /* NaN where the side completed nothing: it did not exist then */
+            double v =
+                h->completions[side][k] > 0 ? per_second(h->acked[side][k], h->bucket_ms) : NAN;
+            if (!isnan(v))
+                ymax = MAX(ymax, v);
+            fmt(dat, v);
+        }
+        for (int side = 0; side < REPORT_N_SIDES; side++)
+            fmt(dat, per_second(lost[k * REPORT_N_SIDES + side], h->bucket_ms));
+        g_string_append_c(dat, '\n');
+    }
+    if (!report_plots_write_data(plots, "timeline.dat", dat->str, error))
+        return FALSE;
+
+    g_autoptr(GString) set = g_string_new(NULL);
+    g_string_append_printf(
+        set,
+        "set title \"Acknowledged and lost writes per side: %s, seed %" G_GINT64_FORMAT
+        "\" font \",13\"\n"
+        "set ylabel \"writes per second (%" G_GINT64_FORMAT " ms buckets)\"\n",
+        s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed, h->bucket_ms);
+    g_string_append(set, d->settings->str);
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_printf(set, "set yrange [0:%s]\n",
+                           g_ascii_formatd(buf, sizeof buf, "%.4g", ymax * 1.5));
+    g_autoptr(GString) cmd = g_string_new("plot \\\n");
+    g_string_append(cmd, d->layers->str);
+    g_autofree char *bw = report_gp_seconds(h->bucket_ms);
+    for (int side = 0; side < REPORT_N_SIDES; side++) {
+        if (lost_total[side] == 0)
+            continue;
+        g_string_append_printf(cmd,
+                               "  \"timeline.dat\" using ($1+%s/2):%d:(%s) with boxes fs "
+                               "transparent solid 0.55 border lc rgb \"%s\" lc rgb \"%s\" title "
+                               "\"lost: acked %s, then lost (%" G_GINT64_FORMAT ")\", \\\n",
+                               bw, 5 + side, bw, lost_rgb[side], lost_rgb[side],
+                               side == REPORT_SIDE_NONE       ? "with no partition"
+                               : side == REPORT_SIDE_MAJORITY ? "on the majority side"
+                                                              : "on the minority side",
+                               lost_total[side]);
+    }
+    gboolean first = TRUE;
+    for (int side = 0; side < REPORT_N_SIDES; side++) {
+        if (h->acked_total[side] == 0)
+            continue;
+        g_string_append_printf(cmd,
+                               "%s  \"timeline.dat\" using 1:%d with steps lw 2 lc rgb \"%s\" "
+                               "title \"acked, %s (%" G_GINT64_FORMAT ")\"",
+                               first ? "" : ", \\\n", 2 + side, side_rgb[side], side_title[side],
+                               h->acked_total[side]);
+        /* steps skip a bucket whose successor is NaN: draw every bucket's level too */
+        g_string_append_printf(cmd,
+                               ", \\\n  \"timeline.dat\" using 1:%d:(%s):(0) with vectors nohead "
+                               "lw 2 lc rgb \"%s\" notitle",
+                               2 + side, bw, side_rgb[side]);
+        first = FALSE;
+    }
+    if (first)
+        g_string_append(cmd, "  NaN title \"no acknowledged writes\"");
+    g_string_append(cmd, d->labels->str);
+    key_layout(set, cmd->str);
+    return report_plots_write_script(plots, "timeline", "acknowledged and lost writes over time",
+                                     720, set->str, cmd->str, error);
+}
+
+static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const ReportHistory *h,
+                                  GError **error)
+{
+    const ReportSummary *s = d->summary;
+    guint n = h->n_buckets;
+    g_autoptr(GString) dat = g_string_new(NULL);
+    g_string_append_printf(dat,
+                           "# rcsim availability, %" G_GINT64_FORMAT " ms buckets: ok "
+                           "completions / all completions (ok, fail, info) in %%; NaN when a "
+                           "side completed nothing.\n"
+                           "# t_s pct_majority pct_minority pct_none completions_majority "
+                           "completions_minority completions_none\n",
+                           h->bucket_ms);
+    for (guint b = 0; b <= n; b++) {
+        guint k = MIN(b, n - 1);
+        g_autofree char *t = report_gp_seconds((gint64)b * h->bucket_ms);
+        g_string_append(dat, t);
+        for (int side = 0; side < REPORT_N_SIDES; side++) {
+            guint32 all = h->completions[side][k];
+            fmt(dat, all > 0 ? 100.0 * h->ok[side][k] / all : NAN);
+        }
+        for (int side = 0; side < REPORT_N_SIDES; side++)
+            g_string_append_printf(dat, " %u", h->completions[side][k]);
+        g_string_append_c(dat, '\n');
+    }
+    if (!report_plots_write_data(plots, "availability.dat", dat->str, error))
+        return FALSE;
+    g_autoptr(GString) set = g_string_new(NULL);
+    g_string_append_printf(
+        set,
+        "set title \"Availability per side: share of operations that "
+        "succeeded: %s, seed %" G_GINT64_FORMAT "\" font \",13\"\n"
+        "set ylabel \"ok / completed operations (%%, %" G_GINT64_FORMAT " ms buckets)\"\n"
+        "set yrange [-4:135]\nset ytics 0,20,100\n",
+        s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed, h->bucket_ms);
+    g_string_append(set, d->settings->str);
+    g_autoptr(GString) cmd = g_string_new("plot \\\n");
+    g_string_append(cmd, d->layers->str);
+    g_autofree char *bw = report_gp_seconds(h->bucket_ms);
+    gboolean first = TRUE;
+    for (int side = 0; side < REPORT_N_SIDES; side++) {
+        if (h->completions_total[side] == 0)
+            continue;
+        gint64 down = side < 2 ? s->unavailable_ms[side] : REPORT_NONE;
+        g_autofree char *extra =
+            down != REPORT_NONE ? g_strdup_printf(", unavailable %" G_GINT64_FORMAT " ms", down)
+                                : g_strdup("");
+        g_string_append_printf(cmd,
+                               "%s  \"availability.dat\" using 1:%d with steps lw 2 lc rgb \"%s\" "
+                               "title \"%s%s\"",
+                               first ? "" : ", \\\n", 2 + side, side_rgb[side], side_title[side],
+                               extra);
+        g_string_append_printf(cmd,
+                               ", \\\n  \"availability.dat\" using 1:%d:(%s):(0) with vectors "
+                               "nohead lw 2 lc rgb \"%s\" notitle",
+                               2 + side, bw, side_rgb[side]);
+        first = FALSE;
+    }
+    if (first)
+        g_string_append(cmd, "  NaN title \"no completed operations\"");
+    g_string_append(cmd, d->labels->str);
+    key_layout(set, cmd->str);
+    return report_plots_write_script(plots, "availability", "availability per side over time", 720,
+                                     set->str, cmd->str, error);
+}
+
+static gboolean plot_failovers(ReportPlots *plots, const ReportSummary *s, GError **error)
+{
+    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint i = 0; i < s->failovers->len; i++) {
+        const ReportFailover *f = &g_array_index(s->failovers, ReportFailover, i);
+        double ms = f->fault_ms != REPORT_NONE && f->promoted_ms != REPORT_NONE
+                        ? (double)(f->promoted_ms - f->fault_ms)
+                        : NAN;
+        g_array_append_val(v, ms);
+    }
+    if (v->len == 0)
+        return TRUE;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    g_ptr_array_add(names,
+                    g_strdup_printf("failovers in this run (seed %" G_GINT64_FORMAT ")", s->seed));
+    g_ptr_array_add(values, g_array_ref(v));
+    g_autofree char *title =
+        g_strdup_printf("Failover time CDF: fault to replica promoted: %s, seed %" G_GINT64_FORMAT,
+                        s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed);
+    double nt = (double)report_summary_param_int(s, "node-timeout");
+    if (nt < 0)
+        nt = NAN;
+    return report_plot_cdf(plots, title, "failovers", names, values, &nt, error);
+}
+
+gboolean report_plot_run(ReportPlots *plots, const ReportSummary *s, const ReportHistory *h,
+                         GError **error)
+{
+    gint64 span = s->sim_time_ms;
+    if (h != NULL)
+        span = MAX(span, (gint64)h->n_buckets * h->bucket_ms);
+    TimeDecor d = {s, span, g_string_new(NULL), g_string_new(NULL), g_string_new(NULL)};
+    g_autofree char *xmax = report_gp_seconds(span);
+    g_string_append_printf(d.settings,
+                           "set xlabel \"time since run start (s)\"\n"
+                           "set xrange [0:%s]\nset y2range [0:1]\nunset y2tics\n"
+                           "set key outside below center horizontal\n",
+                           xmax);
+    gboolean ok = write_decor(plots, &d, error);
+    if (ok && h != NULL)
+        ok = plot_timeline(plots, &d, h, error) && plot_availability(plots, &d, h, error);
+    if (ok)
+        ok = plot_failovers(plots, s, error);
+    g_string_free(d.settings, TRUE);
+    g_string_free(d.layers, TRUE);
+    g_string_free(d.labels, TRUE);
+    return ok;
+}

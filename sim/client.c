@@ -1,0 +1,528 @@
+/* The smart cluster client: slot map, routing, redirects, retries, timeouts (client.h). */
+#include "sim/client.h"
+
+#include <string.h>
+
+#define REDIRECTS_MAX 5
+
+typedef enum {
+    EXP_ASKING,
+    EXP_SLOTS,
+    EXP_CMD,
+    EXP_WAIT,
+} Expect;
+
+typedef struct {
+    SimConnId conn; /* SIM_CONN_NONE when not open */
+    SimReplyReader *rd;
+    GQueue expect; /* of GINT_TO_POINTER(Expect) */
+} NodeLink;
+
+typedef enum {
+    ST_IDLE,
+    ST_SLOTS,
+    ST_CMD,
+    ST_WAIT,
+    ST_BACKOFF,
+} State;
+
+struct SimClient {
+    SimNet *net;
+    SimKernel *k;
+    guint32 host;
+    guint index;
+    SimClientConfig cfg;
+    SimNodeAddr *addrs;
+    guint n_nodes;
+    guint home;
+    NodeLink *links;
+    gint16 slots[16384];
+    gboolean map_loaded, map_stale;
+    guint slots_next;  /* next node to ask for CLUSTER SLOTS */
+    guint slots_tried; /* nodes asked in this refresh */
+
+    /* the request in flight */
+    State state;
+    char **argv;
+    guint argc;
+    guint slot;
+    gboolean is_write;
+    gint direct_node; /* >= 0: admin request to this node only */
+    SimClientDoneFn done;
+    gpointer user;
+    guint attempts, redirects;
+    gboolean ambiguous;  /* a sent command got no definite answer */
+    gint ask_node;       /* >= 0: next send goes there with ASKING */
+    gint cur_node;       /* node of the outstanding send */
+    SimTimerId timer;    /* attempt timeout or backoff */
+    SimReply *cmd_reply; /* held while WAIT runs */
+    GByteArray *sendbuf; /* reused for encoding */
+};
+
+static void on_connected(SimNet *net, SimConnId conn, gpointer user);
+static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user);
+static void on_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user);
+static const SimConnHandler handler = {on_connected, on_data, on_closed};
+static void start_attempt(SimClient *c);
+
+/* ---- key slots (CRC16/XMODEM, as Redis's crc16.c) ---- */
+
+static guint16 crc16(const guint8 *p, gsize len)
+{
+    guint16 crc = 0;
+    for (gsize i = 0; i < len; i++) {
+        crc ^= (guint16)(p[i] << 8);
+        for (int b = 0; b < 8; b++)
+            crc = (crc & 0x8000) ? (guint16)((crc << 1) ^ 0x1021) : (guint16)(crc << 1);
+    }
+    return crc;
+}
+
+guint sim_key_slot(const char *key, gsize len)
+{
+    const char *open = memchr(key, '{', len);
+    if (open != NULL) {
+        gsize s = open - key;
+        const char *close = memchr(open + 1, '}', len - s - 1);
+        if (close != NULL && close != open + 1)
+            return crc16((const guint8 *)open + 1, close - open - 1) & 16383;
+    }
+    return crc16((const guint8 *)key, len) & 16383;
+}
+
+/* ---- lifecycle ---- */
+
+SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClientConfig *cfg,
+                          const SimNodeAddr *addrs, guint n_nodes, guint home)
+{
+    rc_assert(n_nodes > 0 && home < n_nodes);
+    SimClient *c = g_new0(SimClient, 1);
+    c->net = net;
+    c->k = sim_net_kernel(net);
+    c->host = host;
+    c->index = index;
+    c->cfg = *cfg;
+    c->addrs = g_memdup2(addrs, sizeof(SimNodeAddr) * n_nodes);
+    c->n_nodes = n_nodes;
+    c->home = home;
+    c->slots_next = home;
+    c->links = g_new0(NodeLink, n_nodes);
+    c->sendbuf = g_byte_array_sized_new(256);
+    for (guint i = 0; i < n_nodes; i++)
+        g_queue_init(&c->links[i].expect);
+    for (guint s = 0; s < 16384; s++)
+        c->slots[s] = -1;
+    c->direct_node = -1;
+    c->ask_node = -1;
+    c->cur_node = -1;
+    return c;
+}
+
+static void link_drop(SimClient *c, guint node, gboolean reset)
+{
+    NodeLink *l = &c->links[node];
+    if (l->conn != SIM_CONN_NONE && reset)
+        sim_net_reset(c->net, l->conn);
+    l->conn = SIM_CONN_NONE;
+    sim_reply_reader_free(l->rd);
+    l->rd = NULL;
+    g_queue_clear(&l->expect);
+}
+
+void sim_client_free(SimClient *c)
+{
+    if (c == NULL)
+        return;
+    for (guint i = 0; i < c->n_nodes; i++)
+        link_drop(c, i,
+                  c->links[i].conn != SIM_CONN_NONE &&
+                      sim_net_conn_is_open(c->net, c->links[i].conn));
+    sim_kernel_cancel(c->k, c->timer);
+    g_strfreev(c->argv);
+    sim_reply_free(c->cmd_reply);
+    g_free(c->links);
+    g_free(c->addrs);
+    g_byte_array_free(c->sendbuf, TRUE);
+    g_free(c);
+}
+
+gboolean sim_client_busy(const SimClient *c)
+{
+    return c->state != ST_IDLE;
+}
+
+guint32 sim_client_host(const SimClient *c)
+{
+    return c->host;
+}
+
+gint sim_client_slot_node(const SimClient *c, guint slot)
+{
+    rc_assert(slot < 16384);
+    return c->slots[slot];
+}
+
+void sim_client_result_clear(SimClientResult *res)
+{
+    sim_reply_free(res->reply);
+    res->reply = NULL;
+    g_free(res->error);
+    res->error = NULL;
+}
+
+/* ---- sending ---- */
+
+static NodeLink *link_get(SimClient *c, guint node)
+{
+    NodeLink *l = &c->links[node];
+    if (l->conn == SIM_CONN_NONE) {
+        l->conn =
+            sim_net_connect(c->net, c->host, c->addrs[node].ip, c->addrs[node].port, &handler, c);
+        l->rd = sim_reply_reader_new();
+    }
+    return l;
+}
+
+static void link_send(SimClient *c, guint node, Expect what, guint argc, const char *const *argv)
+{
+    NodeLink *l = link_get(c, node);
+    g_byte_array_set_size(c->sendbuf, 0);
+    sim_resp_encode(c->sendbuf, argc, argv);
+    sim_net_send(c->net, l->conn, c->sendbuf->data, c->sendbuf->len);
+    g_queue_push_tail(&l->expect, GINT_TO_POINTER(what));
+}
+
+static gint node_by_addr(const SimClient *c, const char *ip, guint16 port)
+{
+    for (guint i = 0; i < c->n_nodes; i++)
+        if (c->addrs[i].port == port && strcmp(c->addrs[i].ip, ip) == 0)
+            return (gint)i;
+    return -1;
+}
+
+/* ---- completion ---- */
+
+static void finish(SimClient *c, SimOpType type, SimReply *reply, const char *error)
+{
+    sim_kernel_cancel(c->k, c->timer);
+    c->timer = SIM_TIMER_NONE;
+    SimClientResult res = {
+        .type = type,
+        .reply = reply,
+        .node = c->cur_node,
+        .error = g_strdup(error),
+        .attempts = c->attempts,
+        .redirects = c->redirects,
+    };
+    c->state = ST_IDLE;
+    g_strfreev(c->argv);
+    c->argv = NULL;
+    sim_reply_free(c->cmd_reply);
+    c->cmd_reply = NULL;
+    SimClientDoneFn done = c->done;
+    gpointer user = c->user;
+    c->done = NULL;
+    done(c, &res, user);
+    sim_client_result_clear(&res);
+}
+
+static void on_backoff(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimClient *c = data;
+    c->timer = SIM_TIMER_NONE;
+    start_attempt(c);
+}
+
+/* The attempt ended without an answer we can use: retry or give up. */
+static void attempt_failed(SimClient *c, const char *error, gboolean definite)
+{
+    sim_kernel_cancel(c->k, c->timer);
+    c->timer = SIM_TIMER_NONE;
+    if (!definite && c->state == ST_CMD)
+        c->ambiguous = TRUE;
+    if (c->state == ST_WAIT) {
+        /* the write was acknowledged; only its replication is unknown */
+        finish(c, SIM_OP_INFO, NULL, error);
+        return;
+    }
+    if (c->direct_node >= 0 || c->attempts > c->cfg.retries) {
+        finish(c, c->ambiguous ? SIM_OP_INFO : SIM_OP_FAIL, NULL, error);
+        return;
+    }
+    c->state = ST_BACKOFF;
+    c->timer = sim_kernel_schedule_in(c->k, c->cfg.backoff_us, on_backoff, c, 0);
+}
+
+static void on_attempt_timeout(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimClient *c = data;
+    c->timer = SIM_TIMER_NONE;
+    /* a late reply could not be matched to its request: drop the connection */
+    if (c->cur_node >= 0 && (c->state == ST_CMD || c->state == ST_WAIT || c->state == ST_SLOTS))
+        link_drop(c, (guint)c->cur_node, TRUE);
+    c->map_stale = TRUE;
+    attempt_failed(c, "timeout", FALSE);
+}
+
+static void send_slots(SimClient *c)
+{
+    c->state = ST_SLOTS;
+    c->cur_node = (gint)c->slots_next;
+    c->slots_next = (c->slots_next + 1) % c->n_nodes;
+    c->slots_tried++;
+    static const char *const argv[] = {"CLUSTER", "SLOTS"};
+    link_send(c, (guint)c->cur_node, EXP_SLOTS, 2, argv);
+}
+
+static void send_cmd(SimClient *c, guint node)
+{
+    c->state = ST_CMD;
+    c->cur_node = (gint)node;
+    if (c->ask_node >= 0) {
+        static const char *const asking[] = {"ASKING"};
+        link_send(c, node, EXP_ASKING, 1, asking);
+        c->ask_node = -1;
+    }
+    link_send(c, node, EXP_CMD, c->argc, (const char *const *)c->argv);
+}
+
+/* Route the command now that the map is usable. */
+static void route(SimClient *c)
+{
+    if (c->direct_node >= 0) {
+        send_cmd(c, (guint)c->direct_node);
+        return;
+    }
+    gint target = c->ask_node >= 0 ? c->ask_node : c->slots[c->slot];
+    if (target < 0) {
+        attempt_failed(c, "CLUSTERDOWN Hash slot not served (client slot map)", TRUE);
+        return;
+    }
+    send_cmd(c, (guint)target);
+}
+
+static void start_attempt(SimClient *c)
+{
+    c->attempts++;
+    c->timer = sim_kernel_schedule_in(c->k, c->cfg.timeout_us, on_attempt_timeout, c, 0);
+    if (c->direct_node < 0 && (!c->map_loaded || c->map_stale)) {
+        c->slots_tried = 0;
+        c->slots_next = c->home;
+        send_slots(c);
+        return;
+    }
+    route(c);
+}
+
+static void begin(SimClient *c, guint argc, const char *const *argv, SimClientDoneFn done,
+                  gpointer user)
+{
+    rc_assert(c->state == ST_IDLE);
+    rc_assert(argc > 0);
+    c->argv = g_new0(char *, argc + 1);
+    for (guint i = 0; i < argc; i++)
+        c->argv[i] = g_strdup(argv[i]);
+    c->argc = argc;
+    c->done = done;
+    c->user = user;
+    c->attempts = 0;
+    c->redirects = 0;
+    c->ambiguous = FALSE;
+    c->ask_node = -1;
+    c->cur_node = -1;
+    start_attempt(c);
+}
+
+void sim_client_request(SimClient *c, guint argc, const char *const *argv, const char *key,
+                        gboolean is_write, SimClientDoneFn done, gpointer user)
+{
+    c->slot = sim_key_slot(key, strlen(key));
+    c->is_write = is_write;
+    c->direct_node = -1;
+    begin(c, argc, argv, done, user);
+}
+
+void sim_client_request_node(SimClient *c, guint node, guint argc, const char *const *argv,
+                             SimClientDoneFn done, gpointer user)
+{
+    rc_assert(node < c->n_nodes);
+    c->is_write = FALSE;
+    c->direct_node = (gint)node;
+    begin(c, argc, argv, done, user);
+}
+
+/* ---- replies ---- */
+
+static void got_slots(SimClient *c, SimReply *r)
+{
+    g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(SimSlotRange));
+    if (r->type == SIM_REPLY_ERROR || !sim_cluster_slots_parse(r, ranges, NULL)) {
+        if (c->slots_tried < c->n_nodes)
+            send_slots(c);
+        else
+            attempt_failed(c, "no node answered CLUSTER SLOTS", TRUE);
+        return;
+    }
+    for (guint s = 0; s < 16384; s++)
+        c->slots[s] = -1;
+    for (guint i = 0; i < ranges->len; i++) {
+        SimSlotRange *sr = &g_array_index(ranges, SimSlotRange, i);
+        gint node = node_by_addr(c, sr->ip, sr->port);
+        for (guint s = sr->first; s <= sr->last; s++)
+            c->slots[s] = (gint16)node;
+    }
+    c->map_loaded = TRUE;
+    c->map_stale = FALSE;
+    route(c);
+}
+
+static void got_cmd(SimClient *c, SimReply *r)
+{
+    if (r->type == SIM_REPLY_ERROR && c->direct_node < 0) {
+        SimRedirect red;
+        switch (sim_redirect_parse(r->str, &red)) {
+        case SIM_REDIRECT_MOVED:
+        case SIM_REDIRECT_ASK: {
+            gint node = node_by_addr(c, red.ip, red.port);
+            if (node < 0 || ++c->redirects > REDIRECTS_MAX) {
+                attempt_failed(c, r->str, TRUE);
+                break;
+            }
+            if (red.kind == SIM_REDIRECT_MOVED) {
+                c->slots[red.slot] = (gint16)node;
+                c->map_stale = TRUE; /* refresh the whole map before the next request */
+                send_cmd(c, (guint)node);
+            } else {
+                c->ask_node = node;
+                send_cmd(c, (guint)node);
+            }
+            break;
+        }
+        case SIM_REDIRECT_TRYAGAIN:
+        case SIM_REDIRECT_CLUSTERDOWN:
+            attempt_failed(c, r->str, TRUE);
+            break;
+        case SIM_REDIRECT_NONE:
+            finish(c, c->ambiguous ? SIM_OP_INFO : SIM_OP_FAIL, NULL, r->str);
+            break;
+        }
+        sim_reply_free(r);
+        return;
+    }
+    if (r->type == SIM_REPLY_ERROR) {
+        char *err = g_strdup(r->str);
+        sim_reply_free(r);
+        finish(c, c->ambiguous ? SIM_OP_INFO : SIM_OP_FAIL, NULL, err);
+        g_free(err);
+        return;
+    }
+    if (c->is_write && c->cfg.wait_replicas > 0) {
+        c->cmd_reply = r;
+        c->state = ST_WAIT;
+        char n[16], t[24];
+        g_snprintf(n, sizeof n, "%u", c->cfg.wait_replicas);
+        g_snprintf(t, sizeof t, "%" G_GINT64_FORMAT, c->cfg.wait_timeout_ms);
+        const char *const argv[] = {"WAIT", n, t};
+        link_send(c, (guint)c->cur_node, EXP_WAIT, 3, argv);
+        return;
+    }
+    finish(c, SIM_OP_OK, r, NULL);
+}
+
+static void got_wait(SimClient *c, SimReply *r)
+{
+    if (r->type == SIM_REPLY_INTEGER && r->integer >= (gint64)c->cfg.wait_replicas) {
+        SimReply *cmd = c->cmd_reply;
+        c->cmd_reply = NULL;
+        sim_reply_free(r);
+        finish(c, SIM_OP_OK, cmd, NULL);
+        return;
+    }
+    g_autofree char *why = r->type == SIM_REPLY_INTEGER
+                               ? g_strdup_printf("WAIT: %" G_GINT64_FORMAT " of %u replicas",
+                                                 r->integer, c->cfg.wait_replicas)
+                               : g_strdup_printf("WAIT: %s", r->str ? r->str : "unexpected reply");
+    sim_reply_free(r);
+    finish(c, SIM_OP_INFO, NULL, why);
+}
+
+static gint link_of(const SimClient *c, SimConnId conn)
+{
+    for (guint i = 0; i < c->n_nodes; i++)
+        if (c->links[i].conn == conn)
+            return (gint)i;
+    return -1;
+}
+
+static void on_connected(SimNet *net, SimConnId conn, gpointer user) {}
+
+static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    SimClient *c = user;
+    gint node = link_of(c, conn);
+    if (node < 0)
+        return;
+    NodeLink *l = &c->links[node];
+    sim_reply_reader_feed(l->rd, data, len);
+    for (;;) {
+        GError *error = NULL;
+        SimReply *r = sim_reply_reader_pop(l->rd, &error);
+        if (r == NULL) {
+            if (error != NULL) {
+                link_drop(c, (guint)node, TRUE);
+                gboolean ours = c->cur_node == node && c->state != ST_IDLE;
+                if (ours) {
+                    c->map_stale = TRUE;
+                    attempt_failed(c, error->message, FALSE);
+                }
+                g_error_free(error);
+            }
+            return;
+        }
+        if (g_queue_is_empty(&l->expect)) {
+            sim_reply_free(r); /* unsolicited: ignore */
+            continue;
+        }
+        Expect what = GPOINTER_TO_INT(g_queue_pop_head(&l->expect));
+        gboolean ours = c->cur_node == node;
+        if (what == EXP_ASKING || !ours) {
+            sim_reply_free(r);
+            continue;
+        }
+        if (what == EXP_SLOTS && c->state == ST_SLOTS) {
+            got_slots(c, r);
+            sim_reply_free(r);
+        } else if (what == EXP_CMD && c->state == ST_CMD) {
+            got_cmd(c, r);
+        } else if (what == EXP_WAIT && c->state == ST_WAIT) {
+            got_wait(c, r);
+        } else {
+            sim_reply_free(r);
+        }
+        if (c->links[node].conn != conn)
+            return; /* the link was dropped while handling the reply */
+    }
+}
+
+static void on_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)
+{
+    SimClient *c = user;
+    gint node = link_of(c, conn);
+    if (node < 0)
+        return;
+    link_drop(c, (guint)node, FALSE);
+    if (c->cur_node != node || c->state == ST_IDLE || c->state == ST_BACKOFF)
+        return;
+    static const char *const names[] = {"connection closed", "connection reset",
+                                        "connection refused", "connect timed out"};
+    c->map_stale = TRUE;
+    if (c->state == ST_SLOTS) {
+        /* ask another node within the same attempt */
+        if (c->slots_tried < c->n_nodes) {
+            send_slots(c);
+            return;
+        }
+    }
+    /* refused: nothing was delivered */
+    attempt_failed(c, names[why], why == RC_CONN_END_REFUSED);
+}

@@ -1,0 +1,1703 @@
+/* SimNet: hosts, listeners, TCP-like connections, cuts, process faults and clocks.
+ * See net.h for the API and sim/README.md ("Network and fault model") for the model.
+ *
+ * Shape. A connection (Conn) has two ends and two directions; direction d carries bytes from
+ * end d to end 1-d. Each direction keeps a queue of segments not yet handed to the receiving
+ * end: a prefix of segments "in flight" (arrival time known, non-decreasing) followed by a
+ * suffix of segments "held" by the sender (they met a cut, or the end is still connecting).
+ * One kernel event per direction fires at the arrival of the first in-flight segment; one
+ * retransmission timer per direction runs while data is held or unacknowledged.
+ *
+ * Ids. A SimConnId is generation << 32 | slot << 1 | side; kernel events carry the same
+ * encoding, so an event for a connection that was freed (its slot reused under a new
+ * generation) is recognised and ignored. */
+#include "sim/net.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define READ_CHUNK 16384                /* bytes per data callback (Redis: 16 KiB) */
+#define RTO_MIN_US (200 * RC_US_PER_MS) /* Linux TCP_RTO_MIN */
+#define RTO_MAX_US (120 * RC_US_PER_S)  /* Linux TCP_RTO_MAX */
+#define TCP_RETRIES2 15                 /* retransmissions before giving up */
+#define TCP_SYN_RETRIES 6               /* SYN retransmissions */
+#define SYN_RTO_US (1 * RC_US_PER_S)    /* initial SYN timeout, doubling */
+#define EPHEMERAL_LO 32768              /* Linux ip_local_port_range */
+#define EPHEMERAL_HI 60999
+
+typedef enum {
+    SEG_DATA,
+    SEG_FIN,
+    SEG_RST,
+} SegKind;
+
+typedef struct {
+    GBytes *bytes;    /* DATA payload (owned), NULL for control segments */
+    RcTime sent_us;   /* first transmission (or the write, while held) */
+    RcTime arrive_us; /* arrival at the receiver; meaningful for in-flight segments */
+    SegKind kind;
+} Segment;
+
+typedef struct {
+    Segment *ring; /* circular queue of segments, cap a power of two */
+    guint32 head, len, cap;
+    guint32 n_flying;         /* segments [head, head + n_flying) are in flight */
+    RcTime last_arrive_us;    /* arrival of the latest in-flight segment: keeps order */
+    SimTimerId deliver_timer; /* at the first in-flight segment's arrival */
+    SimTimerId rto_timer;     /* retransmission timer */
+    RcTime flight_start_us;   /* first send of the oldest unacknowledged data, -1 none */
+    guint32 retries;          /* retransmissions so far in this flight */
+    gboolean unacked;         /* delivered, but the ack could not come back */
+    SimRng rng;               /* chunking and latency draws of this direction */
+    const SimLatency *lat;    /* cached latency rule, valid while lat_version matches */
+    guint32 lat_version;
+} Dir;
+
+typedef enum {
+    END_CONNECTING, /* initiator before the handshake completed */
+    END_OPEN,       /* established */
+    END_CLOSED,     /* the application closed it (FIN queued); no callbacks */
+    END_GONE,       /* finished: reported closed, reset, or its process died */
+} EndState;
+
+enum {
+    PEND_ACCEPT = 1 << 0,    /* paused host: accept callback waiting */
+    PEND_CONNECTED = 1 << 1, /* paused host: connected callback waiting */
+    PEND_CLOSE = 1 << 2,     /* paused host: closed callback waiting (pend_why) */
+    PEND_QUEUED = 1 << 3,    /* the end is in its host's notify queue */
+};
+
+typedef struct {
+    guint32 host;
+    guint16 port;    /* local port */
+    guint8 state;    /* EndState */
+    guint8 pend;     /* PEND_* */
+    guint8 pend_why; /* RcConnEnd for PEND_CLOSE */
+    const SimConnHandler *handler;
+    gpointer user;
+    SimConnId prev, next; /* the host's list of ends */
+    GByteArray *pending;  /* paused host: bytes waiting for resume */
+} End;
+
+typedef struct {
+    guint32 slot;
+    End end[2];
+    Dir dir[2];
+    guint16 dst_port;    /* the port connected to */
+    guint32 ip_index;    /* the IP connected to */
+    guint8 syn_tries;    /* SYNs sent */
+    RcTime syn_start_us; /* first SYN */
+    SimTimerId syn_timer;
+    guint32 busy;          /* > 0 while a delivery loop holds a pointer */
+    gboolean has_accepted; /* the server end exists */
+} Conn;
+
+typedef struct {
+    guint64 key; /* ip_index << 16 | port */
+    guint32 host;
+    SimAcceptFn fn;
+    gpointer user;
+} Listener;
+
+typedef struct {
+    char *name;
+    char ip[16];
+    guint32 ip_index;
+    SimHostState state;
+    SimConnId ends; /* head of the list of ends on this host */
+    guint n_ends;
+    guint64 connects; /* connects this host made: seeds their link streams */
+    GArray *ports;    /* guint16 ports listened on */
+    GQueue notify;    /* SimConnId of ends with PEND_* work, in arrival order */
+    SimTimerId resume_timer;
+    RcTime anchor_true_us; /* clock: local(t) = anchor_local + (t - anchor_true) * (1+ppm) */
+    RcTime anchor_local_us;
+    gint64 drift_ppm;
+    RcTime last_local_us; /* clamps the clock: never goes back */
+} Host;
+
+typedef struct {
+    SimHostSet *a, *b;
+    SimLatency lat;
+} LatencyRule;
+
+typedef struct {
+    SimHostSet *from, *to;
+} CutRule;
+
+typedef struct {
+    SimCutId id;
+    GPtrArray *rules; /* CutRule* */
+} Cut;
+
+struct SimHostSet {
+    guint n;         /* hosts covered */
+    guint64 words[]; /* bitset */
+};
+
+typedef struct {
+    char ip[16];
+    guint32 next_ephemeral;
+} IpRec;
+
+struct SimNet {
+    SimKernel *k;
+    guint64 seed;
+    GPtrArray *hosts;         /* Host* by index */
+    GHashTable *host_by_name; /* name -> index + 1; lookups only */
+    GArray *ips;              /* IpRec by ip index */
+    GHashTable *ip_index;     /* ip text -> index + 1; lookups only */
+    GHashTable *listeners;    /* &key -> Listener*; lookups only */
+    GPtrArray *conns;         /* Conn* by slot, NULL when free */
+    GArray *gens;             /* guint32 generation per slot */
+    GArray *free_slots;       /* guint32 */
+    SimLatency lat_default;
+    GPtrArray *lat_rules; /* LatencyRule*, later wins */
+    guint32 lat_version;
+    GPtrArray *cuts; /* Cut* */
+    SimCutId next_cut;
+    guint mss;
+    double split_probability;
+    GByteArray *scratch; /* read buffer for coalesced deliveries */
+    SimNetStats stats;
+};
+
+/* ------------------------------------------------------------------ host sets */
+
+static SimHostSet *set_new_n(guint n)
+{
+    SimHostSet *s = g_malloc0(sizeof(SimHostSet) + sizeof(guint64) * ((n + 63) / 64 + 1));
+    s->n = n;
+    return s;
+}
+
+SimHostSet *sim_host_set_new(const SimNet *net)
+{
+    return set_new_n(net->hosts->len);
+}
+
+void sim_host_set_free(SimHostSet *set)
+{
+    g_free(set);
+}
+
+void sim_host_set_add(SimHostSet *set, guint32 host)
+{
+    rc_assert(host < set->n);
+    set->words[host / 64] |= G_GUINT64_CONSTANT(1) << (host % 64);
+}
+
+gboolean sim_host_set_has(const SimHostSet *set, guint32 host)
+{
+    return host < set->n && (set->words[host / 64] >> (host % 64)) & 1;
+}
+
+guint sim_host_set_count(const SimHostSet *set)
+{
+    guint c = 0;
+    for (guint i = 0; i < (set->n + 63) / 64; i++)
+        c += (guint)__builtin_popcountll(set->words[i]);
+    return c;
+}
+
+static SimHostSet *set_copy(const SimHostSet *set)
+{
+    gsize size = sizeof(SimHostSet) + sizeof(guint64) * ((set->n + 63) / 64 + 1);
+    return g_memdup2(set, size);
+}
+
+SimHostSet *sim_host_set_parse(const SimNet *net, const char *text, GError **error)
+{
+    SimHostSet *set = sim_host_set_new(net);
+    g_auto(GStrv) names = g_strsplit(text, ",", -1);
+    for (guint i = 0; names[i] != NULL; i++) {
+        char *name = g_strstrip(names[i]);
+        gint64 h = sim_net_host_lookup(net, name);
+        if (h < 0) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "hosts: unknown host '%s'",
+                        name);
+            sim_host_set_free(set);
+            return NULL;
+        }
+        sim_host_set_add(set, (guint32)h);
+    }
+    return set;
+}
+
+/* ------------------------------------------------------------------ basics */
+
+static Host *host_at(const SimNet *net, guint32 h)
+{
+    rc_assert(h < net->hosts->len);
+    return g_ptr_array_index(net->hosts, h);
+}
+
+static SimConnId end_id(const SimNet *net, const Conn *c, guint side)
+{
+    guint32 gen = g_array_index(net->gens, guint32, c->slot);
+    return ((guint64)gen << 32) | ((guint64)c->slot << 1) | side;
+}
+
+/* The connection named by an id, or NULL if it is gone. */
+static Conn *conn_of(const SimNet *net, SimConnId id)
+{
+    guint32 slot = (guint32)((id & G_MAXUINT32) >> 1);
+    guint32 gen = (guint32)(id >> 32);
+    if (id == SIM_CONN_NONE || slot >= net->conns->len)
+        return NULL;
+    if (g_array_index(net->gens, guint32, slot) != gen)
+        return NULL;
+    return g_ptr_array_index(net->conns, slot);
+}
+
+static guint side_of(SimConnId id)
+{
+    return (guint)(id & 1);
+}
+
+SimNet *sim_net_new(SimKernel *k)
+{
+    SimNet *net = g_new0(SimNet, 1);
+    net->k = k;
+    net->seed = sim_kernel_seed(k);
+    net->hosts = g_ptr_array_new();
+    net->host_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    net->ips = g_array_new(FALSE, TRUE, sizeof(IpRec));
+    net->ip_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    net->listeners = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+    net->conns = g_ptr_array_new();
+    net->gens = g_array_new(FALSE, TRUE, sizeof(guint32));
+    net->free_slots = g_array_new(FALSE, FALSE, sizeof(guint32));
+    sim_latency_init_default(&net->lat_default);
+    net->lat_rules = g_ptr_array_new();
+    net->cuts = g_ptr_array_new();
+    net->next_cut = 1;
+    net->mss = 1448;
+    net->split_probability = 0.25;
+    net->scratch = g_byte_array_new();
+    return net;
+}
+
+static void dir_clear(SimNet *net, Dir *d);
+
+static void cut_free(Cut *cut)
+{
+    for (guint i = 0; i < cut->rules->len; i++) {
+        CutRule *r = g_ptr_array_index(cut->rules, i);
+        sim_host_set_free(r->from);
+        sim_host_set_free(r->to);
+        g_free(r);
+    }
+    g_ptr_array_unref(cut->rules);
+    g_free(cut);
+}
+
+void sim_net_free(SimNet *net)
+{
+    if (net == NULL)
+        return;
+    for (guint i = 0; i < net->conns->len; i++) {
+        Conn *c = g_ptr_array_index(net->conns, i);
+        if (c == NULL)
+            continue;
+        for (guint s = 0; s < 2; s++) {
+            dir_clear(net, &c->dir[s]);
+            g_free(c->dir[s].ring);
+            if (c->end[s].pending != NULL)
+                g_byte_array_unref(c->end[s].pending);
+        }
+        sim_kernel_cancel(net->k, c->syn_timer);
+        g_free(c);
+    }
+    for (guint i = 0; i < net->hosts->len; i++) {
+        Host *h = g_ptr_array_index(net->hosts, i);
+        sim_kernel_cancel(net->k, h->resume_timer);
+        g_queue_clear(&h->notify);
+        g_array_unref(h->ports);
+        g_free(h->name);
+        g_free(h);
+    }
+    for (guint i = 0; i < net->lat_rules->len; i++) {
+        LatencyRule *r = g_ptr_array_index(net->lat_rules, i);
+        sim_host_set_free(r->a);
+        sim_host_set_free(r->b);
+        g_free(r);
+    }
+    for (guint i = 0; i < net->cuts->len; i++)
+        cut_free(g_ptr_array_index(net->cuts, i));
+    g_ptr_array_unref(net->cuts);
+    g_ptr_array_unref(net->lat_rules);
+    g_ptr_array_unref(net->hosts);
+    g_hash_table_unref(net->host_by_name);
+    g_array_unref(net->ips);
+    g_hash_table_unref(net->ip_index);
+    g_hash_table_unref(net->listeners);
+    g_ptr_array_unref(net->conns);
+    g_array_unref(net->gens);
+    g_array_unref(net->free_slots);
+    g_byte_array_unref(net->scratch);
+    g_free(net);
+}
+
+SimKernel *sim_net_kernel(SimNet *net)
+{
+    return net->k;
+}
+
+void sim_net_get_stats(const SimNet *net, SimNetStats *stats)
+{
+    *stats = net->stats;
+}
+
+/* ------------------------------------------------------------------ hosts */
+
+static guint32 ip_index_of(SimNet *net, const char *ip, gboolean create)
+{
+    gpointer v = g_hash_table_lookup(net->ip_index, ip);
+    if (v != NULL)
+        return GPOINTER_TO_UINT(v) - 1;
+    if (!create)
+        return G_MAXUINT32;
+    IpRec rec;
+    memset(&rec, 0, sizeof rec);
+    g_strlcpy(rec.ip, ip, sizeof rec.ip);
+    rec.next_ephemeral = EPHEMERAL_LO;
+    g_array_append_val(net->ips, rec);
+    g_hash_table_insert(net->ip_index, g_strdup(ip), GUINT_TO_POINTER(net->ips->len));
+    return net->ips->len - 1;
+}
+
+guint32 sim_net_add_host(SimNet *net, const char *name, const char *ip)
+{
+    rc_assert(name != NULL && name[0] != '\0');
+    rc_assert(g_hash_table_lookup(net->host_by_name, name) == NULL);
+    rc_assert(ip != NULL && strlen(ip) < 16);
+    Host *h = g_new0(Host, 1);
+    h->name = g_strdup(name);
+    g_strlcpy(h->ip, ip, sizeof h->ip);
+    h->ip_index = ip_index_of(net, ip, TRUE);
+    h->state = SIM_HOST_UP;
+    h->ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+    g_queue_init(&h->notify);
+    RcTime now = sim_kernel_now(net->k);
+    h->anchor_true_us = now;
+    h->anchor_local_us = now;
+    h->last_local_us = now;
+    g_ptr_array_add(net->hosts, h);
+    guint32 idx = net->hosts->len - 1;
+    g_hash_table_insert(net->host_by_name, g_strdup(name), GUINT_TO_POINTER(idx + 1));
+    return idx;
+}
+
+guint sim_net_n_hosts(const SimNet *net)
+{
+    return net->hosts->len;
+}
+
+const char *sim_net_host_name(const SimNet *net, guint32 host)
+{
+    return host_at(net, host)->name;
+}
+
+const char *sim_net_host_ip(const SimNet *net, guint32 host)
+{
+    return host_at(net, host)->ip;
+}
+
+gint64 sim_net_host_lookup(const SimNet *net, const char *name)
+{
+    gpointer v = g_hash_table_lookup(net->host_by_name, name);
+    return v == NULL ? -1 : (gint64)GPOINTER_TO_UINT(v) - 1;
+}
+
+SimHostState sim_net_host_state(const SimNet *net, guint32 host)
+{
+    return host_at(net, host)->state;
+}
+
+guint sim_net_host_n_conns(const SimNet *net, guint32 host)
+{
+    return host_at(net, host)->n_ends;
+}
+
+/* ------------------------------------------------------------------ cuts */
+
+gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst)
+{
+    if (src == dst)
+        return TRUE;
+    for (guint i = 0; i < net->cuts->len; i++) {
+        const Cut *cut = g_ptr_array_index(net->cuts, i);
+        for (guint j = 0; j < cut->rules->len; j++) {
+            const CutRule *r = g_ptr_array_index(cut->rules, j);
+            if (sim_host_set_has(r->from, src) && sim_host_set_has(r->to, dst))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static Cut *cut_begin(SimNet *net)
+{
+    Cut *cut = g_new0(Cut, 1);
+    cut->id = net->next_cut++;
+    cut->rules = g_ptr_array_new();
+    g_ptr_array_add(net->cuts, cut);
+    return cut;
+}
+
+static void cut_add(Cut *cut, const SimHostSet *from, const SimHostSet *to)
+{
+    CutRule *r = g_new0(CutRule, 1);
+    r->from = set_copy(from);
+    r->to = set_copy(to);
+    g_ptr_array_add(cut->rules, r);
+}
+
+static char *set_names(const SimNet *net, const SimHostSet *set)
+{
+    GString *s = g_string_new("{");
+    for (guint h = 0; h < set->n; h++)
+        if (sim_host_set_has(set, h))
+            g_string_append_printf(s, "%s%s", s->len > 1 ? "," : "", host_at(net, h)->name);
+    g_string_append_c(s, '}');
+    return g_string_free(s, FALSE);
+}
+
+static void trace_fault(SimNet *net, guint64 a, const char *text)
+{
+    sim_trace_record(sim_kernel_trace(net->k), sim_kernel_now(net->k), SIM_TRACE_FAULT, a, 0, 0,
+                     text);
+}
+
+SimCutId sim_net_cut_oneway(SimNet *net, const SimHostSet *from, const SimHostSet *to)
+{
+    Cut *cut = cut_begin(net);
+    cut_add(cut, from, to);
+    g_autofree char *a = set_names(net, from);
+    g_autofree char *b = set_names(net, to);
+    g_autofree char *text = g_strdup_printf("cut#%u %s -> %s", cut->id, a, b);
+    trace_fault(net, cut->id, text);
+    return cut->id;
+}
+
+SimCutId sim_net_partition(SimNet *net, const SimHostSet *const *groups, guint n_groups)
+{
+    guint n = net->hosts->len;
+    g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)sim_host_set_free);
+    SimHostSet *rest = set_new_n(n);
+    for (guint h = 0; h < n; h++) {
+        guint in = 0;
+        for (guint g = 0; g < n_groups; g++)
+            in += sim_host_set_has(groups[g], h) ? 1 : 0;
+        rc_assert(in <= 1); /* groups are disjoint */
+        if (in == 0)
+            sim_host_set_add(rest, h);
+    }
+    for (guint g = 0; g < n_groups; g++)
+        g_ptr_array_add(all, set_copy(groups[g]));
+    if (sim_host_set_count(rest) > 0)
+        g_ptr_array_add(all, rest);
+    else
+        sim_host_set_free(rest);
+    Cut *cut = cut_begin(net);
+    GString *text = g_string_new("");
+    g_string_printf(text, "partition#%u", cut->id);
+    for (guint i = 0; i < all->len; i++) {
+        g_autofree char *names = set_names(net, g_ptr_array_index(all, i));
+        g_string_append_printf(text, "%s%s", i ? " | " : " ", names);
+        for (guint j = 0; j < all->len; j++)
+            if (i != j)
+                cut_add(cut, g_ptr_array_index(all, i), g_ptr_array_index(all, j));
+    }
+    trace_fault(net, cut->id, text->str);
+    g_string_free(text, TRUE);
+    return cut->id;
+}
+
+SimCutId sim_net_isolate(SimNet *net, guint32 host)
+{
+    g_autoptr(SimHostSet) one = sim_host_set_new(net);
+    sim_host_set_add(one, host);
+    const SimHostSet *groups[] = {one};
+    return sim_net_partition(net, groups, 1);
+}
+
+SimCutId sim_net_bridge(SimNet *net, const SimHostSet *a, const SimHostSet *b, guint32 bridge)
+{
+    rc_assert(!sim_host_set_has(a, bridge) && !sim_host_set_has(b, bridge));
+    g_autoptr(SimHostSet) bside = sim_host_set_new(net);
+    for (guint h = 0; h < bside->n; h++) {
+        rc_assert(!(sim_host_set_has(a, h) && sim_host_set_has(b, h)));
+        if (h != bridge && !sim_host_set_has(a, h))
+            sim_host_set_add(bside, h);
+    }
+    Cut *cut = cut_begin(net);
+    cut_add(cut, a, bside);
+    cut_add(cut, bside, a);
+    g_autofree char *an = set_names(net, a);
+    g_autofree char *bn = set_names(net, bside);
+    g_autofree char *text =
+        g_strdup_printf("bridge#%u %s <- %s -> %s", cut->id, an, host_at(net, bridge)->name, bn);
+    trace_fault(net, cut->id, text);
+    return cut->id;
+}
+
+gboolean sim_net_heal(SimNet *net, SimCutId id)
+{
+    for (guint i = 0; i < net->cuts->len; i++) {
+        Cut *cut = g_ptr_array_index(net->cuts, i);
+        if (cut->id != id)
+            continue;
+        g_ptr_array_remove_index(net->cuts, i); /* keeps the order of the others */
+        cut_free(cut);
+        g_autofree char *text = g_strdup_printf("heal#%u", id);
+        trace_fault(net, id, text);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void sim_net_heal_all(SimNet *net)
+{
+    for (guint i = 0; i < net->cuts->len; i++)
+        cut_free(g_ptr_array_index(net->cuts, i));
+    g_ptr_array_set_size(net->cuts, 0);
+    trace_fault(net, 0, "heal all");
+}
+
+/* ------------------------------------------------------------------ latency */
+
+void sim_net_set_latency(SimNet *net, const SimLatency *lat)
+{
+    rc_assert(sim_latency_validate(lat, NULL));
+    net->lat_default = *lat;
+    net->lat_version++;
+}
+
+void sim_net_set_latency_between(SimNet *net, const SimHostSet *a, const SimHostSet *b,
+                                 const SimLatency *lat)
+{
+    rc_assert(sim_latency_validate(lat, NULL));
+    LatencyRule *r = g_new0(LatencyRule, 1);
+    r->a = set_copy(a);
+    r->b = set_copy(b);
+    r->lat = *lat;
+    g_ptr_array_add(net->lat_rules, r);
+    net->lat_version++;
+}
+
+void sim_net_set_latency_pair(SimNet *net, guint32 a, guint32 b, const SimLatency *lat)
+{
+    g_autoptr(SimHostSet) sa = sim_host_set_new(net);
+    g_autoptr(SimHostSet) sb = sim_host_set_new(net);
+    sim_host_set_add(sa, a);
+    sim_host_set_add(sb, b);
+    sim_net_set_latency_between(net, sa, sb, lat);
+}
+
+void sim_net_set_chunking(SimNet *net, guint mss, double split_probability)
+{
+    rc_assert(mss >= 1 && split_probability >= 0 && split_probability <= 1);
+    net->mss = mss;
+    net->split_probability = split_probability;
+}
+
+static const SimLatency *latency_for(SimNet *net, guint32 src, guint32 dst)
+{
+    for (guint i = net->lat_rules->len; i-- > 0;) {
+        const LatencyRule *r = g_ptr_array_index(net->lat_rules, i);
+        if ((sim_host_set_has(r->a, src) && sim_host_set_has(r->b, dst)) ||
+            (sim_host_set_has(r->a, dst) && sim_host_set_has(r->b, src)))
+            return &r->lat;
+    }
+    return &net->lat_default;
+}
+
+static RcTime dir_latency(SimNet *net, Conn *c, guint d)
+{
+    Dir *dir = &c->dir[d];
+    if (dir->lat == NULL || dir->lat_version != net->lat_version) {
+        dir->lat = latency_for(net, c->end[d].host, c->end[1 - d].host);
+        dir->lat_version = net->lat_version;
+    }
+    return sim_latency_sample(dir->lat, &dir->rng);
+}
+
+/* Linux computes RTO from the smoothed RTT with a 200 ms floor; on a LAN that is the floor.
+ * We use max(200 ms, 3 x the smallest possible round trip) for the path. */
+static RcTime dir_rto(SimNet *net, Conn *c, guint d)
+{
+    RcTime rtt = sim_latency_min(latency_for(net, c->end[d].host, c->end[1 - d].host)) +
+                 sim_latency_min(latency_for(net, c->end[1 - d].host, c->end[d].host));
+    return MAX(RTO_MIN_US, 3 * rtt);
+}
+
+/* Time from the first transmission to retransmission number k (k >= 1). */
+static RcTime rto_offset(RcTime rto, guint k)
+{
+    RcTime sum = 0, step = rto;
+    for (guint i = 0; i < k; i++) {
+        sum += step;
+        step = MIN(step * 2, RTO_MAX_US);
+    }
+    return sum;
+}
+
+/* ------------------------------------------------------------------ segment queues */
+
+static Segment *seg_at(Dir *d, guint32 i)
+{
+    return &d->ring[(d->head + i) & (d->cap - 1)];
+}
+
+static void seg_push(Dir *d, Segment seg)
+{
+    if (d->len == d->cap) {
+        guint32 cap = d->cap ? d->cap * 2 : 4;
+        Segment *ring = g_new(Segment, cap);
+        for (guint32 i = 0; i < d->len; i++)
+            ring[i] = *seg_at(d, i);
+        g_free(d->ring);
+        d->ring = ring;
+        d->cap = cap;
+        d->head = 0;
+    }
+    d->ring[(d->head + d->len) & (d->cap - 1)] = seg;
+    d->len++;
+}
+
+static Segment seg_pop(Dir *d)
+{
+    rc_assert(d->len > 0);
+    Segment s = d->ring[d->head];
+    d->head = (d->head + 1) & (d->cap - 1);
+    d->len--;
+    if (d->n_flying > 0)
+        d->n_flying--;
+    return s;
+}
+
+/* Drop everything queued and stop both timers. */
+static void dir_clear(SimNet *net, Dir *d)
+{
+    while (d->len > 0) {
+        Segment s = seg_pop(d);
+        if (s.bytes != NULL)
+            g_bytes_unref(s.bytes);
+    }
+    d->n_flying = 0;
+    sim_kernel_cancel(net->k, d->deliver_timer);
+    sim_kernel_cancel(net->k, d->rto_timer);
+    d->deliver_timer = SIM_TIMER_NONE;
+    d->rto_timer = SIM_TIMER_NONE;
+    d->flight_start_us = -1;
+    d->retries = 0;
+    d->unacked = FALSE;
+}
+
+/* Drop the held suffix only (data never transmitted is discarded by a reset). */
+static void dir_drop_held(Dir *d)
+{
+    while (d->len > d->n_flying) {
+        Segment *s = seg_at(d, d->len - 1);
+        if (s->bytes != NULL)
+            g_bytes_unref(s->bytes);
+        d->len--;
+    }
+}
+
+/* ------------------------------------------------------------------ ends and lifetime */
+
+static End *end_of(Conn *c, SimConnId id)
+{
+    return &c->end[side_of(id)];
+}
+
+static void host_link_end(SimNet *net, Conn *c, guint side)
+{
+    End *e = &c->end[side];
+    Host *h = host_at(net, e->host);
+    SimConnId id = end_id(net, c, side);
+    e->prev = SIM_CONN_NONE;
+    e->next = h->ends;
+    if (h->ends != SIM_CONN_NONE) {
+        Conn *nc = conn_of(net, h->ends);
+        end_of(nc, h->ends)->prev = id;
+    }
+    h->ends = id;
+    h->n_ends++;
+}
+
+static void host_unlink_end(SimNet *net, Conn *c, guint side)
+{
+    End *e = &c->end[side];
+    Host *h = host_at(net, e->host);
+    if (e->prev != SIM_CONN_NONE) {
+        Conn *pc = conn_of(net, e->prev);
+        end_of(pc, e->prev)->next = e->next;
+    } else {
+        h->ends = e->next;
+    }
+    if (e->next != SIM_CONN_NONE) {
+        Conn *nc = conn_of(net, e->next);
+        end_of(nc, e->next)->prev = e->prev;
+    }
+    e->prev = e->next = SIM_CONN_NONE;
+    h->n_ends--;
+}
+
+static gboolean end_finished(const End *e)
+{
+    return e->state == END_GONE;
+}
+
+/* Free the connection once both ends are finished and nothing is queued or scheduled. */
+static void conn_maybe_free(SimNet *net, Conn *c)
+{
+    if (c->busy > 0)
+        return;
+    if (!end_finished(&c->end[0]) || (c->has_accepted && !end_finished(&c->end[1])))
+        return;
+    for (guint s = 0; s < 2; s++)
+        if (c->dir[s].len > 0 || c->end[s].pend != 0)
+            return;
+    if (sim_kernel_is_pending(net->k, c->syn_timer))
+        return;
+    for (guint s = 0; s < 2; s++) {
+        dir_clear(net, &c->dir[s]);
+        g_free(c->dir[s].ring);
+        if (c->end[s].pending != NULL)
+            g_byte_array_unref(c->end[s].pending);
+    }
+    g_ptr_array_index(net->conns, c->slot) = NULL;
+    g_array_index(net->gens, guint32, c->slot)++;
+    g_array_append_val(net->free_slots, c->slot);
+    g_free(c);
+}
+
+/* An end is finished: no more callbacks; unlink from its host. */
+static void end_finish(SimNet *net, Conn *c, guint side)
+{
+    End *e = &c->end[side];
+    if (e->state == END_GONE)
+        return;
+    e->state = END_GONE;
+    host_unlink_end(net, c, side);
+}
+
+static Conn *conn_alloc(SimNet *net, guint32 host)
+{
+    Conn *c = g_new0(Conn, 1);
+    if (net->free_slots->len > 0) {
+        c->slot = g_array_index(net->free_slots, guint32, net->free_slots->len - 1);
+        g_array_set_size(net->free_slots, net->free_slots->len - 1);
+        g_ptr_array_index(net->conns, c->slot) = c;
+    } else {
+        rc_assert(net->conns->len < G_MAXINT32);
+        c->slot = net->conns->len;
+        g_ptr_array_add(net->conns, c);
+        guint32 gen = 1;
+        g_array_append_val(net->gens, gen);
+    }
+    /* Link streams are named by (initiating host, its connect count, direction): a host's
+     * draws never depend on what other hosts do, nor on slots or addresses. */
+    Host *h = host_at(net, host);
+    for (guint s = 0; s < 2; s++) {
+        c->dir[s].flight_start_us = -1;
+        guint64 index = ((guint64)host << 40) ^ (h->connects << 1) ^ s;
+        c->dir[s].rng = sim_rng_small(net->seed, SIM_RNG_LINK, index);
+    }
+    h->connects++;
+    return c;
+}
+
+/* ------------------------------------------------------------------ notifications */
+
+static void trace_close(SimNet *net, Conn *c, guint side, RcConnEnd why)
+{
+    static const char *names[] = {"eof", "reset", "refused", "timeout"};
+    sim_trace_record(sim_kernel_trace(net->k), sim_kernel_now(net->k), SIM_TRACE_CLOSE,
+                     c->end[side].host, end_id(net, c, side), (guint64)why, names[why]);
+}
+
+static void queue_notify(SimNet *net, Conn *c, guint side)
+{
+    End *e = &c->end[side];
+    if (e->pend & PEND_QUEUED)
+        return;
+    e->pend |= PEND_QUEUED;
+    g_queue_push_tail(&host_at(net, e->host)->notify, (gpointer)(guintptr)end_id(net, c, side));
+}
+
+static gboolean host_paused(const SimNet *net, guint32 h)
+{
+    return host_at(net, h)->state == SIM_HOST_PAUSED;
+}
+
+/* Report the end closed to its application (now, or on resume) and finish it. Its outgoing
+ * direction is dropped: the application can no longer use it. */
+static void end_report_closed(SimNet *net, Conn *c, guint side, RcConnEnd why)
+{
+    End *e = &c->end[side];
+    if (e->state == END_GONE)
+        return;
+    gboolean app_knows = e->state != END_CLOSED; /* a closed end gets no callbacks */
+    end_finish(net, c, side);
+    dir_clear(net, &c->dir[side]);
+    if (!app_knows)
+        return;
+    trace_close(net, c, side, why);
+    if (host_paused(net, e->host) || (e->pend & PEND_QUEUED)) {
+        e->pend |= PEND_CLOSE;
+        e->pend_why = (guint8)why;
+        queue_notify(net, c, side);
+        return;
+    }
+    if (e->handler != NULL && e->handler->closed != NULL) {
+        c->busy++;
+        e->handler->closed(net, end_id(net, c, side), why, e->user);
+        c->busy--;
+    }
+}
+
+/* Hand bytes to the receiving end's application (or its pause buffer). */
+static void end_give_data(SimNet *net, Conn *c, guint side, const guint8 *data, gsize len)
+{
+    End *e = &c->end[side];
+    if (host_paused(net, e->host) || (e->pend & PEND_QUEUED)) {
+        if (e->pending == NULL)
+            e->pending = g_byte_array_new();
+        g_byte_array_append(e->pending, data, (guint)len);
+        queue_notify(net, c, side);
+        return;
+    }
+    sim_trace_deliver(sim_kernel_trace(net->k), sim_kernel_now(net->k), c->end[1 - side].host,
+                      e->host, end_id(net, c, side), data, len);
+    net->stats.bytes += len;
+    rc_assert(e->handler != NULL); /* accepted ends must get a handler */
+    if (e->handler->data != NULL)
+        e->handler->data(net, end_id(net, c, side), data, len, e->user);
+}
+
+/* ------------------------------------------------------------------ transmission */
+
+static void deliver_event(SimKernel *k, gpointer data, guint64 arg);
+static void rto_event(SimKernel *k, gpointer data, guint64 arg);
+
+static void schedule_deliver(SimNet *net, Conn *c, guint d)
+{
+    Dir *dir = &c->dir[d];
+    if (dir->n_flying == 0 || sim_kernel_is_pending(net->k, dir->deliver_timer))
+        return;
+    dir->deliver_timer = sim_kernel_schedule(net->k, seg_at(dir, 0)->arrive_us, deliver_event, net,
+                                             end_id(net, c, d));
+}
+
+static void schedule_rto(SimNet *net, Conn *c, guint d)
+{
+    Dir *dir = &c->dir[d];
+    if (sim_kernel_is_pending(net->k, dir->rto_timer))
+        return;
+    rc_assert(dir->flight_start_us >= 0);
+    RcTime at = dir->flight_start_us + rto_offset(dir_rto(net, c, d), dir->retries + 1);
+    at = MAX(at, sim_kernel_now(net->k));
+    dir->rto_timer = sim_kernel_schedule(net->k, at, rto_event, net, end_id(net, c, d));
+}
+
+static void start_flight(SimNet *net, Conn *c, guint d, RcTime since_us)
+{
+    Dir *dir = &c->dir[d];
+    if (dir->flight_start_us < 0) {
+        dir->flight_start_us = since_us;
+        dir->retries = 0;
+    }
+    schedule_rto(net, c, d);
+}
+
+/* Put every held segment of direction d on the wire now (the path is open). */
+static void transmit_held(SimNet *net, Conn *c, guint d)
+{
+    Dir *dir = &c->dir[d];
+    RcTime now = sim_kernel_now(net->k);
+    while (dir->n_flying < dir->len) {
+        Segment *s = seg_at(dir, dir->n_flying);
+        RcTime at = MAX(dir->last_arrive_us, now + dir_latency(net, c, d));
+        s->arrive_us = at;
+        dir->last_arrive_us = at;
+        dir->n_flying++;
+    }
+    schedule_deliver(net, c, d);
+}
+
+/* Queue one segment on direction d: on the wire if the path is open and nothing is held
+ * before it, else held behind a running retransmission timer. */
+static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *bytes)
+{
+    Dir *dir = &c->dir[d];
+    RcTime now = sim_kernel_now(net->k);
+    Segment s = {bytes, now, 0, kind};
+    gboolean connecting = c->end[d].state == END_CONNECTING;
+    seg_push(dir, s);
+    if (connecting)
+        return; /* sent by the handshake's completion */
+    if (dir->n_flying + 1 == dir->len &&
+        sim_net_can_reach(net, c->end[d].host, c->end[1 - d].host)) {
+        transmit_held(net, c, d);
+        return;
+    }
+    start_flight(net, c, d, now);
+}
+
+/* Cut a write into segments: at most mss bytes each, and with some probability also at one
+ * random point, so that readers see chunk boundaries unrelated to the writes. */
+static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes)
+{
+    gsize len = g_bytes_get_size(bytes);
+    Dir *dir = &c->dir[d];
+    gsize cut = 0;
+    if (len > 1 && sim_rng_double(&dir->rng) < net->split_probability)
+        cut = 1 + (gsize)sim_rng_below(&dir->rng, len - 1);
+    gsize off = 0;
+    while (off < len) {
+        gsize n = MIN(len - off, net->mss);
+        if (cut > off && cut < off + n)
+            n = cut - off;
+        GBytes *piece =
+            (off == 0 && n == len) ? g_bytes_ref(bytes) : g_bytes_new_from_bytes(bytes, off, n);
+        dir_enqueue(net, c, d, SEG_DATA, piece);
+        off += n;
+    }
+}
+
+/* The other end of direction d is gone: answer its sender with RST (it travels like any
+ * segment from the dead end's host, and is lost if that path is cut). */
+static void send_rst_from(SimNet *net, Conn *c, guint from_side)
+{
+    guint to = 1 - from_side;
+    if (c->end[to].state == END_GONE)
+        return;
+    Dir *dir = &c->dir[from_side];
+    dir_drop_held(dir);
+    if (!sim_net_can_reach(net, c->end[from_side].host, c->end[to].host))
+        return; /* lost; the peer learns when it next sends */
+    seg_push(dir, (Segment){NULL, sim_kernel_now(net->k), 0, SEG_RST});
+    transmit_held(net, c, from_side);
+}
+
+/* All segments of direction d that have arrived by now go to the receiver. */
+static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Conn *c = conn_of(net, arg);
+    if (c == NULL)
+        return;
+    guint d = side_of(arg), r = 1 - d;
+    Dir *dir = &c->dir[d];
+    dir->deliver_timer = SIM_TIMER_NONE;
+    RcTime now = sim_kernel_now(k);
+    if (!sim_net_can_reach(net, c->end[d].host, c->end[r].host)) {
+        /* A cut fell while these were on the wire: they are lost; retransmit later. */
+        RcTime first_sent = seg_at(dir, 0)->sent_us;
+        dir->n_flying = 0;
+        start_flight(net, c, d, first_sent);
+        return;
+    }
+    c->busy++;
+    gboolean any_data = FALSE;
+    RcTime first_sent = -1;
+    while (dir->n_flying > 0 && seg_at(dir, 0)->arrive_us <= now) {
+        End *e = &c->end[r];
+        Segment *head = seg_at(dir, 0);
+        if (first_sent < 0)
+            first_sent = head->sent_us;
+        if (head->kind == SEG_RST) {
+            seg_pop(dir);
+            end_report_closed(net, c, r, RC_CONN_END_RESET);
+            net->stats.resets++;
+            continue;
+        }
+        if (e->state == END_GONE || e->state == END_CLOSED) {
+            /* Nobody reads here any more: the kernel answers with RST. */
+            gboolean was_fin = head->kind == SEG_FIN;
+            dir_clear(net, dir);
+            if (e->state == END_CLOSED && !was_fin)
+                end_finish(net, c, r);
+            if (!was_fin)
+                send_rst_from(net, c, r);
+            else if (e->state == END_CLOSED)
+                end_finish(net, c, r); /* both sides closed: done */
+            break;
+        }
+        if (head->kind == SEG_FIN) {
+            seg_pop(dir);
+            end_report_closed(net, c, r, RC_CONN_END_EOF);
+            /* The receiver's application closes in turn (it was told EOF); the closer's
+             * socket is finished once that FIN comes back, which we do not model apart. */
+            if (c->end[d].state == END_CLOSED)
+                end_finish(net, c, d);
+            continue;
+        }
+        /* Coalesce consecutive arrived data segments up to one read's worth. */
+        net->stats.segments++;
+        Segment s = seg_pop(dir);
+        any_data = TRUE;
+        if (dir->n_flying == 0 || seg_at(dir, 0)->arrive_us > now ||
+            seg_at(dir, 0)->kind != SEG_DATA) {
+            gsize len;
+            const guint8 *p = g_bytes_get_data(s.bytes, &len);
+            end_give_data(net, c, r, p, len);
+            g_bytes_unref(s.bytes);
+            continue;
+        }
+        GByteArray *buf = g_byte_array_new();
+        gsize len;
+        const guint8 *p = g_bytes_get_data(s.bytes, &len);
+        g_byte_array_append(buf, p, (guint)len);
+        g_bytes_unref(s.bytes);
+        while (dir->n_flying > 0 && seg_at(dir, 0)->arrive_us <= now &&
+               seg_at(dir, 0)->kind == SEG_DATA &&
+               buf->len + g_bytes_get_size(seg_at(dir, 0)->bytes) <= READ_CHUNK) {
+            Segment t = seg_pop(dir);
+            net->stats.segments++;
+            p = g_bytes_get_data(t.bytes, &len);
+            g_byte_array_append(buf, p, (guint)len);
+            g_bytes_unref(t.bytes);
+        }
+        end_give_data(net, c, r, buf->data, buf->len);
+        g_byte_array_unref(buf);
+    }
+    /* Acknowledgement: it comes back only if the reverse path is open. */
+    if (any_data && c->end[d].state != END_GONE) {
+        if (sim_net_can_reach(net, c->end[r].host, c->end[d].host)) {
+            if (dir->len == dir->n_flying) { /* nothing held: the flight is over */
+                sim_kernel_cancel(k, dir->rto_timer);
+                dir->rto_timer = SIM_TIMER_NONE;
+                dir->flight_start_us = -1;
+                dir->retries = 0;
+                dir->unacked = FALSE;
+            }
+        } else {
+            dir->unacked = TRUE;
+            start_flight(net, c, d, first_sent);
+        }
+    }
+    schedule_deliver(net, c, d);
+    c->busy--;
+    conn_maybe_free(net, c);
+}
+
+/* Retransmission timer of direction d. */
+static void rto_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Conn *c = conn_of(net, arg);
+    if (c == NULL)
+        return;
+    guint d = side_of(arg), r = 1 - d;
+    Dir *dir = &c->dir[d];
+    dir->rto_timer = SIM_TIMER_NONE;
+    if (dir->flight_start_us < 0)
+        return;
+    dir->retries++;
+    gboolean fwd = sim_net_can_reach(net, c->end[d].host, c->end[r].host);
+    gboolean back = sim_net_can_reach(net, c->end[r].host, c->end[d].host);
+    if (fwd && dir->len > dir->n_flying) {
+        transmit_held(net, c, d); /* the delivery acknowledges, or re-arms this timer */
+        if (dir->n_flying > 0 && !back)
+            schedule_rto(net, c, d);
+        return;
+    }
+    if (fwd && back && dir->len == dir->n_flying && dir->n_flying == 0) {
+        /* the retransmission reached the peer; its ack (or its RST) comes back */
+        if (c->end[r].state == END_GONE || c->end[r].state == END_CLOSED) {
+            dir_clear(net, dir);
+            send_rst_from(net, c, r);
+        } else {
+            dir->flight_start_us = -1;
+            dir->retries = 0;
+            dir->unacked = FALSE;
+        }
+        conn_maybe_free(net, c);
+        return;
+    }
+    if (fwd && dir->n_flying > 0) {
+        schedule_rto(net, c, d); /* data is on the wire; wait for it */
+        return;
+    }
+    net->stats.retransmissions++;
+    if (dir->retries >= TCP_RETRIES2 + 1) {
+        /* tcp_retries2 exhausted: the sender's socket fails with ETIMEDOUT. */
+        net->stats.retrans_timeouts++;
+        c->busy++;
+        end_report_closed(net, c, d, RC_CONN_END_TIMEOUT);
+        c->busy--;
+        conn_maybe_free(net, c);
+        return;
+    }
+    schedule_rto(net, c, d);
+}
+
+/* ------------------------------------------------------------------ connect and accept */
+
+static const Listener *listener_find(const SimNet *net, guint32 ip_index, guint16 port)
+{
+    guint64 key = ((guint64)ip_index << 16) | port;
+    return g_hash_table_lookup(net->listeners, &key);
+}
+
+/* The host answering for an IP when nothing listens (the first host with that IP). */
+static gint64 host_with_ip(const SimNet *net, guint32 ip_index)
+{
+    for (guint h = 0; h < net->hosts->len; h++)
+        if (host_at(net, h)->ip_index == ip_index)
+            return h;
+    return -1;
+}
+
+gboolean sim_net_listen(SimNet *net, guint32 host, guint16 port, SimAcceptFn fn, gpointer user,
+                        GError **error)
+{
+    Host *h = host_at(net, host);
+    rc_assert(h->state != SIM_HOST_CRASHED);
+    rc_assert(fn != NULL);
+    if (listener_find(net, h->ip_index, port) != NULL) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s:%u: in use", h->ip, port);
+        return FALSE;
+    }
+    Listener *l = g_new0(Listener, 1);
+    l->key = ((guint64)h->ip_index << 16) | port;
+    l->host = host;
+    l->fn = fn;
+    l->user = user;
+    g_hash_table_insert(net->listeners, &l->key, l);
+    g_array_append_val(h->ports, port);
+    return TRUE;
+}
+
+void sim_net_unlisten(SimNet *net, guint32 host, guint16 port)
+{
+    Host *h = host_at(net, host);
+    guint64 key = ((guint64)h->ip_index << 16) | port;
+    const Listener *l = g_hash_table_lookup(net->listeners, &key);
+    if (l == NULL || l->host != host)
+        return;
+    g_hash_table_remove(net->listeners, &key);
+    for (guint i = 0; i < h->ports->len; i++)
+        if (g_array_index(h->ports, guint16, i) == port) {
+            g_array_remove_index(h->ports, i);
+            break;
+        }
+}
+
+static guint16 ephemeral_port(SimNet *net, guint32 ip_index)
+{
+    IpRec *rec = &g_array_index(net->ips, IpRec, ip_index);
+    for (;;) {
+        guint16 p = (guint16)rec->next_ephemeral;
+        rec->next_ephemeral = p >= EPHEMERAL_HI ? EPHEMERAL_LO : p + 1u;
+        if (listener_find(net, ip_index, p) == NULL)
+            return p;
+    }
+}
+
+static void syn_event(SimKernel *k, gpointer data, guint64 arg);
+static void syn_arrive_event(SimKernel *k, gpointer data, guint64 arg);
+static void connected_event(SimKernel *k, gpointer data, guint64 arg);
+static void refused_event(SimKernel *k, gpointer data, guint64 arg);
+
+SimConnId sim_net_connect(SimNet *net, guint32 host, const char *ip, guint16 port,
+                          const SimConnHandler *handler, gpointer user)
+{
+    Host *h = host_at(net, host);
+    rc_assert(h->state != SIM_HOST_CRASHED);
+    Conn *c = conn_alloc(net, host);
+    c->end[0].host = host;
+    c->end[0].port = ephemeral_port(net, h->ip_index);
+    c->end[0].state = END_CONNECTING;
+    c->end[0].handler = handler;
+    c->end[0].user = user;
+    c->dst_port = port;
+    c->ip_index = ip_index_of(net, ip, FALSE);
+    c->syn_start_us = sim_kernel_now(net->k);
+    host_link_end(net, c, 0);
+    net->stats.connects++;
+    SimConnId id = end_id(net, c, 0);
+    c->syn_timer = sim_kernel_schedule(net->k, sim_kernel_now(net->k), syn_event, net, id);
+    return id;
+}
+
+/* Offsets of SYN retransmissions: 1, 3, 7, 15, 31, 63 s; the attempt fails at 127 s. */
+static RcTime syn_offset(guint tries)
+{
+    return SYN_RTO_US * (((RcTime)1 << tries) - 1);
+}
+
+static void connect_fail(SimNet *net, Conn *c, RcConnEnd why)
+{
+    c->busy++;
+    end_report_closed(net, c, 0, why);
+    c->busy--;
+    conn_maybe_free(net, c);
+}
+
+/* One SYN (first or retransmitted) from the initiator. */
+static void syn_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Conn *c = conn_of(net, arg);
+    if (c == NULL)
+        return;
+    c->syn_timer = SIM_TIMER_NONE;
+    if (c->end[0].state != END_CONNECTING) {
+        conn_maybe_free(net, c);
+        return;
+    }
+    if (c->syn_tries > TCP_SYN_RETRIES) {
+        net->stats.connect_timeouts++;
+        connect_fail(net, c, RC_CONN_END_TIMEOUT);
+        return;
+    }
+    c->syn_tries++;
+    gint64 dst = -1;
+    const Listener *l = NULL;
+    if (c->ip_index != G_MAXUINT32) {
+        l = listener_find(net, c->ip_index, c->dst_port);
+        dst = l != NULL ? (gint64)l->host : host_with_ip(net, c->ip_index);
+    }
+    guint32 src = c->end[0].host;
+    if (dst >= 0 && sim_net_can_reach(net, src, (guint32)dst) &&
+        sim_net_can_reach(net, (guint32)dst, src)) {
+        /* The SYN crosses; the listener is looked up again when it lands. */
+        c->end[1].host = (guint32)dst;
+        RcTime lat = dir_latency(net, c, 0);
+        c->syn_timer = sim_kernel_schedule(k, sim_kernel_now(k) + lat, syn_arrive_event, net, arg);
+        return;
+    }
+    /* Lost: retransmit after the backoff, or give up at 127 s. */
+    c->syn_timer =
+        sim_kernel_schedule(k, c->syn_start_us + syn_offset(c->syn_tries), syn_event, net, arg);
+}
+
+static void syn_arrive_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Conn *c = conn_of(net, arg);
+    if (c == NULL)
+        return;
+    c->syn_timer = SIM_TIMER_NONE;
+    if (c->end[0].state != END_CONNECTING) {
+        conn_maybe_free(net, c);
+        return;
+    }
+    const Listener *l = listener_find(net, c->ip_index, c->dst_port);
+    RcTime back = dir_latency(net, c, 1);
+    if (l == NULL || l->host != c->end[1].host) {
+        /* Nothing listens (or the process died): the machine answers RST. */
+        c->syn_timer = sim_kernel_schedule(k, sim_kernel_now(k) + back, refused_event, net, arg);
+        return;
+    }
+    /* Established on the server side now, on the client side one trip later. Data the
+     * server sends cannot overtake the SYN-ACK. */
+    c->has_accepted = TRUE;
+    End *e = &c->end[1];
+    Host *h = host_at(net, l->host);
+    e->host = l->host;
+    e->port = c->dst_port;
+    e->state = END_OPEN;
+    host_link_end(net, c, 1);
+    RcTime at = sim_kernel_now(k) + back;
+    c->dir[1].last_arrive_us = at;
+    c->syn_timer = sim_kernel_schedule(k, at, connected_event, net, arg);
+    net->stats.accepted++;
+    SimConnId sid = end_id(net, c, 1);
+    sim_trace_record(sim_kernel_trace(net->k), sim_kernel_now(k), SIM_TRACE_CONNECT, e->host,
+                     c->end[0].host, sid, NULL);
+    if (h->state == SIM_HOST_PAUSED) {
+        e->pend |= PEND_ACCEPT;
+        queue_notify(net, c, 1);
+        return;
+    }
+    const Host *ch = host_at(net, c->end[0].host);
+    c->busy++;
+    l->fn(net, sid, l->host, c->dst_port, ch->ip, c->end[0].port, l->user);
+    c->busy--;
+    rc_assert(c->end[1].state != END_OPEN || c->end[1].handler != NULL);
+    conn_maybe_free(net, c);
+}
+
+static void refused_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Conn *c = conn_of(net, arg);
+    (void)k;
+    if (c == NULL)
+        return;
+    c->syn_timer = SIM_TIMER_NONE;
+    net->stats.refused++;
+    connect_fail(net, c, RC_CONN_END_REFUSED);
+}
+
+static void connected_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Conn *c = conn_of(net, arg);
+    (void)k;
+    if (c == NULL)
+        return;
+    c->syn_timer = SIM_TIMER_NONE;
+    End *e = &c->end[0];
+    if (e->state != END_CONNECTING) {
+        conn_maybe_free(net, c);
+        return;
+    }
+    e->state = END_OPEN;
+    /* Writes made while connecting go out now. */
+    Dir *dir = &c->dir[0];
+    if (dir->len > 0) {
+        if (sim_net_can_reach(net, e->host, c->end[1].host))
+            transmit_held(net, c, 0);
+        else
+            start_flight(net, c, 0, sim_kernel_now(net->k));
+    }
+    if (host_paused(net, e->host)) {
+        e->pend |= PEND_CONNECTED;
+        queue_notify(net, c, 0);
+        return;
+    }
+    if (e->handler != NULL && e->handler->connected != NULL) {
+        c->busy++;
+        e->handler->connected(net, arg, e->user);
+        c->busy--;
+    }
+    conn_maybe_free(net, c);
+}
+
+void sim_net_conn_set_handler(SimNet *net, SimConnId conn, const SimConnHandler *handler,
+                              gpointer user)
+{
+    Conn *c = conn_of(net, conn);
+    rc_assert(c != NULL);
+    End *e = end_of(c, conn);
+    e->handler = handler;
+    e->user = user;
+}
+
+/* ------------------------------------------------------------------ application calls */
+
+gboolean sim_net_send_bytes(SimNet *net, SimConnId conn, GBytes *bytes)
+{
+    Conn *c = conn_of(net, conn);
+    if (c == NULL)
+        return FALSE;
+    guint side = side_of(conn);
+    End *e = &c->end[side];
+    if (e->state != END_OPEN && e->state != END_CONNECTING)
+        return FALSE;
+    rc_assert(!host_paused(net, e->host)); /* a stopped process writes nothing */
+    if (g_bytes_get_size(bytes) == 0)
+        return TRUE;
+    dir_write(net, c, side, bytes);
+    return TRUE;
+}
+
+gboolean sim_net_send(SimNet *net, SimConnId conn, const void *data, gsize len)
+{
+    if (len == 0)
+        return conn_of(net, conn) != NULL;
+    g_autoptr(GBytes) b = g_bytes_new(data, len);
+    return sim_net_send_bytes(net, conn, b);
+}
+
+void sim_net_close(SimNet *net, SimConnId conn)
+{
+    Conn *c = conn_of(net, conn);
+    if (c == NULL)
+        return;
+    guint side = side_of(conn);
+    End *e = &c->end[side];
+    if (e->state == END_GONE || e->state == END_CLOSED)
+        return;
+    if (e->state == END_CONNECTING) {
+        /* closing a pending connect abandons it */
+        dir_clear(net, &c->dir[side]);
+        end_finish(net, c, side);
+        sim_kernel_cancel(net->k, c->syn_timer);
+        c->syn_timer = SIM_TIMER_NONE;
+        if (c->has_accepted)
+            send_rst_from(net, c, side);
+        conn_maybe_free(net, c);
+        return;
+    }
+    e->state = END_CLOSED;
+    e->pend = 0;
+    if (e->pending != NULL)
+        g_byte_array_set_size(e->pending, 0);
+    dir_enqueue(net, c, side, SEG_FIN, NULL);
+}
+
+/* Abort one end: held data dropped, RST towards the peer, no more callbacks. */
+static void end_abort(SimNet *net, Conn *c, guint side)
+{
+    End *e = &c->end[side];
+    if (e->state == END_GONE)
+        return;
+    gboolean connecting = e->state == END_CONNECTING;
+    end_finish(net, c, side);
+    e->pend = 0;
+    Dir *dir = &c->dir[side];
+    sim_kernel_cancel(net->k, dir->rto_timer);
+    dir->rto_timer = SIM_TIMER_NONE;
+    dir->flight_start_us = -1;
+    dir->unacked = FALSE;
+    if (connecting) {
+        sim_kernel_cancel(net->k, c->syn_timer);
+        c->syn_timer = SIM_TIMER_NONE;
+        dir_clear(net, dir);
+        if (!c->has_accepted)
+            return;
+    }
+    send_rst_from(net, c, side);
+}
+
+void sim_net_reset(SimNet *net, SimConnId conn)
+{
+    Conn *c = conn_of(net, conn);
+    if (c == NULL)
+        return;
+    end_abort(net, c, side_of(conn));
+    conn_maybe_free(net, c);
+}
+
+gboolean sim_net_conn_is_open(const SimNet *net, SimConnId conn)
+{
+    Conn *c = conn_of(net, conn);
+    if (c == NULL)
+        return FALSE;
+    guint8 st = end_of(c, conn)->state;
+    return st == END_OPEN || st == END_CONNECTING;
+}
+
+guint32 sim_net_conn_host(const SimNet *net, SimConnId conn)
+{
+    Conn *c = conn_of(net, conn);
+    rc_assert(c != NULL);
+    return end_of(c, conn)->host;
+}
+
+guint32 sim_net_conn_peer_host(const SimNet *net, SimConnId conn)
+{
+    Conn *c = conn_of(net, conn);
+    rc_assert(c != NULL);
+    return c->end[1 - side_of(conn)].host;
+}
+
+const char *sim_net_conn_peer_ip(const SimNet *net, SimConnId conn)
+{
+    Conn *c = conn_of(net, conn);
+    rc_assert(c != NULL);
+    if (side_of(conn) == 0)
+        return c->ip_index == G_MAXUINT32 ? "0.0.0.0"
+                                          : g_array_index(net->ips, IpRec, c->ip_index).ip;
+    return host_at(net, c->end[0].host)->ip;
+}
+
+guint16 sim_net_conn_peer_port(const SimNet *net, SimConnId conn)
+{
+    Conn *c = conn_of(net, conn);
+    rc_assert(c != NULL);
+    return side_of(conn) == 0 ? c->dst_port : c->end[0].port;
+}
+
+guint16 sim_net_conn_local_port(const SimNet *net, SimConnId conn)
+{
+    Conn *c = conn_of(net, conn);
+    rc_assert(c != NULL);
+    return end_of(c, conn)->port;
+}
+
+/* ------------------------------------------------------------------ process faults */
+
+void sim_net_host_crash(SimNet *net, guint32 host)
+{
+    Host *h = host_at(net, host);
+    if (h->state == SIM_HOST_CRASHED)
+        return;
+    h->state = SIM_HOST_CRASHED;
+    trace_fault(net, host, "crash");
+    while (h->ports->len > 0)
+        sim_net_unlisten(net, host, g_array_index(h->ports, guint16, 0));
+    sim_kernel_cancel(net->k, h->resume_timer);
+    h->resume_timer = SIM_TIMER_NONE;
+    /* Collect first: aborting ends edits the list. */
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(SimConnId));
+    for (SimConnId id = h->ends; id != SIM_CONN_NONE;) {
+        g_array_append_val(ids, id);
+        id = end_of(conn_of(net, id), id)->next;
+    }
+    /* Callbacks queued while paused die with the process (some ends are already finished
+     * and only held by the queue). */
+    while (!g_queue_is_empty(&h->notify)) {
+        SimConnId id = (SimConnId)(guintptr)g_queue_pop_head(&h->notify);
+        Conn *c = conn_of(net, id);
+        if (c == NULL)
+            continue;
+        End *e = end_of(c, id);
+        e->pend = 0;
+        if (e->pending != NULL)
+            g_byte_array_set_size(e->pending, 0);
+        if (e->state == END_GONE)
+            conn_maybe_free(net, c);
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        SimConnId id = g_array_index(ids, SimConnId, i);
+        Conn *c = conn_of(net, id);
+        if (c == NULL)
+            continue;
+        End *e = end_of(c, id);
+        e->pend = 0;
+        if (e->pending != NULL)
+            g_byte_array_set_size(e->pending, 0);
+        end_abort(net, c, side_of(id));
+        conn_maybe_free(net, c);
+    }
+}
+
+void sim_net_host_restart(SimNet *net, guint32 host)
+{
+    Host *h = host_at(net, host);
+    rc_assert(h->state == SIM_HOST_CRASHED);
+    h->state = SIM_HOST_UP;
+    trace_fault(net, host, "restart");
+}
+
+void sim_net_host_pause(SimNet *net, guint32 host)
+{
+    Host *h = host_at(net, host);
+    rc_assert(h->state == SIM_HOST_UP);
+    h->state = SIM_HOST_PAUSED;
+    sim_kernel_cancel(net->k, h->resume_timer);
+    h->resume_timer = SIM_TIMER_NONE;
+    trace_fault(net, host, "pause");
+}
+
+/* Run the callbacks that queued while the host was paused, in arrival order. */
+static void resume_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Host *h = host_at(net, (guint32)arg);
+    (void)k;
+    h->resume_timer = SIM_TIMER_NONE;
+    while (h->state == SIM_HOST_UP && !g_queue_is_empty(&h->notify)) {
+        SimConnId id = (SimConnId)(guintptr)g_queue_pop_head(&h->notify);
+        Conn *c = conn_of(net, id);
+        if (c == NULL)
+            continue;
+        guint side = side_of(id);
+        End *e = &c->end[side];
+        guint8 pend = e->pend;
+        e->pend = 0;
+        c->busy++;
+        if (pend & PEND_ACCEPT) {
+            const Listener *l = listener_find(net, host_at(net, e->host)->ip_index, e->port);
+            if (l != NULL && l->host == e->host) {
+                const Host *ch = host_at(net, c->end[0].host);
+                l->fn(net, id, e->host, e->port, ch->ip, c->end[0].port, l->user);
+            } else {
+                end_abort(net, c, side); /* the listener went away meanwhile */
+                pend = 0;
+            }
+        }
+        if ((pend & PEND_CONNECTED) && e->handler != NULL && e->handler->connected != NULL &&
+            e->state == END_OPEN)
+            e->handler->connected(net, id, e->user);
+        if (e->pending != NULL && e->pending->len > 0) {
+            GByteArray *buf = e->pending;
+            e->pending = NULL;
+            /* bytes that arrived before a close are still read, as from a socket buffer */
+            gboolean readable = e->state == END_OPEN || (pend & PEND_CLOSE);
+            if (readable) {
+                for (guint off = 0; off < buf->len && readable; off += READ_CHUNK) {
+                    end_give_data(net, c, side, buf->data + off, MIN(READ_CHUNK, buf->len - off));
+                    readable = e->state == END_OPEN || (pend & PEND_CLOSE);
+                }
+            }
+            g_byte_array_unref(buf);
+        }
+        if ((pend & PEND_CLOSE) && e->handler != NULL && e->handler->closed != NULL)
+            e->handler->closed(net, id, (RcConnEnd)e->pend_why, e->user);
+        c->busy--;
+        conn_maybe_free(net, c);
+    }
+}
+
+void sim_net_host_resume(SimNet *net, guint32 host)
+{
+    Host *h = host_at(net, host);
+    rc_assert(h->state == SIM_HOST_PAUSED);
+    h->state = SIM_HOST_UP;
+    trace_fault(net, host, "resume");
+    if (!g_queue_is_empty(&h->notify))
+        h->resume_timer =
+            sim_kernel_schedule(net->k, sim_kernel_now(net->k), resume_event, net, host);
+}
+
+/* ------------------------------------------------------------------ clocks */
+
+static gint64 floor_div(gint64 a, gint64 b)
+{
+    gint64 q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Local time elapsed after `d` >= 0 true microseconds at `ppm` drift, without overflow. */
+static RcTime drifted(RcTime d, gint64 ppm)
+{
+    return d + (d / 1000000) * ppm + floor_div((d % 1000000) * ppm, 1000000);
+}
+
+static RcTime clock_raw(const Host *h, RcTime t)
+{
+    return h->anchor_local_us + drifted(t - h->anchor_true_us, h->drift_ppm);
+}
+
+void sim_net_host_set_clock(SimNet *net, guint32 host, RcTime offset_us, gint64 drift_ppm)
+{
+    rc_assert(drift_ppm >= -100000 && drift_ppm <= 100000);
+    Host *h = host_at(net, host);
+    RcTime now = sim_kernel_now(net->k);
+    (void)sim_net_host_local_now(net, host); /* settle last_local at the old rate */
+    h->anchor_true_us = now;
+    h->anchor_local_us = now + offset_us;
+    h->drift_ppm = drift_ppm;
+    g_autofree char *text = g_strdup_printf(
+        "clock offset=%" G_GINT64_FORMAT "us drift=%" G_GINT64_FORMAT "ppm", offset_us, drift_ppm);
+    trace_fault(net, host, text);
+}
+
+RcTime sim_net_host_local_now(SimNet *net, guint32 host)
+{
+    Host *h = host_at(net, host);
+    RcTime t = clock_raw(h, sim_kernel_now(net->k));
+    if (t > h->last_local_us)
+        h->last_local_us = t;
+    return h->last_local_us;
+}
+
+RcTime sim_net_host_true_time_at(SimNet *net, guint32 host, RcTime local_us)
+{
+    Host *h = host_at(net, host);
+    RcTime now = sim_kernel_now(net->k);
+    if (local_us <= sim_net_host_local_now(net, host))
+        return now;
+    /* The smallest d with anchor_local + drifted(d) >= local_us: estimate, then step. */
+    RcTime want = local_us - h->anchor_local_us;
+    RcTime d = (RcTime)((double)want * 1e6 / (1e6 + (double)h->drift_ppm));
+    if (d < 0)
+        d = 0;
+    while (drifted(d, h->drift_ppm) < want)
+        d++;
+    while (d > 0 && drifted(d - 1, h->drift_ppm) >= want)
+        d--;
+    return MAX(now, h->anchor_true_us + d);
+}

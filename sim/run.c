@@ -1,0 +1,1021 @@
+/* One run of a scenario (run.h). Phases, all on virtual time:
+ *   1. build: nodes n1.. (booting at seeded offsets within boot-spread), client hosts c1..,
+ *      an admin host and a reader host; latencies.
+ *   2. form the cluster as redis-cli --cluster create does: ADDSLOTSRANGE on the masters,
+ *      SET-CONFIG-EPOCH, MEET, wait until every node knows every other, REPLICATE, wait
+ *      until converged. That instant is scenario time 0 (t0); every reported time counts
+ *      from it.
+ *   3. workload and nemesis until `duration`.
+ *   4. final heal; wait (at most converge-within) for convergence and idle clients.
+ *   5. final reads of every written key by the reader; then the checkers. */
+#include "sim/run.h"
+
+#include <errno.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/cluster_types.h"
+#include "core/node_private.h"
+#include "rcsim_config.h"
+#include "sim/rng.h"
+#include "sim/run_private.h"
+
+#define FORM_LIMIT_US (120 * RC_US_PER_S)
+#define POLL_US (100 * RC_US_PER_MS)
+#define READ_LIMIT_US (120 * RC_US_PER_S)
+#define NODE_EVENTS_MAX 20000
+
+/* ---- small helpers ---- */
+
+RcTime sim_run_now(const SimRun *run)
+{
+    return sim_kernel_now(run->k) - run->t0_us;
+}
+
+SimSide sim_run_node_side(const SimRun *run, gint node)
+{
+    if (node < 0)
+        return SIM_SIDE_NONE;
+    return run->host_side[sim_world_node_host(run->world, (guint32)node)];
+}
+
+static RcCluster *node_cluster(SimRun *run, guint n)
+{
+    RcNode *node = sim_world_node(run->world, n);
+    return node != NULL ? node->cluster : NULL;
+}
+
+gboolean sim_run_node_is_serving_master(SimRun *run, guint n)
+{
+    RcCluster *c = node_cluster(run, n);
+    return c != NULL && c->myself != NULL && rc_node_is_master(c->myself) &&
+           c->myself->numslots > 0;
+}
+
+void sim_run_record_nemesis(SimRun *run, const char *f, const char *value, gint fault)
+{
+    sim_history_add(run->history, sim_run_now(run), SIM_PROCESS_NEMESIS, SIM_OP_INFO, f, NULL,
+                    value, NULL, -1, NULL, SIM_SIDE_NONE, fault);
+    sim_trace_recordf(sim_kernel_trace(run->k), sim_kernel_now(run->k), SIM_TRACE_NOTE,
+                      (guint64)(fault + 1), 0, 0, "nemesis %s %s", f, value ? value : "");
+}
+
+/* The node index of a 40-byte cluster name, or -1. */
+static gint node_by_id(const SimRun *run, const char *name40)
+{
+    for (guint i = 0; i < run->n_nodes; i++)
+        if (run->node_ids[i][0] != '\0' && memcmp(run->node_ids[i], name40, 40) == 0)
+            return (gint)i;
+    return -1;
+}
+
+static void learn_ids(SimRun *run)
+{
+    for (guint i = 0; i < run->n_nodes; i++) {
+        RcCluster *c = node_cluster(run, i);
+        if (c != NULL && c->myself != NULL) {
+            memcpy(run->node_ids[i], c->myself->name, 40);
+            run->node_ids[i][40] = '\0';
+        }
+    }
+}
+
+/* Fill views (slot owners as node indices) for the convergence check. */
+static void build_views(SimRun *run, SimNodeView *views, gint16 *owners)
+{
+    for (guint i = 0; i < run->n_nodes; i++) {
+        SimNodeView *v = &views[i];
+        memset(v, 0, sizeof *v);
+        v->slot_owner = owners + (gsize)i * 16384;
+        RcCluster *c = node_cluster(run, i);
+        v->up = c != NULL && !sim_world_node_is_paused(run->world, i);
+        if (!v->up)
+            continue;
+        memcpy(v->name, c->myself->name, 40);
+        v->is_master = rc_node_is_master(c->myself);
+        v->config_epoch = c->myself->config_epoch;
+        v->state_ok = c->state == RC_CLUSTER_OK;
+        const RcClusterNode *last = NULL;
+        gint16 last_idx = -1;
+        for (guint s = 0; s < 16384; s++) {
+            const RcClusterNode *o = c->slots[s];
+            if (o == NULL) {
+                v->slot_owner[s] = -1;
+                continue;
+            }
+            if (o != last) {
+                last = o;
+                last_idx = (gint16)node_by_id(run, o->name);
+            }
+            v->slot_owner[s] = last_idx;
+        }
+    }
+}
+
+static gboolean converged(SimRun *run, GString *why)
+{
+    g_autofree SimNodeView *views = g_new(SimNodeView, run->n_nodes);
+    g_autofree gint16 *owners = g_new(gint16, (gsize)run->n_nodes * 16384);
+    build_views(run, views, owners);
+    for (guint i = 0; i < run->n_nodes; i++)
+        if (!views[i].up) {
+            g_string_printf(why, "%s is down", run->node_names[i]);
+            return FALSE;
+        }
+    if (!sim_check_converged(views, run->n_nodes, why))
+        return FALSE;
+    /* replicas: each non-owner knows its master and is a replica in its own view */
+    for (guint i = 0; i < run->n_nodes; i++) {
+        RcCluster *c = node_cluster(run, i);
+        if (rc_node_is_master(c->myself) && c->myself->numslots == 0 && run->sc->replicas > 0) {
+            g_string_printf(why, "%s is a master without slots", run->node_names[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* ---- node events ---- */
+
+static void on_node_action(guint32 node, RcTime now_us, const RcAction *a, gpointer user)
+{
+    SimRun *run = user;
+    if (a->kind != RC_ACT_EVENT || run->t0_us < 0)
+        return;
+    SimNodeEvent e = {
+        .t_us = now_us - run->t0_us,
+        .node = node,
+        .event = a->event,
+        .peer = a->peer[0] ? node_by_id(run, a->peer) : -1,
+        .value = a->value,
+    };
+    g_array_append_val(run->events, e);
+}
+
+/* ---- cluster formation (redis-cli --cluster create) ---- */
+
+typedef struct {
+    guint node;
+    char **argv;
+} AdminCmd;
+
+typedef struct {
+    SimRun *run;
+    GPtrArray *cmds; /* AdminCmd* */
+    guint next;
+    int phase; /* 0 slots+epochs+meet, 1 wait for handshakes, 2 replicate, 3 converge */
+    gboolean failed;
+    char *why;
+} Formation;
+
+static void admin_cmd_free(gpointer p)
+{
+    AdminCmd *c = p;
+    g_strfreev(c->argv);
+    g_free(c);
+}
+
+static void add_cmd(Formation *f, guint node, const char *first, ...)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+        g_ptr_array_add(argv, g_strdup(a));
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    AdminCmd *c = g_new0(AdminCmd, 1);
+    c->node = node;
+    c->argv = (char **)g_ptr_array_free(argv, FALSE);
+    g_ptr_array_add(f->cmds, c);
+}
+
+static void form_step(Formation *f);
+
+static void form_cmd_done(SimClient *c, SimClientResult *res, gpointer user)
+{
+    Formation *f = user;
+    if (res->type != SIM_OP_OK) {
+        AdminCmd *cmd = g_ptr_array_index(f->cmds, f->next - 1);
+        f->failed = TRUE;
+        f->why = g_strdup_printf("%s: %s %s: %s", f->run->node_names[cmd->node], cmd->argv[0],
+                                 cmd->argv[1] ? cmd->argv[1] : "", res->error);
+        sim_kernel_stop(f->run->k);
+        return;
+    }
+    form_step(f);
+}
+
+static void form_poll(SimKernel *k, gpointer data, guint64 arg)
+{
+    form_step(data);
+}
+
+static gboolean all_known(SimRun *run)
+{
+    for (guint i = 0; i < run->n_nodes; i++) {
+        RcCluster *c = node_cluster(run, i);
+        if (c == NULL)
+            return FALSE;
+        guint known = 0;
+        for (guint j = 0; j < c->nodes->len; j++) {
+            RcClusterNode *n = g_ptr_array_index(c->nodes, j);
+            if (!rc_node_in_handshake(n))
+                known++;
+        }
+        if (known < run->n_nodes)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void form_step(Formation *f)
+{
+    SimRun *run = f->run;
+    if (f->next < f->cmds->len) {
+        AdminCmd *cmd = g_ptr_array_index(f->cmds, f->next++);
+        sim_client_request_node(run->admin, cmd->node, g_strv_length(cmd->argv),
+                                (const char *const *)cmd->argv, form_cmd_done, f);
+        return;
+    }
+    if (f->phase == 0 || f->phase == 2) {
+        f->phase++;
+        sim_kernel_schedule_in(run->k, POLL_US, form_poll, f, 0);
+        return;
+    }
+    if (f->phase == 1) {
+        if (!all_known(run)) {
+            sim_kernel_schedule_in(run->k, POLL_US, form_poll, f, 0);
+            return;
+        }
+        learn_ids(run);
+        g_ptr_array_set_size(f->cmds, 0);
+        f->next = 0;
+        for (guint n = run->sc->masters; n < run->n_nodes; n++)
+            add_cmd(f, n, "CLUSTER", "REPLICATE",
+                    run->node_ids[sim_scenario_node_shard(run->sc, n)], NULL);
+        f->phase = 2;
+        form_step(f);
+        return;
+    }
+    g_autoptr(GString) why = g_string_new(NULL);
+    if (!converged(run, why)) {
+        sim_kernel_schedule_in(run->k, POLL_US, form_poll, f, 0);
+        return;
+    }
+    sim_kernel_stop(run->k);
+}
+
+static gboolean form_cluster(SimRun *run, char **why)
+{
+    Formation f = {.run = run, .cmds = g_ptr_array_new_with_free_func(admin_cmd_free)};
+    guint m = run->sc->masters;
+    for (guint s = 0; s < m; s++) {
+        g_autofree char *lo = g_strdup_printf("%u", (guint)(((guint64)s * 16384) / m));
+        g_autofree char *hi = g_strdup_printf("%u", (guint)(((guint64)(s + 1) * 16384) / m) - 1);
+        add_cmd(&f, s, "CLUSTER", "ADDSLOTSRANGE", lo, hi, NULL);
+    }
+    for (guint n = 0; n < run->n_nodes; n++) {
+        g_autofree char *epoch = g_strdup_printf("%u", n + 1);
+        add_cmd(&f, n, "CLUSTER", "SET-CONFIG-EPOCH", epoch, NULL);
+    }
+    for (guint n = 1; n < run->n_nodes; n++) {
+        g_autofree char *port = g_strdup_printf("%u", run->addrs[0].port);
+        add_cmd(&f, n, "CLUSTER", "MEET", run->addrs[0].ip, port, NULL);
+    }
+    /* let every node boot first */
+    RcTime start = sim_kernel_now(run->k) + run->sc->boot_spread_us + RC_US_PER_MS;
+    sim_kernel_schedule(run->k, start, form_poll, &f, 0);
+    SimRunEnd end = sim_world_run(run->world, start + FORM_LIMIT_US, 0);
+    gboolean ok = !f.failed && end == SIM_RUN_STOPPED;
+    if (!ok)
+        *why = f.why ? g_steal_pointer(&f.why)
+                     : g_strdup_printf("not converged within %" G_GINT64_FORMAT " s",
+                                       FORM_LIMIT_US / RC_US_PER_S);
+    g_free(f.why);
+    g_ptr_array_unref(f.cmds);
+    if (ok)
+        learn_ids(run);
+    return ok;
+}
+
+/* ---- end phases ---- */
+
+static void final_read_next(SimRun *run);
+
+static void read_done(SimClient *c, SimClientResult *res, gpointer user)
+{
+    SimRun *run = user;
+    const char *key = g_ptr_array_index(run->written_order, run->read_next);
+    const SimScenario *sc = run->sc;
+    gint proc = (gint)run->n_procs;
+    GPtrArray *read = NULL;
+    const char *value = NULL;
+    const char *f =
+        sc->workload == SIM_WORKLOAD_SET ? (sc->use_rpush ? "read-list" : "read") : "read";
+    if (res->type == SIM_OP_OK && res->reply != NULL) {
+        if (res->reply->type == SIM_REPLY_ARRAY) {
+            read = g_ptr_array_new_with_free_func(g_free);
+            for (gsize i = 0; i < res->reply->n; i++)
+                if (res->reply->elements[i]->type == SIM_REPLY_BULK)
+                    g_ptr_array_add(read, g_strdup(res->reply->elements[i]->str));
+        } else if (res->reply->type == SIM_REPLY_BULK) {
+            value = res->reply->str;
+        }
+    }
+    sim_history_add(run->history, sim_run_now(run), proc, res->type, f, key, value, read, res->node,
+                    res->error, SIM_SIDE_NONE, -1);
+    run->read_next++;
+    final_read_next(run);
+}
+
+static void final_read_next(SimRun *run)
+{
+    if (run->read_next >= run->written_order->len) {
+        run->done = TRUE;
+        sim_kernel_stop(run->k);
+        return;
+    }
+    const SimScenario *sc = run->sc;
+    const char *key = g_ptr_array_index(run->written_order, run->read_next);
+    const char *f =
+        sc->workload == SIM_WORKLOAD_SET ? (sc->use_rpush ? "read-list" : "read") : "read";
+    sim_history_add(run->history, sim_run_now(run), (gint)run->n_procs, SIM_OP_INVOKE, f, key, NULL,
+                    NULL, -1, NULL, SIM_SIDE_NONE, -1);
+    if (sc->workload == SIM_WORKLOAD_SET && sc->use_rpush) {
+        const char *argv[] = {"LRANGE", key, "0", "-1"};
+        sim_client_request(run->reader, 4, argv, key, FALSE, read_done, run);
+    } else if (sc->workload == SIM_WORKLOAD_SET) {
+        const char *argv[] = {"SMEMBERS", key};
+        sim_client_request(run->reader, 2, argv, key, FALSE, read_done, run);
+    } else {
+        const char *argv[] = {"GET", key};
+        sim_client_request(run->reader, 2, argv, key, FALSE, read_done, run);
+    }
+}
+
+static void on_converge_poll(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimRun *run = data;
+    RcTime since = sim_kernel_now(k) - run->heal_us;
+    g_autoptr(GString) why = g_string_new(NULL);
+    if (run->converged_us < 0 && converged(run, why))
+        run->converged_us = sim_kernel_now(k);
+    gboolean idle = sim_workload_idle(run) && !run->admin_busy;
+    if ((run->converged_us >= 0 || since >= run->sc->converge_within_us) && idle) {
+        final_read_next(run);
+        return;
+    }
+    sim_kernel_schedule_in(k, POLL_US, on_converge_poll, run, 0);
+}
+
+static void on_duration(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimRun *run = data;
+    sim_workload_stop(run);
+    sim_nemesis_final_heal(run);
+    run->heal_us = sim_kernel_now(k);
+    on_converge_poll(k, run, 0);
+}
+
+/* ---- building ---- */
+
+static void to_sim_latency(const SimScenarioLatency *in, SimLatency *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (in->shape) {
+    case SIM_SCN_LAT_CONSTANT:
+        out->kind = SIM_LAT_CONSTANT;
+        out->base_us = in->a_us;
+        break;
+    case SIM_SCN_LAT_UNIFORM:
+        out->kind = SIM_LAT_UNIFORM;
+        out->base_us = in->a_us;
+        out->max_us = in->b_us;
+        break;
+    case SIM_SCN_LAT_NORMAL:
+        out->kind = SIM_LAT_NORMAL;
+        out->base_us = in->a_us;
+        out->spread_us = in->b_us;
+        out->floor_us = in->c_us;
+        break;
+    case SIM_SCN_LAT_LOGNORMAL:
+        /* a floor plus a long tail: lognormal with median b above the floor a */
+        out->kind = SIM_LAT_LOGNORMAL;
+        out->floor_us = in->a_us;
+        out->base_us = MAX(in->b_us, 1);
+        out->shape = 1.0;
+        break;
+    }
+}
+
+static void node_config(const SimScenario *sc, guint n, RcNodeConfig *cfg)
+{
+    rc_node_config_init(cfg, "127.0.0.1", (guint16)(30001 + n));
+    cfg->hz = sc->hz;
+    cfg->cluster_node_timeout_ms = sc->node_timeout_ms;
+    cfg->cluster_replica_validity_factor = sc->replica_validity_factor;
+    cfg->cluster_migration_barrier = sc->migration_barrier;
+    cfg->cluster_require_full_coverage = sc->require_full_coverage;
+    cfg->cluster_allow_reads_when_down = sc->allow_reads_when_down;
+    cfg->cluster_allow_replica_migration = sc->allow_replica_migration;
+    cfg->cluster_replica_no_failover = sc->replica_no_failover;
+    cfg->repl_ping_replica_period_s = sc->repl_ping_replica_period_s;
+    cfg->repl_timeout_s = sc->repl_timeout_s;
+    cfg->repl_backlog_size = sc->repl_backlog_size;
+    cfg->min_replicas_to_write = sc->min_replicas_to_write;
+    cfg->min_replicas_max_lag_s = sc->min_replicas_max_lag_s;
+}
+
+static SimRun *run_build(const SimScenario *sc, guint64 seed)
+{
+    SimRun *run = g_new0(SimRun, 1);
+    run->sc = sc;
+    run->seed = seed;
+    run->t0_us = -1;
+    run->open_partition = -1;
+    run->part_bridge = G_MAXUINT32;
+    run->converged_us = -1;
+    run->world = sim_world_new(seed);
+    run->k = sim_world_kernel(run->world);
+    run->net = sim_world_net(run->world);
+    run->history = sim_history_new();
+    run->faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    run->events = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
+    run->written_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    run->written_order = g_ptr_array_new();
+    run->nemesis_rng = sim_rng_stream(seed, SIM_RNG_NEMESIS, 0);
+    g_queue_init(&run->admin_queue);
+
+    run->n_nodes = sim_scenario_nodes(sc);
+    run->node_names = g_new0(char *, run->n_nodes + 1);
+    run->node_ids = g_malloc0(sizeof(*run->node_ids) * run->n_nodes);
+    run->addrs = g_new0(SimNodeAddr, run->n_nodes);
+    run->crash_fault = g_new(gint, run->n_nodes);
+    run->pause_fault = g_new(gint, run->n_nodes);
+    run->skew_fault = g_new(gint, run->n_nodes);
+    g_autoptr(GRand) boot_rng = sim_rng_stream(seed, SIM_RNG_SCENARIO, 0);
+    for (guint n = 0; n < run->n_nodes; n++) {
+        RcNodeConfig cfg;
+        node_config(sc, n, &cfg);
+        run->node_names[n] = g_strdup_printf("n%u", n + 1);
+        g_strlcpy(run->addrs[n].ip, cfg.ip, sizeof run->addrs[n].ip);
+        run->addrs[n].port = cfg.port;
+        RcTime boot = sc->boot_spread_us > 0
+                          ? (RcTime)(g_rand_double(boot_rng) * (double)sc->boot_spread_us)
+                          : 0;
+        sim_world_add_node(run->world, run->node_names[n], &cfg, boot);
+        run->crash_fault[n] = run->pause_fault[n] = run->skew_fault[n] = -1;
+    }
+    run->history->node_names = run->node_names;
+    run->history->n_node_names = run->n_nodes;
+
+    SimClientConfig ccfg = {
+        .timeout_us = sc->client_timeout_us,
+        .retries = sc->client_retries,
+        .backoff_us = sc->client_backoff_us,
+        .wait_replicas = sc->wait_replicas,
+        .wait_timeout_ms = sc->wait_timeout_ms,
+    };
+    run->n_procs = sc->clients;
+    run->procs = g_new0(SimProcess, run->n_procs);
+    for (guint i = 0; i < sc->clients; i++) {
+        SimProcess *p = &run->procs[i];
+        g_autofree char *name = g_strdup_printf("c%u", i + 1);
+        g_autofree char *ip = g_strdup_printf("10.0.%u.%u", (i + 1) / 250, (i + 1) % 250 + 1);
+        p->run = run;
+        p->index = i;
+        p->host = sim_world_add_client_host(run->world, name, ip);
+        p->home = sim_scenario_client_home(sc, i);
+        p->rng = sim_rng_stream(seed, SIM_RNG_WORKLOAD, i);
+        p->client = sim_client_new(run->net, p->host, i, &ccfg, run->addrs, run->n_nodes, p->home);
+    }
+    SimClientConfig acfg = {.timeout_us = 5 * RC_US_PER_S, .retries = 0, .backoff_us = 0};
+    run->admin_host = sim_world_add_client_host(run->world, "admin", "10.1.0.1");
+    run->admin =
+        sim_client_new(run->net, run->admin_host, G_MAXUINT, &acfg, run->addrs, run->n_nodes, 0);
+    SimClientConfig rcfg = {
+        .timeout_us = RC_US_PER_S, .retries = 30, .backoff_us = 200 * RC_US_PER_MS};
+    run->reader_host = sim_world_add_client_host(run->world, "reader", "10.1.0.2");
+    run->reader = sim_client_new(run->net, run->reader_host, G_MAXUINT - 1, &rcfg, run->addrs,
+                                 run->n_nodes, 0);
+    run->n_hosts = sim_net_n_hosts(run->net);
+    run->host_side = g_new0(SimSide, run->n_hosts);
+
+    SimLatency lat, clat;
+    to_sim_latency(&sc->latency, &lat);
+    to_sim_latency(&sc->client_latency, &clat);
+    sim_net_set_latency(run->net, &lat);
+    g_autoptr(SimHostSet) nodes = sim_host_set_new(run->net);
+    g_autoptr(SimHostSet) others = sim_host_set_new(run->net);
+    for (guint32 h = 0; h < run->n_hosts; h++) {
+        gboolean is_node = FALSE;
+        for (guint n = 0; n < run->n_nodes && !is_node; n++)
+            is_node = sim_world_node_host(run->world, n) == h;
+        sim_host_set_add(is_node ? nodes : others, h);
+    }
+    sim_net_set_latency_between(run->net, nodes, others, &clat);
+    sim_world_set_observer(run->world, on_node_action, run);
+    return run;
+}
+
+static void run_free(SimRun *run)
+{
+    sim_world_set_observer(run->world, NULL, NULL);
+    sim_workload_free(run);
+    sim_nemesis_free(run);
+    sim_client_free(run->admin);
+    sim_client_free(run->reader);
+    sim_world_free(run->world);
+    sim_history_free(run->history);
+    if (run->faults)
+        g_ptr_array_unref(run->faults);
+    if (run->events)
+        g_array_free(run->events, TRUE);
+    g_strfreev(run->node_names);
+    g_free(run->node_ids);
+    g_free(run->addrs);
+    g_free(run->crash_fault);
+    g_free(run->pause_fault);
+    g_free(run->skew_fault);
+    g_free(run->host_side);
+    g_hash_table_destroy(run->written_keys);
+    g_ptr_array_unref(run->written_order);
+    g_rand_free(run->nemesis_rng);
+    g_free(run);
+}
+
+/* ---- metrics and summary ---- */
+
+static guint nemesis_errors(const SimRunResult *r)
+{
+    guint n = 0;
+    for (guint i = 0; r->faults != NULL && i < r->faults->len; i++)
+        n += ((SimFault *)g_ptr_array_index(r->faults, i))->error != NULL;
+    return n;
+}
+
+gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value)
+{
+    const SimCheckResult *c = r->check;
+    struct {
+        const char *name;
+        double v;
+    } simple[] = {
+        {"acked", (double)c->acked},
+        {"lost", (double)c->lost},
+        {"lost.majority", (double)c->lost_by_side[SIM_SIDE_MAJORITY]},
+        {"lost.minority", (double)c->lost_by_side[SIM_SIDE_MINORITY]},
+        {"lost.none", (double)c->lost_by_side[SIM_SIDE_NONE]},
+        {"indeterminate", (double)c->indeterminate},
+        {"recovered", (double)c->recovered},
+        {"ok-ops", (double)c->ok_ops},
+        {"unavailable.majority", (double)c->unavailable_us[SIM_SIDE_MAJORITY] / 1000.0},
+        {"unavailable.minority", (double)c->unavailable_us[SIM_SIDE_MINORITY] / 1000.0},
+        {"failovers", (double)c->failovers->len},
+        {"nemesis-errors", (double)nemesis_errors(r)},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(simple); i++)
+        if (strcmp(simple[i].name, metric) == 0) {
+            *value = simple[i].v;
+            return TRUE;
+        }
+    if (g_str_has_prefix(metric, "window.")) {
+        SimSide side = strcmp(metric + 7, "majority") == 0 ? SIM_SIDE_MAJORITY : SIM_SIDE_MINORITY;
+        const SimWindow *w = &c->window[side];
+        *value = w->present ? (double)(w->last_us - w->first_us) / 1000.0 : 0;
+        return TRUE;
+    }
+    if (strcmp(metric, "failover-ms") == 0) {
+        for (guint i = 0; i < c->failovers->len; i++) {
+            const SimFailover *fo = &g_array_index(c->failovers, SimFailover, i);
+            if (fo->fault_us >= 0) {
+                *value = (double)(fo->promoted_us - fo->fault_us) / 1000.0;
+                return TRUE;
+            }
+        }
+        return FALSE;
+    }
+    if (strcmp(metric, "converge-ms") == 0) {
+        if (r->converge_us < 0)
+            return FALSE;
+        *value = (double)r->converge_us / 1000.0;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+static void json_ms_or_null(JsonBuilder *b, const char *name, RcTime us)
+{
+    json_builder_set_member_name(b, name);
+    if (us < 0)
+        json_builder_add_null_value(b);
+    else
+        json_builder_add_int_value(b, us / 1000);
+}
+
+static void json_names(JsonBuilder *b, const char *name, GPtrArray *names)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; i < names->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(names, i));
+    json_builder_end_array(b);
+}
+
+static const char *node_name_or_null(const SimRunResult *r, gint n)
+{
+    return n >= 0 ? r->node_names[n] : NULL;
+}
+
+static void json_string_or_null(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    if (v == NULL)
+        json_builder_add_null_value(b);
+    else
+        json_builder_add_string_value(b, v);
+}
+
+static char *summary_json(const SimRunResult *r, const SimScenario *sc)
+{
+    const SimCheckResult *c = r->check;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "scenario");
+    json_builder_add_string_value(b, r->scenario_path);
+    json_builder_set_member_name(b, "scenario_name");
+    json_builder_add_string_value(b, r->scenario_name);
+    json_builder_set_member_name(b, "seed");
+    json_builder_add_int_value(b, (gint64)r->seed);
+    json_builder_set_member_name(b, "trace_sha256");
+    json_builder_add_string_value(b, r->trace_sha256);
+    json_builder_set_member_name(b, "sim_time_ms");
+    json_builder_add_int_value(b, r->sim_time_us / 1000);
+    json_builder_set_member_name(b, "events");
+    json_builder_add_int_value(b, (gint64)r->events);
+    json_builder_set_member_name(b, "rcsim_version");
+    json_builder_add_string_value(b, RCSIM_VERSION);
+    json_builder_set_member_name(b, "replay");
+    json_builder_add_string_value(b, r->replay);
+    json_builder_set_member_name(b, "ok");
+    json_builder_add_boolean_value(b, r->ok);
+    json_builder_set_member_name(b, "aborted");
+    json_builder_add_boolean_value(b, r->aborted);
+    json_builder_set_member_name(b, "converged");
+    json_builder_add_boolean_value(b, r->converged);
+    json_ms_or_null(b, "converge_ms", r->converge_us);
+
+    json_builder_set_member_name(b, "params");
+    json_builder_begin_object(b);
+    for (guint i = 0; i < sc->param_names->len; i++) {
+        const char *name = g_ptr_array_index(sc->param_names, i);
+        const char *v = g_ptr_array_index(sc->param_values, i);
+        json_builder_set_member_name(b, name);
+        gint64 iv;
+        char *end = NULL;
+        if (sim_scenario_param_is_number(name) && (iv = g_ascii_strtoll(v, &end, 10), *end == 0))
+            json_builder_add_int_value(b, iv);
+        else if (sim_scenario_param_is_number(name))
+            json_builder_add_double_value(b, g_ascii_strtod(v, NULL));
+        else
+            json_builder_add_string_value(b, v);
+    }
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "writes");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "acked");
+    json_builder_add_int_value(b, (gint64)c->acked);
+    json_builder_set_member_name(b, "lost");
+    json_builder_add_int_value(b, (gint64)c->lost);
+    json_builder_set_member_name(b, "lost_by_side");
+    json_builder_begin_object(b);
+    for (int s = 0; s < 3; s++) {
+        json_builder_set_member_name(b, sim_side_name((SimSide)s));
+        json_builder_add_int_value(b, (gint64)c->lost_by_side[s]);
+    }
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "indeterminate");
+    json_builder_add_int_value(b, (gint64)c->indeterminate);
+    json_builder_set_member_name(b, "recovered");
+    json_builder_add_int_value(b, (gint64)c->recovered);
+    json_builder_set_member_name(b, "unread");
+    json_builder_add_int_value(b, (gint64)c->unread);
+    json_builder_set_member_name(b, "ok_ops");
+    json_builder_add_int_value(b, (gint64)c->ok_ops);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "loss_window");
+    json_builder_begin_object(b);
+    for (int s = SIM_SIDE_MAJORITY; s <= SIM_SIDE_MINORITY; s++) {
+        json_builder_set_member_name(b, sim_side_name((SimSide)s));
+        const SimWindow *w = &c->window[s];
+        if (!w->present) {
+            json_builder_add_null_value(b);
+            continue;
+        }
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "first_ms");
+        json_builder_add_int_value(b, w->first_us / 1000);
+        json_builder_set_member_name(b, "last_ms");
+        json_builder_add_int_value(b, w->last_us / 1000);
+        json_builder_set_member_name(b, "width_ms");
+        json_builder_add_int_value(b, (w->last_us - w->first_us) / 1000);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "unavailable_ms");
+    json_builder_begin_object(b);
+    for (int s = 0; s < 3; s++) {
+        json_builder_set_member_name(b, sim_side_name((SimSide)s));
+        json_builder_add_int_value(b, c->unavailable_us[s] / 1000);
+    }
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "failovers");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < c->failovers->len; i++) {
+        const SimFailover *fo = &g_array_index(c->failovers, SimFailover, i);
+        json_builder_begin_object(b);
+        json_string_or_null(b, "failed_node", node_name_or_null(r, fo->failed_node));
+        json_string_or_null(b, "promoted_node", node_name_or_null(r, fo->promoted_node));
+        json_ms_or_null(b, "fault_ms", fo->fault_us);
+        json_ms_or_null(b, "pfail_ms", fo->pfail_us);
+        json_ms_or_null(b, "fail_ms", fo->fail_us);
+        json_ms_or_null(b, "election_ms", fo->election_us);
+        json_ms_or_null(b, "promoted_ms", fo->promoted_us);
+        json_builder_set_member_name(b, "epoch");
+        json_builder_add_int_value(b, (gint64)fo->epoch);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "faults");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < r->faults->len; i++) {
+        const SimFault *f = g_ptr_array_index(r->faults, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, f->kind);
+        json_ms_or_null(b, "start_ms", f->start_us);
+        json_ms_or_null(b, "end_ms", f->end_us);
+        json_builder_set_member_name(b, "label");
+        json_builder_add_string_value(b, f->label);
+        json_string_or_null(b, "error", f->error);
+        json_names(b, "majority", f->majority);
+        json_names(b, "minority", f->minority);
+        json_builder_set_member_name(b, "groups");
+        json_builder_begin_array(b);
+        for (guint g = 0; g < f->groups->len; g++) {
+            GPtrArray *names = g_ptr_array_index(f->groups, g);
+            json_builder_begin_array(b);
+            for (guint j = 0; j < names->len; j++)
+                json_builder_add_string_value(b, g_ptr_array_index(names, j));
+            json_builder_end_array(b);
+        }
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "nodes");
+        json_builder_begin_array(b);
+        for (guint j = 0; j < f->nodes->len; j++)
+            json_builder_add_string_value(b, r->node_names[g_array_index(f->nodes, guint, j)]);
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "lost_writes");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < c->lost_writes->len; i++) {
+        const SimLostWrite *l = &g_array_index(c->lost_writes, SimLostWrite, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "process");
+        json_builder_add_int_value(b, g_ascii_strtoll(l->process, NULL, 10));
+        json_string_or_null(b, "key", l->key);
+        json_string_or_null(b, "value", l->value);
+        json_string_or_null(b, "node", node_name_or_null(r, l->node));
+        json_builder_set_member_name(b, "side");
+        json_builder_add_string_value(b, sim_side_name(l->side));
+        json_ms_or_null(b, "ack_ms", l->ack_us);
+        json_builder_set_member_name(b, "fault_index");
+        if (l->fault < 0)
+            json_builder_add_null_value(b);
+        else
+            json_builder_add_int_value(b, l->fault);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "node_events");
+    json_builder_begin_array(b);
+    guint shown = MIN(r->node_events->len, NODE_EVENTS_MAX);
+    for (guint i = 0; i < shown; i++) {
+        const SimNodeEvent *e = &g_array_index(r->node_events, SimNodeEvent, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "t_ms");
+        json_builder_add_int_value(b, e->t_us / 1000);
+        json_builder_set_member_name(b, "node");
+        json_builder_add_string_value(b, r->node_names[e->node]);
+        json_builder_set_member_name(b, "event");
+        json_builder_add_string_value(b, rc_event_kind_name(e->event));
+        json_string_or_null(b, "peer", node_name_or_null(r, e->peer));
+        json_builder_set_member_name(b, "value");
+        json_builder_add_int_value(b, (gint64)e->value);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "node_events_truncated");
+    json_builder_add_boolean_value(b, shown < r->node_events->len);
+
+    json_builder_set_member_name(b, "properties");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < c->properties->len; i++) {
+        const SimProperty *p = &g_array_index(c->properties, SimProperty, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "name");
+        json_builder_add_string_value(b, p->name);
+        json_builder_set_member_name(b, "ok");
+        json_builder_add_boolean_value(b, p->ok);
+        json_builder_set_member_name(b, "detail");
+        json_builder_add_string_value(b, p->detail);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    char *text = json_generator_to_data(gen, NULL);
+    char *with_nl = g_strconcat(text, "\n", NULL);
+    g_free(text);
+    return with_nl;
+}
+
+char *sim_run_replay_command(const char *scenario_path, guint64 seed, const char *const *overrides)
+{
+    GString *s = g_string_new("build/rcsim run ");
+    g_autofree char *q = g_shell_quote(scenario_path);
+    g_string_append_printf(s, "%s --seed %" G_GUINT64_FORMAT, q, seed);
+    for (guint i = 0; overrides != NULL && overrides[i] != NULL; i++) {
+        g_autofree char *o = g_shell_quote(overrides[i]);
+        g_string_append_printf(s, " --set %s", o);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* ---- the run ---- */
+
+static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
+{
+    SimCheckResult *c = res->check;
+    const SimScenario *sc = run->sc;
+    sim_check_add_property(c, "cluster-formed", form_error == NULL, "%s",
+                           form_error ? form_error : "the cluster formed and converged");
+    if (form_error != NULL)
+        return;
+    sim_check_writes(run->history, run->faults, (gint)run->n_procs, c);
+    sim_check_unavailability(run->history, c);
+    sim_check_failovers(run->events, run->faults, c);
+    sim_check_epochs(run->events, run->n_nodes, c);
+    g_autoptr(GString) why = g_string_new(NULL);
+    gboolean conv = converged(run, why);
+    res->converged = run->converged_us >= 0;
+    res->converge_us = run->converged_us >= 0 ? run->converged_us - run->heal_us : -1;
+    if (res->converged)
+        sim_check_add_property(c, "converged", TRUE,
+                               "converged %" G_GINT64_FORMAT " ms after the final heal; %s",
+                               res->converge_us / 1000, why->str);
+    else
+        sim_check_add_property(c, "converged", FALSE,
+                               "not converged within %" G_GINT64_FORMAT " ms: %s",
+                               sc->converge_within_us / 1000, why->str);
+    (void)conv;
+    sim_check_add_property(c, "final-reads", c->unread == 0 && run->done,
+                           "%" G_GUINT64_FORMAT " acknowledged writes on keys never read back",
+                           c->unread);
+    if (run->faults->len == 0)
+        sim_check_add_property(c, "no-loss-without-faults", c->lost == 0,
+                               "%" G_GUINT64_FORMAT " acknowledged writes lost without any fault",
+                               c->lost);
+    for (guint i = 0; i < sc->expectations->len; i++) {
+        const SimExpectation *e = &g_array_index(sc->expectations, SimExpectation, i);
+        double v = 0;
+        gboolean has = sim_run_metric(res, e->metric, &v);
+        gboolean ok = has && sim_compare_holds(e->cmp, v, e->value);
+        g_autofree char *name =
+            g_strdup_printf("expect %s %s %g", e->metric, sim_compare_name(e->cmp), e->value);
+        if (has)
+            sim_check_add_property(c, name, ok, "%s = %g (line %u)", e->metric, v, e->line);
+        else
+            sim_check_add_property(c, name, FALSE, "%s has no value in this run (line %u)",
+                                   e->metric, e->line);
+    }
+}
+
+static gboolean write_text(const char *dir, const char *name, const char *text, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    return g_file_set_contents(path, text, -1, error);
+}
+
+SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunOptions *opt,
+                              GError **error)
+{
+    if (opt->out_dir != NULL && g_mkdir_with_parents(opt->out_dir, 0755) != 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", opt->out_dir,
+                    g_strerror(errno));
+        return NULL;
+    }
+    SimRun *run = run_build(sc, seed);
+    if (opt->out_dir != NULL) {
+        g_autofree char *hpath = g_build_filename(opt->out_dir, "history.jsonl", NULL);
+        if (!sim_history_open_jsonl(run->history, hpath, error)) {
+            run_free(run);
+            return NULL;
+        }
+        if (opt->trace) {
+            g_autofree char *tpath = g_build_filename(opt->out_dir, "trace.log", NULL);
+            if (!sim_trace_open_file(sim_kernel_trace(run->k), tpath, error)) {
+                run_free(run);
+                return NULL;
+            }
+        }
+    }
+    SimRunResult *res = g_new0(SimRunResult, 1);
+    res->scenario_path = g_strdup(sc->path);
+    res->scenario_name = g_strdup(sc->name);
+    res->seed = seed;
+    res->replay =
+        opt->replay ? g_strdup(opt->replay) : sim_run_replay_command(sc->path, seed, NULL);
+    res->check = sim_check_result_new();
+    res->converge_us = -1;
+
+    g_autofree char *form_error = NULL;
+    if (form_cluster(run, &form_error)) {
+        run->t0_us = sim_kernel_now(run->k);
+        sim_workload_start(run);
+        sim_nemesis_schedule(run);
+        sim_kernel_schedule(run->k, run->t0_us + sc->duration_us, on_duration, run, 0);
+        RcTime cap = run->t0_us + sc->duration_us + sc->converge_within_us + READ_LIMIT_US;
+        guint64 left = (guint64)sc->max_events;
+        SimRunEnd end = sim_world_run(run->world, cap, left);
+        res->aborted = !run->done || end == SIM_RUN_MAX_EVENTS;
+    } else {
+        run->t0_us = sim_kernel_now(run->k);
+        res->aborted = TRUE;
+    }
+    res->sim_time_us = sim_run_now(run);
+    res->events = sim_kernel_events(run->k);
+    res->trace_sha256 = sim_trace_sha256(sim_kernel_trace(run->k));
+    res->faults = g_ptr_array_ref(run->faults);
+    check_run(run, res, form_error);
+    if (res->aborted && form_error == NULL)
+        sim_check_add_property(res->check, "run-completed", FALSE,
+                               "the run stopped early (max-events %" G_GINT64_FORMAT
+                               " or its time cap)",
+                               sc->max_events);
+    res->ok = sim_check_all_properties_hold(res->check);
+    res->node_events = g_steal_pointer(&run->events);
+    res->node_names = g_strdupv(run->node_names);
+    res->summary_json = summary_json(res, sc);
+
+    gboolean ok = TRUE;
+    if (opt->out_dir != NULL) {
+        sim_history_close(run->history);
+        sim_trace_close_file(sim_kernel_trace(run->k));
+        ok = write_text(opt->out_dir, "summary.json", res->summary_json, error);
+        if (ok && opt->edn) {
+            g_autofree char *epath = g_build_filename(opt->out_dir, "history.edn", NULL);
+            ok = sim_history_write_edn(run->history, epath, error);
+        }
+    }
+    run_free(run);
+    if (!ok) {
+        sim_run_result_free(res);
+        return NULL;
+    }
+    return res;
+}
+
+void sim_run_result_free(SimRunResult *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->scenario_path);
+    g_free(r->scenario_name);
+    g_free(r->trace_sha256);
+    g_free(r->replay);
+    sim_check_result_free(r->check);
+    if (r->faults)
+        g_ptr_array_unref(r->faults);
+    if (r->node_events)
+        g_array_free(r->node_events, TRUE);
+    g_strfreev(r->node_names);
+    g_free(r->summary_json);
+    g_free(r);
+}

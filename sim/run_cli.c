@@ -1,0 +1,253 @@
+/* `rcsim run` and `rcsim check`: one run with a human summary, and CI regression checks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/run.h"
+#include "sim/run_cli.h"
+
+#include "reports/report.h"
+
+static gboolean parse_seed(const char *s, guint64 *out)
+{
+    if (s == NULL || !g_ascii_isdigit(s[0]))
+        return FALSE;
+    char *end = NULL;
+    guint64 v = g_ascii_strtoull(s, &end, 10);
+    if (*end != '\0')
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
+static void print_ms(FILE *to, RcTime us)
+{
+    if (us < 0)
+        fprintf(to, "-");
+    else
+        fprintf(to, "%.1f s", (double)us / 1e6);
+}
+
+void sim_run_print_summary(FILE *to, const SimRunResult *r, double real_s)
+{
+    const SimCheckResult *c = r->check;
+    fprintf(to,
+            "scenario %s, seed %" G_GUINT64_FORMAT ": %.1f s of virtual time, %" G_GUINT64_FORMAT
+            " events",
+            r->scenario_name, r->seed, (double)r->sim_time_us / 1e6, r->events);
+    if (real_s > 0)
+        fprintf(to, ", %.3f s real (%.0fx real time)", real_s,
+                (double)r->sim_time_us / 1e6 / real_s);
+    fprintf(to, "\n");
+    fprintf(to,
+            "writes: %" G_GUINT64_FORMAT " acknowledged, %" G_GUINT64_FORMAT
+            " lost (majority side %" G_GUINT64_FORMAT ", minority side %" G_GUINT64_FORMAT
+            ", no partition %" G_GUINT64_FORMAT "), %" G_GUINT64_FORMAT
+            " indeterminate (%" G_GUINT64_FORMAT " of them recovered)\n",
+            c->acked, c->lost, c->lost_by_side[SIM_SIDE_MAJORITY],
+            c->lost_by_side[SIM_SIDE_MINORITY], c->lost_by_side[SIM_SIDE_NONE], c->indeterminate,
+            c->recovered);
+    fprintf(to, "loss window (ack times of lost writes after the fault began):");
+    static const SimSide sides[] = {SIM_SIDE_MAJORITY, SIM_SIDE_MINORITY, SIM_SIDE_NONE};
+    for (gsize i = 0; i < G_N_ELEMENTS(sides); i++) {
+        const SimWindow *w = &c->window[sides[i]];
+        if (sides[i] == SIM_SIDE_NONE && !w->present)
+            continue;
+        fprintf(to, "\n  %-8s ", sim_side_name(sides[i]));
+        if (!w->present)
+            fprintf(to, "none");
+        else
+            fprintf(to, "%.3f s .. %.3f s (%.3f s wide)", (double)w->first_us / 1e6,
+                    (double)w->last_us / 1e6, (double)(w->last_us - w->first_us) / 1e6);
+    }
+    fprintf(to,
+            "\nunavailable (failed or timed-out requests, by client side): majority %.1f s, "
+            "minority %.1f s, no partition %.1f s\n",
+            (double)c->unavailable_us[SIM_SIDE_MAJORITY] / 1e6,
+            (double)c->unavailable_us[SIM_SIDE_MINORITY] / 1e6,
+            (double)c->unavailable_us[SIM_SIDE_NONE] / 1e6);
+    if (c->failovers->len == 0)
+        fprintf(to, "failovers: none\n");
+    for (guint i = 0; i < c->failovers->len; i++) {
+        const SimFailover *fo = &g_array_index(c->failovers, SimFailover, i);
+        fprintf(to, "failover: %s replaced %s at epoch %" G_GUINT64_FORMAT ": fault ",
+                r->node_names[fo->promoted_node],
+                fo->failed_node >= 0 ? r->node_names[fo->failed_node] : "?", fo->epoch);
+        print_ms(to, fo->fault_us);
+        fprintf(to, ", PFAIL ");
+        print_ms(to, fo->pfail_us);
+        fprintf(to, ", FAIL ");
+        print_ms(to, fo->fail_us);
+        fprintf(to, ", election ");
+        print_ms(to, fo->election_us);
+        fprintf(to, ", promoted ");
+        print_ms(to, fo->promoted_us);
+        fprintf(to, "\n");
+    }
+    fprintf(to, "properties:\n");
+    for (guint i = 0; i < c->properties->len; i++) {
+        const SimProperty *p = &g_array_index(c->properties, SimProperty, i);
+        fprintf(to, "  %-4s %s: %s\n", p->ok ? "ok" : "FAIL", p->name, p->detail);
+    }
+    fprintf(to, "trace_sha256 %s\n", r->trace_sha256);
+    fprintf(to, "replay: %s\n", r->replay);
+}
+
+static void run_usage(FILE *to)
+{
+    fprintf(to, "Usage: rcsim run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace] "
+                "[--edn] [--plot]\n"
+                "Run one scenario with one seed (default: its first CI seed), check it, print a "
+                "summary.\nExit status: 0 every property and expectation holds, 1 one does not, "
+                "2 bad input.\n");
+}
+
+int sim_run_main(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL;
+    guint64 seed = 0;
+    gboolean have_seed = FALSE, trace = FALSE, edn = FALSE, plot = FALSE;
+    g_autoptr(GPtrArray) sets = g_ptr_array_new();
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            run_usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (i + 1 >= argc || !parse_seed(argv[i + 1], &seed)) {
+                fprintf(stderr, "rcsim run: --seed: expected a non-negative integer\n");
+                return 2;
+            }
+            have_seed = TRUE;
+            i++;
+        } else if (strcmp(a, "--set") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rcsim run: --set: expected KEY=VALUE\n");
+                return 2;
+            }
+            g_ptr_array_add(sets, argv[++i]);
+        } else if (strcmp(a, "--out") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rcsim run: --out: expected a directory\n");
+                return 2;
+            }
+            out = argv[++i];
+        } else if (strcmp(a, "--trace") == 0) {
+            trace = TRUE;
+        } else if (strcmp(a, "--edn") == 0) {
+            edn = TRUE;
+        } else if (strcmp(a, "--plot") == 0) {
+            plot = TRUE;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "rcsim run: unknown option '%s'\n", a);
+            run_usage(stderr);
+            return 2;
+        } else if (path == NULL) {
+            path = a;
+        } else {
+            fprintf(stderr, "rcsim run: one scenario only, got '%s' too\n", a);
+            return 2;
+        }
+    }
+    if (path == NULL) {
+        run_usage(stderr);
+        return 2;
+    }
+    if ((trace || edn || plot) && out == NULL) {
+        fprintf(stderr, "rcsim run: --trace, --edn and --plot need --out DIR\n");
+        return 2;
+    }
+    g_ptr_array_add(sets, NULL);
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_load(path, (const char *const *)sets->pdata, &error);
+    if (sc == NULL) {
+        fprintf(stderr, "%s\n", error->message);
+        g_error_free(error);
+        return 2;
+    }
+    if (!have_seed)
+        seed = sc->ci_seed_first;
+    g_autofree char *replay = sim_run_replay_command(path, seed, (const char *const *)sets->pdata);
+    SimRunOptions opt = {.out_dir = out, .trace = trace, .edn = edn, .replay = replay};
+    gint64 t0 = g_get_monotonic_time(); /* lint: allow timing the run itself */
+    g_autoptr(SimRunResult) r = sim_run_execute(sc, seed, &opt, &error);
+    gint64 t1 = g_get_monotonic_time(); /* lint: allow timing the run itself */
+    if (r == NULL) {
+        fprintf(stderr, "rcsim run: %s\n", error->message);
+        g_error_free(error);
+        return 2;
+    }
+    sim_run_print_summary(stdout, r, (double)(t1 - t0) / 1e6);
+    if (out != NULL)
+        printf("results: %s/summary.json, %s/history.jsonl\n", out, out);
+    if (plot) {
+        if (!report_write(out, &error)) {
+            fprintf(stderr, "rcsim run: --plot: %s\n", error->message);
+            g_error_free(error);
+            return 2;
+        }
+        g_autofree char *html = report_html_path(out);
+        printf("report: %s\n", html);
+    }
+    return r->ok ? 0 : 1;
+}
+
+static void check_usage(FILE *to)
+{
+    fprintf(to, "Usage: rcsim check SCENARIO...\n"
+                "Run each scenario's CI seeds against its expectations. Exit status: 0 all hold, "
+                "1 some do not (one replay command per failure), 2 bad input.\n");
+}
+
+int sim_check_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        check_usage(stderr);
+        return 2;
+    }
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            check_usage(stdout);
+            return 0;
+        }
+    /* parse everything first: a typo in the last file should not wait for the first runs */
+    g_autoptr(GPtrArray) scs = g_ptr_array_new_with_free_func((GDestroyNotify)sim_scenario_free);
+    for (int i = 1; i < argc; i++) {
+        GError *error = NULL;
+        SimScenario *sc = sim_scenario_load(argv[i], NULL, &error);
+        if (sc == NULL) {
+            fprintf(stderr, "%s\n", error->message);
+            g_error_free(error);
+            return 2;
+        }
+        g_ptr_array_add(scs, sc);
+    }
+    guint failures = 0, runs = 0;
+    for (guint i = 0; i < scs->len; i++) {
+        const SimScenario *sc = g_ptr_array_index(scs, i);
+        for (guint64 seed = sc->ci_seed_first; seed <= sc->ci_seed_last; seed++) {
+            SimRunOptions opt = {0};
+            GError *error = NULL;
+            g_autoptr(SimRunResult) r = sim_run_execute(sc, seed, &opt, &error);
+            runs++;
+            if (r == NULL) {
+                fprintf(stderr, "rcsim check: %s\n", error->message);
+                g_error_free(error);
+                return 2;
+            }
+            if (r->ok) {
+                printf("ok   %s seed %" G_GUINT64_FORMAT "\n", sc->name, seed);
+                continue;
+            }
+            failures++;
+            printf("FAIL %s seed %" G_GUINT64_FORMAT ":", sc->name, seed);
+            for (guint j = 0; j < r->check->properties->len; j++) {
+                const SimProperty *p = &g_array_index(r->check->properties, SimProperty, j);
+                if (!p->ok)
+                    printf(" [%s: %s]", p->name, p->detail);
+            }
+            printf("\n  replay: %s\n", r->replay);
+        }
+    }
+    printf("%u runs, %u failed\n", runs, failures);
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,95 @@
+/* The state of a run shared by run.c, workload.c and nemesis.c. */
+#ifndef SIM_RUN_PRIVATE_H
+#define SIM_RUN_PRIVATE_H
+
+#include "core/cluster.h"
+#include "sim/client.h"
+#include "sim/history.h"
+#include "sim/host.h"
+#include "sim/run.h"
+
+typedef struct SimRun SimRun;
+
+/* One workload process (Jepsen: a client process). */
+typedef struct {
+    SimRun *run;
+    guint index;
+    SimClient *client;
+    guint32 host;
+    guint home;         /* the node it sits near */
+    GRand *rng;         /* SIM_RNG_WORKLOAD, index */
+    guint64 next_value; /* unique values: c<index>-<n> */
+    RcTime next_at_us;  /* true time of the next invocation */
+    SimTimerId timer;
+    char *key; /* of the op in flight */
+    char *value;
+    const char *f;
+    gboolean stopped;
+} SimProcess;
+
+struct SimRun {
+    const SimScenario *sc;
+    guint64 seed;
+    SimWorld *world;
+    SimKernel *k;
+    SimNet *net;
+    guint n_nodes;
+    RcTime t0_us; /* true time of scenario time 0 (cluster ready) */
+    SimHistory *history;
+    GPtrArray *faults;    /* SimFault* */
+    GArray *events;       /* SimNodeEvent */
+    char **node_names;    /* "n1".. */
+    char (*node_ids)[41]; /* each node's 40-char cluster name, "" until known */
+    SimSide *host_side;   /* by host index */
+    guint n_hosts;
+    SimNodeAddr *addrs;
+    SimProcess *procs;
+    guint n_procs;
+    SimClient *admin; /* nemesis and setup commands */
+    guint32 admin_host;
+    SimClient *reader; /* final reads */
+    guint32 reader_host;
+    GRand *nemesis_rng;
+    GHashTable *written_keys; /* key -> TRUE, for the final reads */
+    GPtrArray *written_order; /* the same keys in first-write order */
+    gint open_partition;      /* fault index of the partition in effect, or -1 */
+    GPtrArray *part_groups;   /* GArray of guint32 hosts per group of that partition */
+    SimSide *part_group_side; /* side of each group */
+    guint32 part_bridge;      /* bridge host, or G_MAXUINT32 */
+    gint *crash_fault;        /* by node: open crash fault, or -1 */
+    gint *pause_fault;        /* by node */
+    gint *skew_fault;         /* by node */
+    gboolean workload_over;
+    gboolean healed;
+    RcTime heal_us;      /* true time of the final heal */
+    RcTime converged_us; /* true time of convergence, or -1 */
+    guint read_next;     /* next key to read back */
+    gboolean done;
+    GPtrArray *nemesis_schedules; /* nemesis.c's per-step state */
+    GQueue admin_queue;           /* pending admin jobs (SimAdminJob*) */
+    gboolean admin_busy;
+};
+
+/* workload.c */
+void sim_workload_start(SimRun *run);
+void sim_workload_stop(SimRun *run);
+gboolean sim_workload_idle(const SimRun *run);
+void sim_workload_free(SimRun *run);
+
+/* nemesis.c */
+void sim_nemesis_schedule(SimRun *run);
+/* The final heal: heal partitions, resume, restart, reset clocks; closes open faults. */
+void sim_nemesis_final_heal(SimRun *run);
+/* Recompute every host's side from the partition in effect. */
+void sim_nemesis_update_sides(SimRun *run);
+void sim_nemesis_free(SimRun *run);
+
+/* run.c helpers */
+/* Scenario time: true time minus t0. */
+RcTime sim_run_now(const SimRun *run);
+SimSide sim_run_node_side(const SimRun *run, gint node);
+/* Current masters (own slots, in their own view), as a node bitmap. */
+gboolean sim_run_node_is_serving_master(SimRun *run, guint node);
+void sim_run_record_nemesis(SimRun *run, const char *f, const char *value, gint fault);
+
+#endif

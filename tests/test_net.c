@@ -1,0 +1,763 @@
+/* SimNet: connections, order and chunking, latency, cuts, faults and clocks. */
+#include <check.h>
+#include <string.h>
+
+#include "sim/net.h"
+
+typedef struct {
+    SimConnId id;
+    GString *data;
+    GArray *chunk_times; /* RcTime per data callback */
+    GArray *chunk_lens;  /* gsize per data callback */
+    gboolean connected;
+    RcTime connected_at;
+    gboolean closed;
+    RcConnEnd why;
+    RcTime closed_at;
+    gboolean close_on_eof; /* nothing special: ends are finished by the network */
+} Rec;
+
+static Rec *rec_new(void)
+{
+    Rec *r = g_new0(Rec, 1);
+    r->data = g_string_new("");
+    r->chunk_times = g_array_new(FALSE, FALSE, sizeof(RcTime));
+    r->chunk_lens = g_array_new(FALSE, FALSE, sizeof(gsize));
+    r->connected_at = -1;
+    r->closed_at = -1;
+    return r;
+}
+
+static void rec_free(gpointer p)
+{
+    Rec *r = p;
+    g_string_free(r->data, TRUE);
+    g_array_free(r->chunk_times, TRUE);
+    g_array_free(r->chunk_lens, TRUE);
+    g_free(r);
+}
+
+static void on_connected(SimNet *net, SimConnId conn, gpointer user)
+{
+    Rec *r = user;
+    ck_assert(!r->connected && !r->closed);
+    r->connected = TRUE;
+    r->connected_at = sim_kernel_now(sim_net_kernel(net));
+    ck_assert_uint_eq(conn, r->id);
+}
+
+static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    Rec *r = user;
+    ck_assert(!r->closed);
+    ck_assert_uint_ge(len, 1);
+    RcTime now = sim_kernel_now(sim_net_kernel(net));
+    g_string_append_len(r->data, (const char *)data, (gssize)len);
+    g_array_append_val(r->chunk_times, now);
+    g_array_append_val(r->chunk_lens, len);
+    (void)conn;
+}
+
+static void on_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)
+{
+    Rec *r = user;
+    ck_assert(!r->closed);
+    r->closed = TRUE;
+    r->why = why;
+    r->closed_at = sim_kernel_now(sim_net_kernel(net));
+    ck_assert(!sim_net_conn_is_open(net, conn));
+}
+
+static const SimConnHandler rec_handler = {on_connected, on_data, on_closed};
+
+/* A server that records every accepted connection. */
+typedef struct {
+    GPtrArray *accepted; /* Rec* */
+    GArray *accept_times;
+    char peer_ip[16];
+    guint16 peer_port;
+} Server;
+
+static void on_accept(SimNet *net, SimConnId conn, guint32 host, guint16 port, const char *peer_ip,
+                      guint16 peer_port, gpointer user)
+{
+    Server *s = user;
+    Rec *r = rec_new();
+    r->id = conn;
+    g_ptr_array_add(s->accepted, r);
+    RcTime now = sim_kernel_now(sim_net_kernel(net));
+    g_array_append_val(s->accept_times, now);
+    g_strlcpy(s->peer_ip, peer_ip, sizeof s->peer_ip);
+    s->peer_port = peer_port;
+    sim_net_conn_set_handler(net, conn, &rec_handler, r);
+    (void)host;
+    (void)port;
+}
+
+static Server *server_new(void)
+{
+    Server *s = g_new0(Server, 1);
+    s->accepted = g_ptr_array_new_with_free_func(rec_free);
+    s->accept_times = g_array_new(FALSE, FALSE, sizeof(RcTime));
+    return s;
+}
+
+static void server_free(Server *s)
+{
+    g_ptr_array_unref(s->accepted);
+    g_array_free(s->accept_times, TRUE);
+    g_free(s);
+}
+
+static Rec *accepted(Server *s, guint i)
+{
+    ck_assert_uint_gt(s->accepted->len, i);
+    return g_ptr_array_index(s->accepted, i);
+}
+
+/* A world: kernel, net, hosts a (client, 10.0.0.1) and b (server on 10.0.0.2:7000), and c. */
+typedef struct {
+    SimKernel *k;
+    SimNet *net;
+    guint32 a, b, c;
+    Server *srv;
+} World;
+
+static World *world_new(RcTime latency_us)
+{
+    World *w = g_new0(World, 1);
+    w->k = sim_kernel_new(1234);
+    w->net = sim_net_new(w->k);
+    SimLatency lat;
+    sim_latency_constant(&lat, latency_us);
+    sim_net_set_latency(w->net, &lat);
+    w->a = sim_net_add_host(w->net, "a", "10.0.0.1");
+    w->b = sim_net_add_host(w->net, "b", "10.0.0.2");
+    w->c = sim_net_add_host(w->net, "c", "10.0.0.3");
+    w->srv = server_new();
+    ck_assert(sim_net_listen(w->net, w->b, 7000, on_accept, w->srv, NULL));
+    return w;
+}
+
+static void world_free(World *w)
+{
+    sim_net_free(w->net);
+    sim_kernel_free(w->k);
+    server_free(w->srv);
+    g_free(w);
+}
+
+static Rec *dial(World *w, guint32 from, const char *ip, guint16 port)
+{
+    Rec *r = rec_new();
+    r->id = sim_net_connect(w->net, from, ip, port, &rec_handler, r);
+    return r;
+}
+
+static void run_until(World *w, RcTime t)
+{
+    sim_kernel_run(w->k, t, 0);
+}
+
+/* ------------------------------------------------------------------ connections */
+
+START_TEST(test_connect_accept_addresses)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 1000);
+    ck_assert(r->connected);
+    ck_assert_int_eq(r->connected_at, 200); /* SYN 100 us, SYN-ACK 100 us */
+    ck_assert_uint_eq(w->srv->accepted->len, 1);
+    ck_assert_int_eq(g_array_index(w->srv->accept_times, RcTime, 0), 100);
+    ck_assert_str_eq(w->srv->peer_ip, "10.0.0.1");
+    ck_assert_uint_ge(w->srv->peer_port, 32768);
+    ck_assert_str_eq(sim_net_conn_peer_ip(w->net, r->id), "10.0.0.2");
+    ck_assert_uint_eq(sim_net_conn_peer_port(w->net, r->id), 7000);
+    ck_assert_uint_eq(sim_net_conn_peer_port(w->net, accepted(w->srv, 0)->id),
+                      sim_net_conn_local_port(w->net, r->id));
+    ck_assert_uint_eq(sim_net_conn_peer_host(w->net, r->id), w->b);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 1);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 1);
+    GError *err = NULL;
+    ck_assert(!sim_net_listen(w->net, w->b, 7000, on_accept, w->srv, &err));
+    ck_assert_str_eq(err->message, "10.0.0.2:7000: in use");
+    g_error_free(err);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_refused)
+{
+    World *w = world_new(100);
+    Rec *r1 = dial(w, w->a, "10.0.0.2", 7001); /* nothing listens */
+    Rec *r2 = dial(w, w->a, "10.0.0.9", 7000); /* no such machine: times out */
+    run_until(w, 10 * RC_US_PER_S);
+    ck_assert(r1->closed && !r1->connected);
+    ck_assert_int_eq(r1->why, RC_CONN_END_REFUSED);
+    ck_assert_int_eq(r1->closed_at, 200);
+    ck_assert(!r2->closed);
+    run_until(w, 200 * RC_US_PER_S);
+    ck_assert(r2->closed);
+    ck_assert_int_eq(r2->why, RC_CONN_END_TIMEOUT);
+    ck_assert_int_eq(r2->closed_at, 127 * RC_US_PER_S);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+    rec_free(r1);
+    rec_free(r2);
+    world_free(w);
+}
+END_TEST
+
+/* Many writes of assorted sizes arrive complete and in order, in chunks that differ from
+ * the writes, never earlier than one latency after the write. */
+START_TEST(test_order_and_chunking)
+{
+    World *w = world_new(250);
+    SimLatency lat;
+    ck_assert(sim_latency_parse("uniform:100us..900us", &lat, NULL));
+    sim_net_set_latency(w->net, &lat);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 10000);
+    ck_assert(r->connected);
+    GString *sent = g_string_new("");
+    GRand *g = g_rand_new_with_seed(5);
+    guint writes = 0;
+    for (RcTime t = 10000; t < 200000; t += 700) {
+        run_until(w, t);
+        guint n = (guint)g_rand_int_range(g, 1, 5000);
+        GString *msg = g_string_new("");
+        for (guint i = 0; i < n; i++)
+            g_string_append_c(msg, (char)('a' + (writes + i) % 26));
+        g_string_append_printf(msg, "<%u>", writes++);
+        ck_assert(sim_net_send(w->net, r->id, msg->str, msg->len));
+        g_string_append_len(sent, msg->str, (gssize)msg->len);
+        g_string_free(msg, TRUE);
+    }
+    run_until(w, 300000);
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_uint_eq(s->data->len, sent->len);
+    ck_assert(memcmp(s->data->str, sent->str, sent->len) == 0);
+    ck_assert_uint_ne(s->chunk_lens->len, writes); /* chunks are not writes */
+    gboolean small = FALSE;                        /* some chunk is cut short of a segment */
+    for (guint i = 0; i < s->chunk_lens->len; i++) {
+        gsize len = g_array_index(s->chunk_lens, gsize, i);
+        ck_assert_uint_le(len, 16384);
+        small = small || len < 700;
+        if (i > 0)
+            ck_assert_int_ge(g_array_index(s->chunk_times, RcTime, i),
+                             g_array_index(s->chunk_times, RcTime, i - 1));
+    }
+    ck_assert(small);
+    SimNetStats st;
+    sim_net_get_stats(w->net, &st);
+    ck_assert_uint_eq(st.bytes, sent->len);
+    ck_assert_uint_gt(st.segments, writes);
+    g_string_free(sent, TRUE);
+    g_rand_free(g);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_close_flushes_then_eof)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    ck_assert(sim_net_send(w->net, r->id, "early", 5)); /* before connected: sent after */
+    run_until(w, 1000);
+    ck_assert(sim_net_send(w->net, r->id, "hello", 5));
+    sim_net_close(w->net, r->id);
+    ck_assert(!sim_net_send(w->net, r->id, "late", 4));
+    run_until(w, 5000);
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_str_eq(s->data->str, "earlyhello");
+    ck_assert(s->closed);
+    ck_assert_int_eq(s->why, RC_CONN_END_EOF);
+    ck_assert(!r->closed); /* the closer gets no callback */
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_reset_and_write_to_closed)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    Rec *r2 = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 1000);
+    sim_net_reset(w->net, r->id);
+    run_until(w, 2000);
+    ck_assert(accepted(w->srv, 0)->closed);
+    ck_assert_int_eq(accepted(w->srv, 0)->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(accepted(w->srv, 0)->closed_at, 1100);
+    /* the server closes r2; the client writes before it sees the FIN: it gets EOF only */
+    sim_net_close(w->net, accepted(w->srv, 1)->id);
+    ck_assert(sim_net_send(w->net, r2->id, "x", 1));
+    run_until(w, 3000);
+    ck_assert(r2->closed);
+    ck_assert_int_eq(r2->why, RC_CONN_END_EOF);
+    ck_assert_int_eq(r2->closed_at, 2100);
+    rec_free(r);
+    rec_free(r2);
+    world_free(w);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ cuts */
+
+START_TEST(test_hold_and_release_after_heal)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    SimCutId cut = sim_net_isolate(w->net, w->b);
+    ck_assert(!sim_net_can_reach(w->net, w->a, w->b));
+    ck_assert(!sim_net_can_reach(w->net, w->b, w->a));
+    ck_assert(sim_net_can_reach(w->net, w->a, w->c));
+    ck_assert(sim_net_send(w->net, r->id, "held", 4));
+    run_until(w, 2 * RC_US_PER_S);
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_uint_eq(s->data->len, 0);
+    /* retransmissions at +0.2, +0.6, +1.4, +3.0 s after the write; heal at +1.5 s:
+     * the data crosses with the one at +3.0 s. */
+    run_until(w, RC_US_PER_S + 1500000);
+    ck_assert(sim_net_heal(w->net, cut));
+    ck_assert(!sim_net_heal(w->net, cut));
+    run_until(w, 10 * RC_US_PER_S);
+    ck_assert_str_eq(s->data->str, "held");
+    ck_assert_int_eq(g_array_index(s->chunk_times, RcTime, 0), RC_US_PER_S + 3000000 + 100);
+    ck_assert(!r->closed && !s->closed);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_in_flight_lost_then_retransmitted)
+{
+    World *w = world_new(50000); /* 50 ms: the cut falls while the segment is on the wire */
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    ck_assert(sim_net_send(w->net, r->id, "wire", 4));
+    run_until(w, RC_US_PER_S + 10000);
+    SimCutId cut = sim_net_isolate(w->net, w->a);
+    run_until(w, RC_US_PER_S + 100000);
+    sim_net_heal(w->net, cut);
+    run_until(w, 5 * RC_US_PER_S);
+    /* RTO = max(200 ms, 3 x 100 ms RTT) = 300 ms after the write, then +50 ms latency */
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_str_eq(s->data->str, "wire");
+    ck_assert_int_eq(g_array_index(s->chunk_times, RcTime, 0), RC_US_PER_S + 300000 + 50000);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_retries2_timeout)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    sim_net_isolate(w->net, w->b);
+    ck_assert(sim_net_send(w->net, r->id, "lost", 4));
+    run_until(w, 2000 * RC_US_PER_S);
+    /* 0.2 + 0.4 + ... + 102.4 (10 doublings) + 6 x 120 s = 924.6 s after the write */
+    ck_assert(r->closed);
+    ck_assert_int_eq(r->why, RC_CONN_END_TIMEOUT);
+    ck_assert_int_eq(r->closed_at, RC_US_PER_S + 924600000);
+    ck_assert(!accepted(w->srv, 0)->closed); /* the idle peer never learns */
+    /* after the heal, the peer's next write meets a dead socket: RST */
+    sim_net_heal_all(w->net);
+    ck_assert(sim_net_send(w->net, accepted(w->srv, 0)->id, "hi", 2));
+    run_until(w, 2001 * RC_US_PER_S);
+    ck_assert(accepted(w->srv, 0)->closed);
+    ck_assert_int_eq(accepted(w->srv, 0)->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(accepted(w->srv, 0)->closed_at, 2000 * RC_US_PER_S + 200);
+    SimNetStats st;
+    sim_net_get_stats(w->net, &st);
+    ck_assert_uint_eq(st.retrans_timeouts, 1);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_connect_across_cut)
+{
+    World *w = world_new(100);
+    SimCutId cut = sim_net_isolate(w->net, w->b);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    /* SYNs at 0, 1, 3, 7, 15 s; heal at 10 s: the one at 15 s gets through */
+    run_until(w, 10 * RC_US_PER_S);
+    ck_assert(!r->connected && !r->closed);
+    sim_net_heal(w->net, cut);
+    run_until(w, 20 * RC_US_PER_S);
+    ck_assert(r->connected);
+    ck_assert_int_eq(r->connected_at, 15 * RC_US_PER_S + 200);
+    /* a cut that never heals: timeout at 127 s */
+    sim_net_isolate(w->net, w->b);
+    Rec *r2 = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 300 * RC_US_PER_S);
+    ck_assert(r2->closed && !r2->connected);
+    ck_assert_int_eq(r2->why, RC_CONN_END_TIMEOUT);
+    ck_assert_int_eq(r2->closed_at, 147 * RC_US_PER_S);
+    SimNetStats st;
+    sim_net_get_stats(w->net, &st);
+    ck_assert_uint_eq(st.connect_timeouts, 1);
+    rec_free(r);
+    rec_free(r2);
+    world_free(w);
+}
+END_TEST
+
+/* a cannot reach b; b reaches a. b's data gets to a (its acks are lost, so b keeps
+ * retransmitting); a's data is held until the heal. */
+START_TEST(test_one_way_cut)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    g_autoptr(SimHostSet) from = sim_host_set_new(w->net);
+    g_autoptr(SimHostSet) to = sim_host_set_new(w->net);
+    sim_host_set_add(from, w->a);
+    sim_host_set_add(to, w->b);
+    SimCutId cut = sim_net_cut_oneway(w->net, from, to);
+    ck_assert(!sim_net_can_reach(w->net, w->a, w->b));
+    ck_assert(sim_net_can_reach(w->net, w->b, w->a));
+    Rec *s = accepted(w->srv, 0);
+    ck_assert(sim_net_send(w->net, s->id, "down", 4));
+    ck_assert(sim_net_send(w->net, r->id, "up", 2));
+    run_until(w, 2 * RC_US_PER_S);
+    ck_assert_str_eq(r->data->str, "down");
+    ck_assert_uint_eq(s->data->len, 0);
+    /* a new connect from a to b cannot complete either */
+    Rec *r2 = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 5 * RC_US_PER_S);
+    ck_assert(!r2->connected);
+    sim_net_heal(w->net, cut);
+    run_until(w, 20 * RC_US_PER_S);
+    ck_assert_str_eq(s->data->str, "up");
+    ck_assert(r2->connected);
+    ck_assert_str_eq(r->data->str, "down"); /* retransmissions are not delivered twice */
+    /* b's unacknowledged data times out the sender if the cut never heals */
+    g_autoptr(SimHostSet) rev_from = sim_host_set_new(w->net);
+    sim_host_set_add(rev_from, w->a);
+    sim_net_cut_oneway(w->net, rev_from, to);
+    ck_assert(sim_net_send(w->net, s->id, "again", 5));
+    run_until(w, 1000 * RC_US_PER_S);
+    ck_assert_str_eq(r->data->str, "downagain");
+    ck_assert(s->closed);
+    ck_assert_int_eq(s->why, RC_CONN_END_TIMEOUT);
+    rec_free(r);
+    rec_free(r2);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_bridge_and_partition_groups)
+{
+    World *w = world_new(100);
+    guint32 d = sim_net_add_host(w->net, "d", "10.0.0.4");
+    g_autoptr(SimHostSet) left = sim_host_set_parse(w->net, "a", NULL);
+    g_autoptr(SimHostSet) right = sim_host_set_parse(w->net, "b,d", NULL);
+    SimCutId cut = sim_net_bridge(w->net, left, right, w->c);
+    ck_assert(!sim_net_can_reach(w->net, w->a, w->b));
+    ck_assert(!sim_net_can_reach(w->net, w->b, w->a));
+    ck_assert(!sim_net_can_reach(w->net, w->a, d));
+    ck_assert(sim_net_can_reach(w->net, w->a, w->c));
+    ck_assert(sim_net_can_reach(w->net, w->c, w->a));
+    ck_assert(sim_net_can_reach(w->net, w->c, w->b));
+    ck_assert(sim_net_can_reach(w->net, w->b, d));
+    Rec *via_bridge = dial(w, w->c, "10.0.0.2", 7000);
+    Rec *blocked = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 5 * RC_US_PER_S);
+    ck_assert(via_bridge->connected);
+    ck_assert(!blocked->connected);
+    sim_net_heal(w->net, cut);
+    /* {a,c} | rest */
+    g_autoptr(SimHostSet) g1 = sim_host_set_parse(w->net, "a, c", NULL);
+    const SimHostSet *groups[] = {g1};
+    sim_net_partition(w->net, groups, 1);
+    ck_assert(sim_net_can_reach(w->net, w->a, w->c));
+    ck_assert(!sim_net_can_reach(w->net, w->c, w->b));
+    ck_assert(sim_net_can_reach(w->net, w->b, d));
+    ck_assert(!sim_net_can_reach(w->net, d, w->a));
+    sim_net_heal_all(w->net);
+    ck_assert(sim_net_can_reach(w->net, d, w->a));
+    GError *err = NULL;
+    ck_assert(sim_host_set_parse(w->net, "a,zz", &err) == NULL);
+    ck_assert_str_eq(err->message, "hosts: unknown host 'zz'");
+    g_error_free(err);
+    run_until(w, 20 * RC_US_PER_S);
+    ck_assert(blocked->connected);
+    rec_free(via_bridge);
+    rec_free(blocked);
+    world_free(w);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ process faults */
+
+START_TEST(test_crash_resets_and_refuses)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    ck_assert(sim_net_send(w->net, accepted(w->srv, 0)->id, "bye", 3));
+    sim_net_host_crash(w->net, w->b);
+    ck_assert_int_eq(sim_net_host_state(w->net, w->b), SIM_HOST_CRASHED);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+    run_until(w, 2 * RC_US_PER_S);
+    /* bytes already on the wire arrive, then the RST */
+    ck_assert_str_eq(r->data->str, "bye");
+    ck_assert(r->closed);
+    ck_assert_int_eq(r->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(r->closed_at, RC_US_PER_S + 100);
+    ck_assert(!accepted(w->srv, 0)->closed); /* the dead process hears nothing */
+    Rec *r2 = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 3 * RC_US_PER_S);
+    ck_assert(r2->closed);
+    ck_assert_int_eq(r2->why, RC_CONN_END_REFUSED);
+    sim_net_host_restart(w->net, w->b);
+    ck_assert(sim_net_listen(w->net, w->b, 7000, on_accept, w->srv, NULL));
+    Rec *r3 = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 4 * RC_US_PER_S);
+    ck_assert(r3->connected);
+    ck_assert_uint_eq(w->srv->accepted->len, 2);
+    rec_free(r);
+    rec_free(r2);
+    rec_free(r3);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_crash_during_cut_reset_on_next_write)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    SimCutId cut = sim_net_isolate(w->net, w->b);
+    sim_net_host_crash(w->net, w->b); /* the RST is lost in the cut */
+    run_until(w, 2 * RC_US_PER_S);
+    sim_net_heal(w->net, cut);
+    run_until(w, 3 * RC_US_PER_S);
+    ck_assert(!r->closed);
+    ck_assert(sim_net_send(w->net, r->id, "anyone?", 7));
+    run_until(w, 4 * RC_US_PER_S);
+    ck_assert(r->closed);
+    ck_assert_int_eq(r->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(r->closed_at, 3 * RC_US_PER_S + 200);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+START_TEST(test_pause_buffers_until_resume)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    sim_net_host_pause(w->net, w->b);
+    ck_assert(sim_net_send(w->net, r->id, "one", 3));
+    Rec *r2 = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S + 1000);
+    ck_assert(r2->connected); /* the paused host's kernel completed the handshake */
+    ck_assert(sim_net_send(w->net, r2->id, "two", 3));
+    sim_net_close(w->net, r2->id);
+    run_until(w, 5 * RC_US_PER_S);
+    ck_assert_uint_eq(accepted(w->srv, 0)->data->len, 0);
+    ck_assert_uint_eq(w->srv->accepted->len, 1);
+    sim_net_host_resume(w->net, w->b);
+    run_until(w, 5 * RC_US_PER_S);
+    ck_assert_str_eq(accepted(w->srv, 0)->data->str, "one");
+    ck_assert_int_eq(g_array_index(accepted(w->srv, 0)->chunk_times, RcTime, 0), 5 * RC_US_PER_S);
+    ck_assert_uint_eq(w->srv->accepted->len, 2);
+    ck_assert_int_eq(g_array_index(w->srv->accept_times, RcTime, 1), 5 * RC_US_PER_S);
+    ck_assert_str_eq(accepted(w->srv, 1)->data->str, "two");
+    ck_assert(accepted(w->srv, 1)->closed);
+    ck_assert_int_eq(accepted(w->srv, 1)->why, RC_CONN_END_EOF);
+    rec_free(r);
+    rec_free(r2);
+    world_free(w);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ clocks */
+
+START_TEST(test_clock_skew)
+{
+    World *w = world_new(100);
+    run_until(w, 10 * RC_US_PER_S);
+    ck_assert_int_eq(sim_net_host_local_now(w->net, w->a), 10 * RC_US_PER_S);
+    sim_net_host_set_clock(w->net, w->a, 5 * RC_US_PER_S, 1000); /* +5 s, 0.1 % fast */
+    ck_assert_int_eq(sim_net_host_local_now(w->net, w->a), 15 * RC_US_PER_S);
+    run_until(w, 20 * RC_US_PER_S);
+    ck_assert_int_eq(sim_net_host_local_now(w->net, w->a), 25 * RC_US_PER_S + 10000);
+    ck_assert_int_eq(sim_net_host_local_now(w->net, w->b), 20 * RC_US_PER_S);
+    /* the inverse: the earliest true time whose local reading reaches a value */
+    RcTime t = sim_net_host_true_time_at(w->net, w->a, 26 * RC_US_PER_S);
+    ck_assert_int_eq(t, 20 * RC_US_PER_S + 989011); /* 989010.99 us at 1.001 */
+    ck_assert_int_eq(sim_net_host_true_time_at(w->net, w->a, 0), 20 * RC_US_PER_S);
+    /* a backward step: the clock stands still until true time catches up */
+    sim_net_host_set_clock(w->net, w->a, -2 * RC_US_PER_S, 0);
+    RcTime frozen = 25 * RC_US_PER_S + 10000;
+    ck_assert_int_eq(sim_net_host_local_now(w->net, w->a), frozen);
+    run_until(w, 25 * RC_US_PER_S);
+    ck_assert_int_eq(sim_net_host_local_now(w->net, w->a), frozen);
+    ck_assert_int_eq(sim_net_host_true_time_at(w->net, w->a, frozen + 1), 27 * RC_US_PER_S + 10001);
+    run_until(w, 30 * RC_US_PER_S);
+    ck_assert_int_eq(sim_net_host_local_now(w->net, w->a), 28 * RC_US_PER_S);
+    /* slow clocks: monotonic under a random walk of settings */
+    SimRng rng = sim_rng_small(3, SIM_RNG_TEST, 0);
+    RcTime last = sim_net_host_local_now(w->net, w->c);
+    for (int i = 0; i < 2000; i++) {
+        if (i % 50 == 0)
+            sim_net_host_set_clock(w->net, w->c, (RcTime)sim_rng_below(&rng, 20000000) - 10000000,
+                                   (gint64)sim_rng_below(&rng, 200001) - 100000);
+        run_until(w, sim_kernel_now(w->k) + (RcTime)sim_rng_below(&rng, 100000));
+        RcTime now = sim_net_host_local_now(w->net, w->c);
+        ck_assert_int_ge(now, last);
+        last = now;
+        RcTime want = now + (RcTime)sim_rng_below(&rng, 1000000) + 1;
+        RcTime at = sim_net_host_true_time_at(w->net, w->c, want);
+        ck_assert_int_ge(at, sim_kernel_now(w->k));
+    }
+    world_free(w);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ latency */
+
+START_TEST(test_latency_bounds)
+{
+    static const struct {
+        const char *text;
+        RcTime lo, hi; /* every draw within */
+        double mean_lo, mean_hi;
+    } cases[] = {
+        {"const:250us", 250, 250, 250, 250},
+        {"uniform:100us..500us", 100, 500, 290, 310},
+        {"normal:1ms,sd=200us,floor=700us", 700, 3000, 1000, 1040},
+        {"lognormal:300us,sigma=0.5,floor=100us", 100, 60100000, 420, 450},
+        {"pareto:200us,alpha=2.5,cap=50ms", 200, 50000, 320, 345},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        SimLatency lat;
+        GError *err = NULL;
+        ck_assert_msg(sim_latency_parse(cases[i].text, &lat, &err), "%s", cases[i].text);
+        SimRng rng = sim_rng_small(1, SIM_RNG_TEST, i);
+        double sum = 0;
+        const int n = 40000;
+        for (int j = 0; j < n; j++) {
+            RcTime v = sim_latency_sample(&lat, &rng);
+            ck_assert_msg(v >= cases[i].lo && v <= cases[i].hi, "%s: %" G_GINT64_FORMAT,
+                          cases[i].text, v);
+            sum += (double)v;
+        }
+        double mean = sum / n;
+        ck_assert_msg(mean >= cases[i].mean_lo && mean <= cases[i].mean_hi, "%s: mean %f",
+                      cases[i].text, mean);
+        ck_assert_int_eq(sim_latency_min(&lat), cases[i].lo);
+        /* round trip through the text form */
+        g_autofree char *text = sim_latency_to_string(&lat);
+        SimLatency again;
+        ck_assert(sim_latency_parse(text, &again, NULL));
+        ck_assert(memcmp(&again, &lat, sizeof lat) == 0);
+    }
+}
+END_TEST
+
+START_TEST(test_latency_bad_input)
+{
+    static const struct {
+        const char *text, *error;
+    } cases[] = {
+        {"250us", "latency: expected kind:value, got '250us'"},
+        {"fast:1ms", "latency: unknown distribution 'fast' (const, uniform, normal, lognormal, "
+                     "pareto)"},
+        {"const:1h", "latency: bad duration '1h' (use us, ms or s)"},
+        {"const:-5us", "latency: bad duration '-5us' (use us, ms or s)"},
+        {"const:5us,sd=1us", "latency: unexpected parameter 'sd=1us'"},
+        {"uniform:5ms", "latency: uniform needs min..max, got '5ms'"},
+        {"uniform:5ms..1ms", "latency: uniform max is below min"},
+        {"uniform:5ms..x", "latency: bad duration in '5ms..x' (use us, ms or s)"},
+        {"normal:1ms,sd", "latency: expected key=value, got 'sd'"},
+        {"normal:1ms,sigma=2", "latency: unknown parameter 'sigma'"},
+        {"lognormal:1ms,sigma=abc", "latency: bad number 'abc'"},
+        {"lognormal:1ms,sigma=0", "latency: sigma must be in (0, 5]"},
+        {"pareto:0us", "latency: pareto minimum must be positive"},
+        {"pareto:1ms,cap=10us", "latency: pareto cap is below the minimum"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        SimLatency lat;
+        GError *err = NULL;
+        ck_assert_msg(!sim_latency_parse(cases[i].text, &lat, &err), "%s", cases[i].text);
+        ck_assert_str_eq(err->message, cases[i].error);
+        g_error_free(err);
+    }
+    RcTime us;
+    ck_assert(sim_parse_duration("1.5ms", &us) && us == 1500);
+    ck_assert(sim_parse_duration("2s", &us) && us == 2000000);
+    ck_assert(!sim_parse_duration("", &us));
+    ck_assert(!sim_parse_duration("ms", &us));
+}
+END_TEST
+
+/* Latency rules: per pair and per group, later rules win, both directions. */
+START_TEST(test_latency_rules)
+{
+    World *w = world_new(100);
+    SimLatency slow, slower;
+    sim_latency_constant(&slow, 5000);
+    sim_latency_constant(&slower, 9000);
+    g_autoptr(SimHostSet) grp = sim_host_set_parse(w->net, "a,b", NULL);
+    sim_net_set_latency_between(w->net, grp, grp, &slow);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    Rec *rc = dial(w, w->c, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    ck_assert_int_eq(r->connected_at, 10000);
+    ck_assert_int_eq(rc->connected_at, 200);
+    sim_net_set_latency_pair(w->net, w->b, w->a, &slower);
+    ck_assert(sim_net_send(w->net, r->id, "x", 1));
+    run_until(w, 2 * RC_US_PER_S);
+    ck_assert_int_eq(g_array_index(accepted(w->srv, 1)->chunk_times, RcTime, 0),
+                     RC_US_PER_S + 9000); /* accepted 0 is c's, which arrived first */
+    rec_free(r);
+    rec_free(rc);
+    world_free(w);
+}
+END_TEST
+
+Suite *net_suite(void);
+Suite *net_suite(void)
+{
+    Suite *s = suite_create("net");
+    TCase *tc = tcase_create("connections");
+    tcase_add_test(tc, test_connect_accept_addresses);
+    tcase_add_test(tc, test_refused);
+    tcase_add_test(tc, test_order_and_chunking);
+    tcase_add_test(tc, test_close_flushes_then_eof);
+    tcase_add_test(tc, test_reset_and_write_to_closed);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("cuts");
+    tcase_add_test(tc, test_hold_and_release_after_heal);
+    tcase_add_test(tc, test_in_flight_lost_then_retransmitted);
+    tcase_add_test(tc, test_retries2_timeout);
+    tcase_add_test(tc, test_connect_across_cut);
+    tcase_add_test(tc, test_one_way_cut);
+    tcase_add_test(tc, test_bridge_and_partition_groups);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("faults");
+    tcase_add_test(tc, test_crash_resets_and_refuses);
+    tcase_add_test(tc, test_crash_during_cut_reset_on_next_write);
+    tcase_add_test(tc, test_pause_buffers_until_resume);
+    tcase_add_test(tc, test_clock_skew);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("latency");
+    tcase_add_test(tc, test_latency_bounds);
+    tcase_add_test(tc, test_latency_bad_input);
+    tcase_add_test(tc, test_latency_rules);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,777 @@
+/* reports/: every plot made from the known result set in tests/data/reports/ (a run and a
+ * sweep directory, made by gen.py there), the tables checked against the input files, and the
+ * error paths: missing gnuplot, gnuplot failing, malformed input. */
+#include <check.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "reports/report.h"
+#include "reports/results.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static char *data_dir(const char *name)
+{
+    const char *root = g_getenv("RCSIM_SOURCE_ROOT");
+    ck_assert_msg(root != NULL, "RCSIM_SOURCE_ROOT is not set (run through meson test)");
+    return g_build_filename(root, "tests", "data", "reports", name, NULL);
+}
+
+/* A fresh copy of tests/data/reports/NAME, so the report writes into a scratch folder. */
+static char *copy_data(const char *name)
+{
+    g_autofree char *src = data_dir(name);
+    char *dst = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(dst);
+    g_autoptr(GDir) dir = g_dir_open(src, 0, NULL);
+    ck_assert_ptr_nonnull(dir);
+    const char *file;
+    while ((file = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *from = g_build_filename(src, file, NULL);
+        g_autofree char *to = g_build_filename(dst, file, NULL);
+        g_autofree char *bytes = NULL;
+        gsize len;
+        ck_assert(g_file_get_contents(from, &bytes, &len, NULL));
+        ck_assert(g_file_set_contents(to, bytes, (gssize)len, NULL));
+    }
+    return dst;
+}
+
+static char *read_text(const char *dir, const char *file)
+{
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    char *text = NULL;
+    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "cannot read %s", path);
+    return text;
+}
+
+static gboolean exists(const char *dir, const char *file)
+{
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+static void assert_png(const char *dir, const char *file)
+{
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+    g_autofree char *bytes = NULL;
+    gsize len = 0;
+    ck_assert_msg(g_file_get_contents(path, &bytes, &len, NULL), "missing %s", path);
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    ck_assert_uint_gt(len, 8);
+    ck_assert_msg(memcmp(bytes, signature, 8) == 0, "%s: not a PNG", path);
+    ck_assert_msg(len > 15000, "%s: only %zu bytes", path, len);
+}
+
+typedef struct {
+    char *root;     /* name of the first element */
+    guint elements; /* all elements */
+    guint texts;    /* <text> elements: titles, labels, legend */
+} SvgCount;
+
+static void svg_start(GMarkupParseContext *ctx, const char *name, const char **an, const char **av,
+                      gpointer user, GError **error)
+{
+    SvgCount *c = user;
+    if (c->root == NULL)
+        c->root = g_strdup(name);
+    c->elements++;
+    if (strcmp(name, "text") == 0)
+        c->texts++;
+}
+
+static void assert_svg(const char *dir, const char *file)
+{
+    g_autofree char *text = read_text(dir, file);
+    GMarkupParser parser = {svg_start, NULL, NULL, NULL, NULL};
+    SvgCount count = {0};
+    GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, &count, NULL);
+    g_autoptr(GError) error = NULL;
+    gboolean ok = g_markup_parse_context_parse(ctx, text, -1, &error) &&
+                  g_markup_parse_context_end_parse(ctx, &error);
+    g_markup_parse_context_free(ctx);
+    ck_assert_msg(ok, "%s: %s", file, error != NULL ? error->message : "");
+    ck_assert_str_eq(count.root, "svg");
+    ck_assert_uint_gt(count.elements, 50);
+    ck_assert_uint_gt(count.texts, 5);
+    g_free(count.root);
+}
+
+static void assert_contains(const char *text, const char *needle)
+{
+    ck_assert_msg(strstr(text, needle) != NULL, "missing: %s", needle);
+}
+
+static guint count_of(const char *text, const char *needle)
+{
+    guint n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void assert_plot_files(const char *dir, const char *name)
+{
+    g_autofree char *gp = g_strdup_printf("plots/%s.gp", name);
+    g_autofree char *dat = g_strdup_printf("plots/%s.dat", name);
+    g_autofree char *png = g_strdup_printf("plots/%s.png", name);
+    g_autofree char *svg = g_strdup_printf("plots/%s.svg", name);
+    ck_assert_msg(exists(dir, gp), "missing %s", gp);
+    ck_assert_msg(exists(dir, dat), "missing %s", dat);
+    assert_png(dir, png);
+    assert_svg(dir, svg);
+    /* every plot has a title, units on both axes and a legend */
+    g_autofree char *script = read_text(dir, gp);
+    assert_contains(script, "set title \"");
+    assert_contains(script, "set xlabel \"");
+    assert_contains(script, "set ylabel \"");
+    ck_assert(strstr(script, "(s)\"") != NULL || strstr(script, "(ms)\"") != NULL ||
+              strstr(script, "(writes)\"") != NULL);
+    assert_contains(script, " title \"");
+}
+
+static void remove_tree(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    if (d == NULL) {
+        g_unlink(dir);
+        return;
+    }
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR))
+            remove_tree(path);
+        else
+            g_unlink(path);
+    }
+    g_rmdir(dir);
+}
+
+/* ------------------------------------------------------------------ run report */
+
+static gint64 member_int(JsonObject *o, const char *path)
+{
+    g_auto(GStrv) parts = g_strsplit(path, ".", -1);
+    for (guint i = 0; parts[i + 1] != NULL; i++)
+        o = json_object_get_object_member(o, parts[i]);
+    return json_object_get_int_member(o, parts[g_strv_length(parts) - 1]);
+}
+
+/* Acked writes per side, counted here independently of reports/. */
+static void count_acked(const char *dir, gint64 acked[3])
+{
+    g_autofree char *text = read_text(dir, "history.jsonl");
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    acked[0] = acked[1] = acked[2] = 0;
+    for (guint i = 0; lines[i] != NULL; i++) {
+        if (lines[i][0] == '\0')
+            continue;
+        ck_assert(json_parser_load_from_data(parser, lines[i], -1, NULL));
+        JsonObject *op = json_node_get_object(json_parser_get_root(parser));
+        if (strcmp(json_object_get_string_member(op, "type"), "ok") != 0 ||
+            strcmp(json_object_get_string_member(op, "f"), "write") != 0)
+            continue;
+        const char *side = json_object_get_string_member(op, "side");
+        acked[strcmp(side, "majority") == 0 ? 0 : strcmp(side, "minority") == 0 ? 1 : 2]++;
+    }
+}
+
+START_TEST(test_run_report_plots_and_tables)
+{
+    g_autofree char *dir = copy_data("run-minority");
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    assert_plot_files(dir, "timeline");
+    assert_plot_files(dir, "availability");
+    assert_plot_files(dir, "failover_cdf");
+    ck_assert(exists(dir, "plots/run_faults.dat"));
+    ck_assert(exists(dir, "plots/run_marks.dat"));
+
+    /* the tables hold the values of summary.json, and the acked counts of history.jsonl */
+    g_autofree char *md = read_text(dir, "report.md");
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *summary_path = g_build_filename(dir, "summary.json", NULL);
+    ck_assert(json_parser_load_from_file(parser, summary_path, NULL));
+    JsonObject *s = json_node_get_object(json_parser_get_root(parser));
+    gint64 acked[3];
+    count_acked(dir, acked);
+    g_autofree char *minority = g_strdup_printf(
+        "| minority | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+        " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " |",
+        acked[1], member_int(s, "writes.lost_by_side.minority"),
+        member_int(s, "loss_window.minority.first_ms"),
+        member_int(s, "loss_window.minority.last_ms"),
+        member_int(s, "loss_window.minority.width_ms"), member_int(s, "unavailable_ms.minority"));
+    g_autofree char *majority =
+        g_strdup_printf("| majority | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+                        " | — | — | — | %" G_GINT64_FORMAT " |",
+                        acked[0], member_int(s, "writes.lost_by_side.majority"),
+                        member_int(s, "unavailable_ms.majority"));
+    g_autofree char *none =
+        g_strdup_printf("| none | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | — | — | — | — |",
+                        acked[2], member_int(s, "writes.lost_by_side.none"));
+    g_autofree char *all =
+        g_strdup_printf("| all | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " |",
+                        member_int(s, "writes.acked"), member_int(s, "writes.lost"));
+    assert_contains(md, minority);
+    assert_contains(md, majority);
+    assert_contains(md, none);
+    assert_contains(md, all);
+    /* and the same numbers, as known from gen.py */
+    assert_contains(md, "| minority | 62 | 62 | 2 | 6102 | 6100 | 9200 |");
+    assert_contains(md, "| majority | 274 | 0 | — | — | — | 1300 |");
+    assert_contains(md, "| n1 | n4 | 7 | 5000 | 10300 | 10800 | 11500 | 12100 | 5800 | 7100 |");
+    assert_contains(md, "| 0 | partition | partition n1 \\| rest | 5000 | 20000 | 15000 | n1 |");
+    assert_contains(md, "| 1 | crash | crash n2 | 24000 | 26000 | 2000 | — | n2 | — |");
+    assert_contains(md, "Result: FAILED (see Properties); the cluster converged 2350 ms after "
+                        "the last heal.");
+    assert_contains(md, "Indeterminate writes: 1; recovered: 0; acked but never read back: 0.");
+    assert_contains(md, "| no-lost-acked-writes | FAILED | 63 acked writes lost |");
+    assert_contains(md, "| single-master-per-slot | ok | held at every check |");
+    assert_contains(md, "| node-timeout | 5000 |");
+    assert_contains(md, "Replay: `rcsim run scenarios/minority-partition.scn --seed 42`");
+    assert_contains(md, "The first 50 of 63");
+    /* the minority window against the spec's bound, in words and as a bracket on the plot */
+    assert_contains(md, "The last lost write on the minority side was acked 6102 ms after its "
+                        "fault began: 1.22 × node-timeout (5000 ms), past NT but within the "
+                        "derived edge");
+    g_autofree char *expected = read_text(dir, "plots/run_expected.dat");
+    assert_contains(expected, "\n11.250 1.250 \"minority stops writes");
+    g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
+    assert_contains(cdf, "set arrow from 5.0000, graph 0 to 5.0000, graph 1");
+    assert_contains(md, "How to read it: each line counts the writes");
+    assert_contains(md, "![");
+    assert_contains(md, "](plots/timeline.png)");
+
+    /* the HTML stands alone: three PNGs embedded, no file links to images */
+    g_autofree char *html = read_text(dir, "report.html");
+    ck_assert(g_str_has_prefix(html, "<!DOCTYPE html>"));
+    ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 3);
+    ck_assert_uint_eq(count_of(html, "src=\"plots/"), 0);
+    assert_contains(html, "<td>minority</td><td>62</td><td>62</td><td>2</td><td>6102</td>");
+    remove_tree(dir);
+}
+END_TEST
+
+/* The timeline's data: acked writes per 250 ms bucket and side, as rates. The minority side
+ * is cut off from 5 s: its client's writes (one per 100 ms, acked at +2 ms) are all lost,
+ * until n1 stops accepting writes at 11.2 s. */
+START_TEST(test_timeline_data_buckets)
+{
+    g_autofree char *dir = copy_data("run-minority");
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    g_autofree char *dat = read_text(dir, "plots/timeline.dat");
+    /* 6.000 s: minority acks at 6.002, 6.102, 6.202 (3 per 250 ms = 12/s), all lost */
+    assert_contains(dat, "\n6.000 20 12 NaN 0 12 0\n");
+    /* 15.000 s: the minority is refused (acked 0 but it completed operations) */
+    assert_contains(dat, "\n15.000 20 0 NaN 0 0 0\n");
+    /* 2.000 s: no partition yet, only side none */
+    assert_contains(dat, "\n2.000 NaN NaN 32 0 0 0\n");
+    g_autofree char *avail = read_text(dir, "plots/availability.dat");
+    assert_contains(avail, "\n15.000 100 0 NaN 5 3 0\n");
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_run_report_is_deterministic)
+{
+    g_autofree char *a = copy_data("run-minority");
+    g_autofree char *b = copy_data("run-minority");
+    ck_assert(report_write(a, NULL));
+    ck_assert(report_write(b, NULL));
+    const char *files[] = {"report.md", "plots/timeline.gp", "plots/timeline.dat",
+                           "plots/availability.dat", "plots/run_marks.dat"};
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *x = read_text(a, files[i]);
+        g_autofree char *y = read_text(b, files[i]);
+        ck_assert_str_eq(x, y);
+    }
+    remove_tree(a);
+    remove_tree(b);
+}
+END_TEST
+
+/* `gnuplot DIR/plots/timeline.gp` from another folder re-renders the plot next to itself. */
+START_TEST(test_script_rerenders_by_hand)
+{
+    g_autofree char *dir = copy_data("run-minority");
+    ck_assert(report_write(dir, NULL));
+    g_autofree char *png = g_build_filename(dir, "plots", "timeline.png", NULL);
+    ck_assert_int_eq(g_unlink(png), 0);
+    g_autofree char *script = g_build_filename(dir, "plots", "timeline.gp", NULL);
+    g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
+    ck_assert_ptr_nonnull(gnuplot);
+    char *argv[] = {gnuplot, script, NULL};
+    gint status;
+    ck_assert(g_spawn_sync("/", argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                           &status, NULL));
+    ck_assert(g_spawn_check_wait_status(status, NULL));
+    assert_png(dir, "plots/timeline.png");
+    remove_tree(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ sweep report */
+
+START_TEST(test_sweep_report_plots_and_tables)
+{
+    g_autofree char *dir = copy_data("sweep-nt");
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    assert_plot_files(dir, "loss_window");
+    assert_plot_files(dir, "lost_writes");
+    assert_plot_files(dir, "failover_cdf");
+    assert_plot_files(dir, "unavailability");
+    g_autofree char *md = read_text(dir, "report.md");
+    /* values computed from runs.jsonl by hand (linear interpolation between ranks) */
+    assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 |");
+    assert_contains(md, "| node-timeout=2000 | minority | 11 | 1952 | 2386 | 2710 | 2872 |");
+    assert_contains(md, "| node-timeout=4000 | minority | 12 | 3849 | 4741 | 5453.8 | 5688 |");
+    assert_contains(md, "| node-timeout=1000 | majority | 2 | 170 | 195 | 215 | 220 |");
+    assert_contains(md, "| node-timeout=2000 | 12 | 1 | 0 | 11 | 22.5 | 28 | 0 | 3 | 22.5 | 28 |");
+    assert_contains(md, "| node-timeout=1000 | 12 | 0 | 1 | 11 | 12 | 17 | 0 | 3 | 11 | 14 |");
+    /* the run that did not complete, and the worst runs, with the commands that replay them */
+    assert_contains(md, "| 9 | node-timeout=1000 | event limit reached at 41.250 s | `rcsim run "
+                        "scenarios/minority-partition.scn --seed 9 --set node-timeout=1000` |");
+    assert_contains(md, "| 12 | node-timeout=4000 | 56 | 0 | 56 | — | 5688 | `rcsim run "
+                        "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` |");
+    assert_contains(md, "| 11 | 3995 | 4563 | 4728 |");
+    assert_contains(md, "36 runs read from `runs.jsonl` (sweep.json: 36 runs, 35 failed)");
+    /* the spec bound and the derived edge are drawn and labelled as such */
+    g_autofree char *gp = read_text(dir, "plots/loss_window.gp");
+    assert_contains(gp, "  x with lines");
+    assert_contains(gp, "Redis spec: a master cut off from the majority stops accepting writes "
+                        "after NT (y = NT)");
+    assert_contains(gp, "  1.5*x with lines");
+    assert_contains(gp, "derived, not in the spec");
+    g_autofree char *window = read_text(dir, "plots/loss_window.dat");
+    assert_contains(window, "\n1000 2 170 195 215 220 11 990 1193 1369 1409\n");
+    g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
+    assert_contains(cdf, "set arrow from 1.0000, graph 0 to 1.0000, graph 1");
+    assert_contains(cdf, "set arrow from 4.0000, graph 0 to 4.0000, graph 1");
+    g_autofree char *lost = read_text(dir, "plots/lost_writes.dat");
+    assert_contains(lost, "\n0 \"0\" 29 1\n");
+    g_autofree char *html = read_text(dir, "report.html");
+    ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 4);
+    remove_tree(dir);
+}
+END_TEST
+
+/* runs.csv gives the same tables as runs.jsonl (up to the replay commands and errors, which
+ * only runs.jsonl holds). */
+START_TEST(test_sweep_csv_matches_jsonl)
+{
+    g_autofree char *a = copy_data("sweep-nt");
+    g_autofree char *b = copy_data("sweep-nt");
+    g_autofree char *jsonl = g_build_filename(b, "runs.jsonl", NULL);
+    ck_assert_int_eq(g_unlink(jsonl), 0);
+    ReportOptions opt;
+    report_options_init(&opt);
+    opt.is_png = FALSE;
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write_with(a, &opt, &error), "%s", error ? error->message : "");
+    ck_assert_msg(report_write_with(b, &opt, &error), "%s", error ? error->message : "");
+    g_autofree char *x = read_text(a, "report.md");
+    g_autofree char *y = read_text(b, "report.md");
+    *strstr(x, "## Runs that lost the most writes") = '\0';
+    *strstr(y, "## Runs that lost the most writes") = '\0';
+    g_autofree char *y_as_x = NULL;
+    {
+        g_auto(GStrv) parts = g_strsplit(y, "`runs.csv`", -1);
+        y_as_x = g_strjoinv("`runs.jsonl`", parts);
+    }
+    ck_assert_str_eq(x, y_as_x);
+    /* SVG only: no PNG made, the HTML embeds the SVGs */
+    ck_assert(!exists(a, "plots/loss_window.png"));
+    assert_svg(a, "plots/loss_window.svg");
+    g_autofree char *html = read_text(a, "report.html");
+    ck_assert_uint_eq(count_of(html, "src=\"data:image/svg+xml;base64,"), 4);
+    remove_tree(a);
+    remove_tree(b);
+}
+END_TEST
+
+/* Two varied parameters, one of them not a number: node-timeout stays the x axis, each value
+ * of the other is its own series, and the points are named as the runner names them. */
+START_TEST(test_sweep_two_parameters)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autofree char *sweep = g_build_filename(dir, "sweep.json", NULL);
+    ck_assert(g_file_set_contents(
+        sweep,
+        "{\"scenario\":\"s.scn\",\"seeds\":[1,2],\"vary\":{\"grudge\":[\"ring\",\"halves\"],"
+        "\"node-timeout\":[1000,2000]},\"runs\":8,\"failed\":8}",
+        -1, NULL));
+    GString *rows = g_string_new(NULL);
+    const char *grudges[] = {"ring", "halves"};
+    for (int g = 0; g < 2; g++)
+        for (int nt = 1000; nt <= 2000; nt += 1000)
+            for (int seed = 1; seed <= 2; seed++)
+                g_string_append_printf(
+                    rows,
+                    "{\"seed\":%d,\"grudge\":\"%s\",\"node-timeout\":%d,"
+                    "\"lost\":%d,\"lost_majority\":0,\"lost_minority\":%d,"
+                    "\"window_minority_ms\":%d,\"failover_ms\":%d,\"ok\":false}\n",
+                    seed, grudges[g], nt, seed + g, seed + g, nt + 100 * seed + 1000 * g,
+                    nt + 1500 + seed);
+    g_autofree char *runs = g_build_filename(dir, "runs.jsonl", NULL);
+    ck_assert(g_file_set_contents(runs, rows->str, -1, NULL));
+    g_string_free(rows, TRUE);
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    g_autofree char *window = read_text(dir, "plots/loss_window.dat");
+    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1150 1190 1200\n");
+    assert_contains(window,
+                    "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2150 2190 2200\n");
+    g_autofree char *gp = read_text(dir, "plots/loss_window.gp");
+    assert_contains(gp, "title \"minority side, grudge=halves: median");
+    g_autofree char *md = read_text(dir, "report.md");
+    assert_contains(
+        md, "| grudge=halves,node-timeout=2000 | minority | 2 | 3100 | 3150 | 3190 | 3200 |");
+    remove_tree(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ gnuplot missing or failing */
+
+START_TEST(test_missing_gnuplot_option)
+{
+    g_autofree char *dir = copy_data("run-minority");
+    ReportOptions opt;
+    report_options_init(&opt);
+    opt.gnuplot = "/nonexistent/gnuplot";
+    g_autoptr(GError) error = NULL;
+    ck_assert(!report_write_with(dir, &opt, &error));
+    ck_assert_int_eq(error->code, REPORT_ERROR_NO_GNUPLOT);
+    g_autofree char *want = g_strdup_printf(
+        "gnuplot not found at '/nonexistent/gnuplot': install the Debian package gnuplot-nox "
+        "(apt-get install gnuplot-nox) or pass --gnuplot PATH; the tables are in %s/report.md",
+        dir);
+    ck_assert_str_eq(error->message, want);
+    /* the tables, scripts and data are there; no picture */
+    g_autofree char *md = read_text(dir, "report.md");
+    assert_contains(md, "| minority | 62 | 62 | 2 | 6102 | 6100 | 9200 |");
+    assert_contains(md, "*: not rendered (script `plots/timeline.gp`");
+    ck_assert(exists(dir, "plots/timeline.gp"));
+    ck_assert(exists(dir, "plots/timeline.dat"));
+    ck_assert(!exists(dir, "plots/timeline.png"));
+    ck_assert(!exists(dir, "plots/timeline.svg"));
+    ck_assert(exists(dir, "report.html"));
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_missing_gnuplot_in_path)
+{
+    g_autofree char *dir = copy_data("sweep-nt");
+    g_autofree char *path = g_strdup(g_getenv("PATH"));
+    g_setenv("PATH", "", TRUE);
+    g_autoptr(GError) error = NULL;
+    gboolean ok = report_write(dir, &error);
+    g_setenv("PATH", path != NULL ? path : "/usr/bin:/bin", TRUE); /* for CK_FORK=no */
+    ck_assert(!ok);
+    ck_assert_int_eq(error->code, REPORT_ERROR_NO_GNUPLOT);
+    g_autofree char *want = g_strdup_printf(
+        "gnuplot not found in PATH: install the Debian package gnuplot-nox (apt-get install "
+        "gnuplot-nox); the tables are in %s/report.md",
+        dir);
+    ck_assert_str_eq(error->message, want);
+    ck_assert(exists(dir, "report.md"));
+    ck_assert(exists(dir, "plots/loss_window.gp"));
+    remove_tree(dir);
+}
+END_TEST
+
+/* A picture left by an earlier report is not shown as if it were new. */
+START_TEST(test_stale_pictures_removed)
+{
+    g_autofree char *dir = copy_data("run-minority");
+    ck_assert(report_write(dir, NULL));
+    ck_assert(exists(dir, "plots/timeline.png"));
+    ReportOptions opt;
+    report_options_init(&opt);
+    opt.gnuplot = "/nonexistent/gnuplot";
+    ck_assert(!report_write_with(dir, &opt, NULL));
+    ck_assert(!exists(dir, "plots/timeline.png"));
+    g_autofree char *html = read_text(dir, "report.html");
+    ck_assert_uint_eq(count_of(html, "data:image/"), 0);
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_gnuplot_failure_is_reported)
+{
+    g_autofree char *dir = copy_data("run-minority");
+    ReportOptions opt;
+    report_options_init(&opt);
+    opt.gnuplot = "/bin/false";
+    g_autoptr(GError) error = NULL;
+    ck_assert(!report_write_with(dir, &opt, &error));
+    ck_assert_int_eq(error->code, REPORT_ERROR_GNUPLOT);
+    g_autofree char *want = g_strdup_printf(
+        "%s/plots/timeline.gp: gnuplot failed: Child process exited with code 1; the tables are "
+        "in %s/report.md",
+        dir, dir);
+    ck_assert_str_eq(error->message, want);
+    ck_assert(exists(dir, "report.md"));
+    remove_tree(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ bad input */
+
+#define BASE                                                                                       \
+    "{\"scenario\":\"s.scn\",\"seed\":1,\"sim_time_ms\":1000,"                                     \
+    "\"writes\":{\"acked\":1,\"lost\":0,\"lost_by_side\":{\"majority\":0,\"minority\":0}},"        \
+    "\"loss_window\":{\"majority\":null,\"minority\":null},"                                       \
+    "\"unavailable_ms\":{\"majority\":0,\"minority\":0}}"
+
+static const struct {
+    const char *find; /* in BASE; NULL: the whole text is `replace` */
+    const char *replace;
+    const char *reason; /* the error after "PATH" */
+} bad_summaries[] = {
+    {NULL, "[]", ": (top level): expected a JSON object"},
+    {NULL, "", ": (top level): expected a JSON object"},
+    {NULL, "{\"seed\": 1,\n \"x\": }",
+     ":2:7: Parse error: unexpected character `}', expected character `}'"},
+    {"\"seed\":1", "\"seed\":null", ": seed: must not be null"},
+    {"\"seed\":1", "\"seed\":\"one\"", ": seed: expected an integer"},
+    {"\"scenario\":\"s.scn\",", "", ": scenario: missing"},
+    {"\"sim_time_ms\":1000", "\"sim_time_ms\":-5", ": sim_time_ms: must not be negative"},
+    {"\"acked\":1", "\"acked\":\"1\"", ": writes.acked: expected an integer"},
+    {"\"acked\":1", "\"acked\":1.5", ": writes.acked: expected an integer"},
+    {"\"minority\":0}},", "\"minority\":-1}},",
+     ": writes.lost_by_side.minority: must not be negative"},
+    {"\"lost_by_side\":{\"majority\":0,", "\"lost_by_side\":{",
+     ": writes.lost_by_side.majority: missing"},
+    {"\"minority\":null}", "\"minority\":3}", ": loss_window.minority: expected an object"},
+    {"\"minority\":null}", "\"minority\":{\"first_ms\":5}}",
+     ": loss_window.minority.last_ms: missing"},
+    {"\"minority\":null}", "\"minority\":{\"first_ms\":5,\"last_ms\":2}}",
+     ": loss_window.minority.last_ms: is before first_ms"},
+    {"\"unavailable_ms\":{\"majority\":0,", "\"unavailable_ms\":{",
+     ": unavailable_ms.majority: missing"},
+    {"\"seed\":1,", "\"seed\":1,\"failovers\":{},", ": failovers: expected an array"},
+    {"\"seed\":1,", "\"seed\":1,\"failovers\":[{\"failed_node\":\"n1\",\"fail_ms\":\"soon\"}],",
+     ": failovers[0].fail_ms: expected an integer"},
+    {"\"seed\":1,", "\"seed\":1,\"failovers\":[3],", ": failovers[0]: expected an object"},
+    {"\"seed\":1,",
+     "\"seed\":1,\"faults\":[{\"kind\":\"crash\",\"start_ms\":1},{\"kind\":\"pause\",\"start_ms\":"
+     "9,"
+     "\"end_ms\":4}],",
+     ": faults[1].end_ms: is before start_ms"},
+    {"\"seed\":1,", "\"seed\":1,\"lost_writes\":[{\"ack_ms\":3,\"side\":\"left\"}],",
+     ": lost_writes[0].side: expected majority, minority or none, not 'left'"},
+    {"\"seed\":1,", "\"seed\":1,\"properties\":[{\"name\":\"p\",\"ok\":\"yes\"}],",
+     ": properties[0].ok: expected true or false"},
+    {"\"seed\":1,", "\"seed\":1,\"node_events\":[{\"t_ms\":1}],",
+     ": node_events[0].event: missing"},
+};
+
+START_TEST(test_bad_summary_errors)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
+    ck_assert(g_file_set_contents(path, BASE, -1, NULL));
+    g_autoptr(ReportSummary) ok = report_summary_load(path, NULL);
+    ck_assert_ptr_nonnull(ok); /* the base itself is valid */
+    for (gsize i = 0; i < G_N_ELEMENTS(bad_summaries); i++) {
+        g_autofree char *text = NULL;
+        if (bad_summaries[i].find == NULL) {
+            text = g_strdup(bad_summaries[i].replace);
+        } else {
+            ck_assert_msg(strstr(BASE, bad_summaries[i].find) != NULL, "case %zu", i);
+            g_auto(GStrv) parts = g_strsplit(BASE, bad_summaries[i].find, 2);
+            text = g_strconcat(parts[0], bad_summaries[i].replace, parts[1], NULL);
+        }
+        ck_assert(g_file_set_contents(path, text, -1, NULL));
+        g_autoptr(GError) error = NULL;
+        /* through report_write: nothing is written, and the message names the file */
+        ck_assert_msg(!report_write(dir, &error), "case %zu accepted", i);
+        g_autofree char *want = g_strconcat(path, bad_summaries[i].reason, NULL);
+        ck_assert_str_eq(error->message, want);
+        ck_assert_int_eq(error->code, REPORT_ERROR_INPUT);
+        ck_assert(!exists(dir, "report.md"));
+    }
+    remove_tree(dir);
+}
+END_TEST
+
+static const struct {
+    const char *line;
+    const char *reason; /* after "history.jsonl:2" */
+} bad_history[] = {
+    {"{\"process\":0,\"type\":\"done\",\"time_us\":5}",
+     ": type: expected invoke, ok, fail or info, not 'done'"},
+    {"{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"side\":\"up\",\"time_us\":5}",
+     ": side: expected majority, minority or none, not 'up'"},
+    {"{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"side\":\"none\",\"time_us\":-5}",
+     ": time_us: must not be negative"},
+    {"{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"side\":\"none\"}", ": time_us: missing"},
+    {"{\"type\":\"ok\"}", ": process: missing"},
+    {"[1]", ": (line): expected a JSON object"},
+    {"{\"process\":", ": json: unexpected end of file, expected character `}'"},
+};
+
+START_TEST(test_bad_history_errors)
+{
+    g_autofree char *dir = copy_data("run-minority");
+    g_autofree char *path = g_build_filename(dir, "history.jsonl", NULL);
+    for (gsize i = 0; i < G_N_ELEMENTS(bad_history); i++) {
+        g_autofree char *text = g_strdup_printf(
+            "{\"index\":0,\"time_us\":0,\"process\":\"nemesis\",\"type\":\"info\"}\n%s\n",
+            bad_history[i].line);
+        ck_assert(g_file_set_contents(path, text, -1, NULL));
+        g_autoptr(GError) error = NULL;
+        ck_assert_msg(!report_write(dir, &error), "case %zu accepted", i);
+        g_autofree char *want = g_strconcat(path, ":2", bad_history[i].reason, NULL);
+        ck_assert_str_eq(error->message, want);
+    }
+    remove_tree(dir);
+}
+END_TEST
+
+static const struct {
+    const char *file;
+    const char *text;
+    const char *reason; /* after DIR/FILE */
+} bad_sweeps[] = {
+    {"sweep.json", "{\"scenario\":\"s\",\"seeds\":[1]}",
+     ": seeds: expected [first, last] integers"},
+    {"sweep.json", "{\"seeds\":[1,2]}", ": scenario: missing"},
+    {"runs.csv", "seed,node-timeout,lost,lost_majority,lost_minority\n1,1000,x,0,0\n",
+     ":2: lost: expected a number"},
+    {"runs.csv", "seed,lost,lost_majority,lost_minority\n1,0,0,0\n",
+     ":1: node-timeout: missing column"},
+    {"runs.csv", "seed,node-timeout,lost,lost_majority,lost_minority\n1,1000,0,0\n",
+     ":2: (row): has 4 cells, the header has 5"},
+    {"runs.csv", "seed,node-timeout,lost,lost_majority,lost_minority,ok\n1,1000,0,0,0,yes\n",
+     ":2: ok: expected true or false"},
+    {"runs.jsonl", "{\"seed\":1,\"node-timeout\":1000,\"lost\":0,\"lost_majority\":0}\n",
+     ":1: lost_minority: missing"},
+    {"runs.jsonl", "{\"seed\":1,\"lost\":0,\"lost_majority\":0,\"lost_minority\":0}\n",
+     ":1: node-timeout: missing"},
+    {"runs.jsonl",
+     "{\"seed\":1,\"node-timeout\":1000,\"lost\":0,\"lost_majority\":0,\"lost_minority\":0,"
+     "\"failover_ms\":\"x\"}\n",
+     ":1: failover_ms: expected a number"},
+};
+
+START_TEST(test_bad_sweep_errors)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(bad_sweeps); i++) {
+        g_autofree char *dir = copy_data("sweep-nt");
+        if (strcmp(bad_sweeps[i].file, "runs.csv") == 0) {
+            g_autofree char *jsonl = g_build_filename(dir, "runs.jsonl", NULL);
+            g_unlink(jsonl);
+        }
+        g_autofree char *path = g_build_filename(dir, bad_sweeps[i].file, NULL);
+        ck_assert(g_file_set_contents(path, bad_sweeps[i].text, -1, NULL));
+        g_autoptr(GError) error = NULL;
+        ck_assert_msg(!report_write(dir, &error), "case %zu accepted", i);
+        g_autofree char *want = g_strconcat(path, bad_sweeps[i].reason, NULL);
+        ck_assert_str_eq(error->message, want);
+        remove_tree(dir);
+    }
+}
+END_TEST
+
+START_TEST(test_not_a_result_dir)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autoptr(GError) error = NULL;
+    ck_assert(!report_write(dir, &error));
+    g_autofree char *want =
+        g_strdup_printf("%s: not a run or sweep directory (no summary.json, no sweep.json)", dir);
+    ck_assert_str_eq(error->message, want);
+    g_clear_error(&error);
+    g_autofree char *missing = g_build_filename(dir, "nope", NULL);
+    ck_assert(!report_write(missing, &error));
+    g_autofree char *want2 = g_strdup_printf("%s: not a directory", missing);
+    ck_assert_str_eq(error->message, want2);
+    remove_tree(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ CLI and stats */
+
+START_TEST(test_cli_exit_codes)
+{
+    g_autofree char *dir = copy_data("run-minority");
+    char *no_dir[] = {"report", NULL};
+    char *bad_format[] = {"report", dir, "--format", "gif", NULL};
+    char *bad_option[] = {"report", dir, "--colour", NULL};
+    char *two_dirs[] = {"report", dir, dir, NULL};
+    char *bad_bucket[] = {"report", dir, "--bucket-ms=0", NULL};
+    char *no_gnuplot[] = {"report", dir, "--gnuplot", "/nonexistent/gnuplot", NULL};
+    char *svg_only[] = {"report", dir, "--format=svg", "--bucket-ms", "500", NULL};
+    ck_assert_int_eq(report_cli_main(1, no_dir), 2);
+    ck_assert_int_eq(report_cli_main(4, bad_format), 2);
+    ck_assert_int_eq(report_cli_main(3, bad_option), 2);
+    ck_assert_int_eq(report_cli_main(3, two_dirs), 2);
+    ck_assert_int_eq(report_cli_main(3, bad_bucket), 2);
+    ck_assert(!exists(dir, "report.md"));
+    ck_assert_int_eq(report_cli_main(4, no_gnuplot), 1);
+    ck_assert(exists(dir, "report.md"));
+    ck_assert_int_eq(report_cli_main(5, svg_only), 0);
+    assert_svg(dir, "plots/timeline.svg");
+    ck_assert(!exists(dir, "plots/timeline.png"));
+    g_autofree char *dat = read_text(dir, "plots/timeline.dat");
+    assert_contains(dat, "500 ms buckets");
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_stats_quantiles)
+{
+    const double v[] = {5, 1, NAN, 3, 2, 4};
+    ReportStats st = report_stats(v, G_N_ELEMENTS(v));
+    ck_assert_uint_eq(st.count, 5);
+    ck_assert(st.min == 1 && st.max == 5 && st.median == 3);
+    ck_assert_double_eq_tol(st.p90, 4.6, 1e-9);
+    const double none[] = {NAN};
+    ReportStats empty = report_stats(none, 1);
+    ck_assert_uint_eq(empty.count, 0);
+    ck_assert(isnan(empty.median) && isnan(empty.p90));
+    const double one[] = {7};
+    ReportStats single = report_stats(one, 1);
+    ck_assert(single.min == 7 && single.median == 7 && single.p90 == 7 && single.max == 7);
+}
+END_TEST
+
+Suite *report_suite(void);
+Suite *report_suite(void)
+{
+    Suite *s = suite_create("report");
+    TCase *plots = tcase_create("plots");
+    tcase_set_timeout(plots, 120);
+    tcase_add_test(plots, test_run_report_plots_and_tables);
+    tcase_add_test(plots, test_timeline_data_buckets);
+    tcase_add_test(plots, test_run_report_is_deterministic);
+    tcase_add_test(plots, test_script_rerenders_by_hand);
+    tcase_add_test(plots, test_sweep_report_plots_and_tables);
+    tcase_add_test(plots, test_sweep_csv_matches_jsonl);
+    tcase_add_test(plots, test_sweep_two_parameters);
+    suite_add_tcase(s, plots);
+    TCase *errors = tcase_create("errors");
+    tcase_add_test(errors, test_missing_gnuplot_option);
+    tcase_add_test(errors, test_missing_gnuplot_in_path);
+    tcase_add_test(errors, test_stale_pictures_removed);
+    tcase_add_test(errors, test_gnuplot_failure_is_reported);
+    tcase_add_test(errors, test_bad_summary_errors);
+    tcase_add_test(errors, test_bad_history_errors);
+    tcase_add_test(errors, test_bad_sweep_errors);
+    tcase_add_test(errors, test_not_a_result_dir);
+    suite_add_tcase(s, errors);
+    TCase *cli = tcase_create("cli");
+    tcase_add_test(cli, test_cli_exit_codes);
+    tcase_add_test(cli, test_stats_quantiles);
+    suite_add_tcase(s, cli);
+    return s;
+}
