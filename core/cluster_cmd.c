@@ -6,7 +6,6 @@
 #include "core/bus.h"
 #include "core/commands.h"
 #include "core/failover.h"
-#include "core/replication.h"
 #include "core/keyspace.h"
 #include "core/replication.h"
 

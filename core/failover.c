@@ -31,7 +31,7 @@ int rc_failover_replica_rank(RcNode *node)
     RcClusterNode *master = me->replica_of;
     if (master == NULL)
         return 0;
-    gint64 my_offset = rc_repl_offset(node);
+    gint64 my_offset = rc_repl_replica_offset(node);
     int rank = 0;
     for (guint i = 0; i < master->replicas->len; i++) {
         RcClusterNode *r = g_ptr_array_index(master->replicas, i);
@@ -157,7 +157,7 @@ static void schedule_election(RcNode *node)
                   "Start of election delayed for %" G_GINT64_FORMAT
                   " milliseconds (rank #%d, offset %" G_GINT64_FORMAT ").",
                   c->failover_auth_time_ms - node->now_ms, c->failover_auth_rank,
-                  rc_repl_offset(node));
+                  rc_repl_replica_offset(node));
     /* Tell my siblings my offset, so that a better one among us ranks itself first. */
     rc_cluster_broadcast_pong(node, RC_BROADCAST_LOCAL_REPLICAS);
 }

@@ -64,7 +64,7 @@ void rc_mf_handle_in_before_sleep(RcNode *node)
     RcCluster *c = node->cluster;
     if (c->mf_end_ms == 0 || c->mf_can_start || c->mf_master_offset == -1)
         return;
-    if (c->mf_master_offset == rc_repl_offset(node)) {
+    if (c->mf_master_offset == rc_repl_replica_offset(node)) {
         c->mf_can_start = TRUE;
         rc_outbox_log(node->out, RC_LOG_WARNING,
                       "All master replication stream processed, manual failover can start.");
