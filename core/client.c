@@ -2,6 +2,8 @@
  * multi.c queueing). See client.h. */
 #include "core/client.h"
 
+#include <string.h>
+
 #include "core/commands.h"
 #include "core/db.h"
 #include "core/replication.h"
@@ -99,32 +101,48 @@ static void run_proc(RcCommandCall *call)
     call->cmd->proc(call);
 }
 
-void rc_client_call(RcNode *node, RcClient *client, const RcArgv *args, GString *reply)
+static void propagate_one(RcNode *node, const char *word)
 {
-    g_autofree char *err = NULL;
-    const RcCommand *cmd;
-    err = rc_command_check(args, &cmd);
-    if (err != NULL) {
-        rc_reply_error(reply, err);
-        return;
-    }
+    GBytes *b = g_bytes_new_static(word, strlen(word));
+    RcArgv a = {1, &b};
+    rc_repl_propagate(node, &a);
+    g_bytes_unref(b);
+}
+
+/* call() for a command already looked up and checked. */
+static void call_command(RcNode *node, RcClient *client, const RcCommand *cmd, const RcArgv *args,
+                         GString *reply)
+{
     RcCommandCall call = {node, client, cmd, args, reply, 0, NULL, NULL};
     run_proc(&call);
+    if (call.also_propagate == NULL) {
+        /* The common case: nothing or one write, propagated without copies. */
+        if (call.dirty > 0 && cmd->proc != rc_cmd_exec)
+            rc_repl_propagate(node, call.propagate ? call.propagate : args);
+        rc_argv_free(call.propagate);
+        return;
+    }
     GPtrArray *ops = call_ops(&call);
     /* propagatePendingCommands(): more than one op goes as a transaction. */
-    if (ops->len > 1) {
-        static const char *const multi[] = {"MULTI", NULL};
-        g_autoptr(RcArgv) m = rc_argv_new_from_strv(multi);
-        rc_repl_propagate(node, m);
-    }
+    if (ops->len > 1)
+        propagate_one(node, "MULTI");
     for (guint i = 0; i < ops->len; i++)
         rc_repl_propagate(node, ops->pdata[i]);
-    if (ops->len > 1) {
-        static const char *const exec[] = {"EXEC", NULL};
-        g_autoptr(RcArgv) e = rc_argv_new_from_strv(exec);
-        rc_repl_propagate(node, e);
-    }
+    if (ops->len > 1)
+        propagate_one(node, "EXEC");
     g_ptr_array_unref(ops);
+}
+
+void rc_client_call(RcNode *node, RcClient *client, const RcArgv *args, GString *reply)
+{
+    const RcCommand *cmd;
+    char *err = rc_command_check(args, &cmd);
+    if (err != NULL) {
+        rc_reply_error(reply, err);
+        g_free(err);
+        return;
+    }
+    call_command(node, client, cmd, args, reply);
 }
 
 void rc_client_call_nested(RcCommandCall *parent, const RcArgv *args)
@@ -213,11 +231,12 @@ static Outcome process_command(RcClient *c, RcArgv *args)
         rc_reply_status(c->obuf, "QUEUED");
         return DONE;
     }
-    /* call(): the client's offset for WAIT moves only when its command propagated. */
-    gint64 offset_before = rc_repl_offset(node);
-    rc_client_call(node, c, args, c->obuf);
-    if (rc_repl_offset(node) != offset_before)
-        c->woff = rc_repl_offset(node);
+    call_command(node, c, cmd, args, c->obuf);
+    /* 7.0.15 sets the WAIT offset after every command run, reads included (processCommand:
+     * c->woff = server.master_repl_offset): a WAIT after a GET waits for everything
+     * streamed so far, other clients' writes and PINGs too. Checked against redis-server
+     * 7.0.15 (a replica stopped with SIGSTOP: SET by b, GET by a, a's WAIT 1 300 -> 0). */
+    c->woff = rc_repl_offset(node);
     return DONE;
 }
 

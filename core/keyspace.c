@@ -19,7 +19,7 @@ typedef struct {
 } RcSlotKeys;
 
 struct RcKeyspace {
-    GHashTable *dict;   /* GBytes key -> RcKey* (content hash; never iterated) */
+    GHashTable *dict;   /* RcKeyRef* -> RcKey* (content hash; never iterated) */
     GHashTable *slots;  /* slot + 1 -> RcSlotKeys* (never iterated) */
     GTree *expires;     /* RcKey* ordered by (expire_ms, expire_seq) -> RcKey* */
     guint64 expire_seq; /* next tie-break number */
@@ -257,6 +257,23 @@ static gboolean slot_equal(gconstpointer a, gconstpointer b)
     return a == b;
 }
 
+/* djb2 over the bytes, as g_bytes_hash: depends on the contents only. */
+static guint key_hash(gconstpointer p)
+{
+    const RcKeyRef *r = p;
+    const guint8 *d = r->data;
+    guint h = 5381;
+    for (gsize i = 0; i < r->len; i++)
+        h = (h << 5) + h + d[i];
+    return h;
+}
+
+static gboolean key_equal(gconstpointer a, gconstpointer b)
+{
+    const RcKeyRef *x = a, *y = b;
+    return x->len == y->len && (x->len == 0 || memcmp(x->data, y->data, x->len) == 0);
+}
+
 static void key_free(RcKey *k)
 {
     g_bytes_unref(k->key);
@@ -267,7 +284,7 @@ static void key_free(RcKey *k)
 RcKeyspace *rc_keyspace_new(void)
 {
     RcKeyspace *db = g_new0(RcKeyspace, 1);
-    db->dict = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL, (GDestroyNotify)key_free);
+    db->dict = g_hash_table_new_full(key_hash, key_equal, NULL, (GDestroyNotify)key_free);
     db->slots = g_hash_table_new_full(slot_hash, slot_equal, NULL, g_free);
     db->expires = g_tree_new_full(expire_cmp, NULL, NULL, NULL);
     return db;
@@ -285,11 +302,8 @@ void rc_keyspace_free(RcKeyspace *db)
 
 RcKey *rc_keyspace_find(const RcKeyspace *db, const void *key, gsize len)
 {
-    /* GBytes is opaque: wrap the caller's bytes without copying them. */
-    GBytes *b = g_bytes_new_static(key, len);
-    RcKey *k = g_hash_table_lookup(db->dict, b);
-    g_bytes_unref(b);
-    return k;
+    RcKeyRef probe = {key, len};
+    return g_hash_table_lookup(db->dict, &probe);
 }
 
 static RcSlotKeys *slot_keys(const RcKeyspace *db, int slot, gboolean create)
@@ -309,6 +323,7 @@ RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
     rc_assert(rc_keyspace_find(db, data, len) == NULL);
     RcKey *k = g_new0(RcKey, 1);
     k->key = g_bytes_ref(key);
+    k->ref.data = g_bytes_get_data(k->key, &k->ref.len);
     k->val = val;
     k->expire_ms = -1;
     k->slot = rc_key_hash_slot(data, len);
@@ -320,7 +335,7 @@ RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
         sk->tail = k;
     sk->head = k;
     sk->count++;
-    g_hash_table_insert(db->dict, k->key, k);
+    g_hash_table_insert(db->dict, &k->ref, k);
     return k;
 }
 
@@ -361,7 +376,7 @@ void rc_keyspace_delete_entry(RcKeyspace *db, RcKey *k)
     sk->count--;
     if (sk->count == 0)
         g_hash_table_remove(db->slots, GINT_TO_POINTER(k->slot + 1));
-    g_hash_table_remove(db->dict, k->key); /* frees k */
+    g_hash_table_remove(db->dict, &k->ref); /* frees k */
 }
 
 gboolean rc_keyspace_delete(RcKeyspace *db, const void *key, gsize len)

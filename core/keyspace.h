@@ -58,8 +58,15 @@ typedef struct {
     } v;
 } RcObject;
 
+/* A key's bytes, as the dictionary hashes and compares them (lookups need no GBytes). */
+typedef struct {
+    const void *data;
+    gsize len;
+} RcKeyRef;
+
 typedef struct RcKey RcKey;
 struct RcKey {
+    RcKeyRef ref;       /* the dictionary's key: points into `key` */
     GBytes *key;        /* owned */
     RcObject *val;      /* owned */
     gint64 expire_ms;   /* absolute unix-style ms on the node's clock, -1 = none */

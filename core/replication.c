@@ -100,8 +100,11 @@ void rc_repl_free(RcReplication *repl)
 void rc_repl_backlog_create(RcReplication *r)
 {
     rc_assert(r->backlog == NULL);
-    r->backlog_size = MAX(r->node->cfg.repl_backlog_size, 16 * 1024);
-    r->backlog = g_malloc0((gsize)r->backlog_size);
+    r->backlog_size = MAX(r->node->cfg.repl_backlog_size, RC_REPL_BACKLOG_MIN_SIZE);
+    /* Memory follows the history, as Redis's list of blocks does: the ring starts small
+     * and grows up to backlog_size; 1000 nodes must not hold 1 MiB each for nothing. */
+    r->backlog_cap = MIN(r->backlog_size, RC_REPL_BACKLOG_FIRST_ALLOC);
+    r->backlog = g_malloc0((gsize)r->backlog_cap);
     r->backlog_idx = 0;
     r->backlog_histlen = 0;
     /* The first byte the backlog will hold is the next one of the stream. */
@@ -112,16 +115,32 @@ void rc_repl_backlog_free(RcReplication *r)
 {
     g_clear_pointer(&r->backlog, g_free);
     r->backlog_histlen = 0;
+    r->backlog_cap = 0;
+}
+
+/* Make room for `len` more bytes while the ring is below its full size. Until then no byte
+ * was ever dropped, so the history sits at [0, histlen) and keeps its place. */
+static void backlog_reserve(RcReplication *r, gsize len)
+{
+    gint64 need = r->backlog_histlen + (gint64)len;
+    if (r->backlog_cap >= r->backlog_size || need <= r->backlog_cap)
+        return;
+    rc_assert(r->backlog_histlen <= r->backlog_cap);
+    gint64 cap = MIN(r->backlog_size, MAX(need, r->backlog_cap * 2));
+    r->backlog = g_realloc(r->backlog, (gsize)cap);
+    r->backlog_cap = cap;
+    r->backlog_idx = r->backlog_histlen;
 }
 
 static void backlog_append(RcReplication *r, const guint8 *p, gsize len)
 {
+    backlog_reserve(r, len);
     while (len > 0) {
-        gsize room = (gsize)(r->backlog_size - r->backlog_idx);
+        gsize room = (gsize)(r->backlog_cap - r->backlog_idx);
         gsize n = MIN(room, len);
         memcpy(r->backlog + r->backlog_idx, p, n);
-        r->backlog_idx = (r->backlog_idx + (gint64)n) % r->backlog_size;
-        r->backlog_histlen = MIN(r->backlog_histlen + (gint64)n, r->backlog_size);
+        r->backlog_idx = (r->backlog_idx + (gint64)n) % r->backlog_cap;
+        r->backlog_histlen = MIN(r->backlog_histlen + (gint64)n, r->backlog_cap);
         p += n;
         len -= n;
     }
@@ -134,15 +153,15 @@ void rc_repl_backlog_copy_from(const RcReplication *r, gint64 offset, GByteArray
     rc_assert(offset >= r->backlog_off && offset <= r->backlog_off + r->backlog_histlen);
     gint64 skip = offset - r->backlog_off;
     gint64 len = r->backlog_histlen - skip;
-    /* The oldest valid byte sits at idx - histlen (mod size). */
-    gint64 pos = (r->backlog_idx - r->backlog_histlen + skip) % r->backlog_size;
+    /* The oldest valid byte sits at idx - histlen (mod cap). */
+    gint64 pos = (r->backlog_idx - r->backlog_histlen + skip) % r->backlog_cap;
     if (pos < 0)
-        pos += r->backlog_size;
+        pos += r->backlog_cap;
     while (len > 0) {
-        gint64 n = MIN(len, r->backlog_size - pos);
+        gint64 n = MIN(len, r->backlog_cap - pos);
         g_byte_array_append(out, r->backlog + pos, (guint)n);
         len -= n;
-        pos = (pos + n) % r->backlog_size;
+        pos = (pos + n) % r->backlog_cap;
     }
 }
 
@@ -206,6 +225,24 @@ static void feed_keyless(RcReplication *r, const char *const *strv)
 {
     g_autoptr(RcArgv) args = rc_argv_new_from_strv(strv);
     feed_replicas(r, -1, args);
+}
+
+/* sendGetackToReplicas. */
+void rc_repl_send_getack(RcNode *node)
+{
+    static const char *const getack[] = {"REPLCONF", "GETACK", "*", NULL};
+    feed_keyless(rc_repl_of(node), getack);
+}
+
+gboolean rc_repl_ready_to_shutdown(const RcNode *node)
+{
+    const RcReplication *r = rc_repl_of(node);
+    for (guint i = 0; i < r->replicas->len; i++) {
+        const RcClient *c = g_ptr_array_index(r->replicas, i);
+        if (c->replica->ack_off != r->master_repl_offset)
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* ---- Queries ---------------------------------------------------------------------------- */
@@ -500,8 +537,7 @@ void rc_repl_before_sleep(RcNode *node)
         g_array_unref(resume);
     }
     if (r->get_ack_from_replicas && !rc_clients_are_writes_paused(node)) {
-        static const char *const getack[] = {"REPLCONF", "GETACK", "*", NULL};
-        feed_keyless(r, getack);
+        rc_repl_send_getack(node);
         r->get_ack_from_replicas = FALSE;
     }
 }
@@ -527,6 +563,79 @@ void rc_repl_cron(RcNode *node)
     rc_repl_master_cron(node);
     rc_repl_refresh_good_replicas(node);
     r->cron_loops++;
+}
+
+/* ---- ROLE, REPLICAOF ---------------------------------------------------------------------- */
+
+static void reply_bulk_ll(GString *r, gint64 v)
+{
+    char buf[32];
+    int n = g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, v);
+    g_string_append_printf(r, "$%d\r\n%s\r\n", n, buf);
+}
+
+static const char *role_state(const RcReplication *r)
+{
+    switch (r->state) {
+    case RC_REPL_STATE_NONE:
+        return "none";
+    case RC_REPL_STATE_CONNECT:
+        return "connect";
+    case RC_REPL_STATE_CONNECTING:
+        return "connecting";
+    case RC_REPL_STATE_RECEIVE_PING_REPLY:
+    case RC_REPL_STATE_RECEIVE_PORT_REPLY:
+    case RC_REPL_STATE_RECEIVE_CAPA_REPLY:
+    case RC_REPL_STATE_RECEIVE_PSYNC_REPLY:
+        return "handshake";
+    case RC_REPL_STATE_TRANSFER:
+        return "sync";
+    case RC_REPL_STATE_CONNECTED:
+        return "connected";
+    }
+    return "unknown";
+}
+
+/* roleCommand: master, offset, online replicas (ip, port, acked offset); or slave, master
+ * host and port, link state, processed offset. */
+void rc_repl_role_command(RcCommandCall *call)
+{
+    RcNode *node = call->node;
+    const RcReplication *r = rc_repl_of(node);
+    GString *out = call->reply;
+    if (r->masterhost == NULL) {
+        g_string_append_printf(out, "*3\r\n$6\r\nmaster\r\n:%" G_GINT64_FORMAT "\r\n",
+                               r->master_repl_offset);
+        guint online = 0;
+        for (guint i = 0; i < r->replicas->len; i++) {
+            const RcClient *c = g_ptr_array_index(r->replicas, i);
+            online += c->replica->replstate == RC_SLAVE_STATE_ONLINE;
+        }
+        g_string_append_printf(out, "*%u\r\n", online);
+        for (guint i = 0; i < r->replicas->len; i++) {
+            const RcClient *c = g_ptr_array_index(r->replicas, i);
+            if (c->replica->replstate != RC_SLAVE_STATE_ONLINE)
+                continue;
+            RcConn *conn = rc_node_conn_get(node, c->handle);
+            const char *ip = conn != NULL ? conn->peer_ip : "?";
+            g_string_append_printf(out, "*3\r\n$%zu\r\n%s\r\n", strlen(ip), ip);
+            reply_bulk_ll(out, c->replica->listening_port);
+            reply_bulk_ll(out, c->replica->ack_off);
+        }
+        return;
+    }
+    const char *state = role_state(r);
+    g_string_append_printf(out, "*5\r\n$5\r\nslave\r\n$%zu\r\n%s\r\n:%u\r\n$%zu\r\n%s\r\n",
+                           strlen(r->masterhost), r->masterhost, r->masterport, strlen(state),
+                           state);
+    g_string_append_printf(out, ":%" G_GINT64_FORMAT "\r\n",
+                           r->master.is_set ? r->master.reploff : (gint64)-1);
+}
+
+/* replicaofCommand: replication follows the cluster configuration, never this command. */
+void rc_repl_replicaof_command(RcCommandCall *call)
+{
+    g_string_append(call->reply, "-ERR REPLICAOF not allowed in cluster mode.\r\n");
 }
 
 /* ---- INFO replication ------------------------------------------------------------------- */

@@ -43,8 +43,18 @@ void rc_repl_replica_gone(RcNode *node, RcClient *client);
 void rc_repl_psync_command(RcCommandCall *call);
 void rc_repl_replconf_command(RcCommandCall *call);
 void rc_repl_wait_command(RcCommandCall *call);
+/* ROLE, and REPLICAOF/SLAVEOF (refused in cluster mode). */
+void rc_repl_role_command(RcCommandCall *call);
+void rc_repl_replicaof_command(RcCommandCall *call);
 /* INFO replication section. */
 void rc_repl_info(const RcNode *node, GString *out);
+
+/* Graceful shutdown (prepareForShutdown, isReadyToShutdown): a master stopped by SIGTERM or
+ * SHUTDOWN pauses writes, asks its replicas for an ACK, and exits once every replica has
+ * acknowledged master_repl_offset, or after shutdown-timeout (10 s). The driver composes
+ * these with rc_clients_pause_writes(); a crash uses none of it. */
+void rc_repl_send_getack(RcNode *node);
+gboolean rc_repl_ready_to_shutdown(const RcNode *node);
 
 void rc_repl_cron(RcNode *node);         /* replicationCron, every 1000 ms */
 void rc_repl_before_sleep(RcNode *node); /* flush GETACK for WAIT, unblock WAIT clients */

@@ -187,6 +187,9 @@ static gboolean try_partial(RcNode *node, RcClient *c, const char *replid, gint6
                               "second ID was %" G_GINT64_FORMAT ", but I can reply up to "
                               "%" G_GINT64_FORMAT,
                               offset, r->second_replid_offset);
+        } else {
+            g_autofree char *name = replica_name(node, c);
+            rc_outbox_log(node->out, RC_LOG_NOTICE, "Full resync requested by replica %s", name);
         }
         return FALSE;
     }
@@ -284,13 +287,15 @@ void rc_repl_psync_command(RcCommandCall *call)
     }
     gboolean is_psync = arg_eq(call->args, 0, "psync");
     gint64 offset = -1;
+    g_autofree char *name = replica_name(node, c);
+    rc_outbox_log(node->out, RC_LOG_NOTICE, "Replica %s asks for synchronization", name);
     if (is_psync && !arg_ll(call->args, 2, &offset)) {
+        rc_outbox_log(node->out, RC_LOG_WARNING,
+                      "Replica %s asks for synchronization but with a wrong offset", name);
         g_string_append(call->reply, "-ERR value is not an integer or out of range\r\n");
         return;
     }
     RcReplicaState *s = replica_state(node, c);
-    g_autofree char *name = replica_name(node, c);
-    rc_outbox_log(node->out, RC_LOG_NOTICE, "Replica %s asks for synchronization", name);
     if (is_psync) {
         gsize idlen;
         const char *idp = rc_argv_data(call->args, 1, &idlen);

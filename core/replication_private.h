@@ -9,9 +9,11 @@
 
 #include "core/replication.h"
 
-#define RC_REPL_ID_LEN 40                 /* CONFIG_RUN_ID_SIZE */
-#define RC_REPL_DISKLESS_SYNC_DELAY_S 5   /* repl-diskless-sync-delay default */
-#define RC_REPL_BACKLOG_TTL_S 3600        /* repl-backlog-ttl default */
+#define RC_REPL_ID_LEN 40                    /* CONFIG_RUN_ID_SIZE */
+#define RC_REPL_DISKLESS_SYNC_DELAY_S 5      /* repl-diskless-sync-delay default */
+#define RC_REPL_BACKLOG_TTL_S 3600           /* repl-backlog-ttl default */
+#define RC_REPL_BACKLOG_MIN_SIZE (16 * 1024) /* CONFIG_REPL_BACKLOG_MIN_SIZE */
+#define RC_REPL_BACKLOG_FIRST_ALLOC 4096
 #define RC_REPL_HOST_STR_LEN 256          /* NET_HOST_STR_LEN */
 #define RC_REPL_LINE_MAX 4096             /* longest handshake line we accept */
 #define RC_REPL_STREAM_ARGS_MAX (1 << 20) /* multibulk count limit on the master stream */
@@ -81,8 +83,9 @@ struct RcReplication {
     gint64 second_replid_offset; /* -1 when replid2 is not valid */
 
     /* Backlog: a circular buffer of the last `size` bytes of the stream. */
-    guint8 *backlog; /* NULL when there is no backlog */
-    gint64 backlog_size;
+    guint8 *backlog;        /* NULL when there is no backlog */
+    gint64 backlog_size;    /* repl-backlog-size: the most history kept */
+    gint64 backlog_cap;     /* bytes allocated, grows up to backlog_size */
     gint64 backlog_idx;     /* next write position */
     gint64 backlog_histlen; /* valid bytes */
     gint64 backlog_off;     /* stream offset of the first valid byte */

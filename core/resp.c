@@ -395,11 +395,28 @@ void rc_reply_errorf(GString *r, const char *fmt, ...)
     g_free(msg);
 }
 
+/* Decimal digits of v into the end of tmp[32]; returns the start (ll2string). */
+static char *format_ll(char tmp[32], gint64 v)
+{
+    char *p = tmp + 32;
+    guint64 u = v < 0 ? (guint64)0 - (guint64)v : (guint64)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 static void append_ll(GString *r, char prefix, gint64 v)
 {
     char tmp[32];
-    int n = g_snprintf(tmp, sizeof tmp, "%c%" G_GINT64_FORMAT "\r\n", prefix, v);
-    g_string_append_len(r, tmp, n);
+    char *p = format_ll(tmp, v);
+    gsize n = (gsize)(tmp + 32 - p);
+    g_string_append_c(r, prefix);
+    g_string_append_len(r, p, (gssize)n);
+    g_string_append_len(r, "\r\n", 2);
 }
 
 void rc_reply_int(GString *r, gint64 v)
@@ -428,9 +445,9 @@ void rc_reply_bulk_bytes(GString *r, GBytes *b)
 
 void rc_reply_bulk_ll(GString *r, gint64 v)
 {
-    char tmp[24];
-    int n = g_snprintf(tmp, sizeof tmp, "%" G_GINT64_FORMAT, v);
-    rc_reply_bulk(r, tmp, (gsize)n);
+    char tmp[32];
+    char *p = format_ll(tmp, v);
+    rc_reply_bulk(r, p, (gsize)(tmp + 32 - p));
 }
 
 void rc_reply_null(GString *r)

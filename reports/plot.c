@@ -142,14 +142,15 @@ gboolean report_gnuplot_run(const char *gnuplot, const char *plots_dir, const ch
                     plots_dir, script, gnuplot, local->message);
         return FALSE;
     }
-    if (!g_spawn_check_wait_status(status, NULL)) {
+    g_autoptr(GError) wait_error = NULL;
+    if (!g_spawn_check_wait_status(status, &wait_error)) {
         /* gnuplot echoes the offending line and a caret, then says
          * `"NAME.gp" line N: reason`: keep that last line, so the message stays one line. */
         g_strstrip(err);
         const char *last = strrchr(err, '\n');
         last = last != NULL ? last + 1 : err;
         g_set_error(error, REPORT_ERROR, REPORT_ERROR_GNUPLOT, "%s/%s: gnuplot failed: %s",
-                    plots_dir, script, last[0] != '\0' ? last : "no message");
+                    plots_dir, script, last[0] != '\0' ? last : wait_error->message);
         return FALSE;
     }
     return TRUE;

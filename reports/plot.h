@@ -58,10 +58,13 @@ gboolean report_plot_run(ReportPlots *plots, const ReportSummary *summary,
  * the failover-time CDF per point. */
 gboolean report_plot_sweep(ReportPlots *plots, const ReportSweep *sweep, GError **error);
 
-/* The failover-time CDF (plot_cdf.c): one curve per series; `values_ms` holds each series'
- * values (NAN: that run had no failover, it counts in the total but never reaches the
- * curve). */
-gboolean report_plot_cdf(ReportPlots *plots, const char *title, GPtrArray *series_names,
-                         GPtrArray *series_values, GError **error);
+/* The failover-time CDF (plot_cdf.c): one curve per series; `series_values` holds each
+ * series' values in ms as a GArray of double (NAN: that run had no failover, it counts in the
+ * total but never reaches the curve). `nt_ms` (may be NULL) gives each series' node-timeout,
+ * drawn as a dotted vertical line in its colour (NAN: none). `what` names what is counted
+ * ("runs", "failovers"). No failover at all: no plot. */
+gboolean report_plot_cdf(ReportPlots *plots, const char *title, const char *what,
+                         GPtrArray *series_names, GPtrArray *series_values, const double *nt_ms,
+                         GError **error);
 
 #endif

@@ -22,11 +22,13 @@ static void fmt_pair(GString *out, double x, double y)
                            g_ascii_formatd(b, sizeof b, "%.4f", y));
 }
 
-gboolean report_plot_cdf(ReportPlots *plots, const char *title, GPtrArray *series_names,
-                         GPtrArray *series_values, GError **error)
+gboolean report_plot_cdf(ReportPlots *plots, const char *title, const char *what,
+                         GPtrArray *series_names, GPtrArray *series_values, const double *nt_ms,
+                         GError **error)
 {
     g_autoptr(GString) dat = g_string_new(NULL);
     g_autoptr(GString) cmd = g_string_new("plot \\\n");
+    g_autoptr(GString) nt_lines = g_string_new(NULL);
     g_string_append(dat, "# failover time CDF, one block per series: "
                          "seconds_from_fault_to_promotion percent_of_runs_done\n");
     double xmax = 0.0;
@@ -67,7 +69,18 @@ gboolean report_plot_cdf(ReportPlots *plots, const char *title, GPtrArray *serie
                                block > 0 ? ", \\\n" : "", block, palette[s % G_N_ELEMENTS(palette)],
                                q);
         block++;
+        if (nt_ms != NULL && !isnan(nt_ms[s])) {
+            char nt[G_ASCII_DTOSTR_BUF_SIZE];
+            g_ascii_formatd(nt, sizeof nt, "%.4f", nt_ms[s] / 1000.0);
+            g_string_append_printf(nt_lines,
+                                   "set arrow from %s, graph 0 to %s, graph 1 nohead dt 3 lw 1.5 "
+                                   "lc rgb \"%s\" back\n",
+                                   nt, nt, palette[s % G_N_ELEMENTS(palette)]);
+        }
     }
+    if (nt_lines->len > 0)
+        g_string_append(cmd, ", \\\n  NaN with lines dt 3 lw 1.5 lc rgb \"#555555\" title "
+                             "\"dotted: node-timeout (no failover can be sooner)\"");
     if (block == 0)
         return TRUE; /* no failover at all: no plot; the tables say so */
     if (!report_plots_write_data(plots, "failover_cdf.dat", dat->str, error))
@@ -77,10 +90,10 @@ gboolean report_plot_cdf(ReportPlots *plots, const char *title, GPtrArray *serie
     g_autofree char *set =
         g_strdup_printf("set title %s font \",13\"\n"
                         "set xlabel \"time from fault start to replica promoted (s)\"\n"
-                        "set ylabel \"runs whose failover was done by then (%%)\"\n"
+                        "set ylabel \"%s done by then (%%)\"\n"
                         "set xrange [0:%s]\nset yrange [0:105]\nset ytics 0,10,100\n"
-                        "set key inside right bottom\n",
-                        qt, g_ascii_formatd(xm, sizeof xm, "%.3f", xmax));
+                        "set key inside left top\n%s",
+                        qt, what, g_ascii_formatd(xm, sizeof xm, "%.3f", xmax), nt_lines->str);
     return report_plots_write_script(plots, "failover_cdf", "failover time CDF", 600, set, cmd->str,
                                      error);
 }

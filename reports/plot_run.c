@@ -81,11 +81,13 @@ static void write_bands(TimeDecor *d, GString *dat)
                                ":(0.5) axes x1y2 with boxxyerror fs transparent solid 0.28 "
                                "noborder fc rgb \"%s\" title \"%s (shaded)\", \\\n",
                                block, fault_shades[shade].rgb, kind);
-        g_string_append_printf(d->labels,
-                               ", \\\n  \"run_faults.dat\" index %u using 1:(0.985):3 axes x1y2 "
-                               "with labels left offset char 0.4,0 font \",9\" "
-                               "tc rgb \"#444444\" notitle",
-                               block);
+        if (s->faults->len <= 6) /* more labels than that would overlap; the legend remains */
+            g_string_append_printf(
+                d->labels,
+                ", \\\n  \"run_faults.dat\" index %u using 1:(0.985):3 axes x1y2 "
+                "with labels left offset char 0.4,0 font \",9\" "
+                "tc rgb \"#444444\" notitle",
+                block);
         block++;
     }
 }
@@ -121,11 +123,12 @@ static void write_marks(TimeDecor *d, GString *dat)
                                "  \"run_marks.dat\" index %u using 1:(0):(0):(1) axes x1y2 with "
                                "vectors nohead lw 1.6 %s lc rgb \"%s\" title \"%s\", \\\n",
                                block, marks[m].dash, marks[m].rgb, marks[m].title);
-        g_string_append_printf(d->labels,
-                               ", \\\n  \"run_marks.dat\" index %u using 1:(0.95):2 axes x1y2 "
-                               "with labels rotate by 90 right offset char -0.9,0 font \",9\" "
-                               "tc rgb \"%s\" notitle",
-                               block, marks[m].rgb);
+        if (s->failovers->len <= 3) /* more labels than that would overlap */
+            g_string_append_printf(d->labels,
+                                   ", \\\n  \"run_marks.dat\" index %u using 1:(0.95):2 axes x1y2 "
+                                   "with labels rotate by 90 right offset char -0.9,0 font \",9\" "
+                                   "tc rgb \"%s\" notitle",
+                                   block, marks[m].rgb);
         block++;
     }
 }
@@ -138,8 +141,9 @@ static void write_events(TimeDecor *d, GString *dat)
     g_string_append(dat, "# node events (PFAIL/FAIL/promotion as nodes saw them): t_s\n");
     for (guint i = 0; i < s->node_events->len; i++) {
         const ReportNodeEvent *e = &g_array_index(s->node_events, ReportNodeEvent, i);
-        g_autofree char *ev = g_ascii_strdown(e->event, -1);
-        if (strstr(ev, "fail") == NULL && strstr(ev, "promot") == NULL)
+        /* core's names (rc_event_kind_name): pfail, fail, promoted; not the -cleared ones */
+        if (strcmp(e->event, "pfail") != 0 && strcmp(e->event, "fail") != 0 &&
+            strcmp(e->event, "promoted") != 0)
             continue;
         g_autofree char *t = report_gp_seconds(e->t_ms);
         g_string_append_printf(dat, "%s\n", t);
@@ -154,17 +158,49 @@ static void write_events(TimeDecor *d, GString *dat)
                            s->is_node_events_truncated ? ", truncated" : "");
 }
 
+/* Where theory says a cut-off minority master stops accepting writes: between partition
+ * start + NT (the spec) and about + 1.5 NT (derived from the ping schedule), drawn as a
+ * bracket for each partition. */
+static void write_expected(TimeDecor *d, GString *dat)
+{
+    const ReportSummary *s = d->summary;
+    gint64 nt = report_summary_param_int(s, "node-timeout");
+    guint n = 0;
+    g_string_append(dat, "# expected end of minority writes per partition: center_s "
+                         "half_width_s \"label\" (partition start + NT ... + 1.5 NT)\n");
+    for (guint i = 0; nt != REPORT_NONE && nt > 0 && i < s->faults->len; i++) {
+        const ReportFault *f = &g_array_index(s->faults, ReportFault, i);
+        if (strcmp(f->kind, "partition") != 0 || f->minority[0] == '\0')
+            continue;
+        g_autofree char *c = report_gp_seconds(f->start_ms + nt + nt / 4);
+        g_autofree char *w = report_gp_seconds(nt / 4);
+        g_string_append_printf(dat, "%s %s \"minority stops writes: NT … ≈1.5·NT\"\n", c, w);
+        n++;
+    }
+    if (n == 0)
+        return;
+    g_string_append(d->labels,
+                    ", \\\n  \"run_expected.dat\" using 1:(0.72):2 axes x1y2 with xerrorbars lw 2 "
+                    "ps 0 lc rgb \"#222222\" title \"minority stop expected: +NT (spec) to ~+1.5NT "
+                    "(derived)\", \\\n"
+                    "  \"run_expected.dat\" using 1:(0.72):3 axes x1y2 with labels offset "
+                    "char 0,0.9 font \",9\" tc rgb \"#222222\" notitle");
+}
+
 static gboolean write_decor(ReportPlots *plots, TimeDecor *d, GError **error)
 {
     g_autoptr(GString) faults = g_string_new(NULL);
     g_autoptr(GString) mk = g_string_new(NULL);
     g_autoptr(GString) ev = g_string_new(NULL);
+    g_autoptr(GString) ex = g_string_new(NULL);
     write_bands(d, faults);
     write_marks(d, mk);
     write_events(d, ev);
+    write_expected(d, ex);
     return report_plots_write_data(plots, "run_faults.dat", faults->str, error) &&
            report_plots_write_data(plots, "run_marks.dat", mk->str, error) &&
-           report_plots_write_data(plots, "run_events.dat", ev->str, error);
+           report_plots_write_data(plots, "run_events.dat", ev->str, error) &&
+           report_plots_write_data(plots, "run_expected.dat", ex->str, error);
 }
 
 /* The legend goes below the plot in two columns; leave room for its rows. */
@@ -251,10 +287,12 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
         g_string_append_printf(cmd,
                                "  \"timeline.dat\" using ($1+%s/2):%d:(%s) with boxes fs "
                                "transparent solid 0.55 border lc rgb \"%s\" lc rgb \"%s\" title "
-                               "\"lost: acked on the %s side, then lost (%" G_GINT64_FORMAT
-                               ")\", \\\n",
+                               "\"lost: acked %s, then lost (%" G_GINT64_FORMAT ")\", \\\n",
                                bw, 5 + side, bw, lost_rgb[side], lost_rgb[side],
-                               report_side_name((ReportSide)side), lost_total[side]);
+                               side == REPORT_SIDE_NONE       ? "with no partition"
+                               : side == REPORT_SIDE_MAJORITY ? "on the majority side"
+                                                              : "on the minority side",
+                               lost_total[side]);
     }
     gboolean first = TRUE;
     for (int side = 0; side < REPORT_N_SIDES; side++) {
@@ -366,7 +404,10 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSummary *s, GErro
     g_autofree char *title =
         g_strdup_printf("Failover time CDF: fault to replica promoted: %s, seed %" G_GINT64_FORMAT,
                         s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed);
-    return report_plot_cdf(plots, title, names, values, error);
+    double nt = (double)report_summary_param_int(s, "node-timeout");
+    if (nt < 0)
+        nt = NAN;
+    return report_plot_cdf(plots, title, "failovers", names, values, &nt, error);
 }
 
 gboolean report_plot_run(ReportPlots *plots, const ReportSummary *s, const ReportHistory *h,

@@ -25,22 +25,87 @@ static void fmt(GString *out, double v)
 }
 
 /* The parameter the loss window is drawn against: node-timeout when it varies, else the
- * first varied one; -1 when nothing varies. */
+ * first varied one whose values are all numbers; -1 when there is none. */
+static gboolean is_numeric(const ReportSweep *s, guint param)
+{
+    for (guint i = 0; i < s->runs->len; i++)
+        if (isnan(g_array_index(s->runs, ReportRun, i).vary[param]))
+            return FALSE;
+    return TRUE;
+}
+
 static gint x_parameter(const ReportSweep *s)
 {
     for (guint i = 0; i < s->vary_names->len; i++)
-        if (strcmp(g_ptr_array_index(s->vary_names, i), "node-timeout") == 0)
+        if (strcmp(g_ptr_array_index(s->vary_names, i), "node-timeout") == 0 && is_numeric(s, i))
             return (gint)i;
-    return s->vary_names->len > 0 ? 0 : -1;
+    for (guint i = 0; i < s->vary_names->len; i++)
+        if (is_numeric(s, i))
+            return (gint)i;
+    return -1;
 }
 
-static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **error)
+/* A per-side metric of the runs drawn against the x parameter. */
+typedef struct {
+    const char *name;      /* plot name */
+    const char *about;     /* what it shows, for the script's first line */
+    const char *title;     /* "Loss window per side" */
+    const char *ylabel;    /* with units */
+    const char *counted;   /* "runs lost writes": which runs have a value */
+    gsize offset;          /* of a double[2] in ReportRun: [majority], [minority] */
+    gboolean has_nt_bound; /* draw y = NT (spec) and y = 1.5 NT (derived) */
+    const char *key;       /* where the legend goes */
+} SideMetric;
+
+static const SideMetric loss_window_metric = {
+    "loss_window",
+    "loss window against node-timeout",
+    "Loss window per side",
+    "loss window width: last minus first ack of a lost write (ms)",
+    "runs lost writes",
+    G_STRUCT_OFFSET(ReportRun, window_ms),
+    TRUE,
+    "inside left top", /* above the 1.5 NT line: free */
+};
+
+static const SideMetric unavailable_metric = {
+    "unavailability",
+    "unavailable time against node-timeout",
+    "Unavailable time per side",
+    "unavailable time: clients' failed or timed-out operations (ms)",
+    "runs",
+    G_STRUCT_OFFSET(ReportRun, unavailable_ms),
+    FALSE,
+    "outside below center horizontal\nset bmargin 8",
+};
+
+/* The values of the varied parameters other than the x one: "replicas=2,partition-ms=9000",
+ * or "" when only the x parameter varies. */
+static char *group_label(const ReportSweep *s, const ReportRun *r, gint xp)
+{
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < s->vary_names->len; i++) {
+        if ((gint)i == xp)
+            continue;
+        g_string_append_printf(out, "%s%s=%s", out->len > 0 ? "," : "",
+                               (const char *)g_ptr_array_index(s->vary_names, i), r->vary_text[i]);
+    }
+    return g_string_free(out, FALSE);
+}
+
+static double side_value(const ReportRun *r, const SideMetric *m, int side)
+{
+    return ((const double *)(const void *)((const char *)r + m->offset))[side];
+}
+
+static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const SideMetric *m,
+                              GError **error)
 {
     gint xp = x_parameter(s);
     if (xp < 0)
         return TRUE;
     const char *xname = g_ptr_array_index(s->vary_names, xp);
-    gboolean is_nt = strcmp(xname, "node-timeout") == 0;
+    gboolean is_nt = strcmp(xname, "node-timeout") == 0 && m->has_nt_bound;
     /* distinct x values, ascending */
     g_autofree double *xs = g_new(double, MAX(1, s->runs->len));
     guint nx = 0;
@@ -51,38 +116,64 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
     for (guint i = 0; i < nx; i++)
         if (distinct == 0 || xs[distinct - 1] != xs[i])
             xs[distinct++] = xs[i];
+    /* When other parameters vary too, each combination of them is its own series. */
+    g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func(g_free);
+    g_autofree guint *group_of = g_new(guint, MAX(1, s->runs->len));
+    for (guint i = 0; i < s->runs->len; i++) {
+        g_autofree char *label = group_label(s, &g_array_index(s->runs, ReportRun, i), xp);
+        guint g = 0;
+        while (g < groups->len && strcmp(g_ptr_array_index(groups, g), label) != 0)
+            g++;
+        if (g == groups->len)
+            g_ptr_array_add(groups, g_strdup(label));
+        group_of[i] = g;
+    }
+    guint ngroups = groups->len;
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append_printf(dat,
-                           "# loss window (ms) per side against %s, over the runs that lost "
-                           "writes on that side\n# %s n_majority min median p90 max "
-                           "n_minority min median p90 max\n",
-                           xname, xname);
+                           "# %s per side against %s (runs without a value are left out); one "
+                           "block per combination of the other varied parameters\n# %s "
+                           "n_majority min median p90 max n_minority min median p90 max\n",
+                           m->ylabel, xname, xname);
     g_autofree double *vals = g_new(double, MAX(1, s->runs->len));
+    g_autofree guint *n_side = g_new0(guint, (gsize)ngroups * 2);
     double ymax = 0.0;
-    guint n_side[2] = {0, 0};
-    for (guint k = 0; k < distinct; k++) {
-        char xb[G_ASCII_DTOSTR_BUF_SIZE];
-        g_string_append(dat, g_ascii_formatd(xb, sizeof xb, "%.6g", xs[k]));
-        for (int side = 0; side < 2; side++) {
-            guint n = 0;
-            for (guint i = 0; i < s->runs->len; i++) {
-                const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
-                if (r->vary[xp] == xs[k])
-                    vals[n++] = r->window_ms[side];
+    for (guint g = 0; g < ngroups; g++) {
+        const char *group = g_ptr_array_index(groups, g);
+        g_string_append_printf(dat, "%s# %s\n", g > 0 ? "\n\n" : "",
+                               group[0] != '\0' ? group : "all runs");
+        for (guint k = 0; k < distinct; k++) {
+            char xb[G_ASCII_DTOSTR_BUF_SIZE];
+            g_string_append(dat, g_ascii_formatd(xb, sizeof xb, "%.6g", xs[k]));
+            for (int side = 0; side < 2; side++) {
+                guint n = 0;
+                for (guint i = 0; i < s->runs->len; i++) {
+                    const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+                    if (r->vary[xp] == xs[k] && group_of[i] == g)
+                        vals[n++] = side_value(r, m, side);
+                }
+                ReportStats st = report_stats(vals, n);
+                n_side[g * 2 + side] += st.count;
+                g_string_append_printf(dat, " %u", st.count);
+                fmt(dat, st.min);
+                fmt(dat, st.median);
+                fmt(dat, st.p90);
+                fmt(dat, st.max);
+                if (st.count > 0)
+                    ymax = MAX(ymax, st.max);
             }
-            ReportStats st = report_stats(vals, n);
-            n_side[side] += st.count;
-            g_string_append_printf(dat, " %u", st.count);
-            fmt(dat, st.min);
-            fmt(dat, st.median);
-            fmt(dat, st.p90);
-            fmt(dat, st.max);
-            if (st.count > 0)
-                ymax = MAX(ymax, st.max);
+            g_string_append_c(dat, '\n');
         }
-        g_string_append_c(dat, '\n');
     }
-    if (!report_plots_write_data(plots, "loss_window.dat", dat->str, error))
+    guint total = 0;
+    for (guint i = 0; i < ngroups * 2; i++)
+        total += n_side[i];
+    if (total == 0 && !is_nt)
+        return TRUE; /* nothing to draw: the tables say so */
+    if (ymax <= 0)
+        ymax = 1.0; /* all zero: keep a visible range */
+    g_autofree char *dat_name = g_strdup_printf("%s.dat", m->name);
+    if (!report_plots_write_data(plots, dat_name, dat->str, error))
         return FALSE;
     double xmax = xs[distinct - 1] * 1.12;
     double off = xs[distinct - 1] * 0.012;
@@ -90,18 +181,18 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
         ymax = MAX(ymax, 1.5 * xmax);
     g_autoptr(GString) set = g_string_new(NULL);
     char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(
-        set,
-        "set title \"Loss window per side against %s: %s, seeds %" G_GINT64_FORMAT
-        "..%" G_GINT64_FORMAT "\" font \",13\"\n"
-        "set xlabel \"%s%s\"\n"
-        "set ylabel \"loss window: ack times of lost writes from fault "
-        "start (ms)\"\n"
-        "set xrange [0:%s]\nset yrange [0:%s]\n"
-        "set key inside left top\nset xtics (",
-        xname, s->scenario, s->seed_first, s->seed_last, is_nt ? "cluster-node-timeout, NT" : xname,
-        is_nt ? " (ms)" : "", g_ascii_formatd(b1, sizeof b1, "%.6g", xmax),
-        g_ascii_formatd(b2, sizeof b2, "%.6g", ymax * 1.08));
+    g_string_append_printf(set,
+                           "set title \"%s against %s: %s, seeds %" G_GINT64_FORMAT
+                           "..%" G_GINT64_FORMAT "\" font \",13\"\n"
+                           "set xlabel \"%s\"\n"
+                           "set ylabel \"%s\"\n"
+                           "set xrange [0:%s]\nset yrange [0:%s]\n"
+                           "set key %s\nset xtics (",
+                           m->title, xname, s->scenario, s->seed_first, s->seed_last,
+                           strcmp(xname, "node-timeout") == 0 ? "cluster-node-timeout, NT (ms)"
+                                                              : xname,
+                           m->ylabel, g_ascii_formatd(b1, sizeof b1, "%.6g", xmax),
+                           g_ascii_formatd(b2, sizeof b2, "%.6g", ymax * 1.08), m->key);
     for (guint k = 0; k < distinct; k++)
         g_string_append_printf(set, "%s%s", k > 0 ? ", " : "",
                                g_ascii_formatd(b1, sizeof b1, "%.6g", xs[k]));
@@ -109,17 +200,21 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
     g_autoptr(GString) cmd = g_string_new("plot \\\n");
     if (is_nt) {
         /* Between the first two x values the band is free of data: name the lines there,
-         * below the spec line and above the derived one. */
+         * below the spec line and above the derived one, when there is room (the legend
+         * names them anyway). */
         double lx = distinct >= 2 ? (xs[0] + xs[1]) / 2.0 : xs[0] * 0.6;
+        gboolean has_room = distinct <= 4 && lx > 0.15 * xmax;
         g_ascii_formatd(b1, sizeof b1, "%.6g", lx);
-        g_string_append_printf(set,
-                               "set label \"y = NT (spec)\" at %s,%s left offset char 1,-1 "
-                               "tc rgb \"#222222\"\n",
-                               b1, b1);
-        g_string_append_printf(set,
-                               "set label \"y ≈ 1.5·NT (derived)\" at %s,%s right offset "
-                               "char -1,1 tc rgb \"#666666\"\n",
-                               b1, g_ascii_formatd(b2, sizeof b2, "%.6g", 1.5 * lx));
+        if (has_room)
+            g_string_append_printf(set,
+                                   "set label \"y = NT (spec)\" at %s,%s left offset char 1,-1 "
+                                   "tc rgb \"#222222\"\n",
+                                   b1, b1);
+        if (has_room)
+            g_string_append_printf(set,
+                                   "set label \"y ≈ 1.5·NT (derived)\" at %s,%s right offset "
+                                   "char -1,1 tc rgb \"#666666\"\n",
+                                   b1, g_ascii_formatd(b2, sizeof b2, "%.6g", 1.5 * lx));
         g_string_append(cmd, "  \"+\" using 1:1:(1.5*$1) with filledcurves fs transparent "
                              "solid 0.18 noborder fc rgb \"#888888\" notitle, \\\n");
     }
@@ -132,25 +227,33 @@ static gboolean plot_window(ReportPlots *plots, const ReportSweep *s, GError **e
                         "pong)\"");
     else
         g_string_append(cmd, "  NaN notitle");
-    for (int side = 0; side < 2; side++) {
-        if (n_side[side] == 0)
-            continue;
-        int c = 2 + side * 5; /* n, then min median p90 max */
-        const char *sign = side == 0 ? "-" : "+";
-        g_string_append_printf(cmd,
-                               ", \\\n  \"loss_window.dat\" using ($1%s%s):%d:%d:%d with "
-                               "yerrorlines lw 2 pt 7 ps 1.4 lc rgb \"%s\" title \"%s side: "
-                               "median, bars min–max (%u runs lost writes)\"",
-                               sign, g_ascii_formatd(b1, sizeof b1, "%.6g", off), c + 2, c + 1,
-                               c + 4, side_rgb[side], report_side_name((ReportSide)side),
-                               n_side[side]);
-        g_string_append_printf(cmd,
-                               ", \\\n  \"loss_window.dat\" using ($1%s%s):%d with points pt 8 "
-                               "ps 1.8 lw 2 lc rgb \"%s\" title \"%s side: p90\"",
-                               sign, b1, c + 3, side_rgb[side], report_side_name((ReportSide)side));
+    static const int filled[] = {7, 5, 9, 11, 13}, open[] = {6, 4, 8, 10, 12};
+    for (guint g = 0; g < ngroups; g++) {
+        const char *group = g_ptr_array_index(groups, g);
+        g_autofree char *suffix = ngroups > 1 ? g_strdup_printf(", %s", group) : g_strdup("");
+        for (int side = 0; side < 2; side++) {
+            guint n = n_side[g * 2 + side];
+            if (n == 0)
+                continue;
+            int c = 2 + side * 5; /* n, then min median p90 max */
+            /* majority left of the x value, minority right; groups spread a little more */
+            double shift = (side == 0 ? -off : off) * (1.0 + 1.6 * g);
+            g_ascii_formatd(b1, sizeof b1, "%+.6g", shift);
+            g_string_append_printf(cmd,
+                                   ", \\\n  \"%s\" index %u using ($1%s):%d:%d:%d with "
+                                   "yerrorlines lw 2 dt %u pt %d ps 1.4 lc rgb \"%s\" title "
+                                   "\"%s side%s: median, bars min–max (%u %s)\"",
+                                   dat_name, g, b1, c + 2, c + 1, c + 4, g % 5 + 1, filled[g % 5],
+                                   side_rgb[side], report_side_name((ReportSide)side), suffix, n,
+                                   m->counted);
+            g_string_append_printf(cmd,
+                                   ", \\\n  \"%s\" index %u using ($1%s):%d with points pt %d "
+                                   "ps 1.8 lw 2 lc rgb \"%s\" title \"%s side%s: p90\"",
+                                   dat_name, g, b1, c + 3, open[g % 5], side_rgb[side],
+                                   report_side_name((ReportSide)side), suffix);
+        }
     }
-    return report_plots_write_script(plots, "loss_window", "loss window against node-timeout", 600,
-                                     set->str, cmd->str, error);
+    return report_plots_write_script(plots, m->name, m->about, 600, set->str, cmd->str, error);
 }
 
 static gboolean plot_lost(ReportPlots *plots, const ReportSweep *s, GError **error)
@@ -183,6 +286,8 @@ static gboolean plot_lost(ReportPlots *plots, const ReportSweep *s, GError **err
             total[side]++;
         }
     }
+    if (total[0] + total[1] == 0)
+        return TRUE; /* no run completed; and gnuplot 5.4 crashes on labels that are all NaN */
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append(dat, "# lost acknowledged writes per run: bin, \"first..last\" writes lost, "
                          "runs on the majority side, runs on the minority side\n");
@@ -224,27 +329,40 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSweep *s, GError 
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
-    for (guint p = 0; p < s->points->len; p++) {
+    g_autofree double *nt = g_new(double, MAX(1, s->points->len));
+    gint xp = x_parameter(s);
+    gboolean is_nt = xp >= 0 && strcmp(g_ptr_array_index(s->vary_names, xp), "node-timeout") == 0;
+    /* More curves than the palette holds cannot be told apart: draw evenly spaced points. */
+    const guint max_curves = 10;
+    guint npoints = s->points->len, shown = MIN(npoints, max_curves);
+    for (guint c = 0; c < shown; c++) {
+        guint p = shown == npoints ? c : (guint)((guint64)c * (npoints - 1) / (shown - 1));
         const char *point = g_ptr_array_index(s->points, p);
         GArray *v = g_array_new(FALSE, FALSE, sizeof(double));
+        nt[c] = NAN;
         for (guint i = 0; i < s->runs->len; i++) {
             const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
-            if (strcmp(r->point, point) == 0)
-                g_array_append_val(v, r->failover_ms);
+            if (strcmp(r->point, point) != 0)
+                continue;
+            g_array_append_val(v, r->failover_ms);
+            if (is_nt)
+                nt[c] = r->vary[xp];
         }
         g_ptr_array_add(names, g_strdup(point));
         g_ptr_array_add(values, v);
     }
+    g_autofree char *some =
+        shown < npoints ? g_strdup_printf(" (%u of %u points)", shown, npoints) : g_strdup("");
     g_autofree char *title = g_strdup_printf(
-        "Failover time CDF per point: %s, seeds %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT,
+        "Failover time CDF per point%s: %s, seeds %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT, some,
         s->scenario, s->seed_first, s->seed_last);
-    return report_plot_cdf(plots, title, names, values, error);
+    return report_plot_cdf(plots, title, "runs whose failover was", names, values, nt, error);
 }
 
 gboolean report_plot_sweep(ReportPlots *plots, const ReportSweep *s, GError **error)
 {
     if (s->runs->len == 0)
         return TRUE;
-    return plot_window(plots, s, error) && plot_lost(plots, s, error) &&
-           plot_failovers(plots, s, error);
+    return plot_per_side(plots, s, &loss_window_metric, error) && plot_lost(plots, s, error) &&
+           plot_failovers(plots, s, error) && plot_per_side(plots, s, &unavailable_metric, error);
 }

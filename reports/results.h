@@ -43,6 +43,8 @@ typedef struct {
     gint64 start_ms; /* absolute from run start */
     gint64 end_ms;   /* REPORT_NONE: never healed */
     char *minority;  /* host names joined by spaces, may be empty */
+    char *nodes;     /* the nodes it acted on (crash, pause, ...), joined by spaces */
+    char *error;     /* why the nemesis could not do it, or NULL */
 } ReportFault;
 
 typedef struct {
@@ -85,8 +87,9 @@ typedef struct {
     gint64 acked;
     gint64 lost;
     gint64 lost_by_side[REPORT_N_SIDES];
-    gint64 indeterminate;     /* REPORT_NONE if absent */
-    gint64 recovered;         /* REPORT_NONE if absent */
+    gint64 indeterminate; /* REPORT_NONE if absent */
+    gint64 unread;        /* acked writes with no final read of their key; REPORT_NONE if absent */
+    gint64 recovered;     /* REPORT_NONE if absent */
     ReportWindow window[2];   /* [REPORT_SIDE_MAJORITY], [REPORT_SIDE_MINORITY] */
     gint64 unavailable_ms[2]; /* same indexes */
     GArray *failovers;        /* ReportFailover */
@@ -94,10 +97,16 @@ typedef struct {
     GArray *lost_writes;      /* ReportLostWrite */
     GArray *node_events;      /* ReportNodeEvent */
     gboolean is_node_events_truncated;
-    GArray *properties; /* ReportProperty */
+    int verdict;         /* "ok": 1 true, 0 false, -1 absent */
+    gboolean is_aborted; /* the run stopped early */
+    int converged;       /* 1, 0, or -1 absent */
+    gint64 converge_ms;  /* REPORT_NONE if absent or not converged */
+    GArray *properties;  /* ReportProperty */
 } ReportSummary;
 
 ReportSummary *report_summary_load(const char *path, GError **error);
+/* A parameter of the run as a non-negative integer ("node-timeout"), or REPORT_NONE. */
+gint64 report_summary_param_int(const ReportSummary *summary, const char *name);
 void report_summary_free(ReportSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSummary, report_summary_free)
 
@@ -126,10 +135,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportHistory, report_history_free)
 /* One row of runs.jsonl / runs.csv. NAN marks an empty cell. */
 typedef struct {
     gint64 seed;
-    double *vary; /* one value per varied parameter, in sweep.json order */
-    char *point;  /* "node-timeout=1000", or "all" when nothing varies */
+    double *vary;     /* one value per varied parameter, in sweep.json order; NAN: not a number */
+    char **vary_text; /* the same values as text (NULL-terminated) */
+    char *point;      /* the row's "point", else "node-timeout=1000,..." or "default" */
+    char *error;      /* why the run did not complete, or NULL */
+    char *replay;     /* the command that replays it, or NULL */
     double acked;
-    double lost;
+    double lost;         /* NAN: the run did not complete (see error) */
     double lost_side[2]; /* [majority], [minority] */
     double window_ms[2]; /* NAN: nothing lost on that side */
     double unavailable_ms[2];

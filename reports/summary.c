@@ -47,6 +47,8 @@ static void clear_fault(gpointer p)
     g_free(f->kind);
     g_free(f->label);
     g_free(f->minority);
+    g_free(f->nodes);
+    g_free(f->error);
 }
 
 static void clear_lost(gpointer p)
@@ -101,6 +103,10 @@ static ReportSummary *summary_new(const char *path)
     s->events = REPORT_NONE;
     s->indeterminate = REPORT_NONE;
     s->recovered = REPORT_NONE;
+    s->unread = REPORT_NONE;
+    s->converge_ms = REPORT_NONE;
+    s->verdict = -1;
+    s->converged = -1;
     s->param_names = g_ptr_array_new_with_free_func(g_free);
     s->param_values = g_ptr_array_new_with_free_func(g_free);
     s->failovers = g_array_new(FALSE, TRUE, sizeof(ReportFailover));
@@ -138,6 +144,7 @@ static gboolean read_writes(JsonObject *root, ReportSummary *s, const ReportJson
         !read_count(w, "lost", &s->lost, &cx, error) ||
         !report_json_int(w, "indeterminate", REPORT_JSON_OPTIONAL, &s->indeterminate, &cx, error) ||
         !report_json_int(w, "recovered", REPORT_JSON_OPTIONAL, &s->recovered, &cx, error) ||
+        !report_json_int(w, "unread", REPORT_JSON_OPTIONAL, &s->unread, &cx, error) ||
         !report_json_object(w, "lost_by_side", REPORT_JSON_REQUIRED, &by_side, &cx, error))
         return FALSE;
     ReportJsonCtx sx = {top->where, "writes.lost_by_side"};
@@ -232,19 +239,20 @@ static gboolean read_failover(JsonObject *o, ReportSummary *s, const ReportJsonC
     ReportFailover f = {0};
     const ReportJsonFlags maybe = REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE;
     f.fault_ms = f.pfail_ms = f.fail_ms = f.election_ms = f.promoted_ms = f.epoch = REPORT_NONE;
-    gboolean ok =
-        report_json_string(o, "failed_node", REPORT_JSON_REQUIRED, &f.failed_node, cx, error) &&
-        report_json_string(o, "promoted_node", maybe, &f.promoted_node, cx, error) &&
-        report_json_int(o, "fault_ms", maybe, &f.fault_ms, cx, error) &&
-        report_json_int(o, "pfail_ms", maybe, &f.pfail_ms, cx, error) &&
-        report_json_int(o, "fail_ms", maybe, &f.fail_ms, cx, error) &&
-        report_json_int(o, "election_ms", maybe, &f.election_ms, cx, error) &&
-        report_json_int(o, "promoted_ms", maybe, &f.promoted_ms, cx, error) &&
-        report_json_int(o, "epoch", maybe, &f.epoch, cx, error);
+    gboolean ok = report_json_string(o, "failed_node", maybe, &f.failed_node, cx, error) &&
+                  report_json_string(o, "promoted_node", maybe, &f.promoted_node, cx, error) &&
+                  report_json_int(o, "fault_ms", maybe, &f.fault_ms, cx, error) &&
+                  report_json_int(o, "pfail_ms", maybe, &f.pfail_ms, cx, error) &&
+                  report_json_int(o, "fail_ms", maybe, &f.fail_ms, cx, error) &&
+                  report_json_int(o, "election_ms", maybe, &f.election_ms, cx, error) &&
+                  report_json_int(o, "promoted_ms", maybe, &f.promoted_ms, cx, error) &&
+                  report_json_int(o, "epoch", maybe, &f.epoch, cx, error);
     if (!ok) {
         clear_failover(&f);
         return FALSE;
     }
+    if (f.failed_node == NULL)
+        f.failed_node = g_strdup("?");
     g_array_append_val(s->failovers, f);
     return TRUE;
 }
@@ -267,7 +275,7 @@ static char *join_names(JsonArray *arr)
 static gboolean read_fault(JsonObject *o, ReportSummary *s, const ReportJsonCtx *cx, GError **error)
 {
     ReportFault f = {0};
-    JsonArray *minority;
+    JsonArray *minority, *nodes;
     f.end_ms = REPORT_NONE;
     gboolean ok = report_json_string(o, "kind", REPORT_JSON_REQUIRED, &f.kind, cx, error) &&
                   report_json_int(o, "start_ms", REPORT_JSON_REQUIRED, &f.start_ms, cx, error) &&
@@ -276,7 +284,11 @@ static gboolean read_fault(JsonObject *o, ReportSummary *s, const ReportJsonCtx 
                   report_json_string(o, "label", REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE,
                                      &f.label, cx, error) &&
                   report_json_array(o, "minority", REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE,
-                                    &minority, cx, error);
+                                    &minority, cx, error) &&
+                  report_json_array(o, "nodes", REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE, &nodes,
+                                    cx, error) &&
+                  report_json_string(o, "error", REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE,
+                                     &f.error, cx, error);
     if (ok && f.end_ms != REPORT_NONE && f.end_ms < f.start_ms)
         ok = report_json_fail(cx, "end_ms", error, "is before start_ms");
     if (!ok) {
@@ -286,6 +298,7 @@ static gboolean read_fault(JsonObject *o, ReportSummary *s, const ReportJsonCtx 
     if (f.label == NULL)
         f.label = g_strdup("");
     f.minority = join_names(minority);
+    f.nodes = join_names(nodes);
     g_array_append_val(s->faults, f);
     return TRUE;
 }
@@ -346,6 +359,21 @@ static gboolean read_property(JsonObject *o, ReportSummary *s, const ReportJsonC
     return TRUE;
 }
 
+/* An optional boolean as 1, 0, or -1 when absent or null. */
+static gboolean read_tristate(JsonObject *root, const char *member, int *out,
+                              const ReportJsonCtx *cx, GError **error)
+{
+    gboolean value = FALSE;
+    *out = -1;
+    JsonNode *node = json_object_get_member(root, member);
+    if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+        return TRUE;
+    if (!report_json_bool(root, member, REPORT_JSON_REQUIRED, &value, cx, error))
+        return FALSE;
+    *out = value ? 1 : 0;
+    return TRUE;
+}
+
 static gboolean read_header(JsonObject *root, ReportSummary *s, const ReportJsonCtx *cx,
                             GError **error)
 {
@@ -359,7 +387,11 @@ static gboolean read_header(JsonObject *root, ReportSummary *s, const ReportJson
         !report_json_string(root, "rcsim_version", opt, &s->rcsim_version, cx, error) ||
         !report_json_string(root, "replay", opt, &s->replay, cx, error) ||
         !report_json_bool(root, "node_events_truncated", opt, &s->is_node_events_truncated, cx,
-                          error))
+                          error) ||
+        !read_tristate(root, "ok", &s->verdict, cx, error) ||
+        !read_tristate(root, "converged", &s->converged, cx, error) ||
+        !report_json_bool(root, "aborted", opt, &s->is_aborted, cx, error) ||
+        !report_json_int(root, "converge_ms", opt, &s->converge_ms, cx, error))
         return FALSE;
     if (s->sim_time_ms < 0)
         return report_json_fail(cx, "sim_time_ms", error, "must not be negative");
@@ -396,4 +428,17 @@ ReportSummary *report_summary_load(const char *path, GError **error)
         !read_each(o, "properties", read_property, s, &top, error))
         return NULL;
     return g_steal_pointer(&s);
+}
+
+gint64 report_summary_param_int(const ReportSummary *s, const char *name)
+{
+    for (guint i = 0; i < s->param_names->len; i++) {
+        if (strcmp(g_ptr_array_index(s->param_names, i), name) != 0)
+            continue;
+        gint64 v;
+        if (g_ascii_string_to_signed(g_ptr_array_index(s->param_values, i), 10, 0, G_MAXINT64, &v,
+                                     NULL))
+            return v;
+    }
+    return REPORT_NONE;
 }

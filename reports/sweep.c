@@ -13,8 +13,28 @@ static void clear_run(gpointer p)
 {
     ReportRun *r = p;
     g_free(r->vary);
+    g_strfreev(r->vary_text);
     g_free(r->point);
+    g_free(r->error);
+    g_free(r->replay);
     g_free(r->trace_sha256);
+}
+
+static void run_init(ReportRun *r, guint n_vary)
+{
+    memset(r, 0, sizeof *r);
+    r->vary = g_new0(double, MAX(1, n_vary));
+    r->vary_text = g_new0(char *, n_vary + 1);
+}
+
+/* A varied value as text and, when it is one, as a number. */
+static void set_vary(ReportRun *r, guint i, const char *text)
+{
+    char *end;
+    r->vary_text[i] = g_strdup(text);
+    r->vary[i] = g_ascii_strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(r->vary[i]))
+        r->vary[i] = NAN;
 }
 
 void report_sweep_free(ReportSweep *s)
@@ -70,24 +90,24 @@ static gboolean load_header(ReportSweep *s, GError **error)
     return TRUE;
 }
 
-/* Names the point of a run from its varied values. */
-static char *point_name(const ReportSweep *s, const double *vary)
+/* Names the point of a run from its varied values, as the runner does. */
+static char *point_name(const ReportSweep *s, char **vary_text)
 {
     if (s->vary_names->len == 0)
-        return g_strdup("all");
+        return g_strdup("default");
     GString *out = g_string_new(NULL);
-    for (guint i = 0; i < s->vary_names->len; i++) {
-        char buf[G_ASCII_DTOSTR_BUF_SIZE];
-        g_string_append_printf(out, "%s%s=%s", i > 0 ? ", " : "",
-                               (const char *)g_ptr_array_index(s->vary_names, i),
-                               g_ascii_formatd(buf, sizeof buf, "%.10g", vary[i]));
-    }
+    for (guint i = 0; i < s->vary_names->len; i++)
+        g_string_append_printf(out, "%s%s=%s", i > 0 ? "," : "",
+                               (const char *)g_ptr_array_index(s->vary_names, i), vary_text[i]);
     return g_string_free(out, FALSE);
 }
 
 static void add_run(ReportSweep *s, ReportRun *r)
 {
-    r->point = point_name(s, r->vary);
+    if (r->point == NULL || r->point[0] == '\0') {
+        g_free(r->point);
+        r->point = point_name(s, r->vary_text);
+    }
     gboolean known = FALSE;
     for (guint i = 0; i < s->points->len && !known; i++)
         known = strcmp(g_ptr_array_index(s->points, i), r->point) == 0;
@@ -143,16 +163,26 @@ static gboolean load_jsonl(ReportSweep *s, const char *data, gsize size, GError 
         if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
             return report_json_fail(&cx, "(line)", error, "expected a JSON object");
         JsonObject *o = json_node_get_object(root);
-        ReportRun r = {0};
-        r.vary = g_new0(double, MAX(1, s->vary_names->len));
-        gboolean ok =
-            report_json_int(o, "seed", REPORT_JSON_REQUIRED, &r.seed, &cx, error) &&
-            report_json_bool(o, "ok", REPORT_JSON_OPTIONAL, &r.is_ok, &cx, error) &&
-            report_json_string(o, "trace_sha256", REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE,
-                               &r.trace_sha256, &cx, error);
+        ReportRun r;
+        run_init(&r, s->vary_names->len);
+        const ReportJsonFlags maybe = REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE;
+        gboolean ok = report_json_int(o, "seed", REPORT_JSON_REQUIRED, &r.seed, &cx, error) &&
+                      report_json_bool(o, "ok", REPORT_JSON_OPTIONAL, &r.is_ok, &cx, error) &&
+                      report_json_string(o, "trace_sha256", maybe, &r.trace_sha256, &cx, error) &&
+                      report_json_string(o, "point", maybe, &r.point, &cx, error) &&
+                      report_json_string(o, "error", maybe, &r.error, &cx, error) &&
+                      report_json_string(o, "replay", maybe, &r.replay, &cx, error);
         for (guint i = 0; ok && i < s->vary_names->len; i++) {
-            ok = report_json_double(o, g_ptr_array_index(s->vary_names, i), REPORT_JSON_REQUIRED,
-                                    &r.vary[i], &cx, error);
+            const char *name = g_ptr_array_index(s->vary_names, i);
+            JsonNode *v = json_object_get_member(o, name);
+            if (v == NULL) {
+                ok = report_json_fail(&cx, name, error, "missing");
+            } else if (!JSON_NODE_HOLDS_VALUE(v)) {
+                ok = report_json_fail(&cx, name, error, "expected a number or a string");
+            } else {
+                g_autofree char *text = report_json_scalar_text(v);
+                set_vary(&r, i, text);
+            }
         }
         for (gsize c = 0; ok && c < G_N_ELEMENTS(run_columns); c++) {
             ReportJsonFlags flags = REPORT_JSON_NULLABLE;
@@ -219,18 +249,21 @@ static gboolean load_csv(ReportSweep *s, const char *data, GError **error)
         if (num_col[c] < 0 && run_columns[c].is_required)
             return report_json_fail(&hx, run_columns[c].name, error, "missing column");
     }
+    gint point_col = find_column(header, "point");
+    /* a last "point" column may hold commas itself ("a=1,b=2"), unquoted */
+    gboolean point_last = point_col >= 0 && (guint)point_col == ncols - 1;
     for (guint l = 1; lines[l] != NULL; l++) {
         g_strchomp(lines[l]);
         if (lines[l][0] == '\0')
             continue;
         g_autofree char *where = g_strdup_printf("%s:%u", s->runs_path, l + 1);
         ReportJsonCtx cx = {where, ""};
-        g_auto(GStrv) cells = g_strsplit(lines[l], ",", -1);
+        g_auto(GStrv) cells = g_strsplit(lines[l], ",", point_last ? (gint)ncols : -1);
         if (g_strv_length(cells) != ncols)
             return report_json_fail(&cx, "(row)", error, "has %u cells, the header has %u",
                                     g_strv_length(cells), ncols);
-        ReportRun r = {0};
-        r.vary = g_new0(double, MAX(1, s->vary_names->len));
+        ReportRun r;
+        run_init(&r, s->vary_names->len);
         double seed;
         gboolean ok = csv_number(cells[seed_col], &seed) && seed == floor(seed);
         if (!ok) {
@@ -238,13 +271,10 @@ static gboolean load_csv(ReportSweep *s, const char *data, GError **error)
             return report_json_fail(&cx, "seed", error, "expected an integer");
         }
         r.seed = (gint64)seed;
-        for (guint i = 0; i < s->vary_names->len; i++) {
-            if (!csv_number(cells[vary_col[i]], &r.vary[i]) || isnan(r.vary[i])) {
-                clear_run(&r);
-                return report_json_fail(&cx, g_ptr_array_index(s->vary_names, i), error,
-                                        "expected a number");
-            }
-        }
+        for (guint i = 0; i < s->vary_names->len; i++)
+            set_vary(&r, i, cells[vary_col[i]]);
+        if (point_col >= 0)
+            r.point = g_strdup(cells[point_col]);
         for (gsize c = 0; c < G_N_ELEMENTS(run_columns); c++) {
             double *field = run_field(&r, &run_columns[c]);
             *field = NAN;

@@ -4,8 +4,9 @@
  * - acknowledged: a write whose completion is `ok`.
  * - lost: an acknowledged write whose effect is missing from the final read of its key after
  *   the heal (set: the element is absent; register: a write invoked after the write that
- *   produced the final value had completed; counter: an INCR that returned a value above the
- *   final value). An `info` write found in the final read is `recovered`, never lost.
+ *   produced the final value had completed; counter: at least acked - final INCRs, those that
+ *   returned a value above the final value or a value another INCR also returned first). An
+ *   `info` write found in the final read is `recovered`, never lost.
  * - side: the side, at ack time, of the node that acknowledged the write: `majority` if its
  *   partition group holds a strict majority of the shards' masters, `minority` for any other
  *   group, `none` when no partition was in effect.
@@ -31,6 +32,7 @@ typedef struct {
     GPtrArray *majority; /* char* host names */
     GPtrArray *minority; /* char* host names */
     GArray *nodes;       /* guint: nodes the fault acted on (crash, pause, failover, ...) */
+    char *error;         /* failover, reshard: why the admin commands failed, or NULL */
 } SimFault;
 
 SimFault *sim_fault_new(const char *kind, RcTime start_us, const char *label);

@@ -56,6 +56,7 @@ struct SimClient {
     gint cur_node;       /* node of the outstanding send */
     SimTimerId timer;    /* attempt timeout or backoff */
     SimReply *cmd_reply; /* held while WAIT runs */
+    GByteArray *sendbuf; /* reused for encoding */
 };
 
 static void on_connected(SimNet *net, SimConnId conn, gpointer user);
@@ -106,6 +107,7 @@ SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClien
     c->home = home;
     c->slots_next = home;
     c->links = g_new0(NodeLink, n_nodes);
+    c->sendbuf = g_byte_array_sized_new(256);
     for (guint i = 0; i < n_nodes; i++)
         g_queue_init(&c->links[i].expect);
     for (guint s = 0; s < 16384; s++)
@@ -140,6 +142,7 @@ void sim_client_free(SimClient *c)
     sim_reply_free(c->cmd_reply);
     g_free(c->links);
     g_free(c->addrs);
+    g_byte_array_free(c->sendbuf, TRUE);
     g_free(c);
 }
 
@@ -183,10 +186,9 @@ static NodeLink *link_get(SimClient *c, guint node)
 static void link_send(SimClient *c, guint node, Expect what, guint argc, const char *const *argv)
 {
     NodeLink *l = link_get(c, node);
-    GByteArray *buf = g_byte_array_new();
-    sim_resp_encode(buf, argc, argv);
-    sim_net_send(c->net, l->conn, buf->data, buf->len);
-    g_byte_array_free(buf, TRUE);
+    g_byte_array_set_size(c->sendbuf, 0);
+    sim_resp_encode(c->sendbuf, argc, argv);
+    sim_net_send(c->net, l->conn, c->sendbuf->data, c->sendbuf->len);
     g_queue_push_tail(&l->expect, GINT_TO_POINTER(what));
 }
 

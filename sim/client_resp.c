@@ -21,16 +21,28 @@ void sim_reply_free(SimReply *r)
     g_free(r);
 }
 
+/* "<prefix><n>\r\n" without printf: this runs for every request of every client. */
+static void append_header(GByteArray *out, char prefix, gsize n)
+{
+    char buf[24];
+    int i = (int)sizeof buf;
+    buf[--i] = '\n';
+    buf[--i] = '\r';
+    do {
+        buf[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    buf[--i] = prefix;
+    g_byte_array_append(out, (const guint8 *)buf + i, (guint)(sizeof buf - (gsize)i));
+}
+
 void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
 {
-    char head[32];
-    int n = g_snprintf(head, sizeof head, "*%u\r\n", argc);
-    g_byte_array_append(out, (const guint8 *)head, n);
+    append_header(out, '*', argc);
     for (guint i = 0; i < argc; i++) {
         gsize len = strlen(argv[i]);
-        n = g_snprintf(head, sizeof head, "$%zu\r\n", len);
-        g_byte_array_append(out, (const guint8 *)head, n);
-        g_byte_array_append(out, (const guint8 *)argv[i], len);
+        append_header(out, '$', len);
+        g_byte_array_append(out, (const guint8 *)argv[i], (guint)len);
         g_byte_array_append(out, (const guint8 *)"\r\n", 2);
     }
 }

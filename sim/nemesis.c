@@ -27,13 +27,12 @@ typedef struct {
     int phase;       /* RESHARD: 0 importing, 1 migrating, 2 getkeys, 3 migrate, 4 node dst,
                         5 node src */
     GPtrArray *keys; /* RESHARD: keys to move now */
+    char *error;     /* RESHARD: why it stopped; the slot is then set STABLE again */
 } AdminJob;
 
 static void admin_next(SimRun *run);
 
 /* ---- resolving targets ---- */
-
-gboolean sim_run_node_is_serving_master(SimRun *run, guint node);
 
 static gint shard_primary(SimRun *run, guint shard)
 {
@@ -99,6 +98,14 @@ static guint resolve_node(SimRun *run, const SimTarget *t)
     }
     rc_assert(!"not a node target");
     return 0;
+}
+
+static gboolean host_is_node(SimRun *run, guint32 host)
+{
+    for (guint n = 0; n < run->n_nodes; n++)
+        if (sim_world_node_host(run->world, n) == host)
+            return TRUE;
+    return FALSE;
 }
 
 static const char *host_name(SimRun *run, guint32 host)
@@ -205,8 +212,8 @@ static void install_partition(SimRun *run, GPtrArray *groups, guint32 bridge, gb
             const char *nm = host_name(run, h);
             g_ptr_array_add(names, g_strdup(nm));
             g_string_append_printf(text, "%s%s", i ? "," : "", nm);
-            if (h >= run->n_nodes && h != bridge)
-                continue; /* majority/minority list nodes only... and clients below */
+            if (!host_is_node(run, h))
+                continue; /* the majority and minority lists name nodes */
             GPtrArray *side =
                 run->part_group_side[g] == SIM_SIDE_MAJORITY ? f->majority : f->minority;
             gboolean dup = FALSE;
@@ -439,6 +446,7 @@ static void job_free(AdminJob *job)
 {
     if (job->keys)
         g_ptr_array_unref(job->keys);
+    g_free(job->error);
     g_free(job);
 }
 
@@ -447,6 +455,8 @@ static void job_finish(SimRun *run, AdminJob *job, const char *error)
     SimFault *f = g_ptr_array_index(run->faults, job->fault);
     f->end_us = sim_run_now(run);
     if (error != NULL) {
+        g_free(f->error);
+        f->error = g_strdup(error);
         g_autofree char *v = g_strdup_printf("%s: %s", f->label, error);
         sim_run_record_nemesis(run, job->kind == JOB_FAILOVER ? "failover" : "reshard", v,
                                job->fault);
@@ -497,6 +507,12 @@ static void reshard_step(SimRun *run, AdminJob *job)
         admin_send(run, job, job->phase == 4 ? job->dst : job->node, 5, argv);
         return;
     }
+    case 10: /* after an error, as redis-cli --cluster fix would: both ends STABLE */
+    case 11: {
+        const char *argv[] = {"CLUSTER", "SETSLOT", slot, "STABLE"};
+        admin_send(run, job, job->phase == 10 ? job->dst : job->node, 4, argv);
+        return;
+    }
     }
 }
 
@@ -510,10 +526,21 @@ static void admin_done(SimClient *c, SimClientResult *res, gpointer user)
         job_finish(run, job, ok ? NULL : (res->error ? res->error : "no reply"));
         return;
     }
+    if (job->phase >= 10) {
+        /* rolling back: errors here change nothing */
+        if (job->phase == 11) {
+            job_finish(run, job, job->error);
+            return;
+        }
+        job->phase = 11;
+        reshard_step(run, job);
+        return;
+    }
     if (!ok) {
-        g_autofree char *e = g_strdup_printf("slot %u phase %d: %s", job->slot, job->phase,
-                                             res->error ? res->error : "no reply");
-        job_finish(run, job, e);
+        job->error = g_strdup_printf("slot %u phase %d: %s", job->slot, job->phase,
+                                     res->error ? res->error : "no reply");
+        job->phase = 10;
+        reshard_step(run, job);
         return;
     }
     switch (job->phase) {

@@ -548,6 +548,14 @@ static void run_free(SimRun *run)
 
 /* ---- metrics and summary ---- */
 
+static guint nemesis_errors(const SimRunResult *r)
+{
+    guint n = 0;
+    for (guint i = 0; r->faults != NULL && i < r->faults->len; i++)
+        n += ((SimFault *)g_ptr_array_index(r->faults, i))->error != NULL;
+    return n;
+}
+
 gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value)
 {
     const SimCheckResult *c = r->check;
@@ -566,6 +574,7 @@ gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value
         {"unavailable.majority", (double)c->unavailable_us[SIM_SIDE_MAJORITY] / 1000.0},
         {"unavailable.minority", (double)c->unavailable_us[SIM_SIDE_MINORITY] / 1000.0},
         {"failovers", (double)c->failovers->len},
+        {"nemesis-errors", (double)nemesis_errors(r)},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(simple); i++)
         if (strcmp(simple[i].name, metric) == 0) {
@@ -755,6 +764,7 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
         json_ms_or_null(b, "end_ms", f->end_us);
         json_builder_set_member_name(b, "label");
         json_builder_add_string_value(b, f->label);
+        json_string_or_null(b, "error", f->error);
         json_names(b, "majority", f->majority);
         json_names(b, "minority", f->minority);
         json_builder_set_member_name(b, "groups");
@@ -962,6 +972,7 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
     res->sim_time_us = sim_run_now(run);
     res->events = sim_kernel_events(run->k);
     res->trace_sha256 = sim_trace_sha256(sim_kernel_trace(run->k));
+    res->faults = g_ptr_array_ref(run->faults);
     check_run(run, res, form_error);
     if (res->aborted && form_error == NULL)
         sim_check_add_property(res->check, "run-completed", FALSE,
@@ -969,7 +980,6 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
                                " or its time cap)",
                                sc->max_events);
     res->ok = sim_check_all_properties_hold(res->check);
-    res->faults = g_steal_pointer(&run->faults);
     res->node_events = g_steal_pointer(&run->events);
     res->node_names = g_strdupv(run->node_names);
     res->summary_json = summary_json(res, sc);

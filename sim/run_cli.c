@@ -5,9 +5,7 @@
 #include "sim/run.h"
 #include "sim/run_cli.h"
 
-#ifdef RCSIM_HAVE_REPORTS
 #include "reports/report.h"
-#endif
 
 static gboolean parse_seed(const char *s, guint64 *out)
 {
@@ -182,17 +180,13 @@ int sim_run_main(int argc, char **argv)
     if (out != NULL)
         printf("results: %s/summary.json, %s/history.jsonl\n", out, out);
     if (plot) {
-#ifdef RCSIM_HAVE_REPORTS
         if (!report_write(out, &error)) {
             fprintf(stderr, "rcsim run: --plot: %s\n", error->message);
             g_error_free(error);
             return 2;
         }
-        printf("report: %s/report.html\n", out);
-#else
-        fprintf(stderr, "rcsim run: --plot: the reports module is not built into this rcsim\n");
-        return 2;
-#endif
+        g_autofree char *html = report_html_path(out);
+        printf("report: %s\n", html);
     }
     return r->ok ? 0 : 1;
 }

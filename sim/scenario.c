@@ -99,6 +99,7 @@ static const char *const metric_names[] = {
     "failover-ms",
     "converge-ms",
     "ok-ops",
+    "nemesis-errors",
     NULL,
 };
 

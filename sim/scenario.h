@@ -32,9 +32,9 @@ typedef enum {
 #define SIM_SCENARIO_STEPS_MAX 10000
 
 typedef enum {
-    SIM_SCN_LAT_CONSTANT,    /* a */
-    SIM_SCN_LAT_UNIFORM,     /* in [a, b] */
-    SIM_SCN_LAT_NORMAL,      /* mean a, deviation b, never below c */
+    SIM_SCN_LAT_CONSTANT,  /* a */
+    SIM_SCN_LAT_UNIFORM,   /* in [a, b] */
+    SIM_SCN_LAT_NORMAL,    /* mean a, deviation b, never below c */
     SIM_SCN_LAT_LOGNORMAL, /* a + a lognormal draw of median b, sigma 1 (a long tail) */
 } SimScenarioLatencyShape;
 

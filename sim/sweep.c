@@ -469,147 +469,60 @@ static gint row_cmp_job(gconstpointer a, gconstpointer b)
     return x < y ? -1 : x > y;
 }
 
-int sim_sweep_main(int argc, char **argv)
+static int sweep_execute(Sweep *sw, gboolean have_seeds)
 {
-    Sweep sw = {.base_sets = g_ptr_array_new(),
-                .vary_names = g_ptr_array_new_with_free_func(g_free),
-                .vary_values = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref),
-                .points = g_array_new(FALSE, TRUE, sizeof(Point)),
-                .shard_i = 1,
-                .shard_n = 1,
-                .jobs = 1};
-    g_array_set_clear_func(sw.points, point_clear);
-    gboolean have_seeds = FALSE;
-    int status = 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            sweep_usage(stdout);
-            status = 0;
-            goto out;
-        } else if (strcmp(a, "--seeds") == 0) {
-            if (v == NULL || !parse_range(v, &sw.first, &sw.last)) {
-                fprintf(stderr, "rcsim sweep: --seeds: expected FIRST..LAST\n");
-                goto out;
-            }
-            have_seeds = TRUE;
-            i++;
-        } else if (strcmp(a, "--vary") == 0) {
-            const char *eq = v ? strchr(v, '=') : NULL;
-            if (eq == NULL || eq == v || eq[1] == '\0') {
-                fprintf(stderr, "rcsim sweep: --vary: expected KEY=V1,V2,...\n");
-                goto out;
-            }
-            g_autofree char *k = g_strndup(v, eq - v);
-            if (!sim_scenario_is_param(k)) {
-                fprintf(stderr, "rcsim sweep: --vary: unknown parameter '%s'\n", k);
-                goto out;
-            }
-            add_vary(&sw, k, eq + 1);
-            i++;
-        } else if (strcmp(a, "--set") == 0) {
-            if (v == NULL) {
-                fprintf(stderr, "rcsim sweep: --set: expected KEY=VALUE\n");
-                goto out;
-            }
-            g_ptr_array_add(sw.base_sets, (gpointer)v);
-            i++;
-        } else if (strcmp(a, "--jobs") == 0) {
-            guint64 n, n2;
-            if (v == NULL || !parse_range(v, &n, &n2) || n < 1 || n > JOBS_MAX) {
-                fprintf(stderr, "rcsim sweep: --jobs: expected 1..%d\n", JOBS_MAX);
-                goto out;
-            }
-            sw.jobs = (guint)n;
-            i++;
-        } else if (strcmp(a, "--shard") == 0) {
-            unsigned si = 0, sn = 0;
-            char extra;
-            if (v == NULL || sscanf(v, "%u/%u%c", &si, &sn, &extra) != 2 || sn < 1 || si < 1 ||
-                si > sn) {
-                fprintf(stderr, "rcsim sweep: --shard: expected I/N with 1 <= I <= N\n");
-                goto out;
-            }
-            sw.shard_i = si;
-            sw.shard_n = sn;
-            i++;
-        } else if (strcmp(a, "--out") == 0) {
-            if (v == NULL) {
-                fprintf(stderr, "rcsim sweep: --out: expected a directory\n");
-                goto out;
-            }
-            sw.out = (char *)v;
-            i++;
-        } else if (strcmp(a, "--keep-runs") == 0) {
-            sw.keep_runs = TRUE;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "rcsim sweep: unknown option '%s'\n", a);
-            sweep_usage(stderr);
-            goto out;
-        } else if (sw.scenario == NULL) {
-            sw.scenario = (char *)a;
-        } else {
-            fprintf(stderr, "rcsim sweep: one scenario only, got '%s' too\n", a);
-            goto out;
-        }
-    }
-    if (sw.scenario == NULL || sw.out == NULL) {
-        sweep_usage(stderr);
-        goto out;
-    }
-    g_ptr_array_add(sw.base_sets, NULL);
+    g_ptr_array_add(sw->base_sets, NULL);
     {
         GError *error = NULL;
         g_autoptr(SimScenario) sc =
-            sim_scenario_load(sw.scenario, (const char *const *)sw.base_sets->pdata, &error);
+            sim_scenario_load(sw->scenario, (const char *const *)sw->base_sets->pdata, &error);
         if (sc == NULL) {
             fprintf(stderr, "%s\n", error->message);
             g_error_free(error);
-            goto out;
+            return 2;
         }
         if (!have_seeds) {
-            sw.first = sc->ci_seed_first;
-            sw.last = sc->ci_seed_last;
+            sw->first = sc->ci_seed_first;
+            sw->last = sc->ci_seed_last;
         }
-        if (sw.vary_names->len == 0 && sc->vary_param != NULL)
-            add_vary(&sw, sc->vary_param, sc->vary_values);
+        if (sw->vary_names->len == 0 && sc->vary_param != NULL)
+            add_vary(sw, sc->vary_param, sc->vary_values);
     }
-    make_points(&sw);
+    make_points(sw);
     /* every point must parse before any worker starts */
-    for (guint p = 0; p < sw.points->len; p++) {
-        Point *pt = &g_array_index(sw.points, Point, p);
+    for (guint p = 0; p < sw->points->len; p++) {
+        Point *pt = &g_array_index(sw->points, Point, p);
         GPtrArray *all = g_ptr_array_new();
-        for (guint i = 0; i < sw.base_sets->len - 1; i++)
-            g_ptr_array_add(all, g_ptr_array_index(sw.base_sets, i));
+        for (guint i = 0; i < sw->base_sets->len - 1; i++)
+            g_ptr_array_add(all, g_ptr_array_index(sw->base_sets, i));
         for (guint i = 0; i < pt->sets->len - 1; i++)
             g_ptr_array_add(all, g_ptr_array_index(pt->sets, i));
         g_ptr_array_add(all, NULL);
         GError *error = NULL;
-        SimScenario *sc = sim_scenario_load(sw.scenario, (const char *const *)all->pdata, &error);
+        SimScenario *sc = sim_scenario_load(sw->scenario, (const char *const *)all->pdata, &error);
         g_ptr_array_free(all, TRUE);
         if (sc == NULL) {
             fprintf(stderr, "rcsim sweep: point %s: %s\n", pt->label, error->message);
             g_error_free(error);
-            goto out;
+            return 2;
         }
         sim_scenario_free(sc);
     }
-    if (g_mkdir_with_parents(sw.out, 0755) != 0) {
-        fprintf(stderr, "rcsim sweep: %s: %s\n", sw.out, g_strerror(errno));
-        goto out;
+    if (g_mkdir_with_parents(sw->out, 0755) != 0) {
+        fprintf(stderr, "rcsim sweep: %s: %s\n", sw->out, g_strerror(errno));
+        return 2;
     }
 
     /* the shard's jobs */
-    guint64 nseeds = sw.last - sw.first + 1;
-    guint64 total = nseeds * sw.points->len;
+    guint64 nseeds = sw->last - sw->first + 1;
+    guint64 total = nseeds * sw->points->len;
     g_autoptr(GArray) jobs = g_array_new(FALSE, FALSE, sizeof(guint));
     for (guint64 j = 0; j < total; j++)
-        if (j % sw.shard_n == sw.shard_i - 1) {
+        if (j % sw->shard_n == sw->shard_i - 1) {
             guint jj = (guint)j;
             g_array_append_val(jobs, jj);
         }
-    guint nworkers = MIN(sw.jobs, MAX(jobs->len, 1));
+    guint nworkers = MIN(sw->jobs, MAX(jobs->len, 1));
     int fds[JOBS_MAX];
     pid_t pids[JOBS_MAX];
     fflush(NULL);
@@ -617,18 +530,18 @@ int sim_sweep_main(int argc, char **argv)
         int p[2];
         if (pipe(p) != 0) {
             fprintf(stderr, "rcsim sweep: pipe: %s\n", g_strerror(errno));
-            goto out;
+            return 2;
         }
         pid_t pid = fork();
         if (pid < 0) {
             fprintf(stderr, "rcsim sweep: fork: %s\n", g_strerror(errno));
-            goto out;
+            return 2;
         }
         if (pid == 0) {
             close(p[0]);
             for (guint k = 0; k < w; k++)
                 close(fds[k]);
-            worker(&sw, w, nworkers, jobs, p[1]);
+            worker(sw, w, nworkers, jobs, p[1]);
             close(p[1]);
             _exit(0);
         }
@@ -637,7 +550,7 @@ int sim_sweep_main(int argc, char **argv)
         pids[w] = pid;
     }
 
-    g_autofree char *partial_path = g_build_filename(sw.out, "runs.partial.jsonl", NULL);
+    g_autofree char *partial_path = g_build_filename(sw->out, "runs.partial.jsonl", NULL);
     FILE *partial = fopen(partial_path, "w");
     g_autoptr(GHashTable) rows = g_hash_table_new_full(g_int_hash, g_int_equal, g_free, g_free);
     GString *buf[JOBS_MAX];
@@ -735,14 +648,14 @@ int sim_sweep_main(int argc, char **argv)
         const char *row = g_hash_table_lookup(rows, &job);
         g_autofree char *made = NULL;
         if (row == NULL) {
-            guint pi = job % sw.points->len;
-            guint64 seed = sw.first + job / sw.points->len;
-            made = row_from_result(&sw, &g_array_index(sw.points, Point, pi), seed, NULL,
+            guint pi = job % sw->points->len;
+            guint64 seed = sw->first + job / sw->points->len;
+            made = row_from_result(sw, &g_array_index(sw->points, Point, pi), seed, NULL,
                                    "the worker died before finishing this run");
             row = made;
             failed++;
             fprintf(stdout, "FAIL %s seed %" G_GUINT64_FORMAT ": worker died\n",
-                    g_array_index(sw.points, Point, pi).label, seed);
+                    g_array_index(sw->points, Point, pi).label, seed);
         }
         JsonParser *jp = json_parser_new();
         g_ptr_array_add(parsers, jp);
@@ -751,20 +664,112 @@ int sim_sweep_main(int argc, char **argv)
         g_ptr_array_add(objs, json_object_ref(json_node_get_object(json_parser_get_root(jp))));
     }
     g_autoptr(GPtrArray) labels = g_ptr_array_new();
-    for (guint p = 0; p < sw.points->len; p++)
-        g_ptr_array_add(labels, g_array_index(sw.points, Point, p).label);
-    g_autofree char *shard = g_strdup_printf("%u/%u", sw.shard_i, sw.shard_n);
+    for (guint p = 0; p < sw->points->len; p++)
+        g_ptr_array_add(labels, g_array_index(sw->points, Point, p).label);
+    g_autofree char *shard = g_strdup_printf("%u/%u", sw->shard_i, sw->shard_n);
     GError *error = NULL;
-    if (!write_outputs(sw.out, sw.scenario, sw.first, sw.last, sw.vary_names, sw.vary_values,
+    if (!write_outputs(sw->out, sw->scenario, sw->first, sw->last, sw->vary_names, sw->vary_values,
                        labels, objs, shard, &error)) {
         fprintf(stderr, "rcsim sweep: %s\n", error->message);
         g_error_free(error);
-        goto out;
+        return 2;
     }
     g_remove(partial_path);
     printf("%u runs, %u failed; results in %s (runs.csv, aggregates.csv, sweep.json)\n", jobs->len,
-           failed, sw.out);
-    status = failed == 0 ? 0 : 1;
+           failed, sw->out);
+    return failed == 0 ? 0 : 1;
+}
+
+int sim_sweep_main(int argc, char **argv)
+{
+    Sweep sw = {.base_sets = g_ptr_array_new(),
+                .vary_names = g_ptr_array_new_with_free_func(g_free),
+                .vary_values = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref),
+                .points = g_array_new(FALSE, TRUE, sizeof(Point)),
+                .shard_i = 1,
+                .shard_n = 1,
+                .jobs = 1};
+    g_array_set_clear_func(sw.points, point_clear);
+    gboolean have_seeds = FALSE;
+    int status = 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            sweep_usage(stdout);
+            status = 0;
+            goto out;
+        } else if (strcmp(a, "--seeds") == 0) {
+            if (v == NULL || !parse_range(v, &sw.first, &sw.last)) {
+                fprintf(stderr, "rcsim sweep: --seeds: expected FIRST..LAST\n");
+                goto out;
+            }
+            have_seeds = TRUE;
+            i++;
+        } else if (strcmp(a, "--vary") == 0) {
+            const char *eq = v ? strchr(v, '=') : NULL;
+            if (eq == NULL || eq == v || eq[1] == '\0') {
+                fprintf(stderr, "rcsim sweep: --vary: expected KEY=V1,V2,...\n");
+                goto out;
+            }
+            g_autofree char *k = g_strndup(v, eq - v);
+            if (!sim_scenario_is_param(k)) {
+                fprintf(stderr, "rcsim sweep: --vary: unknown parameter '%s'\n", k);
+                goto out;
+            }
+            add_vary(&sw, k, eq + 1);
+            i++;
+        } else if (strcmp(a, "--set") == 0) {
+            if (v == NULL) {
+                fprintf(stderr, "rcsim sweep: --set: expected KEY=VALUE\n");
+                goto out;
+            }
+            g_ptr_array_add(sw.base_sets, (gpointer)v);
+            i++;
+        } else if (strcmp(a, "--jobs") == 0) {
+            guint64 n, n2;
+            if (v == NULL || !parse_range(v, &n, &n2) || n < 1 || n > JOBS_MAX) {
+                fprintf(stderr, "rcsim sweep: --jobs: expected 1..%d\n", JOBS_MAX);
+                goto out;
+            }
+            sw.jobs = (guint)n;
+            i++;
+        } else if (strcmp(a, "--shard") == 0) {
+            unsigned si = 0, sn = 0;
+            char extra;
+            if (v == NULL || sscanf(v, "%u/%u%c", &si, &sn, &extra) != 2 || sn < 1 || si < 1 ||
+                si > sn) {
+                fprintf(stderr, "rcsim sweep: --shard: expected I/N with 1 <= I <= N\n");
+                goto out;
+            }
+            sw.shard_i = si;
+            sw.shard_n = sn;
+            i++;
+        } else if (strcmp(a, "--out") == 0) {
+            if (v == NULL) {
+                fprintf(stderr, "rcsim sweep: --out: expected a directory\n");
+                goto out;
+            }
+            sw.out = (char *)v;
+            i++;
+        } else if (strcmp(a, "--keep-runs") == 0) {
+            sw.keep_runs = TRUE;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "rcsim sweep: unknown option '%s'\n", a);
+            sweep_usage(stderr);
+            goto out;
+        } else if (sw.scenario == NULL) {
+            sw.scenario = (char *)a;
+        } else {
+            fprintf(stderr, "rcsim sweep: one scenario only, got '%s' too\n", a);
+            goto out;
+        }
+    }
+    if (sw.scenario == NULL || sw.out == NULL) {
+        sweep_usage(stderr);
+        goto out;
+    }
+    status = sweep_execute(&sw, have_seeds);
 out:
     sweep_free(&sw);
     return status;

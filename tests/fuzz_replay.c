@@ -68,7 +68,8 @@ static GByteArray *mutate(GRand *r, const GByteArray *src, const GByteArray *oth
         case 3: /* splice in a piece of another input */
             if (other->len) {
                 guint from = (guint)g_rand_int_range(r, 0, (gint32)other->len);
-                guint n = MIN(other->len - from, (guint)g_rand_int_range(r, 1, 64));
+                guint want = (guint)g_rand_int_range(r, 1, 64); /* MIN evaluates twice */
+                guint n = MIN(other->len - from, want);
                 g_byte_array_append(m, other->data + from, n);
             }
             break;

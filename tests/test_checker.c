@@ -151,6 +151,46 @@ START_TEST(test_register_and_counter)
 }
 END_TEST
 
+/* Two branches of one counter: the minority master n1 and the new master n4 both hand out
+ * 1 and 2; the final value 4 keeps only the majority's branch: n1's two INCRs are lost even
+ * though no returned value is above the final value. */
+START_TEST(test_counter_branches)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    struct {
+        gint proc;
+        RcTime t;
+        const char *ret;
+        gint node;
+        SimSide side;
+    } incrs[] = {
+        {0, S(11), "1", 0, SIM_SIDE_MINORITY}, {1, S(26), "1", 3, SIM_SIDE_MAJORITY},
+        {0, S(27), "2", 0, SIM_SIDE_MINORITY}, {1, S(28), "2", 3, SIM_SIDE_MAJORITY},
+        {1, S(29), "3", 3, SIM_SIDE_MAJORITY}, {1, S(30), "4", 3, SIM_SIDE_MAJORITY},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(incrs); i++) {
+        sim_history_add(h, incrs[i].t, incrs[i].proc, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1,
+                        NULL, incrs[i].side, -1);
+        sim_history_add(h, incrs[i].t + 5, incrs[i].proc, SIM_OP_OK, "incr", "c", incrs[i].ret,
+                        NULL, incrs[i].node, NULL, incrs[i].side, -1);
+    }
+    sim_history_add(h, S(70), READER, SIM_OP_INVOKE, "read", "c", NULL, NULL, -1, NULL,
+                    SIM_SIDE_NONE, -1);
+    sim_history_add(h, S(70) + 5, READER, SIM_OP_OK, "read", "c", "4", NULL, 1, NULL, SIM_SIDE_NONE,
+                    -1);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, READER, r);
+    ck_assert_uint_eq(r->acked, 6);
+    ck_assert_uint_eq(r->lost, 2);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 2);
+    for (guint i = 0; i < r->lost_writes->len; i++)
+        ck_assert_int_eq(g_array_index(r->lost_writes, SimLostWrite, i).node, 0);
+    ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].first_us, S(1) + 5);
+    ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].last_us, S(17) + 5);
+}
+END_TEST
+
 START_TEST(test_causing_fault)
 {
     GPtrArray *faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
@@ -354,6 +394,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_window_spans_first_to_last_ack);
     tcase_add_test(tc, test_indeterminate_present_is_recovered_not_lost);
     tcase_add_test(tc, test_register_and_counter);
+    tcase_add_test(tc, test_counter_branches);
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
     tcase_add_test(tc, test_failover_timeline);

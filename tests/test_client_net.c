@@ -120,8 +120,8 @@ static void srv_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len,
 
 static const SimConnHandler srv_handler = {NULL, srv_data, NULL};
 
-static void srv_accept(SimNet *net, SimConnId conn, guint32 host, guint16 port,
-                       const char *peer_ip, guint16 peer_port, gpointer user)
+static void srv_accept(SimNet *net, SimConnId conn, guint32 host, guint16 port, const char *peer_ip,
+                       guint16 peer_port, gpointer user)
 {
     Fixture *f = user;
     ck_assert_uint_lt(f->nconns, G_N_ELEMENTS(f->conns));

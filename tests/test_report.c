@@ -226,12 +226,24 @@ START_TEST(test_run_report_plots_and_tables)
     assert_contains(md, "| majority | 274 | 0 | — | — | — | 1300 |");
     assert_contains(md, "| n1 | n4 | 7 | 5000 | 10300 | 10800 | 11500 | 12100 | 5800 | 7100 |");
     assert_contains(md, "| 0 | partition | partition n1 \\| rest | 5000 | 20000 | 15000 | n1 |");
-    assert_contains(md, "| 1 | crash | crash n2 | 24000 | 26000 | 2000 | — |");
+    assert_contains(md, "| 1 | crash | crash n2 | 24000 | 26000 | 2000 | — | n2 | — |");
+    assert_contains(md, "Result: FAILED (see Properties); the cluster converged 2350 ms after "
+                        "the last heal.");
+    assert_contains(md, "Indeterminate writes: 1; recovered: 0; acked but never read back: 0.");
     assert_contains(md, "| no-lost-acked-writes | FAILED | 63 acked writes lost |");
     assert_contains(md, "| single-master-per-slot | ok | held at every check |");
     assert_contains(md, "| node-timeout | 5000 |");
     assert_contains(md, "Replay: `rcsim run scenarios/minority-partition.scn --seed 42`");
     assert_contains(md, "The first 50 of 63");
+    /* the minority window against the spec's bound, in words and as a bracket on the plot */
+    assert_contains(md, "The last lost write on the minority side was acked 6102 ms after its "
+                        "fault began: 1.22 × node-timeout (5000 ms), past NT but within the "
+                        "derived edge");
+    g_autofree char *expected = read_text(dir, "plots/run_expected.dat");
+    assert_contains(expected, "\n11.250 1.250 \"minority stops writes");
+    g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
+    assert_contains(cdf, "set arrow from 5.0000, graph 0 to 5.0000, graph 1");
+    assert_contains(md, "How to read it: each line counts the writes");
     assert_contains(md, "![");
     assert_contains(md, "](plots/timeline.png)");
 
@@ -314,15 +326,22 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_plot_files(dir, "loss_window");
     assert_plot_files(dir, "lost_writes");
     assert_plot_files(dir, "failover_cdf");
+    assert_plot_files(dir, "unavailability");
     g_autofree char *md = read_text(dir, "report.md");
     /* values computed from runs.jsonl by hand (linear interpolation between ranks) */
-    assert_contains(md, "| node-timeout=1000 | minority | 12 | 950 | 1172.5 | 1364.9 | 1409 |");
+    assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 | 1.19 |");
     assert_contains(md, "| node-timeout=2000 | minority | 11 | 1952 | 2386 | 2710 | 2872 |");
     assert_contains(md, "| node-timeout=4000 | minority | 12 | 3849 | 4741 | 5453.8 | 5688 |");
     assert_contains(md, "| node-timeout=1000 | majority | 2 | 170 | 195 | 215 | 220 |");
-    assert_contains(md, "| node-timeout=2000 | 12 | 1 | 11 | 22.5 | 28 | 0 | 3 | 22.5 | 28 |");
+    assert_contains(md, "| node-timeout=2000 | 12 | 1 | 0 | 11 | 22.5 | 28 | 0 | 3 | 22.5 | 28 |");
+    assert_contains(md, "| node-timeout=1000 | 12 | 0 | 1 | 11 | 12 | 17 | 0 | 3 | 11 | 14 |");
+    /* the run that did not complete, and the worst runs, with the commands that replay them */
+    assert_contains(md, "| 9 | node-timeout=1000 | event limit reached at 41.250 s | `rcsim run "
+                        "scenarios/minority-partition.scn --seed 9 --set node-timeout=1000` |");
+    assert_contains(md, "| 12 | node-timeout=4000 | 56 | 0 | 56 | — | 5688 | `rcsim run "
+                        "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` |");
     assert_contains(md, "| 11 | 3995 | 4563 | 4728 |");
-    assert_contains(md, "36 runs read from `runs.jsonl`");
+    assert_contains(md, "36 runs read from `runs.jsonl` (sweep.json: 36 runs, 35 failed)");
     /* the spec bound and the derived edge are drawn and labelled as such */
     g_autofree char *gp = read_text(dir, "plots/loss_window.gp");
     assert_contains(gp, "  x with lines");
@@ -331,16 +350,20 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(gp, "  1.5*x with lines");
     assert_contains(gp, "derived, not in the spec");
     g_autofree char *window = read_text(dir, "plots/loss_window.dat");
-    assert_contains(window, "\n1000 2 170 195 215 220 12 950 1172.5 1364.9 1409\n");
+    assert_contains(window, "\n1000 2 170 195 215 220 11 990 1193 1369 1409\n");
+    g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
+    assert_contains(cdf, "set arrow from 1.0000, graph 0 to 1.0000, graph 1");
+    assert_contains(cdf, "set arrow from 4.0000, graph 0 to 4.0000, graph 1");
     g_autofree char *lost = read_text(dir, "plots/lost_writes.dat");
-    assert_contains(lost, "\n0 \"0\" 30 1\n");
+    assert_contains(lost, "\n0 \"0\" 29 1\n");
     g_autofree char *html = read_text(dir, "report.html");
-    ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 3);
+    ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 4);
     remove_tree(dir);
 }
 END_TEST
 
-/* runs.csv gives the same tables as runs.jsonl. */
+/* runs.csv gives the same tables as runs.jsonl (up to the replay commands and errors, which
+ * only runs.jsonl holds). */
 START_TEST(test_sweep_csv_matches_jsonl)
 {
     g_autofree char *a = copy_data("sweep-nt");
@@ -355,6 +378,8 @@ START_TEST(test_sweep_csv_matches_jsonl)
     ck_assert_msg(report_write_with(b, &opt, &error), "%s", error ? error->message : "");
     g_autofree char *x = read_text(a, "report.md");
     g_autofree char *y = read_text(b, "report.md");
+    *strstr(x, "## Runs that lost the most writes") = '\0';
+    *strstr(y, "## Runs that lost the most writes") = '\0';
     g_autofree char *y_as_x = NULL;
     {
         g_auto(GStrv) parts = g_strsplit(y, "`runs.csv`", -1);
@@ -365,9 +390,50 @@ START_TEST(test_sweep_csv_matches_jsonl)
     ck_assert(!exists(a, "plots/loss_window.png"));
     assert_svg(a, "plots/loss_window.svg");
     g_autofree char *html = read_text(a, "report.html");
-    ck_assert_uint_eq(count_of(html, "src=\"data:image/svg+xml;base64,"), 3);
+    ck_assert_uint_eq(count_of(html, "src=\"data:image/svg+xml;base64,"), 4);
     remove_tree(a);
     remove_tree(b);
+}
+END_TEST
+
+/* Two varied parameters, one of them not a number: node-timeout stays the x axis, each value
+ * of the other is its own series, and the points are named as the runner names them. */
+START_TEST(test_sweep_two_parameters)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autofree char *sweep = g_build_filename(dir, "sweep.json", NULL);
+    ck_assert(g_file_set_contents(
+        sweep,
+        "{\"scenario\":\"s.scn\",\"seeds\":[1,2],\"vary\":{\"grudge\":[\"ring\",\"halves\"],"
+        "\"node-timeout\":[1000,2000]},\"runs\":8,\"failed\":8}",
+        -1, NULL));
+    GString *rows = g_string_new(NULL);
+    const char *grudges[] = {"ring", "halves"};
+    for (int g = 0; g < 2; g++)
+        for (int nt = 1000; nt <= 2000; nt += 1000)
+            for (int seed = 1; seed <= 2; seed++)
+                g_string_append_printf(
+                    rows,
+                    "{\"seed\":%d,\"grudge\":\"%s\",\"node-timeout\":%d,"
+                    "\"lost\":%d,\"lost_majority\":0,\"lost_minority\":%d,"
+                    "\"window_minority_ms\":%d,\"failover_ms\":%d,\"ok\":false}\n",
+                    seed, grudges[g], nt, seed + g, seed + g, nt + 100 * seed + 1000 * g,
+                    nt + 1500 + seed);
+    g_autofree char *runs = g_build_filename(dir, "runs.jsonl", NULL);
+    ck_assert(g_file_set_contents(runs, rows->str, -1, NULL));
+    g_string_free(rows, TRUE);
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    g_autofree char *window = read_text(dir, "plots/loss_window.dat");
+    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1150 1190 1200\n");
+    assert_contains(window,
+                    "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2150 2190 2200\n");
+    g_autofree char *gp = read_text(dir, "plots/loss_window.gp");
+    assert_contains(gp, "title \"minority side, grudge=halves: median");
+    g_autofree char *md = read_text(dir, "report.md");
+    assert_contains(
+        md, "| grudge=halves,node-timeout=2000 | minority | 2 | 3100 | 3150 | 3190 | 3200 |");
+    remove_tree(dir);
 }
 END_TEST
 
@@ -448,8 +514,9 @@ START_TEST(test_gnuplot_failure_is_reported)
     ck_assert(!report_write_with(dir, &opt, &error));
     ck_assert_int_eq(error->code, REPORT_ERROR_GNUPLOT);
     g_autofree char *want = g_strdup_printf(
-        "%s/plots/timeline.gp: gnuplot failed: no message; the tables are in %s/report.md", dir,
-        dir);
+        "%s/plots/timeline.gp: gnuplot failed: Child process exited with code 1; the tables are "
+        "in %s/report.md",
+        dir, dir);
     ck_assert_str_eq(error->message, want);
     ck_assert(exists(dir, "report.md"));
     remove_tree(dir);
@@ -632,6 +699,39 @@ START_TEST(test_not_a_result_dir)
 }
 END_TEST
 
+/* Text from the result files is escaped in both renderings, and in gnuplot strings. */
+START_TEST(test_text_is_escaped)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
+    ck_assert(g_file_set_contents(
+        path,
+        "{\"scenario\":\"a<b>.scn\",\"seed\":1,\"sim_time_ms\":1000,"
+        "\"writes\":{\"acked\":1,\"lost\":0,\"lost_by_side\":{\"majority\":0,\"minority\":0}},"
+        "\"loss_window\":{\"majority\":null,\"minority\":null},"
+        "\"unavailable_ms\":{\"majority\":0,\"minority\":0},"
+        "\"faults\":[{\"kind\":\"pause\",\"start_ms\":10,\"end_ms\":20,"
+        "\"label\":\"x | \\\"y\\\" & <z>\"}]}",
+        -1, NULL));
+    g_autofree char *history = g_build_filename(dir, "history.jsonl", NULL);
+    ck_assert(g_file_set_contents(history,
+                                  "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"side\":"
+                                  "\"none\",\"time_us\":500}\n",
+                                  -1, NULL));
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    g_autofree char *md = read_text(dir, "report.md");
+    assert_contains(md, "| 0 | pause | x \\| \"y\" & <z> | 10 | 20 | 10 |");
+    g_autofree char *html = read_text(dir, "report.html");
+    assert_contains(html, "<td>x | &quot;y&quot; &amp; &lt;z&gt;</td>");
+    assert_contains(html, "<title>rcsim run report: a&lt;b&gt;.scn, seed 1</title>");
+    g_autofree char *faults = read_text(dir, "plots/run_faults.dat");
+    assert_contains(faults, "0.010 0.020 \"x | \\\"y\\\" & <z>\"\n");
+    assert_png(dir, "plots/timeline.png");
+    remove_tree(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ CLI and stats */
 
 START_TEST(test_cli_exit_codes)
@@ -690,6 +790,7 @@ Suite *report_suite(void)
     tcase_add_test(plots, test_script_rerenders_by_hand);
     tcase_add_test(plots, test_sweep_report_plots_and_tables);
     tcase_add_test(plots, test_sweep_csv_matches_jsonl);
+    tcase_add_test(plots, test_sweep_two_parameters);
     suite_add_tcase(s, plots);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_missing_gnuplot_option);
@@ -704,6 +805,7 @@ Suite *report_suite(void)
     TCase *cli = tcase_create("cli");
     tcase_add_test(cli, test_cli_exit_codes);
     tcase_add_test(cli, test_stats_quantiles);
+    tcase_add_test(cli, test_text_is_escaped);
     suite_add_tcase(s, cli);
     return s;
 }

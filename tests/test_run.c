@@ -1,0 +1,135 @@
+/* Whole runs: the determinism of the default scenario (same seed twice: the same trace hash
+ * and byte-identical summary.json), and the result files of a short run (the contract's
+ * fields, history.jsonl and history.edn line for line). */
+#include <check.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "sim/run.h"
+
+static SimScenario *load(const char *name, const char *const *overrides)
+{
+    const char *root = g_getenv("RCSIM_SOURCE_ROOT");
+    ck_assert_ptr_nonnull(root);
+    g_autofree char *path = g_build_filename(root, "scenarios", name, NULL);
+    GError *error = NULL;
+    SimScenario *sc = sim_scenario_load(path, overrides, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    return sc;
+}
+
+START_TEST(test_default_scenario_is_deterministic)
+{
+    g_autoptr(SimScenario) sc = load("minority-partition.scn", NULL);
+    SimRunOptions opt = {0};
+    g_autoptr(SimRunResult) a = sim_run_execute(sc, 42, &opt, NULL);
+    g_autoptr(SimRunResult) b = sim_run_execute(sc, 42, &opt, NULL);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(a->trace_sha256, b->trace_sha256);
+    ck_assert_str_eq(a->summary_json, b->summary_json);
+    ck_assert_uint_gt(a->check->acked, 1000);
+    g_autoptr(SimRunResult) c = sim_run_execute(sc, 43, &opt, NULL);
+    ck_assert_str_ne(a->trace_sha256, c->trace_sha256);
+}
+END_TEST
+
+static JsonObject *member_object(JsonObject *o, const char *name)
+{
+    ck_assert_msg(json_object_has_member(o, name), "missing %s", name);
+    return json_object_get_object_member(o, name);
+}
+
+START_TEST(test_result_files)
+{
+    const char *const overrides[] = {"duration=8s", "node-timeout=2000", NULL};
+    g_autoptr(SimScenario) sc = load("minority-partition.scn", NULL);
+    /* a shorter copy: partition at 2 s, heal at 6 s */
+    const char text[] = "masters 3\nreplicas 1\nclients 3\nrate 100\nkeys 10\n"
+                        "at 2s partition isolate n1 with-clients\nat 6s heal\n"
+                        "expect lost.majority == 0\n";
+    GError *error = NULL;
+    g_autoptr(SimScenario) small =
+        sim_scenario_parse("small.scn", text, strlen(text), overrides, &error);
+    ck_assert_msg(small != NULL, "%s", error ? error->message : "");
+    g_autofree char *dir = g_dir_make_tmp("rcsim-run-XXXXXX", NULL);
+    SimRunOptions opt = {.out_dir = dir, .edn = TRUE, .trace = TRUE};
+    g_autoptr(SimRunResult) r = sim_run_execute(small, 5, &opt, &error);
+    ck_assert_msg(r != NULL, "%s", error ? error->message : "");
+
+    g_autofree char *spath = g_build_filename(dir, "summary.json", NULL);
+    g_autoptr(JsonParser) p = json_parser_new();
+    ck_assert(json_parser_load_from_file(p, spath, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(p));
+    static const char *const fields[] = {
+        "scenario",    "scenario_name",  "seed",      "trace_sha256", "sim_time_ms",
+        "events",      "rcsim_version",  "replay",    "params",       "writes",
+        "loss_window", "unavailable_ms", "failovers", "faults",       "lost_writes",
+        "node_events", "properties"};
+    for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
+        ck_assert_msg(json_object_has_member(o, fields[i]), "summary.json lacks %s", fields[i]);
+    ck_assert_int_eq(json_object_get_int_member(o, "seed"), 5);
+    ck_assert_str_eq(json_object_get_string_member(o, "trace_sha256"), r->trace_sha256);
+    JsonObject *params = member_object(o, "params");
+    ck_assert_int_eq(json_object_get_int_member(params, "node-timeout"), 2000);
+    JsonObject *writes = member_object(o, "writes");
+    ck_assert_int_eq(json_object_get_int_member(writes, "acked"), (gint64)r->check->acked);
+    JsonObject *by_side = member_object(writes, "lost_by_side");
+    ck_assert(json_object_has_member(by_side, "majority"));
+    ck_assert(json_object_has_member(by_side, "minority"));
+    JsonArray *faults = json_object_get_array_member(o, "faults");
+    ck_assert_uint_eq(json_array_get_length(faults), 1);
+    JsonObject *f0 = json_array_get_object_element(faults, 0);
+    ck_assert_str_eq(json_object_get_string_member(f0, "kind"), "partition");
+    ck_assert_int_eq(json_object_get_int_member(f0, "start_ms"), 2000);
+    ck_assert_int_eq(json_object_get_int_member(f0, "end_ms"), 6000);
+    JsonArray *minority = json_object_get_array_member(f0, "minority");
+    ck_assert_uint_eq(json_array_get_length(minority), 1);
+    ck_assert_str_eq(json_array_get_string_element(minority, 0), "n1");
+
+    /* history.jsonl and history.edn: one op per line each, the same count */
+    g_autofree char *hpath = g_build_filename(dir, "history.jsonl", NULL);
+    g_autofree char *epath = g_build_filename(dir, "history.edn", NULL);
+    g_autofree char *tpath = g_build_filename(dir, "trace.log", NULL);
+    g_autofree char *htext = NULL, *etext = NULL;
+    ck_assert(g_file_get_contents(hpath, &htext, NULL, NULL));
+    ck_assert(g_file_get_contents(epath, &etext, NULL, NULL));
+    ck_assert(g_file_test(tpath, G_FILE_TEST_IS_REGULAR));
+    g_auto(GStrv) hl = g_strsplit(htext, "\n", -1);
+    g_auto(GStrv) el = g_strsplit(etext, "\n", -1);
+    ck_assert_uint_eq(g_strv_length(hl), g_strv_length(el));
+    ck_assert_uint_gt(g_strv_length(hl), 100);
+    gboolean saw_nemesis = FALSE;
+    for (guint i = 0; hl[i] != NULL && hl[i][0] != '\0'; i++) {
+        g_autoptr(JsonParser) lp = json_parser_new();
+        ck_assert_msg(json_parser_load_from_data(lp, hl[i], -1, NULL), "line %u", i + 1);
+        JsonObject *op = json_node_get_object(json_parser_get_root(lp));
+        ck_assert_int_eq(json_object_get_int_member(op, "index"), i);
+        JsonNode *proc = json_object_get_member(op, "process");
+        if (json_node_get_value_type(proc) == G_TYPE_STRING) {
+            ck_assert_str_eq(json_node_get_string(proc), "nemesis");
+            saw_nemesis = TRUE;
+        }
+    }
+    ck_assert(saw_nemesis);
+    const char *names[] = {"summary.json", "history.jsonl", "history.edn", "trace.log"};
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *x = g_build_filename(dir, names[i], NULL);
+        g_remove(x);
+    }
+    g_rmdir(dir);
+}
+END_TEST
+
+Suite *run_suite(void);
+Suite *run_suite(void)
+{
+    Suite *s = suite_create("run");
+    TCase *tc = tcase_create("run");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_default_scenario_is_deterministic);
+    tcase_add_test(tc, test_result_files);
+    suite_add_tcase(s, tc);
+    return s;
+}

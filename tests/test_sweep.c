@@ -1,0 +1,130 @@
+/* Sweeps: a sweep in two worker processes, the same sweep as two shards merged, and the
+ * merged files byte for byte equal to the single sweep's; aggregates; bad arguments. */
+#include <check.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "sim/run_cli.h"
+
+static const char scenario[] = "name tiny\nmasters 3\nreplicas 1\nnode-timeout 1000\n"
+                               "clients 2\nrate 50\nkeys 5\nduration 4s\nconverge-within 10s\n"
+                               "at 1s partition isolate n1 with-clients\nat 3s heal\n"
+                               "expect lost.majority == 0\n";
+
+static int call(int (*fn)(int, char **), const char *const *args)
+{
+    int argc = (int)g_strv_length((char **)args);
+    g_auto(GStrv) argv = g_strdupv((char **)args);
+    return fn(argc, argv);
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    char *text = NULL;
+    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
+    return text;
+}
+
+static void rm_tree(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    if (d == NULL)
+        return;
+    const char *e;
+    while ((e = g_dir_read_name(d)) != NULL) {
+        g_autofree char *p = g_build_filename(dir, e, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            rm_tree(p);
+        else
+            g_remove(p);
+    }
+    g_rmdir(dir);
+}
+
+START_TEST(test_shards_merge_to_the_whole)
+{
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-sweep-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "tiny.scn", NULL);
+    ck_assert(g_file_set_contents(scn, scenario, -1, NULL));
+    g_autofree char *whole = g_build_filename(tmp, "whole", NULL);
+    g_autofree char *s1 = g_build_filename(tmp, "s1", NULL);
+    g_autofree char *s2 = g_build_filename(tmp, "s2", NULL);
+    g_autofree char *merged = g_build_filename(tmp, "merged", NULL);
+
+    const char *a[] = {"sweep",  scn, "--seeds", "1..3", "--vary", "node-timeout=1000,2000",
+                       "--jobs", "2", "--out",   whole,  NULL};
+    int st = call(sim_sweep_main, a);
+    ck_assert_int_le(st, 1); /* 0 all ok, 1 some expectation failed: both are results */
+    const char *b1[] = {"sweep",   scn,   "--seeds", "1..3", "--vary", "node-timeout=1000,2000",
+                        "--shard", "1/2", "--out",   s1,     NULL};
+    const char *b2[] = {"sweep",   scn,   "--seeds", "1..3", "--vary", "node-timeout=1000,2000",
+                        "--shard", "2/2", "--out",   s2,     NULL};
+    ck_assert_int_le(call(sim_sweep_main, b1), 1);
+    ck_assert_int_le(call(sim_sweep_main, b2), 1);
+    const char *m[] = {"merge", merged, s1, s2, NULL};
+    ck_assert_int_eq(call(sim_merge_main, m), 0);
+
+    g_autofree char *wr = slurp(whole, "runs.jsonl");
+    g_autofree char *mr = slurp(merged, "runs.jsonl");
+    ck_assert_str_eq(wr, mr);
+    g_autofree char *wc = slurp(whole, "runs.csv");
+    g_autofree char *mc = slurp(merged, "runs.csv");
+    ck_assert_str_eq(wc, mc);
+    g_autofree char *wa = slurp(whole, "aggregates.csv");
+    g_autofree char *ma = slurp(merged, "aggregates.csv");
+    ck_assert_str_eq(wa, ma);
+    g_auto(GStrv) lines = g_strsplit(wr, "\n", -1);
+    ck_assert_uint_eq(g_strv_length(lines), 7); /* 3 seeds x 2 points + the empty tail */
+    ck_assert(g_str_has_prefix(wc, "seed,node-timeout,acked,lost,lost_majority,lost_minority,"
+                                   "window_majority_ms,window_minority_ms,"
+                                   "unavailable_majority_ms,unavailable_minority_ms,failover_ms,"
+                                   "ok,trace_sha256"));
+    ck_assert(strstr(wa, "node-timeout=2000,lost_minority,") != NULL);
+
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autofree char *sj = g_build_filename(whole, "sweep.json", NULL);
+    ck_assert(json_parser_load_from_file(p, sj, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(p));
+    ck_assert_int_eq(json_object_get_int_member(o, "runs"), 6);
+    JsonArray *nt =
+        json_object_get_array_member(json_object_get_object_member(o, "vary"), "node-timeout");
+    ck_assert_int_eq(json_array_get_int_element(nt, 1), 2000);
+    /* no partial file is left behind */
+    g_autofree char *partial = g_build_filename(whole, "runs.partial.jsonl", NULL);
+    ck_assert(!g_file_test(partial, G_FILE_TEST_EXISTS));
+    rm_tree(tmp);
+}
+END_TEST
+
+START_TEST(test_bad_arguments)
+{
+    const char *no_out[] = {"sweep", "x.scn", "--seeds", "1..2", NULL};
+    ck_assert_int_eq(call(sim_sweep_main, no_out), 2);
+    const char *bad_seeds[] = {"sweep", "x.scn", "--seeds", "5..1", "--out", "/tmp/x", NULL};
+    ck_assert_int_eq(call(sim_sweep_main, bad_seeds), 2);
+    const char *bad_shard[] = {"sweep", "x.scn", "--shard", "3/2", "--out", "/tmp/x", NULL};
+    ck_assert_int_eq(call(sim_sweep_main, bad_shard), 2);
+    const char *bad_vary[] = {"sweep", "x.scn", "--vary", "colour=1,2", "--out", "/tmp/x", NULL};
+    ck_assert_int_eq(call(sim_sweep_main, bad_vary), 2);
+    const char *missing[] = {"sweep", "/nonexistent.scn", "--out", "/tmp/x", NULL};
+    ck_assert_int_eq(call(sim_sweep_main, missing), 2);
+    const char *merge_missing[] = {"merge", "/tmp/x", "/nonexistent-dir", NULL};
+    ck_assert_int_eq(call(sim_merge_main, merge_missing), 2);
+    const char *check_missing[] = {"check", "/nonexistent.scn", NULL};
+    ck_assert_int_eq(call(sim_check_main, check_missing), 2);
+}
+END_TEST
+
+Suite *sweep_suite(void);
+Suite *sweep_suite(void)
+{
+    Suite *s = suite_create("sweep");
+    TCase *tc = tcase_create("sweep");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_shards_merge_to_the_whole);
+    tcase_add_test(tc, test_bad_arguments);
+    suite_add_tcase(s, tc);
+    return s;
+}
