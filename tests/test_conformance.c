@@ -829,24 +829,82 @@ static void free_script(Step *steps, gsize n)
     g_free(steps);
 }
 
+/* The redis-server replies of the one-by-one run, kept in the tree so the `unit` suite can
+ * hold rcsim to them where redis-server is not installed. Regenerate after editing the
+ * script: RCSIM_GOLDEN_OUT=tests/conformance/redis-7.0.15.replies build/tests/test_conformance */
+#define GOLDEN "tests/conformance/redis-7.0.15.replies"
+
+static GPtrArray *load_golden(void)
+{
+    const char *root = g_getenv("RCSIM_SOURCE_ROOT");
+    g_autofree char *path = g_build_filename(root ? root : ".", GOLDEN, NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    if (!g_file_get_contents(path, &data, &len, NULL))
+        return NULL;
+    GString buf = {data, len, len + 1};
+    return split_replies(&buf);
+}
+
 START_TEST(test_script_one_by_one)
 {
     gsize n;
     Step *steps = load_script(&n);
     ck_assert_uint_ge(n, 150);
+    g_autoptr(GString) golden_out = g_string_new(NULL);
+    const char *out = g_getenv("RCSIM_GOLDEN_OUT");
+    g_autoptr(GPtrArray) golden = out ? NULL : load_golden();
+    ck_assert_msg(out != NULL || (golden != NULL && golden->len == n),
+                  "%s is missing or stale (%u replies for %zu steps): regenerate it with "
+                  "RCSIM_GOLDEN_OUT=" GOLDEN " build/tests/test_conformance",
+                  GOLDEN, golden ? golden->len : 0, n);
     for (gsize i = 0; i < n; i++) {
         send_all(real.fd, steps[i].request, strlen(steps[i].request));
         gboolean eof;
         g_autoptr(GPtrArray) r = read_replies(real.fd, 1, &eof);
         ck_assert_msg(r->len == 1, "%s: redis gave no reply", steps[i].line);
+        g_string_append(golden_out, r->pdata[0]);
         g_autoptr(GString) s =
             sim_send(&sim, sim.handle, steps[i].request, strlen(steps[i].request), 0, NULL);
         compare(&steps[i], r->pdata[0], s->str, "one by one");
+        if (golden != NULL)
+            compare(&steps[i], r->pdata[0], golden->pdata[i], "golden file vs redis-server");
+    }
+    if (out != NULL)
+        ck_assert(g_file_set_contents(out, golden_out->str, (gssize)golden_out->len, NULL));
+    free_script(steps, n);
+    ck_assert_msg(mismatches->len == 0, "replies differ:\n%s", mismatches->str);
+}
+END_TEST
+
+/* The same script against rcsim alone, held to redis-server's stored replies. */
+START_TEST(test_script_against_golden)
+{
+    gsize n;
+    Step *steps = load_script(&n);
+    g_autoptr(GPtrArray) golden = load_golden();
+    ck_assert_msg(golden != NULL && golden->len == n, "%s is missing or stale", GOLDEN);
+    for (gsize i = 0; i < n; i++) {
+        g_autoptr(GString) s =
+            sim_send(&sim, sim.handle, steps[i].request, strlen(steps[i].request), 0, NULL);
+        compare(&steps[i], golden->pdata[i], s->str, "golden");
     }
     free_script(steps, n);
     ck_assert_msg(mismatches->len == 0, "replies differ:\n%s", mismatches->str);
 }
 END_TEST
+
+static void setup_sim_only(void)
+{
+    mismatches = g_string_new(NULL);
+    sim_start(&sim);
+}
+
+static void teardown_sim_only(void)
+{
+    g_string_free(mismatches, TRUE);
+    sim_stop(&sim);
+}
 
 START_TEST(test_script_pipelined)
 {
@@ -922,6 +980,18 @@ Suite *conformance_suite(void)
     tcase_add_test(tc, test_script_one_by_one);
     tcase_add_test(tc, test_script_pipelined);
     tcase_add_test(tc, test_protocol_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+/* The `unit` side: rcsim against the stored redis-server replies, no server needed. */
+Suite *conformance_golden_suite(void);
+Suite *conformance_golden_suite(void)
+{
+    Suite *s = suite_create("conformance-golden");
+    TCase *tc = tcase_create("stored-replies");
+    tcase_add_checked_fixture(tc, setup_sim_only, teardown_sim_only);
+    tcase_add_test(tc, test_script_against_golden);
     suite_add_tcase(s, tc);
     return s;
 }
