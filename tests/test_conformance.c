@@ -929,44 +929,63 @@ START_TEST(test_script_pipelined)
 END_TEST
 
 /* Malformed input on a fresh connection: the same error, then the connection closes. */
+/* One malformed input on a fresh connection to both servers: the same bytes back, and the
+ * connection closed by both. */
+static void protocol_case(gsize i, const char *bytes, gsize len)
+{
+    int fd = connect_to(real.port);
+    ck_assert_int_ge(fd, 0);
+    send_all(fd, bytes, len);
+    gboolean eof;
+    g_autoptr(GPtrArray) r = read_replies(fd, 0, &eof);
+    close(fd);
+    ck_assert_msg(eof, "case %zu: redis kept the connection", i);
+    g_autoptr(GString) rs = g_string_new(NULL);
+    for (guint j = 0; j < r->len; j++)
+        g_string_append(rs, r->pdata[j]);
+    guint32 h = rc_node_accept(sim.node, sim.now, RC_LISTENER_CLIENT, "127.0.0.1", 50002, sim.out);
+    gboolean closed = FALSE;
+    g_autoptr(GString) s = sim_send(&sim, h, bytes, len, len / 2, &closed);
+    ck_assert_msg(strcmp(rs->str, s->str) == 0, "case %zu:\n  redis: %s\n  rcsim: %s", i,
+                  g_strescape(rs->str, NULL), g_strescape(s->str, NULL));
+    ck_assert_msg(closed, "case %zu: rcsim kept the connection", i);
+}
+
 START_TEST(test_protocol_errors)
 {
-    static const struct {
-        const char *bytes;
-        gsize len;
-    } cases[] = {
-        {"*abc\r\n", 0},
-        {"*1\r\n$x\r\n", 0},
-        {"*1\r\n$-1\r\n", 0},
-        {"*1\r\n$536870913\r\n", 0},
-        {"*2\r\nx\r\n", 0},
-        {"*1\r\n\n\r\n", 0},
-        {"*3000000000\r\n", 0},
-        {"set \"abc\r\n", 0},
-        {"set \"a\"b\r\n", 0},
-        {"PING\r\nGET k\r\n*1\r\n$4\r\nPING\r\n*z\r\n", 0},
-        {"\xff\xfe\r\n*1\r\n:1\r\n", 0},
+    static const char *const cases[] = {
+        "*abc\r\n",
+        "*1\r\n$x\r\n",
+        "*1\r\n$-1\r\n",
+        "*1\r\n$536870913\r\n",
+        "*2\r\nx\r\n",
+        "*1\r\n\n\r\n",
+        "*3000000000\r\n",
+        "set \"abc\r\n",
+        "set \"a\"b\r\n",
+        "PING\r\nGET k\r\n*1\r\n$4\r\nPING\r\n*z\r\n",
+        "\xff\xfe\r\n*1\r\n:1\r\n",
+        "MULTI\r\nSET a 1\r\n*1\r\n$01\r\n",
+        "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n*+1\r\n",
     };
-    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        gsize len = cases[i].len ? cases[i].len : strlen(cases[i].bytes);
-        int fd = connect_to(real.port);
-        ck_assert_int_ge(fd, 0);
-        send_all(fd, cases[i].bytes, len);
-        gboolean eof;
-        g_autoptr(GPtrArray) r = read_replies(fd, 0, &eof);
-        close(fd);
-        ck_assert_msg(eof, "case %zu: redis kept the connection", i);
-        g_autoptr(GString) rs = g_string_new(NULL);
-        for (guint j = 0; j < r->len; j++)
-            g_string_append(rs, r->pdata[j]);
-        guint32 h =
-            rc_node_accept(sim.node, sim.now, RC_LISTENER_CLIENT, "127.0.0.1", 50002, sim.out);
-        gboolean closed = FALSE;
-        g_autoptr(GString) s = sim_send(&sim, h, cases[i].bytes, len, len / 2, &closed);
-        ck_assert_msg(strcmp(rs->str, s->str) == 0, "case %zu:\n  redis: %s\n  rcsim: %s", i,
-                      g_strescape(rs->str, NULL), g_strescape(s->str, NULL));
-        ck_assert_msg(closed, "case %zu: rcsim kept the connection", i);
-    }
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+        protocol_case(i, cases[i], strlen(cases[i]));
+    /* The 64 KiB limits, one byte over: inline line, multibulk count, bulk count. Redis
+     * reads 16 KiB at a time and checks after each read. */
+    gsize over = RC_PROTO_INLINE_MAX_SIZE + 1;
+    g_autoptr(GString) big = g_string_new(NULL);
+    g_string_append(big, "PING\r\n");
+    while (big->len < 6 + over)
+        g_string_append_c(big, 'a');
+    protocol_case(100, big->str, big->len);
+    g_string_assign(big, "*");
+    while (big->len < over)
+        g_string_append_c(big, '1');
+    protocol_case(101, big->str, big->len);
+    g_string_assign(big, "*1\r\n$");
+    while (big->len < 4 + over)
+        g_string_append_c(big, '2');
+    protocol_case(102, big->str, big->len);
 }
 END_TEST
 
