@@ -4,7 +4,9 @@
  *   heal with SMEMBERS (LRANGE 0 -1).
  * - register: SET of a unique value, or GET with probability read-ratio.
  * - counter: INCR, or GET with probability read-ratio.
- * Gaps between invocations are uniform in [0, 2/rate) so that the mean rate is `rate`; keys
+ * The gap from a completion (or the previous scheduled start, if later) to the next
+ * invocation is uniform in [0, 2/rate): the mean rate is `rate` while requests are fast, and a
+ * process that fell behind does not catch up with a burst; keys
  * are uniform over `keys` or drawn with weights 1/i^zipf-exponent (a hot set). Every draw
  * comes from the process's own stream (SIM_RNG_WORKLOAD, process index). */
 #include <math.h>
