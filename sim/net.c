@@ -1085,6 +1085,12 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         }
     }
     schedule_deliver(net, c, d);
+    if (dir->len == 0 && dir->ring != NULL) {
+        /* idle directions hold no buffer: a million idle links cost only their Conn */
+        g_free(dir->ring);
+        dir->ring = NULL;
+        dir->cap = dir->head = 0;
+    }
     c->busy--;
     conn_maybe_free(net, c);
 }
