@@ -583,6 +583,63 @@ START_TEST(test_pause_buffers_until_resume)
 }
 END_TEST
 
+/* An application that closes its end in the first data callback gets nothing more, even
+ * when more bytes and the peer's close were queued while it was paused. */
+static int closer_calls;
+
+static void closer_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    (void)data;
+    (void)len;
+    (void)user;
+    closer_calls++;
+    sim_net_close(net, conn);
+}
+
+static void closer_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)
+{
+    (void)net;
+    (void)conn;
+    (void)why;
+    (void)user;
+    closer_calls += 100;
+}
+
+static const SimConnHandler closer_handler = {NULL, closer_data, closer_closed};
+
+static void closer_accept(SimNet *net, SimConnId conn, guint32 host, guint16 port,
+                          const char *peer_ip, guint16 peer_port, gpointer user)
+{
+    (void)host;
+    (void)port;
+    (void)peer_ip;
+    (void)peer_port;
+    (void)user;
+    sim_net_conn_set_handler(net, conn, &closer_handler, NULL);
+}
+
+START_TEST(test_close_inside_resumed_callback)
+{
+    World *w = world_new(100);
+    ck_assert(sim_net_listen(w->net, w->c, 7100, closer_accept, NULL, NULL));
+    Rec *r = dial(w, w->a, "10.0.0.3", 7100);
+    run_until(w, RC_US_PER_S);
+    sim_net_host_pause(w->net, w->c);
+    char big[40000];
+    memset(big, 'x', sizeof big);
+    ck_assert(sim_net_send(w->net, r->id, big, sizeof big));
+    sim_net_close(w->net, r->id);
+    run_until(w, 2 * RC_US_PER_S);
+    closer_calls = 0;
+    sim_net_host_resume(w->net, w->c);
+    run_until(w, 3 * RC_US_PER_S);
+    ck_assert_int_eq(closer_calls, 1);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->c), 0);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ clocks */
 
 START_TEST(test_clock_skew)
@@ -752,6 +809,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_crash_resets_and_refuses);
     tcase_add_test(tc, test_crash_during_cut_reset_on_next_write);
     tcase_add_test(tc, test_pause_buffers_until_resume);
+    tcase_add_test(tc, test_close_inside_resumed_callback);
     tcase_add_test(tc, test_clock_skew);
     suite_add_tcase(s, tc);
     tc = tcase_create("latency");
