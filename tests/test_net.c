@@ -306,6 +306,59 @@ START_TEST(test_reset_and_write_to_closed)
 }
 END_TEST
 
+/* Link draws belong to the connecting host: another host's connections (a client joining)
+ * leave the latencies and chunking on a's connection unchanged. */
+static GArray *arrivals_with_extra_client(gboolean extra)
+{
+    World *w = world_new(100);
+    SimLatency lat;
+    ck_assert(sim_latency_parse("uniform:100us..5ms", &lat, NULL));
+    sim_net_set_latency(w->net, &lat);
+    Rec *rc = NULL;
+    if (extra) {
+        rc = dial(w, w->c, "10.0.0.2", 7000);
+        run_until(w, 50);
+        ck_assert(sim_net_send(w->net, rc->id, "noise", 5));
+    }
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    for (int i = 0; i < 50; i++) {
+        char msg[3000];
+        memset(msg, 'a' + i % 26, sizeof msg);
+        ck_assert(sim_net_send(w->net, r->id, msg, (gsize)(100 + 50 * i)));
+        run_until(w, sim_kernel_now(w->k) + 1000);
+    }
+    run_until(w, 2 * RC_US_PER_S);
+    Rec *s = NULL;
+    for (guint i = 0; i < w->srv->accepted->len; i++)
+        if (sim_net_conn_peer_host(w->net, accepted(w->srv, i)->id) == w->a)
+            s = accepted(w->srv, i);
+    ck_assert(s != NULL);
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(RcTime));
+    g_array_append_vals(out, s->chunk_times->data, s->chunk_times->len);
+    for (guint i = 0; i < s->chunk_lens->len; i++) {
+        RcTime len = (RcTime)g_array_index(s->chunk_lens, gsize, i);
+        g_array_append_val(out, len);
+    }
+    if (rc != NULL)
+        rec_free(rc);
+    rec_free(r);
+    world_free(w);
+    return out;
+}
+
+START_TEST(test_link_streams_independent_of_other_hosts)
+{
+    GArray *a = arrivals_with_extra_client(FALSE);
+    GArray *b = arrivals_with_extra_client(TRUE);
+    ck_assert_uint_eq(a->len, b->len);
+    ck_assert_uint_gt(a->len, 50);
+    ck_assert(memcmp(a->data, b->data, a->len * sizeof(RcTime)) == 0);
+    g_array_free(a, TRUE);
+    g_array_free(b, TRUE);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ cuts */
 
 START_TEST(test_hold_and_release_after_heal)
@@ -796,6 +849,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_order_and_chunking);
     tcase_add_test(tc, test_close_flushes_then_eof);
     tcase_add_test(tc, test_reset_and_write_to_closed);
+    tcase_add_test(tc, test_link_streams_independent_of_other_hosts);
     suite_add_tcase(s, tc);
     tc = tcase_create("cuts");
     tcase_add_test(tc, test_hold_and_release_after_heal);
