@@ -762,7 +762,10 @@ START_TEST(test_cluster_replicate_starts_replication)
 }
 END_TEST
 
-/* WAIT waits for the client's own last write, not for other clients' writes or PINGs. */
+/* WAIT waits for the offset after the client's last command, reads included: 7.0.15's
+ * processCommand sets c->woff = master_repl_offset after every call (checked against
+ * redis-server 7.0.15: with the replica stopped, SET by b, GET by a, then a's WAIT 1 300
+ * answers 0). */
 START_TEST(test_wait_uses_the_clients_last_write)
 {
     RcNodeConfig cfg;
@@ -772,14 +775,18 @@ START_TEST(test_wait_uses_the_clients_last_write)
     HLink *b = h_client(h, M);
     assert_reply(h, a, "SET x 1", "+OK\r\n");
     h_advance_ms(h, 1100); /* the replica acks it */
+    assert_reply(h, a, "WAIT 1 0", ":1\r\n");
     h_repl_link(h, R)->cut_ab = TRUE;
     assert_reply(h, b, "SET y 1", "+OK\r\n");
-    assert_reply(h, a, "GET x", "$1\r\n1\r\n"); /* a read leaves a's offset alone */
-    assert_reply(h, a, "WAIT 1 0", ":1\r\n");
+    assert_reply(h, a, "GET x", "$1\r\n1\r\n"); /* the read moves a's offset to y's */
+    g_autofree char *ra = h_cmd(h, a, "WAIT 1 100");
+    ck_assert_str_eq(ra, "");
     g_autofree char *rb = h_cmd(h, b, "WAIT 1 100");
     ck_assert_str_eq(rb, "");
     h_advance_ms(h, 300);
+    g_autofree char *ra2 = h_client_take(a);
     g_autofree char *rb2 = h_client_take(b);
+    ck_assert_str_eq(ra2, ":0\r\n");
     ck_assert_str_eq(rb2, ":0\r\n");
     h_free(h);
 }
