@@ -7,6 +7,7 @@
 #include "rcsim_config.h"
 #include "reports/report.h"
 #include "sim/bench.h"
+#include "sim/console.h"
 #include "sim/run_cli.h"
 
 /* Subcommands, in the order --help lists them. Each module registers its entry here. */
@@ -16,7 +17,7 @@ static const SimCliEntry commands[] = {
     {"merge", "join sweep shards made on other machines", sim_merge_main},
     {"check", "run scenarios' CI seeds against their expectations", sim_check_main},
     {"report", "tables and plots from a run or sweep directory", report_cli_main},
-    {"console", "a redis-cli-like prompt on a simulated cluster", NULL},
+    {"console", "a redis-cli-like prompt on a simulated cluster", sim_console_main},
     {"bench", "benchmarks (kernel, scenario)", sim_bench_main},
 };
 
