@@ -254,8 +254,9 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
         g_string_append(dat, t);
         for (int side = 0; side < REPORT_N_SIDES; side++) {
             /* NaN where the side completed nothing: it did not exist then */
-            double v =
-                h->completions[side][k] > 0 ? per_second(h->acked[side][k], h->bucket_ms) : NAN;
+            gboolean exists =
+                h->served[side][k] > 0 || h->completions[side][k] > 0 || h->waiting[side][k];
+            double v = exists ? per_second(h->acked[side][k], h->bucket_ms) : NAN;
             if (!isnan(v))
                 ymax = MAX(ymax, v);
             fmt(dat, v);
@@ -325,9 +326,10 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
     guint n = h->n_buckets;
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append_printf(dat,
-                           "# rcsim availability, %" G_GINT64_FORMAT " ms buckets: ok "
-                           "completions / all completions (ok, fail, info) in %%; NaN when a "
-                           "side completed nothing.\n"
+                           "# rcsim availability, %" G_GINT64_FORMAT " ms buckets, by the side "
+                           "of the client: ok completions / all completions (ok, fail, info) "
+                           "in %%; 0 when nothing completed while its clients waited; NaN when "
+                           "the side had no operation at all.\n"
                            "# t_s pct_majority pct_minority pct_none completions_majority "
                            "completions_minority completions_none\n",
                            h->bucket_ms);
@@ -337,7 +339,9 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
         g_string_append(dat, t);
         for (int side = 0; side < REPORT_N_SIDES; side++) {
             guint32 all = h->completions[side][k];
-            fmt(dat, all > 0 ? 100.0 * h->ok[side][k] / all : NAN);
+            fmt(dat, all > 0               ? 100.0 * h->ok[side][k] / all
+                     : h->waiting[side][k] ? 0.0 /* its clients waited in vain */
+                                           : NAN);
         }
         for (int side = 0; side < REPORT_N_SIDES; side++)
             g_string_append_printf(dat, " %u", h->completions[side][k]);

@@ -225,8 +225,10 @@ static const PlotText plot_texts[] = {
      "says the minority master stops accepting writes: from the partition start plus "
      "node-timeout (spec) to about 1.5 node-timeout (derived)."},
     {"availability", "Share of operations that succeeded, per side over time",
-     "100 % means every operation completed in that bucket succeeded; 0 % means the side was "
-     "unavailable (refused with CLUSTERDOWN, redirected in vain, or timed out). The minority "
+     "sides are those of the clients. 100 % means every operation completed in that bucket "
+     "succeeded; 0 % means the side was unavailable: its operations were refused "
+     "(CLUSTERDOWN), redirected in vain or timed out, or its clients waited with nothing "
+     "completing. The minority "
      "side drops to 0 once its master stops accepting writes; the majority side dips while the "
      "failed master's slots have no master (from FAIL to promotion)."},
     {"failover_cdf", "Failover time: from fault start to replica promoted",

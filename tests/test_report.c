@@ -699,6 +699,52 @@ START_TEST(test_not_a_result_dir)
 }
 END_TEST
 
+/* A client stuck behind a 3 s timeout completes nothing for a while: those buckets read as
+ * 0 % available (not as missing), on the client's side from its invocation, while the
+ * acked writes count on the serving node's side. */
+START_TEST(test_waiting_clients_are_unavailable)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
+    g_auto(GStrv) parts = g_strsplit(BASE, "\"sim_time_ms\":1000", 2);
+    g_autofree char *summary = g_strjoinv("\"sim_time_ms\":5000", parts); /* a 5 s run */
+    ck_assert(g_file_set_contents(path, summary, -1, NULL));
+    g_autofree char *history = g_build_filename(dir, "history.jsonl", NULL);
+    ck_assert(g_file_set_contents(
+        history,
+        /* client 0 (minority) writes at 0.1 s, ok from n1 (minority) at 0.2 s */
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"time_us\":100000,\"side\":\"minority\"}"
+        "\n"
+        "{\"process\":0,\"type\":\"ok\",\"f\":\"add\",\"time_us\":200000,\"side\":\"minority\"}\n"
+        /* then waits from 0.3 s to a timeout at 3.3 s on n2 (majority) */
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"time_us\":300000,\"side\":\"minority\"}"
+        "\n"
+        "{\"process\":0,\"type\":\"info\",\"f\":\"add\",\"time_us\":3300000,\"side\":\"majority\","
+        "\"error\":\"timeout\"}\n"
+        /* and is still waiting at the end (invoked at 3.6 s) */
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"time_us\":3600000,\"side\":"
+        "\"minority\"}\n",
+        -1, NULL));
+    ReportOptions opt;
+    report_options_init(&opt);
+    opt.is_svg = FALSE;
+    opt.bucket_ms = 500;
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write_with(dir, &opt, &error), "%s", error ? error->message : "");
+    g_autofree char *avail = read_text(dir, "plots/availability.dat");
+    /* t_s majority minority none, then completions per side */
+    assert_contains(avail, "\n0.000 NaN 100 NaN 0 1 0\n");
+    assert_contains(avail, "\n1.500 NaN 0 NaN 0 0 0\n"); /* waiting: 0 %, not NaN */
+    assert_contains(avail, "\n3.000 NaN 0 NaN 0 1 0\n"); /* the timeout, a minority client's */
+    assert_contains(avail, "\n3.500 NaN 0 NaN 0 0 0\n"); /* outstanding at the end */
+    assert_contains(avail, "\n4.500 NaN 0 NaN 0 0 0\n");
+    g_autofree char *timeline = read_text(dir, "plots/timeline.dat");
+    assert_contains(timeline, "\n0.000 NaN 2 NaN 0 0 0\n"); /* 1 acked write per 0.5 s */
+    assert_contains(timeline, "\n3.000 0 0 NaN 0 0 0\n");   /* n2 served the timeout */
+    remove_tree(dir);
+}
+END_TEST
+
 /* Text from the result files is escaped in both renderings, and in gnuplot strings. */
 START_TEST(test_text_is_escaped)
 {
@@ -806,6 +852,7 @@ Suite *report_suite(void)
     tcase_add_test(cli, test_cli_exit_codes);
     tcase_add_test(cli, test_stats_quantiles);
     tcase_add_test(cli, test_text_is_escaped);
+    tcase_add_test(cli, test_waiting_clients_are_unavailable);
     suite_add_tcase(s, cli);
     return s;
 }
