@@ -277,7 +277,10 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
         s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed, h->bucket_ms);
     g_string_append(set, d->settings->str);
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(set, "set yrange [0:%s]\n",
+    /* a little room below 0, so a side stuck at 0 stays visible above the axis */
+    char lo[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_printf(set, "set yrange [%s:%s]\n",
+                           g_ascii_formatd(lo, sizeof lo, "%.4g", -ymax * 0.03),
                            g_ascii_formatd(buf, sizeof buf, "%.4g", ymax * 1.5));
     g_autoptr(GString) cmd = g_string_new("plot \\\n");
     g_string_append(cmd, d->layers->str);
