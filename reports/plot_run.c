@@ -11,14 +11,14 @@ static const char *const side_rgb[REPORT_N_SIDES] = {REPORT_RGB_MAJORITY, REPORT
                                                      REPORT_RGB_NONE};
 static const char *const side_title[REPORT_N_SIDES] = {"majority side", "minority side",
                                                        "no partition (side none)"};
-static const char *const lost_rgb[REPORT_N_SIDES] = {"#8c1b1b", REPORT_RGB_LOST, "#e377c2"};
+static const char *const lost_rgb[REPORT_N_SIDES] = {"#8c1b1b", REPORT_RGB_LOST, "#8e44ad"};
 
 /* Fault kinds get their own shade; unknown kinds share the last. */
 static const struct {
     const char *kind;
     const char *rgb;
 } fault_shades[] = {
-    {"partition", "#9a9a9a"}, {"crash", "#e6a0a0"},    {"pause", "#e8cf7a"},
+    {"partition", "#9a9a9a"}, {"crash", "#b9875a"},    {"pause", "#e8cf7a"},
     {"skew", "#9cc3e6"},      {"failover", "#b5d99c"}, {NULL, "#c9b3e0"},
 };
 
@@ -172,6 +172,8 @@ static void write_expected(TimeDecor *d, GString *dat)
         const ReportFault *f = &g_array_index(s->faults, ReportFault, i);
         if (strcmp(f->kind, "partition") != 0 || f->minority[0] == '\0')
             continue;
+        if (f->end_ms != REPORT_NONE && f->end_ms <= f->start_ms + nt)
+            continue; /* healed before the minority could notice: theory says no stop */
         g_autofree char *c = report_gp_seconds(f->start_ms + nt + nt / 4);
         g_autofree char *w = report_gp_seconds(nt / 4);
         g_string_append_printf(dat, "%s %s \"minority stops writes: NT … ≈1.5·NT\"\n", c, w);
@@ -179,12 +181,13 @@ static void write_expected(TimeDecor *d, GString *dat)
     }
     if (n == 0)
         return;
-    g_string_append(d->labels,
-                    ", \\\n  \"run_expected.dat\" using 1:(0.72):2 axes x1y2 with xerrorbars lw 2 "
-                    "ps 0 lc rgb \"#222222\" title \"minority stop expected: +NT (spec) to ~+1.5NT "
-                    "(derived)\", \\\n"
-                    "  \"run_expected.dat\" using 1:(0.72):3 axes x1y2 with labels offset "
-                    "char 0,0.9 font \",9\" tc rgb \"#222222\" notitle");
+    g_string_append(
+        d->labels,
+        ", \\\n  \"run_expected.dat\" using 1:(0.72):2 axes x1y2 with xerrorbars lw 2 "
+        "ps 0 lc rgb \"#222222\" title \"minority stop expected: +NT (spec) to ~+1.5NT "
+        "(derived)\", \\\n"
+        "  \"run_expected.dat\" every ::0::0 using 1:(0.72):3 axes x1y2 with labels offset "
+        "char 0,0.9 font \",9\" tc rgb \"#222222\" notitle");
 }
 
 static gboolean write_decor(ReportPlots *plots, TimeDecor *d, GError **error)
@@ -289,10 +292,11 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
         if (lost_total[side] == 0)
             continue;
         g_string_append_printf(cmd,
-                               "  \"timeline.dat\" using ($1+%s/2):%d:(%s) with boxes fs "
+                               "  \"timeline.dat\" using ($1+%s/2):(column(%d) > 0 ? column(%d) : "
+                               "NaN):(%s) with boxes fs "
                                "transparent solid 0.55 border lc rgb \"%s\" lc rgb \"%s\" title "
                                "\"lost: acked %s, then lost (%" G_GINT64_FORMAT ")\", \\\n",
-                               bw, 5 + side, bw, lost_rgb[side], lost_rgb[side],
+                               bw, 5 + side, 5 + side, bw, lost_rgb[side], lost_rgb[side],
                                side == REPORT_SIDE_NONE       ? "with no partition"
                                : side == REPORT_SIDE_MAJORITY ? "on the majority side"
                                                               : "on the minority side",
