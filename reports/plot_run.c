@@ -18,8 +18,8 @@ static const struct {
     const char *kind;
     const char *rgb;
 } fault_shades[] = {
-    {"partition", "#9a9a9a"}, {"crash", "#b9875a"},    {"pause", "#e8cf7a"},
-    {"skew", "#9cc3e6"},      {"failover", "#b5d99c"}, {NULL, "#c9b3e0"},
+    {"partition", "#9a9a9a"}, {"crash", "#b9875a"},   {"pause", "#e8cf7a"}, {"skew", "#9cc3e6"},
+    {"failover", "#b5d99c"},  {"reshard", "#c9b3e0"}, {NULL, "#bbbbbb"},
 };
 
 static guint shade_of(const char *kind)
@@ -66,6 +66,8 @@ static void write_bands(TimeDecor *d, GString *dat)
                 g_string_append_printf(dat, "%s# kind %s\n", block > 0 ? "\n\n" : "", f->kind);
             kind = shade == G_N_ELEMENTS(fault_shades) - 1 ? "other fault" : f->kind;
             gint64 end = f->end_ms != REPORT_NONE ? f->end_ms : d->span_ms;
+            /* an instant (a failover, a reshard step) still gets a visible sliver */
+            end = MAX(end, f->start_ms + d->span_ms / 250);
             g_autofree char *a = report_gp_seconds(f->start_ms);
             g_autofree char *b = report_gp_seconds(end);
             g_autofree char *label =
