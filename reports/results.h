@@ -158,7 +158,8 @@ typedef struct {
 
 /* sweep.json plus its runs. */
 typedef struct {
-    char *path;
+    char *dir;  /* the sweep directory */
+    char *path; /* its sweep.json */
     char *scenario;
     gint64 seed_first;
     gint64 seed_last;

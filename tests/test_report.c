@@ -321,6 +321,12 @@ END_TEST
 START_TEST(test_sweep_report_plots_and_tables)
 {
     g_autofree char *dir = copy_data("sweep-nt");
+    /* the worst run was kept (--keep-runs): it gets its own report, linked */
+    g_autofree char *run = copy_data("run-minority");
+    g_autofree char *kept_parent = g_build_filename(dir, "runs", "node-timeout=4000", NULL);
+    g_autofree char *kept = g_build_filename(kept_parent, "seed-12", NULL);
+    ck_assert_int_eq(g_mkdir_with_parents(kept_parent, 0755), 0);
+    ck_assert_int_eq(g_rename(run, kept), 0);
     g_autoptr(GError) error = NULL;
     ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
     assert_plot_files(dir, "loss_window");
@@ -339,7 +345,10 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(md, "| 9 | node-timeout=1000 | event limit reached at 41.250 s | `rcsim run "
                         "scenarios/minority-partition.scn --seed 9 --set node-timeout=1000` |");
     assert_contains(md, "| 12 | node-timeout=4000 | 56 | 0 | 56 | — | 5688 | `rcsim run "
-                        "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` |");
+                        "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` | "
+                        "[report](runs/node-timeout=4000/seed-12/report.html) |");
+    assert_contains(md, "--seed 1 --set node-timeout=4000` | — |"); /* not kept: no link */
+    assert_png(kept, "plots/timeline.png");
     assert_contains(md, "| 11 | 3995 | 4563 | 4728 |");
     assert_contains(md, "36 runs read from `runs.jsonl` (sweep.json: 36 runs, 35 failed)");
     /* the spec bound and the derived edge are drawn and labelled as such */
@@ -358,6 +367,7 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(lost, "\n0 \"0\" 29 1\n");
     g_autofree char *html = read_text(dir, "report.html");
     ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 4);
+    assert_contains(html, "<a href=\"runs/node-timeout=4000/seed-12/report.html\">report</a>");
     remove_tree(dir);
 }
 END_TEST
