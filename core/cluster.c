@@ -328,7 +328,7 @@ void rc_cluster_set_my_master(RcNode *node, RcClusterNode *master)
     rc_cluster_node_add_replica(master, me);
     rc_cluster_event(node, RC_EVT_REPLICA_OF, master, 0);
     rc_repl_set_master(node, master->ip, master->port);
-    /* MERGE(failover): rc_mf_reset(node); */
+    rc_mf_reset(node);
 }
 
 RcClusterNode *rc_cluster_slot_owner(const RcNode *node, int slot)
@@ -397,6 +397,7 @@ RcCluster *rc_cluster_new(RcNode *node, GBytes *nodes_conf)
     c->myself->port = node->cfg.port;
     c->myself->cport = rc_node_config_cport(&node->cfg);
     c->myself->pport = 0;
+    rc_failover_update_myself_flags(node);
     if (!loaded)
         rc_cluster_save_config(node);
     return c;
@@ -421,6 +422,7 @@ void rc_cluster_free(RcCluster *c)
     g_hash_table_unref(c->nodes_black_list);
     g_free(c->migrating_slots_to);
     g_free(c->importing_slots_from);
+    rc_migrate_state_free(c);
     g_free(c);
 }
 
@@ -434,7 +436,7 @@ void rc_cluster_reset(RcNode *node, gboolean hard)
         /* emptyData: the keyspace helper flushes on RESET of a replica (see cluster_cmd.c). */
     }
     rc_cluster_close_all_slots(node);
-    /* MERGE(failover): rc_mf_reset(node); */
+    rc_mf_reset(node);
     for (int j = 0; j < RC_CLUSTER_SLOTS; j++)
         rc_cluster_del_slot(node, j);
     while (c->nodes->len > 1) {

@@ -671,7 +671,8 @@ void rc_cluster_command(RcCommandCall *call)
         rc_cluster_reply_error(call->reply, "wrong number of arguments for 'cluster' command");
         return;
     }
-    /* MERGE(failover): if (rc_failover_cluster_subcommand(call)) return; */
+    if (rc_failover_cluster_subcommand(call))
+        return;
     if (rc_keys_cluster_subcommand(call))
         return;
     for (gsize i = 0; i < G_N_ELEMENTS(subcommands); i++) {

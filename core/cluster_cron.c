@@ -114,13 +114,12 @@ void rc_cluster_cron(RcNode *node)
             rc_repl_set_master(node, me->replica_of->ip, me->replica_of->port);
     }
 
-    /* MERGE(failover): rc_mf_cron(node); (manualFailoverCheckTimeout + step) */
+    rc_mf_cron(node); /* manualFailoverCheckTimeout, then the replica's step */
     if (rc_node_is_replica(me)) {
-        /* MERGE(failover): rc_failover_handle_replica_failover(node); */
+        rc_failover_handle_replica_failover(node);
         if (orphaned_masters && max_replicas >= 2 && this_replicas == max_replicas &&
             node->cfg.cluster_allow_replica_migration) {
-            /* MERGE(failover): rc_replica_migration_cron(node, orphaned_masters,
-             *     max_replicas, this_replicas); */
+            rc_replica_migration_cron(node, orphaned_masters, max_replicas, this_replicas);
         }
     }
 
@@ -136,11 +135,11 @@ void rc_cluster_before_sleep(RcNode *node)
 
     if (flags & RC_CLUSTER_TODO_HANDLE_MANUALFAILOVER) {
         if (rc_node_is_replica(c->myself)) {
-            /* MERGE(failover): rc_mf_handle_in_before_sleep(node);
-             *     rc_failover_handle_replica_failover(node); */
+            rc_mf_handle_in_before_sleep(node);
+            rc_failover_handle_replica_failover(node);
         }
     } else if (flags & RC_CLUSTER_TODO_HANDLE_FAILOVER) {
-        /* MERGE(failover): rc_failover_handle_replica_failover(node); */
+        rc_failover_handle_replica_failover(node);
     }
     if (flags & RC_CLUSTER_TODO_UPDATE_STATE)
         rc_cluster_update_state(node);

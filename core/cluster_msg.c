@@ -304,7 +304,7 @@ gboolean rc_cluster_process_packet(RcNode *node, RcClusterLink *link, const guin
         sender->repl_offset_time_ms = now;
         if (c->mf_end_ms && rc_node_is_replica(me) && me->replica_of == sender &&
             (hdr.mflags[0] & RC_BUS_FLAG0_PAUSED) && c->mf_master_offset == -1) {
-            /* MERGE(failover): rc_mf_master_paused_offset(node, sender, sender->repl_offset); */
+            rc_mf_master_paused_offset(node, sender, sender->repl_offset);
         }
     }
 
@@ -443,7 +443,7 @@ gboolean rc_cluster_process_packet(RcNode *node, RcClusterLink *link, const guin
 
         if (sender && rc_node_is_master(me) && rc_node_is_master(sender) &&
             sender_config_epoch == me->config_epoch) {
-            /* MERGE(failover): rc_epoch_handle_collision(node, sender); */
+            rc_epoch_handle_collision(node, sender);
         }
 
         if (sender) {
@@ -473,17 +473,17 @@ gboolean rc_cluster_process_packet(RcNode *node, RcClusterLink *link, const guin
         /* No Pub/Sub subscribers exist in rcsim: Redis skips delivery then too. */
     } else if (type == RC_MSG_FAILOVER_AUTH_REQUEST) {
         if (sender) {
-            /* MERGE(failover): rc_failover_handle_auth_request(node, sender,
-             *     hdr.current_epoch, hdr.config_epoch, hdr.myslots,
-             *     (hdr.mflags[0] & RC_BUS_FLAG0_FORCEACK) != 0); */
+            rc_failover_handle_auth_request(node, sender, hdr.current_epoch, hdr.config_epoch,
+                                            hdr.myslots,
+                                            (hdr.mflags[0] & RC_BUS_FLAG0_FORCEACK) != 0);
         }
     } else if (type == RC_MSG_FAILOVER_AUTH_ACK) {
         if (sender) {
-            /* MERGE(failover): rc_failover_handle_auth_ack(node, sender, sender_current_epoch); */
+            rc_failover_handle_auth_ack(node, sender, sender_current_epoch);
         }
     } else if (type == RC_MSG_MFSTART) {
         if (sender && sender->replica_of == me) {
-            /* MERGE(failover): rc_mf_handle_mfstart(node, sender, link); */
+            rc_mf_handle_mfstart(node, sender, link);
         }
     } else if (type == RC_MSG_UPDATE) {
         RcClusterNode *n = sender ? rc_cluster_lookup(node, hdr.update_name) : NULL;

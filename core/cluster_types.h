@@ -160,6 +160,7 @@ struct RcCluster {
     guint64 pings_sent;     /* clusterSendPing calls (cluster_pings_sent) */
     guint64 cron_iteration; /* clusterCron calls (its static `iteration`) */
     GPtrArray *links;       /* every RcClusterLink, in creation order (owned) */
+    gpointer migrate; /* MIGRATE's connection cache and operations (migrate.c), NULL until used */
 };
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "core/cluster.h"
 #include "core/commands.h"
+#include "core/failover.h"
 #include "core/replication.h"
 #include "core/resp.h"
 
@@ -85,6 +86,8 @@ static const RcCommand command_table[] = {
     {"lpush", -3, W | OOM, 1, 1, 1, rc_cmd_lpush, NULL, NULL},
     {"lrange", 4, R, 1, 1, 1, rc_cmd_lrange, NULL, NULL},
     {"mget", -2, R, 1, -1, 1, rc_cmd_mget, NULL, NULL},
+    {"migrate", -6, W | RC_CMD_MOVABLE_KEYS, 3, 3, 1, rc_migrate_command, rc_migrate_get_keys,
+     NULL},
     {"mset", -3, W | OOM, 1, -1, 2, rc_cmd_mset, NULL, NULL},
     {"multi", 1, NS | LD | ST | BUSY, 0, 0, 0, rc_cmd_multi, NULL, NULL},
     {"persist", 2, W, 1, 1, 1, rc_cmd_persist, NULL, NULL},
@@ -97,6 +100,10 @@ static const RcCommand command_table[] = {
     {"readonly", 1, LD | ST, 0, 0, 0, rc_cmd_readonly, NULL, NULL},
     {"readwrite", 1, LD | ST, 0, 0, 0, rc_cmd_readwrite, NULL, NULL},
     {"replconf", -1, ADM | NS | LD | ST | BUSY, 0, 0, 0, rc_repl_replconf_command, NULL, NULL},
+    {"replicaof", 3, ADM | NS | ST, 0, 0, 0, rc_repl_replicaof_command, NULL, NULL},
+    {"restore", -4, W | OOM, 1, 1, 1, rc_restore_command, NULL, NULL},
+    {"restore-asking", -4, W | OOM | RC_CMD_ASKING, 1, 1, 1, rc_restore_command, NULL, NULL},
+    {"role", 1, NS | LD | ST, 0, 0, 0, rc_repl_role_command, NULL, NULL},
     {"rpop", -2, W, 1, 1, 1, rc_cmd_rpop, NULL, NULL},
     {"rpush", -3, W | OOM, 1, 1, 1, rc_cmd_rpush, NULL, NULL},
     {"sadd", -3, W | OOM, 1, 1, 1, rc_cmd_sadd, NULL, NULL},
@@ -105,6 +112,7 @@ static const RcCommand command_table[] = {
     {"set", -3, W | OOM, 1, 1, 1, rc_cmd_set, NULL, NULL},
     {"setnx", 3, W | OOM, 1, 1, 1, rc_cmd_setnx, NULL, NULL},
     {"sismember", 3, R, 1, 1, 1, rc_cmd_sismember, NULL, NULL},
+    {"slaveof", 3, ADM | NS | ST, 0, 0, 0, rc_repl_replicaof_command, NULL, NULL},
     {"smembers", 2, R, 1, 1, 1, rc_cmd_smembers, NULL, NULL},
     {"srem", -3, W, 1, 1, 1, rc_cmd_srem, NULL, NULL},
     {"strlen", 2, R, 1, 1, 1, rc_cmd_strlen, NULL, NULL},

@@ -4,6 +4,7 @@
 
 #include "core/client.h"
 #include "core/cluster.h"
+#include "core/failover.h"
 #include "core/db.h"
 #include "core/keyspace.h"
 
@@ -178,6 +179,7 @@ void rc_node_recv(RcNode *node, RcTime now_us, guint32 handle, const guint8 *dat
             rc_client_recv(c->owner, data, len);
             break;
         case RC_CONN_MIGRATE:
+            rc_migrate_conn_recv(node, c, data, len);
             break;
         case RC_CONN_REPL_MASTER:
             rc_repl_master_recv(node, c, data, len);
@@ -197,6 +199,8 @@ void rc_node_connected(RcNode *node, RcTime now_us, guint32 handle, RcOutbox *ou
             rc_cluster_link_connected(node, c);
         if (c->kind == RC_CONN_REPL_MASTER)
             rc_repl_master_connected(node, c);
+        if (c->kind == RC_CONN_MIGRATE)
+            rc_migrate_conn_connected(node, c);
     }
     rc_node_leave(node);
 }
@@ -213,6 +217,8 @@ void rc_node_disconnected(RcNode *node, RcTime now_us, guint32 handle, RcConnEnd
         rc_repl_master_disconnected(node, c);
     if (c != NULL && c->kind == RC_CONN_CLIENT)
         rc_client_free(c->owner);
+    if (c != NULL && c->kind == RC_CONN_MIGRATE)
+        rc_migrate_conn_closed(node, c);
     g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle));
     rc_node_leave(node);
 }
@@ -237,6 +243,7 @@ static void server_cron(RcNode *node)
         rc_repl_cron(node);
     if (run_with_period(node, 100))
         rc_cluster_cron(node);
+    rc_migrate_cron(node); /* MIGRATE timeouts; cached sockets idle 10 s (every 1000 ms in Redis) */
     node->cronloops++;
 }
 

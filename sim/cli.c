@@ -7,15 +7,17 @@
 #include "rcsim_config.h"
 #include "reports/report.h"
 #include "sim/bench.h"
+#include "sim/console.h"
+#include "sim/run_cli.h"
 
 /* Subcommands, in the order --help lists them. Each module registers its entry here. */
 static const SimCliEntry commands[] = {
-    {"run", "run one scenario with one seed and check it", NULL},
-    {"sweep", "run a scenario over many seeds and parameter points", NULL},
-    {"merge", "join sweep shards made on other machines", NULL},
-    {"check", "run scenarios' CI seeds against their expectations", NULL},
+    {"run", "run one scenario with one seed and check it", sim_run_main},
+    {"sweep", "run a scenario over many seeds and parameter points", sim_sweep_main},
+    {"merge", "join sweep shards made on other machines", sim_merge_main},
+    {"check", "run scenarios' CI seeds against their expectations", sim_check_main},
     {"report", "tables and plots from a run or sweep directory", report_cli_main},
-    {"console", "a redis-cli-like prompt on a simulated cluster", NULL},
+    {"console", "a redis-cli-like prompt on a simulated cluster", sim_console_main},
     {"bench", "benchmarks (kernel, scenario)", sim_bench_main},
 };
 

@@ -158,7 +158,9 @@ struct SimNet {
     SimCutId next_cut;
     guint mss;
     double split_probability;
-    GByteArray *scratch; /* read buffer for coalesced deliveries */
+    GByteArray *scratch;     /* read buffer for coalesced deliveries */
+    SimClockHook clock_hook; /* see sim_net_set_clock_hook */
+    gpointer clock_hook_user;
     SimNetStats stats;
 };
 
@@ -1673,6 +1675,14 @@ void sim_net_host_set_clock(SimNet *net, guint32 host, RcTime offset_us, gint64 
     g_autofree char *text = g_strdup_printf(
         "clock offset=%" G_GINT64_FORMAT "us drift=%" G_GINT64_FORMAT "ppm", offset_us, drift_ppm);
     trace_fault(net, host, text);
+    if (net->clock_hook != NULL)
+        net->clock_hook(net, host, net->clock_hook_user);
+}
+
+void sim_net_set_clock_hook(SimNet *net, SimClockHook fn, gpointer user)
+{
+    net->clock_hook = fn;
+    net->clock_hook_user = user;
 }
 
 RcTime sim_net_host_local_now(SimNet *net, guint32 host)

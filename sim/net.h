@@ -183,6 +183,10 @@ void sim_net_host_resume(SimNet *net, guint32 host);
  * per million fast (negative: slow), |drift_ppm| <= 100000. A local clock never goes back:
  * a backward step makes it stand still until true time catches up. */
 void sim_net_host_set_clock(SimNet *net, guint32 host, RcTime offset_us, gint64 drift_ppm);
+/* Called after every sim_net_host_set_clock() (one hook; NULL removes it). The node driver
+ * uses it to move its deadline timers when a clock is stepped. */
+typedef void (*SimClockHook)(SimNet *net, guint32 host, gpointer user);
+void sim_net_set_clock_hook(SimNet *net, SimClockHook fn, gpointer user);
 /* The host's local time now (monotonic per host). */
 RcTime sim_net_host_local_now(SimNet *net, guint32 host);
 /* The earliest true time at which the host's clock reads >= `local_us` (>= now). */

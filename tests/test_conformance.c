@@ -565,6 +565,30 @@ static const char *const script[] = {
     "MULTI",
     "PING",
     "EXEC",
+    "EXEC",
+    "MULTI",
+    "MULTI",
+    "SET t4 1",
+    "EXEC",
+    "GET t4",
+    "MULTI",
+    "WAIT 1 0",
+    "EXEC",
+    "WAIT 0 0",
+    "WAIT x 0",
+    "WAIT 0 -1",
+    "WAIT 0 x",
+    "WAIT 0",
+    "SELECT 99999999999",
+    "SELECT -1",
+    "MULTI",
+    "SELECT 1",
+    "EXEC",
+    "MULTI",
+    "GET",
+    "SET t5 1",
+    "EXEC",
+    "GET t5",
     /* hash slots */
     "CLUSTER KEYSLOT foo",
     "CLUSTER KEYSLOT {user1000}.following",
@@ -744,12 +768,55 @@ static void teardown(void)
     sim_stop(&sim);
 }
 
+/* Generated lines: collections at the encoding limits of 7.0 (intset 512 entries,
+ * listpack 128 fields) and a long list. */
+static GPtrArray *generated_lines(void)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    GString *l = g_string_new(NULL);
+    static const struct {
+        const char *prefix;
+        int n;
+        const char *after;
+    } gen[] = {
+        {"SADD s512", 512, "SMEMBERS s512"},         /* still an intset: sorted */
+        {"SADD s513", 513, "~sorted SMEMBERS s513"}, /* a hashtable now */
+        {"RPUSH biglist", 700, "LRANGE biglist 100 110"},
+        {"HSET bighash", 200, "HLEN bighash"},
+    };
+    for (gsize g = 0; g < G_N_ELEMENTS(gen); g++) {
+        g_string_assign(l, gen[g].prefix);
+        for (int i = gen[g].n; i > 0; i--) {
+            g_string_append_printf(l, " %d", i * 7 - 300);
+            if (g_str_has_prefix(gen[g].prefix, "HSET"))
+                g_string_append_printf(l, " v%d", i);
+        }
+        g_ptr_array_add(lines, g_strdup(l->str));
+        g_ptr_array_add(lines, g_strdup(gen[g].after));
+    }
+    g_ptr_array_add(lines, g_strdup("SREM s512 -293"));
+    g_ptr_array_add(lines, g_strdup("SMEMBERS s512"));
+    g_ptr_array_add(lines, g_strdup("LPOP biglist 5"));
+    g_ptr_array_add(lines, g_strdup("RPOP biglist 3"));
+    g_ptr_array_add(lines, g_strdup("LINDEX biglist -100"));
+    g_ptr_array_add(lines, g_strdup("HGET bighash 100"));
+    g_string_free(l, TRUE);
+    return lines;
+}
+
+static GPtrArray *generated; /* kept for the Step.line pointers */
+
 static Step *load_script(gsize *n)
 {
-    *n = G_N_ELEMENTS(script);
+    if (generated == NULL)
+        generated = generated_lines();
+    gsize fixed = G_N_ELEMENTS(script);
+    *n = fixed + generated->len;
     Step *steps = g_new0(Step, *n);
-    for (gsize i = 0; i < *n; i++)
+    for (gsize i = 0; i < fixed; i++)
         parse_step(script[i], &steps[i]);
+    for (guint i = 0; i < generated->len; i++)
+        parse_step(generated->pdata[i], &steps[fixed + i]);
     return steps;
 }
 

@@ -1,0 +1,546 @@
+/* The node driver: runs RcNodes on SimNet hosts. See host.h for the contract.
+ *
+ * Per node (NodeHost): the RcNode, its outbox, its GRand, its disk, and three kernel timers:
+ * boot, deadline (rc_node_next_deadline, translated from the host's local clock) and
+ * before-sleep (scheduled at the current instant after any entry point, so it runs after
+ * every event already due at that instant: once per batch). Connections are mapped both
+ * ways: the node's handle -> Link (GHashTable keyed by the handle, looked up only) and the
+ * SimNet end's user pointer -> Link. */
+#include "sim/host.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/rng.h"
+
+typedef struct NodeHost NodeHost;
+
+typedef struct {
+    guint32 handle; /* the node's handle (hash key) */
+    SimConnId conn; /* the SimNet end */
+    NodeHost *nh;
+} Link;
+
+struct NodeHost {
+    SimWorld *w;
+    guint32 index; /* node number */
+    guint32 host;  /* host number */
+    RcNodeConfig cfg;
+    GRand *rng;   /* the node's stream, kept across restarts */
+    RcNode *node; /* NULL before boot and while crashed */
+    RcOutbox *out;
+    GBytes *disk; /* nodes.conf as last saved */
+    gboolean is_paused;
+    gboolean sleep_owed;  /* paused with a before-sleep pending */
+    gboolean expiry_owed; /* paused when the deadline came */
+    SimTimerId boot_timer;
+    SimTimerId deadline_timer;
+    SimTimerId sleep_timer;
+    RcTime deadline_local_us; /* the local deadline deadline_timer is set for */
+    GHashTable *links;        /* &Link.handle -> Link* (owned) */
+    SimNodeStats stats;
+};
+
+struct SimWorld {
+    SimKernel *k;
+    SimNet *net;
+    GPtrArray *nodes;     /* NodeHost* by node index */
+    GArray *node_of_host; /* gint32 per host: node index or -1 */
+    SimNodeObserver observer;
+    gpointer observer_user;
+};
+
+static void node_boot(NodeHost *nh);
+static void after_entry(NodeHost *nh, gboolean from_sleep);
+
+/* ------------------------------------------------------------------ world */
+
+static void clock_changed(SimNet *net, guint32 host, gpointer user);
+
+SimWorld *sim_world_new(guint64 seed)
+{
+    SimWorld *w = g_new0(SimWorld, 1);
+    w->k = sim_kernel_new(seed);
+    w->net = sim_net_new(w->k);
+    w->nodes = g_ptr_array_new();
+    w->node_of_host = g_array_new(FALSE, FALSE, sizeof(gint32));
+    sim_net_set_clock_hook(w->net, clock_changed, w);
+    return w;
+}
+
+static void links_drop(NodeHost *nh)
+{
+    g_hash_table_remove_all(nh->links);
+}
+
+void sim_world_free(SimWorld *w)
+{
+    if (w == NULL)
+        return;
+    for (guint i = 0; i < w->nodes->len; i++) {
+        NodeHost *nh = g_ptr_array_index(w->nodes, i);
+        rc_node_free(nh->node);
+        rc_outbox_free(nh->out);
+        g_rand_free(nh->rng);
+        if (nh->disk != NULL)
+            g_bytes_unref(nh->disk);
+        g_hash_table_unref(nh->links);
+        g_free(nh);
+    }
+    g_ptr_array_unref(w->nodes);
+    g_array_unref(w->node_of_host);
+    sim_net_free(w->net);
+    sim_kernel_free(w->k);
+    g_free(w);
+}
+
+SimKernel *sim_world_kernel(SimWorld *w)
+{
+    return w->k;
+}
+
+SimNet *sim_world_net(SimWorld *w)
+{
+    return w->net;
+}
+
+guint64 sim_world_seed(const SimWorld *w)
+{
+    return sim_kernel_seed(w->k);
+}
+
+void sim_world_set_observer(SimWorld *w, SimNodeObserver fn, gpointer user)
+{
+    w->observer = fn;
+    w->observer_user = user;
+}
+
+static void note_host(SimWorld *w, guint32 host, gint32 node)
+{
+    while (w->node_of_host->len <= host) {
+        gint32 none = -1;
+        g_array_append_val(w->node_of_host, none);
+    }
+    g_array_index(w->node_of_host, gint32, host) = node;
+}
+
+static void boot_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    NodeHost *nh = data;
+    (void)k;
+    (void)arg;
+    nh->boot_timer = SIM_TIMER_NONE;
+    node_boot(nh);
+}
+
+guint32 sim_world_add_node(SimWorld *w, const char *name, const RcNodeConfig *cfg,
+                           RcTime boot_at_us)
+{
+    NodeHost *nh = g_new0(NodeHost, 1);
+    nh->w = w;
+    nh->index = w->nodes->len;
+    nh->cfg = *cfg;
+    nh->host = sim_net_add_host(w->net, name, cfg->ip);
+    nh->rng = sim_rng_stream(sim_kernel_seed(w->k), SIM_RNG_NODE, nh->index);
+    nh->out = rc_outbox_new();
+    nh->links = g_hash_table_new_full(g_int_hash, g_int_equal, NULL, g_free);
+    g_ptr_array_add(w->nodes, nh);
+    note_host(w, nh->host, (gint32)nh->index);
+    nh->boot_timer = sim_kernel_schedule(w->k, boot_at_us, boot_event, nh, 0);
+    return nh->index;
+}
+
+guint32 sim_world_add_client_host(SimWorld *w, const char *name, const char *ip)
+{
+    guint32 host = sim_net_add_host(w->net, name, ip);
+    note_host(w, host, -1);
+    return host;
+}
+
+SimWorld *sim_cluster_new(guint64 seed, guint n_nodes, const RcNodeConfig *base,
+                          const RcTime *boot_offsets_us)
+{
+    SimWorld *w = sim_world_new(seed);
+    for (guint i = 0; i < n_nodes; i++) {
+        RcNodeConfig cfg;
+        guint16 port = (guint16)(30001 + i);
+        if (base != NULL) {
+            cfg = *base;
+            g_strlcpy(cfg.ip, "127.0.0.1", sizeof cfg.ip);
+            cfg.port = port;
+            cfg.cport = 0;
+        } else {
+            rc_node_config_init(&cfg, "127.0.0.1", port);
+        }
+        char name[16];
+        g_snprintf(name, sizeof name, "n%u", i + 1);
+        RcTime boot = boot_offsets_us != NULL ? boot_offsets_us[i] : (RcTime)i * 1000;
+        sim_world_add_node(w, name, &cfg, boot);
+    }
+    return w;
+}
+
+static NodeHost *nh_at(const SimWorld *w, guint32 node)
+{
+    rc_assert(node < w->nodes->len);
+    return g_ptr_array_index(w->nodes, node);
+}
+
+guint sim_world_n_nodes(const SimWorld *w)
+{
+    return w->nodes->len;
+}
+
+guint32 sim_world_node_host(const SimWorld *w, guint32 node)
+{
+    return nh_at(w, node)->host;
+}
+
+RcNode *sim_world_node(SimWorld *w, guint32 node)
+{
+    return nh_at(w, node)->node;
+}
+
+const RcNodeConfig *sim_world_node_config(const SimWorld *w, guint32 node)
+{
+    return &nh_at(w, node)->cfg;
+}
+
+gboolean sim_world_node_is_up(const SimWorld *w, guint32 node)
+{
+    return nh_at(w, node)->node != NULL;
+}
+
+gboolean sim_world_node_is_paused(const SimWorld *w, guint32 node)
+{
+    return nh_at(w, node)->is_paused;
+}
+
+GBytes *sim_world_node_disk(const SimWorld *w, guint32 node)
+{
+    return nh_at(w, node)->disk;
+}
+
+void sim_world_set_node_disk(SimWorld *w, guint32 node, GBytes *nodes_conf)
+{
+    NodeHost *nh = nh_at(w, node);
+    if (nh->disk != NULL)
+        g_bytes_unref(nh->disk);
+    nh->disk = nodes_conf != NULL ? g_bytes_ref(nodes_conf) : NULL;
+}
+
+void sim_world_node_stats(const SimWorld *w, guint32 node, SimNodeStats *stats)
+{
+    *stats = nh_at(w, node)->stats;
+}
+
+SimRunEnd sim_world_run(SimWorld *w, RcTime until_us, guint64 max_events)
+{
+    return sim_kernel_run(w->k, until_us, max_events);
+}
+
+/* ------------------------------------------------------------------ entry points */
+
+static RcTime local_now(NodeHost *nh)
+{
+    return sim_net_host_local_now(nh->w->net, nh->host);
+}
+
+/* Only a running, unpaused process may be entered. */
+static gboolean can_run(const NodeHost *nh)
+{
+    return nh->node != NULL && !nh->is_paused;
+}
+
+static void link_closed_cb(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user);
+static void link_connected_cb(SimNet *net, SimConnId conn, gpointer user);
+static void link_data_cb(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user);
+
+static const SimConnHandler link_handler = {link_connected_cb, link_data_cb, link_closed_cb};
+
+static Link *link_add(NodeHost *nh, guint32 handle, SimConnId conn)
+{
+    Link *l = g_new0(Link, 1);
+    l->handle = handle;
+    l->conn = conn;
+    l->nh = nh;
+    rc_assert(g_hash_table_lookup(nh->links, &l->handle) == NULL); /* handles never reused */
+    g_hash_table_insert(nh->links, &l->handle, l);
+    return l;
+}
+
+static Link *link_find(NodeHost *nh, guint32 handle)
+{
+    return g_hash_table_lookup(nh->links, &handle);
+}
+
+static void link_remove(NodeHost *nh, guint32 handle)
+{
+    g_hash_table_remove(nh->links, &handle);
+}
+
+/* Execute the outbox, in order, then clear it. */
+static void run_outbox(NodeHost *nh)
+{
+    SimWorld *w = nh->w;
+    for (guint i = 0; i < rc_outbox_len(nh->out); i++) {
+        const RcAction *a = rc_outbox_get(nh->out, i);
+        switch (a->kind) {
+        case RC_ACT_SEND: {
+            Link *l = link_find(nh, a->handle);
+            if (l != NULL)
+                sim_net_send_bytes(w->net, l->conn, a->bytes);
+            break;
+        }
+        case RC_ACT_CONNECT: {
+            Link *l = link_add(nh, a->handle, SIM_CONN_NONE);
+            l->conn = sim_net_connect(w->net, nh->host, a->ip, a->port, &link_handler, l);
+            break;
+        }
+        case RC_ACT_CLOSE: {
+            Link *l = link_find(nh, a->handle);
+            if (l != NULL) {
+                sim_net_close(w->net, l->conn);
+                link_remove(nh, a->handle);
+            }
+            break;
+        }
+        case RC_ACT_SAVE:
+            if (nh->disk != NULL)
+                g_bytes_unref(nh->disk);
+            nh->disk = g_bytes_ref(a->bytes);
+            nh->stats.saves++;
+            break;
+        case RC_ACT_LOG:
+        case RC_ACT_EVENT:
+            if (w->observer != NULL)
+                w->observer(nh->index, sim_kernel_now(w->k), a, w->observer_user);
+            break;
+        }
+    }
+    rc_outbox_clear(nh->out);
+}
+
+static void deadline_event(SimKernel *k, gpointer data, guint64 arg);
+static void sleep_event(SimKernel *k, gpointer data, guint64 arg);
+
+/* Keep the kernel timer at the node's next deadline (in true time). */
+static void arm_deadline(NodeHost *nh, gboolean force)
+{
+    RcTime next = rc_node_next_deadline(nh->node);
+    if (!force && next == nh->deadline_local_us &&
+        sim_kernel_is_pending(nh->w->k, nh->deadline_timer))
+        return;
+    sim_kernel_cancel(nh->w->k, nh->deadline_timer);
+    nh->deadline_local_us = next;
+    RcTime at = sim_net_host_true_time_at(nh->w->net, nh->host, next);
+    nh->deadline_timer = sim_kernel_schedule(nh->w->k, at, deadline_event, nh, 0);
+}
+
+static void after_entry(NodeHost *nh, gboolean from_sleep)
+{
+    run_outbox(nh);
+    if (nh->node == NULL)
+        return;
+    arm_deadline(nh, FALSE);
+    if (!from_sleep && !sim_kernel_is_pending(nh->w->k, nh->sleep_timer))
+        nh->sleep_timer =
+            sim_kernel_schedule(nh->w->k, sim_kernel_now(nh->w->k), sleep_event, nh, 0);
+}
+
+static void deadline_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    NodeHost *nh = data;
+    (void)arg;
+    nh->deadline_timer = SIM_TIMER_NONE;
+    if (nh->node == NULL)
+        return;
+    if (nh->is_paused) {
+        nh->expiry_owed = TRUE;
+        return;
+    }
+    RcTime now = local_now(nh);
+    if (now < nh->deadline_local_us) { /* the clock was stepped back meanwhile */
+        arm_deadline(nh, TRUE);
+        return;
+    }
+    sim_trace_timer(sim_kernel_trace(k), sim_kernel_now(k), nh->host, now);
+    nh->stats.expiries++;
+    rc_node_handle_expiry(nh->node, now, nh->out);
+    after_entry(nh, FALSE);
+}
+
+static void sleep_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    NodeHost *nh = data;
+    (void)k;
+    (void)arg;
+    nh->sleep_timer = SIM_TIMER_NONE;
+    if (nh->node == NULL)
+        return;
+    if (nh->is_paused) {
+        nh->sleep_owed = TRUE;
+        return;
+    }
+    nh->stats.before_sleeps++;
+    rc_node_before_sleep(nh->node, local_now(nh), nh->out);
+    after_entry(nh, TRUE);
+}
+
+static void link_connected_cb(SimNet *net, SimConnId conn, gpointer user)
+{
+    Link *l = user;
+    NodeHost *nh = l->nh;
+    (void)net;
+    (void)conn;
+    if (!can_run(nh))
+        return;
+    rc_node_connected(nh->node, local_now(nh), l->handle, nh->out);
+    after_entry(nh, FALSE);
+}
+
+static void link_data_cb(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    Link *l = user;
+    NodeHost *nh = l->nh;
+    (void)net;
+    (void)conn;
+    if (!can_run(nh))
+        return;
+    nh->stats.recvs++;
+    rc_node_recv(nh->node, local_now(nh), l->handle, data, len, nh->out);
+    after_entry(nh, FALSE);
+}
+
+static void link_closed_cb(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)
+{
+    Link *l = user;
+    NodeHost *nh = l->nh;
+    guint32 handle = l->handle;
+    (void)net;
+    (void)conn;
+    link_remove(nh, handle); /* frees l */
+    if (!can_run(nh))
+        return;
+    rc_node_disconnected(nh->node, local_now(nh), handle, why, nh->out);
+    after_entry(nh, FALSE);
+}
+
+static void accept_cb(SimNet *net, SimConnId conn, guint32 host, guint16 port, const char *peer_ip,
+                      guint16 peer_port, gpointer user)
+{
+    NodeHost *nh = user;
+    (void)host;
+    if (!can_run(nh)) {
+        sim_net_reset(net, conn);
+        return;
+    }
+    RcListener which = port == nh->cfg.port ? RC_LISTENER_CLIENT : RC_LISTENER_BUS;
+    nh->stats.accepts++;
+    guint32 handle = rc_node_accept(nh->node, local_now(nh), which, peer_ip, peer_port, nh->out);
+    Link *l = link_add(nh, handle, conn);
+    sim_net_conn_set_handler(net, conn, &link_handler, l);
+    after_entry(nh, FALSE);
+}
+
+static void node_boot(NodeHost *nh)
+{
+    SimWorld *w = nh->w;
+    rc_assert(nh->node == NULL);
+    nh->stats.boots++;
+    GError *err = NULL;
+    guint16 cport = rc_node_config_cport(&nh->cfg);
+    if (!sim_net_listen(w->net, nh->host, nh->cfg.port, accept_cb, nh, &err) ||
+        !sim_net_listen(w->net, nh->host, cport, accept_cb, nh, &err)) {
+        /* two nodes configured on one address: a setup bug, not a runtime condition */
+        fprintf(stderr, "rcsim: node %s: %s\n", sim_net_host_name(w->net, nh->host), err->message);
+        rc_assert(!"node listen address in use");
+    }
+    sim_trace_recordf(sim_kernel_trace(w->k), sim_kernel_now(w->k), SIM_TRACE_FAULT, nh->host, 0, 0,
+                      "boot %s:%u", nh->cfg.ip, nh->cfg.port);
+    nh->node = rc_node_new(&nh->cfg, nh->rng, local_now(nh), nh->disk, nh->out);
+    after_entry(nh, FALSE);
+}
+
+/* ------------------------------------------------------------------ faults */
+
+void sim_world_crash(SimWorld *w, guint32 node)
+{
+    NodeHost *nh = nh_at(w, node);
+    if (nh->node == NULL)
+        return;
+    rc_node_free(nh->node);
+    nh->node = NULL;
+    nh->is_paused = FALSE;
+    nh->sleep_owed = nh->expiry_owed = FALSE;
+    rc_outbox_clear(nh->out);
+    sim_kernel_cancel(w->k, nh->deadline_timer);
+    sim_kernel_cancel(w->k, nh->sleep_timer);
+    nh->deadline_timer = nh->sleep_timer = SIM_TIMER_NONE;
+    links_drop(nh);
+    sim_net_host_crash(w->net, nh->host); /* resets every connection, no callbacks here */
+}
+
+void sim_world_restart(SimWorld *w, guint32 node)
+{
+    NodeHost *nh = nh_at(w, node);
+    rc_assert(nh->node == NULL && !sim_kernel_is_pending(w->k, nh->boot_timer));
+    sim_net_host_restart(w->net, nh->host);
+    node_boot(nh);
+}
+
+void sim_world_pause(SimWorld *w, guint32 node)
+{
+    NodeHost *nh = nh_at(w, node);
+    rc_assert(nh->node != NULL && !nh->is_paused);
+    nh->is_paused = TRUE;
+    sim_net_host_pause(w->net, nh->host);
+}
+
+static void resume_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    NodeHost *nh = data;
+    (void)k;
+    (void)arg;
+    if (!can_run(nh))
+        return;
+    /* What queued in the network ran first (its resume event was scheduled before this
+     * one); now the overdue deadline, then before-sleep. */
+    if (nh->expiry_owed) {
+        nh->expiry_owed = FALSE;
+        RcTime now = local_now(nh);
+        sim_trace_timer(sim_kernel_trace(nh->w->k), sim_kernel_now(nh->w->k), nh->host, now);
+        nh->stats.expiries++;
+        rc_node_handle_expiry(nh->node, now, nh->out);
+        after_entry(nh, FALSE);
+    } else if (nh->sleep_owed) {
+        nh->sleep_owed = FALSE;
+        if (!sim_kernel_is_pending(nh->w->k, nh->sleep_timer))
+            nh->sleep_timer =
+                sim_kernel_schedule(nh->w->k, sim_kernel_now(nh->w->k), sleep_event, nh, 0);
+    }
+    nh->sleep_owed = FALSE;
+}
+
+void sim_world_resume(SimWorld *w, guint32 node)
+{
+    NodeHost *nh = nh_at(w, node);
+    rc_assert(nh->node != NULL && nh->is_paused);
+    nh->is_paused = FALSE;
+    sim_net_host_resume(w->net, nh->host);
+    sim_kernel_schedule(w->k, sim_kernel_now(w->k), resume_event, nh, 0);
+}
+
+static void clock_changed(SimNet *net, guint32 host, gpointer user)
+{
+    SimWorld *w = user;
+    (void)net;
+    if (host >= w->node_of_host->len)
+        return;
+    gint32 node = g_array_index(w->node_of_host, gint32, host);
+    if (node < 0)
+        return;
+    NodeHost *nh = nh_at(w, (guint32)node);
+    if (nh->node != NULL && sim_kernel_is_pending(w->k, nh->deadline_timer))
+        arm_deadline(nh, TRUE);
+}

@@ -1,0 +1,330 @@
+/* The node driver: real RcNodes on SimNet hosts, driven through their entry points. */
+#include <check.h>
+#include <string.h>
+
+#include "sim/host.h"
+
+/* A raw RESP client on its own host. */
+typedef struct {
+    SimWorld *w;
+    guint32 host;
+    SimConnId conn;
+    GString *in;
+    gboolean connected, closed;
+    RcConnEnd why;
+} Cli;
+
+static void cli_connected(SimNet *net, SimConnId conn, gpointer user)
+{
+    Cli *c = user;
+    c->connected = TRUE;
+    (void)net;
+    (void)conn;
+}
+
+static void cli_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    Cli *c = user;
+    g_string_append_len(c->in, (const char *)data, (gssize)len);
+    (void)net;
+    (void)conn;
+}
+
+static void cli_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)
+{
+    Cli *c = user;
+    c->closed = TRUE;
+    c->why = why;
+    (void)net;
+    (void)conn;
+}
+
+static const SimConnHandler cli_handler = {cli_connected, cli_data, cli_closed};
+
+static Cli *cli_new(SimWorld *w, const char *name, const char *ip)
+{
+    Cli *c = g_new0(Cli, 1);
+    c->w = w;
+    c->host = sim_world_add_client_host(w, name, ip);
+    c->in = g_string_new("");
+    return c;
+}
+
+static void cli_dial(Cli *c, guint16 port)
+{
+    c->connected = c->closed = FALSE;
+    g_string_truncate(c->in, 0);
+    c->conn = sim_net_connect(sim_world_net(c->w), c->host, "127.0.0.1", port, &cli_handler, c);
+}
+
+static void cli_free(Cli *c)
+{
+    g_string_free(c->in, TRUE);
+    g_free(c);
+}
+
+/* Send a command given as space-separated words, RESP-encoded. */
+static void cli_cmd(Cli *c, const char *words)
+{
+    g_auto(GStrv) argv = g_strsplit(words, " ", -1);
+    GString *s = g_string_new("");
+    g_string_append_printf(s, "*%u\r\n", g_strv_length(argv));
+    for (guint i = 0; argv[i] != NULL; i++)
+        g_string_append_printf(s, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+    g_string_truncate(c->in, 0);
+    ck_assert(sim_net_send(sim_world_net(c->w), c->conn, s->str, s->len));
+    g_string_free(s, TRUE);
+}
+
+static void run_to(SimWorld *w, RcTime t)
+{
+    sim_world_run(w, t, 0);
+}
+
+static RcTime now_of(SimWorld *w)
+{
+    return sim_kernel_now(sim_world_kernel(w));
+}
+
+START_TEST(test_boot_sets_cron_phase)
+{
+    RcTime boots[] = {0, 37000};
+    g_autoptr(SimWorld) w = sim_cluster_new(1, 2, NULL, boots);
+    SimNodeStats st;
+    run_to(w, 36999);
+    ck_assert(sim_world_node(w, 1) == NULL);
+    ck_assert(!sim_world_node_is_up(w, 1));
+    run_to(w, 37000);
+    ck_assert(sim_world_node_is_up(w, 1));
+    sim_world_node_stats(w, 1, &st);
+    ck_assert_uint_eq(st.boots, 1);
+    ck_assert_uint_eq(st.expiries, 0);
+    ck_assert_uint_eq(st.before_sleeps, 1); /* after the boot instant */
+    run_to(w, 37999);
+    sim_world_node_stats(w, 1, &st);
+    ck_assert_uint_eq(st.expiries, 0);
+    run_to(w, 38000); /* Redis's first serverCron: 1 ms after start */
+    sim_world_node_stats(w, 1, &st);
+    ck_assert_uint_eq(st.expiries, 1);
+    ck_assert_uint_eq(st.before_sleeps, 2);
+    /* the node's deadlines are honoured: never late, the timer follows its answer */
+    for (int i = 0; i < 50; i++) {
+        RcTime next = rc_node_next_deadline(sim_world_node(w, 1));
+        ck_assert_int_gt(next, now_of(w)); /* no clock skew: local = true time */
+        run_to(w, next - 1);
+        SimNodeStats before;
+        sim_world_node_stats(w, 1, &before);
+        run_to(w, next);
+        sim_world_node_stats(w, 1, &st);
+        ck_assert_uint_eq(st.expiries, before.expiries + 1);
+    }
+    SimNodeStats st0;
+    sim_world_node_stats(w, 0, &st0);
+    ck_assert_uint_ge(st0.expiries, st.expiries);
+}
+END_TEST
+
+START_TEST(test_ping_pong)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(7, 1, NULL, NULL);
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 10000);
+    cli_dial(c, 30001);
+    run_to(w, 20000);
+    ck_assert(c->connected);
+    cli_cmd(c, "PING");
+    run_to(w, 30000);
+    ck_assert_str_eq(c->in->str, "+PONG\r\n");
+    SimNodeStats st;
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_eq(st.accepts, 1);
+    ck_assert_uint_ge(st.recvs, 1);
+    cli_free(c);
+}
+END_TEST
+
+/* Five requests that land at one instant: five receives, one before-sleep. */
+START_TEST(test_before_sleep_once_per_instant)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(7, 1, NULL, NULL);
+    Cli *c[5];
+    for (guint i = 0; i < 5; i++) {
+        char name[8], ip[16];
+        g_snprintf(name, sizeof name, "c%u", i);
+        g_snprintf(ip, sizeof ip, "10.0.0.%u", i + 1);
+        c[i] = cli_new(w, name, ip);
+        cli_dial(c[i], 30001);
+    }
+    run_to(w, 50000);
+    SimNodeStats before, after;
+    sim_world_node_stats(w, 0, &before);
+    run_to(w, 50200); /* not a cron instant (cron at 1 ms + k x 100 ms) */
+    for (guint i = 0; i < 5; i++)
+        cli_cmd(c[i], "PING");
+    run_to(w, 50299);
+    sim_world_node_stats(w, 0, &after);
+    ck_assert_uint_eq(after.recvs, before.recvs);
+    ck_assert_uint_eq(after.before_sleeps, before.before_sleeps);
+    run_to(w, 50300); /* default latency 100 us */
+    sim_world_node_stats(w, 0, &after);
+    ck_assert_uint_eq(after.recvs, before.recvs + 5);
+    ck_assert_uint_eq(after.before_sleeps, before.before_sleeps + 1);
+    run_to(w, 60000);
+    for (guint i = 0; i < 5; i++) {
+        ck_assert_str_eq(c[i]->in->str, "+PONG\r\n");
+        cli_free(c[i]);
+    }
+}
+END_TEST
+
+static char *myid(SimWorld *w, Cli *c)
+{
+    cli_dial(c, 30001);
+    run_to(w, now_of(w) + 1000);
+    ck_assert(c->connected);
+    cli_cmd(c, "CLUSTER MYID");
+    run_to(w, now_of(w) + 1000);
+    ck_assert_msg(c->in->len > 0 && c->in->str[0] == '$', "reply: %s", c->in->str);
+    char *nl = strstr(c->in->str, "\r\n");
+    ck_assert(nl != NULL);
+    char *id = g_strndup(nl + 2, 40);
+    sim_net_close(sim_world_net(w), c->conn);
+    return id;
+}
+
+/* The node saves nodes.conf; a restarted node comes back with exactly that, and a node
+ * whose disk was wiped comes back as a stranger. */
+START_TEST(test_restart_keeps_only_the_disk)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(3, 1, NULL, NULL);
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 500000);
+    ck_assert(sim_world_node_disk(w, 0) != NULL);
+    SimNodeStats st;
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_ge(st.saves, 1);
+    g_autofree char *id1 = myid(w, c);
+    sim_world_crash(w, 0);
+    ck_assert(!sim_world_node_is_up(w, 0));
+    ck_assert(sim_world_node_disk(w, 0) != NULL);
+    cli_dial(c, 30001);
+    run_to(w, now_of(w) + 1000);
+    ck_assert(c->closed);
+    ck_assert_int_eq(c->why, RC_CONN_END_REFUSED);
+    sim_world_restart(w, 0);
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_eq(st.boots, 2);
+    g_autofree char *id2 = myid(w, c);
+    ck_assert_str_eq(id1, id2);
+    sim_world_crash(w, 0);
+    sim_world_set_node_disk(w, 0, NULL);
+    sim_world_restart(w, 0);
+    g_autofree char *id3 = myid(w, c);
+    ck_assert_str_ne(id1, id3);
+    cli_free(c);
+}
+END_TEST
+
+/* CONNECT actions: MEET a port where nothing listens (refused), then a real node. */
+START_TEST(test_meet_connects)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(5, 2, NULL, NULL);
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 10000);
+    cli_dial(c, 30001);
+    run_to(w, 20000);
+    cli_cmd(c, "CLUSTER MEET 127.0.0.1 30099");
+    run_to(w, 2 * RC_US_PER_S);
+    SimNetStats ns;
+    sim_net_get_stats(sim_world_net(w), &ns);
+    ck_assert_uint_ge(ns.refused, 1);
+    cli_cmd(c, "CLUSTER MEET 127.0.0.1 30002");
+    run_to(w, 5 * RC_US_PER_S);
+    ck_assert_str_eq(c->in->str, "+OK\r\n");
+    /* the unanswered handshake is dropped after max(node timeout, 1 s) = 15 s */
+    run_to(w, 20 * RC_US_PER_S);
+    cli_cmd(c, "CLUSTER NODES");
+    run_to(w, 20 * RC_US_PER_S + 1000);
+    /* two lines (me and n2), none in handshake */
+    guint lines = 0;
+    for (const char *p = c->in->str; (p = strstr(p, "\n")) != NULL; p++)
+        lines++;
+    ck_assert_msg(lines == 4, "%s", c->in->str); /* bulk header, 2 node lines, bulk end */
+    ck_assert_msg(strstr(c->in->str, "handshake") == NULL, "%s", c->in->str);
+    ck_assert_msg(strstr(c->in->str, "127.0.0.1:30002@40002") != NULL, "%s", c->in->str);
+    cli_free(c);
+}
+END_TEST
+
+/* SIGSTOP: nothing runs, bytes queue; SIGCONT: the queued request, one overdue cron. */
+START_TEST(test_pause_and_resume)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(9, 1, NULL, NULL);
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 10000);
+    cli_dial(c, 30001);
+    run_to(w, 20000);
+    sim_world_pause(w, 0);
+    ck_assert(sim_world_node_is_paused(w, 0));
+    SimNodeStats a, b;
+    sim_world_node_stats(w, 0, &a);
+    cli_cmd(c, "PING");
+    run_to(w, 3 * RC_US_PER_S);
+    sim_world_node_stats(w, 0, &b);
+    ck_assert_uint_eq(b.expiries, a.expiries);
+    ck_assert_uint_eq(b.recvs, a.recvs);
+    ck_assert_uint_eq(c->in->len, 0);
+    sim_world_resume(w, 0);
+    run_to(w, 3 * RC_US_PER_S);
+    sim_world_node_stats(w, 0, &b);
+    ck_assert_uint_eq(b.recvs, a.recvs + 1);
+    ck_assert_uint_eq(b.expiries, a.expiries + 1); /* overdue cron runs once, no catch-up */
+    run_to(w, 3 * RC_US_PER_S + 100);
+    ck_assert_str_eq(c->in->str, "+PONG\r\n");
+    cli_free(c);
+}
+END_TEST
+
+/* A fast clock runs cron more often in true time; a stepped clock moves the timer. */
+START_TEST(test_clock_skew_drives_cron)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(2, 2, NULL, NULL);
+    SimNet *net = sim_world_net(w);
+    run_to(w, RC_US_PER_S);
+    sim_net_host_set_clock(net, sim_world_node_host(w, 0), 0, 100000); /* 10 % fast */
+    SimNodeStats a0, a1, b0, b1;
+    sim_world_node_stats(w, 0, &a0);
+    sim_world_node_stats(w, 1, &a1);
+    run_to(w, 11 * RC_US_PER_S);
+    sim_world_node_stats(w, 0, &b0);
+    sim_world_node_stats(w, 1, &b1);
+    guint64 fast = b0.expiries - a0.expiries, normal = b1.expiries - a1.expiries;
+    ck_assert_uint_ge(normal, 99);
+    ck_assert_msg(fast * 100 >= normal * 108 && fast * 100 <= normal * 112,
+                  "%" G_GUINT64_FORMAT " vs %" G_GUINT64_FORMAT, fast, normal);
+    /* the node always sees its own clock, never going back */
+    RcTime local = sim_net_host_local_now(net, sim_world_node_host(w, 0));
+    ck_assert_int_gt(local, 11 * RC_US_PER_S);
+    sim_net_host_set_clock(net, sim_world_node_host(w, 0), 60 * RC_US_PER_S, 0); /* jump */
+    sim_world_node_stats(w, 0, &a0);
+    run_to(w, 11 * RC_US_PER_S + 1); /* the deadline passed at once in local time */
+    sim_world_node_stats(w, 0, &b0);
+    ck_assert_uint_eq(b0.expiries, a0.expiries + 1);
+}
+END_TEST
+
+Suite *host_suite(void);
+Suite *host_suite(void)
+{
+    Suite *s = suite_create("host");
+    TCase *tc = tcase_create("driver");
+    tcase_add_test(tc, test_boot_sets_cron_phase);
+    tcase_add_test(tc, test_ping_pong);
+    tcase_add_test(tc, test_before_sleep_once_per_instant);
+    tcase_add_test(tc, test_restart_keeps_only_the_disk);
+    tcase_add_test(tc, test_meet_connects);
+    tcase_add_test(tc, test_pause_and_resume);
+    tcase_add_test(tc, test_clock_skew_drives_cron);
+    suite_add_tcase(s, tc);
+    return s;
+}
