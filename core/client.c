@@ -231,11 +231,12 @@ static Outcome process_command(RcClient *c, RcArgv *args)
         rc_reply_status(c->obuf, "QUEUED");
         return DONE;
     }
-    /* call(): the client's offset for WAIT moves only when its command propagated. */
-    gint64 offset_before = rc_repl_offset(node);
     call_command(node, c, cmd, args, c->obuf);
-    if (rc_repl_offset(node) != offset_before)
-        c->woff = rc_repl_offset(node);
+    /* 7.0.15 sets the WAIT offset after every command run, reads included (processCommand:
+     * c->woff = server.master_repl_offset): a WAIT after a GET waits for everything
+     * streamed so far, other clients' writes and PINGs too. Checked against redis-server
+     * 7.0.15 (a replica stopped with SIGSTOP: SET by b, GET by a, a's WAIT 1 300 -> 0). */
+    c->woff = rc_repl_offset(node);
     return DONE;
 }
 

@@ -79,7 +79,11 @@ void rc_cmd_info(RcCommandCall *call)
     }
     if (info_wants(call->args, "stats", TRUE)) {
         info_section_start(s, &sections);
-        g_string_append_printf(s, "# Stats\r\nexpired_keys:%" G_GUINT64_FORMAT "\r\n",
+        g_string_append_printf(s,
+                               "# Stats\r\ntotal_connections_received:%" G_GUINT64_FORMAT
+                               "\r\ntotal_commands_processed:%" G_GUINT64_FORMAT
+                               "\r\nexpired_keys:%" G_GUINT64_FORMAT "\r\n",
+                               node->stat_numconnections, node->stat_numcommands,
                                rc_keyspace_expired_total(node->db));
     }
     if (info_wants(call->args, "replication", TRUE)) {

@@ -565,6 +565,79 @@ void rc_repl_cron(RcNode *node)
     r->cron_loops++;
 }
 
+/* ---- ROLE, REPLICAOF ---------------------------------------------------------------------- */
+
+static void reply_bulk_ll(GString *r, gint64 v)
+{
+    char buf[32];
+    int n = g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, v);
+    g_string_append_printf(r, "$%d\r\n%s\r\n", n, buf);
+}
+
+static const char *role_state(const RcReplication *r)
+{
+    switch (r->state) {
+    case RC_REPL_STATE_NONE:
+        return "none";
+    case RC_REPL_STATE_CONNECT:
+        return "connect";
+    case RC_REPL_STATE_CONNECTING:
+        return "connecting";
+    case RC_REPL_STATE_RECEIVE_PING_REPLY:
+    case RC_REPL_STATE_RECEIVE_PORT_REPLY:
+    case RC_REPL_STATE_RECEIVE_CAPA_REPLY:
+    case RC_REPL_STATE_RECEIVE_PSYNC_REPLY:
+        return "handshake";
+    case RC_REPL_STATE_TRANSFER:
+        return "sync";
+    case RC_REPL_STATE_CONNECTED:
+        return "connected";
+    }
+    return "unknown";
+}
+
+/* roleCommand: master, offset, online replicas (ip, port, acked offset); or slave, master
+ * host and port, link state, processed offset. */
+void rc_repl_role_command(RcCommandCall *call)
+{
+    RcNode *node = call->node;
+    const RcReplication *r = rc_repl_of(node);
+    GString *out = call->reply;
+    if (r->masterhost == NULL) {
+        g_string_append_printf(out, "*3\r\n$6\r\nmaster\r\n:%" G_GINT64_FORMAT "\r\n",
+                               r->master_repl_offset);
+        guint online = 0;
+        for (guint i = 0; i < r->replicas->len; i++) {
+            const RcClient *c = g_ptr_array_index(r->replicas, i);
+            online += c->replica->replstate == RC_SLAVE_STATE_ONLINE;
+        }
+        g_string_append_printf(out, "*%u\r\n", online);
+        for (guint i = 0; i < r->replicas->len; i++) {
+            const RcClient *c = g_ptr_array_index(r->replicas, i);
+            if (c->replica->replstate != RC_SLAVE_STATE_ONLINE)
+                continue;
+            RcConn *conn = rc_node_conn_get(node, c->handle);
+            const char *ip = conn != NULL ? conn->peer_ip : "?";
+            g_string_append_printf(out, "*3\r\n$%zu\r\n%s\r\n", strlen(ip), ip);
+            reply_bulk_ll(out, c->replica->listening_port);
+            reply_bulk_ll(out, c->replica->ack_off);
+        }
+        return;
+    }
+    const char *state = role_state(r);
+    g_string_append_printf(out, "*5\r\n$5\r\nslave\r\n$%zu\r\n%s\r\n:%u\r\n$%zu\r\n%s\r\n",
+                           strlen(r->masterhost), r->masterhost, r->masterport, strlen(state),
+                           state);
+    g_string_append_printf(out, ":%" G_GINT64_FORMAT "\r\n",
+                           r->master.is_set ? r->master.reploff : (gint64)-1);
+}
+
+/* replicaofCommand: replication follows the cluster configuration, never this command. */
+void rc_repl_replicaof_command(RcCommandCall *call)
+{
+    g_string_append(call->reply, "-ERR REPLICAOF not allowed in cluster mode.\r\n");
+}
+
 /* ---- INFO replication ------------------------------------------------------------------- */
 
 static const char *link_status(const RcReplication *r)
@@ -587,8 +660,11 @@ void rc_repl_info(const RcNode *node, GString *out)
                                r->master.is_set ? (int)(now_s - r->master.lastinteraction_s) : -1);
         g_string_append_printf(out, "master_sync_in_progress:%d\r\n",
                                r->state == RC_REPL_STATE_TRANSFER);
-        g_string_append_printf(out, "slave_read_repl_offset:%" G_GINT64_FORMAT "\r\n",
-                               rc_repl_offset(node));
+        /* Read offset: processed bytes plus what is buffered but not yet applied. */
+        gint64 read_off = rc_repl_offset(node);
+        if (r->state == RC_REPL_STATE_CONNECTED)
+            read_off += (gint64)r->inbuf->len + (gint64)r->multi_raw->len;
+        g_string_append_printf(out, "slave_read_repl_offset:%" G_GINT64_FORMAT "\r\n", read_off);
         g_string_append_printf(out, "slave_repl_offset:%" G_GINT64_FORMAT "\r\n",
                                rc_repl_offset(node));
         if (r->state != RC_REPL_STATE_CONNECTED)

@@ -43,6 +43,9 @@ void rc_repl_replica_gone(RcNode *node, RcClient *client);
 void rc_repl_psync_command(RcCommandCall *call);
 void rc_repl_replconf_command(RcCommandCall *call);
 void rc_repl_wait_command(RcCommandCall *call);
+/* ROLE, and REPLICAOF/SLAVEOF (refused in cluster mode). */
+void rc_repl_role_command(RcCommandCall *call);
+void rc_repl_replicaof_command(RcCommandCall *call);
 /* INFO replication section. */
 void rc_repl_info(const RcNode *node, GString *out);
 

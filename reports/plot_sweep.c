@@ -200,17 +200,21 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
     g_autoptr(GString) cmd = g_string_new("plot \\\n");
     if (is_nt) {
         /* Between the first two x values the band is free of data: name the lines there,
-         * below the spec line and above the derived one. */
+         * below the spec line and above the derived one, when there is room (the legend
+         * names them anyway). */
         double lx = distinct >= 2 ? (xs[0] + xs[1]) / 2.0 : xs[0] * 0.6;
+        gboolean has_room = distinct <= 4 && lx > 0.15 * xmax;
         g_ascii_formatd(b1, sizeof b1, "%.6g", lx);
-        g_string_append_printf(set,
-                               "set label \"y = NT (spec)\" at %s,%s left offset char 1,-1 "
-                               "tc rgb \"#222222\"\n",
-                               b1, b1);
-        g_string_append_printf(set,
-                               "set label \"y ≈ 1.5·NT (derived)\" at %s,%s right offset "
-                               "char -1,1 tc rgb \"#666666\"\n",
-                               b1, g_ascii_formatd(b2, sizeof b2, "%.6g", 1.5 * lx));
+        if (has_room)
+            g_string_append_printf(set,
+                                   "set label \"y = NT (spec)\" at %s,%s left offset char 1,-1 "
+                                   "tc rgb \"#222222\"\n",
+                                   b1, b1);
+        if (has_room)
+            g_string_append_printf(set,
+                                   "set label \"y ≈ 1.5·NT (derived)\" at %s,%s right offset "
+                                   "char -1,1 tc rgb \"#666666\"\n",
+                                   b1, g_ascii_formatd(b2, sizeof b2, "%.6g", 1.5 * lx));
         g_string_append(cmd, "  \"+\" using 1:1:(1.5*$1) with filledcurves fs transparent "
                              "solid 0.18 noborder fc rgb \"#888888\" notitle, \\\n");
     }
@@ -328,23 +332,29 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSweep *s, GError 
     g_autofree double *nt = g_new(double, MAX(1, s->points->len));
     gint xp = x_parameter(s);
     gboolean is_nt = xp >= 0 && strcmp(g_ptr_array_index(s->vary_names, xp), "node-timeout") == 0;
-    for (guint p = 0; p < s->points->len; p++) {
+    /* More curves than the palette holds cannot be told apart: draw evenly spaced points. */
+    const guint max_curves = 10;
+    guint npoints = s->points->len, shown = MIN(npoints, max_curves);
+    for (guint c = 0; c < shown; c++) {
+        guint p = shown == npoints ? c : (guint)((guint64)c * (npoints - 1) / (shown - 1));
         const char *point = g_ptr_array_index(s->points, p);
         GArray *v = g_array_new(FALSE, FALSE, sizeof(double));
-        nt[p] = NAN;
+        nt[c] = NAN;
         for (guint i = 0; i < s->runs->len; i++) {
             const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
             if (strcmp(r->point, point) != 0)
                 continue;
             g_array_append_val(v, r->failover_ms);
             if (is_nt)
-                nt[p] = r->vary[xp];
+                nt[c] = r->vary[xp];
         }
         g_ptr_array_add(names, g_strdup(point));
         g_ptr_array_add(values, v);
     }
+    g_autofree char *some =
+        shown < npoints ? g_strdup_printf(" (%u of %u points)", shown, npoints) : g_strdup("");
     g_autofree char *title = g_strdup_printf(
-        "Failover time CDF per point: %s, seeds %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT,
+        "Failover time CDF per point%s: %s, seeds %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT, some,
         s->scenario, s->seed_first, s->seed_last);
     return report_plot_cdf(plots, title, "runs whose failover was", names, values, nt, error);
 }

@@ -99,15 +99,17 @@ static void run_writes(ReportDoc *doc, const ReportSummary *s, const ReportHisto
     report_doc_row(doc, "all\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t\t\t\t", s->acked,
                    s->lost);
     char ind[32], rec[32], unr[32];
-    report_doc_para(doc,
-                    "Acked per side counts the ok writes in `history.jsonl` by the side of the "
-                    "node that served them (none: no partition at that moment); lost is "
-                    "`writes.lost_by_side` of `summary.json`. The loss window holds the ack "
-                    "times of the lost writes, measured from the start of the fault that "
-                    "caused them. Indeterminate writes: %s; recovered: %s; acked but never "
-                    "read back: %s.",
-                    int_text(s->indeterminate, ind, sizeof ind),
-                    int_text(s->recovered, rec, sizeof rec), int_text(s->unread, unr, sizeof unr));
+    report_doc_para(
+        doc,
+        "Acked per side counts the ok writes in `history.jsonl` by the side of the "
+        "node that served them (none: no partition at that moment); lost is "
+        "`writes.lost_by_side` of `summary.json`. The loss window holds the ack "
+        "times of the lost writes, measured from the start of the fault that "
+        "caused them; unavailable is how long clients on that side saw their operations fail "
+        "or time out (`unavailable_ms`). Indeterminate writes: %s; recovered: %s; acked but never "
+        "read back: %s.",
+        int_text(s->indeterminate, ind, sizeof ind), int_text(s->recovered, rec, sizeof rec),
+        int_text(s->unread, unr, sizeof unr));
     if (h != NULL && h->acked_total[0] + h->acked_total[1] + h->acked_total[2] != s->acked)
         report_doc_para(doc,
                         "Note: history.jsonl holds %" G_GINT64_FORMAT " acked writes, "
@@ -228,7 +230,8 @@ static const PlotText plot_texts[] = {
      "side drops to 0 once its master stops accepting writes; the majority side dips while the "
      "failed master's slots have no master (from FAIL to promotion)."},
     {"failover_cdf", "Failover time: from fault start to replica promoted",
-     "for each time on the x axis, the share of runs whose failover was done by then. A curve "
+     "for each time on the x axis, the share of failovers (in a sweep: of runs) done by then. A "
+     "curve "
      "cannot start before node-timeout (failure detection waits that long); its spread is "
      "the gossip, the FAIL broadcast and the replica's random election delay. A curve that "
      "stays below 100 % had runs without a failover."},
@@ -395,25 +398,46 @@ static void sweep_errors(ReportDoc *doc, const ReportSweep *s)
         report_doc_para(doc, "The first %u of %u.", shown, n);
 }
 
+/* The node-timeout of a point when it is a varied parameter, else NAN. */
+static double point_node_timeout(const ReportSweep *s, const char *point)
+{
+    for (guint k = 0; k < s->vary_names->len; k++) {
+        if (strcmp(g_ptr_array_index(s->vary_names, k), "node-timeout") != 0)
+            continue;
+        for (guint i = 0; i < s->runs->len; i++) {
+            const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+            if (strcmp(r->point, point) == 0)
+                return r->vary[k];
+        }
+    }
+    return NAN;
+}
+
 static void sweep_windows(ReportDoc *doc, const ReportSweep *s, double *v)
 {
     report_doc_heading(doc, "Loss window per point and side (ms)");
-    report_doc_table(doc, "point\tside\truns that lost writes there\tmin\tmedian\tp90\tmax");
+    report_doc_table(doc, "point\tside\truns that lost writes there\tmin\tmedian\tp90\tmax\t"
+                          "median ÷ node-timeout");
     for (guint p = 0; p < s->points->len; p++) {
         const char *point = g_ptr_array_index(s->points, p);
+        double nt = point_node_timeout(s, point);
         for (int side = 0; side < 2; side++) {
             ReportStats st = point_stats(
                 s, point, G_STRUCT_OFFSET(ReportRun, window_ms) + (gsize)side * sizeof(double), v);
-            char b[4][G_ASCII_DTOSTR_BUF_SIZE];
-            report_doc_row(
-                doc, "%s\t%s\t%u\t%s\t%s\t%s\t%s", point, report_side_name((ReportSide)side),
-                st.count, num_text(st.min, b[0], sizeof b[0]),
-                num_text(st.median, b[1], sizeof b[1]), num_text(st.p90, b[2], sizeof b[2]),
-                num_text(st.max, b[3], sizeof b[3]));
+            char b[5][G_ASCII_DTOSTR_BUF_SIZE];
+            double ratio = nt > 0 ? st.median / nt : NAN;
+            report_doc_row(doc, "%s\t%s\t%u\t%s\t%s\t%s\t%s\t%s", point,
+                           report_side_name((ReportSide)side), st.count,
+                           num_text(st.min, b[0], sizeof b[0]),
+                           num_text(st.median, b[1], sizeof b[1]),
+                           num_text(st.p90, b[2], sizeof b[2]), num_text(st.max, b[3], sizeof b[3]),
+                           isnan(ratio) ? DASH : g_ascii_formatd(b[4], sizeof b[4], "%.2f", ratio));
         }
     }
     report_doc_para(doc, "Over the runs that lost writes on that side. Quantiles interpolate "
-                         "linearly between the closest ranks.");
+                         "linearly between the closest ranks. The Redis spec bounds the "
+                         "minority side's window by node-timeout (ratio 1); the ping schedule "
+                         "lets it reach about 1.5 (derived).");
 }
 
 static void sweep_availability(ReportDoc *doc, const ReportSweep *s, double *v)

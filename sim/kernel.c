@@ -19,6 +19,18 @@ typedef struct {
     guint64 key;  /* sequence << SLOT_BITS | slot: tie-break in insertion order */
 } HeapEntry;
 
+/* Far events wait in a timing wheel of unsorted buckets (each 2^BUCKET_SHIFT us wide) and
+ * enter the heap only when their bucket comes up, so the heap stays small and hot in cache.
+ * Events beyond the wheel's span wait in an overflow array that is re-bucketed as the wheel
+ * turns. Within a bucket, order comes from the heap, so (time, sequence) order is exact. */
+#define BUCKET_SHIFT 10 /* 1.024 ms */
+#define WHEEL_SIZE 4096 /* 4.2 s of buckets */
+
+typedef struct {
+    HeapEntry *items;
+    guint len, cap;
+} Bucket;
+
 typedef struct {
     SimEventFn fn; /* NULL: free, or cancelled and still in the heap */
     gpointer data; /* given to fn */
@@ -36,9 +48,16 @@ struct SimKernel {
     gpointer heap_base; /* the aligned allocation */
     guint heap_len;
     guint heap_cap;
-    guint n_dead;    /* cancelled entries still in the heap */
-    Slot *slots;     /* slot table */
-    guint32 n_slots; /* used part of the table */
+    guint n_dead;             /* cancelled entries still queued (heap, wheel or overflow) */
+    guint64 n_queued;         /* entries queued anywhere, dead ones included */
+    gint64 cur;               /* wheel bucket number drained into the heap: the heap holds exactly
+                                 the entries with bucket number <= cur */
+    Bucket wheel[WHEEL_SIZE]; /* bucket numbers cur+1 .. cur+WHEEL_SIZE, by number % size */
+    guint64 wheel_len;        /* entries in the wheel */
+    Bucket overflow;          /* bucket numbers beyond the wheel, unsorted */
+    gint64 overflow_min;      /* smallest bucket number in overflow (G_MAXINT64 if empty) */
+    Slot *slots;              /* slot table */
+    guint32 n_slots;          /* used part of the table */
     guint32 slots_cap;
     guint32 free_slot; /* head of the free list, SLOT_NONE if empty */
     gboolean stop;     /* set by sim_kernel_stop() */
@@ -61,6 +80,8 @@ SimKernel *sim_kernel_new(guint64 seed)
     k->slots_cap = 1024;
     k->slots = g_new(Slot, k->slots_cap);
     k->free_slot = SLOT_NONE;
+    k->cur = 0;
+    k->overflow_min = G_MAXINT64;
     k->trace = sim_trace_new();
     return k;
 }
@@ -71,6 +92,9 @@ void sim_kernel_free(SimKernel *k)
         return;
     sim_trace_free(k->trace);
     g_aligned_free(k->heap_base);
+    for (guint i = 0; i < WHEEL_SIZE; i++)
+        g_free(k->wheel[i].items);
+    g_free(k->overflow.items);
     g_free(k->slots);
     g_free(k);
 }
@@ -92,7 +116,7 @@ guint64 sim_kernel_events(const SimKernel *k)
 
 guint sim_kernel_pending(const SimKernel *k)
 {
-    return k->heap_len - k->n_dead;
+    return (guint)(k->n_queued - k->n_dead);
 }
 
 SimTrace *sim_kernel_trace(SimKernel *k)
@@ -149,6 +173,101 @@ static void sift_down(HeapEntry *heap, guint len, guint i)
     heap[i] = e;
 }
 
+static void heap_push(SimKernel *k, HeapEntry e)
+{
+    if (k->heap_len == k->heap_cap) {
+        gpointer base;
+        HeapEntry *bigger = heap_alloc(k->heap_cap * 2, &base);
+        memcpy(bigger, k->heap, k->heap_len * sizeof(HeapEntry));
+        g_aligned_free(k->heap_base);
+        k->heap = bigger;
+        k->heap_base = base;
+        k->heap_cap *= 2;
+    }
+    guint i = k->heap_len++;
+    k->heap[i] = e;
+    sift_up(k->heap, i);
+}
+
+static void bucket_add(Bucket *b, HeapEntry e)
+{
+    if (b->len == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 8;
+        b->items = g_renew(HeapEntry, b->items, b->cap);
+    }
+    b->items[b->len++] = e;
+}
+
+/* Put an entry where its bucket number says: heap, wheel or overflow. */
+static void queue_entry(SimKernel *k, HeapEntry e)
+{
+    gint64 num = e.at_us >> BUCKET_SHIFT;
+    if (num <= k->cur) {
+        heap_push(k, e);
+    } else if (num <= k->cur + WHEEL_SIZE) {
+        bucket_add(&k->wheel[num & (WHEEL_SIZE - 1)], e);
+        k->wheel_len++;
+    } else {
+        bucket_add(&k->overflow, e);
+        k->overflow_min = MIN(k->overflow_min, num);
+    }
+}
+
+/* Move overflow entries that the wheel now covers into their buckets. */
+static void pull_overflow(SimKernel *k)
+{
+    if (k->overflow_min > k->cur + WHEEL_SIZE)
+        return;
+    Bucket *o = &k->overflow;
+    guint j = 0;
+    k->overflow_min = G_MAXINT64;
+    for (guint i = 0; i < o->len; i++) {
+        HeapEntry e = o->items[i];
+        gint64 num = e.at_us >> BUCKET_SHIFT;
+        if (num <= k->cur + WHEEL_SIZE) {
+            rc_assert(num > k->cur);
+            bucket_add(&k->wheel[num & (WHEEL_SIZE - 1)], e);
+            k->wheel_len++;
+        } else {
+            o->items[j++] = e;
+            k->overflow_min = MIN(k->overflow_min, num);
+        }
+    }
+    o->len = j;
+}
+
+/* Make the heap non-empty if anything is queued: turn the wheel to the next non-empty
+ * bucket (jumping ahead to the overflow when the wheel is empty). FALSE if nothing is. */
+static gboolean fill_heap(SimKernel *k)
+{
+    while (k->heap_len == 0) {
+        if (k->wheel_len == 0) {
+            if (k->overflow.len == 0)
+                return FALSE;
+            k->cur = MAX(k->cur, k->overflow_min - 1);
+            pull_overflow(k);
+            continue;
+        }
+        k->cur++;
+        /* Drain bucket cur before pulling the overflow: bucket cur + WHEEL_SIZE shares its
+         * array and may receive entries once cur has moved. */
+        Bucket *b = &k->wheel[k->cur & (WHEEL_SIZE - 1)];
+        if (b->len == 0) {
+            pull_overflow(k);
+            continue;
+        }
+        k->wheel_len -= b->len;
+        for (guint i = 0; i < b->len; i++) {
+            /* the slot is read at dispatch; fetch it now, while the bucket is small */
+            __builtin_prefetch(&k->slots[b->items[i].key & SLOT_MASK]);
+            heap_push(k, b->items[i]);
+        }
+        b->len = 0;
+        pull_overflow(k);
+    }
+    return TRUE;
+}
+
 static guint32 slot_alloc(SimKernel *k)
 {
     guint32 s;
@@ -185,19 +304,9 @@ SimTimerId sim_kernel_schedule(SimKernel *k, RcTime at_us, SimEventFn fn, gpoint
     slot->fn = fn;
     slot->data = data;
     slot->arg = arg;
-    if (k->heap_len == k->heap_cap) {
-        gpointer base;
-        HeapEntry *bigger = heap_alloc(k->heap_cap * 2, &base);
-        memcpy(bigger, k->heap, k->heap_len * sizeof(HeapEntry));
-        g_aligned_free(k->heap_base);
-        k->heap = bigger;
-        k->heap_base = base;
-        k->heap_cap *= 2;
-    }
-    guint i = k->heap_len++;
-    k->heap[i].at_us = at_us;
-    k->heap[i].key = (k->next_seq++ << SLOT_BITS) | s;
-    sift_up(k->heap, i);
+    HeapEntry e = {at_us, (k->next_seq++ << SLOT_BITS) | s};
+    queue_entry(k, e);
+    k->n_queued++;
     return ((guint64)slot->gen << 32) | s;
 }
 
@@ -227,20 +336,34 @@ gboolean sim_kernel_is_pending(const SimKernel *k, SimTimerId id)
 }
 
 /* Drop every cancelled entry and rebuild the heap: O(n), done when they are the majority. */
-static void compact(SimKernel *k)
+static guint filter_live(SimKernel *k, HeapEntry *items, guint len)
 {
     guint j = 0;
-    for (guint i = 0; i < k->heap_len; i++) {
-        guint32 s = (guint32)(k->heap[i].key & SLOT_MASK);
+    for (guint i = 0; i < len; i++) {
+        guint32 s = (guint32)(items[i].key & SLOT_MASK);
         if (k->slots[s].fn == NULL)
             slot_release(k, s);
         else
-            k->heap[j++] = k->heap[i];
+            items[j++] = items[i];
     }
-    k->heap_len = j;
-    k->n_dead = 0;
+    return j;
+}
+
+/* Drop every cancelled entry wherever it waits and rebuild the heap: O(n), done when the
+ * dead are the majority. */
+static void compact(SimKernel *k)
+{
+    k->heap_len = filter_live(k, k->heap, k->heap_len);
     for (guint i = k->heap_len / ARITY + 1; i-- > 0;)
         sift_down(k->heap, k->heap_len, i);
+    k->wheel_len = 0;
+    for (guint b = 0; b < WHEEL_SIZE; b++) {
+        k->wheel[b].len = filter_live(k, k->wheel[b].items, k->wheel[b].len);
+        k->wheel_len += k->wheel[b].len;
+    }
+    k->overflow.len = filter_live(k, k->overflow.items, k->overflow.len);
+    k->n_queued = k->heap_len + k->wheel_len + k->overflow.len;
+    k->n_dead = 0;
 }
 
 gboolean sim_kernel_cancel(SimKernel *k, SimTimerId id)
@@ -251,7 +374,7 @@ gboolean sim_kernel_cancel(SimKernel *k, SimTimerId id)
     slot->fn = NULL; /* tombstone: the heap entry is dropped when it surfaces */
     slot->gen++;
     k->n_dead++;
-    if (k->n_dead > 1024 && k->n_dead > k->heap_len / 2)
+    if (k->n_dead > 1024 && k->n_dead > k->n_queued / 2)
         compact(k);
     return TRUE;
 }
@@ -263,6 +386,7 @@ static void heap_pop(SimKernel *k)
 {
     HeapEntry *heap = k->heap;
     guint len = --k->heap_len;
+    k->n_queued--;
     if (len == 0)
         return;
     guint i = 0;
@@ -298,9 +422,11 @@ static void heap_pop(SimKernel *k)
 /* Pop cancelled entries off the top; TRUE if a live one is there. */
 static gboolean skip_dead(SimKernel *k)
 {
-    if (k->n_dead == 0)
-        return k->heap_len > 0;
-    while (k->heap_len > 0) {
+    for (;;) {
+        if (k->heap_len == 0 && !fill_heap(k))
+            return FALSE;
+        if (k->n_dead == 0)
+            return TRUE;
         guint32 s = (guint32)(k->heap[0].key & SLOT_MASK);
         if (k->slots[s].fn != NULL)
             return TRUE;
@@ -308,7 +434,6 @@ static gboolean skip_dead(SimKernel *k)
         k->n_dead--;
         heap_pop(k);
     }
-    return FALSE;
 }
 
 RcTime sim_kernel_next_time(SimKernel *k)

@@ -1,12 +1,14 @@
 /* SimKernel: the deterministic discrete-event kernel every part of the simulation runs on.
  *
- * Virtual time is an integer count of microseconds (RcTime). Events are kept in a binary
- * heap keyed by (time, insertion sequence): two events at the same instant run in the order
- * they were scheduled, never in an order that depends on addresses or hashing. An event is
- * small and fixed-size (a function, a pointer and a 64-bit argument), so scheduling one never
- * allocates once the heap has grown. Cancelling marks the event's slot dead (a tombstone);
- * the heap entry is dropped when it reaches the top, and the heap is compacted when dead
- * entries make up more than half of it.
+ * Virtual time is an integer count of microseconds (RcTime). Events are ordered by
+ * (time, insertion sequence): two events at the same instant run in the order they were
+ * scheduled, never in an order that depends on addresses or hashing. An event is small and
+ * fixed-size (a function, a pointer and a 64-bit argument), so scheduling one never allocates
+ * once the queues have grown. Near events sit in a 4-ary heap; later ones wait in a timing
+ * wheel of 1 ms buckets (4 s span) and an overflow array, entering the heap when their
+ * bucket comes up, which keeps the heap small. Cancelling marks the event's slot dead (a
+ * tombstone); the entry is dropped when it surfaces, and everything is compacted when dead
+ * entries are the majority.
  *
  * The kernel also owns the run's trace (trace.h), so every module logs to one fingerprint.
  * The kernel never reads the wall clock and draws no randomness. */

@@ -90,6 +90,13 @@ static int node_by_port(Harness *h, guint16 port)
     return -1;
 }
 
+void h_partition(Harness *h, guint32 side)
+{
+    for (int i = 0; i < h->n; i++)
+        for (int j = 0; j < h->n; j++)
+            h->blocked[i][j] = side != 0 && (((side >> i) & 1) != ((side >> j) & 1));
+}
+
 static void deliver(Harness *h, HLink *l, gboolean from_a, const guint8 *data, gsize len)
 {
     int to = from_a ? l->b : l->a;
@@ -111,6 +118,8 @@ static void on_send(Harness *h, int i, const RcAction *a)
         return;
     gboolean from_a = l->a == i && l->ha == a->handle;
     gboolean cut = from_a ? l->cut_ab : l->cut_ba;
+    if (l->a != H_CLIENT && l->b != H_CLIENT && h->blocked[l->a][l->b])
+        cut = TRUE;
     gboolean hold = from_a ? l->hold_ab : l->hold_ba;
     if (cut)
         return;
@@ -138,7 +147,7 @@ static HLink *link_new(Harness *h, int a, guint32 ha, int b, guint32 hb)
 static void on_connect(Harness *h, int i, const RcAction *a)
 {
     int t = node_by_port(h, a->port);
-    if (t < 0 || h->is_down[t]) {
+    if (t < 0 || h->is_down[t] || h->blocked[i][t]) {
         rc_node_disconnected(h->nodes[i], h->now_us, a->handle, RC_CONN_END_REFUSED, h->outs[i]);
         return;
     }

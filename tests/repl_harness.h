@@ -11,7 +11,7 @@
 
 #include "core/node_private.h"
 
-#define H_MAX_NODES 4
+#define H_MAX_NODES 6
 #define H_CLIENT (-1)
 
 typedef struct {
@@ -29,10 +29,11 @@ typedef struct {
     RcNode *nodes[H_MAX_NODES];
     RcOutbox *outs[H_MAX_NODES];
     GRand *rngs[H_MAX_NODES];
-    gboolean is_down[H_MAX_NODES]; /* refuses connections */
-    GPtrArray *links;              /* HLink* */
-    GArray *events[H_MAX_NODES];   /* RcAction copies of RC_ACT_EVENT (bytes NULL) */
-    GPtrArray *sent[H_MAX_NODES];  /* every SEND payload of each node, as GString* */
+    gboolean is_down[H_MAX_NODES];              /* refuses connections */
+    gboolean blocked[H_MAX_NODES][H_MAX_NODES]; /* partition: i cannot reach j (drops, refuses) */
+    GPtrArray *links;                           /* HLink* */
+    GArray *events[H_MAX_NODES];                /* RcAction copies of RC_ACT_EVENT (bytes NULL) */
+    GPtrArray *sent[H_MAX_NODES];               /* every SEND payload of each node, as GString* */
     RcTime now_us;
     guint16 next_ephemeral;
 } Harness;
@@ -56,6 +57,10 @@ void h_set_hold(HLink *l, gboolean from_a, gboolean hold);
 void h_release(Harness *h, HLink *l);
 /* Close a connection as a network reset would: both ends are told. */
 void h_reset(Harness *h, HLink *l);
+
+/* Partition: cut every node in `side` (a bitmask of indexes) from every node outside it,
+ * both ways; heal with `side` = 0. Open connections stay open and lose their bytes. */
+void h_partition(Harness *h, guint32 side);
 
 /* A test client connected to node i. */
 HLink *h_client(Harness *h, int i);

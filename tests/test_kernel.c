@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 
 #include "sim/kernel.h"
+#include "sim/rng.h"
 
 typedef struct {
     GArray *log; /* guint64 args, in run order */
@@ -164,6 +165,94 @@ START_TEST(test_cancel_many_compacts)
 }
 END_TEST
 
+/* Wheel, overflow and heap together: events near and far (up to minutes ahead), scheduled
+ * from inside events and cancelled at random, run exactly in (time, insertion) order. */
+typedef struct {
+    SimKernel *k;
+    SimRng rng;
+    GArray *expect; /* RefEvent, in scheduling order */
+    GArray *ids;    /* SimTimerId per event number */
+    GArray *ran;    /* event numbers in run order */
+    guint64 budget;
+} Model;
+
+typedef struct {
+    RcTime at;
+    guint64 n;
+    gboolean cancelled;
+} RefEvent;
+
+static void model_event(SimKernel *k, gpointer data, guint64 arg);
+
+static void model_schedule(Model *m)
+{
+    static const RcTime spans[] = {0, 50, 1000, 100000, 3000000, 10000000, 200000000};
+    RcTime span = spans[sim_rng_below(&m->rng, G_N_ELEMENTS(spans))];
+    RcTime at = sim_kernel_now(m->k) + (span ? (RcTime)sim_rng_below(&m->rng, (guint64)span) : 0);
+    RefEvent e = {at, m->expect->len, FALSE};
+    SimTimerId id = sim_kernel_schedule(m->k, at, model_event, m, e.n);
+    g_array_append_val(m->expect, e);
+    g_array_append_val(m->ids, id);
+}
+
+static void model_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    Model *m = data;
+    (void)k;
+    ck_assert(!g_array_index(m->expect, RefEvent, arg).cancelled);
+    ck_assert_int_eq(g_array_index(m->expect, RefEvent, arg).at, sim_kernel_now(k));
+    g_array_append_val(m->ran, arg);
+    for (int i = 0; i < 2 && m->budget > 0; i++, m->budget--)
+        if (sim_rng_below(&m->rng, 3) != 0)
+            model_schedule(m);
+    if (sim_rng_below(&m->rng, 4) == 0) { /* cancel a random earlier event */
+        guint64 victim = sim_rng_below(&m->rng, m->expect->len);
+        RefEvent *v = &g_array_index(m->expect, RefEvent, victim);
+        gboolean was = sim_kernel_cancel(k, g_array_index(m->ids, SimTimerId, victim));
+        if (was)
+            v->cancelled = TRUE;
+    }
+}
+
+static gint ref_cmp(gconstpointer a, gconstpointer b)
+{
+    const RefEvent *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->n < y->n ? -1 : (x->n > y->n);
+}
+
+START_TEST(test_wheel_matches_model)
+{
+    Model m = {sim_kernel_new(1),
+               sim_rng_small(5, SIM_RNG_TEST, 0),
+               g_array_new(FALSE, FALSE, sizeof(RefEvent)),
+               g_array_new(FALSE, FALSE, sizeof(SimTimerId)),
+               g_array_new(FALSE, FALSE, sizeof(guint64)),
+               120000};
+    for (int i = 0; i < 3000; i++)
+        model_schedule(&m);
+    /* run in slices so the clock stops between events too */
+    while (sim_kernel_run(m.k, sim_kernel_now(m.k) + 777777, 0) != SIM_RUN_IDLE)
+        ;
+    GArray *want = g_array_new(FALSE, FALSE, sizeof(RefEvent));
+    for (guint i = 0; i < m.expect->len; i++)
+        if (!g_array_index(m.expect, RefEvent, i).cancelled)
+            g_array_append_val(want, g_array_index(m.expect, RefEvent, i));
+    g_array_sort(want, ref_cmp);
+    ck_assert_uint_eq(m.ran->len, want->len);
+    ck_assert_uint_gt(want->len, 50000);
+    for (guint i = 0; i < want->len; i++)
+        ck_assert_uint_eq(g_array_index(m.ran, guint64, i), g_array_index(want, RefEvent, i).n);
+    ck_assert_uint_eq(sim_kernel_pending(m.k), 0);
+    g_array_free(want, TRUE);
+    g_array_free(m.expect, TRUE);
+    g_array_free(m.ids, TRUE);
+    g_array_free(m.ran, TRUE);
+    sim_kernel_free(m.k);
+}
+END_TEST
+
 static void stopper(SimKernel *k, gpointer data, guint64 arg)
 {
     log_event(k, data, arg);
@@ -248,11 +337,13 @@ Suite *kernel_suite(void)
 {
     Suite *s = suite_create("kernel");
     TCase *tc = tcase_create("kernel");
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_ties_run_in_insertion_order);
     tcase_add_test(tc, test_order_matches_stable_sort);
     tcase_add_test(tc, test_same_instant_reschedule_runs_last);
     tcase_add_test(tc, test_cancel);
     tcase_add_test(tc, test_cancel_many_compacts);
+    tcase_add_test(tc, test_wheel_matches_model);
     tcase_add_test(tc, test_caps);
     tcase_add_test(tc, test_trace_hash);
     suite_add_tcase(s, tc);

@@ -762,7 +762,10 @@ START_TEST(test_cluster_replicate_starts_replication)
 }
 END_TEST
 
-/* WAIT waits for the client's own last write, not for other clients' writes or PINGs. */
+/* WAIT waits for the offset after the client's last command, reads included: 7.0.15's
+ * processCommand sets c->woff = master_repl_offset after every call (checked against
+ * redis-server 7.0.15: with the replica stopped, SET by b, GET by a, then a's WAIT 1 300
+ * answers 0). */
 START_TEST(test_wait_uses_the_clients_last_write)
 {
     RcNodeConfig cfg;
@@ -772,14 +775,18 @@ START_TEST(test_wait_uses_the_clients_last_write)
     HLink *b = h_client(h, M);
     assert_reply(h, a, "SET x 1", "+OK\r\n");
     h_advance_ms(h, 1100); /* the replica acks it */
+    assert_reply(h, a, "WAIT 1 0", ":1\r\n");
     h_repl_link(h, R)->cut_ab = TRUE;
     assert_reply(h, b, "SET y 1", "+OK\r\n");
-    assert_reply(h, a, "GET x", "$1\r\n1\r\n"); /* a read leaves a's offset alone */
-    assert_reply(h, a, "WAIT 1 0", ":1\r\n");
+    assert_reply(h, a, "GET x", "$1\r\n1\r\n"); /* the read moves a's offset to y's */
+    g_autofree char *ra = h_cmd(h, a, "WAIT 1 100");
+    ck_assert_str_eq(ra, "");
     g_autofree char *rb = h_cmd(h, b, "WAIT 1 100");
     ck_assert_str_eq(rb, "");
     h_advance_ms(h, 300);
+    g_autofree char *ra2 = h_client_take(a);
     g_autofree char *rb2 = h_client_take(b);
+    ck_assert_str_eq(ra2, ":0\r\n");
     ck_assert_str_eq(rb2, ":0\r\n");
     h_free(h);
 }
@@ -812,6 +819,154 @@ START_TEST(test_ready_to_shutdown_after_replicas_ack)
 }
 END_TEST
 
+/* INFO replication on both sides, with the fields Redis prints. */
+START_TEST(test_info_replication_fields)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    h_advance_ms(h, 1100);
+    GString *mi = g_string_new(NULL), *ri = g_string_new(NULL);
+    rc_repl_info(h->nodes[M], mi);
+    rc_repl_info(h->nodes[R], ri);
+    g_autofree char *off =
+        g_strdup_printf("master_repl_offset:%" G_GINT64_FORMAT "\r\n", rc_repl_offset(h->nodes[M]));
+    g_autofree char *slave0 = g_strdup_printf(
+        "slave0:ip=10.0.0.2,port=7001,state=online,offset=%" G_GINT64_FORMAT ",lag=",
+        rc_repl_offset(h->nodes[M]));
+    g_autofree char *rid = g_strdup_printf("master_replid:%s\r\n", repl(h, M)->replid);
+    const char *want_m[] = {"# Replication\r\nrole:master\r\nconnected_slaves:1\r\n",
+                            slave0,
+                            off,
+                            rid,
+                            "second_repl_offset:-1\r\n",
+                            "repl_backlog_active:1\r\n"};
+    for (guint i = 0; i < G_N_ELEMENTS(want_m); i++)
+        ck_assert_msg(strstr(mi->str, want_m[i]) != NULL, "master INFO lacks %s:\n%s", want_m[i],
+                      mi->str);
+    const char *want_r[] = {"role:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:7000\r\n",
+                            "master_link_status:up\r\n",
+                            "master_sync_in_progress:0\r\n",
+                            off,
+                            rid,
+                            "connected_slaves:0\r\n"};
+    for (guint i = 0; i < G_N_ELEMENTS(want_r); i++)
+        ck_assert_msg(strstr(ri->str, want_r[i]) != NULL, "replica INFO lacks %s:\n%s", want_r[i],
+                      ri->str);
+    g_string_free(mi, TRUE);
+    g_string_free(ri, TRUE);
+    h_free(h);
+}
+END_TEST
+
+/* The same wiring and the same seeds give the same bytes, byte for byte. */
+static char *transcript_digest(void)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    for (int i = 0; i < 50; i++) {
+        char line[64];
+        g_snprintf(line, sizeof line, "SET k%d %d", i, i * 7);
+        g_free(h_cmd(h, c, line));
+        if (i % 10 == 0)
+            h_advance_ms(h, 700);
+    }
+    h_reset(h, h_repl_link(h, R));
+    h_advance_ms(h, 3000);
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    for (int i = 0; i < h->n; i++) {
+        for (guint k = 0; k < h->sent[i]->len; k++) {
+            GString *b = g_ptr_array_index(h->sent[i], k);
+            g_checksum_update(sum, (const guchar *)b->str, (gssize)b->len);
+        }
+        g_checksum_update(sum, (const guchar *)repl(h, i)->replid, RC_REPL_ID_LEN);
+    }
+    char *d = g_strdup(g_checksum_get_string(sum));
+    g_checksum_free(sum);
+    h_free(h);
+    return d;
+}
+
+START_TEST(test_same_seed_same_bytes)
+{
+    g_autofree char *a = transcript_digest();
+    g_autofree char *b = transcript_digest();
+    ck_assert_str_eq(a, b);
+}
+END_TEST
+
+/* ROLE on both sides; REPLICAOF is refused in cluster mode. */
+START_TEST(test_role_and_replicaof)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    h_advance_ms(h, 1100);
+    gint64 off = rc_repl_offset(h->nodes[M]);
+    char want_m[256], want_r[256], offs[32];
+    g_snprintf(offs, sizeof offs, "%" G_GINT64_FORMAT, off);
+    g_snprintf(
+        want_m, sizeof want_m,
+        "*3\r\n$6\r\nmaster\r\n:%s\r\n*1\r\n*3\r\n$8\r\n10.0.0.2\r\n$4\r\n7001\r\n$%zu\r\n%s\r\n",
+        offs, strlen(offs), offs);
+    g_snprintf(want_r, sizeof want_r,
+               "*5\r\n$5\r\nslave\r\n$8\r\n10.0.0.1\r\n:7000\r\n$9\r\nconnected\r\n:%s\r\n", offs);
+    assert_reply(h, c, "ROLE", want_m);
+    HLink *rc = h_client(h, R);
+    assert_reply(h, rc, "ROLE", want_r);
+    assert_reply(h, c, "REPLICAOF 10.0.0.2 7001",
+                 "-ERR REPLICAOF not allowed in cluster mode.\r\n");
+    assert_reply(h, c, "SLAVEOF no one", "-ERR REPLICAOF not allowed in cluster mode.\r\n");
+    h->is_down[M] = TRUE;
+    h_reset(h, h_repl_link(h, R));
+    assert_reply(h, rc, "ROLE",
+                 "*5\r\n$5\r\nslave\r\n$8\r\n10.0.0.1\r\n:7000\r\n$7\r\nconnect\r\n:-1\r\n");
+    h_free(h);
+}
+END_TEST
+
+/* Random bytes from "the master" at every stage (handshake, transfer, stream) never crash
+ * the replica; once they stop, it syncs again. */
+START_TEST(test_replica_survives_garbage_from_master)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    GRand *g = g_rand_new_with_seed(4242 + (guint32)_i);
+    for (int round = 0; round < 120; round++) {
+        HLink *l = h_repl_link(h, R);
+        if (l != NULL && g_rand_int_range(g, 0, 3) == 0) {
+            guint8 junk[64];
+            int n = g_rand_int_range(g, 1, (int)sizeof junk);
+            for (int i = 0; i < n; i++)
+                junk[i] = (guint8)g_rand_int_range(g, 0, 256);
+            /* Half of the time, something that looks like protocol. */
+            if (g_rand_boolean(g))
+                junk[0] = (guint8) "*$+-:\n"[g_rand_int_range(g, 0, 6)];
+            rc_node_recv(h->nodes[R], h->now_us, l->ha, junk, (gsize)n, h->outs[R]);
+            h_pump(h);
+        }
+        if (round % 7 == 0)
+            g_free(h_cmd(h, c, "SET g 1"));
+        h_advance_ms(h, g_rand_int_range(g, 50, 1500));
+    }
+    g_rand_free(g);
+    /* A garbled handshake may wait out repl-timeout (60 s) before its retry, whose full
+     * sync then waits the diskless delay. */
+    h_advance_ms(h, 75000);
+    ck_assert_msg(rc_repl_master_link_up(h->nodes[R], NULL, NULL), "state %d size %ld inbuf %u",
+                  repl(h, R)->state, (long)repl(h, R)->transfer_size, repl(h, R)->inbuf->len);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    assert_value(h, R, "g", "1");
+    h_free(h);
+}
+END_TEST
+
 Suite *replication_suite(void);
 Suite *replication_suite(void)
 {
@@ -838,6 +993,10 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_pipelined_waits);
     tcase_add_test(tc, test_wait_uses_the_clients_last_write);
     tcase_add_test(tc, test_ready_to_shutdown_after_replicas_ack);
+    tcase_add_test(tc, test_info_replication_fields);
+    tcase_add_test(tc, test_same_seed_same_bytes);
+    tcase_add_test(tc, test_role_and_replicaof);
+    tcase_add_loop_test(tc, test_replica_survives_garbage_from_master, 0, 40);
     tcase_add_test(tc, test_cluster_replicate_starts_replication);
     suite_add_tcase(s, tc);
     return s;

@@ -329,7 +329,7 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_plot_files(dir, "unavailability");
     g_autofree char *md = read_text(dir, "report.md");
     /* values computed from runs.jsonl by hand (linear interpolation between ranks) */
-    assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 |");
+    assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 | 1.19 |");
     assert_contains(md, "| node-timeout=2000 | minority | 11 | 1952 | 2386 | 2710 | 2872 |");
     assert_contains(md, "| node-timeout=4000 | minority | 12 | 3849 | 4741 | 5453.8 | 5688 |");
     assert_contains(md, "| node-timeout=1000 | majority | 2 | 170 | 195 | 215 | 220 |");
@@ -699,6 +699,39 @@ START_TEST(test_not_a_result_dir)
 }
 END_TEST
 
+/* Text from the result files is escaped in both renderings, and in gnuplot strings. */
+START_TEST(test_text_is_escaped)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
+    ck_assert(g_file_set_contents(
+        path,
+        "{\"scenario\":\"a<b>.scn\",\"seed\":1,\"sim_time_ms\":1000,"
+        "\"writes\":{\"acked\":1,\"lost\":0,\"lost_by_side\":{\"majority\":0,\"minority\":0}},"
+        "\"loss_window\":{\"majority\":null,\"minority\":null},"
+        "\"unavailable_ms\":{\"majority\":0,\"minority\":0},"
+        "\"faults\":[{\"kind\":\"pause\",\"start_ms\":10,\"end_ms\":20,"
+        "\"label\":\"x | \\\"y\\\" & <z>\"}]}",
+        -1, NULL));
+    g_autofree char *history = g_build_filename(dir, "history.jsonl", NULL);
+    ck_assert(g_file_set_contents(history,
+                                  "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"side\":"
+                                  "\"none\",\"time_us\":500}\n",
+                                  -1, NULL));
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    g_autofree char *md = read_text(dir, "report.md");
+    assert_contains(md, "| 0 | pause | x \\| \"y\" & <z> | 10 | 20 | 10 |");
+    g_autofree char *html = read_text(dir, "report.html");
+    assert_contains(html, "<td>x | &quot;y&quot; &amp; &lt;z&gt;</td>");
+    assert_contains(html, "<title>rcsim run report: a&lt;b&gt;.scn, seed 1</title>");
+    g_autofree char *faults = read_text(dir, "plots/run_faults.dat");
+    assert_contains(faults, "0.010 0.020 \"x | \\\"y\\\" & <z>\"\n");
+    assert_png(dir, "plots/timeline.png");
+    remove_tree(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ CLI and stats */
 
 START_TEST(test_cli_exit_codes)
@@ -772,6 +805,7 @@ Suite *report_suite(void)
     TCase *cli = tcase_create("cli");
     tcase_add_test(cli, test_cli_exit_codes);
     tcase_add_test(cli, test_stats_quantiles);
+    tcase_add_test(cli, test_text_is_escaped);
     suite_add_tcase(s, cli);
     return s;
 }
