@@ -94,9 +94,38 @@ static void write_bands(TimeDecor *d, GString *dat)
     }
 }
 
+/* Which failover moments get a text label: PFAIL, FAIL, promotion, then election, each only
+ * if no labelled moment is closer than ~0.9 % of the time axis (else the texts overlap). */
+static gboolean *choose_labels(const TimeDecor *d)
+{
+    const ReportSummary *s = d->summary;
+    static const int priority[N_MARKS] = {MARK_PFAIL, MARK_FAIL, MARK_PROMOTED, MARK_ELECTION};
+    gboolean *is_labelled = g_new0(gboolean, (gsize)MAX(1, s->failovers->len) * N_MARKS);
+    g_autoptr(GArray) taken = g_array_new(FALSE, FALSE, sizeof(gint64));
+    gint64 gap = MAX(1, d->span_ms * 9 / 1000);
+    for (int k = 0; k < N_MARKS; k++) {
+        int m = priority[k];
+        for (guint i = 0; i < s->failovers->len; i++) {
+            const ReportFailover *f = &g_array_index(s->failovers, ReportFailover, i);
+            const gint64 at[N_MARKS] = {f->pfail_ms, f->fail_ms, f->election_ms, f->promoted_ms};
+            if (at[m] == REPORT_NONE)
+                continue;
+            gboolean is_clear = TRUE;
+            for (guint j = 0; j < taken->len && is_clear; j++)
+                is_clear = ABS(g_array_index(taken, gint64, j) - at[m]) >= gap;
+            if (!is_clear)
+                continue;
+            is_labelled[i * N_MARKS + m] = TRUE;
+            g_array_append_val(taken, at[m]);
+        }
+    }
+    return is_labelled;
+}
+
 static void write_marks(TimeDecor *d, GString *dat)
 {
     const ReportSummary *s = d->summary;
+    g_autofree gboolean *is_labelled = choose_labels(d);
     guint block = 0;
     g_string_append(dat, "# failover moments, one block per kind: t_s \"label\"\n");
     for (int m = 0; m < N_MARKS; m++) {
@@ -110,11 +139,12 @@ static void write_marks(TimeDecor *d, GString *dat)
                 g_string_append_printf(dat, "%s# %s\n", block > 0 ? "\n\n" : "", marks[m].title);
             any = TRUE;
             const char *promoted = f->promoted_node != NULL ? f->promoted_node : "replica";
-            g_autofree char *label = m == MARK_PFAIL  ? g_strdup_printf("PFAIL %s ", f->failed_node)
-                                     : m == MARK_FAIL ? g_strdup_printf("FAIL %s ", f->failed_node)
-                                     : m == MARK_ELECTION
-                                         ? g_strdup_printf("%s election ", promoted)
-                                         : g_strdup_printf("%s promoted ", promoted);
+            g_autofree char *label =
+                !is_labelled[i * N_MARKS + m] ? g_strdup("")
+                : m == MARK_PFAIL             ? g_strdup_printf("PFAIL %s ", f->failed_node)
+                : m == MARK_FAIL              ? g_strdup_printf("FAIL %s ", f->failed_node)
+                : m == MARK_ELECTION          ? g_strdup_printf("%s election ", promoted)
+                                              : g_strdup_printf("%s promoted ", promoted);
             g_autofree char *t = report_gp_seconds(at[m]);
             g_autofree char *q = report_gp_quote(label);
             g_string_append_printf(dat, "%s %s\n", t, q);
