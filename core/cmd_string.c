@@ -106,7 +106,8 @@ static void set_generic(RcCommandCall *call, int flags, int value_i, int expire_
         return;
     if ((flags & SET_GET) && !get_generic(call))
         return;
-    gboolean found = rc_db_lookup_write(call, KEY(call)) != NULL;
+    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    gboolean found = k != NULL;
     if (((flags & SET_NX) && found) || ((flags & SET_XX) && !found)) {
         if (!(flags & SET_GET)) {
             if (abort_reply)
@@ -116,8 +117,18 @@ static void set_generic(RcCommandCall *call, int flags, int value_i, int expire_
         }
         return;
     }
-    RcKey *k = rc_keyspace_set(rc_db(call), KEY(call), string_of(call->args, value_i),
-                               (flags & SET_KEEPTTL) != 0);
+    if (k != NULL && k->val->type == RC_TYPE_STRING) {
+        /* setKey() on a string: the value is replaced in place (no new object). */
+        gsize len;
+        const char *d = rc_argv_data(call->args, value_i, &len);
+        g_string_truncate(k->val->v.str, 0);
+        g_string_append_len(k->val->v.str, d, (gssize)len);
+        if (!(flags & SET_KEEPTTL))
+            rc_keyspace_persist(rc_db(call), k);
+    } else {
+        k = rc_keyspace_set(rc_db(call), KEY(call), string_of(call->args, value_i),
+                            (flags & SET_KEEPTTL) != 0);
+    }
     call->dirty++;
     if (expire_i > 0) {
         rc_keyspace_set_expire(rc_db(call), k, when);

@@ -318,15 +318,12 @@ static RcSlotKeys *slot_keys(const RcKeyspace *db, int slot, gboolean create)
 
 RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
 {
-    gsize len;
-    const void *data = g_bytes_get_data(key, &len);
-    rc_assert(rc_keyspace_find(db, data, len) == NULL);
     RcKey *k = g_new0(RcKey, 1);
     k->key = g_bytes_ref(key);
     k->ref.data = g_bytes_get_data(k->key, &k->ref.len);
     k->val = val;
     k->expire_ms = -1;
-    k->slot = rc_key_hash_slot(data, len);
+    k->slot = rc_key_hash_slot(k->ref.data, k->ref.len);
     RcSlotKeys *sk = slot_keys(db, k->slot, TRUE);
     k->slot_next = sk->head;
     if (sk->head != NULL)
@@ -335,7 +332,8 @@ RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
         sk->tail = k;
     sk->head = k;
     sk->count++;
-    g_hash_table_insert(db->dict, &k->ref, k);
+    gboolean is_new = g_hash_table_insert(db->dict, &k->ref, k);
+    rc_assert(is_new); /* dbAdd() is only for keys that do not exist */
     return k;
 }
 

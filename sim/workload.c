@@ -44,9 +44,11 @@ static void schedule_next(SimProcess *p)
 {
     SimRun *run = p->run;
     double gap_s = g_rand_double(p->rng) * 2.0 / run->sc->rate;
-    p->next_at_us += (RcTime)(gap_s * 1e6);
     RcTime now = sim_kernel_now(run->k);
-    RcTime at = MAX(now, p->next_at_us);
+    /* A process that fell behind (a slow or timed-out request) does not catch up with a
+     * burst: its next gap starts from now, as a Jepsen client's does. */
+    p->next_at_us = MAX(p->next_at_us, now) + (RcTime)(gap_s * 1e6);
+    RcTime at = p->next_at_us;
     if (at - run->t0_us >= run->sc->duration_us || p->stopped) {
         p->stopped = TRUE;
         return;

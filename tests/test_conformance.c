@@ -829,24 +829,82 @@ static void free_script(Step *steps, gsize n)
     g_free(steps);
 }
 
+/* The redis-server replies of the one-by-one run, kept in the tree so the `unit` suite can
+ * hold rcsim to them where redis-server is not installed. Regenerate after editing the
+ * script: RCSIM_GOLDEN_OUT=tests/conformance/redis-7.0.15.replies build/tests/test_conformance */
+#define GOLDEN "tests/conformance/redis-7.0.15.replies"
+
+static GPtrArray *load_golden(void)
+{
+    const char *root = g_getenv("RCSIM_SOURCE_ROOT");
+    g_autofree char *path = g_build_filename(root ? root : ".", GOLDEN, NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    if (!g_file_get_contents(path, &data, &len, NULL))
+        return NULL;
+    GString buf = {data, len, len + 1};
+    return split_replies(&buf);
+}
+
 START_TEST(test_script_one_by_one)
 {
     gsize n;
     Step *steps = load_script(&n);
     ck_assert_uint_ge(n, 150);
+    g_autoptr(GString) golden_out = g_string_new(NULL);
+    const char *out = g_getenv("RCSIM_GOLDEN_OUT");
+    g_autoptr(GPtrArray) golden = out ? NULL : load_golden();
+    ck_assert_msg(out != NULL || (golden != NULL && golden->len == n),
+                  "%s is missing or stale (%u replies for %zu steps): regenerate it with "
+                  "RCSIM_GOLDEN_OUT=" GOLDEN " build/tests/test_conformance",
+                  GOLDEN, golden ? golden->len : 0, n);
     for (gsize i = 0; i < n; i++) {
         send_all(real.fd, steps[i].request, strlen(steps[i].request));
         gboolean eof;
         g_autoptr(GPtrArray) r = read_replies(real.fd, 1, &eof);
         ck_assert_msg(r->len == 1, "%s: redis gave no reply", steps[i].line);
+        g_string_append(golden_out, r->pdata[0]);
         g_autoptr(GString) s =
             sim_send(&sim, sim.handle, steps[i].request, strlen(steps[i].request), 0, NULL);
         compare(&steps[i], r->pdata[0], s->str, "one by one");
+        if (golden != NULL)
+            compare(&steps[i], r->pdata[0], golden->pdata[i], "golden file vs redis-server");
+    }
+    if (out != NULL)
+        ck_assert(g_file_set_contents(out, golden_out->str, (gssize)golden_out->len, NULL));
+    free_script(steps, n);
+    ck_assert_msg(mismatches->len == 0, "replies differ:\n%s", mismatches->str);
+}
+END_TEST
+
+/* The same script against rcsim alone, held to redis-server's stored replies. */
+START_TEST(test_script_against_golden)
+{
+    gsize n;
+    Step *steps = load_script(&n);
+    g_autoptr(GPtrArray) golden = load_golden();
+    ck_assert_msg(golden != NULL && golden->len == n, "%s is missing or stale", GOLDEN);
+    for (gsize i = 0; i < n; i++) {
+        g_autoptr(GString) s =
+            sim_send(&sim, sim.handle, steps[i].request, strlen(steps[i].request), 0, NULL);
+        compare(&steps[i], golden->pdata[i], s->str, "golden");
     }
     free_script(steps, n);
     ck_assert_msg(mismatches->len == 0, "replies differ:\n%s", mismatches->str);
 }
 END_TEST
+
+static void setup_sim_only(void)
+{
+    mismatches = g_string_new(NULL);
+    sim_start(&sim);
+}
+
+static void teardown_sim_only(void)
+{
+    g_string_free(mismatches, TRUE);
+    sim_stop(&sim);
+}
 
 START_TEST(test_script_pipelined)
 {
@@ -871,44 +929,63 @@ START_TEST(test_script_pipelined)
 END_TEST
 
 /* Malformed input on a fresh connection: the same error, then the connection closes. */
+/* One malformed input on a fresh connection to both servers: the same bytes back, and the
+ * connection closed by both. */
+static void protocol_case(gsize i, const char *bytes, gsize len)
+{
+    int fd = connect_to(real.port);
+    ck_assert_int_ge(fd, 0);
+    send_all(fd, bytes, len);
+    gboolean eof;
+    g_autoptr(GPtrArray) r = read_replies(fd, 0, &eof);
+    close(fd);
+    ck_assert_msg(eof, "case %zu: redis kept the connection", i);
+    g_autoptr(GString) rs = g_string_new(NULL);
+    for (guint j = 0; j < r->len; j++)
+        g_string_append(rs, r->pdata[j]);
+    guint32 h = rc_node_accept(sim.node, sim.now, RC_LISTENER_CLIENT, "127.0.0.1", 50002, sim.out);
+    gboolean closed = FALSE;
+    g_autoptr(GString) s = sim_send(&sim, h, bytes, len, len / 2, &closed);
+    ck_assert_msg(strcmp(rs->str, s->str) == 0, "case %zu:\n  redis: %s\n  rcsim: %s", i,
+                  g_strescape(rs->str, NULL), g_strescape(s->str, NULL));
+    ck_assert_msg(closed, "case %zu: rcsim kept the connection", i);
+}
+
 START_TEST(test_protocol_errors)
 {
-    static const struct {
-        const char *bytes;
-        gsize len;
-    } cases[] = {
-        {"*abc\r\n", 0},
-        {"*1\r\n$x\r\n", 0},
-        {"*1\r\n$-1\r\n", 0},
-        {"*1\r\n$536870913\r\n", 0},
-        {"*2\r\nx\r\n", 0},
-        {"*1\r\n\n\r\n", 0},
-        {"*3000000000\r\n", 0},
-        {"set \"abc\r\n", 0},
-        {"set \"a\"b\r\n", 0},
-        {"PING\r\nGET k\r\n*1\r\n$4\r\nPING\r\n*z\r\n", 0},
-        {"\xff\xfe\r\n*1\r\n:1\r\n", 0},
+    static const char *const cases[] = {
+        "*abc\r\n",
+        "*1\r\n$x\r\n",
+        "*1\r\n$-1\r\n",
+        "*1\r\n$536870913\r\n",
+        "*2\r\nx\r\n",
+        "*1\r\n\n\r\n",
+        "*3000000000\r\n",
+        "set \"abc\r\n",
+        "set \"a\"b\r\n",
+        "PING\r\nGET k\r\n*1\r\n$4\r\nPING\r\n*z\r\n",
+        "\xff\xfe\r\n*1\r\n:1\r\n",
+        "MULTI\r\nSET a 1\r\n*1\r\n$01\r\n",
+        "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n*+1\r\n",
     };
-    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        gsize len = cases[i].len ? cases[i].len : strlen(cases[i].bytes);
-        int fd = connect_to(real.port);
-        ck_assert_int_ge(fd, 0);
-        send_all(fd, cases[i].bytes, len);
-        gboolean eof;
-        g_autoptr(GPtrArray) r = read_replies(fd, 0, &eof);
-        close(fd);
-        ck_assert_msg(eof, "case %zu: redis kept the connection", i);
-        g_autoptr(GString) rs = g_string_new(NULL);
-        for (guint j = 0; j < r->len; j++)
-            g_string_append(rs, r->pdata[j]);
-        guint32 h =
-            rc_node_accept(sim.node, sim.now, RC_LISTENER_CLIENT, "127.0.0.1", 50002, sim.out);
-        gboolean closed = FALSE;
-        g_autoptr(GString) s = sim_send(&sim, h, cases[i].bytes, len, len / 2, &closed);
-        ck_assert_msg(strcmp(rs->str, s->str) == 0, "case %zu:\n  redis: %s\n  rcsim: %s", i,
-                      g_strescape(rs->str, NULL), g_strescape(s->str, NULL));
-        ck_assert_msg(closed, "case %zu: rcsim kept the connection", i);
-    }
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+        protocol_case(i, cases[i], strlen(cases[i]));
+    /* The 64 KiB limits, one byte over: inline line, multibulk count, bulk count. Redis
+     * reads 16 KiB at a time and checks after each read. */
+    gsize over = RC_PROTO_INLINE_MAX_SIZE + 1;
+    g_autoptr(GString) big = g_string_new(NULL);
+    g_string_append(big, "PING\r\n");
+    while (big->len < 6 + over)
+        g_string_append_c(big, 'a');
+    protocol_case(100, big->str, big->len);
+    g_string_assign(big, "*");
+    while (big->len < over)
+        g_string_append_c(big, '1');
+    protocol_case(101, big->str, big->len);
+    g_string_assign(big, "*1\r\n$");
+    while (big->len < 4 + over)
+        g_string_append_c(big, '2');
+    protocol_case(102, big->str, big->len);
 }
 END_TEST
 
@@ -922,6 +999,18 @@ Suite *conformance_suite(void)
     tcase_add_test(tc, test_script_one_by_one);
     tcase_add_test(tc, test_script_pipelined);
     tcase_add_test(tc, test_protocol_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+/* The `unit` side: rcsim against the stored redis-server replies, no server needed. */
+Suite *conformance_golden_suite(void);
+Suite *conformance_golden_suite(void)
+{
+    Suite *s = suite_create("conformance-golden");
+    TCase *tc = tcase_create("stored-replies");
+    tcase_add_checked_fixture(tc, setup_sim_only, teardown_sim_only);
+    tcase_add_test(tc, test_script_against_golden);
     suite_add_tcase(s, tc);
     return s;
 }
