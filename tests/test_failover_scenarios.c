@@ -443,6 +443,48 @@ START_TEST(test_orphaned_master_gets_a_replica)
 }
 END_TEST
 
+/* The crashed master restarts after its replica took over: it learns the new owner of its
+ * slots from the first PONG (or an UPDATE) and rejoins as the winner's replica, replacing its
+ * dataset with the winner's (full sync: its history diverged). */
+static const char *rejoin_scenario = "name failover-rejoin\n"
+                                     "masters 3\n"
+                                     "replicas 1\n"
+                                     "node-timeout 2000\n"
+                                     "latency uniform 200us 1ms\n"
+                                     "client-latency uniform 100us 500us\n"
+                                     "clients 4\n"
+                                     "clients-near masters\n"
+                                     "client-timeout 1s\n"
+                                     "client-retries 3\n"
+                                     "client-backoff 100ms\n"
+                                     "workload set\n"
+                                     "rate 200\n"
+                                     "keys 100\n"
+                                     "converge-within 20s\n"
+                                     "duration 25s\n"
+                                     "at 5s crash n1\n"
+                                     "at 12s restart n1\n";
+
+START_TEST(test_old_master_rejoins_as_replica)
+{
+    guint n = seeds(4);
+    for (guint64 seed = 1; seed <= n; seed++) {
+        g_autoptr(SimRunResult) r = run_scenario(rejoin_scenario, seed, NULL, FALSE);
+        gint n1 = node_index(r, "n1"), n4 = node_index(r, "n4");
+        const SimNodeEvent *p = NULL;
+        ck_assert_msg(promotions_of(r, n1, &p) == 1, "seed %" G_GUINT64_FORMAT, seed);
+        ck_assert_int_eq((gint)p->node, n4);
+        RcTime restart = 12 * RC_US_PER_S;
+        RcTime demoted = event_time(r, (guint)n1, RC_EVT_DEMOTED, n4, restart);
+        ck_assert_msg(demoted >= 0 && demoted - restart <= 1000 * 1000,
+                      "seed %" G_GUINT64_FORMAT ": demoted at %" G_GINT64_FORMAT, seed, demoted);
+        ck_assert(event_time(r, (guint)n1, RC_EVT_FULL_SYNC, -1, demoted) >= 0);
+        ck_assert(promotions_of(r, n4, NULL) == 0); /* n1 never took its slots back */
+        ck_assert(property_ok(r, "converged"));
+    }
+}
+END_TEST
+
 Suite *failover_scenarios_suite(void);
 Suite *failover_scenarios_suite(void)
 {
@@ -455,6 +497,7 @@ Suite *failover_scenarios_suite(void)
     tcase_add_test(tc, test_manual_failover_under_load_loses_nothing);
     tcase_add_test(tc, test_resharding_under_load_loses_nothing_and_asks);
     tcase_add_test(tc, test_orphaned_master_gets_a_replica);
+    tcase_add_test(tc, test_old_master_rejoins_as_replica);
     suite_add_tcase(s, tc);
     return s;
 }
