@@ -485,6 +485,56 @@ START_TEST(test_old_master_rejoins_as_replica)
 }
 END_TEST
 
+/* cluster-replica-no-failover: a dead master's replica stays a replica (the cluster stays
+ * down) until an admin sends CLUSTER FAILOVER FORCE (needs the votes) or TAKEOVER (does not);
+ * either way the replica takes over and the cluster serves writes again. */
+static const char *nofailover_scenario = "name failover-nofailover\n"
+                                         "masters 3\n"
+                                         "replicas 1\n"
+                                         "node-timeout 2000\n"
+                                         "replica-no-failover yes\n"
+                                         "latency uniform 200us 1ms\n"
+                                         "client-latency uniform 100us 500us\n"
+                                         "clients 3\n"
+                                         "clients-near masters\n"
+                                         "client-timeout 1s\n"
+                                         "client-retries 3\n"
+                                         "client-backoff 100ms\n"
+                                         "workload set\n"
+                                         "rate 100\n"
+                                         "keys 100\n"
+                                         "converge-within 20s\n"
+                                         "duration 20s\n"
+                                         "at 3s crash n1\n"
+                                         "at 12s failover n4 %s\n";
+
+START_TEST(test_no_failover_then_force_or_takeover)
+{
+    const char *modes[] = {"force", "takeover"};
+    for (guint m = 0; m < G_N_ELEMENTS(modes); m++) {
+        for (guint64 seed = 1; seed <= seeds(2); seed++) {
+            g_autofree char *text = g_strdup_printf(nofailover_scenario, modes[m]);
+            g_autoptr(SimRunResult) r = run_scenario(text, seed, NULL, FALSE);
+            gint n1 = node_index(r, "n1"), n4 = node_index(r, "n4");
+            const SimNodeEvent *p = NULL;
+            ck_assert_msg(promotions_of(r, n1, &p) == 1, "%s seed %" G_GUINT64_FORMAT, modes[m],
+                          seed);
+            ck_assert_int_eq((gint)p->node, n4);
+            /* Nothing before the admin's command, although n1 was FAIL for seconds. */
+            ck_assert_msg(p->t_us >= 12 * RC_US_PER_S && p->t_us < 13 * RC_US_PER_S,
+                          "%s seed %" G_GUINT64_FORMAT ": promoted at %" G_GINT64_FORMAT, modes[m],
+                          seed, p->t_us);
+            guint elections = 0;
+            for (guint i = 0; i < r->node_events->len; i++)
+                if (event_at(r, i)->event == RC_EVT_ELECTION_START)
+                    elections++;
+            ck_assert_uint_eq(elections, m == 0 ? 1 : 0); /* TAKEOVER asks for no votes */
+            ck_assert(property_ok(r, "converged"));
+        }
+    }
+}
+END_TEST
+
 Suite *failover_scenarios_suite(void);
 Suite *failover_scenarios_suite(void)
 {
@@ -498,6 +548,7 @@ Suite *failover_scenarios_suite(void)
     tcase_add_test(tc, test_resharding_under_load_loses_nothing_and_asks);
     tcase_add_test(tc, test_orphaned_master_gets_a_replica);
     tcase_add_test(tc, test_old_master_rejoins_as_replica);
+    tcase_add_test(tc, test_no_failover_then_force_or_takeover);
     suite_add_tcase(s, tc);
     return s;
 }
