@@ -42,10 +42,19 @@ static gboolean parse_loglevel(const char *s, RcLogLevel *out)
     return FALSE;
 }
 
-/* Feed stdin to the console line by line; its output goes to stdout as each line ends. */
+static void flush_stdout(GString *out, gpointer user)
+{
+    (void)user;
+    fwrite(out->str, 1, out->len, stdout);
+    g_string_truncate(out, 0);
+    fflush(stdout);
+}
+
+/* Feed stdin to the console line by line; its output goes to stdout as it is made. */
 static void repl(SimConsole *con, gboolean interactive)
 {
     GString *out = sim_console_output(con);
+    sim_console_set_flush(con, flush_stdout, NULL);
     char *line = NULL;
     size_t cap = 0;
     for (;;) {
@@ -60,9 +69,7 @@ static void repl(SimConsole *con, gboolean interactive)
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
         gboolean go_on = sim_console_exec(con, line);
-        fwrite(out->str, 1, out->len, stdout);
-        g_string_truncate(out, 0);
-        fflush(stdout);
+        flush_stdout(out, NULL);
         if (!go_on)
             break;
     }
