@@ -660,8 +660,11 @@ void rc_repl_info(const RcNode *node, GString *out)
                                r->master.is_set ? (int)(now_s - r->master.lastinteraction_s) : -1);
         g_string_append_printf(out, "master_sync_in_progress:%d\r\n",
                                r->state == RC_REPL_STATE_TRANSFER);
-        g_string_append_printf(out, "slave_read_repl_offset:%" G_GINT64_FORMAT "\r\n",
-                               rc_repl_offset(node));
+        /* Read offset: processed bytes plus what is buffered but not yet applied. */
+        gint64 read_off = rc_repl_offset(node);
+        if (r->state == RC_REPL_STATE_CONNECTED)
+            read_off += (gint64)r->inbuf->len + (gint64)r->multi_raw->len;
+        g_string_append_printf(out, "slave_read_repl_offset:%" G_GINT64_FORMAT "\r\n", read_off);
         g_string_append_printf(out, "slave_repl_offset:%" G_GINT64_FORMAT "\r\n",
                                rc_repl_offset(node));
         if (r->state != RC_REPL_STATE_CONNECTED)

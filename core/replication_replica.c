@@ -580,8 +580,10 @@ void rc_repl_master_recv(RcNode *node, RcConn *conn, const guint8 *data, gsize l
         r->master.lastinteraction_s = rc_repl_unixtime(node);
     else if (r->state == RC_REPL_STATE_TRANSFER)
         r->transfer_lastio_s = rc_repl_unixtime(node);
+    /* A step may close the link (and free `conn`): compare handles, never touch conn. */
+    guint32 handle = conn->handle;
     for (;;) {
-        if (r->link != conn->handle)
+        if (r->link != handle)
             return;
         if (in_handshake(r)) {
             if (!handshake_step(node))

@@ -10,7 +10,7 @@
 #include "sim/rng.h"
 
 /* Between two looks at the cluster while it forms. */
-#define FORM_POLL_US (100 * RC_US_PER_MS)
+#define FORM_POLL_US (250 * RC_US_PER_MS)
 
 typedef struct {
     SimConsoleWorld *cw;
@@ -327,17 +327,42 @@ static SimReply *setup_call(SimConsoleWorld *cw, guint32 node, GError **error, c
     return r;
 }
 
-/* Does every node's CLUSTER NODES list all nodes, none in handshake or failing, with
- * `want_replicas` replicas (or any number when negative), and say cluster_state:ok when
- * `want_ok`? */
+/* The text of a bulk reply to a setup command, or NULL (error set when the call failed). */
+static SimReply *setup_text(SimConsoleWorld *cw, guint32 n, GError **error, const char *a,
+                            const char *b)
+{
+    SimReply *r = setup_call(cw, n, error, a, b, NULL);
+    if (r != NULL && r->type != SIM_REPLY_BULK) {
+        sim_reply_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* The cheap look first (CLUSTER INFO and INFO replication: every node knows N nodes, and
+ * when `want_ok` its state is ok and, on a replica, the link to its master is up), then
+ * CLUSTER NODES everywhere, as redis-cli's consistency check reads it: all N nodes listed,
+ * none in handshake, failing or without address, `want_replicas` replicas (any number when
+ * negative). CLUSTER NODES costs the core O(nodes x slots), hence the cheap look first. */
 static gboolean cluster_looks_formed(SimConsoleWorld *cw, gint want_replicas, gboolean want_ok,
                                      GError **error)
 {
+    g_autofree char *known_line = g_strdup_printf("cluster_known_nodes:%u\r\n", cw->n_nodes);
     for (guint32 n = 0; n < cw->n_nodes; n++) {
-        g_autoptr(SimReply) r = setup_call(cw, n, error, "CLUSTER", "NODES", NULL);
-        if (r == NULL)
+        g_autoptr(SimReply) info = setup_text(cw, n, error, "CLUSTER", "INFO");
+        if (info == NULL || strstr(info->str, known_line) == NULL)
             return FALSE;
-        if (r->type != SIM_REPLY_BULK)
+        if (want_ok && strstr(info->str, "cluster_state:ok") == NULL)
+            return FALSE;
+        if (want_ok && n >= cw->sc->masters) {
+            g_autoptr(SimReply) repl = setup_text(cw, n, error, "INFO", "replication");
+            if (repl == NULL || strstr(repl->str, "master_link_status:up") == NULL)
+                return FALSE;
+        }
+    }
+    for (guint32 n = 0; n < cw->n_nodes; n++) {
+        g_autoptr(SimReply) r = setup_text(cw, n, error, "CLUSTER", "NODES");
+        if (r == NULL)
             return FALSE;
         g_auto(GStrv) lines = g_strsplit(r->str, "\n", -1);
         guint known = 0, replicas = 0;
@@ -353,22 +378,6 @@ static gboolean cluster_looks_formed(SimConsoleWorld *cw, gint want_replicas, gb
         }
         if (known != cw->n_nodes || (want_replicas >= 0 && replicas != (guint)want_replicas))
             return FALSE;
-        if (want_ok) {
-            g_autoptr(SimReply) info = setup_call(cw, n, error, "CLUSTER", "INFO", NULL);
-            if (info == NULL)
-                return FALSE;
-            if (info->type != SIM_REPLY_BULK || strstr(info->str, "cluster_state:ok") == NULL)
-                return FALSE;
-            /* a replica counts once its first sync is done */
-            if (n >= cw->sc->masters) {
-                g_autoptr(SimReply) repl = setup_call(cw, n, error, "INFO", "replication", NULL);
-                if (repl == NULL)
-                    return FALSE;
-                if (repl->type != SIM_REPLY_BULK ||
-                    strstr(repl->str, "master_link_status:up") == NULL)
-                    return FALSE;
-            }
-        }
     }
     return TRUE;
 }

@@ -929,6 +929,44 @@ START_TEST(test_role_and_replicaof)
 }
 END_TEST
 
+/* Random bytes from "the master" at every stage (handshake, transfer, stream) never crash
+ * the replica; once they stop, it syncs again. */
+START_TEST(test_replica_survives_garbage_from_master)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    HLink *c;
+    Harness *h = synced_pair(&cfg, &c);
+    GRand *g = g_rand_new_with_seed(4242 + (guint32)_i);
+    for (int round = 0; round < 120; round++) {
+        HLink *l = h_repl_link(h, R);
+        if (l != NULL && g_rand_int_range(g, 0, 3) == 0) {
+            guint8 junk[64];
+            int n = g_rand_int_range(g, 1, (int)sizeof junk);
+            for (int i = 0; i < n; i++)
+                junk[i] = (guint8)g_rand_int_range(g, 0, 256);
+            /* Half of the time, something that looks like protocol. */
+            if (g_rand_boolean(g))
+                junk[0] = (guint8) "*$+-:\n"[g_rand_int_range(g, 0, 6)];
+            rc_node_recv(h->nodes[R], h->now_us, l->ha, junk, (gsize)n, h->outs[R]);
+            h_pump(h);
+        }
+        if (round % 7 == 0)
+            g_free(h_cmd(h, c, "SET g 1"));
+        h_advance_ms(h, g_rand_int_range(g, 50, 1500));
+    }
+    g_rand_free(g);
+    /* A garbled handshake may wait out repl-timeout (60 s) before its retry, whose full
+     * sync then waits the diskless delay. */
+    h_advance_ms(h, 75000);
+    ck_assert_msg(rc_repl_master_link_up(h->nodes[R], NULL, NULL), "state %d size %ld inbuf %u",
+                  repl(h, R)->state, (long)repl(h, R)->transfer_size, repl(h, R)->inbuf->len);
+    ck_assert_int_eq(rc_repl_offset(h->nodes[R]), rc_repl_offset(h->nodes[M]));
+    assert_value(h, R, "g", "1");
+    h_free(h);
+}
+END_TEST
+
 Suite *replication_suite(void);
 Suite *replication_suite(void)
 {
@@ -958,6 +996,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_info_replication_fields);
     tcase_add_test(tc, test_same_seed_same_bytes);
     tcase_add_test(tc, test_role_and_replicaof);
+    tcase_add_loop_test(tc, test_replica_survives_garbage_from_master, 0, 40);
     tcase_add_test(tc, test_cluster_replicate_starts_replication);
     suite_add_tcase(s, tc);
     return s;

@@ -1,0 +1,123 @@
+/* The console on the simulated world: the cluster forms as redis-cli --cluster create
+ * forms it, a scripted session sees a failover happen, and a session is a pure function of
+ * (options, seed, lines): the same seed prints the same bytes, logs included. */
+#include <check.h>
+#include <string.h>
+
+#include "core/cluster.h"
+#include "core/cluster_types.h"
+#include "sim/console_world.h"
+
+START_TEST(test_slot_split_as_redis_cli)
+{
+    static const struct {
+        guint m;
+        long last[5];
+    } cases[] = {
+        {1, {16383}},
+        {2, {8191, 16383}},
+        {3, {5460, 10922, 16383}},
+        {5, {3276, 6553, 9829, 13106, 16383}},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        for (guint s = 0; s < cases[i].m; s++)
+            ck_assert_int_eq(sim_console_slot_split_last(cases[i].m, s), cases[i].last[s]);
+    }
+    /* 1000 masters: every master gets 16 or 17 slots, in order, the last ends at 16383 */
+    long prev = -1;
+    for (guint s = 0; s < 1000; s++) {
+        long last = sim_console_slot_split_last(1000, s);
+        ck_assert(last - prev == 16 || last - prev == 17);
+        prev = last;
+    }
+    ck_assert_int_eq(prev, 16383);
+}
+END_TEST
+
+static SimConsoleWorld *formed(guint64 seed, const char *const *overrides, SimScenario **sc)
+{
+    GError *error = NULL;
+    *sc = sim_scenario_parse("console", "", 0, overrides, &error);
+    ck_assert_msg(*sc != NULL, "%s", error ? error->message : "");
+    SimConsoleWorld *cw = sim_console_world_new(*sc, seed);
+    ck_assert_msg(sim_console_world_form(cw, &error), "%s", error ? error->message : "");
+    ck_assert_uint_eq(sim_console_output(sim_console_world_console(cw))->len, 0);
+    return cw;
+}
+
+static gboolean is_master(SimConsoleWorld *cw, guint32 node)
+{
+    RcNode *n = sim_world_node(sim_console_world_world(cw), node);
+    ck_assert_ptr_nonnull(n);
+    return rc_node_is_master(rc_cluster_myself(n));
+}
+
+START_TEST(test_formation_and_failover)
+{
+    SimScenario *sc;
+    SimConsoleWorld *cw = formed(3, NULL, &sc);
+    SimConsole *con = sim_console_world_console(cw);
+    /* n1..n3 masters, n4..n6 their replicas (n4 of n1, n5 of n2, n6 of n3) */
+    for (guint32 n = 0; n < 6; n++)
+        ck_assert(is_master(cw, n) == (n < 3));
+    const char *lines[] = {"SET foo bar", ".crash n3", ".advance 30s", ".use n6", "GET foo", NULL};
+    for (const char *const *l = lines; *l != NULL; l++)
+        ck_assert(sim_console_exec(con, *l));
+    ck_assert(is_master(cw, 5));
+    const char *out = sim_console_output(con)->str;
+    ck_assert_msg(g_str_has_prefix(out, "-> Redirected to slot [12182] located at "
+                                        "127.0.0.1:30003\nOK\n"),
+                  "%s", out);
+    ck_assert_msg(g_str_has_suffix(out, "\n\"bar\"\n"), "%s", out);
+    ck_assert(strstr(out, " # Failover election won: I'm the new master.\n") != NULL);
+    ck_assert(strstr(out, "possibly failing\n") != NULL);
+    /* the prompt follows .use */
+    g_autofree char *prompt = sim_console_prompt(con);
+    ck_assert_str_eq(prompt, "127.0.0.1:30006> ");
+    sim_console_world_free(cw);
+    sim_scenario_free(sc);
+}
+END_TEST
+
+static char *session(guint64 seed)
+{
+    const char *overrides[] = {"node-timeout=3000", "masters=3", "replicas=1", NULL};
+    SimScenario *sc;
+    SimConsoleWorld *cw = formed(seed, overrides, &sc);
+    SimConsole *con = sim_console_world_console(cw);
+    const char *lines[] = {"SET k1 a",    ".partition {n1,n4} | rest",
+                           ".advance 6s", "GET k1",
+                           ".nodes",      ".heal",
+                           ".advance 6s", "GET k1",
+                           NULL};
+    for (const char *const *l = lines; *l != NULL; l++)
+        ck_assert(sim_console_exec(con, *l));
+    char *out = g_strdup(sim_console_output(con)->str);
+    sim_console_world_free(cw);
+    sim_scenario_free(sc);
+    return out;
+}
+
+START_TEST(test_same_seed_same_transcript)
+{
+    g_autofree char *a = session(11);
+    g_autofree char *b = session(11);
+    g_autofree char *c = session(12);
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c); /* node names and timings come from the seed */
+    ck_assert(strstr(a, "Cluster state changed") != NULL);
+}
+END_TEST
+
+Suite *console_world_suite(void);
+Suite *console_world_suite(void)
+{
+    Suite *s = suite_create("console_world");
+    TCase *tc = tcase_create("world");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_slot_split_as_redis_cli);
+    tcase_add_test(tc, test_formation_and_failover);
+    tcase_add_test(tc, test_same_seed_same_transcript);
+    suite_add_tcase(s, tc);
+    return s;
+}
