@@ -117,6 +117,29 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/* A run whose expectation fails exits 1 and still leaves its result files behind. */
+START_TEST(test_failing_run_keeps_its_files)
+{
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-fail-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "fail.scn", NULL);
+    ck_assert(g_file_set_contents(scn,
+                                  "clients 1\nrate 50\nkeys 3\nduration 2s\n"
+                                  "expect acked == 0\n",
+                                  -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    const char *args[] = {"run", scn, "--seed", "4", "--out", out, "--edn", NULL};
+    ck_assert_int_eq(call(sim_run_main, args), 1);
+    g_autofree char *summary = slurp(out, "summary.json");
+    ck_assert(strstr(summary, "\"ok\" : false") != NULL);
+    ck_assert(strstr(summary, "\"replay\" : \"build/rcsim run ") != NULL);
+    g_autofree char *hist = slurp(out, "history.jsonl");
+    g_autofree char *edn = slurp(out, "history.edn");
+    ck_assert_uint_gt(strlen(hist), 0);
+    ck_assert_uint_gt(strlen(edn), 0);
+    rm_tree(tmp);
+}
+END_TEST
+
 Suite *sweep_suite(void);
 Suite *sweep_suite(void)
 {
@@ -125,6 +148,7 @@ Suite *sweep_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_shards_merge_to_the_whole);
     tcase_add_test(tc, test_bad_arguments);
+    tcase_add_test(tc, test_failing_run_keeps_its_files);
     suite_add_tcase(s, tc);
     return s;
 }
