@@ -20,7 +20,7 @@
 typedef struct {
     guint masters;             /* M >= 1 */
     guint replicas_per_master; /* R */
-    RcTime start_at_us;        /* first command at this true time (after every node booted) */
+    RcTime start_at_us;        /* first command at this true instant, after every node booted */
     RcTime limit_us;           /* give up if not formed within this long after start */
 } SimClusterSpec;
 
