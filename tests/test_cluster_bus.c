@@ -280,6 +280,92 @@ START_TEST(test_restart_from_nodes_conf)
 }
 END_TEST
 
+/* CLUSTER subcommands: replies and errors, Redis's exact text, from a table. */
+START_TEST(test_cluster_command_replies)
+{
+    g_autoptr(BusFixture) f = bus_fixture_new(2, 15000, 3);
+    g_autofree char *id1 = name_of(f, 1);
+    g_autofree char *id0 = name_of(f, 0);
+    g_autofree char *myid = g_strdup_printf("$40\r\n%s\r\n", id0);
+    const char *bogus = "0000000000000000000000000000000000000000";
+    struct {
+        const char *argv[8];
+        const char *reply; /* exact, or prefix when ending in '*' */
+    } cases[] = {
+        {{"CLUSTER", "MYID"}, myid},
+        {{"CLUSTER", "NOPE"}, "-ERR unknown subcommand 'NOPE'. Try CLUSTER HELP.\r\n"},
+        {{"CLUSTER", "MYID", "x"}, "-ERR wrong number of arguments for 'cluster|myid' command\r\n"},
+        {{"CLUSTER", "MEET", "127.0.0.1"},
+         "-ERR wrong number of arguments for 'cluster|meet' command\r\n"},
+        {{"CLUSTER", "MEET", "127.0.0.1", "x"}, "-ERR Invalid TCP base port specified: x\r\n"},
+        {{"CLUSTER", "MEET", "127.0.0.1", "7000", "y"},
+         "-ERR Invalid TCP bus port specified: y\r\n"},
+        {{"CLUSTER", "MEET", "not-an-ip", "7000"},
+         "-ERR Invalid node address specified: not-an-ip:7000\r\n"},
+        {{"CLUSTER", "MEET", "127.0.0.1", "70000"},
+         "-ERR Invalid node address specified: 127.0.0.1:70000\r\n"},
+        {{"CLUSTER", "ADDSLOTS", "16384"}, "-ERR Invalid or out of range slot\r\n"},
+        {{"CLUSTER", "ADDSLOTS", "1", "1"}, "-ERR Slot 1 specified multiple times\r\n"},
+        {{"CLUSTER", "ADDSLOTS", "1", "2"}, "+OK\r\n"},
+        {{"CLUSTER", "ADDSLOTS", "2"}, "-ERR Slot 2 is already busy\r\n"},
+        {{"CLUSTER", "ADDSLOTSRANGE", "5", "3"},
+         "-ERR start slot number 5 is greater than end slot number 3\r\n"},
+        {{"CLUSTER", "ADDSLOTSRANGE", "3", "4", "5"},
+         "-ERR wrong number of arguments for 'cluster|addslotsrange' command\r\n"},
+        {{"CLUSTER", "ADDSLOTSRANGE", "3", "10", "10", "12"},
+         "-ERR Slot 10 specified multiple times\r\n"},
+        {{"CLUSTER", "ADDSLOTSRANGE", "3", "10", "11", "12"}, "+OK\r\n"},
+        {{"CLUSTER", "DELSLOTS", "100"}, "-ERR Slot 100 is already unassigned\r\n"},
+        {{"CLUSTER", "DELSLOTSRANGE", "12", "12"}, "+OK\r\n"},
+        {{"CLUSTER", "COUNT-FAILURE-REPORTS", bogus},
+         "-ERR Unknown node 0000000000000000000000000000000000000000\r\n"},
+        {{"CLUSTER", "FORGET", id0}, "-ERR I tried hard but I can't forget myself...\r\n"},
+        {{"CLUSTER", "REPLICATE", id0}, "-ERR Can't replicate myself\r\n"},
+        {{"CLUSTER", "REPLICATE", "abc"}, "-ERR Unknown node abc\r\n"},
+        {{"CLUSTER", "SET-CONFIG-EPOCH", "-1"}, "-ERR Invalid config epoch specified: -1\r\n"},
+        {{"CLUSTER", "SET-CONFIG-EPOCH", "x"}, "-ERR value is not an integer or out of range\r\n"},
+        {{"CLUSTER", "SET-CONFIG-EPOCH", "5"}, "+OK\r\n"},
+        {{"CLUSTER", "SET-CONFIG-EPOCH", "6"}, "-ERR Node config epoch is already non-zero\r\n"},
+        {{"CLUSTER", "RESET", "MEDIUM"}, "-ERR syntax error\r\n"},
+        {{"CLUSTER", "SLOTS"}, "*1\r\n*3\r\n:1\r\n:11\r\n*4\r\n$0\r\n\r\n:30001\r\n*"},
+        {{"CLUSTER", "INFO"}, "$*"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *r = bus_fixture_cmd(f, 0, cases[i].argv);
+        gsize n = strlen(cases[i].reply);
+        if (n > 0 && cases[i].reply[n - 1] == '*')
+            ck_assert_msg(strncmp(r, cases[i].reply, n - 1) == 0, "case %zu: %s", i, r);
+        else
+            ck_assert_msg(strcmp(r, cases[i].reply) == 0, "case %zu: got %s", i, r);
+    }
+    ck_assert_int_eq(bus_fixture_node(f, 0)->cluster->myself->numslots, 2 + 8 + 1);
+    ck_assert_uint_eq(bus_fixture_node(f, 0)->cluster->current_epoch, 5);
+    /* once it knows another node, SET-CONFIG-EPOCH is refused */
+    const char *meet[] = {"CLUSTER", "MEET", "127.0.0.1", "30001", NULL};
+    g_free(bus_fixture_cmd(f, 1, meet));
+    bus_fixture_run_until(f, bus_fixture_now(f) + 2 * RC_US_PER_S);
+    const char *sce[] = {"CLUSTER", "SET-CONFIG-EPOCH", "9", NULL};
+    g_autofree char *r = bus_fixture_cmd(f, 1, sce);
+    ck_assert_str_eq(r, "-ERR The user can assign a config epoch only when the node does not "
+                        "know any other node.\r\n");
+    /* FORGET: banned for 60 s, so gossip cannot bring it back meanwhile */
+    const char *forget[] = {"CLUSTER", "FORGET", id1, NULL};
+    g_autofree char *fr = bus_fixture_cmd(f, 0, forget);
+    ck_assert_str_eq(fr, "+OK\r\n");
+    ck_assert_ptr_null(rc_cluster_lookup(bus_fixture_node(f, 0), id1));
+    /* CLUSTER RESET HARD: new id, epochs 0, alone */
+    const char *reset[] = {"CLUSTER", "RESET", "HARD", NULL};
+    const char *del[] = {"CLUSTER", "FLUSHSLOTS", NULL};
+    g_free(bus_fixture_cmd(f, 1, del));
+    g_autofree char *rr = bus_fixture_cmd(f, 1, reset);
+    ck_assert_str_eq(rr, "+OK\r\n");
+    RcCluster *c1 = bus_fixture_node(f, 1)->cluster;
+    ck_assert(memcmp(c1->myself->name, id1, 40) != 0);
+    ck_assert_uint_eq(c1->nodes->len, 1);
+    ck_assert_uint_eq(c1->current_epoch, 0);
+}
+END_TEST
+
 Suite *cluster_bus_suite(void);
 Suite *cluster_bus_suite(void)
 {
@@ -292,6 +378,7 @@ Suite *cluster_bus_suite(void)
     tcase_add_test(tc, test_load_redis_nodes_conf);
     tcase_add_test(tc, test_corrupt_nodes_conf);
     tcase_add_test(tc, test_restart_from_nodes_conf);
+    tcase_add_test(tc, test_cluster_command_replies);
     suite_add_tcase(s, tc);
     return s;
 }
