@@ -25,6 +25,8 @@ struct SimConsole {
     gboolean wait_closed;      /* the connection ended before all replies came */
     RcConnEnd wait_end;        /* how, when wait_closed */
     char *wait_protocol_error; /* a malformed reply (the connection was dropped) */
+    SimConsoleFlushFn flush;   /* called after each slice of virtual time, or NULL */
+    gpointer flush_user;
 };
 
 SimConsole *sim_console_new(SimKernel *k, guint n_nodes, const char *const *ips,
@@ -68,6 +70,30 @@ void sim_console_free(SimConsole *con)
 void sim_console_set_loglevel(SimConsole *con, RcLogLevel level)
 {
     con->loglevel = level;
+}
+
+void sim_console_set_flush(SimConsole *con, SimConsoleFlushFn fn, gpointer user)
+{
+    con->flush = fn;
+    con->flush_user = user;
+}
+
+/* Run the kernel up to `until_us` (or until an event stops it) in slices, flushing the
+ * output after each. Returns TRUE when an event stopped it. */
+static gboolean run_until(SimConsole *con, RcTime until_us)
+{
+    for (;;) {
+        RcTime now = sim_kernel_now(con->kernel);
+        RcTime slice_end =
+            until_us - now > SIM_CONSOLE_SLICE_US ? now + SIM_CONSOLE_SLICE_US : until_us;
+        SimRunEnd end = sim_kernel_run(con->kernel, slice_end, 0);
+        if (con->flush != NULL)
+            con->flush(con->out, con->flush_user);
+        if (end == SIM_RUN_STOPPED)
+            return TRUE;
+        if (sim_kernel_now(con->kernel) >= until_us)
+            return FALSE;
+    }
 }
 
 GString *sim_console_output(SimConsole *con)
@@ -193,7 +219,7 @@ static WaitResult request(SimConsole *con, guint32 node, GByteArray *buf, guint 
     RcTime deadline = sim_kernel_now(con->kernel) + SIM_CONSOLE_REPLY_TIMEOUT_US;
     while (con->wait_replies > 0 && !con->wait_closed && con->wait_protocol_error == NULL &&
            sim_kernel_now(con->kernel) < deadline) {
-        sim_kernel_run(con->kernel, deadline, 0);
+        run_until(con, deadline);
     }
     con->waiting = FALSE;
     if (con->wait_protocol_error != NULL)
@@ -442,7 +468,7 @@ gboolean sim_console_exec(SimConsole *con, const char *text)
             exec_command(con, line.args);
         break;
     case SIM_CONSOLE_OP_ADVANCE:
-        sim_kernel_run(con->kernel, sim_kernel_now(con->kernel) + line.duration_us, 0);
+        run_until(con, sim_kernel_now(con->kernel) + line.duration_us);
         break;
     case SIM_CONSOLE_OP_PARTITION:
         con->be->partition(con->impl, line.groups);

@@ -66,6 +66,13 @@ void sim_console_free(SimConsole *con);
 #define SIM_CONSOLE_LOG_QUIET ((RcLogLevel)(RC_LOG_WARNING + 1))
 void sim_console_set_loglevel(SimConsole *con, RcLogLevel level);
 
+/* Called with everything printed so far after every slice of virtual time a line runs
+ * (SIM_CONSOLE_SLICE_US), so a long `.advance` shows its logs as it goes; the function may
+ * write `out` somewhere and truncate it. Slicing changes nothing in what runs. */
+typedef void (*SimConsoleFlushFn)(GString *out, gpointer user);
+#define SIM_CONSOLE_SLICE_US (100 * RC_US_PER_MS)
+void sim_console_set_flush(SimConsole *con, SimConsoleFlushFn fn, gpointer user);
+
 /* Execute one line. FALSE once the line asked to quit (.quit, .exit, quit, exit). */
 gboolean sim_console_exec(SimConsole *con, const char *line);
 /* What the console printed so far; the caller may write it out and truncate it. */

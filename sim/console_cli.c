@@ -42,10 +42,19 @@ static gboolean parse_loglevel(const char *s, RcLogLevel *out)
     return FALSE;
 }
 
-/* Feed stdin to the console line by line; its output goes to stdout as each line ends. */
+static void flush_stdout(GString *out, gpointer user)
+{
+    (void)user;
+    fwrite(out->str, 1, out->len, stdout);
+    g_string_truncate(out, 0);
+    fflush(stdout);
+}
+
+/* Feed stdin to the console line by line; its output goes to stdout as it is made. */
 static void repl(SimConsole *con, gboolean interactive)
 {
     GString *out = sim_console_output(con);
+    sim_console_set_flush(con, flush_stdout, NULL);
     char *line = NULL;
     size_t cap = 0;
     for (;;) {
@@ -60,9 +69,7 @@ static void repl(SimConsole *con, gboolean interactive)
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
         gboolean go_on = sim_console_exec(con, line);
-        fwrite(out->str, 1, out->len, stdout);
-        g_string_truncate(out, 0);
-        fflush(stdout);
+        flush_stdout(out, NULL);
         if (!go_on)
             break;
     }
@@ -119,24 +126,46 @@ int sim_console_main(int argc, char **argv)
     g_autoptr(SimScenario) sc =
         sim_scenario_parse("console", "", 0, (const char *const *)sets->pdata, &error);
     if (sc == NULL) {
-        fprintf(stderr, "rcsim console: %s\n", error->message);
+        /* --masters N and --replicas N travel as --set overrides: name the flag given */
+        const char *msg = error->message;
+        for (int i = 1; i + 1 < argc; i++) {
+            if (strcmp(argv[i], "--masters") != 0 && strcmp(argv[i], "--replicas") != 0)
+                continue;
+            g_autofree char *as_set = g_strdup_printf("--set %s=%s: ", argv[i] + 2, argv[i + 1]);
+            if (g_str_has_prefix(msg, as_set)) {
+                fprintf(stderr, "rcsim console: %s %s: %s\n", argv[i], argv[i + 1],
+                        msg + strlen(as_set));
+                g_error_free(error);
+                return 2;
+            }
+        }
+        fprintf(stderr, "rcsim console: %s\n", msg);
         g_error_free(error);
         return 2;
     }
     gboolean interactive = isatty(STDIN_FILENO);
     g_autoptr(SimConsoleWorld) cw = sim_console_world_new(sc, seed);
     if (!sim_console_world_form(cw, &error)) {
-        fprintf(stderr,
-                "rcsim console: %s (replay: rcsim console --seed %" G_GUINT64_FORMAT " ...)\n",
-                error->message, seed);
+        GString *replay = g_string_new("rcsim console");
+        for (int i = 1; i < argc; i++) {
+            gboolean plain = argv[i][0] != '\0';
+            for (const char *c = argv[i]; *c != '\0'; c++)
+                plain = plain && (g_ascii_isalnum(*c) || strchr("-_=.,:/+", *c) != NULL);
+            g_autofree char *q = plain ? g_strdup(argv[i]) : g_shell_quote(argv[i]);
+            g_string_append_printf(replay, " %s", q);
+        }
+        fprintf(stderr, "rcsim console: %s (seed %" G_GUINT64_FORMAT "; replay: %s)\n",
+                error->message, seed, replay->str);
+        g_string_free(replay, TRUE);
         g_error_free(error);
         return 1;
     }
     sim_console_world_set_loglevel(cw, loglevel);
     if (interactive)
-        printf("rcsim console: %u masters with %u replicas each, seed %" G_GUINT64_FORMAT
+        printf("rcsim console: %u master%s, %u replica%s each, seed %" G_GUINT64_FORMAT
                ", node-timeout %" G_GINT64_FORMAT " ms; .help lists the commands\n",
-               sc->masters, sc->replicas, seed, sc->node_timeout_ms);
+               sc->masters, sc->masters == 1 ? "" : "s", sc->replicas, sc->replicas == 1 ? "" : "s",
+               seed, sc->node_timeout_ms);
     repl(sim_console_world_console(cw), interactive);
     return 0;
 }

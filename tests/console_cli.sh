@@ -110,11 +110,22 @@ bad-options)
 --set node-timeout|rcsim console: --set: expected KEY=VALUE
 --loglevel loud|rcsim console: --loglevel: expected debug, verbose, notice or warning
 --bogus|rcsim console: unknown argument '--bogus'
---masters 0|rcsim console: --set masters=0: masters: 0 is out of range [1, 1000]
---replicas 100|rcsim console: --set replicas=100: replicas: 100 is out of range [0, 99]
+--masters 0|rcsim console: --masters 0: masters: 0 is out of range [1, 1000]
+--replicas 100|rcsim console: --replicas 100: replicas: 100 is out of range [0, 99]
 --set nope=1|rcsim console: --set nope=1: nope: unknown parameter
 --set node-timeout=x|rcsim console: --set node-timeout=x: node-timeout: expected an integer, got 'x'
+--masters 600 --replicas 1|rcsim console: --replicas 1: replicas: 600 masters with 1 replicas each exceed 1000 nodes
 TABLE
+    ;;
+no-cluster)
+    # replies slower than the console's 5 s timeout: the cluster cannot form, exit 1
+    printf 'GET foo\n' | "$rcsim" console --seed 3 --set 'client-latency=constant 20s' \
+        >"$tmp/out" 2>"$tmp/err"
+    status=$?
+    [ "$status" -eq 1 ] || fail "exit status $status, want 1"
+    want="rcsim console: n1: (error) timeout after 5000 ms of virtual time (seed 3; replay: rcsim console --seed 3 --set 'client-latency=constant 20s')"
+    [ "$(cat "$tmp/err")" = "$want" ] || fail "stderr: $(cat "$tmp/err")"
+    [ ! -s "$tmp/out" ] || fail "printed on stdout"
     ;;
 *)
     echo "unknown case $case_name"

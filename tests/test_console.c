@@ -486,6 +486,39 @@ START_TEST(test_pause_holds_the_reply)
 }
 END_TEST
 
+typedef struct {
+    guint calls;
+    GString *seen;
+} Flushed;
+
+static void on_flush(GString *out, gpointer user)
+{
+    Flushed *f = user;
+    f->calls++;
+    g_string_append_len(f->seen, out->str, (gssize)out->len);
+    g_string_truncate(out, 0);
+}
+
+/* A long .advance hands its output over slice by slice, each log line once, in order. */
+START_TEST(test_flush_per_slice)
+{
+    Toy *t = toy_new();
+    Flushed f = {.seen = g_string_new(NULL)};
+    sim_console_set_flush(t->con, on_flush, &f);
+    ck_assert(sim_console_exec(t->con, ".crash n2"));
+    guint before = f.calls;
+    ck_assert(sim_console_exec(t->con, ".advance 5s"));
+    ck_assert_uint_eq(f.calls - before, 5 * RC_US_PER_S / SIM_CONSOLE_SLICE_US);
+    ck_assert_str_eq(f.seen->str,
+                     "n1 1001:M 01 Jan 2026 00:00:01.500 . *** NODE id2 possibly failing\n"
+                     "n3 1003:S 01 Jan 2026 00:00:02.250 * Marking node id2 as failing (quorum "
+                     "reached).\n");
+    ck_assert_uint_eq(sim_console_output(t->con)->len, 0);
+    g_string_free(f.seen, TRUE);
+    toy_free(t);
+}
+END_TEST
+
 START_TEST(test_help_and_quit)
 {
     Toy *t = toy_new();
@@ -516,6 +549,7 @@ Suite *console_suite(void)
     tcase_add_test(tc, test_fault_state_errors);
     tcase_add_test(tc, test_pause_holds_the_reply);
     tcase_add_test(tc, test_help_and_quit);
+    tcase_add_test(tc, test_flush_per_slice);
     suite_add_tcase(s, tc);
     return s;
 }
