@@ -34,6 +34,14 @@ void rc_cluster_event(RcNode *node, RcEventKind kind, const RcClusterNode *peer,
 /* Set currentEpoch (never decreasing) and emit RC_EVT_CURRENT_EPOCH when it changes. */
 void rc_cluster_set_current_epoch(RcNode *node, guint64 epoch);
 
+/* Milliseconds since `t_ms`, where 0 means "never". Redis keeps these times in Unix
+ * milliseconds, so a zero (a node just created, nothing received yet) is decades old; our
+ * virtual clocks start near 0, so zero is mapped to "very long ago" explicitly. */
+static inline gint64 rc_since_ms(gint64 now_ms, gint64 t_ms)
+{
+    return t_ms == 0 ? G_MAXINT64 / 4 : now_ms - t_ms;
+}
+
 /* ---- bus_link.c: links and framing ---- */
 
 /* createClusterLink: outbound when `n` is not NULL (sets n->link). */

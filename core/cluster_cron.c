@@ -89,13 +89,13 @@ void rc_cluster_cron(RcNode *node)
         }
 
         /* No traffic at all for NT/2 while a ping waits: the link may be dead. */
-        gint64 ping_delay = now - n->ping_sent_ms;
-        gint64 data_delay = now - n->data_received_ms;
+        gint64 ping_delay = rc_since_ms(now, n->ping_sent_ms);
+        gint64 data_delay = rc_since_ms(now, n->data_received_ms);
         if (n->link && now - n->link->ctime_ms > nt && n->ping_sent_ms && ping_delay > nt / 2 &&
             data_delay > nt / 2)
             rc_link_free(node, n->link, TRUE);
 
-        if (n->link && n->ping_sent_ms == 0 && now - n->pong_received_ms > nt / 2) {
+        if (n->link && n->ping_sent_ms == 0 && rc_since_ms(now, n->pong_received_ms) > nt / 2) {
             rc_cluster_send_ping(node, n->link, RC_MSG_PING);
             continue;
         }

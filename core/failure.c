@@ -115,8 +115,8 @@ gboolean rc_failure_check_pfail(RcNode *node, RcClusterNode *n)
     if (n->ping_sent_ms == 0)
         return FALSE;
     gint64 now = node->now_ms;
-    gint64 ping_delay = now - n->ping_sent_ms;
-    gint64 data_delay = now - n->data_received_ms;
+    gint64 ping_delay = rc_since_ms(now, n->ping_sent_ms);
+    gint64 data_delay = rc_since_ms(now, n->data_received_ms);
     gint64 node_delay = MIN(ping_delay, data_delay);
     if (node_delay > node->cfg.cluster_node_timeout_ms &&
         !(n->flags & (RC_NODE_PFAIL | RC_NODE_FAIL))) {

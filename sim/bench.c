@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "sim/kernel.h"
+#include "sim/host.h"
 #include "sim/net.h"
 #include "sim/rng.h"
 
@@ -48,14 +49,15 @@ static int bench_kernel(int argc, char **argv)
 {
     guint64 pending = 100000, events = 20000000;
     for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
         gboolean ok = FALSE;
         if (strcmp(argv[i], "--pending") == 0 && i + 1 < argc)
             ok = parse_count(argv[++i], &pending);
         else if (strcmp(argv[i], "--events") == 0 && i + 1 < argc)
             ok = parse_count(argv[++i], &events);
         if (!ok) {
-            fprintf(stderr, "rcsim bench kernel: bad option '%s' (--pending N, --events N)\n",
-                    argv[i]);
+            fprintf(stderr, "rcsim bench kernel: bad option '%s%s%s' (--pending N, --events N)\n",
+                    opt, opt != argv[i] ? " " : "", opt != argv[i] ? argv[i] : "");
             return 2;
         }
     }
@@ -136,11 +138,13 @@ static int bench_net(int argc, char **argv)
 {
     guint64 hosts = 300;
     for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
         gboolean ok = FALSE;
         if (strcmp(argv[i], "--hosts") == 0 && i + 1 < argc)
             ok = parse_count(argv[++i], &hosts) && hosts >= 2 && hosts <= 2000;
         if (!ok) {
-            fprintf(stderr, "rcsim bench net: bad option '%s' (--hosts 2..2000)\n", argv[i]);
+            fprintf(stderr, "rcsim bench net: bad option '%s%s%s' (--hosts 2..2000)\n", opt,
+                    opt != argv[i] ? " " : "", opt != argv[i] ? argv[i] : "");
             return 2;
         }
     }
@@ -179,12 +183,66 @@ static int bench_net(int argc, char **argv)
     return 0;
 }
 
+/* ---- bench cluster: N real nodes meet through n1 and gossip for S virtual seconds ---- */
+
+static int bench_cluster(int argc, char **argv)
+{
+    guint64 nodes = 50, seconds = 30;
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        gboolean ok = FALSE;
+        if (strcmp(argv[i], "--nodes") == 0 && i + 1 < argc)
+            ok = parse_count(argv[++i], &nodes) && nodes >= 2 && nodes <= 1000;
+        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+            ok = parse_count(argv[++i], &seconds) && seconds <= 3600;
+        if (!ok) {
+            fprintf(
+                stderr,
+                "rcsim bench cluster: bad option '%s%s%s' (--nodes 2..1000, --seconds 1..3600)\n",
+                opt, opt != argv[i] ? " " : "", opt != argv[i] ? argv[i] : "");
+            return 2;
+        }
+    }
+    static const SimConnHandler quiet = {NULL, NULL, NULL};
+    double c0 = cpu_seconds();
+    g_autoptr(SimWorld) w = sim_cluster_new(1, (guint)nodes, NULL, NULL);
+    SimNet *net = sim_world_net(w);
+    guint32 admin = sim_world_add_client_host(w, "admin", "10.255.0.1");
+    RcTime booted = (RcTime)nodes * RC_US_PER_MS + 10 * RC_US_PER_MS;
+    sim_world_run(w, booted, 0);
+    SimConnId c = sim_net_connect(net, admin, "127.0.0.1", 30001, &quiet, NULL);
+    sim_world_run(w, booted + 10 * RC_US_PER_MS, 0);
+    for (guint64 i = 2; i <= nodes; i++) {
+        char port[8];
+        g_snprintf(port, sizeof port, "%" G_GUINT64_FORMAT, 30000 + i);
+        g_autofree char *cmd = g_strdup_printf(
+            "*4\r\n$7\r\nCLUSTER\r\n$4\r\nMEET\r\n$9\r\n127.0.0.1\r\n$%zu\r\n%s\r\n", strlen(port),
+            port);
+        sim_net_send(net, c, cmd, strlen(cmd));
+    }
+    sim_world_run(w, (RcTime)seconds * RC_US_PER_S, 0);
+    double cpu = cpu_seconds() - c0;
+    SimNetStats st;
+    sim_net_get_stats(net, &st);
+    guint64 events = sim_kernel_events(sim_world_kernel(w));
+    printf("nodes: %" G_GUINT64_FORMAT ", virtual %" G_GUINT64_FORMAT " s, links on n1: %u\n",
+           nodes, seconds, sim_net_host_n_conns(net, sim_world_node_host(w, 0)));
+    printf("kernel events: %" G_GUINT64_FORMAT ", bytes delivered: %" G_GUINT64_FORMAT
+           ", %.2f s CPU\n",
+           events, st.bytes, cpu);
+    printf("cluster virtual s per CPU s: %.2f\n", cpu > 0 ? (double)seconds / cpu : 0.0);
+    return 0;
+}
+
 int sim_bench_main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         FILE *to = argc < 2 ? stderr : stdout;
         fprintf(to, "Usage: rcsim bench kernel [--pending N] [--events N]\n"
                     "       rcsim bench net [--hosts N]\n"
+                    "       rcsim bench cluster [--nodes N] [--seconds S]\n"
+                    "  cluster N real nodes (default 50) meet and gossip for S virtual "
+                    "seconds (30)\n"
                     "  net     a full mesh of N hosts (default 300): connect, request, reply\n"
                     "  kernel  schedule+dispatch with N pending events (default 100000, "
                     "20000000 events)\n");
@@ -194,6 +252,8 @@ int sim_bench_main(int argc, char **argv)
         return bench_kernel(argc - 1, argv + 1);
     if (strcmp(argv[1], "net") == 0)
         return bench_net(argc - 1, argv + 1);
-    fprintf(stderr, "rcsim bench: unknown benchmark '%s' (kernel, net)\n", argv[1]);
+    if (strcmp(argv[1], "cluster") == 0)
+        return bench_cluster(argc - 1, argv + 1);
+    fprintf(stderr, "rcsim bench: unknown benchmark '%s' (kernel, net, cluster)\n", argv[1]);
     return 2;
 }

@@ -139,6 +139,7 @@ struct SimHostSet {
 typedef struct {
     char ip[16];
     guint32 next_ephemeral;
+    gint64 first_host; /* the host answering RSTs for this IP, -1 before any */
 } IpRec;
 
 struct SimNet {
@@ -365,6 +366,7 @@ static guint32 ip_index_of(SimNet *net, const char *ip, gboolean create)
     memset(&rec, 0, sizeof rec);
     g_strlcpy(rec.ip, ip, sizeof rec.ip);
     rec.next_ephemeral = EPHEMERAL_LO;
+    rec.first_host = -1;
     g_array_append_val(net->ips, rec);
     g_hash_table_insert(net->ip_index, g_strdup(ip), GUINT_TO_POINTER(net->ips->len));
     return net->ips->len - 1;
@@ -379,6 +381,9 @@ guint32 sim_net_add_host(SimNet *net, const char *name, const char *ip)
     h->name = g_strdup(name);
     g_strlcpy(h->ip, ip, sizeof h->ip);
     h->ip_index = ip_index_of(net, ip, TRUE);
+    IpRec *rec = &g_array_index(net->ips, IpRec, h->ip_index);
+    if (rec->first_host < 0)
+        rec->first_host = net->hosts->len; /* the index this host is about to get */
     h->state = SIM_HOST_UP;
     h->ports = g_array_new(FALSE, FALSE, sizeof(guint16));
     g_queue_init(&h->notify);
@@ -1158,10 +1163,7 @@ static const Listener *listener_find(const SimNet *net, guint32 ip_index, guint1
 /* The host answering for an IP when nothing listens (the first host with that IP). */
 static gint64 host_with_ip(const SimNet *net, guint32 ip_index)
 {
-    for (guint h = 0; h < net->hosts->len; h++)
-        if (host_at(net, h)->ip_index == ip_index)
-            return h;
-    return -1;
+    return g_array_index(net->ips, IpRec, ip_index).first_host;
 }
 
 gboolean sim_net_listen(SimNet *net, guint32 host, guint16 port, SimAcceptFn fn, gpointer user,

@@ -408,6 +408,32 @@ START_TEST(test_in_flight_lost_then_retransmitted)
 }
 END_TEST
 
+/* A close during a cut: the FIN waits behind the held data and both cross after the heal. */
+START_TEST(test_fin_held_across_cut)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    SimCutId cut = sim_net_isolate(w->net, w->a);
+    ck_assert(sim_net_send(w->net, r->id, "last words", 10));
+    sim_net_close(w->net, r->id);
+    run_until(w, 5 * RC_US_PER_S);
+    Rec *s = accepted(w->srv, 0);
+    ck_assert(!s->closed);
+    ck_assert_uint_eq(s->data->len, 0);
+    sim_net_heal(w->net, cut);
+    run_until(w, 20 * RC_US_PER_S);
+    /* retransmissions at 1.2, 1.6, 2.4, 4.0, 7.2 s: the first after the heal (5 s) */
+    ck_assert_str_eq(s->data->str, "last words");
+    ck_assert(s->closed);
+    ck_assert_int_eq(s->why, RC_CONN_END_EOF);
+    ck_assert_int_eq(s->closed_at, 7200100);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
 START_TEST(test_retries2_timeout)
 {
     World *w = world_new(100);
@@ -854,6 +880,7 @@ Suite *net_suite(void)
     tc = tcase_create("cuts");
     tcase_add_test(tc, test_hold_and_release_after_heal);
     tcase_add_test(tc, test_in_flight_lost_then_retransmitted);
+    tcase_add_test(tc, test_fin_held_across_cut);
     tcase_add_test(tc, test_retries2_timeout);
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_one_way_cut);

@@ -14,7 +14,8 @@ claiming slot 0 towards C, and C answers with an UPDATE; (3) heal, SIGKILL node 
 flag it PFAIL, exchange reports and broadcast FAIL.
 
 Output: tests/data/bus_<name>.bin (raw frames) and tests/data/bus_frames.txt (one line per
-frame: file and header fields decoded here, independently of rcsim's decoder).
+frame: file and header fields decoded here, independently of rcsim's decoder), plus node 1's
+CLUSTER NODES reply (cluster_nodes_redis.txt) and nodes.conf (nodes_conf_redis.txt).
 Usage: python3 tests/data/capture_bus_frames.py [outdir]   (needs redis-server 7.0)
 """
 import os
@@ -186,6 +187,13 @@ def main():
         assert ok, "cluster did not converge"
         wait_for(lambda: all(k in captured for k in ("ping", "pong", "meet", "ping_hostname")),
                  10)
+        # CLUSTER NODES and nodes.conf as Redis writes them, for the format test.
+        time.sleep(1.5)
+        with open(os.path.join(outdir, "cluster_nodes_redis.txt"), "w") as fh:
+            fh.write(cli(BASE + 1, "cluster", "nodes") + "\n")
+        with open(os.path.join(tmp, "1", "nodes.conf")) as src, \
+                open(os.path.join(outdir, "nodes_conf_redis.txt"), "w") as dst:
+            dst.write(src.read())
         # Phase 2: UPDATE.
         a, b = names[BASE], names[BASE + 1]
         with lock:

@@ -1,0 +1,235 @@
+/* The bus on the simulator (sim/host.c): clusters formed as redis-cli --cluster create does
+ * (sim/cluster_create.c) converge within a protocol bound; a crash is PFAIL after NT and
+ * FAIL inside the rules' window; a master cut into a minority refuses writes from ~NT on and
+ * takes them again after the heal plus the rejoin delay. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/bus.h"
+#include "sim/cluster_create.h"
+
+typedef struct {
+    guint32 node;
+    RcTime at_us;
+    RcEventKind kind;
+    char peer[41];
+} Seen;
+
+static void observe(guint32 node, RcTime now_us, const RcAction *a, gpointer user)
+{
+    if (a->kind != RC_ACT_EVENT)
+        return;
+    Seen s = {.node = node, .at_us = now_us, .kind = a->event};
+    g_strlcpy(s.peer, a->peer, sizeof s.peer);
+    g_array_append_val((GArray *)user, s);
+}
+
+static SimWorld *formed_world(guint masters, guint replicas, guint64 seed, gint64 nt_ms,
+                              GArray *events, SimClusterTimes *times)
+{
+    RcNodeConfig base;
+    rc_node_config_init(&base, "127.0.0.1", 30001);
+    base.cluster_node_timeout_ms = nt_ms;
+    guint n = masters * (1 + replicas);
+    SimWorld *w = sim_cluster_new(seed, n, &base, NULL);
+    if (events)
+        sim_world_set_observer(w, observe, events);
+    SimClusterSpec spec;
+    sim_cluster_spec_init(&spec, w, masters, replicas);
+    spec.start_at_us = (RcTime)n * RC_US_PER_MS + 10 * RC_US_PER_MS;
+    g_autoptr(GError) err = NULL;
+    gboolean ok = sim_cluster_create(w, &spec, times, &err);
+    ck_assert_msg(ok, "seed %" G_GUINT64_FORMAT ": %s", seed, err ? err->message : "");
+    return w;
+}
+
+/* Convergence bound (join). After its MEET a node is known to node 0 at once. Every node
+ * pings each node it knows at least every NT/2 unless gossip postponed it, pings one more
+ * node every second, and every PING/PONG names wanted = max(3, N/10) random nodes (capped at
+ * N - 2). A receiver thus gets, per NT/2, at least ~2 packets from each of the N - 1 others,
+ * i.e. about 2(N-1)·wanted/N >= 5 mentions of any given node for N >= 6 (for N = 3 the one
+ * entry of each packet is the only other node). Gossip postpones direct pings (a peer heard
+ * of recently is not pinged), which can halve that rate, so we allow four NT/2 windows: the
+ * chance a given pair is still unknown is then below e^-10, and we assert every node knows
+ * every other one within 2·NT (30 s) of the last MEET being answered, for N = 3, 6, 30, 100
+ * (measured: 1-4 s for N <= 6 and N = 100, up to 16.5 s for N = 30 whose wanted is 3).
+ *
+ * Replica roles spread more slowly: other nodes learn a node turned replica only from that
+ * node's own packets (gossip entries never change a known node's flags), and gossip keeps
+ * postponing direct pings. We assert the roles are seen everywhere within 4·NT after the
+ * last REPLICATE (measured: < 10 s for N <= 30, ~52 s for N = 100). */
+static void check_converges(guint masters, guint replicas, guint64 seed)
+{
+    const gint64 nt_ms = 15000;
+    SimClusterTimes t;
+    g_autoptr(SimWorld) w = formed_world(masters, replicas, seed, nt_ms, NULL, &t);
+    guint n = masters * (1 + replicas);
+    RcTime join_us = t.joined_us - t.last_meet_us;
+    printf("converge n=%u seed=%" G_GUINT64_FORMAT ": joined %.1f s after the last MEET, "
+           "replicas set %.1f s after, formed %.1f s after\n",
+           n, seed, join_us / 1e6, (t.replicated_us - t.last_meet_us) / 1e6,
+           (t.formed_us - t.last_meet_us) / 1e6);
+    ck_assert_msg(t.formed_us - t.replicated_us <= 4 * nt_ms * RC_US_PER_MS,
+                  "n=%u seed %" G_GUINT64_FORMAT ": roles took too long", n, seed);
+    ck_assert_msg(join_us <= 2 * nt_ms * RC_US_PER_MS,
+                  "n=%u seed %" G_GUINT64_FORMAT ": joined after %" G_GINT64_FORMAT " us", n, seed,
+                  join_us);
+    ck_assert(sim_cluster_full_view(w));
+    for (guint i = 0; i < n; i++) {
+        RcCluster *c = sim_world_node(w, i)->cluster;
+        ck_assert_uint_eq(c->nodes->len, n);
+        ck_assert_int_eq(c->size, (int)masters);
+        ck_assert_int_eq(c->state, RC_CLUSTER_OK);
+    }
+}
+
+START_TEST(test_converge_3)
+{
+    for (guint64 seed = 1; seed <= 5; seed++)
+        check_converges(3, 0, seed);
+}
+END_TEST
+
+START_TEST(test_converge_6)
+{
+    for (guint64 seed = 1; seed <= 5; seed++)
+        check_converges(3, 1, seed);
+}
+END_TEST
+
+START_TEST(test_converge_30)
+{
+    for (guint64 seed = 1; seed <= 3; seed++)
+        check_converges(10, 2, seed);
+}
+END_TEST
+
+START_TEST(test_converge_100)
+{
+    check_converges(50, 1, 7);
+}
+END_TEST
+
+static char *id_of(SimWorld *w, guint i)
+{
+    return g_strndup(sim_world_node(w, i)->cluster->myself->name, RC_CLUSTER_NAMELEN);
+}
+
+static RcTime first_event(GArray *ev, guint32 node, RcEventKind kind, const char *peer,
+                          RcTime since)
+{
+    for (guint k = 0; k < ev->len; k++) {
+        const Seen *s = &g_array_index(ev, Seen, k);
+        if (s->node == node && s->kind == kind && s->at_us >= since &&
+            (peer == NULL || strcmp(s->peer, peer) == 0))
+            return s->at_us;
+    }
+    return -1;
+}
+
+/* A crashed master (5 masters, NT 15 s, crash at T). Window for PFAIL on a survivor:
+ * - not before T + NT - RTT: a ping outstanding at T was sent at most one RTT earlier (a
+ *   healthy peer answers at once), and PFAIL needs now - ping_sent > NT strictly;
+ * - not after T + 1.5·NT + 0.2 s: the survivor's pong_received is at most T (gossip only
+ *   copies older pong times), so cron pings by T + NT/2 + 0.1 s, and flags PFAIL at the first
+ *   cron more than NT after that.
+ * FAIL needs PFAIL here plus reports from 2 more of the 5 masters (3 = 5/2 + 1, myself
+ * counted); every master's next packet carries all its PFAIL nodes, and the first node to
+ * reach the quorum broadcasts FAIL, so every survivor has FAIL (by quorum or by the
+ * broadcast) by T + 2·NT + 1 s. */
+START_TEST(test_crash_pfail_then_fail)
+{
+    for (guint64 seed = 11; seed <= 14; seed++) {
+        g_autoptr(GArray) ev = g_array_new(FALSE, FALSE, sizeof(Seen));
+        SimClusterTimes t;
+        g_autoptr(SimWorld) w = formed_world(5, 0, seed, 15000, ev, &t);
+        SimKernel *k = sim_world_kernel(w);
+        sim_world_run(w, sim_kernel_now(k) + 3 * RC_US_PER_S, 0);
+        g_autofree char *victim = id_of(w, 2);
+        RcTime crash = sim_kernel_now(k);
+        sim_world_crash(w, 2);
+        sim_world_run(w, crash + 40 * RC_US_PER_S, 0);
+        const RcTime nt = 15000 * RC_US_PER_MS;
+        for (guint32 i = 0; i < 5; i++) {
+            if (i == 2)
+                continue;
+            RcTime pfail = first_event(ev, i, RC_EVT_PFAIL, victim, crash);
+            RcTime fail = first_event(ev, i, RC_EVT_FAIL, victim, crash);
+            ck_assert_msg(fail > 0, "seed %" G_GUINT64_FORMAT ": node %u never saw FAIL", seed, i);
+            RcTime suspect = pfail > 0 ? pfail : fail;
+            printf("crash seed=%" G_GUINT64_FORMAT " node %u: PFAIL +%.2f s, FAIL +%.2f s\n", seed,
+                   i, pfail > 0 ? (pfail - crash) / 1e6 : -1.0, (fail - crash) / 1e6);
+            ck_assert_int_ge(suspect, crash + nt - 50 * RC_US_PER_MS);
+            ck_assert_int_le(suspect, crash + nt + nt / 2 + 200 * RC_US_PER_MS);
+            ck_assert_int_le(fail, crash + 2 * nt + RC_US_PER_S);
+            ck_assert_int_ge(fail, suspect);
+            ck_assert(!rc_cluster_is_ok(sim_world_node(w, i))); /* full coverage: a FAIL owner */
+        }
+    }
+}
+END_TEST
+
+/* A master cut off alone (3 masters, no replicas, NT 15 s, cut at T, heal at H = T + 30 s).
+ * It turns FAIL once both other masters are PFAIL here: not before T + NT - RTT, not after
+ * T + 1.5·NT + 0.3 s (as above, plus the cron that re-evaluates the state). After the heal
+ * the first PONG on a fresh outbound link clears a PFAIL (links that looked dead were freed
+ * during the cut and a connect in flight may first have to time out, so this takes up to
+ * ~NT), which ends the minority (2 of 3 masters reachable); a master that was in the minority
+ * then waits the rejoin delay clamp(NT, 500, 5000) = 5 s after its last minority evaluation:
+ * OK comes in [clear + 4.8 s, clear + 5.3 s], and never before H + 5 s. */
+START_TEST(test_minority_master_refuses_then_rejoins)
+{
+    for (guint64 seed = 21; seed <= 23; seed++) {
+        g_autoptr(GArray) ev = g_array_new(FALSE, FALSE, sizeof(Seen));
+        SimClusterTimes t;
+        g_autoptr(SimWorld) w = formed_world(3, 0, seed, 15000, ev, &t);
+        SimKernel *k = sim_world_kernel(w);
+        sim_world_run(w, sim_kernel_now(k) + 3 * RC_US_PER_S, 0);
+        SimNet *net = sim_world_net(w);
+        RcTime cut = sim_kernel_now(k);
+        SimCutId id = sim_net_isolate(net, sim_world_node_host(w, 0));
+        const RcTime nt = 15000 * RC_US_PER_MS;
+        sim_world_run(w, cut + nt - 100 * RC_US_PER_MS, 0);
+        ck_assert(rc_cluster_is_ok(sim_world_node(w, 0)));
+        sim_world_run(w, cut + 2 * nt, 0);
+        RcTime down = first_event(ev, 0, RC_EVT_STATE_FAIL, NULL, cut);
+        ck_assert_int_ge(down, cut + nt - 50 * RC_US_PER_MS);
+        ck_assert_int_le(down, cut + nt + nt / 2 + 300 * RC_US_PER_MS);
+        ck_assert(!rc_cluster_is_ok(sim_world_node(w, 0)));
+        RcTime heal = sim_kernel_now(k);
+        ck_assert(sim_net_heal(net, id));
+        sim_world_run(w, heal + nt + 6 * RC_US_PER_S, 0);
+        RcTime up = first_event(ev, 0, RC_EVT_STATE_OK, NULL, heal);
+        RcTime clear = first_event(ev, 0, RC_EVT_PFAIL_CLEARED, NULL, heal);
+        printf("partition seed=%" G_GUINT64_FORMAT ": minority master FAIL +%.2f s after the cut; "
+               "first peer reachable +%.2f s, OK +%.2f s after the heal\n",
+               seed, (down - cut) / 1e6, (clear - heal) / 1e6, (up - heal) / 1e6);
+        ck_assert_int_gt(clear, 0);
+        ck_assert_int_le(clear, heal + nt);
+        ck_assert_int_ge(up, heal + 5 * RC_US_PER_S);
+        ck_assert_int_ge(up, clear + 4800 * RC_US_PER_MS);
+        ck_assert_int_le(up, clear + 5300 * RC_US_PER_MS);
+        ck_assert(rc_cluster_is_ok(sim_world_node(w, 0)));
+    }
+}
+END_TEST
+
+Suite *cluster_sim_suite(void);
+Suite *cluster_sim_suite(void)
+{
+    Suite *s = suite_create("cluster_sim");
+    TCase *tc = tcase_create("converge");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_converge_3);
+    tcase_add_test(tc, test_converge_6);
+    tcase_add_test(tc, test_converge_30);
+    tcase_add_test(tc, test_converge_100);
+    suite_add_tcase(s, tc);
+    TCase *faults = tcase_create("faults");
+    tcase_set_timeout(faults, 600);
+    tcase_add_test(faults, test_crash_pfail_then_fail);
+    tcase_add_test(faults, test_minority_master_refuses_then_rejoins);
+    suite_add_tcase(s, faults);
+    return s;
+}
