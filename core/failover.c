@@ -12,6 +12,7 @@
  * virtual clocks start near 0, so an age computed against 0 would look young). */
 #include <string.h>
 
+#include "core/bus.h"
 #include "core/client.h"
 #include "core/failover.h"
 #include "core/replication.h"
@@ -289,12 +290,6 @@ const char *rc_vote_decision_name(RcVoteDecision d)
     return "?";
 }
 
-/* A slot is unclaimed when its owner stopped advertising it (7.0.13 isSlotUnclaimed). */
-static gboolean slot_unclaimed(const RcCluster *c, int slot)
-{
-    return rc_bitmap_test(c->owner_not_claiming_slot, slot);
-}
-
 /* The rules of clusterSendFailoverAuthIfNeeded, in Redis's order. My currentEpoch has
  * already been raised to the request's by the header processing. */
 RcVoteDecision rc_failover_vote_decision(RcNode *node, RcClusterNode *requester,
@@ -323,10 +318,9 @@ RcVoteDecision rc_failover_vote_decision(RcNode *node, RcClusterNode *requester,
     for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
         if (!rc_bitmap_test(req_slots, j))
             continue;
-        RcClusterNode *owner = c->slots[j];
-        /* Redis dereferences the owner unguarded; an unbound slot cannot have a larger
-         * epoch, so it never refuses. */
-        if (owner == NULL || slot_unclaimed(c, j) || owner->config_epoch <= req_config_epoch)
+        /* Unbound, or bound to an owner that stopped claiming it (isSlotUnclaimed): any
+         * claimant may have it. */
+        if (rc_cluster_is_slot_unclaimed(node, j) || c->slots[j]->config_epoch <= req_config_epoch)
             continue;
         if (stale_slot != NULL)
             *stale_slot = j;

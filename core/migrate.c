@@ -501,6 +501,14 @@ void rc_migrate_command(RcCommandCall *call)
     op->deleted = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     op->may_retry = TRUE;
     gint64 port = g_ascii_strtoll(op->port_arg, NULL, 10);
+    /* Inside EXEC the transaction's reply is being built in one go: a MIGRATE there cannot
+     * wait for its target (Redis blocks the server instead). rcsim refuses it. */
+    gboolean in_exec = call->client != NULL && (call->client->flags & RC_CLIENT_MULTI);
+    if (in_exec) {
+        op_free(op);
+        g_string_append(call->reply, "-IOERR error or timeout writing to target instance\r\n");
+        return;
+    }
     if (port <= 0 || port > 65535 || call->client == NULL) {
         op_free(op);
         g_string_append(call->reply, "-IOERR error or timeout connecting to the client\r\n");

@@ -153,12 +153,23 @@ char *report_doc_markdown(const ReportDoc *doc, const char *dir)
     return g_string_free(out, FALSE);
 }
 
-/* Escapes text for HTML and turns `code` spans into <code>. */
+/* Escapes text for HTML, turns `code` spans into <code> and [text](relative/url) into links. */
 static void html_text(GString *out, const char *text)
 {
     g_autofree char *esc = g_markup_escape_text(text, -1);
     gboolean in_code = FALSE;
     for (const char *p = esc; *p != '\0'; p++) {
+        const char *mid = *p == '[' && !in_code ? strstr(p, "](") : NULL;
+        const char *end = mid != NULL ? strchr(mid, ')') : NULL;
+        if (end != NULL && memchr(p, ' ', (gsize)(mid - p)) == NULL) {
+            g_string_append(out, "<a href=\"");
+            g_string_append_len(out, mid + 2, end - (mid + 2));
+            g_string_append(out, "\">");
+            g_string_append_len(out, p + 1, mid - (p + 1));
+            g_string_append(out, "</a>");
+            p = end;
+            continue;
+        }
         if (*p == '`') {
             g_string_append(out, in_code ? "</code>" : "<code>");
             in_code = !in_code;

@@ -11,15 +11,15 @@ static const char *const side_rgb[REPORT_N_SIDES] = {REPORT_RGB_MAJORITY, REPORT
                                                      REPORT_RGB_NONE};
 static const char *const side_title[REPORT_N_SIDES] = {"majority side", "minority side",
                                                        "no partition (side none)"};
-static const char *const lost_rgb[REPORT_N_SIDES] = {"#8c1b1b", REPORT_RGB_LOST, "#e377c2"};
+static const char *const lost_rgb[REPORT_N_SIDES] = {"#8c1b1b", REPORT_RGB_LOST, "#8e44ad"};
 
 /* Fault kinds get their own shade; unknown kinds share the last. */
 static const struct {
     const char *kind;
     const char *rgb;
 } fault_shades[] = {
-    {"partition", "#9a9a9a"}, {"crash", "#e6a0a0"},    {"pause", "#e8cf7a"},
-    {"skew", "#9cc3e6"},      {"failover", "#b5d99c"}, {NULL, "#c9b3e0"},
+    {"partition", "#9a9a9a"}, {"crash", "#b9875a"},   {"pause", "#e8cf7a"}, {"skew", "#9cc3e6"},
+    {"failover", "#b5d99c"},  {"reshard", "#c9b3e0"}, {NULL, "#bbbbbb"},
 };
 
 static guint shade_of(const char *kind)
@@ -66,6 +66,8 @@ static void write_bands(TimeDecor *d, GString *dat)
                 g_string_append_printf(dat, "%s# kind %s\n", block > 0 ? "\n\n" : "", f->kind);
             kind = shade == G_N_ELEMENTS(fault_shades) - 1 ? "other fault" : f->kind;
             gint64 end = f->end_ms != REPORT_NONE ? f->end_ms : d->span_ms;
+            /* an instant (a failover, a reshard step) still gets a visible sliver */
+            end = MAX(end, f->start_ms + d->span_ms / 250);
             g_autofree char *a = report_gp_seconds(f->start_ms);
             g_autofree char *b = report_gp_seconds(end);
             g_autofree char *label =
@@ -92,9 +94,38 @@ static void write_bands(TimeDecor *d, GString *dat)
     }
 }
 
+/* Which failover moments get a text label: PFAIL, FAIL, promotion, then election, each only
+ * if no labelled moment is closer than ~0.9 % of the time axis (else the texts overlap). */
+static gboolean *choose_labels(const TimeDecor *d)
+{
+    const ReportSummary *s = d->summary;
+    static const int priority[N_MARKS] = {MARK_PFAIL, MARK_FAIL, MARK_PROMOTED, MARK_ELECTION};
+    gboolean *is_labelled = g_new0(gboolean, (gsize)MAX(1, s->failovers->len) * N_MARKS);
+    g_autoptr(GArray) taken = g_array_new(FALSE, FALSE, sizeof(gint64));
+    gint64 gap = MAX(1, d->span_ms * 9 / 1000);
+    for (int k = 0; k < N_MARKS; k++) {
+        int m = priority[k];
+        for (guint i = 0; i < s->failovers->len; i++) {
+            const ReportFailover *f = &g_array_index(s->failovers, ReportFailover, i);
+            const gint64 at[N_MARKS] = {f->pfail_ms, f->fail_ms, f->election_ms, f->promoted_ms};
+            if (at[m] == REPORT_NONE)
+                continue;
+            gboolean is_clear = TRUE;
+            for (guint j = 0; j < taken->len && is_clear; j++)
+                is_clear = ABS(g_array_index(taken, gint64, j) - at[m]) >= gap;
+            if (!is_clear)
+                continue;
+            is_labelled[i * N_MARKS + m] = TRUE;
+            g_array_append_val(taken, at[m]);
+        }
+    }
+    return is_labelled;
+}
+
 static void write_marks(TimeDecor *d, GString *dat)
 {
     const ReportSummary *s = d->summary;
+    g_autofree gboolean *is_labelled = choose_labels(d);
     guint block = 0;
     g_string_append(dat, "# failover moments, one block per kind: t_s \"label\"\n");
     for (int m = 0; m < N_MARKS; m++) {
@@ -108,11 +139,12 @@ static void write_marks(TimeDecor *d, GString *dat)
                 g_string_append_printf(dat, "%s# %s\n", block > 0 ? "\n\n" : "", marks[m].title);
             any = TRUE;
             const char *promoted = f->promoted_node != NULL ? f->promoted_node : "replica";
-            g_autofree char *label = m == MARK_PFAIL  ? g_strdup_printf("PFAIL %s ", f->failed_node)
-                                     : m == MARK_FAIL ? g_strdup_printf("FAIL %s ", f->failed_node)
-                                     : m == MARK_ELECTION
-                                         ? g_strdup_printf("%s election ", promoted)
-                                         : g_strdup_printf("%s promoted ", promoted);
+            g_autofree char *label =
+                !is_labelled[i * N_MARKS + m] ? g_strdup("")
+                : m == MARK_PFAIL             ? g_strdup_printf("PFAIL %s ", f->failed_node)
+                : m == MARK_FAIL              ? g_strdup_printf("FAIL %s ", f->failed_node)
+                : m == MARK_ELECTION          ? g_strdup_printf("%s election ", promoted)
+                                              : g_strdup_printf("%s promoted ", promoted);
             g_autofree char *t = report_gp_seconds(at[m]);
             g_autofree char *q = report_gp_quote(label);
             g_string_append_printf(dat, "%s %s\n", t, q);
@@ -172,6 +204,8 @@ static void write_expected(TimeDecor *d, GString *dat)
         const ReportFault *f = &g_array_index(s->faults, ReportFault, i);
         if (strcmp(f->kind, "partition") != 0 || f->minority[0] == '\0')
             continue;
+        if (f->end_ms != REPORT_NONE && f->end_ms <= f->start_ms + nt)
+            continue; /* healed before the minority could notice: theory says no stop */
         g_autofree char *c = report_gp_seconds(f->start_ms + nt + nt / 4);
         g_autofree char *w = report_gp_seconds(nt / 4);
         g_string_append_printf(dat, "%s %s \"minority stops writes: NT … ≈1.5·NT\"\n", c, w);
@@ -179,12 +213,13 @@ static void write_expected(TimeDecor *d, GString *dat)
     }
     if (n == 0)
         return;
-    g_string_append(d->labels,
-                    ", \\\n  \"run_expected.dat\" using 1:(0.72):2 axes x1y2 with xerrorbars lw 2 "
-                    "ps 0 lc rgb \"#222222\" title \"minority stop expected: +NT (spec) to ~+1.5NT "
-                    "(derived)\", \\\n"
-                    "  \"run_expected.dat\" using 1:(0.72):3 axes x1y2 with labels offset "
-                    "char 0,0.9 font \",9\" tc rgb \"#222222\" notitle");
+    g_string_append(
+        d->labels,
+        ", \\\n  \"run_expected.dat\" using 1:(0.72):2 axes x1y2 with xerrorbars lw 2 "
+        "ps 0 lc rgb \"#222222\" title \"minority stop expected: +NT (spec) to ~+1.5NT "
+        "(derived)\", \\\n"
+        "  \"run_expected.dat\" every ::0::0 using 1:(0.72):3 axes x1y2 with labels offset "
+        "char 0,0.9 font \",9\" tc rgb \"#222222\" notitle");
 }
 
 static gboolean write_decor(ReportPlots *plots, TimeDecor *d, GError **error)
@@ -254,8 +289,9 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
         g_string_append(dat, t);
         for (int side = 0; side < REPORT_N_SIDES; side++) {
             /* NaN where the side completed nothing: it did not exist then */
-            double v =
-                h->completions[side][k] > 0 ? per_second(h->acked[side][k], h->bucket_ms) : NAN;
+            gboolean exists =
+                h->served[side][k] > 0 || h->completions[side][k] > 0 || h->waiting[side][k];
+            double v = exists ? per_second(h->acked[side][k], h->bucket_ms) : NAN;
             if (!isnan(v))
                 ymax = MAX(ymax, v);
             fmt(dat, v);
@@ -276,7 +312,10 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
         s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed, h->bucket_ms);
     g_string_append(set, d->settings->str);
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(set, "set yrange [0:%s]\n",
+    /* a little room below 0, so a side stuck at 0 stays visible above the axis */
+    char lo[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_printf(set, "set yrange [%s:%s]\n",
+                           g_ascii_formatd(lo, sizeof lo, "%.4g", -ymax * 0.03),
                            g_ascii_formatd(buf, sizeof buf, "%.4g", ymax * 1.5));
     g_autoptr(GString) cmd = g_string_new("plot \\\n");
     g_string_append(cmd, d->layers->str);
@@ -285,10 +324,11 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
         if (lost_total[side] == 0)
             continue;
         g_string_append_printf(cmd,
-                               "  \"timeline.dat\" using ($1+%s/2):%d:(%s) with boxes fs "
+                               "  \"timeline.dat\" using ($1+%s/2):(column(%d) > 0 ? column(%d) : "
+                               "NaN):(%s) with boxes fs "
                                "transparent solid 0.55 border lc rgb \"%s\" lc rgb \"%s\" title "
                                "\"lost: acked %s, then lost (%" G_GINT64_FORMAT ")\", \\\n",
-                               bw, 5 + side, bw, lost_rgb[side], lost_rgb[side],
+                               bw, 5 + side, 5 + side, bw, lost_rgb[side], lost_rgb[side],
                                side == REPORT_SIDE_NONE       ? "with no partition"
                                : side == REPORT_SIDE_MAJORITY ? "on the majority side"
                                                               : "on the minority side",
@@ -325,9 +365,10 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
     guint n = h->n_buckets;
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append_printf(dat,
-                           "# rcsim availability, %" G_GINT64_FORMAT " ms buckets: ok "
-                           "completions / all completions (ok, fail, info) in %%; NaN when a "
-                           "side completed nothing.\n"
+                           "# rcsim availability, %" G_GINT64_FORMAT " ms buckets, by the side "
+                           "of the client: ok completions / all completions (ok, fail, info) "
+                           "in %%; 0 when nothing completed while its clients waited; NaN when "
+                           "the side had no operation at all.\n"
                            "# t_s pct_majority pct_minority pct_none completions_majority "
                            "completions_minority completions_none\n",
                            h->bucket_ms);
@@ -337,7 +378,9 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
         g_string_append(dat, t);
         for (int side = 0; side < REPORT_N_SIDES; side++) {
             guint32 all = h->completions[side][k];
-            fmt(dat, all > 0 ? 100.0 * h->ok[side][k] / all : NAN);
+            fmt(dat, all > 0               ? 100.0 * h->ok[side][k] / all
+                     : h->waiting[side][k] ? 0.0 /* its clients waited in vain */
+                                           : NAN);
         }
         for (int side = 0; side < REPORT_N_SIDES; side++)
             g_string_append_printf(dat, " %u", h->completions[side][k]);

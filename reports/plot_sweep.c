@@ -55,6 +55,7 @@ typedef struct {
     gsize offset;          /* of a double[2] in ReportRun: [majority], [minority] */
     gboolean has_nt_bound; /* draw y = NT (spec) and y = 1.5 NT (derived) */
     const char *key;       /* where the legend goes */
+    const char *empty;     /* said on the plot when no run has a value */
 } SideMetric;
 
 static const SideMetric loss_window_metric = {
@@ -66,6 +67,7 @@ static const SideMetric loss_window_metric = {
     G_STRUCT_OFFSET(ReportRun, window_ms),
     TRUE,
     "inside left top", /* above the 1.5 NT line: free */
+    "no run lost an acknowledged write",
 };
 
 static const SideMetric unavailable_metric = {
@@ -77,6 +79,7 @@ static const SideMetric unavailable_metric = {
     G_STRUCT_OFFSET(ReportRun, unavailable_ms),
     FALSE,
     "outside below center horizontal\nset bmargin 8",
+    "no run has an unavailable time",
 };
 
 /* The values of the varied parameters other than the x one: "replicas=2,partition-ms=9000",
@@ -197,6 +200,11 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
         g_string_append_printf(set, "%s%s", k > 0 ? ", " : "",
                                g_ascii_formatd(b1, sizeof b1, "%.6g", xs[k]));
     g_string_append(set, ")\n");
+    if (total == 0)
+        g_string_append_printf(set,
+                               "set label \"%s\" at graph 0.5, graph 0.5 center font \",14\" "
+                               "tc rgb \"#444444\"\n",
+                               m->empty);
     g_autoptr(GString) cmd = g_string_new("plot \\\n");
     if (is_nt) {
         /* Between the first two x values the band is free of data: name the lines there,

@@ -101,11 +101,27 @@ static gboolean write_run(const char *dir, const char *summary_path, const Repor
     return ok;
 }
 
+/* The worst runs the sweep kept (--keep-runs) get their own report, linked from the sweep's.
+ * A run that cannot be reported is left unlinked: the sweep report does not fail for it. */
+static void write_kept_runs(const char *dir, const ReportSweep *s, const ReportOptions *opt)
+{
+    g_autoptr(GArray) worst = report_tables_worst_runs(s, 10);
+    for (guint k = 0; k < worst->len; k++) {
+        const ReportRun *r = &g_array_index(s->runs, ReportRun, g_array_index(worst, guint, k));
+        g_autofree char *kept = report_tables_kept_run(r);
+        g_autofree char *run_dir = g_build_filename(dir, kept, NULL);
+        g_autofree char *summary = g_build_filename(run_dir, "summary.json", NULL);
+        if (g_file_test(summary, G_FILE_TEST_EXISTS))
+            write_run(run_dir, summary, opt, NULL);
+    }
+}
+
 static gboolean write_sweep(const char *dir, const ReportOptions *opt, GError **error)
 {
     g_autoptr(ReportSweep) s = report_sweep_load(dir, error);
     if (s == NULL)
         return FALSE;
+    write_kept_runs(dir, s, opt);
     ReportPlots plots;
     report_plots_init(&plots, dir, opt);
     gboolean ok = report_plot_sweep(&plots, s, error);

@@ -110,20 +110,26 @@ gint64 report_summary_param_int(const ReportSummary *summary, const char *name);
 void report_summary_free(ReportSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSummary, report_summary_free)
 
-/* history.jsonl folded into fixed time buckets, per side of the serving node. Nemesis
- * operations are skipped. A completion is an ok, fail or info line; an acked write is an ok
- * line whose f is not a read ("read", "read-list"). */
+/* history.jsonl folded into fixed time buckets. Nemesis operations are skipped. A completion
+ * is an ok, fail or info line; an acked write is an ok line whose f is not a read ("read",
+ * "read-list"). Acked writes count by the side of the serving node (as lost writes do);
+ * availability counts by the side of the client, taken from the invocation (as
+ * unavailable_ms does), falling back to the completion's side. */
 typedef struct {
     gint64 bucket_ms;
     guint n_buckets;
-    guint32 *acked[REPORT_N_SIDES];       /* acked writes per bucket */
-    guint32 *ok[REPORT_N_SIDES];          /* ok completions (reads too) per bucket */
-    guint32 *completions[REPORT_N_SIDES]; /* ok + fail + info per bucket */
+    guint32 *acked[REPORT_N_SIDES];       /* acked writes per bucket, by serving node's side */
+    guint32 *served[REPORT_N_SIDES];      /* completions per bucket, by serving node's side */
+    guint32 *ok[REPORT_N_SIDES];          /* ok completions (reads too), by client's side */
+    guint32 *completions[REPORT_N_SIDES]; /* ok + fail + info, by client's side */
+    guint8 *waiting[REPORT_N_SIDES];      /* 1: a client of that side had an operation
+                                           * outstanding during the bucket */
     gint64 acked_total[REPORT_N_SIDES];
     gint64 completions_total[REPORT_N_SIDES];
     gint64 ok_total[REPORT_N_SIDES];
     gint64 lines;
-    guint max_bucket; /* the last bucket that holds a completion */
+    gint64 open_at_end; /* operations never completed */
+    guint max_bucket;   /* the last bucket that holds a completion */
 } ReportHistory;
 
 /* Reads `path`; times at or past span_ms land in the last bucket. */
@@ -152,7 +158,8 @@ typedef struct {
 
 /* sweep.json plus its runs. */
 typedef struct {
-    char *path;
+    char *dir;  /* the sweep directory */
+    char *path; /* its sweep.json */
     char *scenario;
     gint64 seed_first;
     gint64 seed_last;

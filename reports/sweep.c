@@ -41,6 +41,7 @@ void report_sweep_free(ReportSweep *s)
 {
     if (s == NULL)
         return;
+    g_free(s->dir);
     g_free(s->path);
     g_free(s->scenario);
     g_free(s->runs_path);
@@ -300,6 +301,7 @@ static gboolean load_csv(ReportSweep *s, const char *data, GError **error)
 ReportSweep *report_sweep_load(const char *dir, GError **error)
 {
     g_autoptr(ReportSweep) s = g_new0(ReportSweep, 1);
+    s->dir = g_strdup(dir);
     s->path = g_build_filename(dir, "sweep.json", NULL);
     s->vary_names = g_ptr_array_new_with_free_func(g_free);
     s->points = g_ptr_array_new_with_free_func(g_free);

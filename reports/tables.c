@@ -225,8 +225,10 @@ static const PlotText plot_texts[] = {
      "says the minority master stops accepting writes: from the partition start plus "
      "node-timeout (spec) to about 1.5 node-timeout (derived)."},
     {"availability", "Share of operations that succeeded, per side over time",
-     "100 % means every operation completed in that bucket succeeded; 0 % means the side was "
-     "unavailable (refused with CLUSTERDOWN, redirected in vain, or timed out). The minority "
+     "sides are those of the clients. 100 % means every operation completed in that bucket "
+     "succeeded; 0 % means the side was unavailable: its operations were refused "
+     "(CLUSTERDOWN), redirected in vain or timed out, or its clients waited with nothing "
+     "completing. The minority "
      "side drops to 0 once its master stops accepting writes; the majority side dips while the "
      "failed master's slots have no master (from FAIL to promotion)."},
     {"failover_cdf", "Failover time: from fault start to replica promoted",
@@ -350,29 +352,49 @@ static int compare_lost(gconstpointer a, gconstpointer b, gpointer user)
 }
 
 /* The runs an operator would replay first: those that lost the most. */
-static void sweep_worst(ReportDoc *doc, const ReportSweep *s)
+GArray *report_tables_worst_runs(const ReportSweep *s, guint max)
 {
-    const guint shown = 10;
-    g_autoptr(GArray) order = g_array_new(FALSE, FALSE, sizeof(guint));
+    GArray *order = g_array_new(FALSE, FALSE, sizeof(guint));
     for (guint i = 0; i < s->runs->len; i++)
         if (g_array_index(s->runs, ReportRun, i).lost > 0)
             g_array_append_val(order, i);
+    g_array_sort_with_data(order, compare_lost, s->runs->data);
+    if (order->len > max)
+        g_array_set_size(order, max);
+    return order;
+}
+
+char *report_tables_kept_run(const ReportRun *r)
+{
+    g_autofree char *seed = g_strdup_printf("seed-%" G_GINT64_FORMAT, r->seed);
+    return g_build_filename("runs", r->point, seed, NULL);
+}
+
+/* The runs an operator would replay first: those that lost the most; with a link to their
+ * own report when the sweep kept them (--keep-runs). */
+static void sweep_worst(ReportDoc *doc, const ReportSweep *s)
+{
+    g_autoptr(GArray) order = report_tables_worst_runs(s, 10);
     if (order->len == 0)
         return;
-    g_array_sort_with_data(order, compare_lost, s->runs->data);
     report_doc_heading(doc, "Runs that lost the most writes");
     report_doc_table(doc, "seed\tpoint\tlost\tmajority\tminority\twindow majority "
-                          "(ms)\twindow minority (ms)\treplay");
-    for (guint k = 0; k < order->len && k < shown; k++) {
+                          "(ms)\twindow minority (ms)\treplay\trun report");
+    for (guint k = 0; k < order->len; k++) {
         const ReportRun *r = &g_array_index(s->runs, ReportRun, g_array_index(order, guint, k));
         char b[5][G_ASCII_DTOSTR_BUF_SIZE];
         g_autofree char *replay = r->replay != NULL ? g_strdup_printf("`%s`", r->replay) : NULL;
+        g_autofree char *kept = report_tables_kept_run(r);
+        g_autofree char *html = g_build_filename(s->dir, kept, "report.html", NULL);
+        g_autofree char *link = g_file_test(html, G_FILE_TEST_EXISTS)
+                                    ? g_strdup_printf("[report](%s/report.html)", kept)
+                                    : g_strdup(DASH);
         report_doc_row(
-            doc, "%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r->seed, r->point,
+            doc, "%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r->seed, r->point,
             num_text(r->lost, b[0], sizeof b[0]), num_text(r->lost_side[0], b[1], sizeof b[1]),
             num_text(r->lost_side[1], b[2], sizeof b[2]),
             num_text(r->window_ms[0], b[3], sizeof b[3]),
-            num_text(r->window_ms[1], b[4], sizeof b[4]), replay != NULL ? replay : DASH);
+            num_text(r->window_ms[1], b[4], sizeof b[4]), replay != NULL ? replay : DASH, link);
     }
 }
 

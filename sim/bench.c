@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "sim/kernel.h"
+#include "sim/net.h"
 #include "sim/rng.h"
 
 typedef struct {
@@ -80,17 +81,119 @@ static int bench_kernel(int argc, char **argv)
     return 0;
 }
 
+/* ---- bench net: a full mesh of connections, one message each way on every one ---- */
+
+typedef struct {
+    guint64 bytes;
+    guint64 connected;
+} NetBench;
+
+static NetBench net_bench;
+
+static void nb_connected(SimNet *net, SimConnId conn, gpointer user)
+{
+    (void)user;
+    net_bench.connected++;
+    sim_net_send(net, conn, "*1\r\n$4\r\nPING\r\n", 14);
+}
+
+static void nb_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    (void)net;
+    (void)conn;
+    (void)data;
+    (void)user;
+    net_bench.bytes += len;
+}
+
+static const SimConnHandler nb_handler = {nb_connected, nb_data, NULL};
+
+static void nb_accept(SimNet *net, SimConnId conn, guint32 host, guint16 port, const char *peer_ip,
+                      guint16 peer_port, gpointer user)
+{
+    (void)host;
+    (void)port;
+    (void)peer_ip;
+    (void)peer_port;
+    (void)user;
+    sim_net_conn_set_handler(net, conn, &nb_handler, NULL);
+    sim_net_send(net, conn, "+PONG\r\n", 7);
+}
+
+/* Resident memory in bytes (Linux /proc), 0 if unknown. */
+static guint64 rss_bytes(void)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents("/proc/self/statm", &text, NULL, NULL))
+        return 0;
+    guint64 pages = 0, rss = 0;
+    if (sscanf(text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &pages, &rss) != 2)
+        return 0;
+    return rss * 4096;
+}
+
+static int bench_net(int argc, char **argv)
+{
+    guint64 hosts = 300;
+    for (int i = 1; i < argc; i++) {
+        gboolean ok = FALSE;
+        if (strcmp(argv[i], "--hosts") == 0 && i + 1 < argc)
+            ok = parse_count(argv[++i], &hosts) && hosts >= 2 && hosts <= 2000;
+        if (!ok) {
+            fprintf(stderr, "rcsim bench net: bad option '%s' (--hosts 2..2000)\n", argv[i]);
+            return 2;
+        }
+    }
+    guint64 rss0 = rss_bytes();
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    g_autoptr(SimNet) net = sim_net_new(k);
+    for (guint64 h = 0; h < hosts; h++) {
+        char name[16], ip[16];
+        g_snprintf(name, sizeof name, "n%" G_GUINT64_FORMAT, h + 1);
+        g_snprintf(ip, sizeof ip, "10.%u.%u.%u", (guint)(h >> 16) & 255, (guint)(h >> 8) & 255,
+                   (guint)h & 255);
+        guint32 id = sim_net_add_host(net, name, ip);
+        rc_assert(sim_net_listen(net, id, 16379, nb_accept, NULL, NULL));
+    }
+    double c0 = cpu_seconds();
+    for (guint64 a = 0; a < hosts; a++)
+        for (guint64 b = 0; b < hosts; b++)
+            if (a != b)
+                sim_net_connect(net, (guint32)a, sim_net_host_ip(net, (guint32)b), 16379,
+                                &nb_handler, NULL);
+    sim_kernel_run(k, SIM_TIME_NEVER, 0);
+    double cpu = cpu_seconds() - c0;
+    guint64 conns = hosts * (hosts - 1);
+    rc_assert(net_bench.connected == conns);
+    rc_assert(net_bench.bytes == conns * 21);
+    guint64 rss = rss_bytes();
+    printf("hosts: %" G_GUINT64_FORMAT ", connections: %" G_GUINT64_FORMAT
+           " (each: connect, one request, one reply)\n",
+           hosts, conns);
+    printf("kernel events: %" G_GUINT64_FORMAT " in %.3f s CPU (%.0f events/s)\n",
+           sim_kernel_events(k), cpu, cpu > 0 ? (double)sim_kernel_events(k) / cpu : 0.0);
+    if (rss > rss0)
+        printf("memory: %.1f MiB resident, %.0f bytes per connection\n",
+               (double)(rss - rss0) / 1048576.0, (double)(rss - rss0) / (double)conns);
+    printf("net connections/s: %.0f\n", cpu > 0 ? (double)conns / cpu : 0.0);
+    return 0;
+}
+
 int sim_bench_main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         FILE *to = argc < 2 ? stderr : stdout;
         fprintf(to, "Usage: rcsim bench kernel [--pending N] [--events N]\n"
+                    "       rcsim bench net [--hosts N]\n"
+                    "  net     a full mesh of N hosts (default 300): connect, request, reply\n"
                     "  kernel  schedule+dispatch with N pending events (default 100000, "
                     "20000000 events)\n");
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "kernel") == 0)
         return bench_kernel(argc - 1, argv + 1);
-    fprintf(stderr, "rcsim bench: unknown benchmark '%s' (kernel)\n", argv[1]);
+    if (strcmp(argv[1], "net") == 0)
+        return bench_net(argc - 1, argv + 1);
+    fprintf(stderr, "rcsim bench: unknown benchmark '%s' (kernel, net)\n", argv[1]);
     return 2;
 }

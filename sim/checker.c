@@ -163,7 +163,8 @@ static void note_lost(SimCheckResult *r, const GPtrArray *faults, const SimOp *d
 
 /* Order of suspicion among a counter's acknowledged INCRs: a returned value above the final
  * value first (certainly lost), then INCRs that returned a value another INCR also returned
- * (two branches of history: the minority side's copy first), later acks first. */
+ * (two branches of history: all copies but the final master's), minority side first, later
+ * acks first. */
 typedef struct {
     const OpPair *p;
     gint64 v;
@@ -187,17 +188,28 @@ static int incr_value_cmp(const void *a, const void *b)
     const Incr *x = a, *y = b;
     if (x->v != y->v)
         return x->v < y->v ? -1 : 1;
-    /* within one value, the copy we keep (majority/none side, earliest) comes first */
-    if (x->p->done->side != y->p->done->side)
-        return x->p->done->side == SIM_SIDE_MINORITY ? 1 : -1;
     return x->p->done->index < y->p->done->index ? -1 : 1;
+}
+
+/* Of INCRs that returned one value, the copy to keep: the one the final master served (its
+ * branch survived), else one not from the minority side, else the first. */
+static guint incr_keeper(const Incr *v, guint from, guint to, gint final_node)
+{
+    for (guint i = from; i < to; i++)
+        if (v[i].p->done->node == final_node)
+            return i;
+    for (guint i = from; i < to; i++)
+        if (v[i].p->done->side != SIM_SIDE_MINORITY)
+            return i;
+    return from;
 }
 
 /* A counter that started at 0 and ended at `final` after `list` acknowledged INCRs lost at
  * least acked - final of them (antirez's consistency test counts the same way; INCRs that
  * ended `info` but applied only hide losses, so this is a lower bound). Which ones: see
  * incr_cmp. */
-static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray *list, gint64 final)
+static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray *list, gint64 final,
+                          gint final_node)
 {
     gint64 need = (gint64)list->len - final;
     if (need <= 0)
@@ -210,9 +222,18 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
         v[i].rank = v[i].v > final ? 0 : 2;
     }
     qsort(v, list->len, sizeof *v, incr_value_cmp);
-    for (guint i = 1; i < list->len; i++)
-        if (v[i].v == v[i - 1].v && v[i].rank == 2)
-            v[i].rank = 1;
+    for (guint from = 0; from < list->len;) {
+        guint to = from + 1;
+        while (to < list->len && v[to].v == v[from].v)
+            to++;
+        if (to - from > 1) {
+            guint keep = incr_keeper(v, from, to, final_node);
+            for (guint i = from; i < to; i++)
+                if (i != keep && v[i].rank == 2)
+                    v[i].rank = 1;
+        }
+        from = to;
+    }
     qsort(v, list->len, sizeof *v, incr_cmp);
     for (guint i = 0; i < list->len && need > 0 && v[i].rank < 2; i++, need--)
         note_lost(r, faults, v[i].p->done, v[i].p->done->value);
@@ -317,7 +338,7 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
         const char *key = g_ptr_array_index(incr_keys, i);
         const SimOp *fin = g_hash_table_lookup(finals, key);
         check_counter(r, faults, g_hash_table_lookup(incrs, key),
-                      fin->value ? g_ascii_strtoll(fin->value, NULL, 10) : 0);
+                      fin->value ? g_ascii_strtoll(fin->value, NULL, 10) : 0, fin->node);
     }
 }
 

@@ -18,7 +18,7 @@ static const SimCliEntry commands[] = {
     {"check", "run scenarios' CI seeds against their expectations", sim_check_main},
     {"report", "tables and plots from a run or sweep directory", report_cli_main},
     {"console", "a redis-cli-like prompt on a simulated cluster", sim_console_main},
-    {"bench", "benchmarks (kernel, scenario)", sim_bench_main},
+    {"bench", "benchmarks (kernel, net)", sim_bench_main},
 };
 
 static void print_help(FILE *to)

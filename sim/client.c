@@ -295,6 +295,7 @@ static void route(SimClient *c)
     }
     gint target = c->ask_node >= 0 ? c->ask_node : c->slots[c->slot];
     if (target < 0) {
+        c->map_stale = TRUE; /* look again before the retry */
         attempt_failed(c, "CLUSTERDOWN Hash slot not served (client slot map)", TRUE);
         return;
     }
@@ -306,8 +307,9 @@ static void start_attempt(SimClient *c)
     c->attempts++;
     c->timer = sim_kernel_schedule_in(c->k, c->cfg.timeout_us, on_attempt_timeout, c, 0);
     if (c->direct_node < 0 && (!c->map_loaded || c->map_stale)) {
+        /* ask the node that answered last time first; after a failure the rotation goes on
+         * from the next node, so an unreachable home node does not stall every refresh */
         c->slots_tried = 0;
-        c->slots_next = c->home;
         send_slots(c);
         return;
     }
@@ -373,6 +375,7 @@ static void got_slots(SimClient *c, SimReply *r)
     }
     c->map_loaded = TRUE;
     c->map_stale = FALSE;
+    c->slots_next = (guint)c->cur_node;
     route(c);
 }
 

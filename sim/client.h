@@ -1,8 +1,9 @@
 /* SimClient: a smart Redis Cluster client as an actor on the simulated network, behaving as
  * redis-cli -c, Jedis or Lettuce in cluster mode do:
  *
- * - It learns the slot map with CLUSTER SLOTS (from its home node first, then the others in
- *   turn) before its first request and again after any MOVED or connection error.
+ * - It learns the slot map with CLUSTER SLOTS before its first request and again after any
+ *   MOVED, connection error or timeout: first from its home node, later from the node that
+ *   answered last; a node that fails to answer passes the question to the next in turn.
  * - It routes each request to the master of the key's slot, one connection per node, opened
  *   lazily and reused.
  * - MOVED: it updates that slot at once, marks the map stale and re-sends (at most 5

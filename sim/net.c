@@ -73,6 +73,7 @@ typedef struct {
     guint8 state;    /* EndState */
     guint8 pend;     /* PEND_* */
     guint8 pend_why; /* RcConnEnd for PEND_CLOSE */
+    guint8 app_done; /* the application closed or reset this end: no more callbacks */
     const SimConnHandler *handler;
     gpointer user;
     SimConnId prev, next; /* the host's list of ends */
@@ -1085,6 +1086,12 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         }
     }
     schedule_deliver(net, c, d);
+    if (dir->len == 0 && dir->ring != NULL) {
+        /* idle directions hold no buffer: a million idle links cost only their Conn */
+        g_free(dir->ring);
+        dir->ring = NULL;
+        dir->cap = dir->head = 0;
+    }
     c->busy--;
     conn_maybe_free(net, c);
 }
@@ -1418,6 +1425,7 @@ void sim_net_close(SimNet *net, SimConnId conn)
         return;
     guint side = side_of(conn);
     End *e = &c->end[side];
+    e->app_done = TRUE;
     if (e->state == END_GONE || e->state == END_CLOSED)
         return;
     if (e->state == END_CONNECTING) {
@@ -1467,6 +1475,7 @@ void sim_net_reset(SimNet *net, SimConnId conn)
     Conn *c = conn_of(net, conn);
     if (c == NULL)
         return;
+    end_of(c, conn)->app_done = TRUE;
     end_abort(net, c, side_of(conn));
     conn_maybe_free(net, c);
 }
@@ -1610,23 +1619,23 @@ static void resume_event(SimKernel *k, gpointer data, guint64 arg)
                 pend = 0;
             }
         }
-        if ((pend & PEND_CONNECTED) && e->handler != NULL && e->handler->connected != NULL &&
-            e->state == END_OPEN)
+        if ((pend & PEND_CONNECTED) && !e->app_done && e->handler != NULL &&
+            e->handler->connected != NULL && e->state == END_OPEN)
             e->handler->connected(net, id, e->user);
         if (e->pending != NULL && e->pending->len > 0) {
             GByteArray *buf = e->pending;
             e->pending = NULL;
             /* bytes that arrived before a close are still read, as from a socket buffer */
-            gboolean readable = e->state == END_OPEN || (pend & PEND_CLOSE);
+            gboolean readable = !e->app_done && (e->state == END_OPEN || (pend & PEND_CLOSE));
             if (readable) {
                 for (guint off = 0; off < buf->len && readable; off += READ_CHUNK) {
                     end_give_data(net, c, side, buf->data + off, MIN(READ_CHUNK, buf->len - off));
-                    readable = e->state == END_OPEN || (pend & PEND_CLOSE);
+                    readable = !e->app_done && (e->state == END_OPEN || (pend & PEND_CLOSE));
                 }
             }
             g_byte_array_unref(buf);
         }
-        if ((pend & PEND_CLOSE) && e->handler != NULL && e->handler->closed != NULL)
+        if ((pend & PEND_CLOSE) && !e->app_done && e->handler != NULL && e->handler->closed != NULL)
             e->handler->closed(net, id, (RcConnEnd)e->pend_why, e->user);
         c->busy--;
         conn_maybe_free(net, c);

@@ -877,6 +877,44 @@ START_TEST(test_script_one_by_one)
 }
 END_TEST
 
+/* Expiry on both clocks: "~sleep:N" waits N ms of real time for redis-server and advances
+ * rcsim's virtual time by as much (its crons run meanwhile). Run one by one only. */
+static const char *const expiry_script[] = {
+    "SET e1 v PX 200", "SET e2 v PX 200", "PEXPIRE e3 200", "RPUSH e4 a b",   "PEXPIRE e4 200",
+    "HSET e5 f v",     "EXPIRE e5 100",   "SADD e7 1 2",    "PEXPIRE e7 200", "~sleep:400",
+    "GET e1",          "TTL e1",          "PTTL e1",        "EXISTS e2",      "LLEN e4",
+    "TYPE e4",         "LRANGE e4 0 -1",  "~int:1 TTL e5",  "SMEMBERS e7",    "SISMEMBER e7 1",
+    "SET e1 new",      "TTL e1",          "SETNX e2 x",     "INCR e2",        "SET e6 v PX 200",
+    "SET e8 1 PX 200", "~sleep:400",      "APPEND e6 z",    "GET e6",         "INCR e8",
+    "SET e9 v PX 200", "~sleep:400",      "SET e9 w XX",    "SET e9 w NX",    "GETSET e9 u",
+    "DEL e9 e1",       "EXPIRE e5 1 GT",  "PERSIST e5",     "TTL e5",
+};
+
+START_TEST(test_expiry_one_by_one)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(expiry_script); i++) {
+        const char *line = expiry_script[i];
+        if (g_str_has_prefix(line, "~sleep:")) {
+            gint64 ms = g_ascii_strtoll(line + 7, NULL, 10);
+            g_usleep((gulong)ms * 1000);
+            sim_advance(&sim, sim.now + ms * RC_US_PER_MS);
+            continue;
+        }
+        Step st;
+        parse_step(line, &st);
+        send_all(real.fd, st.request, strlen(st.request));
+        gboolean eof;
+        g_autoptr(GPtrArray) r = read_replies(real.fd, 1, &eof);
+        ck_assert_msg(r->len == 1, "%s: redis gave no reply", line);
+        g_autoptr(GString) sr = sim_send(&sim, sim.handle, st.request, strlen(st.request), 0, NULL);
+        compare(&st, r->pdata[0], sr->str, "expiry");
+        g_free(st.fields);
+        g_free(st.request);
+    }
+    ck_assert_msg(mismatches->len == 0, "replies differ:\n%s", mismatches->str);
+}
+END_TEST
+
 /* The same script against rcsim alone, held to redis-server's stored replies. */
 START_TEST(test_script_against_golden)
 {
@@ -999,6 +1037,7 @@ Suite *conformance_suite(void)
     tcase_add_test(tc, test_script_one_by_one);
     tcase_add_test(tc, test_script_pipelined);
     tcase_add_test(tc, test_protocol_errors);
+    tcase_add_test(tc, test_expiry_one_by_one);
     suite_add_tcase(s, tc);
     return s;
 }

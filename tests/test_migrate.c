@@ -343,6 +343,22 @@ START_TEST(test_restore_roundtrip)
 }
 END_TEST
 
+/* Inside MULTI/EXEC a MIGRATE cannot wait for its target: refused, nothing moves. */
+START_TEST(test_migrate_inside_exec_refused)
+{
+    m_setup();
+    check_reply((const char *[]){"SET", "a", "1", NULL}, "+OK\r\n");
+    check_reply((const char *[]){"MULTI", NULL}, "+OK\r\n");
+    check_reply((const char *[]){"MIGRATE", "127.0.0.1", "7001", "a", "0", "1000", NULL},
+                "+QUEUED\r\n");
+    check_reply((const char *[]){"EXEC", NULL},
+                "*1\r\n-IOERR error or timeout writing to target instance\r\n");
+    ck_assert(has_key("a"));
+    ck_assert_uint_eq(connect_handle(NULL), 0);
+    m_teardown();
+}
+END_TEST
+
 START_TEST(test_migrate_get_keys)
 {
     struct {
@@ -377,6 +393,7 @@ Suite *migrate_suite(void)
     tcase_add_test(tc, test_migrate_and_restore_errors_table);
     tcase_add_test(tc, test_restore_roundtrip);
     tcase_add_test(tc, test_migrate_get_keys);
+    tcase_add_test(tc, test_migrate_inside_exec_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -306,6 +306,59 @@ START_TEST(test_reset_and_write_to_closed)
 }
 END_TEST
 
+/* Link draws belong to the connecting host: another host's connections (a client joining)
+ * leave the latencies and chunking on a's connection unchanged. */
+static GArray *arrivals_with_extra_client(gboolean extra)
+{
+    World *w = world_new(100);
+    SimLatency lat;
+    ck_assert(sim_latency_parse("uniform:100us..5ms", &lat, NULL));
+    sim_net_set_latency(w->net, &lat);
+    Rec *rc = NULL;
+    if (extra) {
+        rc = dial(w, w->c, "10.0.0.2", 7000);
+        run_until(w, 50);
+        ck_assert(sim_net_send(w->net, rc->id, "noise", 5));
+    }
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    for (int i = 0; i < 50; i++) {
+        char msg[3000];
+        memset(msg, 'a' + i % 26, sizeof msg);
+        ck_assert(sim_net_send(w->net, r->id, msg, (gsize)(100 + 50 * i)));
+        run_until(w, sim_kernel_now(w->k) + 1000);
+    }
+    run_until(w, 2 * RC_US_PER_S);
+    Rec *s = NULL;
+    for (guint i = 0; i < w->srv->accepted->len; i++)
+        if (sim_net_conn_peer_host(w->net, accepted(w->srv, i)->id) == w->a)
+            s = accepted(w->srv, i);
+    ck_assert(s != NULL);
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(RcTime));
+    g_array_append_vals(out, s->chunk_times->data, s->chunk_times->len);
+    for (guint i = 0; i < s->chunk_lens->len; i++) {
+        RcTime len = (RcTime)g_array_index(s->chunk_lens, gsize, i);
+        g_array_append_val(out, len);
+    }
+    if (rc != NULL)
+        rec_free(rc);
+    rec_free(r);
+    world_free(w);
+    return out;
+}
+
+START_TEST(test_link_streams_independent_of_other_hosts)
+{
+    GArray *a = arrivals_with_extra_client(FALSE);
+    GArray *b = arrivals_with_extra_client(TRUE);
+    ck_assert_uint_eq(a->len, b->len);
+    ck_assert_uint_gt(a->len, 50);
+    ck_assert(memcmp(a->data, b->data, a->len * sizeof(RcTime)) == 0);
+    g_array_free(a, TRUE);
+    g_array_free(b, TRUE);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ cuts */
 
 START_TEST(test_hold_and_release_after_heal)
@@ -583,6 +636,63 @@ START_TEST(test_pause_buffers_until_resume)
 }
 END_TEST
 
+/* An application that closes its end in the first data callback gets nothing more, even
+ * when more bytes and the peer's close were queued while it was paused. */
+static int closer_calls;
+
+static void closer_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    (void)data;
+    (void)len;
+    (void)user;
+    closer_calls++;
+    sim_net_close(net, conn);
+}
+
+static void closer_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)
+{
+    (void)net;
+    (void)conn;
+    (void)why;
+    (void)user;
+    closer_calls += 100;
+}
+
+static const SimConnHandler closer_handler = {NULL, closer_data, closer_closed};
+
+static void closer_accept(SimNet *net, SimConnId conn, guint32 host, guint16 port,
+                          const char *peer_ip, guint16 peer_port, gpointer user)
+{
+    (void)host;
+    (void)port;
+    (void)peer_ip;
+    (void)peer_port;
+    (void)user;
+    sim_net_conn_set_handler(net, conn, &closer_handler, NULL);
+}
+
+START_TEST(test_close_inside_resumed_callback)
+{
+    World *w = world_new(100);
+    ck_assert(sim_net_listen(w->net, w->c, 7100, closer_accept, NULL, NULL));
+    Rec *r = dial(w, w->a, "10.0.0.3", 7100);
+    run_until(w, RC_US_PER_S);
+    sim_net_host_pause(w->net, w->c);
+    char big[40000];
+    memset(big, 'x', sizeof big);
+    ck_assert(sim_net_send(w->net, r->id, big, sizeof big));
+    sim_net_close(w->net, r->id);
+    run_until(w, 2 * RC_US_PER_S);
+    closer_calls = 0;
+    sim_net_host_resume(w->net, w->c);
+    run_until(w, 3 * RC_US_PER_S);
+    ck_assert_int_eq(closer_calls, 1);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->c), 0);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ clocks */
 
 START_TEST(test_clock_skew)
@@ -739,6 +849,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_order_and_chunking);
     tcase_add_test(tc, test_close_flushes_then_eof);
     tcase_add_test(tc, test_reset_and_write_to_closed);
+    tcase_add_test(tc, test_link_streams_independent_of_other_hosts);
     suite_add_tcase(s, tc);
     tc = tcase_create("cuts");
     tcase_add_test(tc, test_hold_and_release_after_heal);
@@ -752,6 +863,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_crash_resets_and_refuses);
     tcase_add_test(tc, test_crash_during_cut_reset_on_next_write);
     tcase_add_test(tc, test_pause_buffers_until_resume);
+    tcase_add_test(tc, test_close_inside_resumed_callback);
     tcase_add_test(tc, test_clock_skew);
     suite_add_tcase(s, tc);
     tc = tcase_create("latency");

@@ -321,6 +321,12 @@ END_TEST
 START_TEST(test_sweep_report_plots_and_tables)
 {
     g_autofree char *dir = copy_data("sweep-nt");
+    /* the worst run was kept (--keep-runs): it gets its own report, linked */
+    g_autofree char *run = copy_data("run-minority");
+    g_autofree char *kept_parent = g_build_filename(dir, "runs", "node-timeout=4000", NULL);
+    g_autofree char *kept = g_build_filename(kept_parent, "seed-12", NULL);
+    ck_assert_int_eq(g_mkdir_with_parents(kept_parent, 0755), 0);
+    ck_assert_int_eq(g_rename(run, kept), 0);
     g_autoptr(GError) error = NULL;
     ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
     assert_plot_files(dir, "loss_window");
@@ -339,7 +345,10 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(md, "| 9 | node-timeout=1000 | event limit reached at 41.250 s | `rcsim run "
                         "scenarios/minority-partition.scn --seed 9 --set node-timeout=1000` |");
     assert_contains(md, "| 12 | node-timeout=4000 | 56 | 0 | 56 | — | 5688 | `rcsim run "
-                        "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` |");
+                        "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` | "
+                        "[report](runs/node-timeout=4000/seed-12/report.html) |");
+    assert_contains(md, "--seed 1 --set node-timeout=4000` | — |"); /* not kept: no link */
+    assert_png(kept, "plots/timeline.png");
     assert_contains(md, "| 11 | 3995 | 4563 | 4728 |");
     assert_contains(md, "36 runs read from `runs.jsonl` (sweep.json: 36 runs, 35 failed)");
     /* the spec bound and the derived edge are drawn and labelled as such */
@@ -358,6 +367,7 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(lost, "\n0 \"0\" 29 1\n");
     g_autofree char *html = read_text(dir, "report.html");
     ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 4);
+    assert_contains(html, "<a href=\"runs/node-timeout=4000/seed-12/report.html\">report</a>");
     remove_tree(dir);
 }
 END_TEST
@@ -699,6 +709,52 @@ START_TEST(test_not_a_result_dir)
 }
 END_TEST
 
+/* A client stuck behind a 3 s timeout completes nothing for a while: those buckets read as
+ * 0 % available (not as missing), on the client's side from its invocation, while the
+ * acked writes count on the serving node's side. */
+START_TEST(test_waiting_clients_are_unavailable)
+{
+    g_autofree char *dir = g_dir_make_tmp("rcsim-report-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
+    g_auto(GStrv) parts = g_strsplit(BASE, "\"sim_time_ms\":1000", 2);
+    g_autofree char *summary = g_strjoinv("\"sim_time_ms\":5000", parts); /* a 5 s run */
+    ck_assert(g_file_set_contents(path, summary, -1, NULL));
+    g_autofree char *history = g_build_filename(dir, "history.jsonl", NULL);
+    ck_assert(g_file_set_contents(
+        history,
+        /* client 0 (minority) writes at 0.1 s, ok from n1 (minority) at 0.2 s */
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"time_us\":100000,\"side\":\"minority\"}"
+        "\n"
+        "{\"process\":0,\"type\":\"ok\",\"f\":\"add\",\"time_us\":200000,\"side\":\"minority\"}\n"
+        /* then waits from 0.3 s to a timeout at 3.3 s on n2 (majority) */
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"time_us\":300000,\"side\":\"minority\"}"
+        "\n"
+        "{\"process\":0,\"type\":\"info\",\"f\":\"add\",\"time_us\":3300000,\"side\":\"majority\","
+        "\"error\":\"timeout\"}\n"
+        /* and is still waiting at the end (invoked at 3.6 s) */
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"time_us\":3600000,\"side\":"
+        "\"minority\"}\n",
+        -1, NULL));
+    ReportOptions opt;
+    report_options_init(&opt);
+    opt.is_svg = FALSE;
+    opt.bucket_ms = 500;
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write_with(dir, &opt, &error), "%s", error ? error->message : "");
+    g_autofree char *avail = read_text(dir, "plots/availability.dat");
+    /* t_s majority minority none, then completions per side */
+    assert_contains(avail, "\n0.000 NaN 100 NaN 0 1 0\n");
+    assert_contains(avail, "\n1.500 NaN 0 NaN 0 0 0\n"); /* waiting: 0 %, not NaN */
+    assert_contains(avail, "\n3.000 NaN 0 NaN 0 1 0\n"); /* the timeout, a minority client's */
+    assert_contains(avail, "\n3.500 NaN 0 NaN 0 0 0\n"); /* outstanding at the end */
+    assert_contains(avail, "\n4.500 NaN 0 NaN 0 0 0\n");
+    g_autofree char *timeline = read_text(dir, "plots/timeline.dat");
+    assert_contains(timeline, "\n0.000 NaN 2 NaN 0 0 0\n"); /* 1 acked write per 0.5 s */
+    assert_contains(timeline, "\n3.000 0 0 NaN 0 0 0\n");   /* n2 served the timeout */
+    remove_tree(dir);
+}
+END_TEST
+
 /* Text from the result files is escaped in both renderings, and in gnuplot strings. */
 START_TEST(test_text_is_escaped)
 {
@@ -806,6 +862,7 @@ Suite *report_suite(void)
     tcase_add_test(cli, test_cli_exit_codes);
     tcase_add_test(cli, test_stats_quantiles);
     tcase_add_test(cli, test_text_is_escaped);
+    tcase_add_test(cli, test_waiting_clients_are_unavailable);
     suite_add_tcase(s, cli);
     return s;
 }

@@ -122,6 +122,87 @@ START_TEST(test_result_files)
 }
 END_TEST
 
+static JsonArray *string_array(JsonObject *o, const char *name)
+{
+    ck_assert_msg(json_object_has_member(o, name), "missing %s", name);
+    return json_object_get_array_member(o, name);
+}
+
+static gboolean array_has(JsonArray *a, const char *s)
+{
+    for (guint i = 0; i < json_array_get_length(a); i++)
+        if (strcmp(json_array_get_string_element(a, i), s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Partition shapes as the nemesis installs them: the groups, and which side each node is
+ * on (a group is the majority when it holds most of the serving masters). */
+START_TEST(test_partition_shapes)
+{
+    const char text[] = "masters 3\nreplicas 1\nclients 3\nrate 20\nkeys 5\n"
+                        "node-timeout 5000\nduration 8s\n"
+                        "at 1s partition bridge\n"
+                        "at 2s partition one-way n2 -> rest\n"
+                        "at 3s partition n1,c1 | n2 | rest\n"
+                        "at 4s partition isolate n3 with-clients\n"
+                        "at 5s partition random-halves\n"
+                        "at 6s heal\n";
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("shapes.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    SimRunOptions opt = {0};
+    g_autoptr(SimRunResult) r = sim_run_execute(sc, 3, &opt, &error);
+    ck_assert_ptr_nonnull(r);
+    g_autoptr(JsonParser) p = json_parser_new();
+    ck_assert(json_parser_load_from_data(p, r->summary_json, -1, NULL));
+    JsonArray *faults =
+        json_object_get_array_member(json_node_get_object(json_parser_get_root(p)), "faults");
+    ck_assert_uint_eq(json_array_get_length(faults), 5);
+
+    /* bridge: two groups, the bridge node in both */
+    JsonObject *f = json_array_get_object_element(faults, 0);
+    ck_assert_int_eq(json_object_get_int_member(f, "end_ms"), 2000);
+    JsonArray *groups = string_array(f, "groups");
+    ck_assert_uint_eq(json_array_get_length(groups), 2);
+    JsonArray *g0 = json_array_get_array_element(groups, 0);
+    JsonArray *g1 = json_array_get_array_element(groups, 1);
+    guint in_both = 0;
+    for (guint i = 1; i <= 6; i++) {
+        g_autofree char *n = g_strdup_printf("n%u", i);
+        in_both += array_has(g0, n) && array_has(g1, n);
+    }
+    ck_assert_uint_eq(in_both, 1);
+
+    /* one-way n2 -> rest: n2 alone is the minority */
+    f = json_array_get_object_element(faults, 1);
+    ck_assert(array_has(string_array(f, "minority"), "n2"));
+    ck_assert(array_has(string_array(f, "majority"), "n1"));
+    ck_assert(array_has(string_array(f, "majority"), "n3"));
+
+    /* three groups with one master each: nobody holds a majority */
+    f = json_array_get_object_element(faults, 2);
+    ck_assert_uint_eq(json_array_get_length(string_array(f, "groups")), 3);
+    ck_assert_uint_eq(json_array_get_length(string_array(f, "majority")), 0);
+    g0 = json_array_get_array_element(string_array(f, "groups"), 0);
+    ck_assert(array_has(g0, "n1") && array_has(g0, "c1"));
+    ck_assert_uint_eq(json_array_get_length(g0), 2);
+
+    /* isolate n3 with its clients: c3 sits near n3 (clients-near masters) */
+    f = json_array_get_object_element(faults, 3);
+    g0 = json_array_get_array_element(string_array(f, "groups"), 0);
+    ck_assert(array_has(g0, "n3") && array_has(g0, "c3"));
+    ck_assert(array_has(string_array(f, "minority"), "n3"));
+    ck_assert(array_has(string_array(f, "majority"), "n1"));
+
+    /* random halves: 3 | 3 nodes, each client with its node */
+    f = json_array_get_object_element(faults, 4);
+    groups = string_array(f, "groups");
+    ck_assert_uint_ge(json_array_get_length(groups), 2);
+    ck_assert_int_eq(json_object_get_int_member(f, "end_ms"), 6000);
+}
+END_TEST
+
 Suite *run_suite(void);
 Suite *run_suite(void)
 {
@@ -130,6 +211,7 @@ Suite *run_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_default_scenario_is_deterministic);
     tcase_add_test(tc, test_result_files);
+    tcase_add_test(tc, test_partition_shapes);
     suite_add_tcase(s, tc);
     return s;
 }

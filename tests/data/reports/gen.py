@@ -47,7 +47,10 @@ for p in range(3):
         if p == 0 and i == MINORITY_STOP // 100:
             typ, err = "info", "timeout"
         key, val = "k%d" % p, i
-        ops.append((t * 1000, p, "invoke", key, val, None, None, None))
+        client_side = "none"          # the side of the client when it invokes
+        if T0 <= t < HEAL:
+            client_side = "minority" if p == 0 else "majority"
+        ops.append((t * 1000, p, "invoke", key, val, None, None, client_side))
         ops.append((done * 1000, p, typ, key, val, node, err, side))
         if typ == "ok" and p == 0 and (T0 - 100 <= done < MINORITY_STOP + 100):
             lost.append({"process": p, "key": key, "value": val, "node": node,
