@@ -231,6 +231,50 @@ START_TEST(test_too_many_args)
 }
 END_TEST
 
+/* Random lines over an alphabet of the characters that matter: every one parses or fails
+ * with an error, never crashes, and a failure leaves nothing behind. */
+START_TEST(test_random_lines_never_crash)
+{
+    static const char alphabet[] = ".nrest|{},'\"\\x0123456789 \tadvancepuishlomq#ASETGms";
+    GRand *rng = g_rand_new_with_seed(42);
+    guint ok = 0, bad = 0;
+    for (int i = 0; i < 20000; i++) {
+        char line[48];
+        gint32 len = g_rand_int_range(rng, 0, (gint32)sizeof(line));
+        for (gint32 j = 0; j < len; j++)
+            line[j] = alphabet[g_rand_int_range(rng, 0, (gint32)sizeof(alphabet) - 1)];
+        line[len] = '\0';
+        if (i % 3 == 0 && len > 0)
+            line[0] = '.';
+        SimConsoleLine parsed;
+        GError *error = NULL;
+        if (sim_console_line_parse(line, 6, &parsed, &error)) {
+            ck_assert_ptr_null(error);
+            if (parsed.op == SIM_CONSOLE_OP_PARTITION) {
+                guint total = 0;
+                for (guint g = 0; g < parsed.groups->len; g++) {
+                    guint n = ((GArray *)g_ptr_array_index(parsed.groups, g))->len;
+                    ck_assert_uint_gt(n, 0);
+                    total += n;
+                }
+                ck_assert_uint_le(total, 6);
+            }
+            sim_console_line_clear(&parsed);
+            ok++;
+        } else {
+            ck_assert_ptr_nonnull(error);
+            ck_assert_ptr_null(parsed.args);
+            ck_assert_ptr_null(parsed.groups);
+            g_error_free(error);
+            bad++;
+        }
+    }
+    ck_assert_uint_gt(ok, 0);
+    ck_assert_uint_gt(bad, 0);
+    g_rand_free(rng);
+}
+END_TEST
+
 Suite *console_line_suite(void);
 Suite *console_line_suite(void)
 {
@@ -241,6 +285,7 @@ Suite *console_line_suite(void)
     tcase_add_test(tc, test_parse_partition);
     tcase_add_test(tc, test_bad_lines);
     tcase_add_test(tc, test_too_many_args);
+    tcase_add_test(tc, test_random_lines_never_crash);
     suite_add_tcase(s, tc);
     return s;
 }

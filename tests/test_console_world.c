@@ -109,6 +109,64 @@ START_TEST(test_same_seed_same_transcript)
 }
 END_TEST
 
+/* Random sessions on a real cluster: faults in any order and state, partitions, commands
+ * to any node, bad lines. Nothing may crash or assert, every line prints or is silent, and
+ * after healing and restarting everything the cluster answers again. */
+START_TEST(test_random_session)
+{
+    const char *overrides[] = {"node-timeout=2000", NULL};
+    SimScenario *sc;
+    SimConsoleWorld *cw = formed(21, overrides, &sc);
+    SimConsole *con = sim_console_world_console(cw);
+    static const char *const verbs[] = {".crash", ".restart", ".pause", ".resume", ".use"};
+    static const char *const others[] = {"SET foo x",
+                                         "GET foo",
+                                         "INCR ctr",
+                                         "GET bar",
+                                         "CLUSTER INFO",
+                                         ".heal",
+                                         ".nodes",
+                                         ".advance 1s",
+                                         ".partition n1 | rest",
+                                         ".partition {n1,n2} | rest",
+                                         "BOGUS",
+                                         ".crash n9",
+                                         "SET k \"v",
+                                         ".advance 300ms"};
+    GRand *rng = g_rand_new_with_seed(5);
+    for (int i = 0; i < 300; i++) {
+        g_autofree char *line = NULL;
+        if (g_rand_boolean(rng))
+            line = g_strdup_printf("%s n%d", verbs[g_rand_int_range(rng, 0, G_N_ELEMENTS(verbs))],
+                                   g_rand_int_range(rng, 1, 7));
+        else
+            line = g_strdup(others[g_rand_int_range(rng, 0, G_N_ELEMENTS(others))]);
+        ck_assert(sim_console_exec(con, line));
+        g_string_truncate(sim_console_output(con), 0);
+    }
+    g_rand_free(rng);
+    /* back to health: heal, resume and restart everyone, let it settle */
+    ck_assert(sim_console_exec(con, ".heal"));
+    SimWorld *w = sim_console_world_world(cw);
+    for (guint32 n = 0; n < 6; n++) {
+        g_autofree char *line = NULL;
+        if (sim_world_node_is_up(w, n) && sim_world_node_is_paused(w, n))
+            line = g_strdup_printf(".resume n%u", n + 1);
+        else if (!sim_world_node_is_up(w, n))
+            line = g_strdup_printf(".restart n%u", n + 1);
+        if (line != NULL)
+            ck_assert(sim_console_exec(con, line));
+    }
+    ck_assert(sim_console_exec(con, ".advance 60s"));
+    g_string_truncate(sim_console_output(con), 0);
+    ck_assert(sim_console_exec(con, "SET after heal"));
+    const char *out = sim_console_output(con)->str;
+    ck_assert_msg(g_str_has_suffix(out, "OK\n"), "%s", out);
+    sim_console_world_free(cw);
+    sim_scenario_free(sc);
+}
+END_TEST
+
 Suite *console_world_suite(void);
 Suite *console_world_suite(void)
 {
@@ -118,6 +176,7 @@ Suite *console_world_suite(void)
     tcase_add_test(tc, test_slot_split_as_redis_cli);
     tcase_add_test(tc, test_formation_and_failover);
     tcase_add_test(tc, test_same_seed_same_transcript);
+    tcase_add_test(tc, test_random_session);
     suite_add_tcase(s, tc);
     return s;
 }
