@@ -2,7 +2,8 @@
  *
  * Every delivered message, every node timer and every fault is recorded with its virtual
  * time. A running SHA-256 is always computed; it covers a compact binary record per entry
- * (kind, time, hosts, connection, length and, for messages, the delivered bytes themselves),
+ * (kind, time, hosts, connection, length and, for messages, a 128-bit digest of the delivered
+ * bytes),
  * so two runs have the same `trace_sha256` exactly when they delivered the same bytes between
  * the same endpoints at the same instants and saw the same timers and faults. Text lines are
  * formatted only when a trace file is open; the hash never depends on the text. */

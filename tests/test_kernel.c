@@ -286,6 +286,38 @@ START_TEST(test_caps)
 }
 END_TEST
 
+/* Every byte of a delivered payload counts: flipping any one bit of a bus-message-sized
+ * payload, or changing its length, gives a new fingerprint, all distinct from each other. */
+START_TEST(test_trace_payload_bits)
+{
+    enum { LEN = 2261 }; /* not a multiple of 8: the tail counts too */
+    guint8 *buf = g_malloc(LEN + 1);
+    for (gsize i = 0; i < LEN + 1; i++)
+        buf[i] = (guint8)(i * 7 + 3);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    guint tried = 0;
+    for (gsize pos = 0; pos < LEN; pos += (pos < 16 || pos > LEN - 16) ? 1 : 97) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            buf[pos] ^= (guint8)(1u << bit);
+            g_autoptr(SimTrace) t = sim_trace_new();
+            sim_trace_deliver(t, 5, 1, 2, 77, buf, LEN);
+            ck_assert(g_hash_table_add(seen, sim_trace_sha256(t)));
+            buf[pos] ^= (guint8)(1u << bit);
+            tried++;
+        }
+    }
+    for (gsize len = LEN - 9; len <= LEN + 1; len++) {
+        g_autoptr(SimTrace) t = sim_trace_new();
+        sim_trace_deliver(t, 5, 1, 2, 77, buf, len);
+        ck_assert(g_hash_table_add(seen, sim_trace_sha256(t)));
+        tried++;
+    }
+    ck_assert_uint_eq(g_hash_table_size(seen), tried);
+    ck_assert_uint_gt(tried, 150);
+    g_free(buf);
+}
+END_TEST
+
 START_TEST(test_trace_hash)
 {
     g_autoptr(SimTrace) a = sim_trace_new();
@@ -346,6 +378,7 @@ Suite *kernel_suite(void)
     tcase_add_test(tc, test_wheel_matches_model);
     tcase_add_test(tc, test_caps);
     tcase_add_test(tc, test_trace_hash);
+    tcase_add_test(tc, test_trace_payload_bits);
     suite_add_tcase(s, tc);
     return s;
 }
