@@ -196,6 +196,7 @@ gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot)
         return FALSE;
     node_set_slot_bit(node, owner, slot);
     c->slots[slot] = owner;
+    g_clear_pointer(&c->slot_runs, g_array_unref);
     return TRUE;
 }
 
@@ -210,7 +211,28 @@ gboolean rc_cluster_del_slot(RcNode *node, int slot)
     rc_bitmap_clear(n->slots, slot);
     n->numslots--;
     c->slots[slot] = NULL;
+    g_clear_pointer(&c->slot_runs, g_array_unref);
     return TRUE;
+}
+
+const GArray *rc_cluster_slot_runs(RcCluster *c)
+{
+    /* CLUSTER SLOTS is asked after every client error, so the 16384-slot scan is done once per
+     * change of ownership rather than once per request. */
+    if (c->slot_runs != NULL)
+        return c->slot_runs;
+    c->slot_runs = g_array_new(FALSE, FALSE, sizeof(RcSlotRun));
+    int start = 0;
+    for (int i = 1; i <= RC_CLUSTER_SLOTS; i++) {
+        if (i < RC_CLUSTER_SLOTS && c->slots[i] == c->slots[start])
+            continue;
+        if (c->slots[start] != NULL) {
+            RcSlotRun run = {start, i - 1};
+            g_array_append_val(c->slot_runs, run);
+        }
+        start = i;
+    }
+    return c->slot_runs;
 }
 
 int rc_cluster_del_node_slots(RcNode *node, RcClusterNode *owner)
@@ -420,6 +442,8 @@ void rc_cluster_free(RcCluster *c)
     g_ptr_array_unref(c->nodes);
     g_hash_table_unref(c->nodes_by_name);
     g_hash_table_unref(c->nodes_black_list);
+    if (c->slot_runs != NULL)
+        g_array_unref(c->slot_runs);
     g_free(c->migrating_slots_to);
     g_free(c->importing_slots_from);
     rc_migrate_state_free(c);

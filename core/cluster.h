@@ -52,7 +52,7 @@ void rc_cluster_send_ping(RcNode *node, RcClusterLink *link, int type);
 void rc_cluster_broadcast_pong(RcNode *node, int target);
 void rc_cluster_send_fail(RcNode *node, const RcClusterNode *failing);
 void rc_cluster_send_update(RcNode *node, RcClusterLink *link, const RcClusterNode *about);
-void rc_cluster_request_failover_auth(RcNode *node); /* broadcast AUTH_REQUEST */
+void rc_cluster_request_failover_auth(RcNode *node);                 /* broadcast AUTH_REQUEST */
 void rc_cluster_send_failover_auth(RcNode *node, RcClusterNode *to); /* AUTH_ACK */
 void rc_cluster_send_mfstart(RcNode *node, RcClusterNode *to);
 
@@ -60,6 +60,9 @@ void rc_cluster_send_mfstart(RcNode *node, RcClusterNode *to);
  * clusterSetMaster, clusterNodeAddSlave/RemoveSlave ...). */
 gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot);
 gboolean rc_cluster_del_slot(RcNode *node, int slot);
+/* The runs of slots with one owner in my view, in slot order (RcSlotRun); valid until a slot
+ * changes hands. */
+const GArray *rc_cluster_slot_runs(RcCluster *c);
 int rc_cluster_del_node_slots(RcNode *node, RcClusterNode *owner);
 void rc_cluster_set_node_as_master(RcNode *node, RcClusterNode *n);
 void rc_cluster_set_my_master(RcNode *node, RcClusterNode *master); /* clusterSetMaster */
@@ -67,9 +70,9 @@ gboolean rc_cluster_node_add_replica(RcClusterNode *master, RcClusterNode *repli
 gboolean rc_cluster_node_remove_replica(RcClusterNode *master, RcClusterNode *replica);
 int rc_cluster_node_failure_reports(RcNode *node, RcClusterNode *n);
 guint64 rc_cluster_max_epoch(const RcNode *node);
-void rc_cluster_update_state(RcNode *node);     /* clusterUpdateState */
-void rc_cluster_save_config(RcNode *node);      /* emits RC_ACT_SAVE with nodes.conf */
-void rc_cluster_todo(RcNode *node, int flags);  /* clusterDoBeforeSleep */
+void rc_cluster_update_state(RcNode *node);    /* clusterUpdateState */
+void rc_cluster_save_config(RcNode *node);     /* emits RC_ACT_SAVE with nodes.conf */
+void rc_cluster_todo(RcNode *node, int flags); /* clusterDoBeforeSleep */
 /* clusterUpdateSlotsConfigWith: rebinding on a claim with a higher configEpoch. */
 void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
                                          guint64 sender_config_epoch, const guint8 *slots);

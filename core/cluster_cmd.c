@@ -304,20 +304,12 @@ static void reply_slot_range(GString *r, const RcClusterNode *n, int start, int 
 static void cmd_slots(RcCommandCall *call)
 {
     RcCluster *c = call->node->cluster;
-    GString *body = g_string_new(NULL);
-    int ranges = 0, start = 0;
-    for (int i = 0; i <= RC_CLUSTER_SLOTS; i++) {
-        if (i == RC_CLUSTER_SLOTS || (i > 0 && c->slots[i] != c->slots[i - 1])) {
-            if (i > 0 && c->slots[i - 1] != NULL) {
-                reply_slot_range(body, c->slots[i - 1], start, i - 1);
-                ranges++;
-            }
-            start = i;
-        }
+    const GArray *runs = rc_cluster_slot_runs(c);
+    reply_array(call->reply, (int)runs->len);
+    for (guint i = 0; i < runs->len; i++) {
+        const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
+        reply_slot_range(call->reply, c->slots[r->first], r->first, r->last);
     }
-    reply_array(call->reply, ranges);
-    g_string_append_len(call->reply, body->str, (gssize)body->len);
-    g_string_free(body, TRUE);
 }
 
 static void reply_shard_node(RcCommandCall *call, GString *r, const RcClusterNode *n)

@@ -41,7 +41,9 @@
 #define RC_NODE_MEET 128
 #define RC_NODE_MIGRATE_TO 256
 #define RC_NODE_NOFAILOVER 512
-#define RC_NODE_NULL_NAME "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000"
+#define RC_NODE_NULL_NAME                                                                          \
+    "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000" \
+    "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000"
 
 #define rc_node_is_master(n) (((n)->flags & RC_NODE_MASTER) != 0)
 #define rc_node_is_replica(n) (((n)->flags & RC_NODE_SLAVE) != 0)
@@ -71,31 +73,31 @@ typedef struct {
 } RcFailReport;
 
 struct RcClusterNode {
-    char name[RC_CLUSTER_NAMELEN]; /* 40 hex chars, not NUL-terminated */
-    gint64 ctime_ms;               /* when this record was created */
-    guint16 flags;                 /* RC_NODE_* */
-    guint64 config_epoch;          /* last configEpoch seen for this node */
+    char name[RC_CLUSTER_NAMELEN];      /* 40 hex chars, not NUL-terminated */
+    gint64 ctime_ms;                    /* when this record was created */
+    guint16 flags;                      /* RC_NODE_* */
+    guint64 config_epoch;               /* last configEpoch seen for this node */
     guint8 slots[RC_CLUSTER_SLOTS / 8]; /* slots it serves, LSB-first bitmap */
-    int numslots;                  /* bits set in `slots` */
-    GPtrArray *replicas;           /* RcClusterNode*, if a master */
-    RcClusterNode *replica_of;     /* its master, if a replica */
-    gint64 ping_sent_ms;           /* unanswered PING sent, 0 if none */
-    gint64 pong_received_ms;       /* last PONG received on my outbound link */
-    gint64 data_received_ms;       /* last bus data of any kind received */
-    gint64 fail_time_ms;           /* when the FAIL flag was set */
-    gint64 voted_time_ms;          /* last time I voted for a replica of this master */
-    gint64 repl_offset_time_ms;    /* when repl_offset was received */
-    gint64 orphaned_time_ms;       /* since when a master has no working replica */
-    gint64 repl_offset;            /* last replication offset it advertised */
-    char ip[RC_NET_IP_STR_LEN];    /* its last known IP */
-    char *hostname;                /* announced hostname, or NULL */
-    guint16 port;                  /* client port */
-    guint16 pport;                 /* plaintext port when port is TLS, else 0 */
-    guint16 cport;                 /* bus port */
-    RcClusterLink *link;           /* the connection I opened to it */
-    RcClusterLink *inbound_link;   /* the connection it opened to me */
-    GPtrArray *fail_reports;       /* RcFailReport*, oldest first */
-    guint64 last_in_ping_gossip;   /* ping counter when last put in a gossip section */
+    int numslots;                       /* bits set in `slots` */
+    GPtrArray *replicas;                /* RcClusterNode*, if a master */
+    RcClusterNode *replica_of;          /* its master, if a replica */
+    gint64 ping_sent_ms;                /* unanswered PING sent, 0 if none */
+    gint64 pong_received_ms;            /* last PONG received on my outbound link */
+    gint64 data_received_ms;            /* last bus data of any kind received */
+    gint64 fail_time_ms;                /* when the FAIL flag was set */
+    gint64 voted_time_ms;               /* last time I voted for a replica of this master */
+    gint64 repl_offset_time_ms;         /* when repl_offset was received */
+    gint64 orphaned_time_ms;            /* since when a master has no working replica */
+    gint64 repl_offset;                 /* last replication offset it advertised */
+    char ip[RC_NET_IP_STR_LEN];         /* its last known IP */
+    char *hostname;                     /* announced hostname, or NULL */
+    guint16 port;                       /* client port */
+    guint16 pport;                      /* plaintext port when port is TLS, else 0 */
+    guint16 cport;                      /* bus port */
+    RcClusterLink *link;                /* the connection I opened to it */
+    RcClusterLink *inbound_link;        /* the connection it opened to me */
+    GPtrArray *fail_reports;            /* RcFailReport*, oldest first */
+    guint64 last_in_ping_gossip;        /* ping counter when last put in a gossip section */
 };
 
 /* Reasons a replica cannot fail over, as clusterLogCantFailover() names them. */
@@ -116,17 +118,23 @@ typedef enum {
 
 #define RC_CLUSTERMSG_TYPE_COUNT 11
 
+/* A maximal run of slots with one owner (never NULL): what CLUSTER SLOTS lists. */
+typedef struct {
+    int first, last;
+} RcSlotRun;
+
 struct RcCluster {
-    RcClusterNode *myself;       /* this node */
-    guint64 current_epoch;       /* never decreases */
-    int state;                   /* RC_CLUSTER_OK or RC_CLUSTER_FAIL */
-    int size;                    /* masters serving at least one slot */
-    GPtrArray *nodes;            /* RcClusterNode*, insertion order; myself included */
-    GHashTable *nodes_by_name;   /* 40-byte name (as a NUL-terminated copy) -> node */
-    GHashTable *nodes_black_list; /* name -> expiry in seconds (CLUSTER FORGET ban) */
-    RcClusterNode **migrating_slots_to;   /* [RC_CLUSTER_SLOTS], allocated on first use */
-    RcClusterNode **importing_slots_from; /* [RC_CLUSTER_SLOTS], allocated on first use */
+    RcClusterNode *myself;                  /* this node */
+    guint64 current_epoch;                  /* never decreases */
+    int state;                              /* RC_CLUSTER_OK or RC_CLUSTER_FAIL */
+    int size;                               /* masters serving at least one slot */
+    GPtrArray *nodes;                       /* RcClusterNode*, insertion order; myself included */
+    GHashTable *nodes_by_name;              /* 40-byte name (as a NUL-terminated copy) -> node */
+    GHashTable *nodes_black_list;           /* name -> expiry in seconds (CLUSTER FORGET ban) */
+    RcClusterNode **migrating_slots_to;     /* [RC_CLUSTER_SLOTS], allocated on first use */
+    RcClusterNode **importing_slots_from;   /* [RC_CLUSTER_SLOTS], allocated on first use */
     RcClusterNode *slots[RC_CLUSTER_SLOTS]; /* owner of each slot in my view, or NULL */
+    GArray *slot_runs; /* RcSlotRun: cached by rc_cluster_slot_runs, NULL after any change */
     guint8 owner_not_claiming_slot[RC_CLUSTER_SLOTS / 8]; /* 7.0.13 unclaimed bitmap */
 
     /* Replica election (clusterHandleSlaveFailover). */
@@ -136,16 +144,16 @@ struct RcCluster {
     int failover_auth_rank;       /* my rank among my master's replicas */
     guint64 failover_auth_epoch;  /* epoch of the current election */
     RcCantFailoverReason cant_failover_reason;
-    gint64 lastlog_time_ms;       /* rate limit for "can't failover" logs */
+    gint64 lastlog_time_ms; /* rate limit for "can't failover" logs */
 
     /* Manual failover. */
-    gint64 mf_end_ms;            /* deadline, 0 when no manual failover runs */
-    RcClusterNode *mf_slave;     /* master side: the replica taking over */
-    gint64 mf_master_offset;     /* replica side: the master's offset, -1 = unknown */
-    gboolean mf_can_start;       /* replica side: the election may start */
+    gint64 mf_end_ms;        /* deadline, 0 when no manual failover runs */
+    RcClusterNode *mf_slave; /* master side: the replica taking over */
+    gint64 mf_master_offset; /* replica side: the master's offset, -1 = unknown */
+    gboolean mf_can_start;   /* replica side: the election may start */
 
-    guint64 last_vote_epoch;     /* epoch of my last vote */
-    int todo_before_sleep;       /* RC_CLUSTER_TODO_* */
+    guint64 last_vote_epoch; /* epoch of my last vote */
+    int todo_before_sleep;   /* RC_CLUSTER_TODO_* */
 
     gint64 among_minority_time_ms; /* last time I was in a minority (clusterUpdateState) */
     gint64 first_call_time_ms;     /* first clusterUpdateState() call, ~boot */
@@ -154,7 +162,7 @@ struct RcCluster {
 
     guint64 stats_bus_messages_sent[RC_CLUSTERMSG_TYPE_COUNT];
     guint64 stats_bus_messages_received[RC_CLUSTERMSG_TYPE_COUNT];
-    guint64 stats_pfail_nodes; /* PFAIL nodes counted by the last cron */
+    guint64 stats_pfail_nodes;    /* PFAIL nodes counted by the last cron */
     guint64 stats_dropped_frames; /* bad frames from the network, dropped */
 
     guint64 pings_sent;     /* clusterSendPing calls (cluster_pings_sent) */

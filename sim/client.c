@@ -26,6 +26,22 @@ typedef enum {
     ST_BACKOFF,
 } State;
 
+/* Slot -> node index (-1: unknown), refcounted so that processes of one client host can share
+ * it as the threads of one JedisCluster instance share its slot cache. */
+typedef struct {
+    guint refs;
+    gboolean loaded, stale;
+    gboolean patched;     /* a MOVED changed a slot since the last rebuild */
+    SimClient *refresher; /* the process that last sent CLUSTER SLOTS for it, or NULL */
+    GArray *applied;      /* AppliedRange: the CLUSTER SLOTS answer the map was built from */
+    gint16 slots[16384];
+} SlotMap;
+
+typedef struct {
+    guint first, last;
+    gint node;
+} AppliedRange;
+
 struct SimClient {
     SimNet *net;
     SimKernel *k;
@@ -36,8 +52,7 @@ struct SimClient {
     guint n_nodes;
     guint home;
     NodeLink *links;
-    gint16 slots[16384];
-    gboolean map_loaded, map_stale;
+    SlotMap *map;      /* its own, or shared with the other processes of its host */
     guint slots_next;  /* next node to ask for CLUSTER SLOTS */
     guint slots_tried; /* nodes asked in this refresh */
 
@@ -110,8 +125,11 @@ SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClien
     c->sendbuf = g_byte_array_sized_new(256);
     for (guint i = 0; i < n_nodes; i++)
         g_queue_init(&c->links[i].expect);
+    c->map = g_new0(SlotMap, 1);
+    c->map->refs = 1;
+    c->map->applied = g_array_new(FALSE, FALSE, sizeof(AppliedRange));
     for (guint s = 0; s < 16384; s++)
-        c->slots[s] = -1;
+        c->map->slots[s] = -1;
     c->direct_node = -1;
     c->ask_node = -1;
     c->cur_node = -1;
@@ -129,6 +147,15 @@ static void link_drop(SimClient *c, guint node, gboolean reset)
     g_queue_clear(&l->expect);
 }
 
+static void slot_map_unref(SlotMap *m)
+{
+    rc_assert(m->refs > 0);
+    if (--m->refs == 0) {
+        g_array_unref(m->applied);
+        g_free(m);
+    }
+}
+
 void sim_client_free(SimClient *c)
 {
     if (c == NULL)
@@ -143,7 +170,19 @@ void sim_client_free(SimClient *c)
     g_free(c->links);
     g_free(c->addrs);
     g_byte_array_free(c->sendbuf, TRUE);
+    if (c->map->refresher == c)
+        c->map->refresher = NULL;
+    slot_map_unref(c->map);
     g_free(c);
+}
+
+void sim_client_share_slot_map(SimClient *c, SimClient *owner)
+{
+    rc_assert(c != owner && c->state == ST_IDLE && !c->map->loaded);
+    rc_assert(c->n_nodes == owner->n_nodes);
+    slot_map_unref(c->map);
+    c->map = owner->map;
+    c->map->refs++;
 }
 
 gboolean sim_client_busy(const SimClient *c)
@@ -159,7 +198,7 @@ guint32 sim_client_host(const SimClient *c)
 gint sim_client_slot_node(const SimClient *c, guint slot)
 {
     rc_assert(slot < 16384);
-    return c->slots[slot];
+    return c->map->slots[slot];
 }
 
 void sim_client_result_clear(SimClientResult *res)
@@ -260,12 +299,13 @@ static void on_attempt_timeout(SimKernel *k, gpointer data, guint64 arg)
     /* a late reply could not be matched to its request: drop the connection */
     if (c->cur_node >= 0 && (c->state == ST_CMD || c->state == ST_WAIT || c->state == ST_SLOTS))
         link_drop(c, (guint)c->cur_node, TRUE);
-    c->map_stale = TRUE;
+    c->map->stale = TRUE;
     attempt_failed(c, "timeout", FALSE);
 }
 
 static void send_slots(SimClient *c)
 {
+    c->map->refresher = c;
     c->state = ST_SLOTS;
     c->cur_node = (gint)c->slots_next;
     c->slots_next = (c->slots_next + 1) % c->n_nodes;
@@ -293,9 +333,9 @@ static void route(SimClient *c)
         send_cmd(c, (guint)c->direct_node);
         return;
     }
-    gint target = c->ask_node >= 0 ? c->ask_node : c->slots[c->slot];
+    gint target = c->ask_node >= 0 ? c->ask_node : c->map->slots[c->slot];
     if (target < 0) {
-        c->map_stale = TRUE; /* look again before the retry */
+        c->map->stale = TRUE; /* look again before the retry */
         attempt_failed(c, "CLUSTERDOWN Hash slot not served (client slot map)", TRUE);
         return;
     }
@@ -306,7 +346,11 @@ static void start_attempt(SimClient *c)
 {
     c->attempts++;
     c->timer = sim_kernel_schedule_in(c->k, c->cfg.timeout_us, on_attempt_timeout, c, 0);
-    if (c->direct_node < 0 && (!c->map_loaded || c->map_stale)) {
+    /* Another process of this host is refreshing the shared map right now: use the map as it
+     * is, as JedisCluster's threads do while one of them holds the rediscover lock. */
+    const SimClient *r = c->map->refresher;
+    gboolean other_refreshing = r != NULL && r != c && r->state == ST_SLOTS;
+    if (c->direct_node < 0 && (!c->map->loaded || (c->map->stale && !other_refreshing))) {
         /* ask the node that answered last time first; after a failure the rotation goes on
          * from the next node, so an unreachable home node does not stall every refresh */
         c->slots_tried = 0;
@@ -365,16 +409,33 @@ static void got_slots(SimClient *c, SimReply *r)
             attempt_failed(c, "no node answered CLUSTER SLOTS", TRUE);
         return;
     }
-    for (guint s = 0; s < 16384; s++)
-        c->slots[s] = -1;
-    for (guint i = 0; i < ranges->len; i++) {
-        SimSlotRange *sr = &g_array_index(ranges, SimSlotRange, i);
-        gint node = node_by_addr(c, sr->ip, sr->port);
-        for (guint s = sr->first; s <= sr->last; s++)
-            c->slots[s] = (gint16)node;
+    /* Rebuild the map only when the answer differs from the one it was built from: clients
+     * ask after every error, and the answer rarely changes. A MOVED since then patched one
+     * slot, so it also forces a rebuild. */
+    SlotMap *m = c->map;
+    gboolean same = m->loaded && !m->patched && ranges->len == m->applied->len;
+    for (guint i = 0; same && i < ranges->len; i++) {
+        const SimSlotRange *sr = &g_array_index(ranges, SimSlotRange, i);
+        const AppliedRange *ar = &g_array_index(m->applied, AppliedRange, i);
+        same = sr->first == ar->first && sr->last == ar->last &&
+               node_by_addr(c, sr->ip, sr->port) == ar->node;
     }
-    c->map_loaded = TRUE;
-    c->map_stale = FALSE;
+    if (!same) {
+        g_array_set_size(m->applied, 0);
+        for (guint s = 0; s < 16384; s++)
+            m->slots[s] = -1;
+        for (guint i = 0; i < ranges->len; i++) {
+            SimSlotRange *sr = &g_array_index(ranges, SimSlotRange, i);
+            gint node = node_by_addr(c, sr->ip, sr->port);
+            AppliedRange ar = {sr->first, sr->last, node};
+            g_array_append_val(m->applied, ar);
+            for (guint s = sr->first; s <= sr->last; s++)
+                m->slots[s] = (gint16)node;
+        }
+        m->patched = FALSE;
+    }
+    c->map->loaded = TRUE;
+    c->map->stale = FALSE;
     c->slots_next = (guint)c->cur_node;
     route(c);
 }
@@ -392,8 +453,9 @@ static void got_cmd(SimClient *c, SimReply *r)
                 break;
             }
             if (red.kind == SIM_REDIRECT_MOVED) {
-                c->slots[red.slot] = (gint16)node;
-                c->map_stale = TRUE; /* refresh the whole map before the next request */
+                c->map->slots[red.slot] = (gint16)node;
+                c->map->patched = TRUE;
+                c->map->stale = TRUE; /* refresh the whole map before the next request */
                 send_cmd(c, (guint)node);
             } else {
                 c->ask_node = node;
@@ -475,7 +537,7 @@ static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, 
                 link_drop(c, (guint)node, TRUE);
                 gboolean ours = c->cur_node == node && c->state != ST_IDLE;
                 if (ours) {
-                    c->map_stale = TRUE;
+                    c->map->stale = TRUE;
                     attempt_failed(c, error->message, FALSE);
                 }
                 g_error_free(error);
@@ -518,7 +580,7 @@ static void on_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)
         return;
     static const char *const names[] = {"connection closed", "connection reset",
                                         "connection refused", "connect timed out"};
-    c->map_stale = TRUE;
+    c->map->stale = TRUE;
     if (c->state == ST_SLOTS) {
         /* ask another node within the same attempt */
         if (c->slots_tried < c->n_nodes) {

@@ -18,7 +18,8 @@
  * - Optionally WAIT n t follows each write on the same connection; a write whose WAIT
  *   counted fewer than n replicas completes `info` (it may or may not survive a failover).
  *
- * One request at a time per client, as one Jepsen process. */
+ * One request at a time per client, as one Jepsen process. The processes of one client host
+ * share one slot map (sim_client_share_slot_map) but keep their own connections. */
 #ifndef SIM_CLIENT_H
 #define SIM_CLIENT_H
 
@@ -59,6 +60,9 @@ typedef void (*SimClientDoneFn)(SimClient *c, SimClientResult *res, gpointer use
 SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClientConfig *cfg,
                           const SimNodeAddr *addrs, guint n_nodes, guint home);
 void sim_client_free(SimClient *c);
+/* From now on `c` uses `owner`'s slot map: a refresh or a MOVED seen by either serves both, as
+ * the threads of one JedisCluster instance share its slot cache. `c` must be new and idle. */
+void sim_client_share_slot_map(SimClient *c, SimClient *owner);
 
 /* Route `argv` by `key` and run it; `is_write` adds WAIT when configured. `done` runs once,
  * from a kernel event, with the outcome (the callee may start the next request from it). */

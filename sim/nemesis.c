@@ -254,10 +254,10 @@ static void add_node_with_clients(SimRun *run, GArray *hosts, guint n, gboolean 
     }
     if (!clients)
         return;
-    for (guint i = 0; i < run->n_procs; i++)
-        if (run->procs[i].home == n && !taken[run->procs[i].host]) {
-            taken[run->procs[i].host] = TRUE;
-            g_array_append_val(hosts, run->procs[i].host);
+    for (guint i = 0; i < run->n_client_hosts; i++)
+        if (run->client_hosts[i].home == n && !taken[run->client_hosts[i].host]) {
+            taken[run->client_hosts[i].host] = TRUE;
+            g_array_append_val(hosts, run->client_hosts[i].host);
         }
 }
 
@@ -312,6 +312,7 @@ static void do_partition(SimRun *run, const SimNemesisStep *st)
         g_ptr_array_add(groups, a);
         if (st->shape == SIM_PART_BRIDGE) {
             bridge = sim_world_node_host(run->world, order[cut]);
+            taken[bridge] = TRUE; /* joins the rest group once, below */
             g_array_append_val(a, bridge);
         }
         break;
@@ -327,16 +328,17 @@ static void do_partition(SimRun *run, const SimNemesisStep *st)
             if (t->kind == SIM_TARGET_REST) {
                 rest_group = (gint)t->group;
             } else if (t->kind == SIM_TARGET_CLIENT) {
-                guint32 h = run->procs[t->index].host;
+                guint32 h = run->client_hosts[t->index].host;
                 if (!taken[h]) {
                     taken[h] = TRUE;
                     g_array_append_val(a, h);
                 }
             } else if (t->kind == SIM_TARGET_CLIENTS_OF) {
-                for (guint c = 0; c < run->n_procs; c++)
-                    if (run->procs[c].home == t->index && !taken[run->procs[c].host]) {
-                        taken[run->procs[c].host] = TRUE;
-                        g_array_append_val(a, run->procs[c].host);
+                for (guint c = 0; c < run->n_client_hosts; c++)
+                    if (run->client_hosts[c].home == t->index &&
+                        !taken[run->client_hosts[c].host]) {
+                        taken[run->client_hosts[c].host] = TRUE;
+                        g_array_append_val(a, run->client_hosts[c].host);
                     }
             } else {
                 add_node_with_clients(run, a, resolve_node(run, t), FALSE, taken);

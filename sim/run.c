@@ -478,18 +478,32 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
         .wait_replicas = sc->wait_replicas,
         .wait_timeout_ms = sc->wait_timeout_ms,
     };
-    run->n_procs = sc->clients;
+    run->n_client_hosts = sc->clients;
+    run->client_hosts = g_new0(SimClientHost, run->n_client_hosts);
+    run->n_procs = sc->clients * sc->concurrency;
     run->procs = g_new0(SimProcess, run->n_procs);
     for (guint i = 0; i < sc->clients; i++) {
-        SimProcess *p = &run->procs[i];
+        SimClientHost *ch = &run->client_hosts[i];
         g_autofree char *name = g_strdup_printf("c%u", i + 1);
         g_autofree char *ip = g_strdup_printf("10.0.%u.%u", (i + 1) / 250, (i + 1) % 250 + 1);
-        p->run = run;
-        p->index = i;
-        p->host = sim_world_add_client_host(run->world, name, ip);
-        p->home = sim_scenario_client_home(sc, i);
-        p->rng = sim_rng_stream(seed, SIM_RNG_WORKLOAD, i);
-        p->client = sim_client_new(run->net, p->host, i, &ccfg, run->addrs, run->n_nodes, p->home);
+        ch->index = i;
+        ch->host = sim_world_add_client_host(run->world, name, ip);
+        ch->home = sim_scenario_client_home(sc, i);
+        ch->rng = sim_rng_stream(seed, SIM_RNG_WORKLOAD, i);
+        ch->first_proc = i * sc->concurrency;
+        for (guint j = 0; j < sc->concurrency; j++) {
+            guint pi = ch->first_proc + j;
+            SimProcess *p = &run->procs[pi];
+            p->run = run;
+            p->index = pi;
+            p->client_host = i;
+            p->host = ch->host;
+            p->home = ch->home;
+            p->client =
+                sim_client_new(run->net, p->host, pi, &ccfg, run->addrs, run->n_nodes, p->home);
+            if (j > 0) /* one application per client host: one slot cache */
+                sim_client_share_slot_map(p->client, run->procs[ch->first_proc].client);
+        }
     }
     SimClientConfig acfg = {.timeout_us = 5 * RC_US_PER_S, .retries = 0, .backoff_us = 0};
     run->admin_host = sim_world_add_client_host(run->world, "admin", "10.1.0.1");

@@ -10,22 +10,38 @@
 
 typedef struct SimRun SimRun;
 
-/* One workload process (Jepsen: a client process). */
+/* One workload process (Jepsen: a client process): one request at a time, on its own
+ * connections with its own slot map. */
 typedef struct {
     SimRun *run;
-    guint index;
+    guint index;       /* process number in the history */
+    guint client_host; /* the client host it runs on (index into SimRun.client_hosts) */
     SimClient *client;
     guint32 host;
-    guint home;         /* the node it sits near */
-    GRand *rng;         /* SIM_RNG_WORKLOAD, index */
+    guint home;         /* the node its client host sits near */
     guint64 next_value; /* unique values: c<index>-<n> */
-    RcTime next_at_us;  /* true time of the next invocation */
-    SimTimerId timer;
-    char *key; /* of the op in flight */
+    char *key;          /* of the op in flight */
     char *value;
     const char *f;
-    gboolean stopped;
+    gboolean busy;
 } SimProcess;
+
+/* One client host (c1, c2, ...) and its `concurrency` processes, which share one arrival
+ * schedule: an arrival goes to the lowest-numbered idle process; while every process is
+ * busy the next arrival waits for a completion, and its gap then starts from that moment (a
+ * client that fell behind does not catch up with a burst). With concurrency 1 this is one
+ * closed-loop Jepsen process. */
+typedef struct {
+    guint index;
+    guint32 host;
+    guint home;
+    GRand *rng;        /* SIM_RNG_WORKLOAD, index: arrival gaps, keys, read/write choices */
+    RcTime next_at_us; /* true time of the next arrival */
+    SimTimerId timer;
+    gboolean waiting; /* an arrival is due once a process is idle */
+    gboolean stopped;
+    guint first_proc; /* its processes: procs[first_proc .. first_proc + concurrency) */
+} SimClientHost;
 
 struct SimRun {
     const SimScenario *sc;
@@ -43,8 +59,10 @@ struct SimRun {
     SimSide *host_side;   /* by host index */
     guint n_hosts;
     SimNodeAddr *addrs;
+    SimClientHost *client_hosts;
+    guint n_client_hosts;
     SimProcess *procs;
-    guint n_procs;
+    guint n_procs;    /* n_client_hosts * concurrency */
     SimClient *admin; /* nemesis and setup commands */
     guint32 admin_host;
     SimClient *reader; /* final reads */

@@ -64,6 +64,7 @@ static const ParamDesc params[] = {
     {"latency", P_LATENCY, OFF(latency), 0, 0, NULL, "uniform 200us 1ms"},
     {"client-latency", P_LATENCY, OFF(client_latency), 0, 0, NULL, "uniform 100us 500us"},
     {"clients", P_INT, OFF(clients), 0, SIM_SCENARIO_CLIENTS_MAX, NULL, "5"},
+    {"concurrency", P_INT, OFF(concurrency), 1, SIM_SCENARIO_CONCURRENCY_MAX, NULL, "1"},
     {"clients-near", P_NEAR, OFF(clients_near), 0, 0, NULL, "masters"},
     {"client-timeout", P_TIME, OFF(client_timeout_us), 1000, 3600 * S_US, NULL, "1s"},
     {"client-retries", P_INT, OFF(client_retries), 0, 1000, NULL, "3"},
@@ -410,8 +411,9 @@ static gboolean convert_param(SimScenario *sc, const ParamDesc *p, const char *v
         }
         /* guint fields are the counts; gint64 the rest */
         if (p->offset == OFF(masters) || p->offset == OFF(replicas) || p->offset == OFF(hz) ||
-            p->offset == OFF(clients) || p->offset == OFF(client_retries) ||
-            p->offset == OFF(keys) || p->offset == OFF(wait_replicas))
+            p->offset == OFF(clients) || p->offset == OFF(concurrency) ||
+            p->offset == OFF(client_retries) || p->offset == OFF(keys) ||
+            p->offset == OFF(wait_replicas))
             *(guint *)field = (guint)v;
         else
             *(gint64 *)field = v;
@@ -1138,6 +1140,14 @@ SimScenario *sim_scenario_parse(const char *path, const char *text, gsize len,
                                                    : g_strdup_printf("%s:%u", path, value_line[i]);
         ok = fail(error, where, "replicas", "%u masters with %u replicas each exceed %d nodes",
                   sc->masters, sc->replicas, SIM_SCENARIO_NODES_MAX);
+    }
+    if (ok && (guint64)sc->clients * sc->concurrency > SIM_SCENARIO_PROCESSES_MAX) {
+        gsize i = param_find("concurrency") - params;
+        g_autofree char *where = override_where[i] ? g_strdup(override_where[i])
+                                                   : g_strdup_printf("%s:%u", path, value_line[i]);
+        ok = fail(error, where, "concurrency",
+                  "%u clients with %u processes each exceed %d processes", sc->clients,
+                  sc->concurrency, SIM_SCENARIO_PROCESSES_MAX);
     }
     if (ok && (gint64)sc->wait_replicas > (gint64)sc->replicas) {
         gsize i = param_find("wait-replicas") - params;

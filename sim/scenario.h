@@ -29,6 +29,8 @@ typedef enum {
 
 #define SIM_SCENARIO_NODES_MAX 1000
 #define SIM_SCENARIO_CLIENTS_MAX 1000
+#define SIM_SCENARIO_CONCURRENCY_MAX 1000
+#define SIM_SCENARIO_PROCESSES_MAX 20000 /* clients x concurrency */
 #define SIM_SCENARIO_STEPS_MAX 10000
 
 typedef enum {
@@ -169,6 +171,7 @@ typedef struct {
 
     /* the clients */
     guint clients;
+    guint concurrency;        /* processes per client host, sharing its arrivals */
     GArray *clients_near;     /* of SimTarget (NODE or role): client i sits near [i % len] */
     RcTime client_timeout_us; /* per request */
     guint client_retries;     /* re-sends after TRYAGAIN/CLUSTERDOWN/connection errors */
@@ -177,7 +180,7 @@ typedef struct {
     /* the workload */
     SimWorkloadKind workload;
     gboolean use_rpush; /* set workload: RPUSH to a list instead of SADD */
-    double rate;        /* operations per second per client */
+    double rate;        /* arrivals per second per client host */
     guint keys;
     SimKeyDist key_dist;
     double zipf_exponent;

@@ -1,14 +1,18 @@
-/* Workloads: each client process invokes one operation at a time at the scenario's rate.
+/* Workloads: client hosts invoke operations at the scenario's rate, each through one of its
+ * `concurrency` processes (one request at a time each, as Jepsen's client processes).
  *
  * - set: SADD (or RPUSH) of a unique element "c<process>-<n>" to a key; read back after the
  *   heal with SMEMBERS (LRANGE 0 -1).
  * - register: SET of a unique value, or GET with probability read-ratio.
  * - counter: INCR, or GET with probability read-ratio.
- * The gap from a completion (or the previous scheduled start, if later) to the next
- * invocation is uniform in [0, 2/rate): the mean rate is `rate` while requests are fast, and a
- * process that fell behind does not catch up with a burst; keys
- * are uniform over `keys` or drawn with weights 1/i^zipf-exponent (a hot set). Every draw
- * comes from the process's own stream (SIM_RNG_WORKLOAD, process index). */
+ * Arrivals on a client host are spaced by gaps uniform in [0, 2/rate): the mean rate is `rate`
+ * while an idle process is at hand. When all of its processes are busy (a slow or timed-out
+ * request on each) the next arrival waits for a completion and its gap starts from then, so a
+ * client that fell behind does not catch up with a burst. With concurrency 1 that is one
+ * closed-loop process; with more, requests stuck on an unreachable shard no longer stop the
+ * client's other requests, as in an application with a pool of connections. Keys are uniform
+ * over `keys` or drawn with weights 1/i^zipf-exponent (a hot set). Every draw comes from the
+ * client host's own stream (SIM_RNG_WORKLOAD, client index). */
 #include <math.h>
 #include <string.h>
 
@@ -17,16 +21,15 @@
 
 static void invoke(SimProcess *p);
 
-static guint pick_key(SimProcess *p)
+static guint pick_key(SimClientHost *ch, const SimScenario *sc)
 {
-    const SimScenario *sc = p->run->sc;
     if (sc->key_dist == SIM_KEYDIST_UNIFORM || sc->keys == 1)
-        return (guint)g_rand_int_range(p->rng, 0, (gint32)sc->keys);
+        return (guint)g_rand_int_range(ch->rng, 0, (gint32)sc->keys);
     /* inverse transform over the harmonic weights, computed on the fly: keys are few */
     double total = 0;
     for (guint i = 1; i <= sc->keys; i++)
         total += 1.0 / pow(i, sc->zipf_exponent);
-    double u = g_rand_double(p->rng) * total;
+    double u = g_rand_double(ch->rng) * total;
     for (guint i = 1; i <= sc->keys; i++) {
         u -= 1.0 / pow(i, sc->zipf_exponent);
         if (u <= 0)
@@ -35,27 +38,46 @@ static guint pick_key(SimProcess *p)
     return sc->keys - 1;
 }
 
-static void on_tick(SimKernel *k, gpointer data, guint64 arg)
+/* The lowest-numbered idle process of a client host, or NULL. */
+static SimProcess *idle_process(SimRun *run, const SimClientHost *ch)
 {
-    SimProcess *p = data;
-    p->timer = SIM_TIMER_NONE;
-    invoke(p);
+    for (guint j = 0; j < run->sc->concurrency; j++) {
+        SimProcess *p = &run->procs[ch->first_proc + j];
+        if (!p->busy)
+            return p;
+    }
+    return NULL;
 }
 
-static void schedule_next(SimProcess *p)
+static void schedule_next(SimRun *run, SimClientHost *ch);
+
+static void on_arrival(SimKernel *k, gpointer data, guint64 arg)
 {
-    SimRun *run = p->run;
-    double gap_s = g_rand_double(p->rng) * 2.0 / run->sc->rate;
+    SimRun *run = data;
+    SimClientHost *ch = &run->client_hosts[arg];
+    ch->timer = SIM_TIMER_NONE;
+    if (ch->stopped || run->workload_over)
+        return;
+    SimProcess *p = idle_process(run, ch);
+    rc_assert(p != NULL); /* arrivals are scheduled only while a process is idle */
+    invoke(p);
+    if (idle_process(run, ch) != NULL)
+        schedule_next(run, ch);
+    else
+        ch->waiting = TRUE;
+}
+
+static void schedule_next(SimRun *run, SimClientHost *ch)
+{
+    double gap_s = g_rand_double(ch->rng) * 2.0 / run->sc->rate;
     RcTime now = sim_kernel_now(run->k);
-    /* A process that fell behind (a slow or timed-out request) does not catch up with a
-     * burst: its next gap starts from now, as a Jepsen client's does. */
-    p->next_at_us = MAX(p->next_at_us, now) + (RcTime)(gap_s * 1e6);
-    RcTime at = p->next_at_us;
-    if (at - run->t0_us >= run->sc->duration_us || p->stopped) {
-        p->stopped = TRUE;
+    ch->next_at_us = MAX(ch->next_at_us, now) + (RcTime)(gap_s * 1e6);
+    RcTime at = ch->next_at_us;
+    if (at - run->t0_us >= run->sc->duration_us || ch->stopped) {
+        ch->stopped = TRUE;
         return;
     }
-    p->timer = sim_kernel_schedule(run->k, at, on_tick, p, 0);
+    ch->timer = sim_kernel_schedule(run->k, at, on_arrival, run, ch->index);
 }
 
 static SimSide client_side(const SimProcess *p)
@@ -83,20 +105,26 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
                     read, res->type == SIM_OP_OK ? res->node : res->node, res->error, side, -1);
     g_clear_pointer(&p->key, g_free);
     g_clear_pointer(&p->value, g_free);
-    schedule_next(p);
+    p->busy = FALSE;
+    SimClientHost *ch = &run->client_hosts[p->client_host];
+    if (ch->waiting) {
+        ch->waiting = FALSE;
+        schedule_next(run, ch);
+    }
 }
 
 static void invoke(SimProcess *p)
 {
     SimRun *run = p->run;
     const SimScenario *sc = run->sc;
-    if (p->stopped || run->workload_over)
-        return;
+    SimClientHost *ch = &run->client_hosts[p->client_host];
+    rc_assert(!p->busy);
+    p->busy = TRUE;
     char keybuf[32];
-    g_snprintf(keybuf, sizeof keybuf, "k%u", pick_key(p));
+    g_snprintf(keybuf, sizeof keybuf, "k%u", pick_key(ch, sc));
     p->key = g_strdup(keybuf);
     gboolean is_read = sc->workload != SIM_WORKLOAD_SET && sc->read_ratio > 0 &&
-                       g_rand_double(p->rng) < sc->read_ratio;
+                       g_rand_double(ch->rng) < sc->read_ratio;
     const char *argv[3];
     guint argc;
     if (is_read) {
@@ -129,21 +157,22 @@ static void invoke(SimProcess *p)
 
 void sim_workload_start(SimRun *run)
 {
-    for (guint i = 0; i < run->n_procs; i++) {
-        SimProcess *p = &run->procs[i];
-        p->next_at_us = run->t0_us;
-        schedule_next(p);
+    for (guint i = 0; i < run->n_client_hosts; i++) {
+        SimClientHost *ch = &run->client_hosts[i];
+        ch->next_at_us = run->t0_us;
+        schedule_next(run, ch);
     }
 }
 
 void sim_workload_stop(SimRun *run)
 {
     run->workload_over = TRUE;
-    for (guint i = 0; i < run->n_procs; i++) {
-        SimProcess *p = &run->procs[i];
-        p->stopped = TRUE;
-        sim_kernel_cancel(run->k, p->timer);
-        p->timer = SIM_TIMER_NONE;
+    for (guint i = 0; i < run->n_client_hosts; i++) {
+        SimClientHost *ch = &run->client_hosts[i];
+        ch->stopped = TRUE;
+        ch->waiting = FALSE;
+        sim_kernel_cancel(run->k, ch->timer);
+        ch->timer = SIM_TIMER_NONE;
     }
 }
 
@@ -160,11 +189,14 @@ void sim_workload_free(SimRun *run)
     for (guint i = 0; i < run->n_procs; i++) {
         SimProcess *p = &run->procs[i];
         sim_client_free(p->client);
-        if (p->rng)
-            g_rand_free(p->rng);
         g_free(p->key);
         g_free(p->value);
     }
+    for (guint i = 0; i < run->n_client_hosts; i++)
+        if (run->client_hosts[i].rng)
+            g_rand_free(run->client_hosts[i].rng);
     g_free(run->procs);
+    g_free(run->client_hosts);
     run->procs = NULL;
+    run->client_hosts = NULL;
 }

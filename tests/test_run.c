@@ -173,6 +173,13 @@ START_TEST(test_partition_shapes)
         in_both += array_has(g0, n) && array_has(g1, n);
     }
     ck_assert_uint_eq(in_both, 1);
+    for (guint g = 0; g < 2; g++) {
+        JsonArray *ga = json_array_get_array_element(groups, g);
+        g_autoptr(GHashTable) once = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < json_array_get_length(ga); i++)
+            ck_assert_msg(g_hash_table_add(once, (gpointer)json_array_get_string_element(ga, i)),
+                          "%s twice in bridge group %u", json_array_get_string_element(ga, i), g);
+    }
 
     /* one-way n2 -> rest: n2 alone is the minority */
     f = json_array_get_object_element(faults, 1);
