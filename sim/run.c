@@ -923,7 +923,10 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
         gboolean ok = has && sim_compare_holds(e->cmp, v, e->value);
         g_autofree char *name =
             g_strdup_printf("expect %s %s %g", e->metric, sim_compare_name(e->cmp), e->value);
-        if (has)
+        if (has && strchr(e->bound, ' ') != NULL) /* a scaled bound: say how it was made */
+            sim_check_add_property(c, name, ok, "%s = %g (line %u: %s)", e->metric, v, e->line,
+                                   e->bound);
+        else if (has)
             sim_check_add_property(c, name, ok, "%s = %g (line %u)", e->metric, v, e->line);
         else
             sim_check_add_property(c, name, FALSE, "%s has no value in this run (line %u)",

@@ -805,6 +805,7 @@ static void expectation_clear(gpointer p)
 {
     SimExpectation *e = p;
     g_free(e->metric);
+    g_free(e->bound);
 }
 
 static gboolean need_time(const char *where, const char *field, const char *word, RcTime *out,
@@ -922,8 +923,9 @@ bad:
 
 static gboolean parse_expect(SimScenario *sc, const RawLine *r, const char *where, GError **error)
 {
-    if (r->nwords != 4)
-        return fail(error, where, "expect", "expected 'expect METRIC OP NUMBER'");
+    static const char usage[] = "expected 'expect METRIC OP NUMBER [x node-timeout] [+ NUMBER]'";
+    if (r->nwords != 4 && r->nwords != 6 && r->nwords != 8)
+        return fail(error, where, "expect", "%s", usage);
     const char *metric = r->words[1];
     gboolean known = FALSE;
     for (int i = 0; metric_names[i] != NULL; i++)
@@ -941,7 +943,32 @@ static gboolean parse_expect(SimScenario *sc, const RawLine *r, const char *wher
     double v;
     if (!parse_float(r->words[3], &v))
         return fail(error, where, "expect", "expected a number, got '%s'", r->words[3]);
-    SimExpectation e = {.line = r->line, .metric = g_strdup(metric), .cmp = cmp, .value = v};
+    guint w = 4;
+    if (w + 1 < r->nwords && strcmp(r->words[w], "x") == 0) {
+        if (strcmp(r->words[w + 1], "node-timeout") != 0)
+            return fail(error, where, "expect", "'x %s': only 'x node-timeout' scales a bound",
+                        r->words[w + 1]);
+        v *= (double)sc->node_timeout_ms;
+        w += 2;
+    }
+    if (w + 1 < r->nwords && strcmp(r->words[w], "+") == 0) {
+        double add;
+        if (!parse_float(r->words[w + 1], &add))
+            return fail(error, where, "expect", "expected a number after '+', got '%s'",
+                        r->words[w + 1]);
+        v += add;
+        w += 2;
+    }
+    if (w != r->nwords)
+        return fail(error, where, "expect", "%s", usage);
+    GString *bound = g_string_new(r->words[3]);
+    for (guint i = 4; i < r->nwords; i++)
+        g_string_append_printf(bound, " %s", r->words[i]);
+    SimExpectation e = {.line = r->line,
+                        .metric = g_strdup(metric),
+                        .cmp = cmp,
+                        .value = v,
+                        .bound = g_string_free(bound, FALSE)};
     g_array_append_val(sc->expectations, e);
     return TRUE;
 }

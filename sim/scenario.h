@@ -134,12 +134,15 @@ typedef enum {
     SIM_CMP_GE,
 } SimCompare;
 
-/* `expect METRIC OP NUMBER`: a bound checked by `rcsim check` (metric names in README). */
+/* `expect METRIC OP NUMBER [x node-timeout] [+ NUMBER]`: a bound checked by `rcsim check`
+ * (metric names in README). A bound in node-timeouts is resolved when the file is parsed,
+ * after overrides, so each point of a sweep gets its own. */
 typedef struct {
     guint line;
     char *metric;
     SimCompare cmp;
-    double value;
+    double value; /* the bound, resolved */
+    char *bound;  /* the bound as written ("1.6 x node-timeout + 200"), for messages */
 } SimExpectation;
 
 typedef struct {

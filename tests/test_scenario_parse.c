@@ -112,6 +112,15 @@ static const BadCase bad_cases[] = {
      {NULL},
      "t.scn:1: expect: unknown comparison '=<' (==, !=, <, <=, >, >=)"},
     {"expect lost <= none\n", {NULL}, "t.scn:1: expect: expected a number, got 'none'"},
+    {"expect window.minority <= 1.5 x hz\n",
+     {NULL},
+     "t.scn:1: expect: 'x hz': only 'x node-timeout' scales a bound"},
+    {"expect window.minority <= 1.5 x node-timeout + soon\n",
+     {NULL},
+     "t.scn:1: expect: expected a number after '+', got 'soon'"},
+    {"expect window.minority <= 1.5 node-timeout\n",
+     {NULL},
+     "t.scn:1: expect: expected 'expect METRIC OP NUMBER [x node-timeout] [+ NUMBER]'"},
     {"vary node-timeout 1000,fast\n",
      {NULL},
      "t.scn:1: vary: node-timeout: expected an integer, got 'fast'"},
@@ -288,6 +297,26 @@ START_TEST(test_full_file)
 }
 END_TEST
 
+/* A bound in node-timeouts follows the node-timeout in force, overrides included. */
+START_TEST(test_expect_scaled_by_node_timeout)
+{
+    const char text[] = "node-timeout 4000\n"
+                        "expect window.minority <= 1.5 x node-timeout + 300\n"
+                        "expect lost.majority == 0\n";
+    GError *error = NULL;
+    g_autoptr(SimScenario) a = sim_scenario_parse("t.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(a != NULL, "%s", error ? error->message : "");
+    const SimExpectation *e = &g_array_index(a->expectations, SimExpectation, 0);
+    ck_assert(e->value == 6300);
+    ck_assert_str_eq(e->bound, "1.5 x node-timeout + 300");
+    const char *const over[] = {"node-timeout=1000", NULL};
+    g_autoptr(SimScenario) b = sim_scenario_parse("t.scn", text, strlen(text), over, &error);
+    ck_assert_msg(b != NULL, "%s", error ? error->message : "");
+    ck_assert(g_array_index(b->expectations, SimExpectation, 0).value == 1800);
+    ck_assert(g_array_index(b->expectations, SimExpectation, 1).value == 0);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
     GError *error = NULL;
@@ -331,6 +360,7 @@ Suite *scenario_parse_suite(void)
     tcase_add_test(tc, test_bad_cases_are_distinct);
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_full_file);
+    tcase_add_test(tc, test_expect_scaled_by_node_timeout);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_library_parses);
     suite_add_tcase(s, tc);
