@@ -108,23 +108,42 @@ void rc_outbox_event(RcOutbox *out, RcEventKind event, const char *peer, guint64
 const char *rc_event_kind_name(RcEventKind event)
 {
     switch (event) {
-    case RC_EVT_PFAIL: return "pfail";
-    case RC_EVT_FAIL: return "fail";
-    case RC_EVT_FAIL_CLEARED: return "fail-cleared";
-    case RC_EVT_PFAIL_CLEARED: return "pfail-cleared";
-    case RC_EVT_STATE_OK: return "state-ok";
-    case RC_EVT_STATE_FAIL: return "state-fail";
-    case RC_EVT_ELECTION_START: return "election-start";
-    case RC_EVT_VOTE_GRANTED: return "vote-granted";
-    case RC_EVT_PROMOTED: return "promoted";
-    case RC_EVT_DEMOTED: return "demoted";
-    case RC_EVT_REPLICA_OF: return "replica-of";
-    case RC_EVT_CURRENT_EPOCH: return "current-epoch";
-    case RC_EVT_CONFIG_EPOCH: return "config-epoch";
-    case RC_EVT_FULL_SYNC: return "full-sync";
-    case RC_EVT_PARTIAL_SYNC: return "partial-sync";
-    case RC_EVT_MANUAL_FAILOVER: return "manual-failover";
-    case RC_EVT_SLOT_MIGRATED: return "slot-migrated";
+    case RC_EVT_PFAIL:
+        return "pfail";
+    case RC_EVT_FAIL:
+        return "fail";
+    case RC_EVT_FAIL_CLEARED:
+        return "fail-cleared";
+    case RC_EVT_PFAIL_CLEARED:
+        return "pfail-cleared";
+    case RC_EVT_STATE_OK:
+        return "state-ok";
+    case RC_EVT_STATE_FAIL:
+        return "state-fail";
+    case RC_EVT_ELECTION_START:
+        return "election-start";
+    case RC_EVT_VOTE_GRANTED:
+        return "vote-granted";
+    case RC_EVT_PROMOTED:
+        return "promoted";
+    case RC_EVT_DEMOTED:
+        return "demoted";
+    case RC_EVT_REPLICA_OF:
+        return "replica-of";
+    case RC_EVT_CURRENT_EPOCH:
+        return "current-epoch";
+    case RC_EVT_CONFIG_EPOCH:
+        return "config-epoch";
+    case RC_EVT_FULL_SYNC:
+        return "full-sync";
+    case RC_EVT_PARTIAL_SYNC:
+        return "partial-sync";
+    case RC_EVT_MANUAL_FAILOVER:
+        return "manual-failover";
+    case RC_EVT_SLOT_MIGRATED:
+        return "slot-migrated";
+    case RC_EVT_REPLICA_MIGRATION:
+        return "replica-migration";
     }
     return "unknown";
 }

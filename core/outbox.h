@@ -34,35 +34,36 @@ typedef enum {
 
 /* Observations for checkers, traces and the console. `peer` is a 40-char node name or "". */
 typedef enum {
-    RC_EVT_PFAIL,            /* I flagged peer PFAIL */
-    RC_EVT_FAIL,             /* I flagged peer FAIL (by quorum or by a FAIL message) */
-    RC_EVT_FAIL_CLEARED,     /* I cleared FAIL on peer */
-    RC_EVT_PFAIL_CLEARED,    /* I cleared PFAIL on peer */
-    RC_EVT_STATE_OK,         /* my cluster state turned ok */
-    RC_EVT_STATE_FAIL,       /* my cluster state turned fail */
-    RC_EVT_ELECTION_START,   /* I sent FAILOVER_AUTH_REQUEST, value = election epoch */
-    RC_EVT_VOTE_GRANTED,     /* I voted for peer, value = epoch */
-    RC_EVT_PROMOTED,         /* I became master replacing peer (my old master), value = epoch */
-    RC_EVT_DEMOTED,          /* I (a master) became a replica of peer */
-    RC_EVT_REPLICA_OF,       /* I now replicate peer */
-    RC_EVT_CURRENT_EPOCH,    /* my currentEpoch changed, value = new epoch */
-    RC_EVT_CONFIG_EPOCH,     /* my configEpoch changed, value = new epoch */
-    RC_EVT_FULL_SYNC,        /* I (replica) loaded a full snapshot from my master */
-    RC_EVT_PARTIAL_SYNC,     /* I (replica) continued from the master's backlog */
-    RC_EVT_MANUAL_FAILOVER,  /* manual failover started, value = 0 default, 1 force, 2 takeover */
-    RC_EVT_SLOT_MIGRATED,    /* slot `value` now owned by peer in my view after a hand-over */
+    RC_EVT_PFAIL,             /* I flagged peer PFAIL */
+    RC_EVT_FAIL,              /* I flagged peer FAIL (by quorum or by a FAIL message) */
+    RC_EVT_FAIL_CLEARED,      /* I cleared FAIL on peer */
+    RC_EVT_PFAIL_CLEARED,     /* I cleared PFAIL on peer */
+    RC_EVT_STATE_OK,          /* my cluster state turned ok */
+    RC_EVT_STATE_FAIL,        /* my cluster state turned fail */
+    RC_EVT_ELECTION_START,    /* I sent FAILOVER_AUTH_REQUEST, value = election epoch */
+    RC_EVT_VOTE_GRANTED,      /* I voted for peer, value = epoch */
+    RC_EVT_PROMOTED,          /* I became master replacing peer (my old master), value = epoch */
+    RC_EVT_DEMOTED,           /* I (a master) became a replica of peer */
+    RC_EVT_REPLICA_OF,        /* I now replicate peer */
+    RC_EVT_CURRENT_EPOCH,     /* my currentEpoch changed, value = new epoch */
+    RC_EVT_CONFIG_EPOCH,      /* my configEpoch changed, value = new epoch */
+    RC_EVT_FULL_SYNC,         /* I (replica) loaded a full snapshot from my master */
+    RC_EVT_PARTIAL_SYNC,      /* I (replica) continued from the master's backlog */
+    RC_EVT_MANUAL_FAILOVER,   /* manual failover started, value = 0 default, 1 force, 2 takeover */
+    RC_EVT_SLOT_MIGRATED,     /* slot `value` now owned by peer in my view after a hand-over */
+    RC_EVT_REPLICA_MIGRATION, /* I (a replica) moved to the orphaned master peer */
 } RcEventKind;
 
 typedef struct {
     RcActionKind kind;
-    guint32 handle;     /* SEND, CONNECT, CLOSE */
-    GBytes *bytes;      /* SEND payload, SAVE contents, LOG text; owned by the action */
-    char ip[46];        /* CONNECT */
-    guint16 port;       /* CONNECT */
-    RcLogLevel level;   /* LOG */
-    RcEventKind event;  /* EVENT */
-    char peer[41];      /* EVENT: NUL-terminated node name or "" */
-    guint64 value;      /* EVENT: epoch, slot, ... */
+    guint32 handle;    /* SEND, CONNECT, CLOSE */
+    GBytes *bytes;     /* SEND payload, SAVE contents, LOG text; owned by the action */
+    char ip[46];       /* CONNECT */
+    guint16 port;      /* CONNECT */
+    RcLogLevel level;  /* LOG */
+    RcEventKind event; /* EVENT */
+    char peer[41];     /* EVENT: NUL-terminated node name or "" */
+    guint64 value;     /* EVENT: epoch, slot, ... */
 } RcAction;
 
 typedef struct {

@@ -10,6 +10,7 @@
  * first in our node table order, which is deterministic. */
 #include <string.h>
 
+#include "core/bus.h"
 #include "core/failover.h"
 
 int rc_replica_migration_ok_replicas(const RcClusterNode *master)
@@ -97,6 +98,7 @@ void rc_replica_migration_handle(RcNode *node, int max_replicas)
         char name[RC_CLUSTER_NAMELEN + 1];
         rc_epoch_name(target, name);
         rc_outbox_log(node->out, RC_LOG_WARNING, "Migrating to orphaned master %s", name);
+        rc_cluster_event(node, RC_EVT_REPLICA_MIGRATION, target, 0);
         rc_cluster_set_my_master(node, target);
     }
 }

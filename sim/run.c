@@ -141,8 +141,8 @@ static gboolean converged(SimRun *run, GString *why)
 static void on_node_action(guint32 node, RcTime now_us, const RcAction *a, gpointer user)
 {
     SimRun *run = user;
-    if (a->kind != RC_ACT_EVENT || run->t0_us < 0)
-        return;
+    if (a->kind != RC_ACT_EVENT || run->t0_us < 0 || run->events == NULL)
+        return; /* NULL: the run is over and its events went to the result */
     SimNodeEvent e = {
         .t_us = now_us - run->t0_us,
         .node = node,
@@ -570,6 +570,14 @@ static guint nemesis_errors(const SimRunResult *r)
     return n;
 }
 
+static guint replica_migrations(const SimRunResult *r)
+{
+    guint n = 0;
+    for (guint i = 0; r->node_events != NULL && i < r->node_events->len; i++)
+        n += g_array_index(r->node_events, SimNodeEvent, i).event == RC_EVT_REPLICA_MIGRATION;
+    return n;
+}
+
 gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value)
 {
     const SimCheckResult *c = r->check;
@@ -587,7 +595,9 @@ gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value
         {"ok-ops", (double)c->ok_ops},
         {"unavailable.majority", (double)c->unavailable_us[SIM_SIDE_MAJORITY] / 1000.0},
         {"unavailable.minority", (double)c->unavailable_us[SIM_SIDE_MINORITY] / 1000.0},
+        {"unavailable.none", (double)c->unavailable_us[SIM_SIDE_NONE] / 1000.0},
         {"failovers", (double)c->failovers->len},
+        {"migrations", (double)replica_migrations(r)},
         {"nemesis-errors", (double)nemesis_errors(r)},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(simple); i++)
@@ -767,6 +777,20 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
     }
     json_builder_end_array(b);
 
+    json_builder_set_member_name(b, "replica_migrations");
+    json_builder_begin_array(b);
+    for (guint i = 0; r->node_events != NULL && i < r->node_events->len; i++) {
+        const SimNodeEvent *e = &g_array_index(r->node_events, SimNodeEvent, i);
+        if (e->event != RC_EVT_REPLICA_MIGRATION)
+            continue;
+        json_builder_begin_object(b);
+        json_string_or_null(b, "replica", node_name_or_null(r, (gint)e->node));
+        json_string_or_null(b, "to_master", node_name_or_null(r, e->peer));
+        json_ms_or_null(b, "at_ms", e->t_us);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
     json_builder_set_member_name(b, "faults");
     json_builder_begin_array(b);
     for (guint i = 0; i < r->faults->len; i++) {
@@ -894,8 +918,8 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
         return;
     sim_check_writes(run->history, run->faults, (gint)run->n_procs, c);
     sim_check_unavailability(run->history, c);
-    sim_check_failovers(run->events, run->faults, c);
-    sim_check_epochs(run->events, run->n_nodes, c);
+    sim_check_failovers(res->node_events, run->faults, c);
+    sim_check_epochs(res->node_events, run->n_nodes, c);
     g_autoptr(GString) why = g_string_new(NULL);
     gboolean conv = converged(run, why);
     res->converged = run->converged_us >= 0;
@@ -990,6 +1014,7 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
     res->events = sim_kernel_events(run->k);
     res->trace_sha256 = sim_trace_sha256(sim_kernel_trace(run->k));
     res->faults = g_ptr_array_ref(run->faults);
+    res->node_events = g_steal_pointer(&run->events);
     check_run(run, res, form_error);
     if (res->aborted && form_error == NULL)
         sim_check_add_property(res->check, "run-completed", FALSE,
@@ -997,7 +1022,6 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
                                " or its time cap)",
                                sc->max_events);
     res->ok = sim_check_all_properties_hold(res->check);
-    res->node_events = g_steal_pointer(&run->events);
     res->node_names = g_strdupv(run->node_names);
     res->summary_json = summary_json(res, sc);
 
