@@ -85,12 +85,12 @@ gboolean sim_check_all_properties_hold(const SimCheckResult *r)
     return TRUE;
 }
 
-gint sim_check_causing_fault(const GPtrArray *faults, RcTime t_us)
+static gint causing_fault(const GPtrArray *faults, RcTime t_us, const char *ignore_kind)
 {
     gint in_effect = -1, latest = -1;
     for (guint i = 0; i < faults->len; i++) {
         const SimFault *f = g_ptr_array_index(faults, i);
-        if (f->start_us > t_us)
+        if (f->start_us > t_us || (ignore_kind && strcmp(f->kind, ignore_kind) == 0))
             continue;
         if (latest < 0 || f->start_us >= ((SimFault *)g_ptr_array_index(faults, latest))->start_us)
             latest = (gint)i;
@@ -101,6 +101,11 @@ gint sim_check_causing_fault(const GPtrArray *faults, RcTime t_us)
         }
     }
     return in_effect >= 0 ? in_effect : latest;
+}
+
+gint sim_check_causing_fault(const GPtrArray *faults, RcTime t_us)
+{
+    return causing_fault(faults, t_us, NULL);
 }
 
 /* ---- writes ---- */
@@ -413,7 +418,11 @@ void sim_check_failovers(const GArray *events, const GPtrArray *faults, SimCheck
                           .promoted_node = (gint)e->node,
                           .promoted_us = e->t_us,
                           .epoch = e->value};
-        gint fault = sim_check_causing_fault(faults, e->t_us);
+        /* A skewed clock is no reason for a promotion: blame the fault before it, if any (a
+         * manual failover is instantaneous, so a skew still in effect would win otherwise). */
+        gint fault = causing_fault(faults, e->t_us, "skew");
+        if (fault < 0)
+            fault = sim_check_causing_fault(faults, e->t_us);
         fo.fault_us = fault >= 0 ? ((SimFault *)g_ptr_array_index(faults, fault))->start_us : -1;
         RcTime from = fo.fault_us >= 0 ? fo.fault_us : 0;
         fo.pfail_us = first_event(events, RC_EVT_PFAIL, e->peer, -1, from, e->t_us);

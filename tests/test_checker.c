@@ -267,6 +267,29 @@ START_TEST(test_failover_timeline)
 }
 END_TEST
 
+/* A manual failover (instantaneous) while a skew is in effect: the failover is the cause. */
+START_TEST(test_failover_not_blamed_on_skew)
+{
+    g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    SimFault *skew = sim_fault_new("skew", S(21), "skew n2 +500ms");
+    g_ptr_array_add(faults, skew);
+    SimFault *mf = sim_fault_new("failover", S(22), "failover n4");
+    mf->end_us = S(22);
+    g_ptr_array_add(faults, mf);
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
+    event(evs, S(22) + MS(300), 3, RC_EVT_PROMOTED, 0, 8);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_failovers(evs, faults, r);
+    ck_assert_uint_eq(r->failovers->len, 1);
+    ck_assert_int_eq(g_array_index(r->failovers, SimFailover, 0).fault_us, S(22));
+    /* with only the skew before it, the skew is all there is to name */
+    g_ptr_array_remove_index(faults, 1);
+    g_autoptr(SimCheckResult) r2 = sim_check_result_new();
+    sim_check_failovers(evs, faults, r2);
+    ck_assert_int_eq(g_array_index(r2->failovers, SimFailover, 0).fault_us, S(21));
+}
+END_TEST
+
 START_TEST(test_epochs)
 {
     g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
@@ -401,6 +424,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
     tcase_add_test(tc, test_failover_timeline);
+    tcase_add_test(tc, test_failover_not_blamed_on_skew);
     tcase_add_test(tc, test_epochs);
     tcase_add_test(tc, test_convergence);
     tcase_add_test(tc, test_json_and_edn);
