@@ -811,6 +811,8 @@ int sim_merge_main(int argc, char **argv)
         g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    guint shard_count = 0; /* N of the shards' "I/N", 0 if none was a shard */
+    g_autoptr(GArray) shards_given = g_array_new(FALSE, TRUE, sizeof(gboolean));
     for (int i = 2; i < argc; i++) {
         g_autofree char *spath = g_build_filename(argv[i], "sweep.json", NULL);
         g_autofree char *rpath = g_build_filename(argv[i], "runs.jsonl", NULL);
@@ -859,6 +861,19 @@ int sim_merge_main(int argc, char **argv)
             fprintf(stderr, "rcsim merge: %s: scenario %s differs from %s\n", spath, sc, scenario);
             return 2;
         }
+        guint si = 0, sn = 0;
+        const char *shard = json_object_get_string_member_with_default(so, "shard", "");
+        if (sscanf(shard, "%u/%u", &si, &sn) == 2 && si >= 1 && si <= sn && sn > 1) {
+            if (shard_count == 0) {
+                shard_count = sn;
+                g_array_set_size(shards_given, sn);
+            } else if (sn != shard_count) {
+                fprintf(stderr, "rcsim merge: %s: shard %s is not one of %u shards\n", spath, shard,
+                        shard_count);
+                return 2;
+            }
+            g_array_index(shards_given, gboolean, si - 1) = TRUE;
+        }
         first = MIN(first, (guint64)json_array_get_int_element(seeds, 0));
         last = MAX(last, (guint64)json_array_get_int_element(seeds, 1));
         g_autofree char *text = NULL;
@@ -904,5 +919,21 @@ int sim_merge_main(int argc, char **argv)
         return 2;
     }
     printf("%u runs from %d shards merged into %s\n", objs->len, argc - 2, out);
+    /* A merge of some of the shards is written (nothing is lost) but is not a success. */
+    guint64 expected = (last - first + 1) * MAX(labels->len, 1u);
+    if (objs->len < expected) {
+        GString *missing = g_string_new(NULL);
+        for (guint i = 0; i < shard_count; i++)
+            if (!g_array_index(shards_given, gboolean, i))
+                g_string_append_printf(missing, "%s%u/%u", missing->len ? ", " : "", i + 1,
+                                       shard_count);
+        fprintf(stderr,
+                "rcsim merge: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                " runs are missing%s%s%s\n",
+                expected - objs->len, expected, missing->len ? " (shards not given: " : "",
+                missing->str, missing->len ? ")" : "");
+        g_string_free(missing, TRUE);
+        return 1;
+    }
     return 0;
 }

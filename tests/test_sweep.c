@@ -65,6 +65,13 @@ START_TEST(test_shards_merge_to_the_whole)
     ck_assert_int_le(call(sim_sweep_main, b2), 1);
     const char *m[] = {"merge", merged, s1, s2, NULL};
     ck_assert_int_eq(call(sim_merge_main, m), 0);
+    /* one shard of two: its runs are written, but the merge says what is missing */
+    g_autofree char *half = g_build_filename(tmp, "half", NULL);
+    const char *mh[] = {"merge", half, s1, NULL};
+    ck_assert_int_eq(call(sim_merge_main, mh), 1);
+    g_autofree char *hr = slurp(half, "runs.jsonl");
+    g_auto(GStrv) hlines = g_strsplit(hr, "\n", -1);
+    ck_assert_uint_eq(g_strv_length(hlines), 4); /* jobs 1, 3, 5 of 6 + the empty tail */
 
     g_autofree char *wr = slurp(whole, "runs.jsonl");
     g_autofree char *mr = slurp(merged, "runs.jsonl");
