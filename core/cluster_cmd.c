@@ -8,6 +8,7 @@
 #include "core/failover.h"
 #include "core/keyspace.h"
 #include "core/replication.h"
+#include "core/resp.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -37,24 +38,22 @@ static void reply_ok(GString *r)
 
 static void reply_int(GString *r, gint64 v)
 {
-    g_string_append_printf(r, ":%" G_GINT64_FORMAT "\r\n", v);
+    rc_reply_int(r, v);
 }
 
 static void reply_bulk(GString *r, const char *data, gsize len)
 {
-    g_string_append_printf(r, "$%" G_GSIZE_FORMAT "\r\n", len);
-    g_string_append_len(r, data, (gssize)len);
-    g_string_append(r, "\r\n");
+    rc_reply_bulk(r, data, len);
 }
 
 static void reply_cstr(GString *r, const char *s)
 {
-    reply_bulk(r, s, strlen(s));
+    rc_reply_bulk(r, s, strlen(s));
 }
 
 static void reply_array(GString *r, gint64 n)
 {
-    g_string_append_printf(r, "*%" G_GINT64_FORMAT "\r\n", n);
+    rc_reply_array(r, n);
 }
 
 /* ---- arguments ---- */

@@ -5,6 +5,7 @@
  * The master side (PSYNC, REPLCONF, replicas) is in replication_master.c, the replica side
  * (the link to the master, handshake, snapshot, stream) in replication_replica.c. */
 #include "core/replication_private.h"
+#include "core/resp.h"
 
 #include <string.h>
 
@@ -185,14 +186,7 @@ void rc_repl_feed(RcReplication *r, const void *data, gsize len)
 static void feed_argv(RcReplication *r, const RcArgv *args)
 {
     GString *s = g_string_sized_new(64);
-    g_string_append_printf(s, "*%d\r\n", args->argc);
-    for (int i = 0; i < args->argc; i++) {
-        gsize len;
-        const char *p = rc_argv_data(args, i, &len);
-        g_string_append_printf(s, "$%" G_GSIZE_FORMAT "\r\n", len);
-        g_string_append_len(s, p, (gssize)len);
-        g_string_append(s, "\r\n");
-    }
+    rc_resp_encode_argv(s, args);
     rc_repl_feed(r, s->str, s->len);
     g_string_free(s, TRUE);
 }

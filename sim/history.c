@@ -24,6 +24,16 @@ SimHistory *sim_history_new(void)
     return h;
 }
 
+void sim_history_reserve(SimHistory *h, guint64 ops)
+{
+    /* GArray grows by doubling and copies each time; a run knows its op count roughly */
+    if (ops > h->ops->len && ops < G_MAXUINT / 2) {
+        guint len = h->ops->len;
+        g_array_set_size(h->ops, (guint)ops);
+        g_array_set_size(h->ops, len);
+    }
+}
+
 void sim_history_close(SimHistory *h)
 {
     if (h->jsonl != NULL) {

@@ -53,6 +53,8 @@ typedef struct {
 } SimHistory;
 
 SimHistory *sim_history_new(void);
+/* Make room for `ops` ops (a hint: appending beyond it still works). */
+void sim_history_reserve(SimHistory *h, guint64 ops);
 void sim_history_free(SimHistory *h);
 /* Stream every op recorded from now on (and those already recorded) to `path`. */
 gboolean sim_history_open_jsonl(SimHistory *h, const char *path, GError **error);

@@ -441,6 +441,10 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     run->k = sim_world_kernel(run->world);
     run->net = sim_world_net(run->world);
     run->history = sim_history_new();
+    /* an invocation and a completion per arrival, plus some slack */
+    sim_history_reserve(
+        run->history,
+        (guint64)(2.2 * sc->rate * sc->clients * ((double)sc->duration_us / RC_US_PER_S)) + 1024);
     run->faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
     run->events = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
     run->written_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
