@@ -17,7 +17,7 @@ typedef gint64 RcTime;
 
 G_NORETURN void rc_assert_fail(const char *file, int line, const char *expr);
 
-#define rc_assert(expr)                                                                           \
+#define rc_assert(expr)                                                                            \
     do {                                                                                           \
         if (G_UNLIKELY(!(expr)))                                                                   \
             rc_assert_fail(__FILE__, __LINE__, #expr);                                             \

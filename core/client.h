@@ -15,29 +15,29 @@
 #define RC_CLIENT_REPLICA (1u << 4)    /* a replica of mine, after PSYNC/SYNC */
 #define RC_CLIENT_MASTER (1u << 5)     /* the stream from my master (no replies) */
 #define RC_CLIENT_CLOSE_AFTER_REPLY (1u << 6)
-#define RC_CLIENT_BLOCKED (1u << 7)    /* blocked in WAIT */
-#define RC_CLIENT_PAUSED (1u << 8)     /* a write is postponed by a client pause */
+#define RC_CLIENT_BLOCKED (1u << 7) /* blocked in WAIT */
+#define RC_CLIENT_PAUSED (1u << 8)  /* a write is postponed by a client pause */
 
-typedef struct RcRespParser RcRespParser; /* resp.h */
+typedef struct RcRespParser RcRespParser;     /* resp.h */
 typedef struct RcReplicaState RcReplicaState; /* replication.c, for RC_CLIENT_REPLICA */
 
 struct RcClient {
     RcNode *node;
-    guint32 handle;            /* the RcConn handle; 0 for internal clients */
-    guint64 id;                /* CLIENT ID order */
-    guint32 flags;             /* RC_CLIENT_* */
-    RcRespParser *parser;      /* incremental request parser */
-    GPtrArray *mstate;         /* RcArgv* queued by MULTI */
-    gint64 woff;               /* master offset after its latest write, for WAIT */
+    guint32 handle;       /* the RcConn handle; 0 for internal clients */
+    guint64 id;           /* CLIENT ID order */
+    guint32 flags;        /* RC_CLIENT_* */
+    RcRespParser *parser; /* incremental request parser */
+    GPtrArray *mstate;    /* RcArgv* queued by MULTI */
+    gint64 woff;          /* master offset after its latest write, for WAIT */
     gint64 last_interaction_ms;
-    gint64 bpop_timeout_ms;    /* WAIT deadline, 0 = forever */
-    gint64 bpop_numreplicas;   /* WAIT: replicas wanted */
-    gint64 bpop_reploffset;    /* WAIT: offset they must ack */
-    RcReplicaState *replica;   /* set when RC_CLIENT_REPLICA */
-    guint32 mstate_flags;      /* RC_CMD_* of the queued commands, OR-ed (mstate.cmd_flags) */
-    RcArgv *pending;           /* a request postponed by a client pause, run on unpause */
-    GString *obuf;             /* replies of the current processing pass, sent at its end */
-    gboolean is_processing;    /* inside rc_client_process_input(): close is deferred */
+    gint64 bpop_timeout_ms;  /* WAIT deadline, 0 = forever */
+    gint64 bpop_numreplicas; /* WAIT: replicas wanted */
+    gint64 bpop_reploffset;  /* WAIT: offset they must ack */
+    RcReplicaState *replica; /* set when RC_CLIENT_REPLICA */
+    guint32 mstate_flags;    /* RC_CMD_* of the queued commands, OR-ed (mstate.cmd_flags) */
+    RcArgv *pending;         /* a request postponed by a client pause, run on unpause */
+    GString *obuf;           /* replies of the current processing pass, sent at its end */
+    gboolean is_processing;  /* inside rc_client_process_input(): close is deferred */
 };
 
 RcClient *rc_client_new(RcNode *node, guint32 handle);

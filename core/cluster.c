@@ -215,6 +215,19 @@ gboolean rc_cluster_del_slot(RcNode *node, int slot)
     return TRUE;
 }
 
+RcClusterNode **rc_cluster_slot_table(RcClusterNode ***table)
+{
+    if (*table == NULL)
+        *table = g_new0(RcClusterNode *, RC_CLUSTER_SLOTS);
+    return *table;
+}
+
+RcClusterNode *rc_cluster_slot_entry(RcClusterNode *const *table, int slot)
+{
+    rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
+    return table == NULL ? NULL : table[slot];
+}
+
 const GArray *rc_cluster_slot_runs(RcCluster *c)
 {
     /* CLUSTER SLOTS is asked after every client error, so the 16384-slot scan is done once per
@@ -378,8 +391,6 @@ static RcCluster *cluster_alloc(void)
     c->nodes = g_ptr_array_new();
     c->nodes_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     c->nodes_black_list = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    c->migrating_slots_to = g_new0(RcClusterNode *, RC_CLUSTER_SLOTS);
-    c->importing_slots_from = g_new0(RcClusterNode *, RC_CLUSTER_SLOTS);
     c->mf_master_offset = -1;
     c->links = g_ptr_array_new();
     return c;

@@ -63,6 +63,10 @@ gboolean rc_cluster_del_slot(RcNode *node, int slot);
 /* The runs of slots with one owner in my view, in slot order (RcSlotRun); valid until a slot
  * changes hands. */
 const GArray *rc_cluster_slot_runs(RcCluster *c);
+/* migrating_slots_to / importing_slots_from are allocated on first use (256 KB a node that
+ * never reshards does without): the table, allocating it; an entry, NULL if there is none. */
+RcClusterNode **rc_cluster_slot_table(RcClusterNode ***table);
+RcClusterNode *rc_cluster_slot_entry(RcClusterNode *const *table, int slot);
 int rc_cluster_del_node_slots(RcNode *node, RcClusterNode *owner);
 void rc_cluster_set_node_as_master(RcNode *node, RcClusterNode *n);
 void rc_cluster_set_my_master(RcNode *node, RcClusterNode *master); /* clusterSetMaster */

@@ -423,7 +423,8 @@ static void update_slots(RcCommandCall *call, const guint8 *seen, gboolean del)
     for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
         if (!seen[j])
             continue;
-        c->importing_slots_from[j] = NULL;
+        if (c->importing_slots_from != NULL)
+            c->importing_slots_from[j] = NULL;
         gboolean ok = del ? rc_cluster_del_slot(node, j) : rc_cluster_add_slot(node, c->myself, j);
         rc_assert(ok);
     }

@@ -207,7 +207,7 @@ void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
                 continue;
             }
             /* Importing slots change only by hand (resharding in progress). */
-            if (c->importing_slots_from[j])
+            if (rc_cluster_slot_entry(c->importing_slots_from, j))
                 continue;
             if (rc_cluster_is_slot_unclaimed(node, j) ||
                 c->slots[j]->config_epoch < sender_config_epoch) {

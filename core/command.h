@@ -19,10 +19,10 @@ typedef struct {
     GBytes **argv;
 } RcArgv;
 
-RcArgv *rc_argv_new(int argc);                 /* argv[i] all NULL */
+RcArgv *rc_argv_new(int argc);                          /* argv[i] all NULL */
 RcArgv *rc_argv_new_from_strv(const char *const *strv); /* for tests and internal commands */
 void rc_argv_free(RcArgv *a);
-RcArgv *rc_argv_copy(const RcArgv *a); /* shares the GBytes */
+RcArgv *rc_argv_copy(const RcArgv *a);                         /* shares the GBytes */
 RcArgv *rc_argv_new_from_bytes(int argc, GBytes *const *argv); /* references each */
 const char *rc_argv_data(const RcArgv *a, int i, gsize *len);
 /* Case-insensitive comparison of argument i with an ASCII word. */
@@ -37,9 +37,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcArgv, rc_argv_free)
 #define RC_CMD_NOSCRIPT (1u << 4)
 #define RC_CMD_LOADING (1u << 5)
 #define RC_CMD_STALE (1u << 6)
-#define RC_CMD_ASKING (1u << 7)          /* implies ASKING (RESTORE-ASKING) */
-#define RC_CMD_NO_MULTI (1u << 8)        /* refused inside MULTI */
-#define RC_CMD_MOVABLE_KEYS (1u << 9)    /* keys found by `get_keys`, not the range */
+#define RC_CMD_ASKING (1u << 7)       /* implies ASKING (RESTORE-ASKING) */
+#define RC_CMD_NO_MULTI (1u << 8)     /* refused inside MULTI */
+#define RC_CMD_MOVABLE_KEYS (1u << 9) /* keys found by `get_keys`, not the range */
 #define RC_CMD_ALLOW_BUSY (1u << 10)
 #define RC_CMD_MAY_REPLICATE (1u << 11)
 
@@ -48,12 +48,12 @@ typedef struct RcCommand RcCommand;
 
 struct RcCommandCall {
     RcNode *node;
-    RcClient *client;      /* NULL when the master's stream or a snapshot load runs it */
+    RcClient *client; /* NULL when the master's stream or a snapshot load runs it */
     const RcCommand *cmd;
     const RcArgv *args;
-    GString *reply;        /* append exactly one RESP reply */
-    guint64 dirty;         /* changes made to the dataset */
-    RcArgv *propagate;     /* owned; replaces the request in the replication stream */
+    GString *reply;            /* append exactly one RESP reply */
+    guint64 dirty;             /* changes made to the dataset */
+    RcArgv *propagate;         /* owned; replaces the request in the replication stream */
     GPtrArray *also_propagate; /* RcArgv*, owned: writes to stream before this one (the
                                   DELs of keys found expired), as alsoPropagate() */
 };
@@ -63,11 +63,11 @@ typedef void (*RcCommandProc)(RcCommandCall *call);
 typedef void (*RcCommandGetKeys)(const RcArgv *args, GArray *keys);
 
 struct RcCommand {
-    const char *name;  /* lower case */
-    int arity;         /* N exact, -N at least N (argv[0] counted) */
-    guint32 flags;     /* RC_CMD_* */
-    int first_key;     /* 0 = no keys */
-    int last_key;      /* -1 = last argument, -2 = second to last ... */
+    const char *name; /* lower case */
+    int arity;        /* N exact, -N at least N (argv[0] counted) */
+    guint32 flags;    /* RC_CMD_* */
+    int first_key;    /* 0 = no keys */
+    int last_key;     /* -1 = last argument, -2 = second to last ... */
     int key_step;
     RcCommandProc proc;
     RcCommandGetKeys get_keys;

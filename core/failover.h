@@ -9,12 +9,11 @@
 /* clusterHandleSlaveFailover: from cron and from before-sleep (TODO_HANDLE_FAILOVER). */
 void rc_failover_handle_replica_failover(RcNode *node);
 /* clusterSendFailoverAuthIfNeeded: a FAILOVER_AUTH_REQUEST arrived from known `sender`. */
-void rc_failover_handle_auth_request(RcNode *node, RcClusterNode *sender,
-                                     guint64 req_current_epoch, guint64 req_config_epoch,
-                                     const guint8 *req_slots, gboolean force_ack);
+void rc_failover_handle_auth_request(RcNode *node, RcClusterNode *sender, guint64 req_current_epoch,
+                                     guint64 req_config_epoch, const guint8 *req_slots,
+                                     gboolean force_ack);
 /* A FAILOVER_AUTH_ACK arrived from known `sender` whose header carried `sender_current_epoch`. */
-void rc_failover_handle_auth_ack(RcNode *node, RcClusterNode *sender,
-                                 guint64 sender_current_epoch);
+void rc_failover_handle_auth_ack(RcNode *node, RcClusterNode *sender, guint64 sender_current_epoch);
 
 /* Epochs (epoch.c). */
 void rc_epoch_handle_collision(RcNode *node, RcClusterNode *sender);
@@ -25,7 +24,7 @@ void rc_mf_reset(RcNode *node);
 void rc_mf_handle_mfstart(RcNode *node, RcClusterNode *sender, RcClusterLink *link);
 /* Header of a packet from my master with the PAUSED flag: record its offset. */
 void rc_mf_master_paused_offset(RcNode *node, RcClusterNode *sender, gint64 offset);
-void rc_mf_cron(RcNode *node);            /* manualFailoverCheckTimeout + step */
+void rc_mf_cron(RcNode *node);                   /* manualFailoverCheckTimeout + step */
 void rc_mf_handle_in_before_sleep(RcNode *node); /* clusterHandleManualFailover */
 
 /* Replica migration (replica_migration.c), from cron with the counts cron gathered. */

@@ -117,7 +117,9 @@ RcNode *rc_node_new(const RcNodeConfig *cfg, GRand *rng, RcTime now_us, GBytes *
     node->cfg = *cfg;
     node->rng = rng;
     node->next_handle = 1;
-    node->conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free); /* lint: allow keys are small integer handles, never iterated */
+    node->conns = g_hash_table_new_full(
+        g_direct_hash, g_direct_equal, NULL,
+        g_free); /* lint: allow keys are small integer handles, never iterated */
     node->clients = g_ptr_array_new();
     node->boot_us = now_us;
     /* Redis's first serverCron runs 1 ms after the event loop starts. */
@@ -150,8 +152,8 @@ guint32 rc_node_accept(RcNode *node, RcTime now_us, RcListener listener, const c
                        guint16 peer_port, RcOutbox *out)
 {
     rc_node_enter(node, now_us, out);
-    RcConn *c = rc_node_conn_add(node, listener == RC_LISTENER_BUS ? RC_CONN_BUS_IN
-                                                                    : RC_CONN_CLIENT, NULL);
+    RcConn *c =
+        rc_node_conn_add(node, listener == RC_LISTENER_BUS ? RC_CONN_BUS_IN : RC_CONN_CLIENT, NULL);
     c->is_connected = TRUE;
     g_strlcpy(c->peer_ip, peer_ip, sizeof c->peer_ip);
     c->peer_port = peer_port;
@@ -205,8 +207,7 @@ void rc_node_connected(RcNode *node, RcTime now_us, guint32 handle, RcOutbox *ou
     rc_node_leave(node);
 }
 
-void rc_node_disconnected(RcNode *node, RcTime now_us, guint32 handle, RcConnEnd why,
-                          RcOutbox *out)
+void rc_node_disconnected(RcNode *node, RcTime now_us, guint32 handle, RcConnEnd why, RcOutbox *out)
 {
     rc_node_enter(node, now_us, out);
     (void)why;
@@ -237,8 +238,8 @@ static gboolean run_with_period(const RcNode *node, guint64 ms)
 
 static void server_cron(RcNode *node)
 {
-    rc_clients_cron(node);      /* checkClientPauseTimeoutAndReturnIfPaused */
-    rc_db_active_expire(node);  /* databasesCron */
+    rc_clients_cron(node);     /* checkClientPauseTimeoutAndReturnIfPaused */
+    rc_db_active_expire(node); /* databasesCron */
     if (run_with_period(node, 1000))
         rc_repl_cron(node);
     if (run_with_period(node, 100))

@@ -28,13 +28,13 @@ typedef struct {
     guint16 cport; /* bus port; 0 = port + 10000 */
     guint hz;      /* serverCron frequency, 10 */
 
-    gint64 cluster_node_timeout_ms;          /* 15000 */
-    gint64 cluster_replica_validity_factor;  /* 10, 0 = no limit */
-    gint64 cluster_migration_barrier;        /* 1 */
-    gboolean cluster_require_full_coverage;  /* TRUE */
-    gboolean cluster_allow_reads_when_down;  /* FALSE */
+    gint64 cluster_node_timeout_ms;           /* 15000 */
+    gint64 cluster_replica_validity_factor;   /* 10, 0 = no limit */
+    gint64 cluster_migration_barrier;         /* 1 */
+    gboolean cluster_require_full_coverage;   /* TRUE */
+    gboolean cluster_allow_reads_when_down;   /* FALSE */
     gboolean cluster_allow_replica_migration; /* TRUE */
-    gboolean cluster_replica_no_failover;    /* FALSE */
+    gboolean cluster_replica_no_failover;     /* FALSE */
 
     gint64 repl_ping_replica_period_s; /* 10 */
     gint64 repl_timeout_s;             /* 60 */

@@ -34,11 +34,11 @@ typedef struct {
 
 struct RcNode {
     RcNodeConfig cfg;
-    GRand *rng;       /* borrowed from the driver: the node's only randomness */
-    RcTime now_us;    /* local time of the current entry point; never decreases */
-    gint64 now_ms;    /* now_us / 1000, Redis's mstime() */
-    RcOutbox *out;    /* outbox of the current entry point, NULL between calls */
-    RcTime boot_us;   /* when the process started: sets the cron phase */
+    GRand *rng;          /* borrowed from the driver: the node's only randomness */
+    RcTime now_us;       /* local time of the current entry point; never decreases */
+    gint64 now_ms;       /* now_us / 1000, Redis's mstime() */
+    RcOutbox *out;       /* outbox of the current entry point, NULL between calls */
+    RcTime boot_us;      /* when the process started: sets the cron phase */
     RcTime next_cron_us; /* next serverCron run */
     guint64 cronloops;   /* serverCron runs so far (run_with_period uses it) */
 
@@ -51,12 +51,12 @@ struct RcNode {
     GPtrArray *clients; /* RcClient*, in accept order */
 
     /* Client layer (client.c). */
-    guint64 next_client_id;          /* CLIENT ID of the next client, from 1 */
-    gboolean clients_paused;         /* writes postponed (pauseClients PAUSE_WRITE) */
-    gint64 clients_pause_end_ms;     /* when the pause ends by itself */
+    guint64 next_client_id;           /* CLIENT ID of the next client, from 1 */
+    gboolean clients_paused;          /* writes postponed (pauseClients PAUSE_WRITE) */
+    gint64 clients_pause_end_ms;      /* when the pause ends by itself */
     gboolean clients_unpause_pending; /* resume postponed clients before sleeping */
-    guint64 stat_numcommands;        /* commands run (INFO total_commands_processed) */
-    guint64 stat_numconnections;     /* clients accepted */
+    guint64 stat_numcommands;         /* commands run (INFO total_commands_processed) */
+    guint64 stat_numconnections;      /* clients accepted */
 };
 
 /* Set the per-call context; every entry point starts with this. Asserts monotonic time. */

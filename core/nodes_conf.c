@@ -24,6 +24,32 @@ static const struct {
     {RC_NODE_NOADDR, "noaddr"}, {RC_NODE_NOFAILOVER, "nofailover"},
 };
 
+/* Decimal without printf: nodes.conf is rendered on every change of configuration, a line per
+ * known node, so at a thousand nodes this is the hottest text in the simulator. */
+static void append_i64(GString *out, gint64 v)
+{
+    char tmp[24];
+    char *p = tmp + sizeof tmp;
+    guint64 u = v < 0 ? (guint64)0 - (guint64)v : (guint64)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    g_string_append_len(out, p, (gssize)(tmp + sizeof tmp - p));
+}
+
+static void append_range(GString *out, int start, int end)
+{
+    g_string_append_c(out, ' ');
+    append_i64(out, start);
+    if (end != start) {
+        g_string_append_c(out, '-');
+        append_i64(out, end);
+    }
+}
+
 static void append_flags(GString *out, guint16 flags)
 {
     gsize orig = out->len;
@@ -42,9 +68,16 @@ void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString 
 {
     const RcCluster *c = node->cluster;
     g_string_append_len(out, n->name, RC_CLUSTER_NAMELEN);
-    g_string_append_printf(out, " %s:%u@%u", n->ip, n->port, n->cport);
-    if (n->hostname && n->hostname[0])
-        g_string_append_printf(out, ",%s", n->hostname);
+    g_string_append_c(out, ' ');
+    g_string_append(out, n->ip);
+    g_string_append_c(out, ':');
+    append_i64(out, n->port);
+    g_string_append_c(out, '@');
+    append_i64(out, n->cport);
+    if (n->hostname && n->hostname[0]) {
+        g_string_append_c(out, ',');
+        g_string_append(out, n->hostname);
+    }
     g_string_append_c(out, ' ');
     append_flags(out, n->flags);
     g_string_append_c(out, ' ');
@@ -55,10 +88,13 @@ void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString 
     guint64 epoch = n->config_epoch;
     if (rc_node_is_replica(n) && n->replica_of)
         epoch = n->replica_of->config_epoch;
-    g_string_append_printf(out,
-                           " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT " %s",
-                           n->ping_sent_ms, n->pong_received_ms, epoch,
-                           (n->link || (n->flags & RC_NODE_MYSELF)) ? "connected" : "disconnected");
+    g_string_append_c(out, ' ');
+    append_i64(out, n->ping_sent_ms);
+    g_string_append_c(out, ' ');
+    append_i64(out, n->pong_received_ms);
+    g_string_append_c(out, ' ');
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT, epoch); /* unsigned: may exceed gint64 */
+    g_string_append(out, (n->link || (n->flags & RC_NODE_MYSELF)) ? " connected" : " disconnected");
     /* Slot ranges, from the node's own bitmap. */
     int start = -1;
     for (int j = 0; j <= RC_CLUSTER_SLOTS && n->numslots > 0; j++) {
@@ -66,14 +102,11 @@ void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString 
         if (bit && start == -1)
             start = j;
         if (!bit && start != -1) {
-            if (start == j - 1)
-                g_string_append_printf(out, " %d", start);
-            else
-                g_string_append_printf(out, " %d-%d", start, j - 1);
+            append_range(out, start, j - 1);
             start = -1;
         }
     }
-    if (n->flags & RC_NODE_MYSELF) {
+    if ((n->flags & RC_NODE_MYSELF) && (c->migrating_slots_to || c->importing_slots_from)) {
         for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
             if (c->migrating_slots_to && c->migrating_slots_to[j])
                 g_string_append_printf(out, " [%d->-%.40s]", j, c->migrating_slots_to[j]->name);
@@ -310,9 +343,9 @@ gboolean rc_nodes_conf_load(RcNode *node, const char *text, gsize len, GError **
                 *close = '\0';
                 RcClusterNode *cn = lookup_or_create(node, id);
                 if (dir == '>')
-                    c->migrating_slots_to[slot] = cn;
+                    rc_cluster_slot_table(&c->migrating_slots_to)[slot] = cn;
                 else
-                    c->importing_slots_from[slot] = cn;
+                    rc_cluster_slot_table(&c->importing_slots_from)[slot] = cn;
                 continue;
             }
             int start, stop;

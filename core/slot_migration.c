@@ -50,18 +50,6 @@ static char *arg_text(const RcArgv *args, int i)
     return s;
 }
 
-static RcClusterNode **slot_table(RcClusterNode ***table)
-{
-    if (*table == NULL)
-        *table = g_new0(RcClusterNode *, RC_CLUSTER_SLOTS);
-    return *table;
-}
-
-static RcClusterNode *slot_entry(RcClusterNode **table, int slot)
-{
-    return table == NULL ? NULL : table[slot];
-}
-
 static gboolean setslot_node(RcCommandCall *call, int slot)
 {
     RcNode *node = call->node;
@@ -86,7 +74,7 @@ static gboolean setslot_node(RcCommandCall *call, int slot)
         return FALSE;
     }
     /* A migrating slot whose keys are all gone is closed by the assignment. */
-    if (keys == 0 && slot_entry(c->migrating_slots_to, slot) != NULL)
+    if (keys == 0 && rc_cluster_slot_entry(c->migrating_slots_to, slot) != NULL)
         c->migrating_slots_to[slot] = NULL;
 
     gboolean slot_was_mine = c->slots[slot] == me;
@@ -105,7 +93,7 @@ static gboolean setslot_node(RcCommandCall *call, int slot)
         rc_cluster_todo(node, RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_UPDATE_STATE |
                                   RC_CLUSTER_TODO_FSYNC_CONFIG);
     }
-    if (n == me && slot_entry(c->importing_slots_from, slot) != NULL) {
+    if (n == me && rc_cluster_slot_entry(c->importing_slots_from, slot) != NULL) {
         /* The new owner versions its claim so that it wins over the source everywhere. */
         if (rc_epoch_bump_without_consensus(node))
             rc_outbox_log(node->out, RC_LOG_WARNING, "configEpoch updated after importing slot %d",
@@ -146,7 +134,7 @@ void rc_setslot_command(RcCommandCall *call)
             g_string_append(call->reply, "-ERR Target node is not a master\r\n");
             return;
         }
-        slot_table(&c->migrating_slots_to)[slot] = n;
+        rc_cluster_slot_table(&c->migrating_slots_to)[slot] = n;
     } else if (rc_argv_is(a, 3, "importing") && a->argc == 5) {
         if (c->slots[slot] == me) {
             g_string_append_printf(call->reply, "-ERR I'm already the owner of hash slot %u\r\n",
@@ -163,7 +151,7 @@ void rc_setslot_command(RcCommandCall *call)
             g_string_append(call->reply, "-ERR Target node is not a master\r\n");
             return;
         }
-        slot_table(&c->importing_slots_from)[slot] = n;
+        rc_cluster_slot_table(&c->importing_slots_from)[slot] = n;
     } else if (rc_argv_is(a, 3, "stable") && a->argc == 4) {
         if (c->importing_slots_from != NULL)
             c->importing_slots_from[slot] = NULL;
