@@ -210,6 +210,83 @@ START_TEST(test_partition_shapes)
 }
 END_TEST
 
+/* One run of a small partition scenario with `concurrency` processes per client host; counts,
+ * from history.jsonl, the ok completions while n2 is cut off from everyone (clients included)
+ * and checks that no process ever had two operations outstanding. */
+static guint oks_while_cut(guint concurrency, guint *max_process)
+{
+    g_autofree char *text = g_strdup_printf("masters 3\nreplicas 1\nnode-timeout 20000\n"
+                                            "clients 2\nconcurrency %u\nrate 100\nkeys 30\n"
+                                            "client-timeout 1s\nclient-retries 0\n"
+                                            "duration 8s\nat 2s partition isolate n2\n"
+                                            "at 7s heal\n",
+                                            concurrency);
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("conc.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    g_autofree char *dir = g_dir_make_tmp("rcsim-conc-XXXXXX", NULL);
+    SimRunOptions opt = {.out_dir = dir};
+    g_autoptr(SimRunResult) r = sim_run_execute(sc, 5, &opt, &error);
+    ck_assert_msg(r != NULL, "%s", error ? error->message : "");
+    g_autofree char *path = g_build_filename(dir, "history.jsonl", NULL);
+    g_autofree char *hist = NULL;
+    ck_assert(g_file_get_contents(path, &hist, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(hist, "\n", -1);
+    g_autoptr(GHashTable) open = g_hash_table_new(g_direct_hash, g_direct_equal);
+    gint64 t0 = -1;
+    guint oks = 0;
+    *max_process = 0;
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        g_autoptr(JsonParser) lp = json_parser_new();
+        ck_assert(json_parser_load_from_data(lp, lines[i], -1, NULL));
+        JsonObject *op = json_node_get_object(json_parser_get_root(lp));
+        JsonNode *proc = json_object_get_member(op, "process");
+        const char *type = json_object_get_string_member(op, "type");
+        gint64 t = json_object_get_int_member(op, "time_us");
+        if (json_node_get_value_type(proc) == G_TYPE_STRING) {
+            if (t0 < 0)
+                t0 = t; /* the partition */
+            continue;
+        }
+        gint64 p = json_node_get_int(proc);
+        if (strcmp(json_object_get_string_member(op, "f"), "read") == 0 && p >= 2 * concurrency)
+            continue; /* the final reader */
+        ck_assert_int_lt(p, 2 * concurrency);
+        *max_process = MAX(*max_process, (guint)p);
+        gpointer key = GINT_TO_POINTER((gint)p + 1);
+        if (strcmp(type, "invoke") == 0)
+            ck_assert_msg(g_hash_table_add(open, key), "process %" G_GINT64_FORMAT " twice", p);
+        else
+            ck_assert(g_hash_table_remove(open, key));
+        if (strcmp(type, "ok") == 0 && t0 >= 0 && t > t0 + 1500000 && t < t0 + 4500000)
+            oks++;
+    }
+    const char *names[] = {"summary.json", "history.jsonl"};
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *x = g_build_filename(dir, names[i], NULL);
+        g_remove(x);
+    }
+    g_rmdir(dir);
+    return oks;
+}
+
+/* One process per client stalls on the unreachable shard; more processes keep the other two
+ * shards busy: the partition costs them only the third of the arrivals that hang. */
+START_TEST(test_concurrency_keeps_writing_past_a_hung_shard)
+{
+    guint max1 = 0, max_many = 0;
+    guint one = oks_while_cut(1, &max1);
+    guint many = oks_while_cut(64, &max_many);
+    ck_assert_uint_eq(max1, 1); /* processes 0, 1 */
+    /* c2's processes are 64..127; the lowest idle one takes each arrival */
+    ck_assert_uint_ge(max_many, 64);
+    ck_assert_uint_le(max_many, 127);
+    /* 3 s at 2 x 100 arrivals/s, two thirds of them on reachable shards: about 400 */
+    ck_assert_uint_gt(many, 250);
+    ck_assert_uint_lt(one, many / 3);
+}
+END_TEST
+
 Suite *run_suite(void);
 Suite *run_suite(void)
 {
@@ -219,6 +296,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_default_scenario_is_deterministic);
     tcase_add_test(tc, test_result_files);
     tcase_add_test(tc, test_partition_shapes);
+    tcase_add_test(tc, test_concurrency_keeps_writing_past_a_hung_shard);
     suite_add_tcase(s, tc);
     return s;
 }
