@@ -13,7 +13,6 @@ typedef struct {
     const char *out_dir;   /* NULL: write nothing */
     gboolean trace;        /* write DIR/trace.log */
     gboolean edn;          /* write DIR/history.edn */
-    gboolean keep_history; /* keep the history in memory after the run (tests) */
     const char *replay;    /* the replay command to record; NULL: built from the scenario */
 } SimRunOptions;
 
