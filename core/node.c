@@ -117,9 +117,9 @@ RcNode *rc_node_new(const RcNodeConfig *cfg, GRand *rng, RcTime now_us, GBytes *
     node->cfg = *cfg;
     node->rng = rng;
     node->next_handle = 1;
-    node->conns = g_hash_table_new_full(
-        g_direct_hash, g_direct_equal, NULL,
-        g_free); /* lint: allow keys are small integer handles, never iterated */
+    /* clang-format off */
+    node->conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free); /* lint: allow keys are small integer handles, never iterated */
+    /* clang-format on */
     node->clients = g_ptr_array_new();
     node->boot_us = now_us;
     /* Redis's first serverCron runs 1 ms after the event loop starts. */

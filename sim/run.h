@@ -10,10 +10,10 @@
 #include "sim/scenario.h"
 
 typedef struct {
-    const char *out_dir;   /* NULL: write nothing */
-    gboolean trace;        /* write DIR/trace.log */
-    gboolean edn;          /* write DIR/history.edn */
-    const char *replay;    /* the replay command to record; NULL: built from the scenario */
+    const char *out_dir; /* NULL: write nothing */
+    gboolean trace;      /* write DIR/trace.log */
+    gboolean edn;        /* write DIR/history.edn */
+    const char *replay;  /* the replay command to record; NULL: built from the scenario */
 } SimRunOptions;
 
 typedef struct {
