@@ -80,8 +80,20 @@ START_TEST(test_shards_merge_to_the_whole)
     ck_assert(g_str_has_prefix(wc, "seed,node-timeout,acked,lost,lost_majority,lost_minority,"
                                    "window_majority_ms,window_minority_ms,"
                                    "unavailable_majority_ms,unavailable_minority_ms,failover_ms,"
-                                   "ok,trace_sha256"));
+                                   "window_majority_last_ms,window_minority_last_ms,"
+                                   "ok,trace_sha256,point\n"));
     ck_assert(strstr(wa, "node-timeout=2000,lost_minority,") != NULL);
+    ck_assert(strstr(wa, "node-timeout=2000,window_minority_last_ms,") != NULL);
+    /* every row names both sides' last lost ack, present exactly when the window is */
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        g_autoptr(JsonParser) rp = json_parser_new();
+        ck_assert(json_parser_load_from_data(rp, lines[i], -1, NULL));
+        JsonObject *row = json_node_get_object(json_parser_get_root(rp));
+        ck_assert(json_object_has_member(row, "window_majority_last_ms"));
+        ck_assert(json_object_has_member(row, "window_minority_last_ms"));
+        ck_assert_int_eq(json_object_get_null_member(row, "window_minority_ms"),
+                         json_object_get_null_member(row, "window_minority_last_ms"));
+    }
 
     g_autoptr(JsonParser) p = json_parser_new();
     g_autofree char *sj = g_build_filename(whole, "sweep.json", NULL);
@@ -117,6 +129,50 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/* A run that loses writes on the minority side: its sweep row carries the window's width and
+ * its last lost ack exactly as the run's own summary.json has them (--keep-runs keeps it). */
+START_TEST(test_row_window_matches_summary)
+{
+    static const char lossy[] = "masters 3\nreplicas 1\nnode-timeout 2000\nclients 2\n"
+                                "clients-near masters\nconcurrency 10\nclient-timeout 500ms\n"
+                                "rate 10\nkeys 20\nduration 18s\nconverge-within 10s\n"
+                                "at 5s partition isolate n1 with-clients\nat 12s heal\n";
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-sweep-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "lossy.scn", NULL);
+    ck_assert(g_file_set_contents(scn, lossy, -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    const char *args[] = {"sweep", scn, "--seeds",     "1..1", "--vary", "node-timeout=2000",
+                          "--out", out, "--keep-runs", NULL};
+    ck_assert_int_le(call(sim_sweep_main, args), 1);
+    g_autofree char *rows = slurp(out, "runs.jsonl");
+    g_autoptr(JsonParser) rp = json_parser_new();
+    ck_assert(json_parser_load_from_data(rp, rows, -1, NULL));
+    JsonObject *row = json_node_get_object(json_parser_get_root(rp));
+    g_autofree char *summary = slurp(out, "runs/node-timeout=2000/seed-1/summary.json");
+    g_autoptr(JsonParser) sp = json_parser_new();
+    ck_assert(json_parser_load_from_data(sp, summary, -1, NULL));
+    JsonObject *w = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(json_parser_get_root(sp)),
+                                      "loss_window"),
+        "minority");
+    ck_assert_ptr_nonnull(w); /* this run loses writes on the minority side */
+    ck_assert_int_gt(json_object_get_int_member(row, "lost_minority"), 0);
+    ck_assert_int_eq(json_object_get_int_member(row, "window_minority_last_ms"),
+                     json_object_get_int_member(w, "last_ms"));
+    ck_assert_int_eq(json_object_get_int_member(row, "window_minority_ms"),
+                     json_object_get_int_member(w, "width_ms"));
+    ck_assert_int_gt(json_object_get_int_member(row, "window_minority_last_ms"),
+                     json_object_get_int_member(row, "window_minority_ms"));
+    ck_assert(json_object_get_null_member(row, "window_majority_last_ms"));
+    g_autofree char *agg = slurp(out, "aggregates.csv");
+    g_autofree char *line =
+        g_strdup_printf("\nnode-timeout=2000,window_minority_last_ms,%" G_GINT64_FORMAT ",",
+                        json_object_get_int_member(w, "last_ms"));
+    ck_assert_msg(strstr(agg, line) != NULL, "aggregates.csv lacks %s", line + 1);
+    rm_tree(tmp);
+}
+END_TEST
+
 /* A run whose expectation fails exits 1 and still leaves its result files behind. */
 START_TEST(test_failing_run_keeps_its_files)
 {
@@ -149,6 +205,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_shards_merge_to_the_whole);
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_failing_run_keeps_its_files);
+    tcase_add_test(tc, test_row_window_matches_summary);
     suite_add_tcase(s, tc);
     return s;
 }
