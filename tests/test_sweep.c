@@ -1,9 +1,11 @@
 /* Sweeps: a sweep in two worker processes, the same sweep as two shards merged, and the
  * merged files byte for byte equal to the single sweep's; aggregates; bad arguments. */
 #include <check.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/run_cli.h"
 
@@ -196,6 +198,50 @@ START_TEST(test_failing_run_keeps_its_files)
 }
 END_TEST
 
+/* `rcsim run --plot` without gnuplot: exit 2 with one line naming the Debian package, and the
+ * run's results and the report's tables, scripts and data all stay. */
+START_TEST(test_plot_without_gnuplot_fails)
+{
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-plot-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "tiny.scn", NULL);
+    ck_assert(g_file_set_contents(scn, scenario, -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    g_autofree char *err_path = g_build_filename(tmp, "stderr.txt", NULL);
+    const char *args[] = {"run", scn, "--seed", "2", "--out", out, "--plot", NULL};
+    g_autofree char *path = g_strdup(g_getenv("PATH"));
+    g_setenv("PATH", "", TRUE);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    int status = call(sim_run_main, args);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    g_setenv("PATH", path != NULL ? path : "/usr/bin:/bin", TRUE); /* for CK_FORK=no */
+    ck_assert_int_eq(status, 2);
+    g_autofree char *err = slurp(tmp, "stderr.txt");
+    g_autofree char *want = g_strdup_printf(
+        "rcsim run: --plot: gnuplot not found in PATH: install the Debian package gnuplot-nox "
+        "(apt-get install gnuplot-nox); the tables are in %s/report.md\n",
+        out);
+    ck_assert_str_eq(err, want);
+    g_autofree char *summary = slurp(out, "summary.json");
+    ck_assert(strstr(summary, "\"seed\" : 2") != NULL);
+    g_autofree char *hist = slurp(out, "history.jsonl");
+    ck_assert_uint_gt(strlen(hist), 0);
+    g_autofree char *md = slurp(out, "report.md");
+    ck_assert(strstr(md, "*: not rendered (script `plots/timeline.gp`") != NULL);
+    g_autofree char *gp = slurp(out, "plots/timeline.gp");
+    ck_assert(strstr(gp, "set multiplot") != NULL);
+    g_autofree char *png = g_build_filename(out, "plots", "timeline.png", NULL);
+    ck_assert(!g_file_test(png, G_FILE_TEST_EXISTS));
+    rm_tree(tmp);
+}
+END_TEST
+
 Suite *sweep_suite(void);
 Suite *sweep_suite(void)
 {
@@ -206,6 +252,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_failing_run_keeps_its_files);
     tcase_add_test(tc, test_row_window_matches_summary);
+    tcase_add_test(tc, test_plot_without_gnuplot_fails);
     suite_add_tcase(s, tc);
     return s;
 }
