@@ -80,20 +80,20 @@ gboolean report_plots_write_script(ReportPlots *plots, const char *name, const c
     GString *gp = g_string_new(NULL);
     g_string_append_printf(gp, script_head, about, name);
     g_string_append(gp, settings);
-    gboolean first = TRUE;
+    /* the whole plot command again for each format, not `replot`: a multiplot cannot be
+     * replotted */
     if (plots->options->is_png) {
         g_string_append_printf(gp,
                                "\nset terminal pngcairo size 1200,%d noenhanced font \"Sans,11\" "
                                "linewidth 1.3\nset output \"%s.png\"\n%s\n",
                                height, name, plot_cmd);
-        first = FALSE;
     }
     if (plots->options->is_svg) {
         g_string_append_printf(gp,
                                "\nset terminal svg size 1200,%d dynamic noenhanced "
                                "font \"Sans,11\" linewidth 1.3 background rgb \"white\"\n"
                                "set output \"%s.svg\"\n%s\n",
-                               height, name, first ? plot_cmd : "replot");
+                               height, name, plot_cmd);
     }
     g_string_append(gp, "set output\n");
     g_autofree char *file = g_strdup_printf("%s.gp", name);

@@ -46,9 +46,12 @@ static const struct {
 typedef struct {
     const ReportSummary *summary;
     gint64 span_ms;
-    GString *settings; /* shared settings of the time plots */
-    GString *layers;   /* plot clauses for bands and marks, placed before the data */
-    GString *labels;   /* plot clauses for the band and mark labels, placed after */
+    GString *settings;       /* shared settings of the time plots */
+    GString *layers;         /* plot clauses for bands and marks, placed before the data */
+    GString *labels;         /* plot clauses for the band and mark labels, placed after */
+    GString *events;         /* the node_events ticks (titled), placed after */
+    GString *expected;       /* the bracket where the minority should stop (titled) */
+    GString *expected_label; /* its text */
 } TimeDecor;
 
 static void write_bands(TimeDecor *d, GString *dat)
@@ -183,7 +186,7 @@ static void write_events(TimeDecor *d, GString *dat)
     }
     if (n == 0)
         return;
-    g_string_append_printf(d->labels,
+    g_string_append_printf(d->events,
                            ", \\\n  \"run_events.dat\" using 1:(0.02) axes x1y2 with points pt 9 "
                            "ps 1.1 lc rgb \"#555555\" title \"node_events: PFAIL, FAIL, "
                            "promotion%s\"",
@@ -213,13 +216,13 @@ static void write_expected(TimeDecor *d, GString *dat)
     }
     if (n == 0)
         return;
-    g_string_append(
-        d->labels,
-        ", \\\n  \"run_expected.dat\" using 1:(0.72):2 axes x1y2 with xerrorbars lw 2 "
-        "ps 0 lc rgb \"#222222\" title \"minority stop expected: +NT (spec) to ~+1.5NT "
-        "(derived)\", \\\n"
-        "  \"run_expected.dat\" every ::0::0 using 1:(0.72):3 axes x1y2 with labels offset "
-        "char 0,0.9 font \",9\" tc rgb \"#222222\" notitle");
+    g_string_append(d->expected,
+                    ", \\\n  \"run_expected.dat\" using 1:(0.72):2 axes x1y2 with xerrorbars "
+                    "lw 2 ps 0 lc rgb \"#222222\" title \"minority stop expected: +NT (spec) to "
+                    "~+1.5NT (derived)\"");
+    g_string_append(d->expected_label,
+                    ", \\\n  \"run_expected.dat\" every ::0::0 using 1:(0.72):3 axes x1y2 with "
+                    "labels offset char 0,0.9 font \",9\" tc rgb \"#222222\" notitle");
 }
 
 static gboolean write_decor(ReportPlots *plots, TimeDecor *d, GError **error)
@@ -262,6 +265,37 @@ static void fmt(GString *out, double v)
         g_string_append_printf(out, " %s", g_ascii_formatd(buf, sizeof buf, "%.4g", v));
 }
 
+/* The decor clauses that follow the data, as on the availability plot: texts, node_events
+ * ticks, the expected-stop bracket and its text. */
+static void append_decor_after(GString *cmd, const TimeDecor *d)
+{
+    g_string_append(cmd, d->labels->str);
+    g_string_append(cmd, d->events->str);
+    g_string_append(cmd, d->expected->str);
+    g_string_append(cmd, d->expected_label->str);
+}
+
+/* A tic step of 1, 2 or 5 times a power of ten giving about four tics up to `max`. */
+static gint64 count_tic_step(gint64 max)
+{
+    static const gint64 steps[] = {1, 2, 5};
+    for (gint64 scale = 1;; scale *= 10)
+        for (gsize k = 0; k < G_N_ELEMENTS(steps); k++)
+            if (max / (steps[k] * scale) <= 4)
+                return steps[k] * scale;
+}
+
+static const char *const lost_where[REPORT_N_SIDES] = {"on the majority side",
+                                                       "on the minority side", "with no partition"};
+static const int lost_pt[REPORT_N_SIDES] = {5, 7, 9}; /* square, circle, triangle */
+
+/* The timeline in two panels sharing the time axis: acked writes per second above, and below,
+ * on its own scale, the lost writes per bucket (boxes, each non-empty bucket topped by a large
+ * marker), so that a handful of lost writes stays visible beside thousands of acked ones.
+ * The bottom panel carries the legend for both. Heights are in pixels of the 1200 x
+ * TIMELINE_HEIGHT picture; a legend row is about 19.6 px (11 pt font, spacing 1.15). */
+#define TIMELINE_HEIGHT 900
+
 static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const ReportHistory *h,
                               GError **error)
 {
@@ -269,16 +303,19 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
     guint n = h->n_buckets;
     g_autofree guint32 *lost = g_new0(guint32, (gsize)n * REPORT_N_SIDES);
     gint64 lost_total[REPORT_N_SIDES] = {0};
+    guint32 lost_max = 0;
     for (guint i = 0; i < s->lost_writes->len; i++) {
         const ReportLostWrite *l = &g_array_index(s->lost_writes, ReportLostWrite, i);
         gint64 b = CLAMP(l->ack_ms / h->bucket_ms, 0, (gint64)n - 1);
         lost[b * REPORT_N_SIDES + l->side]++;
+        lost_max = MAX(lost_max, lost[b * REPORT_N_SIDES + l->side]);
         lost_total[l->side]++;
     }
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append_printf(dat,
-                           "# rcsim timeline, %" G_GINT64_FORMAT " ms buckets; rates are per "
-                           "second. t_s is the bucket start (s from run start).\n"
+                           "# rcsim timeline, %" G_GINT64_FORMAT " ms buckets. t_s is the bucket "
+                           "start (s from run start); acked_* are writes per second, lost_* the "
+                           "count of lost writes acked in the bucket.\n"
                            "# t_s acked_majority acked_minority acked_none lost_majority "
                            "lost_minority lost_none\n",
                            h->bucket_ms);
@@ -297,65 +334,126 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
             fmt(dat, v);
         }
         for (int side = 0; side < REPORT_N_SIDES; side++)
-            fmt(dat, per_second(lost[k * REPORT_N_SIDES + side], h->bucket_ms));
+            g_string_append_printf(dat, " %u", b < n ? lost[k * REPORT_N_SIDES + side] : 0);
         g_string_append_c(dat, '\n');
     }
     if (!report_plots_write_data(plots, "timeline.dat", dat->str, error))
         return FALSE;
 
-    g_autoptr(GString) set = g_string_new(NULL);
-    g_string_append_printf(
-        set,
-        "set title \"Acknowledged and lost writes per side: %s, seed %" G_GINT64_FORMAT
-        "\" font \",13\"\n"
-        "set ylabel \"writes per second (%" G_GINT64_FORMAT " ms buckets)\"\n",
-        s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed, h->bucket_ms);
-    g_string_append(set, d->settings->str);
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    /* a little room below 0, so a side stuck at 0 stays visible above the axis */
-    char lo[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(set, "set yrange [%s:%s]\n",
-                           g_ascii_formatd(lo, sizeof lo, "%.4g", -ymax * 0.03),
-                           g_ascii_formatd(buf, sizeof buf, "%.4g", ymax * 1.5));
-    g_autoptr(GString) cmd = g_string_new("plot \\\n");
-    g_string_append(cmd, d->layers->str);
     g_autofree char *bw = report_gp_seconds(h->bucket_ms);
-    for (int side = 0; side < REPORT_N_SIDES; side++) {
-        if (lost_total[side] == 0)
-            continue;
-        g_string_append_printf(cmd,
-                               "  \"timeline.dat\" using ($1+%s/2):(column(%d) > 0 ? column(%d) : "
-                               "NaN):(%s) with boxes fs "
-                               "transparent solid 0.55 border lc rgb \"%s\" lc rgb \"%s\" title "
-                               "\"lost: acked %s, then lost (%" G_GINT64_FORMAT ")\", \\\n",
-                               bw, 5 + side, 5 + side, bw, lost_rgb[side], lost_rgb[side],
-                               side == REPORT_SIDE_NONE       ? "with no partition"
-                               : side == REPORT_SIDE_MAJORITY ? "on the majority side"
-                                                              : "on the minority side",
-                               lost_total[side]);
-    }
+    char buf[G_ASCII_DTOSTR_BUF_SIZE], lo[G_ASCII_DTOSTR_BUF_SIZE];
+
+    /* top panel: acked writes per side; no legend of its own, no tic labels on x */
+    g_autoptr(GString) top = g_string_new("plot \\\n");
+    g_string_append(top, d->layers->str);
     gboolean first = TRUE;
     for (int side = 0; side < REPORT_N_SIDES; side++) {
         if (h->acked_total[side] == 0)
             continue;
-        g_string_append_printf(cmd,
+        g_string_append_printf(top,
                                "%s  \"timeline.dat\" using 1:%d with steps lw 2 lc rgb \"%s\" "
                                "title \"acked, %s (%" G_GINT64_FORMAT ")\"",
                                first ? "" : ", \\\n", 2 + side, side_rgb[side], side_title[side],
                                h->acked_total[side]);
         /* steps skip a bucket whose successor is NaN: draw every bucket's level too */
-        g_string_append_printf(cmd,
+        g_string_append_printf(top,
                                ", \\\n  \"timeline.dat\" using 1:%d:(%s):(0) with vectors nohead "
                                "lw 2 lc rgb \"%s\" notitle",
                                2 + side, bw, side_rgb[side]);
         first = FALSE;
     }
     if (first)
-        g_string_append(cmd, "  NaN title \"no acknowledged writes\"");
-    g_string_append(cmd, d->labels->str);
-    key_layout(set, cmd->str);
+        g_string_append(top, "  NaN title \"no acknowledged writes\"");
+    append_decor_after(top, d);
+
+    /* bottom panel: lost writes on their own scale, drawn over the bands and marks, then the
+     * legend entries of the top panel's lines (NaN: drawn nowhere, listed in the legend) */
+    g_autoptr(GString) bottom = g_string_new("plot \\\n");
+    g_string_append(bottom, d->layers->str);
+    first = TRUE;
+    for (int side = 0; side < REPORT_N_SIDES; side++) {
+        if (lost_total[side] == 0)
+            continue;
+        g_string_append_printf(bottom,
+                               "%s  \"timeline.dat\" using ($1+%s/2):(column(%d) > 0 ? column(%d) "
+                               ": NaN):(%s) with boxes fs solid 0.85 border lc rgb \"%s\" "
+                               "lc rgb \"%s\" notitle, \\\n"
+                               "  \"timeline.dat\" using ($1+%s/2):(column(%d) > 0 ? column(%d) "
+                               ": NaN) with points pt %d ps 1.7 lc rgb \"%s\" title \"lost: "
+                               "acked %s, then lost (%" G_GINT64_FORMAT ")\"",
+                               first ? "" : ", \\\n", bw, 5 + side, 5 + side, bw, lost_rgb[side],
+                               lost_rgb[side], bw, 5 + side, 5 + side, lost_pt[side],
+                               lost_rgb[side], lost_where[side], lost_total[side]);
+        first = FALSE;
+    }
+    if (first)
+        g_string_append(bottom, "  NaN notitle"); /* the panel says so in words */
+    for (int side = 0; side < REPORT_N_SIDES; side++)
+        if (h->acked_total[side] > 0)
+            g_string_append_printf(bottom,
+                                   ", \\\n  NaN with steps lw 2 lc rgb \"%s\" title \"acked, %s "
+                                   "(%" G_GINT64_FORMAT ")\"",
+                                   side_rgb[side], side_title[side], h->acked_total[side]);
+    g_string_append(bottom, d->events->str);
+    g_string_append(bottom, d->expected->str);
+
+    /* the legend below the bottom panel, in two columns */
+    guint entries = 0;
+    for (const char *p = bottom->str; (p = strstr(p, " title ")) != NULL; p++)
+        entries++;
+    guint rows = MAX(1, (entries + 1) / 2);
+    double key_top = ((double)rows * 19.6 + 16.0) / TIMELINE_HEIGHT;
+    double lost_bottom = key_top + 60.0 / TIMELINE_HEIGHT; /* x tics and the xlabel */
+    double lost_top = lost_bottom + 0.17, acked_bottom = lost_top + 0.02;
+    gint64 lost_step = count_tic_step(MAX(1, lost_max));
+
+    g_autoptr(GString) set = g_string_new(NULL);
+    g_string_append_printf(
+        set, "set ylabel \"acked writes per second (%" G_GINT64_FORMAT " ms buckets)\"\n",
+        h->bucket_ms);
+    g_string_append(set, d->settings->str);
+    g_string_append(set, "set lmargin 12\nset rmargin 4\n");
+
+    g_autoptr(GString) cmd = g_string_new(NULL);
+    g_string_append_printf(
+        cmd,
+        "set multiplot\n"
+        "# top panel: acked writes per side\n"
+        "set title \"Acknowledged and lost writes per side: %s, seed %" G_GINT64_FORMAT
+        "\" font \",13\"\n"
+        "set ylabel \"acked writes per second (%" G_GINT64_FORMAT " ms buckets)\" tc default\n"
+        "unset label 1\nunset xlabel\nset format x \"\"\nunset key\n"
+        "set tmargin at screen 0.94\nset bmargin at screen %s\n",
+        s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed, h->bucket_ms,
+        g_ascii_formatd(buf, sizeof buf, "%.4f", acked_bottom));
+    /* a little room below 0, so a side stuck at 0 stays visible above the axis */
+    g_string_append_printf(cmd, "set yrange [%s:%s]\nset ytics auto\n",
+                           g_ascii_formatd(lo, sizeof lo, "%.4g", -ymax * 0.03),
+                           g_ascii_formatd(buf, sizeof buf, "%.4g", ymax * 1.5));
+    g_string_append(cmd, top->str);
+    g_string_append_printf(cmd,
+                           "\n# bottom panel: lost writes, on their own scale; the legend\n"
+                           "unset title\n"
+                           "set ylabel \"lost writes per %" G_GINT64_FORMAT " ms bucket\\n"
+                           "(by ack time)\" tc rgb \"" REPORT_RGB_LOST "\"\n"
+                           "set xlabel \"time since run start (s)\"\nset format x \"%% h\"\n"
+                           "set key at screen 0.5, screen %s center top vertical maxrows %u "
+                           "\n",
+                           h->bucket_ms, g_ascii_formatd(lo, sizeof lo, "%.4f", key_top), rows);
+    g_string_append_printf(cmd, "set tmargin at screen %s\n",
+                           g_ascii_formatd(buf, sizeof buf, "%.4f", lost_top));
+    g_string_append_printf(cmd, "set bmargin at screen %s\n",
+                           g_ascii_formatd(buf, sizeof buf, "%.4f", lost_bottom));
+    g_string_append_printf(cmd, "set yrange [0:%s]\nset ytics 0,%" G_GINT64_FORMAT "\n",
+                           g_ascii_formatd(buf, sizeof buf, "%.4g", MAX(1, lost_max) * 1.3),
+                           lost_step);
+    if (lost_total[0] + lost_total[1] + lost_total[2] == 0)
+        g_string_append(cmd, "set label 1 \"no acknowledged write was lost\" at graph 0.5, "
+                             "graph 0.5 center font \",11\" tc rgb \"#444444\"\n");
+    g_string_append(cmd, bottom->str);
+    g_string_append(cmd, "\nunset multiplot");
     return report_plots_write_script(plots, "timeline", "acknowledged and lost writes over time",
-                                     720, set->str, cmd->str, error);
+                                     TIMELINE_HEIGHT, set->str, cmd->str, error);
 }
 
 static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const ReportHistory *h,
@@ -421,7 +519,7 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
     }
     if (first)
         g_string_append(cmd, "  NaN title \"no completed operations\"");
-    g_string_append(cmd, d->labels->str);
+    append_decor_after(cmd, d);
     key_layout(set, cmd->str);
     return report_plots_write_script(plots, "availability", "availability per side over time", 720,
                                      set->str, cmd->str, error);
@@ -459,7 +557,14 @@ gboolean report_plot_run(ReportPlots *plots, const ReportSummary *s, const Repor
     gint64 span = s->sim_time_ms;
     if (h != NULL)
         span = MAX(span, (gint64)h->n_buckets * h->bucket_ms);
-    TimeDecor d = {s, span, g_string_new(NULL), g_string_new(NULL), g_string_new(NULL)};
+    TimeDecor d = {s,
+                   span,
+                   g_string_new(NULL),
+                   g_string_new(NULL),
+                   g_string_new(NULL),
+                   g_string_new(NULL),
+                   g_string_new(NULL),
+                   g_string_new(NULL)};
     g_autofree char *xmax = report_gp_seconds(span);
     g_string_append_printf(d.settings,
                            "set xlabel \"time since run start (s)\"\n"
@@ -474,5 +579,8 @@ gboolean report_plot_run(ReportPlots *plots, const ReportSummary *s, const Repor
     g_string_free(d.settings, TRUE);
     g_string_free(d.layers, TRUE);
     g_string_free(d.labels, TRUE);
+    g_string_free(d.events, TRUE);
+    g_string_free(d.expected, TRUE);
+    g_string_free(d.expected_label, TRUE);
     return ok;
 }

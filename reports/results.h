@@ -149,7 +149,9 @@ typedef struct {
     double acked;
     double lost;         /* NAN: the run did not complete (see error) */
     double lost_side[2]; /* [majority], [minority] */
-    double window_ms[2]; /* NAN: nothing lost on that side */
+    double window_ms[2]; /* width: last minus first lost ack; NAN: nothing lost on that side */
+    double window_last_ms[2]; /* the last lost ack from its fault's start (what the spec's
+                               * bound applies to); NAN: nothing lost, or no such column */
     double unavailable_ms[2];
     double failover_ms; /* NAN: no failover */
     gboolean is_ok;
@@ -169,6 +171,7 @@ typedef struct {
     char *runs_path;   /* the file the rows came from */
     GArray *runs;      /* ReportRun, in file order */
     GPtrArray *points; /* char*, distinct ReportRun.point in first-seen order */
+    gboolean has_window_last; /* the rows carry window_*_last_ms (sweeps before them do not) */
 } ReportSweep;
 
 /* Reads DIR/sweep.json and DIR/runs.jsonl, or DIR/runs.csv when there is no runs.jsonl. */
@@ -176,8 +179,10 @@ ReportSweep *report_sweep_load(const char *dir, GError **error);
 void report_sweep_free(ReportSweep *sweep);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSweep, report_sweep_free)
 
-/* Order statistics over `n` values (NANs skipped). Quantiles interpolate linearly between
- * closest ranks (numpy's default). All return NAN when no value is left. */
+/* Order statistics over `n` values (NANs skipped). Quantiles are nearest-rank, the definition
+ * of the sweep's own aggregates.csv/json (sim/sweep.c), so the report and those files agree:
+ * the q-quantile of n sorted values is the value of rank ceil(q * n). All return NAN when no
+ * value is left. */
 typedef struct {
     guint count;
     double min;

@@ -134,7 +134,15 @@ static const RunColumn run_columns[] = {
     {"unavailable_majority_ms", G_STRUCT_OFFSET(ReportRun, unavailable_ms[0]), FALSE},
     {"unavailable_minority_ms", G_STRUCT_OFFSET(ReportRun, unavailable_ms[1]), FALSE},
     {"failover_ms", G_STRUCT_OFFSET(ReportRun, failover_ms), FALSE},
+    {"window_majority_last_ms", G_STRUCT_OFFSET(ReportRun, window_last_ms[0]), FALSE},
+    {"window_minority_last_ms", G_STRUCT_OFFSET(ReportRun, window_last_ms[1]), FALSE},
 };
+
+static gboolean is_window_last(const RunColumn *c)
+{
+    return c->offset == G_STRUCT_OFFSET(ReportRun, window_last_ms[0]) ||
+           c->offset == G_STRUCT_OFFSET(ReportRun, window_last_ms[1]);
+}
 
 static double *run_field(ReportRun *r, const RunColumn *c)
 {
@@ -191,6 +199,8 @@ static gboolean load_jsonl(ReportSweep *s, const char *data, gsize size, GError 
                 flags |= REPORT_JSON_OPTIONAL;
             ok = report_json_double(o, run_columns[c].name, flags, run_field(&r, &run_columns[c]),
                                     &cx, error);
+            if (is_window_last(&run_columns[c]) && json_object_has_member(o, run_columns[c].name))
+                s->has_window_last = TRUE;
         }
         if (!ok) {
             clear_run(&r);
@@ -249,6 +259,8 @@ static gboolean load_csv(ReportSweep *s, const char *data, GError **error)
         num_col[c] = find_column(header, run_columns[c].name);
         if (num_col[c] < 0 && run_columns[c].is_required)
             return report_json_fail(&hx, run_columns[c].name, error, "missing column");
+        if (num_col[c] >= 0 && is_window_last(&run_columns[c]))
+            s->has_window_last = TRUE;
     }
     gint point_col = find_column(header, "point");
     /* a last "point" column may hold commas itself ("a=1,b=2"), unquoted */
@@ -332,14 +344,15 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Nearest rank, computed exactly as sim/sweep.c's quantile() does (the same rounding of
+ * q * n up to a rank, clamped to 1..n), so every quantile here equals aggregates.csv's. */
 double report_quantile_sorted(const double *sorted, guint n, double q)
 {
     if (n == 0)
         return NAN;
-    double pos = q * (double)(n - 1);
-    guint lo = (guint)floor(pos);
-    guint hi = MIN(lo + 1, n - 1);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - (double)lo);
+    guint rank = (guint)(q * n + 0.999999999);
+    rank = CLAMP(rank, 1, n);
+    return sorted[rank - 1];
 }
 
 ReportStats report_stats(const double *values, guint n)

@@ -217,9 +217,11 @@ static const PlotText plot_texts[] = {
     {"timeline",
      "Acknowledged and lost writes per side over time, with faults and failover moments",
      "each line counts the writes clients got OK for, per second, by the side of the node that "
-     "acknowledged them (a line is absent while its side did not exist). Red boxes are "
-     "acknowledged writes that were later lost: where they cover the minority line, everything "
-     "the cut-off master accepted was thrown away when its replica was promoted. Shaded bands "
+     "acknowledged them (a line is absent while its side did not exist). The lower panel, on "
+     "its own scale, counts the acknowledged writes that were later lost, per bucket of their "
+     "ack, each bucket marked by a large point (even a single lost write shows): on the "
+     "minority side these are what the cut-off master accepted before it stopped, thrown away "
+     "when its replica was promoted. Shaded bands "
      "are faults; dotted, dashed and solid vertical lines are the first PFAIL, the FAIL "
      "agreement, the replica's election and its promotion. The black bracket is where theory "
      "says the minority master stops accepting writes: from the partition start plus "
@@ -228,22 +230,33 @@ static const PlotText plot_texts[] = {
      "sides are those of the clients. 100 % means every operation completed in that bucket "
      "succeeded; 0 % means the side was unavailable: its operations were refused "
      "(CLUSTERDOWN), redirected in vain or timed out, or its clients waited with nothing "
-     "completing. The minority "
-     "side drops to 0 once its master stops accepting writes; the majority side dips while the "
-     "failed master's slots have no master (from FAIL to promotion)."},
+     "completing. From the cut, each side fails its requests for the slots whose master is on "
+     "the other side (they time out). So the majority side fails requests for the isolated "
+     "master's slots from the cut until a replica is promoted (and its clients learn the new "
+     "owner); between FAIL and the promotion it drops further, towards 0, since with "
+     "cluster-require-full-coverage (the default) its nodes refuse every slot while one has no "
+     "master. The minority side drops to 0 once its master stops accepting writes, about "
+     "node-timeout to 1.5 node-timeout after the cut."},
     {"failover_cdf", "Failover time: from fault start to replica promoted",
      "for each time on the x axis, the share of failovers (in a sweep: of runs) done by then. A "
      "curve "
      "cannot start before node-timeout (failure detection waits that long); its spread is "
      "the gossip, the FAIL broadcast and the replica's random election delay. A curve that "
      "stays below 100 % had runs without a failover."},
-    {"loss_window", "Loss window per side against node-timeout, beside the Redis spec's bound",
-     "each point is the median loss window over the runs that lost writes on that side; bars "
+    {"loss_window", "Last lost write per side against node-timeout, beside the Redis spec's bound",
+     "each point is the median, over the runs that lost writes on that side, of the ack time "
+     "of the last lost write measured from the start of its fault (`window_*_last_ms`); bars "
      "span min to max, open markers are p90. The solid line y = NT is the spec's bound for "
      "the minority side (a master cut off from the majority stops accepting writes after "
      "node-timeout); the dashed line y = 1.5 NT is derived from the ping schedule, not stated "
      "in the spec. Minority points should sit in the shaded band between them and grow with "
      "node-timeout; majority-side losses do not depend on it."},
+    {"loss_window_width", "Loss window width per side against node-timeout",
+     "each point is the median width of the loss window (last minus first ack of a lost "
+     "write) over the runs that lost writes on that side; bars span min to max, open markers "
+     "are p90. This sweep's rows carry no `window_*_last_ms` (an older rcsim), so the spec's "
+     "bound is not drawn: it applies to the last lost ack from the fault's start, which the "
+     "width understates."},
     {"unavailability", "Unavailable time per side against node-timeout",
      "how long clients on each side saw their operations fail or time out in a run (median, "
      "bars min to max, p90 as open markers). A larger node-timeout keeps the minority "
@@ -378,23 +391,27 @@ static void sweep_worst(ReportDoc *doc, const ReportSweep *s)
     if (order->len == 0)
         return;
     report_doc_heading(doc, "Runs that lost the most writes");
-    report_doc_table(doc, "seed\tpoint\tlost\tmajority\tminority\twindow majority "
-                          "(ms)\twindow minority (ms)\treplay\trun report");
+    report_doc_table(doc, "seed\tpoint\tlost\tmajority\tminority\twidth majority (ms)\twidth "
+                          "minority (ms)\tlast lost ack majority (ms)\tlast lost ack minority "
+                          "(ms)\treplay\trun report");
     for (guint k = 0; k < order->len; k++) {
         const ReportRun *r = &g_array_index(s->runs, ReportRun, g_array_index(order, guint, k));
-        char b[5][G_ASCII_DTOSTR_BUF_SIZE];
+        char b[7][G_ASCII_DTOSTR_BUF_SIZE];
         g_autofree char *replay = r->replay != NULL ? g_strdup_printf("`%s`", r->replay) : NULL;
         g_autofree char *kept = report_tables_kept_run(r);
         g_autofree char *html = g_build_filename(s->dir, kept, "report.html", NULL);
         g_autofree char *link = g_file_test(html, G_FILE_TEST_EXISTS)
                                     ? g_strdup_printf("[report](%s/report.html)", kept)
                                     : g_strdup(DASH);
-        report_doc_row(
-            doc, "%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r->seed, r->point,
-            num_text(r->lost, b[0], sizeof b[0]), num_text(r->lost_side[0], b[1], sizeof b[1]),
-            num_text(r->lost_side[1], b[2], sizeof b[2]),
-            num_text(r->window_ms[0], b[3], sizeof b[3]),
-            num_text(r->window_ms[1], b[4], sizeof b[4]), replay != NULL ? replay : DASH, link);
+        report_doc_row(doc, "%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r->seed,
+                       r->point, num_text(r->lost, b[0], sizeof b[0]),
+                       num_text(r->lost_side[0], b[1], sizeof b[1]),
+                       num_text(r->lost_side[1], b[2], sizeof b[2]),
+                       num_text(r->window_ms[0], b[3], sizeof b[3]),
+                       num_text(r->window_ms[1], b[4], sizeof b[4]),
+                       num_text(r->window_last_ms[0], b[5], sizeof b[5]),
+                       num_text(r->window_last_ms[1], b[6], sizeof b[6]),
+                       replay != NULL ? replay : DASH, link);
     }
 }
 
@@ -438,28 +455,39 @@ static double point_node_timeout(const ReportSweep *s, const char *point)
 static void sweep_windows(ReportDoc *doc, const ReportSweep *s, double *v)
 {
     report_doc_heading(doc, "Loss window per point and side (ms)");
-    report_doc_table(doc, "point\tside\truns that lost writes there\tmin\tmedian\tp90\tmax\t"
-                          "median ÷ node-timeout");
+    report_doc_table(doc, "point\tside\truns that lost writes there\tlast lost ack: min\tmedian\t"
+                          "p90\tmax\tmedian ÷ node-timeout\twidth: median\tp90\tmax");
     for (guint p = 0; p < s->points->len; p++) {
         const char *point = g_ptr_array_index(s->points, p);
         double nt = point_node_timeout(s, point);
         for (int side = 0; side < 2; side++) {
-            ReportStats st = point_stats(
-                s, point, G_STRUCT_OFFSET(ReportRun, window_ms) + (gsize)side * sizeof(double), v);
-            char b[5][G_ASCII_DTOSTR_BUF_SIZE];
-            double ratio = nt > 0 ? st.median / nt : NAN;
-            report_doc_row(doc, "%s\t%s\t%u\t%s\t%s\t%s\t%s\t%s", point,
-                           report_side_name((ReportSide)side), st.count,
-                           num_text(st.min, b[0], sizeof b[0]),
-                           num_text(st.median, b[1], sizeof b[1]),
-                           num_text(st.p90, b[2], sizeof b[2]), num_text(st.max, b[3], sizeof b[3]),
-                           isnan(ratio) ? DASH : g_ascii_formatd(b[4], sizeof b[4], "%.2f", ratio));
+            gsize at = (gsize)side * sizeof(double);
+            ReportStats width =
+                point_stats(s, point, G_STRUCT_OFFSET(ReportRun, window_ms) + at, v);
+            ReportStats last =
+                point_stats(s, point, G_STRUCT_OFFSET(ReportRun, window_last_ms) + at, v);
+            char b[8][G_ASCII_DTOSTR_BUF_SIZE];
+            double ratio = nt > 0 ? last.median / nt : NAN;
+            report_doc_row(
+                doc, "%s\t%s\t%u\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", point,
+                report_side_name((ReportSide)side), width.count,
+                num_text(last.min, b[0], sizeof b[0]), num_text(last.median, b[1], sizeof b[1]),
+                num_text(last.p90, b[2], sizeof b[2]), num_text(last.max, b[3], sizeof b[3]),
+                isnan(ratio) ? DASH : g_ascii_formatd(b[4], sizeof b[4], "%.2f", ratio),
+                num_text(width.median, b[5], sizeof b[5]), num_text(width.p90, b[6], sizeof b[6]),
+                num_text(width.max, b[7], sizeof b[7]));
         }
     }
-    report_doc_para(doc, "Over the runs that lost writes on that side. Quantiles interpolate "
-                         "linearly between the closest ranks. The Redis spec bounds the "
-                         "minority side's window by node-timeout (ratio 1); the ping schedule "
-                         "lets it reach about 1.5 (derived).");
+    report_doc_para(doc, "Over the runs that lost writes on that side. The last lost ack "
+                         "(`window_*_last_ms`) is the ack time of the last lost write, measured "
+                         "from the start of the fault that caused it: the Redis spec bounds it "
+                         "by node-timeout on the minority side (ratio 1), and the ping schedule "
+                         "lets it reach about 1.5 (derived). The width (`window_*_ms`) is last "
+                         "minus first; it is not what the bound applies to. Quantiles are "
+                         "nearest-rank (the value of rank ⌈q·n⌉), as in `aggregates.csv`.");
+    if (!s->has_window_last)
+        report_doc_para(doc, "These rows carry no `window_*_last_ms` (a sweep by an older rcsim): "
+                             "the last lost ack, and so the bound, cannot be read from them.");
 }
 
 static void sweep_availability(ReportDoc *doc, const ReportSweep *s, double *v)

@@ -1,6 +1,8 @@
-/* reports/: every plot made from the known result set in tests/data/reports/ (a run and a
- * sweep directory, made by gen.py there), the tables checked against the input files, and the
- * error paths: missing gnuplot, gnuplot failing, malformed input. */
+/* reports/: every plot made from the result sets in tests/data/reports/: real output of the
+ * runner (real-run/, real-sweep/, made by make-real.sh there) and a synthetic run and sweep
+ * with hand-placed numbers (run-minority/, sweep-nt/, made by gen.py there); the tables
+ * checked against the input files (summary.json, history.jsonl, runs.jsonl, aggregates.csv),
+ * and the error paths: missing gnuplot, gnuplot failing, malformed input. */
 #include <check.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -172,8 +174,9 @@ static void count_acked(const char *dir, gint64 acked[3])
             continue;
         ck_assert(json_parser_load_from_data(parser, lines[i], -1, NULL));
         JsonObject *op = json_node_get_object(json_parser_get_root(parser));
+        /* writes are the workloads' non-read operations (the set workload's "add") */
         if (strcmp(json_object_get_string_member(op, "type"), "ok") != 0 ||
-            strcmp(json_object_get_string_member(op, "f"), "write") != 0)
+            g_str_has_prefix(json_object_get_string_member(op, "f"), "read"))
             continue;
         const char *side = json_object_get_string_member(op, "side");
         acked[strcmp(side, "majority") == 0 ? 0 : strcmp(side, "minority") == 0 ? 1 : 2]++;
@@ -230,8 +233,8 @@ START_TEST(test_run_report_plots_and_tables)
     assert_contains(md, "Result: FAILED (see Properties); the cluster converged 2350 ms after "
                         "the last heal.");
     assert_contains(md, "Indeterminate writes: 1; recovered: 0; acked but never read back: 0.");
-    assert_contains(md, "| no-lost-acked-writes | FAILED | 63 acked writes lost |");
-    assert_contains(md, "| single-master-per-slot | ok | held at every check |");
+    assert_contains(md, "| expect lost == 0 | FAILED | lost = 63 (line 30) |");
+    assert_contains(md, "| cluster-formed | ok | the cluster formed and converged |");
     assert_contains(md, "| node-timeout | 5000 |");
     assert_contains(md, "Replay: `rcsim run scenarios/minority-partition.scn --seed 42`");
     assert_contains(md, "The first 50 of 63");
@@ -257,17 +260,17 @@ START_TEST(test_run_report_plots_and_tables)
 }
 END_TEST
 
-/* The timeline's data: acked writes per 250 ms bucket and side, as rates. The minority side
- * is cut off from 5 s: its client's writes (one per 100 ms, acked at +2 ms) are all lost,
- * until n1 stops accepting writes at 11.2 s. */
+/* The timeline's data: acked writes per 250 ms bucket and side, as rates, and the lost ones as
+ * counts per bucket. The minority side is cut off from 5 s: its client's writes (one per
+ * 100 ms, acked at +2 ms) are all lost, until n1 stops accepting writes at 11.2 s. */
 START_TEST(test_timeline_data_buckets)
 {
     g_autofree char *dir = copy_data("run-minority");
     g_autoptr(GError) error = NULL;
     ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
     g_autofree char *dat = read_text(dir, "plots/timeline.dat");
-    /* 6.000 s: minority acks at 6.002, 6.102, 6.202 (3 per 250 ms = 12/s), all lost */
-    assert_contains(dat, "\n6.000 20 12 NaN 0 12 0\n");
+    /* 6.000 s: minority acks at 6.002, 6.102, 6.202 (3 per 250 ms = 12/s), all 3 lost */
+    assert_contains(dat, "\n6.000 20 12 NaN 0 3 0\n");
     /* 15.000 s: the minority is refused (acked 0 but it completed operations) */
     assert_contains(dat, "\n15.000 20 0 NaN 0 0 0\n");
     /* 2.000 s: no partition yet, only side none */
@@ -316,6 +319,266 @@ START_TEST(test_script_rerenders_by_hand)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ real runner output */
+
+/* A Markdown table cell as reports/doc.c writes it: '|' escaped. */
+static char *md_cell(const char *text)
+{
+    g_auto(GStrv) parts = g_strsplit(text, "|", -1);
+    return g_strjoinv("\\|", parts);
+}
+
+/* An integer member, or "—" when it is null or absent. */
+static char *int_or_dash(JsonObject *o, const char *name)
+{
+    JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
+    if (n == NULL || JSON_NODE_HOLDS_NULL(n))
+        return g_strdup("—");
+    return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+}
+
+/* real-run/ is `rcsim run tests/data/reports/report-fixture.scn --seed 1` (make-real.sh):
+ * every plot renders, and every table holds what summary.json and history.jsonl say. */
+START_TEST(test_real_run_report)
+{
+    g_autofree char *dir = copy_data("real-run");
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    assert_plot_files(dir, "timeline");
+    assert_plot_files(dir, "availability");
+    assert_plot_files(dir, "failover_cdf");
+    g_autofree char *md = read_text(dir, "report.md");
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *summary_path = g_build_filename(dir, "summary.json", NULL);
+    ck_assert(json_parser_load_from_file(parser, summary_path, NULL));
+    JsonObject *s = json_node_get_object(json_parser_get_root(parser));
+    /* the run behind it: a minority partition that lost writes on the minority side only */
+    ck_assert_int_gt(member_int(s, "writes.lost_by_side.minority"), 0);
+    ck_assert_int_eq(member_int(s, "writes.lost_by_side.majority"), 0);
+
+    /* writes per side */
+    gint64 acked[3];
+    count_acked(dir, acked);
+    ck_assert_int_eq(acked[0] + acked[1] + acked[2], member_int(s, "writes.acked"));
+    JsonObject *windows = json_object_get_object_member(s, "loss_window");
+    const char *const sides[] = {"majority", "minority"};
+    for (int k = 0; k < 2; k++) {
+        JsonNode *wn = json_object_get_member(windows, sides[k]);
+        JsonObject *w = JSON_NODE_HOLDS_NULL(wn) ? NULL : json_node_get_object(wn);
+        g_autofree char *lost_path = g_strdup_printf("writes.lost_by_side.%s", sides[k]);
+        g_autofree char *down_path = g_strdup_printf("unavailable_ms.%s", sides[k]);
+        g_autofree char *first = int_or_dash(w, "first_ms");
+        g_autofree char *last = int_or_dash(w, "last_ms");
+        g_autofree char *width = int_or_dash(w, "width_ms");
+        g_autofree char *row = g_strdup_printf("\n| %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+                                               " | %s | %s | %s | %" G_GINT64_FORMAT " |\n",
+                                               sides[k], acked[k], member_int(s, lost_path), first,
+                                               last, width, member_int(s, down_path));
+        assert_contains(md, row);
+    }
+    g_autofree char *none = g_strdup_printf("\n| none | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+                                            " | — | — | — | — |\n",
+                                            acked[2], member_int(s, "writes.lost_by_side.none"));
+    assert_contains(md, none);
+    g_autofree char *all =
+        g_strdup_printf("\n| all | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " |",
+                        member_int(s, "writes.acked"), member_int(s, "writes.lost"));
+    assert_contains(md, all);
+    g_autofree char *bound = g_strdup_printf(
+        "The last lost write on the minority side was acked %" G_GINT64_FORMAT " ms after its "
+        "fault began",
+        member_int(s, "loss_window.minority.last_ms"));
+    assert_contains(md, bound);
+
+    /* properties, failovers, faults and lost writes: one row each */
+    JsonArray *props = json_object_get_array_member(s, "properties");
+    ck_assert_uint_gt(json_array_get_length(props), 3);
+    for (guint i = 0; i < json_array_get_length(props); i++) {
+        JsonObject *p = json_array_get_object_element(props, i);
+        g_autofree char *name = md_cell(json_object_get_string_member(p, "name"));
+        g_autofree char *detail = md_cell(json_object_get_string_member(p, "detail"));
+        g_autofree char *row =
+            g_strdup_printf("\n| %s | %s | %s |\n", name,
+                            json_object_get_boolean_member(p, "ok") ? "ok" : "FAILED", detail);
+        assert_contains(md, row);
+    }
+    JsonArray *fos = json_object_get_array_member(s, "failovers");
+    ck_assert_uint_eq(json_array_get_length(fos), 1);
+    JsonObject *fo = json_array_get_object_element(fos, 0);
+    gint64 fault_ms = json_object_get_int_member(fo, "fault_ms");
+    g_autofree char *fo_row = g_strdup_printf(
+        "\n| %s | %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+        " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+        " | %" G_GINT64_FORMAT " |\n",
+        json_object_get_string_member(fo, "failed_node"),
+        json_object_get_string_member(fo, "promoted_node"), json_object_get_int_member(fo, "epoch"),
+        fault_ms, json_object_get_int_member(fo, "pfail_ms"),
+        json_object_get_int_member(fo, "fail_ms"), json_object_get_int_member(fo, "election_ms"),
+        json_object_get_int_member(fo, "promoted_ms"),
+        json_object_get_int_member(fo, "fail_ms") - fault_ms,
+        json_object_get_int_member(fo, "promoted_ms") - fault_ms);
+    assert_contains(md, fo_row);
+    JsonObject *fault = json_array_get_object_element(json_object_get_array_member(s, "faults"), 0);
+    g_autofree char *label = md_cell(json_object_get_string_member(fault, "label"));
+    gint64 start = json_object_get_int_member(fault, "start_ms");
+    gint64 end = json_object_get_int_member(fault, "end_ms");
+    g_autofree char *fault_row = g_strdup_printf(
+        "\n| 0 | partition | %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+        " | %s | — | — |\n",
+        label, start, end, end - start,
+        json_array_get_string_element(json_object_get_array_member(fault, "minority"), 0));
+    assert_contains(md, fault_row);
+    JsonArray *lost = json_object_get_array_member(s, "lost_writes");
+    ck_assert_int_eq(json_array_get_length(lost), member_int(s, "writes.lost"));
+    for (guint i = 0; i < json_array_get_length(lost); i++) {
+        JsonObject *l = json_array_get_object_element(lost, i);
+        g_autofree char *row = g_strdup_printf(
+            "\n| %" G_GINT64_FORMAT " | %s | %s | %s | %s | %" G_GINT64_FORMAT
+            " | %" G_GINT64_FORMAT " |\n",
+            json_object_get_int_member(l, "process"), json_object_get_string_member(l, "key"),
+            json_object_get_string_member(l, "value"), json_object_get_string_member(l, "node"),
+            json_object_get_string_member(l, "side"), json_object_get_int_member(l, "ack_ms"),
+            json_object_get_int_member(l, "fault_index"));
+        assert_contains(md, row);
+    }
+
+    /* the timeline counts every lost write in the bucket of its ack, on its own panel */
+    g_autofree char *dat = read_text(dir, "plots/timeline.dat");
+    g_auto(GStrv) rows = g_strsplit(dat, "\n", -1);
+    gint64 counted[3] = {0, 0, 0};
+    for (guint i = 0; rows[i] != NULL; i++) {
+        if (rows[i][0] == '#' || rows[i][0] == '\0')
+            continue;
+        g_auto(GStrv) cells = g_strsplit(rows[i], " ", -1);
+        ck_assert_uint_eq(g_strv_length(cells), 7);
+        for (int k = 0; k < 3; k++)
+            counted[k] += g_ascii_strtoll(cells[4 + k], NULL, 10);
+    }
+    ck_assert_int_eq(counted[0], member_int(s, "writes.lost_by_side.majority"));
+    ck_assert_int_eq(counted[1], member_int(s, "writes.lost_by_side.minority"));
+    ck_assert_int_eq(counted[2], member_int(s, "writes.lost_by_side.none"));
+    g_autofree char *gp = read_text(dir, "plots/timeline.gp");
+    ck_assert_uint_eq(count_of(gp, "\nset multiplot\n"), 2); /* once per format */
+    g_autofree char *legend = g_strdup_printf(
+        "with points pt 7 ps 1.7 lc rgb \"#d62728\" title \"lost: acked on the minority side, "
+        "then lost (%" G_GINT64_FORMAT ")\"",
+        member_int(s, "writes.lost_by_side.minority"));
+    assert_contains(gp, legend);
+    assert_contains(gp, "set ylabel \"lost writes per 250 ms bucket\\n(by ack time)\"");
+    /* the notes say what the plots show */
+    assert_contains(md, "The lower panel, on its own scale, counts the acknowledged writes that "
+                        "were later lost");
+    assert_contains(md, "the majority side fails requests for the isolated master's slots from "
+                        "the cut until a replica is promoted");
+    g_autofree char *html = read_text(dir, "report.html");
+    ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 3);
+    remove_tree(dir);
+}
+END_TEST
+
+/* aggregates.csv as a table: "point,metric" -> its cells (min, median, p90, p99, max, count). */
+static GHashTable *read_aggregates(const char *dir)
+{
+    g_autofree char *text = read_text(dir, "aggregates.csv");
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    ck_assert_str_eq(lines[0], "point,metric,min,median,p90,p99,max,count");
+    GHashTable *t =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_strfreev);
+    for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        g_auto(GStrv) cells = g_strsplit(lines[i], ",", -1);
+        ck_assert_uint_eq(g_strv_length(cells), 8);
+        char *key = g_strdup_printf("%s,%s", cells[0], cells[1]);
+        char **values = g_new0(char *, 7);
+        for (int k = 0; k < 6; k++)
+            values[k] = g_strdup(cells[2 + k][0] != '\0' ? cells[2 + k] : "—");
+        g_hash_table_insert(t, key, values);
+    }
+    return t;
+}
+
+enum { AGG_MIN, AGG_MEDIAN, AGG_P90, AGG_P99, AGG_MAX, AGG_COUNT };
+
+static const char *agg(GHashTable *t, const char *point, const char *metric, int which)
+{
+    g_autofree char *key = g_strdup_printf("%s,%s", point, metric);
+    char **v = g_hash_table_lookup(t, key);
+    ck_assert_msg(v != NULL, "aggregates.csv has no %s", key);
+    return v[which];
+}
+
+/* real-sweep/ is `rcsim sweep tests/data/reports/report-fixture.scn --seeds 1..4 --vary
+ * node-timeout=1000,2000,4000` (make-real.sh): every number of the report's tables that
+ * aggregates.csv also holds is the same number (both nearest-rank), and every plot renders. */
+START_TEST(test_real_sweep_matches_aggregates)
+{
+    g_autofree char *dir = copy_data("real-sweep");
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
+    assert_plot_files(dir, "loss_window");
+    assert_plot_files(dir, "lost_writes");
+    assert_plot_files(dir, "failover_cdf");
+    assert_plot_files(dir, "unavailability");
+    g_autofree char *md = read_text(dir, "report.md");
+    g_autofree char *window = read_text(dir, "plots/loss_window.dat");
+    g_autoptr(GHashTable) a = read_aggregates(dir);
+    const char *const points[] = {"node-timeout=1000", "node-timeout=2000", "node-timeout=4000"};
+    const int nts[] = {1000, 2000, 4000};
+    guint even_medians = 0; /* points where nearest rank and interpolation can differ */
+    for (gsize p = 0; p < G_N_ELEMENTS(points); p++) {
+        const char *pt = points[p];
+        /* the loss window table, minority side: last lost ack, then the width */
+        const char *med = agg(a, pt, "window_minority_last_ms", AGG_MEDIAN);
+        char ratio[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_formatd(ratio, sizeof ratio, "%.2f", g_ascii_strtod(med, NULL) / nts[p]);
+        g_autofree char *row = g_strdup_printf(
+            "\n| %s | minority | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", pt,
+            agg(a, pt, "window_minority_ms", AGG_COUNT),
+            agg(a, pt, "window_minority_last_ms", AGG_MIN), med,
+            agg(a, pt, "window_minority_last_ms", AGG_P90),
+            agg(a, pt, "window_minority_last_ms", AGG_MAX), ratio,
+            agg(a, pt, "window_minority_ms", AGG_MEDIAN), agg(a, pt, "window_minority_ms", AGG_P90),
+            agg(a, pt, "window_minority_ms", AGG_MAX));
+        assert_contains(md, row);
+        even_medians +=
+            g_ascii_strtoll(agg(a, pt, "window_minority_ms", AGG_COUNT), NULL, 10) % 2 == 0;
+        /* lost per run: median and max, all, majority, minority */
+        g_autofree char *lost = g_strdup_printf(
+            " | %s | %s | %s | %s | %s | %s |\n", agg(a, pt, "lost", AGG_MEDIAN),
+            agg(a, pt, "lost", AGG_MAX), agg(a, pt, "lost_majority", AGG_MEDIAN),
+            agg(a, pt, "lost_majority", AGG_MAX), agg(a, pt, "lost_minority", AGG_MEDIAN),
+            agg(a, pt, "lost_minority", AGG_MAX));
+        g_autofree char *lost_head = g_strdup_printf("\n| %s | 4 | ", pt);
+        const char *at = strstr(md, lost_head);
+        ck_assert_msg(at != NULL, "missing: %s", lost_head + 1);
+        const char *eol = strchr(at + 1, '\n');
+        g_autofree char *lost_row = g_strndup(at, (gsize)(eol - at) + 1);
+        ck_assert_msg(g_str_has_suffix(lost_row, lost), "%s does not end in %s", lost_row, lost);
+        /* unavailability and failover */
+        g_autofree char *avail = g_strdup_printf(
+            "\n| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", pt,
+            agg(a, pt, "unavailable_majority_ms", AGG_MEDIAN),
+            agg(a, pt, "unavailable_majority_ms", AGG_MAX),
+            agg(a, pt, "unavailable_minority_ms", AGG_MEDIAN),
+            agg(a, pt, "unavailable_minority_ms", AGG_MAX), agg(a, pt, "failover_ms", AGG_COUNT),
+            agg(a, pt, "failover_ms", AGG_MEDIAN), agg(a, pt, "failover_ms", AGG_P90),
+            agg(a, pt, "failover_ms", AGG_MAX));
+        assert_contains(md, avail);
+        /* the loss window plot draws the same last-lost-ack statistics */
+        g_autofree char *plotted =
+            g_strdup_printf("\n%d 0 NaN NaN NaN NaN %s %s %s %s %s\n", nts[p],
+                            agg(a, pt, "window_minority_last_ms", AGG_COUNT),
+                            agg(a, pt, "window_minority_last_ms", AGG_MIN), med,
+                            agg(a, pt, "window_minority_last_ms", AGG_P90),
+                            agg(a, pt, "window_minority_last_ms", AGG_MAX));
+        assert_contains(window, plotted);
+    }
+    ck_assert_uint_gt(even_medians, 0);
+    /* and the known values, nearest rank: of 2285, 2859, 2954, 3177 the median is the 2nd */
+    assert_contains(md, "| node-timeout=2000 | minority | 4 | 2285 | 2859 | 3177 | 3177 | 1.43 |");
+    remove_tree(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ sweep report */
 
 START_TEST(test_sweep_report_plots_and_tables)
@@ -334,17 +597,21 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_plot_files(dir, "failover_cdf");
     assert_plot_files(dir, "unavailability");
     g_autofree char *md = read_text(dir, "report.md");
-    /* values computed from runs.jsonl by hand (linear interpolation between ranks) */
-    assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 | 1.19 |");
-    assert_contains(md, "| node-timeout=2000 | minority | 11 | 1952 | 2386 | 2710 | 2872 |");
-    assert_contains(md, "| node-timeout=4000 | minority | 12 | 3849 | 4741 | 5453.8 | 5688 |");
-    assert_contains(md, "| node-timeout=1000 | majority | 2 | 170 | 195 | 215 | 220 |");
-    assert_contains(md, "| node-timeout=2000 | 12 | 1 | 0 | 11 | 22.5 | 28 | 0 | 3 | 22.5 | 28 |");
+    /* values computed from runs.jsonl by hand (nearest rank: the value of rank ceil(q n));
+     * last lost ack min, median, p90, max, median / NT, then the width's median, p90, max */
+    assert_contains(md, "| node-timeout=1000 | minority | 11 | 990 | 1193 | 1369 | 1409 | 1.19 | "
+                        "1149 | 1312 | 1389 |");
+    assert_contains(md, "| node-timeout=2000 | minority | 11 | 1952 | 2386 | 2710 | 2872 | 1.19 | "
+                        "2292 | 2674 | 2820 |");
+    assert_contains(md, "| node-timeout=4000 | minority | 12 | 3849 | 4660 | 5470 | 5688 |");
+    assert_contains(md, "| node-timeout=1000 | majority | 2 | 170 | 170 | 220 | 220 | 0.17 | 165 | "
+                        "215 | 215 |");
+    assert_contains(md, "| node-timeout=2000 | 12 | 1 | 0 | 11 | 22 | 28 | 0 | 3 | 22 | 28 |");
     assert_contains(md, "| node-timeout=1000 | 12 | 0 | 1 | 11 | 12 | 17 | 0 | 3 | 11 | 14 |");
     /* the run that did not complete, and the worst runs, with the commands that replay them */
     assert_contains(md, "| 9 | node-timeout=1000 | event limit reached at 41.250 s | `rcsim run "
                         "scenarios/minority-partition.scn --seed 9 --set node-timeout=1000` |");
-    assert_contains(md, "| 12 | node-timeout=4000 | 56 | 0 | 56 | — | 5688 | `rcsim run "
+    assert_contains(md, "| 12 | node-timeout=4000 | 56 | 0 | 56 | — | 5594 | — | 5688 | `rcsim run "
                         "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` | "
                         "[report](runs/node-timeout=4000/seed-12/report.html) |");
     assert_contains(md, "--seed 1 --set node-timeout=4000` | — |"); /* not kept: no link */
@@ -359,7 +626,9 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(gp, "  1.5*x with lines");
     assert_contains(gp, "derived, not in the spec");
     g_autofree char *window = read_text(dir, "plots/loss_window.dat");
-    assert_contains(window, "\n1000 2 170 195 215 220 11 990 1193 1369 1409\n");
+    /* the plot draws the last lost ack (window_*_last_ms), not the width */
+    assert_contains(window, "\n1000 2 170 170 220 220 11 990 1193 1369 1409\n");
+    assert_contains(gp, "set ylabel \"last lost write: its ack time after the fault began (ms)\"");
     g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
     assert_contains(cdf, "set arrow from 1.0000, graph 0 to 1.0000, graph 1");
     assert_contains(cdf, "set arrow from 4.0000, graph 0 to 4.0000, graph 1");
@@ -434,15 +703,21 @@ START_TEST(test_sweep_two_parameters)
     g_string_free(rows, TRUE);
     g_autoptr(GError) error = NULL;
     ck_assert_msg(report_write(dir, &error), "%s", error != NULL ? error->message : "");
-    g_autofree char *window = read_text(dir, "plots/loss_window.dat");
-    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1150 1190 1200\n");
+    /* rows without window_*_last_ms (an older sweep): the width is drawn, and no bound */
+    ck_assert(!exists(dir, "plots/loss_window.gp"));
+    g_autofree char *window = read_text(dir, "plots/loss_window_width.dat");
+    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1100 1200 1200\n");
     assert_contains(window,
-                    "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2150 2190 2200\n");
-    g_autofree char *gp = read_text(dir, "plots/loss_window.gp");
+                    "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2100 2200 2200\n");
+    g_autofree char *gp = read_text(dir, "plots/loss_window_width.gp");
     assert_contains(gp, "title \"minority side, grudge=halves: median");
+    assert_contains(gp, "set ylabel \"loss window width: last minus first ack of a lost write");
+    ck_assert(strstr(gp, "Redis spec") == NULL);
     g_autofree char *md = read_text(dir, "report.md");
-    assert_contains(
-        md, "| grudge=halves,node-timeout=2000 | minority | 2 | 3100 | 3150 | 3190 | 3200 |");
+    assert_contains(md, "| grudge=halves,node-timeout=2000 | minority | 2 | — | — | — | — | — | "
+                        "3100 | 3200 | 3200 |");
+    assert_contains(md, "These rows carry no `window_*_last_ms`");
+    assert_contains(md, "How to read it: each point is the median width of the loss window");
     remove_tree(dir);
 }
 END_TEST
@@ -819,11 +1094,21 @@ END_TEST
 
 START_TEST(test_stats_quantiles)
 {
+    /* nearest rank, as sim/sweep.c writes aggregates.csv: rank ceil(q n), never between */
     const double v[] = {5, 1, NAN, 3, 2, 4};
     ReportStats st = report_stats(v, G_N_ELEMENTS(v));
     ck_assert_uint_eq(st.count, 5);
     ck_assert(st.min == 1 && st.max == 5 && st.median == 3);
-    ck_assert_double_eq_tol(st.p90, 4.6, 1e-9);
+    ck_assert(st.p90 == 5); /* rank ceil(4.5) = 5; linear interpolation would say 4.6 */
+    const double even[] = {40, 10, 30, 20};
+    ReportStats ev = report_stats(even, G_N_ELEMENTS(even));
+    ck_assert(ev.median == 20); /* rank 2, not 25 */
+    ck_assert(ev.p90 == 40);    /* rank ceil(3.6) = 4 */
+    double ten[10];
+    for (int i = 0; i < 10; i++)
+        ten[i] = i + 1;
+    ReportStats t = report_stats(ten, 10);
+    ck_assert(t.median == 5 && t.p90 == 9); /* ranks 5 and 9: q n is whole, no rounding up */
     const double none[] = {NAN};
     ReportStats empty = report_stats(none, 1);
     ck_assert_uint_eq(empty.count, 0);
@@ -841,6 +1126,8 @@ Suite *report_suite(void)
     TCase *plots = tcase_create("plots");
     tcase_set_timeout(plots, 120);
     tcase_add_test(plots, test_run_report_plots_and_tables);
+    tcase_add_test(plots, test_real_run_report);
+    tcase_add_test(plots, test_real_sweep_matches_aggregates);
     tcase_add_test(plots, test_timeline_data_buckets);
     tcase_add_test(plots, test_run_report_is_deterministic);
     tcase_add_test(plots, test_script_rerenders_by_hand);

@@ -1,9 +1,11 @@
 /* Sweeps: a sweep in two worker processes, the same sweep as two shards merged, and the
  * merged files byte for byte equal to the single sweep's; aggregates; bad arguments. */
 #include <check.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/run_cli.h"
 
@@ -87,8 +89,20 @@ START_TEST(test_shards_merge_to_the_whole)
     ck_assert(g_str_has_prefix(wc, "seed,node-timeout,acked,lost,lost_majority,lost_minority,"
                                    "window_majority_ms,window_minority_ms,"
                                    "unavailable_majority_ms,unavailable_minority_ms,failover_ms,"
-                                   "ok,trace_sha256"));
+                                   "window_majority_last_ms,window_minority_last_ms,"
+                                   "ok,trace_sha256,point\n"));
     ck_assert(strstr(wa, "node-timeout=2000,lost_minority,") != NULL);
+    ck_assert(strstr(wa, "node-timeout=2000,window_minority_last_ms,") != NULL);
+    /* every row names both sides' last lost ack, present exactly when the window is */
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        g_autoptr(JsonParser) rp = json_parser_new();
+        ck_assert(json_parser_load_from_data(rp, lines[i], -1, NULL));
+        JsonObject *row = json_node_get_object(json_parser_get_root(rp));
+        ck_assert(json_object_has_member(row, "window_majority_last_ms"));
+        ck_assert(json_object_has_member(row, "window_minority_last_ms"));
+        ck_assert_int_eq(json_object_get_null_member(row, "window_minority_ms"),
+                         json_object_get_null_member(row, "window_minority_last_ms"));
+    }
 
     g_autoptr(JsonParser) p = json_parser_new();
     g_autofree char *sj = g_build_filename(whole, "sweep.json", NULL);
@@ -124,6 +138,50 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/* A run that loses writes on the minority side: its sweep row carries the window's width and
+ * its last lost ack exactly as the run's own summary.json has them (--keep-runs keeps it). */
+START_TEST(test_row_window_matches_summary)
+{
+    static const char lossy[] = "masters 3\nreplicas 1\nnode-timeout 2000\nclients 2\n"
+                                "clients-near masters\nconcurrency 10\nclient-timeout 500ms\n"
+                                "rate 10\nkeys 20\nduration 18s\nconverge-within 10s\n"
+                                "at 5s partition isolate n1 with-clients\nat 12s heal\n";
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-sweep-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "lossy.scn", NULL);
+    ck_assert(g_file_set_contents(scn, lossy, -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    const char *args[] = {"sweep", scn, "--seeds",     "1..1", "--vary", "node-timeout=2000",
+                          "--out", out, "--keep-runs", NULL};
+    ck_assert_int_le(call(sim_sweep_main, args), 1);
+    g_autofree char *rows = slurp(out, "runs.jsonl");
+    g_autoptr(JsonParser) rp = json_parser_new();
+    ck_assert(json_parser_load_from_data(rp, rows, -1, NULL));
+    JsonObject *row = json_node_get_object(json_parser_get_root(rp));
+    g_autofree char *summary = slurp(out, "runs/node-timeout=2000/seed-1/summary.json");
+    g_autoptr(JsonParser) sp = json_parser_new();
+    ck_assert(json_parser_load_from_data(sp, summary, -1, NULL));
+    JsonObject *w = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(json_parser_get_root(sp)),
+                                      "loss_window"),
+        "minority");
+    ck_assert_ptr_nonnull(w); /* this run loses writes on the minority side */
+    ck_assert_int_gt(json_object_get_int_member(row, "lost_minority"), 0);
+    ck_assert_int_eq(json_object_get_int_member(row, "window_minority_last_ms"),
+                     json_object_get_int_member(w, "last_ms"));
+    ck_assert_int_eq(json_object_get_int_member(row, "window_minority_ms"),
+                     json_object_get_int_member(w, "width_ms"));
+    ck_assert_int_gt(json_object_get_int_member(row, "window_minority_last_ms"),
+                     json_object_get_int_member(row, "window_minority_ms"));
+    ck_assert(json_object_get_null_member(row, "window_majority_last_ms"));
+    g_autofree char *agg = slurp(out, "aggregates.csv");
+    g_autofree char *line =
+        g_strdup_printf("\nnode-timeout=2000,window_minority_last_ms,%" G_GINT64_FORMAT ",",
+                        json_object_get_int_member(w, "last_ms"));
+    ck_assert_msg(strstr(agg, line) != NULL, "aggregates.csv lacks %s", line + 1);
+    rm_tree(tmp);
+}
+END_TEST
+
 /* A run whose expectation fails exits 1 and still leaves its result files behind. */
 START_TEST(test_failing_run_keeps_its_files)
 {
@@ -147,6 +205,50 @@ START_TEST(test_failing_run_keeps_its_files)
 }
 END_TEST
 
+/* `rcsim run --plot` without gnuplot: exit 2 with one line naming the Debian package, and the
+ * run's results and the report's tables, scripts and data all stay. */
+START_TEST(test_plot_without_gnuplot_fails)
+{
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-plot-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "tiny.scn", NULL);
+    ck_assert(g_file_set_contents(scn, scenario, -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    g_autofree char *err_path = g_build_filename(tmp, "stderr.txt", NULL);
+    const char *args[] = {"run", scn, "--seed", "2", "--out", out, "--plot", NULL};
+    g_autofree char *path = g_strdup(g_getenv("PATH"));
+    g_setenv("PATH", "", TRUE);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    int status = call(sim_run_main, args);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    g_setenv("PATH", path != NULL ? path : "/usr/bin:/bin", TRUE); /* for CK_FORK=no */
+    ck_assert_int_eq(status, 2);
+    g_autofree char *err = slurp(tmp, "stderr.txt");
+    g_autofree char *want = g_strdup_printf(
+        "rcsim run: --plot: gnuplot not found in PATH: install the Debian package gnuplot-nox "
+        "(apt-get install gnuplot-nox); the tables are in %s/report.md\n",
+        out);
+    ck_assert_str_eq(err, want);
+    g_autofree char *summary = slurp(out, "summary.json");
+    ck_assert(strstr(summary, "\"seed\" : 2") != NULL);
+    g_autofree char *hist = slurp(out, "history.jsonl");
+    ck_assert_uint_gt(strlen(hist), 0);
+    g_autofree char *md = slurp(out, "report.md");
+    ck_assert(strstr(md, "*: not rendered (script `plots/timeline.gp`") != NULL);
+    g_autofree char *gp = slurp(out, "plots/timeline.gp");
+    ck_assert(strstr(gp, "set multiplot") != NULL);
+    g_autofree char *png = g_build_filename(out, "plots", "timeline.png", NULL);
+    ck_assert(!g_file_test(png, G_FILE_TEST_EXISTS));
+    rm_tree(tmp);
+}
+END_TEST
+
 Suite *sweep_suite(void);
 Suite *sweep_suite(void)
 {
@@ -156,6 +258,8 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_shards_merge_to_the_whole);
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_failing_run_keeps_its_files);
+    tcase_add_test(tc, test_row_window_matches_summary);
+    tcase_add_test(tc, test_plot_without_gnuplot_fails);
     suite_add_tcase(s, tc);
     return s;
 }
