@@ -340,7 +340,10 @@ static void exec_command(SimConsole *con, const GPtrArray *args)
                 continue;
             }
         }
-        sim_console_format_reply(con->out, r);
+        if (sim_console_reply_is_raw(args))
+            sim_console_format_reply_raw(con->out, r);
+        else
+            sim_console_format_reply(con->out, r);
         return;
     }
 }

@@ -1,6 +1,8 @@
 /* Printing replies as redis-cli does on a terminal and log lines as Redis writes them. */
 #include "sim/console_format.h"
 
+#include <string.h>
+
 void sim_console_repr(GString *out, const char *s, gsize len)
 {
     g_string_append_c(out, '"');
@@ -90,6 +92,66 @@ static void format_reply(GString *out, const SimReply *r, const char *prefix)
 void sim_console_format_reply(GString *out, const SimReply *r)
 {
     format_reply(out, r, "");
+}
+
+/* Argument `i` equals `word`, ignoring ASCII case (strcasecmp on the whole argument). */
+static gboolean arg_is(const GPtrArray *args, guint i, const char *word)
+{
+    if (i >= args->len)
+        return FALSE;
+    gsize len;
+    const char *a = g_bytes_get_data(g_ptr_array_index(args, i), &len);
+    return len == strlen(word) && g_ascii_strncasecmp(a, word, len) == 0;
+}
+
+gboolean sim_console_reply_is_raw(const GPtrArray *args)
+{
+    guint argc = args->len;
+    if (argc == 0)
+        return FALSE;
+    if (arg_is(args, 0, "info") || arg_is(args, 0, "lolwut"))
+        return TRUE;
+    if (argc >= 2 && arg_is(args, 0, "debug"))
+        return arg_is(args, 1, "htstats") || arg_is(args, 1, "htstats-key") ||
+               arg_is(args, 1, "client-eviction");
+    if (argc >= 2 && arg_is(args, 0, "memory"))
+        return arg_is(args, 1, "malloc-stats") || arg_is(args, 1, "doctor");
+    if (argc == 2 && arg_is(args, 0, "cluster"))
+        return arg_is(args, 1, "nodes") || arg_is(args, 1, "info");
+    if (argc >= 2 && arg_is(args, 0, "client"))
+        return arg_is(args, 1, "list") || arg_is(args, 1, "info");
+    if (arg_is(args, 0, "latency"))
+        return (argc == 3 && arg_is(args, 1, "graph")) || (argc == 2 && arg_is(args, 1, "doctor"));
+    if (argc >= 2 && arg_is(args, 0, "proxy"))
+        return arg_is(args, 1, "info");
+    return FALSE;
+}
+
+void sim_console_format_reply_raw(GString *out, const SimReply *r)
+{
+    switch (r->type) {
+    case SIM_REPLY_ERROR:
+        g_string_append_len(out, r->str, (gssize)r->len);
+        g_string_append_c(out, '\n');
+        break;
+    case SIM_REPLY_STATUS:
+    case SIM_REPLY_BULK:
+        g_string_append_len(out, r->str, (gssize)r->len);
+        break;
+    case SIM_REPLY_INTEGER:
+        g_string_append_printf(out, "%" G_GINT64_FORMAT, r->integer);
+        break;
+    case SIM_REPLY_NIL:
+    case SIM_REPLY_NIL_ARRAY:
+        break;
+    case SIM_REPLY_ARRAY:
+        for (gsize i = 0; i < r->n; i++) {
+            if (i > 0)
+                g_string_append_c(out, '\n'); /* redis-cli's default --delimiter */
+            sim_console_format_reply_raw(out, r->elements[i]);
+        }
+        break;
+    }
 }
 
 void sim_console_format_date(GString *out, RcTime now_us)

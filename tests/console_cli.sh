@@ -93,6 +93,31 @@ GET bar
     expect_log '^n1 1001:M 01 Jan 2026 00:00:[0-9]{2}\.[0-9]{3} # Cluster state changed: fail$'
     expect_log '^n1 1001:S 01 Jan 2026 00:00:[0-9]{2}\.[0-9]{3} # Configuration change detected\. Reconfiguring myself as a replica of [0-9a-f]{40}$'
     ;;
+raw)
+    # INFO, CLUSTER INFO and CLUSTER NODES print raw, as redis-cli prints them on a terminal:
+    # the text itself, no quotes, the CRLFs of INFO-style texts kept (redis-cli writes the
+    # bulk's bytes), nothing added. Other replies stay in the terminal format.
+    run_console 'CLUSTER INFO
+cluster nodes
+INFO replication
+CLUSTER MYID
+CLUSTER INFO extra' --seed 1
+    cr=$(printf '\r')
+    [ "$(head -n 1 "$tmp/replies")" = "cluster_state:ok$cr" ] || fail "CLUSTER INFO not raw"
+    for field in cluster_slots_assigned:16384 cluster_slots_ok:16384 cluster_slots_pfail:0 \
+        cluster_slots_fail:0 cluster_known_nodes:6 cluster_size:3 \
+        total_cluster_links_buffer_limit_exceeded:0; do
+        grep -qx "$field$cr" "$tmp/replies" || fail "no line '$field<CR>'"
+    done
+    nodes=$(grep -c -E '^[0-9a-f]{40} 127\.0\.0\.1:3000[1-6]@4000[1-6] (myself,)?(master|slave) ([0-9a-f]{40}|-) [0-9]+ [0-9]+ [0-9]+ connected( [0-9]+-[0-9]+)?$' "$tmp/replies")
+    [ "$nodes" -eq 6 ] || fail "$nodes raw CLUSTER NODES lines, want 6"
+    grep -qx "# Replication$cr" "$tmp/replies" || fail "INFO replication not raw"
+    grep -qx "role:master$cr" "$tmp/replies" || fail "no role:master line"
+    [ "$(grep -c '^"' "$tmp/replies")" -eq 1 ] || fail "only CLUSTER MYID is quoted"
+    grep -qx -E '"[0-9a-f]{40}"' "$tmp/replies" || fail "CLUSTER MYID not quoted"
+    [ "$(tail -n 1 "$tmp/replies")" = "(error) ERR wrong number of arguments for 'cluster|info' command" ] ||
+        fail "CLUSTER INFO with an argument: the error prints as redis-cli's"
+    ;;
 bad-options)
     while IFS='|' read -r args want; do
         # shellcheck disable=SC2086

@@ -169,6 +169,40 @@ int fo_saves(void)
     return n;
 }
 
+guint32 fo_feed(guint32 handle, const RcBusMsg *msg)
+{
+    RcNode *node = fo->node;
+    RcTime now = node->now_us;
+    g_autoptr(GBytes) bytes = rc_bus_encode(msg);
+    gsize len;
+    const guint8 *data = g_bytes_get_data(bytes, &len);
+    rc_node_leave(node);
+    if (handle == 0)
+        handle = rc_node_accept(node, now, RC_LISTENER_BUS, "127.0.0.1", 50000, fo->out);
+    rc_node_recv(node, now, handle, data, len, fo->out);
+    rc_node_before_sleep(node, now, fo->out);
+    rc_node_enter(node, now, fo->out);
+    return handle;
+}
+
+gboolean fo_last_sent(int type, guint32 handle, RcBusMsg *msg)
+{
+    const RcAction *last = NULL;
+    for (guint i = 0; i < rc_outbox_len(fo->out); i++) {
+        const RcAction *a = rc_outbox_get(fo->out, i);
+        if (a->kind == RC_ACT_SEND && a->handle == handle && msg_type(a, NULL) == type)
+            last = a;
+    }
+    if (last == NULL)
+        return FALSE;
+    gsize len;
+    const guint8 *d = g_bytes_get_data(last->bytes, &len);
+    g_autoptr(GError) err = NULL;
+    gboolean ok = rc_bus_decode(d, len, msg, &err);
+    rc_assert(ok); /* the node's own frames always decode */
+    return TRUE;
+}
+
 /* ---- replication state, set directly in the replication module's record ---- */
 
 void fo_repl_offset(gint64 offset)

@@ -5,6 +5,7 @@
 #ifndef RC_TEST_FAILOVER_FIXTURE_H
 #define RC_TEST_FAILOVER_FIXTURE_H
 
+#include "core/bus_wire.h"
 #include "core/client.h"
 #include "core/failover.h"
 #include "core/replication.h"
@@ -33,6 +34,14 @@ gboolean fo_logged(const char *text);
  * of the last one in *mflags0. */
 int fo_sent(int type, RcClusterNode *to, guint8 *mflags0);
 int fo_saves(void); /* RC_ACT_SAVE actions */
+/* Deliver `msg`, encoded with bus_wire, through the node's real entry points as the driver
+ * would (rc_node_recv, then before-sleep), at the current time: on connection `handle`, or
+ * on a freshly accepted inbound bus connection from 127.0.0.1 if 0. Returns the handle. What
+ * the node does is appended to fo->out; the fixture's long entry point resumes after. */
+guint32 fo_feed(guint32 handle, const RcBusMsg *msg);
+/* Decode the last bus message of `type` sent on connection `handle` into `msg` (caller
+ * clears it); FALSE if there is none. */
+gboolean fo_last_sent(int type, guint32 handle, RcBusMsg *msg);
 void fo_drop_link(RcClusterNode *n);
 /* Replication as the election reads it (myself must replicate someone). */
 void fo_repl_offset(gint64 offset);

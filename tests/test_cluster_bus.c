@@ -280,6 +280,9 @@ START_TEST(test_restart_from_nodes_conf)
 }
 END_TEST
 
+static GHashTable *cluster_info(BusFixture *f, guint i);
+static const char *field(GHashTable *h, const char *key);
+
 /* CLUSTER subcommands: replies and errors, Redis's exact text, from a table. */
 START_TEST(test_cluster_command_replies)
 {
@@ -328,7 +331,6 @@ START_TEST(test_cluster_command_replies)
         {{"CLUSTER", "SET-CONFIG-EPOCH", "6"}, "-ERR Node config epoch is already non-zero\r\n"},
         {{"CLUSTER", "RESET", "MEDIUM"}, "-ERR syntax error\r\n"},
         {{"CLUSTER", "SLOTS"}, "*1\r\n*3\r\n:1\r\n:11\r\n*4\r\n$0\r\n\r\n:30001\r\n*"},
-        {{"CLUSTER", "INFO"}, "$*"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *r = bus_fixture_cmd(f, 0, cases[i].argv);
@@ -339,6 +341,17 @@ START_TEST(test_cluster_command_replies)
             ck_assert_msg(strcmp(r, cases[i].reply) == 0, "case %zu: got %s", i, r);
     }
     ck_assert_int_eq(bus_fixture_node(f, 0)->cluster->myself->numslots, 2 + 8 + 1);
+    /* alone with 11 slots: not covered, so fail; myself's epoch is the one just set */
+    g_autoptr(GHashTable) info = cluster_info(f, 0);
+    ck_assert_str_eq(field(info, "cluster_state"), "fail");
+    ck_assert_str_eq(field(info, "cluster_slots_assigned"), "11");
+    ck_assert_str_eq(field(info, "cluster_slots_ok"), "11");
+    ck_assert_str_eq(field(info, "cluster_slots_pfail"), "0");
+    ck_assert_str_eq(field(info, "cluster_slots_fail"), "0");
+    ck_assert_str_eq(field(info, "cluster_known_nodes"), "1");
+    ck_assert_str_eq(field(info, "cluster_size"), "1");
+    ck_assert_str_eq(field(info, "cluster_current_epoch"), "5");
+    ck_assert_str_eq(field(info, "cluster_my_epoch"), "5");
     ck_assert_uint_eq(bus_fixture_node(f, 0)->cluster->current_epoch, 5);
     /* once it knows another node, SET-CONFIG-EPOCH is refused */
     const char *meet[] = {"CLUSTER", "MEET", "127.0.0.1", "30001", NULL};
@@ -366,6 +379,476 @@ START_TEST(test_cluster_command_replies)
 }
 END_TEST
 
+/* ---- a small RESP reply reader for the tests below (the fixture returns raw RESP) ---- */
+
+typedef struct Resp Resp;
+struct Resp {
+    char type;       /* '+', '-', ':', '$', '*' */
+    gint64 integer;  /* ':', and the length of '$' / '*' (-1 for nil) */
+    char *str;       /* '+', '-', '$' */
+    GPtrArray *elem; /* '*': Resp* */
+};
+
+static void resp_free(Resp *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->str);
+    if (r->elem)
+        g_ptr_array_unref(r->elem);
+    g_free(r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Resp, resp_free)
+
+static Resp *resp_read(const char **p)
+{
+    Resp *r = g_new0(Resp, 1);
+    r->type = **p;
+    const char *eol = strstr(*p, "\r\n");
+    ck_assert_msg(eol != NULL, "unterminated line: %s", *p);
+    g_autofree char *line = g_strndup(*p + 1, (gsize)(eol - *p - 1));
+    *p = eol + 2;
+    switch (r->type) {
+    case '+':
+    case '-':
+        r->str = g_steal_pointer(&line);
+        break;
+    case ':':
+        r->integer = g_ascii_strtoll(line, NULL, 10);
+        break;
+    case '$':
+        r->integer = g_ascii_strtoll(line, NULL, 10);
+        if (r->integer >= 0) {
+            r->str = g_strndup(*p, (gsize)r->integer);
+            ck_assert(strncmp(*p + r->integer, "\r\n", 2) == 0);
+            *p += r->integer + 2;
+        }
+        break;
+    case '*':
+        r->integer = g_ascii_strtoll(line, NULL, 10);
+        r->elem = g_ptr_array_new_with_free_func((GDestroyNotify)resp_free);
+        for (gint64 i = 0; i < r->integer; i++)
+            g_ptr_array_add(r->elem, resp_read(p));
+        break;
+    default:
+        ck_abort_msg("bad RESP type '%c'", r->type);
+    }
+    return r;
+}
+
+/* Parse a whole reply; it must be exactly one RESP value. */
+static Resp *resp_parse(const char *text)
+{
+    const char *p = text;
+    Resp *r = resp_read(&p);
+    ck_assert_msg(*p == '\0', "trailing bytes after the reply: %s", p);
+    return r;
+}
+
+static Resp *resp_at(const Resp *r, guint i)
+{
+    ck_assert_int_eq(r->type, '*');
+    ck_assert_uint_lt(i, r->elem->len);
+    return g_ptr_array_index(r->elem, i);
+}
+
+static char *cmd(BusFixture *f, guint i, const char *a, const char *b, const char *c)
+{
+    const char *argv[] = {a, b, c, NULL};
+    return bus_fixture_cmd(f, i, argv);
+}
+
+/* ---- CLUSTER INFO ---- */
+
+/* CLUSTER INFO of node i as key -> value, checked to be a bulk of "key:value\r\n" lines in
+ * Redis 7.0's order (the fixed fields, the per-type counters, the totals, the links line). */
+static GHashTable *cluster_info(BusFixture *f, guint i)
+{
+    g_autofree char *reply = cmd(f, i, "CLUSTER", "INFO", NULL);
+    g_autoptr(Resp) r = resp_parse(reply);
+    ck_assert_int_eq(r->type, '$');
+    ck_assert(g_str_has_suffix(r->str, "\r\n"));
+    GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_auto(GStrv) lines = g_strsplit(r->str, "\r\n", -1);
+    guint n = g_strv_length(lines);
+    ck_assert_str_eq(lines[n - 1], ""); /* the text ends with \r\n */
+    static const char *const fixed[] = {
+        "cluster_state",       "cluster_slots_assigned", "cluster_slots_ok",
+        "cluster_slots_pfail", "cluster_slots_fail",     "cluster_known_nodes",
+        "cluster_size",        "cluster_current_epoch",  "cluster_my_epoch"};
+    ck_assert_uint_gt(n, G_N_ELEMENTS(fixed) + 3);
+    for (guint k = 0; k + 1 < n; k++) {
+        char *colon = strchr(lines[k], ':');
+        ck_assert_msg(colon != NULL, "line %s", lines[k]);
+        *colon = '\0';
+        if (k < G_N_ELEMENTS(fixed))
+            ck_assert_str_eq(lines[k], fixed[k]);
+        else
+            ck_assert_msg(g_str_has_prefix(lines[k], "cluster_stats_messages_") || k == n - 2,
+                          "line %u: %s", k, lines[k]);
+        ck_assert_msg(!g_hash_table_contains(h, lines[k]), "duplicate %s", lines[k]);
+        g_hash_table_insert(h, g_strdup(lines[k]), g_strdup(colon + 1));
+    }
+    ck_assert_str_eq(lines[n - 2], "total_cluster_links_buffer_limit_exceeded");
+    /* the totals are the sums of the per-type counters */
+    guint64 sent = 0, received = 0;
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, h); /* lint: allow summing, order does not matter */
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        const char *k = key;
+        if (!g_str_has_prefix(k, "cluster_stats_messages_"))
+            continue;
+        if (strcmp(k, "cluster_stats_messages_sent") == 0 ||
+            strcmp(k, "cluster_stats_messages_received") == 0)
+            continue;
+        guint64 v = g_ascii_strtoull(value, NULL, 10);
+        ck_assert_uint_gt(v, 0); /* Redis lists only types with a non-zero count */
+        if (g_str_has_suffix(k, "_sent"))
+            sent += v;
+        else if (g_str_has_suffix(k, "_received"))
+            received += v;
+        else
+            ck_abort_msg("counter %s", k);
+    }
+    ck_assert_uint_eq(
+        g_ascii_strtoull(g_hash_table_lookup(h, "cluster_stats_messages_sent"), NULL, 10), sent);
+    ck_assert_uint_eq(
+        g_ascii_strtoull(g_hash_table_lookup(h, "cluster_stats_messages_received"), NULL, 10),
+        received);
+    return h;
+}
+
+static const char *field(GHashTable *h, const char *key)
+{
+    const char *v = g_hash_table_lookup(h, key);
+    ck_assert_msg(v != NULL, "no field %s", key);
+    return v;
+}
+
+static guint64 counter(GHashTable *h, const char *key)
+{
+    const char *v = g_hash_table_lookup(h, key);
+    return v ? g_ascii_strtoull(v, NULL, 10) : 0;
+}
+
+/* CLUSTER INFO field by field on a formed 3+3 cluster (epochs 1..6 from SET-CONFIG-EPOCH; a
+ * replica's my_epoch is its master's), its message counters growing with traffic (and every
+ * message sent by one node received by another), then slots_pfail and slots_fail during a
+ * partition: the master cut off alone sees the others' slots PFAIL (no one can confirm), the
+ * majority sees its slots FAIL. */
+START_TEST(test_cluster_info_fields)
+{
+    g_autoptr(BusFixture) f = bus_fixture_new(6, 15000, 4);
+    bus_fixture_create_cluster(f, 3);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 5 * RC_US_PER_S);
+    static const char *const types[] = {"ping", "pong"};
+    GHashTable *before[6];
+    for (guint i = 0; i < 6; i++) {
+        before[i] = cluster_info(f, i);
+        GHashTable *h = before[i];
+        ck_assert_str_eq(field(h, "cluster_state"), "ok");
+        ck_assert_str_eq(field(h, "cluster_slots_assigned"), "16384");
+        ck_assert_str_eq(field(h, "cluster_slots_ok"), "16384");
+        ck_assert_str_eq(field(h, "cluster_slots_pfail"), "0");
+        ck_assert_str_eq(field(h, "cluster_slots_fail"), "0");
+        ck_assert_str_eq(field(h, "cluster_known_nodes"), "6");
+        ck_assert_str_eq(field(h, "cluster_size"), "3");
+        ck_assert_str_eq(field(h, "cluster_current_epoch"), "6");
+        g_autofree char *my = g_strdup_printf("%u", (i % 3) + 1);
+        ck_assert_str_eq(field(h, "cluster_my_epoch"), my);
+        ck_assert_str_eq(field(h, "total_cluster_links_buffer_limit_exceeded"), "0");
+        for (gsize t = 0; t < G_N_ELEMENTS(types); t++) {
+            g_autofree char *s = g_strdup_printf("cluster_stats_messages_%s_sent", types[t]);
+            g_autofree char *r = g_strdup_printf("cluster_stats_messages_%s_received", types[t]);
+            ck_assert_uint_gt(counter(h, s), 0);
+            ck_assert_uint_gt(counter(h, r), 0);
+        }
+    }
+    /* node 0 was MEET by everyone, the others were met by nobody */
+    ck_assert_uint_eq(counter(before[0], "cluster_stats_messages_meet_received"), 5);
+    ck_assert_uint_eq(counter(before[1], "cluster_stats_messages_meet_sent"), 1);
+
+    bus_fixture_run_until(f, bus_fixture_now(f) + 10 * RC_US_PER_S);
+    guint64 sent = 0, received = 0;
+    for (guint i = 0; i < 6; i++) {
+        g_autoptr(GHashTable) h = cluster_info(f, i);
+        for (gsize t = 0; t < G_N_ELEMENTS(types); t++) {
+            g_autofree char *s = g_strdup_printf("cluster_stats_messages_%s_sent", types[t]);
+            g_autofree char *r = g_strdup_printf("cluster_stats_messages_%s_received", types[t]);
+            ck_assert_uint_gt(counter(h, s), counter(before[i], s));
+            ck_assert_uint_gt(counter(h, r), counter(before[i], r));
+        }
+        guint64 ds = counter(h, "cluster_stats_messages_sent") -
+                     counter(before[i], "cluster_stats_messages_sent");
+        guint64 dr = counter(h, "cluster_stats_messages_received") -
+                     counter(before[i], "cluster_stats_messages_received");
+        /* 10 s of pings to each of 5 peers, at least one per second (cron) */
+        ck_assert_uint_ge(ds, 10);
+        ck_assert_uint_ge(dr, 10);
+        sent += ds;
+        received += dr;
+        g_hash_table_unref(before[i]);
+    }
+    /* the fixture delivers everything at once: what was sent was received */
+    ck_assert_uint_eq(sent, received);
+}
+END_TEST
+
+START_TEST(test_cluster_info_pfail_and_fail)
+{
+    g_autoptr(BusFixture) f = bus_fixture_new(3, 15000, 6);
+    bus_fixture_create_cluster(f, 3);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 3 * RC_US_PER_S);
+    const guint8 side[3] = {1, 0, 0};
+    bus_fixture_partition(f, side);
+    /* past 2·NT + 1 s: PFAIL everywhere, FAIL on the majority side */
+    bus_fixture_run_until(f, bus_fixture_now(f) + 32 * RC_US_PER_S);
+    g_autoptr(GHashTable) alone = cluster_info(f, 0);
+    ck_assert_str_eq(field(alone, "cluster_state"), "fail");
+    ck_assert_str_eq(field(alone, "cluster_slots_assigned"), "16384");
+    ck_assert_str_eq(field(alone, "cluster_slots_ok"), "5461");
+    ck_assert_str_eq(field(alone, "cluster_slots_pfail"), "10923");
+    ck_assert_str_eq(field(alone, "cluster_slots_fail"), "0");
+    ck_assert_str_eq(field(alone, "cluster_known_nodes"), "3");
+    for (guint i = 1; i < 3; i++) {
+        g_autoptr(GHashTable) h = cluster_info(f, i);
+        ck_assert_str_eq(field(h, "cluster_state"), "fail"); /* full coverage lost */
+        ck_assert_str_eq(field(h, "cluster_slots_ok"), "10923");
+        ck_assert_str_eq(field(h, "cluster_slots_pfail"), "0");
+        ck_assert_str_eq(field(h, "cluster_slots_fail"), "5461");
+        ck_assert_str_eq(field(h, "cluster_size"), "3");
+    }
+}
+END_TEST
+
+/* ---- CLUSTER SHARDS ---- */
+
+/* One node entry of CLUSTER SHARDS: Redis 7.0's map (a flat array in RESP2) in its order:
+ * id, port, ip, endpoint, [hostname,] role, replication-offset, health. */
+static void check_shard_node(const Resp *n, const RcClusterNode *want, const char *role,
+                             const char *health, const char *hostname)
+{
+    static const char *const keys[] = {
+        "id", "port", "ip", "endpoint", "hostname", "role", "replication-offset", "health"};
+    ck_assert_int_eq(n->type, '*');
+    ck_assert_uint_eq(n->elem->len, hostname ? 16 : 14);
+    guint k = 0;
+    for (gsize j = 0; j < G_N_ELEMENTS(keys); j++) {
+        if (strcmp(keys[j], "hostname") == 0 && hostname == NULL)
+            continue;
+        const Resp *key = resp_at(n, k), *val = resp_at(n, k + 1);
+        ck_assert_int_eq(key->type, '$');
+        ck_assert_str_eq(key->str, keys[j]);
+        if (strcmp(keys[j], "id") == 0) {
+            ck_assert_int_eq(val->type, '$');
+            ck_assert_int_eq(val->integer, 40);
+            ck_assert(memcmp(val->str, want->name, 40) == 0);
+        } else if (strcmp(keys[j], "port") == 0) {
+            ck_assert_int_eq(val->type, ':');
+            ck_assert_int_eq(val->integer, want->port);
+        } else if (strcmp(keys[j], "ip") == 0 || strcmp(keys[j], "endpoint") == 0) {
+            ck_assert_int_eq(val->type, '$');
+            ck_assert_str_eq(val->str, "127.0.0.1");
+        } else if (strcmp(keys[j], "hostname") == 0) {
+            ck_assert_str_eq(val->str, hostname);
+        } else if (strcmp(keys[j], "role") == 0) {
+            ck_assert_str_eq(val->str, role);
+        } else if (strcmp(keys[j], "replication-offset") == 0) {
+            ck_assert_int_eq(val->type, ':');
+            ck_assert_int_ge(val->integer, 0);
+        } else {
+            ck_assert_str_eq(val->str, health);
+        }
+        k += 2;
+    }
+}
+
+/* CLUSTER SHARDS against Redis 7.0.15's format (checked on a real server: a shard is a map
+ * of "slots" — a flat list of start, end — and "nodes", the master first, then its
+ * replicas). In this fixture replicas never sync (no replication links), so their offset is
+ * 0 and their health "loading", as Redis says for a replica at offset 0; a master is
+ * "online" until FAIL, then "fail". */
+START_TEST(test_cluster_shards_format)
+{
+    g_autoptr(BusFixture) f = bus_fixture_new(6, 15000, 8);
+    bus_fixture_create_cluster(f, 3);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 5 * RC_US_PER_S);
+    RcNode *n1 = bus_fixture_node(f, 1);
+    g_free(n1->cluster->myself->hostname);
+    n1->cluster->myself->hostname = g_strdup("node-b.example");
+    char *ids[6];
+    for (guint i = 0; i < 6; i++)
+        ids[i] = name_of(f, i);
+    for (int round = 0; round < 2; round++) {
+        g_autofree char *reply = cmd(f, 1, "CLUSTER", "SHARDS", NULL);
+        g_autoptr(Resp) r = resp_parse(reply);
+        ck_assert_int_eq(r->type, '*');
+        ck_assert_uint_eq(r->elem->len, 3);
+        gboolean seen[3] = {FALSE, FALSE, FALSE};
+        for (guint s = 0; s < 3; s++) {
+            const Resp *shard = resp_at(r, s);
+            ck_assert_uint_eq(shard->elem->len, 4);
+            ck_assert_str_eq(resp_at(shard, 0)->str, "slots");
+            const Resp *slots = resp_at(shard, 1);
+            ck_assert_uint_eq(slots->elem->len, 2);
+            ck_assert_int_eq(resp_at(slots, 0)->type, ':');
+            gint64 first = resp_at(slots, 0)->integer, last = resp_at(slots, 1)->integer;
+            ck_assert_str_eq(resp_at(shard, 2)->str, "nodes");
+            const Resp *nodes = resp_at(shard, 3);
+            ck_assert_uint_eq(nodes->elem->len, 2);
+            /* which master: by its slots */
+            guint m = first == 0 ? 0 : first == 5461 ? 1 : 2;
+            ck_assert(!seen[m]);
+            seen[m] = TRUE;
+            ck_assert_int_eq(first, (gint64)m * 16384 / 3);
+            ck_assert_int_eq(last, (gint64)(m + 1) * 16384 / 3 - 1);
+            RcClusterNode *master = rc_cluster_lookup(n1, ids[m]);
+            RcClusterNode *replica = rc_cluster_lookup(n1, ids[m + 3]);
+            ck_assert_ptr_nonnull(master);
+            ck_assert_ptr_nonnull(replica);
+            const char *health = (round == 1 && m == 2) ? "fail" : "online";
+            check_shard_node(resp_at(nodes, 0), master, "master", health,
+                             m == 1 ? "node-b.example" : NULL);
+            check_shard_node(resp_at(nodes, 1), replica, "replica", "loading", NULL);
+        }
+        if (round == 1)
+            break;
+        /* second round: master 2 crashed and FAIL (its replica cannot fail over: it never
+         * synced, so it stays a replica at offset 0) */
+        bus_fixture_crash(f, 2);
+        bus_fixture_run_until(f, bus_fixture_now(f) + 32 * RC_US_PER_S);
+        ck_assert(rc_node_failed(rc_cluster_lookup(n1, ids[2])));
+        ck_assert(rc_node_is_replica(bus_fixture_node(f, 5)->cluster->myself));
+    }
+    for (guint i = 0; i < 6; i++)
+        g_free(ids[i]);
+}
+END_TEST
+
+/* ---- COUNT-FAILURE-REPORTS and REPLICATE, success cases ---- */
+
+/* A master cut off alone (3 masters): each of the two others flags it PFAIL after NT and
+ * gossips that to the other, which records a failure report from it: COUNT-FAILURE-REPORTS
+ * is 0 before, then 1 on each of the two (the report of the other one; myself is never a
+ * reporter). The isolated node hears no gossip: it counts none about the others. */
+START_TEST(test_count_failure_reports_after_pfail_gossip)
+{
+    g_autoptr(BusFixture) f = bus_fixture_new(3, 15000, 10);
+    bus_fixture_create_cluster(f, 3);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 3 * RC_US_PER_S);
+    g_autofree char *id0 = name_of(f, 0);
+    g_autofree char *id1 = name_of(f, 1);
+    g_autofree char *id2 = name_of(f, 2);
+    for (guint i = 0; i < 2; i++) {
+        g_autofree char *r = cmd(f, i, "CLUSTER", "COUNT-FAILURE-REPORTS", id2);
+        ck_assert_str_eq(r, ":0\r\n");
+    }
+    const guint8 side[3] = {0, 0, 1};
+    bus_fixture_partition(f, side);
+    RcTime cut = bus_fixture_now(f);
+    bus_fixture_run_until(f, cut + 25 * RC_US_PER_S);
+    for (guint i = 0; i < 2; i++) {
+        ck_assert_int_gt(bus_fixture_event_time(f, i, RC_EVT_PFAIL, id2, cut), 0);
+        g_autofree char *r = cmd(f, i, "CLUSTER", "COUNT-FAILURE-REPORTS", id2);
+        ck_assert_str_eq(r, ":1\r\n");
+        /* the report named the other observer, and made it FAIL (2 of 3 masters) */
+        RcClusterNode *victim = rc_cluster_lookup(bus_fixture_node(f, i), id2);
+        ck_assert(rc_node_failed(victim));
+    }
+    g_autofree char *r0 = cmd(f, 2, "CLUSTER", "COUNT-FAILURE-REPORTS", id0);
+    g_autofree char *r1 = cmd(f, 2, "CLUSTER", "COUNT-FAILURE-REPORTS", id1);
+    ck_assert_str_eq(r0, ":0\r\n");
+    ck_assert_str_eq(r1, ":0\r\n");
+}
+END_TEST
+
+/* The CLUSTER NODES line of node `id` in node i's view (without the trailing newline). */
+static char *nodes_line(BusFixture *f, guint i, const char *id)
+{
+    g_autofree char *reply = cmd(f, i, "CLUSTER", "NODES", NULL);
+    g_autoptr(Resp) r = resp_parse(reply);
+    ck_assert_int_eq(r->type, '$');
+    g_auto(GStrv) lines = lines_of(r->str);
+    for (guint k = 0; lines[k]; k++)
+        if (g_str_has_prefix(lines[k], id))
+            return g_strdup(lines[k]);
+    ck_abort_msg("no line for %s", id);
+    return NULL;
+}
+
+/* An empty master (joined, no slots) told CLUSTER REPLICATE <master> becomes its replica:
+ * its own CLUSTER NODES line reads "myself,slave <master>" with the master's configEpoch and
+ * no slots (the shape redis-server 7.0.15 prints: "... myself,slave <id> 0 <pong> <epoch>
+ * connected"), and the others learn it from its packets. A master with slots is refused. */
+START_TEST(test_replicate_success)
+{
+    g_autoptr(BusFixture) f = bus_fixture_new(4, 15000, 12);
+    /* join by hand so node 3 stays an empty master (bus_fixture_create_cluster would make it
+     * a replica itself) */
+    for (guint m = 0; m < 3; m++) {
+        g_autofree char *a = g_strdup_printf("%u", m * 16384 / 3);
+        g_autofree char *b = g_strdup_printf("%u", (m + 1) * 16384 / 3 - 1);
+        const char *argv[] = {"CLUSTER", "ADDSLOTSRANGE", a, b, NULL};
+        g_autofree char *r = bus_fixture_cmd(f, m, argv);
+        ck_assert_str_eq(r, "+OK\r\n");
+    }
+    for (guint i = 0; i < 4; i++) {
+        g_autofree char *e = g_strdup_printf("%u", i + 1);
+        g_autofree char *r = cmd(f, i, "CLUSTER", "SET-CONFIG-EPOCH", e);
+        ck_assert_str_eq(r, "+OK\r\n");
+    }
+    for (guint i = 1; i < 4; i++) {
+        const char *argv[] = {"CLUSTER", "MEET", "127.0.0.1", "30001", NULL};
+        g_autofree char *r = bus_fixture_cmd(f, i, argv);
+        ck_assert_str_eq(r, "+OK\r\n");
+    }
+    bus_fixture_run_until(f, bus_fixture_now(f) + 10 * RC_US_PER_S);
+    ck_assert(bus_fixture_full_view(f));
+    g_autofree char *id1 = name_of(f, 1);
+    g_autofree char *id3 = name_of(f, 3);
+    /* Fields 0-4 and 6-7 are fixed; field 5 (pong received) of myself is whatever gossip
+     * about myself last said, as in Redis (clusterProcessGossipSection updates any known
+     * node, myself included). */
+    g_autofree char *before = nodes_line(f, 3, id3);
+    g_autofree char *want_before =
+        g_strdup_printf("%s 127.0.0.1:30004@40004 myself,master - 0 * 4 connected", id3);
+    ck_assert_msg(g_pattern_match_simple(want_before, before), "%s", before);
+    ck_assert_int_eq(check_nodes_line(before), 8);
+
+    g_autofree char *refused = cmd(f, 0, "CLUSTER", "REPLICATE", id1);
+    ck_assert_str_eq(refused,
+                     "-ERR To set a master the node must be empty and without assigned slots.\r\n");
+    g_autofree char *ok = cmd(f, 3, "CLUSTER", "REPLICATE", id1);
+    ck_assert_str_eq(ok, "+OK\r\n");
+    RcClusterNode *me = bus_fixture_node(f, 3)->cluster->myself;
+    ck_assert(rc_node_is_replica(me));
+    ck_assert(memcmp(me->replica_of->name, id1, 40) == 0);
+    g_autofree char *after = nodes_line(f, 3, id3);
+    g_autofree char *want_after =
+        g_strdup_printf("%s 127.0.0.1:30004@40004 myself,slave %s 0 * 2 connected", id3, id1);
+    ck_assert_msg(g_pattern_match_simple(want_after, after), "%s", after);
+    ck_assert_int_eq(check_nodes_line(after), 8);
+
+    /* the others see it from its next packets: "slave <id1>", epoch 2, no slots */
+    bus_fixture_run_until(f, bus_fixture_now(f) + 3 * RC_US_PER_S);
+    for (guint i = 0; i < 3; i++) {
+        g_autofree char *line = nodes_line(f, i, id3);
+        g_auto(GStrv) fl = g_strsplit(line, " ", -1);
+        ck_assert_uint_eq(g_strv_length(fl), 8);
+        ck_assert_str_eq(fl[1], "127.0.0.1:30004@40004");
+        ck_assert_str_eq(fl[2], "slave");
+        ck_assert_str_eq(fl[3], id1);
+        ck_assert_str_eq(fl[6], "2");
+        ck_assert_str_eq(fl[7], "connected");
+    }
+    g_autofree char *replicas = cmd(f, 1, "CLUSTER", "REPLICAS", id1);
+    g_autoptr(Resp) rr = resp_parse(replicas);
+    ck_assert_uint_eq(rr->elem->len, 1);
+    ck_assert(g_str_has_prefix(resp_at(rr, 0)->str, id3));
+}
+END_TEST
+
 Suite *cluster_bus_suite(void);
 Suite *cluster_bus_suite(void)
 {
@@ -379,6 +862,11 @@ Suite *cluster_bus_suite(void)
     tcase_add_test(tc, test_corrupt_nodes_conf);
     tcase_add_test(tc, test_restart_from_nodes_conf);
     tcase_add_test(tc, test_cluster_command_replies);
+    tcase_add_test(tc, test_cluster_info_fields);
+    tcase_add_test(tc, test_cluster_info_pfail_and_fail);
+    tcase_add_test(tc, test_cluster_shards_format);
+    tcase_add_test(tc, test_count_failure_reports_after_pfail_gossip);
+    tcase_add_test(tc, test_replicate_success);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,12 +1,14 @@
 /* The bus on the simulator (sim/host.c): clusters formed as redis-cli --cluster create does
  * (sim/cluster_create.c) converge within a protocol bound; a crash is PFAIL after NT and
- * FAIL inside the rules' window; a master cut into a minority refuses writes from ~NT on and
- * takes them again after the heal plus the rejoin delay. */
+ * FAIL inside the rules' window; a master cut into a minority refuses real writes (SET over
+ * RESP from a client on its side) from ~NT on and takes them again after the heal plus the
+ * rejoin delay. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/bus.h"
+#include "sim/client.h"
 #include "sim/cluster_create.h"
 
 typedef struct {
@@ -170,47 +172,195 @@ START_TEST(test_crash_pfail_then_fail)
 }
 END_TEST
 
-/* A master cut off alone (3 masters, no replicas, NT 15 s, cut at T, heal at H = T + 30 s).
- * It turns FAIL once both other masters are PFAIL here: not before T + NT - RTT, not after
- * T + 1.5·NT + 0.3 s (as above, plus the cron that re-evaluates the state). After the heal
- * the first PONG on a fresh outbound link clears a PFAIL (links that looked dead were freed
- * during the cut and a connect in flight may first have to time out, so this takes up to
- * ~NT), which ends the minority (2 of 3 masters reachable); a master that was in the minority
- * then waits the rejoin delay clamp(NT, 500, 5000) = 5 s after its last minority evaluation:
- * OK comes in [clear + 4.8 s, clear + 5.3 s], and never before H + 5 s. */
+/* A client that sends SET <key> <n> to one node every `every_us` (the next one waits while a
+ * reply is pending) and records each outcome. Direct requests: no routing, no retries, so
+ * every reply is what the node itself answered. */
+typedef struct {
+    RcTime sent_us;
+    RcTime done_us;
+    gboolean ok;  /* a reply that is not an error */
+    char *answer; /* the status text, or the error text (without the '-') */
+} WriteRec;
+
+typedef struct {
+    SimKernel *k;
+    SimClient *client;
+    guint node;
+    const char *key;
+    RcTime every_us;
+    RcTime until_us;
+    RcTime sent_us;
+    guint n;
+    GArray *writes; /* WriteRec */
+} Writer;
+
+static void write_done(SimClient *c, SimClientResult *res, gpointer user)
+{
+    (void)c;
+    Writer *wr = user;
+    WriteRec rec = {.sent_us = wr->sent_us, .done_us = sim_kernel_now(wr->k)};
+    if (res->type == SIM_OP_OK && res->reply != NULL) {
+        rec.ok = res->reply->type != SIM_REPLY_ERROR;
+        rec.answer = g_strndup(res->reply->str ? res->reply->str : "", res->reply->len);
+    } else {
+        rec.answer = g_strdup(res->error ? res->error : "no reply");
+    }
+    g_array_append_val(wr->writes, rec);
+}
+
+static void write_tick(SimKernel *k, gpointer data, guint64 arg)
+{
+    (void)arg;
+    Writer *wr = data;
+    if (sim_kernel_now(k) > wr->until_us)
+        return;
+    if (!sim_client_busy(wr->client)) {
+        g_autofree char *v = g_strdup_printf("%u", wr->n++);
+        const char *const argv[] = {"SET", wr->key, v};
+        wr->sent_us = sim_kernel_now(k);
+        sim_client_request_node(wr->client, wr->node, 3, argv, write_done, wr);
+    }
+    sim_kernel_schedule_in(k, wr->every_us, write_tick, wr, 0);
+}
+
+static void write_rec_clear(gpointer p)
+{
+    g_free(((WriteRec *)p)->answer);
+}
+
+/* A master cut off alone (3 masters, no replicas, NT 15 s, cut at T, heal at H = T + 30 s),
+ * with a client on its side writing a key of its slots every 50 ms straight to it.
+ *
+ * It turns FAIL once both other masters are PFAIL here. PFAIL needs now - ping_sent > NT and
+ * now - data_received > NT; the last bytes from a peer arrived before T, and a ping still
+ * unanswered at T was sent at most one RTT (200 us) earlier (a healthy peer answers at
+ * once), so FAIL comes strictly after T + NT - RTT; and not after T + 1.5·NT + 0.3 s (its
+ * pings to the others go out by T + NT/2 + 0.1 s, PFAIL at the first cron more than NT after
+ * that, plus the cron that re-evaluates the state). Writes see exactly that: every write
+ * answered before the state change is accepted (+OK), every write sent after it is refused
+ * with "-CLUSTERDOWN The cluster is down", so the first refusal reaches the client within
+ * [T + NT - RTT, T + 1.5·NT + 0.3 s + 50 ms + RTT].
+ *
+ * After the heal the first PONG on a fresh outbound link clears a PFAIL (links that looked
+ * dead were freed during the cut and a connect in flight may first have to time out, so this
+ * takes up to ~NT), which ends the minority (2 of 3 masters reachable); a master that was in
+ * the minority then waits the rejoin delay clamp(NT, 500, 5000) = 5 s after its last
+ * minority evaluation: OK comes in [clear + 4.8 s, clear + 5.3 s], and never before H + 5 s.
+ * Writes are refused until then and accepted from then on. No replica could take its slots,
+ * so Redis keeps it a master of the same slots: no MOVED, ever. */
 START_TEST(test_minority_master_refuses_then_rejoins)
 {
+    const RcTime nt = 15000 * RC_US_PER_MS;
+    const RcTime rtt = 2 * 100; /* the default latency is 100 us each way */
+    const RcTime every = 50 * RC_US_PER_MS;
+    const char *key = "bar"; /* slot 5061: node 0's (0-5460) */
+    ck_assert_uint_eq(sim_key_slot(key, strlen(key)), 5061);
     for (guint64 seed = 21; seed <= 23; seed++) {
         g_autoptr(GArray) ev = g_array_new(FALSE, FALSE, sizeof(Seen));
         SimClusterTimes t;
         g_autoptr(SimWorld) w = formed_world(3, 0, seed, 15000, ev, &t);
         SimKernel *k = sim_world_kernel(w);
-        sim_world_run(w, sim_kernel_now(k) + 3 * RC_US_PER_S, 0);
         SimNet *net = sim_world_net(w);
+
+        guint32 host = sim_world_add_client_host(w, "writer", "10.0.0.100");
+        SimNodeAddr addrs[3];
+        for (guint i = 0; i < 3; i++) {
+            g_strlcpy(addrs[i].ip, sim_world_node_config(w, i)->ip, sizeof addrs[i].ip);
+            addrs[i].port = sim_world_node_config(w, i)->port;
+        }
+        SimClientConfig ccfg = {.timeout_us = 2 * RC_US_PER_S, .retries = 0};
+        Writer wr = {
+            .k = k,
+            .client = sim_client_new(net, host, 0, &ccfg, addrs, 3, 0),
+            .node = 0,
+            .key = key,
+            .every_us = every,
+            .writes = g_array_new(FALSE, FALSE, sizeof(WriteRec)),
+        };
+        g_array_set_clear_func(wr.writes, write_rec_clear);
+        RcTime start = sim_kernel_now(k);
+        wr.until_us = start + 3 * RC_US_PER_S + 2 * nt + nt + 6 * RC_US_PER_S;
+        sim_kernel_schedule(k, start, write_tick, &wr, 0);
+        sim_world_run(w, start + 3 * RC_US_PER_S, 0);
+
+        /* node 0 and the writer on one side, the two other masters on the other */
+        g_autoptr(SimHostSet) side = sim_host_set_new(net);
+        sim_host_set_add(side, sim_world_node_host(w, 0));
+        sim_host_set_add(side, host);
+        const SimHostSet *groups[] = {side};
         RcTime cut = sim_kernel_now(k);
-        SimCutId id = sim_net_isolate(net, sim_world_node_host(w, 0));
-        const RcTime nt = 15000 * RC_US_PER_MS;
+        SimCutId id = sim_net_partition(net, groups, 1);
         sim_world_run(w, cut + nt - 100 * RC_US_PER_MS, 0);
         ck_assert(rc_cluster_is_ok(sim_world_node(w, 0)));
         sim_world_run(w, cut + 2 * nt, 0);
         RcTime down = first_event(ev, 0, RC_EVT_STATE_FAIL, NULL, cut);
-        ck_assert_int_ge(down, cut + nt - 50 * RC_US_PER_MS);
+        ck_assert_int_gt(down, cut + nt - rtt);
         ck_assert_int_le(down, cut + nt + nt / 2 + 300 * RC_US_PER_MS);
         ck_assert(!rc_cluster_is_ok(sim_world_node(w, 0)));
         RcTime heal = sim_kernel_now(k);
         ck_assert(sim_net_heal(net, id));
-        sim_world_run(w, heal + nt + 6 * RC_US_PER_S, 0);
+        sim_world_run(w, heal + nt + 6 * RC_US_PER_S + RC_US_PER_S, 0);
         RcTime up = first_event(ev, 0, RC_EVT_STATE_OK, NULL, heal);
         RcTime clear = first_event(ev, 0, RC_EVT_PFAIL_CLEARED, NULL, heal);
-        printf("partition seed=%" G_GUINT64_FORMAT ": minority master FAIL +%.2f s after the cut; "
-               "first peer reachable +%.2f s, OK +%.2f s after the heal\n",
-               seed, (down - cut) / 1e6, (clear - heal) / 1e6, (up - heal) / 1e6);
         ck_assert_int_gt(clear, 0);
         ck_assert_int_le(clear, heal + nt);
         ck_assert_int_ge(up, heal + 5 * RC_US_PER_S);
         ck_assert_int_ge(up, clear + 4800 * RC_US_PER_MS);
         ck_assert_int_le(up, clear + 5300 * RC_US_PER_MS);
         ck_assert(rc_cluster_is_ok(sim_world_node(w, 0)));
+
+        /* the writes, against those instants */
+        RcTime first_refused = -1, first_back = -1;
+        guint ok_in_cut = 0, refused = 0;
+        for (guint i = 0; i < wr.writes->len; i++) {
+            const WriteRec *x = &g_array_index(wr.writes, WriteRec, i);
+            ck_assert_msg(x->done_us - x->sent_us <= 10 * rtt,
+                          "seed %" G_GUINT64_FORMAT ": a write took %" G_GINT64_FORMAT " us", seed,
+                          x->done_us - x->sent_us);
+            if (x->ok) {
+                ck_assert_str_eq(x->answer, "OK");
+            } else {
+                ck_assert_str_eq(x->answer, "CLUSTERDOWN The cluster is down");
+                refused++;
+                if (first_refused < 0)
+                    first_refused = x->done_us;
+            }
+            if (x->done_us < down) /* before the state changed: accepted */
+                ck_assert_msg(x->ok, "seed %" G_GUINT64_FORMAT ": refused at +%.3f s", seed,
+                              (x->done_us - cut) / 1e6);
+            if (x->sent_us > down && x->done_us < up) /* while FAIL: refused */
+                ck_assert_msg(!x->ok, "seed %" G_GUINT64_FORMAT ": accepted at +%.3f s", seed,
+                              (x->sent_us - cut) / 1e6);
+            if (x->sent_us > up) /* rejoined: accepted */
+                ck_assert_msg(x->ok, "seed %" G_GUINT64_FORMAT ": refused %.3f s after OK", seed,
+                              (x->sent_us - up) / 1e6);
+            if (x->ok && x->sent_us >= cut && x->done_us < cut + nt - rtt)
+                ok_in_cut++;
+            if (x->ok && x->sent_us > down && first_back < 0)
+                first_back = x->sent_us;
+        }
+        printf("partition seed=%" G_GUINT64_FORMAT ": minority master FAIL +%.2f s after the cut "
+               "(first write refused +%.2f s); first peer reachable +%.2f s, OK +%.2f s after "
+               "the heal (first write accepted again +%.2f s); %u writes, %u refused\n",
+               seed, (down - cut) / 1e6, (first_refused - cut) / 1e6, (clear - heal) / 1e6,
+               (up - heal) / 1e6, (first_back - heal) / 1e6, wr.writes->len, refused);
+        /* accepted for ~NT after the cut: one write per 50 ms */
+        ck_assert_uint_ge(ok_in_cut, (guint)((nt - rtt) / every) - 1);
+        /* the first refusal: in [NT - RTT, 1.5·NT + slack] after the cut */
+        ck_assert_int_ge(first_refused, cut + nt - rtt);
+        ck_assert_int_le(first_refused, cut + nt + nt / 2 + 300 * RC_US_PER_MS + every + rtt);
+        /* refused from then until OK: one write per 50 ms over that whole window */
+        ck_assert_uint_ge(refused, (guint)((up - first_refused) / every) - 1);
+        /* accepted again after the heal plus the rejoin delay, within one write of OK */
+        ck_assert_int_ge(first_back, heal + 5 * RC_US_PER_S);
+        ck_assert_int_ge(first_back, up);
+        ck_assert_int_le(first_back, up + every);
+        /* still the master of its slots (no replica could replace it) */
+        RcNode *n0 = sim_world_node(w, 0);
+        ck_assert(rc_node_is_master(n0->cluster->myself));
+        ck_assert_ptr_eq(n0->cluster->slots[5061], n0->cluster->myself);
+        sim_client_free(wr.client);
+        g_array_unref(wr.writes);
     }
 }
 END_TEST

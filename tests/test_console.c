@@ -106,6 +106,13 @@ static void serve(Toy *t, guint32 node, char **argv, guint argc)
         const char *text = "id1 127.0.0.1:30001 myself\nid2";
         g_autofree char *r = g_strdup_printf("$%zu\r\n%s\r\n", strlen(text), text);
         reply(t, node, r);
+    } else if (argc == 2 && strcmp(argv[0], "CLUSTER") == 0 && strcmp(argv[1], "INFO") == 0) {
+        reply(t, node, "$41\r\ncluster_state:ok\r\ncluster_known_nodes:3\r\n\r\n");
+    } else if (argc >= 1 && strcmp(argv[0], "INFO") == 0) {
+        if (argc == 2 && strcmp(argv[1], "bogus") == 0)
+            reply(t, node, "$0\r\n\r\n"); /* an unknown section: empty, as Redis */
+        else
+            reply(t, node, "$32\r\n# Server\r\nredis_version:7.0.15\r\n\r\n");
     } else if ((argc == 2 && strcmp(argv[0], "GET") == 0) ||
                (argc == 3 && strcmp(argv[0], "SET") == 0)) {
         int slot = rc_key_hash_slot(argv[1], strlen(argv[1]));
@@ -384,6 +391,26 @@ START_TEST(test_replies_and_odd_answers)
 }
 END_TEST
 
+/* INFO, CLUSTER INFO and CLUSTER NODES print raw, as redis-cli prints them on a terminal:
+ * the bulk's bytes (CRLFs kept), nothing added after them, so a text without a final newline
+ * (the toy's CLUSTER NODES) runs into the next reply; errors raw are "<text>\n"; an empty
+ * bulk prints nothing. Other commands keep the quoted format. */
+START_TEST(test_raw_replies_like_redis_cli)
+{
+    Toy *t = toy_new();
+    const char *lines[] = {"CLUSTER INFO",  "INFO",    "INFO bogus",     "cluster info",
+                           "CLUSTER NODES", "GET bar", "CLUSTER INFO x", NULL};
+    assert_transcript(t, lines,
+                      "cluster_state:ok\r\ncluster_known_nodes:3\r\n"
+                      "# Server\r\nredis_version:7.0.15\r\n"
+                      "ERR unknown command 'cluster'\n"
+                      "id1 127.0.0.1:30001 myself\nid2"
+                      "(nil)\n"
+                      "(error) ERR unknown command 'CLUSTER'\n");
+    toy_free(t);
+}
+END_TEST
+
 START_TEST(test_timeout_in_virtual_time)
 {
     Toy *t = toy_new();
@@ -543,6 +570,7 @@ Suite *console_suite(void)
     tcase_add_test(tc, test_ask_sends_asking_first);
     tcase_add_test(tc, test_redirections_are_capped);
     tcase_add_test(tc, test_replies_and_odd_answers);
+    tcase_add_test(tc, test_raw_replies_like_redis_cli);
     tcase_add_test(tc, test_timeout_in_virtual_time);
     tcase_add_test(tc, test_connection_failures);
     tcase_add_test(tc, test_faults_and_logs);

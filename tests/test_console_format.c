@@ -90,6 +90,90 @@ START_TEST(test_bulk_with_nul)
 }
 END_TEST
 
+/* redis-cli 7.0.15 prints some commands' replies raw (cliSendCommand sets output_raw): the
+ * table is its list, checked word by word, in any case, with its argument counts. */
+START_TEST(test_raw_commands_as_redis_cli)
+{
+    static const struct {
+        const char *line[4];
+        gboolean raw;
+    } cases[] = {
+        {{"INFO"}, TRUE},
+        {{"info", "replication"}, TRUE},
+        {{"Info", "server", "clients"}, TRUE},
+        {{"CLUSTER", "INFO"}, TRUE},
+        {{"cluster", "nodes"}, TRUE},
+        {{"CLUSTER", "INFO", "extra"}, FALSE}, /* argc == 2 only: the arity error prints TTY */
+        {{"CLUSTER", "NODES", "x"}, FALSE},
+        {{"CLUSTER", "SLOTS"}, FALSE},
+        {{"CLUSTER", "SHARDS"}, FALSE},
+        {{"CLUSTER", "MYID"}, FALSE},
+        {{"CLUSTER"}, FALSE},
+        {{"CLIENT", "LIST"}, TRUE},
+        {{"client", "info"}, TRUE},
+        {{"CLIENT", "ID"}, FALSE},
+        {{"LATENCY", "DOCTOR"}, TRUE},
+        {{"LATENCY", "GRAPH", "command"}, TRUE},
+        {{"LATENCY", "GRAPH"}, FALSE},
+        {{"LATENCY", "DOCTOR", "x"}, FALSE},
+        {{"MEMORY", "DOCTOR"}, TRUE},
+        {{"MEMORY", "MALLOC-STATS"}, TRUE},
+        {{"MEMORY", "USAGE", "k"}, FALSE},
+        {{"DEBUG", "HTSTATS", "0"}, TRUE},
+        {{"DEBUG", "HTSTATS-KEY", "k"}, TRUE},
+        {{"DEBUG", "CLIENT-EVICTION"}, TRUE},
+        {{"LOLWUT"}, TRUE},
+        {{"PROXY", "INFO"}, TRUE},
+        {{"GET", "info"}, FALSE},
+        {{"INFOS"}, FALSE},
+        {{"ROLE"}, FALSE},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+        for (guint k = 0; k < G_N_ELEMENTS(cases[i].line) && cases[i].line[k]; k++)
+            g_ptr_array_add(args, g_bytes_new(cases[i].line[k], strlen(cases[i].line[k])));
+        ck_assert_msg(sim_console_reply_is_raw(args) == cases[i].raw, "case %zu (%s %s)", i,
+                      cases[i].line[0], cases[i].line[1] ? cases[i].line[1] : "");
+    }
+}
+END_TEST
+
+/* cliFormatReplyRaw, as observed from redis-cli 7.0.15 on a terminal: the bulk's bytes with
+ * nothing added (CLUSTER INFO keeps its \r\n), an error as "<text>\n", nothing for nil. */
+START_TEST(test_raw_replies_as_redis_cli)
+{
+    static const struct {
+        const char *resp;
+        const char *printed;
+    } cases[] = {
+        {"$34\r\ncluster_state:ok\r\ncluster_size:3\r\n\r\n",
+         "cluster_state:ok\r\ncluster_size:3\r\n"},
+        {"$27\r\nid1 1.2.3.4:1@2 myself\nid2\n\r\n", "id1 1.2.3.4:1@2 myself\nid2\n"},
+        {"$10\r\nno newline\r\n", "no newline"},
+        {"$0\r\n\r\n", ""},
+        {"$-1\r\n", ""},
+        {"*-1\r\n", ""},
+        {"*0\r\n", ""},
+        {"-ERR This instance has cluster support disabled\r\n",
+         "ERR This instance has cluster support disabled\n"},
+        {"+OK\r\n", "OK"},
+        {":42\r\n", "42"},
+        {"*3\r\n$1\r\na\r\n:1\r\n*2\r\n$1\r\nb\r\n$1\r\nc\r\n", "a\n1\nb\nc"},
+        {"$4\r\na\"\\\x01\r\n", "a\"\\\x01"}, /* no quoting, no escapes */
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+        sim_reply_reader_feed(rd, (const guint8 *)cases[i].resp, strlen(cases[i].resp));
+        GError *error = NULL;
+        g_autoptr(SimReply) r = sim_reply_reader_pop(rd, &error);
+        ck_assert_msg(r != NULL, "case %zu: %s", i, error ? error->message : "incomplete");
+        g_autoptr(GString) out = g_string_new(NULL);
+        sim_console_format_reply_raw(out, r);
+        ck_assert_msg(strcmp(out->str, cases[i].printed) == 0, "case %zu: got '%s'", i, out->str);
+    }
+}
+END_TEST
+
 START_TEST(test_virtual_dates)
 {
     static const struct {
@@ -139,6 +223,8 @@ Suite *console_format_suite(void)
     TCase *tc = tcase_create("format");
     tcase_add_test(tc, test_replies_as_redis_cli);
     tcase_add_test(tc, test_bulk_with_nul);
+    tcase_add_test(tc, test_raw_commands_as_redis_cli);
+    tcase_add_test(tc, test_raw_replies_as_redis_cli);
     tcase_add_test(tc, test_virtual_dates);
     tcase_add_test(tc, test_log_lines);
     suite_add_tcase(s, tc);

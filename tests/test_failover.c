@@ -3,6 +3,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "core/keyspace.h"
 #include "core/node_private.h"
 #include "tests/failover_fixture.h"
 
@@ -1019,6 +1020,210 @@ START_TEST(test_update_repoints_sibling_and_keeps_partial_owner)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- UPDATE on the wire */
+
+/* A header as a peer `from` sends it: its name, address, flags, epochs and claimed slots. */
+static void header_from(RcBusMsg *m, int type, const RcClusterNode *from, guint16 flags,
+                        guint64 current_epoch, guint64 config_epoch, const guint8 *slots)
+{
+    rc_bus_msg_init(m, (guint16)type);
+    memcpy(m->sender, from->name, RC_CLUSTER_NAMELEN);
+    if (slots)
+        memcpy(m->myslots, slots, RC_BUS_SLOTS_LEN);
+    m->port = from->port;
+    m->cport = from->cport;
+    m->pport = from->pport;
+    m->flags = flags;
+    m->current_epoch = current_epoch;
+    m->config_epoch = config_epoch;
+}
+
+static int updates_sent(void)
+{
+    return fo_sent(RC_MSG_UPDATE, NULL, NULL);
+}
+
+/* A stale master (a, configEpoch 1) still claims 0-8191, which x won at epoch 4. Whether its
+ * PING arrives on a new inbound connection or its PONG on my outbound link, I answer with
+ * one UPDATE on my link to a (clusterSendUpdate to sender->link) about the owner I know:
+ * x's name, x's configEpoch 4 and x's slot bitmap, in a header of mine. A claim at an epoch
+ * not older than the owner's, or no claim at all, gets no UPDATE. */
+START_TEST(test_stale_claim_is_answered_with_update)
+{
+    fo_setup(10);
+    RcCluster *c = fo->node->cluster;
+    RcClusterNode *me = c->myself;
+    RcClusterNode *a = fo_add_node('a', RC_NODE_MASTER);
+    RcClusterNode *x = fo_add_node('x', RC_NODE_MASTER);
+    fo_assign_slots(x, 0, 8191);
+    fo_assign_slots(me, 8192, 16383);
+    x->config_epoch = 4;
+    me->config_epoch = 2;
+    a->config_epoch = 1;
+    c->current_epoch = 4;
+    fo_set_time_ms(50000);
+    guint8 old_claim[RC_BUS_SLOTS_LEN];
+    slots_bitmap(old_claim, 0, 8191);
+
+    for (int via_pong = 0; via_pong < 2; via_pong++) {
+        rc_outbox_clear(fo->out);
+        RcBusMsg m;
+        header_from(&m, via_pong ? RC_MSG_PONG : RC_MSG_PING, a, RC_NODE_MASTER, 3, 1, old_claim);
+        fo_feed(via_pong ? a->link->handle : 0, &m);
+        rc_bus_msg_clear(&m);
+        ck_assert_int_eq(updates_sent(), 1);
+        ck_assert_int_eq(fo_sent(RC_MSG_UPDATE, a, NULL), 1); /* on my link to a */
+        if (!via_pong)
+            ck_assert_int_eq(fo_sent(RC_MSG_PONG, NULL, NULL), 1); /* the PING's reply */
+        RcBusMsg u;
+        ck_assert(fo_last_sent(RC_MSG_UPDATE, a->link->handle, &u));
+        ck_assert_uint_eq(u.type, RC_MSG_UPDATE);
+        ck_assert_uint_eq(u.totlen, RC_BUS_HDR_LEN + RC_BUS_UPDATE_LEN);
+        ck_assert(memcmp(u.sender, me->name, RC_CLUSTER_NAMELEN) == 0);
+        ck_assert(memcmp(u.update_name, x->name, RC_CLUSTER_NAMELEN) == 0);
+        ck_assert_uint_eq(u.update_config_epoch, 4);
+        ck_assert(memcmp(u.update_slots, old_claim, RC_BUS_SLOTS_LEN) == 0);
+        ck_assert_uint_eq(u.config_epoch, 2); /* my header: my own epoch and slots */
+        ck_assert_uint_eq(u.current_epoch, 4);
+        ck_assert_int_eq(rc_bitmap_test(u.myslots, 8192), 1);
+        ck_assert_int_eq(rc_bitmap_test(u.myslots, 0), 0);
+        rc_bus_msg_clear(&u);
+        /* my view is unchanged: a gets nothing back */
+        ck_assert_ptr_eq(c->slots[0], x);
+        ck_assert_ptr_eq(c->slots[8191], x);
+        ck_assert_int_eq(a->numslots, 0);
+        ck_assert_int_eq(x->numslots, 8192);
+    }
+
+    /* Not older than the owner (epoch 4 == x's), or nothing claimed: no UPDATE. */
+    static const struct {
+        guint64 epoch;
+        gboolean claims;
+    } quiet[] = {{4, TRUE}, {1, FALSE}};
+    for (gsize i = 0; i < G_N_ELEMENTS(quiet); i++) {
+        rc_outbox_clear(fo->out);
+        RcBusMsg m;
+        header_from(&m, RC_MSG_PING, a, RC_NODE_MASTER, 4, quiet[i].epoch,
+                    quiet[i].claims ? old_claim : NULL);
+        fo_feed(0, &m);
+        rc_bus_msg_clear(&m);
+        ck_assert_msg(updates_sent() == 0, "case %zu", i);
+        ck_assert_ptr_eq(c->slots[0], x);
+    }
+    fo_teardown();
+}
+END_TEST
+
+/* An UPDATE frame, fed through the node's entry points, about x (my replica) at configEpoch 5
+ * with all of my slots: x becomes a master with epoch 5 and owns them, I lost every slot and
+ * become x's replica (clusterUpdateSlotsConfigWith). Ignored first: an UPDATE from a node I
+ * do not know, and one whose epoch is not newer than what I know of the node. */
+START_TEST(test_update_frame_demotes_and_reassigns)
+{
+    fo_setup(11);
+    RcCluster *c = fo->node->cluster;
+    RcClusterNode *me = c->myself;
+    RcClusterNode *b = fo_add_node('b', RC_NODE_MASTER);
+    RcClusterNode *x = fo_add_node('x', RC_NODE_SLAVE);
+    fo_make_replica(x, me);
+    fo_assign_slots(me, 0, 8191);
+    fo_assign_slots(b, 8192, 16383);
+    me->config_epoch = 3;
+    b->config_epoch = 2;
+    x->config_epoch = 0;
+    c->current_epoch = 5;
+    fo_set_time_ms(60000);
+    guint8 mine[RC_BUS_SLOTS_LEN], bs[RC_BUS_SLOTS_LEN];
+    slots_bitmap(mine, 0, 8191);
+    slots_bitmap(bs, 8192, 16383);
+
+    /* from an unknown sender: ignored */
+    char zname[RC_CLUSTER_NAMELEN];
+    memset(zname, 'z', sizeof zname);
+    RcBusMsg m;
+    header_from(&m, RC_MSG_UPDATE, b, RC_NODE_MASTER, 5, 2, bs);
+    memcpy(m.sender, zname, RC_CLUSTER_NAMELEN);
+    memcpy(m.update_name, x->name, RC_CLUSTER_NAMELEN);
+    m.update_config_epoch = 5;
+    memcpy(m.update_slots, mine, RC_BUS_SLOTS_LEN);
+    fo_feed(0, &m);
+    rc_bus_msg_clear(&m);
+    ck_assert_ptr_eq(c->slots[0], me);
+    ck_assert(rc_node_is_replica(x));
+
+    /* about b at b's own epoch: nothing new */
+    header_from(&m, RC_MSG_UPDATE, b, RC_NODE_MASTER, 5, 2, bs);
+    memcpy(m.update_name, b->name, RC_CLUSTER_NAMELEN);
+    m.update_config_epoch = 2;
+    memcpy(m.update_slots, mine, RC_BUS_SLOTS_LEN);
+    fo_feed(0, &m);
+    rc_bus_msg_clear(&m);
+    ck_assert_ptr_eq(c->slots[0], me);
+    ck_assert_int_eq(me->numslots, 8192);
+
+    /* the real one, from b about x */
+    rc_outbox_clear(fo->out);
+    header_from(&m, RC_MSG_UPDATE, b, RC_NODE_MASTER, 5, 2, bs);
+    memcpy(m.update_name, x->name, RC_CLUSTER_NAMELEN);
+    m.update_config_epoch = 5;
+    memcpy(m.update_slots, mine, RC_BUS_SLOTS_LEN);
+    fo_feed(0, &m);
+    rc_bus_msg_clear(&m);
+    ck_assert(rc_node_is_master(x));
+    ck_assert_uint_eq(x->config_epoch, 5);
+    for (int j = 0; j < 8192; j++)
+        ck_assert_ptr_eq(c->slots[j], x);
+    ck_assert_ptr_eq(c->slots[8192], b);
+    ck_assert_int_eq(x->numslots, 8192);
+    ck_assert_int_eq(me->numslots, 0);
+    ck_assert(rc_node_is_replica(me));
+    ck_assert_ptr_eq(me->replica_of, x);
+    ck_assert(fo_logged("Configuration change detected. Reconfiguring myself as a replica of "
+                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+    ck_assert_int_eq(fo_events(RC_EVT_DEMOTED, NULL), 1);
+    ck_assert_int_ge(fo_saves(), 1); /* the new configuration is saved before sleeping */
+    fo_teardown();
+}
+END_TEST
+
+/* An UPDATE that takes only one of my slots (resharding): I keep the rest, stay a master,
+ * and the keys of the lost slot are deleted (delKeysInSlot); other slots keep theirs. */
+START_TEST(test_update_frame_partial_loss_deletes_keys)
+{
+    fo_setup(12);
+    RcCluster *c = fo->node->cluster;
+    RcClusterNode *me = c->myself;
+    RcClusterNode *b = fo_add_node('b', RC_NODE_MASTER);
+    fo_assign_slots(me, 0, 8191);
+    fo_assign_slots(b, 8192, 16383);
+    me->config_epoch = 1;
+    b->config_epoch = 2;
+    c->current_epoch = 2;
+    fo_set_time_ms(70000);
+    fo_add_keys_in_slot(100, 3);
+    fo_add_keys_in_slot(101, 2);
+    guint8 claim[RC_BUS_SLOTS_LEN];
+    slots_bitmap(claim, 8192, 16383);
+    rc_bitmap_set(claim, 100);
+    RcBusMsg m;
+    header_from(&m, RC_MSG_UPDATE, b, RC_NODE_MASTER, 3, 2, claim);
+    memcpy(m.update_name, b->name, RC_CLUSTER_NAMELEN);
+    m.update_config_epoch = 3;
+    memcpy(m.update_slots, claim, RC_BUS_SLOTS_LEN);
+    fo_feed(0, &m);
+    rc_bus_msg_clear(&m);
+    ck_assert_uint_eq(b->config_epoch, 3);
+    ck_assert_ptr_eq(c->slots[100], b);
+    ck_assert_ptr_eq(c->slots[101], me);
+    ck_assert(rc_node_is_master(me));
+    ck_assert_int_eq(me->numslots, 8191);
+    ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(fo->node->db, 100), 0);
+    ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(fo->node->db, 101), 2);
+    ck_assert_int_eq(fo_events(RC_EVT_DEMOTED, NULL), 0);
+    fo_teardown();
+}
+END_TEST
+
 Suite *failover_suite(void);
 Suite *failover_suite(void)
 {
@@ -1047,6 +1252,9 @@ Suite *failover_suite(void)
     tcase_add_test(tc, test_set_config_epoch_table);
     tcase_add_test(tc, test_update_demotes_old_master);
     tcase_add_test(tc, test_update_repoints_sibling_and_keeps_partial_owner);
+    tcase_add_test(tc, test_stale_claim_is_answered_with_update);
+    tcase_add_test(tc, test_update_frame_demotes_and_reassigns);
+    tcase_add_test(tc, test_update_frame_partial_loss_deletes_keys);
     suite_add_tcase(s, tc);
     tc = tcase_create("manual");
     tcase_add_test(tc, test_failover_command_errors_table);
