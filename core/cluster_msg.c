@@ -192,7 +192,7 @@ void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
     RcClusterNode *me = c->myself;
     RcClusterNode *curmaster = rc_node_is_master(me) ? me : me->replica_of;
     RcClusterNode *newmaster = NULL;
-    int sender_slots = 0, migrated_our_slots = 0;
+    int sender_slots = 0, migrated_our_slots = 0, reassigned = 0;
     g_autoptr(GArray) dirty = g_array_new(FALSE, FALSE, sizeof(int));
 
     if (sender == me) {
@@ -222,6 +222,7 @@ void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
                 }
                 rc_cluster_del_slot(node, j);
                 rc_cluster_add_slot(node, sender, j);
+                reassigned++;
                 rc_bitmap_clear(c->owner_not_claiming_slot, j);
                 rc_cluster_todo(node, RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_UPDATE_STATE |
                                           RC_CLUSTER_TODO_FSYNC_CONFIG);
@@ -232,6 +233,8 @@ void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
         }
     }
 
+    if (reassigned > 0) /* an observation only: Redis logs nothing here */
+        rc_cluster_event(node, RC_EVT_SLOTS_REASSIGNED, sender, (guint64)reassigned);
     if (newmaster && curmaster->numslots == 0 &&
         (node->cfg.cluster_allow_replica_migration || sender_slots == migrated_our_slots)) {
         rc_cluster_log(

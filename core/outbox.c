@@ -144,6 +144,8 @@ const char *rc_event_kind_name(RcEventKind event)
         return "slot-migrated";
     case RC_EVT_REPLICA_MIGRATION:
         return "replica-migration";
+    case RC_EVT_SLOTS_REASSIGNED:
+        return "slots-reassigned";
     }
     return "unknown";
 }

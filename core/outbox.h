@@ -52,6 +52,7 @@ typedef enum {
     RC_EVT_MANUAL_FAILOVER,   /* manual failover started, value = 0 default, 1 force, 2 takeover */
     RC_EVT_SLOT_MIGRATED,     /* slot `value` now owned by peer in my view after a hand-over */
     RC_EVT_REPLICA_MIGRATION, /* I (a replica) moved to the orphaned master peer */
+    RC_EVT_SLOTS_REASSIGNED,  /* my view gave `value` slots to peer (its configEpoch is newer) */
 } RcEventKind;
 
 typedef struct {

@@ -122,8 +122,8 @@ static const char *crash_scenario = "name failover-crash\n"
                                     "at 7s crash n1\n";
 
 /* Exactly one of n1's replicas replaces it, within the bound; every live node learns the new
- * epoch soon after; the sibling (with two replicas) follows the winner; at the end all nodes
- * agree on every slot's owner.
+ * epoch and the new owner of n1's slots soon after; the sibling (with two replicas) follows the
+ * winner; at the end all nodes agree on every slot's owner.
  *
  * Bound (derived from the reference §12.2 with NT = 2000 ms and cron every 100 ms): PFAIL
  * within 1.5·NT + 0.2 s of the crash, FAIL once the reports of a majority met (gossip every
@@ -168,6 +168,26 @@ static void check_crash_seed(guint replicas, guint64 seed, guint *winner_n4)
                       "seed %" G_GUINT64_FORMAT ": %s reached epoch %" G_GUINT64_FORMAT
                       " at %" G_GINT64_FORMAT,
                       seed, r->node_names[i], p->value, t);
+    }
+    /* Every other live node gives n1's slots (5461 of them: slots 0..5460) to the winner in
+     * its own view within 2 s of the promotion: all nodes agree on the owners again. */
+    for (guint i = 0; r->node_names[i] != NULL; i++) {
+        if ((gint)i == n1 || i == p->node)
+            continue;
+        guint64 moved = 0;
+        RcTime last = -1;
+        for (guint k = 0; k < r->node_events->len; k++) {
+            const SimNodeEvent *e = event_at(r, k);
+            if (e->node == i && e->event == RC_EVT_SLOTS_REASSIGNED && e->peer == (gint)p->node &&
+                e->t_us >= p->t_us) {
+                moved += e->value;
+                last = e->t_us;
+            }
+        }
+        ck_assert_msg(moved == 5461 && last - p->t_us <= 2000 * 1000,
+                      "seed %" G_GUINT64_FORMAT ": %s gave %" G_GUINT64_FORMAT
+                      " slots to the winner, the last at +%" G_GINT64_FORMAT " us",
+                      seed, r->node_names[i], moved, last - p->t_us);
     }
     /* The losing sibling replicates the winner soon after. */
     if (replicas == 2) {
