@@ -472,6 +472,38 @@ START_TEST(test_orphaned_master_gets_a_replica)
 }
 END_TEST
 
+/* Orphan n1 while n2 keeps two replicas and n3 one: with the barrier at 0 n3's replica could
+ * leave by the barrier alone, but clusterCron lets only replicas of the master with the most
+ * replicas (at least two) migrate, so the migrant is n5 or n8. */
+START_TEST(test_migrant_comes_from_the_master_with_the_most)
+{
+    g_autofree char *text = g_strdup(migration_scenario);
+    char *barrier = strstr(text, "migration-barrier 1");
+    char *crash = strstr(text, "at 3s crash n4 n7\n");
+    ck_assert(barrier != NULL && crash != NULL);
+    barrier[strlen("migration-barrier ")] = '0';
+    *crash = '\0';
+    g_autofree char *scn = g_strconcat(text, "at 3s crash n4 n7 n9\n", NULL);
+    guint n = seeds(4);
+    for (guint64 seed = 1; seed <= n; seed++) {
+        g_autoptr(SimRunResult) r = run_scenario(scn, seed, NULL, FALSE);
+        gint n1 = node_index(r, "n1");
+        guint movers = 0;
+        for (guint i = 0; i < r->node_events->len; i++) {
+            const SimNodeEvent *e = event_at(r, i);
+            if (e->event != RC_EVT_REPLICA_MIGRATION)
+                continue;
+            ck_assert_int_eq(e->peer, n1);
+            const char *who = r->node_names[e->node];
+            ck_assert_msg(strcmp(who, "n5") == 0 || strcmp(who, "n8") == 0,
+                          "seed %" G_GUINT64_FORMAT ": %s migrated", seed, who);
+            movers++;
+        }
+        ck_assert_msg(movers == 1, "seed %" G_GUINT64_FORMAT ": %u migrations", seed, movers);
+    }
+}
+END_TEST
+
 /* The crashed master restarts after its replica took over: it learns the new owner of its
  * slots from the first PONG (or an UPDATE) and rejoins as the winner's replica, replacing its
  * dataset with the winner's (full sync: its history diverged). */
@@ -621,6 +653,7 @@ Suite *failover_scenarios_suite(void)
     tcase_add_test(tc, test_manual_failover_under_load_loses_nothing);
     tcase_add_test(tc, test_resharding_under_load_loses_nothing_and_asks);
     tcase_add_test(tc, test_orphaned_master_gets_a_replica);
+    tcase_add_test(tc, test_migrant_comes_from_the_master_with_the_most);
     tcase_add_test(tc, test_old_master_rejoins_as_replica);
     tcase_add_test(tc, test_no_failover_then_force_or_takeover);
     tcase_add_test(tc, test_partitioned_master_replaced_then_demoted);
