@@ -10,14 +10,10 @@ GQuark sim_resp_error_quark(void);
 G_DEFINE_QUARK(sim - resp - error - quark, sim_resp_error)
 #define SIM_RESP_ERROR (sim_resp_error_quark())
 
+/* A parsed reply is one allocation (see build_reply): its elements and strings live in the
+ * root's block, so only a root is ever freed. */
 void sim_reply_free(SimReply *r)
 {
-    if (r == NULL)
-        return;
-    for (gsize i = 0; i < r->n; i++)
-        sim_reply_free(r->elements[i]);
-    g_free(r->elements);
-    g_free(r->str);
     g_free(r);
 }
 
@@ -89,31 +85,48 @@ enum { PARSE_ERROR = -1, PARSE_MORE = 0, PARSE_OK = 1 };
 /* The line starting at *p (without CRLF): returns its length, or -1 if no CRLF yet. */
 static gssize find_line(const guint8 *b, gsize len, gsize p)
 {
-    for (gsize i = p; i + 1 < len; i++)
-        if (b[i] == '\r' && b[i + 1] == '\n')
-            return (gssize)(i - p);
+    for (gsize i = p; i < len;) {
+        const guint8 *cr = memchr(b + i, '\r', len - i);
+        if (cr == NULL || (gsize)(cr - b) + 1 >= len)
+            return -1;
+        if (cr[1] == '\n')
+            return (gssize)((gsize)(cr - b) - p);
+        i = (gsize)(cr - b) + 1;
+    }
     return -1;
 }
 
+/* A RESP integer line: an optional '-', then 1 to 18 digits (every length RESP replies
+ * carry fits; a longer one is refused rather than risk overflow). */
 static gboolean line_int(const guint8 *s, gsize n, gint64 *out)
 {
-    if (n == 0 || n > 20)
+    gsize i = n > 0 && s[0] == '-' ? 1 : 0;
+    if (i == n || n - i > 18)
         return FALSE;
-    char tmp[24];
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    gsize i = tmp[0] == '-' ? 1 : 0;
-    if (i == n)
-        return FALSE;
-    for (gsize j = i; j < n; j++)
-        if (!g_ascii_isdigit(tmp[j]))
+    gint64 v = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
             return FALSE;
-    char *end = NULL;
-    *out = g_ascii_strtoll(tmp, &end, 10);
-    return *end == '\0';
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = s[0] == '-' ? -v : v;
+    return TRUE;
 }
 
-static int parse_one(const guint8 *b, gsize len, gsize *p, int depth, SimReply **out, char **why)
+/* Replies are parsed in two passes over the buffered bytes: measure_reply checks that one
+ * whole, well-formed reply is there and counts its nodes, element slots and string bytes,
+ * allocating nothing (a reply still arriving costs no allocation); build_reply then lays the
+ * tree out in a single block. Clients parse a reply for every request and a CLUSTER SLOTS
+ * reply of some forty nodes after every error: one allocation per node was a sixth of a
+ * run. */
+typedef struct {
+    gsize nodes;   /* SimReply structs */
+    gsize slots;   /* element pointers */
+    gsize str_len; /* string bytes, each string with its NUL */
+} ReplySize;
+
+static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplySize *size,
+                         char **why)
 {
     if (*p >= len)
         return PARSE_MORE;
@@ -130,94 +143,128 @@ static int parse_one(const guint8 *b, gsize len, gsize *p, int depth, SimReply *
         }
         return PARSE_MORE;
     }
+    if (type != '+' && type != '-' && type != ':' && type != '$' && type != '*') {
+        *why = g_strdup_printf("unexpected type byte 0x%02x", type);
+        return PARSE_ERROR;
+    }
     const guint8 *line = b + *p + 1;
     gsize after = *p + 1 + (gsize)n + 2;
     gint64 v = 0;
-    SimReply *r = g_new0(SimReply, 1);
+    size->nodes++;
     switch (type) {
     case '+':
     case '-':
-        r->type = type == '+' ? SIM_REPLY_STATUS : SIM_REPLY_ERROR;
-        r->str = g_strndup((const char *)line, n);
-        r->len = (gsize)n;
+        size->str_len += (gsize)n + 1;
         *p = after;
-        *out = r;
         return PARSE_OK;
     case ':':
         if (!line_int(line, n, &v)) {
             *why = g_strdup("bad integer");
-            goto bad;
+            return PARSE_ERROR;
         }
-        r->type = SIM_REPLY_INTEGER;
-        r->integer = v;
         *p = after;
-        *out = r;
         return PARSE_OK;
     case '$':
         if (!line_int(line, n, &v) || v < -1 || v > SIM_REPLY_BULK_MAX) {
             *why = g_strdup("bad bulk length");
-            goto bad;
+            return PARSE_ERROR;
         }
+        if (v == -1) {
+            *p = after;
+            return PARSE_OK;
+        }
+        if (len < after + (gsize)v + 2)
+            return PARSE_MORE;
+        if (b[after + v] != '\r' || b[after + v + 1] != '\n') {
+            *why = g_strdup("bulk string not followed by CRLF");
+            return PARSE_ERROR;
+        }
+        size->str_len += (gsize)v + 1;
+        *p = after + (gsize)v + 2;
+        return PARSE_OK;
+    default: /* '*' */
+        if (!line_int(line, n, &v) || v < -1 || v > SIM_REPLY_ARRAY_MAX) {
+            *why = g_strdup("bad array length");
+            return PARSE_ERROR;
+        }
+        *p = after;
+        if (v <= 0)
+            return PARSE_OK;
+        size->slots += (gsize)v;
+        for (gint64 i = 0; i < v; i++) {
+            int rc = measure_reply(b, len, p, depth + 1, size, why);
+            if (rc != PARSE_OK)
+                return rc;
+        }
+        return PARSE_OK;
+    }
+}
+
+typedef struct {
+    gsize len; /* of the buffered bytes */
+    SimReply *nodes;
+    SimReply **slots;
+    char *strs;
+} ReplyArena;
+
+/* Lay out the reply at *p, which measure_reply has checked whole and well formed. */
+static SimReply *build_reply(const guint8 *b, gsize *p, ReplyArena *a)
+{
+    SimReply *r = a->nodes++;
+    memset(r, 0, sizeof *r);
+    guint8 type = b[*p];
+    gssize n = find_line(b, a->len, *p + 1);
+    rc_assert(n >= 0);
+    const guint8 *line = b + *p + 1;
+    gsize after = *p + 1 + (gsize)n + 2;
+    gint64 v = 0;
+    if (type != '+' && type != '-')
+        rc_assert(line_int(line, (gsize)n, &v));
+    switch (type) {
+    case '+':
+    case '-':
+        r->type = type == '+' ? SIM_REPLY_STATUS : SIM_REPLY_ERROR;
+        r->str = a->strs;
+        memcpy(r->str, line, (gsize)n);
+        r->str[n] = '\0';
+        r->len = (gsize)n;
+        a->strs += n + 1;
+        *p = after;
+        break;
+    case ':':
+        r->type = SIM_REPLY_INTEGER;
+        r->integer = v;
+        *p = after;
+        break;
+    case '$':
         if (v == -1) {
             r->type = SIM_REPLY_NIL;
             *p = after;
-            *out = r;
-            return PARSE_OK;
-        }
-        if (len < after + (gsize)v + 2) {
-            sim_reply_free(r);
-            return PARSE_MORE;
-        }
-        if (b[after + v] != '\r' || b[after + v + 1] != '\n') {
-            *why = g_strdup("bulk string not followed by CRLF");
-            goto bad;
+            break;
         }
         r->type = SIM_REPLY_BULK;
-        r->str = g_malloc(v + 1);
-        memcpy(r->str, b + after, v);
+        r->str = a->strs;
+        memcpy(r->str, b + after, (gsize)v);
         r->str[v] = '\0';
         r->len = (gsize)v;
-        *p = after + v + 2;
-        *out = r;
-        return PARSE_OK;
-    case '*': {
-        if (!line_int(line, n, &v) || v < -1 || v > SIM_REPLY_ARRAY_MAX) {
-            *why = g_strdup("bad array length");
-            goto bad;
-        }
+        a->strs += v + 1;
+        *p = after + (gsize)v + 2;
+        break;
+    default: /* '*' */
+        *p = after;
         if (v == -1) {
             r->type = SIM_REPLY_NIL_ARRAY;
-            *p = after;
-            *out = r;
-            return PARSE_OK;
+            break;
         }
         r->type = SIM_REPLY_ARRAY;
-        gsize q = after;
-        GPtrArray *els = g_ptr_array_new();
-        for (gint64 i = 0; i < v; i++) {
-            SimReply *e = NULL;
-            int rc = parse_one(b, len, &q, depth + 1, &e, why);
-            if (rc != PARSE_OK) {
-                g_ptr_array_set_free_func(els, (GDestroyNotify)sim_reply_free);
-                g_ptr_array_free(els, TRUE);
-                sim_reply_free(r);
-                return rc;
-            }
-            g_ptr_array_add(els, e);
-        }
-        r->n = els->len;
-        r->elements = (SimReply **)g_ptr_array_free(els, FALSE);
-        *p = q;
-        *out = r;
-        return PARSE_OK;
+        r->n = (gsize)v;
+        r->elements = a->slots;
+        a->slots += v;
+        for (gint64 i = 0; i < v; i++)
+            r->elements[i] = build_reply(b, p, a);
+        break;
     }
-    default:
-        *why = g_strdup_printf("unexpected type byte 0x%02x", type);
-        goto bad;
-    }
-bad:
-    sim_reply_free(r);
-    return PARSE_ERROR;
+    return r;
 }
 
 SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error)
@@ -227,10 +274,18 @@ SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error)
         return NULL;
     }
     gsize p = rd->pos;
-    SimReply *r = NULL;
+    ReplySize size = {0};
     char *why = NULL;
-    int rc = parse_one(rd->buf->data, rd->buf->len, &p, 0, &r, &why);
+    int rc = measure_reply(rd->buf->data, rd->buf->len, &p, 0, &size, &why);
     if (rc == PARSE_OK) {
+        gsize slots_at = size.nodes * sizeof(SimReply);
+        gsize strs_at = slots_at + size.slots * sizeof(SimReply *);
+        guint8 *block = g_malloc(strs_at + size.str_len);
+        ReplyArena a = {rd->buf->len, (SimReply *)block, (SimReply **)(block + slots_at),
+                        (char *)(block + strs_at)};
+        gsize q = rd->pos;
+        SimReply *r = build_reply(rd->buf->data, &q, &a);
+        rc_assert(q == p && (guint8 *)a.strs == block + strs_at + size.str_len);
         rd->pos = p;
         return r;
     }

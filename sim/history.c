@@ -48,6 +48,8 @@ void sim_history_free(SimHistory *h)
         return;
     sim_history_close(h);
     g_array_free(h->ops, TRUE);
+    if (h->line != NULL)
+        g_string_free(h->line, TRUE);
     g_free(h);
 }
 
@@ -65,38 +67,60 @@ const char *sim_side_name(SimSide side)
     return names[side];
 }
 
+/* A JSON string. Runs of characters that need no escape are copied whole: two of these
+ * are written for every operation of the run. */
 static void json_string(GString *out, const char *s)
 {
     if (s == NULL) {
-        g_string_append(out, "null");
+        g_string_append_len(out, "null", 4);
         return;
     }
     g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
+    const unsigned char *run = (const unsigned char *)s, *p = run;
+    for (;; p++) {
+        unsigned char ch = *p;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        g_string_append_len(out, (const char *)run, p - run);
+        if (ch == '\0')
+            break;
+        run = p + 1;
+        switch (ch) {
         case '"':
-            g_string_append(out, "\\\"");
+            g_string_append_len(out, "\\\"", 2);
             break;
         case '\\':
-            g_string_append(out, "\\\\");
+            g_string_append_len(out, "\\\\", 2);
             break;
         case '\n':
-            g_string_append(out, "\\n");
+            g_string_append_len(out, "\\n", 2);
             break;
         case '\r':
-            g_string_append(out, "\\r");
+            g_string_append_len(out, "\\r", 2);
             break;
         case '\t':
-            g_string_append(out, "\\t");
+            g_string_append_len(out, "\\t", 2);
             break;
         default:
-            if (*p < 0x20)
-                g_string_append_printf(out, "\\u%04x", *p);
-            else
-                g_string_append_c(out, (char)*p);
+            g_string_append_printf(out, "\\u%04x", ch);
         }
     }
     g_string_append_c(out, '"');
+}
+
+/* A decimal integer without printf (two of these per operation too). */
+static void json_int(GString *out, gint64 v)
+{
+    char buf[24];
+    int i = (int)sizeof buf;
+    guint64 u = v < 0 ? 0 - (guint64)v : (guint64)v;
+    do {
+        buf[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0)
+        buf[--i] = '-';
+    g_string_append_len(out, buf + i, (gssize)sizeof buf - i);
 }
 
 static const char *node_name(const SimHistory *h, gint node, char *buf, gsize len)
@@ -112,15 +136,18 @@ static const char *node_name(const SimHistory *h, gint node, char *buf, gsize le
 void sim_history_format_json(const SimHistory *h, const SimOp *op, GString *out)
 {
     char nb[16];
-    g_string_append_printf(
-        out,
-        "{\"index\":%" G_GUINT64_FORMAT ",\"time_us\":%" G_GINT64_FORMAT ",\"process\":", op->index,
-        op->time_us);
+    g_string_append(out, "{\"index\":");
+    json_int(out, (gint64)op->index);
+    g_string_append(out, ",\"time_us\":");
+    json_int(out, op->time_us);
+    g_string_append(out, ",\"process\":");
     if (op->process == SIM_PROCESS_NEMESIS)
         g_string_append(out, "\"nemesis\"");
     else
-        g_string_append_printf(out, "%d", op->process);
-    g_string_append_printf(out, ",\"type\":\"%s\",\"f\":", sim_op_type_name(op->type));
+        json_int(out, op->process);
+    g_string_append(out, ",\"type\":");
+    json_string(out, sim_op_type_name(op->type));
+    g_string_append(out, ",\"f\":");
     json_string(out, op->f);
     g_string_append(out, ",\"key\":");
     json_string(out, op->key);
@@ -140,9 +167,12 @@ void sim_history_format_json(const SimHistory *h, const SimOp *op, GString *out)
     json_string(out, node_name(h, op->node, nb, sizeof nb));
     g_string_append(out, ",\"error\":");
     json_string(out, op->error);
-    g_string_append_printf(out, ",\"side\":\"%s\"", sim_side_name(op->side));
-    if (op->fault >= 0)
-        g_string_append_printf(out, ",\"fault\":%d", op->fault);
+    g_string_append(out, ",\"side\":");
+    json_string(out, sim_side_name(op->side));
+    if (op->fault >= 0) {
+        g_string_append(out, ",\"fault\":");
+        json_int(out, op->fault);
+    }
     g_string_append_c(out, '}');
 }
 
@@ -223,11 +253,13 @@ void sim_history_format_edn(const SimHistory *h, const SimOp *op, GString *out)
 
 static void stream_op(SimHistory *h, const SimOp *op)
 {
-    GString *line = g_string_sized_new(160);
+    if (h->line == NULL)
+        h->line = g_string_sized_new(256);
+    GString *line = h->line;
+    g_string_truncate(line, 0);
     sim_history_format_json(h, op, line);
     g_string_append_c(line, '\n');
     fwrite(line->str, 1, line->len, h->jsonl);
-    g_string_free(line, TRUE);
     if (++h->unflushed >= FLUSH_EVERY || op->process == SIM_PROCESS_NEMESIS) {
         fflush(h->jsonl);
         h->unflushed = 0;

@@ -48,6 +48,7 @@ typedef struct {
     GArray *ops; /* of SimOp */
     FILE *jsonl; /* streaming output, or NULL */
     guint unflushed;
+    GString *line; /* scratch for the line being streamed */
     char **node_names; /* borrowed: names of nodes for the `node` field ("n1"), or NULL */
     guint n_node_names;
 } SimHistory;
