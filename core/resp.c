@@ -366,12 +366,12 @@ void rc_reply_status(GString *r, const char *status)
 {
     g_string_append_c(r, '+');
     g_string_append(r, status);
-    g_string_append_len(r, "\r\n", 2);
+    RC_STRING_PUT_LIT(r, "\r\n");
 }
 
 void rc_reply_ok(GString *r)
 {
-    g_string_append_len(r, "+OK\r\n", 5);
+    RC_STRING_PUT_LIT(r, "+OK\r\n");
 }
 
 void rc_reply_error(GString *r, const char *msg)
@@ -382,7 +382,7 @@ void rc_reply_error(GString *r, const char *msg)
     for (gsize i = start; i < r->len; i++)
         if (r->str[i] == '\r' || r->str[i] == '\n')
             r->str[i] = ' ';
-    g_string_append_len(r, "\r\n", 2);
+    RC_STRING_PUT_LIT(r, "\r\n");
 }
 
 void rc_reply_errorf(GString *r, const char *fmt, ...)
@@ -415,8 +415,8 @@ static void append_ll(GString *r, char prefix, gint64 v)
     char *p = format_ll(tmp, v);
     gsize n = (gsize)(tmp + 32 - p);
     g_string_append_c(r, prefix);
-    g_string_append_len(r, p, (gssize)n);
-    g_string_append_len(r, "\r\n", 2);
+    rc_string_put(r, p, n);
+    RC_STRING_PUT_LIT(r, "\r\n");
 }
 
 void rc_reply_int(GString *r, gint64 v)
@@ -427,8 +427,8 @@ void rc_reply_int(GString *r, gint64 v)
 void rc_reply_bulk(GString *r, const void *data, gsize len)
 {
     append_ll(r, '$', (gint64)len);
-    g_string_append_len(r, data, (gssize)len);
-    g_string_append_len(r, "\r\n", 2);
+    rc_string_put(r, data, len);
+    RC_STRING_PUT_LIT(r, "\r\n");
 }
 
 void rc_reply_bulk_str(GString *r, const char *s)
@@ -452,12 +452,12 @@ void rc_reply_bulk_ll(GString *r, gint64 v)
 
 void rc_reply_null(GString *r)
 {
-    g_string_append_len(r, "$-1\r\n", 5);
+    RC_STRING_PUT_LIT(r, "$-1\r\n");
 }
 
 void rc_reply_null_array(GString *r)
 {
-    g_string_append_len(r, "*-1\r\n", 5);
+    RC_STRING_PUT_LIT(r, "*-1\r\n");
 }
 
 void rc_reply_array(GString *r, gint64 n)

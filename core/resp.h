@@ -16,11 +16,28 @@
 #define RC_RESP_H
 
 #include <glib.h>
+#include <string.h>
 
 #include "core/command.h"
 
 #define RC_PROTO_INLINE_MAX_SIZE (1024 * 64) /* PROTO_INLINE_MAX_SIZE */
 #define RC_PROTO_IOBUF_LEN (1024 * 16)       /* PROTO_IOBUF_LEN: Redis reads at most this */
+
+/* g_string_append_len() without the call: replies and the run's history append millions of
+ * short pieces, and GLib 2.74 does not inline it. */
+static inline void rc_string_put(GString *s, const void *data, gsize n)
+{
+    if (s->len + n < s->allocated_len) {
+        memcpy(s->str + s->len, data, n);
+        s->len += n;
+        s->str[s->len] = '\0';
+    } else {
+        g_string_append_len(s, data, (gssize)n);
+    }
+}
+
+/* rc_string_put() of a string literal. */
+#define RC_STRING_PUT_LIT(s, lit) rc_string_put((s), "" lit, sizeof(lit) - 1)
 
 typedef enum {
     RC_RESP_NEED_MORE, /* no complete request buffered */

@@ -1,6 +1,8 @@
 /* The run's history: memory, JSON lines and Jepsen EDN. */
 #include "sim/history.h"
 
+#include "core/resp.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -72,7 +74,7 @@ const char *sim_side_name(SimSide side)
 static void json_string(GString *out, const char *s)
 {
     if (s == NULL) {
-        g_string_append_len(out, "null", 4);
+        RC_STRING_PUT_LIT(out, "null");
         return;
     }
     g_string_append_c(out, '"');
@@ -81,25 +83,25 @@ static void json_string(GString *out, const char *s)
         unsigned char ch = *p;
         if (ch >= 0x20 && ch != '"' && ch != '\\')
             continue;
-        g_string_append_len(out, (const char *)run, p - run);
+        rc_string_put(out, run, (gsize)(p - run));
         if (ch == '\0')
             break;
         run = p + 1;
         switch (ch) {
         case '"':
-            g_string_append_len(out, "\\\"", 2);
+            RC_STRING_PUT_LIT(out, "\\\"");
             break;
         case '\\':
-            g_string_append_len(out, "\\\\", 2);
+            RC_STRING_PUT_LIT(out, "\\\\");
             break;
         case '\n':
-            g_string_append_len(out, "\\n", 2);
+            RC_STRING_PUT_LIT(out, "\\n");
             break;
         case '\r':
-            g_string_append_len(out, "\\r", 2);
+            RC_STRING_PUT_LIT(out, "\\r");
             break;
         case '\t':
-            g_string_append_len(out, "\\t", 2);
+            RC_STRING_PUT_LIT(out, "\\t");
             break;
         default:
             g_string_append_printf(out, "\\u%04x", ch);
@@ -120,7 +122,7 @@ static void json_int(GString *out, gint64 v)
     } while (u > 0);
     if (v < 0)
         buf[--i] = '-';
-    g_string_append_len(out, buf + i, (gssize)sizeof buf - i);
+    rc_string_put(out, buf + i, sizeof buf - (gsize)i);
 }
 
 static const char *node_name(const SimHistory *h, gint node, char *buf, gsize len)
@@ -136,22 +138,22 @@ static const char *node_name(const SimHistory *h, gint node, char *buf, gsize le
 void sim_history_format_json(const SimHistory *h, const SimOp *op, GString *out)
 {
     char nb[16];
-    g_string_append(out, "{\"index\":");
+    RC_STRING_PUT_LIT(out, "{\"index\":");
     json_int(out, (gint64)op->index);
-    g_string_append(out, ",\"time_us\":");
+    RC_STRING_PUT_LIT(out, ",\"time_us\":");
     json_int(out, op->time_us);
-    g_string_append(out, ",\"process\":");
+    RC_STRING_PUT_LIT(out, ",\"process\":");
     if (op->process == SIM_PROCESS_NEMESIS)
-        g_string_append(out, "\"nemesis\"");
+        RC_STRING_PUT_LIT(out, "\"nemesis\"");
     else
         json_int(out, op->process);
-    g_string_append(out, ",\"type\":");
+    RC_STRING_PUT_LIT(out, ",\"type\":");
     json_string(out, sim_op_type_name(op->type));
-    g_string_append(out, ",\"f\":");
+    RC_STRING_PUT_LIT(out, ",\"f\":");
     json_string(out, op->f);
-    g_string_append(out, ",\"key\":");
+    RC_STRING_PUT_LIT(out, ",\"key\":");
     json_string(out, op->key);
-    g_string_append(out, ",\"value\":");
+    RC_STRING_PUT_LIT(out, ",\"value\":");
     if (op->read != NULL) {
         g_string_append_c(out, '[');
         for (guint i = 0; i < op->read->len; i++) {
@@ -163,14 +165,14 @@ void sim_history_format_json(const SimHistory *h, const SimOp *op, GString *out)
     } else {
         json_string(out, op->value);
     }
-    g_string_append(out, ",\"node\":");
+    RC_STRING_PUT_LIT(out, ",\"node\":");
     json_string(out, node_name(h, op->node, nb, sizeof nb));
-    g_string_append(out, ",\"error\":");
+    RC_STRING_PUT_LIT(out, ",\"error\":");
     json_string(out, op->error);
-    g_string_append(out, ",\"side\":");
+    RC_STRING_PUT_LIT(out, ",\"side\":");
     json_string(out, sim_side_name(op->side));
     if (op->fault >= 0) {
-        g_string_append(out, ",\"fault\":");
+        RC_STRING_PUT_LIT(out, ",\"fault\":");
         json_int(out, op->fault);
     }
     g_string_append_c(out, '}');
