@@ -166,12 +166,17 @@ static gboolean read_windows(JsonObject *root, ReportSummary *s, const ReportJso
         !report_json_object(root, "unavailable_ms", REPORT_JSON_REQUIRED, &u, top, error))
         return FALSE;
     ReportJsonCtx ux = {top->where, "unavailable_ms"};
-    for (int side = 0; side < 2; side++) {
+    for (int side = 0; side < REPORT_N_SIDES; side++) {
         const char *name = report_side_name((ReportSide)side);
         JsonObject *w;
         ReportJsonCtx cx = {top->where, "loss_window"};
-        if (!report_json_object(lw, name, REPORT_JSON_NULLABLE, &w, &cx, error) ||
-            !read_count(u, name, &s->unavailable_ms[side], &ux, error))
+        /* "none" (lost while no partition was in force) came later: optional */
+        ReportJsonFlags flags = REPORT_JSON_NULLABLE;
+        if (side == REPORT_SIDE_NONE)
+            flags |= REPORT_JSON_OPTIONAL;
+        if (!report_json_object(lw, name, flags, &w, &cx, error))
+            return FALSE;
+        if (side != REPORT_SIDE_NONE && !read_count(u, name, &s->unavailable_ms[side], &ux, error))
             return FALSE;
         if (w == NULL)
             continue;

@@ -361,25 +361,24 @@ START_TEST(test_real_run_report)
     count_acked(dir, acked);
     ck_assert_int_eq(acked[0] + acked[1] + acked[2], member_int(s, "writes.acked"));
     JsonObject *windows = json_object_get_object_member(s, "loss_window");
-    const char *const sides[] = {"majority", "minority"};
-    for (int k = 0; k < 2; k++) {
+    const char *const sides[] = {"majority", "minority", "none"};
+    for (int k = 0; k < 3; k++) {
         JsonNode *wn = json_object_get_member(windows, sides[k]);
+        ck_assert_msg(wn != NULL, "summary.json has no loss_window.%s", sides[k]);
         JsonObject *w = JSON_NODE_HOLDS_NULL(wn) ? NULL : json_node_get_object(wn);
         g_autofree char *lost_path = g_strdup_printf("writes.lost_by_side.%s", sides[k]);
         g_autofree char *down_path = g_strdup_printf("unavailable_ms.%s", sides[k]);
         g_autofree char *first = int_or_dash(w, "first_ms");
         g_autofree char *last = int_or_dash(w, "last_ms");
         g_autofree char *width = int_or_dash(w, "width_ms");
-        g_autofree char *row = g_strdup_printf("\n| %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
-                                               " | %s | %s | %s | %" G_GINT64_FORMAT " |\n",
-                                               sides[k], acked[k], member_int(s, lost_path), first,
-                                               last, width, member_int(s, down_path));
+        /* the table gives no unavailable time for side none */
+        g_autofree char *down =
+            k < 2 ? g_strdup_printf("%" G_GINT64_FORMAT, member_int(s, down_path)) : g_strdup("—");
+        g_autofree char *row = g_strdup_printf(
+            "\n| %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | %s | %s | %s | %s |\n",
+            sides[k], acked[k], member_int(s, lost_path), first, last, width, down);
         assert_contains(md, row);
     }
-    g_autofree char *none = g_strdup_printf("\n| none | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
-                                            " | — | — | — | — |\n",
-                                            acked[2], member_int(s, "writes.lost_by_side.none"));
-    assert_contains(md, none);
     g_autofree char *all =
         g_strdup_printf("\n| all | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " |",
                         member_int(s, "writes.acked"), member_int(s, "writes.lost"));
@@ -506,6 +505,29 @@ static const char *agg(GHashTable *t, const char *point, const char *metric, int
     return v[which];
 }
 
+/* The lost writes of a point summed over its completed runs, read from runs.jsonl here:
+ * all, majority, minority, none. Returns the number of runs. */
+static guint sum_lost(const char *dir, const char *point, gint64 sums[4])
+{
+    g_autofree char *text = read_text(dir, "runs.jsonl");
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    static const char *const fields[] = {"lost", "lost_majority", "lost_minority", "lost_none"};
+    guint runs = 0;
+    memset(sums, 0, 4 * sizeof sums[0]);
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        g_autoptr(JsonParser) parser = json_parser_new();
+        ck_assert(json_parser_load_from_data(parser, lines[i], -1, NULL));
+        JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+        if (strcmp(json_object_get_string_member(o, "point"), point) != 0 ||
+            json_object_get_null_member(o, "lost"))
+            continue;
+        runs++;
+        for (int k = 0; k < 4; k++)
+            sums[k] += json_object_get_int_member(o, fields[k]);
+    }
+    return runs;
+}
+
 /* real-sweep/ is `rcsim sweep tests/data/reports/report-fixture.scn --seeds 1..4 --vary
  * node-timeout=1000,2000,4000` (make-real.sh): every number of the report's tables that
  * aggregates.csv also holds is the same number (both nearest-rank), and every plot renders. */
@@ -539,14 +561,24 @@ START_TEST(test_real_sweep_matches_aggregates)
             agg(a, pt, "window_minority_ms", AGG_MEDIAN), agg(a, pt, "window_minority_ms", AGG_P90),
             agg(a, pt, "window_minority_ms", AGG_MAX));
         assert_contains(md, row);
+        /* and side none (no partition in force), which has no node-timeout ratio */
+        g_autofree char *none_row = g_strdup_printf(
+            "\n| %s | none | %s | %s | %s | %s | %s | — | %s | %s | %s |\n", pt,
+            agg(a, pt, "window_none_ms", AGG_COUNT), agg(a, pt, "window_none_last_ms", AGG_MIN),
+            agg(a, pt, "window_none_last_ms", AGG_MEDIAN),
+            agg(a, pt, "window_none_last_ms", AGG_P90), agg(a, pt, "window_none_last_ms", AGG_MAX),
+            agg(a, pt, "window_none_ms", AGG_MEDIAN), agg(a, pt, "window_none_ms", AGG_P90),
+            agg(a, pt, "window_none_ms", AGG_MAX));
+        assert_contains(md, none_row);
         even_medians +=
             g_ascii_strtoll(agg(a, pt, "window_minority_ms", AGG_COUNT), NULL, 10) % 2 == 0;
-        /* lost per run: median and max, all, majority, minority */
+        /* lost per run: median and max, all, majority, minority, no partition */
         g_autofree char *lost = g_strdup_printf(
-            " | %s | %s | %s | %s | %s | %s |\n", agg(a, pt, "lost", AGG_MEDIAN),
+            " | %s | %s | %s | %s | %s | %s | %s | %s |\n", agg(a, pt, "lost", AGG_MEDIAN),
             agg(a, pt, "lost", AGG_MAX), agg(a, pt, "lost_majority", AGG_MEDIAN),
             agg(a, pt, "lost_majority", AGG_MAX), agg(a, pt, "lost_minority", AGG_MEDIAN),
-            agg(a, pt, "lost_minority", AGG_MAX));
+            agg(a, pt, "lost_minority", AGG_MAX), agg(a, pt, "lost_none", AGG_MEDIAN),
+            agg(a, pt, "lost_none", AGG_MAX));
         g_autofree char *lost_head = g_strdup_printf("\n| %s | 4 | ", pt);
         const char *at = strstr(md, lost_head);
         ck_assert_msg(at != NULL, "missing: %s", lost_head + 1);
@@ -563,9 +595,18 @@ START_TEST(test_real_sweep_matches_aggregates)
             agg(a, pt, "failover_ms", AGG_MEDIAN), agg(a, pt, "failover_ms", AGG_P90),
             agg(a, pt, "failover_ms", AGG_MAX));
         assert_contains(md, avail);
-        /* the loss window plot draws the same last-lost-ack statistics */
+        /* the totals add up: all = majority + minority + no partition, as runs.jsonl says */
+        gint64 sums[4];
+        guint runs = sum_lost(dir, pt, sums);
+        ck_assert_int_eq(sums[0], sums[1] + sums[2] + sums[3]);
+        g_autofree char *totals =
+            g_strdup_printf("\n| %s | %u | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+                            " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " |\n",
+                            pt, runs, sums[0], sums[1], sums[2], sums[3]);
+        assert_contains(md, totals);
+        /* the loss window plot draws the same last-lost-ack statistics (none: no run) */
         g_autofree char *plotted =
-            g_strdup_printf("\n%d 0 NaN NaN NaN NaN %s %s %s %s %s\n", nts[p],
+            g_strdup_printf("\n%d 0 NaN NaN NaN NaN %s %s %s %s %s 0 NaN NaN NaN NaN\n", nts[p],
                             agg(a, pt, "window_minority_last_ms", AGG_COUNT),
                             agg(a, pt, "window_minority_last_ms", AGG_MIN), med,
                             agg(a, pt, "window_minority_last_ms", AGG_P90),
@@ -606,14 +647,28 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(md, "| node-timeout=4000 | minority | 12 | 3849 | 4660 | 5470 | 5688 |");
     assert_contains(md, "| node-timeout=1000 | majority | 2 | 170 | 170 | 220 | 220 | 0.17 | 165 | "
                         "215 | 215 |");
-    assert_contains(md, "| node-timeout=2000 | 12 | 1 | 0 | 11 | 22 | 28 | 0 | 3 | 22 | 28 |");
-    assert_contains(md, "| node-timeout=1000 | 12 | 0 | 1 | 11 | 12 | 17 | 0 | 3 | 11 | 14 |");
+    /* side none: seeds 4, 8, 12 at node-timeout 4000 lost writes after the heal; no ratio */
+    assert_contains(md,
+                    "| node-timeout=4000 | none | 3 | 15270 | 15390 | 15510 | 15510 | — | 310 | "
+                    "390 | 390 |");
+    assert_contains(md, "| node-timeout=1000 | none | 0 | — | — | — | — | — | — | — | — |");
+    /* lost per run: all, majority, minority, no partition (median, max) */
+    assert_contains(md,
+                    "| node-timeout=2000 | 12 | 1 | 0 | 11 | 22 | 28 | 0 | 3 | 22 | 28 | 0 | 0 |");
+    assert_contains(md,
+                    "| node-timeout=1000 | 12 | 0 | 1 | 11 | 12 | 17 | 0 | 3 | 11 | 14 | 0 | 0 |");
+    assert_contains(md,
+                    "| node-timeout=4000 | 12 | 0 | 0 | 12 | 47 | 61 | 0 | 3 | 46 | 56 | 0 | 5 |");
+    /* summed over the runs, the sides add up to all */
+    assert_contains(md, "| node-timeout=1000 | 11 | 131 | 5 | 126 | 0 |");
+    assert_contains(md, "| node-timeout=4000 | 12 | 580 | 5 | 563 | 12 |");
     /* the run that did not complete, and the worst runs, with the commands that replay them */
     assert_contains(md, "| 9 | node-timeout=1000 | event limit reached at 41.250 s | `rcsim run "
                         "scenarios/minority-partition.scn --seed 9 --set node-timeout=1000` |");
-    assert_contains(md, "| 12 | node-timeout=4000 | 56 | 0 | 56 | — | 5594 | — | 5688 | `rcsim run "
-                        "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` | "
-                        "[report](runs/node-timeout=4000/seed-12/report.html) |");
+    assert_contains(md,
+                    "| 12 | node-timeout=4000 | 61 | 0 | 56 | 5 | — | 5594 | 390 | — | 5688 | "
+                    "15510 | `rcsim run scenarios/minority-partition.scn --seed 12 --set "
+                    "node-timeout=4000` | [report](runs/node-timeout=4000/seed-12/report.html) |");
     assert_contains(md, "--seed 1 --set node-timeout=4000` | — |"); /* not kept: no link */
     assert_png(kept, "plots/timeline.png");
     assert_contains(md, "| 11 | 3995 | 4563 | 4728 |");
@@ -627,13 +682,20 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(gp, "derived, not in the spec");
     g_autofree char *window = read_text(dir, "plots/loss_window.dat");
     /* the plot draws the last lost ack (window_*_last_ms), not the width */
-    assert_contains(window, "\n1000 2 170 170 220 220 11 990 1193 1369 1409\n");
+    assert_contains(window, "\n1000 2 170 170 220 220 11 990 1193 1369 1409 0 NaN NaN NaN NaN\n");
+    assert_contains(window, "\n4000 2 170 170 220 220 12 3849 4660 5470 5688 3 15270 15390 15510 "
+                            "15510\n");
+    assert_contains(gp, "title \"no partition (side none): median, bars min–max (3 runs lost "
+                        "writes)\"");
     assert_contains(gp, "set ylabel \"last lost write: its ack time after the fault began (ms)\"");
     g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
     assert_contains(cdf, "set arrow from 1.0000, graph 0 to 1.0000, graph 1");
     assert_contains(cdf, "set arrow from 4.0000, graph 0 to 4.0000, graph 1");
     g_autofree char *lost = read_text(dir, "plots/lost_writes.dat");
-    assert_contains(lost, "\n0 \"0\" 29 1\n");
+    /* bin 0: runs that lost nothing on the majority side, the minority side, no partition */
+    assert_contains(lost, "\n0 \"0\" 29 1 32\n");
+    g_autofree char *hist = read_text(dir, "plots/lost_writes.gp");
+    assert_contains(hist, "title \"no partition (side none): 35 runs\"");
     g_autofree char *html = read_text(dir, "report.html");
     ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 4);
     assert_contains(html, "<a href=\"runs/node-timeout=4000/seed-12/report.html\">report</a>");
@@ -706,9 +768,10 @@ START_TEST(test_sweep_two_parameters)
     /* rows without window_*_last_ms (an older sweep): the width is drawn, and no bound */
     ck_assert(!exists(dir, "plots/loss_window.gp"));
     g_autofree char *window = read_text(dir, "plots/loss_window_width.dat");
-    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1100 1200 1200\n");
-    assert_contains(window,
-                    "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2100 2200 2200\n");
+    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1100 1200 1200 0 NaN NaN "
+                            "NaN NaN\n");
+    assert_contains(window, "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2100 2200 2200 "
+                            "0 NaN NaN NaN NaN\n");
     g_autofree char *gp = read_text(dir, "plots/loss_window_width.gp");
     assert_contains(gp, "title \"minority side, grudge=halves: median");
     assert_contains(gp, "set ylabel \"loss window width: last minus first ack of a lost write");
@@ -717,6 +780,9 @@ START_TEST(test_sweep_two_parameters)
     assert_contains(md, "| grudge=halves,node-timeout=2000 | minority | 2 | — | — | — | — | — | "
                         "3100 | 3200 | 3200 |");
     assert_contains(md, "These rows carry no `window_*_last_ms`");
+    /* nor lost_none: no side none in the tables, and a note saying why */
+    assert_contains(md, "These rows carry no `lost_none`");
+    ck_assert(strstr(md, " | none | ") == NULL);
     assert_contains(md, "How to read it: each point is the median width of the loss window");
     remove_tree(dir);
 }
