@@ -52,6 +52,40 @@ static gint x_parameter(const ReportSweep *s)
     return -1;
 }
 
+/* The x axis label of a varied parameter, with its unit: the scenario format's (a bare time is
+ * milliseconds; see scenarios/README.md). */
+static char *x_label(const char *name)
+{
+    static const struct {
+        const char *name;
+        const char *label;
+    } known[] = {
+        {"node-timeout", "cluster-node-timeout, NT (ms)"},
+        {"wait-timeout", "WAIT timeout (ms)"},
+        {"client-timeout", "client timeout per attempt (ms)"},
+        {"client-backoff", "client backoff before a retry (ms)"},
+        {"min-replicas-max-lag", "min-replicas-max-lag (s)"},
+        {"repl-ping-replica-period", "repl-ping-replica-period (s)"},
+        {"repl-timeout", "repl-timeout (s)"},
+        {"repl-backlog-size", "repl-backlog-size (bytes)"},
+        {"hz", "hz (Hz)"},
+        {"rate", "arrivals per client host (ops/s)"},
+        {"replica-validity-factor", "replica-validity-factor (× node-timeout)"},
+        {"read-ratio", "read-ratio (fraction of operations)"},
+    };
+    static const char *const counts[] = {"masters",   "replicas",      "migration-barrier",
+                                         "clients",   "concurrency",   "client-retries",
+                                         "keys",      "wait-replicas", "min-replicas-to-write",
+                                         "max-events"};
+    for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
+        if (strcmp(known[i].name, name) == 0)
+            return g_strdup(known[i].label);
+    for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
+        if (strcmp(counts[i], name) == 0)
+            return g_strdup_printf("%s (count)", name);
+    return g_strdup_printf("%s (as set in the scenario)", name);
+}
+
 /* A per-side metric of the runs drawn against the x parameter. */
 typedef struct {
     const char *name;      /* plot name */
@@ -210,6 +244,7 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
     if (is_nt)
         ymax = MAX(ymax, 1.5 * xmax);
     g_autoptr(GString) set = g_string_new(NULL);
+    g_autofree char *xlabel = x_label(xname);
     char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
     g_string_append_printf(set,
                            "set title \"%s against %s: %s, seeds %" G_GINT64_FORMAT
@@ -218,9 +253,7 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
                            "set ylabel \"%s\"\n"
                            "set xrange [0:%s]\nset yrange [0:%s]\n"
                            "set key %s\nset xtics (",
-                           m->title, xname, s->scenario, s->seed_first, s->seed_last,
-                           strcmp(xname, "node-timeout") == 0 ? "cluster-node-timeout, NT (ms)"
-                                                              : xname,
+                           m->title, xname, s->scenario, s->seed_first, s->seed_last, xlabel,
                            m->ylabel, g_ascii_formatd(b1, sizeof b1, "%.6g", xmax),
                            g_ascii_formatd(b2, sizeof b2, "%.6g", ymax * 1.08), m->key);
     for (guint k = 0; k < distinct; k++)

@@ -108,6 +108,8 @@ typedef struct {
 ReportSummary *report_summary_load(const char *path, GError **error);
 /* A parameter of the run as a non-negative integer ("node-timeout"), or REPORT_NONE. */
 gint64 report_summary_param_int(const ReportSummary *summary, const char *name);
+/* A time parameter of the run ("duration": "40s") in milliseconds, or REPORT_NONE. */
+gint64 report_summary_param_ms(const ReportSummary *summary, const char *name);
 void report_summary_free(ReportSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSummary, report_summary_free)
 

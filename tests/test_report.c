@@ -114,6 +114,69 @@ static guint count_of(const char *text, const char *needle)
     return n;
 }
 
+/* The units an axis label may give, in parentheses: alone, "(ms)", or first, "(%, 250 ms
+ * buckets)". */
+static const char *const axis_units[] = {"s",
+                                         "ms",
+                                         "%",
+                                         "writes",
+                                         "writes/s",
+                                         "count",
+                                         "bytes",
+                                         "Hz",
+                                         "ops/s",
+                                         "× node-timeout",
+                                         "fraction of operations"};
+
+static gboolean has_unit(const char *label)
+{
+    for (const char *p = strchr(label, '('); p != NULL; p = strchr(p + 1, '(')) {
+        gsize len = strcspn(p + 1, ",)");
+        if (p[1 + len] == '\0')
+            break;
+        for (gsize u = 0; u < G_N_ELEMENTS(axis_units); u++)
+            if (strlen(axis_units[u]) == len && strncmp(p + 1, axis_units[u], len) == 0)
+                return TRUE;
+    }
+    return FALSE;
+}
+
+/* Every axis label a script sets (xlabel, ylabel, y2label: each panel's in a multiplot, each
+ * time it is set) names its unit, and there is at least one x and one y label. */
+static void assert_axis_units(const char *name, const char *script)
+{
+    static const char *const axes[] = {"xlabel", "ylabel", "y2label"};
+    guint seen[G_N_ELEMENTS(axes)] = {0};
+    g_auto(GStrv) lines = g_strsplit(script, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        for (gsize a = 0; a < G_N_ELEMENTS(axes); a++) {
+            g_autofree char *prefix = g_strdup_printf("set %s \"", axes[a]);
+            if (!g_str_has_prefix(lines[i], prefix))
+                continue;
+            const char *start = lines[i] + strlen(prefix), *end = start;
+            while (*end != '\0' && !(*end == '"' && end[-1] != '\\'))
+                end++;
+            g_autofree char *label = g_strndup(start, (gsize)(end - start));
+            ck_assert_msg(has_unit(label), "%s: %s \"%s\" has no unit", name, axes[a], label);
+            seen[a]++;
+        }
+    }
+    ck_assert_msg(seen[0] > 0 && seen[1] > 0, "%s: no xlabel or no ylabel", name);
+}
+
+/* The histogram labels at most 10 of its bins: every N-th, N from its script. */
+static void assert_histogram_labels(const char *dir)
+{
+    g_autofree char *gp = read_text(dir, "plots/lost_writes.gp");
+    g_autofree char *dat = read_text(dir, "plots/lost_writes.dat");
+    const char *at = strstr(gp, "xtic(int($1) % ");
+    ck_assert_ptr_nonnull(at);
+    guint every = (guint)g_ascii_strtoull(at + strlen("xtic(int($1) % "), NULL, 10);
+    ck_assert_uint_ge(every, 1);
+    guint bins = count_of(dat, "\n") - 1; /* less the header */
+    ck_assert_uint_le((bins + every - 1) / every, 10);
+}
+
 static void assert_plot_files(const char *dir, const char *name)
 {
     g_autofree char *gp = g_strdup_printf("plots/%s.gp", name);
@@ -124,13 +187,10 @@ static void assert_plot_files(const char *dir, const char *name)
     ck_assert_msg(exists(dir, dat), "missing %s", dat);
     assert_png(dir, png);
     assert_svg(dir, svg);
-    /* every plot has a title, units on both axes and a legend */
+    /* every plot has a title, a unit on every axis label and a legend */
     g_autofree char *script = read_text(dir, gp);
     assert_contains(script, "set title \"");
-    assert_contains(script, "set xlabel \"");
-    assert_contains(script, "set ylabel \"");
-    ck_assert(strstr(script, "(s)\"") != NULL || strstr(script, "(ms)\"") != NULL ||
-              strstr(script, "(writes)\"") != NULL);
+    assert_axis_units(name, script);
     assert_contains(script, " title \"");
 }
 
@@ -463,7 +523,20 @@ START_TEST(test_real_run_report)
         "then lost (%" G_GINT64_FORMAT ")\"",
         member_int(s, "writes.lost_by_side.minority"));
     assert_contains(gp, legend);
-    assert_contains(gp, "set ylabel \"lost writes per 250 ms bucket\\n(by ack time)\"");
+    assert_contains(gp, "set ylabel \"lost writes per 250 ms bucket\\nby ack time (writes)\"");
+    /* the time axis ends at the scenario's duration (18 s), not with the final read-back */
+    ck_assert_int_gt(member_int(s, "sim_time_ms"), 18000);
+    assert_contains(gp, "\nset xrange [0:18.000]\n");
+    ck_assert_msg(g_str_has_prefix(rows[g_strv_length(rows) - 2], "18.000 "),
+                  "timeline.dat ends with %s", rows[g_strv_length(rows) - 2]);
+    g_autofree char *avail = read_text(dir, "plots/availability.gp");
+    assert_contains(avail, "\nset xrange [0:18.000]\n");
+    assert_contains(avail, "set title \"Availability per side, as the share of operations that "
+                           "succeeded: report-fixture, seed 1\"");
+    /* the failover CDF's legend is below the plot, off the curves */
+    g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
+    assert_contains(cdf, "\nset key outside below center");
+    ck_assert(strstr(cdf, "set key inside") == NULL);
     /* the notes say what the plots show */
     assert_contains(md, "The lower panel, on its own scale, counts the acknowledged writes that "
                         "were later lost");
@@ -614,6 +687,7 @@ START_TEST(test_real_sweep_matches_aggregates)
         assert_contains(window, plotted);
     }
     ck_assert_uint_gt(even_medians, 0);
+    assert_histogram_labels(dir);
     /* and the known values, nearest rank: of 2285, 2859, 2954, 3177 the median is the 2nd */
     assert_contains(md, "| node-timeout=2000 | minority | 4 | 2285 | 2859 | 3177 | 3177 | 1.43 |");
     remove_tree(dir);
@@ -696,6 +770,7 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(lost, "\n0 \"0\" 29 1 32\n");
     g_autofree char *hist = read_text(dir, "plots/lost_writes.gp");
     assert_contains(hist, "title \"no partition (side none): 35 runs\"");
+    assert_histogram_labels(dir);
     g_autofree char *html = read_text(dir, "report.html");
     ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 4);
     assert_contains(html, "<a href=\"runs/node-timeout=4000/seed-12/report.html\">report</a>");
