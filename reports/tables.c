@@ -4,6 +4,7 @@
 #include "reports/tables.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DASH "—"
@@ -263,13 +264,16 @@ static const PlotText plot_texts[] = {
      "width understates."},
     {"unavailability", "Unavailable time per side against node-timeout",
      "how long clients on each side saw their operations fail or time out in a run (median, "
-     "bars min to max, p90 as open markers). A larger node-timeout keeps the minority "
-     "master accepting writes longer, so its clients are refused for less of the partition, "
-     "at the price of a wider loss window; the majority side's outage is the failover time of "
-     "the cut-off master's slots."},
+     "bars min to max, p90 as open markers), whichever slot they were for. Clients cut off "
+     "with a master also send requests for the slots of masters across the cut, and those "
+     "time out from the cut until the heal whatever the node-timeout; so a larger "
+     "node-timeout does not shorten the minority side's outage, it only keeps the cut-off "
+     "master accepting writes (later lost) for longer. The majority side's outage is the "
+     "failover time of the cut-off master's slots, which grows with node-timeout."},
     {"lost_writes", "Lost acknowledged writes per run, per side",
-     "how many runs (y) lost how many acknowledged writes (x); the leftmost bin is the runs "
-     "that lost nothing on that side."},
+     "how many runs (y) lost how many acknowledged writes (x), per side, and with no partition "
+     "in force (grey, when some run lost writes so); the leftmost bin is the runs that lost "
+     "nothing on that side."},
 };
 
 static const PlotText *plot_text(const char *name)
@@ -568,6 +572,94 @@ static void sweep_availability(ReportDoc *doc, const ReportSweep *s, double *v)
                          "each run.");
 }
 
+/* A median per point of one side's unavailable time, with the point's node-timeout. */
+typedef struct {
+    double nt_ms;
+    double median_ms;
+} NtMedian;
+
+static int compare_nt(const void *a, const void *b)
+{
+    double x = ((const NtMedian *)a)->nt_ms, y = ((const NtMedian *)b)->nt_ms;
+    return (x > y) - (x < y);
+}
+
+/* What the medians of one side's unavailable time do as node-timeout grows, in words: flat
+ * (all within 10 % of the largest), growing or falling from the smallest node-timeout to the
+ * largest. FALSE when fewer than two points have a median. */
+static gboolean describe_trend(GString *out, const ReportSweep *s, int side, double *v,
+                               gboolean *is_flat)
+{
+    g_autofree NtMedian *m = g_new(NtMedian, MAX(1, s->points->len));
+    guint n = 0;
+    for (guint p = 0; p < s->points->len; p++) {
+        const char *point = g_ptr_array_index(s->points, p);
+        double nt = point_node_timeout(s, point);
+        gsize at = G_STRUCT_OFFSET(ReportRun, unavailable_ms) + (gsize)side * sizeof(double);
+        ReportStats st = point_stats(s, point, at, v);
+        if (!isnan(nt) && !isnan(st.median))
+            m[n++] = (NtMedian){nt, st.median};
+    }
+    if (n < 2)
+        return FALSE;
+    qsort(m, n, sizeof *m, compare_nt);
+    double lo = m[0].median_ms, hi = m[0].median_ms;
+    for (guint i = 1; i < n; i++) {
+        lo = MIN(lo, m[i].median_ms);
+        hi = MAX(hi, m[i].median_ms);
+    }
+    *is_flat = hi - lo <= 0.1 * hi;
+    char t[4][G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(t[0], sizeof t[0], "%g", m[0].nt_ms);
+    g_ascii_formatd(t[1], sizeof t[1], "%g", m[n - 1].nt_ms);
+    if (*is_flat) {
+        g_ascii_formatd(t[2], sizeof t[2], "%.1f", lo / 1000.0);
+        g_ascii_formatd(t[3], sizeof t[3], "%.1f", hi / 1000.0);
+        gboolean is_same = strcmp(t[2], t[3]) == 0;
+        g_string_append_printf(out, "is flat, %s%s%s s at every node-timeout from %s to %s ms",
+                               t[2], is_same ? "" : " to ", is_same ? "" : t[3], t[0], t[1]);
+        return TRUE;
+    }
+    if (fabs(m[n - 1].median_ms - m[0].median_ms) <= 0.1 * hi) {
+        g_ascii_formatd(t[2], sizeof t[2], "%.1f", lo / 1000.0);
+        g_ascii_formatd(t[3], sizeof t[3], "%.1f", hi / 1000.0);
+        g_string_append_printf(out,
+                               "goes up and down between %s s and %s s from node-timeout %s "
+                               "to %s ms",
+                               t[2], t[3], t[0], t[1]);
+        return TRUE;
+    }
+    g_ascii_formatd(t[2], sizeof t[2], "%.1f", m[0].median_ms / 1000.0);
+    g_ascii_formatd(t[3], sizeof t[3], "%.1f", m[n - 1].median_ms / 1000.0);
+    g_string_append_printf(out, "%s from %s s at node-timeout %s ms to %s s at %s ms",
+                           m[n - 1].median_ms >= m[0].median_ms ? "grows" : "falls", t[2], t[0],
+                           t[3], t[1]);
+    return TRUE;
+}
+
+/* The unavailability plot's note, from this sweep's numbers: what each side's median does as
+ * node-timeout grows. NULL when node-timeout does not vary. */
+static char *unavailability_measured(const ReportSweep *s, double *v)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    static const char *const who[2] = {"the majority side's", "the minority side's"};
+    for (int side = 1; side >= 0; side--) {
+        g_autoptr(GString) trend = g_string_new(NULL);
+        gboolean is_flat = FALSE;
+        if (!describe_trend(trend, s, side, v, &is_flat))
+            continue;
+        g_string_append_printf(out, "%s%s median unavailable time %s",
+                               out->len > 0 ? "; " : "Measured in this sweep: ", who[side],
+                               trend->str);
+        if (side == REPORT_SIDE_MINORITY && is_flat)
+            g_string_append(out, ": a larger node-timeout did not shorten it");
+    }
+    if (out->len == 0)
+        return NULL;
+    g_string_append_c(out, '.');
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
 ReportDoc *report_tables_sweep(const ReportSweep *s, const GPtrArray *plot_names)
 {
     g_autofree char *title = g_strdup_printf("rcsim sweep report: %s", s->scenario);
@@ -598,7 +690,10 @@ ReportDoc *report_tables_sweep(const ReportSweep *s, const GPtrArray *plot_names
         const char *name = g_ptr_array_index(plot_names, i);
         const PlotText *t = plot_text(name);
         report_doc_plot(doc, name, t->caption);
-        report_doc_para(doc, "How to read it: %s", t->reading);
+        g_autofree char *measured =
+            strcmp(name, "unavailability") == 0 ? unavailability_measured(s, scratch) : NULL;
+        report_doc_para(doc, "How to read it: %s%s%s", t->reading, measured != NULL ? " " : "",
+                        measured != NULL ? measured : "");
     }
     return doc;
 }
