@@ -107,10 +107,9 @@ static void run_writes(ReportDoc *doc, const ReportSummary *s, const ReportHisto
         "`writes.lost_by_side` of `summary.json`. The loss window holds the ack "
         "times of the lost writes, measured from the start of the fault that "
         "caused them (for side none, writes acked while no partition was in force, the latest "
-        "fault that began before the ack); unavailable is how long clients on that side saw their "
-        "operations fail "
-        "or time out (`unavailable_ms`). Indeterminate writes: %s; recovered: %s; acked but never "
-        "read back: %s.",
+        "fault that began before the ack); unavailable is how long clients on that side saw "
+        "their operations fail or time out (`unavailable_ms`). Indeterminate writes: %s; "
+        "recovered: %s; acked but never read back: %s.",
         int_text(s->indeterminate, ind, sizeof ind), int_text(s->recovered, rec, sizeof rec),
         int_text(s->unread, unr, sizeof unr));
     if (h != NULL && h->acked_total[0] + h->acked_total[1] + h->acked_total[2] != s->acked)
