@@ -40,6 +40,7 @@ gboolean report_plot_cdf(ReportPlots *plots, const char *title, const char *what
     }
     xmax = xmax > 0 ? xmax * 1.1 : 1.0;
     guint block = 0;
+    guint longest = 48; /* characters of the longest legend entry: the node-timeout one */
     for (guint s = 0; s < series_values->len; s++) {
         GArray *v = g_ptr_array_index(series_values, s);
         g_autofree double *sorted = g_new(double, MAX(1, v->len));
@@ -62,6 +63,7 @@ gboolean report_plot_cdf(ReportPlots *plots, const char *title, const char *what
         g_ascii_formatd(med, sizeof med, "%.2f", report_quantile_sorted(sorted, done, 0.5));
         g_autofree char *label =
             g_strdup_printf("%s: %u of %u failed over, median %s s", name, done, v->len, med);
+        longest = MAX(longest, (guint)g_utf8_strlen(label, -1));
         g_autofree char *q = report_gp_quote(label);
         g_string_append_printf(cmd,
                                "%s  \"failover_cdf.dat\" index %u using 1:2 with lines lw 2.2 "
@@ -87,13 +89,20 @@ gboolean report_plot_cdf(ReportPlots *plots, const char *title, const char *what
         return FALSE;
     g_autofree char *qt = report_gp_quote(title);
     char xm[G_ASCII_DTOSTR_BUF_SIZE];
-    g_autofree char *set =
-        g_strdup_printf("set title %s font \",13\"\n"
-                        "set xlabel \"time from fault start to replica promoted (s)\"\n"
-                        "set ylabel \"%s done by then (%%)\"\n"
-                        "set xrange [0:%s]\nset yrange [0:105]\nset ytics 0,10,100\n"
-                        "set key inside left top\n%s",
-                        qt, what, g_ascii_formatd(xm, sizeof xm, "%.3f", xmax), nt_lines->str);
-    return report_plots_write_script(plots, "failover_cdf", "failover time CDF", 600, set, cmd->str,
-                                     error);
+    /* The legend goes below the plot, where it covers no curve (the curves fill the top left,
+     * where a key inside would sit); as many columns side by side as fit, and the bottom
+     * margin and the picture grow with the rows that leaves (estimated with
+     * ~7.5 px per character of the longest entry, and the line sample beside it). */
+    guint entries = block + (nt_lines->len > 0 ? 1 : 0);
+    guint columns = (guint)MAX(1.0, floor(1100.0 / (longest * 7.5 + 90.0)));
+    guint rows = (entries + columns - 1) / columns;
+    g_autofree char *set = g_strdup_printf(
+        "set title %s font \",13\"\n"
+        "set xlabel \"time from fault start to replica promoted (s)\"\n"
+        "set ylabel \"%s done by then (%%)\"\n"
+        "set xrange [0:%s]\nset yrange [0:105]\nset ytics 0,10,100\n"
+        "set key outside below center horizontal maxrows %u\nset bmargin %u\n%s",
+        qt, what, g_ascii_formatd(xm, sizeof xm, "%.3f", xmax), rows, rows + 6, nt_lines->str);
+    return report_plots_write_script(plots, "failover_cdf", "failover time CDF",
+                                     560 + 22 * (int)rows, set, cmd->str, error);
 }

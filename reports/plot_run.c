@@ -251,6 +251,14 @@ static void key_layout(GString *set, const char *cmd)
     g_string_append_printf(set, "set key maxrows %u\nset bmargin %u\n", rows, rows + 5);
 }
 
+/* The buckets up to the end of the time axis: the data files stop there too, so no line
+ * steps down into the read-back after the workload stopped. */
+static guint plotted_buckets(const TimeDecor *d, const ReportHistory *h)
+{
+    gint64 n = (d->span_ms + h->bucket_ms - 1) / h->bucket_ms;
+    return (guint)CLAMP(n, 1, (gint64)h->n_buckets);
+}
+
 static double per_second(guint32 count, gint64 bucket_ms)
 {
     return (double)count * 1000.0 / (double)bucket_ms;
@@ -300,7 +308,7 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
                               GError **error)
 {
     const ReportSummary *s = d->summary;
-    guint n = h->n_buckets;
+    guint n = plotted_buckets(d, h);
     g_autofree guint32 *lost = g_new0(guint32, (gsize)n * REPORT_N_SIDES);
     gint64 lost_total[REPORT_N_SIDES] = {0};
     guint32 lost_max = 0;
@@ -409,7 +417,7 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
 
     g_autoptr(GString) set = g_string_new(NULL);
     g_string_append_printf(
-        set, "set ylabel \"acked writes per second (%" G_GINT64_FORMAT " ms buckets)\"\n",
+        set, "set ylabel \"acked writes per second (writes/s, %" G_GINT64_FORMAT " ms buckets)\"\n",
         h->bucket_ms);
     g_string_append(set, d->settings->str);
     g_string_append(set, "set lmargin 12\nset rmargin 4\n");
@@ -421,7 +429,8 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
         "# top panel: acked writes per side\n"
         "set title \"Acknowledged and lost writes per side: %s, seed %" G_GINT64_FORMAT
         "\" font \",13\"\n"
-        "set ylabel \"acked writes per second (%" G_GINT64_FORMAT " ms buckets)\" tc default\n"
+        "set ylabel \"acked writes per second (writes/s, %" G_GINT64_FORMAT " ms buckets)\" tc "
+        "default\n"
         "unset label 1\nunset xlabel\nset format x \"\"\nunset key\n"
         "set tmargin at screen 0.94\nset bmargin at screen %s\n",
         s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed, h->bucket_ms,
@@ -435,7 +444,7 @@ static gboolean plot_timeline(ReportPlots *plots, const TimeDecor *d, const Repo
                            "\n# bottom panel: lost writes, on their own scale; the legend\n"
                            "unset title\n"
                            "set ylabel \"lost writes per %" G_GINT64_FORMAT " ms bucket\\n"
-                           "(by ack time)\" tc rgb \"" REPORT_RGB_LOST "\"\n"
+                           "by ack time (writes)\" tc rgb \"" REPORT_RGB_LOST "\"\n"
                            "set xlabel \"time since run start (s)\"\nset format x \"%% h\"\n"
                            "set key at screen 0.5, screen %s center top vertical maxrows %u "
                            "\n",
@@ -460,7 +469,7 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
                                   GError **error)
 {
     const ReportSummary *s = d->summary;
-    guint n = h->n_buckets;
+    guint n = plotted_buckets(d, h);
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append_printf(dat,
                            "# rcsim availability, %" G_GINT64_FORMAT " ms buckets, by the side "
@@ -489,8 +498,8 @@ static gboolean plot_availability(ReportPlots *plots, const TimeDecor *d, const 
     g_autoptr(GString) set = g_string_new(NULL);
     g_string_append_printf(
         set,
-        "set title \"Availability per side: share of operations that "
-        "succeeded: %s, seed %" G_GINT64_FORMAT "\" font \",13\"\n"
+        "set title \"Availability per side, as the share of operations that succeeded: %s, "
+        "seed %" G_GINT64_FORMAT "\" font \",13\"\n"
         "set ylabel \"ok / completed operations (%%, %" G_GINT64_FORMAT " ms buckets)\"\n"
         "set yrange [-4:135]\nset ytics 0,20,100\n",
         s->scenario_name != NULL ? s->scenario_name : s->scenario, s->seed, h->bucket_ms);
@@ -539,8 +548,7 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSummary *s, GErro
         return TRUE;
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
-    g_ptr_array_add(names,
-                    g_strdup_printf("failovers in this run (seed %" G_GINT64_FORMAT ")", s->seed));
+    g_ptr_array_add(names, g_strdup("this run")); /* the title names the seed */
     g_ptr_array_add(values, g_array_ref(v));
     g_autofree char *title =
         g_strdup_printf("Failover time CDF: fault to replica promoted: %s, seed %" G_GINT64_FORMAT,
@@ -551,12 +559,31 @@ static gboolean plot_failovers(ReportPlots *plots, const ReportSummary *s, GErro
     return report_plot_cdf(plots, title, "failovers", names, values, &nt, error);
 }
 
-gboolean report_plot_run(ReportPlots *plots, const ReportSummary *s, const ReportHistory *h,
-                         GError **error)
+/* The end of the time axis: the scenario's duration. Past it the workload has stopped and the
+ * runner heals, converges and reads back, so fewer operations complete there, which would
+ * look like an outage. A lost write acked later still shows: the axis then runs to the end
+ * of its bucket. Without a duration, the whole run. */
+static gint64 time_axis_end(const ReportSummary *s, const ReportHistory *h)
 {
     gint64 span = s->sim_time_ms;
     if (h != NULL)
         span = MAX(span, (gint64)h->n_buckets * h->bucket_ms);
+    gint64 end = report_summary_param_ms(s, "duration");
+    if (end == REPORT_NONE || end <= 0 || end > span)
+        return span;
+    gint64 bucket = h != NULL ? h->bucket_ms : 1;
+    for (guint i = 0; i < s->lost_writes->len; i++) {
+        gint64 ack = g_array_index(s->lost_writes, ReportLostWrite, i).ack_ms;
+        if (ack >= end)
+            end = MAX(end, (ack / bucket + 1) * bucket);
+    }
+    return MIN(end, span);
+}
+
+gboolean report_plot_run(ReportPlots *plots, const ReportSummary *s, const ReportHistory *h,
+                         GError **error)
+{
+    gint64 span = time_axis_end(s, h);
     TimeDecor d = {s,
                    span,
                    g_string_new(NULL),

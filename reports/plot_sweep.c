@@ -1,14 +1,20 @@
 /* The plots of a sweep: the last lost write per side (its ack time from the fault's start)
  * against node-timeout (median, p90, min-max) beside the minority-side bound of the Redis
  * spec, the lost writes per run as a histogram per side, the failover-time CDF per point, and
- * the unavailable time per side. */
+ * the unavailable time per side. The loss plots have a third series, "no partition" (side
+ * none: writes acked while no partition was in force, e.g. after the heal), when some run
+ * lost such writes. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reports/plot.h"
 
-static const char *const side_rgb[2] = {REPORT_RGB_MAJORITY, REPORT_RGB_MINORITY};
+static const char *const side_rgb[REPORT_N_SIDES] = {REPORT_RGB_MAJORITY, REPORT_RGB_MINORITY,
+                                                     REPORT_RGB_NONE};
+/* how a side is named in a legend */
+static const char *const side_title[REPORT_N_SIDES] = {"majority side", "minority side",
+                                                       "no partition (side none)"};
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -46,6 +52,40 @@ static gint x_parameter(const ReportSweep *s)
     return -1;
 }
 
+/* The x axis label of a varied parameter, with its unit: the scenario format's (a bare time is
+ * milliseconds; see scenarios/README.md). */
+static char *x_label(const char *name)
+{
+    static const struct {
+        const char *name;
+        const char *label;
+    } known[] = {
+        {"node-timeout", "cluster-node-timeout, NT (ms)"},
+        {"wait-timeout", "WAIT timeout (ms)"},
+        {"client-timeout", "client timeout per attempt (ms)"},
+        {"client-backoff", "client backoff before a retry (ms)"},
+        {"min-replicas-max-lag", "min-replicas-max-lag (s)"},
+        {"repl-ping-replica-period", "repl-ping-replica-period (s)"},
+        {"repl-timeout", "repl-timeout (s)"},
+        {"repl-backlog-size", "repl-backlog-size (bytes)"},
+        {"hz", "hz (Hz)"},
+        {"rate", "arrivals per client host (ops/s)"},
+        {"replica-validity-factor", "replica-validity-factor (× node-timeout)"},
+        {"read-ratio", "read-ratio (fraction of operations)"},
+    };
+    static const char *const counts[] = {"masters",   "replicas",      "migration-barrier",
+                                         "clients",   "concurrency",   "client-retries",
+                                         "keys",      "wait-replicas", "min-replicas-to-write",
+                                         "max-events"};
+    for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
+        if (strcmp(known[i].name, name) == 0)
+            return g_strdup(known[i].label);
+    for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
+        if (strcmp(counts[i], name) == 0)
+            return g_strdup_printf("%s (count)", name);
+    return g_strdup_printf("%s (as set in the scenario)", name);
+}
+
 /* A per-side metric of the runs drawn against the x parameter. */
 typedef struct {
     const char *name;      /* plot name */
@@ -53,7 +93,8 @@ typedef struct {
     const char *title;     /* "Loss window per side" */
     const char *ylabel;    /* with units */
     const char *counted;   /* "runs lost writes": which runs have a value */
-    gsize offset;          /* of a double[2] in ReportRun: [majority], [minority] */
+    gsize offset;          /* of a double[] in ReportRun indexed by ReportSide */
+    int n_sides;           /* 3: majority, minority, none; 2: no none column */
     gboolean has_nt_bound; /* draw y = NT (spec) and y = 1.5 NT (derived) */
     const char *key;       /* where the legend goes */
     const char *empty;     /* said on the plot when no run has a value */
@@ -68,6 +109,7 @@ static const SideMetric loss_window_metric = {
     "last lost write: its ack time after the fault began (ms)",
     "runs lost writes",
     G_STRUCT_OFFSET(ReportRun, window_last_ms),
+    REPORT_N_SIDES,
     TRUE,
     "inside left top", /* above the 1.5 NT line: free */
     "no run lost an acknowledged write",
@@ -81,6 +123,7 @@ static const SideMetric loss_width_metric = {
     "loss window width: last minus first ack of a lost write (ms)",
     "runs lost writes",
     G_STRUCT_OFFSET(ReportRun, window_ms),
+    REPORT_N_SIDES,
     FALSE,
     "inside left top",
     "no run lost an acknowledged write",
@@ -93,6 +136,7 @@ static const SideMetric unavailable_metric = {
     "unavailable time: clients' failed or timed-out operations (ms)",
     "runs",
     G_STRUCT_OFFSET(ReportRun, unavailable_ms),
+    2,
     FALSE,
     "outside below center horizontal\nset bmargin 8",
     "no run has an unavailable time",
@@ -148,14 +192,15 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
         group_of[i] = g;
     }
     guint ngroups = groups->len;
+    const int ns = m->n_sides;
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append_printf(dat,
                            "# %s per side against %s (runs without a value are left out); one "
                            "block per combination of the other varied parameters\n# %s "
-                           "n_majority min median p90 max n_minority min median p90 max\n",
-                           m->ylabel, xname, xname);
+                           "n_majority min median p90 max n_minority min median p90 max%s\n",
+                           m->ylabel, xname, xname, ns > 2 ? " n_none min median p90 max" : "");
     g_autofree double *vals = g_new(double, MAX(1, s->runs->len));
-    g_autofree guint *n_side = g_new0(guint, (gsize)ngroups * 2);
+    g_autofree guint *n_side = g_new0(guint, (gsize)ngroups * ns);
     double ymax = 0.0;
     for (guint g = 0; g < ngroups; g++) {
         const char *group = g_ptr_array_index(groups, g);
@@ -164,7 +209,7 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
         for (guint k = 0; k < distinct; k++) {
             char xb[G_ASCII_DTOSTR_BUF_SIZE];
             g_string_append(dat, g_ascii_formatd(xb, sizeof xb, "%.6g", xs[k]));
-            for (int side = 0; side < 2; side++) {
+            for (int side = 0; side < ns; side++) {
                 guint n = 0;
                 for (guint i = 0; i < s->runs->len; i++) {
                     const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
@@ -172,7 +217,7 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
                         vals[n++] = side_value(r, m, side);
                 }
                 ReportStats st = report_stats(vals, n);
-                n_side[g * 2 + side] += st.count;
+                n_side[g * ns + side] += st.count;
                 g_string_append_printf(dat, " %u", st.count);
                 fmt(dat, st.min);
                 fmt(dat, st.median);
@@ -185,7 +230,7 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
         }
     }
     guint total = 0;
-    for (guint i = 0; i < ngroups * 2; i++)
+    for (guint i = 0; i < ngroups * (guint)ns; i++)
         total += n_side[i];
     if (total == 0 && !is_nt)
         return TRUE; /* nothing to draw: the tables say so */
@@ -199,6 +244,7 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
     if (is_nt)
         ymax = MAX(ymax, 1.5 * xmax);
     g_autoptr(GString) set = g_string_new(NULL);
+    g_autofree char *xlabel = x_label(xname);
     char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
     g_string_append_printf(set,
                            "set title \"%s against %s: %s, seeds %" G_GINT64_FORMAT
@@ -207,9 +253,7 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
                            "set ylabel \"%s\"\n"
                            "set xrange [0:%s]\nset yrange [0:%s]\n"
                            "set key %s\nset xtics (",
-                           m->title, xname, s->scenario, s->seed_first, s->seed_last,
-                           strcmp(xname, "node-timeout") == 0 ? "cluster-node-timeout, NT (ms)"
-                                                              : xname,
+                           m->title, xname, s->scenario, s->seed_first, s->seed_last, xlabel,
                            m->ylabel, g_ascii_formatd(b1, sizeof b1, "%.6g", xmax),
                            g_ascii_formatd(b2, sizeof b2, "%.6g", ymax * 1.08), m->key);
     for (guint k = 0; k < distinct; k++)
@@ -255,37 +299,51 @@ static gboolean plot_per_side(ReportPlots *plots, const ReportSweep *s, const Si
     for (guint g = 0; g < ngroups; g++) {
         const char *group = g_ptr_array_index(groups, g);
         g_autofree char *suffix = ngroups > 1 ? g_strdup_printf(", %s", group) : g_strdup("");
-        for (int side = 0; side < 2; side++) {
-            guint n = n_side[g * 2 + side];
+        for (int side = 0; side < ns; side++) {
+            guint n = n_side[g * ns + side];
             if (n == 0)
                 continue;
             int c = 2 + side * 5; /* n, then min median p90 max */
-            /* majority left of the x value, minority right; groups spread a little more */
-            double shift = (side == 0 ? -off : off) * (1.0 + 1.6 * g);
+            /* majority left of the x value, minority right, no partition on it (its values
+             * lie above the others'); groups spread a little more */
+            double shift = (side == 0 ? -off : side == 1 ? off : 0.0) * (1.0 + 1.6 * g);
             g_ascii_formatd(b1, sizeof b1, "%+.6g", shift);
             g_string_append_printf(cmd,
                                    ", \\\n  \"%s\" index %u using ($1%s):%d:%d:%d with "
                                    "yerrorlines lw 2 dt %u pt %d ps 1.4 lc rgb \"%s\" title "
-                                   "\"%s side%s: median, bars min–max (%u %s)\"",
+                                   "\"%s%s: median, bars min–max (%u %s)\"",
                                    dat_name, g, b1, c + 2, c + 1, c + 4, g % 5 + 1, filled[g % 5],
-                                   side_rgb[side], report_side_name((ReportSide)side), suffix, n,
-                                   m->counted);
+                                   side_rgb[side], side_title[side], suffix, n, m->counted);
             g_string_append_printf(cmd,
                                    ", \\\n  \"%s\" index %u using ($1%s):%d with points pt %d "
-                                   "ps 1.8 lw 2 lc rgb \"%s\" title \"%s side%s: p90\"",
+                                   "ps 1.8 lw 2 lc rgb \"%s\" title \"%s%s: p90\"",
                                    dat_name, g, b1, c + 3, open[g % 5], side_rgb[side],
-                                   report_side_name((ReportSide)side), suffix);
+                                   side_title[side], suffix);
         }
     }
     return report_plots_write_script(plots, m->name, m->about, 600, set->str, cmd->str, error);
 }
 
+/* Whether some run lost writes while no partition was in force: then the loss plots get a
+ * "no partition" series. */
+static gboolean has_lost_none(const ReportSweep *s)
+{
+    for (guint i = 0; i < s->runs->len; i++)
+        if (g_array_index(s->runs, ReportRun, i).lost_side[REPORT_SIDE_NONE] > 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* The histogram shows at most this many bin labels: more would overlap (1200 px wide). */
+#define LOST_LABELS_MAX 10
+
 static gboolean plot_lost(ReportPlots *plots, const ReportSweep *s, GError **error)
 {
+    const int ns = has_lost_none(s) ? REPORT_N_SIDES : 2;
     double max = 0.0;
     for (guint i = 0; i < s->runs->len; i++) {
         const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
-        for (int side = 0; side < 2; side++)
+        for (int side = 0; side < ns; side++)
             if (!isnan(r->lost_side[side]))
                 max = MAX(max, r->lost_side[side]);
     }
@@ -297,56 +355,71 @@ static gboolean plot_lost(ReportPlots *plots, const ReportSweep *s, GError **err
         for (gsize k = 0; k < G_N_ELEMENTS(steps) && max / (double)width > 25; k++)
             width = steps[k] * scale;
     guint nbins = 1 + (guint)ceil(max / (double)width);
-    g_autofree guint *count = g_new0(guint, (gsize)nbins * 2);
-    guint total[2] = {0, 0};
+    g_autofree guint *count = g_new0(guint, (gsize)nbins * REPORT_N_SIDES);
+    guint total[REPORT_N_SIDES] = {0, 0, 0};
     for (guint i = 0; i < s->runs->len; i++) {
         const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
-        for (int side = 0; side < 2; side++) {
+        for (int side = 0; side < ns; side++) {
             double v = r->lost_side[side];
             if (isnan(v))
                 continue;
             guint bin = v <= 0 ? 0 : 1 + (guint)floor((v - 1.0) / (double)width);
-            count[MIN(bin, nbins - 1) * 2 + side]++;
+            count[MIN(bin, nbins - 1) * REPORT_N_SIDES + side]++;
             total[side]++;
         }
     }
-    if (total[0] + total[1] == 0)
+    if (total[0] + total[1] + total[2] == 0)
         return TRUE; /* no run completed; and gnuplot 5.4 crashes on labels that are all NaN */
     g_autoptr(GString) dat = g_string_new(NULL);
     g_string_append(dat, "# lost acknowledged writes per run: bin, \"first..last\" writes lost, "
-                         "runs on the majority side, runs on the minority side\n");
+                         "runs on the majority side, runs on the minority side, runs with no "
+                         "partition (side none)\n");
     guint ymax = 1;
     for (guint b = 0; b < nbins; b++) {
         gint64 first = b == 0 ? 0 : (gint64)(b - 1) * width + 1, last = b == 0 ? 0 : b * width;
         g_autofree char *label =
             first == last ? g_strdup_printf("%" G_GINT64_FORMAT, first)
                           : g_strdup_printf("%" G_GINT64_FORMAT "–%" G_GINT64_FORMAT, first, last);
-        g_string_append_printf(dat, "%u \"%s\" %u %u\n", b, label, count[b * 2], count[b * 2 + 1]);
-        ymax = MAX(ymax, MAX(count[b * 2], count[b * 2 + 1]));
+        const guint *c = &count[b * REPORT_N_SIDES];
+        g_string_append_printf(dat, "%u \"%s\" %u %u %u\n", b, label, c[0], c[1], c[2]);
+        ymax = MAX(ymax, MAX(c[0], MAX(c[1], c[2])));
     }
     if (!report_plots_write_data(plots, "lost_writes.dat", dat->str, error))
         return FALSE;
-    guint every = MAX(1, nbins / 13); /* label every bin, or every few when there are many */
+    /* every bin is labelled while that is at most LOST_LABELS_MAX labels; else every few */
+    guint every = (nbins + LOST_LABELS_MAX - 1) / LOST_LABELS_MAX;
+    double box = ns > 2 ? 0.27 : 0.38; /* box width: ns boxes side by side fill a bin */
+    double step = ns > 2 ? 0.28 : 0.4; /* between their centres, which straddle the bin's */
     g_autofree char *set = g_strdup_printf(
         "set title \"Lost acknowledged writes per run, per side: %s, %u runs\" font \",13\"\n"
         "set xlabel \"acknowledged writes lost in one run (writes)\"\n"
         "set ylabel \"runs (count)\"\n"
         "set xrange [-0.6:%g]\nset yrange [0:%g]\nset xtics scale 0\n"
-        "set key inside right top\nset boxwidth 0.38 absolute\nset style fill solid 0.8 border\n",
-        s->scenario, s->runs->len, (double)nbins - 0.4, ymax * 1.25 + 0.5);
-    g_autofree char *cmd = g_strdup_printf(
-        "plot \\\n"
-        "  \"lost_writes.dat\" using ($1-0.2):3:xtic(int($1) %% %u == 0 ? stringcolumn(2) : \"\") "
-        "with boxes lc rgb \"%s\" title \"majority side (%u runs)\", \\\n"
-        "  \"lost_writes.dat\" using ($1+0.2):4 with boxes lc rgb \"%s\" "
-        "title \"minority side (%u runs)\", \\\n"
-        "  \"lost_writes.dat\" using ($1-0.2):($3 > 0 ? $3 : NaN):3 with labels offset 0,0.7 "
-        "font \",9\" notitle, \\\n"
-        "  \"lost_writes.dat\" using ($1+0.2):($4 > 0 ? $4 : NaN):4 with labels offset 0,0.7 "
-        "font \",9\" notitle",
-        every, REPORT_RGB_MAJORITY, total[0], REPORT_RGB_MINORITY, total[1]);
+        "set key inside right top\nset boxwidth %g absolute\nset style fill solid 0.8 border\n",
+        s->scenario, s->runs->len, (double)nbins - 0.4, ymax * 1.25 + 0.5, box);
+    g_autoptr(GString) cmd = g_string_new("plot \\\n");
+    for (int side = 0; side < ns; side++) {
+        char at[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_formatd(at, sizeof at, "%+.2f", (side - (ns - 1) / 2.0) * step);
+        g_autofree char *xtic =
+            side == 0 ? g_strdup_printf(":xtic(int($1) %% %u == 0 ? stringcolumn(2) : \"\")", every)
+                      : g_strdup("");
+        g_string_append_printf(cmd,
+                               "%s  \"lost_writes.dat\" using ($1%s):%d%s with boxes lc rgb "
+                               "\"%s\" title \"%s: %u runs\"",
+                               side > 0 ? ", \\\n" : "", at, 3 + side, xtic, side_rgb[side],
+                               side_title[side], total[side]);
+    }
+    for (int side = 0; side < ns; side++) {
+        char at[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_formatd(at, sizeof at, "%+.2f", (side - (ns - 1) / 2.0) * step);
+        g_string_append_printf(cmd,
+                               ", \\\n  \"lost_writes.dat\" using ($1%s):($%d > 0 ? $%d : NaN):%d "
+                               "with labels offset 0,0.7 font \",9\" notitle",
+                               at, 3 + side, 3 + side, 3 + side);
+    }
     return report_plots_write_script(plots, "lost_writes", "lost writes per run (histogram)", 600,
-                                     set, cmd, error);
+                                     set, cmd->str, error);
 }
 
 static gboolean plot_failovers(ReportPlots *plots, const ReportSweep *s, GError **error)

@@ -90,12 +90,13 @@ typedef struct {
     gint64 indeterminate; /* REPORT_NONE if absent */
     gint64 unread;        /* acked writes with no final read of their key; REPORT_NONE if absent */
     gint64 recovered;     /* REPORT_NONE if absent */
-    ReportWindow window[2];   /* [REPORT_SIDE_MAJORITY], [REPORT_SIDE_MINORITY] */
-    gint64 unavailable_ms[2]; /* same indexes */
-    GArray *failovers;        /* ReportFailover */
-    GArray *faults;           /* ReportFault */
-    GArray *lost_writes;      /* ReportLostWrite */
-    GArray *node_events;      /* ReportNodeEvent */
+    ReportWindow window[REPORT_N_SIDES]; /* by ReportSide; [REPORT_SIDE_NONE] from
+                                          * loss_window.none, absent in older files */
+    gint64 unavailable_ms[2];            /* [REPORT_SIDE_MAJORITY], [REPORT_SIDE_MINORITY] */
+    GArray *failovers;                   /* ReportFailover */
+    GArray *faults;                      /* ReportFault */
+    GArray *lost_writes;                 /* ReportLostWrite */
+    GArray *node_events;                 /* ReportNodeEvent */
     gboolean is_node_events_truncated;
     int verdict;         /* "ok": 1 true, 0 false, -1 absent */
     gboolean is_aborted; /* the run stopped early */
@@ -107,6 +108,8 @@ typedef struct {
 ReportSummary *report_summary_load(const char *path, GError **error);
 /* A parameter of the run as a non-negative integer ("node-timeout"), or REPORT_NONE. */
 gint64 report_summary_param_int(const ReportSummary *summary, const char *name);
+/* A time parameter of the run ("duration": "40s") in milliseconds, or REPORT_NONE. */
+gint64 report_summary_param_ms(const ReportSummary *summary, const char *name);
 void report_summary_free(ReportSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSummary, report_summary_free)
 
@@ -147,13 +150,17 @@ typedef struct {
     char *error;      /* why the run did not complete, or NULL */
     char *replay;     /* the command that replays it, or NULL */
     double acked;
-    double lost;         /* NAN: the run did not complete (see error) */
-    double lost_side[2]; /* [majority], [minority] */
-    double window_ms[2]; /* width: last minus first lost ack; NAN: nothing lost on that side */
-    double window_last_ms[2]; /* the last lost ack from its fault's start (what the spec's
-                               * bound applies to); NAN: nothing lost, or no such column */
-    double unavailable_ms[2];
-    double failover_ms; /* NAN: no failover */
+    double lost; /* NAN: the run did not complete (see error) */
+    /* Per side, indexed by ReportSide: [majority], [minority], [none] (acked while no
+     * partition was in force, e.g. after the heal). NAN: no such column (an older rcsim), or
+     * for the windows nothing lost on that side. */
+    double lost_side[REPORT_N_SIDES];
+    double window_ms[REPORT_N_SIDES];       /* width: last minus first lost ack */
+    double window_last_ms[REPORT_N_SIDES];  /* the last lost ack from its fault's start (what
+                                             * the spec's bound applies to) */
+    double window_first_ms[REPORT_N_SIDES]; /* the first lost ack from its fault's start */
+    double unavailable_ms[2];               /* [majority], [minority] */
+    double failover_ms;                     /* NAN: no failover */
     gboolean is_ok;
     char *trace_sha256;
 } ReportRun;
@@ -168,10 +175,11 @@ typedef struct {
     GPtrArray *vary_names; /* char*, in file order */
     gint64 runs_declared;
     gint64 failed;
-    char *runs_path;   /* the file the rows came from */
-    GArray *runs;      /* ReportRun, in file order */
-    GPtrArray *points; /* char*, distinct ReportRun.point in first-seen order */
+    char *runs_path;          /* the file the rows came from */
+    GArray *runs;             /* ReportRun, in file order */
+    GPtrArray *points;        /* char*, distinct ReportRun.point in first-seen order */
     gboolean has_window_last; /* the rows carry window_*_last_ms (sweeps before them do not) */
+    gboolean has_none;        /* the rows carry lost_none (sweeps before it do not) */
 } ReportSweep;
 
 /* Reads DIR/sweep.json and DIR/runs.jsonl, or DIR/runs.csv when there is no runs.jsonl. */

@@ -166,12 +166,17 @@ static gboolean read_windows(JsonObject *root, ReportSummary *s, const ReportJso
         !report_json_object(root, "unavailable_ms", REPORT_JSON_REQUIRED, &u, top, error))
         return FALSE;
     ReportJsonCtx ux = {top->where, "unavailable_ms"};
-    for (int side = 0; side < 2; side++) {
+    for (int side = 0; side < REPORT_N_SIDES; side++) {
         const char *name = report_side_name((ReportSide)side);
         JsonObject *w;
         ReportJsonCtx cx = {top->where, "loss_window"};
-        if (!report_json_object(lw, name, REPORT_JSON_NULLABLE, &w, &cx, error) ||
-            !read_count(u, name, &s->unavailable_ms[side], &ux, error))
+        /* "none" (lost while no partition was in force) came later: optional */
+        ReportJsonFlags flags = REPORT_JSON_NULLABLE;
+        if (side == REPORT_SIDE_NONE)
+            flags |= REPORT_JSON_OPTIONAL;
+        if (!report_json_object(lw, name, flags, &w, &cx, error))
+            return FALSE;
+        if (side != REPORT_SIDE_NONE && !read_count(u, name, &s->unavailable_ms[side], &ux, error))
             return FALSE;
         if (w == NULL)
             continue;
@@ -428,6 +433,31 @@ ReportSummary *report_summary_load(const char *path, GError **error)
         !read_each(o, "properties", read_property, s, &top, error))
         return NULL;
     return g_steal_pointer(&s);
+}
+
+/* A time parameter as the runner writes it ("40s", "500ms", "250us", "2m"; a bare number is
+ * milliseconds, as in scenario files), in whole milliseconds; REPORT_NONE if absent or not a
+ * time. */
+gint64 report_summary_param_ms(const ReportSummary *s, const char *name)
+{
+    static const struct {
+        const char *unit;
+        double ms;
+    } units[] = {{"", 1}, {"ms", 1}, {"us", 0.001}, {"s", 1000}, {"m", 60000}};
+    for (guint i = 0; i < s->param_names->len; i++) {
+        if (strcmp(g_ptr_array_index(s->param_names, i), name) != 0)
+            continue;
+        const char *text = g_ptr_array_index(s->param_values, i);
+        char *end = NULL;
+        double v = g_ascii_strtod(text, &end);
+        if (end == text || !(v >= 0) || v > 1e15)
+            return REPORT_NONE;
+        for (gsize u = 0; u < G_N_ELEMENTS(units); u++)
+            if (strcmp(end, units[u].unit) == 0)
+                return (gint64)(v * units[u].ms);
+        return REPORT_NONE;
+    }
+    return REPORT_NONE;
 }
 
 gint64 report_summary_param_int(const ReportSummary *s, const char *name)

@@ -136,12 +136,24 @@ static const RunColumn run_columns[] = {
     {"failover_ms", G_STRUCT_OFFSET(ReportRun, failover_ms), FALSE},
     {"window_majority_last_ms", G_STRUCT_OFFSET(ReportRun, window_last_ms[0]), FALSE},
     {"window_minority_last_ms", G_STRUCT_OFFSET(ReportRun, window_last_ms[1]), FALSE},
+    {"lost_none", G_STRUCT_OFFSET(ReportRun, lost_side[2]), FALSE},
+    {"window_none_ms", G_STRUCT_OFFSET(ReportRun, window_ms[2]), FALSE},
+    {"window_none_last_ms", G_STRUCT_OFFSET(ReportRun, window_last_ms[2]), FALSE},
+    {"window_majority_first_ms", G_STRUCT_OFFSET(ReportRun, window_first_ms[0]), FALSE},
+    {"window_minority_first_ms", G_STRUCT_OFFSET(ReportRun, window_first_ms[1]), FALSE},
+    {"window_none_first_ms", G_STRUCT_OFFSET(ReportRun, window_first_ms[2]), FALSE},
 };
 
 static gboolean is_window_last(const RunColumn *c)
 {
     return c->offset == G_STRUCT_OFFSET(ReportRun, window_last_ms[0]) ||
            c->offset == G_STRUCT_OFFSET(ReportRun, window_last_ms[1]);
+}
+
+/* lost_none marks a sweep that counts the writes lost outside any partition. */
+static gboolean is_lost_none(const RunColumn *c)
+{
+    return c->offset == G_STRUCT_OFFSET(ReportRun, lost_side[2]);
 }
 
 static double *run_field(ReportRun *r, const RunColumn *c)
@@ -199,8 +211,11 @@ static gboolean load_jsonl(ReportSweep *s, const char *data, gsize size, GError 
                 flags |= REPORT_JSON_OPTIONAL;
             ok = report_json_double(o, run_columns[c].name, flags, run_field(&r, &run_columns[c]),
                                     &cx, error);
-            if (is_window_last(&run_columns[c]) && json_object_has_member(o, run_columns[c].name))
+            gboolean has = json_object_has_member(o, run_columns[c].name);
+            if (is_window_last(&run_columns[c]) && has)
                 s->has_window_last = TRUE;
+            if (is_lost_none(&run_columns[c]) && has)
+                s->has_none = TRUE;
         }
         if (!ok) {
             clear_run(&r);
@@ -261,6 +276,8 @@ static gboolean load_csv(ReportSweep *s, const char *data, GError **error)
             return report_json_fail(&hx, run_columns[c].name, error, "missing column");
         if (num_col[c] >= 0 && is_window_last(&run_columns[c]))
             s->has_window_last = TRUE;
+        if (num_col[c] >= 0 && is_lost_none(&run_columns[c]))
+            s->has_none = TRUE;
     }
     gint point_col = find_column(header, "point");
     /* a last "point" column may hold commas itself ("a=1,b=2"), unquoted */

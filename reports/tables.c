@@ -4,6 +4,7 @@
 #include "reports/tables.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DASH "—"
@@ -87,8 +88,8 @@ static void run_writes(ReportDoc *doc, const ReportSummary *s, const ReportHisto
     for (int side = 0; side < REPORT_N_SIDES; side++) {
         char a[32], f[32], l[32], w[32], u[32];
         const char *acked = h != NULL ? int_text(h->acked_total[side], a, sizeof a) : DASH;
-        const ReportWindow *win = side < 2 ? &s->window[side] : NULL;
-        gboolean has = win != NULL && win->is_present;
+        const ReportWindow *win = &s->window[side];
+        gboolean has = win->is_present;
         report_doc_row(doc, "%s\t%s\t%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s",
                        report_side_name((ReportSide)side), acked, s->lost_by_side[side],
                        has ? int_text(win->first_ms, f, sizeof f) : DASH,
@@ -105,9 +106,10 @@ static void run_writes(ReportDoc *doc, const ReportSummary *s, const ReportHisto
         "node that served them (none: no partition at that moment); lost is "
         "`writes.lost_by_side` of `summary.json`. The loss window holds the ack "
         "times of the lost writes, measured from the start of the fault that "
-        "caused them; unavailable is how long clients on that side saw their operations fail "
-        "or time out (`unavailable_ms`). Indeterminate writes: %s; recovered: %s; acked but never "
-        "read back: %s.",
+        "caused them (for side none, writes acked while no partition was in force, the latest "
+        "fault that began before the ack); unavailable is how long clients on that side saw "
+        "their operations fail or time out (`unavailable_ms`). Indeterminate writes: %s; "
+        "recovered: %s; acked but never read back: %s.",
         int_text(s->indeterminate, ind, sizeof ind), int_text(s->recovered, rec, sizeof rec),
         int_text(s->unread, unr, sizeof unr));
     if (h != NULL && h->acked_total[0] + h->acked_total[1] + h->acked_total[2] != s->acked)
@@ -250,7 +252,9 @@ static const PlotText plot_texts[] = {
      "the minority side (a master cut off from the majority stops accepting writes after "
      "node-timeout); the dashed line y = 1.5 NT is derived from the ping schedule, not stated "
      "in the spec. Minority points should sit in the shaded band between them and grow with "
-     "node-timeout; majority-side losses do not depend on it."},
+     "node-timeout; majority-side losses do not depend on it. Grey points, when there are any, "
+     "are writes acked while no partition was in force (side none: after the heal, by a "
+     "master that had not yet learned of its replica's promotion): no bound applies to them."},
     {"loss_window_width", "Loss window width per side against node-timeout",
      "each point is the median width of the loss window (last minus first ack of a lost "
      "write) over the runs that lost writes on that side; bars span min to max, open markers "
@@ -259,13 +263,16 @@ static const PlotText plot_texts[] = {
      "width understates."},
     {"unavailability", "Unavailable time per side against node-timeout",
      "how long clients on each side saw their operations fail or time out in a run (median, "
-     "bars min to max, p90 as open markers). A larger node-timeout keeps the minority "
-     "master accepting writes longer, so its clients are refused for less of the partition, "
-     "at the price of a wider loss window; the majority side's outage is the failover time of "
-     "the cut-off master's slots."},
+     "bars min to max, p90 as open markers), whichever slot they were for. Clients cut off "
+     "with a master also send requests for the slots of masters across the cut, and those "
+     "time out from the cut until the heal whatever the node-timeout; so a larger "
+     "node-timeout does not shorten the minority side's outage, it only keeps the cut-off "
+     "master accepting writes (later lost) for longer. The majority side's outage is the "
+     "failover time of the cut-off master's slots, which grows with node-timeout."},
     {"lost_writes", "Lost acknowledged writes per run, per side",
-     "how many runs (y) lost how many acknowledged writes (x); the leftmost bin is the runs "
-     "that lost nothing on that side."},
+     "how many runs (y) lost how many acknowledged writes (x), per side, and with no partition "
+     "in force (grey, when some run lost writes so); the leftmost bin is the runs that lost "
+     "nothing on that side."},
 };
 
 static const PlotText *plot_text(const char *name)
@@ -329,7 +336,7 @@ static void sweep_lost(ReportDoc *doc, const ReportSweep *s, double *v)
     report_doc_heading(doc, "Lost writes per point");
     report_doc_table(doc, "point\truns\truns ok\truns not completed\truns that lost "
                           "writes\tlost per run: median\tmax\tmajority: median\tmax\tminority: "
-                          "median\tmax");
+                          "median\tmax\tno partition: median\tmax");
     for (guint p = 0; p < s->points->len; p++) {
         const char *point = g_ptr_array_index(s->points, p);
         guint runs = 0, ok = 0, lossy = 0, broken = 0;
@@ -345,13 +352,58 @@ static void sweep_lost(ReportDoc *doc, const ReportSweep *s, double *v)
         ReportStats all = point_stats(s, point, G_STRUCT_OFFSET(ReportRun, lost), v);
         ReportStats maj = point_stats(s, point, G_STRUCT_OFFSET(ReportRun, lost_side[0]), v);
         ReportStats min = point_stats(s, point, G_STRUCT_OFFSET(ReportRun, lost_side[1]), v);
-        char b[6][G_ASCII_DTOSTR_BUF_SIZE];
+        ReportStats none = point_stats(s, point, G_STRUCT_OFFSET(ReportRun, lost_side[2]), v);
+        char b[8][G_ASCII_DTOSTR_BUF_SIZE];
         report_doc_row(
-            doc, "%s\t%u\t%u\t%u\t%u\t%s\t%s\t%s\t%s\t%s\t%s", point, runs, ok, broken, lossy,
-            num_text(all.median, b[0], sizeof b[0]), num_text(all.max, b[1], sizeof b[1]),
+            doc, "%s\t%u\t%u\t%u\t%u\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", point, runs, ok, broken,
+            lossy, num_text(all.median, b[0], sizeof b[0]), num_text(all.max, b[1], sizeof b[1]),
             num_text(maj.median, b[2], sizeof b[2]), num_text(maj.max, b[3], sizeof b[3]),
-            num_text(min.median, b[4], sizeof b[4]), num_text(min.max, b[5], sizeof b[5]));
+            num_text(min.median, b[4], sizeof b[4]), num_text(min.max, b[5], sizeof b[5]),
+            num_text(none.median, b[6], sizeof b[6]), num_text(none.max, b[7], sizeof b[7]));
     }
+}
+
+/* The lost writes of each point summed over its runs, per side: all = majority + minority +
+ * no partition, so the totals add up (medians of a sum need not). */
+static void sweep_totals(ReportDoc *doc, const ReportSweep *s)
+{
+    report_doc_heading(doc, "Lost writes per point, summed over its runs");
+    report_doc_table(doc, "point\truns completed\tlost: all\tmajority\tminority\tno partition "
+                          "(side none)");
+    for (guint p = 0; p < s->points->len; p++) {
+        const char *point = g_ptr_array_index(s->points, p);
+        guint runs = 0;
+        double sum[1 + REPORT_N_SIDES] = {0};
+        gboolean has[REPORT_N_SIDES] = {FALSE};
+        for (guint i = 0; i < s->runs->len; i++) {
+            const ReportRun *r = &g_array_index(s->runs, ReportRun, i);
+            if (strcmp(r->point, point) != 0 || isnan(r->lost))
+                continue;
+            runs++;
+            sum[0] += r->lost;
+            for (int side = 0; side < REPORT_N_SIDES; side++) {
+                if (isnan(r->lost_side[side]))
+                    continue;
+                sum[1 + side] += r->lost_side[side];
+                has[side] = TRUE;
+            }
+        }
+        char b[4][G_ASCII_DTOSTR_BUF_SIZE];
+        report_doc_row(doc, "%s\t%u\t%s\t%s\t%s\t%s", point, runs,
+                       num_text(runs > 0 ? sum[0] : NAN, b[0], sizeof b[0]),
+                       num_text(has[0] ? sum[1] : NAN, b[1], sizeof b[1]),
+                       num_text(has[1] ? sum[2] : NAN, b[2], sizeof b[2]),
+                       num_text(has[2] ? sum[3] : NAN, b[3], sizeof b[3]));
+    }
+    if (s->has_none)
+        report_doc_para(doc, "No partition (side none): writes acknowledged while no partition "
+                             "was in force, such as those a cut-off master still accepted after "
+                             "the heal, before it learned that its replica had been promoted. "
+                             "All = majority + minority + no partition.");
+    else
+        report_doc_para(doc, "These rows carry no `lost_none` (a sweep by an older rcsim): the "
+                             "writes lost while no partition was in force are in the total but "
+                             "on no side.");
 }
 
 /* Runs by lost writes, most first; ties by file order. */
@@ -391,27 +443,28 @@ static void sweep_worst(ReportDoc *doc, const ReportSweep *s)
     if (order->len == 0)
         return;
     report_doc_heading(doc, "Runs that lost the most writes");
-    report_doc_table(doc, "seed\tpoint\tlost\tmajority\tminority\twidth majority (ms)\twidth "
-                          "minority (ms)\tlast lost ack majority (ms)\tlast lost ack minority "
-                          "(ms)\treplay\trun report");
+    report_doc_table(doc, "seed\tpoint\tlost\tmajority\tminority\tno partition\twidth majority "
+                          "(ms)\twidth minority (ms)\twidth no partition (ms)\tlast lost ack "
+                          "majority (ms)\tlast lost ack minority (ms)\tlast lost ack no "
+                          "partition (ms)\treplay\trun report");
     for (guint k = 0; k < order->len; k++) {
         const ReportRun *r = &g_array_index(s->runs, ReportRun, g_array_index(order, guint, k));
-        char b[7][G_ASCII_DTOSTR_BUF_SIZE];
+        char b[10][G_ASCII_DTOSTR_BUF_SIZE];
         g_autofree char *replay = r->replay != NULL ? g_strdup_printf("`%s`", r->replay) : NULL;
         g_autofree char *kept = report_tables_kept_run(r);
         g_autofree char *html = g_build_filename(s->dir, kept, "report.html", NULL);
         g_autofree char *link = g_file_test(html, G_FILE_TEST_EXISTS)
                                     ? g_strdup_printf("[report](%s/report.html)", kept)
                                     : g_strdup(DASH);
-        report_doc_row(doc, "%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r->seed,
-                       r->point, num_text(r->lost, b[0], sizeof b[0]),
-                       num_text(r->lost_side[0], b[1], sizeof b[1]),
-                       num_text(r->lost_side[1], b[2], sizeof b[2]),
-                       num_text(r->window_ms[0], b[3], sizeof b[3]),
-                       num_text(r->window_ms[1], b[4], sizeof b[4]),
-                       num_text(r->window_last_ms[0], b[5], sizeof b[5]),
-                       num_text(r->window_last_ms[1], b[6], sizeof b[6]),
-                       replay != NULL ? replay : DASH, link);
+        g_autoptr(GString) row = g_string_new(NULL);
+        g_string_append_printf(row, "%" G_GINT64_FORMAT "\t%s\t%s", r->seed, r->point,
+                               num_text(r->lost, b[0], sizeof b[0]));
+        const double *cols[] = {r->lost_side, r->window_ms, r->window_last_ms};
+        for (gsize c = 0; c < G_N_ELEMENTS(cols); c++)
+            for (int side = 0; side < REPORT_N_SIDES; side++)
+                g_string_append_printf(row, "\t%s",
+                                       num_text(cols[c][side], b[1 + c * 3 + side], sizeof b[0]));
+        report_doc_row(doc, "%s\t%s\t%s", row->str, replay != NULL ? replay : DASH, link);
     }
 }
 
@@ -460,14 +513,17 @@ static void sweep_windows(ReportDoc *doc, const ReportSweep *s, double *v)
     for (guint p = 0; p < s->points->len; p++) {
         const char *point = g_ptr_array_index(s->points, p);
         double nt = point_node_timeout(s, point);
-        for (int side = 0; side < 2; side++) {
+        for (int side = 0; side < REPORT_N_SIDES; side++) {
+            if (side == REPORT_SIDE_NONE && !s->has_none)
+                continue; /* an older sweep: no such columns */
             gsize at = (gsize)side * sizeof(double);
             ReportStats width =
                 point_stats(s, point, G_STRUCT_OFFSET(ReportRun, window_ms) + at, v);
             ReportStats last =
                 point_stats(s, point, G_STRUCT_OFFSET(ReportRun, window_last_ms) + at, v);
             char b[8][G_ASCII_DTOSTR_BUF_SIZE];
-            double ratio = nt > 0 ? last.median / nt : NAN;
+            /* the node-timeout bound is on partition sides; none has no such bound */
+            double ratio = nt > 0 && side != REPORT_SIDE_NONE ? last.median / nt : NAN;
             report_doc_row(
                 doc, "%s\t%s\t%u\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", point,
                 report_side_name((ReportSide)side), width.count,
@@ -483,7 +539,11 @@ static void sweep_windows(ReportDoc *doc, const ReportSweep *s, double *v)
                          "from the start of the fault that caused it: the Redis spec bounds it "
                          "by node-timeout on the minority side (ratio 1), and the ping schedule "
                          "lets it reach about 1.5 (derived). The width (`window_*_ms`) is last "
-                         "minus first; it is not what the bound applies to. Quantiles are "
+                         "minus first; it is not what the bound applies to. Side none: writes "
+                         "acked while no partition was in force (after the heal, by a master "
+                         "that had not yet learned of its replica's promotion), measured from "
+                         "the start of the latest fault before the ack; no node-timeout bound "
+                         "applies to them. Quantiles are "
                          "nearest-rank (the value of rank ⌈q·n⌉), as in `aggregates.csv`.");
     if (!s->has_window_last)
         report_doc_para(doc, "These rows carry no `window_*_last_ms` (a sweep by an older rcsim): "
@@ -511,6 +571,94 @@ static void sweep_availability(ReportDoc *doc, const ReportSweep *s, double *v)
                          "each run.");
 }
 
+/* A median per point of one side's unavailable time, with the point's node-timeout. */
+typedef struct {
+    double nt_ms;
+    double median_ms;
+} NtMedian;
+
+static int compare_nt(const void *a, const void *b)
+{
+    double x = ((const NtMedian *)a)->nt_ms, y = ((const NtMedian *)b)->nt_ms;
+    return (x > y) - (x < y);
+}
+
+/* What the medians of one side's unavailable time do as node-timeout grows, in words: flat
+ * (all within 10 % of the largest), growing or falling from the smallest node-timeout to the
+ * largest. FALSE when fewer than two points have a median. */
+static gboolean describe_trend(GString *out, const ReportSweep *s, int side, double *v,
+                               gboolean *is_flat)
+{
+    g_autofree NtMedian *m = g_new(NtMedian, MAX(1, s->points->len));
+    guint n = 0;
+    for (guint p = 0; p < s->points->len; p++) {
+        const char *point = g_ptr_array_index(s->points, p);
+        double nt = point_node_timeout(s, point);
+        gsize at = G_STRUCT_OFFSET(ReportRun, unavailable_ms) + (gsize)side * sizeof(double);
+        ReportStats st = point_stats(s, point, at, v);
+        if (!isnan(nt) && !isnan(st.median))
+            m[n++] = (NtMedian){nt, st.median};
+    }
+    if (n < 2)
+        return FALSE;
+    qsort(m, n, sizeof *m, compare_nt);
+    double lo = m[0].median_ms, hi = m[0].median_ms;
+    for (guint i = 1; i < n; i++) {
+        lo = MIN(lo, m[i].median_ms);
+        hi = MAX(hi, m[i].median_ms);
+    }
+    *is_flat = hi - lo <= 0.1 * hi;
+    char t[4][G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(t[0], sizeof t[0], "%g", m[0].nt_ms);
+    g_ascii_formatd(t[1], sizeof t[1], "%g", m[n - 1].nt_ms);
+    if (*is_flat) {
+        g_ascii_formatd(t[2], sizeof t[2], "%.1f", lo / 1000.0);
+        g_ascii_formatd(t[3], sizeof t[3], "%.1f", hi / 1000.0);
+        gboolean is_same = strcmp(t[2], t[3]) == 0;
+        g_string_append_printf(out, "is flat, %s%s%s s at every node-timeout from %s to %s ms",
+                               t[2], is_same ? "" : " to ", is_same ? "" : t[3], t[0], t[1]);
+        return TRUE;
+    }
+    if (fabs(m[n - 1].median_ms - m[0].median_ms) <= 0.1 * hi) {
+        g_ascii_formatd(t[2], sizeof t[2], "%.1f", lo / 1000.0);
+        g_ascii_formatd(t[3], sizeof t[3], "%.1f", hi / 1000.0);
+        g_string_append_printf(out,
+                               "goes up and down between %s s and %s s from node-timeout %s "
+                               "to %s ms",
+                               t[2], t[3], t[0], t[1]);
+        return TRUE;
+    }
+    g_ascii_formatd(t[2], sizeof t[2], "%.1f", m[0].median_ms / 1000.0);
+    g_ascii_formatd(t[3], sizeof t[3], "%.1f", m[n - 1].median_ms / 1000.0);
+    g_string_append_printf(out, "%s from %s s at node-timeout %s ms to %s s at %s ms",
+                           m[n - 1].median_ms >= m[0].median_ms ? "grows" : "falls", t[2], t[0],
+                           t[3], t[1]);
+    return TRUE;
+}
+
+/* The unavailability plot's note, from this sweep's numbers: what each side's median does as
+ * node-timeout grows. NULL when node-timeout does not vary. */
+static char *unavailability_measured(const ReportSweep *s, double *v)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    static const char *const who[2] = {"the majority side's", "the minority side's"};
+    for (int side = 1; side >= 0; side--) {
+        g_autoptr(GString) trend = g_string_new(NULL);
+        gboolean is_flat = FALSE;
+        if (!describe_trend(trend, s, side, v, &is_flat))
+            continue;
+        g_string_append_printf(out, "%s%s median unavailable time %s",
+                               out->len > 0 ? "; " : "Measured in this sweep: ", who[side],
+                               trend->str);
+        if (side == REPORT_SIDE_MINORITY && is_flat)
+            g_string_append(out, ": a larger node-timeout did not shorten it");
+    }
+    if (out->len == 0)
+        return NULL;
+    g_string_append_c(out, '.');
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
 ReportDoc *report_tables_sweep(const ReportSweep *s, const GPtrArray *plot_names)
 {
     g_autofree char *title = g_strdup_printf("rcsim sweep report: %s", s->scenario);
@@ -531,6 +679,7 @@ ReportDoc *report_tables_sweep(const ReportSweep *s, const GPtrArray *plot_names
                     varied->len > 0 ? varied->str : "nothing");
     g_autofree double *scratch = g_new(double, MAX(1, s->runs->len));
     sweep_lost(doc, s, scratch);
+    sweep_totals(doc, s);
     sweep_windows(doc, s, scratch);
     sweep_availability(doc, s, scratch);
     sweep_worst(doc, s);
@@ -540,7 +689,10 @@ ReportDoc *report_tables_sweep(const ReportSweep *s, const GPtrArray *plot_names
         const char *name = g_ptr_array_index(plot_names, i);
         const PlotText *t = plot_text(name);
         report_doc_plot(doc, name, t->caption);
-        report_doc_para(doc, "How to read it: %s", t->reading);
+        g_autofree char *measured =
+            strcmp(name, "unavailability") == 0 ? unavailability_measured(s, scratch) : NULL;
+        report_doc_para(doc, "How to read it: %s%s%s", t->reading, measured != NULL ? " " : "",
+                        measured != NULL ? measured : "");
     }
     return doc;
 }

@@ -737,8 +737,12 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
 
     json_builder_set_member_name(b, "loss_window");
     json_builder_begin_object(b);
-    for (int s = SIM_SIDE_MAJORITY; s <= SIM_SIDE_MINORITY; s++) {
-        json_builder_set_member_name(b, sim_side_name((SimSide)s));
+    /* majority and minority first (the contract's), then none: writes acked while no
+     * partition was in force, from the start of the latest fault before their ack */
+    static const SimSide window_sides[] = {SIM_SIDE_MAJORITY, SIM_SIDE_MINORITY, SIM_SIDE_NONE};
+    for (gsize i = 0; i < G_N_ELEMENTS(window_sides); i++) {
+        SimSide s = window_sides[i];
+        json_builder_set_member_name(b, sim_side_name(s));
         const SimWindow *w = &c->window[s];
         if (!w->present) {
             json_builder_add_null_value(b);

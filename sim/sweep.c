@@ -36,6 +36,14 @@ static const char *const metrics[] = {
     /* appended, so the older columns keep their places */
     "window_majority_last_ms",
     "window_minority_last_ms",
+    /* appended later: writes acked while no partition was in force (side none, e.g. by a
+     * cut-off master after the heal) and every side's first lost ack */
+    "lost_none",
+    "window_none_ms",
+    "window_none_last_ms",
+    "window_majority_first_ms",
+    "window_minority_first_ms",
+    "window_none_first_ms",
 };
 
 typedef struct {
@@ -116,6 +124,16 @@ static char *row_from_result(const Sweep *sw, const Point *pt, guint64 seed, con
          * node-timeout bound on the minority side applies to (the width above is not) */
         add_ms_or_null(b, "window_majority_last_ms", wm->present, wm->last_us);
         add_ms_or_null(b, "window_minority_last_ms", wn->present, wn->last_us);
+        /* side none: acked while no partition was in force, measured from the start of the
+         * latest fault before the ack (as summary.json's loss_window.none) */
+        const SimWindow *w0 = &c->window[SIM_SIDE_NONE];
+        json_builder_set_member_name(b, "lost_none");
+        json_builder_add_int_value(b, (gint64)c->lost_by_side[SIM_SIDE_NONE]);
+        add_ms_or_null(b, "window_none_ms", w0->present, w0->last_us - w0->first_us);
+        add_ms_or_null(b, "window_none_last_ms", w0->present, w0->last_us);
+        add_ms_or_null(b, "window_majority_first_ms", wm->present, wm->first_us);
+        add_ms_or_null(b, "window_minority_first_ms", wn->present, wn->first_us);
+        add_ms_or_null(b, "window_none_first_ms", w0->present, w0->first_us);
         json_builder_set_member_name(b, "ok");
         json_builder_add_boolean_value(b, r->ok);
         json_builder_set_member_name(b, "trace_sha256");

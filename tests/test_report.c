@@ -114,6 +114,69 @@ static guint count_of(const char *text, const char *needle)
     return n;
 }
 
+/* The units an axis label may give, in parentheses: alone, "(ms)", or first, "(%, 250 ms
+ * buckets)". */
+static const char *const axis_units[] = {"s",
+                                         "ms",
+                                         "%",
+                                         "writes",
+                                         "writes/s",
+                                         "count",
+                                         "bytes",
+                                         "Hz",
+                                         "ops/s",
+                                         "× node-timeout",
+                                         "fraction of operations"};
+
+static gboolean has_unit(const char *label)
+{
+    for (const char *p = strchr(label, '('); p != NULL; p = strchr(p + 1, '(')) {
+        gsize len = strcspn(p + 1, ",)");
+        if (p[1 + len] == '\0')
+            break;
+        for (gsize u = 0; u < G_N_ELEMENTS(axis_units); u++)
+            if (strlen(axis_units[u]) == len && strncmp(p + 1, axis_units[u], len) == 0)
+                return TRUE;
+    }
+    return FALSE;
+}
+
+/* Every axis label a script sets (xlabel, ylabel, y2label: each panel's in a multiplot, each
+ * time it is set) names its unit, and there is at least one x and one y label. */
+static void assert_axis_units(const char *name, const char *script)
+{
+    static const char *const axes[] = {"xlabel", "ylabel", "y2label"};
+    guint seen[G_N_ELEMENTS(axes)] = {0};
+    g_auto(GStrv) lines = g_strsplit(script, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        for (gsize a = 0; a < G_N_ELEMENTS(axes); a++) {
+            g_autofree char *prefix = g_strdup_printf("set %s \"", axes[a]);
+            if (!g_str_has_prefix(lines[i], prefix))
+                continue;
+            const char *start = lines[i] + strlen(prefix), *end = start;
+            while (*end != '\0' && !(*end == '"' && end[-1] != '\\'))
+                end++;
+            g_autofree char *label = g_strndup(start, (gsize)(end - start));
+            ck_assert_msg(has_unit(label), "%s: %s \"%s\" has no unit", name, axes[a], label);
+            seen[a]++;
+        }
+    }
+    ck_assert_msg(seen[0] > 0 && seen[1] > 0, "%s: no xlabel or no ylabel", name);
+}
+
+/* The histogram labels at most 10 of its bins: every N-th, N from its script. */
+static void assert_histogram_labels(const char *dir)
+{
+    g_autofree char *gp = read_text(dir, "plots/lost_writes.gp");
+    g_autofree char *dat = read_text(dir, "plots/lost_writes.dat");
+    const char *at = strstr(gp, "xtic(int($1) % ");
+    ck_assert_ptr_nonnull(at);
+    guint every = (guint)g_ascii_strtoull(at + strlen("xtic(int($1) % "), NULL, 10);
+    ck_assert_uint_ge(every, 1);
+    guint bins = count_of(dat, "\n") - 1; /* less the header */
+    ck_assert_uint_le((bins + every - 1) / every, 10);
+}
+
 static void assert_plot_files(const char *dir, const char *name)
 {
     g_autofree char *gp = g_strdup_printf("plots/%s.gp", name);
@@ -124,13 +187,10 @@ static void assert_plot_files(const char *dir, const char *name)
     ck_assert_msg(exists(dir, dat), "missing %s", dat);
     assert_png(dir, png);
     assert_svg(dir, svg);
-    /* every plot has a title, units on both axes and a legend */
+    /* every plot has a title, a unit on every axis label and a legend */
     g_autofree char *script = read_text(dir, gp);
     assert_contains(script, "set title \"");
-    assert_contains(script, "set xlabel \"");
-    assert_contains(script, "set ylabel \"");
-    ck_assert(strstr(script, "(s)\"") != NULL || strstr(script, "(ms)\"") != NULL ||
-              strstr(script, "(writes)\"") != NULL);
+    assert_axis_units(name, script);
     assert_contains(script, " title \"");
 }
 
@@ -361,25 +421,24 @@ START_TEST(test_real_run_report)
     count_acked(dir, acked);
     ck_assert_int_eq(acked[0] + acked[1] + acked[2], member_int(s, "writes.acked"));
     JsonObject *windows = json_object_get_object_member(s, "loss_window");
-    const char *const sides[] = {"majority", "minority"};
-    for (int k = 0; k < 2; k++) {
+    const char *const sides[] = {"majority", "minority", "none"};
+    for (int k = 0; k < 3; k++) {
         JsonNode *wn = json_object_get_member(windows, sides[k]);
+        ck_assert_msg(wn != NULL, "summary.json has no loss_window.%s", sides[k]);
         JsonObject *w = JSON_NODE_HOLDS_NULL(wn) ? NULL : json_node_get_object(wn);
         g_autofree char *lost_path = g_strdup_printf("writes.lost_by_side.%s", sides[k]);
         g_autofree char *down_path = g_strdup_printf("unavailable_ms.%s", sides[k]);
         g_autofree char *first = int_or_dash(w, "first_ms");
         g_autofree char *last = int_or_dash(w, "last_ms");
         g_autofree char *width = int_or_dash(w, "width_ms");
-        g_autofree char *row = g_strdup_printf("\n| %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
-                                               " | %s | %s | %s | %" G_GINT64_FORMAT " |\n",
-                                               sides[k], acked[k], member_int(s, lost_path), first,
-                                               last, width, member_int(s, down_path));
+        /* the table gives no unavailable time for side none */
+        g_autofree char *down =
+            k < 2 ? g_strdup_printf("%" G_GINT64_FORMAT, member_int(s, down_path)) : g_strdup("—");
+        g_autofree char *row = g_strdup_printf(
+            "\n| %s | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " | %s | %s | %s | %s |\n",
+            sides[k], acked[k], member_int(s, lost_path), first, last, width, down);
         assert_contains(md, row);
     }
-    g_autofree char *none = g_strdup_printf("\n| none | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
-                                            " | — | — | — | — |\n",
-                                            acked[2], member_int(s, "writes.lost_by_side.none"));
-    assert_contains(md, none);
     g_autofree char *all =
         g_strdup_printf("\n| all | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " |",
                         member_int(s, "writes.acked"), member_int(s, "writes.lost"));
@@ -464,7 +523,20 @@ START_TEST(test_real_run_report)
         "then lost (%" G_GINT64_FORMAT ")\"",
         member_int(s, "writes.lost_by_side.minority"));
     assert_contains(gp, legend);
-    assert_contains(gp, "set ylabel \"lost writes per 250 ms bucket\\n(by ack time)\"");
+    assert_contains(gp, "set ylabel \"lost writes per 250 ms bucket\\nby ack time (writes)\"");
+    /* the time axis ends at the scenario's duration (18 s), not with the final read-back */
+    ck_assert_int_gt(member_int(s, "sim_time_ms"), 18000);
+    assert_contains(gp, "\nset xrange [0:18.000]\n");
+    ck_assert_msg(g_str_has_prefix(rows[g_strv_length(rows) - 2], "18.000 "),
+                  "timeline.dat ends with %s", rows[g_strv_length(rows) - 2]);
+    g_autofree char *avail = read_text(dir, "plots/availability.gp");
+    assert_contains(avail, "\nset xrange [0:18.000]\n");
+    assert_contains(avail, "set title \"Availability per side, as the share of operations that "
+                           "succeeded: report-fixture, seed 1\"");
+    /* the failover CDF's legend is below the plot, off the curves */
+    g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
+    assert_contains(cdf, "\nset key outside below center");
+    ck_assert(strstr(cdf, "set key inside") == NULL);
     /* the notes say what the plots show */
     assert_contains(md, "The lower panel, on its own scale, counts the acknowledged writes that "
                         "were later lost");
@@ -506,6 +578,36 @@ static const char *agg(GHashTable *t, const char *point, const char *metric, int
     return v[which];
 }
 
+/* The lost writes of a point summed over its completed runs, read from runs.jsonl here:
+ * all, majority, minority, none. Returns the number of runs. */
+static guint sum_lost(const char *dir, const char *point, gint64 sums[4])
+{
+    g_autofree char *text = read_text(dir, "runs.jsonl");
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    static const char *const fields[] = {"lost", "lost_majority", "lost_minority", "lost_none"};
+    guint runs = 0;
+    memset(sums, 0, 4 * sizeof sums[0]);
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        g_autoptr(JsonParser) parser = json_parser_new();
+        ck_assert(json_parser_load_from_data(parser, lines[i], -1, NULL));
+        JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+        if (strcmp(json_object_get_string_member(o, "point"), point) != 0 ||
+            json_object_get_null_member(o, "lost"))
+            continue;
+        runs++;
+        for (int k = 0; k < 4; k++)
+            sums[k] += json_object_get_int_member(o, fields[k]);
+    }
+    return runs;
+}
+
+/* A median of aggregates.csv in seconds, as the unavailability note writes it ("20.5"). */
+static char *agg_seconds(const char *ms)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    return g_strdup(g_ascii_formatd(buf, sizeof buf, "%.1f", g_ascii_strtod(ms, NULL) / 1000.0));
+}
+
 /* real-sweep/ is `rcsim sweep tests/data/reports/report-fixture.scn --seeds 1..4 --vary
  * node-timeout=1000,2000,4000` (make-real.sh): every number of the report's tables that
  * aggregates.csv also holds is the same number (both nearest-rank), and every plot renders. */
@@ -539,14 +641,24 @@ START_TEST(test_real_sweep_matches_aggregates)
             agg(a, pt, "window_minority_ms", AGG_MEDIAN), agg(a, pt, "window_minority_ms", AGG_P90),
             agg(a, pt, "window_minority_ms", AGG_MAX));
         assert_contains(md, row);
+        /* and side none (no partition in force), which has no node-timeout ratio */
+        g_autofree char *none_row = g_strdup_printf(
+            "\n| %s | none | %s | %s | %s | %s | %s | — | %s | %s | %s |\n", pt,
+            agg(a, pt, "window_none_ms", AGG_COUNT), agg(a, pt, "window_none_last_ms", AGG_MIN),
+            agg(a, pt, "window_none_last_ms", AGG_MEDIAN),
+            agg(a, pt, "window_none_last_ms", AGG_P90), agg(a, pt, "window_none_last_ms", AGG_MAX),
+            agg(a, pt, "window_none_ms", AGG_MEDIAN), agg(a, pt, "window_none_ms", AGG_P90),
+            agg(a, pt, "window_none_ms", AGG_MAX));
+        assert_contains(md, none_row);
         even_medians +=
             g_ascii_strtoll(agg(a, pt, "window_minority_ms", AGG_COUNT), NULL, 10) % 2 == 0;
-        /* lost per run: median and max, all, majority, minority */
+        /* lost per run: median and max, all, majority, minority, no partition */
         g_autofree char *lost = g_strdup_printf(
-            " | %s | %s | %s | %s | %s | %s |\n", agg(a, pt, "lost", AGG_MEDIAN),
+            " | %s | %s | %s | %s | %s | %s | %s | %s |\n", agg(a, pt, "lost", AGG_MEDIAN),
             agg(a, pt, "lost", AGG_MAX), agg(a, pt, "lost_majority", AGG_MEDIAN),
             agg(a, pt, "lost_majority", AGG_MAX), agg(a, pt, "lost_minority", AGG_MEDIAN),
-            agg(a, pt, "lost_minority", AGG_MAX));
+            agg(a, pt, "lost_minority", AGG_MAX), agg(a, pt, "lost_none", AGG_MEDIAN),
+            agg(a, pt, "lost_none", AGG_MAX));
         g_autofree char *lost_head = g_strdup_printf("\n| %s | 4 | ", pt);
         const char *at = strstr(md, lost_head);
         ck_assert_msg(at != NULL, "missing: %s", lost_head + 1);
@@ -563,9 +675,18 @@ START_TEST(test_real_sweep_matches_aggregates)
             agg(a, pt, "failover_ms", AGG_MEDIAN), agg(a, pt, "failover_ms", AGG_P90),
             agg(a, pt, "failover_ms", AGG_MAX));
         assert_contains(md, avail);
-        /* the loss window plot draws the same last-lost-ack statistics */
+        /* the totals add up: all = majority + minority + no partition, as runs.jsonl says */
+        gint64 sums[4];
+        guint runs = sum_lost(dir, pt, sums);
+        ck_assert_int_eq(sums[0], sums[1] + sums[2] + sums[3]);
+        g_autofree char *totals =
+            g_strdup_printf("\n| %s | %u | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT
+                            " | %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " |\n",
+                            pt, runs, sums[0], sums[1], sums[2], sums[3]);
+        assert_contains(md, totals);
+        /* the loss window plot draws the same last-lost-ack statistics (none: no run) */
         g_autofree char *plotted =
-            g_strdup_printf("\n%d 0 NaN NaN NaN NaN %s %s %s %s %s\n", nts[p],
+            g_strdup_printf("\n%d 0 NaN NaN NaN NaN %s %s %s %s %s 0 NaN NaN NaN NaN\n", nts[p],
                             agg(a, pt, "window_minority_last_ms", AGG_COUNT),
                             agg(a, pt, "window_minority_last_ms", AGG_MIN), med,
                             agg(a, pt, "window_minority_last_ms", AGG_P90),
@@ -573,6 +694,36 @@ START_TEST(test_real_sweep_matches_aggregates)
         assert_contains(window, plotted);
     }
     ck_assert_uint_gt(even_medians, 0);
+    assert_histogram_labels(dir);
+    /* The unavailability note says what the medians do, from these numbers: the minority's
+     * is flat (its clients' requests across the cut time out until the heal whatever the
+     * node-timeout), the majority's grows with node-timeout (the failover). Not the old
+     * claim that a larger node-timeout leaves the minority refused for less. */
+    double lo = G_MAXDOUBLE, hi = 0;
+    for (gsize p = 0; p < G_N_ELEMENTS(points); p++) {
+        double m = g_ascii_strtod(agg(a, points[p], "unavailable_minority_ms", AGG_MEDIAN), NULL);
+        lo = MIN(lo, m);
+        hi = MAX(hi, m);
+    }
+    ck_assert(hi - lo <= 0.1 * hi);
+    char lo_s[G_ASCII_DTOSTR_BUF_SIZE], hi_s[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(lo_s, sizeof lo_s, "%.1f", lo / 1000.0);
+    g_ascii_formatd(hi_s, sizeof hi_s, "%.1f", hi / 1000.0);
+    g_autofree char *flat = g_strdup_printf(
+        "Measured in this sweep: the minority side's median unavailable time is flat, %s%s%s s at "
+        "every node-timeout from 1000 to 4000 ms: a larger node-timeout did not shorten it; ",
+        lo_s, strcmp(lo_s, hi_s) != 0 ? " to " : "", strcmp(lo_s, hi_s) != 0 ? hi_s : "");
+    assert_contains(md, flat);
+    g_autofree char *maj_lo =
+        agg_seconds(agg(a, "node-timeout=1000", "unavailable_majority_ms", AGG_MEDIAN));
+    g_autofree char *maj_hi =
+        agg_seconds(agg(a, "node-timeout=4000", "unavailable_majority_ms", AGG_MEDIAN));
+    g_autofree char *grows = g_strdup_printf(
+        "the majority side's median unavailable time grows from %s s at node-timeout 1000 ms to "
+        "%s s at 4000 ms.",
+        maj_lo, maj_hi);
+    assert_contains(md, grows);
+    ck_assert(strstr(md, "refused for less of the partition") == NULL);
     /* and the known values, nearest rank: of 2285, 2859, 2954, 3177 the median is the 2nd */
     assert_contains(md, "| node-timeout=2000 | minority | 4 | 2285 | 2859 | 3177 | 3177 | 1.43 |");
     remove_tree(dir);
@@ -606,14 +757,28 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(md, "| node-timeout=4000 | minority | 12 | 3849 | 4660 | 5470 | 5688 |");
     assert_contains(md, "| node-timeout=1000 | majority | 2 | 170 | 170 | 220 | 220 | 0.17 | 165 | "
                         "215 | 215 |");
-    assert_contains(md, "| node-timeout=2000 | 12 | 1 | 0 | 11 | 22 | 28 | 0 | 3 | 22 | 28 |");
-    assert_contains(md, "| node-timeout=1000 | 12 | 0 | 1 | 11 | 12 | 17 | 0 | 3 | 11 | 14 |");
+    /* side none: seeds 4, 8, 12 at node-timeout 4000 lost writes after the heal; no ratio */
+    assert_contains(md,
+                    "| node-timeout=4000 | none | 3 | 15270 | 15390 | 15510 | 15510 | — | 310 | "
+                    "390 | 390 |");
+    assert_contains(md, "| node-timeout=1000 | none | 0 | — | — | — | — | — | — | — | — |");
+    /* lost per run: all, majority, minority, no partition (median, max) */
+    assert_contains(md,
+                    "| node-timeout=2000 | 12 | 1 | 0 | 11 | 22 | 28 | 0 | 3 | 22 | 28 | 0 | 0 |");
+    assert_contains(md,
+                    "| node-timeout=1000 | 12 | 0 | 1 | 11 | 12 | 17 | 0 | 3 | 11 | 14 | 0 | 0 |");
+    assert_contains(md,
+                    "| node-timeout=4000 | 12 | 0 | 0 | 12 | 47 | 61 | 0 | 3 | 46 | 56 | 0 | 5 |");
+    /* summed over the runs, the sides add up to all */
+    assert_contains(md, "| node-timeout=1000 | 11 | 131 | 5 | 126 | 0 |");
+    assert_contains(md, "| node-timeout=4000 | 12 | 580 | 5 | 563 | 12 |");
     /* the run that did not complete, and the worst runs, with the commands that replay them */
     assert_contains(md, "| 9 | node-timeout=1000 | event limit reached at 41.250 s | `rcsim run "
                         "scenarios/minority-partition.scn --seed 9 --set node-timeout=1000` |");
-    assert_contains(md, "| 12 | node-timeout=4000 | 56 | 0 | 56 | — | 5594 | — | 5688 | `rcsim run "
-                        "scenarios/minority-partition.scn --seed 12 --set node-timeout=4000` | "
-                        "[report](runs/node-timeout=4000/seed-12/report.html) |");
+    assert_contains(md,
+                    "| 12 | node-timeout=4000 | 61 | 0 | 56 | 5 | — | 5594 | 390 | — | 5688 | "
+                    "15510 | `rcsim run scenarios/minority-partition.scn --seed 12 --set "
+                    "node-timeout=4000` | [report](runs/node-timeout=4000/seed-12/report.html) |");
     assert_contains(md, "--seed 1 --set node-timeout=4000` | — |"); /* not kept: no link */
     assert_png(kept, "plots/timeline.png");
     assert_contains(md, "| 11 | 3995 | 4563 | 4728 |");
@@ -627,13 +792,26 @@ START_TEST(test_sweep_report_plots_and_tables)
     assert_contains(gp, "derived, not in the spec");
     g_autofree char *window = read_text(dir, "plots/loss_window.dat");
     /* the plot draws the last lost ack (window_*_last_ms), not the width */
-    assert_contains(window, "\n1000 2 170 170 220 220 11 990 1193 1369 1409\n");
+    assert_contains(window, "\n1000 2 170 170 220 220 11 990 1193 1369 1409 0 NaN NaN NaN NaN\n");
+    assert_contains(window, "\n4000 2 170 170 220 220 12 3849 4660 5470 5688 3 15270 15390 15510 "
+                            "15510\n");
+    assert_contains(gp, "title \"no partition (side none): median, bars min–max (3 runs lost "
+                        "writes)\"");
     assert_contains(gp, "set ylabel \"last lost write: its ack time after the fault began (ms)\"");
     g_autofree char *cdf = read_text(dir, "plots/failover_cdf.gp");
     assert_contains(cdf, "set arrow from 1.0000, graph 0 to 1.0000, graph 1");
     assert_contains(cdf, "set arrow from 4.0000, graph 0 to 4.0000, graph 1");
     g_autofree char *lost = read_text(dir, "plots/lost_writes.dat");
-    assert_contains(lost, "\n0 \"0\" 29 1\n");
+    /* bin 0: runs that lost nothing on the majority side, the minority side, no partition */
+    assert_contains(lost, "\n0 \"0\" 29 1 32\n");
+    g_autofree char *hist = read_text(dir, "plots/lost_writes.gp");
+    assert_contains(hist, "title \"no partition (side none): 35 runs\"");
+    assert_histogram_labels(dir);
+    /* the unavailability note, from these numbers */
+    assert_contains(md, "Measured in this sweep: the minority side's median unavailable time "
+                        "falls from 13.1 s at node-timeout 1000 ms to 10.1 s at 4000 ms; the "
+                        "majority side's median unavailable time is flat, 1.1 s at every "
+                        "node-timeout from 1000 to 4000 ms.");
     g_autofree char *html = read_text(dir, "report.html");
     ck_assert_uint_eq(count_of(html, "src=\"data:image/png;base64,"), 4);
     assert_contains(html, "<a href=\"runs/node-timeout=4000/seed-12/report.html\">report</a>");
@@ -706,9 +884,10 @@ START_TEST(test_sweep_two_parameters)
     /* rows without window_*_last_ms (an older sweep): the width is drawn, and no bound */
     ck_assert(!exists(dir, "plots/loss_window.gp"));
     g_autofree char *window = read_text(dir, "plots/loss_window_width.dat");
-    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1100 1200 1200\n");
-    assert_contains(window,
-                    "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2100 2200 2200\n");
+    assert_contains(window, "# grudge=ring\n1000 0 NaN NaN NaN NaN 2 1100 1100 1200 1200 0 NaN NaN "
+                            "NaN NaN\n");
+    assert_contains(window, "\n\n\n# grudge=halves\n1000 0 NaN NaN NaN NaN 2 2100 2100 2200 2200 "
+                            "0 NaN NaN NaN NaN\n");
     g_autofree char *gp = read_text(dir, "plots/loss_window_width.gp");
     assert_contains(gp, "title \"minority side, grudge=halves: median");
     assert_contains(gp, "set ylabel \"loss window width: last minus first ack of a lost write");
@@ -717,6 +896,9 @@ START_TEST(test_sweep_two_parameters)
     assert_contains(md, "| grudge=halves,node-timeout=2000 | minority | 2 | — | — | — | — | — | "
                         "3100 | 3200 | 3200 |");
     assert_contains(md, "These rows carry no `window_*_last_ms`");
+    /* nor lost_none: no side none in the tables, and a note saying why */
+    assert_contains(md, "These rows carry no `lost_none`");
+    ck_assert(strstr(md, " | none | ") == NULL);
     assert_contains(md, "How to read it: each point is the median width of the loss window");
     remove_tree(dir);
 }

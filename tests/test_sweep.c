@@ -90,18 +90,40 @@ START_TEST(test_shards_merge_to_the_whole)
                                    "window_majority_ms,window_minority_ms,"
                                    "unavailable_majority_ms,unavailable_minority_ms,failover_ms,"
                                    "window_majority_last_ms,window_minority_last_ms,"
-                                   "ok,trace_sha256,point\n"));
+                                   "lost_none,window_none_ms,window_none_last_ms,"
+                                   "window_majority_first_ms,window_minority_first_ms,"
+                                   "window_none_first_ms,ok,trace_sha256,point\n"));
     ck_assert(strstr(wa, "node-timeout=2000,lost_minority,") != NULL);
     ck_assert(strstr(wa, "node-timeout=2000,window_minority_last_ms,") != NULL);
-    /* every row names both sides' last lost ack, present exactly when the window is */
+    ck_assert(strstr(wa, "node-timeout=2000,lost_none,") != NULL);
+    ck_assert(strstr(wa, "node-timeout=2000,window_none_first_ms,") != NULL);
+    /* every row accounts for every lost write on a side, and names each side's window (first,
+     * last, width), present exactly when that side lost something */
+    static const char *const sides[] = {"majority", "minority", "none"};
     for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
         g_autoptr(JsonParser) rp = json_parser_new();
         ck_assert(json_parser_load_from_data(rp, lines[i], -1, NULL));
         JsonObject *row = json_node_get_object(json_parser_get_root(rp));
-        ck_assert(json_object_has_member(row, "window_majority_last_ms"));
-        ck_assert(json_object_has_member(row, "window_minority_last_ms"));
-        ck_assert_int_eq(json_object_get_null_member(row, "window_minority_ms"),
-                         json_object_get_null_member(row, "window_minority_last_ms"));
+        gint64 by_side = 0;
+        for (gsize k = 0; k < G_N_ELEMENTS(sides); k++) {
+            g_autofree char *lost = g_strdup_printf("lost_%s", sides[k]);
+            g_autofree char *width = g_strdup_printf("window_%s_ms", sides[k]);
+            g_autofree char *first = g_strdup_printf("window_%s_first_ms", sides[k]);
+            g_autofree char *last = g_strdup_printf("window_%s_last_ms", sides[k]);
+            ck_assert_msg(json_object_has_member(row, lost), "row %u: no %s", i, lost);
+            ck_assert_msg(json_object_has_member(row, first), "row %u: no %s", i, first);
+            ck_assert_msg(json_object_has_member(row, last), "row %u: no %s", i, last);
+            gint64 n = json_object_get_int_member(row, lost);
+            by_side += n;
+            gboolean is_null = json_object_get_null_member(row, width);
+            ck_assert_int_eq(is_null, n == 0);
+            ck_assert_int_eq(is_null, json_object_get_null_member(row, first));
+            ck_assert_int_eq(is_null, json_object_get_null_member(row, last));
+            if (!is_null)
+                ck_assert_int_le(json_object_get_int_member(row, first),
+                                 json_object_get_int_member(row, last));
+        }
+        ck_assert_int_eq(by_side, json_object_get_int_member(row, "lost"));
     }
 
     g_autoptr(JsonParser) p = json_parser_new();
@@ -177,6 +199,59 @@ START_TEST(test_row_window_matches_summary)
     g_autofree char *line =
         g_strdup_printf("\nnode-timeout=2000,window_minority_last_ms,%" G_GINT64_FORMAT ",",
                         json_object_get_int_member(w, "last_ms"));
+    ck_assert_msg(strstr(agg, line) != NULL, "aggregates.csv lacks %s", line + 1);
+    rm_tree(tmp);
+}
+END_TEST
+
+/* Writes lost while no partition was in force: here the heal comes at 20 s into a 15 s
+ * node-timeout, after the cut-off master's replica won its election but before that master
+ * stopped accepting writes, so what it acks after the heal is lost too (side none). The row
+ * carries them exactly as the run's own summary.json does, and lost = majority + minority +
+ * none. */
+START_TEST(test_row_none_matches_summary)
+{
+    static const char late[] = "masters 3\nreplicas 1\nnode-timeout 15000\nclients 2\n"
+                               "clients-near masters\nconcurrency 10\nclient-timeout 500ms\n"
+                               "rate 20\nkeys 20\nduration 40s\nconverge-within 10s\n"
+                               "at 5s partition isolate n1 with-clients\nat 25s heal\n";
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-sweep-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "late.scn", NULL);
+    ck_assert(g_file_set_contents(scn, late, -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    const char *args[] = {"sweep", scn, "--seeds",     "1..1", "--vary", "node-timeout=15000",
+                          "--out", out, "--keep-runs", NULL};
+    ck_assert_int_le(call(sim_sweep_main, args), 1);
+    g_autofree char *rows = slurp(out, "runs.jsonl");
+    g_autoptr(JsonParser) rp = json_parser_new();
+    ck_assert(json_parser_load_from_data(rp, rows, -1, NULL));
+    JsonObject *row = json_node_get_object(json_parser_get_root(rp));
+    g_autofree char *summary = slurp(out, "runs/node-timeout=15000/seed-1/summary.json");
+    g_autoptr(JsonParser) sp = json_parser_new();
+    ck_assert(json_parser_load_from_data(sp, summary, -1, NULL));
+    JsonObject *so = json_node_get_object(json_parser_get_root(sp));
+    JsonObject *by_side =
+        json_object_get_object_member(json_object_get_object_member(so, "writes"), "lost_by_side");
+    JsonObject *w =
+        json_object_get_object_member(json_object_get_object_member(so, "loss_window"), "none");
+    ck_assert_ptr_nonnull(w); /* this run loses writes after the heal */
+    gint64 none = json_object_get_int_member(row, "lost_none");
+    ck_assert_int_gt(none, 0);
+    ck_assert_int_eq(none, json_object_get_int_member(by_side, "none"));
+    ck_assert_int_eq(json_object_get_int_member(row, "lost"),
+                     json_object_get_int_member(row, "lost_majority") +
+                         json_object_get_int_member(row, "lost_minority") + none);
+    ck_assert_int_eq(json_object_get_int_member(row, "window_none_first_ms"),
+                     json_object_get_int_member(w, "first_ms"));
+    ck_assert_int_eq(json_object_get_int_member(row, "window_none_last_ms"),
+                     json_object_get_int_member(w, "last_ms"));
+    ck_assert_int_eq(json_object_get_int_member(row, "window_none_ms"),
+                     json_object_get_int_member(w, "width_ms"));
+    /* measured from the partition's start, and acked after its heal 20 s later */
+    ck_assert_int_ge(json_object_get_int_member(row, "window_none_first_ms"), 20000);
+    g_autofree char *agg = slurp(out, "aggregates.csv");
+    g_autofree char *line =
+        g_strdup_printf("\nnode-timeout=15000,lost_none,%" G_GINT64_FORMAT ",", none);
     ck_assert_msg(strstr(agg, line) != NULL, "aggregates.csv lacks %s", line + 1);
     rm_tree(tmp);
 }
@@ -259,6 +334,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_failing_run_keeps_its_files);
     tcase_add_test(tc, test_row_window_matches_summary);
+    tcase_add_test(tc, test_row_none_matches_summary);
     tcase_add_test(tc, test_plot_without_gnuplot_fails);
     suite_add_tcase(s, tc);
     return s;

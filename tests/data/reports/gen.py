@@ -11,7 +11,9 @@ run-minority/ a 6-node cluster (n1..n3 masters, n4..n6 their replicas), node-tim
        promoted at 12.1 s; n2 crashes from 24 s to 26 s. Clients 0, 1, 2 write to n1, n2,
        n3 every 100 ms.
 sweep-nt/     3 node-timeout points x 12 seeds, numbers from a fixed formula; one run
-              (node-timeout 1000, seed 9) did not complete, as the runner writes it.
+              (node-timeout 1000, seed 9) did not complete, as the runner writes it; three
+              (node-timeout 4000, seeds 4, 8, 12) also lost writes acked after the heal,
+              while no partition was in force (side none).
 
 The files are checked in; this script only documents how they were made. Run it from this
 folder: python3 gen.py
@@ -103,7 +105,8 @@ summary = {
                "indeterminate": 1, "recovered": 0, "unread": 0, "ok_ops": acked},
     "loss_window": {"majority": None,
                     "minority": {"first_ms": min(mino), "last_ms": max(mino),
-                                 "width_ms": max(mino) - min(mino)}},
+                                 "width_ms": max(mino) - min(mino)},
+                    "none": None},
     "unavailable_ms": {"majority": PROMOTED_MS - FAIL_MS, "minority": N1_BACK - MINORITY_STOP},
     "failovers": [{"failed_node": "n1", "promoted_node": "n4", "fault_ms": T0,
                    "pfail_ms": 10300, "fail_ms": FAIL_MS, "election_ms": 11500,
@@ -143,7 +146,16 @@ for nt in (1000, 2000, 4000):
         fo = int(nt + 1200 + 1600 * v)
         if nt == 2000 and seed == 7:      # healed early: nothing lost, no failover
             wmin, last_min, lmin, fo = None, None, 0, None
-        lost = lmin + lmaj
+        # side none: acked after the 15 s partition healed, before the cut-off master
+        # learned of its replica's promotion
+        lnone, first_none, last_none = 0, None, None
+        if nt == 4000 and seed % 4 == 0:
+            lnone = 2 + seed // 4
+            first_none = 15000 + 10 * seed
+            last_none = first_none + 150 + 20 * seed
+        first_min = last_min - wmin if wmin is not None else None
+        first_maj = last_maj - wmaj if wmaj is not None else None
+        lost = lmin + lmaj + lnone
         replay = "rcsim run scenarios/minority-partition.scn --seed %d --set node-timeout=%d" % (seed, nt)
         if nt == 1000 and seed == 9:      # the runner gave up on this one: no result
             rows.append({"seed": seed, "node-timeout": nt, "point": "node-timeout=%d" % nt,
@@ -152,6 +164,9 @@ for nt in (1000, 2000, 4000):
                          "window_minority_ms": None, "unavailable_majority_ms": None,
                          "unavailable_minority_ms": None, "failover_ms": None,
                          "window_majority_last_ms": None, "window_minority_last_ms": None,
+                         "lost_none": None, "window_none_ms": None,
+                         "window_none_last_ms": None, "window_majority_first_ms": None,
+                         "window_minority_first_ms": None, "window_none_first_ms": None,
                          "ok": False,
                          "trace_sha256": None, "replay": replay,
                          "error": "event limit reached at 41.250 s"})
@@ -163,13 +178,20 @@ for nt in (1000, 2000, 4000):
                      "unavailable_majority_ms": 900 + int(400 * v),
                      "unavailable_minority_ms": 14000 - nt + int(300 * u),
                      "failover_ms": fo, "window_majority_last_ms": last_maj,
-                     "window_minority_last_ms": last_min, "ok": lost == 0,
+                     "window_minority_last_ms": last_min, "lost_none": lnone,
+                     "window_none_ms": last_none - first_none if lnone else None,
+                     "window_none_last_ms": last_none,
+                     "window_majority_first_ms": first_maj,
+                     "window_minority_first_ms": first_min,
+                     "window_none_first_ms": first_none, "ok": lost == 0,
                      "trace_sha256": "%064x" % (seed * 1000003 + nt), "replay": replay,
                      "error": None})
 cols = ["seed", "node-timeout", "acked", "lost", "lost_majority", "lost_minority",
         "window_majority_ms", "window_minority_ms", "unavailable_majority_ms",
         "unavailable_minority_ms", "failover_ms", "window_majority_last_ms",
-        "window_minority_last_ms", "ok", "trace_sha256", "point"]
+        "window_minority_last_ms", "lost_none", "window_none_ms", "window_none_last_ms",
+        "window_majority_first_ms", "window_minority_first_ms", "window_none_first_ms", "ok",
+        "trace_sha256", "point"]
 def cell(v):
     if v is None: return ""
     if v is True: return "true"
