@@ -434,6 +434,123 @@ START_TEST(test_fin_held_across_cut)
 }
 END_TEST
 
+/* A reset during a cut: the sender's socket is gone, so the bytes it held are dropped and
+ * never cross after the heal. Its RST meets the cut and is lost: the peer learns only when it
+ * next writes (its segment meets a dead socket and the RST comes back). */
+START_TEST(test_reset_during_cut_drops_held)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    SimCutId cut = sim_net_isolate(w->net, w->b);
+    ck_assert(sim_net_send(w->net, r->id, "held", 4));
+    run_until(w, RC_US_PER_S + 500000); /* retransmissions at +0.2 and +0.6 s found the cut */
+    sim_net_reset(w->net, r->id);
+    ck_assert(!sim_net_conn_is_open(w->net, r->id));
+    run_until(w, 2 * RC_US_PER_S);
+    ck_assert(sim_net_heal(w->net, cut));
+    run_until(w, 20 * RC_US_PER_S); /* past every retransmission the data would have had */
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_uint_eq(s->data->len, 0);
+    ck_assert(!s->closed);
+    ck_assert(!r->closed); /* the end that reset gets no callbacks */
+    ck_assert(sim_net_send(w->net, s->id, "anyone?", 7));
+    run_until(w, 21 * RC_US_PER_S);
+    ck_assert(s->closed);
+    ck_assert_int_eq(s->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(s->closed_at, 20 * RC_US_PER_S + 200);
+    ck_assert_uint_eq(s->data->len, 0);
+    ck_assert_uint_eq(r->data->len, 0);
+    SimNetStats st;
+    sim_net_get_stats(w->net, &st);
+    ck_assert_uint_eq(st.bytes, 0);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+/* The same when the bytes were already on the wire when the cut fell: they are lost at their
+ * arrival, and a socket that was reset meanwhile does not retransmit them (nor its RST). */
+START_TEST(test_reset_during_cut_drops_lost_in_flight)
+{
+    World *w = world_new(50000); /* 50 ms: the cut falls while the segment is on the wire */
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    ck_assert(sim_net_send(w->net, r->id, "wire", 4));
+    run_until(w, RC_US_PER_S + 10000);
+    SimCutId cut = sim_net_isolate(w->net, w->a);
+    run_until(w, RC_US_PER_S + 20000);
+    sim_net_reset(w->net, r->id); /* its RST is lost in the cut */
+    run_until(w, RC_US_PER_S + 100000);
+    ck_assert(sim_net_heal(w->net, cut));
+    run_until(w, 20 * RC_US_PER_S);
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_uint_eq(s->data->len, 0);
+    ck_assert(!s->closed);
+    ck_assert(sim_net_send(w->net, s->id, "anyone?", 7));
+    run_until(w, 21 * RC_US_PER_S);
+    ck_assert(s->closed);
+    ck_assert_int_eq(s->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(s->closed_at, 20 * RC_US_PER_S + 100000);
+    ck_assert_uint_eq(s->data->len, 0);
+    ck_assert(!r->closed);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+/* The receiver closes during a cut while the sender holds bytes for it. Its application
+ * closed, so nothing more is delivered to it; the sender learns whichever way reaches it
+ * first after the heal (sim/README.md, "Close and reset"):
+ * - its own retransmission: the bytes meet a closed socket and are answered with RST;
+ * - the closer's FIN: it reads EOF, which finishes its end (no half-close is modelled), and
+ *   its held bytes are dropped. */
+START_TEST(test_receiver_closes_during_cut)
+{
+    static const struct {
+        RcTime heal_us;   /* when the cut (made at 1 s) heals */
+        RcConnEnd why;    /* what the sender sees */
+        RcTime sender_at; /* when */
+    } cases[] = {
+        /* writer's retransmissions at 1.2, 1.6, 2.4, 4.0 s; the closer's (close at 1.5 s)
+         * at 1.7, 2.1, 2.9, 4.5 s. */
+        {2 * RC_US_PER_S + 200000, RC_CONN_END_RESET, 2 * RC_US_PER_S + 400200},
+        {RC_US_PER_S + 650000, RC_CONN_END_EOF, RC_US_PER_S + 700100},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        World *w = world_new(100);
+        Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+        run_until(w, RC_US_PER_S);
+        SimCutId cut = sim_net_isolate(w->net, w->a);
+        ck_assert(sim_net_send(w->net, r->id, "unread", 6));
+        run_until(w, RC_US_PER_S + 500000);
+        Rec *s = accepted(w->srv, 0);
+        sim_net_close(w->net, s->id);
+        run_until(w, cases[i].heal_us);
+        ck_assert(!r->closed);
+        ck_assert(sim_net_heal(w->net, cut));
+        run_until(w, 20 * RC_US_PER_S);
+        ck_assert_uint_eq(s->data->len, 0); /* a closed end reads nothing */
+        ck_assert(!s->closed);              /* nor is told anything */
+        ck_assert_msg(r->closed, "case %u", i);
+        ck_assert_int_eq(r->why, cases[i].why);
+        ck_assert_int_eq(r->closed_at, cases[i].sender_at);
+        ck_assert_uint_eq(r->data->len, 0);
+        SimNetStats st;
+        sim_net_get_stats(w->net, &st);
+        ck_assert_uint_eq(st.bytes, 0);
+        ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+        ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+        rec_free(r);
+        world_free(w);
+    }
+}
+END_TEST
+
 START_TEST(test_retries2_timeout)
 {
     World *w = world_new(100);
@@ -881,6 +998,9 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_hold_and_release_after_heal);
     tcase_add_test(tc, test_in_flight_lost_then_retransmitted);
     tcase_add_test(tc, test_fin_held_across_cut);
+    tcase_add_test(tc, test_reset_during_cut_drops_held);
+    tcase_add_test(tc, test_reset_during_cut_drops_lost_in_flight);
+    tcase_add_test(tc, test_receiver_closes_during_cut);
     tcase_add_test(tc, test_retries2_timeout);
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_one_way_cut);
