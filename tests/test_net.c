@@ -359,6 +359,99 @@ START_TEST(test_link_streams_independent_of_other_hosts)
 }
 END_TEST
 
+/* A host created later (a client joining) changes no draw on the links that exist: the same
+ * traffic between a and b arrives at the same instants in the same chunks, both ways, whether
+ * or not a new host d appears (before a connects, or in the middle of the traffic) with a
+ * latency rule of its own, connects to b and is connected to by b. */
+typedef enum {
+    NEW_HOST_NONE,
+    NEW_HOST_BEFORE,
+    NEW_HOST_DURING,
+} NewHostWhen;
+
+static void append_chunks(GArray *out, const Rec *rec)
+{
+    g_array_append_vals(out, rec->chunk_times->data, rec->chunk_times->len);
+    for (guint i = 0; i < rec->chunk_lens->len; i++) {
+        RcTime len = (RcTime)g_array_index(rec->chunk_lens, gsize, i);
+        g_array_append_val(out, len);
+    }
+}
+
+/* Host d joins: its own latency to b, a connection to b with traffic, and one from b. */
+static guint32 new_host_joins(World *w, Server *d_srv, GPtrArray *recs)
+{
+    guint32 d = sim_net_add_host(w->net, "d", "10.0.0.4");
+    SimLatency slow;
+    ck_assert(sim_latency_parse("normal:3ms,sd=1ms,floor=1ms", &slow, NULL));
+    sim_net_set_latency_pair(w->net, d, w->b, &slow);
+    ck_assert(sim_net_listen(w->net, d, 7000, on_accept, d_srv, NULL));
+    Rec *to_b = dial(w, d, "10.0.0.2", 7000);
+    Rec *from_b = dial(w, w->b, "10.0.0.4", 7000);
+    ck_assert(sim_net_send(w->net, to_b->id, "noise from d", 12));
+    ck_assert(sim_net_send(w->net, from_b->id, "noise from b", 12));
+    g_ptr_array_add(recs, to_b);
+    g_ptr_array_add(recs, from_b);
+    return d;
+}
+
+static GArray *ab_arrivals(NewHostWhen when)
+{
+    World *w = world_new(100);
+    SimLatency lat;
+    ck_assert(sim_latency_parse("lognormal:300us,sigma=0.8,floor=100us", &lat, NULL));
+    sim_net_set_latency(w->net, &lat);
+    Server *d_srv = server_new();
+    g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func(rec_free);
+    gint64 d = -1;
+    if (when == NEW_HOST_BEFORE)
+        d = new_host_joins(w, d_srv, recs);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    g_ptr_array_add(recs, r);
+    run_until(w, 100 * RC_US_PER_MS);
+    Rec *s = NULL;
+    for (guint i = 0; i < w->srv->accepted->len; i++)
+        if (sim_net_conn_peer_host(w->net, accepted(w->srv, i)->id) == w->a)
+            s = accepted(w->srv, i);
+    ck_assert(s != NULL);
+    char msg[4000];
+    for (int i = 0; i < 60; i++) {
+        if (when == NEW_HOST_DURING && i == 30)
+            d = new_host_joins(w, d_srv, recs);
+        memset(msg, 'a' + i % 26, sizeof msg);
+        ck_assert(sim_net_send(w->net, r->id, msg, (gsize)(100 + 60 * i)));
+        ck_assert(sim_net_send(w->net, s->id, msg, (gsize)(3000 - 40 * i)));
+        run_until(w, sim_kernel_now(w->k) + 700);
+    }
+    run_until(w, RC_US_PER_S);
+    if (d >= 0) { /* d's traffic really ran alongside */
+        ck_assert_uint_eq(w->srv->accepted->len, 2);
+        ck_assert_uint_eq(d_srv->accepted->len, 1);
+        ck_assert_str_eq(accepted(d_srv, 0)->data->str, "noise from b");
+    }
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(RcTime));
+    append_chunks(out, r);
+    append_chunks(out, s);
+    server_free(d_srv);
+    world_free(w);
+    return out;
+}
+
+START_TEST(test_new_host_leaves_link_draws)
+{
+    GArray *base = ab_arrivals(NEW_HOST_NONE);
+    ck_assert_uint_gt(base->len, 4 * 60);
+    for (NewHostWhen when = NEW_HOST_BEFORE; when <= NEW_HOST_DURING; when++) {
+        GArray *other = ab_arrivals(when);
+        ck_assert_uint_eq(other->len, base->len);
+        ck_assert_msg(memcmp(other->data, base->data, base->len * sizeof(RcTime)) == 0,
+                      "a new host (case %d) moved a delivery between a and b", when);
+        g_array_free(other, TRUE);
+    }
+    g_array_free(base, TRUE);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ cuts */
 
 START_TEST(test_hold_and_release_after_heal)
@@ -993,6 +1086,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_close_flushes_then_eof);
     tcase_add_test(tc, test_reset_and_write_to_closed);
     tcase_add_test(tc, test_link_streams_independent_of_other_hosts);
+    tcase_add_test(tc, test_new_host_leaves_link_draws);
     suite_add_tcase(s, tc);
     tc = tcase_create("cuts");
     tcase_add_test(tc, test_hold_and_release_after_heal);
