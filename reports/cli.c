@@ -85,7 +85,7 @@ int report_cli_main(int argc, char **argv)
         }
     }
     if (dir == NULL) {
-        fputs(usage, stderr);
+        fprintf(stderr, "rcsim report: expected a directory (see rcsim report --help)\n");
         return 2;
     }
     g_autoptr(GError) error = NULL;

@@ -236,17 +236,20 @@ static int bench_cluster(int argc, char **argv)
 
 int sim_bench_main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        FILE *to = argc < 2 ? stderr : stdout;
-        fprintf(to, "Usage: rcsim bench kernel [--pending N] [--events N]\n"
-                    "       rcsim bench net [--hosts N]\n"
-                    "       rcsim bench cluster [--nodes N] [--seconds S]\n"
-                    "  cluster N real nodes (default 50) meet and gossip for S virtual "
-                    "seconds (30)\n"
-                    "  net     a full mesh of N hosts (default 300): connect, request, reply\n"
-                    "  kernel  schedule+dispatch with N pending events (default 100000, "
-                    "20000000 events)\n");
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        fprintf(stderr, "rcsim bench: expected kernel, net or cluster (see rcsim bench --help)\n");
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("Usage: rcsim bench kernel [--pending N] [--events N]\n"
+               "       rcsim bench net [--hosts N]\n"
+               "       rcsim bench cluster [--nodes N] [--seconds S]\n"
+               "  cluster N real nodes (default 50) meet and gossip for S virtual "
+               "seconds (30)\n"
+               "  net     a full mesh of N hosts (default 300): connect, request, reply\n"
+               "  kernel  schedule+dispatch with N pending events (default 100000, "
+               "20000000 events)\n");
+        return 0;
     }
     if (strcmp(argv[1], "kernel") == 0)
         return bench_kernel(argc - 1, argv + 1);

@@ -36,7 +36,7 @@ static void print_help(FILE *to)
 int sim_cli_main(int argc, char **argv)
 {
     if (argc < 2) {
-        print_help(stderr);
+        fprintf(stderr, "rcsim: expected a command (see rcsim --help)\n");
         return 2;
     }
     const char *cmd = argv[1];

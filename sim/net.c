@@ -48,6 +48,7 @@ typedef struct {
     RcTime flight_start_us;   /* first send of the oldest unacknowledged data, -1 none */
     guint32 retries;          /* retransmissions so far in this flight */
     gboolean unacked;         /* delivered, but the ack could not come back */
+    gboolean is_aborted;      /* its sender's socket is gone (RST sent): nothing retransmits */
     SimRng rng;               /* chunking and latency draws of this direction */
     const SimLatency *lat;    /* cached latency rule, valid while lat_version matches */
     guint32 lat_version;
@@ -978,15 +979,17 @@ static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes)
     }
 }
 
-/* The other end of direction d is gone: answer its sender with RST (it travels like any
- * segment from the dead end's host, and is lost if that path is cut). */
+/* End `from_side`'s socket is gone (reset, crashed, or data met it closed): its held data is
+ * dropped and an RST answers the peer (it travels like any segment from the dead end's host,
+ * and is lost if that path is cut). */
 static void send_rst_from(SimNet *net, Conn *c, guint from_side)
 {
     guint to = 1 - from_side;
+    Dir *dir = &c->dir[from_side];
+    dir->is_aborted = TRUE;
+    dir_drop_held(dir);
     if (c->end[to].state == END_GONE)
         return;
-    Dir *dir = &c->dir[from_side];
-    dir_drop_held(dir);
     if (!sim_net_can_reach(net, c->end[from_side].host, c->end[to].host))
         return; /* lost; the peer learns when it next sends */
     seg_push(dir, (Segment){NULL, sim_kernel_now(net->k), 0, SEG_RST});
@@ -1005,7 +1008,14 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
     dir->deliver_timer = SIM_TIMER_NONE;
     RcTime now = sim_kernel_now(k);
     if (!sim_net_can_reach(net, c->end[d].host, c->end[r].host)) {
-        /* A cut fell while these were on the wire: they are lost; retransmit later. */
+        /* A cut fell while these were on the wire: they are lost. A live socket retransmits
+         * them later; one that was reset or died meanwhile no longer exists, so its bytes
+         * and its RST are gone for good (the peer learns when it next sends). */
+        if (dir->is_aborted) {
+            dir_clear(net, dir);
+            conn_maybe_free(net, c);
+            return;
+        }
         RcTime first_sent = seg_at(dir, 0)->sent_us;
         dir->n_flying = 0;
         start_flight(net, c, d, first_sent);

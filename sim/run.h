@@ -1,6 +1,6 @@
 /* One run of a scenario with one seed: build the cluster, drive the workload and the
  * nemesis, heal, wait for convergence, read back, check, and write the results (the files
- * are described in notes/results-contract.md and sim/README.md). */
+ * and their fields, the results contract, are described in sim/README.md, "Output"). */
 #ifndef SIM_RUN_H
 #define SIM_RUN_H
 

@@ -139,8 +139,7 @@ int sim_run_main(int argc, char **argv)
         } else if (strcmp(a, "--plot") == 0) {
             plot = TRUE;
         } else if (a[0] == '-') {
-            fprintf(stderr, "rcsim run: unknown option '%s'\n", a);
-            run_usage(stderr);
+            fprintf(stderr, "rcsim run: unknown option '%s' (see rcsim run --help)\n", a);
             return 2;
         } else if (path == NULL) {
             path = a;
@@ -150,7 +149,7 @@ int sim_run_main(int argc, char **argv)
         }
     }
     if (path == NULL) {
-        run_usage(stderr);
+        fprintf(stderr, "rcsim run: expected a SCENARIO file (see rcsim run --help)\n");
         return 2;
     }
     if ((trace || edn || plot) && out == NULL) {
@@ -204,7 +203,7 @@ static void check_usage(FILE *to)
 int sim_check_main(int argc, char **argv)
 {
     if (argc < 2) {
-        check_usage(stderr);
+        fprintf(stderr, "rcsim check: expected SCENARIO files (see rcsim check --help)\n");
         return 2;
     }
     for (int i = 1; i < argc; i++)

@@ -780,8 +780,7 @@ int sim_sweep_main(int argc, char **argv)
         } else if (strcmp(a, "--keep-runs") == 0) {
             sw.keep_runs = TRUE;
         } else if (a[0] == '-') {
-            fprintf(stderr, "rcsim sweep: unknown option '%s'\n", a);
-            sweep_usage(stderr);
+            fprintf(stderr, "rcsim sweep: unknown option '%s' (see rcsim sweep --help)\n", a);
             goto out;
         } else if (sw.scenario == NULL) {
             sw.scenario = (char *)a;
@@ -791,7 +790,8 @@ int sim_sweep_main(int argc, char **argv)
         }
     }
     if (sw.scenario == NULL || sw.out == NULL) {
-        sweep_usage(stderr);
+        fprintf(stderr, "rcsim sweep: expected a SCENARIO file and --out DIR (see rcsim sweep "
+                        "--help)\n");
         goto out;
     }
     status = sweep_execute(&sw, have_seeds);
@@ -820,11 +820,14 @@ static gint cmp_rows(gconstpointer a, gconstpointer b, gpointer user)
 
 int sim_merge_main(int argc, char **argv)
 {
-    if (argc < 3 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fprintf(argc < 3 ? stderr : stdout,
-                "Usage: rcsim merge OUT SHARD_DIR...\nJoin sweep directories made with --shard "
-                "into OUT.\n");
-        return argc < 3 ? 2 : 0;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("Usage: rcsim merge OUT SHARD_DIR...\nJoin sweep directories made with --shard "
+               "into OUT.\n");
+        return 0;
+    }
+    if (argc < 3) {
+        fprintf(stderr, "rcsim merge: expected OUT and SHARD_DIRs (see rcsim merge --help)\n");
+        return 2;
     }
     const char *out = argv[1];
     g_autoptr(GPtrArray) objs = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);

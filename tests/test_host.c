@@ -225,6 +225,49 @@ START_TEST(test_restart_keeps_only_the_disk)
 }
 END_TEST
 
+/* Send one command on c's connection and return the reply that came back within 1 ms. */
+static const char *cli_call(Cli *c, const char *words)
+{
+    cli_cmd(c, words);
+    run_to(c->w, now_of(c->w) + 1000);
+    return c->in->str;
+}
+
+/* A crash takes the process's memory: a key written before it is gone after the restart,
+ * while what nodes.conf holds (the node's id, its slots) comes back. */
+START_TEST(test_restart_loses_memory)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(4, 1, NULL, NULL);
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 10000);
+    cli_dial(c, 30001);
+    run_to(w, 20000);
+    ck_assert(c->connected);
+    ck_assert_str_eq(cli_call(c, "CLUSTER ADDSLOTSRANGE 0 16383"), "+OK\r\n");
+    run_to(w, 3 * RC_US_PER_S); /* a master serves CLUSTER_WRITABLE_DELAY after its start */
+    ck_assert_str_eq(cli_call(c, "SET foo bar"), "+OK\r\n");
+    ck_assert_str_eq(cli_call(c, "GET foo"), "$3\r\nbar\r\n");
+    ck_assert_str_eq(cli_call(c, "DBSIZE"), ":1\r\n");
+    run_to(w, 4 * RC_US_PER_S);
+    g_autofree char *id1 = myid(w, c);
+    sim_world_crash(w, 0);
+    sim_world_restart(w, 0);
+    g_autofree char *id2 = myid(w, c);
+    ck_assert_str_eq(id1, id2); /* the identity survives on disk */
+    run_to(w, 7 * RC_US_PER_S);
+    cli_dial(c, 30001);
+    run_to(w, now_of(w) + 1000);
+    ck_assert(c->connected);
+    /* the slots came back from nodes.conf: the key's slot is served here, not MOVED or down */
+    ck_assert_str_eq(cli_call(c, "GET foo"), "$-1\r\n");
+    ck_assert_str_eq(cli_call(c, "DBSIZE"), ":0\r\n");
+    SimNodeStats st;
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_eq(st.boots, 2);
+    cli_free(c);
+}
+END_TEST
+
 /* CONNECT actions: MEET a port where nothing listens (refused), then a real node. */
 START_TEST(test_meet_connects)
 {
@@ -322,6 +365,7 @@ Suite *host_suite(void)
     tcase_add_test(tc, test_ping_pong);
     tcase_add_test(tc, test_before_sleep_once_per_instant);
     tcase_add_test(tc, test_restart_keeps_only_the_disk);
+    tcase_add_test(tc, test_restart_loses_memory);
     tcase_add_test(tc, test_meet_connects);
     tcase_add_test(tc, test_pause_and_resume);
     tcase_add_test(tc, test_clock_skew_drives_cron);

@@ -359,6 +359,99 @@ START_TEST(test_link_streams_independent_of_other_hosts)
 }
 END_TEST
 
+/* A host created later (a client joining) changes no draw on the links that exist: the same
+ * traffic between a and b arrives at the same instants in the same chunks, both ways, whether
+ * or not a new host d appears (before a connects, or in the middle of the traffic) with a
+ * latency rule of its own, connects to b and is connected to by b. */
+typedef enum {
+    NEW_HOST_NONE,
+    NEW_HOST_BEFORE,
+    NEW_HOST_DURING,
+} NewHostWhen;
+
+static void append_chunks(GArray *out, const Rec *rec)
+{
+    g_array_append_vals(out, rec->chunk_times->data, rec->chunk_times->len);
+    for (guint i = 0; i < rec->chunk_lens->len; i++) {
+        RcTime len = (RcTime)g_array_index(rec->chunk_lens, gsize, i);
+        g_array_append_val(out, len);
+    }
+}
+
+/* Host d joins: its own latency to b, a connection to b with traffic, and one from b. */
+static guint32 new_host_joins(World *w, Server *d_srv, GPtrArray *recs)
+{
+    guint32 d = sim_net_add_host(w->net, "d", "10.0.0.4");
+    SimLatency slow;
+    ck_assert(sim_latency_parse("normal:3ms,sd=1ms,floor=1ms", &slow, NULL));
+    sim_net_set_latency_pair(w->net, d, w->b, &slow);
+    ck_assert(sim_net_listen(w->net, d, 7000, on_accept, d_srv, NULL));
+    Rec *to_b = dial(w, d, "10.0.0.2", 7000);
+    Rec *from_b = dial(w, w->b, "10.0.0.4", 7000);
+    ck_assert(sim_net_send(w->net, to_b->id, "noise from d", 12));
+    ck_assert(sim_net_send(w->net, from_b->id, "noise from b", 12));
+    g_ptr_array_add(recs, to_b);
+    g_ptr_array_add(recs, from_b);
+    return d;
+}
+
+static GArray *ab_arrivals(NewHostWhen when)
+{
+    World *w = world_new(100);
+    SimLatency lat;
+    ck_assert(sim_latency_parse("lognormal:300us,sigma=0.8,floor=100us", &lat, NULL));
+    sim_net_set_latency(w->net, &lat);
+    Server *d_srv = server_new();
+    g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func(rec_free);
+    gint64 d = -1;
+    if (when == NEW_HOST_BEFORE)
+        d = new_host_joins(w, d_srv, recs);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    g_ptr_array_add(recs, r);
+    run_until(w, 100 * RC_US_PER_MS);
+    Rec *s = NULL;
+    for (guint i = 0; i < w->srv->accepted->len; i++)
+        if (sim_net_conn_peer_host(w->net, accepted(w->srv, i)->id) == w->a)
+            s = accepted(w->srv, i);
+    ck_assert(s != NULL);
+    char msg[4000];
+    for (int i = 0; i < 60; i++) {
+        if (when == NEW_HOST_DURING && i == 30)
+            d = new_host_joins(w, d_srv, recs);
+        memset(msg, 'a' + i % 26, sizeof msg);
+        ck_assert(sim_net_send(w->net, r->id, msg, (gsize)(100 + 60 * i)));
+        ck_assert(sim_net_send(w->net, s->id, msg, (gsize)(3000 - 40 * i)));
+        run_until(w, sim_kernel_now(w->k) + 700);
+    }
+    run_until(w, RC_US_PER_S);
+    if (d >= 0) { /* d's traffic really ran alongside */
+        ck_assert_uint_eq(w->srv->accepted->len, 2);
+        ck_assert_uint_eq(d_srv->accepted->len, 1);
+        ck_assert_str_eq(accepted(d_srv, 0)->data->str, "noise from b");
+    }
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(RcTime));
+    append_chunks(out, r);
+    append_chunks(out, s);
+    server_free(d_srv);
+    world_free(w);
+    return out;
+}
+
+START_TEST(test_new_host_leaves_link_draws)
+{
+    GArray *base = ab_arrivals(NEW_HOST_NONE);
+    ck_assert_uint_gt(base->len, 4 * 60);
+    for (NewHostWhen when = NEW_HOST_BEFORE; when <= NEW_HOST_DURING; when++) {
+        GArray *other = ab_arrivals(when);
+        ck_assert_uint_eq(other->len, base->len);
+        ck_assert_msg(memcmp(other->data, base->data, base->len * sizeof(RcTime)) == 0,
+                      "a new host (case %d) moved a delivery between a and b", when);
+        g_array_free(other, TRUE);
+    }
+    g_array_free(base, TRUE);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ cuts */
 
 START_TEST(test_hold_and_release_after_heal)
@@ -431,6 +524,123 @@ START_TEST(test_fin_held_across_cut)
     ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
     rec_free(r);
     world_free(w);
+}
+END_TEST
+
+/* A reset during a cut: the sender's socket is gone, so the bytes it held are dropped and
+ * never cross after the heal. Its RST meets the cut and is lost: the peer learns only when it
+ * next writes (its segment meets a dead socket and the RST comes back). */
+START_TEST(test_reset_during_cut_drops_held)
+{
+    World *w = world_new(100);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    SimCutId cut = sim_net_isolate(w->net, w->b);
+    ck_assert(sim_net_send(w->net, r->id, "held", 4));
+    run_until(w, RC_US_PER_S + 500000); /* retransmissions at +0.2 and +0.6 s found the cut */
+    sim_net_reset(w->net, r->id);
+    ck_assert(!sim_net_conn_is_open(w->net, r->id));
+    run_until(w, 2 * RC_US_PER_S);
+    ck_assert(sim_net_heal(w->net, cut));
+    run_until(w, 20 * RC_US_PER_S); /* past every retransmission the data would have had */
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_uint_eq(s->data->len, 0);
+    ck_assert(!s->closed);
+    ck_assert(!r->closed); /* the end that reset gets no callbacks */
+    ck_assert(sim_net_send(w->net, s->id, "anyone?", 7));
+    run_until(w, 21 * RC_US_PER_S);
+    ck_assert(s->closed);
+    ck_assert_int_eq(s->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(s->closed_at, 20 * RC_US_PER_S + 200);
+    ck_assert_uint_eq(s->data->len, 0);
+    ck_assert_uint_eq(r->data->len, 0);
+    SimNetStats st;
+    sim_net_get_stats(w->net, &st);
+    ck_assert_uint_eq(st.bytes, 0);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+/* The same when the bytes were already on the wire when the cut fell: they are lost at their
+ * arrival, and a socket that was reset meanwhile does not retransmit them (nor its RST). */
+START_TEST(test_reset_during_cut_drops_lost_in_flight)
+{
+    World *w = world_new(50000); /* 50 ms: the cut falls while the segment is on the wire */
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    ck_assert(sim_net_send(w->net, r->id, "wire", 4));
+    run_until(w, RC_US_PER_S + 10000);
+    SimCutId cut = sim_net_isolate(w->net, w->a);
+    run_until(w, RC_US_PER_S + 20000);
+    sim_net_reset(w->net, r->id); /* its RST is lost in the cut */
+    run_until(w, RC_US_PER_S + 100000);
+    ck_assert(sim_net_heal(w->net, cut));
+    run_until(w, 20 * RC_US_PER_S);
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_uint_eq(s->data->len, 0);
+    ck_assert(!s->closed);
+    ck_assert(sim_net_send(w->net, s->id, "anyone?", 7));
+    run_until(w, 21 * RC_US_PER_S);
+    ck_assert(s->closed);
+    ck_assert_int_eq(s->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(s->closed_at, 20 * RC_US_PER_S + 100000);
+    ck_assert_uint_eq(s->data->len, 0);
+    ck_assert(!r->closed);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
+/* The receiver closes during a cut while the sender holds bytes for it. Its application
+ * closed, so nothing more is delivered to it; the sender learns whichever way reaches it
+ * first after the heal (sim/README.md, "Close and reset"):
+ * - its own retransmission: the bytes meet a closed socket and are answered with RST;
+ * - the closer's FIN: it reads EOF, which finishes its end (no half-close is modelled), and
+ *   its held bytes are dropped. */
+START_TEST(test_receiver_closes_during_cut)
+{
+    static const struct {
+        RcTime heal_us;   /* when the cut (made at 1 s) heals */
+        RcConnEnd why;    /* what the sender sees */
+        RcTime sender_at; /* when */
+    } cases[] = {
+        /* writer's retransmissions at 1.2, 1.6, 2.4, 4.0 s; the closer's (close at 1.5 s)
+         * at 1.7, 2.1, 2.9, 4.5 s. */
+        {2 * RC_US_PER_S + 200000, RC_CONN_END_RESET, 2 * RC_US_PER_S + 400200},
+        {RC_US_PER_S + 650000, RC_CONN_END_EOF, RC_US_PER_S + 700100},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        World *w = world_new(100);
+        Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+        run_until(w, RC_US_PER_S);
+        SimCutId cut = sim_net_isolate(w->net, w->a);
+        ck_assert(sim_net_send(w->net, r->id, "unread", 6));
+        run_until(w, RC_US_PER_S + 500000);
+        Rec *s = accepted(w->srv, 0);
+        sim_net_close(w->net, s->id);
+        run_until(w, cases[i].heal_us);
+        ck_assert(!r->closed);
+        ck_assert(sim_net_heal(w->net, cut));
+        run_until(w, 20 * RC_US_PER_S);
+        ck_assert_uint_eq(s->data->len, 0); /* a closed end reads nothing */
+        ck_assert(!s->closed);              /* nor is told anything */
+        ck_assert_msg(r->closed, "case %u", i);
+        ck_assert_int_eq(r->why, cases[i].why);
+        ck_assert_int_eq(r->closed_at, cases[i].sender_at);
+        ck_assert_uint_eq(r->data->len, 0);
+        SimNetStats st;
+        sim_net_get_stats(w->net, &st);
+        ck_assert_uint_eq(st.bytes, 0);
+        ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->a), 0);
+        ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+        rec_free(r);
+        world_free(w);
+    }
 }
 END_TEST
 
@@ -876,11 +1086,15 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_close_flushes_then_eof);
     tcase_add_test(tc, test_reset_and_write_to_closed);
     tcase_add_test(tc, test_link_streams_independent_of_other_hosts);
+    tcase_add_test(tc, test_new_host_leaves_link_draws);
     suite_add_tcase(s, tc);
     tc = tcase_create("cuts");
     tcase_add_test(tc, test_hold_and_release_after_heal);
     tcase_add_test(tc, test_in_flight_lost_then_retransmitted);
     tcase_add_test(tc, test_fin_held_across_cut);
+    tcase_add_test(tc, test_reset_during_cut_drops_held);
+    tcase_add_test(tc, test_reset_during_cut_drops_lost_in_flight);
+    tcase_add_test(tc, test_receiver_closes_during_cut);
     tcase_add_test(tc, test_retries2_timeout);
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_one_way_cut);
