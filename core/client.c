@@ -252,8 +252,13 @@ static Outcome process_command(RcClient *c, RcArgv *args)
         return POSTPONED;
     }
     if ((c->flags & RC_CLIENT_MULTI) && !is_transaction_control(cmd)) {
-        g_ptr_array_add(c->mstate, rc_argv_copy(args));
-        c->mstate_flags |= cmd->flags;
+        /* queueMultiCommand(): a transaction already doomed queues nothing more, so what
+         * follows the error neither routes EXEC nor makes it a write: EXEC answers "previous
+         * errors", never CROSSSLOT or NOREPLICAS (checked against redis-server 7.0.15). */
+        if (!(c->flags & RC_CLIENT_DIRTY_EXEC)) {
+            g_ptr_array_add(c->mstate, rc_argv_copy(args));
+            c->mstate_flags |= cmd->flags;
+        }
         rc_reply_status(c->obuf, "QUEUED");
         return DONE;
     }
