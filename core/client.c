@@ -166,12 +166,38 @@ typedef enum {
     POSTPONED, /* kept in client->pending until the pause ends */
 } Outcome;
 
-/* rejectCommand(): the error, and a MULTI in progress will abort at EXEC. */
-static void reject(RcClient *c, const char *err)
+/* rejectCommand() and rejectCommandFormat() (7.0.15 server.c). A refused command makes a
+ * MULTI in progress abort at EXEC (flagTransaction), but a refused EXEC ends the transaction
+ * at once (execCommandAbort): it is discarded and the reply quotes why, whether or not a MULTI
+ * was open (checked against redis-server 7.0.15: `EXEC x` answers EXECABORT either way).
+ * `err` is the reply to any other command; `reason` is the text EXECABORT quotes. */
+static void reject_with(RcClient *c, const RcCommand *cmd, const char *err, const char *reason)
 {
     if (c->flags & RC_CLIENT_MULTI)
         c->flags |= RC_CLIENT_DIRTY_EXEC;
-    rc_reply_error(c->obuf, err);
+    if (cmd == NULL || cmd->proc != rc_cmd_exec) {
+        rc_reply_error(c->obuf, err);
+        return;
+    }
+    rc_client_discard_transaction(c);
+    g_autofree char *abort =
+        g_strdup_printf("EXECABORT Transaction discarded because of: %s", reason);
+    rc_reply_error(c->obuf, abort);
+}
+
+/* rejectCommand(): one of Redis's shared errors, which carry their code (NOREPLICAS,
+ * READONLY): EXECABORT quotes it whole. */
+static void reject(RcClient *c, const RcCommand *cmd, const char *err)
+{
+    reject_with(c, cmd, err, err);
+}
+
+/* rejectCommandFormat(): Redis formats the text without a code and addReplyErrorSds puts
+ * "ERR " in front, so `err` comes with "ERR " and EXECABORT quotes it without. */
+static void reject_format(RcClient *c, const RcCommand *cmd, const char *err)
+{
+    rc_assert(g_str_has_prefix(err, "ERR "));
+    reject_with(c, cmd, err, err + strlen("ERR "));
 }
 
 static gboolean is_transaction_control(const RcCommand *cmd)
@@ -186,7 +212,7 @@ static Outcome process_command(RcClient *c, RcArgv *args)
     const RcCommand *cmd;
     g_autofree char *err = rc_command_check(args, &cmd);
     if (err != NULL) {
-        reject(c, err);
+        reject_format(c, cmd, err);
         return DONE;
     }
     gboolean is_exec = cmd->proc == rc_cmd_exec;
@@ -197,7 +223,7 @@ static Outcome process_command(RcClient *c, RcArgv *args)
     gboolean obey = (c->flags & RC_CLIENT_MASTER) != 0;
 
     if ((c->flags & RC_CLIENT_MULTI) && (cmd->flags & RC_CMD_NO_MULTI)) {
-        reject(c, "ERR Command not allowed inside a transaction");
+        reject_format(c, cmd, "ERR Command not allowed inside a transaction");
         return DONE;
     }
     gboolean has_keys = cmd->first_key != 0 || (cmd->flags & RC_CMD_MOVABLE_KEYS);
@@ -209,15 +235,15 @@ static Outcome process_command(RcClient *c, RcArgv *args)
         return DONE;
     }
     if (is_write && !rc_repl_min_replicas_ok(node)) {
-        reject(c, "NOREPLICAS Not enough good replicas to write.");
+        reject(c, cmd, "NOREPLICAS Not enough good replicas to write.");
         return DONE;
     }
     if (rc_repl_is_replica(node) && !obey && is_write) {
-        reject(c, "READONLY You can't write against a read only replica.");
+        reject(c, cmd, "READONLY You can't write against a read only replica.");
         return DONE;
     }
     if ((c->flags & RC_CLIENT_REPLICA) && (may_replicate || is_write || is_read)) {
-        reject(c, "ERR Replica can't interact with the keyspace");
+        reject_format(c, cmd, "ERR Replica can't interact with the keyspace");
         return DONE;
     }
     if (!(c->flags & RC_CLIENT_REPLICA) && node->clients_paused && may_replicate) {
@@ -226,8 +252,13 @@ static Outcome process_command(RcClient *c, RcArgv *args)
         return POSTPONED;
     }
     if ((c->flags & RC_CLIENT_MULTI) && !is_transaction_control(cmd)) {
-        g_ptr_array_add(c->mstate, rc_argv_copy(args));
-        c->mstate_flags |= cmd->flags;
+        /* queueMultiCommand(): a transaction already doomed queues nothing more, so what
+         * follows the error neither routes EXEC nor makes it a write: EXEC answers "previous
+         * errors", never CROSSSLOT or NOREPLICAS (checked against redis-server 7.0.15). */
+        if (!(c->flags & RC_CLIENT_DIRTY_EXEC)) {
+            g_ptr_array_add(c->mstate, rc_argv_copy(args));
+            c->mstate_flags |= cmd->flags;
+        }
         rc_reply_status(c->obuf, "QUEUED");
         return DONE;
     }

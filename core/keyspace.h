@@ -123,7 +123,8 @@ gboolean rc_key_is_expired(const RcKey *k, gint64 now_ms);
 
 guint64 rc_keyspace_size(const RcKeyspace *db);
 guint64 rc_keyspace_expires(const RcKeyspace *db);
-/* Sum of remaining TTLs in ms over keys with a TTL (for INFO avg_ttl). */
+/* Mean remaining TTL in ms over keys whose TTL is still ahead, 0 without any (INFO avg_ttl:
+ * exact, where Redis keeps a sampled running estimate). */
 gint64 rc_keyspace_avg_ttl(const RcKeyspace *db, gint64 now_ms);
 /* Drop every key; returns how many there were. */
 guint64 rc_keyspace_flush(RcKeyspace *db);

@@ -423,6 +423,45 @@ START_TEST(test_min_replicas_refuses_writes_after_max_lag)
 }
 END_TEST
 
+/* A transaction whose writes were queued while the replicas were good, EXECed after they
+ * went bad: 7.0.15's rejectCommand() on EXEC calls execCommandAbort(), so the transaction
+ * ends there (checked against redis-server 7.0.15, min-replicas-to-write raised between
+ * the SET and the EXEC). A read-only transaction is not a write and still runs. */
+START_TEST(test_min_replicas_aborts_exec_of_queued_writes)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    cfg.min_replicas_to_write = 1;
+    cfg.min_replicas_max_lag_s = 10;
+    Harness *h = h_new(2, &cfg);
+    own_all_slots(h, M);
+    HLink *c = h_client(h, M);
+    replicate(h, R, M);
+    h_advance_ms(h, 7000);
+    assert_reply(h, c, "SET a 0", "+OK\r\n");
+    assert_reply(h, c, "MULTI", "+OK\r\n");
+    assert_reply(h, c, "SET a 1", "+QUEUED\r\n");
+    h_repl_link(h, R)->cut_ab = TRUE; /* ACKs stop arriving */
+    h_advance_ms(h, 12000);
+    ck_assert(!rc_repl_min_replicas_ok(h->nodes[M]));
+    assert_reply(h, c, "EXEC",
+                 "-EXECABORT Transaction discarded because of: NOREPLICAS Not enough good "
+                 "replicas to write.\r\n");
+    /* The transaction is over: GET runs, and a second EXEC has no MULTI. */
+    assert_reply(h, c, "GET a", "$1\r\n0\r\n");
+    assert_reply(h, c, "EXEC", "-ERR EXEC without MULTI\r\n");
+    assert_value(h, R, "a", "0");
+    assert_reply(h, c, "MULTI", "+OK\r\n");
+    assert_reply(h, c, "GET a", "+QUEUED\r\n");
+    assert_reply(h, c, "EXEC", "*1\r\n$1\r\n0\r\n");
+    /* A write refused while queued dooms the transaction the usual way. */
+    assert_reply(h, c, "MULTI", "+OK\r\n");
+    assert_reply(h, c, "SET a 2", "-NOREPLICAS Not enough good replicas to write.\r\n");
+    assert_reply(h, c, "EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n");
+    h_free(h);
+}
+END_TEST
+
 START_TEST(test_replconf_ack_every_second_and_on_getack)
 {
     RcNodeConfig cfg;
@@ -738,8 +777,22 @@ START_TEST(test_cluster_replicate_starts_replication)
     ck_assert_msg(g_str_has_prefix(myid, "$40\r\n"), "CLUSTER MYID: %s", myid);
     char line[128];
     g_snprintf(line, sizeof line, "CLUSTER REPLICATE %.40s", myid + 5);
+    /* A transaction opened while R was a master, with a write that has no key (keyed ones
+     * would be redirected, R owning no slot): EXEC after R became a replica is refused
+     * READONLY, which ends the transaction (redis-server 7.0.15 answers the same). */
+    HLink *c2 = h_client(h, R);
+    assert_reply(h, c2, "MULTI", "+OK\r\n");
+    assert_reply(h, c2, "FLUSHALL", "+QUEUED\r\n");
     assert_reply(h, c1, line, "+OK\r\n");
     ck_assert(rc_repl_is_replica(h->nodes[R]));
+    assert_reply(h, c2, "EXEC",
+                 "-EXECABORT Transaction discarded because of: READONLY You can't write against "
+                 "a read only replica.\r\n");
+    assert_reply(h, c2, "EXEC", "-ERR EXEC without MULTI\r\n");
+    /* A keyed write in MULTI on the replica is redirected and dooms the transaction. */
+    assert_reply(h, c2, "MULTI", "+OK\r\n");
+    assert_reply(h, c2, "SET foo x", "-MOVED 12182 10.0.0.1:7000\r\n");
+    assert_reply(h, c2, "EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n");
     h_advance_ms(h, 7000);
     ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
     assert_reply(h, c0, "SET foo bar", "+OK\r\n");
@@ -747,6 +800,11 @@ START_TEST(test_cluster_replicate_starts_replication)
     assert_reply(h, c1, "READONLY", "+OK\r\n");
     assert_reply(h, c1, "GET foo", "$3\r\nbar\r\n");
     assert_reply(h, c1, "SET foo baz", "-MOVED 12182 10.0.0.1:7000\r\n");
+    /* READWRITE ends it: reads are redirected to the master again. */
+    assert_reply(h, c1, "READWRITE", "+OK\r\n");
+    assert_reply(h, c1, "GET foo", "-MOVED 12182 10.0.0.1:7000\r\n");
+    assert_reply(h, c1, "READONLY", "+OK\r\n");
+    assert_reply(h, c1, "GET foo", "$3\r\nbar\r\n");
     h_advance_ms(h, 3000);
     RcClusterNode *rview = NULL;
     RcCluster *mc = h->nodes[M]->cluster;
@@ -982,6 +1040,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_sibling_ahead_of_promoted_replica_is_wiped);
     tcase_add_test(tc, test_wait_counts_acks_and_times_out);
     tcase_add_test(tc, test_min_replicas_refuses_writes_after_max_lag);
+    tcase_add_test(tc, test_min_replicas_aborts_exec_of_queued_writes);
     tcase_add_test(tc, test_replconf_ack_every_second_and_on_getack);
     tcase_add_test(tc, test_replica_drops_silent_master_after_repl_timeout);
     tcase_add_test(tc, test_master_drops_replica_without_acks);
