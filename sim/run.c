@@ -609,10 +609,18 @@ gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value
             *value = simple[i].v;
             return TRUE;
         }
-    if (g_str_has_prefix(metric, "window.")) {
-        SimSide side = strcmp(metric + 7, "majority") == 0 ? SIM_SIDE_MAJORITY : SIM_SIDE_MINORITY;
+    /* window.SIDE: the width (last - first lost ack); window-last.SIDE: the last lost ack from
+     * its fault's start, which the node-timeout bound applies to. Both 0 without a loss. */
+    gboolean width = g_str_has_prefix(metric, "window."),
+             last = g_str_has_prefix(metric, "window-last.");
+    if (width || last) {
+        const char *side_name = strchr(metric, '.') + 1;
+        SimSide side = strcmp(side_name, "majority") == 0 ? SIM_SIDE_MAJORITY : SIM_SIDE_MINORITY;
         const SimWindow *w = &c->window[side];
-        *value = w->present ? (double)(w->last_us - w->first_us) / 1000.0 : 0;
+        if (!w->present)
+            *value = 0;
+        else
+            *value = (double)(last ? w->last_us : w->last_us - w->first_us) / 1000.0;
         return TRUE;
     }
     if (strcmp(metric, "failover-ms") == 0) {

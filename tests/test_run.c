@@ -287,6 +287,37 @@ START_TEST(test_concurrency_keeps_writing_past_a_hung_shard)
 }
 END_TEST
 
+/* window.SIDE is the loss window's width, window-last.SIDE its end from the fault's start (the
+ * quantity node-timeout bounds); both are 0 for a side that lost nothing. */
+START_TEST(test_window_metrics)
+{
+    g_autoptr(SimRunResult) r = g_new0(SimRunResult, 1);
+    r->check = sim_check_result_new();
+    r->converge_us = -1;
+    SimWindow *w = &r->check->window[SIM_SIDE_MINORITY];
+    w->present = TRUE;
+    w->first_us = 5 * RC_US_PER_S;
+    w->last_us = 18 * RC_US_PER_S + 250 * RC_US_PER_MS;
+    double v = -1;
+    ck_assert(sim_run_metric(r, "window.minority", &v));
+    ck_assert(v == 13250);
+    ck_assert(sim_run_metric(r, "window-last.minority", &v));
+    ck_assert(v == 18250);
+    ck_assert(sim_run_metric(r, "window-last.majority", &v));
+    ck_assert(v == 0);
+    ck_assert(sim_run_metric(r, "window.majority", &v));
+    ck_assert(v == 0);
+    /* and the parser takes both names */
+    const char text[] = "expect window-last.minority <= 1.5 x node-timeout + 300\n"
+                        "expect window.minority <= 20000\n";
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("w.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    ck_assert_str_eq(g_array_index(sc->expectations, SimExpectation, 0).metric,
+                     "window-last.minority");
+}
+END_TEST
+
 Suite *run_suite(void);
 Suite *run_suite(void)
 {
@@ -297,6 +328,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_result_files);
     tcase_add_test(tc, test_partition_shapes);
     tcase_add_test(tc, test_concurrency_keeps_writing_past_a_hung_shard);
+    tcase_add_test(tc, test_window_metrics);
     suite_add_tcase(s, tc);
     return s;
 }
