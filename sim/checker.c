@@ -119,7 +119,7 @@ typedef struct {
 static GArray *pair_ops(const SimHistory *h)
 {
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
-    GHashTable *open = g_hash_table_new(g_int_hash, g_int_equal);
+    GHashTable *open = g_hash_table_new(g_int64_hash, g_int64_equal);
     for (guint64 i = 0; i < sim_history_len(h); i++) {
         const SimOp *op = sim_history_op(h, i);
         if (op->process == SIM_PROCESS_NEMESIS)
@@ -143,7 +143,7 @@ static void note_lost(SimCheckResult *r, const GPtrArray *faults, const SimOp *d
                       const char *value)
 {
     SimLostWrite l = {
-        .process = g_strdup_printf("%d", done->process),
+        .process = g_strdup_printf("%" G_GINT64_FORMAT, done->process),
         .key = g_strdup(done->key),
         .value = g_strdup(value),
         .node = done->node,
@@ -223,7 +223,7 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
     for (guint i = 0; i < list->len; i++) {
         const OpPair *p = g_ptr_array_index(list, i);
         v[i].p = p;
-        v[i].v = p->done->value ? g_ascii_strtoll(p->done->value, NULL, 10) : 0;
+        v[i].v = p->done->returned;
         v[i].rank = v[i].v > final ? 0 : 2;
     }
     qsort(v, list->len, sizeof *v, incr_value_cmp);
@@ -240,13 +240,23 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
         from = to;
     }
     qsort(v, list->len, sizeof *v, incr_cmp);
-    for (guint i = 0; i < list->len && need > 0 && v[i].rank < 2; i++, need--)
-        note_lost(r, faults, v[i].p->done, v[i].p->done->value);
+    for (guint i = 0; i < list->len && need > 0 && v[i].rank < 2; i++, need--) {
+        char returned[24];
+        g_snprintf(returned, sizeof returned, "%" G_GINT64_FORMAT, v[i].v);
+        note_lost(r, faults, v[i].p->done, returned);
+    }
 }
 
-static gboolean is_final_read(const char *f)
+/* A counter's add carries an integer delta; a set's add an element. */
+static gboolean is_counter_add(const SimOp *op)
 {
-    return strcmp(f, "read") == 0 || strcmp(f, "read-list") == 0;
+    return strcmp(op->f, "add") == 0 && op->kind == SIM_VALUE_INT;
+}
+
+/* A register's value as a string, or NULL (nil, or not a string) */
+static const char *string_value(const SimOp *op)
+{
+    return op->kind == SIM_VALUE_STRING ? op->value : NULL;
 }
 
 void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader, SimCheckResult *r)
@@ -258,13 +268,14 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_hash_table_unref);
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
-        if (p->done->process != reader || p->done->type != SIM_OP_OK || !is_final_read(p->done->f))
+        if (p->done->worker != reader || p->done->type != SIM_OP_OK ||
+            strcmp(p->done->f, "read") != 0)
             continue;
         g_hash_table_insert(finals, p->done->key, (gpointer)p->done);
-        if (p->done->read != NULL) {
+        if (p->done->kind == SIM_VALUE_SET || p->done->kind == SIM_VALUE_LIST) {
             GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
-            for (guint j = 0; j < p->done->read->len; j++)
-                g_hash_table_add(set, g_ptr_array_index(p->done->read, j));
+            for (guint j = 0; j < p->done->items->len; j++)
+                g_hash_table_add(set, g_ptr_array_index(p->done->items, j));
             g_hash_table_insert(members, p->done->key, set);
         }
     }
@@ -275,8 +286,8 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
         if (strcmp(p->invoke->f, "write") != 0 || p->invoke->key == NULL)
             continue;
         const SimOp *fin = g_hash_table_lookup(finals, p->invoke->key);
-        if (fin != NULL && fin->value != NULL && p->invoke->value != NULL &&
-            strcmp(fin->value, p->invoke->value) == 0)
+        if (fin != NULL && string_value(fin) != NULL && p->invoke->value != NULL &&
+            strcmp(string_value(fin), p->invoke->value) == 0)
             g_hash_table_insert(final_writer_done, p->invoke->key, (gpointer)p->done);
     }
     g_autoptr(GHashTable) incrs =
@@ -285,9 +296,9 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
         const char *f = p->invoke->f;
-        gboolean add = strcmp(f, "add") == 0, write = strcmp(f, "write") == 0,
-                 incr = strcmp(f, "incr") == 0;
-        if (p->done->process == reader)
+        gboolean incr = is_counter_add(p->invoke), add = strcmp(f, "add") == 0 && !incr,
+                 write = strcmp(f, "write") == 0;
+        if (p->done->worker == reader)
             continue;
         if (p->done->type == SIM_OP_OK)
             r->ok_ops++;
@@ -311,7 +322,7 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
             present = set != NULL && g_hash_table_contains(set, p->invoke->value);
         } else if (write) {
             const SimOp *fw = g_hash_table_lookup(final_writer_done, p->invoke->key);
-            if (fin->value != NULL && strcmp(fin->value, p->invoke->value) == 0)
+            if (string_value(fin) != NULL && strcmp(string_value(fin), p->invoke->value) == 0)
                 present = TRUE;
             else if (fw == NULL)
                 present = FALSE; /* the final value came from no known write: all are gone */
@@ -336,14 +347,14 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
             if (present && !incr)
                 r->recovered++;
         } else if (!present) {
-            note_lost(r, faults, p->done, p->invoke->value ? p->invoke->value : p->done->value);
+            note_lost(r, faults, p->done, p->invoke->value);
         }
     }
     for (guint i = 0; i < incr_keys->len; i++) {
         const char *key = g_ptr_array_index(incr_keys, i);
         const SimOp *fin = g_hash_table_lookup(finals, key);
         check_counter(r, faults, g_hash_table_lookup(incrs, key),
-                      fin->value ? g_ascii_strtoll(fin->value, NULL, 10) : 0, fin->node);
+                      fin->kind == SIM_VALUE_INT ? fin->num : 0, fin->node);
     }
 }
 

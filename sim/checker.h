@@ -93,9 +93,10 @@ gboolean sim_check_all_properties_hold(const SimCheckResult *r);
 gint sim_check_causing_fault(const GPtrArray *faults, RcTime t_us);
 
 /* Lost, recovered and indeterminate writes, their sides and windows; ok ops. Workload ops
- * are named by `f`: set "add" with final "read"/"read-list"; register "write" with final
- * "read"; counter "incr" with final "read". Final reads are the last ok reads per key made
- * by process `reader`. */
+ * are named by `f` and their value: set "add" of a string element with a final "read" (a
+ * set or a list); register "write" with "read"s; counter "add" of the integer 1 (INCR, what
+ * it returned in `returned`) with a final integer "read". Final reads are the last ok reads
+ * per key made by worker `reader`. */
 void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader, SimCheckResult *r);
 /* Unavailability per client side. */
 void sim_check_unavailability(const SimHistory *h, SimCheckResult *r);

@@ -61,6 +61,26 @@ void sim_run_record_nemesis(SimRun *run, const char *f, const char *value, gint 
                       (guint64)(fault + 1), 0, 0, "nemesis %s %s", f, value ? value : "");
 }
 
+void sim_run_record_partition(SimRun *run, const char *f, GPtrArray *groups, const char *text,
+                              gint fault)
+{
+    SimOpSpec op = {
+        .time_us = sim_run_now(run),
+        .worker = SIM_PROCESS_NEMESIS,
+        .type = SIM_OP_INFO,
+        .f = f,
+        .kind = SIM_VALUE_GROUPS,
+        .items = groups,
+        .node = -1,
+        .side = SIM_SIDE_NONE,
+        .fault = fault,
+    };
+    sim_history_append(run->history, &op);
+    /* the trace keeps the one-line text (and so the fingerprint it had) */
+    sim_trace_recordf(sim_kernel_trace(run->k), sim_kernel_now(run->k), SIM_TRACE_NOTE,
+                      (guint64)(fault + 1), 0, 0, "nemesis partition %s", text);
+}
+
 /* The node index of a 40-byte cluster name, or -1. */
 static gint node_by_id(const SimRun *run, const char *name40)
 {
@@ -304,28 +324,46 @@ static gboolean form_cluster(SimRun *run, char **why)
 
 static void final_read_next(SimRun *run);
 
+/* The final reads' value kinds: SMEMBERS a set, LRANGE a list, GET a register's string or a
+ * counter's integer. */
 static void read_done(SimClient *c, SimClientResult *res, gpointer user)
 {
     SimRun *run = user;
     const char *key = g_ptr_array_index(run->written_order, run->read_next);
     const SimScenario *sc = run->sc;
-    gint proc = (gint)run->n_procs;
-    GPtrArray *read = NULL;
-    const char *value = NULL;
-    const char *f =
-        sc->workload == SIM_WORKLOAD_SET ? (sc->use_rpush ? "read-list" : "read") : "read";
-    if (res->type == SIM_OP_OK && res->reply != NULL) {
-        if (res->reply->type == SIM_REPLY_ARRAY) {
-            read = g_ptr_array_new_with_free_func(g_free);
-            for (gsize i = 0; i < res->reply->n; i++)
-                if (res->reply->elements[i]->type == SIM_REPLY_BULK)
-                    g_ptr_array_add(read, g_strdup(res->reply->elements[i]->str));
-        } else if (res->reply->type == SIM_REPLY_BULK) {
-            value = res->reply->str;
+    SimOpSpec op = {
+        .time_us = sim_run_now(run),
+        .worker = (gint)run->n_procs,
+        .type = res->type,
+        .f = "read",
+        .key = key,
+        .kind = SIM_VALUE_NIL,
+        .node = res->node,
+        .error = res->error,
+        .side = SIM_SIDE_NONE,
+        .fault = -1,
+    };
+    const SimReply *reply = res->type == SIM_OP_OK ? res->reply : NULL;
+    if (reply != NULL && reply->type == SIM_REPLY_ARRAY) {
+        op.kind = sc->use_rpush ? SIM_VALUE_LIST : SIM_VALUE_SET;
+        op.items = g_ptr_array_new_with_free_func(g_free);
+        for (gsize i = 0; i < reply->n; i++)
+            if (reply->elements[i]->type == SIM_REPLY_BULK)
+                g_ptr_array_add(op.items, g_strdup(reply->elements[i]->str));
+    } else if (reply != NULL && sc->workload == SIM_WORKLOAD_COUNTER) {
+        /* INCR counts from a missing key as 0 */
+        char *end = NULL;
+        op.kind = SIM_VALUE_INT;
+        op.num = reply->type == SIM_REPLY_BULK ? g_ascii_strtoll(reply->str, &end, 10) : 0;
+        if (reply->type == SIM_REPLY_BULK && (end == reply->str || *end != '\0')) {
+            op.kind = SIM_VALUE_STRING; /* not a counter: keep what was read */
+            op.value = reply->str;
         }
+    } else if (reply != NULL && reply->type == SIM_REPLY_BULK) {
+        op.kind = SIM_VALUE_STRING;
+        op.value = reply->str;
     }
-    sim_history_add(run->history, sim_run_now(run), proc, res->type, f, key, value, read, res->node,
-                    res->error, SIM_SIDE_NONE, -1);
+    sim_history_append(run->history, &op);
     run->read_next++;
     final_read_next(run);
 }
@@ -339,10 +377,8 @@ static void final_read_next(SimRun *run)
     }
     const SimScenario *sc = run->sc;
     const char *key = g_ptr_array_index(run->written_order, run->read_next);
-    const char *f =
-        sc->workload == SIM_WORKLOAD_SET ? (sc->use_rpush ? "read-list" : "read") : "read";
-    sim_history_add(run->history, sim_run_now(run), (gint)run->n_procs, SIM_OP_INVOKE, f, key, NULL,
-                    NULL, -1, NULL, SIM_SIDE_NONE, -1);
+    sim_history_add(run->history, sim_run_now(run), (gint)run->n_procs, SIM_OP_INVOKE, "read", key,
+                    NULL, NULL, -1, NULL, SIM_SIDE_NONE, -1);
     if (sc->workload == SIM_WORKLOAD_SET && sc->use_rpush) {
         const char *argv[] = {"LRANGE", key, "0", "-1"};
         sim_client_request(run->reader, 4, argv, key, FALSE, read_done, run);
@@ -485,6 +521,8 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     run->n_client_hosts = sc->clients;
     run->client_hosts = g_new0(SimClientHost, run->n_client_hosts);
     run->n_procs = sc->clients * sc->concurrency;
+    /* Jepsen's processes: the workload's processes, then the final reader (worker n_procs) */
+    sim_history_set_workers(run->history, run->n_procs + 1);
     run->procs = g_new0(SimProcess, run->n_procs);
     for (guint i = 0; i < sc->clients; i++) {
         SimClientHost *ch = &run->client_hosts[i];
@@ -1044,7 +1082,16 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
         ok = write_text(opt->out_dir, "summary.json", res->summary_json, error);
         if (ok && opt->edn) {
             g_autofree char *epath = g_build_filename(opt->out_dir, "history.edn", NULL);
-            ok = sim_history_write_edn(run->history, epath, error);
+            ok = sim_history_write_edn(run->history, epath, SIM_EDN_INDEPENDENT, error);
+        }
+        /* Elle reads register and list histories as one-op transactions */
+        SimEdnForm elle = sc->workload == SIM_WORKLOAD_REGISTER ? SIM_EDN_ELLE_RW_REGISTER
+                          : sc->workload == SIM_WORKLOAD_SET && sc->use_rpush
+                              ? SIM_EDN_ELLE_LIST_APPEND
+                              : SIM_EDN_INDEPENDENT;
+        if (ok && opt->edn && elle != SIM_EDN_INDEPENDENT) {
+            g_autofree char *epath = g_build_filename(opt->out_dir, "history-elle.edn", NULL);
+            ok = sim_history_write_edn(run->history, epath, elle, error);
         }
     }
     run_free(run);

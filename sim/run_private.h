@@ -109,5 +109,9 @@ SimSide sim_run_node_side(const SimRun *run, gint node);
 /* Current masters (own slots, in their own view), as a node bitmap. */
 gboolean sim_run_node_is_serving_master(SimRun *run, guint node);
 void sim_run_record_nemesis(SimRun *run, const char *f, const char *value, gint fault);
+/* A partition op: `groups` (GPtrArray of GPtrArray of char* host names) is taken; `text` is
+ * its one-line form for the trace. */
+void sim_run_record_partition(SimRun *run, const char *f, GPtrArray *groups, const char *text,
+                              gint fault);
 
 #endif

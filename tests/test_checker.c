@@ -19,15 +19,61 @@ static void op(SimHistory *h, gint proc, const char *f, const char *key, const c
                     done == SIM_OP_OK ? NULL : "timeout", side, -1);
 }
 
-static void final_read(SimHistory *h, RcTime t, const char *key, const char *const *elems)
+static void final_read_by(SimHistory *h, gint reader, RcTime t, const char *key,
+                          const char *const *elems)
 {
     GPtrArray *read = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; elems[i] != NULL; i++)
         g_ptr_array_add(read, g_strdup(elems[i]));
-    sim_history_add(h, t, READER, SIM_OP_INVOKE, "read", key, NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+    sim_history_add(h, t, reader, SIM_OP_INVOKE, "read", key, NULL, NULL, -1, NULL, SIM_SIDE_NONE,
                     -1);
-    sim_history_add(h, t + 1000, READER, SIM_OP_OK, "read", key, NULL, read, 1, NULL, SIM_SIDE_NONE,
+    sim_history_add(h, t + 1000, reader, SIM_OP_OK, "read", key, NULL, read, 1, NULL, SIM_SIDE_NONE,
                     -1);
+}
+
+static void final_read(SimHistory *h, RcTime t, const char *key, const char *const *elems)
+{
+    final_read_by(h, READER, t, key, elems);
+}
+
+/* A counter INCR in Jepsen's counter vocabulary: add 1 at `t`, completed ok 5 us later having
+ * returned `ret`. */
+static void incr(SimHistory *h, gint proc, RcTime t, gint64 ret, gint node, SimSide side)
+{
+    SimOpSpec op = {.time_us = t,
+                    .worker = proc,
+                    .type = SIM_OP_INVOKE,
+                    .f = "add",
+                    .key = "c",
+                    .kind = SIM_VALUE_INT,
+                    .num = 1,
+                    .node = -1,
+                    .side = side,
+                    .fault = -1};
+    sim_history_append(h, &op);
+    op.time_us = t + 5;
+    op.type = SIM_OP_OK;
+    op.node = node;
+    op.has_returned = TRUE;
+    op.returned = ret;
+    sim_history_append(h, &op);
+}
+
+/* The reader's final read of counter "c": `value` at `t` + 5 us, served by `node`. */
+static void counter_read(SimHistory *h, RcTime t, gint64 value, gint node)
+{
+    sim_history_add(h, t, READER, SIM_OP_INVOKE, "read", "c", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    SimOpSpec op = {.time_us = t + 5,
+                    .worker = READER,
+                    .type = SIM_OP_OK,
+                    .f = "read",
+                    .key = "c",
+                    .kind = SIM_VALUE_INT,
+                    .num = value,
+                    .node = node,
+                    .fault = -1};
+    sim_history_append(h, &op);
 }
 
 static GPtrArray *one_partition(RcTime start, RcTime end)
@@ -121,25 +167,15 @@ START_TEST(test_register_and_counter)
     op(h, 0, "write", "r", "w0", S(1), S(1) + 10, SIM_OP_OK, 0, SIM_SIDE_NONE);
     op(h, 0, "write", "r", "w1", S(2), S(2) + 10, SIM_OP_OK, 0, SIM_SIDE_NONE);
     /* counter: INCRs returned 1, 2, 3; the final value is 2: the one that returned 3 is lost */
-    sim_history_add(h, S(3), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
-                    -1);
-    sim_history_add(h, S(3) + 5, 2, SIM_OP_OK, "incr", "c", "1", NULL, 1, NULL, SIM_SIDE_NONE, -1);
-    sim_history_add(h, S(4), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
-                    -1);
-    sim_history_add(h, S(4) + 5, 2, SIM_OP_OK, "incr", "c", "2", NULL, 1, NULL, SIM_SIDE_NONE, -1);
+    incr(h, 2, S(3), 1, 1, SIM_SIDE_NONE);
+    incr(h, 2, S(4), 2, 1, SIM_SIDE_NONE);
     op(h, 1, "write", "r", "w2", S(12), S(12) + 10, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
-    sim_history_add(h, S(13), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL,
-                    SIM_SIDE_MAJORITY, -1);
-    sim_history_add(h, S(13) + 5, 2, SIM_OP_OK, "incr", "c", "3", NULL, 1, NULL, SIM_SIDE_MAJORITY,
-                    -1);
+    incr(h, 2, S(13), 3, 1, SIM_SIDE_MAJORITY);
     sim_history_add(h, S(70), READER, SIM_OP_INVOKE, "read", "r", NULL, NULL, -1, NULL,
                     SIM_SIDE_NONE, -1);
     sim_history_add(h, S(70) + 5, READER, SIM_OP_OK, "read", "r", "w1", NULL, 1, NULL,
                     SIM_SIDE_NONE, -1);
-    sim_history_add(h, S(71), READER, SIM_OP_INVOKE, "read", "c", NULL, NULL, -1, NULL,
-                    SIM_SIDE_NONE, -1);
-    sim_history_add(h, S(71) + 5, READER, SIM_OP_OK, "read", "c", "2", NULL, 1, NULL, SIM_SIDE_NONE,
-                    -1);
+    counter_read(h, S(71), 2, 1);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
     sim_check_writes(h, faults, READER, r);
     ck_assert_uint_eq(r->acked, 6);
@@ -161,24 +197,17 @@ START_TEST(test_counter_branches)
     struct {
         gint proc;
         RcTime t;
-        const char *ret;
+        gint64 ret;
         gint node;
         SimSide side;
     } incrs[] = {
-        {0, S(10), "1", 0, SIM_SIDE_NONE},     {1, S(26), "1", 3, SIM_SIDE_MAJORITY},
-        {0, S(27), "2", 0, SIM_SIDE_MINORITY}, {1, S(28), "2", 3, SIM_SIDE_MAJORITY},
-        {1, S(29), "3", 3, SIM_SIDE_MAJORITY}, {1, S(30), "4", 3, SIM_SIDE_MAJORITY},
+        {0, S(10), 1, 0, SIM_SIDE_NONE},     {1, S(26), 1, 3, SIM_SIDE_MAJORITY},
+        {0, S(27), 2, 0, SIM_SIDE_MINORITY}, {1, S(28), 2, 3, SIM_SIDE_MAJORITY},
+        {1, S(29), 3, 3, SIM_SIDE_MAJORITY}, {1, S(30), 4, 3, SIM_SIDE_MAJORITY},
     };
-    for (gsize i = 0; i < G_N_ELEMENTS(incrs); i++) {
-        sim_history_add(h, incrs[i].t, incrs[i].proc, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1,
-                        NULL, incrs[i].side, -1);
-        sim_history_add(h, incrs[i].t + 5, incrs[i].proc, SIM_OP_OK, "incr", "c", incrs[i].ret,
-                        NULL, incrs[i].node, NULL, incrs[i].side, -1);
-    }
-    sim_history_add(h, S(70), READER, SIM_OP_INVOKE, "read", "c", NULL, NULL, -1, NULL,
-                    SIM_SIDE_NONE, -1);
-    sim_history_add(h, S(70) + 5, READER, SIM_OP_OK, "read", "c", "4", NULL, 3, NULL, SIM_SIDE_NONE,
-                    -1);
+    for (gsize i = 0; i < G_N_ELEMENTS(incrs); i++)
+        incr(h, incrs[i].proc, incrs[i].t, incrs[i].ret, incrs[i].node, incrs[i].side);
+    counter_read(h, S(70), 4, 3);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
     sim_check_writes(h, faults, READER, r);
     ck_assert_uint_eq(r->acked, 6);
@@ -191,6 +220,43 @@ START_TEST(test_counter_branches)
         ck_assert_int_eq(g_array_index(r->lost_writes, SimLostWrite, i).node, 0);
     ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].first_us, S(17) + 5);
     ck_assert_int_eq(r->window[SIM_SIDE_NONE].first_us, 5);
+}
+END_TEST
+
+/* Jepsen retires a process after an `info`: its worker goes on as process + workers. The
+ * checkers pair invocations by process and find the reader by its worker. */
+START_TEST(test_processes_retire_after_info)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_set_workers(h, 3); /* workers 0 and 1, the reader 2 */
+    op(h, 0, "add", "k", "a", S(1), S(2), SIM_OP_INFO, 0, SIM_SIDE_NONE);
+    op(h, 1, "add", "k", "c", S(2) + 1, S(2) + 9, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(h, 0, "add", "k", "b", S(3), S(3) + 5, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(h, 0, "add", "k", "d", S(4), S(5), SIM_OP_INFO, 0, SIM_SIDE_NONE);
+    op(h, 0, "add", "k", "e", S(6), S(6) + 5, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    sim_history_add(h, S(9), 2, SIM_OP_INVOKE, "read", "k", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(h, S(10), 2, SIM_OP_INFO, "read", "k", NULL, NULL, 0, "timeout", SIM_SIDE_NONE,
+                    -1);
+    const char *const fin[] = {"a", "b", "c", "e", NULL};
+    final_read_by(h, 2, S(11), "k", fin);
+    static const gint64 want[] = {0, 0, 1, 1, 3, 3, 3, 3, 6, 6, 2, 2, 5, 5};
+    ck_assert_uint_eq(sim_history_len(h), G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+        const SimOp *o = sim_history_op(h, i);
+        ck_assert_int_eq(o->process, want[i]);
+        ck_assert_int_eq(o->process % 3, o->worker);
+    }
+    g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, 2, r);
+    ck_assert_uint_eq(r->acked, 3);
+    ck_assert_uint_eq(r->indeterminate, 2);
+    ck_assert_uint_eq(r->recovered, 1);
+    ck_assert_uint_eq(r->lost, 0);
+    ck_assert_uint_eq(r->unread, 0);
+    sim_check_unavailability(h, r);
+    ck_assert_int_eq(r->unavailable_us[SIM_SIDE_NONE], S(3)); /* [1,2], [4,5], [9,10] */
 }
 END_TEST
 
@@ -348,8 +414,23 @@ START_TEST(test_json_and_edn)
                     -1);
     sim_history_add(h, 2500, 3, SIM_OP_OK, "add", "k\"1", "p3-1", NULL, 0, NULL, SIM_SIDE_MINORITY,
                     -1);
-    sim_history_add(h, 3000, SIM_PROCESS_NEMESIS, SIM_OP_INFO, "partition", NULL, "n1,c1 | n2,n3",
-                    NULL, -1, NULL, SIM_SIDE_NONE, 0);
+    GPtrArray *groups = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    const char *const names[2][3] = {{"n1", "c1", NULL}, {"n2", "n3", NULL}};
+    for (guint g = 0; g < 2; g++) {
+        GPtrArray *group = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; names[g][i] != NULL; i++)
+            g_ptr_array_add(group, g_strdup(names[g][i]));
+        g_ptr_array_add(groups, group);
+    }
+    SimOpSpec part = {.time_us = 3000,
+                      .worker = SIM_PROCESS_NEMESIS,
+                      .type = SIM_OP_INFO,
+                      .f = "partition",
+                      .kind = SIM_VALUE_GROUPS,
+                      .items = groups,
+                      .node = -1,
+                      .fault = 0};
+    sim_history_append(h, &part);
     GPtrArray *read = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(read, g_strdup("p3-1"));
     g_ptr_array_add(read, g_strdup("p0-2"));
@@ -364,23 +445,26 @@ START_TEST(test_json_and_edn)
     g_string_truncate(s, 0);
     sim_history_format_json(h, sim_history_op(h, 2), s);
     ck_assert_str_eq(s->str, "{\"index\":2,\"time_us\":3000,\"process\":\"nemesis\",\"type\":"
-                             "\"info\",\"f\":\"partition\",\"key\":null,\"value\":\"n1,c1 | "
-                             "n2,n3\",\"node\":null,\"error\":null,\"side\":\"none\",\"fault\":0}");
+                             "\"info\",\"f\":\"partition\",\"key\":null,\"value\":[[\"n1\",\"c1\"],"
+                             "[\"n2\",\"n3\"]],\"node\":null,\"error\":null,\"side\":\"none\","
+                             "\"fault\":0}");
     g_string_truncate(s, 0);
-    sim_history_format_edn(h, sim_history_op(h, 0), s);
+    sim_history_format_edn(h, sim_history_op(h, 0), SIM_EDN_INDEPENDENT, s);
     ck_assert_str_eq(s->str, "{:index 0, :time 1500000, :type :invoke, :process 3, :f :add, "
                              ":value [\"k\\\"1\" \"p3-1\"], :side :none}");
     g_string_truncate(s, 0);
-    sim_history_format_edn(h, sim_history_op(h, 2), s);
-    ck_assert_str_eq(s->str, "{:index 2, :time 3000000, :type :info, :process :nemesis, "
-                             ":f :partition, :value \"n1,c1 | n2,n3\", :side :none}");
+    sim_history_format_edn(h, sim_history_op(h, 2), SIM_EDN_INDEPENDENT, s);
+    ck_assert_str_eq(s->str,
+                     "{:index 2, :time 3000000, :type :info, :process :nemesis, "
+                     ":f :partition, :value [[\"n1\" \"c1\"] [\"n2\" \"n3\"]], :side :none, "
+                     ":fault 0}");
     g_string_truncate(s, 0);
-    sim_history_format_edn(h, sim_history_op(h, 3), s);
+    sim_history_format_edn(h, sim_history_op(h, 3), SIM_EDN_INDEPENDENT, s);
     ck_assert_str_eq(s->str,
                      "{:index 3, :time 4000000, :type :ok, :process 9, :f :read, "
                      ":value [\"k\\\"1\" #{\"p3-1\" \"p0-2\"}], :node \"n3\", :side :none}");
     g_string_truncate(s, 0);
-    sim_history_format_edn(h, sim_history_op(h, 4), s);
+    sim_history_format_edn(h, sim_history_op(h, 4), SIM_EDN_INDEPENDENT, s);
     ck_assert_str_eq(s->str, "{:index 4, :time 5000000, :type :info, :process 4, :f :add, "
                              ":value [\"k2\" \"p4-9\"], :error \"timeout\", :side :majority}");
 
@@ -392,7 +476,7 @@ START_TEST(test_json_and_edn)
     sim_history_add(h, 6000, 1, SIM_OP_INVOKE, "add", "k", "p1-1", NULL, -1, NULL, SIM_SIDE_NONE,
                     -1);
     sim_history_close(h);
-    ck_assert(sim_history_write_edn(h, epath, NULL));
+    ck_assert(sim_history_write_edn(h, epath, SIM_EDN_INDEPENDENT, NULL));
     g_autofree char *jtext = NULL, *etext = NULL;
     ck_assert(g_file_get_contents(jpath, &jtext, NULL, NULL));
     ck_assert(g_file_get_contents(epath, &etext, NULL, NULL));
@@ -405,7 +489,7 @@ START_TEST(test_json_and_edn)
     g_remove(epath);
     g_rmdir(dir);
     GError *error = NULL;
-    ck_assert(!sim_history_write_edn(h, "/nonexistent/dir/h.edn", &error));
+    ck_assert(!sim_history_write_edn(h, "/nonexistent/dir/h.edn", SIM_EDN_INDEPENDENT, &error));
     ck_assert(g_str_has_prefix(error->message, "/nonexistent/dir/h.edn: "));
     g_error_free(error);
 }
@@ -421,6 +505,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_indeterminate_present_is_recovered_not_lost);
     tcase_add_test(tc, test_register_and_counter);
     tcase_add_test(tc, test_counter_branches);
+    tcase_add_test(tc, test_processes_retire_after_info);
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
     tcase_add_test(tc, test_failover_timeline);
