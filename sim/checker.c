@@ -253,13 +253,143 @@ static gboolean is_counter_add(const SimOp *op)
     return strcmp(op->f, "add") == 0 && op->kind == SIM_VALUE_INT;
 }
 
-/* A register's value as a string, or NULL (nil, or not a string) */
-static const char *string_value(const SimOp *op)
+
+/* ---- register: lost writes ---- */
+
+/* When node `node` last became a master by promotion (RC_EVT_PROMOTED), or G_MININT64 if it
+ * never was promoted (an initial master). */
+static RcTime last_promotion(const GArray *events, gint node)
 {
-    return op->kind == SIM_VALUE_STRING ? op->value : NULL;
+    RcTime t = G_MININT64;
+    for (guint i = 0; events != NULL && i < events->len; i++) {
+        const SimNodeEvent *e = &g_array_index(events, SimNodeEvent, i);
+        if (e->event == RC_EVT_PROMOTED && (gint)e->node == node)
+            t = MAX(t, e->t_us);
+    }
+    return t;
 }
 
-void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader, SimCheckResult *r)
+/* One key's acknowledged writes (by invocation time) and ok reads. */
+typedef struct {
+    GPtrArray *writes; /* OpPair*, ok */
+    GPtrArray *reads;  /* OpPair*, ok */
+} RegKey;
+
+static void reg_key_free(gpointer p)
+{
+    RegKey *k = p;
+    g_ptr_array_unref(k->writes);
+    g_ptr_array_unref(k->reads);
+    g_free(k);
+}
+
+static int pair_invoke_cmp(gconstpointer a, gconstpointer b)
+{
+    const OpPair *x = *(const OpPair *const *)a, *y = *(const OpPair *const *)b;
+    if (x->invoke->time_us != y->invoke->time_us)
+        return x->invoke->time_us < y->invoke->time_us ? -1 : 1;
+    return x->invoke->index < y->invoke->index ? -1 : x->invoke->index > y->invoke->index;
+}
+
+/* A trusted read R (served by the key's final master F after F's last promotion) contradicts
+ * every acknowledged write W with X.ack < W.inv and W.ack < R.inv, where X wrote the value R
+ * returned (X acknowledged; nil: the initial state, before every write). Records in
+ * `contra[i]` the latest completion of a read contradicting writes[i]. */
+static void reg_contradictions(const RegKey *k, const OpPair *r, GHashTable *writer, RcTime *contra)
+{
+    RcTime x_ack = G_MININT64;
+    if (r->done->kind == SIM_VALUE_STRING) {
+        const OpPair *x = g_hash_table_lookup(writer, r->done->value);
+        if (x == NULL || x->done->type != SIM_OP_OK)
+            return; /* a value nobody wrote, or whose write may have happened any time */
+        x_ack = x->done->time_us;
+    }
+    /* the first write invoked after X's ack (binary search by invocation time) */
+    guint lo = 0, hi = k->writes->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (((const OpPair *)g_ptr_array_index(k->writes, mid))->invoke->time_us > x_ack)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    for (guint i = lo; i < k->writes->len; i++) {
+        const OpPair *w = g_ptr_array_index(k->writes, i);
+        if (w->invoke->time_us >= r->invoke->time_us)
+            break;
+        if (w->done->time_us < r->invoke->time_us)
+            contra[i] = MAX(contra[i], r->done->time_us);
+    }
+}
+
+/* The register rule (checker.h, sim/README.md): sets lost[i] for each lost write pairs[i] and
+ * fills `seen` with every value an ok read returned. */
+static void check_registers(const GArray *pairs, GHashTable *finals, const GArray *events,
+                            gboolean *lost, GHashTable *seen)
+{
+    g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, reg_key_free);
+    g_autoptr(GPtrArray) key_order = g_ptr_array_new();
+    g_autoptr(GHashTable) writer = g_hash_table_new(g_str_hash, g_str_equal); /* value -> pair */
+    g_autoptr(GHashTable) last_seen = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    for (guint i = 0; i < pairs->len; i++) {
+        const OpPair *p = &g_array_index(pairs, OpPair, i);
+        gboolean write = strcmp(p->invoke->f, "write") == 0;
+        gboolean read = strcmp(p->invoke->f, "read") == 0 && p->done->type == SIM_OP_OK &&
+                        (p->done->kind == SIM_VALUE_STRING || p->done->kind == SIM_VALUE_NIL);
+        if (p->invoke->key == NULL || (!write && !read))
+            continue;
+        if (write && p->invoke->kind == SIM_VALUE_STRING)
+            g_hash_table_insert(writer, p->invoke->value, (gpointer)p);
+        if (write && p->done->type != SIM_OP_OK)
+            continue;
+        RegKey *k = g_hash_table_lookup(keys, p->invoke->key);
+        if (k == NULL) {
+            k = g_new0(RegKey, 1);
+            k->writes = g_ptr_array_new();
+            k->reads = g_ptr_array_new();
+            g_hash_table_insert(keys, p->invoke->key, k);
+            g_ptr_array_add(key_order, p->invoke->key);
+        }
+        g_ptr_array_add(write ? k->writes : k->reads, (gpointer)p);
+        if (read && p->done->kind == SIM_VALUE_STRING) {
+            g_hash_table_add(seen, p->done->value);
+            RcTime *t = g_hash_table_lookup(last_seen, p->done->value);
+            if (t == NULL) {
+                t = g_new(RcTime, 1);
+                *t = G_MININT64;
+                g_hash_table_insert(last_seen, p->done->value, t);
+            }
+            *t = MAX(*t, p->invoke->time_us);
+        }
+    }
+    for (guint ki = 0; ki < key_order->len; ki++) {
+        RegKey *k = g_hash_table_lookup(keys, g_ptr_array_index(key_order, ki));
+        const SimOp *fin = g_hash_table_lookup(finals, g_ptr_array_index(key_order, ki));
+        if (fin == NULL || k->writes->len == 0)
+            continue; /* never read back: `unread` */
+        g_ptr_array_sort(k->writes, pair_invoke_cmp);
+        RcTime promoted = last_promotion(events, fin->node);
+        g_autofree RcTime *contra = g_new(RcTime, k->writes->len);
+        for (guint i = 0; i < k->writes->len; i++)
+            contra[i] = G_MININT64;
+        for (guint i = 0; i < k->reads->len; i++) {
+            const OpPair *r = g_ptr_array_index(k->reads, i);
+            if (r->done->node == fin->node && r->invoke->time_us >= promoted)
+                reg_contradictions(k, r, writer, contra);
+        }
+        for (guint i = 0; i < k->writes->len; i++) {
+            if (contra[i] == G_MININT64)
+                continue;
+            const OpPair *w = g_ptr_array_index(k->writes, i);
+            const RcTime *t = g_hash_table_lookup(last_seen, w->invoke->value);
+            if (t == NULL || *t <= contra[i]) /* not seen again after the contradiction */
+                lost[w - &g_array_index(pairs, OpPair, 0)] = TRUE;
+        }
+    }
+}
+
+void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
+                      gint reader, SimCheckResult *r)
 {
     g_autoptr(GArray) pairs = pair_ops(h);
     /* final reads: key -> op; for sets, also the element set */
@@ -279,17 +409,10 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
             g_hash_table_insert(members, p->done->key, set);
         }
     }
-    /* register: which write produced each final value, and when it completed */
-    g_autoptr(GHashTable) final_writer_done = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < pairs->len; i++) {
-        const OpPair *p = &g_array_index(pairs, OpPair, i);
-        if (strcmp(p->invoke->f, "write") != 0 || p->invoke->key == NULL)
-            continue;
-        const SimOp *fin = g_hash_table_lookup(finals, p->invoke->key);
-        if (fin != NULL && string_value(fin) != NULL && p->invoke->value != NULL &&
-            strcmp(string_value(fin), p->invoke->value) == 0)
-            g_hash_table_insert(final_writer_done, p->invoke->key, (gpointer)p->done);
-    }
+    /* register: the writes the rule in checker.h finds lost, and every value some read saw */
+    g_autofree gboolean *reg_lost = g_new0(gboolean, MAX(pairs->len, 1));
+    g_autoptr(GHashTable) reg_seen = g_hash_table_new(g_str_hash, g_str_equal);
+    check_registers(pairs, finals, events, reg_lost, reg_seen);
     g_autoptr(GHashTable) incrs =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     g_autoptr(GPtrArray) incr_keys = g_ptr_array_new(); /* first-seen order */
@@ -321,15 +444,10 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
             GHashTable *set = g_hash_table_lookup(members, p->invoke->key);
             present = set != NULL && g_hash_table_contains(set, p->invoke->value);
         } else if (write) {
-            const SimOp *fw = g_hash_table_lookup(final_writer_done, p->invoke->key);
-            if (string_value(fin) != NULL && strcmp(string_value(fin), p->invoke->value) == 0)
-                present = TRUE;
-            else if (fw == NULL)
-                present = FALSE; /* the final value came from no known write: all are gone */
-            else if (fw->type != SIM_OP_OK)
-                present = TRUE; /* the final writer's completion is unknown: cannot order */
-            else
-                present = p->invoke->time_us <= fw->time_us; /* overwritten, legitimately */
+            /* acked: not proven lost; info: some read saw its value */
+            present = p->done->type == SIM_OP_OK
+                          ? !reg_lost[i]
+                          : g_hash_table_contains(reg_seen, p->invoke->value);
         } else {
             /* counters are judged per key once all their INCRs are known, below */
             present = TRUE;

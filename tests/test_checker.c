@@ -98,7 +98,7 @@ START_TEST(test_loss_on_each_side)
     final_read(h, S(70), "k", k_final);
     final_read(h, S(71), "j", j_final);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->acked, 4);
     ck_assert_uint_eq(r->lost, 2);
     ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 1);
@@ -130,7 +130,7 @@ START_TEST(test_window_spans_first_to_last_ack)
     const char *const fin[] = {"a0", "a2", "a4", NULL};
     final_read(h, S(70), "k", fin);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->lost, 2);
     ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 2);
     SimWindow *w = &r->window[SIM_SIDE_MINORITY];
@@ -150,7 +150,7 @@ START_TEST(test_indeterminate_present_is_recovered_not_lost)
     const char *const fin[] = {"x", NULL};
     final_read(h, S(70), "k", fin);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->acked, 0);
     ck_assert_uint_eq(r->indeterminate, 2);
     ck_assert_uint_eq(r->recovered, 1);
@@ -177,13 +177,160 @@ START_TEST(test_register_and_counter)
                     SIM_SIDE_NONE, -1);
     counter_read(h, S(71), 2, 1);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->acked, 6);
     ck_assert_uint_eq(r->lost, 2);
     ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 1);
     ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MAJORITY], 1);
     ck_assert_str_eq(g_array_index(r->lost_writes, SimLostWrite, 0).value, "w2");
     ck_assert_str_eq(g_array_index(r->lost_writes, SimLostWrite, 1).value, "3");
+}
+END_TEST
+
+/* A register read: invoke at `t0`, ok at `t1` served by `node`, returning `value` (NULL: nil). */
+static void reg_read(SimHistory *h, gint proc, const char *key, RcTime t0, RcTime t1,
+                     const char *value, gint node, SimSide side)
+{
+    sim_history_add(h, t0, proc, SIM_OP_INVOKE, "read", key, NULL, NULL, -1, NULL, side, -1);
+    sim_history_add(h, t1, proc, SIM_OP_OK, "read", key, value, NULL, node, NULL, side, -1);
+}
+
+static gboolean is_lost(const SimCheckResult *r, const char *value)
+{
+    for (guint i = 0; i < r->lost_writes->len; i++)
+        if (strcmp(g_array_index(r->lost_writes, SimLostWrite, i).value, value) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* The overwrite that hid a loss: n1 (node 0) is cut off at 10 s and acknowledges w1 and w2
+ * alone; n4 (node 3) is promoted at 25 s without them. A read on n4 at 26 s returns w0, acked
+ * before w1 and w2 were invoked: both were rolled back. The majority then overwrites the key
+ * (w3), so the final read says nothing about w1 or w2. A read of w2 on n1 at 16 s, before
+ * the rollback, does not save it. */
+START_TEST(test_register_overwritten_loss_detected)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
+    SimNodeEvent promoted = {
+        .t_us = S(25), .node = 3, .event = RC_EVT_PROMOTED, .peer = 0, .value = 7};
+    g_array_append_val(evs, promoted);
+    op(h, 0, "write", "r", "w0", S(5), S(5) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(h, 0, "write", "r", "w1", S(12), S(12) + 300, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    op(h, 0, "write", "r", "w2", S(15), S(15) + 300, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    reg_read(h, 0, "r", S(16), S(16) + 300, "w2", 0, SIM_SIDE_MINORITY);
+    reg_read(h, 1, "r", S(26), S(26) + 300, "w0", 3, SIM_SIDE_MAJORITY);
+    op(h, 1, "write", "r", "w3", S(27), S(27) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(h, READER, "r", S(70), S(70) + 300, "w3", 3, SIM_SIDE_NONE);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, evs, READER, r);
+    ck_assert_uint_eq(r->acked, 4);
+    ck_assert_uint_eq(r->lost, 2);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 2);
+    ck_assert(is_lost(r, "w1") && is_lost(r, "w2"));
+    ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].first_us, S(2) + 300);
+    ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].last_us, S(5) + 300);
+    /* the old rule (the final read only) saw nothing: w3 was invoked after w1 and w2 */
+    g_autoptr(SimHistory) only_final = sim_history_new();
+    op(only_final, 0, "write", "r", "w1", S(12), S(12) + 300, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    op(only_final, 1, "write", "r", "w3", S(27), S(27) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(only_final, READER, "r", S(70), S(70) + 300, "w3", 3, SIM_SIDE_NONE);
+    g_autoptr(SimCheckResult) r2 = sim_check_result_new();
+    sim_check_writes(only_final, faults, evs, READER, r2);
+    ck_assert_uint_eq(r2->lost, 0);
+}
+END_TEST
+
+static guint64 register_losses(SimHistory *h, const GArray *evs)
+{
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, evs, READER, r);
+    return r->lost;
+}
+
+/* Overwrites that must not be flagged, each its own history: a write overwritten by a later
+ * one; two overlapping writes read in either order; a stale read served by a node that is not
+ * the key's final master (n1 on the losing side of a split brain) contradicting a majority
+ * write; a read on the final master before its promotion (then a replica, not its lineage);
+ * a value read from an indeterminate write; a rollback that a later read shows undone. */
+START_TEST(test_register_legitimate_overwrites_not_flagged)
+{
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
+    SimNodeEvent promoted = {
+        .t_us = S(25), .node = 3, .event = RC_EVT_PROMOTED, .peer = 0, .value = 7};
+    g_array_append_val(evs, promoted);
+
+    /* sequential overwrites, each read; b1 [4, 6] and b2 [5, 7] overlap, so a read of b1
+     * at 8 s is linearizable (b2 first) */
+    g_autoptr(SimHistory) a = sim_history_new();
+    op(a, 0, "write", "r", "a0", S(1), S(1) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(a, 0, "write", "r", "a1", S(2), S(2) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    reg_read(a, 1, "r", S(3), S(3) + 300, "a1", 0, SIM_SIDE_NONE);
+    sim_history_add(a, S(4), 0, SIM_OP_INVOKE, "write", "r", "b1", NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(a, S(5), 1, SIM_OP_INVOKE, "write", "r", "b2", NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(a, S(6), 0, SIM_OP_OK, "write", "r", "b1", NULL, 0, NULL, SIM_SIDE_NONE, -1);
+    sim_history_add(a, S(7), 1, SIM_OP_OK, "write", "r", "b2", NULL, 0, NULL, SIM_SIDE_NONE, -1);
+    reg_read(a, 2, "r", S(8), S(8) + 300, "b1", 0, SIM_SIDE_NONE);
+    reg_read(a, READER, "r", S(70), S(70) + 300, "b1", 0, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(a, evs), 0);
+
+    /* split brain: n4 (promoted at 25 s) acks m1; n1, still serving, returns the older c1;
+     * the majority overwrites m1 before anyone reads it */
+    g_autoptr(SimHistory) b = sim_history_new();
+    op(b, 0, "write", "r", "c1", S(5), S(5) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(b, 1, "write", "r", "m1", S(26), S(26) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(b, 0, "r", S(27), S(27) + 300, "c1", 0, SIM_SIDE_MINORITY);
+    op(b, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(b, READER, "r", S(70), S(70) + 300, "m2", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(b, evs), 0);
+    /* the same stale read served by n4 after its promotion is a rollback of m1 */
+    g_autoptr(SimHistory) b2 = sim_history_new();
+    op(b2, 0, "write", "r", "c1", S(5), S(5) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(b2, 1, "write", "r", "m1", S(26), S(26) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(b2, 0, "r", S(27), S(27) + 300, "c1", 3, SIM_SIDE_MAJORITY);
+    op(b2, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(b2, READER, "r", S(70), S(70) + 300, "m2", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(b2, evs), 1);
+
+    /* n4 read while still a replica (a stale replica read), then promoted with w1 */
+    g_autoptr(SimHistory) c = sim_history_new();
+    op(c, 0, "write", "r", "c1", S(5), S(5) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(c, 0, "write", "r", "w1", S(20), S(20) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    reg_read(c, 1, "r", S(21), S(21) + 300, "c1", 3, SIM_SIDE_NONE);
+    op(c, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(c, READER, "r", S(70), S(70) + 300, "m2", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(c, evs), 0);
+
+    /* a read of an indeterminate write's value orders nothing: i1 may have been applied
+     * after c2 */
+    g_autoptr(SimHistory) d = sim_history_new();
+    op(d, 0, "write", "r", "i1", S(2), S(3), SIM_OP_INFO, 0, SIM_SIDE_NONE);
+    op(d, 1, "write", "r", "c2", S(4), S(4) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    reg_read(d, 2, "r", S(5), S(5) + 300, "i1", 0, SIM_SIDE_NONE);
+    reg_read(d, READER, "r", S(70), S(70) + 300, "i1", 0, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(d, evs), 0);
+
+    /* a rollback undone: m3 acked, a read returns the older m2, a later read m3 again */
+    g_autoptr(SimHistory) e = sim_history_new();
+    op(e, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    op(e, 1, "write", "r", "m3", S(30), S(30) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(e, 2, "r", S(31), S(31) + 300, "m2", 3, SIM_SIDE_NONE);
+    reg_read(e, 2, "r", S(32), S(32) + 300, "m3", 3, SIM_SIDE_NONE);
+    op(e, 1, "write", "r", "m4", S(33), S(33) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(e, READER, "r", S(70), S(70) + 300, "m4", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(e, evs), 0);
+    /* without the read at 32 s m3 is lost */
+    g_autoptr(SimHistory) e2 = sim_history_new();
+    op(e2, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    op(e2, 1, "write", "r", "m3", S(30), S(30) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(e2, 2, "r", S(31), S(31) + 300, "m2", 3, SIM_SIDE_NONE);
+    op(e2, 1, "write", "r", "m4", S(33), S(33) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(e2, READER, "r", S(70), S(70) + 300, "m4", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(e2, evs), 1);
 }
 END_TEST
 
@@ -209,7 +356,7 @@ START_TEST(test_counter_branches)
         incr(h, incrs[i].proc, incrs[i].t, incrs[i].ret, incrs[i].node, incrs[i].side);
     counter_read(h, S(70), 4, 3);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->acked, 6);
     ck_assert_uint_eq(r->lost, 2);
     /* n1's "1" was acked just as the cut began (no side) and never reached n4: the final
@@ -249,7 +396,7 @@ START_TEST(test_processes_retire_after_info)
     }
     g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, 2, r);
+    sim_check_writes(h, faults, NULL, 2, r);
     ck_assert_uint_eq(r->acked, 3);
     ck_assert_uint_eq(r->indeterminate, 2);
     ck_assert_uint_eq(r->recovered, 1);
@@ -505,6 +652,8 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_indeterminate_present_is_recovered_not_lost);
     tcase_add_test(tc, test_register_and_counter);
     tcase_add_test(tc, test_counter_branches);
+    tcase_add_test(tc, test_register_overwritten_loss_detected);
+    tcase_add_test(tc, test_register_legitimate_overwrites_not_flagged);
     tcase_add_test(tc, test_processes_retire_after_info);
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
