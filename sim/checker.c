@@ -253,7 +253,6 @@ static gboolean is_counter_add(const SimOp *op)
     return strcmp(op->f, "add") == 0 && op->kind == SIM_VALUE_INT;
 }
 
-
 /* ---- register: lost writes ---- */
 
 /* When node `node` last became a master by promotion (RC_EVT_PROMOTED), or G_MININT64 if it
@@ -579,6 +578,29 @@ void sim_check_epochs(const GArray *events, guint n_nodes, SimCheckResult *r)
         last[e->node] = e->value;
     }
     sim_check_add_property(r, "current-epoch-monotonic", TRUE, "no node's currentEpoch decreased");
+}
+
+/* ---- slot claims ---- */
+
+gboolean sim_check_slot_claims(const SimSlotClaim *claims, guint n, GString *why)
+{
+    for (guint i = 0; i < n; i++)
+        for (guint j = i + 1; j < n; j++) {
+            if (claims[i].config_epoch != claims[j].config_epoch)
+                continue;
+            for (guint b = 0; b < 16384 / 8; b++) {
+                guint8 both = claims[i].slots[b] & claims[j].slots[b];
+                if (both == 0)
+                    continue;
+                guint slot = b * 8 + (guint)__builtin_ctz(both);
+                g_string_printf(
+                    why, "n%u and n%u both serve slot %u with configEpoch %" G_GUINT64_FORMAT,
+                    claims[i].node + 1, claims[j].node + 1, slot, claims[i].config_epoch);
+                return FALSE;
+            }
+        }
+    g_string_assign(why, "no two masters served one slot with one configEpoch");
+    return TRUE;
 }
 
 /* ---- convergence ---- */

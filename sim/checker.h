@@ -111,6 +111,20 @@ void sim_check_failovers(const GArray *events, const GPtrArray *faults, SimCheck
 /* currentEpoch never decreases per node (RC_EVT_CURRENT_EPOCH events). */
 void sim_check_epochs(const GArray *events, guint n_nodes, SimCheckResult *r);
 
+/* One master's claim on slots, in its own view, for the slot-epoch invariant. */
+typedef struct {
+    guint node;
+    guint64 config_epoch;
+    const guint8 *slots; /* [16384 / 8]: the slots it serves in its own view, LSB-first */
+} SimSlotClaim;
+
+/* Checked through the run: no two masters claim one slot with one configEpoch (a failover
+ * wins a fresh epoch by election, a resharding or takeover bumps to a new greatest one, so
+ * two claims on a slot always have an order: the higher configEpoch wins). Two masters may
+ * share an epoch for a moment if their slots are disjoint (Redis resolves that collision).
+ * FALSE with a one-line reason naming both nodes, the lowest shared slot and the epoch. */
+gboolean sim_check_slot_claims(const SimSlotClaim *claims, guint n, GString *why);
+
 /* One node's view of the cluster for the convergence checks. */
 typedef struct {
     gboolean up;

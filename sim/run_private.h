@@ -83,6 +83,10 @@ struct SimRun {
     RcTime converged_us; /* true time of convergence, or -1 */
     guint read_next;     /* next key to read back */
     gboolean done;
+    guint64 claim_samples;        /* slot-claim invariant: samples taken */
+    guint64 claim_failures;       /* ... and how many of them failed */
+    RcTime claim_first_bad_us;    /* scenario time of the first failure, or -1 */
+    char *claim_why;              /* its reason, or NULL */
     GPtrArray *nemesis_schedules; /* nemesis.c's per-step state */
     GQueue admin_queue;           /* pending admin jobs (SimAdminJob*) */
     gboolean admin_busy;

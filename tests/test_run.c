@@ -87,6 +87,18 @@ START_TEST(test_result_files)
     JsonArray *minority = json_object_get_array_member(f0, "minority");
     ck_assert_uint_eq(json_array_get_length(minority), 1);
     ck_assert_str_eq(json_array_get_string_element(minority, 0), "n1");
+    /* the invariants sampled through the run are properties of their own */
+    JsonArray *props = json_object_get_array_member(o, "properties");
+    gboolean claims = FALSE, epochs = FALSE;
+    for (guint i = 0; i < json_array_get_length(props); i++) {
+        JsonObject *pr = json_array_get_object_element(props, i);
+        const char *name = json_object_get_string_member(pr, "name");
+        claims |=
+            strcmp(name, "slot-epochs-distinct") == 0 && json_object_get_boolean_member(pr, "ok");
+        epochs |= strcmp(name, "current-epoch-monotonic") == 0 &&
+                  json_object_get_boolean_member(pr, "ok");
+    }
+    ck_assert(claims && epochs);
 
     /* history.jsonl and history.edn: one op per line each, the same count */
     g_autofree char *hpath = g_build_filename(dir, "history.jsonl", NULL);
