@@ -119,7 +119,7 @@ typedef struct {
 static GArray *pair_ops(const SimHistory *h)
 {
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
-    GHashTable *open = g_hash_table_new(g_int_hash, g_int_equal);
+    GHashTable *open = g_hash_table_new(g_int64_hash, g_int64_equal);
     for (guint64 i = 0; i < sim_history_len(h); i++) {
         const SimOp *op = sim_history_op(h, i);
         if (op->process == SIM_PROCESS_NEMESIS)
@@ -143,7 +143,7 @@ static void note_lost(SimCheckResult *r, const GPtrArray *faults, const SimOp *d
                       const char *value)
 {
     SimLostWrite l = {
-        .process = g_strdup_printf("%d", done->process),
+        .process = g_strdup_printf("%" G_GINT64_FORMAT, done->process),
         .key = g_strdup(done->key),
         .value = g_strdup(value),
         .node = done->node,
@@ -223,7 +223,7 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
     for (guint i = 0; i < list->len; i++) {
         const OpPair *p = g_ptr_array_index(list, i);
         v[i].p = p;
-        v[i].v = p->done->value ? g_ascii_strtoll(p->done->value, NULL, 10) : 0;
+        v[i].v = p->done->returned;
         v[i].rank = v[i].v > final ? 0 : 2;
     }
     qsort(v, list->len, sizeof *v, incr_value_cmp);
@@ -240,16 +240,155 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
         from = to;
     }
     qsort(v, list->len, sizeof *v, incr_cmp);
-    for (guint i = 0; i < list->len && need > 0 && v[i].rank < 2; i++, need--)
-        note_lost(r, faults, v[i].p->done, v[i].p->done->value);
+    for (guint i = 0; i < list->len && need > 0 && v[i].rank < 2; i++, need--) {
+        char returned[24];
+        g_snprintf(returned, sizeof returned, "%" G_GINT64_FORMAT, v[i].v);
+        note_lost(r, faults, v[i].p->done, returned);
+    }
 }
 
-static gboolean is_final_read(const char *f)
+/* A counter's add carries an integer delta; a set's add an element. */
+static gboolean is_counter_add(const SimOp *op)
 {
-    return strcmp(f, "read") == 0 || strcmp(f, "read-list") == 0;
+    return strcmp(op->f, "add") == 0 && op->kind == SIM_VALUE_INT;
 }
 
-void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader, SimCheckResult *r)
+/* ---- register: lost writes ---- */
+
+/* When node `node` last became a master by promotion (RC_EVT_PROMOTED), or G_MININT64 if it
+ * never was promoted (an initial master). */
+static RcTime last_promotion(const GArray *events, gint node)
+{
+    RcTime t = G_MININT64;
+    for (guint i = 0; events != NULL && i < events->len; i++) {
+        const SimNodeEvent *e = &g_array_index(events, SimNodeEvent, i);
+        if (e->event == RC_EVT_PROMOTED && (gint)e->node == node)
+            t = MAX(t, e->t_us);
+    }
+    return t;
+}
+
+/* One key's acknowledged writes (by invocation time) and ok reads. */
+typedef struct {
+    GPtrArray *writes; /* OpPair*, ok */
+    GPtrArray *reads;  /* OpPair*, ok */
+} RegKey;
+
+static void reg_key_free(gpointer p)
+{
+    RegKey *k = p;
+    g_ptr_array_unref(k->writes);
+    g_ptr_array_unref(k->reads);
+    g_free(k);
+}
+
+static int pair_invoke_cmp(gconstpointer a, gconstpointer b)
+{
+    const OpPair *x = *(const OpPair *const *)a, *y = *(const OpPair *const *)b;
+    if (x->invoke->time_us != y->invoke->time_us)
+        return x->invoke->time_us < y->invoke->time_us ? -1 : 1;
+    return x->invoke->index < y->invoke->index ? -1 : x->invoke->index > y->invoke->index;
+}
+
+/* A trusted read R (served by the key's final master F after F's last promotion) contradicts
+ * every acknowledged write W with X.ack < W.inv and W.ack < R.inv, where X wrote the value R
+ * returned (X acknowledged; nil: the initial state, before every write). Records in
+ * `contra[i]` the latest completion of a read contradicting writes[i]. */
+static void reg_contradictions(const RegKey *k, const OpPair *r, GHashTable *writer, RcTime *contra)
+{
+    RcTime x_ack = G_MININT64;
+    if (r->done->kind == SIM_VALUE_STRING) {
+        const OpPair *x = g_hash_table_lookup(writer, r->done->value);
+        if (x == NULL || x->done->type != SIM_OP_OK)
+            return; /* a value nobody wrote, or whose write may have happened any time */
+        x_ack = x->done->time_us;
+    }
+    /* the first write invoked after X's ack (binary search by invocation time) */
+    guint lo = 0, hi = k->writes->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (((const OpPair *)g_ptr_array_index(k->writes, mid))->invoke->time_us > x_ack)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    for (guint i = lo; i < k->writes->len; i++) {
+        const OpPair *w = g_ptr_array_index(k->writes, i);
+        if (w->invoke->time_us >= r->invoke->time_us)
+            break;
+        if (w->done->time_us < r->invoke->time_us)
+            contra[i] = MAX(contra[i], r->done->time_us);
+    }
+}
+
+/* The register rule (checker.h, sim/README.md): sets lost[i] for each lost write pairs[i] and
+ * fills `seen` with every value an ok read returned. */
+static void check_registers(const GArray *pairs, GHashTable *finals, const GArray *events,
+                            gboolean *lost, GHashTable *seen)
+{
+    g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, reg_key_free);
+    g_autoptr(GPtrArray) key_order = g_ptr_array_new();
+    g_autoptr(GHashTable) writer = g_hash_table_new(g_str_hash, g_str_equal); /* value -> pair */
+    g_autoptr(GHashTable) last_seen = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    for (guint i = 0; i < pairs->len; i++) {
+        const OpPair *p = &g_array_index(pairs, OpPair, i);
+        gboolean write = strcmp(p->invoke->f, "write") == 0;
+        gboolean read = strcmp(p->invoke->f, "read") == 0 && p->done->type == SIM_OP_OK &&
+                        (p->done->kind == SIM_VALUE_STRING || p->done->kind == SIM_VALUE_NIL);
+        if (p->invoke->key == NULL || (!write && !read))
+            continue;
+        if (write && p->invoke->kind == SIM_VALUE_STRING)
+            g_hash_table_insert(writer, p->invoke->value, (gpointer)p);
+        if (write && p->done->type != SIM_OP_OK)
+            continue;
+        RegKey *k = g_hash_table_lookup(keys, p->invoke->key);
+        if (k == NULL) {
+            k = g_new0(RegKey, 1);
+            k->writes = g_ptr_array_new();
+            k->reads = g_ptr_array_new();
+            g_hash_table_insert(keys, p->invoke->key, k);
+            g_ptr_array_add(key_order, p->invoke->key);
+        }
+        g_ptr_array_add(write ? k->writes : k->reads, (gpointer)p);
+        if (read && p->done->kind == SIM_VALUE_STRING) {
+            g_hash_table_add(seen, p->done->value);
+            RcTime *t = g_hash_table_lookup(last_seen, p->done->value);
+            if (t == NULL) {
+                t = g_new(RcTime, 1);
+                *t = G_MININT64;
+                g_hash_table_insert(last_seen, p->done->value, t);
+            }
+            *t = MAX(*t, p->invoke->time_us);
+        }
+    }
+    for (guint ki = 0; ki < key_order->len; ki++) {
+        RegKey *k = g_hash_table_lookup(keys, g_ptr_array_index(key_order, ki));
+        const SimOp *fin = g_hash_table_lookup(finals, g_ptr_array_index(key_order, ki));
+        if (fin == NULL || k->writes->len == 0)
+            continue; /* never read back: `unread` */
+        g_ptr_array_sort(k->writes, pair_invoke_cmp);
+        RcTime promoted = last_promotion(events, fin->node);
+        g_autofree RcTime *contra = g_new(RcTime, k->writes->len);
+        for (guint i = 0; i < k->writes->len; i++)
+            contra[i] = G_MININT64;
+        for (guint i = 0; i < k->reads->len; i++) {
+            const OpPair *r = g_ptr_array_index(k->reads, i);
+            if (r->done->node == fin->node && r->invoke->time_us >= promoted)
+                reg_contradictions(k, r, writer, contra);
+        }
+        for (guint i = 0; i < k->writes->len; i++) {
+            if (contra[i] == G_MININT64)
+                continue;
+            const OpPair *w = g_ptr_array_index(k->writes, i);
+            const RcTime *t = g_hash_table_lookup(last_seen, w->invoke->value);
+            if (t == NULL || *t <= contra[i]) /* not seen again after the contradiction */
+                lost[w - &g_array_index(pairs, OpPair, 0)] = TRUE;
+        }
+    }
+}
+
+void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
+                      gint reader, SimCheckResult *r)
 {
     g_autoptr(GArray) pairs = pair_ops(h);
     /* final reads: key -> op; for sets, also the element set */
@@ -258,36 +397,30 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_hash_table_unref);
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
-        if (p->done->process != reader || p->done->type != SIM_OP_OK || !is_final_read(p->done->f))
+        if (p->done->worker != reader || p->done->type != SIM_OP_OK ||
+            strcmp(p->done->f, "read") != 0)
             continue;
         g_hash_table_insert(finals, p->done->key, (gpointer)p->done);
-        if (p->done->read != NULL) {
+        if (p->done->kind == SIM_VALUE_SET || p->done->kind == SIM_VALUE_LIST) {
             GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
-            for (guint j = 0; j < p->done->read->len; j++)
-                g_hash_table_add(set, g_ptr_array_index(p->done->read, j));
+            for (guint j = 0; j < p->done->items->len; j++)
+                g_hash_table_add(set, g_ptr_array_index(p->done->items, j));
             g_hash_table_insert(members, p->done->key, set);
         }
     }
-    /* register: which write produced each final value, and when it completed */
-    g_autoptr(GHashTable) final_writer_done = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < pairs->len; i++) {
-        const OpPair *p = &g_array_index(pairs, OpPair, i);
-        if (strcmp(p->invoke->f, "write") != 0 || p->invoke->key == NULL)
-            continue;
-        const SimOp *fin = g_hash_table_lookup(finals, p->invoke->key);
-        if (fin != NULL && fin->value != NULL && p->invoke->value != NULL &&
-            strcmp(fin->value, p->invoke->value) == 0)
-            g_hash_table_insert(final_writer_done, p->invoke->key, (gpointer)p->done);
-    }
+    /* register: the writes the rule in checker.h finds lost, and every value some read saw */
+    g_autofree gboolean *reg_lost = g_new0(gboolean, MAX(pairs->len, 1));
+    g_autoptr(GHashTable) reg_seen = g_hash_table_new(g_str_hash, g_str_equal);
+    check_registers(pairs, finals, events, reg_lost, reg_seen);
     g_autoptr(GHashTable) incrs =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     g_autoptr(GPtrArray) incr_keys = g_ptr_array_new(); /* first-seen order */
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
         const char *f = p->invoke->f;
-        gboolean add = strcmp(f, "add") == 0, write = strcmp(f, "write") == 0,
-                 incr = strcmp(f, "incr") == 0;
-        if (p->done->process == reader)
+        gboolean incr = is_counter_add(p->invoke), add = strcmp(f, "add") == 0 && !incr,
+                 write = strcmp(f, "write") == 0;
+        if (p->done->worker == reader)
             continue;
         if (p->done->type == SIM_OP_OK)
             r->ok_ops++;
@@ -310,15 +443,10 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
             GHashTable *set = g_hash_table_lookup(members, p->invoke->key);
             present = set != NULL && g_hash_table_contains(set, p->invoke->value);
         } else if (write) {
-            const SimOp *fw = g_hash_table_lookup(final_writer_done, p->invoke->key);
-            if (fin->value != NULL && strcmp(fin->value, p->invoke->value) == 0)
-                present = TRUE;
-            else if (fw == NULL)
-                present = FALSE; /* the final value came from no known write: all are gone */
-            else if (fw->type != SIM_OP_OK)
-                present = TRUE; /* the final writer's completion is unknown: cannot order */
-            else
-                present = p->invoke->time_us <= fw->time_us; /* overwritten, legitimately */
+            /* acked: not proven lost; info: some read saw its value */
+            present = p->done->type == SIM_OP_OK
+                          ? !reg_lost[i]
+                          : g_hash_table_contains(reg_seen, p->invoke->value);
         } else {
             /* counters are judged per key once all their INCRs are known, below */
             present = TRUE;
@@ -336,14 +464,14 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader,
             if (present && !incr)
                 r->recovered++;
         } else if (!present) {
-            note_lost(r, faults, p->done, p->invoke->value ? p->invoke->value : p->done->value);
+            note_lost(r, faults, p->done, p->invoke->value);
         }
     }
     for (guint i = 0; i < incr_keys->len; i++) {
         const char *key = g_ptr_array_index(incr_keys, i);
         const SimOp *fin = g_hash_table_lookup(finals, key);
         check_counter(r, faults, g_hash_table_lookup(incrs, key),
-                      fin->value ? g_ascii_strtoll(fin->value, NULL, 10) : 0, fin->node);
+                      fin->kind == SIM_VALUE_INT ? fin->num : 0, fin->node);
     }
 }
 
@@ -450,6 +578,29 @@ void sim_check_epochs(const GArray *events, guint n_nodes, SimCheckResult *r)
         last[e->node] = e->value;
     }
     sim_check_add_property(r, "current-epoch-monotonic", TRUE, "no node's currentEpoch decreased");
+}
+
+/* ---- slot claims ---- */
+
+gboolean sim_check_slot_claims(const SimSlotClaim *claims, guint n, GString *why)
+{
+    for (guint i = 0; i < n; i++)
+        for (guint j = i + 1; j < n; j++) {
+            if (claims[i].config_epoch != claims[j].config_epoch)
+                continue;
+            for (guint b = 0; b < 16384 / 8; b++) {
+                guint8 both = claims[i].slots[b] & claims[j].slots[b];
+                if (both == 0)
+                    continue;
+                guint slot = b * 8 + (guint)__builtin_ctz(both);
+                g_string_printf(
+                    why, "n%u and n%u both serve slot %u with configEpoch %" G_GUINT64_FORMAT,
+                    claims[i].node + 1, claims[j].node + 1, slot, claims[i].config_epoch);
+                return FALSE;
+            }
+        }
+    g_string_assign(why, "no two masters served one slot with one configEpoch");
+    return TRUE;
 }
 
 /* ---- convergence ---- */

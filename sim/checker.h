@@ -2,11 +2,15 @@
  *
  * Definitions (also in sim/README.md):
  * - acknowledged: a write whose completion is `ok`.
- * - lost: an acknowledged write whose effect is missing from the final read of its key after
- *   the heal (set: the element is absent; register: a write invoked after the write that
- *   produced the final value had completed; counter: at least acked - final INCRs, those that
- *   returned a value above the final value or a value another INCR also returned first). An
- *   `info` write found in the final read is `recovered`, never lost.
+ * - lost: an acknowledged write whose effect is gone. Set: the element is absent from the final
+ *   read after the heal. Counter: at least acked - final INCRs, those that returned a value
+ *   above the final value or a value another INCR also returned first. Register: a *trusted*
+ *   read R (served by the node F that served the key's final read, invoked after F's last
+ *   promotion) invoked after W's ack returned a value older than W (nil, or the value of a
+ *   write X acknowledged before W was invoked), and no read invoked after R completed
+ *   returned W's value (sim/README.md gives the argument that this has no false positives).
+ *   An `info` write found in the final read (register: in any read) is `recovered`, never
+ *   lost.
  * - side: the side, at ack time, of the node that acknowledged the write: `majority` if its
  *   partition group holds a strict majority of the shards' masters, `minority` for any other
  *   group, `none` when no partition was in effect.
@@ -92,17 +96,34 @@ gboolean sim_check_all_properties_hold(const SimCheckResult *r);
 /* The causing fault of an ack at `t_us` (see above), or -1. */
 gint sim_check_causing_fault(const GPtrArray *faults, RcTime t_us);
 
-/* Lost, recovered and indeterminate writes, their sides and windows; ok ops. Workload ops
- * are named by `f`: set "add" with final "read"/"read-list"; register "write" with final
- * "read"; counter "incr" with final "read". Final reads are the last ok reads per key made
- * by process `reader`. */
-void sim_check_writes(const SimHistory *h, const GPtrArray *faults, gint reader, SimCheckResult *r);
+/* Lost, recovered and indeterminate writes, their sides and windows; ok ops. `events`
+ * (SimNodeEvent, or NULL: nobody was promoted) gives the promotions the register rule needs.
+ * Workload ops are named by `f` and their value: set "add" of a string element with a final "read"
+ * (a set or a list); register "write" with "read"s; counter "add" of the integer 1 (INCR, what it
+ * returned in `returned`) with a final integer "read". Final reads are the last ok reads per key
+ * made by worker `reader`. */
+void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
+                      gint reader, SimCheckResult *r);
 /* Unavailability per client side. */
 void sim_check_unavailability(const SimHistory *h, SimCheckResult *r);
 /* Failover timelines from node events (one per RC_EVT_PROMOTED). */
 void sim_check_failovers(const GArray *events, const GPtrArray *faults, SimCheckResult *r);
 /* currentEpoch never decreases per node (RC_EVT_CURRENT_EPOCH events). */
 void sim_check_epochs(const GArray *events, guint n_nodes, SimCheckResult *r);
+
+/* One master's claim on slots, in its own view, for the slot-epoch invariant. */
+typedef struct {
+    guint node;
+    guint64 config_epoch;
+    const guint8 *slots; /* [16384 / 8]: the slots it serves in its own view, LSB-first */
+} SimSlotClaim;
+
+/* Checked through the run: no two masters claim one slot with one configEpoch (a failover
+ * wins a fresh epoch by election, a resharding or takeover bumps to a new greatest one, so
+ * two claims on a slot always have an order: the higher configEpoch wins). Two masters may
+ * share an epoch for a moment if their slots are disjoint (Redis resolves that collision).
+ * FALSE with a one-line reason naming both nodes, the lowest shared slot and the epoch. */
+gboolean sim_check_slot_claims(const SimSlotClaim *claims, guint n, GString *why);
 
 /* One node's view of the cluster for the convergence checks. */
 typedef struct {

@@ -14,8 +14,8 @@ static void op_clear(gpointer p)
     g_free(op->key);
     g_free(op->value);
     g_free(op->error);
-    if (op->read)
-        g_ptr_array_free(op->read, TRUE);
+    if (op->items)
+        g_ptr_array_unref(op->items);
 }
 
 SimHistory *sim_history_new(void)
@@ -52,7 +52,17 @@ void sim_history_free(SimHistory *h)
     g_array_free(h->ops, TRUE);
     if (h->line != NULL)
         g_string_free(h->line, TRUE);
+    g_free(h->process);
     g_free(h);
+}
+
+void sim_history_set_workers(SimHistory *h, guint workers)
+{
+    rc_assert(h->ops->len == 0 && h->workers == 0 && workers > 0);
+    h->workers = workers;
+    h->process = g_new(gint64, workers);
+    for (guint w = 0; w < workers; w++)
+        h->process[w] = w;
 }
 
 const char *sim_op_type_name(SimOpType type)
@@ -135,6 +145,44 @@ static const char *node_name(const SimHistory *h, gint node, char *buf, gsize le
     return buf;
 }
 
+/* A value as JSON: null, a string, an integer, an array of strings or of arrays of them. */
+static void json_value(GString *out, const SimOp *op)
+{
+    switch (op->kind) {
+    case SIM_VALUE_NIL:
+        RC_STRING_PUT_LIT(out, "null");
+        return;
+    case SIM_VALUE_STRING:
+        json_string(out, op->value);
+        return;
+    case SIM_VALUE_INT:
+        json_int(out, op->num);
+        return;
+    case SIM_VALUE_SET:
+    case SIM_VALUE_LIST:
+    case SIM_VALUE_GROUPS:
+        break;
+    }
+    g_string_append_c(out, '[');
+    for (guint i = 0; i < op->items->len; i++) {
+        if (i > 0)
+            g_string_append_c(out, ',');
+        if (op->kind != SIM_VALUE_GROUPS) {
+            json_string(out, g_ptr_array_index(op->items, i));
+            continue;
+        }
+        GPtrArray *group = g_ptr_array_index(op->items, i);
+        g_string_append_c(out, '[');
+        for (guint j = 0; j < group->len; j++) {
+            if (j > 0)
+                g_string_append_c(out, ',');
+            json_string(out, g_ptr_array_index(group, j));
+        }
+        g_string_append_c(out, ']');
+    }
+    g_string_append_c(out, ']');
+}
+
 void sim_history_format_json(const SimHistory *h, const SimOp *op, GString *out)
 {
     char nb[16];
@@ -154,16 +202,10 @@ void sim_history_format_json(const SimHistory *h, const SimOp *op, GString *out)
     RC_STRING_PUT_LIT(out, ",\"key\":");
     json_string(out, op->key);
     RC_STRING_PUT_LIT(out, ",\"value\":");
-    if (op->read != NULL) {
-        g_string_append_c(out, '[');
-        for (guint i = 0; i < op->read->len; i++) {
-            if (i > 0)
-                g_string_append_c(out, ',');
-            json_string(out, g_ptr_array_index(op->read, i));
-        }
-        g_string_append_c(out, ']');
-    } else {
-        json_string(out, op->value);
+    json_value(out, op);
+    if (op->has_returned) {
+        RC_STRING_PUT_LIT(out, ",\"returned\":");
+        json_int(out, op->returned);
     }
     RC_STRING_PUT_LIT(out, ",\"node\":");
     json_string(out, node_name(h, op->node, nb, sizeof nb));
@@ -200,7 +242,69 @@ static void edn_keyword(GString *out, const char *s)
         g_string_append_c(out, g_ascii_isalnum(*p) || *p == '-' ? g_ascii_tolower(*p) : '-');
 }
 
-void sim_history_format_edn(const SimHistory *h, const SimOp *op, GString *out)
+static void edn_strings(GString *out, const GPtrArray *items, const char *open, const char *close)
+{
+    g_string_append(out, open);
+    for (guint i = 0; i < items->len; i++) {
+        if (i > 0)
+            g_string_append_c(out, ' ');
+        edn_string(out, g_ptr_array_index(items, i));
+    }
+    g_string_append(out, close);
+}
+
+/* A value as EDN: nil, a string, an integer, a set #{...} (SMEMBERS), a vector [...] (LRANGE),
+ * a vector of vectors (partition groups). */
+static void edn_value(GString *out, const SimOp *op)
+{
+    switch (op->kind) {
+    case SIM_VALUE_NIL:
+        g_string_append(out, "nil");
+        break;
+    case SIM_VALUE_STRING:
+        edn_string(out, op->value);
+        break;
+    case SIM_VALUE_INT:
+        g_string_append_printf(out, "%" G_GINT64_FORMAT, op->num);
+        break;
+    case SIM_VALUE_SET:
+        edn_strings(out, op->items, "#{", "}");
+        break;
+    case SIM_VALUE_LIST:
+        edn_strings(out, op->items, "[", "]");
+        break;
+    case SIM_VALUE_GROUPS:
+        g_string_append_c(out, '[');
+        for (guint i = 0; i < op->items->len; i++) {
+            if (i > 0)
+                g_string_append_c(out, ' ');
+            edn_strings(out, g_ptr_array_index(op->items, i), "[", "]");
+        }
+        g_string_append_c(out, ']');
+        break;
+    }
+}
+
+/* Elle's micro-op for a client op: [:w k v] / [:append k v] for writes, [:r k v] for reads
+ * (v nil in an invocation). FALSE when the op has no place in that form. */
+static gboolean edn_elle_mop(GString *out, const SimOp *op, SimEdnForm form)
+{
+    gboolean is_read = strcmp(op->f, "read") == 0;
+    gboolean is_write =
+        form == SIM_EDN_ELLE_RW_REGISTER ? strcmp(op->f, "write") == 0 : strcmp(op->f, "add") == 0;
+    if (op->key == NULL || (!is_read && !is_write))
+        return FALSE;
+    g_string_append(out, is_read                            ? "[[:r "
+                         : form == SIM_EDN_ELLE_RW_REGISTER ? "[[:w "
+                                                            : "[[:append ");
+    edn_string(out, op->key);
+    g_string_append_c(out, ' ');
+    edn_value(out, op);
+    g_string_append(out, "]]");
+    return TRUE;
+}
+
+void sim_history_format_edn(const SimHistory *h, const SimOp *op, SimEdnForm form, GString *out)
 {
     char nb[16];
     /* Jepsen: nemesis ops are :info; time is nanoseconds since the start */
@@ -212,33 +316,27 @@ void sim_history_format_edn(const SimHistory *h, const SimOp *op, GString *out)
     if (op->process == SIM_PROCESS_NEMESIS)
         g_string_append(out, ":nemesis");
     else
-        g_string_append_printf(out, "%d", op->process);
-    g_string_append(out, ", :f ");
-    edn_keyword(out, op->f);
-    g_string_append(out, ", :value ");
-    gboolean tuple = op->key != NULL;
-    if (tuple) {
-        g_string_append_c(out, '[');
-        edn_string(out, op->key);
-        g_string_append_c(out, ' ');
-    }
-    if (op->read != NULL) {
-        /* a set read is a set; a list read a vector (order matters for RPUSH) */
-        gboolean is_list = strcmp(op->f, "read-list") == 0;
-        g_string_append(out, is_list ? "[" : "#{");
-        for (guint i = 0; i < op->read->len; i++) {
-            if (i > 0)
-                g_string_append_c(out, ' ');
-            edn_string(out, g_ptr_array_index(op->read, i));
+        g_string_append_printf(out, "%" G_GINT64_FORMAT, op->process);
+    gsize f_at = out->len;
+    g_string_append(out, ", :f :txn, :value ");
+    if (form == SIM_EDN_INDEPENDENT || op->process == SIM_PROCESS_NEMESIS ||
+        !edn_elle_mop(out, op, form)) {
+        g_string_truncate(out, f_at);
+        g_string_append(out, ", :f ");
+        edn_keyword(out, op->f);
+        g_string_append(out, ", :value ");
+        /* jepsen.independent: a client op's value is the tuple [key value] */
+        if (op->key != NULL) {
+            g_string_append_c(out, '[');
+            edn_string(out, op->key);
+            g_string_append_c(out, ' ');
         }
-        g_string_append(out, is_list ? "]" : "}");
-    } else if (op->value != NULL) {
-        edn_string(out, op->value);
-    } else {
-        g_string_append(out, "nil");
+        edn_value(out, op);
+        if (op->key != NULL)
+            g_string_append_c(out, ']');
     }
-    if (tuple)
-        g_string_append_c(out, ']');
+    if (op->has_returned)
+        g_string_append_printf(out, ", :returned %" G_GINT64_FORMAT, op->returned);
     const char *n = node_name(h, op->node, nb, sizeof nb);
     if (n != NULL) {
         g_string_append(out, ", :node ");
@@ -250,6 +348,8 @@ void sim_history_format_edn(const SimHistory *h, const SimOp *op, GString *out)
     }
     g_string_append(out, ", :side ");
     edn_keyword(out, sim_side_name(op->side));
+    if (op->fault >= 0)
+        g_string_append_printf(out, ", :fault %d", op->fault);
     g_string_append_c(out, '}');
 }
 
@@ -283,30 +383,67 @@ gboolean sim_history_open_jsonl(SimHistory *h, const char *path, GError **error)
     return TRUE;
 }
 
-guint64 sim_history_add(SimHistory *h, RcTime time_us, gint process, SimOpType type, const char *f,
-                        const char *key, const char *value, GPtrArray *read, gint node,
-                        const char *error, SimSide side, gint fault)
+guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
 {
     if (h->ops->len > 0)
-        rc_assert(time_us >= g_array_index(h->ops, SimOp, h->ops->len - 1).time_us);
+        rc_assert(spec->time_us >= g_array_index(h->ops, SimOp, h->ops->len - 1).time_us);
+    rc_assert((spec->items != NULL) ==
+              (spec->kind == SIM_VALUE_SET || spec->kind == SIM_VALUE_LIST ||
+               spec->kind == SIM_VALUE_GROUPS));
+    rc_assert(spec->kind != SIM_VALUE_STRING || spec->value != NULL);
+    gint64 process = spec->worker;
+    if (spec->worker != SIM_PROCESS_NEMESIS && h->workers > 0) {
+        rc_assert(spec->worker >= 0 && (guint)spec->worker < h->workers);
+        process = h->process[spec->worker];
+        if (spec->type == SIM_OP_INFO) /* retired: the worker goes on as a new process */
+            h->process[spec->worker] += h->workers;
+    }
     SimOp op = {
         .index = h->ops->len,
-        .time_us = time_us,
+        .time_us = spec->time_us,
         .process = process,
-        .type = type,
-        .f = f,
-        .key = g_strdup(key),
-        .value = g_strdup(value),
-        .read = read,
-        .node = node,
-        .error = g_strdup(error),
-        .side = side,
-        .fault = fault,
+        .worker = spec->worker,
+        .type = spec->type,
+        .f = spec->f,
+        .key = g_strdup(spec->key),
+        .kind = spec->kind,
+        .value = spec->kind == SIM_VALUE_STRING ? g_strdup(spec->value) : NULL,
+        .num = spec->kind == SIM_VALUE_INT ? spec->num : 0,
+        .items = spec->items,
+        .has_returned = spec->has_returned,
+        .returned = spec->has_returned ? spec->returned : 0,
+        .node = spec->node,
+        .error = g_strdup(spec->error),
+        .side = spec->side,
+        .fault = spec->fault,
     };
     g_array_append_val(h->ops, op);
     if (h->jsonl != NULL)
         stream_op(h, &op);
     return op.index;
+}
+
+guint64 sim_history_add(SimHistory *h, RcTime time_us, gint worker, SimOpType type, const char *f,
+                        const char *key, const char *value, GPtrArray *items, gint node,
+                        const char *error, SimSide side, gint fault)
+{
+    SimOpSpec spec = {
+        .time_us = time_us,
+        .worker = worker,
+        .type = type,
+        .f = f,
+        .key = key,
+        .kind = items != NULL   ? SIM_VALUE_SET
+                : value != NULL ? SIM_VALUE_STRING
+                                : SIM_VALUE_NIL,
+        .value = value,
+        .items = items,
+        .node = node,
+        .error = error,
+        .side = side,
+        .fault = fault,
+    };
+    return sim_history_append(h, &spec);
 }
 
 const SimOp *sim_history_op(const SimHistory *h, guint64 index)
@@ -320,7 +457,8 @@ guint64 sim_history_len(const SimHistory *h)
     return h->ops->len;
 }
 
-gboolean sim_history_write_edn(const SimHistory *h, const char *path, GError **error)
+gboolean sim_history_write_edn(const SimHistory *h, const char *path, SimEdnForm form,
+                               GError **error)
 {
     FILE *f = fopen(path, "w");
     if (f == NULL) {
@@ -331,7 +469,7 @@ gboolean sim_history_write_edn(const SimHistory *h, const char *path, GError **e
     GString *line = g_string_sized_new(200);
     for (guint i = 0; i < h->ops->len; i++) {
         g_string_truncate(line, 0);
-        sim_history_format_edn(h, &g_array_index(h->ops, SimOp, i), line);
+        sim_history_format_edn(h, &g_array_index(h->ops, SimOp, i), form, line);
         g_string_append_c(line, '\n');
         fwrite(line->str, 1, line->len, f);
     }

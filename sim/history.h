@@ -5,7 +5,14 @@
  * lines as they are recorded (flushed every few hundred ops and at every nemesis op), so a
  * run that dies keeps what it already wrote. `sim_history_write_edn` writes the same ops as
  * Jepsen's history.edn (time in ns, keyword types, [key value] tuples as jepsen.independent
- * does), which Jepsen's own checkers (Knossos, Elle, elle-cli) read. */
+ * does), which Jepsen's set, set-full and counter checkers and Knossos read; the Elle forms
+ * write register and list workloads as one-op transactions (rw-register, list-append).
+ *
+ * Processes (Jepsen's numbering): each logical client ("worker" w, 0 .. workers-1) starts as
+ * process w; once one of its operations completes `info`, Jepsen can no longer tell whether
+ * that operation is still running, so the process is retired and the worker's next operation
+ * uses process + workers (jepsen.core does the same with the test's :concurrency). A process
+ * therefore never invokes after an `info`, and `process mod workers` is the worker. */
 #ifndef SIM_HISTORY_H
 #define SIM_HISTORY_H
 
@@ -29,41 +36,91 @@ typedef enum {
     SIM_SIDE_MINORITY, /* in any other group */
 } SimSide;
 
+/* What an op's value is. JSON and EDN write it as a null/nil, a string, an integer, an array
+ * (EDN: a set #{...} or a vector [...]) or an array of arrays of host names. */
+typedef enum {
+    SIM_VALUE_NIL,    /* none: a read's invocation, a GET of a missing register */
+    SIM_VALUE_STRING, /* `value`: a set element, a register value, a nemesis label */
+    SIM_VALUE_INT,    /* `num`: a counter add's delta (1), a counter read */
+    SIM_VALUE_SET,    /* `items` (char*): an SMEMBERS reply */
+    SIM_VALUE_LIST,   /* `items` (char*): an LRANGE reply, in order */
+    SIM_VALUE_GROUPS, /* `items` (GPtrArray of char*): a partition's host groups */
+} SimValueKind;
+
 typedef struct {
     guint64 index;
     RcTime time_us;
-    gint process; /* client number, or SIM_PROCESS_NEMESIS */
+    gint64 process; /* Jepsen process (see above), or SIM_PROCESS_NEMESIS */
+    gint worker;    /* the logical client that ran it, or SIM_PROCESS_NEMESIS */
     SimOpType type;
-    const char *f;   /* static: "add", "read", "write", "incr", "partition", ... */
-    char *key;       /* NULL for nemesis ops */
-    char *value;     /* the written element/value, an INCR result, a nemesis label; or NULL */
-    GPtrArray *read; /* char*: what a read returned (set elements, one register value) */
+    const char *f; /* static: "add", "read", "write", "partition", "crash", ... */
+    char *key;     /* NULL for nemesis ops */
+    SimValueKind kind;
+    char *value;      /* SIM_VALUE_STRING */
+    gint64 num;       /* SIM_VALUE_INT */
+    GPtrArray *items; /* SIM_VALUE_SET, _LIST, _GROUPS */
+    gboolean has_returned;
+    gint64 returned; /* counter add completed ok: what INCR returned */
     gint node;       /* the node that served it (0-based), or -1 */
     char *error;     /* the error text, or NULL */
     SimSide side;    /* side of the serving node (or of the client if none) at that time */
     gint fault;      /* nemesis ops: index into the run's fault list; else -1 */
 } SimOp;
 
+/* What sim_history_append copies into a new op (index and process are assigned). */
+typedef struct {
+    RcTime time_us;
+    gint worker; /* the logical client, or SIM_PROCESS_NEMESIS */
+    SimOpType type;
+    const char *f; /* static */
+    const char *key;
+    SimValueKind kind;
+    const char *value;
+    gint64 num;
+    GPtrArray *items; /* taken */
+    gboolean has_returned;
+    gint64 returned;
+    gint node;
+    const char *error;
+    SimSide side;
+    gint fault;
+} SimOpSpec;
+
 typedef struct {
     GArray *ops; /* of SimOp */
     FILE *jsonl; /* streaming output, or NULL */
     guint unflushed;
-    GString *line; /* scratch for the line being streamed */
+    GString *line;     /* scratch for the line being streamed */
     char **node_names; /* borrowed: names of nodes for the `node` field ("n1"), or NULL */
     guint n_node_names;
+    guint workers;   /* 0: processes are the workers' numbers, never retired */
+    gint64 *process; /* [workers]: each worker's current process */
 } SimHistory;
+
+/* The shapes history.edn can take: Jepsen's independent [key value] tuples (Knossos, the set,
+ * set-full and counter checkers under jepsen.independent), or one-op Elle transactions. */
+typedef enum {
+    SIM_EDN_INDEPENDENT,
+    SIM_EDN_ELLE_RW_REGISTER, /* write/read as :txn [[:w k v]] / [[:r k v]] */
+    SIM_EDN_ELLE_LIST_APPEND, /* add/read as :txn [[:append k v]] / [[:r k [...]]] */
+} SimEdnForm;
 
 SimHistory *sim_history_new(void);
 /* Make room for `ops` ops (a hint: appending beyond it still works). */
 void sim_history_reserve(SimHistory *h, guint64 ops);
 void sim_history_free(SimHistory *h);
+/* Number the processes as Jepsen does for `workers` logical clients (0 .. workers-1): a
+ * worker whose op completes `info` continues as process + workers. Call before any op. */
+void sim_history_set_workers(SimHistory *h, guint workers);
 /* Stream every op recorded from now on (and those already recorded) to `path`. */
 gboolean sim_history_open_jsonl(SimHistory *h, const char *path, GError **error);
 void sim_history_close(SimHistory *h);
 
-/* Append an op; strings are copied, `read` is taken. Returns its index. */
-guint64 sim_history_add(SimHistory *h, RcTime time_us, gint process, SimOpType type, const char *f,
-                        const char *key, const char *value, GPtrArray *read, gint node,
+/* Append an op; strings are copied, `items` is taken. Returns its index. */
+guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec);
+/* The same with a string value (or none), or a set read in `items` when it is not NULL. */
+guint64 sim_history_add(SimHistory *h, RcTime time_us, gint worker, SimOpType type, const char *f,
+                        const char *key, const char *value, GPtrArray *items, gint node,
                         const char *error, SimSide side, gint fault);
 const SimOp *sim_history_op(const SimHistory *h, guint64 index);
 guint64 sim_history_len(const SimHistory *h);
@@ -74,8 +131,9 @@ const char *sim_side_name(SimSide side);
 /* One op as a JSON line (no newline) into `out`. */
 void sim_history_format_json(const SimHistory *h, const SimOp *op, GString *out);
 /* One op as an EDN map (no newline) into `out`. */
-void sim_history_format_edn(const SimHistory *h, const SimOp *op, GString *out);
-gboolean sim_history_write_edn(const SimHistory *h, const char *path, GError **error);
+void sim_history_format_edn(const SimHistory *h, const SimOp *op, SimEdnForm form, GString *out);
+gboolean sim_history_write_edn(const SimHistory *h, const char *path, SimEdnForm form,
+                               GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimHistory, sim_history_free)
 

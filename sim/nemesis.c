@@ -156,6 +156,14 @@ void sim_nemesis_update_sides(SimRun *run)
     }
 }
 
+static GPtrArray *names_copy(const GPtrArray *names)
+{
+    GPtrArray *c = g_ptr_array_new_full(names->len, g_free);
+    for (guint i = 0; i < names->len; i++)
+        g_ptr_array_add(c, g_strdup(g_ptr_array_index(names, i)));
+    return c;
+}
+
 /* Install `groups` (GArray of guint32 hosts each); `bridge` is in both of the two groups, or
  * G_MAXUINT32; `one_way`: groups[0] cannot reach groups[1]. */
 static void install_partition(SimRun *run, GPtrArray *groups, guint32 bridge, gboolean one_way,
@@ -234,7 +242,12 @@ static void install_partition(SimRun *run, GPtrArray *groups, guint32 bridge, gb
         g_ptr_array_add(run->part_groups, g_array_ref(g_ptr_array_index(groups, g)));
     run->part_bridge = bridge;
     sim_nemesis_update_sides(run);
-    sim_run_record_nemesis(run, "partition", text->str, run->open_partition);
+    /* the history names the groups (Jepsen's nested vectors); a one-way cut is its own f */
+    GPtrArray *hist = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    for (guint g = 0; g < f->groups->len; g++)
+        g_ptr_array_add(hist, names_copy(g_ptr_array_index(f->groups, g)));
+    sim_run_record_partition(run, one_way ? "partition-one-way" : "partition", hist, text->str,
+                             run->open_partition);
     g_string_free(text, TRUE);
 }
 
@@ -360,8 +373,16 @@ static void do_partition(SimRun *run, const SimNemesisStep *st)
     else
         g_array_unref(rest);
     if (groups->len < 2 && bridge == G_MAXUINT32) {
-        /* everything in one group: nothing to cut */
-        sim_run_record_nemesis(run, "partition", "no-op: one group", -1);
+        /* everything in one group: nothing to cut; the history shows that one group */
+        GPtrArray *hist = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+        for (guint g = 0; g < groups->len; g++) {
+            GArray *hosts = g_ptr_array_index(groups, g);
+            GPtrArray *names = g_ptr_array_new_full(hosts->len, g_free);
+            for (guint i = 0; i < hosts->len; i++)
+                g_ptr_array_add(names, g_strdup(host_name(run, g_array_index(hosts, guint32, i))));
+            g_ptr_array_add(hist, names);
+        }
+        sim_run_record_partition(run, "partition", hist, "no-op: one group", -1);
         return;
     }
     install_partition(run, groups, bridge, st->shape == SIM_PART_ONE_WAY, st->text);

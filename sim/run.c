@@ -61,6 +61,26 @@ void sim_run_record_nemesis(SimRun *run, const char *f, const char *value, gint 
                       (guint64)(fault + 1), 0, 0, "nemesis %s %s", f, value ? value : "");
 }
 
+void sim_run_record_partition(SimRun *run, const char *f, GPtrArray *groups, const char *text,
+                              gint fault)
+{
+    SimOpSpec op = {
+        .time_us = sim_run_now(run),
+        .worker = SIM_PROCESS_NEMESIS,
+        .type = SIM_OP_INFO,
+        .f = f,
+        .kind = SIM_VALUE_GROUPS,
+        .items = groups,
+        .node = -1,
+        .side = SIM_SIDE_NONE,
+        .fault = fault,
+    };
+    sim_history_append(run->history, &op);
+    /* the trace keeps the one-line text (and so the fingerprint it had) */
+    sim_trace_recordf(sim_kernel_trace(run->k), sim_kernel_now(run->k), SIM_TRACE_NOTE,
+                      (guint64)(fault + 1), 0, 0, "nemesis partition %s", text);
+}
+
 /* The node index of a 40-byte cluster name, or -1. */
 static gint node_by_id(const SimRun *run, const char *name40)
 {
@@ -134,6 +154,38 @@ static gboolean converged(SimRun *run, GString *why)
         }
     }
     return TRUE;
+}
+
+/* ---- invariants sampled through the run ---- */
+
+/* Every 100 ms of the run (Redis's cron period), from scenario time 0 to the final reads: no
+ * two masters claim one slot with one configEpoch (sim_check_slot_claims). A crashed node
+ * claims nothing; a paused one keeps its claims. Only reads node state: the run's course and
+ * its trace are the same with or without it. */
+static void on_claim_sample(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimRun *run = data;
+    if (run->done)
+        return;
+    g_autofree SimSlotClaim *claims = g_new(SimSlotClaim, run->n_nodes);
+    guint n = 0;
+    for (guint i = 0; i < run->n_nodes; i++) {
+        RcCluster *c = node_cluster(run, i);
+        if (c == NULL || c->myself == NULL || !rc_node_is_master(c->myself) ||
+            c->myself->numslots == 0)
+            continue;
+        claims[n++] = (SimSlotClaim){
+            .node = i, .config_epoch = c->myself->config_epoch, .slots = c->myself->slots};
+    }
+    run->claim_samples++;
+    g_autoptr(GString) why = g_string_new(NULL);
+    if (!sim_check_slot_claims(claims, n, why)) {
+        if (run->claim_failures++ == 0) {
+            run->claim_first_bad_us = sim_run_now(run);
+            run->claim_why = g_string_free(g_steal_pointer(&why), FALSE);
+        }
+    }
+    sim_kernel_schedule_in(k, POLL_US, on_claim_sample, run, 0);
 }
 
 /* ---- node events ---- */
@@ -304,28 +356,46 @@ static gboolean form_cluster(SimRun *run, char **why)
 
 static void final_read_next(SimRun *run);
 
+/* The final reads' value kinds: SMEMBERS a set, LRANGE a list, GET a register's string or a
+ * counter's integer. */
 static void read_done(SimClient *c, SimClientResult *res, gpointer user)
 {
     SimRun *run = user;
     const char *key = g_ptr_array_index(run->written_order, run->read_next);
     const SimScenario *sc = run->sc;
-    gint proc = (gint)run->n_procs;
-    GPtrArray *read = NULL;
-    const char *value = NULL;
-    const char *f =
-        sc->workload == SIM_WORKLOAD_SET ? (sc->use_rpush ? "read-list" : "read") : "read";
-    if (res->type == SIM_OP_OK && res->reply != NULL) {
-        if (res->reply->type == SIM_REPLY_ARRAY) {
-            read = g_ptr_array_new_with_free_func(g_free);
-            for (gsize i = 0; i < res->reply->n; i++)
-                if (res->reply->elements[i]->type == SIM_REPLY_BULK)
-                    g_ptr_array_add(read, g_strdup(res->reply->elements[i]->str));
-        } else if (res->reply->type == SIM_REPLY_BULK) {
-            value = res->reply->str;
+    SimOpSpec op = {
+        .time_us = sim_run_now(run),
+        .worker = (gint)run->n_procs,
+        .type = res->type,
+        .f = "read",
+        .key = key,
+        .kind = SIM_VALUE_NIL,
+        .node = res->node,
+        .error = res->error,
+        .side = SIM_SIDE_NONE,
+        .fault = -1,
+    };
+    const SimReply *reply = res->type == SIM_OP_OK ? res->reply : NULL;
+    if (reply != NULL && reply->type == SIM_REPLY_ARRAY) {
+        op.kind = sc->use_rpush ? SIM_VALUE_LIST : SIM_VALUE_SET;
+        op.items = g_ptr_array_new_with_free_func(g_free);
+        for (gsize i = 0; i < reply->n; i++)
+            if (reply->elements[i]->type == SIM_REPLY_BULK)
+                g_ptr_array_add(op.items, g_strdup(reply->elements[i]->str));
+    } else if (reply != NULL && sc->workload == SIM_WORKLOAD_COUNTER) {
+        /* INCR counts from a missing key as 0 */
+        char *end = NULL;
+        op.kind = SIM_VALUE_INT;
+        op.num = reply->type == SIM_REPLY_BULK ? g_ascii_strtoll(reply->str, &end, 10) : 0;
+        if (reply->type == SIM_REPLY_BULK && (end == reply->str || *end != '\0')) {
+            op.kind = SIM_VALUE_STRING; /* not a counter: keep what was read */
+            op.value = reply->str;
         }
+    } else if (reply != NULL && reply->type == SIM_REPLY_BULK) {
+        op.kind = SIM_VALUE_STRING;
+        op.value = reply->str;
     }
-    sim_history_add(run->history, sim_run_now(run), proc, res->type, f, key, value, read, res->node,
-                    res->error, SIM_SIDE_NONE, -1);
+    sim_history_append(run->history, &op);
     run->read_next++;
     final_read_next(run);
 }
@@ -339,10 +409,8 @@ static void final_read_next(SimRun *run)
     }
     const SimScenario *sc = run->sc;
     const char *key = g_ptr_array_index(run->written_order, run->read_next);
-    const char *f =
-        sc->workload == SIM_WORKLOAD_SET ? (sc->use_rpush ? "read-list" : "read") : "read";
-    sim_history_add(run->history, sim_run_now(run), (gint)run->n_procs, SIM_OP_INVOKE, f, key, NULL,
-                    NULL, -1, NULL, SIM_SIDE_NONE, -1);
+    sim_history_add(run->history, sim_run_now(run), (gint)run->n_procs, SIM_OP_INVOKE, "read", key,
+                    NULL, NULL, -1, NULL, SIM_SIDE_NONE, -1);
     if (sc->workload == SIM_WORKLOAD_SET && sc->use_rpush) {
         const char *argv[] = {"LRANGE", key, "0", "-1"};
         sim_client_request(run->reader, 4, argv, key, FALSE, read_done, run);
@@ -437,6 +505,7 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     run->open_partition = -1;
     run->part_bridge = G_MAXUINT32;
     run->converged_us = -1;
+    run->claim_first_bad_us = -1;
     run->world = sim_world_new(seed);
     run->k = sim_world_kernel(run->world);
     run->net = sim_world_net(run->world);
@@ -485,6 +554,8 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     run->n_client_hosts = sc->clients;
     run->client_hosts = g_new0(SimClientHost, run->n_client_hosts);
     run->n_procs = sc->clients * sc->concurrency;
+    /* Jepsen's processes: the workload's processes, then the final reader (worker n_procs) */
+    sim_history_set_workers(run->history, run->n_procs + 1);
     run->procs = g_new0(SimProcess, run->n_procs);
     for (guint i = 0; i < sc->clients; i++) {
         SimClientHost *ch = &run->client_hosts[i];
@@ -561,6 +632,7 @@ static void run_free(SimRun *run)
     g_hash_table_destroy(run->written_keys);
     g_ptr_array_unref(run->written_order);
     g_rand_free(run->nemesis_rng);
+    g_free(run->claim_why);
     g_free(run);
 }
 
@@ -609,10 +681,18 @@ gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value
             *value = simple[i].v;
             return TRUE;
         }
-    if (g_str_has_prefix(metric, "window.")) {
-        SimSide side = strcmp(metric + 7, "majority") == 0 ? SIM_SIDE_MAJORITY : SIM_SIDE_MINORITY;
+    /* window.SIDE: the width (last - first lost ack); window-last.SIDE: the last lost ack from
+     * its fault's start, which the node-timeout bound applies to. Both 0 without a loss. */
+    gboolean width = g_str_has_prefix(metric, "window."),
+             last = g_str_has_prefix(metric, "window-last.");
+    if (width || last) {
+        const char *side_name = strchr(metric, '.') + 1;
+        SimSide side = strcmp(side_name, "majority") == 0 ? SIM_SIDE_MAJORITY : SIM_SIDE_MINORITY;
         const SimWindow *w = &c->window[side];
-        *value = w->present ? (double)(w->last_us - w->first_us) / 1000.0 : 0;
+        if (!w->present)
+            *value = 0;
+        else
+            *value = (double)(last ? w->last_us : w->last_us - w->first_us) / 1000.0;
         return TRUE;
     }
     if (strcmp(metric, "failover-ms") == 0) {
@@ -924,10 +1004,22 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
                            form_error ? form_error : "the cluster formed and converged");
     if (form_error != NULL)
         return;
-    sim_check_writes(run->history, run->faults, (gint)run->n_procs, c);
+    sim_check_writes(run->history, run->faults, res->node_events, (gint)run->n_procs, c);
     sim_check_unavailability(run->history, c);
     sim_check_failovers(res->node_events, run->faults, c);
     sim_check_epochs(res->node_events, run->n_nodes, c);
+    if (run->claim_failures == 0)
+        sim_check_add_property(
+            c, "slot-epochs-distinct", TRUE,
+            "no two masters served one slot with one configEpoch (%" G_GUINT64_FORMAT
+            " samples, every 100 ms)",
+            run->claim_samples);
+    else
+        sim_check_add_property(c, "slot-epochs-distinct", FALSE,
+                               "at %" G_GINT64_FORMAT " ms: %s (%" G_GUINT64_FORMAT
+                               " of %" G_GUINT64_FORMAT " samples failed)",
+                               run->claim_first_bad_us / 1000, run->claim_why, run->claim_failures,
+                               run->claim_samples);
     g_autoptr(GString) why = g_string_new(NULL);
     gboolean conv = converged(run, why);
     res->converged = run->converged_us >= 0;
@@ -1009,6 +1101,7 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
         run->t0_us = sim_kernel_now(run->k);
         sim_workload_start(run);
         sim_nemesis_schedule(run);
+        on_claim_sample(run->k, run, 0);
         sim_kernel_schedule(run->k, run->t0_us + sc->duration_us, on_duration, run, 0);
         RcTime cap = run->t0_us + sc->duration_us + sc->converge_within_us + READ_LIMIT_US;
         guint64 left = (guint64)sc->max_events;
@@ -1040,7 +1133,16 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
         ok = write_text(opt->out_dir, "summary.json", res->summary_json, error);
         if (ok && opt->edn) {
             g_autofree char *epath = g_build_filename(opt->out_dir, "history.edn", NULL);
-            ok = sim_history_write_edn(run->history, epath, error);
+            ok = sim_history_write_edn(run->history, epath, SIM_EDN_INDEPENDENT, error);
+        }
+        /* Elle reads register and list histories as one-op transactions */
+        SimEdnForm elle = sc->workload == SIM_WORKLOAD_REGISTER ? SIM_EDN_ELLE_RW_REGISTER
+                          : sc->workload == SIM_WORKLOAD_SET && sc->use_rpush
+                              ? SIM_EDN_ELLE_LIST_APPEND
+                              : SIM_EDN_INDEPENDENT;
+        if (ok && opt->edn && elle != SIM_EDN_INDEPENDENT) {
+            g_autofree char *epath = g_build_filename(opt->out_dir, "history-elle.edn", NULL);
+            ok = sim_history_write_edn(run->history, epath, elle, error);
         }
     }
     run_free(run);

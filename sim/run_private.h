@@ -83,6 +83,10 @@ struct SimRun {
     RcTime converged_us; /* true time of convergence, or -1 */
     guint read_next;     /* next key to read back */
     gboolean done;
+    guint64 claim_samples;        /* slot-claim invariant: samples taken */
+    guint64 claim_failures;       /* ... and how many of them failed */
+    RcTime claim_first_bad_us;    /* scenario time of the first failure, or -1 */
+    char *claim_why;              /* its reason, or NULL */
     GPtrArray *nemesis_schedules; /* nemesis.c's per-step state */
     GQueue admin_queue;           /* pending admin jobs (SimAdminJob*) */
     gboolean admin_busy;
@@ -109,5 +113,9 @@ SimSide sim_run_node_side(const SimRun *run, gint node);
 /* Current masters (own slots, in their own view), as a node bitmap. */
 gboolean sim_run_node_is_serving_master(SimRun *run, guint node);
 void sim_run_record_nemesis(SimRun *run, const char *f, const char *value, gint fault);
+/* A partition op: `groups` (GPtrArray of GPtrArray of char* host names) is taken; `text` is
+ * its one-line form for the trace. */
+void sim_run_record_partition(SimRun *run, const char *f, GPtrArray *groups, const char *text,
+                              gint fault);
 
 #endif

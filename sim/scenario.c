@@ -94,6 +94,8 @@ static const char *const metric_names[] = {
     "recovered",
     "window.majority",
     "window.minority",
+    "window-last.majority",
+    "window-last.minority",
     "unavailable.majority",
     "unavailable.minority",
     "unavailable.none",

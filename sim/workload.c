@@ -4,7 +4,8 @@
  * - set: SADD (or RPUSH) of a unique element "c<process>-<n>" to a key; read back after the
  *   heal with SMEMBERS (LRANGE 0 -1).
  * - register: SET of a unique value, or GET with probability read-ratio.
- * - counter: INCR, or GET with probability read-ratio.
+ * - counter: INCR, or GET with probability read-ratio. Recorded as Jepsen's counter: `add` of
+ *   the integer 1 (what INCR returned goes beside it, in `returned`), reads of integers.
  * Arrivals on a client host are spaced by gaps uniform in [0, 2/rate): the mean rate is `rate`
  * while an idle process is at hand. When all of its processes are busy (a slow or timed-out
  * request on each) the next arrival waits for a completion and its gap starts from then, so a
@@ -85,24 +86,55 @@ static SimSide client_side(const SimProcess *p)
     return p->run->host_side[p->host];
 }
 
+/* A counter's value as read by GET: an integer (a missing key is 0, as INCR sees it). FALSE
+ * when the reply is not a decimal integer. */
+static gboolean counter_value(const SimReply *reply, gint64 *v)
+{
+    if (reply->type != SIM_REPLY_BULK) {
+        *v = 0;
+        return TRUE;
+    }
+    char *end = NULL;
+    *v = g_ascii_strtoll(reply->str, &end, 10);
+    return end != reply->str && *end == '\0';
+}
+
+/* The completion: Jepsen's vocabulary (counter INCRs are `add` of 1 with what INCR returned
+ * beside it; reads carry what they saw: a register's string or nil, a counter's integer). */
 static void on_done(SimClient *c, SimClientResult *res, gpointer user)
 {
     SimProcess *p = user;
     SimRun *run = p->run;
-    SimSide side = res->node >= 0 ? sim_run_node_side(run, res->node) : client_side(p);
-    const char *value = p->value;
-    char num[32];
-    GPtrArray *read = NULL;
+    gboolean counter = run->sc->workload == SIM_WORKLOAD_COUNTER;
+    gboolean is_read = strcmp(p->f, "read") == 0;
+    SimOpSpec op = {
+        .time_us = sim_run_now(run),
+        .worker = (gint)p->index,
+        .type = res->type,
+        .f = p->f,
+        .key = p->key,
+        .kind = counter && !is_read ? SIM_VALUE_INT
+                : p->value != NULL  ? SIM_VALUE_STRING
+                                    : SIM_VALUE_NIL,
+        .value = p->value,
+        .num = 1,
+        .node = res->node,
+        .error = res->error,
+        .side = res->node >= 0 ? sim_run_node_side(run, res->node) : client_side(p),
+        .fault = -1,
+    };
     if (res->type == SIM_OP_OK && res->reply != NULL) {
-        if (res->reply->type == SIM_REPLY_INTEGER && strcmp(p->f, "incr") == 0) {
-            g_snprintf(num, sizeof num, "%" G_GINT64_FORMAT, res->reply->integer);
-            value = num;
-        } else if (strcmp(p->f, "read") == 0) {
-            value = res->reply->type == SIM_REPLY_BULK ? res->reply->str : NULL;
+        if (!is_read && counter && res->reply->type == SIM_REPLY_INTEGER) {
+            op.has_returned = TRUE;
+            op.returned = res->reply->integer;
+        } else if (is_read && counter && counter_value(res->reply, &op.num)) {
+            op.kind = SIM_VALUE_INT;
+        } else if (is_read) {
+            op.kind = res->reply->type == SIM_REPLY_BULK ? SIM_VALUE_STRING : SIM_VALUE_NIL;
+            op.value = res->reply->type == SIM_REPLY_BULK ? res->reply->str : NULL;
         }
     }
-    sim_history_add(run->history, sim_run_now(run), (gint)p->index, res->type, p->f, p->key, value,
-                    read, res->type == SIM_OP_OK ? res->node : res->node, res->error, side, -1);
+    sim_history_append(run->history, &op);
     g_clear_pointer(&p->key, g_free);
     g_clear_pointer(&p->value, g_free);
     p->busy = FALSE;
@@ -133,7 +165,7 @@ static void invoke(SimProcess *p)
         argv[1] = p->key;
         argc = 2;
     } else if (sc->workload == SIM_WORKLOAD_COUNTER) {
-        p->f = "incr";
+        p->f = "add"; /* Jepsen's counter: add 1 */
         argv[0] = "INCR";
         argv[1] = p->key;
         argc = 2;
@@ -150,8 +182,22 @@ static void invoke(SimProcess *p)
         g_hash_table_add(run->written_keys, k);
         g_ptr_array_add(run->written_order, k);
     }
-    sim_history_add(run->history, sim_run_now(run), (gint)p->index, SIM_OP_INVOKE, p->f, p->key,
-                    p->value, NULL, -1, NULL, client_side(p), -1);
+    SimOpSpec op = {
+        .time_us = sim_run_now(run),
+        .worker = (gint)p->index,
+        .type = SIM_OP_INVOKE,
+        .f = p->f,
+        .key = p->key,
+        .kind = is_read                                ? SIM_VALUE_NIL
+                : sc->workload == SIM_WORKLOAD_COUNTER ? SIM_VALUE_INT
+                                                       : SIM_VALUE_STRING,
+        .value = p->value,
+        .num = 1,
+        .node = -1,
+        .side = client_side(p),
+        .fault = -1,
+    };
+    sim_history_append(run->history, &op);
     sim_client_request(p->client, argc, argv, p->key, !is_read, on_done, p);
 }
 

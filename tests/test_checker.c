@@ -19,15 +19,61 @@ static void op(SimHistory *h, gint proc, const char *f, const char *key, const c
                     done == SIM_OP_OK ? NULL : "timeout", side, -1);
 }
 
-static void final_read(SimHistory *h, RcTime t, const char *key, const char *const *elems)
+static void final_read_by(SimHistory *h, gint reader, RcTime t, const char *key,
+                          const char *const *elems)
 {
     GPtrArray *read = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; elems[i] != NULL; i++)
         g_ptr_array_add(read, g_strdup(elems[i]));
-    sim_history_add(h, t, READER, SIM_OP_INVOKE, "read", key, NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+    sim_history_add(h, t, reader, SIM_OP_INVOKE, "read", key, NULL, NULL, -1, NULL, SIM_SIDE_NONE,
                     -1);
-    sim_history_add(h, t + 1000, READER, SIM_OP_OK, "read", key, NULL, read, 1, NULL, SIM_SIDE_NONE,
+    sim_history_add(h, t + 1000, reader, SIM_OP_OK, "read", key, NULL, read, 1, NULL, SIM_SIDE_NONE,
                     -1);
+}
+
+static void final_read(SimHistory *h, RcTime t, const char *key, const char *const *elems)
+{
+    final_read_by(h, READER, t, key, elems);
+}
+
+/* A counter INCR in Jepsen's counter vocabulary: add 1 at `t`, completed ok 5 us later having
+ * returned `ret`. */
+static void incr(SimHistory *h, gint proc, RcTime t, gint64 ret, gint node, SimSide side)
+{
+    SimOpSpec op = {.time_us = t,
+                    .worker = proc,
+                    .type = SIM_OP_INVOKE,
+                    .f = "add",
+                    .key = "c",
+                    .kind = SIM_VALUE_INT,
+                    .num = 1,
+                    .node = -1,
+                    .side = side,
+                    .fault = -1};
+    sim_history_append(h, &op);
+    op.time_us = t + 5;
+    op.type = SIM_OP_OK;
+    op.node = node;
+    op.has_returned = TRUE;
+    op.returned = ret;
+    sim_history_append(h, &op);
+}
+
+/* The reader's final read of counter "c": `value` at `t` + 5 us, served by `node`. */
+static void counter_read(SimHistory *h, RcTime t, gint64 value, gint node)
+{
+    sim_history_add(h, t, READER, SIM_OP_INVOKE, "read", "c", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    SimOpSpec op = {.time_us = t + 5,
+                    .worker = READER,
+                    .type = SIM_OP_OK,
+                    .f = "read",
+                    .key = "c",
+                    .kind = SIM_VALUE_INT,
+                    .num = value,
+                    .node = node,
+                    .fault = -1};
+    sim_history_append(h, &op);
 }
 
 static GPtrArray *one_partition(RcTime start, RcTime end)
@@ -52,7 +98,7 @@ START_TEST(test_loss_on_each_side)
     final_read(h, S(70), "k", k_final);
     final_read(h, S(71), "j", j_final);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->acked, 4);
     ck_assert_uint_eq(r->lost, 2);
     ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 1);
@@ -84,7 +130,7 @@ START_TEST(test_window_spans_first_to_last_ack)
     const char *const fin[] = {"a0", "a2", "a4", NULL};
     final_read(h, S(70), "k", fin);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->lost, 2);
     ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 2);
     SimWindow *w = &r->window[SIM_SIDE_MINORITY];
@@ -104,7 +150,7 @@ START_TEST(test_indeterminate_present_is_recovered_not_lost)
     const char *const fin[] = {"x", NULL};
     final_read(h, S(70), "k", fin);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->acked, 0);
     ck_assert_uint_eq(r->indeterminate, 2);
     ck_assert_uint_eq(r->recovered, 1);
@@ -121,33 +167,170 @@ START_TEST(test_register_and_counter)
     op(h, 0, "write", "r", "w0", S(1), S(1) + 10, SIM_OP_OK, 0, SIM_SIDE_NONE);
     op(h, 0, "write", "r", "w1", S(2), S(2) + 10, SIM_OP_OK, 0, SIM_SIDE_NONE);
     /* counter: INCRs returned 1, 2, 3; the final value is 2: the one that returned 3 is lost */
-    sim_history_add(h, S(3), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
-                    -1);
-    sim_history_add(h, S(3) + 5, 2, SIM_OP_OK, "incr", "c", "1", NULL, 1, NULL, SIM_SIDE_NONE, -1);
-    sim_history_add(h, S(4), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
-                    -1);
-    sim_history_add(h, S(4) + 5, 2, SIM_OP_OK, "incr", "c", "2", NULL, 1, NULL, SIM_SIDE_NONE, -1);
+    incr(h, 2, S(3), 1, 1, SIM_SIDE_NONE);
+    incr(h, 2, S(4), 2, 1, SIM_SIDE_NONE);
     op(h, 1, "write", "r", "w2", S(12), S(12) + 10, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
-    sim_history_add(h, S(13), 2, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1, NULL,
-                    SIM_SIDE_MAJORITY, -1);
-    sim_history_add(h, S(13) + 5, 2, SIM_OP_OK, "incr", "c", "3", NULL, 1, NULL, SIM_SIDE_MAJORITY,
-                    -1);
+    incr(h, 2, S(13), 3, 1, SIM_SIDE_MAJORITY);
     sim_history_add(h, S(70), READER, SIM_OP_INVOKE, "read", "r", NULL, NULL, -1, NULL,
                     SIM_SIDE_NONE, -1);
     sim_history_add(h, S(70) + 5, READER, SIM_OP_OK, "read", "r", "w1", NULL, 1, NULL,
                     SIM_SIDE_NONE, -1);
-    sim_history_add(h, S(71), READER, SIM_OP_INVOKE, "read", "c", NULL, NULL, -1, NULL,
-                    SIM_SIDE_NONE, -1);
-    sim_history_add(h, S(71) + 5, READER, SIM_OP_OK, "read", "c", "2", NULL, 1, NULL, SIM_SIDE_NONE,
-                    -1);
+    counter_read(h, S(71), 2, 1);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->acked, 6);
     ck_assert_uint_eq(r->lost, 2);
     ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 1);
     ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MAJORITY], 1);
     ck_assert_str_eq(g_array_index(r->lost_writes, SimLostWrite, 0).value, "w2");
     ck_assert_str_eq(g_array_index(r->lost_writes, SimLostWrite, 1).value, "3");
+}
+END_TEST
+
+/* A register read: invoke at `t0`, ok at `t1` served by `node`, returning `value` (NULL: nil). */
+static void reg_read(SimHistory *h, gint proc, const char *key, RcTime t0, RcTime t1,
+                     const char *value, gint node, SimSide side)
+{
+    sim_history_add(h, t0, proc, SIM_OP_INVOKE, "read", key, NULL, NULL, -1, NULL, side, -1);
+    sim_history_add(h, t1, proc, SIM_OP_OK, "read", key, value, NULL, node, NULL, side, -1);
+}
+
+static gboolean is_lost(const SimCheckResult *r, const char *value)
+{
+    for (guint i = 0; i < r->lost_writes->len; i++)
+        if (strcmp(g_array_index(r->lost_writes, SimLostWrite, i).value, value) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* The overwrite that hid a loss: n1 (node 0) is cut off at 10 s and acknowledges w1 and w2
+ * alone; n4 (node 3) is promoted at 25 s without them. A read on n4 at 26 s returns w0, acked
+ * before w1 and w2 were invoked: both were rolled back. The majority then overwrites the key
+ * (w3), so the final read says nothing about w1 or w2. A read of w2 on n1 at 16 s, before
+ * the rollback, does not save it. */
+START_TEST(test_register_overwritten_loss_detected)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
+    SimNodeEvent promoted = {
+        .t_us = S(25), .node = 3, .event = RC_EVT_PROMOTED, .peer = 0, .value = 7};
+    g_array_append_val(evs, promoted);
+    op(h, 0, "write", "r", "w0", S(5), S(5) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(h, 0, "write", "r", "w1", S(12), S(12) + 300, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    op(h, 0, "write", "r", "w2", S(15), S(15) + 300, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    reg_read(h, 0, "r", S(16), S(16) + 300, "w2", 0, SIM_SIDE_MINORITY);
+    reg_read(h, 1, "r", S(26), S(26) + 300, "w0", 3, SIM_SIDE_MAJORITY);
+    op(h, 1, "write", "r", "w3", S(27), S(27) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(h, READER, "r", S(70), S(70) + 300, "w3", 3, SIM_SIDE_NONE);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, evs, READER, r);
+    ck_assert_uint_eq(r->acked, 4);
+    ck_assert_uint_eq(r->lost, 2);
+    ck_assert_uint_eq(r->lost_by_side[SIM_SIDE_MINORITY], 2);
+    ck_assert(is_lost(r, "w1") && is_lost(r, "w2"));
+    ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].first_us, S(2) + 300);
+    ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].last_us, S(5) + 300);
+    /* the old rule (the final read only) saw nothing: w3 was invoked after w1 and w2 */
+    g_autoptr(SimHistory) only_final = sim_history_new();
+    op(only_final, 0, "write", "r", "w1", S(12), S(12) + 300, SIM_OP_OK, 0, SIM_SIDE_MINORITY);
+    op(only_final, 1, "write", "r", "w3", S(27), S(27) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(only_final, READER, "r", S(70), S(70) + 300, "w3", 3, SIM_SIDE_NONE);
+    g_autoptr(SimCheckResult) r2 = sim_check_result_new();
+    sim_check_writes(only_final, faults, evs, READER, r2);
+    ck_assert_uint_eq(r2->lost, 0);
+}
+END_TEST
+
+static guint64 register_losses(SimHistory *h, const GArray *evs)
+{
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, evs, READER, r);
+    return r->lost;
+}
+
+/* Overwrites that must not be flagged, each its own history: a write overwritten by a later
+ * one; two overlapping writes read in either order; a stale read served by a node that is not
+ * the key's final master (n1 on the losing side of a split brain) contradicting a majority
+ * write; a read on the final master before its promotion (then a replica, not its lineage);
+ * a value read from an indeterminate write; a rollback that a later read shows undone. */
+START_TEST(test_register_legitimate_overwrites_not_flagged)
+{
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
+    SimNodeEvent promoted = {
+        .t_us = S(25), .node = 3, .event = RC_EVT_PROMOTED, .peer = 0, .value = 7};
+    g_array_append_val(evs, promoted);
+
+    /* sequential overwrites, each read; b1 [4, 6] and b2 [5, 7] overlap, so a read of b1
+     * at 8 s is linearizable (b2 first) */
+    g_autoptr(SimHistory) a = sim_history_new();
+    op(a, 0, "write", "r", "a0", S(1), S(1) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(a, 0, "write", "r", "a1", S(2), S(2) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    reg_read(a, 1, "r", S(3), S(3) + 300, "a1", 0, SIM_SIDE_NONE);
+    sim_history_add(a, S(4), 0, SIM_OP_INVOKE, "write", "r", "b1", NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(a, S(5), 1, SIM_OP_INVOKE, "write", "r", "b2", NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(a, S(6), 0, SIM_OP_OK, "write", "r", "b1", NULL, 0, NULL, SIM_SIDE_NONE, -1);
+    sim_history_add(a, S(7), 1, SIM_OP_OK, "write", "r", "b2", NULL, 0, NULL, SIM_SIDE_NONE, -1);
+    reg_read(a, 2, "r", S(8), S(8) + 300, "b1", 0, SIM_SIDE_NONE);
+    reg_read(a, READER, "r", S(70), S(70) + 300, "b1", 0, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(a, evs), 0);
+
+    /* split brain: n4 (promoted at 25 s) acks m1; n1, still serving, returns the older c1;
+     * the majority overwrites m1 before anyone reads it */
+    g_autoptr(SimHistory) b = sim_history_new();
+    op(b, 0, "write", "r", "c1", S(5), S(5) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(b, 1, "write", "r", "m1", S(26), S(26) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(b, 0, "r", S(27), S(27) + 300, "c1", 0, SIM_SIDE_MINORITY);
+    op(b, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(b, READER, "r", S(70), S(70) + 300, "m2", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(b, evs), 0);
+    /* the same stale read served by n4 after its promotion is a rollback of m1 */
+    g_autoptr(SimHistory) b2 = sim_history_new();
+    op(b2, 0, "write", "r", "c1", S(5), S(5) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(b2, 1, "write", "r", "m1", S(26), S(26) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(b2, 0, "r", S(27), S(27) + 300, "c1", 3, SIM_SIDE_MAJORITY);
+    op(b2, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_MAJORITY);
+    reg_read(b2, READER, "r", S(70), S(70) + 300, "m2", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(b2, evs), 1);
+
+    /* n4 read while still a replica (a stale replica read), then promoted with w1 */
+    g_autoptr(SimHistory) c = sim_history_new();
+    op(c, 0, "write", "r", "c1", S(5), S(5) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(c, 0, "write", "r", "w1", S(20), S(20) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    reg_read(c, 1, "r", S(21), S(21) + 300, "c1", 3, SIM_SIDE_NONE);
+    op(c, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(c, READER, "r", S(70), S(70) + 300, "m2", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(c, evs), 0);
+
+    /* a read of an indeterminate write's value orders nothing: i1 may have been applied
+     * after c2 */
+    g_autoptr(SimHistory) d = sim_history_new();
+    op(d, 0, "write", "r", "i1", S(2), S(3), SIM_OP_INFO, 0, SIM_SIDE_NONE);
+    op(d, 1, "write", "r", "c2", S(4), S(4) + 300, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    reg_read(d, 2, "r", S(5), S(5) + 300, "i1", 0, SIM_SIDE_NONE);
+    reg_read(d, READER, "r", S(70), S(70) + 300, "i1", 0, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(d, evs), 0);
+
+    /* a rollback undone: m3 acked, a read returns the older m2, a later read m3 again */
+    g_autoptr(SimHistory) e = sim_history_new();
+    op(e, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    op(e, 1, "write", "r", "m3", S(30), S(30) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(e, 2, "r", S(31), S(31) + 300, "m2", 3, SIM_SIDE_NONE);
+    reg_read(e, 2, "r", S(32), S(32) + 300, "m3", 3, SIM_SIDE_NONE);
+    op(e, 1, "write", "r", "m4", S(33), S(33) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(e, READER, "r", S(70), S(70) + 300, "m4", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(e, evs), 0);
+    /* without the read at 32 s m3 is lost */
+    g_autoptr(SimHistory) e2 = sim_history_new();
+    op(e2, 1, "write", "r", "m2", S(28), S(28) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    op(e2, 1, "write", "r", "m3", S(30), S(30) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(e2, 2, "r", S(31), S(31) + 300, "m2", 3, SIM_SIDE_NONE);
+    op(e2, 1, "write", "r", "m4", S(33), S(33) + 300, SIM_OP_OK, 3, SIM_SIDE_NONE);
+    reg_read(e2, READER, "r", S(70), S(70) + 300, "m4", 3, SIM_SIDE_NONE);
+    ck_assert_uint_eq(register_losses(e2, evs), 1);
 }
 END_TEST
 
@@ -161,26 +344,19 @@ START_TEST(test_counter_branches)
     struct {
         gint proc;
         RcTime t;
-        const char *ret;
+        gint64 ret;
         gint node;
         SimSide side;
     } incrs[] = {
-        {0, S(10), "1", 0, SIM_SIDE_NONE},     {1, S(26), "1", 3, SIM_SIDE_MAJORITY},
-        {0, S(27), "2", 0, SIM_SIDE_MINORITY}, {1, S(28), "2", 3, SIM_SIDE_MAJORITY},
-        {1, S(29), "3", 3, SIM_SIDE_MAJORITY}, {1, S(30), "4", 3, SIM_SIDE_MAJORITY},
+        {0, S(10), 1, 0, SIM_SIDE_NONE},     {1, S(26), 1, 3, SIM_SIDE_MAJORITY},
+        {0, S(27), 2, 0, SIM_SIDE_MINORITY}, {1, S(28), 2, 3, SIM_SIDE_MAJORITY},
+        {1, S(29), 3, 3, SIM_SIDE_MAJORITY}, {1, S(30), 4, 3, SIM_SIDE_MAJORITY},
     };
-    for (gsize i = 0; i < G_N_ELEMENTS(incrs); i++) {
-        sim_history_add(h, incrs[i].t, incrs[i].proc, SIM_OP_INVOKE, "incr", "c", NULL, NULL, -1,
-                        NULL, incrs[i].side, -1);
-        sim_history_add(h, incrs[i].t + 5, incrs[i].proc, SIM_OP_OK, "incr", "c", incrs[i].ret,
-                        NULL, incrs[i].node, NULL, incrs[i].side, -1);
-    }
-    sim_history_add(h, S(70), READER, SIM_OP_INVOKE, "read", "c", NULL, NULL, -1, NULL,
-                    SIM_SIDE_NONE, -1);
-    sim_history_add(h, S(70) + 5, READER, SIM_OP_OK, "read", "c", "4", NULL, 3, NULL, SIM_SIDE_NONE,
-                    -1);
+    for (gsize i = 0; i < G_N_ELEMENTS(incrs); i++)
+        incr(h, incrs[i].proc, incrs[i].t, incrs[i].ret, incrs[i].node, incrs[i].side);
+    counter_read(h, S(70), 4, 3);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
-    sim_check_writes(h, faults, READER, r);
+    sim_check_writes(h, faults, NULL, READER, r);
     ck_assert_uint_eq(r->acked, 6);
     ck_assert_uint_eq(r->lost, 2);
     /* n1's "1" was acked just as the cut began (no side) and never reached n4: the final
@@ -191,6 +367,43 @@ START_TEST(test_counter_branches)
         ck_assert_int_eq(g_array_index(r->lost_writes, SimLostWrite, i).node, 0);
     ck_assert_int_eq(r->window[SIM_SIDE_MINORITY].first_us, S(17) + 5);
     ck_assert_int_eq(r->window[SIM_SIDE_NONE].first_us, 5);
+}
+END_TEST
+
+/* Jepsen retires a process after an `info`: its worker goes on as process + workers. The
+ * checkers pair invocations by process and find the reader by its worker. */
+START_TEST(test_processes_retire_after_info)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_set_workers(h, 3); /* workers 0 and 1, the reader 2 */
+    op(h, 0, "add", "k", "a", S(1), S(2), SIM_OP_INFO, 0, SIM_SIDE_NONE);
+    op(h, 1, "add", "k", "c", S(2) + 1, S(2) + 9, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(h, 0, "add", "k", "b", S(3), S(3) + 5, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    op(h, 0, "add", "k", "d", S(4), S(5), SIM_OP_INFO, 0, SIM_SIDE_NONE);
+    op(h, 0, "add", "k", "e", S(6), S(6) + 5, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    sim_history_add(h, S(9), 2, SIM_OP_INVOKE, "read", "k", NULL, NULL, -1, NULL, SIM_SIDE_NONE,
+                    -1);
+    sim_history_add(h, S(10), 2, SIM_OP_INFO, "read", "k", NULL, NULL, 0, "timeout", SIM_SIDE_NONE,
+                    -1);
+    const char *const fin[] = {"a", "b", "c", "e", NULL};
+    final_read_by(h, 2, S(11), "k", fin);
+    static const gint64 want[] = {0, 0, 1, 1, 3, 3, 3, 3, 6, 6, 2, 2, 5, 5};
+    ck_assert_uint_eq(sim_history_len(h), G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+        const SimOp *o = sim_history_op(h, i);
+        ck_assert_int_eq(o->process, want[i]);
+        ck_assert_int_eq(o->process % 3, o->worker);
+    }
+    g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, NULL, 2, r);
+    ck_assert_uint_eq(r->acked, 3);
+    ck_assert_uint_eq(r->indeterminate, 2);
+    ck_assert_uint_eq(r->recovered, 1);
+    ck_assert_uint_eq(r->lost, 0);
+    ck_assert_uint_eq(r->unread, 0);
+    sim_check_unavailability(h, r);
+    ck_assert_int_eq(r->unavailable_us[SIM_SIDE_NONE], S(3)); /* [1,2], [4,5], [9,10] */
 }
 END_TEST
 
@@ -308,6 +521,42 @@ START_TEST(test_epochs)
 }
 END_TEST
 
+/* The slot-claim invariant sampled through the run: two claims on a slot need two
+ * configEpochs; a shared epoch over disjoint slots is a collision Redis resolves, not a
+ * conflict. */
+START_TEST(test_slot_claims)
+{
+    static guint8 bits[4][16384 / 8];
+    memset(bits, 0, sizeof bits);
+    for (guint s = 0; s < 16384; s++)
+        bits[s * 3 / 16384][s / 8] |= (guint8)(1u << (s % 8)); /* three shards */
+    SimSlotClaim c[4] = {
+        {.node = 0, .config_epoch = 1, .slots = bits[0]},
+        {.node = 1, .config_epoch = 2, .slots = bits[1]},
+        {.node = 2, .config_epoch = 3, .slots = bits[2]},
+        {.node = 3, .config_epoch = 7, .slots = bits[3]},
+    };
+    g_autoptr(GString) why = g_string_new(NULL);
+    ck_assert(sim_check_slot_claims(c, 4, why));
+    /* split brain: n4 promoted with epoch 7 claims shard 1 while n1 (epoch 1) still does */
+    memcpy(bits[3], bits[0], sizeof bits[3]);
+    ck_assert(sim_check_slot_claims(c, 4, why));
+    /* a collision over disjoint slots is allowed: n1 claims nothing now, n4 only slot 0, with
+     * n2's epoch */
+    memset(bits[0], 0, sizeof bits[0]);
+    memset(bits[3], 0, sizeof bits[3]);
+    bits[3][0] = 0x01;
+    c[3].config_epoch = 2;
+    ck_assert(sim_check_slot_claims(c, 4, why));
+    /* the same epoch on one slot: the conflict has no winner */
+    c[3].config_epoch = 1;
+    bits[0][1] = 0x10; /* slot 12 */
+    bits[3][1] = 0x30; /* slots 12, 13 */
+    ck_assert(!sim_check_slot_claims(c, 4, why));
+    ck_assert_str_eq(why->str, "n1 and n4 both serve slot 12 with configEpoch 1");
+}
+END_TEST
+
 START_TEST(test_convergence)
 {
     SimNodeView v[3];
@@ -348,8 +597,23 @@ START_TEST(test_json_and_edn)
                     -1);
     sim_history_add(h, 2500, 3, SIM_OP_OK, "add", "k\"1", "p3-1", NULL, 0, NULL, SIM_SIDE_MINORITY,
                     -1);
-    sim_history_add(h, 3000, SIM_PROCESS_NEMESIS, SIM_OP_INFO, "partition", NULL, "n1,c1 | n2,n3",
-                    NULL, -1, NULL, SIM_SIDE_NONE, 0);
+    GPtrArray *groups = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    const char *const names[2][3] = {{"n1", "c1", NULL}, {"n2", "n3", NULL}};
+    for (guint g = 0; g < 2; g++) {
+        GPtrArray *group = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; names[g][i] != NULL; i++)
+            g_ptr_array_add(group, g_strdup(names[g][i]));
+        g_ptr_array_add(groups, group);
+    }
+    SimOpSpec part = {.time_us = 3000,
+                      .worker = SIM_PROCESS_NEMESIS,
+                      .type = SIM_OP_INFO,
+                      .f = "partition",
+                      .kind = SIM_VALUE_GROUPS,
+                      .items = groups,
+                      .node = -1,
+                      .fault = 0};
+    sim_history_append(h, &part);
     GPtrArray *read = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(read, g_strdup("p3-1"));
     g_ptr_array_add(read, g_strdup("p0-2"));
@@ -364,23 +628,26 @@ START_TEST(test_json_and_edn)
     g_string_truncate(s, 0);
     sim_history_format_json(h, sim_history_op(h, 2), s);
     ck_assert_str_eq(s->str, "{\"index\":2,\"time_us\":3000,\"process\":\"nemesis\",\"type\":"
-                             "\"info\",\"f\":\"partition\",\"key\":null,\"value\":\"n1,c1 | "
-                             "n2,n3\",\"node\":null,\"error\":null,\"side\":\"none\",\"fault\":0}");
+                             "\"info\",\"f\":\"partition\",\"key\":null,\"value\":[[\"n1\",\"c1\"],"
+                             "[\"n2\",\"n3\"]],\"node\":null,\"error\":null,\"side\":\"none\","
+                             "\"fault\":0}");
     g_string_truncate(s, 0);
-    sim_history_format_edn(h, sim_history_op(h, 0), s);
+    sim_history_format_edn(h, sim_history_op(h, 0), SIM_EDN_INDEPENDENT, s);
     ck_assert_str_eq(s->str, "{:index 0, :time 1500000, :type :invoke, :process 3, :f :add, "
                              ":value [\"k\\\"1\" \"p3-1\"], :side :none}");
     g_string_truncate(s, 0);
-    sim_history_format_edn(h, sim_history_op(h, 2), s);
-    ck_assert_str_eq(s->str, "{:index 2, :time 3000000, :type :info, :process :nemesis, "
-                             ":f :partition, :value \"n1,c1 | n2,n3\", :side :none}");
+    sim_history_format_edn(h, sim_history_op(h, 2), SIM_EDN_INDEPENDENT, s);
+    ck_assert_str_eq(s->str,
+                     "{:index 2, :time 3000000, :type :info, :process :nemesis, "
+                     ":f :partition, :value [[\"n1\" \"c1\"] [\"n2\" \"n3\"]], :side :none, "
+                     ":fault 0}");
     g_string_truncate(s, 0);
-    sim_history_format_edn(h, sim_history_op(h, 3), s);
+    sim_history_format_edn(h, sim_history_op(h, 3), SIM_EDN_INDEPENDENT, s);
     ck_assert_str_eq(s->str,
                      "{:index 3, :time 4000000, :type :ok, :process 9, :f :read, "
                      ":value [\"k\\\"1\" #{\"p3-1\" \"p0-2\"}], :node \"n3\", :side :none}");
     g_string_truncate(s, 0);
-    sim_history_format_edn(h, sim_history_op(h, 4), s);
+    sim_history_format_edn(h, sim_history_op(h, 4), SIM_EDN_INDEPENDENT, s);
     ck_assert_str_eq(s->str, "{:index 4, :time 5000000, :type :info, :process 4, :f :add, "
                              ":value [\"k2\" \"p4-9\"], :error \"timeout\", :side :majority}");
 
@@ -392,7 +659,7 @@ START_TEST(test_json_and_edn)
     sim_history_add(h, 6000, 1, SIM_OP_INVOKE, "add", "k", "p1-1", NULL, -1, NULL, SIM_SIDE_NONE,
                     -1);
     sim_history_close(h);
-    ck_assert(sim_history_write_edn(h, epath, NULL));
+    ck_assert(sim_history_write_edn(h, epath, SIM_EDN_INDEPENDENT, NULL));
     g_autofree char *jtext = NULL, *etext = NULL;
     ck_assert(g_file_get_contents(jpath, &jtext, NULL, NULL));
     ck_assert(g_file_get_contents(epath, &etext, NULL, NULL));
@@ -405,7 +672,7 @@ START_TEST(test_json_and_edn)
     g_remove(epath);
     g_rmdir(dir);
     GError *error = NULL;
-    ck_assert(!sim_history_write_edn(h, "/nonexistent/dir/h.edn", &error));
+    ck_assert(!sim_history_write_edn(h, "/nonexistent/dir/h.edn", SIM_EDN_INDEPENDENT, &error));
     ck_assert(g_str_has_prefix(error->message, "/nonexistent/dir/h.edn: "));
     g_error_free(error);
 }
@@ -421,11 +688,15 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_indeterminate_present_is_recovered_not_lost);
     tcase_add_test(tc, test_register_and_counter);
     tcase_add_test(tc, test_counter_branches);
+    tcase_add_test(tc, test_register_overwritten_loss_detected);
+    tcase_add_test(tc, test_register_legitimate_overwrites_not_flagged);
+    tcase_add_test(tc, test_processes_retire_after_info);
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
     tcase_add_test(tc, test_failover_timeline);
     tcase_add_test(tc, test_failover_not_blamed_on_skew);
     tcase_add_test(tc, test_epochs);
+    tcase_add_test(tc, test_slot_claims);
     tcase_add_test(tc, test_convergence);
     tcase_add_test(tc, test_json_and_edn);
     suite_add_tcase(s, tc);
