@@ -932,10 +932,7 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
     sim_check_add_property(c, "final-reads", c->unread == 0 && run->done,
                            "%" G_GUINT64_FORMAT " acknowledged writes on keys never read back",
                            c->unread);
-    if (run->faults->len == 0)
-        sim_check_add_property(c, "no-loss-without-faults", c->lost == 0,
-                               "%" G_GUINT64_FORMAT " acknowledged writes lost without any fault",
-                               c->lost);
+    sim_run_check_faults(c, run->faults);
     for (guint i = 0; i < sc->expectations->len; i++) {
         const SimExpectation *e = &g_array_index(sc->expectations, SimExpectation, i);
         double v = 0;
@@ -952,6 +949,33 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
             sim_check_add_property(c, name, FALSE, "%s has no value in this run (line %u)",
                                    e->metric, e->line);
     }
+}
+
+void sim_run_check_faults(SimCheckResult *c, const GPtrArray *faults)
+{
+    if (faults->len == 0)
+        sim_check_add_property(c, "no-loss-without-faults", c->lost == 0,
+                               "%" G_GUINT64_FORMAT " acknowledged writes lost without any fault",
+                               c->lost);
+    guint failed = 0;
+    const SimFault *first = NULL;
+    for (guint i = 0; i < faults->len; i++) {
+        const SimFault *f = g_ptr_array_index(faults, i);
+        if (f->error == NULL)
+            continue;
+        failed++;
+        if (first == NULL)
+            first = f;
+    }
+    if (first == NULL)
+        sim_check_add_property(c, "nemesis-steps", TRUE,
+                               "every nemesis step took effect (%u fault%s recorded)", faults->len,
+                               faults->len == 1 ? "" : "s");
+    else
+        sim_check_add_property(c, "nemesis-steps", FALSE,
+                               "%u step%s did not take effect, the first: %s %s at %.3f s: %s",
+                               failed, failed == 1 ? "" : "s", first->kind, first->label,
+                               (double)first->start_us / RC_US_PER_S, first->error);
 }
 
 static gboolean write_text(const char *dir, const char *name, const char *text, GError **error)

@@ -83,6 +83,12 @@ void sim_run_print_summary(FILE *to, const SimRunResult *r, double real_s)
         print_ms(to, fo->promoted_us);
         fprintf(to, "\n");
     }
+    for (guint i = 0; r->faults != NULL && i < r->faults->len; i++) {
+        const SimFault *f = g_ptr_array_index(r->faults, i);
+        if (f->error != NULL)
+            fprintf(to, "nemesis step failed: %s %s at %.3f s: %s\n", f->kind, f->label,
+                    (double)f->start_us / 1e6, f->error);
+    }
     fprintf(to, "properties:\n");
     for (guint i = 0; i < c->properties->len; i++) {
         const SimProperty *p = &g_array_index(c->properties, SimProperty, i);

@@ -793,6 +793,17 @@ static gboolean parse_op(const SimScenario *sc, SimNemesisStep *st, char **w, gu
             }
             g_array_append_val(st->targets, t);
         }
+        /* The same host twice moves nothing: refuse it now rather than run a step that
+         * cannot take effect. Random roles are drawn separately and may still differ. */
+        const SimTarget *src = &g_array_index(st->targets, SimTarget, 0);
+        const SimTarget *dst = &g_array_index(st->targets, SimTarget, 1);
+        gboolean is_random = src->kind == SIM_TARGET_RANDOM_NODE ||
+                             src->kind == SIM_TARGET_RANDOM_PRIMARY ||
+                             src->kind == SIM_TARGET_RANDOM_REPLICA;
+        if (!is_random && src->kind == dst->kind && src->index == dst->index) {
+            *reason = g_strdup_printf("the source and the destination are both '%s'", w[1]);
+            return FALSE;
+        }
         return TRUE;
     }
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/run.h"
+#include "sim/run_cli.h"
 
 static SimScenario *load(const char *name, const char *const *overrides)
 {
@@ -287,6 +288,71 @@ START_TEST(test_concurrency_keeps_writing_past_a_hung_shard)
 }
 END_TEST
 
+static const SimProperty *property(const SimRunResult *r, const char *name)
+{
+    for (guint i = 0; i < r->check->properties->len; i++) {
+        const SimProperty *p = &g_array_index(r->check->properties, SimProperty, i);
+        if (strcmp(p->name, name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static SimRunResult *run_text(const char *text, guint64 seed)
+{
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("t.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    SimRunOptions opt = {0};
+    SimRunResult *r = sim_run_execute(sc, seed, &opt, &error);
+    ck_assert_msg(r != NULL, "%s", error ? error->message : "");
+    return r;
+}
+
+/* The run's stdout summary as text. */
+static char *summary_text(const SimRunResult *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    sim_run_print_summary(f, r, 0);
+    fclose(f);
+    return buf;
+}
+
+/* A reshard from a replica is refused by its target (SETSLOT IMPORTING names a node that is
+ * not a master): the run fails `nemesis-steps`, and its summary prints the error. */
+START_TEST(test_failed_reshard_fails_the_run)
+{
+    g_autoptr(SimRunResult) r = run_text("clients 2\nrate 50\nkeys 10\nduration 15s\n"
+                                         "at 10s reshard 0-10 n4 n2\n",
+                                         1);
+    ck_assert(!r->ok);
+    const SimProperty *p = property(r, "nemesis-steps");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->ok);
+    ck_assert_str_eq(p->detail, "1 step did not take effect, the first: reshard 0-10 n4 -> n2 at "
+                                "10.000 s: slot 0 phase 0: ERR Target node is not a master");
+    g_autofree char *text = summary_text(r);
+    ck_assert_msg(strstr(text, "\nnemesis step failed: reshard 0-10 n4 -> n2 at 10.000 s: slot 0 "
+                               "phase 0: ERR Target node is not a master\n") != NULL,
+                  "%s", text);
+    ck_assert(strstr(text, "  FAIL nemesis-steps: ") != NULL);
+
+    /* the same step between two masters moves its slots and the property holds */
+    g_autoptr(SimRunResult) ok = run_text("clients 2\nrate 50\nkeys 10\nduration 15s\n"
+                                          "at 10s reshard 0-10 n1 n2\n",
+                                          1);
+    p = property(ok, "nemesis-steps");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_msg(p->ok, "%s", p->detail);
+    ck_assert_str_eq(p->detail, "every nemesis step took effect (1 fault recorded)");
+    g_autofree char *ok_text = summary_text(ok);
+    ck_assert(strstr(ok_text, "nemesis step failed") == NULL);
+}
+END_TEST
+
 Suite *run_suite(void);
 Suite *run_suite(void)
 {
@@ -297,6 +363,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_result_files);
     tcase_add_test(tc, test_partition_shapes);
     tcase_add_test(tc, test_concurrency_keeps_writing_past_a_hung_shard);
+    tcase_add_test(tc, test_failed_reshard_fails_the_run);
     suite_add_tcase(s, tc);
     return s;
 }
