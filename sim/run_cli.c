@@ -203,8 +203,56 @@ int sim_run_main(int argc, char **argv)
 static void check_usage(FILE *to)
 {
     fprintf(to, "Usage: rcsim check SCENARIO...\n"
-                "Run each scenario's CI seeds against its expectations. Exit status: 0 all hold, "
-                "1 some do not (one replay command per failure), 2 bad input.\n");
+                "Run each scenario's CI seeds against its expectations, at every point of its "
+                "`vary` line if it has one. Exit status: 0 all hold, 1 some do not (one replay "
+                "command per failure), 2 bad input.\n");
+}
+
+/* One scenario as `rcsim check` runs it: at one point of its `vary` line, or as written. */
+typedef struct {
+    SimScenario *sc;
+    char *set; /* "key=value" of the point, or NULL */
+} CheckPoint;
+
+static void check_point_clear(gpointer p)
+{
+    CheckPoint *cp = p;
+    sim_scenario_free(cp->sc);
+    g_free(cp->set);
+}
+
+/* Parse `path` once per point of its `vary` line (or once); FALSE after printing the error. */
+static gboolean check_load(const char *path, GArray *points)
+{
+    GError *error = NULL;
+    SimScenario *sc = sim_scenario_load(path, NULL, &error);
+    if (sc == NULL) {
+        fprintf(stderr, "%s\n", error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    if (sc->vary_param == NULL) {
+        CheckPoint cp = {.sc = sc};
+        g_array_append_val(points, cp);
+        return TRUE;
+    }
+    g_auto(GStrv) values = g_strsplit(sc->vary_values, ",", -1);
+    g_autofree char *param = g_strdup(sc->vary_param);
+    sim_scenario_free(sc);
+    for (guint i = 0; values[i] != NULL; i++) {
+        char *set = g_strdup_printf("%s=%s", param, values[i]);
+        const char *const over[] = {set, NULL};
+        sc = sim_scenario_load(path, over, &error);
+        if (sc == NULL) {
+            fprintf(stderr, "%s\n", error->message);
+            g_error_free(error);
+            g_free(set);
+            return FALSE;
+        }
+        CheckPoint cp = {.sc = sc, .set = set};
+        g_array_append_val(points, cp);
+    }
+    return TRUE;
 }
 
 int sim_check_main(int argc, char **argv)
@@ -219,22 +267,19 @@ int sim_check_main(int argc, char **argv)
             return 0;
         }
     /* parse everything first: a typo in the last file should not wait for the first runs */
-    g_autoptr(GPtrArray) scs = g_ptr_array_new_with_free_func((GDestroyNotify)sim_scenario_free);
-    for (int i = 1; i < argc; i++) {
-        GError *error = NULL;
-        SimScenario *sc = sim_scenario_load(argv[i], NULL, &error);
-        if (sc == NULL) {
-            fprintf(stderr, "%s\n", error->message);
-            g_error_free(error);
+    g_autoptr(GArray) points = g_array_new(FALSE, TRUE, sizeof(CheckPoint));
+    g_array_set_clear_func(points, check_point_clear);
+    for (int i = 1; i < argc; i++)
+        if (!check_load(argv[i], points))
             return 2;
-        }
-        g_ptr_array_add(scs, sc);
-    }
     guint failures = 0, runs = 0;
-    for (guint i = 0; i < scs->len; i++) {
-        const SimScenario *sc = g_ptr_array_index(scs, i);
+    for (guint i = 0; i < points->len; i++) {
+        const CheckPoint *cp = &g_array_index(points, CheckPoint, i);
+        const SimScenario *sc = cp->sc;
+        const char *const over[] = {cp->set, NULL};
         for (guint64 seed = sc->ci_seed_first; seed <= sc->ci_seed_last; seed++) {
-            SimRunOptions opt = {0};
+            g_autofree char *replay = sim_run_replay_command(sc->path, seed, over);
+            SimRunOptions opt = {.replay = replay};
             GError *error = NULL;
             g_autoptr(SimRunResult) r = sim_run_execute(sc, seed, &opt, &error);
             runs++;
@@ -243,12 +288,15 @@ int sim_check_main(int argc, char **argv)
                 g_error_free(error);
                 return 2;
             }
+            g_autofree char *what =
+                g_strdup_printf("%s%s%s seed %" G_GUINT64_FORMAT, sc->name, cp->set ? " " : "",
+                                cp->set ? cp->set : "", seed);
             if (r->ok) {
-                printf("ok   %s seed %" G_GUINT64_FORMAT "\n", sc->name, seed);
+                printf("ok   %s\n", what);
                 continue;
             }
             failures++;
-            printf("FAIL %s seed %" G_GUINT64_FORMAT ":", sc->name, seed);
+            printf("FAIL %s:", what);
             for (guint j = 0; j < r->check->properties->len; j++) {
                 const SimProperty *p = &g_array_index(r->check->properties, SimProperty, j);
                 if (!p->ok)

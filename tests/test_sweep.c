@@ -324,6 +324,77 @@ START_TEST(test_plot_without_gnuplot_fails)
 }
 END_TEST
 
+/* Run `fn` with `args`, its stdout going to `path`. */
+static int call_to_file(int (*fn)(int, char **), const char *const *args, const char *path)
+{
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, STDOUT_FILENO);
+    close(fd);
+    int status = call(fn, args);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    return status;
+}
+
+/* `rcsim check` runs every CI seed at every point of the scenario's `vary` line, with the
+ * expectations resolved per point; a failing run prints one replay command, with the point's
+ * --set, and that command replays the failure. Here `acked <= 100` holds at rate 1 and fails
+ * at rate 200 (2 s of 200 arrivals per second): two failures out of four runs. */
+START_TEST(test_check_runs_every_point_and_prints_one_replay_per_failure)
+{
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-check-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "pts.scn", NULL);
+    ck_assert(g_file_set_contents(scn,
+                                  "clients 1\nkeys 3\nduration 2s\nci-seeds 4..5\n"
+                                  "expect acked <= 100\nvary rate 1,200\n",
+                                  -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "stdout.txt", NULL);
+    const char *args[] = {"check", scn, NULL};
+    ck_assert_int_eq(call_to_file(sim_check_main, args, out), 1);
+    g_autofree char *text = slurp(tmp, "stdout.txt");
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autofree char *quoted = g_shell_quote(scn);
+    guint oks = 0, fails = 0, replays = 0;
+    for (guint i = 0; lines[i] != NULL; i++) {
+        const char *l = lines[i];
+        if (g_str_has_prefix(l, "ok   pts rate=1 seed ")) {
+            oks++;
+        } else if (g_str_has_prefix(l, "FAIL pts rate=200 seed ")) {
+            fails++;
+            ck_assert(strstr(l, "[expect acked <= 100: acked = ") != NULL);
+            /* the next line is its replay command, with the point's --set */
+            g_autofree char *want = g_strdup_printf(
+                "  replay: build/rcsim run %s --seed %c --set 'rate=200'", quoted, l[23]);
+            ck_assert_ptr_nonnull(lines[i + 1]);
+            ck_assert_str_eq(lines[i + 1], want);
+        }
+        if (strstr(l, "replay:") != NULL)
+            replays++;
+    }
+    ck_assert_uint_eq(oks, 2);
+    ck_assert_uint_eq(fails, 2);
+    ck_assert_uint_eq(replays, 2);
+    ck_assert(strstr(text, "\n4 runs, 2 failed\n") != NULL);
+
+    /* the printed command replays the failure */
+    const char *rp = strstr(text, "  replay: build/rcsim run ");
+    ck_assert_ptr_nonnull(rp);
+    g_autofree char *cmd = g_strndup(rp + strlen("  replay: "), strcspn(rp + 10, "\n"));
+    g_auto(GStrv) argv = NULL;
+    ck_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    ck_assert_str_eq(argv[1], "run");
+    g_autofree char *rout = g_build_filename(tmp, "replay.txt", NULL);
+    ck_assert_int_eq(call_to_file(sim_run_main, (const char *const *)argv + 1, rout), 1);
+    g_autofree char *rtext = slurp(tmp, "replay.txt");
+    ck_assert(strstr(rtext, "  FAIL expect acked <= 100: ") != NULL);
+    rm_tree(tmp);
+}
+END_TEST
+
 Suite *sweep_suite(void);
 Suite *sweep_suite(void)
 {
@@ -336,6 +407,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_row_window_matches_summary);
     tcase_add_test(tc, test_row_none_matches_summary);
     tcase_add_test(tc, test_plot_without_gnuplot_fails);
+    tcase_add_test(tc, test_check_runs_every_point_and_prints_one_replay_per_failure);
     suite_add_tcase(s, tc);
     return s;
 }
