@@ -324,20 +324,29 @@ START_TEST(test_plot_without_gnuplot_fails)
 }
 END_TEST
 
-/* Run `fn` with `args`, its stdout going to `path`. */
-static int call_to_file(int (*fn)(int, char **), const char *const *args, const char *path)
+/* Run `fn` with `args`, its output on `stream` (STDOUT_FILENO or STDERR_FILENO) going to
+ * `path`. */
+static int call_capture(int (*fn)(int, char **), const char *const *args, int stream,
+                        const char *path)
 {
     fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
+    fflush(stderr);
+    int saved = dup(stream);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ck_assert_int_ge(fd, 0);
-    dup2(fd, STDOUT_FILENO);
+    dup2(fd, stream);
     close(fd);
     int status = call(fn, args);
     fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
+    fflush(stderr);
+    dup2(saved, stream);
     close(saved);
     return status;
+}
+
+static int call_to_file(int (*fn)(int, char **), const char *const *args, const char *path)
+{
+    return call_capture(fn, args, STDOUT_FILENO, path);
 }
 
 /* `rcsim check` runs every CI seed at every point of the scenario's `vary` line, with the
@@ -395,6 +404,115 @@ START_TEST(test_check_runs_every_point_and_prints_one_replay_per_failure)
 }
 END_TEST
 
+/* Each shard's sweep.json records what its runs depend on (the --set overrides, the vary
+ * values, the seed range, the shard, a SHA-256 of the scenario file); merge refuses shards
+ * that differ in any of it with one line naming the field and the two directories. */
+START_TEST(test_merge_refuses_shards_of_different_sweeps)
+{
+    static const char tiny[] = "clients 1\nrate 20\nkeys 3\nduration 2s\n";
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-merge-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "t.scn", NULL);
+    ck_assert(g_file_set_contents(scn, tiny, -1, NULL));
+    g_autofree char *s1 = g_build_filename(tmp, "s1", NULL);
+    g_autofree char *s2 = g_build_filename(tmp, "s2", NULL);
+    g_autofree char *merged = g_build_filename(tmp, "merged", NULL);
+    g_autofree char *err = g_build_filename(tmp, "stderr.txt", NULL);
+    const char *a1[] = {"sweep",  scn,       "--seeds", "1..2",  "--vary", "rate=10,20", "--set",
+                        "keys=5", "--shard", "1/2",     "--out", s1,       NULL};
+    ck_assert_int_eq(call(sim_sweep_main, a1), 0);
+
+    g_autofree char *sj = slurp(s1, "sweep.json");
+    g_autoptr(JsonParser) p = json_parser_new();
+    ck_assert(json_parser_load_from_data(p, sj, -1, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(p));
+    g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, tiny, -1);
+    ck_assert_str_eq(json_object_get_string_member(o, "scenario_sha256"), sha);
+    JsonArray *sets = json_object_get_array_member(o, "sets");
+    ck_assert_uint_eq(json_array_get_length(sets), 1);
+    ck_assert_str_eq(json_array_get_string_element(sets, 0), "keys=5");
+    ck_assert_str_eq(json_object_get_string_member(o, "shard"), "1/2");
+    JsonArray *seeds = json_object_get_array_member(o, "seeds");
+    ck_assert_int_eq(json_array_get_int_element(seeds, 0), 1);
+    ck_assert_int_eq(json_array_get_int_element(seeds, 1), 2);
+    JsonArray *rate =
+        json_object_get_array_member(json_object_get_object_member(o, "vary"), "rate");
+    ck_assert_int_eq(json_array_get_int_element(rate, 1), 20);
+
+    /* each mismatch: the other half of the sweep made differently */
+    static const struct {
+        const char *what[6]; /* the other half's arguments besides --shard 2/2 --out */
+        const char *shard;
+        const char *line; /* after "rcsim merge: S1 and S2 are not shards of one sweep: " */
+    } cases[] = {
+        {{"--seeds", "1..2", "--vary", "rate=10,20", NULL},
+         "2/2",
+         "sets differs ([\"keys=5\"] vs [])"},
+        {{"--seeds", "1..3", "--vary", "rate=10,20", "--set", "keys=5"},
+         "2/2",
+         "seeds differs ([1,2] vs [1,3])"},
+        {{"--seeds", "1..2", "--vary", "rate=10,30", "--set", "keys=5"},
+         "2/2",
+         "vary differs ({\"rate\":[10,20]} vs {\"rate\":[10,30]})"},
+        {{"--seeds", "1..2", "--vary", "rate=10,20", "--set", "keys=5"},
+         "2/3",
+         "shard differs (1/2 vs 2/3)"},
+    };
+    for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+        rm_tree(s2);
+        const char *a2[12] = {"sweep", scn};
+        guint n = 2;
+        for (guint k = 0; k < 6 && cases[c].what[k] != NULL; k++)
+            a2[n++] = cases[c].what[k];
+        a2[n++] = "--shard";
+        a2[n++] = cases[c].shard;
+        a2[n++] = "--out";
+        a2[n++] = s2;
+        a2[n] = NULL;
+        ck_assert_int_eq(call(sim_sweep_main, a2), 0);
+        const char *m[] = {"merge", merged, s1, s2, NULL};
+        ck_assert_int_eq(call_capture(sim_merge_main, m, STDERR_FILENO, err), 2);
+        g_autofree char *text = slurp(tmp, "stderr.txt");
+        g_autofree char *want = g_strdup_printf(
+            "rcsim merge: %s and %s are not shards of one sweep: %s\n", s1, s2, cases[c].line);
+        ck_assert_str_eq(text, want);
+    }
+
+    /* the scenario file edited between the shards (a comment is enough) */
+    rm_tree(s2);
+    ck_assert(
+        g_file_set_contents(scn, "# edited\nclients 1\nrate 20\nkeys 3\nduration 2s\n", -1, NULL));
+    const char *a3[] = {"sweep",  scn,       "--seeds", "1..2",  "--vary", "rate=10,20", "--set",
+                        "keys=5", "--shard", "2/2",     "--out", s2,       NULL};
+    ck_assert_int_eq(call(sim_sweep_main, a3), 0);
+    const char *m[] = {"merge", merged, s1, s2, NULL};
+    ck_assert_int_eq(call_capture(sim_merge_main, m, STDERR_FILENO, err), 2);
+    g_autofree char *text = slurp(tmp, "stderr.txt");
+    g_autofree char *sha2 = g_compute_checksum_for_string(
+        G_CHECKSUM_SHA256, "# edited\nclients 1\nrate 20\nkeys 3\nduration 2s\n", -1);
+    g_autofree char *want =
+        g_strdup_printf("rcsim merge: %s and %s are not shards of one sweep: scenario_sha256 "
+                        "differs (\"%s\" vs \"%s\")\n",
+                        s1, s2, sha, sha2);
+    ck_assert_str_eq(text, want);
+
+    /* the matching other half merges, and the merged sweep.json keeps the description */
+    rm_tree(s2);
+    ck_assert(g_file_set_contents(scn, tiny, -1, NULL));
+    ck_assert_int_eq(call(sim_sweep_main, a3), 0);
+    ck_assert_int_eq(call(sim_merge_main, m), 0);
+    g_autofree char *mj = slurp(merged, "sweep.json");
+    g_autoptr(JsonParser) mp = json_parser_new();
+    ck_assert(json_parser_load_from_data(mp, mj, -1, NULL));
+    JsonObject *mo = json_node_get_object(json_parser_get_root(mp));
+    ck_assert_str_eq(json_object_get_string_member(mo, "scenario_sha256"), sha);
+    ck_assert_str_eq(json_array_get_string_element(json_object_get_array_member(mo, "sets"), 0),
+                     "keys=5");
+    ck_assert_str_eq(json_object_get_string_member(mo, "shard"), "merged");
+    ck_assert_int_eq(json_object_get_int_member(mo, "runs"), 4);
+    rm_tree(tmp);
+}
+END_TEST
+
 Suite *sweep_suite(void);
 Suite *sweep_suite(void)
 {
@@ -408,6 +526,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_row_none_matches_summary);
     tcase_add_test(tc, test_plot_without_gnuplot_fails);
     tcase_add_test(tc, test_check_runs_every_point_and_prints_one_replay_per_failure);
+    tcase_add_test(tc, test_merge_refuses_shards_of_different_sweeps);
     suite_add_tcase(s, tc);
     return s;
 }
