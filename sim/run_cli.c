@@ -40,28 +40,30 @@ void sim_run_print_summary(FILE *to, const SimRunResult *r, double real_s)
     fprintf(to, "\n");
     fprintf(to,
             "writes: %" G_GUINT64_FORMAT " acknowledged, %" G_GUINT64_FORMAT
-            " lost (majority side %" G_GUINT64_FORMAT ", minority side %" G_GUINT64_FORMAT
-            ", no partition %" G_GUINT64_FORMAT "), %" G_GUINT64_FORMAT
-            " indeterminate (%" G_GUINT64_FORMAT " of them recovered)\n",
+            " lost (by side: majority %" G_GUINT64_FORMAT ", minority %" G_GUINT64_FORMAT
+            ", none %" G_GUINT64_FORMAT "), %" G_GUINT64_FORMAT " indeterminate (%" G_GUINT64_FORMAT
+            " of them recovered)\n",
             c->acked, c->lost, c->lost_by_side[SIM_SIDE_MAJORITY],
             c->lost_by_side[SIM_SIDE_MINORITY], c->lost_by_side[SIM_SIDE_NONE], c->indeterminate,
             c->recovered);
-    fprintf(to, "loss window (ack times of lost writes after the fault began):");
+    /* the same sides and numbers as summary.json's loss_window (null: nothing lost) */
+    fprintf(to, "loss window (ack times of the lost writes, from the start of their fault; side "
+                "none: acked while no partition was in force):\n");
     static const SimSide sides[] = {SIM_SIDE_MAJORITY, SIM_SIDE_MINORITY, SIM_SIDE_NONE};
     for (gsize i = 0; i < G_N_ELEMENTS(sides); i++) {
         const SimWindow *w = &c->window[sides[i]];
-        if (sides[i] == SIM_SIDE_NONE && !w->present)
-            continue;
-        fprintf(to, "\n  %-8s ", sim_side_name(sides[i]));
+        fprintf(to, "  %-8s ", sim_side_name(sides[i]));
         if (!w->present)
-            fprintf(to, "none");
+            fprintf(to, "nothing lost\n");
         else
-            fprintf(to, "%.3f s .. %.3f s (%.3f s wide)", (double)w->first_us / 1e6,
-                    (double)w->last_us / 1e6, (double)(w->last_us - w->first_us) / 1e6);
+            fprintf(to,
+                    "first %" G_GINT64_FORMAT " ms, last %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
+                    " ms wide\n",
+                    w->first_us / 1000, w->last_us / 1000, (w->last_us - w->first_us) / 1000);
     }
     fprintf(to,
-            "\nunavailable (failed or timed-out requests, by client side): majority %.1f s, "
-            "minority %.1f s, no partition %.1f s\n",
+            "unavailable (failed or timed-out requests, by client side): majority %.1f s, "
+            "minority %.1f s, none %.1f s\n",
             (double)c->unavailable_us[SIM_SIDE_MAJORITY] / 1e6,
             (double)c->unavailable_us[SIM_SIDE_MINORITY] / 1e6,
             (double)c->unavailable_us[SIM_SIDE_NONE] / 1e6);

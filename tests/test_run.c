@@ -353,6 +353,62 @@ START_TEST(test_failed_reshard_fails_the_run)
 }
 END_TEST
 
+/* The stdout summary's loss windows are summary.json's loss_window, side by side: the same
+ * three sides, "nothing lost" for null, and the same first/last/width in ms. */
+START_TEST(test_stdout_loss_window_matches_json)
+{
+    g_autoptr(SimRunResult) r =
+        run_text("masters 3\nreplicas 1\nnode-timeout 2000\nclients 2\nconcurrency 10\n"
+                 "client-timeout 500ms\nrate 10\nkeys 20\nduration 18s\nconverge-within 10s\n"
+                 "at 5s partition isolate n1 with-clients\nat 12s heal\n",
+                 1);
+    g_autoptr(JsonParser) p = json_parser_new();
+    ck_assert(json_parser_load_from_data(p, r->summary_json, -1, NULL));
+    JsonObject *lw = member_object(json_node_get_object(json_parser_get_root(p)), "loss_window");
+    g_autofree char *text = summary_text(r);
+    static const char *const sides[] = {"majority", "minority", "none"};
+    guint present = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(sides); i++) {
+        ck_assert_msg(json_object_has_member(lw, sides[i]), "no loss_window.%s", sides[i]);
+        g_autofree char *line = NULL;
+        if (json_object_get_null_member(lw, sides[i])) {
+            line = g_strdup_printf("\n  %-8s nothing lost\n", sides[i]);
+        } else {
+            JsonObject *w = json_object_get_object_member(lw, sides[i]);
+            line = g_strdup_printf("\n  %-8s first %" G_GINT64_FORMAT " ms, last %" G_GINT64_FORMAT
+                                   " ms, %" G_GINT64_FORMAT " ms wide\n",
+                                   sides[i], json_object_get_int_member(w, "first_ms"),
+                                   json_object_get_int_member(w, "last_ms"),
+                                   json_object_get_int_member(w, "width_ms"));
+            present++;
+        }
+        ck_assert_msg(strstr(text, line) != NULL, "stdout lacks '%s':\n%s", line + 1, text);
+    }
+    ck_assert_uint_ge(present, 1); /* the cut-off master's acknowledged writes are lost */
+}
+END_TEST
+
+/* A run cut short by max-events before the final heal: `converged` fails saying it was never
+ * checked, not that the cluster failed to converge while every node agrees. */
+START_TEST(test_converged_detail_when_max_events_stops_the_run)
+{
+    g_autoptr(SimRunResult) r = run_text("clients 2\nrate 50\nkeys 10\nduration 20s\n"
+                                         "max-events 3000\n",
+                                         1);
+    ck_assert(r->aborted);
+    const SimProperty *p = property(r, "converged");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->ok);
+    ck_assert_msg(g_str_has_prefix(p->detail, "not checked: the run stopped at ") &&
+                      g_str_has_suffix(p->detail, " s, before the final heal at 20.000 s (see "
+                                                  "run-completed)"),
+                  "%s", p->detail);
+    const SimProperty *rc = property(r, "run-completed");
+    ck_assert_ptr_nonnull(rc);
+    ck_assert_msg(g_str_has_suffix(rc->detail, " s: max-events (3000) reached"), "%s", rc->detail);
+}
+END_TEST
+
 Suite *run_suite(void);
 Suite *run_suite(void)
 {
@@ -364,6 +420,8 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_partition_shapes);
     tcase_add_test(tc, test_concurrency_keeps_writing_past_a_hung_shard);
     tcase_add_test(tc, test_failed_reshard_fails_the_run);
+    tcase_add_test(tc, test_stdout_loss_window_matches_json);
+    tcase_add_test(tc, test_converged_detail_when_max_events_stops_the_run);
     suite_add_tcase(s, tc);
     return s;
 }
