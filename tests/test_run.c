@@ -711,6 +711,86 @@ START_TEST(test_set_command_rpush)
 }
 END_TEST
 
+static const SimProperty *check_property(const SimCheckResult *c, const char *name)
+{
+    for (guint i = 0; i < c->properties->len; i++) {
+        const SimProperty *p = &g_array_index(c->properties, SimProperty, i);
+        if (strcmp(p->name, name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* A set history by hand: process 0 adds `n` elements e0.. to k (all acknowledged); the
+ * reader (process 1) finally reads back those listed in `read`. */
+static SimHistory *hand_history(guint n, const char *const *read)
+{
+    SimHistory *h = sim_history_new();
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *v = g_strdup_printf("e%u", i);
+        RcTime t = (RcTime)(i + 1) * RC_US_PER_S;
+        sim_history_add(h, t, 0, SIM_OP_INVOKE, "add", "k", v, NULL, -1, NULL, SIM_SIDE_NONE, -1);
+        sim_history_add(h, t + 500, 0, SIM_OP_OK, "add", "k", v, NULL, 0, NULL, SIM_SIDE_NONE, -1);
+    }
+    GPtrArray *elems = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; read[i] != NULL; i++)
+        g_ptr_array_add(elems, g_strdup(read[i]));
+    RcTime t = (RcTime)(n + 10) * RC_US_PER_S;
+    sim_history_add(h, t, 1, SIM_OP_INVOKE, "read", "k", NULL, NULL, -1, NULL, SIM_SIDE_NONE, -1);
+    sim_history_add(h, t + 500, 1, SIM_OP_OK, "read", "k", NULL, elems, 0, NULL, SIM_SIDE_NONE, -1);
+    return h;
+}
+
+/* `no-loss-without-faults` fails when a run without any fault lost an acknowledged write, and
+ * is not checked when there was a fault; `nemesis-steps` fails on a fault with an error. */
+START_TEST(test_fault_properties_on_hand_built_histories)
+{
+    static const char *const all[] = {"e0", "e1", "e2", NULL};
+    static const char *const one_missing[] = {"e0", "e2", NULL};
+    g_autoptr(GPtrArray) none = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+
+    /* no fault, e1 missing from the final read: lost, and the property fails */
+    g_autoptr(SimHistory) lossy = hand_history(3, one_missing);
+    g_autoptr(SimCheckResult) c = sim_check_result_new();
+    sim_check_writes(lossy, none, 1, c);
+    ck_assert_uint_eq(c->acked, 3);
+    ck_assert_uint_eq(c->lost, 1);
+    sim_run_check_faults(c, none);
+    const SimProperty *p = check_property(c, "no-loss-without-faults");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->ok);
+    ck_assert_str_eq(p->detail, "1 acknowledged writes lost without any fault");
+    ck_assert(check_property(c, "nemesis-steps")->ok);
+    ck_assert(!sim_check_all_properties_hold(c));
+
+    /* no fault, nothing lost: it holds */
+    g_autoptr(SimHistory) whole = hand_history(3, all);
+    g_autoptr(SimCheckResult) ok = sim_check_result_new();
+    sim_check_writes(whole, none, 1, ok);
+    sim_run_check_faults(ok, none);
+    ck_assert(check_property(ok, "no-loss-without-faults")->ok);
+    ck_assert(sim_check_all_properties_hold(ok));
+
+    /* the same loss with a fault before it: a fault may explain it, the property is not
+     * checked; but the fault's step failed, so nemesis-steps does */
+    g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    SimFault *f = sim_fault_new("failover", RC_US_PER_S / 2, "n4 force");
+    f->end_us = RC_US_PER_S;
+    f->error = g_strdup("ERR You should send CLUSTER FAILOVER to a replica");
+    g_ptr_array_add(faults, f);
+    g_autoptr(SimCheckResult) with_fault = sim_check_result_new();
+    sim_check_writes(lossy, faults, 1, with_fault);
+    ck_assert_uint_eq(with_fault->lost, 1);
+    sim_run_check_faults(with_fault, faults);
+    ck_assert_ptr_null(check_property(with_fault, "no-loss-without-faults"));
+    p = check_property(with_fault, "nemesis-steps");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->ok);
+    ck_assert_str_eq(p->detail, "1 step did not take effect, the first: failover n4 force at 0.500 "
+                                "s: ERR You should send CLUSTER FAILOVER to a replica");
+}
+END_TEST
+
 Suite *run_suite(void);
 Suite *run_suite(void)
 {
@@ -729,6 +809,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_partition_majority_minority);
     tcase_add_test(tc, test_partition_random_node);
     tcase_add_test(tc, test_set_command_rpush);
+    tcase_add_test(tc, test_fault_properties_on_hand_built_histories);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <unistd.h>
@@ -513,6 +514,111 @@ START_TEST(test_merge_refuses_shards_of_different_sweeps)
 }
 END_TEST
 
+/* Nearest-rank percentile of sorted `v` (n > 0): the value at rank ceil(q * n), at least 1. */
+static double nearest_rank(const double *v, guint n, double q)
+{
+    guint rank = (guint)ceil(q * n);
+    return v[CLAMP(rank, 1u, n) - 1];
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* aggregates.json and aggregates.csv recomputed from runs.jsonl: for every point and every
+ * metric, min, median, p90, p99 and max (nearest rank over the runs where the metric is not
+ * null) and the count. 5 seeds x 2 points of a 4 s partition that loses writes on the
+ * minority side; at node-timeout 3000 some seeds see neither a failover nor a loss, so window
+ * metrics are present in some rows and null in others. */
+START_TEST(test_aggregates_match_the_rows)
+{
+    static const char lossy[] = "masters 3\nreplicas 1\nclients 2\nclients-near masters\n"
+                                "concurrency 10\nclient-timeout 500ms\nrate 20\nkeys 20\n"
+                                "duration 12s\nconverge-within 10s\n"
+                                "at 5s partition isolate n1 with-clients\nat 9s heal\n";
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-agg-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "lossy.scn", NULL);
+    ck_assert(g_file_set_contents(scn, lossy, -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    const char *args[] = {"sweep",  scn, "--seeds", "1..5", "--vary", "node-timeout=1000,3000",
+                          "--jobs", "2", "--out",   out,    NULL};
+    ck_assert_int_le(call(sim_sweep_main, args), 1);
+    g_autofree char *rows_text = slurp(out, "runs.jsonl");
+    g_auto(GStrv) lines = g_strsplit(rows_text, "\n", -1);
+    g_autoptr(GPtrArray) parsers = g_ptr_array_new_with_free_func(g_object_unref);
+    g_autoptr(GPtrArray) rows = g_ptr_array_new();
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        JsonParser *rp = json_parser_new();
+        g_ptr_array_add(parsers, rp);
+        ck_assert(json_parser_load_from_data(rp, lines[i], -1, NULL));
+        g_ptr_array_add(rows, json_node_get_object(json_parser_get_root(rp)));
+    }
+    ck_assert_uint_eq(rows->len, 10);
+
+    g_autofree char *agg_text = slurp(out, "aggregates.json");
+    g_autoptr(JsonParser) ap = json_parser_new();
+    ck_assert(json_parser_load_from_data(ap, agg_text, -1, NULL));
+    JsonArray *points =
+        json_object_get_array_member(json_node_get_object(json_parser_get_root(ap)), "points");
+    ck_assert_uint_eq(json_array_get_length(points), 2);
+    g_autofree char *csv = slurp(out, "aggregates.csv");
+    static const char *const stat[] = {"min", "median", "p90", "p99", "max"};
+    static const double q[] = {0, 0.5, 0.9, 0.99, 1};
+    guint checked = 0, with_nulls = 0;
+    for (guint p = 0; p < json_array_get_length(points); p++) {
+        JsonObject *po = json_array_get_object_element(points, p);
+        const char *label = json_object_get_string_member(po, "point");
+        JsonObject *metrics = json_object_get_object_member(po, "metrics");
+        GList *names = json_object_get_members(metrics);
+        for (GList *l = names; l != NULL; l = l->next) {
+            const char *metric = l->data;
+            g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(double));
+            guint in_point = 0;
+            for (guint r = 0; r < rows->len; r++) {
+                JsonObject *row = g_ptr_array_index(rows, r);
+                if (strcmp(json_object_get_string_member(row, "point"), label) != 0)
+                    continue;
+                in_point++;
+                ck_assert_msg(json_object_has_member(row, metric), "row lacks %s", metric);
+                if (json_object_get_null_member(row, metric))
+                    continue;
+                double d = (double)json_object_get_int_member(row, metric);
+                g_array_append_val(v, d);
+            }
+            ck_assert_uint_eq(in_point, 5);
+            with_nulls += v->len > 0 && v->len < in_point;
+            g_array_sort(v, cmp_dbl);
+            JsonObject *a = json_object_get_object_member(metrics, metric);
+            ck_assert_int_eq(json_object_get_int_member(a, "count"), v->len);
+            GString *line = g_string_new(NULL);
+            g_string_printf(line, "\n%s,%s", label, metric);
+            for (gsize k = 0; k < G_N_ELEMENTS(stat); k++) {
+                if (v->len == 0) {
+                    ck_assert(json_object_get_null_member(a, stat[k]));
+                    g_string_append(line, ",");
+                    continue;
+                }
+                double want = nearest_rank((double *)v->data, v->len, q[k]);
+                ck_assert_msg(json_object_get_double_member(a, stat[k]) == want,
+                              "%s %s %s: %g, want %g", label, metric, stat[k],
+                              json_object_get_double_member(a, stat[k]), want);
+                g_string_append_printf(line, ",%g", want);
+            }
+            g_string_append_printf(line, ",%u\n", v->len);
+            ck_assert_msg(strstr(csv, line->str) != NULL, "aggregates.csv lacks %s", line->str + 1);
+            g_string_free(line, TRUE);
+            checked++;
+        }
+        g_list_free(names);
+    }
+    ck_assert_uint_eq(checked, 2 * 17);
+    ck_assert_uint_gt(with_nulls, 0); /* some metric was null in some runs: count < runs */
+    rm_tree(tmp);
+}
+END_TEST
+
 Suite *sweep_suite(void);
 Suite *sweep_suite(void)
 {
@@ -527,6 +633,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_plot_without_gnuplot_fails);
     tcase_add_test(tc, test_check_runs_every_point_and_prints_one_replay_per_failure);
     tcase_add_test(tc, test_merge_refuses_shards_of_different_sweeps);
+    tcase_add_test(tc, test_aggregates_match_the_rows);
     suite_add_tcase(s, tc);
     return s;
 }
