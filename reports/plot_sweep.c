@@ -68,6 +68,8 @@ static char *x_label(const char *name)
         {"repl-ping-replica-period", "repl-ping-replica-period (s)"},
         {"repl-timeout", "repl-timeout (s)"},
         {"repl-backlog-size", "repl-backlog-size (bytes)"},
+        {"proto-max-bulk-len", "proto-max-bulk-len (bytes)"},
+        {"client-query-buffer-limit", "client-query-buffer-limit (bytes)"},
         {"hz", "hz (Hz)"},
         {"rate", "arrivals per client host (ops/s)"},
         {"replica-validity-factor", "replica-validity-factor (× node-timeout)"},

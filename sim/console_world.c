@@ -215,19 +215,7 @@ static void to_latency(const SimScenarioLatency *in, SimLatency *out)
 static void node_config(const SimScenario *sc, guint n, RcNodeConfig *cfg)
 {
     rc_node_config_init(cfg, "127.0.0.1", (guint16)(30001 + n));
-    cfg->hz = sc->hz;
-    cfg->cluster_node_timeout_ms = sc->node_timeout_ms;
-    cfg->cluster_replica_validity_factor = sc->replica_validity_factor;
-    cfg->cluster_migration_barrier = sc->migration_barrier;
-    cfg->cluster_require_full_coverage = sc->require_full_coverage;
-    cfg->cluster_allow_reads_when_down = sc->allow_reads_when_down;
-    cfg->cluster_allow_replica_migration = sc->allow_replica_migration;
-    cfg->cluster_replica_no_failover = sc->replica_no_failover;
-    cfg->repl_ping_replica_period_s = sc->repl_ping_replica_period_s;
-    cfg->repl_timeout_s = sc->repl_timeout_s;
-    cfg->repl_backlog_size = sc->repl_backlog_size;
-    cfg->min_replicas_to_write = sc->min_replicas_to_write;
-    cfg->min_replicas_max_lag_s = sc->min_replicas_max_lag_s;
+    sim_scenario_node_options(sc, cfg);
 }
 
 SimConsoleWorld *sim_console_world_new(const SimScenario *sc, guint64 seed)

@@ -638,8 +638,13 @@ static void queue_job(SimRun *run, const SimNemesisStep *st)
     sim_run_record_nemesis(run, f->kind, label->str, job->fault);
     g_string_free(label, TRUE);
     if (job->kind == JOB_RESHARD && job->node == job->dst) {
-        /* the source already is the destination: nothing to move */
+        /* two roles resolved to one node: nothing can move, so the step fails (the parser
+         * already refuses the same host named twice) */
         f->end_us = f->start_us;
+        f->error = g_strdup_printf("the source and the destination are both %s",
+                                   run->node_names[job->node]);
+        g_autofree char *v = g_strdup_printf("%s: %s", f->label, f->error);
+        sim_run_record_nemesis(run, "reshard", v, job->fault);
         job_free(job);
         return;
     }

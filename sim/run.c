@@ -481,19 +481,7 @@ static void to_sim_latency(const SimScenarioLatency *in, SimLatency *out)
 static void node_config(const SimScenario *sc, guint n, RcNodeConfig *cfg)
 {
     rc_node_config_init(cfg, "127.0.0.1", (guint16)(30001 + n));
-    cfg->hz = sc->hz;
-    cfg->cluster_node_timeout_ms = sc->node_timeout_ms;
-    cfg->cluster_replica_validity_factor = sc->replica_validity_factor;
-    cfg->cluster_migration_barrier = sc->migration_barrier;
-    cfg->cluster_require_full_coverage = sc->require_full_coverage;
-    cfg->cluster_allow_reads_when_down = sc->allow_reads_when_down;
-    cfg->cluster_allow_replica_migration = sc->allow_replica_migration;
-    cfg->cluster_replica_no_failover = sc->replica_no_failover;
-    cfg->repl_ping_replica_period_s = sc->repl_ping_replica_period_s;
-    cfg->repl_timeout_s = sc->repl_timeout_s;
-    cfg->repl_backlog_size = sc->repl_backlog_size;
-    cfg->min_replicas_to_write = sc->min_replicas_to_write;
-    cfg->min_replicas_max_lag_s = sc->min_replicas_max_lag_s;
+    sim_scenario_node_options(sc, cfg);
 }
 
 static SimRun *run_build(const SimScenario *sc, guint64 seed)
@@ -996,6 +984,59 @@ char *sim_run_replay_command(const char *scenario_path, guint64 seed, const char
 
 /* ---- the run ---- */
 
+/* The `converged` property: seen by the poll within converge-within of the final heal. The
+ * detail says what failed: a run stopped before the heal never had its convergence checked,
+ * one stopped after it may not have waited the whole bound, and nodes that agree when the
+ * run ends may have done so only after the bound. */
+static void check_converged(SimRun *run, SimRunResult *res)
+{
+    SimCheckResult *c = res->check;
+    RcTime within_ms = run->sc->converge_within_us / RC_US_PER_MS;
+    g_autoptr(GString) why = g_string_new(NULL);
+    gboolean agree_at_end = converged(run, why);
+    if (res->converged && res->converge_us <= run->sc->converge_within_us) {
+        sim_check_add_property(c, "converged", TRUE,
+                               "converged %" G_GINT64_FORMAT " ms after the final heal; %s",
+                               res->converge_us / RC_US_PER_MS, why->str);
+        return;
+    }
+    if (res->converged) {
+        sim_check_add_property(
+            c, "converged", FALSE,
+            "converged %" G_GINT64_FORMAT
+            " ms after the final heal, later than converge-within (%" G_GINT64_FORMAT " ms)",
+            res->converge_us / RC_US_PER_MS, within_ms);
+        return;
+    }
+    if (!run->healed) {
+        sim_check_add_property(c, "converged", FALSE,
+                               "not checked: the run stopped at %.3f s, before the final heal "
+                               "at %.3f s (see run-completed)",
+                               (double)sim_run_now(run) / RC_US_PER_S,
+                               (double)run->sc->duration_us / RC_US_PER_S);
+        return;
+    }
+    RcTime waited_ms = (sim_kernel_now(run->k) - run->heal_us) / RC_US_PER_MS;
+    if (waited_ms < within_ms)
+        sim_check_add_property(c, "converged", FALSE,
+                               "not seen: the run stopped %" G_GINT64_FORMAT
+                               " ms after the final heal, before converge-within (%" G_GINT64_FORMAT
+                               " ms) had passed (see run-completed); when it stopped, %s%s",
+                               waited_ms, within_ms,
+                               agree_at_end ? "" : "not converged: ", why->str);
+    else if (agree_at_end)
+        sim_check_add_property(c, "converged", FALSE,
+                               "not converged within %" G_GINT64_FORMAT
+                               " ms of the final heal; converged only later, by the end of the "
+                               "run %" G_GINT64_FORMAT " ms after the heal",
+                               within_ms, waited_ms);
+    else
+        sim_check_add_property(c, "converged", FALSE,
+                               "not converged within %" G_GINT64_FORMAT
+                               " ms of the final heal, nor by the end of the run: %s",
+                               within_ms, why->str);
+}
+
 static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
 {
     SimCheckResult *c = res->check;
@@ -1020,26 +1061,13 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
                                " of %" G_GUINT64_FORMAT " samples failed)",
                                run->claim_first_bad_us / 1000, run->claim_why, run->claim_failures,
                                run->claim_samples);
-    g_autoptr(GString) why = g_string_new(NULL);
-    gboolean conv = converged(run, why);
     res->converged = run->converged_us >= 0;
     res->converge_us = run->converged_us >= 0 ? run->converged_us - run->heal_us : -1;
-    if (res->converged)
-        sim_check_add_property(c, "converged", TRUE,
-                               "converged %" G_GINT64_FORMAT " ms after the final heal; %s",
-                               res->converge_us / 1000, why->str);
-    else
-        sim_check_add_property(c, "converged", FALSE,
-                               "not converged within %" G_GINT64_FORMAT " ms: %s",
-                               sc->converge_within_us / 1000, why->str);
-    (void)conv;
+    check_converged(run, res);
     sim_check_add_property(c, "final-reads", c->unread == 0 && run->done,
                            "%" G_GUINT64_FORMAT " acknowledged writes on keys never read back",
                            c->unread);
-    if (run->faults->len == 0)
-        sim_check_add_property(c, "no-loss-without-faults", c->lost == 0,
-                               "%" G_GUINT64_FORMAT " acknowledged writes lost without any fault",
-                               c->lost);
+    sim_run_check_faults(c, run->faults);
     for (guint i = 0; i < sc->expectations->len; i++) {
         const SimExpectation *e = &g_array_index(sc->expectations, SimExpectation, i);
         double v = 0;
@@ -1056,6 +1084,33 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
             sim_check_add_property(c, name, FALSE, "%s has no value in this run (line %u)",
                                    e->metric, e->line);
     }
+}
+
+void sim_run_check_faults(SimCheckResult *c, const GPtrArray *faults)
+{
+    if (faults->len == 0)
+        sim_check_add_property(c, "no-loss-without-faults", c->lost == 0,
+                               "%" G_GUINT64_FORMAT " acknowledged writes lost without any fault",
+                               c->lost);
+    guint failed = 0;
+    const SimFault *first = NULL;
+    for (guint i = 0; i < faults->len; i++) {
+        const SimFault *f = g_ptr_array_index(faults, i);
+        if (f->error == NULL)
+            continue;
+        failed++;
+        if (first == NULL)
+            first = f;
+    }
+    if (first == NULL)
+        sim_check_add_property(c, "nemesis-steps", TRUE,
+                               "every nemesis step took effect (%u fault%s recorded)", faults->len,
+                               faults->len == 1 ? "" : "s");
+    else
+        sim_check_add_property(c, "nemesis-steps", FALSE,
+                               "%u step%s did not take effect, the first: %s %s at %.3f s: %s",
+                               failed, failed == 1 ? "" : "s", first->kind, first->label,
+                               (double)first->start_us / RC_US_PER_S, first->error);
 }
 
 static gboolean write_text(const char *dir, const char *name, const char *text, GError **error)
@@ -1097,6 +1152,7 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
     res->converge_us = -1;
 
     g_autofree char *form_error = NULL;
+    SimRunEnd end = SIM_RUN_STOPPED;
     if (form_cluster(run, &form_error)) {
         run->t0_us = sim_kernel_now(run->k);
         sim_workload_start(run);
@@ -1105,7 +1161,7 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
         sim_kernel_schedule(run->k, run->t0_us + sc->duration_us, on_duration, run, 0);
         RcTime cap = run->t0_us + sc->duration_us + sc->converge_within_us + READ_LIMIT_US;
         guint64 left = (guint64)sc->max_events;
-        SimRunEnd end = sim_world_run(run->world, cap, left);
+        end = sim_world_run(run->world, cap, left);
         res->aborted = !run->done || end == SIM_RUN_MAX_EVENTS;
     } else {
         run->t0_us = sim_kernel_now(run->k);
@@ -1117,11 +1173,16 @@ SimRunResult *sim_run_execute(const SimScenario *sc, guint64 seed, const SimRunO
     res->faults = g_ptr_array_ref(run->faults);
     res->node_events = g_steal_pointer(&run->events);
     check_run(run, res, form_error);
-    if (res->aborted && form_error == NULL)
+    if (res->aborted && form_error == NULL && end == SIM_RUN_MAX_EVENTS)
         sim_check_add_property(res->check, "run-completed", FALSE,
-                               "the run stopped early (max-events %" G_GINT64_FORMAT
-                               " or its time cap)",
-                               sc->max_events);
+                               "stopped at %.3f s: max-events (%" G_GINT64_FORMAT ") reached",
+                               (double)res->sim_time_us / RC_US_PER_S, sc->max_events);
+    else if (res->aborted && form_error == NULL)
+        sim_check_add_property(res->check, "run-completed", FALSE,
+                               "stopped at %.3f s: the time cap (duration + converge-within + "
+                               "%" G_GINT64_FORMAT " s for the final reads) passed before the "
+                               "final reads ended",
+                               (double)res->sim_time_us / RC_US_PER_S, READ_LIMIT_US / RC_US_PER_S);
     res->ok = sim_check_all_properties_hold(res->check);
     res->node_names = g_strdupv(run->node_names);
     res->summary_json = summary_json(res, sc);

@@ -45,6 +45,12 @@ void sim_run_result_free(SimRunResult *r);
  * (e.g. failover-ms without a failover). */
 gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value);
 
+/* The properties that follow from the fault list alone: `no-loss-without-faults` (only when
+ * `faults` is empty: nothing acknowledged in `c` was lost) and `nemesis-steps` (no fault has
+ * an error: every failover and reshard step took effect). `c` holds sim_check_writes()'s
+ * counts. */
+void sim_run_check_faults(SimCheckResult *c, const GPtrArray *faults);
+
 /* The command that replays (scenario, seed, overrides). */
 char *sim_run_replay_command(const char *scenario_path, guint64 seed, const char *const *overrides);
 

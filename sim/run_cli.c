@@ -40,28 +40,30 @@ void sim_run_print_summary(FILE *to, const SimRunResult *r, double real_s)
     fprintf(to, "\n");
     fprintf(to,
             "writes: %" G_GUINT64_FORMAT " acknowledged, %" G_GUINT64_FORMAT
-            " lost (majority side %" G_GUINT64_FORMAT ", minority side %" G_GUINT64_FORMAT
-            ", no partition %" G_GUINT64_FORMAT "), %" G_GUINT64_FORMAT
-            " indeterminate (%" G_GUINT64_FORMAT " of them recovered)\n",
+            " lost (by side: majority %" G_GUINT64_FORMAT ", minority %" G_GUINT64_FORMAT
+            ", none %" G_GUINT64_FORMAT "), %" G_GUINT64_FORMAT " indeterminate (%" G_GUINT64_FORMAT
+            " of them recovered)\n",
             c->acked, c->lost, c->lost_by_side[SIM_SIDE_MAJORITY],
             c->lost_by_side[SIM_SIDE_MINORITY], c->lost_by_side[SIM_SIDE_NONE], c->indeterminate,
             c->recovered);
-    fprintf(to, "loss window (ack times of lost writes after the fault began):");
+    /* the same sides and numbers as summary.json's loss_window (null: nothing lost) */
+    fprintf(to, "loss window (ack times of the lost writes, from the start of their fault; side "
+                "none: acked while no partition was in force):\n");
     static const SimSide sides[] = {SIM_SIDE_MAJORITY, SIM_SIDE_MINORITY, SIM_SIDE_NONE};
     for (gsize i = 0; i < G_N_ELEMENTS(sides); i++) {
         const SimWindow *w = &c->window[sides[i]];
-        if (sides[i] == SIM_SIDE_NONE && !w->present)
-            continue;
-        fprintf(to, "\n  %-8s ", sim_side_name(sides[i]));
+        fprintf(to, "  %-8s ", sim_side_name(sides[i]));
         if (!w->present)
-            fprintf(to, "none");
+            fprintf(to, "nothing lost\n");
         else
-            fprintf(to, "%.3f s .. %.3f s (%.3f s wide)", (double)w->first_us / 1e6,
-                    (double)w->last_us / 1e6, (double)(w->last_us - w->first_us) / 1e6);
+            fprintf(to,
+                    "first %" G_GINT64_FORMAT " ms, last %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
+                    " ms wide\n",
+                    w->first_us / 1000, w->last_us / 1000, (w->last_us - w->first_us) / 1000);
     }
     fprintf(to,
-            "\nunavailable (failed or timed-out requests, by client side): majority %.1f s, "
-            "minority %.1f s, no partition %.1f s\n",
+            "unavailable (failed or timed-out requests, by client side): majority %.1f s, "
+            "minority %.1f s, none %.1f s\n",
             (double)c->unavailable_us[SIM_SIDE_MAJORITY] / 1e6,
             (double)c->unavailable_us[SIM_SIDE_MINORITY] / 1e6,
             (double)c->unavailable_us[SIM_SIDE_NONE] / 1e6);
@@ -82,6 +84,12 @@ void sim_run_print_summary(FILE *to, const SimRunResult *r, double real_s)
         fprintf(to, ", promoted ");
         print_ms(to, fo->promoted_us);
         fprintf(to, "\n");
+    }
+    for (guint i = 0; r->faults != NULL && i < r->faults->len; i++) {
+        const SimFault *f = g_ptr_array_index(r->faults, i);
+        if (f->error != NULL)
+            fprintf(to, "nemesis step failed: %s %s at %.3f s: %s\n", f->kind, f->label,
+                    (double)f->start_us / 1e6, f->error);
     }
     fprintf(to, "properties:\n");
     for (guint i = 0; i < c->properties->len; i++) {
@@ -196,8 +204,56 @@ int sim_run_main(int argc, char **argv)
 static void check_usage(FILE *to)
 {
     fprintf(to, "Usage: rcsim check SCENARIO...\n"
-                "Run each scenario's CI seeds against its expectations. Exit status: 0 all hold, "
-                "1 some do not (one replay command per failure), 2 bad input.\n");
+                "Run each scenario's CI seeds against its expectations, at every point of its "
+                "`vary` line if it has one. Exit status: 0 all hold, 1 some do not (one replay "
+                "command per failure), 2 bad input.\n");
+}
+
+/* One scenario as `rcsim check` runs it: at one point of its `vary` line, or as written. */
+typedef struct {
+    SimScenario *sc;
+    char *set; /* "key=value" of the point, or NULL */
+} CheckPoint;
+
+static void check_point_clear(gpointer p)
+{
+    CheckPoint *cp = p;
+    sim_scenario_free(cp->sc);
+    g_free(cp->set);
+}
+
+/* Parse `path` once per point of its `vary` line (or once); FALSE after printing the error. */
+static gboolean check_load(const char *path, GArray *points)
+{
+    GError *error = NULL;
+    SimScenario *sc = sim_scenario_load(path, NULL, &error);
+    if (sc == NULL) {
+        fprintf(stderr, "%s\n", error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    if (sc->vary_param == NULL) {
+        CheckPoint cp = {.sc = sc};
+        g_array_append_val(points, cp);
+        return TRUE;
+    }
+    g_auto(GStrv) values = g_strsplit(sc->vary_values, ",", -1);
+    g_autofree char *param = g_strdup(sc->vary_param);
+    sim_scenario_free(sc);
+    for (guint i = 0; values[i] != NULL; i++) {
+        char *set = g_strdup_printf("%s=%s", param, values[i]);
+        const char *const over[] = {set, NULL};
+        sc = sim_scenario_load(path, over, &error);
+        if (sc == NULL) {
+            fprintf(stderr, "%s\n", error->message);
+            g_error_free(error);
+            g_free(set);
+            return FALSE;
+        }
+        CheckPoint cp = {.sc = sc, .set = set};
+        g_array_append_val(points, cp);
+    }
+    return TRUE;
 }
 
 int sim_check_main(int argc, char **argv)
@@ -212,22 +268,19 @@ int sim_check_main(int argc, char **argv)
             return 0;
         }
     /* parse everything first: a typo in the last file should not wait for the first runs */
-    g_autoptr(GPtrArray) scs = g_ptr_array_new_with_free_func((GDestroyNotify)sim_scenario_free);
-    for (int i = 1; i < argc; i++) {
-        GError *error = NULL;
-        SimScenario *sc = sim_scenario_load(argv[i], NULL, &error);
-        if (sc == NULL) {
-            fprintf(stderr, "%s\n", error->message);
-            g_error_free(error);
+    g_autoptr(GArray) points = g_array_new(FALSE, TRUE, sizeof(CheckPoint));
+    g_array_set_clear_func(points, check_point_clear);
+    for (int i = 1; i < argc; i++)
+        if (!check_load(argv[i], points))
             return 2;
-        }
-        g_ptr_array_add(scs, sc);
-    }
     guint failures = 0, runs = 0;
-    for (guint i = 0; i < scs->len; i++) {
-        const SimScenario *sc = g_ptr_array_index(scs, i);
+    for (guint i = 0; i < points->len; i++) {
+        const CheckPoint *cp = &g_array_index(points, CheckPoint, i);
+        const SimScenario *sc = cp->sc;
+        const char *const over[] = {cp->set, NULL};
         for (guint64 seed = sc->ci_seed_first; seed <= sc->ci_seed_last; seed++) {
-            SimRunOptions opt = {0};
+            g_autofree char *replay = sim_run_replay_command(sc->path, seed, over);
+            SimRunOptions opt = {.replay = replay};
             GError *error = NULL;
             g_autoptr(SimRunResult) r = sim_run_execute(sc, seed, &opt, &error);
             runs++;
@@ -236,12 +289,15 @@ int sim_check_main(int argc, char **argv)
                 g_error_free(error);
                 return 2;
             }
+            g_autofree char *what =
+                g_strdup_printf("%s%s%s seed %" G_GUINT64_FORMAT, sc->name, cp->set ? " " : "",
+                                cp->set ? cp->set : "", seed);
             if (r->ok) {
-                printf("ok   %s seed %" G_GUINT64_FORMAT "\n", sc->name, seed);
+                printf("ok   %s\n", what);
                 continue;
             }
             failures++;
-            printf("FAIL %s seed %" G_GUINT64_FORMAT ":", sc->name, seed);
+            printf("FAIL %s:", what);
             for (guint j = 0; j < r->check->properties->len; j++) {
                 const SimProperty *p = &g_array_index(r->check->properties, SimProperty, j);
                 if (!p->ok)

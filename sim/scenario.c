@@ -59,6 +59,10 @@ static const ParamDesc params[] = {
     {"repl-backlog-size", P_INT, OFF(repl_backlog_size), 16384, 1e12, NULL, "1048576"},
     {"repl-ping-replica-period", P_INT, OFF(repl_ping_replica_period_s), 1, 3600, NULL, "10"},
     {"repl-timeout", P_INT, OFF(repl_timeout_s), 1, 3600, NULL, "60"},
+    /* Redis's own minimum (1 MiB); above 10^12 bytes nothing in a simulated run differs */
+    {"proto-max-bulk-len", P_INT, OFF(proto_max_bulk_len), 1048576, 1e12, NULL, "536870912"},
+    {"client-query-buffer-limit", P_INT, OFF(client_query_buffer_limit), 1048576, 1e12, NULL,
+     "1073741824"},
     {"hz", P_INT, OFF(hz), 1, 500, NULL, "10"},
     {"boot-spread", P_TIME, OFF(boot_spread_us), 0, 10 * S_US, NULL, "100ms"},
     {"latency", P_LATENCY, OFF(latency), 0, 0, NULL, "uniform 200us 1ms"},
@@ -791,6 +795,17 @@ static gboolean parse_op(const SimScenario *sc, SimNemesisStep *st, char **w, gu
             }
             g_array_append_val(st->targets, t);
         }
+        /* The same host twice moves nothing: refuse it now rather than run a step that
+         * cannot take effect. Random roles are drawn separately and may still differ. */
+        const SimTarget *src = &g_array_index(st->targets, SimTarget, 0);
+        const SimTarget *dst = &g_array_index(st->targets, SimTarget, 1);
+        gboolean is_random = src->kind == SIM_TARGET_RANDOM_NODE ||
+                             src->kind == SIM_TARGET_RANDOM_PRIMARY ||
+                             src->kind == SIM_TARGET_RANDOM_REPLICA;
+        if (!is_random && src->kind == dst->kind && src->index == dst->index) {
+            *reason = g_strdup_printf("the source and the destination are both '%s'", w[1]);
+            return FALSE;
+        }
         return TRUE;
     }
     }
@@ -1262,6 +1277,25 @@ guint sim_scenario_client_home(const SimScenario *sc, guint client)
     const SimTarget *t =
         &g_array_index(sc->clients_near, SimTarget, client % sc->clients_near->len);
     return t->index;
+}
+
+void sim_scenario_node_options(const SimScenario *sc, RcNodeConfig *cfg)
+{
+    cfg->hz = sc->hz;
+    cfg->cluster_node_timeout_ms = sc->node_timeout_ms;
+    cfg->cluster_replica_validity_factor = sc->replica_validity_factor;
+    cfg->cluster_migration_barrier = sc->migration_barrier;
+    cfg->cluster_require_full_coverage = sc->require_full_coverage;
+    cfg->cluster_allow_reads_when_down = sc->allow_reads_when_down;
+    cfg->cluster_allow_replica_migration = sc->allow_replica_migration;
+    cfg->cluster_replica_no_failover = sc->replica_no_failover;
+    cfg->repl_ping_replica_period_s = sc->repl_ping_replica_period_s;
+    cfg->repl_timeout_s = sc->repl_timeout_s;
+    cfg->repl_backlog_size = sc->repl_backlog_size;
+    cfg->min_replicas_to_write = sc->min_replicas_to_write;
+    cfg->min_replicas_max_lag_s = sc->min_replicas_max_lag_s;
+    cfg->proto_max_bulk_len = sc->proto_max_bulk_len;
+    cfg->client_query_buffer_limit = sc->client_query_buffer_limit;
 }
 
 const char *sim_scenario_param(const SimScenario *sc, const char *name)

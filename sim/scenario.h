@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "core/assert.h"
+#include "core/node.h"
 
 #define SIM_SCENARIO_ERROR (sim_scenario_error_quark())
 GQuark sim_scenario_error_quark(void);
@@ -165,6 +166,8 @@ typedef struct {
     gint64 repl_backlog_size;
     gint64 repl_ping_replica_period_s;
     gint64 repl_timeout_s;
+    gint64 proto_max_bulk_len;        /* bytes: the largest bulk string a request may carry */
+    gint64 client_query_buffer_limit; /* bytes: a client's unparsed input beyond it: closed */
     guint hz;
     RcTime boot_spread_us; /* node i boots at a seeded offset in [0, boot-spread) */
 
@@ -218,6 +221,10 @@ guint sim_scenario_nodes(const SimScenario *sc);
 guint sim_scenario_node_shard(const SimScenario *sc, guint node);
 /* The node a client sits near (0-based), resolved from clients-near at placement. */
 guint sim_scenario_client_home(const SimScenario *sc, guint client);
+
+/* Copy the scenario's node options (node-timeout, ..., client-query-buffer-limit) into `cfg`,
+ * which rc_node_config_init() has set up; address and port are left alone. */
+void sim_scenario_node_options(const SimScenario *sc, RcNodeConfig *cfg);
 
 /* The value of parameter `name` after overrides, or NULL if there is none. */
 const char *sim_scenario_param(const SimScenario *sc, const char *name);

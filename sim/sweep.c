@@ -53,7 +53,8 @@ typedef struct {
 
 typedef struct {
     char *scenario;
-    GPtrArray *base_sets; /* --set, NULL-terminated */
+    char *scenario_sha256; /* of the file's contents when the sweep began */
+    GPtrArray *base_sets;  /* --set, NULL-terminated */
     guint64 first, last;
     GPtrArray *vary_names;  /* char* */
     GPtrArray *vary_values; /* GPtrArray of char* per name */
@@ -250,10 +251,27 @@ static double quantile(const double *v, guint n, double q)
     return v[rank - 1];
 }
 
-static gboolean write_outputs(const char *out, const char *scenario, guint64 first, guint64 last,
-                              GPtrArray *vary_names, GPtrArray *vary_values, GPtrArray *points,
-                              GPtrArray *rows, const char *shard, GError **error)
+/* What sweep.json says about the sweep a directory holds: everything its runs depend on
+ * besides the seed (`rcsim merge` refuses shards that differ in any of it), and its place. */
+typedef struct {
+    const char *scenario;        /* the path as given */
+    const char *scenario_sha256; /* of the file's contents, or NULL (an older sweep.json) */
+    GPtrArray *sets;             /* char*: the --set overrides, in order */
+    guint64 first, last;         /* the sweep's seed range (every shard's: the whole range) */
+    GPtrArray *vary_names;       /* char* */
+    GPtrArray *vary_values;      /* GPtrArray of char* per name */
+    GPtrArray *points;           /* char*: the point labels, job order */
+    const char *shard;           /* "I/N", or "merged" */
+} SweepMeta;
+
+static gboolean write_outputs(const char *out, const SweepMeta *meta, GPtrArray *rows,
+                              GError **error)
 {
+    const char *scenario = meta->scenario;
+    guint64 first = meta->first, last = meta->last;
+    GPtrArray *vary_names = meta->vary_names, *vary_values = meta->vary_values;
+    GPtrArray *points = meta->points;
+    const char *shard = meta->shard;
     /* rows: JsonObject*, sorted already */
     GString *csv = g_string_new("seed");
     for (guint i = 0; i < vary_names->len; i++)
@@ -353,6 +371,16 @@ static gboolean write_outputs(const char *out, const char *scenario, guint64 fir
     json_builder_begin_object(sb);
     json_builder_set_member_name(sb, "scenario");
     json_builder_add_string_value(sb, scenario);
+    json_builder_set_member_name(sb, "scenario_sha256");
+    if (meta->scenario_sha256 != NULL)
+        json_builder_add_string_value(sb, meta->scenario_sha256);
+    else
+        json_builder_add_null_value(sb);
+    json_builder_set_member_name(sb, "sets");
+    json_builder_begin_array(sb);
+    for (guint i = 0; i < meta->sets->len; i++)
+        json_builder_add_string_value(sb, g_ptr_array_index(meta->sets, i));
+    json_builder_end_array(sb);
     json_builder_set_member_name(sb, "seeds");
     json_builder_begin_array(sb);
     json_builder_add_int_value(sb, (gint64)first);
@@ -444,6 +472,7 @@ static void sweep_usage(FILE *to)
 
 static void sweep_free(Sweep *sw)
 {
+    g_free(sw->scenario_sha256);
     g_ptr_array_unref(sw->base_sets);
     g_ptr_array_unref(sw->vary_names);
     g_ptr_array_unref(sw->vary_values);
@@ -499,6 +528,11 @@ static int sweep_execute(Sweep *sw, gboolean have_seeds)
     g_ptr_array_add(sw->base_sets, NULL);
     {
         GError *error = NULL;
+        g_autofree char *text = NULL;
+        gsize len = 0;
+        if (g_file_get_contents(sw->scenario, &text, &len, NULL))
+            sw->scenario_sha256 =
+                g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
         g_autoptr(SimScenario) sc =
             sim_scenario_load(sw->scenario, (const char *const *)sw->base_sets->pdata, &error);
         if (sc == NULL) {
@@ -692,9 +726,20 @@ static int sweep_execute(Sweep *sw, gboolean have_seeds)
     for (guint p = 0; p < sw->points->len; p++)
         g_ptr_array_add(labels, g_array_index(sw->points, Point, p).label);
     g_autofree char *shard = g_strdup_printf("%u/%u", sw->shard_i, sw->shard_n);
+    g_autoptr(GPtrArray) sets = g_ptr_array_new();
+    for (guint i = 0; i + 1 < sw->base_sets->len; i++)
+        g_ptr_array_add(sets, g_ptr_array_index(sw->base_sets, i));
+    SweepMeta meta = {.scenario = sw->scenario,
+                      .scenario_sha256 = sw->scenario_sha256,
+                      .sets = sets,
+                      .first = sw->first,
+                      .last = sw->last,
+                      .vary_names = sw->vary_names,
+                      .vary_values = sw->vary_values,
+                      .points = labels,
+                      .shard = shard};
     GError *error = NULL;
-    if (!write_outputs(sw->out, sw->scenario, sw->first, sw->last, sw->vary_names, sw->vary_values,
-                       labels, objs, shard, &error)) {
+    if (!write_outputs(sw->out, &meta, objs, &error)) {
         fprintf(stderr, "rcsim sweep: %s\n", error->message);
         g_error_free(error);
         return 2;
@@ -818,6 +863,17 @@ static gint cmp_rows(gconstpointer a, gconstpointer b, gpointer user)
     return ix < iy ? -1 : ix > iy;
 }
 
+/* The sweep.json fields every shard of one sweep has alike: what its runs depend on. */
+static const char *const same_fields[] = {"scenario", "scenario_sha256", "sets", "seeds",
+                                          "vary",     "points"};
+
+/* A member of a sweep.json as compact JSON text, or "absent". */
+static char *member_text(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+    return n != NULL ? json_to_string(n, FALSE) : g_strdup("absent");
+}
+
 int sim_merge_main(int argc, char **argv)
 {
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -840,6 +896,11 @@ int sim_merge_main(int argc, char **argv)
     g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     guint shard_count = 0; /* N of the shards' "I/N", 0 if none was a shard */
+    const char *shard_dir = NULL, *shard_first = NULL; /* the first shard given, its "I/N" */
+    JsonObject *ref = NULL;                            /* the first sweep.json */
+    const char *ref_dir = NULL;
+    g_autoptr(GPtrArray) base_sets = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *sha = NULL;
     g_autoptr(GArray) shards_given = g_array_new(FALSE, TRUE, sizeof(gboolean));
     for (int i = 2; i < argc; i++) {
         g_autofree char *spath = g_build_filename(argv[i], "sweep.json", NULL);
@@ -885,19 +946,43 @@ int sim_merge_main(int argc, char **argv)
                                  : NULL;
             for (guint j = 0; pts != NULL && j < json_array_get_length(pts); j++)
                 g_ptr_array_add(labels, g_strdup(json_array_get_string_element(pts, j)));
-        } else if (strcmp(scenario, sc) != 0) {
-            fprintf(stderr, "rcsim merge: %s: scenario %s differs from %s\n", spath, sc, scenario);
-            return 2;
+            ref = so;
+            ref_dir = argv[i];
+            JsonArray *sets = json_object_has_member(so, "sets")
+                                  ? json_object_get_array_member(so, "sets")
+                                  : NULL;
+            for (guint j = 0; sets != NULL && j < json_array_get_length(sets); j++)
+                g_ptr_array_add(base_sets, g_strdup(json_array_get_string_element(sets, j)));
+            if (json_object_has_member(so, "scenario_sha256") &&
+                !json_object_get_null_member(so, "scenario_sha256"))
+                sha = g_strdup(json_object_get_string_member(so, "scenario_sha256"));
+        } else {
+            for (gsize f = 0; f < G_N_ELEMENTS(same_fields); f++) {
+                g_autofree char *a = member_text(ref, same_fields[f]);
+                g_autofree char *b = member_text(so, same_fields[f]);
+                if (strcmp(a, b) != 0) {
+                    fprintf(stderr,
+                            "rcsim merge: %s and %s are not shards of one sweep: %s differs (%s vs "
+                            "%s)\n",
+                            ref_dir, argv[i], same_fields[f], a, b);
+                    return 2;
+                }
+            }
         }
         guint si = 0, sn = 0;
         const char *shard = json_object_get_string_member_with_default(so, "shard", "");
-        if (sscanf(shard, "%u/%u", &si, &sn) == 2 && si >= 1 && si <= sn && sn > 1) {
-            if (shard_count == 0) {
+        if (sscanf(shard, "%u/%u", &si, &sn) == 2 && si >= 1 && si <= sn) {
+            /* a merged directory ("merged") may join shards of its sweep; shards must agree */
+            if (shard_dir == NULL) {
+                shard_dir = argv[i];
+                shard_first = shard;
                 shard_count = sn;
                 g_array_set_size(shards_given, sn);
             } else if (sn != shard_count) {
-                fprintf(stderr, "rcsim merge: %s: shard %s is not one of %u shards\n", spath, shard,
-                        shard_count);
+                fprintf(stderr,
+                        "rcsim merge: %s and %s are not shards of one sweep: shard differs (%s vs "
+                        "%s)\n",
+                        shard_dir, argv[i], shard_first, shard);
                 return 2;
             }
             g_array_index(shards_given, gboolean, si - 1) = TRUE;
@@ -939,9 +1024,17 @@ int sim_merge_main(int argc, char **argv)
         fprintf(stderr, "rcsim merge: %s: %s\n", out, g_strerror(errno));
         return 2;
     }
+    SweepMeta meta = {.scenario = scenario,
+                      .scenario_sha256 = sha,
+                      .sets = base_sets,
+                      .first = first,
+                      .last = last,
+                      .vary_names = vary_names,
+                      .vary_values = vary_values,
+                      .points = labels,
+                      .shard = "merged"};
     GError *error = NULL;
-    if (!write_outputs(out, scenario, first, last, vary_names, vary_values, labels, objs, "merged",
-                       &error)) {
+    if (!write_outputs(out, &meta, objs, &error)) {
         fprintf(stderr, "rcsim merge: %s\n", error->message);
         g_error_free(error);
         return 2;

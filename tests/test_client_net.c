@@ -1,7 +1,8 @@
 /* The cluster client against scripted servers on the simulated network: MOVED updates the
  * map and triggers a refresh, ASK is followed with ASKING once, TRYAGAIN and CLUSTERDOWN are
- * retried after the backoff, a silent server gives an indeterminate (info) result after the
- * timeouts, a refused connection a definite failure, and WAIT below the wanted count info. */
+ * retried exactly the backoff after the error, a silent server gives an indeterminate (info) result
+ * after the timeouts, a refused connection a definite failure, and WAIT below the wanted count
+ * info. */
 #include <check.h>
 #include <string.h>
 
@@ -35,6 +36,7 @@ typedef struct {
     SimClientResult result;
     gboolean done;
     RcTime done_at;
+    RcTime cmd_at[8]; /* when each command reached s1 (and s1 answered it at once) */
 } Fixture;
 
 static void reply(Fixture *f, SimConnId c, const char *text)
@@ -63,6 +65,8 @@ static void serve(Fixture *f, SimConnId conn, guint server, const SimReply *req)
         reply(f, conn, ":0\r\n");
         return;
     }
+    if (server == 0 && f->commands[0] < G_N_ELEMENTS(f->cmd_at))
+        f->cmd_at[f->commands[0]] = sim_kernel_now(f->k);
     f->commands[server]++;
     if (server != 0) {
         if (f->mode == MODE_ASK)
@@ -142,8 +146,10 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
     f->done_at = sim_kernel_now(f->k);
 }
 
-/* Servers s1..s3 on 127.0.0.1:30001..30003 (s3 listens only when `third`), one client. */
-static SimClient *setup(Fixture *f, Mode mode, gboolean third, guint retries, guint wait)
+/* Servers s1..s3 on 127.0.0.1:30001..30003 (s3 listens only when `third`), one client with
+ * `backoff_us` before a retry. The network's latency is its default, a constant 100 us. */
+static SimClient *setup_backoff(Fixture *f, Mode mode, gboolean third, guint retries, guint wait,
+                                RcTime backoff_us)
 {
     memset(f, 0, sizeof *f);
     f->mode = mode;
@@ -161,10 +167,15 @@ static SimClient *setup(Fixture *f, Mode mode, gboolean third, guint retries, gu
     guint32 ch = sim_net_add_host(f->net, "c1", "10.0.0.1");
     SimClientConfig cfg = {.timeout_us = 500 * RC_US_PER_MS,
                            .retries = retries,
-                           .backoff_us = 100 * RC_US_PER_MS,
+                           .backoff_us = backoff_us,
                            .wait_replicas = wait,
                            .wait_timeout_ms = 10};
     return sim_client_new(f->net, ch, 0, &cfg, addrs, NSERVERS, 0);
+}
+
+static SimClient *setup(Fixture *f, Mode mode, gboolean third, guint retries, guint wait)
+{
+    return setup_backoff(f, mode, third, retries, wait, 100 * RC_US_PER_MS);
 }
 
 static void request(Fixture *f, SimClient *c)
@@ -255,6 +266,29 @@ START_TEST(test_clusterdown_fails_after_retries)
 }
 END_TEST
 
+/* The retry after TRYAGAIN or CLUSTERDOWN leaves exactly `client-backoff` after the error
+ * reached the client, in virtual time: with a constant 100 us each way, the server sees
+ * attempts backoff + 200 us apart, and the last error reaches the client 100 us after its
+ * attempt arrived. */
+START_TEST(test_retry_waits_exactly_the_backoff)
+{
+    static const Mode modes[] = {MODE_TRYAGAIN, MODE_CLUSTERDOWN};
+    static const RcTime backoffs[] = {250 * RC_US_PER_MS, 1300 * RC_US_PER_MS};
+    for (gsize m = 0; m < G_N_ELEMENTS(modes); m++)
+        for (gsize b = 0; b < G_N_ELEMENTS(backoffs); b++) {
+            Fixture f;
+            SimClient *c = setup_backoff(&f, modes[m], TRUE, 2, 0, backoffs[b]);
+            request(&f, c);
+            ck_assert_uint_eq(f.commands[0], 3);
+            ck_assert_int_eq(f.result.type, modes[m] == MODE_TRYAGAIN ? SIM_OP_OK : SIM_OP_FAIL);
+            for (guint k = 1; k < 3; k++)
+                ck_assert_int_eq(f.cmd_at[k] - f.cmd_at[k - 1], backoffs[b] + 200);
+            ck_assert_int_eq(f.done_at - f.cmd_at[2], 100);
+            teardown(&f, c);
+        }
+}
+END_TEST
+
 START_TEST(test_silent_server_gives_info)
 {
     Fixture f;
@@ -301,6 +335,7 @@ Suite *client_net_suite(void)
     tcase_add_test(tc, test_ask_is_followed_with_asking_once);
     tcase_add_test(tc, test_tryagain_is_retried_after_backoff);
     tcase_add_test(tc, test_clusterdown_fails_after_retries);
+    tcase_add_test(tc, test_retry_waits_exactly_the_backoff);
     tcase_add_test(tc, test_silent_server_gives_info);
     tcase_add_test(tc, test_refused_is_a_definite_failure);
     tcase_add_test(tc, test_wait_below_count_is_info);

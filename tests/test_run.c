@@ -4,9 +4,11 @@
 #include <check.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "sim/run.h"
+#include "sim/run_cli.h"
 
 static SimScenario *load(const char *name, const char *const *overrides)
 {
@@ -714,6 +716,506 @@ START_TEST(test_window_metrics)
 }
 END_TEST
 
+static const SimProperty *property(const SimRunResult *r, const char *name)
+{
+    for (guint i = 0; i < r->check->properties->len; i++) {
+        const SimProperty *p = &g_array_index(r->check->properties, SimProperty, i);
+        if (strcmp(p->name, name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static SimRunResult *run_text(const char *text, guint64 seed)
+{
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("t.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    SimRunOptions opt = {0};
+    SimRunResult *r = sim_run_execute(sc, seed, &opt, &error);
+    ck_assert_msg(r != NULL, "%s", error ? error->message : "");
+    return r;
+}
+
+/* The run's stdout summary as text. */
+static char *summary_text(const SimRunResult *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    sim_run_print_summary(f, r, 0);
+    fclose(f);
+    return buf;
+}
+
+/* A reshard from a replica is refused by its target (SETSLOT IMPORTING names a node that is
+ * not a master): the run fails `nemesis-steps`, and its summary prints the error. */
+START_TEST(test_failed_reshard_fails_the_run)
+{
+    g_autoptr(SimRunResult) r = run_text("clients 2\nrate 50\nkeys 10\nduration 15s\n"
+                                         "at 10s reshard 0-10 n4 n2\n",
+                                         1);
+    ck_assert(!r->ok);
+    const SimProperty *p = property(r, "nemesis-steps");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->ok);
+    ck_assert_str_eq(p->detail, "1 step did not take effect, the first: reshard 0-10 n4 -> n2 at "
+                                "10.000 s: slot 0 phase 0: ERR Target node is not a master");
+    g_autofree char *text = summary_text(r);
+    ck_assert_msg(strstr(text, "\nnemesis step failed: reshard 0-10 n4 -> n2 at 10.000 s: slot 0 "
+                               "phase 0: ERR Target node is not a master\n") != NULL,
+                  "%s", text);
+    ck_assert(strstr(text, "  FAIL nemesis-steps: ") != NULL);
+
+    /* the same step between two masters moves its slots and the property holds */
+    g_autoptr(SimRunResult) ok = run_text("clients 2\nrate 50\nkeys 10\nduration 15s\n"
+                                          "at 10s reshard 0-10 n1 n2\n",
+                                          1);
+    p = property(ok, "nemesis-steps");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_msg(p->ok, "%s", p->detail);
+    ck_assert_str_eq(p->detail, "every nemesis step took effect (1 fault recorded)");
+    g_autofree char *ok_text = summary_text(ok);
+    ck_assert(strstr(ok_text, "nemesis step failed") == NULL);
+}
+END_TEST
+
+/* The stdout summary's loss windows are summary.json's loss_window, side by side: the same
+ * three sides, "nothing lost" for null, and the same first/last/width in ms. */
+START_TEST(test_stdout_loss_window_matches_json)
+{
+    g_autoptr(SimRunResult) r =
+        run_text("masters 3\nreplicas 1\nnode-timeout 2000\nclients 2\nconcurrency 10\n"
+                 "client-timeout 500ms\nrate 10\nkeys 20\nduration 18s\nconverge-within 10s\n"
+                 "at 5s partition isolate n1 with-clients\nat 12s heal\n",
+                 1);
+    g_autoptr(JsonParser) p = json_parser_new();
+    ck_assert(json_parser_load_from_data(p, r->summary_json, -1, NULL));
+    JsonObject *lw = member_object(json_node_get_object(json_parser_get_root(p)), "loss_window");
+    g_autofree char *text = summary_text(r);
+    static const char *const sides[] = {"majority", "minority", "none"};
+    guint present = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(sides); i++) {
+        ck_assert_msg(json_object_has_member(lw, sides[i]), "no loss_window.%s", sides[i]);
+        g_autofree char *line = NULL;
+        if (json_object_get_null_member(lw, sides[i])) {
+            line = g_strdup_printf("\n  %-8s nothing lost\n", sides[i]);
+        } else {
+            JsonObject *w = json_object_get_object_member(lw, sides[i]);
+            line = g_strdup_printf("\n  %-8s first %" G_GINT64_FORMAT " ms, last %" G_GINT64_FORMAT
+                                   " ms, %" G_GINT64_FORMAT " ms wide\n",
+                                   sides[i], json_object_get_int_member(w, "first_ms"),
+                                   json_object_get_int_member(w, "last_ms"),
+                                   json_object_get_int_member(w, "width_ms"));
+            present++;
+        }
+        ck_assert_msg(strstr(text, line) != NULL, "stdout lacks '%s':\n%s", line + 1, text);
+    }
+    ck_assert_uint_ge(present, 1); /* the cut-off master's acknowledged writes are lost */
+}
+END_TEST
+
+/* A run cut short by max-events before the final heal: `converged` fails saying it was never
+ * checked, not that the cluster failed to converge while every node agrees. */
+START_TEST(test_converged_detail_when_max_events_stops_the_run)
+{
+    g_autoptr(SimRunResult) r = run_text("clients 2\nrate 50\nkeys 10\nduration 20s\n"
+                                         "max-events 3000\n",
+                                         1);
+    ck_assert(r->aborted);
+    const SimProperty *p = property(r, "converged");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->ok);
+    ck_assert_msg(g_str_has_prefix(p->detail, "not checked: the run stopped at ") &&
+                      g_str_has_suffix(p->detail, " s, before the final heal at 20.000 s (see "
+                                                  "run-completed)"),
+                  "%s", p->detail);
+    const SimProperty *rc = property(r, "run-completed");
+    ck_assert_ptr_nonnull(rc);
+    ck_assert_msg(g_str_has_suffix(rc->detail, " s: max-events (3000) reached"), "%s", rc->detail);
+}
+END_TEST
+
+/* summary.json's faults[] of a run, parsed into `p`. */
+static JsonArray *faults_of(const SimRunResult *r, JsonParser *p)
+{
+    ck_assert(json_parser_load_from_data(p, r->summary_json, -1, NULL));
+    return string_array(json_node_get_object(json_parser_get_root(p)), "faults");
+}
+
+/* A fault list as text: "kind start-end nodes;..." (ms), to compare schedules. */
+static char *schedule_text(JsonArray *faults)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < json_array_get_length(faults); i++) {
+        JsonObject *f = json_array_get_object_element(faults, i);
+        g_string_append_printf(s, "%s %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+                               json_object_get_string_member(f, "kind"),
+                               json_object_get_int_member(f, "start_ms"),
+                               json_object_get_int_member(f, "end_ms"));
+        JsonArray *nodes = string_array(f, "nodes");
+        for (guint j = 0; j < json_array_get_length(nodes); j++)
+            g_string_append_printf(s, " %s", json_array_get_string_element(nodes, j));
+        g_string_append_c(s, ';');
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* `random ... every 1s..3s for 200ms..800ms pause random-node`: gaps and holds drawn within
+ * their ranges from the nemesis stream; the same seed gives the same schedule, another seed
+ * another. */
+START_TEST(test_random_schedule_is_seeded)
+{
+    const char text[] =
+        "clients 1\nrate 10\nkeys 3\nduration 20s\n"
+        "random from 1s until 19s every 1s..3s for 200ms..800ms pause random-node\n";
+    g_autoptr(SimRunResult) a = run_text(text, 1);
+    g_autoptr(SimRunResult) b = run_text(text, 1);
+    g_autoptr(SimRunResult) c = run_text(text, 2);
+    ck_assert(a->ok);
+    g_autoptr(JsonParser) pa = json_parser_new();
+    g_autoptr(JsonParser) pb = json_parser_new();
+    g_autoptr(JsonParser) pc = json_parser_new();
+    JsonArray *fa = faults_of(a, pa);
+    g_autofree char *sa = schedule_text(fa);
+    g_autofree char *sb = schedule_text(faults_of(b, pb));
+    g_autofree char *sc = schedule_text(faults_of(c, pc));
+    ck_assert_str_eq(sa, sb);
+    ck_assert_str_ne(sa, sc);
+    ck_assert_str_eq(a->trace_sha256, b->trace_sha256);
+
+    /* 18 s of gaps of at most 3 s and holds of at most 0.8 s: at least 4 pauses */
+    guint n = json_array_get_length(fa);
+    ck_assert_uint_ge(n, 4);
+    gint64 prev_end = 0; /* the first gap counts from `from` (1 s), later ones from the undo */
+    for (guint i = 0; i < n; i++) {
+        JsonObject *f = json_array_get_object_element(fa, i);
+        ck_assert_str_eq(json_object_get_string_member(f, "kind"), "pause");
+        gint64 start = json_object_get_int_member(f, "start_ms");
+        gint64 end = json_object_get_int_member(f, "end_ms");
+        gint64 gap = start - (i == 0 ? 1000 : prev_end);
+        /* times are truncated to ms: allow 1 ms either way */
+        ck_assert_msg(gap >= 1000 - 1 && gap <= 3000 + 1, "fault %u: gap %" G_GINT64_FORMAT, i,
+                      gap);
+        ck_assert_msg(end - start >= 200 - 1 && end - start <= 800 + 1,
+                      "fault %u: hold %" G_GINT64_FORMAT, i, end - start);
+        ck_assert_int_lt(start, 19000);
+        ck_assert_uint_eq(json_array_get_length(string_array(f, "nodes")), 1);
+        prev_end = end;
+    }
+}
+END_TEST
+
+/* `skew`: the node's host clock is set (offset and drift, as the trace records it) at the
+ * step's time, and reset at the final heal; a backward step breaks nothing. */
+START_TEST(test_clock_skew)
+{
+    const char text[] = "clients 1\nrate 10\nkeys 3\nduration 10s\n"
+                        "at 2s skew n1 +500ms drift 1000\nat 4s skew n2 -2s\n";
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("skew.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    g_autofree char *dir = g_dir_make_tmp("rcsim-skew-XXXXXX", NULL);
+    SimRunOptions opt = {.out_dir = dir, .trace = TRUE};
+    g_autoptr(SimRunResult) r = sim_run_execute(sc, 1, &opt, &error);
+    ck_assert_msg(r != NULL, "%s", error ? error->message : "");
+    ck_assert(r->ok);
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autofree char *sched = schedule_text(faults_of(r, p));
+    ck_assert_str_eq(sched, "skew 2000-10000 n1;skew 4000-10000 n2;");
+
+    /* the trace: host 0 (n1) and host 1 (n2) change clocks at t0 + 2 s and t0 + 4 s, and both
+     * go back to true time at the final heal (t0 + 10 s) */
+    g_autofree char *tpath = g_build_filename(dir, "trace.log", NULL);
+    g_autofree char *trace = NULL;
+    ck_assert(g_file_get_contents(tpath, &trace, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(trace, "\n", -1);
+    static const struct {
+        const char *what;
+        gint64 at_ms;
+    } want[] = {
+        {"fault 0 0 0 clock offset=500000us drift=1000ppm", 2000},
+        {"fault 1 0 0 clock offset=-2000000us drift=0ppm", 4000},
+        {"fault 0 0 0 clock offset=0us drift=0ppm", 10000},
+        {"fault 1 0 0 clock offset=0us drift=0ppm", 10000},
+    };
+    double t0 = -1;
+    for (gsize w = 0; w < G_N_ELEMENTS(want); w++) {
+        const char *line = NULL;
+        for (guint i = 0; lines[i] != NULL && line == NULL; i++)
+            if (g_str_has_suffix(lines[i], want[w].what))
+                line = lines[i];
+        ck_assert_msg(line != NULL, "trace lacks '%s'", want[w].what);
+        double t = g_ascii_strtod(line, NULL);
+        if (t0 < 0)
+            t0 = t - 2.0;
+        ck_assert_msg(fabs(t - t0 - want[w].at_ms / 1000.0) < 1e-6, "%s at %.6f, t0 %.6f",
+                      want[w].what, t, t0);
+    }
+    const char *names[] = {"summary.json", "history.jsonl", "trace.log"};
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *x = g_build_filename(dir, names[i], NULL);
+        g_remove(x);
+    }
+    g_rmdir(dir);
+}
+END_TEST
+
+/* The groups of the first fault of a run with `step` at 1 s (3 masters, 1 replica each, a
+ * client near each master), healed at 3 s. */
+static void first_partition(const char *step, guint64 seed, JsonParser *p, JsonArray **groups,
+                            JsonArray **majority, JsonArray **minority)
+{
+    g_autofree char *text = g_strdup_printf("masters 3\nreplicas 1\nclients 3\nrate 20\nkeys 5\n"
+                                            "duration 4s\nat 1s partition %s\nat 3s heal\n",
+                                            step);
+    g_autoptr(SimRunResult) r = run_text(text, seed);
+    ck_assert_msg(r->ok, "%s seed %" G_GUINT64_FORMAT, step, seed);
+    JsonArray *faults = faults_of(r, p);
+    ck_assert_uint_eq(json_array_get_length(faults), 1);
+    JsonObject *f = json_array_get_object_element(faults, 0);
+    ck_assert_int_eq(json_object_get_int_member(f, "start_ms"), 1000);
+    ck_assert_int_eq(json_object_get_int_member(f, "end_ms"), 3000);
+    *groups = string_array(f, "groups");
+    *majority = string_array(f, "majority");
+    *minority = string_array(f, "minority");
+}
+
+/* `majority-minority`: 2 of the 6 nodes (a minority of the nodes), drawn per seed, cut off
+ * with the clients sitting near them; everything else is the other group. The sides follow
+ * the serving masters: the cut-off pair is the majority side when it holds 2 of 3 masters. */
+START_TEST(test_partition_majority_minority)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint64 seed = 1; seed <= 6; seed++) {
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonArray *groups, *majority, *minority;
+        first_partition("majority-minority", seed, p, &groups, &majority, &minority);
+        ck_assert_uint_eq(json_array_get_length(groups), 2);
+        JsonArray *cut = json_array_get_array_element(groups, 0);
+        JsonArray *rest = json_array_get_array_element(groups, 1);
+        GString *cut_nodes = g_string_new(NULL);
+        guint nodes = 0, masters = 0;
+        for (guint i = 1; i <= 6; i++) {
+            g_autofree char *n = g_strdup_printf("n%u", i);
+            g_autofree char *c = g_strdup_printf("c%u", i);
+            gboolean in_cut = array_has(cut, n);
+            ck_assert_msg(in_cut != array_has(rest, n), "%s in exactly one group", n);
+            if (!in_cut)
+                continue;
+            nodes++;
+            masters += i <= 3;
+            g_string_append_printf(cut_nodes, "%s ", n);
+            if (i <= 3) /* c_i sits near master n_i and goes with it */
+                ck_assert_msg(array_has(cut, c), "seed %" G_GUINT64_FORMAT ": %s without %s", seed,
+                              n, c);
+        }
+        ck_assert_uint_eq(nodes, 2);
+        /* every client not near a cut-off node stays with the rest, as do admin and reader */
+        for (guint i = 1; i <= 3; i++) {
+            g_autofree char *n = g_strdup_printf("n%u", i);
+            g_autofree char *c = g_strdup_printf("c%u", i);
+            ck_assert(array_has(cut, c) == array_has(cut, n));
+        }
+        ck_assert(array_has(rest, "admin") && array_has(rest, "reader"));
+        JsonArray *cut_side = masters >= 2 ? majority : minority;
+        for (guint i = 0; i < json_array_get_length(cut); i++) {
+            const char *h = json_array_get_string_element(cut, i);
+            if (h[0] == 'n')
+                ck_assert_msg(array_has(cut_side, h), "seed %" G_GUINT64_FORMAT ": %s side", seed,
+                              h);
+        }
+        g_hash_table_add(seen, g_string_free(cut_nodes, FALSE));
+    }
+    ck_assert_uint_ge(g_hash_table_size(seen), 2); /* the draw depends on the seed */
+}
+END_TEST
+
+/* `random-node`: one node, drawn per seed, cut off alone (its clients stay with the rest),
+ * the same node `isolate random-node` draws. */
+START_TEST(test_partition_random_node)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint64 seed = 1; seed <= 6; seed++) {
+        g_autoptr(JsonParser) p = json_parser_new();
+        JsonArray *groups, *majority, *minority;
+        first_partition("random-node", seed, p, &groups, &majority, &minority);
+        ck_assert_uint_eq(json_array_get_length(groups), 2);
+        JsonArray *cut = json_array_get_array_element(groups, 0);
+        ck_assert_uint_eq(json_array_get_length(cut), 1);
+        const char *n = json_array_get_string_element(cut, 0);
+        ck_assert_msg(n[0] == 'n', "seed %" G_GUINT64_FORMAT ": cut off %s", seed, n);
+        ck_assert(array_has(minority, n));
+        ck_assert_uint_eq(json_array_get_length(minority), 1);
+        ck_assert_uint_eq(json_array_get_length(majority), 5);
+        g_autoptr(JsonParser) q = json_parser_new();
+        JsonArray *groups2, *maj2, *min2;
+        first_partition("isolate random-node", seed, q, &groups2, &maj2, &min2);
+        ck_assert_str_eq(json_array_get_string_element(json_array_get_array_element(groups2, 0), 0),
+                         n);
+        g_hash_table_add(seen, g_strdup(n));
+    }
+    ck_assert_uint_ge(g_hash_table_size(seen), 2);
+}
+END_TEST
+
+/* `set-command rpush`: writes are RPUSH and the final reads LRANGE (f read-list); with one
+ * process per client the list of each key holds the acknowledged elements in ack order. */
+START_TEST(test_set_command_rpush)
+{
+    const char text[] = "masters 3\nreplicas 1\nclients 2\nrate 50\nkeys 4\nduration 3s\n"
+                        "set-command rpush\n";
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("rpush.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    ck_assert(sc->use_rpush);
+    g_autofree char *dir = g_dir_make_tmp("rcsim-rpush-XXXXXX", NULL);
+    SimRunOptions opt = {.out_dir = dir};
+    g_autoptr(SimRunResult) r = sim_run_execute(sc, 3, &opt, &error);
+    ck_assert_msg(r != NULL, "%s", error ? error->message : "");
+    ck_assert(r->ok);
+    ck_assert_uint_gt(r->check->acked, 100);
+    ck_assert_uint_eq(r->check->lost, 0);
+    g_autofree char *hpath = g_build_filename(dir, "history.jsonl", NULL);
+    g_autofree char *hist = NULL;
+    ck_assert(g_file_get_contents(hpath, &hist, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(hist, "\n", -1);
+    /* per client process and key: the elements it had acknowledged, in order */
+    g_autoptr(GHashTable) acked =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+    guint reads = 0;
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        g_autoptr(JsonParser) lp = json_parser_new();
+        ck_assert(json_parser_load_from_data(lp, lines[i], -1, NULL));
+        JsonObject *op = json_node_get_object(json_parser_get_root(lp));
+        const char *f = json_object_get_string_member(op, "f");
+        const char *type = json_object_get_string_member(op, "type");
+        if (strcmp(type, "ok") != 0)
+            continue;
+        const char *key = json_object_get_string_member(op, "key");
+        if (strcmp(f, "add") == 0) {
+            gint64 proc = json_object_get_int_member(op, "process");
+            g_autofree char *k = g_strdup_printf("%" G_GINT64_FORMAT "/%s", proc, key);
+            GPtrArray *a = g_hash_table_lookup(acked, k);
+            if (a == NULL) {
+                a = g_ptr_array_new_with_free_func(g_free);
+                g_hash_table_insert(acked, g_strdup(k), a);
+            }
+            g_ptr_array_add(a, g_strdup(json_object_get_string_member(op, "value")));
+            continue;
+        }
+        ck_assert_str_eq(f, "read-list"); /* never a set read */
+        reads++;
+        /* the list, filtered to one process's elements, is that process's acks in order */
+        JsonArray *list = json_object_get_array_member(op, "value");
+        for (gint64 proc = 0; proc < 2; proc++) {
+            g_autofree char *k = g_strdup_printf("%" G_GINT64_FORMAT "/%s", proc, key);
+            GPtrArray *a = g_hash_table_lookup(acked, k);
+            g_autofree char *prefix = g_strdup_printf("c%" G_GINT64_FORMAT "-", proc + 1);
+            guint next = 0;
+            for (guint j = 0; j < json_array_get_length(list); j++) {
+                const char *v = json_array_get_string_element(list, j);
+                if (!g_str_has_prefix(v, prefix))
+                    continue;
+                ck_assert_ptr_nonnull(a);
+                ck_assert_uint_lt(next, a->len);
+                ck_assert_str_eq(v, g_ptr_array_index(a, next));
+                next++;
+            }
+            ck_assert_uint_eq(next, a != NULL ? a->len : 0);
+        }
+    }
+    ck_assert_uint_eq(reads, 4);
+    const char *names[] = {"summary.json", "history.jsonl"};
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *x = g_build_filename(dir, names[i], NULL);
+        g_remove(x);
+    }
+    g_rmdir(dir);
+}
+END_TEST
+
+static const SimProperty *check_property(const SimCheckResult *c, const char *name)
+{
+    for (guint i = 0; i < c->properties->len; i++) {
+        const SimProperty *p = &g_array_index(c->properties, SimProperty, i);
+        if (strcmp(p->name, name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* A set history by hand: process 0 adds `n` elements e0.. to k (all acknowledged); the
+ * reader (process 1) finally reads back those listed in `read`. */
+static SimHistory *hand_history(guint n, const char *const *read)
+{
+    SimHistory *h = sim_history_new();
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *v = g_strdup_printf("e%u", i);
+        RcTime t = (RcTime)(i + 1) * RC_US_PER_S;
+        sim_history_add(h, t, 0, SIM_OP_INVOKE, "add", "k", v, NULL, -1, NULL, SIM_SIDE_NONE, -1);
+        sim_history_add(h, t + 500, 0, SIM_OP_OK, "add", "k", v, NULL, 0, NULL, SIM_SIDE_NONE, -1);
+    }
+    GPtrArray *elems = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; read[i] != NULL; i++)
+        g_ptr_array_add(elems, g_strdup(read[i]));
+    RcTime t = (RcTime)(n + 10) * RC_US_PER_S;
+    sim_history_add(h, t, 1, SIM_OP_INVOKE, "read", "k", NULL, NULL, -1, NULL, SIM_SIDE_NONE, -1);
+    sim_history_add(h, t + 500, 1, SIM_OP_OK, "read", "k", NULL, elems, 0, NULL, SIM_SIDE_NONE, -1);
+    return h;
+}
+
+/* `no-loss-without-faults` fails when a run without any fault lost an acknowledged write, and
+ * is not checked when there was a fault; `nemesis-steps` fails on a fault with an error. */
+START_TEST(test_fault_properties_on_hand_built_histories)
+{
+    static const char *const all[] = {"e0", "e1", "e2", NULL};
+    static const char *const one_missing[] = {"e0", "e2", NULL};
+    g_autoptr(GPtrArray) none = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+
+    /* no fault, e1 missing from the final read: lost, and the property fails */
+    g_autoptr(SimHistory) lossy = hand_history(3, one_missing);
+    g_autoptr(SimCheckResult) c = sim_check_result_new();
+    sim_check_writes(lossy, none, NULL, 1, c);
+    ck_assert_uint_eq(c->acked, 3);
+    ck_assert_uint_eq(c->lost, 1);
+    sim_run_check_faults(c, none);
+    const SimProperty *p = check_property(c, "no-loss-without-faults");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->ok);
+    ck_assert_str_eq(p->detail, "1 acknowledged writes lost without any fault");
+    ck_assert(check_property(c, "nemesis-steps")->ok);
+    ck_assert(!sim_check_all_properties_hold(c));
+
+    /* no fault, nothing lost: it holds */
+    g_autoptr(SimHistory) whole = hand_history(3, all);
+    g_autoptr(SimCheckResult) ok = sim_check_result_new();
+    sim_check_writes(whole, none, NULL, 1, ok);
+    sim_run_check_faults(ok, none);
+    ck_assert(check_property(ok, "no-loss-without-faults")->ok);
+    ck_assert(sim_check_all_properties_hold(ok));
+
+    /* the same loss with a fault before it: a fault may explain it, the property is not
+     * checked; but the fault's step failed, so nemesis-steps does */
+    g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    SimFault *f = sim_fault_new("failover", RC_US_PER_S / 2, "n4 force");
+    f->end_us = RC_US_PER_S;
+    f->error = g_strdup("ERR You should send CLUSTER FAILOVER to a replica");
+    g_ptr_array_add(faults, f);
+    g_autoptr(SimCheckResult) with_fault = sim_check_result_new();
+    sim_check_writes(lossy, faults, NULL, 1, with_fault);
+    ck_assert_uint_eq(with_fault->lost, 1);
+    sim_run_check_faults(with_fault, faults);
+    ck_assert_ptr_null(check_property(with_fault, "no-loss-without-faults"));
+    p = check_property(with_fault, "nemesis-steps");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->ok);
+    ck_assert_str_eq(p->detail, "1 step did not take effect, the first: failover n4 force at 0.500 "
+                                "s: ERR You should send CLUSTER FAILOVER to a replica");
+}
+END_TEST
+
 Suite *run_suite(void);
 Suite *run_suite(void)
 {
@@ -727,6 +1229,15 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_window_metrics);
     tcase_add_test(tc, test_history_edn_counter);
     tcase_add_test(tc, test_history_edn_register_and_elle);
+    tcase_add_test(tc, test_failed_reshard_fails_the_run);
+    tcase_add_test(tc, test_stdout_loss_window_matches_json);
+    tcase_add_test(tc, test_converged_detail_when_max_events_stops_the_run);
+    tcase_add_test(tc, test_random_schedule_is_seeded);
+    tcase_add_test(tc, test_clock_skew);
+    tcase_add_test(tc, test_partition_majority_minority);
+    tcase_add_test(tc, test_partition_random_node);
+    tcase_add_test(tc, test_set_command_rpush);
+    tcase_add_test(tc, test_fault_properties_on_hand_built_histories);
     suite_add_tcase(s, tc);
     return s;
 }

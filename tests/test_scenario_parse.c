@@ -91,6 +91,22 @@ static const BadCase bad_cases[] = {
     {"at 10s reshard 100-20000 n1 n2\n",
      {NULL},
      "t.scn:1: reshard: '100-20000' is not a slot range within 0-16383"},
+    {"at 10s reshard 0-10 n2 n2\n",
+     {NULL},
+     "t.scn:1: reshard: the source and the destination are both 'n2'"},
+    {"at 10s reshard 0-10 primary:1 primary:1\n",
+     {NULL},
+     "t.scn:1: reshard: the source and the destination are both 'primary:1'"},
+    {"proto-max-bulk-len 1000\n",
+     {NULL},
+     "t.scn:1: proto-max-bulk-len: 1000 is out of range [1048576, 1000000000000]"},
+    {"client-query-buffer-limit 1gb\n",
+     {NULL},
+     "t.scn:1: client-query-buffer-limit: expected an integer, got '1gb'"},
+    {"masters 3\n",
+     {"client-query-buffer-limit=2000000000000"},
+     "--set client-query-buffer-limit=2000000000000: client-query-buffer-limit: 2000000000000 "
+     "is out of range [1048576, 1000000000000]"},
     {"at 70s heal\n", {NULL}, "t.scn:1: at: 70s is after the end of the run (duration 60s)"},
     {"flap from 10s until 5s period 1s partition random-halves\n",
      {NULL},
@@ -317,6 +333,37 @@ START_TEST(test_expect_scaled_by_node_timeout)
 }
 END_TEST
 
+/* Every option the core reads comes from the scenario: the defaults are the core's (Redis
+ * 7.0's), and set values reach the node's configuration. */
+START_TEST(test_node_options)
+{
+    GError *error = NULL;
+    g_autoptr(SimScenario) d = sim_scenario_parse("t.scn", "", 0, NULL, &error);
+    ck_assert_ptr_nonnull(d);
+    RcNodeConfig core, cfg;
+    rc_node_config_init(&core, "127.0.0.1", 30001);
+    cfg = core;
+    sim_scenario_node_options(d, &cfg);
+    ck_assert_int_eq(cfg.proto_max_bulk_len, core.proto_max_bulk_len);
+    ck_assert_int_eq(cfg.client_query_buffer_limit, core.client_query_buffer_limit);
+    ck_assert_int_eq(cfg.cluster_node_timeout_ms, core.cluster_node_timeout_ms);
+    ck_assert_int_eq(cfg.repl_backlog_size, core.repl_backlog_size);
+
+    const char text[] = "proto-max-bulk-len 1048576\nclient-query-buffer-limit 4194304\n";
+    const char *const over[] = {"proto-max-bulk-len=2097152", NULL};
+    g_autoptr(SimScenario) sc = sim_scenario_parse("t.scn", text, strlen(text), over, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    ck_assert_str_eq(sim_scenario_param(sc, "proto-max-bulk-len"), "2097152");
+    ck_assert(sim_scenario_param_is_number("client-query-buffer-limit"));
+    cfg = core;
+    sim_scenario_node_options(sc, &cfg);
+    ck_assert_int_eq(cfg.proto_max_bulk_len, 2097152);
+    ck_assert_int_eq(cfg.client_query_buffer_limit, 4194304);
+    ck_assert_str_eq(cfg.ip, "127.0.0.1");
+    ck_assert_uint_eq(cfg.port, 30001);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
     GError *error = NULL;
@@ -361,6 +408,7 @@ Suite *scenario_parse_suite(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_full_file);
     tcase_add_test(tc, test_expect_scaled_by_node_timeout);
+    tcase_add_test(tc, test_node_options);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_library_parses);
     suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <unistd.h>
@@ -324,6 +325,300 @@ START_TEST(test_plot_without_gnuplot_fails)
 }
 END_TEST
 
+/* Run `fn` with `args`, its output on `stream` (STDOUT_FILENO or STDERR_FILENO) going to
+ * `path`. */
+static int call_capture(int (*fn)(int, char **), const char *const *args, int stream,
+                        const char *path)
+{
+    fflush(stdout);
+    fflush(stderr);
+    int saved = dup(stream);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, stream);
+    close(fd);
+    int status = call(fn, args);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved, stream);
+    close(saved);
+    return status;
+}
+
+static int call_to_file(int (*fn)(int, char **), const char *const *args, const char *path)
+{
+    return call_capture(fn, args, STDOUT_FILENO, path);
+}
+
+/* `rcsim check` runs every CI seed at every point of the scenario's `vary` line, with the
+ * expectations resolved per point; a failing run prints one replay command, with the point's
+ * --set, and that command replays the failure. Here `acked <= 100` holds at rate 1 and fails
+ * at rate 200 (2 s of 200 arrivals per second): two failures out of four runs. */
+START_TEST(test_check_runs_every_point_and_prints_one_replay_per_failure)
+{
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-check-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "pts.scn", NULL);
+    ck_assert(g_file_set_contents(scn,
+                                  "clients 1\nkeys 3\nduration 2s\nci-seeds 4..5\n"
+                                  "expect acked <= 100\nvary rate 1,200\n",
+                                  -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "stdout.txt", NULL);
+    const char *args[] = {"check", scn, NULL};
+    ck_assert_int_eq(call_to_file(sim_check_main, args, out), 1);
+    g_autofree char *text = slurp(tmp, "stdout.txt");
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autofree char *quoted = g_shell_quote(scn);
+    guint oks = 0, fails = 0, replays = 0;
+    for (guint i = 0; lines[i] != NULL; i++) {
+        const char *l = lines[i];
+        if (g_str_has_prefix(l, "ok   pts rate=1 seed ")) {
+            oks++;
+        } else if (g_str_has_prefix(l, "FAIL pts rate=200 seed ")) {
+            fails++;
+            ck_assert(strstr(l, "[expect acked <= 100: acked = ") != NULL);
+            /* the next line is its replay command, with the point's --set */
+            g_autofree char *want = g_strdup_printf(
+                "  replay: build/rcsim run %s --seed %c --set 'rate=200'", quoted, l[23]);
+            ck_assert_ptr_nonnull(lines[i + 1]);
+            ck_assert_str_eq(lines[i + 1], want);
+        }
+        if (strstr(l, "replay:") != NULL)
+            replays++;
+    }
+    ck_assert_uint_eq(oks, 2);
+    ck_assert_uint_eq(fails, 2);
+    ck_assert_uint_eq(replays, 2);
+    ck_assert(strstr(text, "\n4 runs, 2 failed\n") != NULL);
+
+    /* the printed command replays the failure */
+    const char *rp = strstr(text, "  replay: build/rcsim run ");
+    ck_assert_ptr_nonnull(rp);
+    g_autofree char *cmd = g_strndup(rp + strlen("  replay: "), strcspn(rp + 10, "\n"));
+    g_auto(GStrv) argv = NULL;
+    ck_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    ck_assert_str_eq(argv[1], "run");
+    g_autofree char *rout = g_build_filename(tmp, "replay.txt", NULL);
+    ck_assert_int_eq(call_to_file(sim_run_main, (const char *const *)argv + 1, rout), 1);
+    g_autofree char *rtext = slurp(tmp, "replay.txt");
+    ck_assert(strstr(rtext, "  FAIL expect acked <= 100: ") != NULL);
+    rm_tree(tmp);
+}
+END_TEST
+
+/* Each shard's sweep.json records what its runs depend on (the --set overrides, the vary
+ * values, the seed range, the shard, a SHA-256 of the scenario file); merge refuses shards
+ * that differ in any of it with one line naming the field and the two directories. */
+START_TEST(test_merge_refuses_shards_of_different_sweeps)
+{
+    static const char tiny[] = "clients 1\nrate 20\nkeys 3\nduration 2s\n";
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-merge-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "t.scn", NULL);
+    ck_assert(g_file_set_contents(scn, tiny, -1, NULL));
+    g_autofree char *s1 = g_build_filename(tmp, "s1", NULL);
+    g_autofree char *s2 = g_build_filename(tmp, "s2", NULL);
+    g_autofree char *merged = g_build_filename(tmp, "merged", NULL);
+    g_autofree char *err = g_build_filename(tmp, "stderr.txt", NULL);
+    const char *a1[] = {"sweep",  scn,       "--seeds", "1..2",  "--vary", "rate=10,20", "--set",
+                        "keys=5", "--shard", "1/2",     "--out", s1,       NULL};
+    ck_assert_int_eq(call(sim_sweep_main, a1), 0);
+
+    g_autofree char *sj = slurp(s1, "sweep.json");
+    g_autoptr(JsonParser) p = json_parser_new();
+    ck_assert(json_parser_load_from_data(p, sj, -1, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(p));
+    g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, tiny, -1);
+    ck_assert_str_eq(json_object_get_string_member(o, "scenario_sha256"), sha);
+    JsonArray *sets = json_object_get_array_member(o, "sets");
+    ck_assert_uint_eq(json_array_get_length(sets), 1);
+    ck_assert_str_eq(json_array_get_string_element(sets, 0), "keys=5");
+    ck_assert_str_eq(json_object_get_string_member(o, "shard"), "1/2");
+    JsonArray *seeds = json_object_get_array_member(o, "seeds");
+    ck_assert_int_eq(json_array_get_int_element(seeds, 0), 1);
+    ck_assert_int_eq(json_array_get_int_element(seeds, 1), 2);
+    JsonArray *rate =
+        json_object_get_array_member(json_object_get_object_member(o, "vary"), "rate");
+    ck_assert_int_eq(json_array_get_int_element(rate, 1), 20);
+
+    /* each mismatch: the other half of the sweep made differently */
+    static const struct {
+        const char *what[6]; /* the other half's arguments besides --shard 2/2 --out */
+        const char *shard;
+        const char *line; /* after "rcsim merge: S1 and S2 are not shards of one sweep: " */
+    } cases[] = {
+        {{"--seeds", "1..2", "--vary", "rate=10,20", NULL},
+         "2/2",
+         "sets differs ([\"keys=5\"] vs [])"},
+        {{"--seeds", "1..3", "--vary", "rate=10,20", "--set", "keys=5"},
+         "2/2",
+         "seeds differs ([1,2] vs [1,3])"},
+        {{"--seeds", "1..2", "--vary", "rate=10,30", "--set", "keys=5"},
+         "2/2",
+         "vary differs ({\"rate\":[10,20]} vs {\"rate\":[10,30]})"},
+        {{"--seeds", "1..2", "--vary", "rate=10,20", "--set", "keys=5"},
+         "2/3",
+         "shard differs (1/2 vs 2/3)"},
+    };
+    for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+        rm_tree(s2);
+        const char *a2[12] = {"sweep", scn};
+        guint n = 2;
+        for (guint k = 0; k < 6 && cases[c].what[k] != NULL; k++)
+            a2[n++] = cases[c].what[k];
+        a2[n++] = "--shard";
+        a2[n++] = cases[c].shard;
+        a2[n++] = "--out";
+        a2[n++] = s2;
+        a2[n] = NULL;
+        ck_assert_int_eq(call(sim_sweep_main, a2), 0);
+        const char *m[] = {"merge", merged, s1, s2, NULL};
+        ck_assert_int_eq(call_capture(sim_merge_main, m, STDERR_FILENO, err), 2);
+        g_autofree char *text = slurp(tmp, "stderr.txt");
+        g_autofree char *want = g_strdup_printf(
+            "rcsim merge: %s and %s are not shards of one sweep: %s\n", s1, s2, cases[c].line);
+        ck_assert_str_eq(text, want);
+    }
+
+    /* the scenario file edited between the shards (a comment is enough) */
+    rm_tree(s2);
+    ck_assert(
+        g_file_set_contents(scn, "# edited\nclients 1\nrate 20\nkeys 3\nduration 2s\n", -1, NULL));
+    const char *a3[] = {"sweep",  scn,       "--seeds", "1..2",  "--vary", "rate=10,20", "--set",
+                        "keys=5", "--shard", "2/2",     "--out", s2,       NULL};
+    ck_assert_int_eq(call(sim_sweep_main, a3), 0);
+    const char *m[] = {"merge", merged, s1, s2, NULL};
+    ck_assert_int_eq(call_capture(sim_merge_main, m, STDERR_FILENO, err), 2);
+    g_autofree char *text = slurp(tmp, "stderr.txt");
+    g_autofree char *sha2 = g_compute_checksum_for_string(
+        G_CHECKSUM_SHA256, "# edited\nclients 1\nrate 20\nkeys 3\nduration 2s\n", -1);
+    g_autofree char *want =
+        g_strdup_printf("rcsim merge: %s and %s are not shards of one sweep: scenario_sha256 "
+                        "differs (\"%s\" vs \"%s\")\n",
+                        s1, s2, sha, sha2);
+    ck_assert_str_eq(text, want);
+
+    /* the matching other half merges, and the merged sweep.json keeps the description */
+    rm_tree(s2);
+    ck_assert(g_file_set_contents(scn, tiny, -1, NULL));
+    ck_assert_int_eq(call(sim_sweep_main, a3), 0);
+    ck_assert_int_eq(call(sim_merge_main, m), 0);
+    g_autofree char *mj = slurp(merged, "sweep.json");
+    g_autoptr(JsonParser) mp = json_parser_new();
+    ck_assert(json_parser_load_from_data(mp, mj, -1, NULL));
+    JsonObject *mo = json_node_get_object(json_parser_get_root(mp));
+    ck_assert_str_eq(json_object_get_string_member(mo, "scenario_sha256"), sha);
+    ck_assert_str_eq(json_array_get_string_element(json_object_get_array_member(mo, "sets"), 0),
+                     "keys=5");
+    ck_assert_str_eq(json_object_get_string_member(mo, "shard"), "merged");
+    ck_assert_int_eq(json_object_get_int_member(mo, "runs"), 4);
+    rm_tree(tmp);
+}
+END_TEST
+
+/* Nearest-rank percentile of sorted `v` (n > 0): the value at rank ceil(q * n), at least 1. */
+static double nearest_rank(const double *v, guint n, double q)
+{
+    guint rank = (guint)ceil(q * n);
+    return v[CLAMP(rank, 1u, n) - 1];
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* aggregates.json and aggregates.csv recomputed from runs.jsonl: for every point and every
+ * metric, min, median, p90, p99 and max (nearest rank over the runs where the metric is not
+ * null) and the count. 5 seeds x 2 points of a 4 s partition that loses writes on the
+ * minority side; at node-timeout 3000 some seeds see neither a failover nor a loss, so window
+ * metrics are present in some rows and null in others. */
+START_TEST(test_aggregates_match_the_rows)
+{
+    static const char lossy[] = "masters 3\nreplicas 1\nclients 2\nclients-near masters\n"
+                                "concurrency 10\nclient-timeout 500ms\nrate 20\nkeys 20\n"
+                                "duration 12s\nconverge-within 10s\n"
+                                "at 5s partition isolate n1 with-clients\nat 9s heal\n";
+    g_autofree char *tmp = g_dir_make_tmp("rcsim-agg-XXXXXX", NULL);
+    g_autofree char *scn = g_build_filename(tmp, "lossy.scn", NULL);
+    ck_assert(g_file_set_contents(scn, lossy, -1, NULL));
+    g_autofree char *out = g_build_filename(tmp, "out", NULL);
+    const char *args[] = {"sweep",  scn, "--seeds", "1..5", "--vary", "node-timeout=1000,3000",
+                          "--jobs", "2", "--out",   out,    NULL};
+    ck_assert_int_le(call(sim_sweep_main, args), 1);
+    g_autofree char *rows_text = slurp(out, "runs.jsonl");
+    g_auto(GStrv) lines = g_strsplit(rows_text, "\n", -1);
+    g_autoptr(GPtrArray) parsers = g_ptr_array_new_with_free_func(g_object_unref);
+    g_autoptr(GPtrArray) rows = g_ptr_array_new();
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        JsonParser *rp = json_parser_new();
+        g_ptr_array_add(parsers, rp);
+        ck_assert(json_parser_load_from_data(rp, lines[i], -1, NULL));
+        g_ptr_array_add(rows, json_node_get_object(json_parser_get_root(rp)));
+    }
+    ck_assert_uint_eq(rows->len, 10);
+
+    g_autofree char *agg_text = slurp(out, "aggregates.json");
+    g_autoptr(JsonParser) ap = json_parser_new();
+    ck_assert(json_parser_load_from_data(ap, agg_text, -1, NULL));
+    JsonArray *points =
+        json_object_get_array_member(json_node_get_object(json_parser_get_root(ap)), "points");
+    ck_assert_uint_eq(json_array_get_length(points), 2);
+    g_autofree char *csv = slurp(out, "aggregates.csv");
+    static const char *const stat[] = {"min", "median", "p90", "p99", "max"};
+    static const double q[] = {0, 0.5, 0.9, 0.99, 1};
+    guint checked = 0, with_nulls = 0;
+    for (guint p = 0; p < json_array_get_length(points); p++) {
+        JsonObject *po = json_array_get_object_element(points, p);
+        const char *label = json_object_get_string_member(po, "point");
+        JsonObject *metrics = json_object_get_object_member(po, "metrics");
+        GList *names = json_object_get_members(metrics);
+        for (GList *l = names; l != NULL; l = l->next) {
+            const char *metric = l->data;
+            g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(double));
+            guint in_point = 0;
+            for (guint r = 0; r < rows->len; r++) {
+                JsonObject *row = g_ptr_array_index(rows, r);
+                if (strcmp(json_object_get_string_member(row, "point"), label) != 0)
+                    continue;
+                in_point++;
+                ck_assert_msg(json_object_has_member(row, metric), "row lacks %s", metric);
+                if (json_object_get_null_member(row, metric))
+                    continue;
+                double d = (double)json_object_get_int_member(row, metric);
+                g_array_append_val(v, d);
+            }
+            ck_assert_uint_eq(in_point, 5);
+            with_nulls += v->len > 0 && v->len < in_point;
+            g_array_sort(v, cmp_dbl);
+            JsonObject *a = json_object_get_object_member(metrics, metric);
+            ck_assert_int_eq(json_object_get_int_member(a, "count"), v->len);
+            GString *line = g_string_new(NULL);
+            g_string_printf(line, "\n%s,%s", label, metric);
+            for (gsize k = 0; k < G_N_ELEMENTS(stat); k++) {
+                if (v->len == 0) {
+                    ck_assert(json_object_get_null_member(a, stat[k]));
+                    g_string_append(line, ",");
+                    continue;
+                }
+                double want = nearest_rank((double *)v->data, v->len, q[k]);
+                ck_assert_msg(json_object_get_double_member(a, stat[k]) == want,
+                              "%s %s %s: %g, want %g", label, metric, stat[k],
+                              json_object_get_double_member(a, stat[k]), want);
+                g_string_append_printf(line, ",%g", want);
+            }
+            g_string_append_printf(line, ",%u\n", v->len);
+            ck_assert_msg(strstr(csv, line->str) != NULL, "aggregates.csv lacks %s", line->str + 1);
+            g_string_free(line, TRUE);
+            checked++;
+        }
+        g_list_free(names);
+    }
+    ck_assert_uint_eq(checked, 2 * 17);
+    ck_assert_uint_gt(with_nulls, 0); /* some metric was null in some runs: count < runs */
+    rm_tree(tmp);
+}
+END_TEST
+
 Suite *sweep_suite(void);
 Suite *sweep_suite(void)
 {
@@ -336,6 +631,9 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_row_window_matches_summary);
     tcase_add_test(tc, test_row_none_matches_summary);
     tcase_add_test(tc, test_plot_without_gnuplot_fails);
+    tcase_add_test(tc, test_check_runs_every_point_and_prints_one_replay_per_failure);
+    tcase_add_test(tc, test_merge_refuses_shards_of_different_sweeps);
+    tcase_add_test(tc, test_aggregates_match_the_rows);
     suite_add_tcase(s, tc);
     return s;
 }
