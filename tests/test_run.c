@@ -1105,7 +1105,7 @@ START_TEST(test_set_command_rpush)
             g_ptr_array_add(a, g_strdup(json_object_get_string_member(op, "value")));
             continue;
         }
-        ck_assert_str_eq(f, "read-list"); /* never a set read */
+        ck_assert_str_eq(f, "read"); /* the final read of the list (LRANGE) */
         reads++;
         /* the list, filtered to one process's elements, is that process's acks in order */
         JsonArray *list = json_object_get_array_member(op, "value");
