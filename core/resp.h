@@ -27,6 +27,8 @@
  * short pieces, and GLib 2.74 does not inline it. */
 static inline void rc_string_put(GString *s, const void *data, gsize n)
 {
+    if (n == 0)
+        return; /* data may be NULL then, which memcpy must not be given */
     if (s->len + n < s->allocated_len) {
         memcpy(s->str + s->len, data, n);
         s->len += n;
