@@ -32,6 +32,8 @@ struct SimReply {
     gsize n;             /* ARRAY */
 };
 
+/* A reply from sim_reply_reader_pop() is one allocation holding its elements and strings:
+ * free only that root, never an element. */
 void sim_reply_free(SimReply *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimReply, sim_reply_free)
 
