@@ -277,17 +277,23 @@ static void reply_node_endpoint(GString *r, const RcClusterNode *n)
     }
 }
 
-/* isReplicaAvailable: listed in SLOTS unless failed or never synced (offset 0). */
-static gboolean replica_available(const RcClusterNode *n)
+/* isReplicaAvailable: listed in SLOTS unless failed or never synced (offset 0). Nodes never
+ * update their own record's offset, so for myself it is my replication offset
+ * (replicationGetSlaveOffset), as CLUSTER SHARDS does. */
+static gboolean replica_available(const RcNode *node, const RcClusterNode *n)
 {
-    return !rc_node_failed(n) && n->repl_offset != 0;
+    if (rc_node_failed(n))
+        return FALSE;
+    gint64 offset = (n->flags & RC_NODE_MYSELF) ? rc_repl_replica_offset(node) : n->repl_offset;
+    return offset != 0;
 }
 
-static void reply_slot_range(GString *r, const RcClusterNode *n, int start, int end)
+static void reply_slot_range(const RcNode *node, GString *r, const RcClusterNode *n, int start,
+                             int end)
 {
     int elems = 3;
     for (guint i = 0; i < n->replicas->len; i++)
-        if (replica_available(g_ptr_array_index(n->replicas, i)))
+        if (replica_available(node, g_ptr_array_index(n->replicas, i)))
             elems++;
     reply_array(r, elems);
     reply_int(r, start);
@@ -295,7 +301,7 @@ static void reply_slot_range(GString *r, const RcClusterNode *n, int start, int 
     reply_node_endpoint(r, n);
     for (guint i = 0; i < n->replicas->len; i++) {
         const RcClusterNode *rn = g_ptr_array_index(n->replicas, i);
-        if (replica_available(rn))
+        if (replica_available(node, rn))
             reply_node_endpoint(r, rn);
     }
 }
@@ -307,7 +313,7 @@ static void cmd_slots(RcCommandCall *call)
     reply_array(call->reply, (int)runs->len);
     for (guint i = 0; i < runs->len; i++) {
         const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
-        reply_slot_range(call->reply, c->slots[r->first], r->first, r->last);
+        reply_slot_range(call->node, call->reply, c->slots[r->first], r->first, r->last);
     }
 }
 

@@ -45,6 +45,11 @@ const RcNodeConfig *rc_node_config(const RcNode *node)
     return &node->cfg;
 }
 
+guint64 rc_node_dropped_bus_frames(const RcNode *node)
+{
+    return node->cluster ? node->cluster->stats_dropped_frames : 0;
+}
+
 void rc_node_enter(RcNode *node, RcTime now_us, RcOutbox *out)
 {
     rc_assert(node->out == NULL); /* entry points never nest */

@@ -89,6 +89,10 @@ void rc_node_before_sleep(RcNode *node, RcTime now_us, RcOutbox *out);
 
 /* Read-only views for drivers, checkers and the console. */
 const RcNodeConfig *rc_node_config(const RcNode *node);
+/* Bus frames from the network dropped so far (bad signature or length, wrong version, a
+ * malformed body), whether the link was closed or kept. Redis counts nothing there and no
+ * reply shows it: a statistic for tests and run summaries. */
+guint64 rc_node_dropped_bus_frames(const RcNode *node);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcNode, rc_node_free)
 

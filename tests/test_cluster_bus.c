@@ -32,6 +32,57 @@ START_TEST(test_three_masters_converge)
 }
 END_TEST
 
+/* Redis keeps two links per pair of nodes: the one I opened (node->link, to the peer's bus
+ * port) and the one the peer opened to me (node->inbound_link, bound to its record once a
+ * packet named it). Both stay up while the cluster is healthy: no churn over 2·NT. */
+static void assert_two_links_per_pair(BusFixture *f, guint count, RcClusterLink **seen)
+{
+    for (guint i = 0; i < count; i++) {
+        RcNode *node = bus_fixture_node(f, i);
+        RcCluster *c = node->cluster;
+        ck_assert_uint_eq(c->nodes->len, count);
+        ck_assert_uint_eq(c->links->len, 2 * (count - 1));
+        for (guint k = 0; k < c->nodes->len; k++) {
+            RcClusterNode *n = g_ptr_array_index(c->nodes, k);
+            if (n == c->myself)
+                continue;
+            ck_assert_ptr_nonnull(n->link);
+            ck_assert_ptr_nonnull(n->inbound_link);
+            ck_assert(n->link != n->inbound_link);
+            ck_assert(!n->link->is_inbound && n->link->is_connected);
+            ck_assert(n->inbound_link->is_inbound && n->inbound_link->is_connected);
+            ck_assert_ptr_eq(n->link->node, n);
+            ck_assert_ptr_eq(n->inbound_link->node, n);
+            RcConn *out = rc_node_conn_get(node, n->link->handle);
+            RcConn *in = rc_node_conn_get(node, n->inbound_link->handle);
+            ck_assert(out != NULL && out->kind == RC_CONN_BUS_OUT);
+            ck_assert_uint_eq(out->peer_port, n->cport);
+            ck_assert(in != NULL && in->kind == RC_CONN_BUS_IN);
+            RcClusterLink **slot = &seen[(i * count + k) * 2];
+            if (slot[0] == NULL) {
+                slot[0] = n->link;
+                slot[1] = n->inbound_link;
+            } else {
+                ck_assert_ptr_eq(slot[0], n->link);
+                ck_assert_ptr_eq(slot[1], n->inbound_link);
+            }
+        }
+    }
+}
+
+START_TEST(test_two_links_per_pair)
+{
+    enum { N = 4 };
+    g_autoptr(BusFixture) f = bus_fixture_new(N, 15000, 13);
+    bus_fixture_create_cluster(f, 3);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 3 * RC_US_PER_S);
+    RcClusterLink *seen[N * N * 2] = {0};
+    assert_two_links_per_pair(f, N, seen);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 30 * RC_US_PER_S);
+    assert_two_links_per_pair(f, N, seen);
+}
+END_TEST
+
 START_TEST(test_replicas_known_everywhere)
 {
     g_autoptr(BusFixture) f = bus_fixture_new(6, 15000, 2);
@@ -857,6 +908,7 @@ Suite *cluster_bus_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_three_masters_converge);
     tcase_add_test(tc, test_replicas_known_everywhere);
+    tcase_add_test(tc, test_two_links_per_pair);
     tcase_add_test(tc, test_cluster_nodes_format_matches_redis);
     tcase_add_test(tc, test_load_redis_nodes_conf);
     tcase_add_test(tc, test_corrupt_nodes_conf);

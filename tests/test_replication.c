@@ -820,6 +820,49 @@ START_TEST(test_cluster_replicate_starts_replication)
 }
 END_TEST
 
+/* CLUSTER SLOTS lists a slot range's master, then its available replicas (not failed, offset
+ * not 0), on every node. A node never updates its own record's offset, so a replica judges
+ * itself by its replication offset (isReplicaAvailable); redis-server 7.0.15 with one master
+ * and one replica answers the same on both nodes. */
+START_TEST(test_cluster_slots_lists_replica_on_both_nodes)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    Harness *h = h_new(2, &cfg);
+    HLink *c0 = h_client(h, M);
+    HLink *c1 = h_client(h, R);
+    assert_reply(h, c0, "CLUSTER ADDSLOTSRANGE 0 16383", "+OK\r\n");
+    assert_reply(h, c1, "CLUSTER MEET 10.0.0.1 7000", "+OK\r\n");
+    h_advance_ms(h, 3000);
+    g_autofree char *mid = h_cmd(h, c0, "CLUSTER MYID");
+    g_autofree char *rid = h_cmd(h, c1, "CLUSTER MYID");
+    ck_assert(g_str_has_prefix(mid, "$40\r\n") && g_str_has_prefix(rid, "$40\r\n"));
+    g_autofree char *line = g_strdup_printf("CLUSTER REPLICATE %.40s", mid + 5);
+    assert_reply(h, c1, line, "+OK\r\n");
+    h_advance_ms(h, 1000);
+    /* not synced yet: offset 0 everywhere, the replica is left out on both nodes */
+    g_autofree char *master_only = g_strdup_printf("*1\r\n*3\r\n:0\r\n:16383\r\n"
+                                                   "*4\r\n$8\r\n10.0.0.1\r\n:7000\r\n"
+                                                   "$40\r\n%.40s\r\n*0\r\n",
+                                                   mid + 5);
+    assert_reply(h, c0, "CLUSTER SLOTS", master_only);
+    assert_reply(h, c1, "CLUSTER SLOTS", master_only);
+    h_advance_ms(h, 7000);
+    ck_assert_uint_eq(h_count_events(h, R, RC_EVT_FULL_SYNC), 1);
+    assert_reply(h, c0, "SET foo bar", "+OK\r\n");
+    h_advance_ms(h, 2000);
+    g_autofree char *both = g_strdup_printf("*1\r\n*4\r\n:0\r\n:16383\r\n"
+                                            "*4\r\n$8\r\n10.0.0.1\r\n:7000\r\n"
+                                            "$40\r\n%.40s\r\n*0\r\n"
+                                            "*4\r\n$8\r\n10.0.0.2\r\n:7001\r\n"
+                                            "$40\r\n%.40s\r\n*0\r\n",
+                                            mid + 5, rid + 5);
+    assert_reply(h, c0, "CLUSTER SLOTS", both);
+    assert_reply(h, c1, "CLUSTER SLOTS", both);
+    h_free(h);
+}
+END_TEST
+
 /* WAIT waits for the offset after the client's last command, reads included: 7.0.15's
  * processCommand sets c->woff = master_repl_offset after every call (checked against
  * redis-server 7.0.15: with the replica stopped, SET by b, GET by a, then a's WAIT 1 300
@@ -1057,6 +1100,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_role_and_replicaof);
     tcase_add_loop_test(tc, test_replica_survives_garbage_from_master, 0, 40);
     tcase_add_test(tc, test_cluster_replicate_starts_replication);
+    tcase_add_test(tc, test_cluster_slots_lists_replica_on_both_nodes);
     suite_add_tcase(s, tc);
     return s;
 }
