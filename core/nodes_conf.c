@@ -66,7 +66,7 @@ static void append_flags(GString *out, guint16 flags)
 
 void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString *out)
 {
-    const RcCluster *c = node->cluster;
+    RcCluster *c = node->cluster;
     g_string_append_len(out, n->name, RC_CLUSTER_NAMELEN);
     g_string_append_c(out, ' ');
     g_string_append(out, n->ip);
@@ -95,16 +95,16 @@ void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString 
     g_string_append_c(out, ' ');
     g_string_append_printf(out, "%" G_GUINT64_FORMAT, epoch); /* unsigned: may exceed gint64 */
     g_string_append(out, (n->link || (n->flags & RC_NODE_MYSELF)) ? " connected" : " disconnected");
-    /* Slot ranges, from the node's own bitmap. */
-    int start = -1;
-    for (int j = 0; j <= RC_CLUSTER_SLOTS && n->numslots > 0; j++) {
-        gboolean bit = j < RC_CLUSTER_SLOTS && rc_bitmap_test(n->slots, j);
-        if (bit && start == -1)
-            start = j;
-        if (!bit && start != -1) {
-            append_range(out, start, j - 1);
-            start = -1;
+    /* Slot ranges, from the cached runs of the slot table (a node's bitmap and the table
+     * agree: rc_cluster_add_slot/del_slot change both). */
+    if (n->numslots > 0) {
+        int counted = 0;
+        guint cursor = 0;
+        for (const RcSlotRun *r; (r = rc_cluster_owner_next_run(c, n, &cursor)) != NULL;) {
+            append_range(out, r->first, r->last);
+            counted += r->last - r->first + 1;
         }
+        rc_assert(counted == n->numslots);
     }
     if ((n->flags & RC_NODE_MYSELF) && (c->migrating_slots_to || c->importing_slots_from)) {
         for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
