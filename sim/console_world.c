@@ -157,9 +157,12 @@ static guint node_pid(SimConsoleWorld *cw, guint32 node)
     return (guint)(1000 * MAX(st.boots, 1) + node + 1);
 }
 
-/* Redis prints S when it replicates a master, else M. */
-static char node_role(SimConsoleWorld *cw, guint32 node)
+/* The role letter the node stamped on the line when it logged it; for a line without one,
+ * its role now (Redis prints S when it replicates a master, else M). */
+static char node_role(SimConsoleWorld *cw, guint32 node, const RcAction *a)
 {
+    if (a->role != 0)
+        return a->role;
     RcNode *n = sim_world_node(cw->world, node);
     if (n == NULL)
         return 'M';
@@ -174,10 +177,10 @@ static void on_action(guint32 node, RcTime now_us, const RcAction *a, gpointer u
         gsize len;
         const char *text = g_bytes_get_data(a->bytes, &len);
         g_autofree char *line = g_strndup(text, len);
-        sim_console_node_log(cw->con, node, node_pid(cw, node), node_role(cw, node), now_us,
+        sim_console_node_log(cw->con, node, node_pid(cw, node), node_role(cw, node, a), now_us,
                              a->level, line);
     } else if (a->kind == RC_ACT_EVENT) {
-        sim_console_node_event(cw->con, node, node_pid(cw, node), node_role(cw, node), now_us,
+        sim_console_node_event(cw->con, node, node_pid(cw, node), node_role(cw, node, a), now_us,
                                a->event, a->peer, a->value);
     }
 }
