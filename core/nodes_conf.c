@@ -116,10 +116,10 @@ void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString 
     }
 }
 
-char *rc_nodes_describe(const RcNode *node, guint16 filter)
+/* Every line but those of nodes with a flag in `filter`, appended to `out`. */
+static void describe_into(const RcNode *node, guint16 filter, GString *out)
 {
     const RcCluster *c = node->cluster;
-    GString *out = g_string_sized_new(256 * c->nodes->len);
     for (guint i = 0; i < c->nodes->len; i++) {
         const RcClusterNode *n = g_ptr_array_index(c->nodes, i);
         if (n->flags & filter)
@@ -127,17 +127,31 @@ char *rc_nodes_describe(const RcNode *node, guint16 filter)
         rc_nodes_describe_node(node, n, out);
         g_string_append_c(out, '\n');
     }
+}
+
+char *rc_nodes_describe(const RcNode *node, guint16 filter)
+{
+    GString *out = g_string_sized_new(256 * node->cluster->nodes->len);
+    describe_into(node, filter, out);
     return g_string_free(out, FALSE);
+}
+
+/* nodes.conf into a GString: rendered once per save, a line per known node, so no extra copy
+ * of the whole text is made on the way to the outbox. */
+static GString *conf_render(const RcNode *node)
+{
+    GString *out = g_string_sized_new(256 * node->cluster->nodes->len + 64);
+    describe_into(node, RC_NODE_HANDSHAKE, out);
+    g_string_append(out, "vars currentEpoch ");
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT, node->cluster->current_epoch);
+    g_string_append(out, " lastVoteEpoch ");
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT "\n", node->cluster->last_vote_epoch);
+    return out;
 }
 
 char *rc_nodes_conf_render(const RcNode *node)
 {
-    char *nodes = rc_nodes_describe(node, RC_NODE_HANDSHAKE);
-    char *text = g_strdup_printf(
-        "%svars currentEpoch %" G_GUINT64_FORMAT " lastVoteEpoch %" G_GUINT64_FORMAT "\n", nodes,
-        node->cluster->current_epoch, node->cluster->last_vote_epoch);
-    g_free(nodes);
-    return text;
+    return g_string_free(conf_render(node), FALSE);
 }
 
 void rc_cluster_save_config(RcNode *node)
@@ -146,9 +160,9 @@ void rc_cluster_save_config(RcNode *node)
         ~(RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_FSYNC_CONFIG);
     if (node->out == NULL)
         return;
-    char *text = rc_nodes_conf_render(node);
-    rc_outbox_save(node->out, text, strlen(text));
-    g_free(text);
+    GString *text = conf_render(node);
+    gsize len = text->len;
+    rc_outbox_save_take(node->out, g_string_free(text, FALSE), len);
 }
 
 /* ---- loading ---- */

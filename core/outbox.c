@@ -99,6 +99,12 @@ void rc_outbox_save(RcOutbox *out, const char *contents, gsize len)
     a->bytes = g_bytes_new(contents, len);
 }
 
+void rc_outbox_save_take(RcOutbox *out, char *contents, gsize len)
+{
+    RcAction *a = push(out, RC_ACT_SAVE);
+    a->bytes = g_bytes_new_take(contents, len);
+}
+
 void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...)
 {
     va_list ap;

@@ -93,6 +93,7 @@ void rc_outbox_send_bytes(RcOutbox *out, guint32 handle, GBytes *bytes); /* take
 void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port);
 void rc_outbox_close(RcOutbox *out, guint32 handle);
 void rc_outbox_save(RcOutbox *out, const char *contents, gsize len);
+void rc_outbox_save_take(RcOutbox *out, char *contents, gsize len); /* takes g_malloc'd bytes */
 void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 void rc_outbox_event(RcOutbox *out, RcEventKind event, const char *peer, guint64 value);
 
