@@ -188,6 +188,13 @@ static void node_set_slot_bit(RcNode *node, RcClusterNode *n, int slot)
         n->flags |= RC_NODE_MIGRATE_TO;
 }
 
+/* Drop the cached runs (rc_cluster_slot_runs) after a slot changed hands. */
+static void forget_slot_runs(RcCluster *c)
+{
+    g_clear_pointer(&c->slot_runs, g_array_unref);
+    g_clear_pointer(&c->slot_runs_next, g_array_unref);
+}
+
 gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot)
 {
     RcCluster *c = node->cluster;
@@ -196,7 +203,7 @@ gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot)
         return FALSE;
     node_set_slot_bit(node, owner, slot);
     c->slots[slot] = owner;
-    g_clear_pointer(&c->slot_runs, g_array_unref);
+    forget_slot_runs(c);
     return TRUE;
 }
 
@@ -211,7 +218,7 @@ gboolean rc_cluster_del_slot(RcNode *node, int slot)
     rc_bitmap_clear(n->slots, slot);
     n->numslots--;
     c->slots[slot] = NULL;
-    g_clear_pointer(&c->slot_runs, g_array_unref);
+    forget_slot_runs(c);
     return TRUE;
 }
 
@@ -230,8 +237,11 @@ RcClusterNode *rc_cluster_slot_entry(RcClusterNode *const *table, int slot)
 
 const GArray *rc_cluster_slot_runs(RcCluster *c)
 {
-    /* CLUSTER SLOTS is asked after every client error, so the 16384-slot scan is done once per
-     * change of ownership rather than once per request. */
+    /* CLUSTER SLOTS is asked after every client error and nodes.conf is rendered after every
+     * change of configuration, so the 16384-slot scan is done once per change of ownership
+     * rather than once per request or per node (Redis: clusterGenNodesSlotsInfo, one pass for
+     * all nodes). Each run is also chained to its owner's next run, so one node's ranges are
+     * found without a scan. */
     if (c->slot_runs != NULL)
         return c->slot_runs;
     c->slot_runs = g_array_new(FALSE, FALSE, sizeof(RcSlotRun));
@@ -245,7 +255,30 @@ const GArray *rc_cluster_slot_runs(RcCluster *c)
         }
         start = i;
     }
+    /* Chain each owner's runs, walking backwards so every run links to the one after it. */
+    for (guint i = 0; i < c->nodes->len; i++)
+        ((RcClusterNode *)g_ptr_array_index(c->nodes, i))->slot_run_first = 0;
+    c->slot_runs_next = g_array_sized_new(FALSE, TRUE, sizeof(guint), c->slot_runs->len);
+    g_array_set_size(c->slot_runs_next, c->slot_runs->len);
+    for (guint i = c->slot_runs->len; i > 0; i--) {
+        RcClusterNode *owner = c->slots[g_array_index(c->slot_runs, RcSlotRun, i - 1).first];
+        g_array_index(c->slot_runs_next, guint, i - 1) = owner->slot_run_first;
+        owner->slot_run_first = i;
+    }
     return c->slot_runs;
+}
+
+const RcSlotRun *rc_cluster_owner_next_run(RcCluster *c, const RcClusterNode *owner, guint *cursor)
+{
+    rc_cluster_slot_runs(c);
+    guint here =
+        *cursor == 0 ? owner->slot_run_first : g_array_index(c->slot_runs_next, guint, *cursor - 1);
+    *cursor = here;
+    if (here == 0)
+        return NULL;
+    const RcSlotRun *run = &g_array_index(c->slot_runs, RcSlotRun, here - 1);
+    rc_assert(c->slots[run->first] == owner);
+    return run;
 }
 
 int rc_cluster_del_node_slots(RcNode *node, RcClusterNode *owner)
@@ -453,8 +486,7 @@ void rc_cluster_free(RcCluster *c)
     g_ptr_array_unref(c->nodes);
     g_hash_table_unref(c->nodes_by_name);
     g_hash_table_unref(c->nodes_black_list);
-    if (c->slot_runs != NULL)
-        g_array_unref(c->slot_runs);
+    forget_slot_runs(c);
     g_free(c->migrating_slots_to);
     g_free(c->importing_slots_from);
     rc_migrate_state_free(c);

@@ -63,6 +63,9 @@ gboolean rc_cluster_del_slot(RcNode *node, int slot);
 /* The runs of slots with one owner in my view, in slot order (RcSlotRun); valid until a slot
  * changes hands. */
 const GArray *rc_cluster_slot_runs(RcCluster *c);
+/* The runs of `owner`, in slot order, from the same cache: start with *cursor = 0, call until
+ * NULL. Nothing may change hands in between. */
+const RcSlotRun *rc_cluster_owner_next_run(RcCluster *c, const RcClusterNode *owner, guint *cursor);
 /* migrating_slots_to / importing_slots_from are allocated on first use (256 KB a node that
  * never reshards does without): the table, allocating it; an entry, NULL if there is none. */
 RcClusterNode **rc_cluster_slot_table(RcClusterNode ***table);

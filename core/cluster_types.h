@@ -98,6 +98,8 @@ struct RcClusterNode {
     RcClusterLink *inbound_link;        /* the connection it opened to me */
     GPtrArray *fail_reports;            /* RcFailReport*, oldest first */
     guint64 last_in_ping_gossip;        /* ping counter when last put in a gossip section */
+    guint slot_run_first; /* 1 + index of its first run in the cluster's slot_runs, 0 = none;
+                             meaningful only while that cache is built */
 };
 
 /* Reasons a replica cannot fail over, as clusterLogCantFailover() names them. */
@@ -134,7 +136,8 @@ struct RcCluster {
     RcClusterNode **migrating_slots_to;     /* [RC_CLUSTER_SLOTS], allocated on first use */
     RcClusterNode **importing_slots_from;   /* [RC_CLUSTER_SLOTS], allocated on first use */
     RcClusterNode *slots[RC_CLUSTER_SLOTS]; /* owner of each slot in my view, or NULL */
-    GArray *slot_runs; /* RcSlotRun: cached by rc_cluster_slot_runs, NULL after any change */
+    GArray *slot_runs;      /* RcSlotRun: cached by rc_cluster_slot_runs, NULL after any change */
+    GArray *slot_runs_next; /* guint per run: 1 + index of its owner's next run, 0 = last */
     guint8 owner_not_claiming_slot[RC_CLUSTER_SLOTS / 8]; /* 7.0.13 unclaimed bitmap */
 
     /* Replica election (clusterHandleSlaveFailover). */

@@ -50,6 +50,14 @@ guint64 rc_node_dropped_bus_frames(const RcNode *node)
     return node->cluster ? node->cluster->stats_dropped_frames : 0;
 }
 
+/* Redis's role letter in a log line: S while replication has a master (server.masterhost),
+ * else M; M before replication exists (boot). */
+static char node_role_letter(gconstpointer owner)
+{
+    const RcNode *node = owner;
+    return node->repl != NULL && rc_repl_is_replica(node) ? 'S' : 'M';
+}
+
 void rc_node_enter(RcNode *node, RcTime now_us, RcOutbox *out)
 {
     rc_assert(node->out == NULL); /* entry points never nest */
@@ -57,10 +65,14 @@ void rc_node_enter(RcNode *node, RcTime now_us, RcOutbox *out)
     node->now_us = now_us;
     node->now_ms = now_us / RC_US_PER_MS;
     node->out = out;
+    if (out != NULL)
+        rc_outbox_bind_role(out, node_role_letter, node);
 }
 
 void rc_node_leave(RcNode *node)
 {
+    if (node->out != NULL)
+        rc_outbox_bind_role(node->out, NULL, NULL);
     node->out = NULL;
 }
 

@@ -66,7 +66,7 @@ static void append_flags(GString *out, guint16 flags)
 
 void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString *out)
 {
-    const RcCluster *c = node->cluster;
+    RcCluster *c = node->cluster;
     g_string_append_len(out, n->name, RC_CLUSTER_NAMELEN);
     g_string_append_c(out, ' ');
     g_string_append(out, n->ip);
@@ -95,16 +95,16 @@ void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString 
     g_string_append_c(out, ' ');
     g_string_append_printf(out, "%" G_GUINT64_FORMAT, epoch); /* unsigned: may exceed gint64 */
     g_string_append(out, (n->link || (n->flags & RC_NODE_MYSELF)) ? " connected" : " disconnected");
-    /* Slot ranges, from the node's own bitmap. */
-    int start = -1;
-    for (int j = 0; j <= RC_CLUSTER_SLOTS && n->numslots > 0; j++) {
-        gboolean bit = j < RC_CLUSTER_SLOTS && rc_bitmap_test(n->slots, j);
-        if (bit && start == -1)
-            start = j;
-        if (!bit && start != -1) {
-            append_range(out, start, j - 1);
-            start = -1;
+    /* Slot ranges, from the cached runs of the slot table (a node's bitmap and the table
+     * agree: rc_cluster_add_slot/del_slot change both). */
+    if (n->numslots > 0) {
+        int counted = 0;
+        guint cursor = 0;
+        for (const RcSlotRun *r; (r = rc_cluster_owner_next_run(c, n, &cursor)) != NULL;) {
+            append_range(out, r->first, r->last);
+            counted += r->last - r->first + 1;
         }
+        rc_assert(counted == n->numslots);
     }
     if ((n->flags & RC_NODE_MYSELF) && (c->migrating_slots_to || c->importing_slots_from)) {
         for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
@@ -116,10 +116,10 @@ void rc_nodes_describe_node(const RcNode *node, const RcClusterNode *n, GString 
     }
 }
 
-char *rc_nodes_describe(const RcNode *node, guint16 filter)
+/* Every line but those of nodes with a flag in `filter`, appended to `out`. */
+static void describe_into(const RcNode *node, guint16 filter, GString *out)
 {
     const RcCluster *c = node->cluster;
-    GString *out = g_string_sized_new(256 * c->nodes->len);
     for (guint i = 0; i < c->nodes->len; i++) {
         const RcClusterNode *n = g_ptr_array_index(c->nodes, i);
         if (n->flags & filter)
@@ -127,17 +127,31 @@ char *rc_nodes_describe(const RcNode *node, guint16 filter)
         rc_nodes_describe_node(node, n, out);
         g_string_append_c(out, '\n');
     }
+}
+
+char *rc_nodes_describe(const RcNode *node, guint16 filter)
+{
+    GString *out = g_string_sized_new(256 * node->cluster->nodes->len);
+    describe_into(node, filter, out);
     return g_string_free(out, FALSE);
+}
+
+/* nodes.conf into a GString: rendered once per save, a line per known node, so no extra copy
+ * of the whole text is made on the way to the outbox. */
+static GString *conf_render(const RcNode *node)
+{
+    GString *out = g_string_sized_new(256 * node->cluster->nodes->len + 64);
+    describe_into(node, RC_NODE_HANDSHAKE, out);
+    g_string_append(out, "vars currentEpoch ");
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT, node->cluster->current_epoch);
+    g_string_append(out, " lastVoteEpoch ");
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT "\n", node->cluster->last_vote_epoch);
+    return out;
 }
 
 char *rc_nodes_conf_render(const RcNode *node)
 {
-    char *nodes = rc_nodes_describe(node, RC_NODE_HANDSHAKE);
-    char *text = g_strdup_printf(
-        "%svars currentEpoch %" G_GUINT64_FORMAT " lastVoteEpoch %" G_GUINT64_FORMAT "\n", nodes,
-        node->cluster->current_epoch, node->cluster->last_vote_epoch);
-    g_free(nodes);
-    return text;
+    return g_string_free(conf_render(node), FALSE);
 }
 
 void rc_cluster_save_config(RcNode *node)
@@ -146,9 +160,9 @@ void rc_cluster_save_config(RcNode *node)
         ~(RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_FSYNC_CONFIG);
     if (node->out == NULL)
         return;
-    char *text = rc_nodes_conf_render(node);
-    rc_outbox_save(node->out, text, strlen(text));
-    g_free(text);
+    GString *text = conf_render(node);
+    gsize len = text->len;
+    rc_outbox_save_take(node->out, g_string_free(text, FALSE), len);
 }
 
 /* ---- loading ---- */

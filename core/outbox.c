@@ -80,10 +80,29 @@ void rc_outbox_close(RcOutbox *out, guint32 handle)
     a->handle = handle;
 }
 
+void rc_outbox_bind_role(RcOutbox *out, RcOutboxRoleFn role_of, gconstpointer owner)
+{
+    out->role_of = role_of;
+    out->owner = owner;
+}
+
+/* The role is taken when the line is produced: a replica that wins an election logs "Failover
+ * election won" as S, then becomes M. */
+static char role_now(const RcOutbox *out)
+{
+    return out->role_of != NULL ? out->role_of(out->owner) : 0;
+}
+
 void rc_outbox_save(RcOutbox *out, const char *contents, gsize len)
 {
     RcAction *a = push(out, RC_ACT_SAVE);
     a->bytes = g_bytes_new(contents, len);
+}
+
+void rc_outbox_save_take(RcOutbox *out, char *contents, gsize len)
+{
+    RcAction *a = push(out, RC_ACT_SAVE);
+    a->bytes = g_bytes_new_take(contents, len);
 }
 
 void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...)
@@ -94,6 +113,7 @@ void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...)
     va_end(ap);
     RcAction *a = push(out, RC_ACT_LOG);
     a->level = level;
+    a->role = role_now(out);
     a->bytes = g_bytes_new_take(text, strlen(text));
 }
 
@@ -103,6 +123,7 @@ void rc_outbox_event(RcOutbox *out, RcEventKind event, const char *peer, guint64
     a->event = event;
     g_strlcpy(a->peer, peer ? peer : "", sizeof a->peer);
     a->value = value;
+    a->role = role_now(out);
 }
 
 const char *rc_event_kind_name(RcEventKind event)

@@ -65,10 +65,17 @@ typedef struct {
     RcEventKind event; /* EVENT */
     char peer[41];     /* EVENT: NUL-terminated node name or "" */
     guint64 value;     /* EVENT: epoch, slot, ... */
+    char role;         /* LOG, EVENT: the node's role letter when it produced the line, as
+                          Redis prints it ('S' replicating a master, 'M'); 0 if unknown */
 } RcAction;
 
+/* Asked for the role letter of the node filling the box, when a LOG or EVENT is pushed. */
+typedef char (*RcOutboxRoleFn)(gconstpointer owner);
+
 typedef struct {
-    GArray *actions; /* of RcAction, in the order the node produced them */
+    GArray *actions;        /* of RcAction, in the order the node produced them */
+    RcOutboxRoleFn role_of; /* set by the node for the span of an entry point, else NULL */
+    gconstpointer owner;    /* its argument */
 } RcOutbox;
 
 RcOutbox *rc_outbox_new(void);
@@ -78,11 +85,15 @@ void rc_outbox_clear(RcOutbox *out);
 guint rc_outbox_len(const RcOutbox *out);
 const RcAction *rc_outbox_get(const RcOutbox *out, guint i);
 
+/* Let `role_of(owner)` stamp LOG and EVENT actions from now on (NULL: stop). */
+void rc_outbox_bind_role(RcOutbox *out, RcOutboxRoleFn role_of, gconstpointer owner);
+
 void rc_outbox_send(RcOutbox *out, guint32 handle, const void *data, gsize len);
 void rc_outbox_send_bytes(RcOutbox *out, guint32 handle, GBytes *bytes); /* takes a ref */
 void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port);
 void rc_outbox_close(RcOutbox *out, guint32 handle);
 void rc_outbox_save(RcOutbox *out, const char *contents, gsize len);
+void rc_outbox_save_take(RcOutbox *out, char *contents, gsize len); /* takes g_malloc'd bytes */
 void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 void rc_outbox_event(RcOutbox *out, RcEventKind event, const char *peer, guint64 value);
 

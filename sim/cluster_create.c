@@ -1,6 +1,7 @@
 /* redis-cli --cluster create, on the simulator (see cluster_create.h). */
 #include "sim/cluster_create.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "core/cluster.h"
@@ -31,6 +32,27 @@ guint sim_cluster_master_of(const SimClusterSpec *spec, guint i)
     if (i < spec->masters)
         return i;
     return (i - spec->masters) % spec->masters;
+}
+
+void sim_cluster_slot_split(guint masters, SimSlotSplit *out)
+{
+    rc_assert(masters >= 1 && masters <= RC_CLUSTER_SLOTS);
+    /* float, not double, as redis-cli: with SSE (x86-64, FLT_EVAL_METHOD 0) every step is
+     * rounded to single precision, the same at any optimisation level. */
+    float slots_per_node = (float)RC_CLUSTER_SLOTS / (float)masters;
+    float cursor = 0.0f;
+    long first = 0;
+    for (guint i = 0; i < masters; i++) {
+        float end = cursor + slots_per_node - 1.0f;
+        long last = lroundf(end);
+        if (last > RC_CLUSTER_SLOTS || i == masters - 1)
+            last = RC_CLUSTER_SLOTS - 1;
+        if (last < first)
+            last = first;
+        out[i] = (SimSlotSplit){first, last};
+        first = last + 1;
+        cursor += slots_per_node;
+    }
 }
 
 void sim_cluster_spec_init(SimClusterSpec *spec, SimWorld *w, guint masters, guint replicas)
@@ -224,10 +246,11 @@ gboolean sim_cluster_create(SimWorld *w, const SimClusterSpec *spec, SimClusterT
         .deadline_us = spec->start_at_us + spec->limit_us,
     };
     g_free(addrs);
+    g_autofree SimSlotSplit *split = g_new(SimSlotSplit, m);
+    sim_cluster_slot_split(m, split);
     for (guint s = 0; s < m; s++) {
-        g_autofree char *lo = g_strdup_printf("%u", (guint)((guint64)s * RC_CLUSTER_SLOTS / m));
-        g_autofree char *hi =
-            g_strdup_printf("%u", (guint)((guint64)(s + 1) * RC_CLUSTER_SLOTS / m) - 1);
+        g_autofree char *lo = g_strdup_printf("%ld", split[s].first);
+        g_autofree char *hi = g_strdup_printf("%ld", split[s].last);
         add_cmd(&c, s, "CLUSTER", "ADDSLOTSRANGE", lo, hi, NULL);
     }
     for (guint i = 0; i < n; i++) {

@@ -1,8 +1,9 @@
 /* Create a cluster in the simulator the way `redis-cli --cluster create` does.
  *
  * Over real RESP from an admin client host (sim/client.c, one command at a time):
- *   1. CLUSTER ADDSLOTSRANGE on each master: masters are nodes 0..M-1 and master m takes
- *      slots [m·16384/M, (m+1)·16384/M - 1], so the split is even up to one slot;
+ *   1. CLUSTER ADDSLOTSRANGE on each master: masters are nodes 0..M-1, the slots split as
+ *      redis-cli splits them (sim_cluster_slot_split: 3 masters get 0-5460, 5461-10922,
+ *      10923-16383);
  *   2. CLUSTER SET-CONFIG-EPOCH i+1 on every node i (redis-cli's "assign a different config
  *      epoch to each node");
  *   3. CLUSTER MEET <node 0> from every other node;
@@ -23,6 +24,18 @@ typedef struct {
     RcTime start_at_us;        /* first command at this true instant, after every node booted */
     RcTime limit_us;           /* give up if not formed within this long after start */
 } SimClusterSpec;
+
+/* One master's slots, first..last inclusive. */
+typedef struct {
+    long first, last;
+} SimSlotSplit;
+
+/* The split of the 16384 slots over `masters` masters exactly as redis-cli 7.0's
+ * clusterManagerCommandCreate computes it: a float cursor advanced by 16384/M per master,
+ * the last slot of each rounded (lround), the last master taking the rest. Single-precision
+ * rounding decides some boundaries (M = 78: master 67 ends at 14283 where a double product
+ * gives 14282), so the float arithmetic is kept. Fills out[0..masters-1]. */
+void sim_cluster_slot_split(guint masters, SimSlotSplit *out);
 
 /* Fill `spec` with M masters, R replicas, start at the kernel's now + 10 ms, limit 300 s. */
 void sim_cluster_spec_init(SimClusterSpec *spec, SimWorld *w, guint masters, guint replicas);

@@ -7,6 +7,7 @@
 
 #include "core/cluster.h"
 #include "core/cluster_types.h"
+#include "sim/cluster_create.h"
 #include "sim/rng.h"
 
 /* Between two looks at the cluster while it forms. */
@@ -156,9 +157,12 @@ static guint node_pid(SimConsoleWorld *cw, guint32 node)
     return (guint)(1000 * MAX(st.boots, 1) + node + 1);
 }
 
-/* Redis prints S when it replicates a master, else M. */
-static char node_role(SimConsoleWorld *cw, guint32 node)
+/* The role letter the node stamped on the line when it logged it; for a line without one,
+ * its role now (Redis prints S when it replicates a master, else M). */
+static char node_role(SimConsoleWorld *cw, guint32 node, const RcAction *a)
 {
+    if (a->role != 0)
+        return a->role;
     RcNode *n = sim_world_node(cw->world, node);
     if (n == NULL)
         return 'M';
@@ -173,10 +177,10 @@ static void on_action(guint32 node, RcTime now_us, const RcAction *a, gpointer u
         gsize len;
         const char *text = g_bytes_get_data(a->bytes, &len);
         g_autofree char *line = g_strndup(text, len);
-        sim_console_node_log(cw->con, node, node_pid(cw, node), node_role(cw, node), now_us,
+        sim_console_node_log(cw->con, node, node_pid(cw, node), node_role(cw, node, a), now_us,
                              a->level, line);
     } else if (a->kind == RC_ACT_EVENT) {
-        sim_console_node_event(cw->con, node, node_pid(cw, node), node_role(cw, node), now_us,
+        sim_console_node_event(cw->con, node, node_pid(cw, node), node_role(cw, node, a), now_us,
                                a->event, a->peer, a->value);
     }
 }
@@ -394,18 +398,6 @@ static gboolean wait_formed(SimConsoleWorld *cw, gint want_replicas, gboolean wa
     }
 }
 
-/* The last slot of master `s` of `m` as redis-cli --cluster create splits them: a running
- * cursor of 16384 / m slots per master, rounded, the last master taking the remainder
- * (3 masters: 0-5460, 5461-10922, 10923-16383). */
-long sim_console_slot_split_last(guint m, guint s)
-{
-    rc_assert(m >= 1 && s < m);
-    if (s == m - 1)
-        return 16383;
-    double per = 16384.0 / (double)m;
-    return MIN(lround(per * (double)s + per - 1), 16383);
-}
-
 gboolean sim_console_world_form(SimConsoleWorld *cw, GError **error)
 {
     const SimScenario *sc = cw->sc;
@@ -415,14 +407,13 @@ gboolean sim_console_world_form(SimConsoleWorld *cw, GError **error)
     sim_kernel_run(cw->k, sim_kernel_now(cw->k) + sc->boot_spread_us + RC_US_PER_MS, 0);
     gboolean ok = TRUE;
     guint m = sc->masters;
-    long first_slot = 0;
+    g_autofree SimSlotSplit *split = g_new(SimSlotSplit, m);
+    sim_cluster_slot_split(m, split);
     for (guint s = 0; ok && s < m; s++) {
-        long last_slot = sim_console_slot_split_last(m, s);
-        g_autofree char *lo = g_strdup_printf("%ld", first_slot);
-        g_autofree char *hi = g_strdup_printf("%ld", MAX(last_slot, first_slot));
+        g_autofree char *lo = g_strdup_printf("%ld", split[s].first);
+        g_autofree char *hi = g_strdup_printf("%ld", split[s].last);
         g_autoptr(SimReply) r = setup_call(cw, s, error, "CLUSTER", "ADDSLOTSRANGE", lo, hi, NULL);
         ok = r != NULL;
-        first_slot = MAX(last_slot, first_slot) + 1;
     }
     for (guint n = 0; ok && n < cw->n_nodes; n++) {
         g_autofree char *epoch = g_strdup_printf("%u", n + 1);

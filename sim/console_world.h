@@ -33,10 +33,6 @@ void sim_console_world_set_loglevel(SimConsoleWorld *cw, RcLogLevel level);
  * `error` if a setup command failed or the cluster did not converge within the limit. */
 gboolean sim_console_world_form(SimConsoleWorld *cw, GError **error);
 
-/* The last slot master `s` of `m` gets, as redis-cli --cluster create splits them (3 masters:
- * 0-5460, 5461-10922, 10923-16383). */
-long sim_console_slot_split_last(guint m, guint s);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimConsoleWorld, sim_console_world_free)
 
 #endif

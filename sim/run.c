@@ -18,6 +18,7 @@
 #include "core/cluster_types.h"
 #include "core/node_private.h"
 #include "rcsim_config.h"
+#include "sim/cluster_create.h"
 #include "sim/rng.h"
 #include "sim/run_private.h"
 
@@ -323,9 +324,11 @@ static gboolean form_cluster(SimRun *run, char **why)
 {
     Formation f = {.run = run, .cmds = g_ptr_array_new_with_free_func(admin_cmd_free)};
     guint m = run->sc->masters;
+    g_autofree SimSlotSplit *split = g_new(SimSlotSplit, m);
+    sim_cluster_slot_split(m, split);
     for (guint s = 0; s < m; s++) {
-        g_autofree char *lo = g_strdup_printf("%u", (guint)(((guint64)s * 16384) / m));
-        g_autofree char *hi = g_strdup_printf("%u", (guint)(((guint64)(s + 1) * 16384) / m) - 1);
+        g_autofree char *lo = g_strdup_printf("%ld", split[s].first);
+        g_autofree char *hi = g_strdup_printf("%ld", split[s].last);
         add_cmd(&f, s, "CLUSTER", "ADDSLOTSRANGE", lo, hi, NULL);
     }
     for (guint n = 0; n < run->n_nodes; n++) {

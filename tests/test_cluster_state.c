@@ -135,6 +135,59 @@ START_TEST(test_replica_rejoins_at_once)
 }
 END_TEST
 
+/* The slot ranges of CLUSTER NODES and nodes.conf come from the cached runs of the slot table
+ * (one scan for all nodes); they follow every change of ownership. */
+static char *ranges_of(BusView *v, const RcClusterNode *n)
+{
+    GString *line = g_string_new(NULL);
+    rc_nodes_describe_node(v->node, n, line);
+    g_auto(GStrv) f = g_strsplit(line->str, " ", 9);
+    g_string_free(line, TRUE);
+    return g_strdup(g_strv_length(f) == 9 ? f[8] : "");
+}
+
+START_TEST(test_slot_ranges_follow_changes)
+{
+    RcClusterNode *a, *b;
+    BusView *v = three(15000, TRUE, &a, &b);
+    RcClusterNode *me = bus_view_me(v);
+    const struct {
+        int del_slot, give_to_a; /* -1: none */
+        const char *me, *a, *b;
+    } steps[] = {
+        {-1, -1, "0-5460", "5461-10921", "10922-16383"},
+        {100, -1, "0-99 101-5460", "5461-10921", "10922-16383"},
+        {-1, 100, "0-99 101-5460", "100 5461-10921", "10922-16383"},
+        {0, 0, "1-99 101-5460", "0 100 5461-10921", "10922-16383"},
+        {16383, 16383, "1-99 101-5460", "0 100 5461-10921 16383", "10922-16382"},
+        {5460, -1, "1-99 101-5459", "0 100 5461-10921 16383", "10922-16382"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+        bus_view_enter(v, (gint64)i);
+        if (steps[i].del_slot >= 0)
+            rc_cluster_del_slot(v->node, steps[i].del_slot);
+        if (steps[i].give_to_a >= 0)
+            rc_cluster_add_slot(v->node, a, steps[i].give_to_a);
+        bus_view_leave(v);
+        /* twice: built once, then read from the cache */
+        for (int pass = 0; pass < 2; pass++) {
+            g_autofree char *got_me = ranges_of(v, me), *got_a = ranges_of(v, a),
+                            *got_b = ranges_of(v, b);
+            ck_assert_str_eq(got_me, steps[i].me);
+            ck_assert_str_eq(got_a, steps[i].a);
+            ck_assert_str_eq(got_b, steps[i].b);
+        }
+    }
+    /* a master without slots lists none */
+    bus_view_enter(v, 10);
+    rc_cluster_del_node_slots(v->node, b);
+    bus_view_leave(v);
+    g_autofree char *got_b = ranges_of(v, b);
+    ck_assert_str_eq(got_b, "");
+    bus_view_free(v);
+}
+END_TEST
+
 Suite *cluster_state_suite(void);
 Suite *cluster_state_suite(void)
 {
@@ -145,6 +198,7 @@ Suite *cluster_state_suite(void)
     tcase_add_test(tc, test_without_full_coverage);
     tcase_add_test(tc, test_minority_then_rejoin_delay);
     tcase_add_test(tc, test_replica_rejoins_at_once);
+    tcase_add_test(tc, test_slot_ranges_follow_changes);
     suite_add_tcase(s, tc);
     return s;
 }

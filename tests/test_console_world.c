@@ -6,29 +6,55 @@
 
 #include "core/cluster.h"
 #include "core/cluster_types.h"
+#include "sim/cluster_create.h"
 #include "sim/console_world.h"
 
+/* Boundaries computed with redis-cli 7.0's own loop (float cursor, lround). */
 START_TEST(test_slot_split_as_redis_cli)
 {
     static const struct {
         guint m;
-        long last[5];
+        long last[7];
     } cases[] = {
         {1, {16383}},
         {2, {8191, 16383}},
         {3, {5460, 10922, 16383}},
         {5, {3276, 6553, 9829, 13106, 16383}},
+        {6, {2730, 5460, 8191, 10922, 13652, 16383}},
+        {7, {2340, 4680, 7021, 9361, 11702, 14042, 16383}},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        for (guint s = 0; s < cases[i].m; s++)
-            ck_assert_int_eq(sim_console_slot_split_last(cases[i].m, s), cases[i].last[s]);
+        SimSlotSplit split[7];
+        sim_cluster_slot_split(cases[i].m, split);
+        long first = 0;
+        for (guint s = 0; s < cases[i].m; s++) {
+            ck_assert_int_eq(split[s].first, first);
+            ck_assert_int_eq(split[s].last, cases[i].last[s]);
+            first = split[s].last + 1;
+        }
+    }
+    /* Where single precision decides (a double product gives the other value). */
+    static const struct {
+        guint m, s;
+        long last;
+    } float_cases[] = {
+        {78, 66, 14072},   {78, 67, 14283},   {500, 221, 7274},  {500, 333, 10943},
+        {500, 376, 12352}, {1000, 305, 5012}, {1000, 404, 6634}, {1000, 417, 6847},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(float_cases); i++) {
+        g_autofree SimSlotSplit *split = g_new(SimSlotSplit, float_cases[i].m);
+        sim_cluster_slot_split(float_cases[i].m, split);
+        ck_assert_int_eq(split[float_cases[i].s].last, float_cases[i].last);
+        ck_assert_int_eq(split[float_cases[i].s + 1].first, float_cases[i].last + 1);
     }
     /* 1000 masters: every master gets 16 or 17 slots, in order, the last ends at 16383 */
+    SimSlotSplit split[1000];
+    sim_cluster_slot_split(1000, split);
     long prev = -1;
     for (guint s = 0; s < 1000; s++) {
-        long last = sim_console_slot_split_last(1000, s);
-        ck_assert(last - prev == 16 || last - prev == 17);
-        prev = last;
+        ck_assert_int_eq(split[s].first, prev + 1);
+        ck_assert(split[s].last - prev == 16 || split[s].last - prev == 17);
+        prev = split[s].last;
     }
     ck_assert_int_eq(prev, 16383);
 }
@@ -69,7 +95,13 @@ START_TEST(test_formation_and_failover)
                                         "127.0.0.1:30003\nOK\n"),
                   "%s", out);
     ck_assert_msg(g_str_has_suffix(out, "\n\"bar\"\n"), "%s", out);
-    ck_assert(strstr(out, " # Failover election won: I'm the new master.\n") != NULL);
+    /* logged while n6 still replicated its master: S, as Redis prints it */
+    const char *won = strstr(out, " # Failover election won: I'm the new master.\n");
+    ck_assert(won != NULL);
+    const char *line = won;
+    while (line > out && line[-1] != '\n')
+        line--;
+    ck_assert_msg(g_str_has_prefix(line, "n6 1006:S "), "%.80s", line);
     ck_assert(strstr(out, "possibly failing\n") != NULL);
     /* the prompt follows .use */
     g_autofree char *prompt = sim_console_prompt(con);
