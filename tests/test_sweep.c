@@ -460,7 +460,7 @@ START_TEST(test_merge_refuses_shards_of_different_sweeps)
     };
     for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
         rm_tree(s2);
-        const char *a2[12] = {"sweep", scn};
+        const char *a2[2 + 6 + 4 + 1] = {"sweep", scn}; /* sweep SCN, what, 4 more, NULL */
         guint n = 2;
         for (guint k = 0; k < 6 && cases[c].what[k] != NULL; k++)
             a2[n++] = cases[c].what[k];
