@@ -760,23 +760,32 @@ START_TEST(test_pipelined_waits)
 }
 END_TEST
 
+/* Two nodes that know each other over the bus, M owning every slot, neither replicating yet;
+ * c0 and c1 are clients of M and R. Returns M's node id (40 characters). */
+static char *meet_pair(Harness **hp, HLink **c0, HLink **c1)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    Harness *h = *hp = h_new(2, &cfg);
+    *c0 = h_client(h, M);
+    *c1 = h_client(h, R);
+    assert_reply(h, *c0, "CLUSTER ADDSLOTSRANGE 0 16383", "+OK\r\n");
+    assert_reply(h, *c1, "CLUSTER MEET 10.0.0.1 7000", "+OK\r\n");
+    h_advance_ms(h, 3000);
+    g_autofree char *myid = h_cmd(h, *c0, "CLUSTER MYID");
+    ck_assert_msg(g_str_has_prefix(myid, "$40\r\n"), "CLUSTER MYID: %s", myid);
+    return g_strndup(myid + 5, 40);
+}
+
 /* End to end through the cluster bus: MEET, ADDSLOTSRANGE, CLUSTER REPLICATE makes the
  * cluster call rc_repl_set_master; the replica syncs, serves READONLY reads, and its
  * processed offset reaches the master's view through the bus headers. */
 START_TEST(test_cluster_replicate_starts_replication)
 {
-    RcNodeConfig cfg;
-    default_cfg(&cfg);
-    Harness *h = h_new(2, &cfg);
-    HLink *c0 = h_client(h, M);
-    HLink *c1 = h_client(h, R);
-    assert_reply(h, c0, "CLUSTER ADDSLOTSRANGE 0 16383", "+OK\r\n");
-    assert_reply(h, c1, "CLUSTER MEET 10.0.0.1 7000", "+OK\r\n");
-    h_advance_ms(h, 3000);
-    g_autofree char *myid = h_cmd(h, c0, "CLUSTER MYID");
-    ck_assert_msg(g_str_has_prefix(myid, "$40\r\n"), "CLUSTER MYID: %s", myid);
-    char line[128];
-    g_snprintf(line, sizeof line, "CLUSTER REPLICATE %.40s", myid + 5);
+    Harness *h;
+    HLink *c0, *c1;
+    g_autofree char *mid = meet_pair(&h, &c0, &c1);
+    g_autofree char *line = g_strdup_printf("CLUSTER REPLICATE %s", mid);
     /* A transaction opened while R was a master, with a write that has no key (keyed ones
      * would be redirected, R owning no slot): EXEC after R became a replica is refused
      * READONLY, which ends the transaction (redis-server 7.0.15 answers the same). */
@@ -826,25 +835,19 @@ END_TEST
  * and one replica answers the same on both nodes. */
 START_TEST(test_cluster_slots_lists_replica_on_both_nodes)
 {
-    RcNodeConfig cfg;
-    default_cfg(&cfg);
-    Harness *h = h_new(2, &cfg);
-    HLink *c0 = h_client(h, M);
-    HLink *c1 = h_client(h, R);
-    assert_reply(h, c0, "CLUSTER ADDSLOTSRANGE 0 16383", "+OK\r\n");
-    assert_reply(h, c1, "CLUSTER MEET 10.0.0.1 7000", "+OK\r\n");
-    h_advance_ms(h, 3000);
-    g_autofree char *mid = h_cmd(h, c0, "CLUSTER MYID");
+    Harness *h;
+    HLink *c0, *c1;
+    g_autofree char *mid = meet_pair(&h, &c0, &c1);
     g_autofree char *rid = h_cmd(h, c1, "CLUSTER MYID");
-    ck_assert(g_str_has_prefix(mid, "$40\r\n") && g_str_has_prefix(rid, "$40\r\n"));
-    g_autofree char *line = g_strdup_printf("CLUSTER REPLICATE %.40s", mid + 5);
+    ck_assert(g_str_has_prefix(rid, "$40\r\n"));
+    g_autofree char *line = g_strdup_printf("CLUSTER REPLICATE %s", mid);
     assert_reply(h, c1, line, "+OK\r\n");
     h_advance_ms(h, 1000);
     /* not synced yet: offset 0 everywhere, the replica is left out on both nodes */
     g_autofree char *master_only = g_strdup_printf("*1\r\n*3\r\n:0\r\n:16383\r\n"
                                                    "*4\r\n$8\r\n10.0.0.1\r\n:7000\r\n"
-                                                   "$40\r\n%.40s\r\n*0\r\n",
-                                                   mid + 5);
+                                                   "$40\r\n%s\r\n*0\r\n",
+                                                   mid);
     assert_reply(h, c0, "CLUSTER SLOTS", master_only);
     assert_reply(h, c1, "CLUSTER SLOTS", master_only);
     h_advance_ms(h, 7000);
@@ -853,10 +856,10 @@ START_TEST(test_cluster_slots_lists_replica_on_both_nodes)
     h_advance_ms(h, 2000);
     g_autofree char *both = g_strdup_printf("*1\r\n*4\r\n:0\r\n:16383\r\n"
                                             "*4\r\n$8\r\n10.0.0.1\r\n:7000\r\n"
-                                            "$40\r\n%.40s\r\n*0\r\n"
+                                            "$40\r\n%s\r\n*0\r\n"
                                             "*4\r\n$8\r\n10.0.0.2\r\n:7001\r\n"
                                             "$40\r\n%.40s\r\n*0\r\n",
-                                            mid + 5, rid + 5);
+                                            mid, rid + 5);
     assert_reply(h, c0, "CLUSTER SLOTS", both);
     assert_reply(h, c1, "CLUSTER SLOTS", both);
     h_free(h);
