@@ -45,7 +45,9 @@ void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
 
 struct SimReplyReader {
     GByteArray *buf;
-    gsize pos;       /* bytes already consumed */
+    gsize pos;     /* bytes already consumed */
+    gsize last_at; /* the last popped reply: its offset in buf and length */
+    gsize last_len;
     gboolean broken; /* a protocol error was seen */
     char *broken_reason;
 };
@@ -72,12 +74,30 @@ void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len)
         g_byte_array_remove_range(rd->buf, 0, rd->pos);
         rd->pos = 0;
     }
+    rd->last_len = 0; /* its bytes may have moved */
     g_byte_array_append(rd->buf, data, len);
 }
 
 gsize sim_reply_reader_pending(const SimReplyReader *rd)
 {
     return rd->buf->len - rd->pos;
+}
+
+const guint8 *sim_reply_reader_last(const SimReplyReader *rd, gsize *len)
+{
+    *len = rd->last_len;
+    return rd->buf->data + rd->last_at;
+}
+
+gboolean sim_reply_reader_skip(SimReplyReader *rd, const guint8 *bytes, gsize len)
+{
+    if (rd->broken || len == 0 || rd->buf->len - rd->pos < len ||
+        memcmp(rd->buf->data + rd->pos, bytes, len) != 0)
+        return FALSE;
+    rd->last_at = rd->pos;
+    rd->last_len = len;
+    rd->pos += len;
+    return TRUE;
 }
 
 enum { PARSE_ERROR = -1, PARSE_MORE = 0, PARSE_OK = 1 };
@@ -286,6 +306,8 @@ SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error)
         gsize q = rd->pos;
         SimReply *r = build_reply(rd->buf->data, &q, &a);
         rc_assert(q == p && (guint8 *)a.strs == block + strs_at + size.str_len);
+        rd->last_at = rd->pos;
+        rd->last_len = p - rd->pos;
         rd->pos = p;
         return r;
     }

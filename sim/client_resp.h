@@ -50,6 +50,14 @@ void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len);
 SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error);
 /* Bytes held that do not yet make a complete reply. */
 gsize sim_reply_reader_pending(const SimReplyReader *rd);
+/* The raw bytes of the reply the last successful pop returned (`*len` of them); valid until
+ * the next feed. */
+const guint8 *sim_reply_reader_last(const SimReplyReader *rd, gsize *len);
+/* When the held bytes begin with `bytes` (a whole reply as sim_reply_reader_last gave it),
+ * consume them and return TRUE: the caller knows that reply without parsing it again (RESP
+ * is self-delimiting, so a buffer that starts with a complete reply's bytes holds exactly
+ * that reply first). FALSE, consuming nothing, otherwise or when the reader is broken. */
+gboolean sim_reply_reader_skip(SimReplyReader *rd, const guint8 *bytes, gsize len);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimReplyReader, sim_reply_reader_free)
 
 typedef enum {

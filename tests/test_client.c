@@ -78,6 +78,53 @@ START_TEST(test_reply_types_in_a_row)
 }
 END_TEST
 
+/* A reply's raw bytes, as sim_reply_reader_last gives them, are skipped whole when they come
+ * again, however the bytes arrive; a different or incomplete reply is left to the parser. */
+START_TEST(test_skip_a_known_reply)
+{
+    gsize len = strlen(cluster_slots);
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    sim_reply_reader_feed(rd, (const guint8 *)cluster_slots, len);
+    g_autoptr(SimReply) first = sim_reply_reader_pop(rd, NULL);
+    ck_assert_ptr_nonnull(first);
+    gsize raw_len = 0;
+    const guint8 *raw = sim_reply_reader_last(rd, &raw_len);
+    ck_assert_uint_eq(raw_len, len);
+    g_autoptr(GByteArray) known = g_byte_array_new();
+    g_byte_array_append(known, raw, (guint)raw_len);
+
+    for (gsize cut = 0; cut <= len; cut++) {
+        sim_reply_reader_feed(rd, (const guint8 *)cluster_slots, cut);
+        if (cut < len) {
+            ck_assert(!sim_reply_reader_skip(rd, known->data, known->len));
+            sim_reply_reader_feed(rd, (const guint8 *)cluster_slots + cut, len - cut);
+        }
+        sim_reply_reader_feed(rd, (const guint8 *)"+OK\r\n", 5);
+        ck_assert(sim_reply_reader_skip(rd, known->data, known->len));
+        raw = sim_reply_reader_last(rd, &raw_len);
+        ck_assert_uint_eq(raw_len, len);
+        ck_assert_int_eq(memcmp(raw, cluster_slots, len), 0);
+        ck_assert(!sim_reply_reader_skip(rd, known->data, known->len)); /* +OK is next */
+        g_autoptr(SimReply) ok = sim_reply_reader_pop(rd, NULL);
+        ck_assert_ptr_nonnull(ok);
+        ck_assert_int_eq(ok->type, SIM_REPLY_STATUS);
+        ck_assert_uint_eq(sim_reply_reader_pending(rd), 0);
+    }
+    /* one byte changed: parsed, not skipped */
+    g_autofree char *other = g_strdup(cluster_slots);
+    other[len - 3] = '6';
+    sim_reply_reader_feed(rd, (const guint8 *)other, len);
+    ck_assert(!sim_reply_reader_skip(rd, known->data, known->len));
+    g_autoptr(SimReply) changed = sim_reply_reader_pop(rd, NULL);
+    ck_assert_ptr_nonnull(changed);
+    /* a broken reader skips nothing */
+    sim_reply_reader_feed(rd, (const guint8 *)"?\r\n", 3);
+    ck_assert_ptr_null(sim_reply_reader_pop(rd, NULL));
+    sim_reply_reader_feed(rd, (const guint8 *)cluster_slots, len);
+    ck_assert(!sim_reply_reader_skip(rd, known->data, known->len));
+}
+END_TEST
+
 static const struct {
     const char *text;
     const char *error;
@@ -162,6 +209,7 @@ Suite *client_suite(void)
     tcase_add_test(tc, test_encode);
     tcase_add_test(tc, test_every_chunking_parses_alike);
     tcase_add_test(tc, test_reply_types_in_a_row);
+    tcase_add_test(tc, test_skip_a_known_reply);
     tcase_add_loop_test(tc, test_bad_replies, 0, G_N_ELEMENTS(bad_replies));
     tcase_add_test(tc, test_redirects);
     tcase_add_test(tc, test_cluster_slots_rejects_bad_shapes);
