@@ -7,13 +7,11 @@
 #include <string.h>
 
 #define FLUSH_EVERY 512
+#define STR_BLOCK (64 * 1024) /* bytes of op strings per block */
 
 static void op_clear(gpointer p)
 {
     SimOp *op = p;
-    g_free(op->key);
-    g_free(op->value);
-    g_free(op->error);
     if (op->items)
         g_ptr_array_unref(op->items);
 }
@@ -21,18 +19,48 @@ static void op_clear(gpointer p)
 SimHistory *sim_history_new(void)
 {
     SimHistory *h = g_new0(SimHistory, 1);
-    h->ops = g_array_sized_new(FALSE, TRUE, sizeof(SimOp), 1024);
+    h->ops = g_array_sized_new(FALSE, FALSE, sizeof(SimOp), 1024);
     g_array_set_clear_func(h->ops, op_clear);
+    h->str_blocks = g_ptr_array_new_with_free_func(g_free);
     return h;
+}
+
+/* A copy of `s` (or NULL) that lives as long as the history. Ops' keys, values and errors
+ * are packed into blocks: three allocations an op (and their frees at the end) were a
+ * noticeable share of a run, and their headers more memory than the strings. */
+static char *history_strdup(SimHistory *h, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    gsize n = strlen(s) + 1;
+    if (n > STR_BLOCK / 8) { /* a long one gets its own block */
+        char *own = g_memdup2(s, n);
+        g_ptr_array_add(h->str_blocks, own);
+        return own;
+    }
+    if (n > h->str_left) {
+        h->str_next = g_malloc(STR_BLOCK);
+        h->str_left = STR_BLOCK;
+        g_ptr_array_add(h->str_blocks, h->str_next);
+    }
+    char *copy = h->str_next;
+    memcpy(copy, s, n);
+    h->str_next += n;
+    h->str_left -= n;
+    return copy;
 }
 
 void sim_history_reserve(SimHistory *h, guint64 ops)
 {
-    /* GArray grows by doubling and copies each time; a run knows its op count roughly */
+    /* GArray grows by doubling and copies each time; a run knows its op count roughly. The
+     * array does not clear, so the room is touched only as ops fill it; the clear function
+     * is off while the uninitialized slots are given back. */
     if (ops > h->ops->len && ops < G_MAXUINT / 2) {
         guint len = h->ops->len;
+        g_array_set_clear_func(h->ops, NULL);
         g_array_set_size(h->ops, (guint)ops);
         g_array_set_size(h->ops, len);
+        g_array_set_clear_func(h->ops, op_clear);
     }
 }
 
@@ -50,6 +78,7 @@ void sim_history_free(SimHistory *h)
         return;
     sim_history_close(h);
     g_array_free(h->ops, TRUE);
+    g_ptr_array_unref(h->str_blocks);
     if (h->line != NULL)
         g_string_free(h->line, TRUE);
     g_free(h->process);
@@ -405,15 +434,15 @@ guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
         .worker = spec->worker,
         .type = spec->type,
         .f = spec->f,
-        .key = g_strdup(spec->key),
+        .key = history_strdup(h, spec->key),
         .kind = spec->kind,
-        .value = spec->kind == SIM_VALUE_STRING ? g_strdup(spec->value) : NULL,
+        .value = spec->kind == SIM_VALUE_STRING ? history_strdup(h, spec->value) : NULL,
         .num = spec->kind == SIM_VALUE_INT ? spec->num : 0,
         .items = spec->items,
         .has_returned = spec->has_returned,
         .returned = spec->has_returned ? spec->returned : 0,
         .node = spec->node,
-        .error = g_strdup(spec->error),
+        .error = history_strdup(h, spec->error),
         .side = spec->side,
         .fault = spec->fault,
     };

@@ -47,24 +47,27 @@ typedef enum {
     SIM_VALUE_GROUPS, /* `items` (GPtrArray of char*): a partition's host groups */
 } SimValueKind;
 
+/* An op in memory. Its strings belong to the history (they live in its string blocks, see
+ * SimHistory). The 8-byte fields come first so that no padding splits the 4-byte ones: a run
+ * holds some hundred thousand ops. */
 typedef struct {
     guint64 index;
     RcTime time_us;
-    gint64 process; /* Jepsen process (see above), or SIM_PROCESS_NEMESIS */
-    gint worker;    /* the logical client that ran it, or SIM_PROCESS_NEMESIS */
-    SimOpType type;
-    const char *f; /* static: "add", "read", "write", "partition", "crash", ... */
-    char *key;     /* NULL for nemesis ops */
-    SimValueKind kind;
+    gint64 process;   /* Jepsen process (see above), or SIM_PROCESS_NEMESIS */
+    const char *f;    /* static: "add", "read", "write", "partition", "crash", ... */
+    char *key;        /* NULL for nemesis ops */
     char *value;      /* SIM_VALUE_STRING */
     gint64 num;       /* SIM_VALUE_INT */
     GPtrArray *items; /* SIM_VALUE_SET, _LIST, _GROUPS */
+    gint64 returned;  /* counter add completed ok: what INCR returned */
+    char *error;      /* the error text, or NULL */
+    gint worker;      /* the logical client that ran it, or SIM_PROCESS_NEMESIS */
+    SimOpType type;
+    SimValueKind kind;
     gboolean has_returned;
-    gint64 returned; /* counter add completed ok: what INCR returned */
-    gint node;       /* the node that served it (0-based), or -1 */
-    char *error;     /* the error text, or NULL */
-    SimSide side;    /* side of the serving node (or of the client if none) at that time */
-    gint fault;      /* nemesis ops: index into the run's fault list; else -1 */
+    gint node;    /* the node that served it (0-based), or -1 */
+    SimSide side; /* side of the serving node (or of the client if none) at that time */
+    gint fault;   /* nemesis ops: index into the run's fault list; else -1 */
 } SimOp;
 
 /* What sim_history_append copies into a new op (index and process are assigned). */
@@ -93,8 +96,11 @@ typedef struct {
     GString *line;     /* scratch for the line being streamed */
     char **node_names; /* borrowed: names of nodes for the `node` field ("n1"), or NULL */
     guint n_node_names;
-    guint workers;   /* 0: processes are the workers' numbers, never retired */
-    gint64 *process; /* [workers]: each worker's current process */
+    guint workers;         /* 0: processes are the workers' numbers, never retired */
+    gint64 *process;       /* [workers]: each worker's current process */
+    GPtrArray *str_blocks; /* the ops' strings, packed; freed with the history */
+    char *str_next;        /* free space in the last block */
+    gsize str_left;        /* bytes of it */
 } SimHistory;
 
 /* The shapes history.edn can take: Jepsen's independent [key value] tuples (Knossos, the set,

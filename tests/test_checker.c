@@ -590,6 +590,57 @@ START_TEST(test_convergence)
 }
 END_TEST
 
+/* Ops' strings are copies the history keeps (packed in blocks, long ones alone): they read
+ * back intact after many appends, whatever the caller did with its own buffers, and reserving
+ * room changes nothing that was recorded. */
+START_TEST(test_history_keeps_copies)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_reserve(h, 10);
+    g_autofree char *long_error = g_strnfill(20000, 'e');
+    char buf[64];
+    for (guint i = 0; i < 20000; i++) {
+        g_snprintf(buf, sizeof buf, "k%u", i);
+        char value[64];
+        g_snprintf(value, sizeof value, "c1-%u", i);
+        SimOpSpec spec = {
+            .time_us = i,
+            .worker = 0,
+            .type = SIM_OP_FAIL,
+            .f = "add",
+            .key = buf,
+            .kind = SIM_VALUE_STRING,
+            .value = value,
+            .node = -1,
+            .error = i % 1000 == 7 ? long_error
+                     : i % 3 == 0  ? NULL
+                                   : "CLUSTERDOWN",
+            .fault = -1,
+        };
+        ck_assert_uint_eq(sim_history_append(h, &spec), i);
+        memset(buf, 'x', sizeof buf - 1);
+        buf[sizeof buf - 1] = '\0';
+        if (i == 100)
+            sim_history_reserve(h, 50000);
+    }
+    ck_assert_uint_eq(sim_history_len(h), 20000);
+    for (guint i = 0; i < 20000; i++) {
+        const SimOp *o = sim_history_op(h, i);
+        g_snprintf(buf, sizeof buf, "k%u", i);
+        ck_assert_str_eq(o->key, buf);
+        g_snprintf(buf, sizeof buf, "c1-%u", i);
+        ck_assert_str_eq(o->value, buf);
+        if (i % 1000 == 7)
+            ck_assert_str_eq(o->error, long_error);
+        else if (i % 3 == 0)
+            ck_assert_ptr_null(o->error);
+        else
+            ck_assert_str_eq(o->error, "CLUSTERDOWN");
+        ck_assert_int_eq(o->time_us, i);
+    }
+}
+END_TEST
+
 START_TEST(test_json_and_edn)
 {
     g_autoptr(SimHistory) h = sim_history_new();
@@ -698,6 +749,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_epochs);
     tcase_add_test(tc, test_slot_claims);
     tcase_add_test(tc, test_convergence);
+    tcase_add_test(tc, test_history_keeps_copies);
     tcase_add_test(tc, test_json_and_edn);
     suite_add_tcase(s, tc);
     return s;
