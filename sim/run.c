@@ -507,8 +507,8 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
         (guint64)(2.2 * sc->rate * sc->clients * ((double)sc->duration_us / RC_US_PER_S)) + 1024);
     run->faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
     run->events = g_array_new(FALSE, FALSE, sizeof(SimNodeEvent));
-    run->written_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    run->written_order = g_ptr_array_new();
+    run->key_written = g_new0(gboolean, sc->keys);
+    run->written_order = g_ptr_array_new_with_free_func(g_free);
     run->nemesis_rng = sim_rng_stream(seed, SIM_RNG_NEMESIS, 0);
     g_queue_init(&run->admin_queue);
 
@@ -620,7 +620,7 @@ static void run_free(SimRun *run)
     g_free(run->pause_fault);
     g_free(run->skew_fault);
     g_free(run->host_side);
-    g_hash_table_destroy(run->written_keys);
+    g_free(run->key_written);
     g_ptr_array_unref(run->written_order);
     g_rand_free(run->nemesis_rng);
     g_free(run->claim_why);

@@ -20,8 +20,10 @@ typedef struct {
     guint32 host;
     guint home;         /* the node its client host sits near */
     guint64 next_value; /* unique values: c<index>-<n> */
-    char *key;          /* of the op in flight */
-    char *value;
+    char *key;          /* of the op in flight (in key_buf), or NULL */
+    char *value;        /* of the op in flight (in value_buf), or NULL */
+    char key_buf[16];   /* "k<n>" */
+    char value_buf[48]; /* "c<process>-<n>" */
     const char *f;
     gboolean busy;
 } SimProcess;
@@ -68,8 +70,8 @@ struct SimRun {
     SimClient *reader; /* final reads */
     guint32 reader_host;
     GRand *nemesis_rng;
-    GHashTable *written_keys; /* key -> TRUE, for the final reads */
-    GPtrArray *written_order; /* the same keys in first-write order */
+    gboolean *key_written;    /* [keys]: key k<i> was written, for the final reads */
+    GPtrArray *written_order; /* the written keys' names in first-write order */
     gint open_partition;      /* fault index of the partition in effect, or -1 */
     GPtrArray *part_groups;   /* GArray of guint32 hosts per group of that partition */
     SimSide *part_group_side; /* side of each group */

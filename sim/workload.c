@@ -135,14 +135,35 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
         }
     }
     sim_history_append(run->history, &op);
-    g_clear_pointer(&p->key, g_free);
-    g_clear_pointer(&p->value, g_free);
+    p->key = NULL;
+    p->value = NULL;
     p->busy = FALSE;
     SimClientHost *ch = &run->client_hosts[p->client_host];
     if (ch->waiting) {
         ch->waiting = FALSE;
         schedule_next(run, ch);
     }
+}
+
+G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->key_buf) >= 1 + 10 + 1);
+G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->value_buf) >= 1 + 10 + 1 + 20 + 1);
+
+/* `prefix` then the decimal `n`, into buf (room for both and a NUL); returns buf. Without printf:
+ * every op formats its key, and every write its value. */
+static char *put_uint(char *buf, const char *prefix, guint64 n)
+{
+    char digits[20];
+    int d = 0;
+    do {
+        digits[d++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    gsize at = strlen(prefix);
+    memcpy(buf, prefix, at);
+    while (d > 0)
+        buf[at++] = digits[--d];
+    buf[at] = '\0';
+    return buf;
 }
 
 static void invoke(SimProcess *p)
@@ -152,9 +173,8 @@ static void invoke(SimProcess *p)
     SimClientHost *ch = &run->client_hosts[p->client_host];
     rc_assert(!p->busy);
     p->busy = TRUE;
-    char keybuf[32];
-    g_snprintf(keybuf, sizeof keybuf, "k%u", pick_key(ch, sc));
-    p->key = g_strdup(keybuf);
+    guint key = pick_key(ch, sc);
+    p->key = put_uint(p->key_buf, "k", key);
     gboolean is_read = sc->workload != SIM_WORKLOAD_SET && sc->read_ratio > 0 &&
                        g_rand_double(ch->rng) < sc->read_ratio;
     const char *argv[3];
@@ -171,16 +191,20 @@ static void invoke(SimProcess *p)
         argc = 2;
     } else {
         p->f = sc->workload == SIM_WORKLOAD_SET ? "add" : "write";
-        p->value = g_strdup_printf("c%u-%" G_GUINT64_FORMAT, p->index + 1, ++p->next_value);
+        /* c<index + 1>-<n> */
+        put_uint(p->value_buf, "c", p->index + 1);
+        gsize at = strlen(p->value_buf);
+        p->value_buf[at++] = '-';
+        put_uint(p->value_buf + at, "", ++p->next_value);
+        p->value = p->value_buf;
         argv[0] = sc->workload == SIM_WORKLOAD_REGISTER ? "SET" : sc->use_rpush ? "RPUSH" : "SADD";
         argv[1] = p->key;
         argv[2] = p->value;
         argc = 3;
     }
-    if (!is_read && !g_hash_table_contains(run->written_keys, p->key)) {
-        char *k = g_strdup(p->key);
-        g_hash_table_add(run->written_keys, k);
-        g_ptr_array_add(run->written_order, k);
+    if (!is_read && !run->key_written[key]) {
+        run->key_written[key] = TRUE;
+        g_ptr_array_add(run->written_order, g_strdup(p->key));
     }
     SimOpSpec op = {
         .time_us = sim_run_now(run),
@@ -235,8 +259,6 @@ void sim_workload_free(SimRun *run)
     for (guint i = 0; i < run->n_procs; i++) {
         SimProcess *p = &run->procs[i];
         sim_client_free(p->client);
-        g_free(p->key);
-        g_free(p->value);
     }
     for (guint i = 0; i < run->n_client_hosts; i++)
         if (run->client_hosts[i].rng)
