@@ -17,30 +17,42 @@ void sim_reply_free(SimReply *r)
     g_free(r);
 }
 
-/* "<prefix><n>\r\n" without printf: this runs for every request of every client. */
-static void append_header(GByteArray *out, char prefix, gsize n)
+/* "<prefix><n>\r\n" at p, without printf: this runs for every request of every client.
+ * Returns the end. */
+static guint8 *put_header(guint8 *p, char prefix, gsize n)
 {
     char buf[24];
     int i = (int)sizeof buf;
-    buf[--i] = '\n';
-    buf[--i] = '\r';
     do {
         buf[--i] = (char)('0' + n % 10);
         n /= 10;
     } while (n > 0);
-    buf[--i] = prefix;
-    g_byte_array_append(out, (const guint8 *)buf + i, (guint)(sizeof buf - (gsize)i));
+    *p++ = (guint8)prefix;
+    memcpy(p, buf + i, sizeof buf - (gsize)i);
+    p += sizeof buf - (gsize)i;
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
 }
 
+/* The bytes are written in place after one resize: headers take at most 1 + 20 + 2. */
 void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
 {
-    append_header(out, '*', argc);
+    gsize need = 23;
+    for (guint i = 0; i < argc; i++)
+        need += 23 + strlen(argv[i]) + 2;
+    gsize start = out->len;
+    g_byte_array_set_size(out, (guint)(start + need));
+    guint8 *p = put_header(out->data + start, '*', argc);
     for (guint i = 0; i < argc; i++) {
         gsize len = strlen(argv[i]);
-        append_header(out, '$', len);
-        g_byte_array_append(out, (const guint8 *)argv[i], (guint)len);
-        g_byte_array_append(out, (const guint8 *)"\r\n", 2);
+        p = put_header(p, '$', len);
+        memcpy(p, argv[i], len);
+        p += len;
+        *p++ = '\r';
+        *p++ = '\n';
     }
+    g_byte_array_set_size(out, (guint)(p - out->data));
 }
 
 struct SimReplyReader {
