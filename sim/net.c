@@ -25,6 +25,9 @@
 #define EPHEMERAL_LO 32768              /* Linux ip_local_port_range */
 #define EPHEMERAL_HI 60999
 
+#define RING_MIN 4     /* segments in a direction's first ring */
+#define RINGS_SPARE 64 /* RING_MIN rings kept for reuse by the next busy direction */
+
 typedef enum {
     SEG_DATA,
     SEG_FIN,
@@ -161,7 +164,10 @@ struct SimNet {
     SimCutId next_cut;
     guint mss;
     double split_probability;
-    GByteArray *scratch;     /* read buffer for coalesced deliveries */
+    GByteArray *scratch;               /* read buffer for coalesced deliveries */
+    gboolean scratch_busy;             /* a delivery is using it (a nested one allocates its own) */
+    Segment *spare_rings[RINGS_SPARE]; /* idle directions' smallest rings, for reuse */
+    guint n_spare_rings;
     SimClockHook clock_hook; /* see sim_net_set_clock_hook */
     gpointer clock_hook_user;
     SimNetStats stats;
@@ -341,6 +347,8 @@ void sim_net_free(SimNet *net)
     g_array_unref(net->gens);
     g_array_unref(net->free_slots);
     g_byte_array_unref(net->scratch);
+    for (guint i = 0; i < net->n_spare_rings; i++)
+        g_free(net->spare_rings[i]);
     g_free(net);
 }
 
@@ -660,11 +668,13 @@ static Segment *seg_at(Dir *d, guint32 i)
     return &d->ring[(d->head + i) & (d->cap - 1)];
 }
 
-static void seg_push(Dir *d, Segment seg)
+static void seg_push(SimNet *net, Dir *d, Segment seg)
 {
     if (d->len == d->cap) {
-        guint32 cap = d->cap ? d->cap * 2 : 4;
-        Segment *ring = g_new(Segment, cap);
+        guint32 cap = d->cap ? d->cap * 2 : RING_MIN;
+        Segment *ring = cap == RING_MIN && net->n_spare_rings > 0
+                            ? net->spare_rings[--net->n_spare_rings]
+                            : g_new(Segment, cap);
         for (guint32 i = 0; i < d->len; i++)
             ring[i] = *seg_at(d, i);
         g_free(d->ring);
@@ -947,7 +957,7 @@ static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *byt
     RcTime now = sim_kernel_now(net->k);
     Segment s = {bytes, now, 0, kind};
     gboolean connecting = c->end[d].state == END_CONNECTING;
-    seg_push(dir, s);
+    seg_push(net, dir, s);
     if (connecting)
         return; /* sent by the handshake's completion */
     if (dir->n_flying + 1 == dir->len &&
@@ -992,7 +1002,7 @@ static void send_rst_from(SimNet *net, Conn *c, guint from_side)
         return;
     if (!sim_net_can_reach(net, c->end[from_side].host, c->end[to].host))
         return; /* lost; the peer learns when it next sends */
-    seg_push(dir, (Segment){NULL, sim_kernel_now(net->k), 0, SEG_RST});
+    seg_push(net, dir, (Segment){NULL, sim_kernel_now(net->k), 0, SEG_RST});
     transmit_held(net, c, from_side);
 }
 
@@ -1068,7 +1078,10 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
             g_bytes_unref(s.bytes);
             continue;
         }
-        GByteArray *buf = g_byte_array_new();
+        gboolean own = net->scratch_busy;
+        GByteArray *buf = own ? g_byte_array_new() : net->scratch;
+        net->scratch_busy = TRUE;
+        g_byte_array_set_size(buf, 0);
         gsize len;
         const guint8 *p = g_bytes_get_data(s.bytes, &len);
         g_byte_array_append(buf, p, (guint)len);
@@ -1083,7 +1096,10 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
             g_bytes_unref(t.bytes);
         }
         end_give_data(net, c, r, buf->data, buf->len);
-        g_byte_array_unref(buf);
+        if (own)
+            g_byte_array_unref(buf);
+        else
+            net->scratch_busy = FALSE;
     }
     /* Acknowledgement: it comes back only if the reverse path is open. */
     if (any_data && c->end[d].state != END_GONE) {
@@ -1102,8 +1118,12 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
     }
     schedule_deliver(net, c, d);
     if (dir->len == 0 && dir->ring != NULL) {
-        /* idle directions hold no buffer: a million idle links cost only their Conn */
-        g_free(dir->ring);
+        /* idle directions hold no buffer: a million idle links cost only their Conn (a few
+         * small rings are kept for the next direction that has something to send) */
+        if (dir->cap == RING_MIN && net->n_spare_rings < RINGS_SPARE)
+            net->spare_rings[net->n_spare_rings++] = dir->ring;
+        else
+            g_free(dir->ring);
         dir->ring = NULL;
         dir->cap = dir->head = 0;
     }
