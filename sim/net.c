@@ -35,9 +35,11 @@ typedef enum {
 } SegKind;
 
 typedef struct {
-    GBytes *bytes;    /* DATA payload (owned), NULL for control segments */
-    RcTime sent_us;   /* first transmission (or the write, while held) */
-    RcTime arrive_us; /* arrival at the receiver; meaningful for in-flight segments */
+    GBytes *bytes;      /* DATA: a reference to the write it is part of; NULL for control */
+    const guint8 *data; /* DATA: its bytes, within `bytes` (pieces of a write share it) */
+    gsize len;          /* of data */
+    RcTime sent_us;     /* first transmission (or the write, while held) */
+    RcTime arrive_us;   /* arrival at the receiver; meaningful for in-flight segments */
     SegKind kind;
 } Segment;
 
@@ -951,11 +953,12 @@ static void transmit_held(SimNet *net, Conn *c, guint d)
 
 /* Queue one segment on direction d: on the wire if the path is open and nothing is held
  * before it, else held behind a running retransmission timer. */
-static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *bytes)
+static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *bytes,
+                        const guint8 *data, gsize len)
 {
     Dir *dir = &c->dir[d];
     RcTime now = sim_kernel_now(net->k);
-    Segment s = {bytes, now, 0, kind};
+    Segment s = {.bytes = bytes, .data = data, .len = len, .sent_us = now, .kind = kind};
     gboolean connecting = c->end[d].state == END_CONNECTING;
     seg_push(net, dir, s);
     if (connecting)
@@ -972,7 +975,8 @@ static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *byt
  * random point, so that readers see chunk boundaries unrelated to the writes. */
 static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes)
 {
-    gsize len = g_bytes_get_size(bytes);
+    gsize len;
+    const guint8 *data = g_bytes_get_data(bytes, &len);
     Dir *dir = &c->dir[d];
     gsize cut = 0;
     if (len > 1 && sim_rng_double(&dir->rng) < net->split_probability)
@@ -982,9 +986,7 @@ static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes)
         gsize n = MIN(len - off, net->mss);
         if (cut > off && cut < off + n)
             n = cut - off;
-        GBytes *piece =
-            (off == 0 && n == len) ? g_bytes_ref(bytes) : g_bytes_new_from_bytes(bytes, off, n);
-        dir_enqueue(net, c, d, SEG_DATA, piece);
+        dir_enqueue(net, c, d, SEG_DATA, g_bytes_ref(bytes), data + off, n);
         off += n;
     }
 }
@@ -1002,7 +1004,7 @@ static void send_rst_from(SimNet *net, Conn *c, guint from_side)
         return;
     if (!sim_net_can_reach(net, c->end[from_side].host, c->end[to].host))
         return; /* lost; the peer learns when it next sends */
-    seg_push(net, dir, (Segment){NULL, sim_kernel_now(net->k), 0, SEG_RST});
+    seg_push(net, dir, (Segment){.sent_us = sim_kernel_now(net->k), .kind = SEG_RST});
     transmit_held(net, c, from_side);
 }
 
@@ -1072,9 +1074,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         any_data = TRUE;
         if (dir->n_flying == 0 || seg_at(dir, 0)->arrive_us > now ||
             seg_at(dir, 0)->kind != SEG_DATA) {
-            gsize len;
-            const guint8 *p = g_bytes_get_data(s.bytes, &len);
-            end_give_data(net, c, r, p, len);
+            end_give_data(net, c, r, s.data, s.len);
             g_bytes_unref(s.bytes);
             continue;
         }
@@ -1082,17 +1082,13 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         GByteArray *buf = own ? g_byte_array_new() : net->scratch;
         net->scratch_busy = TRUE;
         g_byte_array_set_size(buf, 0);
-        gsize len;
-        const guint8 *p = g_bytes_get_data(s.bytes, &len);
-        g_byte_array_append(buf, p, (guint)len);
+        g_byte_array_append(buf, s.data, (guint)s.len);
         g_bytes_unref(s.bytes);
         while (dir->n_flying > 0 && seg_at(dir, 0)->arrive_us <= now &&
-               seg_at(dir, 0)->kind == SEG_DATA &&
-               buf->len + g_bytes_get_size(seg_at(dir, 0)->bytes) <= READ_CHUNK) {
+               seg_at(dir, 0)->kind == SEG_DATA && buf->len + seg_at(dir, 0)->len <= READ_CHUNK) {
             Segment t = seg_pop(dir);
             net->stats.segments++;
-            p = g_bytes_get_data(t.bytes, &len);
-            g_byte_array_append(buf, p, (guint)len);
+            g_byte_array_append(buf, t.data, (guint)t.len);
             g_bytes_unref(t.bytes);
         }
         end_give_data(net, c, r, buf->data, buf->len);
@@ -1475,7 +1471,7 @@ void sim_net_close(SimNet *net, SimConnId conn)
     e->pend = 0;
     if (e->pending != NULL)
         g_byte_array_set_size(e->pending, 0);
-    dir_enqueue(net, c, side, SEG_FIN, NULL);
+    dir_enqueue(net, c, side, SEG_FIN, NULL, NULL, 0);
 }
 
 /* Abort one end: held data dropped, RST towards the peer, no more callbacks. */
