@@ -115,8 +115,9 @@ typedef struct {
     const SimOp *done;
 } OpPair;
 
-/* Pair completions with invocations: a process has one op outstanding at a time. */
-static GArray *pair_ops(const SimHistory *h)
+/* Pair completions with invocations: a process has one op outstanding at a time. The
+ * general form: a table of open invocations by process. */
+static GArray *pair_ops_by_process(const SimHistory *h)
 {
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
     GHashTable *open = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -136,6 +137,43 @@ static GArray *pair_ops(const SimHistory *h)
         g_array_append_val(pairs, p);
     }
     g_hash_table_destroy(open);
+    return pairs;
+}
+
+/* The same pairs, found with a slot per worker instead of a hash table (a run has some
+ * hundred thousand ops): a process belongs to one worker, and a worker runs one op at a time,
+ * so the open invocation of a process is in its worker's slot. A history where one worker
+ * has two processes open at once goes to the general form. */
+static GArray *pair_ops(const SimHistory *h)
+{
+    gint workers = 0;
+    for (guint64 i = 0; i < sim_history_len(h); i++)
+        workers = MAX(workers, sim_history_op(h, i)->worker + 1);
+    g_autofree const SimOp **open = g_new0(const SimOp *, MAX(workers, 1));
+    GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
+    for (guint64 i = 0; i < sim_history_len(h); i++) {
+        const SimOp *op = sim_history_op(h, i);
+        if (op->process == SIM_PROCESS_NEMESIS)
+            continue;
+        if (op->worker < 0) {
+            g_array_free(pairs, TRUE);
+            return pair_ops_by_process(h);
+        }
+        const SimOp **slot = &open[op->worker];
+        if (op->type == SIM_OP_INVOKE) {
+            if (*slot != NULL && (*slot)->process != op->process) {
+                g_array_free(pairs, TRUE);
+                return pair_ops_by_process(h);
+            }
+            *slot = op;
+            continue;
+        }
+        if (*slot == NULL || (*slot)->process != op->process)
+            continue;
+        OpPair p = {.invoke = *slot, .done = op};
+        *slot = NULL;
+        g_array_append_val(pairs, p);
+    }
     return pairs;
 }
 
