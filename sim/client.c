@@ -13,10 +13,42 @@ typedef enum {
 } Expect;
 
 typedef struct {
-    SimConnId conn; /* SIM_CONN_NONE when not open */
-    SimReplyReader *rd;
-    GQueue expect; /* of GINT_TO_POINTER(Expect) */
+    SimConnId conn;     /* SIM_CONN_NONE when not open */
+    SimReplyReader *rd; /* kept (reset) from connection to connection */
+    guint8 *expect;     /* ring of the Expect of the replies due, oldest at expect_head */
+    guint expect_head, expect_len, expect_cap;
 } NodeLink;
+
+/* ---- the replies a link waits for, in order ---- */
+
+static void expect_push(NodeLink *l, Expect what)
+{
+    if (l->expect_len == l->expect_cap) {
+        guint cap = l->expect_cap ? 2 * l->expect_cap : 4;
+        guint8 *ring = g_new(guint8, cap);
+        for (guint i = 0; i < l->expect_len; i++)
+            ring[i] = l->expect[(l->expect_head + i) % l->expect_cap];
+        g_free(l->expect);
+        l->expect = ring;
+        l->expect_cap = cap;
+        l->expect_head = 0;
+    }
+    l->expect[(l->expect_head + l->expect_len++) % l->expect_cap] = (guint8)what;
+}
+
+static Expect expect_peek(const NodeLink *l)
+{
+    rc_assert(l->expect_len > 0);
+    return (Expect)l->expect[l->expect_head];
+}
+
+static Expect expect_pop(NodeLink *l)
+{
+    Expect what = expect_peek(l);
+    l->expect_head = (l->expect_head + 1) % l->expect_cap;
+    l->expect_len--;
+    return what;
+}
 
 typedef enum {
     ST_IDLE,
@@ -126,8 +158,6 @@ SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClien
     c->slots_next = home;
     c->links = g_new0(NodeLink, n_nodes);
     c->sendbuf = g_byte_array_sized_new(256);
-    for (guint i = 0; i < n_nodes; i++)
-        g_queue_init(&c->links[i].expect);
     c->map = g_new0(SlotMap, 1);
     c->map->refs = 1;
     c->map->applied = g_array_new(FALSE, FALSE, sizeof(AppliedRange));
@@ -146,9 +176,9 @@ static void link_drop(SimClient *c, guint node, gboolean reset)
     if (l->conn != SIM_CONN_NONE && reset)
         sim_net_reset(c->net, l->conn);
     l->conn = SIM_CONN_NONE;
-    sim_reply_reader_free(l->rd);
-    l->rd = NULL;
-    g_queue_clear(&l->expect);
+    if (l->rd != NULL)
+        sim_reply_reader_reset(l->rd);
+    l->expect_head = l->expect_len = 0;
 }
 
 static void slot_map_unref(SlotMap *m)
@@ -169,6 +199,10 @@ void sim_client_free(SimClient *c)
         link_drop(c, i,
                   c->links[i].conn != SIM_CONN_NONE &&
                       sim_net_conn_is_open(c->net, c->links[i].conn));
+    for (guint i = 0; i < c->n_nodes; i++) {
+        sim_reply_reader_free(c->links[i].rd);
+        g_free(c->links[i].expect);
+    }
     sim_kernel_cancel(c->k, c->timer);
     g_free(c->argv_buf);
     sim_reply_free(c->cmd_reply);
@@ -222,7 +256,8 @@ static NodeLink *link_get(SimClient *c, guint node)
     if (l->conn == SIM_CONN_NONE) {
         l->conn =
             sim_net_connect(c->net, c->host, c->addrs[node].ip, c->addrs[node].port, &handler, c);
-        l->rd = sim_reply_reader_new();
+        if (l->rd == NULL)
+            l->rd = sim_reply_reader_new();
     }
     return l;
 }
@@ -233,7 +268,7 @@ static void link_send(SimClient *c, guint node, Expect what, guint argc, const c
     g_byte_array_set_size(c->sendbuf, 0);
     sim_resp_encode(c->sendbuf, argc, argv);
     sim_net_send(c->net, l->conn, c->sendbuf->data, c->sendbuf->len);
-    g_queue_push_tail(&l->expect, GINT_TO_POINTER(what));
+    expect_push(l, what);
 }
 
 static gint node_by_addr(const SimClient *c, const char *ip, guint16 port)
@@ -476,12 +511,11 @@ static gboolean skip_same_slots(SimClient *c, gint node, NodeLink *l)
 {
     const SlotMap *m = c->map;
     if (c->state != ST_SLOTS || c->cur_node != node || !m->loaded || m->patched ||
-        m->raw->len == 0 || g_queue_is_empty(&l->expect) ||
-        GPOINTER_TO_INT(g_queue_peek_head(&l->expect)) != EXP_SLOTS)
+        m->raw->len == 0 || l->expect_len == 0 || expect_peek(l) != EXP_SLOTS)
         return FALSE;
     if (!sim_reply_reader_skip(l->rd, m->raw->data, m->raw->len))
         return FALSE;
-    g_queue_pop_head(&l->expect);
+    expect_pop(l);
     return TRUE;
 }
 
@@ -595,11 +629,11 @@ static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, 
             }
             return;
         }
-        if (g_queue_is_empty(&l->expect)) {
+        if (l->expect_len == 0) {
             sim_reply_free(r); /* unsolicited: ignore */
             continue;
         }
-        Expect what = GPOINTER_TO_INT(g_queue_pop_head(&l->expect));
+        Expect what = expect_pop(l);
         gboolean ours = c->cur_node == node;
         if (what == EXP_ASKING || !ours) {
             sim_reply_free(r);

@@ -80,6 +80,15 @@ void sim_reply_reader_free(SimReplyReader *rd)
     g_free(rd);
 }
 
+void sim_reply_reader_reset(SimReplyReader *rd)
+{
+    g_byte_array_set_size(rd->buf, 0);
+    rd->pos = 0;
+    rd->last_at = rd->last_len = 0;
+    rd->broken = FALSE;
+    g_clear_pointer(&rd->broken_reason, g_free);
+}
+
 void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len)
 {
     if (rd->pos > 0 && rd->pos >= rd->buf->len / 2) {

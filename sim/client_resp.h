@@ -43,6 +43,9 @@ void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv);
 typedef struct SimReplyReader SimReplyReader;
 SimReplyReader *sim_reply_reader_new(void);
 void sim_reply_reader_free(SimReplyReader *rd);
+/* Forget every byte held and any protocol error: the reader is as new (for a new
+ * connection), keeping its buffer's room. */
+void sim_reply_reader_reset(SimReplyReader *rd);
 /* Add bytes as they arrive, in any chunking. */
 void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len);
 /* The next complete reply, or NULL if more bytes are needed or on a protocol error (then

@@ -151,7 +151,15 @@ START_TEST(test_bad_replies)
     /* the reader stays broken */
     ck_assert_ptr_null(sim_reply_reader_pop(rd, &error));
     ck_assert_ptr_nonnull(error);
-    g_error_free(error);
+    g_clear_error(&error);
+    /* until it is reset for a new connection: then it reads again from scratch */
+    sim_reply_reader_reset(rd);
+    ck_assert_uint_eq(sim_reply_reader_pending(rd), 0);
+    sim_reply_reader_feed(rd, (const guint8 *)"+OK\r\n", 5);
+    g_autoptr(SimReply) ok = sim_reply_reader_pop(rd, &error);
+    ck_assert_ptr_null(error);
+    ck_assert_ptr_nonnull(ok);
+    ck_assert_str_eq(ok->str, "OK");
 }
 END_TEST
 
