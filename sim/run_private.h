@@ -42,7 +42,9 @@ typedef struct {
     SimTimerId timer;
     gboolean waiting; /* an arrival is due once a process is idle */
     gboolean stopped;
-    guint first_proc; /* its processes: procs[first_proc .. first_proc + concurrency) */
+    guint first_proc;  /* its processes: procs[first_proc .. first_proc + concurrency) */
+    guint lowest_idle; /* its lowest-numbered idle process (offset from first_proc), or
+                          concurrency when all are busy */
 } SimClientHost;
 
 struct SimRun {

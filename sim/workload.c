@@ -42,12 +42,24 @@ static guint pick_key(SimClientHost *ch, const SimScenario *sc)
 /* The lowest-numbered idle process of a client host, or NULL. */
 static SimProcess *idle_process(SimRun *run, const SimClientHost *ch)
 {
-    for (guint j = 0; j < run->sc->concurrency; j++) {
-        SimProcess *p = &run->procs[ch->first_proc + j];
-        if (!p->busy)
-            return p;
+    return ch->lowest_idle < run->sc->concurrency ? &run->procs[ch->first_proc + ch->lowest_idle]
+                                                  : NULL;
+}
+
+/* Process p takes or leaves an op: keep its host's lowest idle process (a host has as many
+ * as `concurrency` processes, and every arrival wants the lowest idle one). */
+static void set_busy(SimRun *run, SimProcess *p, gboolean busy)
+{
+    SimClientHost *ch = &run->client_hosts[p->client_host];
+    guint j = p->index - ch->first_proc;
+    p->busy = busy;
+    if (!busy) {
+        ch->lowest_idle = MIN(ch->lowest_idle, j);
+        return;
     }
-    return NULL;
+    while (ch->lowest_idle < run->sc->concurrency &&
+           run->procs[ch->first_proc + ch->lowest_idle].busy)
+        ch->lowest_idle++;
 }
 
 static void schedule_next(SimRun *run, SimClientHost *ch);
@@ -137,7 +149,7 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
     sim_history_append(run->history, &op);
     p->key = NULL;
     p->value = NULL;
-    p->busy = FALSE;
+    set_busy(run, p, FALSE);
     SimClientHost *ch = &run->client_hosts[p->client_host];
     if (ch->waiting) {
         ch->waiting = FALSE;
@@ -172,7 +184,7 @@ static void invoke(SimProcess *p)
     const SimScenario *sc = run->sc;
     SimClientHost *ch = &run->client_hosts[p->client_host];
     rc_assert(!p->busy);
-    p->busy = TRUE;
+    set_busy(run, p, TRUE);
     guint key = pick_key(ch, sc);
     p->key = put_uint(p->key_buf, "k", key);
     gboolean is_read = sc->workload != SIM_WORKLOAD_SET && sc->read_ratio > 0 &&
