@@ -67,7 +67,8 @@ typedef struct {
     SimClient *refresher; /* the process that last sent CLUSTER SLOTS for it, or NULL */
     GArray *applied;      /* AppliedRange: the CLUSTER SLOTS answer the map was built from */
     GByteArray *raw;      /* the last answer found equal to `applied`, as it came (RESP) */
-    gint16 slots[16384];
+    gint16 *slots;        /* [16384], from the first answer on (every process of a host
+                             starts with a map of its own, and all but one give it up) */
 } SlotMap;
 
 typedef struct {
@@ -162,8 +163,6 @@ SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClien
     c->map->refs = 1;
     c->map->applied = g_array_new(FALSE, FALSE, sizeof(AppliedRange));
     c->map->raw = g_byte_array_new();
-    for (guint s = 0; s < 16384; s++)
-        c->map->slots[s] = -1;
     c->direct_node = -1;
     c->ask_node = -1;
     c->cur_node = -1;
@@ -187,6 +186,7 @@ static void slot_map_unref(SlotMap *m)
     if (--m->refs == 0) {
         g_array_unref(m->applied);
         g_byte_array_unref(m->raw);
+        g_free(m->slots);
         g_free(m);
     }
 }
@@ -237,7 +237,7 @@ guint32 sim_client_host(const SimClient *c)
 gint sim_client_slot_node(const SimClient *c, guint slot)
 {
     rc_assert(slot < 16384);
-    return c->map->slots[slot];
+    return c->map->slots != NULL ? c->map->slots[slot] : -1;
 }
 
 void sim_client_result_clear(SimClientResult *res)
@@ -372,6 +372,7 @@ static void route(SimClient *c)
         send_cmd(c, (guint)c->direct_node);
         return;
     }
+    rc_assert(c->map->loaded); /* and so has its slots */
     gint target = c->ask_node >= 0 ? c->ask_node : c->map->slots[c->slot];
     if (target < 0) {
         c->map->stale = TRUE; /* look again before the retry */
@@ -485,6 +486,8 @@ static void got_slots(SimClient *c, SimReply *r, const SimReplyReader *rd)
     }
     if (!same) {
         g_array_set_size(m->applied, 0);
+        if (m->slots == NULL)
+            m->slots = g_new(gint16, 16384);
         for (guint s = 0; s < 16384; s++)
             m->slots[s] = -1;
         for (guint i = 0; i < ranges->len; i++) {
