@@ -14,6 +14,9 @@ typedef struct {
     gboolean trace;      /* write DIR/trace.log */
     gboolean edn;        /* write DIR/history.edn */
     const char *replay;  /* the replay command to record; NULL: built from the scenario */
+    gboolean is_exiting; /* the process exits after this run: the run's world (nodes, net,
+                            history) is left to the exit instead of freed piece by piece; a
+                            build with AddressSanitizer frees it anyway, for its leak check */
 } SimRunOptions;
 
 typedef struct {

@@ -175,7 +175,8 @@ int sim_run_main(int argc, char **argv)
     if (!have_seed)
         seed = sc->ci_seed_first;
     g_autofree char *replay = sim_run_replay_command(path, seed, (const char *const *)sets->pdata);
-    SimRunOptions opt = {.out_dir = out, .trace = trace, .edn = edn, .replay = replay};
+    SimRunOptions opt = {
+        .out_dir = out, .trace = trace, .edn = edn, .replay = replay, .is_exiting = TRUE};
     gint64 t0 = g_get_monotonic_time(); /* lint: allow timing the run itself */
     g_autoptr(SimRunResult) r = sim_run_execute(sc, seed, &opt, &error);
     gint64 t1 = g_get_monotonic_time(); /* lint: allow timing the run itself */
