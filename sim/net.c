@@ -35,8 +35,9 @@ typedef enum {
 } SegKind;
 
 typedef struct {
-    GBytes *bytes;      /* DATA: a reference to the write it is part of; NULL for control */
-    const guint8 *data; /* DATA: its bytes, within `bytes` (pieces of a write share it) */
+    GBytes *bytes;      /* DATA: a reference to the write it is part of, or NULL */
+    const guint8 *data; /* DATA: its bytes, within `bytes` (pieces of a write share it), or
+                           its own copy when `bytes` is NULL (a sim_net_send write) */
     gsize len;          /* of data */
     RcTime sent_us;     /* first transmission (or the write, while held) */
     RcTime arrive_us;   /* arrival at the receiver; meaningful for in-flight segments */
@@ -665,6 +666,15 @@ static RcTime rto_offset(RcTime rto, guint k)
 
 /* ------------------------------------------------------------------ segment queues */
 
+/* Let go of a segment's payload. */
+static void seg_release(Segment *s)
+{
+    if (s->bytes != NULL)
+        g_bytes_unref(s->bytes);
+    else if (s->kind == SEG_DATA)
+        g_free((gpointer)s->data);
+}
+
 static Segment *seg_at(Dir *d, guint32 i)
 {
     return &d->ring[(d->head + i) & (d->cap - 1)];
@@ -704,8 +714,7 @@ static void dir_clear(SimNet *net, Dir *d)
 {
     while (d->len > 0) {
         Segment s = seg_pop(d);
-        if (s.bytes != NULL)
-            g_bytes_unref(s.bytes);
+        seg_release(&s);
     }
     d->n_flying = 0;
     sim_kernel_cancel(net->k, d->deliver_timer);
@@ -721,9 +730,7 @@ static void dir_clear(SimNet *net, Dir *d)
 static void dir_drop_held(Dir *d)
 {
     while (d->len > d->n_flying) {
-        Segment *s = seg_at(d, d->len - 1);
-        if (s->bytes != NULL)
-            g_bytes_unref(s->bytes);
+        seg_release(seg_at(d, d->len - 1));
         d->len--;
     }
 }
@@ -973,10 +980,8 @@ static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *byt
 
 /* Cut a write into segments: at most mss bytes each, and with some probability also at one
  * random point, so that readers see chunk boundaries unrelated to the writes. */
-static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes)
+static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes, const guint8 *data, gsize len)
 {
-    gsize len;
-    const guint8 *data = g_bytes_get_data(bytes, &len);
     Dir *dir = &c->dir[d];
     gsize cut = 0;
     if (len > 1 && sim_rng_double(&dir->rng) < net->split_probability)
@@ -986,7 +991,10 @@ static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes)
         gsize n = MIN(len - off, net->mss);
         if (cut > off && cut < off + n)
             n = cut - off;
-        dir_enqueue(net, c, d, SEG_DATA, g_bytes_ref(bytes), data + off, n);
+        if (bytes != NULL)
+            dir_enqueue(net, c, d, SEG_DATA, g_bytes_ref(bytes), data + off, n);
+        else
+            dir_enqueue(net, c, d, SEG_DATA, NULL, g_memdup2(data + off, n), n);
         off += n;
     }
 }
@@ -1075,7 +1083,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         if (dir->n_flying == 0 || seg_at(dir, 0)->arrive_us > now ||
             seg_at(dir, 0)->kind != SEG_DATA) {
             end_give_data(net, c, r, s.data, s.len);
-            g_bytes_unref(s.bytes);
+            seg_release(&s);
             continue;
         }
         gboolean own = net->scratch_busy;
@@ -1083,13 +1091,13 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         net->scratch_busy = TRUE;
         g_byte_array_set_size(buf, 0);
         g_byte_array_append(buf, s.data, (guint)s.len);
-        g_bytes_unref(s.bytes);
+        seg_release(&s);
         while (dir->n_flying > 0 && seg_at(dir, 0)->arrive_us <= now &&
                seg_at(dir, 0)->kind == SEG_DATA && buf->len + seg_at(dir, 0)->len <= READ_CHUNK) {
             Segment t = seg_pop(dir);
             net->stats.segments++;
             g_byte_array_append(buf, t.data, (guint)t.len);
-            g_bytes_unref(t.bytes);
+            seg_release(&t);
         }
         end_give_data(net, c, r, buf->data, buf->len);
         if (own)
@@ -1422,7 +1430,9 @@ void sim_net_conn_set_handler(SimNet *net, SimConnId conn, const SimConnHandler 
 
 /* ------------------------------------------------------------------ application calls */
 
-gboolean sim_net_send_bytes(SimNet *net, SimConnId conn, GBytes *bytes)
+/* A write of `len` bytes at `data`: they are `bytes`' (referenced, not copied) or, when
+ * `bytes` is NULL, the caller's (copied). */
+static gboolean end_write(SimNet *net, SimConnId conn, GBytes *bytes, const guint8 *data, gsize len)
 {
     Conn *c = conn_of(net, conn);
     if (c == NULL)
@@ -1432,18 +1442,25 @@ gboolean sim_net_send_bytes(SimNet *net, SimConnId conn, GBytes *bytes)
     if (e->state != END_OPEN && e->state != END_CONNECTING)
         return FALSE;
     rc_assert(!host_paused(net, e->host)); /* a stopped process writes nothing */
-    if (g_bytes_get_size(bytes) == 0)
+    if (len == 0)
         return TRUE;
-    dir_write(net, c, side, bytes);
+    dir_write(net, c, side, bytes, data, len);
     return TRUE;
+}
+
+gboolean sim_net_send_bytes(SimNet *net, SimConnId conn, GBytes *bytes)
+{
+    gsize len;
+    const guint8 *data = g_bytes_get_data(bytes, &len);
+    return end_write(net, conn, bytes, data, len);
 }
 
 gboolean sim_net_send(SimNet *net, SimConnId conn, const void *data, gsize len)
 {
     if (len == 0)
         return conn_of(net, conn) != NULL;
-    g_autoptr(GBytes) b = g_bytes_new(data, len);
-    return sim_net_send_bytes(net, conn, b);
+    /* one copy per segment, without a GBytes (clients send every request this way) */
+    return end_write(net, conn, NULL, data, len);
 }
 
 void sim_net_close(SimNet *net, SimConnId conn)
