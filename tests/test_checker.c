@@ -455,6 +455,34 @@ static void event(GArray *evs, RcTime t, guint node, RcEventKind kind, gint peer
     g_array_append_val(evs, e);
 }
 
+/* Ops pair by process whatever the worker numbers: a history whose workers are not small
+ * non-negative numbers (here -2 and 7, recorded without sim_history_set_workers) pairs as
+ * one numbered 0 and 1. */
+START_TEST(test_pairs_with_odd_worker_numbers)
+{
+    static const gint odd[] = {-2, 7}, plain[] = {0, 1};
+    RcTime got[2];
+    for (int v = 0; v < 2; v++) {
+        const gint *w = v == 0 ? odd : plain;
+        g_autoptr(SimHistory) h = sim_history_new();
+        op(h, w[0], "add", "k", "a", S(1), S(2), SIM_OP_FAIL, -1, SIM_SIDE_MINORITY);
+        sim_history_add(h, S(3), w[1], SIM_OP_INVOKE, "add", "k", "b", NULL, -1, NULL,
+                        SIM_SIDE_MINORITY, -1);
+        sim_history_add(h, S(3), w[0], SIM_OP_INVOKE, "add", "k", "c", NULL, -1, NULL,
+                        SIM_SIDE_MINORITY, -1);
+        sim_history_add(h, S(4), w[0], SIM_OP_INFO, "add", "k", "c", NULL, -1, "timeout",
+                        SIM_SIDE_MINORITY, -1);
+        sim_history_add(h, S(6), w[1], SIM_OP_FAIL, "add", "k", "b", NULL, -1, "CLUSTERDOWN",
+                        SIM_SIDE_MINORITY, -1);
+        g_autoptr(SimCheckResult) r = sim_check_result_new();
+        sim_check_unavailability(h, r);
+        got[v] = r->unavailable_us[SIM_SIDE_MINORITY];
+    }
+    ck_assert_int_eq(got[1], S(4)); /* [1, 2] and [3, 6] */
+    ck_assert_int_eq(got[0], got[1]);
+}
+END_TEST
+
 START_TEST(test_failover_timeline)
 {
     g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
@@ -744,6 +772,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_processes_retire_after_info);
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
+    tcase_add_test(tc, test_pairs_with_odd_worker_numbers);
     tcase_add_test(tc, test_failover_timeline);
     tcase_add_test(tc, test_failover_not_blamed_on_skew);
     tcase_add_test(tc, test_epochs);

@@ -260,6 +260,40 @@ START_TEST(test_order_and_chunking)
 }
 END_TEST
 
+/* Writes handed over as GBytes (the nodes' outbox) and as plain bytes (clients) arrive alike,
+ * whole and in order, however they are cut: segments of a GBytes write point into it, those
+ * of a plain write hold their own copies. */
+START_TEST(test_bytes_and_plain_writes_alike)
+{
+    World *w = world_new(251);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, 10000);
+    ck_assert(r->connected);
+    GString *sent = g_string_new("");
+    for (guint i = 0; i < 40; i++) {
+        gsize n = 1 + (i * 977) % 6000; /* up to four segments */
+        g_autofree char *msg = g_malloc(n);
+        for (gsize j = 0; j < n; j++)
+            msg[j] = (char)('A' + (i + j) % 26);
+        if (i % 2 == 0) {
+            g_autoptr(GBytes) b = g_bytes_new(msg, n);
+            ck_assert(sim_net_send_bytes(w->net, r->id, b));
+        } else {
+            ck_assert(sim_net_send(w->net, r->id, msg, n));
+        }
+        g_string_append_len(sent, msg, (gssize)n);
+        run_until(w, 10000 + (RcTime)(i + 1) * 300);
+    }
+    run_until(w, 300000);
+    Rec *s = accepted(w->srv, 0);
+    ck_assert_uint_eq(s->data->len, sent->len);
+    ck_assert(memcmp(s->data->str, sent->str, sent->len) == 0);
+    g_string_free(sent, TRUE);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
 START_TEST(test_close_flushes_then_eof)
 {
     World *w = world_new(100);
@@ -1083,6 +1117,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_connect_accept_addresses);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_order_and_chunking);
+    tcase_add_test(tc, test_bytes_and_plain_writes_alike);
     tcase_add_test(tc, test_close_flushes_then_eof);
     tcase_add_test(tc, test_reset_and_write_to_closed);
     tcase_add_test(tc, test_link_streams_independent_of_other_hosts);
