@@ -6,6 +6,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "core/keyslot.h"
 #include "sim/client.h"
 #include "sim/kernel.h"
 #include "sim/net.h"
@@ -205,6 +206,17 @@ START_TEST(test_key_slot)
     ck_assert_uint_eq(sim_key_slot("foo{}{bar}", 10), 8363);
     ck_assert_uint_eq(sim_key_slot("foo{{bar}}zap", 13), 4015);
     ck_assert_uint_eq(sim_key_slot("", 0), 0);
+    /* the client's table-driven CRC16 agrees with the server's for every workload key and
+     * for keys of every byte value */
+    char key[32];
+    for (guint i = 0; i < 20000; i++) {
+        g_snprintf(key, sizeof key, "k%u", i);
+        ck_assert_int_eq((gint)sim_key_slot(key, strlen(key)), rc_key_hash_slot(key, strlen(key)));
+    }
+    for (guint b = 0; b < 256; b++) {
+        guint8 raw[3] = {(guint8)b, (guint8)(255 - b), (guint8)(b * 7)};
+        ck_assert_int_eq((gint)sim_key_slot((const char *)raw, 3), rc_key_hash_slot(raw, 3));
+    }
 }
 END_TEST
 
