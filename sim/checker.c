@@ -425,6 +425,47 @@ static void check_registers(const GArray *pairs, GHashTable *finals, const GArra
     }
 }
 
+/* The elements a final read returned, for membership tests only: open addressing over a
+ * table sized once for them (a run reads back some 45 k elements and asks about as many;
+ * a GHashTable grown by doubling cost twice as much). */
+typedef struct {
+    const char **slots; /* NULL: empty */
+    guint mask;         /* slots - 1, a power of two minus one */
+} StrSet;
+
+static StrSet *str_set_new(const GPtrArray *items)
+{
+    StrSet *set = g_new(StrSet, 1);
+    guint cap = 8;
+    while (cap < 2 * items->len)
+        cap *= 2;
+    set->slots = g_new0(const char *, cap);
+    set->mask = cap - 1;
+    for (guint i = 0; i < items->len; i++) {
+        const char *e = g_ptr_array_index(items, i);
+        guint at = g_str_hash(e) & set->mask;
+        while (set->slots[at] != NULL && strcmp(set->slots[at], e) != 0)
+            at = (at + 1) & set->mask;
+        set->slots[at] = e;
+    }
+    return set;
+}
+
+static gboolean str_set_has(const StrSet *set, const char *e)
+{
+    for (guint at = g_str_hash(e) & set->mask; set->slots[at] != NULL; at = (at + 1) & set->mask)
+        if (strcmp(set->slots[at], e) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static void str_set_free(gpointer p)
+{
+    StrSet *set = p;
+    g_free(set->slots);
+    g_free(set);
+}
+
 void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
                       gint reader, SimCheckResult *r)
 {
@@ -432,7 +473,7 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
     /* final reads: key -> op; for sets, also the element set */
     g_autoptr(GHashTable) finals = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) members =
-        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_hash_table_unref);
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, str_set_free); /* key -> StrSet */
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
         if (p->done->worker != reader || p->done->type != SIM_OP_OK ||
@@ -440,10 +481,7 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
             continue;
         g_hash_table_insert(finals, p->done->key, (gpointer)p->done);
         if (p->done->kind == SIM_VALUE_SET || p->done->kind == SIM_VALUE_LIST) {
-            GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
-            for (guint j = 0; j < p->done->items->len; j++)
-                g_hash_table_add(set, g_ptr_array_index(p->done->items, j));
-            g_hash_table_insert(members, p->done->key, set);
+            g_hash_table_insert(members, p->done->key, str_set_new(p->done->items));
         }
     }
     /* register: the writes the rule in checker.h finds lost, and every value some read saw */
@@ -478,8 +516,8 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
         }
         gboolean present;
         if (add) {
-            GHashTable *set = g_hash_table_lookup(members, p->invoke->key);
-            present = set != NULL && g_hash_table_contains(set, p->invoke->value);
+            const StrSet *set = g_hash_table_lookup(members, p->invoke->key);
+            present = set != NULL && str_set_has(set, p->invoke->value);
         } else if (write) {
             /* acked: not proven lost; info: some read saw its value */
             present = p->done->type == SIM_OP_OK
