@@ -60,6 +60,33 @@ void rc_bitmap_clear(guint8 *bitmap, int pos)
     bitmap[pos / 8] &= (guint8) ~(1u << (pos & 7));
 }
 
+gboolean rc_bitmap_range_all_set(const guint8 *bitmap, int first, int last)
+{
+    for (; first <= last; first++) {
+        if ((first & 7) == 0 && last - first >= 7) {
+            if (bitmap[first / 8] != 0xff)
+                return FALSE;
+            first += 7;
+        } else if (!rc_bitmap_test(bitmap, first)) {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void rc_bitmap_set_range(guint8 *bitmap, int first, int last)
+{
+    while (first <= last && (first & 7) != 0)
+        rc_bitmap_set(bitmap, first++);
+    if (last - first + 1 >= 8) {
+        int bytes = (last - first + 1) / 8;
+        memset(bitmap + first / 8, 0xff, (gsize)bytes);
+        first += bytes * 8;
+    }
+    while (first <= last)
+        rc_bitmap_set(bitmap, first++);
+}
+
 gboolean rc_cluster_verify_name(const char *name, gsize len)
 {
     if (len != RC_CLUSTER_NAMELEN)
@@ -177,20 +204,19 @@ static gboolean masters_have_replicas(const RcNode *node)
 }
 
 /* clusterNodeSetSlotBit: a master gaining its first slot becomes a migration target when
- * any master has replicas. */
-static void node_set_slot_bit(RcNode *node, RcClusterNode *n, int slot)
+ * any master has replicas. The slot is free (the table is the bitmap). */
+static void node_set_slot_bit(RcNode *node, RcClusterNode *n)
 {
-    if (rc_bitmap_test(n->slots, slot))
-        return;
-    rc_bitmap_set(n->slots, slot);
     n->numslots++;
     if (n->numslots == 1 && masters_have_replicas(node))
         n->flags |= RC_NODE_MIGRATE_TO;
 }
 
-/* Drop the cached runs (rc_cluster_slot_runs) after a slot changed hands. */
-static void forget_slot_runs(RcCluster *c)
+/* After a slot changed hands: stamp the change on the cluster and its owner, and drop the
+ * cached runs (rc_cluster_slot_runs). */
+static void slot_changed(RcCluster *c, RcClusterNode *owner)
 {
+    owner->slots_version = ++c->slot_stamp;
     g_clear_pointer(&c->slot_runs, g_array_unref);
     g_clear_pointer(&c->slot_runs_next, g_array_unref);
 }
@@ -201,9 +227,9 @@ gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot)
     rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
     if (c->slots[slot] != NULL)
         return FALSE;
-    node_set_slot_bit(node, owner, slot);
+    node_set_slot_bit(node, owner);
     c->slots[slot] = owner;
-    forget_slot_runs(c);
+    slot_changed(c, owner);
     return TRUE;
 }
 
@@ -214,11 +240,10 @@ gboolean rc_cluster_del_slot(RcNode *node, int slot)
     RcClusterNode *n = c->slots[slot];
     if (n == NULL)
         return FALSE;
-    rc_assert(rc_bitmap_test(n->slots, slot));
-    rc_bitmap_clear(n->slots, slot);
+    rc_assert(n->numslots > 0);
     n->numslots--;
     c->slots[slot] = NULL;
-    forget_slot_runs(c);
+    slot_changed(c, n);
     return TRUE;
 }
 
@@ -281,11 +306,51 @@ const RcSlotRun *rc_cluster_owner_next_run(RcCluster *c, const RcClusterNode *ow
     return run;
 }
 
+void rc_cluster_node_slot_bitmap(RcCluster *c, const RcClusterNode *n, guint8 *bitmap)
+{
+    memset(bitmap, 0, RC_CLUSTER_SLOTS / 8);
+    if (n->numslots == 0)
+        return;
+    int counted = 0;
+    guint cursor = 0;
+    for (const RcSlotRun *r; (r = rc_cluster_owner_next_run(c, n, &cursor)) != NULL;) {
+        rc_bitmap_set_range(bitmap, r->first, r->last);
+        counted += r->last - r->first + 1;
+    }
+    rc_assert(counted == n->numslots);
+}
+
+gboolean rc_cluster_node_slots_equal(RcCluster *c, const RcClusterNode *n, const guint8 *bitmap)
+{
+    /* Without building n's bitmap: as many bits as n has slots, and each of n's runs set. */
+    int bits = 0;
+    for (int i = 0; i < RC_CLUSTER_SLOTS / 8; i += 8) {
+        guint64 w;
+        memcpy(&w, bitmap + i, sizeof w);
+        bits += __builtin_popcountll(w);
+    }
+    if (bits != n->numslots)
+        return FALSE;
+    guint cursor = 0;
+    for (const RcSlotRun *r; n->numslots > 0 && (r = rc_cluster_owner_next_run(c, n, &cursor));) {
+        if (!rc_bitmap_range_all_set(bitmap, r->first, r->last))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean rc_cluster_node_has_slot(const RcCluster *c, const RcClusterNode *n, int slot)
+{
+    rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
+    return c->slots[slot] == n;
+}
+
 int rc_cluster_del_node_slots(RcNode *node, RcClusterNode *owner)
 {
+    RcCluster *c = node->cluster;
     int deleted = 0;
     for (int j = 0; j < RC_CLUSTER_SLOTS && owner->numslots > 0; j++) {
-        if (rc_bitmap_test(owner->slots, j)) {
+        if (c->slots[j] == owner) {
             rc_cluster_del_slot(node, j);
             deleted++;
         }
@@ -486,7 +551,8 @@ void rc_cluster_free(RcCluster *c)
     g_ptr_array_unref(c->nodes);
     g_hash_table_unref(c->nodes_by_name);
     g_hash_table_unref(c->nodes_black_list);
-    forget_slot_runs(c);
+    g_clear_pointer(&c->slot_runs, g_array_unref);
+    g_clear_pointer(&c->slot_runs_next, g_array_unref);
     g_free(c->migrating_slots_to);
     g_free(c->importing_slots_from);
     rc_migrate_state_free(c);
