@@ -125,6 +125,7 @@ static void node_free(RcClusterNode *n)
     g_ptr_array_unref(n->replicas);
     g_ptr_array_unref(n->fail_reports);
     g_free(n->hostname);
+    rc_nodes_conf_cache_free(n->conf_cache);
     g_free(n);
 }
 
@@ -553,6 +554,7 @@ void rc_cluster_free(RcCluster *c)
     g_hash_table_unref(c->nodes_black_list);
     g_clear_pointer(&c->slot_runs, g_array_unref);
     g_clear_pointer(&c->slot_runs_next, g_array_unref);
+    rc_nodes_saved_conf_free(c->saved_conf);
     g_free(c->migrating_slots_to);
     g_free(c->importing_slots_from);
     rc_migrate_state_free(c);

@@ -84,7 +84,8 @@ gboolean rc_cluster_node_remove_replica(RcClusterNode *master, RcClusterNode *re
 int rc_cluster_node_failure_reports(RcNode *node, RcClusterNode *n);
 guint64 rc_cluster_max_epoch(const RcNode *node);
 void rc_cluster_update_state(RcNode *node);    /* clusterUpdateState */
-void rc_cluster_save_config(RcNode *node);     /* emits RC_ACT_SAVE with nodes.conf */
+void rc_cluster_save_config(RcNode *node);     /* emits RC_ACT_SAVE, keeps the text */
+GBytes *rc_cluster_saved_conf(RcCluster *c);   /* that text (a new ref), NULL before a save */
 void rc_cluster_todo(RcNode *node, int flags); /* clusterDoBeforeSleep */
 /* clusterUpdateSlotsConfigWith: rebinding on a claim with a higher configEpoch. */
 void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,

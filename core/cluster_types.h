@@ -59,6 +59,8 @@
 #define rc_node_cant_failover(n) (((n)->flags & RC_NODE_NOFAILOVER) != 0)
 
 typedef struct RcClusterNode RcClusterNode;
+typedef struct RcConfCache RcConfCache; /* a node's nodes.conf line (nodes_conf.c) */
+typedef struct RcSavedConf RcSavedConf; /* nodes.conf as last saved (nodes_conf.c) */
 
 /* One TCP connection of the bus (clusterLink). */
 struct RcClusterLink {
@@ -105,6 +107,7 @@ struct RcClusterNode {
     guint64 last_in_ping_gossip;   /* ping counter when last put in a gossip section */
     guint slot_run_first; /* 1 + index of its first run in the cluster's slot_runs, 0 = none;
                              meaningful only while that cache is built */
+    RcConfCache *conf_cache; /* its nodes.conf line as last rendered, NULL before the first */
 };
 
 /* Reasons a replica cannot fail over, as clusterLogCantFailover() names them. */
@@ -180,6 +183,7 @@ struct RcCluster {
     guint64 pings_sent;     /* clusterSendPing calls (cluster_pings_sent) */
     guint64 cron_iteration; /* clusterCron calls (its static `iteration`) */
     GPtrArray *links;       /* every RcClusterLink, in creation order (owned) */
+    RcSavedConf *saved_conf; /* nodes.conf of the last save, NULL before the first */
     gpointer migrate; /* MIGRATE's connection cache and operations (migrate.c), NULL until used */
 };
 
