@@ -105,8 +105,8 @@ struct RcClusterNode {
     RcClusterLink *inbound_link;   /* the connection it opened to me */
     GPtrArray *fail_reports;       /* RcFailReport*, oldest first */
     guint64 last_in_ping_gossip;   /* ping counter when last put in a gossip section */
-    guint slot_run_first; /* 1 + index of its first run in the cluster's slot_runs, 0 = none;
-                             meaningful only while that cache is built */
+    guint slot_run_first;    /* 1 + index of its first run in the cluster's slot_runs, 0 = none;
+                                meaningful only while that cache is built */
     RcConfCache *conf_cache; /* its nodes.conf line as last rendered, NULL before the first */
 };
 
@@ -180,9 +180,9 @@ struct RcCluster {
     guint64 stats_pfail_nodes;    /* PFAIL nodes counted by the last cron */
     guint64 stats_dropped_frames; /* bad frames from the network, dropped */
 
-    guint64 pings_sent;     /* clusterSendPing calls (cluster_pings_sent) */
-    guint64 cron_iteration; /* clusterCron calls (its static `iteration`) */
-    GPtrArray *links;       /* every RcClusterLink, in creation order (owned) */
+    guint64 pings_sent;      /* clusterSendPing calls (cluster_pings_sent) */
+    guint64 cron_iteration;  /* clusterCron calls (its static `iteration`) */
+    GPtrArray *links;        /* every RcClusterLink, in creation order (owned) */
     RcSavedConf *saved_conf; /* nodes.conf of the last save, NULL before the first */
     gpointer migrate; /* MIGRATE's connection cache and operations (migrate.c), NULL until used */
 };

@@ -169,10 +169,10 @@ char *rc_nodes_conf_render(const RcNode *node)
 typedef struct {
     gint64 ping_sent_ms;
     gint64 pong_received_ms;
-    guint64 epoch;                    /* its own, or its master's when a replica */
-    guint64 slots_version;            /* RcClusterNode.slots_version */
+    guint64 epoch;         /* its own, or its master's when a replica */
+    guint64 slots_version; /* RcClusterNode.slots_version */
     char name[RC_CLUSTER_NAMELEN];
-    char master[RC_CLUSTER_NAMELEN];  /* zeros without a master */
+    char master[RC_CLUSTER_NAMELEN]; /* zeros without a master */
     char ip[RC_NET_IP_STR_LEN];
     guint16 port, cport, flags;
     guint8 connected;
@@ -229,8 +229,8 @@ static void conf_key_of(const RcClusterNode *n, ConfKey *k)
     memset(k, 0, sizeof *k);
     k->ping_sent_ms = n->ping_sent_ms;
     k->pong_received_ms = n->pong_received_ms;
-    k->epoch = (rc_node_is_replica(n) && n->replica_of) ? n->replica_of->config_epoch
-                                                         : n->config_epoch;
+    k->epoch =
+        (rc_node_is_replica(n) && n->replica_of) ? n->replica_of->config_epoch : n->config_epoch;
     k->slots_version = n->slots_version;
     memcpy(k->name, n->name, RC_CLUSTER_NAMELEN);
     if (n->replica_of)

@@ -29,7 +29,7 @@ struct NodeHost {
     GRand *rng;   /* the node's stream, kept across restarts */
     RcNode *node; /* NULL before boot and while crashed */
     RcOutbox *out;
-    GBytes *disk; /* nodes.conf as last saved, unless disk_at_node */
+    GBytes *disk;          /* nodes.conf as last saved, unless disk_at_node */
     gboolean disk_at_node; /* the last save's text is still the node's to give (RC_ACT_SAVE
                               without bytes): taken before the node is freed or shown */
     gboolean is_paused;
