@@ -129,13 +129,6 @@ static void describe_into(const RcNode *node, guint16 filter, GString *out)
     }
 }
 
-char *rc_nodes_describe(const RcNode *node, guint16 filter)
-{
-    GString *out = g_string_sized_new(256 * node->cluster->nodes->len);
-    describe_into(node, filter, out);
-    return g_string_free(out, FALSE);
-}
-
 /* nodes.conf into a GString: the whole text of the current view (CLUSTER SAVECONFIG's bytes,
  * and what tests compare the saved text with). */
 static GString *conf_render(const RcNode *node)
@@ -265,6 +258,23 @@ static ConfLine *conf_line(const RcNode *node, RcClusterNode *n, GString *scratc
     cache->line = line;
     cache->key = key;
     return line;
+}
+
+/* CLUSTER NODES: the console and redis-cli --cluster ask every node for it while a cluster
+ * forms, so the lines come from the same cache as nodes.conf. */
+char *rc_nodes_describe(const RcNode *node, guint16 filter)
+{
+    const RcCluster *c = node->cluster;
+    GString *out = g_string_sized_new(256 * c->nodes->len);
+    g_autoptr(GString) scratch = g_string_sized_new(256);
+    for (guint i = 0; i < c->nodes->len; i++) {
+        RcClusterNode *n = g_ptr_array_index(c->nodes, i);
+        if (n->flags & filter)
+            continue;
+        const ConfLine *line = conf_line(node, n, scratch);
+        g_string_append_len(out, line->text, (gssize)line->len);
+    }
+    return g_string_free(out, FALSE);
 }
 
 void rc_cluster_save_config(RcNode *node)

@@ -368,6 +368,10 @@ static void check_view(RcNode *node)
     ck_assert_ptr_nonnull(saved);
     g_autofree char *text = g_strndup(g_bytes_get_data(saved, NULL), g_bytes_get_size(saved));
     ck_assert_str_eq(text, eager);
+    /* CLUSTER NODES comes from the same cached lines. */
+    g_autofree char *lines = rc_nodes_describe(node, RC_NODE_HANDSHAKE);
+    ck_assert(g_str_has_prefix(eager, lines));
+    ck_assert(g_str_has_prefix(eager + strlen(lines), "vars currentEpoch "));
 }
 
 /* Slot ownership without per-node bitmaps, and nodes.conf from cached lines, stay exact
