@@ -45,11 +45,6 @@ void rc_cluster_set_current_epoch(RcNode *node, guint64 epoch)
     rc_cluster_event(node, RC_EVT_CURRENT_EPOCH, NULL, epoch);
 }
 
-gboolean rc_bitmap_test(const guint8 *bitmap, int pos)
-{
-    return (bitmap[pos / 8] & (1u << (pos & 7))) != 0;
-}
-
 void rc_bitmap_set(guint8 *bitmap, int pos)
 {
     bitmap[pos / 8] |= (guint8)(1u << (pos & 7));
@@ -323,21 +318,9 @@ void rc_cluster_node_slot_bitmap(RcCluster *c, const RcClusterNode *n, guint8 *b
 
 gboolean rc_cluster_node_slots_equal(RcCluster *c, const RcClusterNode *n, const guint8 *bitmap)
 {
-    /* Without building n's bitmap: as many bits as n has slots, and each of n's runs set. */
-    int bits = 0;
-    for (int i = 0; i < RC_CLUSTER_SLOTS / 8; i += 8) {
-        guint64 w;
-        memcpy(&w, bitmap + i, sizeof w);
-        bits += __builtin_popcountll(w);
-    }
-    if (bits != n->numslots)
-        return FALSE;
-    guint cursor = 0;
-    for (const RcSlotRun *r; n->numslots > 0 && (r = rc_cluster_owner_next_run(c, n, &cursor));) {
-        if (!rc_bitmap_range_all_set(bitmap, r->first, r->last))
-            return FALSE;
-    }
-    return TRUE;
+    guint8 mine[RC_CLUSTER_SLOTS / 8];
+    rc_cluster_node_slot_bitmap(c, n, mine);
+    return memcmp(mine, bitmap, sizeof mine) == 0;
 }
 
 gboolean rc_cluster_node_has_slot(const RcCluster *c, const RcClusterNode *n, int slot)

@@ -90,7 +90,6 @@ void rc_cluster_todo(RcNode *node, int flags); /* clusterDoBeforeSleep */
 /* clusterUpdateSlotsConfigWith: rebinding on a claim with a higher configEpoch. */
 void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
                                          guint64 sender_config_epoch, const guint8 *slots);
-gboolean rc_bitmap_test(const guint8 *bitmap, int pos);
 void rc_bitmap_set(guint8 *bitmap, int pos);
 void rc_bitmap_clear(guint8 *bitmap, int pos);
 gboolean rc_bitmap_range_all_set(const guint8 *bitmap, int first, int last);

@@ -436,6 +436,10 @@ gboolean rc_cluster_process_packet(RcNode *node, RcClusterLink *link, const guin
         /* The sender claims slots I know a newer owner for: tell it (one UPDATE). */
         if (sender && dirty_slots) {
             for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
+                if ((j & 7) == 0 && hdr.myslots[j / 8] == 0) {
+                    j += 7; /* none of these eight claimed */
+                    continue;
+                }
                 if (!rc_bitmap_test(hdr.myslots, j))
                     continue;
                 RcClusterNode *owner = c->slots[j];

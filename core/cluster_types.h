@@ -58,6 +58,13 @@
 #define rc_node_failed(n) (((n)->flags & RC_NODE_FAIL) != 0)
 #define rc_node_cant_failover(n) (((n)->flags & RC_NODE_NOFAILOVER) != 0)
 
+/* One bit of a slot bitmap (LSB first in each byte, as Redis's bitmapTestBit): inline, as
+ * clusterUpdateSlotsConfigWith and the UPDATE check walk all 16384 per message. */
+static inline gboolean rc_bitmap_test(const guint8 *bitmap, int pos)
+{
+    return (bitmap[pos / 8] & (1u << (pos & 7))) != 0;
+}
+
 typedef struct RcClusterNode RcClusterNode;
 typedef struct RcConfCache RcConfCache; /* a node's nodes.conf line (nodes_conf.c) */
 typedef struct RcSavedConf RcSavedConf; /* nodes.conf as last saved (nodes_conf.c) */
