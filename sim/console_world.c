@@ -356,17 +356,25 @@ static gboolean cluster_looks_formed(SimConsoleWorld *cw, gint want_replicas, gb
         g_autoptr(SimReply) r = setup_text(cw, n, error, "CLUSTER", "NODES");
         if (r == NULL)
             return FALSE;
-        g_auto(GStrv) lines = g_strsplit(r->str, "\n", -1);
+        /* Each line's third field (the flags), read in place: N lines from each of N nodes. */
         guint known = 0, replicas = 0;
-        for (gchar **l = lines; *l != NULL; l++) {
-            g_auto(GStrv) f = g_strsplit(*l, " ", 4);
-            if (g_strv_length(f) < 3)
-                continue;
-            if (strstr(f[2], "handshake") != NULL || strstr(f[2], "fail") != NULL ||
-                strstr(f[2], "noaddr") != NULL)
-                return FALSE;
-            known++;
-            replicas += strstr(f[2], "slave") != NULL;
+        for (const char *l = r->str; *l != '\0';) {
+            const char *end = strchr(l, '\n');
+            if (end == NULL)
+                end = l + strlen(l);
+            const char *f2 = memchr(l, ' ', (gsize)(end - l));
+            f2 = f2 != NULL ? memchr(f2 + 1, ' ', (gsize)(end - f2 - 1)) : NULL;
+            if (f2 != NULL) {
+                f2++;
+                const char *f2_end = memchr(f2, ' ', (gsize)(end - f2));
+                g_autofree char *flags = g_strndup(f2, (gsize)((f2_end ? f2_end : end) - f2));
+                if (strstr(flags, "handshake") != NULL || strstr(flags, "fail") != NULL ||
+                    strstr(flags, "noaddr") != NULL)
+                    return FALSE;
+                known++;
+                replicas += strstr(flags, "slave") != NULL;
+            }
+            l = *end == '\n' ? end + 1 : end;
         }
         if (known != cw->n_nodes || (want_replicas >= 0 && replicas != (guint)want_replicas))
             return FALSE;
