@@ -111,14 +111,14 @@ RcClusterNode *rc_cluster_node_new(RcNode *node, const char *name40, guint16 fla
     n->ctime_ms = node->now_ms;
     n->flags = flags;
     n->replicas = g_ptr_array_new();
-    n->fail_reports = g_ptr_array_new_with_free_func(g_free);
     return n;
 }
 
 static void node_free(RcClusterNode *n)
 {
     g_ptr_array_unref(n->replicas);
-    g_ptr_array_unref(n->fail_reports);
+    if (n->fail_reports != NULL)
+        g_ptr_array_unref(n->fail_reports);
     g_free(n->hostname);
     rc_nodes_conf_cache_free(n->conf_cache);
     g_free(n);
@@ -127,9 +127,8 @@ static void node_free(RcClusterNode *n)
 void rc_cluster_node_add(RcNode *node, RcClusterNode *n)
 {
     RcCluster *c = node->cluster;
-    char *key = g_strndup(n->name, RC_CLUSTER_NAMELEN);
-    rc_assert(!g_hash_table_contains(c->nodes_by_name, key));
-    g_hash_table_insert(c->nodes_by_name, key, n);
+    rc_assert(!g_hash_table_contains(c->nodes_by_name, n->name));
+    g_hash_table_insert(c->nodes_by_name, n->name, n);
     g_ptr_array_add(c->nodes, n);
 }
 
@@ -137,10 +136,7 @@ RcClusterNode *rc_cluster_lookup_len(const RcNode *node, const char *name, gsize
 {
     if (!rc_cluster_verify_name(name, len))
         return NULL;
-    char key[RC_CLUSTER_NAMELEN + 1];
-    memcpy(key, name, RC_CLUSTER_NAMELEN);
-    key[RC_CLUSTER_NAMELEN] = '\0';
-    return g_hash_table_lookup(node->cluster->nodes_by_name, key);
+    return g_hash_table_lookup(node->cluster->nodes_by_name, name);
 }
 
 RcClusterNode *rc_cluster_lookup(const RcNode *node, const char *name40)
@@ -151,12 +147,9 @@ RcClusterNode *rc_cluster_lookup(const RcNode *node, const char *name40)
 void rc_cluster_node_rename(RcNode *node, RcClusterNode *n, const char *name40)
 {
     RcCluster *c = node->cluster;
-    char key[RC_CLUSTER_NAMELEN + 1];
-    memcpy(key, n->name, RC_CLUSTER_NAMELEN);
-    key[RC_CLUSTER_NAMELEN] = '\0';
-    rc_assert(g_hash_table_remove(c->nodes_by_name, key));
+    rc_assert(g_hash_table_remove(c->nodes_by_name, n->name));
     memcpy(n->name, name40, RC_CLUSTER_NAMELEN);
-    g_hash_table_insert(c->nodes_by_name, g_strndup(name40, RC_CLUSTER_NAMELEN), n);
+    g_hash_table_insert(c->nodes_by_name, n->name, n);
 }
 
 gboolean rc_cluster_node_add_replica(RcClusterNode *master, RcClusterNode *replica)
@@ -383,10 +376,7 @@ void rc_cluster_node_del(RcNode *node, RcClusterNode *del)
         ((RcClusterNode *)g_ptr_array_index(del->replicas, i))->replica_of = NULL;
     if (del->replica_of)
         rc_cluster_node_remove_replica(del->replica_of, del);
-    char key[RC_CLUSTER_NAMELEN + 1];
-    memcpy(key, del->name, RC_CLUSTER_NAMELEN);
-    key[RC_CLUSTER_NAMELEN] = '\0';
-    rc_assert(g_hash_table_remove(c->nodes_by_name, key));
+    rc_assert(g_hash_table_remove(c->nodes_by_name, del->name));
     rc_assert(g_ptr_array_remove(c->nodes, del));
     if (del->link)
         rc_link_free(node, del->link, TRUE);
@@ -464,9 +454,10 @@ RcClusterNode *rc_cluster_myself(const RcNode *node)
     return node->cluster->myself;
 }
 
-/* nodes_by_name's keys are 40-character names (random hex, verified on the way in): the
- * first 16 characters hash them well, and equal names are equal in all 40 bytes. Gossip
- * looks up a name per entry, so this is on the hot path of every PING. */
+/* nodes_by_name's keys are the records' own 40-character names (random hex, verified on the
+ * way in; not NUL-terminated): the first 16 characters hash them well, and equal names are
+ * equal in all 40 bytes. Gossip looks up a name per entry, so this is on the hot path of
+ * every PING; keying by the record's own field spares a separate key to fetch. */
 static guint name_hash(gconstpointer key)
 {
     const guchar *p = key;
@@ -488,7 +479,7 @@ static RcCluster *cluster_alloc(void)
     c->state = RC_CLUSTER_FAIL;
     c->size = 1;
     c->nodes = g_ptr_array_new();
-    c->nodes_by_name = g_hash_table_new_full(name_hash, name_equal, g_free, NULL);
+    c->nodes_by_name = g_hash_table_new(name_hash, name_equal);
     c->nodes_black_list = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->mf_master_offset = -1;
     c->links = g_ptr_array_new();
