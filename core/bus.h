@@ -99,6 +99,8 @@ char *rc_nodes_describe(const RcNode *node, guint16 filter);
 GQuark rc_nodes_conf_error_quark(void);
 /* The nodes.conf text: descriptions without handshake nodes plus the vars line. */
 char *rc_nodes_conf_render(const RcNode *node);
+void rc_nodes_conf_cache_free(RcConfCache *cache);
+void rc_nodes_saved_conf_free(RcSavedConf *saved);
 /* clusterLoadConfig into an empty cluster (no myself yet). FALSE and an error
  * `nodes.conf:LINE: field: reason` on a corrupt file. */
 gboolean rc_nodes_conf_load(RcNode *node, const char *text, gsize len, GError **error);

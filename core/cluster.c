@@ -45,11 +45,6 @@ void rc_cluster_set_current_epoch(RcNode *node, guint64 epoch)
     rc_cluster_event(node, RC_EVT_CURRENT_EPOCH, NULL, epoch);
 }
 
-gboolean rc_bitmap_test(const guint8 *bitmap, int pos)
-{
-    return (bitmap[pos / 8] & (1u << (pos & 7))) != 0;
-}
-
 void rc_bitmap_set(guint8 *bitmap, int pos)
 {
     bitmap[pos / 8] |= (guint8)(1u << (pos & 7));
@@ -58,6 +53,33 @@ void rc_bitmap_set(guint8 *bitmap, int pos)
 void rc_bitmap_clear(guint8 *bitmap, int pos)
 {
     bitmap[pos / 8] &= (guint8) ~(1u << (pos & 7));
+}
+
+gboolean rc_bitmap_range_all_set(const guint8 *bitmap, int first, int last)
+{
+    for (; first <= last; first++) {
+        if ((first & 7) == 0 && last - first >= 7) {
+            if (bitmap[first / 8] != 0xff)
+                return FALSE;
+            first += 7;
+        } else if (!rc_bitmap_test(bitmap, first)) {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void rc_bitmap_set_range(guint8 *bitmap, int first, int last)
+{
+    while (first <= last && (first & 7) != 0)
+        rc_bitmap_set(bitmap, first++);
+    if (last - first + 1 >= 8) {
+        int bytes = (last - first + 1) / 8;
+        memset(bitmap + first / 8, 0xff, (gsize)bytes);
+        first += bytes * 8;
+    }
+    while (first <= last)
+        rc_bitmap_set(bitmap, first++);
 }
 
 gboolean rc_cluster_verify_name(const char *name, gsize len)
@@ -89,24 +111,24 @@ RcClusterNode *rc_cluster_node_new(RcNode *node, const char *name40, guint16 fla
     n->ctime_ms = node->now_ms;
     n->flags = flags;
     n->replicas = g_ptr_array_new();
-    n->fail_reports = g_ptr_array_new_with_free_func(g_free);
     return n;
 }
 
 static void node_free(RcClusterNode *n)
 {
     g_ptr_array_unref(n->replicas);
-    g_ptr_array_unref(n->fail_reports);
+    if (n->fail_reports != NULL)
+        g_ptr_array_unref(n->fail_reports);
     g_free(n->hostname);
+    rc_nodes_conf_cache_free(n->conf_cache);
     g_free(n);
 }
 
 void rc_cluster_node_add(RcNode *node, RcClusterNode *n)
 {
     RcCluster *c = node->cluster;
-    char *key = g_strndup(n->name, RC_CLUSTER_NAMELEN);
-    rc_assert(!g_hash_table_contains(c->nodes_by_name, key));
-    g_hash_table_insert(c->nodes_by_name, key, n);
+    rc_assert(!g_hash_table_contains(c->nodes_by_name, n->name));
+    g_hash_table_insert(c->nodes_by_name, n->name, n);
     g_ptr_array_add(c->nodes, n);
 }
 
@@ -114,10 +136,7 @@ RcClusterNode *rc_cluster_lookup_len(const RcNode *node, const char *name, gsize
 {
     if (!rc_cluster_verify_name(name, len))
         return NULL;
-    char key[RC_CLUSTER_NAMELEN + 1];
-    memcpy(key, name, RC_CLUSTER_NAMELEN);
-    key[RC_CLUSTER_NAMELEN] = '\0';
-    return g_hash_table_lookup(node->cluster->nodes_by_name, key);
+    return g_hash_table_lookup(node->cluster->nodes_by_name, name);
 }
 
 RcClusterNode *rc_cluster_lookup(const RcNode *node, const char *name40)
@@ -128,12 +147,9 @@ RcClusterNode *rc_cluster_lookup(const RcNode *node, const char *name40)
 void rc_cluster_node_rename(RcNode *node, RcClusterNode *n, const char *name40)
 {
     RcCluster *c = node->cluster;
-    char key[RC_CLUSTER_NAMELEN + 1];
-    memcpy(key, n->name, RC_CLUSTER_NAMELEN);
-    key[RC_CLUSTER_NAMELEN] = '\0';
-    rc_assert(g_hash_table_remove(c->nodes_by_name, key));
+    rc_assert(g_hash_table_remove(c->nodes_by_name, n->name));
     memcpy(n->name, name40, RC_CLUSTER_NAMELEN);
-    g_hash_table_insert(c->nodes_by_name, g_strndup(name40, RC_CLUSTER_NAMELEN), n);
+    g_hash_table_insert(c->nodes_by_name, n->name, n);
 }
 
 gboolean rc_cluster_node_add_replica(RcClusterNode *master, RcClusterNode *replica)
@@ -177,20 +193,19 @@ static gboolean masters_have_replicas(const RcNode *node)
 }
 
 /* clusterNodeSetSlotBit: a master gaining its first slot becomes a migration target when
- * any master has replicas. */
-static void node_set_slot_bit(RcNode *node, RcClusterNode *n, int slot)
+ * any master has replicas. The slot is free (the table is the bitmap). */
+static void node_set_slot_bit(RcNode *node, RcClusterNode *n)
 {
-    if (rc_bitmap_test(n->slots, slot))
-        return;
-    rc_bitmap_set(n->slots, slot);
     n->numslots++;
     if (n->numslots == 1 && masters_have_replicas(node))
         n->flags |= RC_NODE_MIGRATE_TO;
 }
 
-/* Drop the cached runs (rc_cluster_slot_runs) after a slot changed hands. */
-static void forget_slot_runs(RcCluster *c)
+/* After a slot changed hands: stamp the change on the cluster and its owner, and drop the
+ * cached runs (rc_cluster_slot_runs). */
+static void slot_changed(RcCluster *c, RcClusterNode *owner)
 {
+    owner->slots_version = ++c->slot_stamp;
     g_clear_pointer(&c->slot_runs, g_array_unref);
     g_clear_pointer(&c->slot_runs_next, g_array_unref);
 }
@@ -201,9 +216,9 @@ gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot)
     rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
     if (c->slots[slot] != NULL)
         return FALSE;
-    node_set_slot_bit(node, owner, slot);
+    node_set_slot_bit(node, owner);
     c->slots[slot] = owner;
-    forget_slot_runs(c);
+    slot_changed(c, owner);
     return TRUE;
 }
 
@@ -214,11 +229,10 @@ gboolean rc_cluster_del_slot(RcNode *node, int slot)
     RcClusterNode *n = c->slots[slot];
     if (n == NULL)
         return FALSE;
-    rc_assert(rc_bitmap_test(n->slots, slot));
-    rc_bitmap_clear(n->slots, slot);
+    rc_assert(n->numslots > 0);
     n->numslots--;
     c->slots[slot] = NULL;
-    forget_slot_runs(c);
+    slot_changed(c, n);
     return TRUE;
 }
 
@@ -281,11 +295,39 @@ const RcSlotRun *rc_cluster_owner_next_run(RcCluster *c, const RcClusterNode *ow
     return run;
 }
 
+void rc_cluster_node_slot_bitmap(RcCluster *c, const RcClusterNode *n, guint8 *bitmap)
+{
+    memset(bitmap, 0, RC_CLUSTER_SLOTS / 8);
+    if (n->numslots == 0)
+        return;
+    int counted = 0;
+    guint cursor = 0;
+    for (const RcSlotRun *r; (r = rc_cluster_owner_next_run(c, n, &cursor)) != NULL;) {
+        rc_bitmap_set_range(bitmap, r->first, r->last);
+        counted += r->last - r->first + 1;
+    }
+    rc_assert(counted == n->numslots);
+}
+
+gboolean rc_cluster_node_slots_equal(RcCluster *c, const RcClusterNode *n, const guint8 *bitmap)
+{
+    guint8 mine[RC_CLUSTER_SLOTS / 8];
+    rc_cluster_node_slot_bitmap(c, n, mine);
+    return memcmp(mine, bitmap, sizeof mine) == 0;
+}
+
+gboolean rc_cluster_node_has_slot(const RcCluster *c, const RcClusterNode *n, int slot)
+{
+    rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
+    return c->slots[slot] == n;
+}
+
 int rc_cluster_del_node_slots(RcNode *node, RcClusterNode *owner)
 {
+    RcCluster *c = node->cluster;
     int deleted = 0;
     for (int j = 0; j < RC_CLUSTER_SLOTS && owner->numslots > 0; j++) {
-        if (rc_bitmap_test(owner->slots, j)) {
+        if (c->slots[j] == owner) {
             rc_cluster_del_slot(node, j);
             deleted++;
         }
@@ -334,10 +376,7 @@ void rc_cluster_node_del(RcNode *node, RcClusterNode *del)
         ((RcClusterNode *)g_ptr_array_index(del->replicas, i))->replica_of = NULL;
     if (del->replica_of)
         rc_cluster_node_remove_replica(del->replica_of, del);
-    char key[RC_CLUSTER_NAMELEN + 1];
-    memcpy(key, del->name, RC_CLUSTER_NAMELEN);
-    key[RC_CLUSTER_NAMELEN] = '\0';
-    rc_assert(g_hash_table_remove(c->nodes_by_name, key));
+    rc_assert(g_hash_table_remove(c->nodes_by_name, del->name));
     rc_assert(g_ptr_array_remove(c->nodes, del));
     if (del->link)
         rc_link_free(node, del->link, TRUE);
@@ -415,6 +454,24 @@ RcClusterNode *rc_cluster_myself(const RcNode *node)
     return node->cluster->myself;
 }
 
+/* nodes_by_name's keys are the records' own 40-character names (random hex, verified on the
+ * way in; not NUL-terminated): the first 16 characters hash them well, and equal names are
+ * equal in all 40 bytes. Gossip looks up a name per entry, so this is on the hot path of
+ * every PING; keying by the record's own field spares a separate key to fetch. */
+static guint name_hash(gconstpointer key)
+{
+    const guchar *p = key;
+    guint h = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static gboolean name_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, RC_CLUSTER_NAMELEN) == 0;
+}
+
 /* Fields a fresh clusterState starts with (clusterInit). */
 static RcCluster *cluster_alloc(void)
 {
@@ -422,7 +479,7 @@ static RcCluster *cluster_alloc(void)
     c->state = RC_CLUSTER_FAIL;
     c->size = 1;
     c->nodes = g_ptr_array_new();
-    c->nodes_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    c->nodes_by_name = g_hash_table_new(name_hash, name_equal);
     c->nodes_black_list = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->mf_master_offset = -1;
     c->links = g_ptr_array_new();
@@ -486,7 +543,9 @@ void rc_cluster_free(RcCluster *c)
     g_ptr_array_unref(c->nodes);
     g_hash_table_unref(c->nodes_by_name);
     g_hash_table_unref(c->nodes_black_list);
-    forget_slot_runs(c);
+    g_clear_pointer(&c->slot_runs, g_array_unref);
+    g_clear_pointer(&c->slot_runs_next, g_array_unref);
+    rc_nodes_saved_conf_free(c->saved_conf);
     g_free(c->migrating_slots_to);
     g_free(c->importing_slots_from);
     rc_migrate_state_free(c);

@@ -71,6 +71,12 @@ const RcSlotRun *rc_cluster_owner_next_run(RcCluster *c, const RcClusterNode *ow
 RcClusterNode **rc_cluster_slot_table(RcClusterNode ***table);
 RcClusterNode *rc_cluster_slot_entry(RcClusterNode *const *table, int slot);
 int rc_cluster_del_node_slots(RcNode *node, RcClusterNode *owner);
+/* The slots `n` serves in my view as a bitmap of RC_CLUSTER_SLOTS bits (Redis keeps one in
+ * every clusterNode; we build it from the slot table's runs), and one bit of it. */
+void rc_cluster_node_slot_bitmap(RcCluster *c, const RcClusterNode *n, guint8 *bitmap);
+/* The bitmap names exactly the slots `n` serves in my view (Redis: memcmp of the bitmaps). */
+gboolean rc_cluster_node_slots_equal(RcCluster *c, const RcClusterNode *n, const guint8 *bitmap);
+gboolean rc_cluster_node_has_slot(const RcCluster *c, const RcClusterNode *n, int slot);
 void rc_cluster_set_node_as_master(RcNode *node, RcClusterNode *n);
 void rc_cluster_set_my_master(RcNode *node, RcClusterNode *master); /* clusterSetMaster */
 gboolean rc_cluster_node_add_replica(RcClusterNode *master, RcClusterNode *replica);
@@ -78,11 +84,13 @@ gboolean rc_cluster_node_remove_replica(RcClusterNode *master, RcClusterNode *re
 int rc_cluster_node_failure_reports(RcNode *node, RcClusterNode *n);
 guint64 rc_cluster_max_epoch(const RcNode *node);
 void rc_cluster_update_state(RcNode *node);    /* clusterUpdateState */
-void rc_cluster_save_config(RcNode *node);     /* emits RC_ACT_SAVE with nodes.conf */
+void rc_cluster_save_config(RcNode *node);     /* emits RC_ACT_SAVE, keeps the text */
+GBytes *rc_cluster_saved_conf(RcCluster *c);   /* that text (a new ref), NULL before a save */
 void rc_cluster_todo(RcNode *node, int flags); /* clusterDoBeforeSleep */
 /* clusterUpdateSlotsConfigWith: rebinding on a claim with a higher configEpoch. */
 void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
                                          guint64 sender_config_epoch, const guint8 *slots);
-gboolean rc_bitmap_test(const guint8 *bitmap, int pos);
 void rc_bitmap_set(guint8 *bitmap, int pos);
 void rc_bitmap_clear(guint8 *bitmap, int pos);
+gboolean rc_bitmap_range_all_set(const guint8 *bitmap, int first, int last);
+void rc_bitmap_set_range(guint8 *bitmap, int first, int last); /* bits first..last, inclusive */

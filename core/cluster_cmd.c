@@ -214,17 +214,18 @@ static void cmd_info(RcCommandCall *call)
 {
     RcCluster *c = call->node->cluster;
     int assigned = 0, ok = 0, pfail = 0, fail = 0;
-    for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
-        RcClusterNode *n = c->slots[j];
-        if (n == NULL)
-            continue;
-        assigned++;
+    const GArray *runs = rc_cluster_slot_runs(c); /* a slot at a time, from the cached runs */
+    for (guint i = 0; i < runs->len; i++) {
+        const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
+        const RcClusterNode *n = c->slots[r->first];
+        int len = r->last - r->first + 1;
+        assigned += len;
         if (rc_node_failed(n))
-            fail++;
+            fail += len;
         else if (rc_node_timed_out(n))
-            pfail++;
+            pfail += len;
         else
-            ok++;
+            ok += len;
     }
     RcClusterNode *me = c->myself;
     guint64 myepoch = (rc_node_is_replica(me) && me->replica_of) ? me->replica_of->config_epoch

@@ -78,15 +78,12 @@ void rc_cluster_cron(RcNode *node)
         if (n->flags & (RC_NODE_MYSELF | RC_NODE_NOADDR | RC_NODE_HANDSHAKE))
             continue;
 
-        if (rc_node_is_replica(me) && rc_node_is_master(n) && !rc_node_failed(n)) {
-            int okreplicas = rc_cluster_count_non_failing_replicas(n);
-            if (okreplicas == 0 && n->numslots > 0 && (n->flags & RC_NODE_MIGRATE_TO))
-                orphaned_masters++;
-            if (okreplicas > max_replicas)
-                max_replicas = okreplicas;
-            if (me->replica_of == n)
-                this_replicas = okreplicas;
-        }
+        /* Orphaned masters first, the cheap tests before the replica walk; the replica
+         * counts matter only when there is one (the second pass below). */
+        if (rc_node_is_replica(me) && rc_node_is_master(n) && !rc_node_failed(n) &&
+            n->numslots > 0 && (n->flags & RC_NODE_MIGRATE_TO) &&
+            rc_cluster_count_non_failing_replicas(n) == 0)
+            orphaned_masters++;
 
         /* No traffic at all for NT/2 while a ping waits: the link may be dead. */
         gint64 ping_delay = rc_since_ms(now, n->ping_sent_ms);
@@ -107,6 +104,19 @@ void rc_cluster_cron(RcNode *node)
 
         if (rc_failure_check_pfail(node, n))
             update_state = TRUE;
+    }
+
+    for (guint i = 0; orphaned_masters > 0 && i < c->nodes->len; i++) {
+        RcClusterNode *n = g_ptr_array_index(c->nodes, i);
+        if (n->flags & (RC_NODE_MYSELF | RC_NODE_NOADDR | RC_NODE_HANDSHAKE))
+            continue;
+        if (rc_node_is_replica(me) && rc_node_is_master(n) && !rc_node_failed(n)) {
+            int okreplicas = rc_cluster_count_non_failing_replicas(n);
+            if (okreplicas > max_replicas)
+                max_replicas = okreplicas;
+            if (me->replica_of == n)
+                this_replicas = okreplicas;
+        }
     }
 
     if (rc_node_is_replica(me) && me->replica_of && rc_node_has_addr(me->replica_of)) {

@@ -37,7 +37,14 @@ void rc_cluster_build_header(RcNode *node, RcBusMsg *msg, int type)
     RcClusterNode *master = (rc_node_is_replica(me) && me->replica_of) ? me->replica_of : me;
     rc_bus_msg_init(msg, (guint16)type);
     memcpy(msg->sender, me->name, RC_CLUSTER_NAMELEN);
-    memcpy(msg->myslots, master->slots, RC_BUS_SLOTS_LEN);
+    /* The bitmap is rebuilt only after a slot changed hands: a node pings many times a
+     * second and its slots rarely move. */
+    if (c->hdr_slots_of != master || c->hdr_slots_stamp != c->slot_stamp) {
+        rc_cluster_node_slot_bitmap(c, master, c->hdr_slots);
+        c->hdr_slots_of = master;
+        c->hdr_slots_stamp = c->slot_stamp;
+    }
+    memcpy(msg->myslots, c->hdr_slots, RC_BUS_SLOTS_LEN);
     if (me->replica_of)
         memcpy(msg->slaveof, me->replica_of->name, RC_CLUSTER_NAMELEN);
     msg->port = me->port;
@@ -108,8 +115,9 @@ void rc_cluster_send_update(RcNode *node, RcClusterLink *link, const RcClusterNo
     memcpy(msg.update_name, about->name, RC_CLUSTER_NAMELEN);
     msg.update_config_epoch = about->config_epoch;
     /* Never advertise slots their owner stopped claiming (7.0.13). */
+    rc_cluster_node_slot_bitmap(node->cluster, about, msg.update_slots);
     for (int i = 0; i < RC_BUS_SLOTS_LEN; i++)
-        msg.update_slots[i] = about->slots[i] & (guint8)~node->cluster->owner_not_claiming_slot[i];
+        msg.update_slots[i] &= (guint8)~node->cluster->owner_not_claiming_slot[i];
     send_msg(node, link, &msg);
     rc_bus_msg_clear(&msg);
 }
@@ -420,7 +428,7 @@ gboolean rc_cluster_process_packet(RcNode *node, RcClusterLink *link, const guin
         if (sender) {
             sender_master = rc_node_is_master(sender) ? sender : sender->replica_of;
             if (sender_master)
-                dirty_slots = memcmp(sender_master->slots, hdr.myslots, RC_BUS_SLOTS_LEN) != 0;
+                dirty_slots = !rc_cluster_node_slots_equal(c, sender_master, hdr.myslots);
         }
         if (sender && rc_node_is_master(sender) && dirty_slots)
             rc_cluster_update_slots_config_with(node, sender, sender_config_epoch, hdr.myslots);
@@ -428,6 +436,10 @@ gboolean rc_cluster_process_packet(RcNode *node, RcClusterLink *link, const guin
         /* The sender claims slots I know a newer owner for: tell it (one UPDATE). */
         if (sender && dirty_slots) {
             for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
+                if ((j & 7) == 0 && hdr.myslots[j / 8] == 0) {
+                    j += 7; /* none of these eight claimed */
+                    continue;
+                }
                 if (!rc_bitmap_test(hdr.myslots, j))
                     continue;
                 RcClusterNode *owner = c->slots[j];

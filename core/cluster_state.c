@@ -30,12 +30,17 @@ void rc_cluster_update_state(RcNode *node)
 
     int new_state = RC_CLUSTER_OK;
     if (node->cfg.cluster_require_full_coverage) {
-        for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
-            if (c->slots[j] == NULL || (c->slots[j]->flags & RC_NODE_FAIL)) {
-                new_state = RC_CLUSTER_FAIL;
+        /* Every slot bound to a node not FAIL: the cached runs cover all of them. */
+        const GArray *runs = rc_cluster_slot_runs(c);
+        int covered = 0;
+        for (guint i = 0; i < runs->len; i++) {
+            const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
+            if (c->slots[r->first]->flags & RC_NODE_FAIL)
                 break;
-            }
+            covered += r->last - r->first + 1;
         }
+        if (covered != RC_CLUSTER_SLOTS)
+            new_state = RC_CLUSTER_FAIL;
     }
 
     int reachable = 0;

@@ -4,7 +4,12 @@
  *
  * Determinism: Redis iterates a dict whose order follows hash seeds. We keep nodes in
  * `nodes` (insertion order) and look them up by name in `nodes_by_name`, which is never
- * iterated. Random picks draw an index into `nodes` from the node's stream. */
+ * iterated. Random picks draw an index into `nodes` from the node's stream.
+ *
+ * Memory: Redis keeps a 2 KB slot bitmap in every clusterNode, so each of N nodes holds N of
+ * them (2 GB at a thousand nodes). We keep slot ownership only in the slot table (`slots`,
+ * Redis's server.cluster->slots) plus a count per node, and build a node's bitmap from the
+ * table's runs when a message needs one (rc_cluster_node_slot_bitmap). */
 #ifndef RC_CLUSTER_TYPES_H
 #define RC_CLUSTER_TYPES_H
 
@@ -53,7 +58,16 @@
 #define rc_node_failed(n) (((n)->flags & RC_NODE_FAIL) != 0)
 #define rc_node_cant_failover(n) (((n)->flags & RC_NODE_NOFAILOVER) != 0)
 
+/* One bit of a slot bitmap (LSB first in each byte, as Redis's bitmapTestBit): inline, as
+ * clusterUpdateSlotsConfigWith and the UPDATE check walk all 16384 per message. */
+static inline gboolean rc_bitmap_test(const guint8 *bitmap, int pos)
+{
+    return (bitmap[pos / 8] & (1u << (pos & 7))) != 0;
+}
+
 typedef struct RcClusterNode RcClusterNode;
+typedef struct RcConfCache RcConfCache; /* a node's nodes.conf line (nodes_conf.c) */
+typedef struct RcSavedConf RcSavedConf; /* nodes.conf as last saved (nodes_conf.c) */
 
 /* One TCP connection of the bus (clusterLink). */
 struct RcClusterLink {
@@ -72,34 +86,39 @@ typedef struct {
     gint64 time_ms;      /* last time it reported */
 } RcFailReport;
 
+/* Field order is for the cache: at 1000 nodes every node walks 1000 of these each 100 ms
+ * (clusterCron) and looks one up per gossip entry, so what those touch comes first: the
+ * first 64 bytes hold the name, the flags, the ports and the links; the next 64 the times
+ * and counters the cron and gossip read. */
 struct RcClusterNode {
-    char name[RC_CLUSTER_NAMELEN];      /* 40 hex chars, not NUL-terminated */
-    gint64 ctime_ms;                    /* when this record was created */
-    guint16 flags;                      /* RC_NODE_* */
-    guint64 config_epoch;               /* last configEpoch seen for this node */
-    guint8 slots[RC_CLUSTER_SLOTS / 8]; /* slots it serves, LSB-first bitmap */
-    int numslots;                       /* bits set in `slots` */
-    GPtrArray *replicas;                /* RcClusterNode*, if a master */
-    RcClusterNode *replica_of;          /* its master, if a replica */
-    gint64 ping_sent_ms;                /* unanswered PING sent, 0 if none */
-    gint64 pong_received_ms;            /* last PONG received on my outbound link */
-    gint64 data_received_ms;            /* last bus data of any kind received */
-    gint64 fail_time_ms;                /* when the FAIL flag was set */
-    gint64 voted_time_ms;               /* last time I voted for a replica of this master */
-    gint64 repl_offset_time_ms;         /* when repl_offset was received */
-    gint64 orphaned_time_ms;            /* since when a master has no working replica */
-    gint64 repl_offset;                 /* last replication offset it advertised */
-    char ip[RC_NET_IP_STR_LEN];         /* its last known IP */
-    char *hostname;                     /* announced hostname, or NULL */
-    guint16 port;                       /* client port */
-    guint16 pport;                      /* plaintext port when port is TLS, else 0 */
-    guint16 cport;                      /* bus port */
-    RcClusterLink *link;                /* the connection I opened to it */
-    RcClusterLink *inbound_link;        /* the connection it opened to me */
-    GPtrArray *fail_reports;            /* RcFailReport*, oldest first */
-    guint64 last_in_ping_gossip;        /* ping counter when last put in a gossip section */
-    guint slot_run_first; /* 1 + index of its first run in the cluster's slot_runs, 0 = none;
-                             meaningful only while that cache is built */
+    char name[RC_CLUSTER_NAMELEN]; /* 40 hex chars, not NUL-terminated; the lookup key */
+    guint16 flags;                 /* RC_NODE_* */
+    guint16 port;                  /* client port */
+    guint16 cport;                 /* bus port */
+    guint16 pport;                 /* plaintext port when port is TLS, else 0 */
+    RcClusterLink *link;           /* the connection I opened to it */
+    RcClusterLink *inbound_link;   /* the connection it opened to me */
+    gint64 ping_sent_ms;           /* unanswered PING sent, 0 if none */
+    gint64 pong_received_ms;       /* last PONG received on my outbound link */
+    gint64 data_received_ms;       /* last bus data of any kind received */
+    GPtrArray *fail_reports;       /* RcFailReport*, oldest first; NULL before the first */
+    guint64 last_in_ping_gossip;   /* ping counter when last put in a gossip section */
+    int numslots;                  /* slots it serves: entries of the slot table naming it */
+    RcClusterNode *replica_of;     /* its master, if a replica */
+    GPtrArray *replicas;           /* RcClusterNode*, if a master */
+    gint64 ctime_ms;               /* when this record was created */
+    guint64 config_epoch;          /* last configEpoch seen for this node */
+    guint64 slots_version;         /* RcCluster.slot_stamp at its last gain or loss, 0 = none */
+    gint64 fail_time_ms;           /* when the FAIL flag was set */
+    gint64 voted_time_ms;          /* last time I voted for a replica of this master */
+    gint64 repl_offset_time_ms;    /* when repl_offset was received */
+    gint64 orphaned_time_ms;       /* since when a master has no working replica */
+    gint64 repl_offset;            /* last replication offset it advertised */
+    char ip[RC_NET_IP_STR_LEN];    /* its last known IP */
+    char *hostname;                /* announced hostname, or NULL */
+    guint slot_run_first;    /* 1 + index of its first run in the cluster's slot_runs, 0 = none;
+                                meaningful only while that cache is built */
+    RcConfCache *conf_cache; /* its nodes.conf line as last rendered, NULL before the first */
 };
 
 /* Reasons a replica cannot fail over, as clusterLogCantFailover() names them. */
@@ -136,6 +155,10 @@ struct RcCluster {
     RcClusterNode **migrating_slots_to;     /* [RC_CLUSTER_SLOTS], allocated on first use */
     RcClusterNode **importing_slots_from;   /* [RC_CLUSTER_SLOTS], allocated on first use */
     RcClusterNode *slots[RC_CLUSTER_SLOTS]; /* owner of each slot in my view, or NULL */
+    guint64 slot_stamp;                     /* bumped by every change of a slot's owner */
+    guint8 hdr_slots[RC_CLUSTER_SLOTS / 8]; /* hdr_slots_of's bitmap, for bus headers */
+    const RcClusterNode *hdr_slots_of;      /* whose bitmap hdr_slots is, NULL = none */
+    guint64 hdr_slots_stamp;                /* slot_stamp when hdr_slots was built */
     GArray *slot_runs;      /* RcSlotRun: cached by rc_cluster_slot_runs, NULL after any change */
     GArray *slot_runs_next; /* guint per run: 1 + index of its owner's next run, 0 = last */
     guint8 owner_not_claiming_slot[RC_CLUSTER_SLOTS / 8]; /* 7.0.13 unclaimed bitmap */
@@ -168,9 +191,10 @@ struct RcCluster {
     guint64 stats_pfail_nodes;    /* PFAIL nodes counted by the last cron */
     guint64 stats_dropped_frames; /* bad frames from the network, dropped */
 
-    guint64 pings_sent;     /* clusterSendPing calls (cluster_pings_sent) */
-    guint64 cron_iteration; /* clusterCron calls (its static `iteration`) */
-    GPtrArray *links;       /* every RcClusterLink, in creation order (owned) */
+    guint64 pings_sent;      /* clusterSendPing calls (cluster_pings_sent) */
+    guint64 cron_iteration;  /* clusterCron calls (its static `iteration`) */
+    GPtrArray *links;        /* every RcClusterLink, in creation order (owned) */
+    RcSavedConf *saved_conf; /* nodes.conf of the last save, NULL before the first */
     gpointer migrate; /* MIGRATE's connection cache and operations (migrate.c), NULL until used */
 };
 

@@ -112,7 +112,7 @@ void rc_failover_replace_my_master(RcNode *node)
     rc_cluster_set_node_as_master(node, me);
     rc_repl_unset_master(node);
     for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
-        if (rc_bitmap_test(old_master->slots, j)) {
+        if (c->slots[j] == old_master) {
             rc_cluster_del_slot(node, j);
             rc_cluster_add_slot(node, me, j);
         }

@@ -15,6 +15,8 @@ static gint64 report_validity_ms(const RcNode *node)
 
 gboolean rc_failure_report_add(RcNode *node, RcClusterNode *failing, RcClusterNode *sender)
 {
+    if (failing->fail_reports == NULL)
+        failing->fail_reports = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *l = failing->fail_reports;
     for (guint i = 0; i < l->len; i++) {
         RcFailReport *fr = g_ptr_array_index(l, i);
@@ -33,6 +35,8 @@ gboolean rc_failure_report_add(RcNode *node, RcClusterNode *failing, RcClusterNo
 void rc_failure_reports_cleanup(RcNode *node, RcClusterNode *n)
 {
     GPtrArray *l = n->fail_reports;
+    if (l == NULL)
+        return;
     gint64 maxtime = report_validity_ms(node);
     for (guint i = 0; i < l->len;) {
         RcFailReport *fr = g_ptr_array_index(l, i);
@@ -46,7 +50,7 @@ void rc_failure_reports_cleanup(RcNode *node, RcClusterNode *n)
 gboolean rc_failure_report_del(RcNode *node, RcClusterNode *failing, RcClusterNode *sender)
 {
     GPtrArray *l = failing->fail_reports;
-    for (guint i = 0; i < l->len; i++) {
+    for (guint i = 0; l != NULL && i < l->len; i++) {
         RcFailReport *fr = g_ptr_array_index(l, i);
         if (fr->node == sender) {
             g_ptr_array_remove_index(l, i);
@@ -60,7 +64,7 @@ gboolean rc_failure_report_del(RcNode *node, RcClusterNode *failing, RcClusterNo
 int rc_cluster_node_failure_reports(RcNode *node, RcClusterNode *n)
 {
     rc_failure_reports_cleanup(node, n);
-    return (int)n->fail_reports->len;
+    return n->fail_reports != NULL ? (int)n->fail_reports->len : 0;
 }
 
 void rc_failure_mark_if_needed(RcNode *node, RcClusterNode *n)

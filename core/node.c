@@ -50,6 +50,11 @@ guint64 rc_node_dropped_bus_frames(const RcNode *node)
     return node->cluster ? node->cluster->stats_dropped_frames : 0;
 }
 
+GBytes *rc_node_saved_conf(RcNode *node)
+{
+    return node->cluster ? rc_cluster_saved_conf(node->cluster) : NULL;
+}
+
 /* Redis's role letter in a log line: S while replication has a master (server.masterhost),
  * else M; M before replication exists (boot). */
 static char node_role_letter(gconstpointer owner)

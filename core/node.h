@@ -93,6 +93,10 @@ const RcNodeConfig *rc_node_config(const RcNode *node);
  * malformed body), whether the link was closed or kept. Redis counts nothing there and no
  * reply shows it: a statistic for tests and run summaries. */
 guint64 rc_node_dropped_bus_frames(const RcNode *node);
+/* The nodes.conf text of the node's last RC_ACT_SAVE (a new reference), NULL if it never
+ * saved. Joined on demand: a driver keeping a disk asks for it only when it needs the bytes,
+ * e.g. before it frees a crashed node. */
+GBytes *rc_node_saved_conf(RcNode *node);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcNode, rc_node_free)
 

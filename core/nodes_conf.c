@@ -129,15 +129,8 @@ static void describe_into(const RcNode *node, guint16 filter, GString *out)
     }
 }
 
-char *rc_nodes_describe(const RcNode *node, guint16 filter)
-{
-    GString *out = g_string_sized_new(256 * node->cluster->nodes->len);
-    describe_into(node, filter, out);
-    return g_string_free(out, FALSE);
-}
-
-/* nodes.conf into a GString: rendered once per save, a line per known node, so no extra copy
- * of the whole text is made on the way to the outbox. */
+/* nodes.conf into a GString: the whole text of the current view (CLUSTER SAVECONFIG's bytes,
+ * and what tests compare the saved text with). */
 static GString *conf_render(const RcNode *node)
 {
     GString *out = g_string_sized_new(256 * node->cluster->nodes->len + 64);
@@ -154,15 +147,192 @@ char *rc_nodes_conf_render(const RcNode *node)
     return g_string_free(conf_render(node), FALSE);
 }
 
+/* ---- saving ----
+ *
+ * Redis rewrites the whole file on every change of configuration; a node forming a cluster
+ * of N saves about 1.5 N times, so N nodes would render N^3 lines (10^9 at a thousand). The
+ * saved text is kept instead as the list of its lines, each cached on its node record with
+ * the fields it shows (ConfKey): a save re-renders only the lines whose fields changed, and
+ * the bytes are joined only when the driver asks for them (rc_cluster_saved_conf: before it
+ * frees a crashed node, or to show its disk). What the driver reads is the text of the last
+ * save, byte for byte, as if it had been written then. */
+
+/* What a node's line shows, to tell whether its cached line is still true. Laid out without
+ * padding so that memcmp compares fields only. */
+typedef struct {
+    gint64 ping_sent_ms;
+    gint64 pong_received_ms;
+    guint64 epoch;         /* its own, or its master's when a replica */
+    guint64 slots_version; /* RcClusterNode.slots_version */
+    char name[RC_CLUSTER_NAMELEN];
+    char master[RC_CLUSTER_NAMELEN]; /* zeros without a master */
+    char ip[RC_NET_IP_STR_LEN];
+    guint16 port, cport, flags;
+    guint8 connected;
+    guint8 pad[3];
+} ConfKey;
+_Static_assert(sizeof(ConfKey) == 4 * 8 + 2 * RC_CLUSTER_NAMELEN + RC_NET_IP_STR_LEN + 10,
+               "ConfKey has no padding");
+
+/* One rendered line, newline included; shared by a node's cache and the saved list. */
+typedef struct {
+    int refs;
+    gsize len;
+    char text[];
+} ConfLine;
+
+struct RcConfCache {
+    ConfKey key;
+    ConfLine *line;
+};
+
+struct RcSavedConf {
+    GPtrArray *lines; /* ConfLine*, one reference each, in nodes order */
+    guint64 current_epoch, last_vote_epoch;
+    GBytes *text; /* the joined text, NULL until asked for */
+};
+
+static void conf_line_unref(gpointer p)
+{
+    ConfLine *l = p;
+    if (l != NULL && --l->refs == 0)
+        g_free(l);
+}
+
+void rc_nodes_conf_cache_free(RcConfCache *cache)
+{
+    if (cache == NULL)
+        return;
+    conf_line_unref(cache->line);
+    g_free(cache);
+}
+
+void rc_nodes_saved_conf_free(RcSavedConf *saved)
+{
+    if (saved == NULL)
+        return;
+    g_ptr_array_unref(saved->lines);
+    if (saved->text != NULL)
+        g_bytes_unref(saved->text);
+    g_free(saved);
+}
+
+static void conf_key_of(const RcClusterNode *n, ConfKey *k)
+{
+    memset(k, 0, sizeof *k);
+    k->ping_sent_ms = n->ping_sent_ms;
+    k->pong_received_ms = n->pong_received_ms;
+    k->epoch =
+        (rc_node_is_replica(n) && n->replica_of) ? n->replica_of->config_epoch : n->config_epoch;
+    k->slots_version = n->slots_version;
+    memcpy(k->name, n->name, RC_CLUSTER_NAMELEN);
+    if (n->replica_of)
+        memcpy(k->master, n->replica_of->name, RC_CLUSTER_NAMELEN);
+    memcpy(k->ip, n->ip, RC_NET_IP_STR_LEN);
+    k->port = n->port;
+    k->cport = n->cport;
+    k->flags = n->flags;
+    k->connected = n->link != NULL;
+}
+
+/* n's line as it would be rendered now, from its cache when nothing it shows changed.
+ * myself's line (open migrations) and hostnames are not in the key: always rendered. */
+static ConfLine *conf_line(const RcNode *node, RcClusterNode *n, GString *scratch)
+{
+    ConfKey key;
+    conf_key_of(n, &key);
+    RcConfCache *cache = n->conf_cache;
+    gboolean keyed = !(n->flags & RC_NODE_MYSELF) && n->hostname == NULL;
+    if (keyed && cache != NULL && cache->line != NULL && memcmp(&cache->key, &key, sizeof key) == 0)
+        return cache->line;
+    if (cache == NULL)
+        cache = n->conf_cache = g_new0(RcConfCache, 1);
+    g_string_truncate(scratch, 0);
+    rc_nodes_describe_node(node, n, scratch);
+    g_string_append_c(scratch, '\n');
+    ConfLine *line = g_malloc(sizeof(ConfLine) + scratch->len);
+    line->refs = 1;
+    line->len = scratch->len;
+    memcpy(line->text, scratch->str, scratch->len);
+    conf_line_unref(cache->line);
+    cache->line = line;
+    cache->key = key;
+    return line;
+}
+
+/* CLUSTER NODES: the console and redis-cli --cluster ask every node for it while a cluster
+ * forms, so the lines come from the same cache as nodes.conf. */
+char *rc_nodes_describe(const RcNode *node, guint16 filter)
+{
+    const RcCluster *c = node->cluster;
+    GString *out = g_string_sized_new(256 * c->nodes->len);
+    g_autoptr(GString) scratch = g_string_sized_new(256);
+    for (guint i = 0; i < c->nodes->len; i++) {
+        RcClusterNode *n = g_ptr_array_index(c->nodes, i);
+        if (n->flags & filter)
+            continue;
+        const ConfLine *line = conf_line(node, n, scratch);
+        g_string_append_len(out, line->text, (gssize)line->len);
+    }
+    return g_string_free(out, FALSE);
+}
+
 void rc_cluster_save_config(RcNode *node)
 {
-    node->cluster->todo_before_sleep &=
-        ~(RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_FSYNC_CONFIG);
+    RcCluster *c = node->cluster;
+    c->todo_before_sleep &= ~(RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_FSYNC_CONFIG);
     if (node->out == NULL)
         return;
-    GString *text = conf_render(node);
-    gsize len = text->len;
-    rc_outbox_save_take(node->out, g_string_free(text, FALSE), len);
+    RcSavedConf *saved = c->saved_conf;
+    if (saved == NULL) {
+        saved = c->saved_conf = g_new0(RcSavedConf, 1);
+        saved->lines = g_ptr_array_new_with_free_func(conf_line_unref);
+    }
+    g_autoptr(GString) scratch = g_string_sized_new(256);
+    guint k = 0;
+    for (guint i = 0; i < c->nodes->len; i++) {
+        RcClusterNode *n = g_ptr_array_index(c->nodes, i);
+        if (n->flags & RC_NODE_HANDSHAKE)
+            continue;
+        ConfLine *line = conf_line(node, n, scratch);
+        if (k == saved->lines->len) {
+            line->refs++;
+            g_ptr_array_add(saved->lines, line);
+        } else if (g_ptr_array_index(saved->lines, k) != line) {
+            line->refs++;
+            conf_line_unref(g_ptr_array_index(saved->lines, k));
+            saved->lines->pdata[k] = line;
+        }
+        k++;
+    }
+    g_ptr_array_set_size(saved->lines, k);
+    saved->current_epoch = c->current_epoch;
+    saved->last_vote_epoch = c->last_vote_epoch;
+    g_clear_pointer(&saved->text, g_bytes_unref);
+    rc_outbox_saved(node->out);
+}
+
+GBytes *rc_cluster_saved_conf(RcCluster *c)
+{
+    RcSavedConf *saved = c->saved_conf;
+    if (saved == NULL)
+        return NULL;
+    if (saved->text == NULL) {
+        gsize len = 64;
+        for (guint i = 0; i < saved->lines->len; i++)
+            len += ((const ConfLine *)g_ptr_array_index(saved->lines, i))->len;
+        GString *out = g_string_sized_new(len);
+        for (guint i = 0; i < saved->lines->len; i++) {
+            const ConfLine *l = g_ptr_array_index(saved->lines, i);
+            g_string_append_len(out, l->text, (gssize)l->len);
+        }
+        g_string_append(out, "vars currentEpoch ");
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT, saved->current_epoch);
+        g_string_append(out, " lastVoteEpoch ");
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT "\n", saved->last_vote_epoch);
+        saved->text = g_string_free_to_bytes(out);
+    }
+    return g_bytes_ref(saved->text);
 }
 
 /* ---- loading ---- */

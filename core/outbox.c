@@ -99,10 +99,9 @@ void rc_outbox_save(RcOutbox *out, const char *contents, gsize len)
     a->bytes = g_bytes_new(contents, len);
 }
 
-void rc_outbox_save_take(RcOutbox *out, char *contents, gsize len)
+void rc_outbox_saved(RcOutbox *out)
 {
-    RcAction *a = push(out, RC_ACT_SAVE);
-    a->bytes = g_bytes_new_take(contents, len);
+    push(out, RC_ACT_SAVE);
 }
 
 void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...)

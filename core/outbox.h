@@ -19,7 +19,8 @@ typedef enum {
     RC_ACT_CONNECT, /* open connection `handle` to ip:port; answer with
                        rc_node_connected() or rc_node_disconnected() */
     RC_ACT_CLOSE,   /* close `handle` after flushing what was sent on it */
-    RC_ACT_SAVE,    /* persist `bytes` as this node's nodes.conf (fsync'd) */
+    RC_ACT_SAVE,    /* the node saved its nodes.conf (fsync'd): `bytes`, or when NULL the
+                       text rc_node_saved_conf() gives until the next save */
     RC_ACT_LOG,     /* one log line in `bytes` (no newline), at `level` */
     RC_ACT_EVENT,   /* a structured observation, see RcEventKind */
 } RcActionKind;
@@ -93,7 +94,7 @@ void rc_outbox_send_bytes(RcOutbox *out, guint32 handle, GBytes *bytes); /* take
 void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port);
 void rc_outbox_close(RcOutbox *out, guint32 handle);
 void rc_outbox_save(RcOutbox *out, const char *contents, gsize len);
-void rc_outbox_save_take(RcOutbox *out, char *contents, gsize len); /* takes g_malloc'd bytes */
+void rc_outbox_saved(RcOutbox *out); /* a save whose text the node keeps (rc_node_saved_conf) */
 void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 void rc_outbox_event(RcOutbox *out, RcEventKind event, const char *peer, guint64 value);
 

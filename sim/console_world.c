@@ -331,13 +331,74 @@ static SimReply *setup_text(SimConsoleWorld *cw, guint32 n, GError **error, cons
     return r;
 }
 
-/* The cheap look first (CLUSTER INFO and INFO replication: every node knows N nodes, and
- * when `want_ok` its state is ok and, on a replica, the link to its master is up), then
- * CLUSTER NODES everywhere, as redis-cli's consistency check reads it: all N nodes listed,
- * none in handshake, failing or without address, `want_replicas` replicas (any number when
- * negative). CLUSTER NODES costs the core O(nodes x slots), hence the cheap look first. */
-static gboolean cluster_looks_formed(SimConsoleWorld *cw, gint want_replicas, gboolean want_ok,
-                                     GError **error)
+/* Adds one CLUSTER NODES line's entry to redis-cli's configuration signature: the node's
+ * name and its slot fields (open-slot fields `[...]` left out) when it has slots. FALSE when
+ * the line's flags say the node is not usable yet: in handshake, failing, no address. */
+static gboolean add_signature_entry(const char *line, gsize len, GPtrArray *signature)
+{
+    g_autofree char *copy = g_strndup(line, len);
+    g_auto(GStrv) f = g_strsplit(copy, " ", -1);
+    guint nf = g_strv_length(f);
+    if (nf < 8)
+        return TRUE;
+    if (strstr(f[2], "handshake") != NULL || strstr(f[2], "fail") != NULL ||
+        strstr(f[2], "noaddr") != NULL)
+        return FALSE;
+    GString *entry = g_string_new(f[0]);
+    gboolean any = FALSE;
+    for (guint i = 8; i < nf; i++) {
+        if (f[i][0] == '[' || f[i][0] == '\0')
+            continue;
+        g_string_append_c(entry, any ? ',' : ':');
+        g_string_append(entry, f[i]);
+        any = TRUE;
+    }
+    if (any)
+        g_ptr_array_add(signature, g_string_free(entry, FALSE));
+    else
+        g_string_free(entry, TRUE);
+    return TRUE;
+}
+
+static gint compare_entries(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* redis-cli's configuration signature of one node's CLUSTER NODES text (the sorted entries
+ * of the nodes that own slots), or NULL when the text lists other than `n_nodes` nodes or
+ * one that is not usable yet. */
+static char *config_signature(const char *text, guint n_nodes)
+{
+    g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func(g_free);
+    guint listed = 0;
+    for (const char *l = text; *l != '\0';) {
+        const char *end = strchr(l, '\n');
+        if (end == NULL)
+            end = l + strlen(l);
+        if (end > l) {
+            if (!add_signature_entry(l, (gsize)(end - l), entries))
+                return NULL;
+            listed++;
+        }
+        l = *end == '\n' ? end + 1 : end;
+    }
+    if (listed != n_nodes)
+        return NULL;
+    g_ptr_array_sort(entries, compare_entries);
+    g_ptr_array_add(entries, NULL);
+    return g_strjoinv("|", (char **)entries->pdata);
+}
+
+/* Formed as redis-cli --cluster create judges it (clusterManagerIsConfigConsistent), plus
+ * what a console user needs before typing: every node knows all N nodes, none of them in
+ * handshake, failing or without address, and all agree on which node owns which slots;
+ * when `want_ok`, every node's state is ok and every replica's link to its master is up.
+ * CLUSTER INFO first, as it is cheap; CLUSTER NODES costs O(N) lines from each of N nodes.
+ * Like redis-cli, it does not wait until every node has learnt every replica's role: that
+ * spreads only through the replica's own PINGs and PONGs, and Redis 7.0 refreshes pong
+ * times from gossip, so at hundreds of nodes two nodes may not talk directly for minutes. */
+static gboolean cluster_looks_formed(SimConsoleWorld *cw, gboolean want_ok, GError **error)
 {
     g_autofree char *known_line = g_strdup_printf("cluster_known_nodes:%u\r\n", cw->n_nodes);
     for (guint32 n = 0; n < cw->n_nodes; n++) {
@@ -352,36 +413,28 @@ static gboolean cluster_looks_formed(SimConsoleWorld *cw, gint want_replicas, gb
                 return FALSE;
         }
     }
+    g_autofree char *first = NULL;
     for (guint32 n = 0; n < cw->n_nodes; n++) {
         g_autoptr(SimReply) r = setup_text(cw, n, error, "CLUSTER", "NODES");
         if (r == NULL)
             return FALSE;
-        g_auto(GStrv) lines = g_strsplit(r->str, "\n", -1);
-        guint known = 0, replicas = 0;
-        for (gchar **l = lines; *l != NULL; l++) {
-            g_auto(GStrv) f = g_strsplit(*l, " ", 4);
-            if (g_strv_length(f) < 3)
-                continue;
-            if (strstr(f[2], "handshake") != NULL || strstr(f[2], "fail") != NULL ||
-                strstr(f[2], "noaddr") != NULL)
-                return FALSE;
-            known++;
-            replicas += strstr(f[2], "slave") != NULL;
-        }
-        if (known != cw->n_nodes || (want_replicas >= 0 && replicas != (guint)want_replicas))
+        g_autofree char *signature = config_signature(r->str, cw->n_nodes);
+        if (signature == NULL || (first != NULL && strcmp(signature, first) != 0))
             return FALSE;
+        if (first == NULL)
+            first = g_steal_pointer(&signature);
     }
     return TRUE;
 }
 
 /* Poll until the cluster looks formed, FALSE past `limit_us` (error set) or on a failed
  * command. */
-static gboolean wait_formed(SimConsoleWorld *cw, gint want_replicas, gboolean want_ok,
-                            RcTime limit_us, const char *what, GError **error)
+static gboolean wait_formed(SimConsoleWorld *cw, gboolean want_ok, RcTime limit_us,
+                            const char *what, GError **error)
 {
     for (;;) {
         GError *local = NULL;
-        if (cluster_looks_formed(cw, want_replicas, want_ok, &local))
+        if (cluster_looks_formed(cw, want_ok, &local))
             return TRUE;
         if (local != NULL) {
             g_propagate_error(error, local);
@@ -428,7 +481,7 @@ gboolean sim_console_world_form(SimConsoleWorld *cw, GError **error)
             setup_call(cw, n, error, "CLUSTER", "MEET", first->ip, first_port, NULL);
         ok = r != NULL;
     }
-    ok = ok && wait_formed(cw, -1, FALSE, limit, "meet", error);
+    ok = ok && wait_formed(cw, FALSE, limit, "meet", error);
     for (guint n = m; ok && n < cw->n_nodes; n++) {
         guint shard = sim_scenario_node_shard(sc, n);
         g_autoptr(SimReply) id = setup_call(cw, shard, error, "CLUSTER", "MYID", NULL);
@@ -438,7 +491,7 @@ gboolean sim_console_world_form(SimConsoleWorld *cw, GError **error)
             ok = r != NULL;
         }
     }
-    ok = ok && wait_formed(cw, (gint)(cw->n_nodes - m), TRUE, limit, "converge", error);
+    ok = ok && wait_formed(cw, TRUE, limit, "converge", error);
     sim_console_set_loglevel(cw->con, cw->loglevel);
     g_string_truncate(sim_console_output(cw->con), 0);
     return ok;

@@ -29,7 +29,9 @@ struct NodeHost {
     GRand *rng;   /* the node's stream, kept across restarts */
     RcNode *node; /* NULL before boot and while crashed */
     RcOutbox *out;
-    GBytes *disk; /* nodes.conf as last saved */
+    GBytes *disk;          /* nodes.conf as last saved, unless disk_at_node */
+    gboolean disk_at_node; /* the last save's text is still the node's to give (RC_ACT_SAVE
+                              without bytes): taken before the node is freed or shown */
     gboolean is_paused;
     gboolean sleep_owed;  /* paused with a before-sleep pending */
     gboolean expiry_owed; /* paused when the deadline came */
@@ -216,14 +218,29 @@ gboolean sim_world_node_is_paused(const SimWorld *w, guint32 node)
     return nh_at(w, node)->is_paused;
 }
 
+/* Take the text of the node's last save onto the disk (it is joined only now: a node saves
+ * on every change of configuration, and the bytes matter only when it boots again). */
+static void disk_take(NodeHost *nh)
+{
+    if (!nh->disk_at_node)
+        return;
+    nh->disk_at_node = FALSE;
+    if (nh->disk != NULL)
+        g_bytes_unref(nh->disk);
+    nh->disk = rc_node_saved_conf(nh->node);
+}
+
 GBytes *sim_world_node_disk(const SimWorld *w, guint32 node)
 {
-    return nh_at(w, node)->disk;
+    NodeHost *nh = nh_at(w, node);
+    disk_take(nh);
+    return nh->disk;
 }
 
 void sim_world_set_node_disk(SimWorld *w, guint32 node, GBytes *nodes_conf)
 {
     NodeHost *nh = nh_at(w, node);
+    nh->disk_at_node = FALSE;
     if (nh->disk != NULL)
         g_bytes_unref(nh->disk);
     nh->disk = nodes_conf != NULL ? g_bytes_ref(nodes_conf) : NULL;
@@ -308,7 +325,8 @@ static void run_outbox(NodeHost *nh)
         case RC_ACT_SAVE:
             if (nh->disk != NULL)
                 g_bytes_unref(nh->disk);
-            nh->disk = g_bytes_ref(a->bytes);
+            nh->disk = a->bytes != NULL ? g_bytes_ref(a->bytes) : NULL;
+            nh->disk_at_node = a->bytes == NULL;
             nh->stats.saves++;
             break;
         case RC_ACT_LOG:
@@ -469,6 +487,7 @@ void sim_world_crash(SimWorld *w, guint32 node)
     NodeHost *nh = nh_at(w, node);
     if (nh->node == NULL)
         return;
+    disk_take(nh);
     rc_node_free(nh->node);
     nh->node = NULL;
     nh->is_paused = FALSE;

@@ -181,14 +181,17 @@ static void on_claim_sample(SimKernel *k, gpointer data, guint64 arg)
     if (run->done)
         return;
     g_autofree SimSlotClaim *claims = g_new(SimSlotClaim, run->n_nodes);
+    g_autofree guint8 *bitmaps = g_new(guint8, (gsize)run->n_nodes * (RC_CLUSTER_SLOTS / 8));
     guint n = 0;
     for (guint i = 0; i < run->n_nodes; i++) {
         RcCluster *c = node_cluster(run, i);
         if (c == NULL || c->myself == NULL || !rc_node_is_master(c->myself) ||
             c->myself->numslots == 0)
             continue;
-        claims[n++] = (SimSlotClaim){
-            .node = i, .config_epoch = c->myself->config_epoch, .slots = c->myself->slots};
+        guint8 *bitmap = bitmaps + (gsize)n * (RC_CLUSTER_SLOTS / 8);
+        rc_cluster_node_slot_bitmap(c, c->myself, bitmap);
+        claims[n++] =
+            (SimSlotClaim){.node = i, .config_epoch = c->myself->config_epoch, .slots = bitmap};
     }
     run->claim_samples++;
     g_autoptr(GString) why = g_string_new(NULL);

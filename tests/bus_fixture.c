@@ -209,7 +209,7 @@ static void execute(BusFixture *f, guint i)
         case RC_ACT_SAVE:
             if (f->disk[i])
                 g_bytes_unref(f->disk[i]);
-            f->disk[i] = g_bytes_ref(a->bytes);
+            f->disk[i] = a->bytes ? g_bytes_ref(a->bytes) : rc_node_saved_conf(f->nodes[i]);
             break;
         case RC_ACT_LOG:
             g_ptr_array_add(

@@ -54,8 +54,8 @@ static void own_all_slots(RcNode *node)
     RcCluster *c = node->cluster;
     RcClusterNode *me = c->myself;
     rc_assert(me->numslots == 0 && c->slot_runs == NULL);
-    memset(me->slots, 0xff, sizeof me->slots);
     me->numslots = RC_CLUSTER_SLOTS;
+    me->slots_version = ++c->slot_stamp;
     for (int s = 0; s < RC_CLUSTER_SLOTS; s++)
         c->slots[s] = me;
     c->state = RC_CLUSTER_OK;

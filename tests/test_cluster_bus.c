@@ -331,6 +331,124 @@ START_TEST(test_restart_from_nodes_conf)
 }
 END_TEST
 
+/* One node's view, checked against the slot table and the eager nodes.conf: every known
+ * node's bitmap (built from the table's runs) names exactly the slots the table gives it,
+ * rc_cluster_node_slots_equal accepts that bitmap and refuses it with one bit changed, and a
+ * save made now (cached lines) reads back as the whole text rendered now. */
+static void check_view(RcNode *node)
+{
+    RcCluster *c = node->cluster;
+    for (guint i = 0; i < c->nodes->len; i++) {
+        const RcClusterNode *n = g_ptr_array_index(c->nodes, i);
+        guint8 got[RC_CLUSTER_SLOTS / 8], want[RC_CLUSTER_SLOTS / 8] = {0};
+        int count = 0;
+        gboolean has_ok = TRUE;
+        for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
+            if (c->slots[j] == n) {
+                rc_bitmap_set(want, j);
+                count++;
+            }
+            has_ok = has_ok && rc_cluster_node_has_slot(c, n, j) == (c->slots[j] == n);
+        }
+        ck_assert(has_ok);
+        ck_assert_int_eq(n->numslots, count);
+        rc_cluster_node_slot_bitmap(c, n, got);
+        ck_assert(memcmp(got, want, sizeof got) == 0);
+        ck_assert(rc_cluster_node_slots_equal(c, n, want));
+        int flip = count > 0 ? 16383 - (int)(i * 977 % RC_CLUSTER_SLOTS) : (int)i;
+        want[flip / 8] ^= (guint8)(1u << (flip % 8));
+        ck_assert(!rc_cluster_node_slots_equal(c, n, want));
+    }
+    g_autoptr(RcOutbox) out = rc_outbox_new();
+    rc_node_enter(node, node->now_us, out);
+    rc_cluster_save_config(node);
+    rc_node_leave(node);
+    g_autofree char *eager = rc_nodes_conf_render(node);
+    g_autoptr(GBytes) saved = rc_node_saved_conf(node);
+    ck_assert_ptr_nonnull(saved);
+    g_autofree char *text = g_strndup(g_bytes_get_data(saved, NULL), g_bytes_get_size(saved));
+    ck_assert_str_eq(text, eager);
+    /* CLUSTER NODES comes from the same cached lines. */
+    g_autofree char *lines = rc_nodes_describe(node, RC_NODE_HANDSHAKE);
+    ck_assert(g_str_has_prefix(eager, lines));
+    ck_assert(g_str_has_prefix(eager + strlen(lines), "vars currentEpoch "));
+}
+
+/* Slot ownership without per-node bitmaps, and nodes.conf from cached lines, stay exact
+ * through handshakes, a replica's takeover of its master's slots (UPDATE messages to the
+ * old master), the old master's crash and restart from its nodes.conf, DELSLOTS and
+ * ADDSLOTS, and a slot moved with SETSLOT NODE: checked on every live node every 300 ms. */
+START_TEST(test_slot_table_and_saved_conf_stay_exact)
+{
+    g_autoptr(BusFixture) f = bus_fixture_new(6, 2000, 21);
+    bus_fixture_create_cluster(f, 3);
+    RcTime t0 = bus_fixture_now(f);
+    gboolean promoted = FALSE, crashed = FALSE, restarted = FALSE, delslots = FALSE;
+    gboolean moved = FALSE;
+    for (RcTime t = t0; t <= t0 + 30 * RC_US_PER_S; t += 100 * RC_US_PER_MS) {
+        bus_fixture_run_until(f, t);
+        if (!promoted && t >= t0 + 2 * RC_US_PER_S) {
+            const char *takeover[] = {"CLUSTER", "FAILOVER", "TAKEOVER", NULL};
+            g_free(bus_fixture_cmd(f, 3, takeover));
+            promoted = TRUE;
+        }
+        if (!crashed && t >= t0 + 6 * RC_US_PER_S) {
+            bus_fixture_crash(f, 0);
+            crashed = TRUE;
+        }
+        if (!restarted && t >= t0 + 12 * RC_US_PER_S) {
+            bus_fixture_restart(f, 0);
+            restarted = TRUE;
+        }
+        if (!delslots && t >= t0 + 18 * RC_US_PER_S) {
+            const char *del[] = {"CLUSTER", "DELSLOTS", "5461", "5470", NULL};
+            g_free(bus_fixture_cmd(f, 1, del));
+            const char *add[] = {"CLUSTER", "ADDSLOTS", "5470", NULL};
+            g_free(bus_fixture_cmd(f, 1, add));
+            delslots = TRUE;
+        }
+        if (!moved && t >= t0 + 22 * RC_US_PER_S) {
+            g_autofree char *id = name_of(f, 2);
+            const char *move[] = {"CLUSTER", "SETSLOT", "5461", "NODE", id, NULL};
+            g_free(bus_fixture_cmd(f, 2, move));
+            moved = TRUE;
+        }
+        for (guint i = 0; i < 6 && (t - t0) % (300 * RC_US_PER_MS) == 0; i++) {
+            RcNode *node = bus_fixture_node(f, i);
+            if (node != NULL)
+                check_view(node);
+        }
+    }
+    /* The replica took its master's slots, which rejoined as its replica; slot 5461 moved
+     * to node 2. */
+    RcCluster *c = bus_fixture_node(f, 3)->cluster;
+    ck_assert_ptr_eq(c->slots[0], c->myself);
+    RcCluster *c0 = bus_fixture_node(f, 0)->cluster;
+    ck_assert(rc_node_is_replica(c0->myself));
+    ck_assert_int_eq(c0->myself->numslots, 0);
+    RcCluster *c2 = bus_fixture_node(f, 2)->cluster;
+    ck_assert_ptr_eq(c2->slots[5461], c2->myself);
+}
+END_TEST
+
+/* Bit ranges: every alignment of first and last around byte edges. */
+START_TEST(test_bitmap_ranges)
+{
+    for (int first = 0; first < 40; first++) {
+        for (int last = first; last < 60; last++) {
+            guint8 b[8] = {0}, want[8] = {0};
+            rc_bitmap_set_range(b, first, last);
+            for (int j = first; j <= last; j++)
+                rc_bitmap_set(want, j);
+            ck_assert(memcmp(b, want, sizeof b) == 0);
+            ck_assert(rc_bitmap_range_all_set(b, first, last));
+            rc_bitmap_clear(b, (first + last) / 2);
+            ck_assert(!rc_bitmap_range_all_set(b, first, last));
+        }
+    }
+}
+END_TEST
+
 static GHashTable *cluster_info(BusFixture *f, guint i);
 static const char *field(GHashTable *h, const char *key);
 
@@ -919,6 +1037,8 @@ Suite *cluster_bus_suite(void)
     tcase_add_test(tc, test_cluster_shards_format);
     tcase_add_test(tc, test_count_failure_reports_after_pfail_gossip);
     tcase_add_test(tc, test_replicate_success);
+    tcase_add_test(tc, test_slot_table_and_saved_conf_stay_exact);
+    tcase_add_test(tc, test_bitmap_ranges);
     suite_add_tcase(s, tc);
     return s;
 }

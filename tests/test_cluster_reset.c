@@ -48,8 +48,9 @@ static char *saved_conf(void)
     }
     if (last == NULL)
         return NULL;
+    g_autoptr(GBytes) bytes = last->bytes ? g_bytes_ref(last->bytes) : rc_node_saved_conf(fo->node);
     gsize len;
-    const char *data = g_bytes_get_data(last->bytes, &len);
+    const char *data = g_bytes_get_data(bytes, &len);
     return g_strndup(data, len);
 }
 

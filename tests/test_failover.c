@@ -64,9 +64,17 @@ static void voter_setup(void)
     fo_set_time_ms(200000);
 }
 
+/* VA's slots as the request's bitmap, built from the voter's slot table. */
+static const guint8 *va_slots(void)
+{
+    static guint8 bitmap[RC_CLUSTER_SLOTS / 8];
+    rc_cluster_node_slot_bitmap(fo->node->cluster, VA, bitmap);
+    return bitmap;
+}
+
 static RcVoteDecision vote(guint64 req_epoch, guint64 req_config, gboolean force)
 {
-    return rc_failover_vote_decision(fo->node, VR, req_epoch, req_config, VA->slots, force, NULL);
+    return rc_failover_vote_decision(fo->node, VR, req_epoch, req_config, va_slots(), force, NULL);
 }
 
 START_TEST(test_vote_rules_table)
@@ -145,7 +153,7 @@ START_TEST(test_vote_granted_is_spent_even_without_link)
     voter_setup();
     RcCluster *c = fo->node->cluster;
     fo_drop_link(VR);
-    rc_failover_handle_auth_request(fo->node, VR, 7, 5, VA->slots, FALSE);
+    rc_failover_handle_auth_request(fo->node, VR, 7, 5, va_slots(), FALSE);
     ck_assert_uint_eq(c->last_vote_epoch, 7);
     ck_assert_int_eq(VA->voted_time_ms, 200000);
     ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_ACK, NULL, NULL), 0); /* no link: dropped */
@@ -156,16 +164,16 @@ START_TEST(test_vote_granted_is_spent_even_without_link)
     ck_assert_uint_eq(v, 7);
     ck_assert(c->todo_before_sleep & RC_CLUSTER_TODO_FSYNC_CONFIG);
     /* The sibling asks in the same epoch: refused, and no second ACK. */
-    rc_failover_handle_auth_request(fo->node, VS, 7, 5, VA->slots, FALSE);
+    rc_failover_handle_auth_request(fo->node, VS, 7, 5, va_slots(), FALSE);
     ck_assert(fo_logged("already voted for epoch 7"));
     ck_assert_int_eq(fo_events(RC_EVT_VOTE_GRANTED, NULL), 1);
     /* A new epoch, but within 2·NT of the last vote about master a. */
     c->current_epoch = 8;
     fo_set_time_ms(200000 + 2 * NT - 1);
-    rc_failover_handle_auth_request(fo->node, VS, 8, 5, VA->slots, FALSE);
+    rc_failover_handle_auth_request(fo->node, VS, 8, 5, va_slots(), FALSE);
     ck_assert(fo_logged("can't vote about this master before 1 milliseconds"));
     fo_set_time_ms(200000 + 2 * NT);
-    rc_failover_handle_auth_request(fo->node, VS, 8, 5, VA->slots, FALSE);
+    rc_failover_handle_auth_request(fo->node, VS, 8, 5, va_slots(), FALSE);
     ck_assert_int_eq(fo_events(RC_EVT_VOTE_GRANTED, NULL), 2);
     ck_assert_int_eq(fo_sent(RC_MSG_FAILOVER_AUTH_ACK, VS, NULL), 1);
     fo_teardown();
@@ -175,12 +183,12 @@ END_TEST
 START_TEST(test_vote_refusal_logs)
 {
     voter_setup();
-    rc_failover_handle_auth_request(fo->node, VR, 7, 4, VA->slots, FALSE);
+    rc_failover_handle_auth_request(fo->node, VR, 7, 4, va_slots(), FALSE);
     ck_assert(fo_logged("slot 0 epoch (5) > reqEpoch (4)"));
     VA->flags = RC_NODE_MASTER;
-    rc_failover_handle_auth_request(fo->node, VR, 7, 5, VA->slots, FALSE);
+    rc_failover_handle_auth_request(fo->node, VR, 7, 5, va_slots(), FALSE);
     ck_assert(fo_logged("its master is up"));
-    rc_failover_handle_auth_request(fo->node, VR, 6, 5, VA->slots, FALSE);
+    rc_failover_handle_auth_request(fo->node, VR, 6, 5, va_slots(), FALSE);
     ck_assert(fo_logged("reqEpoch (6) < curEpoch(7)"));
     ck_assert_int_eq(fo_events(RC_EVT_VOTE_GRANTED, NULL), 0);
     ck_assert_uint_eq(fo->node->cluster->last_vote_epoch, 0);

@@ -23,15 +23,18 @@ static void own_all_slots(Harness *h, int i)
     for (int s = 0; s < RC_CLUSTER_SLOTS; s++) {
         if (cl->slots[s] != NULL && cl->slots[s] != cl->myself) {
             RcClusterNode *o = cl->slots[s];
-            o->slots[s / 8] &= (guint8) ~(1u << (s % 8));
             o->numslots--;
+            o->slots_version = ++cl->slot_stamp;
         }
         if (cl->slots[s] != cl->myself) {
-            cl->myself->slots[s / 8] |= (guint8)(1u << (s % 8));
             cl->myself->numslots++;
+            cl->myself->slots_version = ++cl->slot_stamp;
         }
         cl->slots[s] = cl->myself;
     }
+    /* The cached runs are stale after a hand edit of the table. */
+    g_clear_pointer(&cl->slot_runs, g_array_unref);
+    g_clear_pointer(&cl->slot_runs_next, g_array_unref);
     cl->state = RC_CLUSTER_OK;
 }
 

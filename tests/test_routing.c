@@ -45,7 +45,6 @@ static void assign(RcCluster *cl, RcClusterNode *n, int from, int to)
 {
     for (int s = from; s <= to; s++) {
         cl->slots[s] = n;
-        n->slots[s / 8] |= (guint8)(1u << (s % 8));
         n->numslots++;
     }
 }
