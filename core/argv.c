@@ -3,23 +3,53 @@
 
 #include <string.h>
 
-RcArgv *rc_argv_new(int argc)
+/* The header, the RcArg array and `total` bytes (plus a NUL per argument) in one block. */
+RcArgv *rc_argv_new_sized(int argc, gsize total)
 {
     rc_assert(argc >= 0);
-    RcArgv *a = g_new0(RcArgv, 1);
+    gsize head = sizeof(RcArgv) + (gsize)argc * sizeof(RcArg);
+    RcArgv *a = g_malloc(head + total + (gsize)argc);
     a->argc = argc;
-    a->argv = argc > 0 ? g_new0(GBytes *, argc) : NULL;
+    a->v = (RcArg *)(a + 1);
+    a->fill = (char *)a + head;
+    for (int i = 0; i < argc; i++)
+        a->v[i] = (RcArg){"", 0, NULL};
+    return a;
+}
+
+void rc_argv_put(RcArgv *a, int i, const void *data, gsize len)
+{
+    rc_assert(i >= 0 && i < a->argc);
+    rc_assert(a->v[i].len == 0 && a->v[i].bytes == NULL);
+    char *d = a->fill;
+    if (len > 0)
+        memcpy(d, data, len);
+    d[len] = '\0';
+    a->fill = d + len + 1;
+    a->v[i].data = d;
+    a->v[i].len = len;
+}
+
+RcArgv *rc_argv_new_from_slices(int argc, const char *const *data, const gsize *len)
+{
+    gsize total = 0;
+    for (int i = 0; i < argc; i++)
+        total += len[i];
+    RcArgv *a = rc_argv_new_sized(argc, total);
+    for (int i = 0; i < argc; i++)
+        rc_argv_put(a, i, data[i], len[i]);
     return a;
 }
 
 RcArgv *rc_argv_new_from_strv(const char *const *strv)
 {
     int n = 0;
+    gsize total = 0;
     while (strv[n] != NULL)
-        n++;
-    RcArgv *a = rc_argv_new(n);
+        total += strlen(strv[n++]);
+    RcArgv *a = rc_argv_new_sized(n, total);
     for (int i = 0; i < n; i++)
-        a->argv[i] = g_bytes_new(strv[i], strlen(strv[i]));
+        rc_argv_put(a, i, strv[i], strlen(strv[i]));
     return a;
 }
 
@@ -28,43 +58,55 @@ void rc_argv_free(RcArgv *a)
     if (a == NULL)
         return;
     for (int i = 0; i < a->argc; i++)
-        if (a->argv[i] != NULL)
-            g_bytes_unref(a->argv[i]);
-    g_free(a->argv);
+        if (a->v[i].bytes != NULL)
+            g_bytes_unref(a->v[i].bytes);
     g_free(a);
 }
 
 const char *rc_argv_data(const RcArgv *a, int i, gsize *len)
 {
     rc_assert(i >= 0 && i < a->argc);
-    gsize n;
-    const char *d = g_bytes_get_data(a->argv[i], &n);
     if (len != NULL)
-        *len = n;
-    return d != NULL ? d : "";
+        *len = a->v[i].len;
+    return a->v[i].data;
+}
+
+GBytes *rc_argv_bytes(const RcArgv *a, int i)
+{
+    rc_assert(i >= 0 && i < a->argc);
+    RcArg *arg = &a->v[i];
+    if (arg->bytes == NULL)
+        arg->bytes = g_bytes_new(arg->data, arg->len);
+    return arg->bytes;
 }
 
 gboolean rc_argv_is(const RcArgv *a, int i, const char *word)
 {
     if (i < 0 || i >= a->argc)
         return FALSE;
-    gsize len;
-    const char *d = rc_argv_data(a, i, &len);
-    return len == strlen(word) && g_ascii_strncasecmp(d, word, len) == 0;
+    const RcArg *arg = &a->v[i];
+    gsize n = strlen(word);
+    return arg->len == n && g_ascii_strncasecmp(arg->data, word, n) == 0;
 }
 
 RcArgv *rc_argv_copy(const RcArgv *a)
 {
-    RcArgv *c = rc_argv_new(a->argc);
+    gsize total = 0;
     for (int i = 0; i < a->argc; i++)
-        c->argv[i] = g_bytes_ref(a->argv[i]);
+        total += a->v[i].len;
+    RcArgv *c = rc_argv_new_sized(a->argc, total);
+    for (int i = 0; i < a->argc; i++)
+        rc_argv_put(c, i, a->v[i].data, a->v[i].len);
     return c;
 }
 
 RcArgv *rc_argv_new_from_bytes(int argc, GBytes *const *argv)
 {
-    RcArgv *c = rc_argv_new(argc);
-    for (int i = 0; i < argc; i++)
-        c->argv[i] = g_bytes_ref(argv[i]);
+    RcArgv *c = rc_argv_new_sized(argc, 0);
+    for (int i = 0; i < argc; i++) {
+        gsize len;
+        const char *d = g_bytes_get_data(argv[i], &len);
+        c->v[i] = (RcArg){d != NULL ? d : "", len, g_bytes_ref(argv[i])};
+    }
     return c;
 }

@@ -103,10 +103,9 @@ static void run_proc(RcCommandCall *call)
 
 static void propagate_one(RcNode *node, const char *word)
 {
-    GBytes *b = g_bytes_new_static(word, strlen(word));
-    RcArgv a = {1, &b};
+    RcArg arg = {word, strlen(word), NULL};
+    RcArgv a = {1, &arg, NULL};
     rc_repl_propagate(node, &a);
-    g_bytes_unref(b);
 }
 
 /* call() for a command already looked up and checked. */

@@ -60,11 +60,7 @@ static void reply_array(GString *r, gint64 n)
 
 static const char *arg(const RcCommandCall *call, int i, gsize *len)
 {
-    gsize l = 0;
-    const char *d = g_bytes_get_data(call->args->argv[i], &l);
-    if (len)
-        *len = l;
-    return d ? d : "";
+    return rc_argv_data(call->args, i, len);
 }
 
 /* A NUL-terminated copy of argument i, for messages and number parsing. */

@@ -3,12 +3,12 @@
 #include "core/db.h"
 #include "core/resp.h"
 
-#define KEY(call) ((call)->args->argv[1])
+#define KEY(call) rc_argv_bytes((call)->args, 1)
 
 /* hashTypeLookupWriteOrCreate(): NULL after a WRONGTYPE reply. */
 static RcKey *lookup_write_or_create(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k != NULL && !rc_db_check_type(call, k, RC_TYPE_HASH))
         return NULL;
     if (k == NULL)
@@ -27,21 +27,22 @@ void rc_cmd_hset(RcCommandCall *call)
         return;
     gint64 created = 0;
     for (int j = 2; j < call->args->argc; j += 2)
-        created += rc_hash_set(k->val->v.hash, call->args->argv[j], call->args->argv[j + 1]);
+        created += rc_hash_set(k->val->v.hash, rc_argv_bytes(call->args, j),
+                               rc_argv_bytes(call->args, j + 1));
     rc_reply_int(call->reply, created);
     call->dirty += (guint64)(call->args->argc - 2) / 2;
 }
 
 void rc_cmd_hget(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_null(call->reply);
         return;
     }
     if (!rc_db_check_type(call, k, RC_TYPE_HASH))
         return;
-    GBytes *v = rc_hash_get(k->val->v.hash, call->args->argv[2]);
+    GBytes *v = rc_hash_get(k->val->v.hash, rc_argv_bytes(call->args, 2));
     if (v == NULL)
         rc_reply_null(call->reply);
     else
@@ -50,7 +51,7 @@ void rc_cmd_hget(RcCommandCall *call)
 
 void rc_cmd_hdel(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, 0);
         return;
@@ -59,7 +60,7 @@ void rc_cmd_hdel(RcCommandCall *call)
         return;
     gint64 deleted = 0;
     for (int j = 2; j < call->args->argc; j++) {
-        deleted += rc_hash_del(k->val->v.hash, call->args->argv[j]);
+        deleted += rc_hash_del(k->val->v.hash, rc_argv_bytes(call->args, j));
         if (rc_hash_size(k->val->v.hash) == 0) {
             rc_keyspace_delete_entry(rc_db(call), k);
             break;
@@ -71,7 +72,7 @@ void rc_cmd_hdel(RcCommandCall *call)
 
 void rc_cmd_hgetall(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_array(call->reply, 0);
         return;
@@ -89,7 +90,7 @@ void rc_cmd_hgetall(RcCommandCall *call)
 
 void rc_cmd_hlen(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, 0);
         return;
@@ -106,7 +107,7 @@ void rc_cmd_hincrby(RcCommandCall *call)
     RcKey *k = lookup_write_or_create(call);
     if (k == NULL)
         return;
-    GBytes *cur = rc_hash_get(k->val->v.hash, call->args->argv[2]);
+    GBytes *cur = rc_hash_get(k->val->v.hash, rc_argv_bytes(call->args, 2));
     if (cur != NULL) {
         gsize len;
         const char *d = g_bytes_get_data(cur, &len);
@@ -124,7 +125,7 @@ void rc_cmd_hincrby(RcCommandCall *call)
     char tmp[24];
     int n = g_snprintf(tmp, sizeof tmp, "%" G_GINT64_FORMAT, value);
     GBytes *nv = g_bytes_new(tmp, (gsize)n);
-    rc_hash_set(k->val->v.hash, call->args->argv[2], nv);
+    rc_hash_set(k->val->v.hash, rc_argv_bytes(call->args, 2), nv);
     g_bytes_unref(nv);
     rc_reply_int(call->reply, value);
     call->dirty++;

@@ -8,17 +8,14 @@
 #include "core/replication.h"
 #include "core/resp.h"
 
-#define KEY(call) ((call)->args->argv[1])
-
 void rc_cmd_del(RcCommandCall *call)
 {
     gint64 deleted = 0;
     for (int j = 1; j < call->args->argc; j++) {
-        GBytes *key = call->args->argv[j];
-        rc_db_lookup_read(call, key); /* expireIfNeeded(db, key, 0) */
+        rc_db_lookup_read(call, j); /* expireIfNeeded(db, key, 0) */
         gsize len;
-        const void *d = g_bytes_get_data(key, &len);
-        if (rc_keyspace_delete(rc_db(call), d ? d : "", len)) {
+        const char *d = rc_argv_data(call->args, j, &len);
+        if (rc_keyspace_delete(rc_db(call), d, len)) {
             call->dirty++;
             deleted++;
         }
@@ -30,14 +27,14 @@ void rc_cmd_exists(RcCommandCall *call)
 {
     gint64 count = 0;
     for (int j = 1; j < call->args->argc; j++)
-        if (rc_db_lookup_read(call, call->args->argv[j]) != NULL)
+        if (rc_db_lookup_read(call, j) != NULL)
             count++;
     rc_reply_int(call->reply, count);
 }
 
 void rc_cmd_type(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     rc_reply_status(call->reply, k ? rc_object_type_name(k->val->type) : "none");
 }
 
@@ -73,15 +70,22 @@ static gboolean parse_expire_flags(RcCommandCall *call, int *flags)
     return TRUE;
 }
 
-static RcArgv *argv3(const char *name, GBytes *key, gint64 v)
+/* NAME key v, then the call's arguments from `from` on. */
+static RcArgv *argv_rewrite(const RcCommandCall *call, const char *name, gint64 v, int from)
 {
-    RcArgv *a = rc_argv_new(3);
-    a->argv[0] = g_bytes_new_static(name, strlen(name));
-    a->argv[1] = g_bytes_ref(key);
+    const RcArgv *args = call->args;
+    int argc = 3 + MAX(args->argc - from, 0);
+    g_autofree const char **data = g_new(const char *, argc);
+    g_autofree gsize *lens = g_new(gsize, argc);
     char tmp[24];
-    int n = g_snprintf(tmp, sizeof tmp, "%" G_GINT64_FORMAT, v);
-    a->argv[2] = g_bytes_new(tmp, (gsize)n);
-    return a;
+    data[0] = name;
+    lens[0] = strlen(name);
+    data[1] = rc_argv_data(args, 1, &lens[1]);
+    data[2] = tmp;
+    lens[2] = (gsize)g_snprintf(tmp, sizeof tmp, "%" G_GINT64_FORMAT, v);
+    for (int j = from; j < args->argc; j++)
+        data[3 + j - from] = rc_argv_data(args, j, &lens[3 + j - from]);
+    return rc_argv_new_from_slices(argc, data, lens);
 }
 
 /* expireGenericCommand(). */
@@ -104,7 +108,7 @@ static void expire_generic(RcCommandCall *call, gint64 basetime, gboolean second
         return;
     }
     when += basetime;
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, 0);
         return;
@@ -118,9 +122,10 @@ static void expire_generic(RcCommandCall *call, gint64 basetime, gboolean second
     }
     /* checkAlreadyExpired(): a replica keeps the key and waits for its master's DEL. */
     if (when <= call->node->now_ms && !rc_repl_is_replica(call->node)) {
-        RcArgv *del = rc_argv_new(2);
-        del->argv[0] = g_bytes_new_static("DEL", 3);
-        del->argv[1] = g_bytes_ref(KEY(call));
+        const char *data[2] = {"DEL", NULL};
+        gsize lens[2] = {3, 0};
+        data[1] = rc_argv_data(call->args, 1, &lens[1]);
+        RcArgv *del = rc_argv_new_from_slices(2, data, lens);
         rc_keyspace_delete_entry(rc_db(call), k);
         call->dirty++;
         rc_db_rewrite(call, del);
@@ -129,12 +134,7 @@ static void expire_generic(RcCommandCall *call, gint64 basetime, gboolean second
     }
     rc_keyspace_set_expire(rc_db(call), k, when);
     rc_reply_int(call->reply, 1);
-    RcArgv *p = argv3("PEXPIREAT", KEY(call), when);
-    for (int j = 3; j < call->args->argc; j++) {
-        p->argv = g_renew(GBytes *, p->argv, p->argc + 1);
-        p->argv[p->argc++] = g_bytes_ref(call->args->argv[j]);
-    }
-    rc_db_rewrite(call, p);
+    rc_db_rewrite(call, argv_rewrite(call, "PEXPIREAT", when, 3));
     call->dirty++;
 }
 
@@ -160,7 +160,7 @@ void rc_cmd_pexpireat(RcCommandCall *call)
 
 static void ttl_generic(RcCommandCall *call, gboolean in_ms)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, -2);
         return;
@@ -185,7 +185,7 @@ void rc_cmd_pttl(RcCommandCall *call)
 
 void rc_cmd_persist(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k != NULL && rc_keyspace_persist(rc_db(call), k)) {
         rc_reply_int(call->reply, 1);
         call->dirty++;

@@ -3,11 +3,11 @@
 #include "core/db.h"
 #include "core/resp.h"
 
-#define KEY(call) ((call)->args->argv[1])
+#define KEY(call) rc_argv_bytes((call)->args, 1)
 
 static void push_generic(RcCommandCall *call, gboolean at_head)
 {
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k != NULL && !rc_db_check_type(call, k, RC_TYPE_LIST))
         return;
     if (k == NULL)
@@ -15,9 +15,9 @@ static void push_generic(RcCommandCall *call, gboolean at_head)
     GQueue *q = k->val->v.list;
     for (int j = 2; j < call->args->argc; j++) {
         if (at_head)
-            g_queue_push_head(q, g_bytes_ref(call->args->argv[j]));
+            g_queue_push_head(q, g_bytes_ref(rc_argv_bytes(call->args, j)));
         else
-            g_queue_push_tail(q, g_bytes_ref(call->args->argv[j]));
+            g_queue_push_tail(q, g_bytes_ref(rc_argv_bytes(call->args, j)));
     }
     rc_reply_int(call->reply, q->length);
     call->dirty += (guint64)(call->args->argc - 2);
@@ -44,7 +44,7 @@ static void pop_generic(RcCommandCall *call, gboolean at_head)
     }
     if (has_count && !rc_db_get_positive(call, 2, &count))
         return;
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k == NULL) {
         if (has_count)
             rc_reply_null_array(call->reply);
@@ -87,7 +87,7 @@ void rc_cmd_lrange(RcCommandCall *call)
     gint64 start, end;
     if (!rc_db_get_ll(call, 2, &start) || !rc_db_get_ll(call, 3, &end))
         return;
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_array(call->reply, 0);
         return;
@@ -116,7 +116,7 @@ void rc_cmd_lrange(RcCommandCall *call)
 
 void rc_cmd_llen(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, 0);
         return;
@@ -127,7 +127,7 @@ void rc_cmd_llen(RcCommandCall *call)
 
 void rc_cmd_lindex(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_null(call->reply);
         return;

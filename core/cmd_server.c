@@ -17,12 +17,12 @@ void rc_cmd_ping(RcCommandCall *call)
     if (call->args->argc == 1)
         rc_reply_status(call->reply, "PONG");
     else
-        rc_reply_bulk_bytes(call->reply, call->args->argv[1]);
+        rc_reply_bulk_arg(call->reply, call->args, 1);
 }
 
 void rc_cmd_echo(RcCommandCall *call)
 {
-    rc_reply_bulk_bytes(call->reply, call->args->argv[1]);
+    rc_reply_bulk_arg(call->reply, call->args, 1);
 }
 
 void rc_cmd_dbsize(RcCommandCall *call)

@@ -3,25 +3,25 @@
 #include "core/db.h"
 #include "core/resp.h"
 
-#define KEY(call) ((call)->args->argv[1])
+#define KEY(call) rc_argv_bytes((call)->args, 1)
 
 void rc_cmd_sadd(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k != NULL && !rc_db_check_type(call, k, RC_TYPE_SET))
         return;
     if (k == NULL)
         k = rc_keyspace_add(rc_db(call), KEY(call), rc_object_new_set());
     gint64 added = 0;
     for (int j = 2; j < call->args->argc; j++)
-        added += rc_set_add(k->val->v.set, call->args->argv[j]);
+        added += rc_set_add(k->val->v.set, rc_argv_bytes(call->args, j));
     call->dirty += (guint64)added;
     rc_reply_int(call->reply, added);
 }
 
 void rc_cmd_srem(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, 0);
         return;
@@ -30,7 +30,7 @@ void rc_cmd_srem(RcCommandCall *call)
         return;
     gint64 deleted = 0;
     for (int j = 2; j < call->args->argc; j++) {
-        deleted += rc_set_remove(k->val->v.set, call->args->argv[j]);
+        deleted += rc_set_remove(k->val->v.set, rc_argv_bytes(call->args, j));
         if (rc_set_size(k->val->v.set) == 0) {
             rc_keyspace_delete_entry(rc_db(call), k);
             break;
@@ -42,7 +42,7 @@ void rc_cmd_srem(RcCommandCall *call)
 
 void rc_cmd_smembers(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_array(call->reply, 0);
         return;
@@ -58,18 +58,18 @@ void rc_cmd_smembers(RcCommandCall *call)
 
 void rc_cmd_sismember(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, 0);
         return;
     }
     if (rc_db_check_type(call, k, RC_TYPE_SET))
-        rc_reply_int(call->reply, rc_set_contains(k->val->v.set, call->args->argv[2]));
+        rc_reply_int(call->reply, rc_set_contains(k->val->v.set, rc_argv_bytes(call->args, 2)));
 }
 
 void rc_cmd_scard(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, 0);
         return;

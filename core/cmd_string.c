@@ -5,7 +5,7 @@
 #include "core/db.h"
 #include "core/resp.h"
 
-#define KEY(call) ((call)->args->argv[1])
+#define KEY(call) rc_argv_bytes((call)->args, 1)
 
 enum {
     SET_NX = 1 << 0,
@@ -29,7 +29,7 @@ static RcObject *string_of(const RcArgv *a, int i)
 /* getGenericCommand(): FALSE on WRONGTYPE. */
 static gboolean get_generic(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_null(call->reply);
         return TRUE;
@@ -106,7 +106,7 @@ static void set_generic(RcCommandCall *call, int flags, int value_i, int expire_
         return;
     if ((flags & SET_GET) && !get_generic(call))
         return;
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     gboolean found = k != NULL;
     if (((flags & SET_NX) && found) || ((flags & SET_XX) && !found)) {
         if (!(flags & SET_GET)) {
@@ -133,15 +133,13 @@ static void set_generic(RcCommandCall *call, int flags, int value_i, int expire_
     if (expire_i > 0) {
         rc_keyspace_set_expire(rc_db(call), k, when);
         /* Propagated as SET key value PXAT <ms>. */
-        RcArgv *p = rc_argv_new(5);
-        p->argv[0] = g_bytes_new_static("SET", 3);
-        p->argv[1] = g_bytes_ref(KEY(call));
-        p->argv[2] = g_bytes_ref(call->args->argv[value_i]);
-        p->argv[3] = g_bytes_new_static("PXAT", 4);
         char tmp[24];
-        int n = g_snprintf(tmp, sizeof tmp, "%" G_GINT64_FORMAT, when);
-        p->argv[4] = g_bytes_new(tmp, (gsize)n);
-        rc_db_rewrite(call, p);
+        const char *data[5] = {"SET", NULL, NULL, "PXAT", tmp};
+        gsize lens[5] = {3, 0, 0, 4, 0};
+        data[1] = rc_argv_data(call->args, 1, &lens[1]);
+        data[2] = rc_argv_data(call->args, value_i, &lens[2]);
+        lens[4] = (gsize)g_snprintf(tmp, sizeof tmp, "%" G_GINT64_FORMAT, when);
+        rc_db_rewrite(call, rc_argv_new_from_slices(5, data, lens));
     }
     if (!(flags & SET_GET)) {
         if (ok_reply)
@@ -151,12 +149,15 @@ static void set_generic(RcCommandCall *call, int flags, int value_i, int expire_
     }
     if ((flags & SET_GET) && expire_i == 0) {
         /* Propagated without its GET arguments. */
-        RcArgv *p = rc_argv_new(0);
-        p->argv = g_new0(GBytes *, call->args->argc);
+        g_autofree const char **data = g_new(const char *, call->args->argc);
+        g_autofree gsize *lens = g_new(gsize, call->args->argc);
+        int n = 0;
         for (int j = 0; j < call->args->argc; j++)
-            if (j < 3 || !rc_argv_is(call->args, j, "GET"))
-                p->argv[p->argc++] = g_bytes_ref(call->args->argv[j]);
-        rc_db_rewrite(call, p);
+            if (j < 3 || !rc_argv_is(call->args, j, "GET")) {
+                data[n] = rc_argv_data(call->args, j, &lens[n]);
+                n++;
+            }
+        rc_db_rewrite(call, rc_argv_new_from_slices(n, data, lens));
     }
 }
 
@@ -179,17 +180,18 @@ void rc_cmd_getset(RcCommandCall *call)
         return;
     rc_keyspace_set(rc_db(call), KEY(call), string_of(call->args, 2), FALSE);
     call->dirty++;
-    RcArgv *p = rc_argv_copy(call->args);
-    g_bytes_unref(p->argv[0]);
-    p->argv[0] = g_bytes_new_static("SET", 3);
-    rc_db_rewrite(call, p);
+    const char *data[3] = {"SET", NULL, NULL};
+    gsize lens[3] = {3, 0, 0};
+    data[1] = rc_argv_data(call->args, 1, &lens[1]);
+    data[2] = rc_argv_data(call->args, 2, &lens[2]);
+    rc_db_rewrite(call, rc_argv_new_from_slices(3, data, lens));
 }
 
 void rc_cmd_append(RcCommandCall *call)
 {
     gsize len;
     const char *d = rc_argv_data(call->args, 2, &len);
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     gsize total;
     if (k == NULL) {
         rc_keyspace_add(rc_db(call), KEY(call), rc_object_new_string(d, len));
@@ -212,7 +214,7 @@ void rc_cmd_append(RcCommandCall *call)
 
 void rc_cmd_strlen(RcCommandCall *call)
 {
-    RcKey *k = rc_db_lookup_read(call, KEY(call));
+    RcKey *k = rc_db_lookup_read(call, 1);
     if (k == NULL) {
         rc_reply_int(call->reply, 0);
         return;
@@ -225,7 +227,7 @@ void rc_cmd_strlen(RcCommandCall *call)
 /* incrDecrCommand(). */
 static void incr_decr(RcCommandCall *call, gint64 incr)
 {
-    RcKey *k = rc_db_lookup_write(call, KEY(call));
+    RcKey *k = rc_db_lookup_write(call, 1);
     if (k != NULL && !rc_db_check_type(call, k, RC_TYPE_STRING))
         return;
     gint64 value = 0;
@@ -282,7 +284,7 @@ void rc_cmd_mget(RcCommandCall *call)
 {
     rc_reply_array(call->reply, call->args->argc - 1);
     for (int j = 1; j < call->args->argc; j++) {
-        RcKey *k = rc_db_lookup_read(call, call->args->argv[j]);
+        RcKey *k = rc_db_lookup_read(call, j);
         if (k == NULL || k->val->type != RC_TYPE_STRING)
             rc_reply_null(call->reply);
         else
@@ -297,8 +299,9 @@ void rc_cmd_mset(RcCommandCall *call)
         return;
     }
     for (int j = 1; j < call->args->argc; j += 2) {
-        rc_db_lookup_write(call, call->args->argv[j]); /* setKey() expires it first */
-        rc_keyspace_set(rc_db(call), call->args->argv[j], string_of(call->args, j + 1), FALSE);
+        rc_db_lookup_write(call, j); /* setKey() expires it first */
+        rc_keyspace_set(rc_db(call), rc_argv_bytes(call->args, j), string_of(call->args, j + 1),
+                        FALSE);
     }
     call->dirty += (guint64)(call->args->argc - 1) / 2;
     rc_reply_ok(call->reply);

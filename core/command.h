@@ -13,18 +13,37 @@
 
 #include "core/node_private.h"
 
-/* A request's arguments: argc binary-safe strings, each a GBytes the call borrows. */
+/* One argument of a request: `len` bytes at `data`. */
+typedef struct {
+    const char *data; /* in the argv's own block (then NUL-terminated), or in `bytes` */
+    gsize len;
+    GBytes *bytes; /* owned: the GBytes the argument came from, or the one rc_argv_bytes()
+                      made on first use; NULL until then */
+} RcArg;
+
+/* A request's arguments: argc binary-safe strings. A parsed request is one allocation
+ * (this header, the RcArg array and the bytes); a GBytes exists only for an argument a
+ * command keeps (a set member, a list element), made when first asked for. */
 typedef struct {
     int argc;
-    GBytes **argv;
+    RcArg *v;   /* argc entries, in the argv's own block */
+    char *fill; /* next free byte of the block (rc_argv_new_sized + rc_argv_put) */
 } RcArgv;
 
-RcArgv *rc_argv_new(int argc);                          /* argv[i] all NULL */
+/* An argv of `argc` arguments with room for `total` bytes of them; each argument is then
+ * written once, in order, by rc_argv_put(). Until then v[i] is empty. */
+RcArgv *rc_argv_new_sized(int argc, gsize total);
+void rc_argv_put(RcArgv *a, int i, const void *data, gsize len);
+/* Copies of `argc` arguments given as pointers and lengths. */
+RcArgv *rc_argv_new_from_slices(int argc, const char *const *data, const gsize *len);
 RcArgv *rc_argv_new_from_strv(const char *const *strv); /* for tests and internal commands */
 void rc_argv_free(RcArgv *a);
-RcArgv *rc_argv_copy(const RcArgv *a);                         /* shares the GBytes */
+RcArgv *rc_argv_copy(const RcArgv *a);                         /* copies the bytes */
 RcArgv *rc_argv_new_from_bytes(int argc, GBytes *const *argv); /* references each */
 const char *rc_argv_data(const RcArgv *a, int i, gsize *len);
+/* Argument i as a GBytes (borrowed: it lives as long as the argv), made on first use. Not
+ * for an argv built by hand on the stack, which would leak it. */
+GBytes *rc_argv_bytes(const RcArgv *a, int i);
 /* Case-insensitive comparison of argument i with an ASCII word. */
 gboolean rc_argv_is(const RcArgv *a, int i, const char *word);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcArgv, rc_argv_free)

@@ -22,10 +22,11 @@ static gboolean obeys_master(const RcCommandCall *call)
 
 static RcArgv *del_argv(GBytes *key)
 {
-    RcArgv *a = rc_argv_new(2);
-    a->argv[0] = g_bytes_new_static("DEL", 3);
-    a->argv[1] = g_bytes_ref(key);
-    return a;
+    gsize len;
+    const char *d = g_bytes_get_data(key, &len);
+    const char *data[2] = {"DEL", d != NULL ? d : ""};
+    const gsize lens[2] = {3, len};
+    return rc_argv_new_from_slices(2, data, lens);
 }
 
 /* expireIfNeeded(): TRUE if the key is logically expired (deleted when allowed). */
@@ -48,24 +49,24 @@ static gboolean expire_if_needed(RcCommandCall *call, RcKey *k, gboolean force_d
     return TRUE;
 }
 
-static RcKey *lookup(RcCommandCall *call, GBytes *key, gboolean is_write)
+static RcKey *lookup(RcCommandCall *call, int i, gboolean is_write)
 {
     gsize len;
-    const void *data = g_bytes_get_data(key, &len);
-    RcKey *k = rc_keyspace_find(call->node->db, data ? data : "", len);
+    const char *data = rc_argv_data(call->args, i, &len);
+    RcKey *k = rc_keyspace_find(call->node->db, data, len);
     if (k != NULL && expire_if_needed(call, k, is_write))
         return NULL;
     return k;
 }
 
-RcKey *rc_db_lookup_read(RcCommandCall *call, GBytes *key)
+RcKey *rc_db_lookup_read(RcCommandCall *call, int i)
 {
-    return lookup(call, key, FALSE);
+    return lookup(call, i, FALSE);
 }
 
-RcKey *rc_db_lookup_write(RcCommandCall *call, GBytes *key)
+RcKey *rc_db_lookup_write(RcCommandCall *call, int i)
 {
-    return lookup(call, key, TRUE);
+    return lookup(call, i, TRUE);
 }
 
 gboolean rc_db_check_type(RcCommandCall *call, const RcKey *k, RcObjType type)

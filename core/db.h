@@ -12,9 +12,10 @@
 #include "core/keyspace.h"
 
 RcKeyspace *rc_db(const RcCommandCall *call);
-/* lookupKeyRead / lookupKeyWrite: NULL if missing or expired. */
-RcKey *rc_db_lookup_read(RcCommandCall *call, GBytes *key);
-RcKey *rc_db_lookup_write(RcCommandCall *call, GBytes *key);
+/* lookupKeyRead / lookupKeyWrite of the key in argument `i` of the call: NULL if missing or
+ * expired. */
+RcKey *rc_db_lookup_read(RcCommandCall *call, int i);
+RcKey *rc_db_lookup_write(RcCommandCall *call, int i);
 /* checkType(): FALSE (and WRONGTYPE in the reply) when `k` holds another type. */
 gboolean rc_db_check_type(RcCommandCall *call, const RcKey *k, RcObjType type);
 /* Queue `args` (taken) for the replication stream ahead of the command itself. */

@@ -581,10 +581,10 @@ static gboolean load_command(RcKeyspace *db, const RcArgv *a, guint64 n, GError 
 {
     if (a->argc < 3)
         return load_error(error, n, a->argc ? "command" : "request", "too few arguments");
-    GBytes *key = a->argv[1];
     gsize klen;
-    const char *kdata = g_bytes_get_data(key, &klen);
-    RcKey *k = rc_keyspace_find(db, kdata ? kdata : "", klen);
+    const char *kdata = rc_argv_data(a, 1, &klen);
+    RcKey *k = rc_keyspace_find(db, kdata, klen);
+    GBytes *key = rc_argv_bytes(a, 1);
     if (rc_argv_is(a, 0, "SET")) {
         if (a->argc != 3 || k != NULL)
             return load_error(error, n, "SET", a->argc != 3 ? "wrong arity" : "duplicate key");
@@ -620,11 +620,11 @@ static gboolean load_command(RcKeyspace *db, const RcArgv *a, guint64 n, GError 
                                                   : rc_object_new_hash());
     for (int i = 2; i < a->argc; i += type == RC_TYPE_HASH ? 2 : 1) {
         if (type == RC_TYPE_LIST)
-            g_queue_push_tail(k->val->v.list, g_bytes_ref(a->argv[i]));
+            g_queue_push_tail(k->val->v.list, g_bytes_ref(rc_argv_bytes(a, i)));
         else if (type == RC_TYPE_SET)
-            rc_set_add(k->val->v.set, a->argv[i]);
+            rc_set_add(k->val->v.set, rc_argv_bytes(a, i));
         else
-            rc_hash_set(k->val->v.hash, a->argv[i], a->argv[i + 1]);
+            rc_hash_set(k->val->v.hash, rc_argv_bytes(a, i), rc_argv_bytes(a, i + 1));
     }
     return TRUE;
 }

@@ -20,14 +20,6 @@ static gboolean already_expired(RcNode *node, gint64 when_ms)
     return when_ms <= node->now_ms && !rc_repl_is_replica(node);
 }
 
-static RcArgv *argv_of(int argc, GBytes **items)
-{
-    RcArgv *a = rc_argv_new(argc);
-    for (int i = 0; i < argc; i++)
-        a->argv[i] = items[i];
-    return a;
-}
-
 /* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]. IDLETIME and FREQ are
  * validated as Redis does; rcsim keeps no LRU/LFU data, so they change nothing else. */
 void rc_restore_command(RcCommandCall *call)
@@ -69,8 +61,7 @@ void rc_restore_command(RcCommandCall *call)
         }
     }
 
-    GBytes *key = a->argv[1];
-    if (!replace && rc_db_lookup_write(call, key) != NULL) {
+    if (!replace && rc_db_lookup_write(call, 1) != NULL) {
         g_string_append(call->reply, "-BUSYKEY Target key name already exists.\r\n");
         return;
     }
@@ -100,8 +91,9 @@ void rc_restore_command(RcCommandCall *call)
         ttl += node->now_ms;
     if (ttl != 0 && already_expired(node, ttl)) {
         if (deleted) {
-            GBytes *items[2] = {g_bytes_new_static("DEL", 3), g_bytes_ref(key)};
-            rc_db_rewrite(call, argv_of(2, items));
+            const char *data[2] = {"DEL", kdata};
+            const gsize lens[2] = {3, klen};
+            rc_db_rewrite(call, rc_argv_new_from_slices(2, data, lens));
             call->dirty++;
         }
         rc_object_free(obj);
@@ -112,22 +104,22 @@ void rc_restore_command(RcCommandCall *call)
     RcKey *stale = rc_keyspace_find(node->db, kdata, klen); /* expired, hidden on a replica */
     if (stale != NULL)
         rc_keyspace_delete_entry(node->db, stale);
-    RcKey *k = rc_keyspace_add(node->db, key, obj);
+    RcKey *k = rc_keyspace_add(node->db, rc_argv_bytes(a, 1), obj);
     if (ttl != 0) {
         rc_keyspace_set_expire(node->db, k, ttl);
         if (!absttl) {
             /* Replicas get the absolute time, so they expire it at the same instant. */
             int argc = a->argc + 1;
-            GBytes **items = g_new(GBytes *, argc);
+            g_autofree const char **data = g_new(const char *, argc);
+            g_autofree gsize *lens = g_new(gsize, argc);
             for (int i = 0; i < a->argc; i++)
-                items[i] = g_bytes_ref(a->argv[i]);
-            g_bytes_unref(items[2]);
+                data[i] = rc_argv_data(a, i, &lens[i]);
             char buf[32];
-            int n = g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, ttl);
-            items[2] = g_bytes_new(buf, (gsize)n);
-            items[argc - 1] = g_bytes_new_static("ABSTTL", 6);
-            rc_db_rewrite(call, argv_of(argc, items));
-            g_free(items);
+            data[2] = buf;
+            lens[2] = (gsize)g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, ttl);
+            data[argc - 1] = "ABSTTL";
+            lens[argc - 1] = 6;
+            rc_db_rewrite(call, rc_argv_new_from_slices(argc, data, lens));
         }
     }
     g_string_append(call->reply, "+OK\r\n");
@@ -268,10 +260,11 @@ static gboolean any_op_in_flight(RcNode *node)
 static void op_finish(RcNode *node, RcMigrateOp *op, const char *reply)
 {
     if (op->deleted->len > 0) {
-        RcArgv *del = rc_argv_new((int)op->deleted->len + 1);
-        del->argv[0] = g_bytes_new_static("DEL", 3);
+        g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+        g_ptr_array_add(items, g_bytes_new_static("DEL", 3));
         for (guint i = 0; i < op->deleted->len; i++)
-            del->argv[i + 1] = g_bytes_ref(g_ptr_array_index(op->deleted, i));
+            g_ptr_array_add(items, g_bytes_ref(g_ptr_array_index(op->deleted, i)));
+        RcArgv *del = rc_argv_new_from_bytes((int)items->len, (GBytes *const *)items->pdata);
         rc_repl_propagate(node, del);
         rc_argv_free(del);
     }
@@ -474,10 +467,9 @@ void rc_migrate_command(RcCommandCall *call)
     GPtrArray *keys = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     g_autoptr(GPtrArray) objs = g_ptr_array_new();
     for (int j = 0; j < num_keys; j++) {
-        GBytes *key = a->argv[first_key + j];
-        RcKey *k = rc_db_lookup_read(call, key);
+        RcKey *k = rc_db_lookup_read(call, first_key + j);
         if (k != NULL) {
-            g_ptr_array_add(keys, g_bytes_ref(key));
+            g_ptr_array_add(keys, g_bytes_ref(rc_argv_bytes(a, first_key + j)));
             g_ptr_array_add(objs, k);
         }
     }

@@ -365,11 +365,24 @@ static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gi
     gsize end = (gsize)(nl - p);
     if (end < *pos + 3 || p[end - 1] != '\r')
         return -1;
-    char num[32];
     gsize nlen = end - 1 - (*pos + 1);
+    const guint8 *digits = p + *pos + 1;
+    if (nlen <= 18) {
+        /* The common case, plain digits, without a copy; anything else as strtoll reads it. */
+        gint64 x = 0;
+        gsize i = 0;
+        while (i < nlen && digits[i] >= '0' && digits[i] <= '9')
+            x = x * 10 + (digits[i++] - '0');
+        if (i == nlen && nlen > 0) {
+            *v = x;
+            *pos = end + 1;
+            return 1;
+        }
+    }
+    char num[32];
     if (nlen >= sizeof num)
         return -1;
-    memcpy(num, p + *pos + 1, nlen);
+    memcpy(num, digits, nlen);
     num[nlen] = '\0';
     char *e = NULL;
     *v = g_ascii_strtoll(num, &e, 10);
@@ -379,9 +392,11 @@ static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gi
     return 1;
 }
 
-/* Parse one "*<n>\r\n($<len>\r\n<bytes>\r\n)*n" request at `p`. Returns its length, 0 if
- * incomplete, -1 on a protocol error. */
-static gssize parse_request(const guint8 *p, gsize avail, gint64 max_bulk, RcArgv **out)
+/* Walk one "*<n>\r\n($<len>\r\n<bytes>\r\n)*n" request at `p`: returns its length, 0 if
+ * incomplete, -1 on a protocol error; sets its argument count and their total size, and
+ * copies the arguments into `fill` when given one. */
+static gssize scan_request(const guint8 *p, gsize avail, gint64 max_bulk, gint64 *count_out,
+                           gsize *total, RcArgv *fill)
 {
     gsize pos = 0;
     gint64 count;
@@ -390,7 +405,8 @@ static gssize parse_request(const guint8 *p, gsize avail, gint64 max_bulk, RcArg
         return rc;
     if (count <= 0 || count > RC_REPL_STREAM_ARGS_MAX)
         return -1;
-    RcArgv *a = rc_argv_new((int)count);
+    *count_out = count;
+    *total = 0;
     for (int i = 0; i < (int)count; i++) {
         gint64 len;
         rc = read_number(p, avail, &pos, '$', &len);
@@ -400,15 +416,29 @@ static gssize parse_request(const guint8 *p, gsize avail, gint64 max_bulk, RcArg
             rc = 0;
         if (rc == 1 && (p[pos + (gsize)len] != '\r' || p[pos + (gsize)len + 1] != '\n'))
             rc = -1;
-        if (rc <= 0) {
-            rc_argv_free(a);
+        if (rc <= 0)
             return rc;
-        }
-        a->argv[i] = g_bytes_new(p + pos, (gsize)len);
+        if (fill != NULL)
+            rc_argv_put(fill, i, p + pos, (gsize)len);
+        *total += (gsize)len;
         pos += (gsize)len + 2;
     }
-    *out = a;
     return (gssize)pos;
+}
+
+/* One request at `p` as an RcArgv (one allocation): scanned once for its size, then copied. */
+static gssize parse_request(const guint8 *p, gsize avail, gint64 max_bulk, RcArgv **out)
+{
+    gint64 count;
+    gsize total;
+    gssize n = scan_request(p, avail, max_bulk, &count, &total, NULL);
+    if (n <= 0)
+        return n;
+    RcArgv *a = rc_argv_new_sized((int)count, total);
+    gssize again = scan_request(p, avail, max_bulk, &count, &total, a);
+    rc_assert(again == n);
+    *out = a;
+    return n;
 }
 
 /* The stream broke the protocol: Redis frees the master client without caching it, so the

@@ -13,18 +13,25 @@ struct RcRespParser {
     int reqtype;         /* REQ_*: kind of the request being parsed */
     gint64 multibulklen; /* bulks still to read in this request */
     gint64 bulklen;      /* length of the bulk being read, -1 before its "$n" line */
-    RcArgv *args;        /* arguments read so far */
-    int args_cap;        /* room in args->argv */
+    gsize req_start;     /* where the request being parsed starts in buf: its bulks stay
+                            there until it is complete, and become one RcArgv then */
+    GArray *bulks;       /* Bulk: the bulks read so far, relative to req_start */
     gint64 max_bulk_len; /* proto-max-bulk-len */
     gboolean is_master;  /* the master's stream: no bulk limit */
     gboolean is_dead;    /* a protocol error happened */
     char err[96];        /* its message */
 };
 
+/* One bulk of the request being parsed, as offsets from its start (the buffer moves). */
+typedef struct {
+    gsize off, len;
+} Bulk;
+
 RcRespParser *rc_resp_parser_new(gint64 max_bulk_len)
 {
     RcRespParser *p = g_new0(RcRespParser, 1);
     p->buf = g_byte_array_new();
+    p->bulks = g_array_new(FALSE, FALSE, sizeof(Bulk));
     p->bulklen = -1;
     p->max_bulk_len = max_bulk_len;
     return p;
@@ -35,7 +42,7 @@ void rc_resp_parser_free(RcRespParser *p)
     if (p == NULL)
         return;
     g_byte_array_unref(p->buf);
-    rc_argv_free(p->args);
+    g_array_unref(p->bulks);
     g_free(p);
 }
 
@@ -44,21 +51,31 @@ void rc_resp_parser_set_master(RcRespParser *p, gboolean is_master)
     p->is_master = is_master;
 }
 
+/* The first byte still needed: the start of a request in progress, else the first
+ * unconsumed one. */
+static gsize keep_from(const RcRespParser *p)
+{
+    return p->reqtype == REQ_MULTIBULK ? p->req_start : p->pos;
+}
+
 void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len)
 {
-    if (p->pos == p->buf->len && p->pos > 0) {
+    if (p->pos == p->buf->len && keep_from(p) == p->pos && p->pos > 0) {
         g_byte_array_set_size(p->buf, 0);
         p->pos = 0;
+        p->req_start = 0;
     }
     g_byte_array_append(p->buf, data, (guint)len);
 }
 
 void rc_resp_parser_compact(RcRespParser *p)
 {
-    if (p->pos == 0)
+    gsize drop = keep_from(p);
+    if (drop == 0)
         return;
-    g_byte_array_remove_range(p->buf, 0, (guint)p->pos);
-    p->pos = 0;
+    g_byte_array_remove_range(p->buf, 0, (guint)drop);
+    p->pos -= drop;
+    p->req_start = p->req_start >= drop ? p->req_start - drop : 0;
 }
 
 gsize rc_resp_parser_pending(const RcRespParser *p)
@@ -222,27 +239,32 @@ static gboolean split_token(const char *line, gsize len, gsize *i, GString *tok)
 
 RcArgv *rc_resp_split_args(const char *line, gsize len)
 {
-    GPtrArray *toks = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    GString *tok = g_string_new(NULL);
+    GString *toks = g_string_new(NULL); /* the tokens, one after the other */
+    GArray *lens = g_array_new(FALSE, FALSE, sizeof(gsize));
     gsize i = 0;
     for (;;) {
         while (i < len && line[i] != '\0' && is_space(line[i]))
             i++;
         if (i >= len || line[i] == '\0')
             break;
-        g_string_truncate(tok, 0);
-        if (!split_token(line, len, &i, tok)) {
-            g_string_free(tok, TRUE);
-            g_ptr_array_unref(toks);
+        gsize start = toks->len;
+        if (!split_token(line, len, &i, toks)) {
+            g_string_free(toks, TRUE);
+            g_array_unref(lens);
             return NULL;
         }
-        g_ptr_array_add(toks, g_bytes_new(tok->str, tok->len));
+        gsize n = toks->len - start;
+        g_array_append_val(lens, n);
     }
-    g_string_free(tok, TRUE);
-    RcArgv *a = rc_argv_new((int)toks->len);
-    for (guint j = 0; j < toks->len; j++)
-        a->argv[j] = g_bytes_ref(toks->pdata[j]);
-    g_ptr_array_unref(toks);
+    RcArgv *a = rc_argv_new_sized((int)lens->len, toks->len);
+    gsize off = 0;
+    for (guint j = 0; j < lens->len; j++) {
+        gsize n = g_array_index(lens, gsize, j);
+        rc_argv_put(a, (int)j, toks->str + off, n);
+        off += n;
+    }
+    g_string_free(toks, TRUE);
+    g_array_unref(lens);
     return a;
 }
 
@@ -272,13 +294,20 @@ static RcRespStatus parse_inline(RcRespParser *p, RcArgv **argv)
     return RC_RESP_REQUEST;
 }
 
-static void args_push(RcRespParser *p, GBytes *b)
+/* The request is complete: its bulks, still in the buffer, become one RcArgv. */
+static RcArgv *take_bulks(RcRespParser *p)
 {
-    if (p->args->argc == p->args_cap) {
-        p->args_cap = p->args_cap ? p->args_cap * 2 : 4;
-        p->args->argv = g_renew(GBytes *, p->args->argv, p->args_cap);
+    gsize total = 0;
+    for (guint i = 0; i < p->bulks->len; i++)
+        total += g_array_index(p->bulks, Bulk, i).len;
+    RcArgv *a = rc_argv_new_sized((int)p->bulks->len, total);
+    const guint8 *base = p->buf->data + p->req_start;
+    for (guint i = 0; i < p->bulks->len; i++) {
+        const Bulk *b = &g_array_index(p->bulks, Bulk, i);
+        rc_argv_put(a, (int)i, base + b->off, b->len);
     }
-    p->args->argv[p->args->argc++] = b;
+    g_array_set_size(p->bulks, 0);
+    return a;
 }
 
 static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
@@ -300,13 +329,11 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
         p->pos = (gsize)cr + 2;
         if (ll <= 0) {
             p->reqtype = REQ_NONE;
-            *argv = rc_argv_new(0);
+            *argv = rc_argv_new_sized(0, 0);
             return RC_RESP_REQUEST;
         }
         p->multibulklen = ll;
-        p->args = rc_argv_new(0);
-        p->args_cap = (int)MIN(ll, 1024);
-        p->args->argv = g_new0(GBytes *, p->args_cap);
+        rc_assert(p->bulks->len == 0);
     }
     while (p->multibulklen > 0) {
         if (p->bulklen == -1) {
@@ -334,15 +361,14 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
         }
         if (p->buf->len - p->pos < (gsize)p->bulklen + 2)
             return RC_RESP_NEED_MORE;
-        args_push(p, g_bytes_new(d + p->pos, (gsize)p->bulklen));
+        Bulk b = {p->pos - p->req_start, (gsize)p->bulklen};
+        g_array_append_val(p->bulks, b);
         p->pos += (gsize)p->bulklen + 2;
         p->bulklen = -1;
         p->multibulklen--;
     }
+    *argv = take_bulks(p);
     p->reqtype = REQ_NONE;
-    *argv = p->args;
-    p->args = NULL;
-    p->args_cap = 0;
     return RC_RESP_REQUEST;
 }
 
@@ -353,8 +379,10 @@ RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv)
         return RC_RESP_ERROR;
     if (p->pos >= p->buf->len)
         return RC_RESP_NEED_MORE;
-    if (p->reqtype == REQ_NONE)
+    if (p->reqtype == REQ_NONE) {
         p->reqtype = p->buf->data[p->pos] == '*' ? REQ_MULTIBULK : REQ_INLINE;
+        p->req_start = p->pos;
+    }
     if (p->reqtype == REQ_INLINE)
         return parse_inline(p, argv);
     return parse_multibulk(p, argv);
@@ -436,6 +464,13 @@ void rc_reply_bulk_str(GString *r, const char *s)
     rc_reply_bulk(r, s, strlen(s));
 }
 
+void rc_reply_bulk_arg(GString *r, const RcArgv *a, int i)
+{
+    gsize len;
+    const char *data = rc_argv_data(a, i, &len);
+    rc_reply_bulk(r, data, len);
+}
+
 void rc_reply_bulk_bytes(GString *r, GBytes *b)
 {
     gsize len;
@@ -469,5 +504,5 @@ void rc_resp_encode_argv(GString *r, const RcArgv *a)
 {
     rc_reply_array(r, a->argc);
     for (int i = 0; i < a->argc; i++)
-        rc_reply_bulk_bytes(r, a->argv[i]);
+        rc_reply_bulk(r, a->v[i].data, a->v[i].len);
 }

@@ -85,6 +85,7 @@ void rc_reply_int(GString *r, gint64 v);
 void rc_reply_bulk(GString *r, const void *data, gsize len);
 void rc_reply_bulk_str(GString *r, const char *s);
 void rc_reply_bulk_bytes(GString *r, GBytes *b);
+void rc_reply_bulk_arg(GString *r, const RcArgv *a, int i); /* argument i of a request */
 void rc_reply_bulk_ll(GString *r, gint64 v);
 void rc_reply_null(GString *r);       /* $-1 */
 void rc_reply_null_array(GString *r); /* *-1 */

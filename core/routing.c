@@ -28,17 +28,16 @@ static gboolean is_pubsubshard(const RcCommand *cmd)
 /* A key counts as present only if a read would see it, without the read's side effects:
  * no lazy expiry, no access-time touch (LOOKUP_NOTOUCH|NOSTATS|NONOTIFY|NOEXPIRE). A key
  * past its TTL is missing even though it is still stored. */
-static gboolean key_exists_quietly(const RcNode *node, GBytes *key)
+static gboolean key_exists_quietly(const RcNode *node, const char *key, gsize len)
 {
-    gsize len;
-    const void *p = g_bytes_get_data(key, &len);
-    const RcKey *k = rc_keyspace_find(node->db, p, len);
+    const RcKey *k = rc_keyspace_find(node->db, key, len);
     return k != NULL && !rc_key_is_expired(k, node->now_ms);
 }
 
 typedef struct {
-    RcClusterNode *n; /* owner of the slot of the first key */
-    GBytes *firstkey;
+    RcClusterNode *n;     /* owner of the slot of the first key */
+    const char *firstkey; /* NULL until the first key is seen */
+    gsize firstkey_len;
     int slot;
     gboolean multiple_keys;
     gboolean migrating_slot;
@@ -59,12 +58,12 @@ static RcRedirect scan_command(const RcNode *node, const RcCommand *mcmd, const 
     for (guint j = 0; j < keys->len && result == RC_REDIR_NONE; j++) {
         int pos = g_array_index(keys, gint, j);
         rc_assert(pos > 0 && pos < margv->argc);
-        GBytes *thiskey = margv->argv[pos];
         gsize len;
-        const void *p = g_bytes_get_data(thiskey, &len);
-        int thisslot = rc_key_hash_slot(p, len);
+        const char *thiskey = rc_argv_data(margv, pos, &len);
+        int thisslot = rc_key_hash_slot(thiskey, len);
         if (s->firstkey == NULL) {
             s->firstkey = thiskey;
+            s->firstkey_len = len;
             s->slot = thisslot;
             s->n = cl->slots[thisslot];
             /* The state may not have turned FAIL yet: report the unbound slot here. */
@@ -77,7 +76,7 @@ static RcRedirect scan_command(const RcNode *node, const RcCommand *mcmd, const 
                 s->migrating_slot = TRUE;
             else if (cl->importing_slots_from != NULL && cl->importing_slots_from[thisslot] != NULL)
                 s->importing_slot = TRUE;
-        } else if (!g_bytes_equal(s->firstkey, thiskey)) {
+        } else if (s->firstkey_len != len || memcmp(s->firstkey, thiskey, len) != 0) {
             if (thisslot != s->slot) {
                 result = RC_REDIR_CROSS_SLOT;
                 break;
@@ -85,7 +84,7 @@ static RcRedirect scan_command(const RcNode *node, const RcCommand *mcmd, const 
             s->multiple_keys = TRUE;
         }
         if ((s->migrating_slot || s->importing_slot) && !pubsubshard) {
-            if (key_exists_quietly(node, thiskey))
+            if (key_exists_quietly(node, thiskey, len))
                 s->existing_keys++;
             else
                 s->missing_keys++;

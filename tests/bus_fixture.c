@@ -304,12 +304,9 @@ char *bus_fixture_cmd(BusFixture *f, guint i, const char *const *argv)
 {
     RcNode *node = f->nodes[i];
     rc_assert(node != NULL);
-    int argc = (int)g_strv_length((char **)argv);
-    RcArgv args = {.argc = argc, .argv = g_new0(GBytes *, argc)};
-    for (int k = 0; k < argc; k++)
-        args.argv[k] = g_bytes_new(argv[k], strlen(argv[k]));
+    g_autoptr(RcArgv) args = rc_argv_new_from_strv(argv);
     GString *reply = g_string_new(NULL);
-    RcCommandCall call = {.node = node, .args = &args, .reply = reply};
+    RcCommandCall call = {.node = node, .args = args, .reply = reply};
     rc_outbox_clear(f->out);
     rc_node_enter(node, f->now_us, f->out);
     rc_cluster_command(&call);
@@ -319,9 +316,6 @@ char *bus_fixture_cmd(BusFixture *f, guint i, const char *const *argv)
     rc_node_before_sleep(node, f->now_us, f->out);
     execute(f, i);
     deliver_all(f);
-    for (int k = 0; k < argc; k++)
-        g_bytes_unref(args.argv[k]);
-    g_free(args.argv);
     return g_string_free(reply, FALSE);
 }
 

@@ -38,7 +38,7 @@ static void fuzz_parser(const guint8 *data, gsize size, gsize chunk)
             }
             rc_assert(a != NULL && a->argc >= 0);
             for (int i = 0; i < a->argc; i++)
-                rc_assert(a->argv[i] != NULL);
+                rc_assert(a->v[i].data != NULL && a->v[i].data[a->v[i].len] == '\0');
             rc_argv_free(a);
         }
         rc_resp_parser_compact(p);

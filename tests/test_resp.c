@@ -280,6 +280,83 @@ START_TEST(test_reply_encoders)
 }
 END_TEST
 
+/* A parsed request is one block: a bulk of several MiB fed in uneven pieces, compacted after
+ * each, and a request of 100000 arguments, come out whole and NUL-terminated; the rewrite
+ * constructors and copies keep every byte (NULs included). */
+START_TEST(test_argv_huge_and_many)
+{
+    const gsize big = 3 * 1024 * 1024 + 17;
+    GString *req = g_string_new("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n");
+    g_string_append_printf(req, "$%" G_GSIZE_FORMAT "\r\n", big);
+    for (gsize i = 0; i < big; i++)
+        g_string_append_c(req, (char)('a' + i % 23));
+    g_string_append(req, "\r\n*1\r\n$4\r\nPING\r\n");
+    g_autoptr(RcRespParser) p = rc_resp_parser_new(512LL * 1024 * 1024);
+    RcArgv *got[2] = {NULL, NULL};
+    int n = 0;
+    for (gsize off = 0, step = 1; off < req->len; off += step, step = step * 3 + 1) {
+        rc_resp_parser_feed(p, (const guint8 *)req->str + off, MIN(step, req->len - off));
+        RcArgv *a = NULL;
+        while (rc_resp_parser_next(p, &a) == RC_RESP_REQUEST) {
+            ck_assert_int_lt(n, 2);
+            got[n++] = a;
+        }
+        rc_resp_parser_compact(p);
+    }
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(got[0]->argc, 3);
+    gsize len;
+    const char *d = rc_argv_data(got[0], 2, &len);
+    ck_assert_uint_eq(len, big);
+    ck_assert_int_eq(d[len], '\0');
+    for (gsize i = 0; i < big; i += 4099)
+        ck_assert_int_eq(d[i], 'a' + i % 23);
+    ck_assert(rc_argv_is(got[0], 0, "set") && rc_argv_is(got[1], 0, "ping"));
+    g_autoptr(RcArgv) copy = rc_argv_copy(got[0]);
+    ck_assert(g_bytes_equal(rc_argv_bytes(copy, 2), rc_argv_bytes(got[0], 2)));
+    ck_assert_ptr_eq(rc_argv_bytes(copy, 2), rc_argv_bytes(copy, 2)); /* made once */
+    rc_argv_free(got[0]);
+    rc_argv_free(got[1]);
+    g_string_free(req, TRUE);
+
+    const int many = 100000;
+    GString *m = g_string_new(NULL);
+    g_string_append_printf(m, "*%d\r\n", many);
+    for (int i = 0; i < many; i++) {
+        char arg[16];
+        int l = g_snprintf(arg, sizeof arg, "%d", i);
+        g_string_append_printf(m, "$%d\r\n%s\r\n", l, arg);
+    }
+    rc_resp_parser_feed(p, (const guint8 *)m->str, m->len / 2);
+    RcArgv *a = NULL;
+    ck_assert_int_eq(rc_resp_parser_next(p, &a), RC_RESP_NEED_MORE);
+    rc_resp_parser_compact(p);
+    rc_resp_parser_feed(p, (const guint8 *)m->str + m->len / 2, m->len - m->len / 2);
+    ck_assert_int_eq(rc_resp_parser_next(p, &a), RC_RESP_REQUEST);
+    ck_assert_int_eq(a->argc, many);
+    for (int i = 0; i < many; i += 997) {
+        char arg[16];
+        g_snprintf(arg, sizeof arg, "%d", i);
+        ck_assert_str_eq(rc_argv_data(a, i, NULL), arg);
+    }
+    rc_argv_free(a);
+    g_string_free(m, TRUE);
+
+    const char *parts[3] = {"a\0b", "", "xyz"};
+    const gsize lens[3] = {3, 0, 3};
+    g_autoptr(RcArgv) s = rc_argv_new_from_slices(3, parts, lens);
+    ck_assert_int_eq(memcmp(rc_argv_data(s, 0, &len), "a\0b", 3), 0);
+    ck_assert_uint_eq(len, 3);
+    ck_assert_uint_eq(rc_argv_bytes(s, 1) != NULL && g_bytes_get_size(rc_argv_bytes(s, 1)) == 0, 1);
+    GBytes *b[2] = {g_bytes_new("x", 1), g_bytes_new_static("yy", 2)};
+    g_autoptr(RcArgv) r = rc_argv_new_from_bytes(2, b);
+    ck_assert_ptr_eq(rc_argv_bytes(r, 0), b[0]);
+    ck_assert(rc_argv_is(r, 1, "YY"));
+    g_bytes_unref(b[0]);
+    g_bytes_unref(b[1]);
+}
+END_TEST
+
 Suite *resp_suite(void);
 Suite *resp_suite(void)
 {
@@ -291,6 +368,7 @@ Suite *resp_suite(void)
     tcase_add_test(tc, test_inline_split_args);
     tcase_add_test(tc, test_string2ll);
     tcase_add_test(tc, test_reply_encoders);
+    tcase_add_test(tc, test_argv_huge_and_many);
     suite_add_tcase(s, tc);
     return s;
 }
