@@ -549,6 +549,7 @@ void rc_cluster_free(RcCluster *c)
     g_free(c->migrating_slots_to);
     g_free(c->importing_slots_from);
     rc_migrate_state_free(c);
+    rc_cluster_slots_cache_free(c);
     g_free(c);
 }
 

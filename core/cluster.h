@@ -21,6 +21,11 @@ void rc_cluster_before_sleep(RcNode *node); /* clusterBeforeSleep */
 
 /* CLUSTER, READONLY/READWRITE are client flags; these are the cluster command procs. */
 void rc_cluster_command(RcCommandCall *call);
+/* The CLUSTER SLOTS reply built afresh, without the cache CLUSTER SLOTS answers from (tests
+ * compare the two). */
+void rc_cluster_slots_reply_build(RcNode *node, GString *reply);
+/* Free the CLUSTER SLOTS cache (from rc_cluster_free). */
+void rc_cluster_slots_cache_free(RcCluster *c);
 
 /* Queries used by routing and replication. */
 RcClusterNode *rc_cluster_slot_owner(const RcNode *node, int slot);

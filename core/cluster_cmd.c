@@ -303,15 +303,148 @@ static void reply_slot_range(const RcNode *node, GString *r, const RcClusterNode
     }
 }
 
+void rc_cluster_slots_reply_build(RcNode *node, GString *reply)
+{
+    RcCluster *c = node->cluster;
+    const GArray *runs = rc_cluster_slot_runs(c);
+    reply_array(reply, (int)runs->len);
+    for (guint i = 0; i < runs->len; i++) {
+        const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
+        reply_slot_range(node, reply, c->slots[r->first], r->first, r->last);
+    }
+}
+
+/* Clients ask for CLUSTER SLOTS after every error (some 13 k times in a minute of the default
+ * scenario), and the answer seldom changes. The reply is kept with a copy of everything
+ * reply_slot_range() read to make it: each run and, in reply order, its owner and each of its
+ * replicas with whether it was listed and the fields listed. The cache answers while a walk
+ * of the same structures finds all of that equal, so its bytes are always those a fresh build
+ * would give; nothing has to remember to invalidate it. (Redis 7.0.11+ caches the reply too,
+ * cleared on every change of the configuration.) */
+typedef struct {
+    const RcClusterNode *n; /* compared, never dereferenced from the cache */
+    gboolean listed;        /* the owner, or a replica replica_available() kept */
+    guint16 port;
+    char name[RC_CLUSTER_NAMELEN];
+    char ip[RC_NET_IP_STR_LEN];
+    char *hostname; /* owned copy, or NULL */
+} SlotsSeenNode;
+
+typedef struct {
+    int first, last;
+    guint replicas; /* how many SlotsSeenNode follow the owner's */
+} SlotsSeenRun;
+
+typedef struct {
+    GString *reply;
+    GArray *runs;  /* SlotsSeenRun */
+    GArray *nodes; /* SlotsSeenNode: per run, the owner then its replicas */
+} SlotsCache;
+
+static void seen_node_clear(gpointer p)
+{
+    g_free(((SlotsSeenNode *)p)->hostname);
+}
+
+void rc_cluster_slots_cache_free(RcCluster *c)
+{
+    SlotsCache *sc = c->slots_reply;
+    if (sc == NULL)
+        return;
+    g_string_free(sc->reply, TRUE);
+    g_array_unref(sc->runs);
+    g_array_unref(sc->nodes);
+    g_free(sc);
+    c->slots_reply = NULL;
+}
+
+static const char *hostname_of(const RcClusterNode *n)
+{
+    return n->hostname && n->hostname[0] ? n->hostname : NULL;
+}
+
+static gboolean seen_node_same(const SlotsSeenNode *s, const RcNode *node, const RcClusterNode *n,
+                               gboolean is_owner)
+{
+    if (s->n != n)
+        return FALSE;
+    gboolean listed = is_owner || replica_available(node, n);
+    if (s->listed != listed)
+        return FALSE;
+    if (!listed)
+        return TRUE;
+    return s->port == n->port && memcmp(s->name, n->name, RC_CLUSTER_NAMELEN) == 0 &&
+           strcmp(s->ip, n->ip) == 0 && g_strcmp0(s->hostname, hostname_of(n)) == 0;
+}
+
+static gboolean slots_cache_valid(const SlotsCache *sc, RcNode *node)
+{
+    RcCluster *c = node->cluster;
+    const GArray *runs = rc_cluster_slot_runs(c);
+    if (runs->len != sc->runs->len)
+        return FALSE;
+    guint k = 0;
+    for (guint i = 0; i < runs->len; i++) {
+        const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
+        const SlotsSeenRun *sr = &g_array_index(sc->runs, SlotsSeenRun, i);
+        const RcClusterNode *owner = c->slots[r->first];
+        if (r->first != sr->first || r->last != sr->last || owner->replicas->len != sr->replicas)
+            return FALSE;
+        if (!seen_node_same(&g_array_index(sc->nodes, SlotsSeenNode, k++), node, owner, TRUE))
+            return FALSE;
+        for (guint j = 0; j < owner->replicas->len; j++)
+            if (!seen_node_same(&g_array_index(sc->nodes, SlotsSeenNode, k++), node,
+                                g_ptr_array_index(owner->replicas, j), FALSE))
+                return FALSE;
+    }
+    return TRUE;
+}
+
+static void seen_node_add(SlotsCache *sc, const RcNode *node, const RcClusterNode *n,
+                          gboolean is_owner)
+{
+    SlotsSeenNode s = {n, is_owner || replica_available(node, n), n->port, {0}, {0}, NULL};
+    memcpy(s.name, n->name, RC_CLUSTER_NAMELEN);
+    g_strlcpy(s.ip, n->ip, sizeof s.ip);
+    s.hostname = g_strdup(hostname_of(n));
+    g_array_append_val(sc->nodes, s);
+}
+
+static void slots_cache_fill(SlotsCache *sc, RcNode *node)
+{
+    RcCluster *c = node->cluster;
+    g_string_truncate(sc->reply, 0);
+    g_array_set_size(sc->runs, 0);
+    g_array_set_size(sc->nodes, 0);
+    rc_cluster_slots_reply_build(node, sc->reply);
+    const GArray *runs = rc_cluster_slot_runs(c);
+    for (guint i = 0; i < runs->len; i++) {
+        const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
+        const RcClusterNode *owner = c->slots[r->first];
+        SlotsSeenRun sr = {r->first, r->last, owner->replicas->len};
+        g_array_append_val(sc->runs, sr);
+        seen_node_add(sc, node, owner, TRUE);
+        for (guint j = 0; j < owner->replicas->len; j++)
+            seen_node_add(sc, node, g_ptr_array_index(owner->replicas, j), FALSE);
+    }
+}
+
 static void cmd_slots(RcCommandCall *call)
 {
     RcCluster *c = call->node->cluster;
-    const GArray *runs = rc_cluster_slot_runs(c);
-    reply_array(call->reply, (int)runs->len);
-    for (guint i = 0; i < runs->len; i++) {
-        const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
-        reply_slot_range(call->node, call->reply, c->slots[r->first], r->first, r->last);
+    SlotsCache *sc = c->slots_reply;
+    if (sc == NULL) {
+        sc = g_new0(SlotsCache, 1);
+        sc->reply = g_string_new(NULL);
+        sc->runs = g_array_new(FALSE, FALSE, sizeof(SlotsSeenRun));
+        sc->nodes = g_array_new(FALSE, FALSE, sizeof(SlotsSeenNode));
+        g_array_set_clear_func(sc->nodes, seen_node_clear);
+        c->slots_reply = sc;
+        slots_cache_fill(sc, call->node);
+    } else if (!slots_cache_valid(sc, call->node)) {
+        slots_cache_fill(sc, call->node);
     }
+    rc_string_put(call->reply, sc->reply->str, sc->reply->len);
 }
 
 static void reply_shard_node(RcCommandCall *call, GString *r, const RcClusterNode *n)
@@ -664,6 +797,10 @@ void rc_cluster_command(RcCommandCall *call)
     int argc = call->args->argc;
     if (argc < 2) {
         rc_cluster_reply_error(call->reply, "wrong number of arguments for 'cluster' command");
+        return;
+    }
+    if (argc == 2 && arg_is(call, 1, "slots")) {
+        cmd_slots(call); /* the one clients ask for all the time: no walk of the tables */
         return;
     }
     if (rc_failover_cluster_subcommand(call))

@@ -196,6 +196,8 @@ struct RcCluster {
     GPtrArray *links;        /* every RcClusterLink, in creation order (owned) */
     RcSavedConf *saved_conf; /* nodes.conf of the last save, NULL before the first */
     gpointer migrate; /* MIGRATE's connection cache and operations (migrate.c), NULL until used */
+    gpointer slots_reply; /* CLUSTER SLOTS reply and what it was made of (cluster_cmd.c), NULL
+                             until asked */
 };
 
 #endif

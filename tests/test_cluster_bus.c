@@ -1019,6 +1019,121 @@ START_TEST(test_replicate_success)
 END_TEST
 
 Suite *cluster_bus_suite(void);
+
+/* ---- The CLUSTER SLOTS cache ---- */
+
+/* CLUSTER SLOTS on node i answers from its cache; it must be byte for byte what a fresh build
+ * gives at that instant. Returns the reply. */
+static char *slots_checked(BusFixture *f, guint i)
+{
+    g_autoptr(GString) fresh = g_string_new(NULL);
+    rc_cluster_slots_reply_build(bus_fixture_node(f, i), fresh);
+    const char *argv[] = {"CLUSTER", "SLOTS", NULL};
+    char *got = bus_fixture_cmd(f, i, argv);
+    ck_assert_str_eq(got, fresh->str);
+    return got;
+}
+
+/* Every live node's cached reply equals a fresh one; returns node i's reply. */
+static char *slots_all_checked(BusFixture *f, guint n, guint i)
+{
+    char *want = NULL;
+    for (guint k = 0; k < n; k++) {
+        if (bus_fixture_node(f, k) == NULL)
+            continue;
+        char *r = slots_checked(f, k);
+        if (k == i)
+            want = r;
+        else
+            g_free(r);
+    }
+    return want;
+}
+
+static void cmd_expect_ok(BusFixture *f, guint i, const char *const *argv)
+{
+    g_autofree char *r = bus_fixture_cmd(f, i, argv);
+    ck_assert_str_eq(r, "+OK\r\n");
+}
+
+/* The cache follows every change of what the reply shows: slots added and deleted, a slot
+ * handed over (SETSLOT NODE), a replica that becomes listed (its offset) or unlisted (FAIL),
+ * an address or hostname change, a failover that swaps master and replica. */
+START_TEST(test_cluster_slots_cache_follows_changes)
+{
+    g_autoptr(BusFixture) f = bus_fixture_new(6, 15000, 11);
+    bus_fixture_create_cluster(f, 3);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 3 * RC_US_PER_S);
+    g_autofree char *r0 = slots_all_checked(f, 6, 0);
+    g_autofree char *again = slots_checked(f, 0);
+    ck_assert_str_eq(again, r0); /* unchanged: the same bytes */
+
+    const char *del[] = {"CLUSTER", "DELSLOTS", "100", NULL};
+    cmd_expect_ok(f, 0, del);
+    g_autofree char *r1 = slots_checked(f, 0);
+    ck_assert_str_ne(r1, r0);
+    const char *add[] = {"CLUSTER", "ADDSLOTS", "100", NULL};
+    cmd_expect_ok(f, 0, add);
+    g_autofree char *r2 = slots_checked(f, 0);
+    ck_assert_str_eq(r2, r0);
+
+    /* Hand slot 0 from node 0 to node 1 (both sides, as resharding does). */
+    RcNode *n1 = bus_fixture_node(f, 1);
+    char id1[41];
+    memcpy(id1, n1->cluster->myself->name, 40);
+    id1[40] = '\0';
+    const char *give[] = {"CLUSTER", "SETSLOT", "0", "NODE", id1, NULL};
+    cmd_expect_ok(f, 1, give);
+    cmd_expect_ok(f, 0, give);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 2 * RC_US_PER_S);
+    g_autofree char *r3 = slots_all_checked(f, 6, 0);
+    ck_assert_str_ne(r3, r0);
+
+    /* A replica listed once it has an offset, with a hostname, then at a new address. */
+    RcNode *n0 = bus_fixture_node(f, 0);
+    RcClusterNode *rep = g_ptr_array_index(n0->cluster->myself->replicas, 0);
+    rep->repl_offset = 42;
+    g_autofree char *r4 = slots_checked(f, 0);
+    ck_assert_str_ne(r4, r3);
+    g_free(rep->hostname);
+    rep->hostname = g_strdup("replica-a");
+    g_autofree char *r5 = slots_checked(f, 0);
+    ck_assert(strstr(r5, "replica-a") != NULL);
+    g_strlcpy(rep->ip, "127.0.0.9", sizeof rep->ip);
+    g_autofree char *r6 = slots_checked(f, 0);
+    ck_assert(strstr(r6, "127.0.0.9") != NULL);
+    rep->port++;
+    g_autofree char *r7 = slots_checked(f, 0);
+    ck_assert_str_ne(r7, r6);
+    rep->flags |= RC_NODE_FAIL;
+    g_autofree char *r8 = slots_checked(f, 0);
+    ck_assert_str_ne(r8, r7);
+    rep->flags &= (guint16)~RC_NODE_FAIL;
+    rep->port--;
+    g_strlcpy(rep->ip, "127.0.0.1", sizeof rep->ip);
+    g_autofree char *r9 = slots_checked(f, 0);
+    ck_assert_str_eq(r9, r5);
+
+    /* Node 3 (replica of node 0) takes over: every view's reply follows. */
+    const char *takeover[] = {"CLUSTER", "FAILOVER", "TAKEOVER", NULL};
+    cmd_expect_ok(f, 3, takeover);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 3 * RC_US_PER_S);
+    ck_assert(!rc_node_is_replica(bus_fixture_node(f, 3)->cluster->myself));
+    g_autofree char *r10 = slots_all_checked(f, 6, 0);
+    ck_assert_str_ne(r10, r9);
+
+    /* A crashed master, FAIL everywhere (an owner stays listed), then its replica takes
+     * over (in this fixture replicas never sync, so it needs TAKEOVER). */
+    bus_fixture_crash(f, 1);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 40 * RC_US_PER_S);
+    g_autofree char *r11 = slots_all_checked(f, 6, 0);
+    cmd_expect_ok(f, 4, takeover);
+    bus_fixture_run_until(f, bus_fixture_now(f) + 3 * RC_US_PER_S);
+    g_autofree char *r12 = slots_all_checked(f, 6, 0);
+    ck_assert_str_ne(r12, r11);
+}
+END_TEST
+
 Suite *cluster_bus_suite(void)
 {
     Suite *s = suite_create("cluster_bus");
@@ -1039,6 +1154,7 @@ Suite *cluster_bus_suite(void)
     tcase_add_test(tc, test_replicate_success);
     tcase_add_test(tc, test_slot_table_and_saved_conf_stay_exact);
     tcase_add_test(tc, test_bitmap_ranges);
+    tcase_add_test(tc, test_cluster_slots_cache_follows_changes);
     suite_add_tcase(s, tc);
     return s;
 }
