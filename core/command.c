@@ -123,24 +123,58 @@ static const RcCommand command_table[] = {
 };
 
 #define MAX_NAME 32
+#define INDEX_SLOTS 256 /* a power of two, well above either table's size */
 
-static int cmp_name(const void *key, const void *elem)
+/* Every request looks its command up (and the master's stream does on each replica): an
+ * open-addressing index over a table, keyed by the name's length and first and last letters
+ * (case-folded), built once; a probe compares the candidate in any case. */
+typedef struct {
+    const RcCommand *table;
+    gsize n;
+    guint8 slot[INDEX_SLOTS]; /* 1 + index into table, 0 = empty */
+} NameIndex;
+
+static guint name_hash(const char *name, gsize len)
 {
-    return strcmp(key, ((const RcCommand *)elem)->name);
+    guint first = (guchar)g_ascii_tolower(name[0]), last = (guchar)g_ascii_tolower(name[len - 1]);
+    return ((guint)len * 131u + first * 31u + last * 7u) & (INDEX_SLOTS - 1);
 }
 
-static const RcCommand *find_in(const RcCommand *table, gsize n, const char *name, gsize len)
+static void index_build(NameIndex *ix, const RcCommand *table, gsize n)
 {
-    char lower[MAX_NAME + 1];
+    rc_assert(n < INDEX_SLOTS / 2);
+    ix->table = table;
+    ix->n = n;
+    memset(ix->slot, 0, sizeof ix->slot);
+    for (gsize i = 0; i < n; i++) {
+        gsize len = strlen(table[i].name);
+        rc_assert(len > 0 && len <= MAX_NAME);
+        guint h = name_hash(table[i].name, len);
+        while (ix->slot[h] != 0)
+            h = (h + 1) & (INDEX_SLOTS - 1);
+        ix->slot[h] = (guint8)(i + 1);
+    }
+}
+
+/* `name` (len bytes, any case) equals the lower-case `want`. */
+static gboolean name_equal(const char *name, gsize len, const char *want)
+{
+    for (gsize i = 0; i < len; i++)
+        if (want[i] == '\0' || g_ascii_tolower(name[i]) != want[i])
+            return FALSE;
+    return want[len] == '\0';
+}
+
+static const RcCommand *find_in(const NameIndex *ix, const char *name, gsize len)
+{
     if (len == 0 || len > MAX_NAME)
         return NULL;
-    for (gsize i = 0; i < len; i++) {
-        if (name[i] == '\0')
-            return NULL; /* names never contain NUL */
-        lower[i] = g_ascii_tolower(name[i]);
+    for (guint h = name_hash(name, len); ix->slot[h] != 0; h = (h + 1) & (INDEX_SLOTS - 1)) {
+        const RcCommand *c = &ix->table[ix->slot[h] - 1];
+        if (name_equal(name, len, c->name))
+            return c; /* names never contain NUL, so one with a NUL matches nothing */
     }
-    lower[len] = '\0';
-    return bsearch(lower, table, n, sizeof *table, cmp_name);
+    return NULL;
 }
 
 static gsize subcommand_count(const RcCommand *subs)
@@ -151,9 +185,22 @@ static gsize subcommand_count(const RcCommand *subs)
     return n;
 }
 
+static NameIndex command_index, cluster_index;
+
+static void indexes_init(void)
+{
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        index_build(&command_index, command_table, G_N_ELEMENTS(command_table));
+        index_build(&cluster_index, cluster_subcommands, subcommand_count(cluster_subcommands));
+        g_once_init_leave(&done, 1);
+    }
+}
+
 const RcCommand *rc_command_lookup(const char *name, gsize len)
 {
-    return find_in(command_table, G_N_ELEMENTS(command_table), name, len);
+    indexes_init();
+    return find_in(&command_index, name, len);
 }
 
 const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_container)
@@ -167,8 +214,9 @@ const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_contain
     if (base == NULL || base->subcommands == NULL || args->argc == 1)
         return base;
     *is_container = TRUE;
+    rc_assert(base->subcommands == cluster_subcommands); /* the only container */
     name = rc_argv_data(args, 1, &len);
-    return find_in(base->subcommands, subcommand_count(base->subcommands), name, len);
+    return find_in(&cluster_index, name, len);
 }
 
 gboolean rc_command_arity_ok(const RcCommand *cmd, int argc)

@@ -74,6 +74,8 @@ RcReplication *rc_repl_new(RcNode *node)
     r->inbuf = g_byte_array_new();
     r->multi_queue = g_ptr_array_new_with_free_func((GDestroyNotify)rc_argv_free);
     r->multi_raw = g_byte_array_new();
+    r->encoded = g_string_sized_new(64);
+    r->discarded = g_string_sized_new(64);
     r->transfer_size = -1;
     r->master_initial_offset = -1;
     r->state = RC_REPL_STATE_NONE;
@@ -92,6 +94,8 @@ void rc_repl_free(RcReplication *repl)
     g_byte_array_unref(repl->inbuf);
     g_ptr_array_unref(repl->multi_queue);
     g_byte_array_unref(repl->multi_raw);
+    g_string_free(repl->encoded, TRUE);
+    g_string_free(repl->discarded, TRUE);
     g_free(repl->masterhost);
     g_free(repl);
 }
@@ -185,10 +189,10 @@ void rc_repl_feed(RcReplication *r, const void *data, gsize len)
 
 static void feed_argv(RcReplication *r, const RcArgv *args)
 {
-    GString *s = g_string_sized_new(64);
+    GString *s = r->encoded;
+    g_string_truncate(s, 0);
     rc_resp_encode_argv(s, args);
     rc_repl_feed(r, s->str, s->len);
-    g_string_free(s, TRUE);
 }
 
 /* replicationFeedSlaves. A replica never generates its own stream: it proxies its

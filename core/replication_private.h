@@ -116,6 +116,8 @@ struct RcReplication {
     gboolean in_multi;                      /* the master stream opened a MULTI not yet EXECed */
     GPtrArray *multi_queue;                 /* RcArgv* queued by that MULTI */
     GByteArray *multi_raw;                  /* its stream bytes, MULTI included */
+    GString *encoded;                       /* reused: a propagated command's encoding */
+    GString *discarded;                     /* reused: replies to the master's stream */
 
     guint64 stat_sync_full;
     guint64 stat_sync_partial_ok;

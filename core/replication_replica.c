@@ -468,9 +468,9 @@ static void apply_one(RcNode *node, const RcArgv *args)
 {
     if (rc_argv_is(args, 0, "PING") || rc_argv_is(args, 0, "SELECT"))
         return; /* one database; PING only keeps the link alive */
-    GString *reply = g_string_new(NULL);
+    GString *reply = rc_repl_of(node)->discarded;
+    g_string_truncate(reply, 0);
     rc_client_call(node, NULL, args, reply); /* the master gets no replies */
-    g_string_free(reply, TRUE);
 }
 
 static void apply_command(RcNode *node, RcArgv *args, const guint8 *raw, gsize len)

@@ -46,50 +46,64 @@ typedef struct {
     int existing_keys;
 } Scan;
 
-/* One command's keys (the single command, or one queued in MULTI). Returns
- * RC_REDIR_NONE to continue, or the error that ends the scan. */
+/* One key argument of a command being scanned. Returns RC_REDIR_NONE to continue, or the
+ * error that ends the scan. */
+static RcRedirect scan_key(const RcNode *node, const RcArgv *margv, int pos, gboolean pubsubshard,
+                           Scan *s)
+{
+    const RcCluster *cl = node->cluster;
+    rc_assert(pos > 0 && pos < margv->argc);
+    gsize len;
+    const char *thiskey = rc_argv_data(margv, pos, &len);
+    int thisslot = rc_key_hash_slot(thiskey, len);
+    if (s->firstkey == NULL) {
+        s->firstkey = thiskey;
+        s->firstkey_len = len;
+        s->slot = thisslot;
+        s->n = cl->slots[thisslot];
+        /* The state may not have turned FAIL yet: report the unbound slot here. */
+        if (s->n == NULL)
+            return RC_REDIR_DOWN_UNBOUND;
+        if (s->n == cl->myself && cl->migrating_slots_to != NULL &&
+            cl->migrating_slots_to[thisslot] != NULL)
+            s->migrating_slot = TRUE;
+        else if (cl->importing_slots_from != NULL && cl->importing_slots_from[thisslot] != NULL)
+            s->importing_slot = TRUE;
+    } else if (s->firstkey_len != len || memcmp(s->firstkey, thiskey, len) != 0) {
+        if (thisslot != s->slot)
+            return RC_REDIR_CROSS_SLOT;
+        s->multiple_keys = TRUE;
+    }
+    if ((s->migrating_slot || s->importing_slot) && !pubsubshard) {
+        if (key_exists_quietly(node, thiskey, len))
+            s->existing_keys++;
+        else
+            s->missing_keys++;
+    }
+    return RC_REDIR_NONE;
+}
+
+/* One command's keys (the single command, or one queued in MULTI), in the order
+ * rc_command_get_keys() gives them. Returns RC_REDIR_NONE to continue, or the error that
+ * ends the scan. */
 static RcRedirect scan_command(const RcNode *node, const RcCommand *mcmd, const RcArgv *margv,
                                gboolean pubsubshard, Scan *s)
 {
-    const RcCluster *cl = node->cluster;
     RcRedirect result = RC_REDIR_NONE;
+    if (!(mcmd->flags & RC_CMD_MOVABLE_KEYS)) {
+        /* The key range of the table, walked in place (no array per request). */
+        if (mcmd->first_key == 0)
+            return RC_REDIR_NONE;
+        int last = mcmd->last_key >= 0 ? mcmd->last_key : margv->argc + mcmd->last_key;
+        for (int i = mcmd->first_key; i <= last && i < margv->argc && result == RC_REDIR_NONE;
+             i += mcmd->key_step)
+            result = scan_key(node, margv, i, pubsubshard, s);
+        return result;
+    }
     GArray *keys = g_array_new(FALSE, FALSE, sizeof(gint));
     rc_command_get_keys(mcmd, margv, keys);
-    for (guint j = 0; j < keys->len && result == RC_REDIR_NONE; j++) {
-        int pos = g_array_index(keys, gint, j);
-        rc_assert(pos > 0 && pos < margv->argc);
-        gsize len;
-        const char *thiskey = rc_argv_data(margv, pos, &len);
-        int thisslot = rc_key_hash_slot(thiskey, len);
-        if (s->firstkey == NULL) {
-            s->firstkey = thiskey;
-            s->firstkey_len = len;
-            s->slot = thisslot;
-            s->n = cl->slots[thisslot];
-            /* The state may not have turned FAIL yet: report the unbound slot here. */
-            if (s->n == NULL) {
-                result = RC_REDIR_DOWN_UNBOUND;
-                break;
-            }
-            if (s->n == cl->myself && cl->migrating_slots_to != NULL &&
-                cl->migrating_slots_to[thisslot] != NULL)
-                s->migrating_slot = TRUE;
-            else if (cl->importing_slots_from != NULL && cl->importing_slots_from[thisslot] != NULL)
-                s->importing_slot = TRUE;
-        } else if (s->firstkey_len != len || memcmp(s->firstkey, thiskey, len) != 0) {
-            if (thisslot != s->slot) {
-                result = RC_REDIR_CROSS_SLOT;
-                break;
-            }
-            s->multiple_keys = TRUE;
-        }
-        if ((s->migrating_slot || s->importing_slot) && !pubsubshard) {
-            if (key_exists_quietly(node, thiskey, len))
-                s->existing_keys++;
-            else
-                s->missing_keys++;
-        }
-    }
+    for (guint j = 0; j < keys->len && result == RC_REDIR_NONE; j++)
+        result = scan_key(node, margv, g_array_index(keys, gint, j), pubsubshard, s);
     g_array_unref(keys);
     return result;
 }
