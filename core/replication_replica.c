@@ -392,11 +392,15 @@ static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gi
     return 1;
 }
 
+/* Arguments whose places scan_request() notes, so a short request is read once. */
+#define SCAN_NOTED_ARGS 16
+
 /* Walk one "*<n>\r\n($<len>\r\n<bytes>\r\n)*n" request at `p`: returns its length, 0 if
- * incomplete, -1 on a protocol error; sets its argument count and their total size, and
- * copies the arguments into `fill` when given one. */
+ * incomplete, -1 on a protocol error; sets its argument count and their total size, notes
+ * where the first SCAN_NOTED_ARGS arguments are in `at` (offset, length pairs) when given,
+ * and copies the arguments into `fill` when given one. */
 static gssize scan_request(const guint8 *p, gsize avail, gint64 max_bulk, gint64 *count_out,
-                           gsize *total, RcArgv *fill)
+                           gsize *total, gsize (*at)[2], RcArgv *fill)
 {
     gsize pos = 0;
     gint64 count;
@@ -420,23 +424,34 @@ static gssize scan_request(const guint8 *p, gsize avail, gint64 max_bulk, gint64
             return rc;
         if (fill != NULL)
             rc_argv_put(fill, i, p + pos, (gsize)len);
+        if (at != NULL && i < SCAN_NOTED_ARGS) {
+            at[i][0] = pos;
+            at[i][1] = (gsize)len;
+        }
         *total += (gsize)len;
         pos += (gsize)len + 2;
     }
     return (gssize)pos;
 }
 
-/* One request at `p` as an RcArgv (one allocation): scanned once for its size, then copied. */
+/* One request at `p` as an RcArgv (one allocation): scanned once for its size, then copied
+ * from the places noted (a long request is scanned a second time to copy it). */
 static gssize parse_request(const guint8 *p, gsize avail, gint64 max_bulk, RcArgv **out)
 {
     gint64 count;
     gsize total;
-    gssize n = scan_request(p, avail, max_bulk, &count, &total, NULL);
+    gsize at[SCAN_NOTED_ARGS][2];
+    gssize n = scan_request(p, avail, max_bulk, &count, &total, at, NULL);
     if (n <= 0)
         return n;
     RcArgv *a = rc_argv_new_sized((int)count, total);
-    gssize again = scan_request(p, avail, max_bulk, &count, &total, a);
-    rc_assert(again == n);
+    if (count <= SCAN_NOTED_ARGS) {
+        for (int i = 0; i < (int)count; i++)
+            rc_argv_put(a, i, p + at[i][0], at[i][1]);
+    } else {
+        gssize again = scan_request(p, avail, max_bulk, &count, &total, NULL, a);
+        rc_assert(again == n);
+    }
     *out = a;
     return n;
 }

@@ -15,7 +15,10 @@ struct RcRespParser {
     gint64 bulklen;      /* length of the bulk being read, -1 before its "$n" line */
     gsize req_start;     /* where the request being parsed starts in buf: its bulks stay
                             there until it is complete, and become one RcArgv then */
-    GArray *bulks;       /* Bulk: the bulks read so far, relative to req_start */
+    struct Bulk *bulks;  /* the bulks read so far, relative to req_start */
+    guint nbulks;        /* how many */
+    guint bulks_cap;     /* room in bulks (kept from request to request) */
+    gsize bulks_total;   /* their total length */
     gint64 max_bulk_len; /* proto-max-bulk-len */
     gboolean is_master;  /* the master's stream: no bulk limit */
     gboolean is_dead;    /* a protocol error happened */
@@ -23,7 +26,7 @@ struct RcRespParser {
 };
 
 /* One bulk of the request being parsed, as offsets from its start (the buffer moves). */
-typedef struct {
+typedef struct Bulk {
     gsize off, len;
 } Bulk;
 
@@ -31,7 +34,6 @@ RcRespParser *rc_resp_parser_new(gint64 max_bulk_len)
 {
     RcRespParser *p = g_new0(RcRespParser, 1);
     p->buf = g_byte_array_new();
-    p->bulks = g_array_new(FALSE, FALSE, sizeof(Bulk));
     p->bulklen = -1;
     p->max_bulk_len = max_bulk_len;
     return p;
@@ -42,7 +44,7 @@ void rc_resp_parser_free(RcRespParser *p)
     if (p == NULL)
         return;
     g_byte_array_unref(p->buf);
-    g_array_unref(p->bulks);
+    g_free(p->bulks);
     g_free(p);
 }
 
@@ -297,16 +299,17 @@ static RcRespStatus parse_inline(RcRespParser *p, RcArgv **argv)
 /* The request is complete: its bulks, still in the buffer, become one RcArgv. */
 static RcArgv *take_bulks(RcRespParser *p)
 {
-    gsize total = 0;
-    for (guint i = 0; i < p->bulks->len; i++)
-        total += g_array_index(p->bulks, Bulk, i).len;
-    RcArgv *a = rc_argv_new_sized((int)p->bulks->len, total);
+    RcArgv *a = rc_argv_new_sized((int)p->nbulks, p->bulks_total);
     const guint8 *base = p->buf->data + p->req_start;
-    for (guint i = 0; i < p->bulks->len; i++) {
-        const Bulk *b = &g_array_index(p->bulks, Bulk, i);
-        rc_argv_put(a, (int)i, base + b->off, b->len);
+    for (guint i = 0; i < p->nbulks; i++)
+        rc_argv_put(a, (int)i, base + p->bulks[i].off, p->bulks[i].len);
+    p->nbulks = 0;
+    p->bulks_total = 0;
+    if (p->bulks_cap > 1024) {
+        /* a very long request does not pin its table to the connection */
+        g_clear_pointer(&p->bulks, g_free);
+        p->bulks_cap = 0;
     }
-    g_array_set_size(p->bulks, 0);
     return a;
 }
 
@@ -333,7 +336,7 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
             return RC_RESP_REQUEST;
         }
         p->multibulklen = ll;
-        rc_assert(p->bulks->len == 0);
+        rc_assert(p->nbulks == 0 && p->bulks_total == 0);
     }
     while (p->multibulklen > 0) {
         if (p->bulklen == -1) {
@@ -361,8 +364,12 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
         }
         if (p->buf->len - p->pos < (gsize)p->bulklen + 2)
             return RC_RESP_NEED_MORE;
-        Bulk b = {p->pos - p->req_start, (gsize)p->bulklen};
-        g_array_append_val(p->bulks, b);
+        if (p->nbulks == p->bulks_cap) {
+            p->bulks_cap = p->bulks_cap ? p->bulks_cap * 2 : 8;
+            p->bulks = g_renew(Bulk, p->bulks, p->bulks_cap);
+        }
+        p->bulks[p->nbulks++] = (Bulk){p->pos - p->req_start, (gsize)p->bulklen};
+        p->bulks_total += (gsize)p->bulklen;
         p->pos += (gsize)p->bulklen + 2;
         p->bulklen = -1;
         p->multibulklen--;
