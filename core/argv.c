@@ -80,13 +80,24 @@ GBytes *rc_argv_bytes(const RcArgv *a, int i)
     return arg->bytes;
 }
 
+/* g_ascii_tolower() without the call. */
+static inline char fold(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
 gboolean rc_argv_is(const RcArgv *a, int i, const char *word)
 {
     if (i < 0 || i >= a->argc)
         return FALSE;
     const RcArg *arg = &a->v[i];
     gsize n = strlen(word);
-    return arg->len == n && g_ascii_strncasecmp(arg->data, word, n) == 0;
+    if (arg->len != n)
+        return FALSE;
+    for (gsize k = 0; k < n; k++)
+        if (fold(arg->data[k]) != fold(word[k]))
+            return FALSE; /* word has no NUL, so a NUL in the argument never matches */
+    return TRUE;
 }
 
 RcArgv *rc_argv_copy(const RcArgv *a)
