@@ -14,7 +14,7 @@ void rc_cmd_sadd(RcCommandCall *call)
         k = rc_keyspace_add(rc_db(call), KEY(call), rc_object_new_set());
     gint64 added = 0;
     for (int j = 2; j < call->args->argc; j++)
-        added += rc_set_add(k->val->v.set, rc_argv_bytes(call->args, j));
+        added += rc_set_add_data(k->val->v.set, call->args->v[j].data, call->args->v[j].len);
     call->dirty += (guint64)added;
     rc_reply_int(call->reply, added);
 }
@@ -30,7 +30,7 @@ void rc_cmd_srem(RcCommandCall *call)
         return;
     gint64 deleted = 0;
     for (int j = 2; j < call->args->argc; j++) {
-        deleted += rc_set_remove(k->val->v.set, rc_argv_bytes(call->args, j));
+        deleted += rc_set_remove_data(k->val->v.set, call->args->v[j].data, call->args->v[j].len);
         if (rc_set_size(k->val->v.set) == 0) {
             rc_keyspace_delete_entry(rc_db(call), k);
             break;
@@ -64,7 +64,8 @@ void rc_cmd_sismember(RcCommandCall *call)
         return;
     }
     if (rc_db_check_type(call, k, RC_TYPE_SET))
-        rc_reply_int(call->reply, rc_set_contains(k->val->v.set, rc_argv_bytes(call->args, 2)));
+        rc_reply_int(call->reply, rc_set_contains_data(k->val->v.set, call->args->v[2].data,
+                                                       call->args->v[2].len));
 }
 
 void rc_cmd_scard(RcCommandCall *call)

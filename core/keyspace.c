@@ -64,7 +64,6 @@ RcObject *rc_object_new_set(void)
     RcObject *o = g_new0(RcObject, 1);
     o->type = RC_TYPE_SET;
     o->v.set = g_new0(RcSet, 1);
-    o->v.set->index = g_hash_table_new(g_bytes_hash, g_bytes_equal);
     o->v.set->order = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     o->v.set->is_intset = TRUE;
     return o;
@@ -99,7 +98,7 @@ void rc_object_free(RcObject *o)
         g_queue_free_full(o->v.list, (GDestroyNotify)g_bytes_unref);
         break;
     case RC_TYPE_SET:
-        g_hash_table_unref(o->v.set->index);
+        g_free(o->v.set->index);
         g_ptr_array_unref(o->v.set->order);
         g_free(o->v.set);
         break;
@@ -148,33 +147,116 @@ static gboolean bytes_as_ll(GBytes *b, gint64 *v)
     return rc_string2ll(d ? d : "", len, v);
 }
 
-gboolean rc_set_add(RcSet *s, GBytes *member)
+/* A set's index: FNV-1a over the member's bytes, linear probing, at most half full. SADD of
+ * a new member hashes it once and probes once (a GHashTable of GBytes looked it up, then
+ * hashed it again to insert); a member already there costs no GBytes at all. */
+static guint32 member_hash(const void *data, gsize len)
 {
-    if (g_hash_table_contains(s->index, member))
-        return FALSE;
-    GBytes *m = g_bytes_ref(member);
-    g_hash_table_add(s->index, m);
+    const guint8 *p = data;
+    guint32 h = 2166136261u;
+    for (gsize i = 0; i < len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+/* The index slot holding the member, or the empty slot where it would go. */
+static guint set_probe(const RcSet *s, const void *data, gsize len)
+{
+    guint i = member_hash(data, len) & s->index_mask;
+    for (; s->index[i] != 0; i = (i + 1) & s->index_mask) {
+        gsize mlen;
+        const void *m = g_bytes_get_data(s->order->pdata[s->index[i] - 1], &mlen);
+        if (mlen == len && (len == 0 || memcmp(m, data, len) == 0))
+            break;
+    }
+    return i;
+}
+
+/* Rebuild the index with room for `n` members. */
+static void set_reindex(RcSet *s, guint n)
+{
+    guint size = 8;
+    while (size < 2 * n)
+        size *= 2;
+    g_free(s->index);
+    s->index = g_new0(guint32, size);
+    s->index_mask = size - 1;
+    for (guint j = 0; j < s->order->len; j++) {
+        gsize len;
+        const void *m = g_bytes_get_data(s->order->pdata[j], &len);
+        guint i = set_probe(s, m, len);
+        rc_assert(s->index[i] == 0); /* members are distinct */
+        s->index[i] = j + 1;
+    }
+}
+
+static gboolean set_has(const RcSet *s, const void *data, gsize len)
+{
+    return s->index != NULL && s->index[set_probe(s, data, len)] != 0;
+}
+
+/* Store a member known to be absent: `member` is referenced, or made from data and len. */
+static void set_insert(RcSet *s, GBytes *member, const void *data, gsize len)
+{
+    rc_assert(s->order->len < G_MAXUINT32 / 2);
+    if (s->index == NULL || 2 * (s->order->len + 1) > s->index_mask + 1)
+        set_reindex(s, s->order->len + 1);
+    guint i = set_probe(s, data, len);
+    rc_assert(s->index[i] == 0);
+    GBytes *m = member != NULL ? g_bytes_ref(member) : g_bytes_new(data, len);
     g_ptr_array_add(s->order, m);
+    s->index[i] = s->order->len;
     gint64 v;
     /* setTypeAdd(): a non-integer member, or one too many, converts for good. */
-    if (s->is_intset && (!bytes_as_ll(member, &v) || s->order->len > RC_SET_MAX_INTSET_ENTRIES))
+    if (s->is_intset && (!bytes_as_ll(m, &v) || s->order->len > RC_SET_MAX_INTSET_ENTRIES))
         s->is_intset = FALSE;
+}
+
+gboolean rc_set_add_data(RcSet *s, const void *data, gsize len)
+{
+    if (set_has(s, data, len))
+        return FALSE;
+    set_insert(s, NULL, data, len);
+    return TRUE;
+}
+
+gboolean rc_set_add(RcSet *s, GBytes *member)
+{
+    gsize len;
+    const void *data = g_bytes_get_data(member, &len);
+    if (set_has(s, data, len))
+        return FALSE;
+    set_insert(s, member, data, len);
+    return TRUE;
+}
+
+gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
+{
+    if (!set_has(s, data, len))
+        return FALSE;
+    guint pos = s->index[set_probe(s, data, len)] - 1;
+    g_ptr_array_remove_index(s->order, pos); /* drops the array's reference; keeps the order */
+    set_reindex(s, s->order->len);           /* positions moved: O(n), as the removal is */
     return TRUE;
 }
 
 gboolean rc_set_remove(RcSet *s, GBytes *member)
 {
-    GBytes *stored = NULL;
-    if (!g_hash_table_lookup_extended(s->index, member, (gpointer *)&stored, NULL))
-        return FALSE;
-    g_hash_table_remove(s->index, member);
-    g_ptr_array_remove(s->order, stored); /* drops the array's reference */
-    return TRUE;
+    gsize len;
+    const void *data = g_bytes_get_data(member, &len);
+    return rc_set_remove_data(s, data, len);
+}
+
+gboolean rc_set_contains_data(const RcSet *s, const void *data, gsize len)
+{
+    return set_has(s, data, len);
 }
 
 gboolean rc_set_contains(const RcSet *s, GBytes *member)
 {
-    return g_hash_table_contains(s->index, member);
+    gsize len;
+    const void *data = g_bytes_get_data(member, &len);
+    return set_has(s, data, len);
 }
 
 guint rc_set_size(const RcSet *s)

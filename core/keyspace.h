@@ -31,8 +31,10 @@ typedef enum {
 #define RC_SET_MAX_INTSET_ENTRIES 512
 
 typedef struct {
-    GHashTable *index; /* the members, for lookups (never iterated) */
-    GPtrArray *order;  /* GBytes*, insertion order */
+    GPtrArray *order; /* GBytes*, insertion order */
+    guint32 *index;   /* open addressing over the members' bytes: 1 + position in order,
+                         0 = empty; never iterated; NULL while the set is empty */
+    guint index_mask; /* index size - 1 (a power of two, at least twice the members) */
     gboolean is_intset;
 } RcSet;
 
@@ -84,10 +86,14 @@ void rc_object_free(RcObject *o);
 RcObject *rc_object_copy(const RcObject *o);
 const char *rc_object_type_name(RcObjType type); /* "string", "list", ... */
 
-/* Sets. Members are borrowed on input and referenced when stored. */
+/* Sets. Members are borrowed on input and referenced when stored; the _data forms take the
+ * member's bytes and make a GBytes only when they store it. */
 gboolean rc_set_add(RcSet *s, GBytes *member);    /* TRUE if added */
 gboolean rc_set_remove(RcSet *s, GBytes *member); /* TRUE if removed */
 gboolean rc_set_contains(const RcSet *s, GBytes *member);
+gboolean rc_set_add_data(RcSet *s, const void *data, gsize len);
+gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len);
+gboolean rc_set_contains_data(const RcSet *s, const void *data, gsize len);
 guint rc_set_size(const RcSet *s);
 /* Members in SMEMBERS order (sorted numerically for an intset); the array is new, its
  * elements borrowed. */

@@ -99,15 +99,16 @@ const char *rc_resp_parser_error(const RcRespParser *p)
  * it does on Redis's NUL-terminated sds. Returns the index of `ch` or -1. */
 static gssize find_char(const RcRespParser *p, gsize from, char ch)
 {
+    /* One pass over the (short) line: two memchr() calls cost more than the loop. */
     const guint8 *base = p->buf->data;
     gsize len = p->buf->len;
-    if (from >= len)
-        return -1;
-    const guint8 *hit = memchr(base + from, ch, len - from);
-    gsize end = hit ? (gsize)(hit - base) : len;
-    if (memchr(base + from, '\0', end - from) != NULL)
-        return -1;
-    return hit ? (gssize)end : -1;
+    for (gsize i = from; i < len; i++) {
+        if (base[i] == (guint8)ch)
+            return (gssize)i;
+        if (base[i] == '\0')
+            return -1;
+    }
+    return -1;
 }
 
 static RcRespStatus fail(RcRespParser *p, const char *msg)

@@ -241,6 +241,49 @@ START_TEST(test_dump_restore)
 }
 END_TEST
 
+/* The set's own index: thousands of members (binary, empty, growing the index many times),
+ * lookups by bytes and by GBytes, a removal in the middle keeps insertion order, a copy. */
+START_TEST(test_set_index_many_members)
+{
+    RcObject *s = rc_object_new_set();
+    RcSet *set = s->v.set;
+    const int n = 5000;
+    ck_assert(rc_set_add_data(set, "", 0));
+    ck_assert(!rc_set_add_data(set, "", 0));
+    for (int i = 0; i < n; i++) {
+        char m[16];
+        int l = g_snprintf(m, sizeof m, "m%d", i);
+        m[0] = (char)(i % 7 == 0 ? '\0' : m[0]); /* some members hold a NUL */
+        ck_assert(rc_set_add_data(set, m, (gsize)l));
+        ck_assert(!rc_set_add_data(set, m, (gsize)l));
+    }
+    ck_assert_uint_eq(rc_set_size(set), (guint)n + 1);
+    ck_assert(!set->is_intset);
+    ck_assert(rc_set_contains_data(set, "m1", 2) && !rc_set_contains_data(set, "m1x", 3));
+    g_autoptr(GBytes) b = g_bytes_new("m4999", 5);
+    ck_assert(rc_set_contains(set, b));
+    ck_assert(rc_set_remove(set, b));
+    ck_assert(!rc_set_contains(set, b));
+    ck_assert(rc_set_remove_data(set, "m2", 2));
+    ck_assert_uint_eq(rc_set_size(set), (guint)n - 1);
+    g_autoptr(GPtrArray) order = rc_set_members(set);
+    ck_assert(bytes_is(order->pdata[0], "") && g_bytes_get_size(order->pdata[1]) == 2);
+    ck_assert(bytes_is(order->pdata[2], "m1") && bytes_is(order->pdata[3], "m3"));
+    for (int i = 3; i < n - 1; i++) {
+        char m[16];
+        int l = g_snprintf(m, sizeof m, "m%d", i);
+        m[0] = (char)(i % 7 == 0 ? '\0' : m[0]);
+        ck_assert(rc_set_contains_data(set, m, (gsize)l));
+    }
+    RcObject *c = rc_object_copy(s);
+    ck_assert_uint_eq(rc_set_size(c->v.set), (guint)n - 1);
+    ck_assert(rc_set_add(c->v.set, b) && !rc_set_add_data(c->v.set, "m4999", 5));
+    ck_assert(!rc_set_contains(set, b));
+    rc_object_free(c);
+    rc_object_free(s);
+}
+END_TEST
+
 Suite *keyspace_suite(void);
 Suite *keyspace_suite(void)
 {
@@ -249,6 +292,7 @@ Suite *keyspace_suite(void)
     tcase_add_test(tc, test_slot_lists_newest_first);
     tcase_add_test(tc, test_expire_on_virtual_time);
     tcase_add_test(tc, test_set_and_hash_order);
+    tcase_add_test(tc, test_set_index_many_members);
     tcase_add_test(tc, test_snapshot_round_trip);
     tcase_add_test(tc, test_snapshot_bad_input);
     tcase_add_test(tc, test_dump_restore);
