@@ -195,13 +195,21 @@ static gboolean set_has(const RcSet *s, const void *data, gsize len)
     return s->index != NULL && s->index[set_probe(s, data, len)] != 0;
 }
 
-/* Store a member known to be absent: `member` is referenced, or made from data and len. */
-static void set_insert(RcSet *s, GBytes *member, const void *data, gsize len)
+/* Add a member unless present: `member` is referenced, or made from data and len. One probe
+ * finds it or its slot; a second only after the index grew. */
+static gboolean set_insert(RcSet *s, GBytes *member, const void *data, gsize len)
 {
     rc_assert(s->order->len < G_MAXUINT32 / 2);
-    if (s->index == NULL || 2 * (s->order->len + 1) > s->index_mask + 1)
+    guint i = 0;
+    if (s->index != NULL) {
+        i = set_probe(s, data, len);
+        if (s->index[i] != 0)
+            return FALSE;
+    }
+    if (s->index == NULL || 2 * (s->order->len + 1) > s->index_mask + 1) {
         set_reindex(s, s->order->len + 1);
-    guint i = set_probe(s, data, len);
+        i = set_probe(s, data, len);
+    }
     rc_assert(s->index[i] == 0);
     GBytes *m = member != NULL ? g_bytes_ref(member) : g_bytes_new(data, len);
     g_ptr_array_add(s->order, m);
@@ -210,24 +218,19 @@ static void set_insert(RcSet *s, GBytes *member, const void *data, gsize len)
     /* setTypeAdd(): a non-integer member, or one too many, converts for good. */
     if (s->is_intset && (!bytes_as_ll(m, &v) || s->order->len > RC_SET_MAX_INTSET_ENTRIES))
         s->is_intset = FALSE;
+    return TRUE;
 }
 
 gboolean rc_set_add_data(RcSet *s, const void *data, gsize len)
 {
-    if (set_has(s, data, len))
-        return FALSE;
-    set_insert(s, NULL, data, len);
-    return TRUE;
+    return set_insert(s, NULL, data, len);
 }
 
 gboolean rc_set_add(RcSet *s, GBytes *member)
 {
     gsize len;
     const void *data = g_bytes_get_data(member, &len);
-    if (set_has(s, data, len))
-        return FALSE;
-    set_insert(s, member, data, len);
-    return TRUE;
+    return set_insert(s, member, data, len);
 }
 
 gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
