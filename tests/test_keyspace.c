@@ -267,7 +267,7 @@ START_TEST(test_set_index_many_members)
     ck_assert(rc_set_remove_data(set, "m2", 2));
     ck_assert_uint_eq(rc_set_size(set), (guint)n - 1);
     g_autoptr(GPtrArray) order = rc_set_members(set);
-    ck_assert(bytes_is(order->pdata[0], "") && g_bytes_get_size(order->pdata[1]) == 2);
+    ck_assert(g_bytes_get_size(order->pdata[0]) == 0 && g_bytes_get_size(order->pdata[1]) == 2);
     ck_assert(bytes_is(order->pdata[2], "m1") && bytes_is(order->pdata[3], "m3"));
     for (int i = 3; i < n - 1; i++) {
         char m[16];
