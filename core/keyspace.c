@@ -159,17 +159,27 @@ static guint32 member_hash(const void *data, gsize len)
     return h;
 }
 
+#define SET_SLOT_POS(e) ((guint32)((e)&0xffffffffu)) /* 1 + position, 0 = empty */
+#define SET_SLOT(hash, pos1) (((guint64)(hash) << 32) | (guint64)(pos1))
+
 /* The index slot holding the member, or the empty slot where it would go. */
-static guint set_probe(const RcSet *s, const void *data, gsize len)
+static guint set_probe_hashed(const RcSet *s, guint32 h, const void *data, gsize len)
 {
-    guint i = member_hash(data, len) & s->index_mask;
+    guint i = h & s->index_mask;
     for (; s->index[i] != 0; i = (i + 1) & s->index_mask) {
+        if ((guint32)(s->index[i] >> 32) != h)
+            continue;
         gsize mlen;
-        const void *m = g_bytes_get_data(s->order->pdata[s->index[i] - 1], &mlen);
+        const void *m = g_bytes_get_data(s->order->pdata[SET_SLOT_POS(s->index[i]) - 1], &mlen);
         if (mlen == len && (len == 0 || memcmp(m, data, len) == 0))
             break;
     }
     return i;
+}
+
+static guint set_probe(const RcSet *s, const void *data, gsize len)
+{
+    return set_probe_hashed(s, member_hash(data, len), data, len);
 }
 
 /* Rebuild the index with room for `n` members. */
@@ -179,15 +189,39 @@ static void set_reindex(RcSet *s, guint n)
     while (size < 2 * n)
         size *= 2;
     g_free(s->index);
-    s->index = g_new0(guint32, size);
+    s->index = g_new0(guint64, size);
     s->index_mask = size - 1;
     for (guint j = 0; j < s->order->len; j++) {
         gsize len;
         const void *m = g_bytes_get_data(s->order->pdata[j], &len);
-        guint i = set_probe(s, m, len);
+        guint32 h = member_hash(m, len);
+        guint i = set_probe_hashed(s, h, m, len);
         rc_assert(s->index[i] == 0); /* members are distinct */
-        s->index[i] = j + 1;
+        s->index[i] = SET_SLOT(h, j + 1);
     }
+}
+
+/* Double the index (or make the first), moving the entries by the hashes they hold: members
+ * are distinct, so each goes to the first empty slot and no member is read. */
+static void set_grow(RcSet *s)
+{
+    if (s->index == NULL) {
+        set_reindex(s, s->order->len + 1);
+        return;
+    }
+    guint old_size = s->index_mask + 1;
+    guint64 *old = s->index;
+    s->index = g_new0(guint64, 2 * old_size);
+    s->index_mask = 2 * old_size - 1;
+    for (guint k = 0; k < old_size; k++) {
+        if (old[k] == 0)
+            continue;
+        guint i = (guint32)(old[k] >> 32) & s->index_mask;
+        while (s->index[i] != 0)
+            i = (i + 1) & s->index_mask;
+        s->index[i] = old[k];
+    }
+    g_free(old);
 }
 
 static gboolean set_has(const RcSet *s, const void *data, gsize len)
@@ -200,20 +234,21 @@ static gboolean set_has(const RcSet *s, const void *data, gsize len)
 static gboolean set_insert(RcSet *s, GBytes *member, const void *data, gsize len)
 {
     rc_assert(s->order->len < G_MAXUINT32 / 2);
+    guint32 h = member_hash(data, len);
     guint i = 0;
     if (s->index != NULL) {
-        i = set_probe(s, data, len);
+        i = set_probe_hashed(s, h, data, len);
         if (s->index[i] != 0)
             return FALSE;
     }
     if (s->index == NULL || 2 * (s->order->len + 1) > s->index_mask + 1) {
-        set_reindex(s, s->order->len + 1);
-        i = set_probe(s, data, len);
+        set_grow(s);
+        i = set_probe_hashed(s, h, data, len);
     }
     rc_assert(s->index[i] == 0);
     GBytes *m = member != NULL ? g_bytes_ref(member) : g_bytes_new(data, len);
     g_ptr_array_add(s->order, m);
-    s->index[i] = s->order->len;
+    s->index[i] = SET_SLOT(h, s->order->len);
     gint64 v;
     /* setTypeAdd(): a non-integer member, or one too many, converts for good. */
     if (s->is_intset && (!bytes_as_ll(m, &v) || s->order->len > RC_SET_MAX_INTSET_ENTRIES))
@@ -237,7 +272,7 @@ gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
 {
     if (!set_has(s, data, len))
         return FALSE;
-    guint pos = s->index[set_probe(s, data, len)] - 1;
+    guint pos = SET_SLOT_POS(s->index[set_probe(s, data, len)]) - 1;
     g_ptr_array_remove_index(s->order, pos); /* drops the array's reference; keeps the order */
     set_reindex(s, s->order->len);           /* positions moved: O(n), as the removal is */
     return TRUE;

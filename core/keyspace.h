@@ -32,8 +32,10 @@ typedef enum {
 
 typedef struct {
     GPtrArray *order; /* GBytes*, insertion order */
-    guint32 *index;   /* open addressing over the members' bytes: 1 + position in order,
-                         0 = empty; never iterated; NULL while the set is empty */
+    guint64 *index;   /* open addressing over the members' bytes: the member's hash in the
+                         high half, 1 + its position in order in the low (0 = empty), so a
+                         probe reads a member only when the hashes match; never iterated;
+                         NULL while the set is empty */
     guint index_mask; /* index size - 1 (a power of two, at least twice the members) */
     gboolean is_intset;
 } RcSet;
