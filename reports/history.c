@@ -14,10 +14,8 @@
 #include "reports/report.h"
 #include "reports/results.h"
 
-/* Client process ids are small integers; more than this is not a history we can fold. */
-#define PROCESS_MAX (1 << 20)
-
 typedef struct {
+    gint64 id;        /* the process id, the key of Folder.processes */
     gint64 invoke_us; /* when the outstanding operation was invoked */
     gint8 side;       /* the client's side then */
     gboolean is_open; /* an operation is outstanding */
@@ -25,7 +23,9 @@ typedef struct {
 
 typedef struct {
     ReportHistory *h;
-    GArray *processes; /* Process, indexed by process id */
+    GHashTable *processes; /* &Process.id -> Process*: ids grow by the clients' count each
+                              time a process is retired after an info, so a long run's ids
+                              are sparse and unbounded */
 } Folder;
 
 void report_history_free(ReportHistory *h)
@@ -93,9 +93,13 @@ static gboolean parse_side(const char *text, int *side)
 
 static Process *process_slot(Folder *f, gint64 id)
 {
-    if ((guint64)id >= (guint64)f->processes->len)
-        g_array_set_size(f->processes, (guint)id + 1);
-    return &g_array_index(f->processes, Process, id);
+    Process *p = g_hash_table_lookup(f->processes, &id);
+    if (p == NULL) {
+        p = g_new0(Process, 1);
+        p->id = id;
+        g_hash_table_insert(f->processes, &p->id, p);
+    }
+    return p;
 }
 
 static gboolean invoked(Folder *f, gint64 process, gint64 time_us, int side,
@@ -171,9 +175,8 @@ static gboolean fold_line(Folder *f, JsonParser *parser, const char *line, gsize
         !report_json_string(op, "side", REPORT_JSON_OPTIONAL | REPORT_JSON_NULLABLE, &side_text,
                             &cx, error))
         return FALSE;
-    if (id < 0 || id >= PROCESS_MAX)
-        return report_json_fail(&cx, "process", error, "expected 0..%d or \"nemesis\"",
-                                PROCESS_MAX - 1);
+    if (id < 0)
+        return report_json_fail(&cx, "process", error, "expected a process id >= 0 or \"nemesis\"");
     int side = REPORT_SIDE_NONE;
     if (side_text != NULL && !parse_side(side_text, &side))
         return report_json_fail(&cx, "side", error, "expected majority, minority or none, not '%s'",
@@ -217,7 +220,7 @@ static gboolean scan_invoke(const char *line, gsize len, gint64 *process, gint64
         return FALSE;
     *process = scan_int(line, len, "\"process\":");
     *time_us = scan_int(line, len, "\"time_us\":");
-    if (*process < 0 || *process >= PROCESS_MAX || *time_us < 0)
+    if (*process < 0 || *time_us < 0)
         return FALSE;
     static const char *const sides[] = {"\"side\":\"majority\"", "\"side\":\"minority\"",
                                         "\"side\":\"none\""};
@@ -241,7 +244,8 @@ ReportHistory *report_history_load(const char *path, gint64 span_ms, gint64 buck
     h->bucket_ms = bucket_ms;
     grow(h, (guint)MAX(1, (span_ms + bucket_ms - 1) / bucket_ms));
     guint initial = h->n_buckets;
-    g_autoptr(GArray) processes = g_array_new(FALSE, TRUE, sizeof(Process));
+    g_autoptr(GHashTable) processes =
+        g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     Folder f = {h, processes};
     g_autoptr(JsonParser) parser = json_parser_new_immutable();
     char *line = NULL;
@@ -276,9 +280,13 @@ ReportHistory *report_history_load(const char *path, gint64 span_ms, gint64 buck
     if (!ok)
         return NULL;
     h->n_buckets = MAX(initial, h->max_bucket + 1); /* drop growth slack */
-    /* Operations still outstanding at the end kept their clients waiting to the end. */
-    for (guint i = 0; i < processes->len; i++) {
-        const Process *p = &g_array_index(processes, Process, i);
+    /* Operations still outstanding at the end kept their clients waiting to the end. Hash
+     * order is fine here: each step only counts and sets flags, so any order gives the same. */
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, processes);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        const Process *p = value;
         if (!p->is_open)
             continue;
         h->open_at_end++;

@@ -1082,6 +1082,8 @@ static const struct {
      ": time_us: must not be negative"},
     {"{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"side\":\"none\"}", ": time_us: missing"},
     {"{\"type\":\"ok\"}", ": process: missing"},
+    {"{\"process\":-1,\"type\":\"ok\",\"f\":\"write\",\"side\":\"none\",\"time_us\":5}",
+     ": process: expected a process id >= 0 or \"nemesis\""},
     {"[1]", ": (line): expected a JSON object"},
     {"{\"process\":", ": json: unexpected end of file, expected character `}'"},
 };
@@ -1188,9 +1190,10 @@ START_TEST(test_waiting_clients_are_unavailable)
         "\n"
         "{\"process\":0,\"type\":\"info\",\"f\":\"add\",\"time_us\":3300000,\"side\":\"majority\","
         "\"error\":\"timeout\"}\n"
-        /* and is still waiting at the end (invoked at 3.6 s) */
-        "{\"process\":0,\"type\":\"invoke\",\"f\":\"add\",\"time_us\":3600000,\"side\":"
-        "\"minority\"}\n",
+        /* and, retired after the info, goes on as a new process that is still waiting at the
+         * end (invoked at 3.6 s); ids grow with every retirement, so a long run's are large */
+        "{\"process\":4194304,\"type\":\"invoke\",\"f\":\"add\",\"time_us\":3600000,"
+        "\"side\":\"minority\"}\n",
         -1, NULL));
     ReportOptions opt;
     report_options_init(&opt);
