@@ -63,6 +63,17 @@ static inline RcClusterNode *bus_view_add(BusView *v, char c, guint16 flags, int
     return n;
 }
 
+/* A connected outbound link to `to` (the one I opened): what I send it shows up as SENDs. */
+static inline RcClusterLink *bus_view_out_link(BusView *v, RcClusterNode *to)
+{
+    RcClusterLink *link = rc_link_new(v->node, to, FALSE);
+    RcConn *conn = rc_node_conn_add(v->node, RC_CONN_BUS_OUT, link);
+    conn->is_connected = TRUE;
+    link->handle = conn->handle;
+    link->is_connected = TRUE;
+    return link;
+}
+
 static inline RcClusterNode *bus_view_me(BusView *v)
 {
     return v->node->cluster->myself;

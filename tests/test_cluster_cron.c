@@ -6,16 +6,6 @@
 
 #define NT 15000
 
-static RcClusterLink *out_link(BusView *v, RcClusterNode *to)
-{
-    RcClusterLink *link = rc_link_new(v->node, to, FALSE);
-    RcConn *conn = rc_node_conn_add(v->node, RC_CONN_BUS_OUT, link);
-    conn->is_connected = TRUE;
-    link->handle = conn->handle;
-    link->is_connected = TRUE;
-    return link;
-}
-
 /* PINGs the last cron put in the outbox; `*handle` is the connection of the last one. */
 static guint pings_sent(BusView *v, guint32 *handle)
 {
@@ -50,7 +40,7 @@ START_TEST(test_ping_strictly_after_half_node_timeout)
 {
     BusView *v = bus_view_new(NT, TRUE);
     RcClusterNode *a = bus_view_add(v, 'a', RC_NODE_MASTER, -1, -1);
-    RcClusterLink *link = out_link(v, a);
+    RcClusterLink *link = bus_view_out_link(v, a);
     a->pong_received_ms = 1000;
     v->node->cluster->cron_iteration = 0; /* ticks 1 and 2: not a 10th tick */
     guint32 to = 0;
@@ -78,7 +68,7 @@ START_TEST(test_tenth_tick_pings_oldest_pong_of_five_draws)
         RcClusterNode *peers[PEERS];
         for (int k = 0; k < PEERS; k++) {
             peers[k] = bus_view_add(v, (char)('a' + k), RC_NODE_MASTER, -1, -1);
-            out_link(v, peers[k]);
+            bus_view_out_link(v, peers[k]);
             /* a permutation of 0..5, so the oldest is not simply the first or the last */
             peers[k]->pong_received_ms = now0 - 1000 - ((k * 5) % 6) * 100;
         }

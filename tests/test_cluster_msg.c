@@ -5,17 +5,6 @@
 
 #define NT 15000
 
-/* A connected outbound link to `to` (the one I opened). */
-static RcClusterLink *out_link(BusView *v, RcClusterNode *to)
-{
-    RcClusterLink *link = rc_link_new(v->node, to, FALSE);
-    RcConn *conn = rc_node_conn_add(v->node, RC_CONN_BUS_OUT, link);
-    conn->is_connected = TRUE;
-    link->handle = conn->handle;
-    link->is_connected = TRUE;
-    return link;
-}
-
 /* A connected inbound link from `from` (the one it opened), already bound to its record. */
 static RcClusterLink *in_link(BusView *v, RcClusterNode *from)
 {
@@ -55,7 +44,7 @@ START_TEST(test_pong_counts_only_on_outbound_link)
 {
     BusView *v = bus_view_new(NT, TRUE);
     RcClusterNode *a = bus_view_add(v, 'a', RC_NODE_MASTER, -1, -1);
-    RcClusterLink *out = out_link(v, a);
+    RcClusterLink *out = bus_view_out_link(v, a);
     RcClusterLink *in = in_link(v, a);
     ck_assert_ptr_eq(a->link, out);
     ck_assert_ptr_eq(a->inbound_link, in);
@@ -88,7 +77,7 @@ START_TEST(test_inbound_pong_does_not_clear_fail)
     BusView *v = bus_view_new(NT, TRUE);
     /* a master without slots: a PONG clears its FAIL at once (clearNodeFailureIfNeeded) */
     RcClusterNode *a = bus_view_add(v, 'a', RC_NODE_MASTER, -1, -1);
-    RcClusterLink *out = out_link(v, a);
+    RcClusterLink *out = bus_view_out_link(v, a);
     RcClusterLink *in = in_link(v, a);
     a->flags |= RC_NODE_FAIL;
     a->fail_time_ms = 1000;

@@ -12,16 +12,6 @@ START_TEST(test_wanted_entries)
 }
 END_TEST
 
-static RcClusterLink *out_link(BusView *v, RcClusterNode *to)
-{
-    RcClusterLink *link = rc_link_new(v->node, to, FALSE);
-    RcConn *conn = rc_node_conn_add(v->node, RC_CONN_BUS_OUT, link);
-    conn->is_connected = TRUE;
-    link->handle = conn->handle;
-    link->is_connected = TRUE;
-    return link;
-}
-
 static void last_sent(BusView *v, RcBusMsg *m)
 {
     const RcAction *sent = NULL;
@@ -55,7 +45,7 @@ START_TEST(test_ping_entry_selection)
             peers[i] =
                 bus_view_add(v, (char)(i < 26 ? 'a' + i : '0' + (i - 26)), flags, slot, slot);
         }
-        RcClusterLink *link = out_link(v, peers[0]);
+        RcClusterLink *link = bus_view_out_link(v, peers[0]);
         v->node->cluster->stats_pfail_nodes = 3;
         bus_view_enter(v, 5000);
         rc_cluster_send_ping(v->node, link, RC_MSG_PING);
@@ -89,7 +79,7 @@ START_TEST(test_pong_and_meet_do_not_set_ping_sent)
 {
     BusView *v = bus_view_new(15000, TRUE);
     RcClusterNode *a = bus_view_add(v, 'a', RC_NODE_MASTER, 0, 0);
-    RcClusterLink *link = out_link(v, a);
+    RcClusterLink *link = bus_view_out_link(v, a);
     bus_view_enter(v, 7000);
     rc_cluster_send_ping(v->node, link, RC_MSG_PONG);
     rc_cluster_send_ping(v->node, link, RC_MSG_MEET);
