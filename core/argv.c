@@ -81,11 +81,6 @@ GBytes *rc_argv_bytes(const RcArgv *a, int i)
 }
 
 /* g_ascii_tolower() without the call. */
-static inline char fold(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-}
-
 gboolean rc_argv_is(const RcArgv *a, int i, const char *word)
 {
     if (i < 0 || i >= a->argc)
@@ -95,7 +90,7 @@ gboolean rc_argv_is(const RcArgv *a, int i, const char *word)
     if (arg->len != n)
         return FALSE;
     for (gsize k = 0; k < n; k++)
-        if (fold(arg->data[k]) != fold(word[k]))
+        if (rc_ascii_fold(arg->data[k]) != rc_ascii_fold(word[k]))
             return FALSE; /* word has no NUL, so a NUL in the argument never matches */
     return TRUE;
 }

@@ -135,14 +135,9 @@ typedef struct {
 } NameIndex;
 
 /* g_ascii_tolower() without the call. */
-static inline char fold(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-}
-
 static guint name_hash(const char *name, gsize len)
 {
-    guint first = (guchar)fold(name[0]), last = (guchar)fold(name[len - 1]);
+    guint first = (guchar)rc_ascii_fold(name[0]), last = (guchar)rc_ascii_fold(name[len - 1]);
     return ((guint)len * 131u + first * 31u + last * 7u) & (INDEX_SLOTS - 1);
 }
 
@@ -166,7 +161,7 @@ static void index_build(NameIndex *ix, const RcCommand *table, gsize n)
 static gboolean name_equal(const char *name, gsize len, const char *want)
 {
     for (gsize i = 0; i < len; i++)
-        if (want[i] == '\0' || fold(name[i]) != want[i])
+        if (want[i] == '\0' || rc_ascii_fold(name[i]) != want[i])
             return FALSE;
     return want[len] == '\0';
 }

@@ -44,6 +44,11 @@ const char *rc_argv_data(const RcArgv *a, int i, gsize *len);
 /* Argument i as a GBytes (borrowed: it lives as long as the argv), made on first use. Not
  * for an argv built by hand on the stack, which would leak it. */
 GBytes *rc_argv_bytes(const RcArgv *a, int i);
+/* ASCII lower case of c; inline because command lookup folds every byte of every name. */
+static inline char rc_ascii_fold(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
 /* Case-insensitive comparison of argument i with an ASCII word. */
 gboolean rc_argv_is(const RcArgv *a, int i, const char *word);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcArgv, rc_argv_free)

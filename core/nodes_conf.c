@@ -131,14 +131,19 @@ static void describe_into(const RcNode *node, guint16 filter, GString *out)
 
 /* nodes.conf into a GString: the whole text of the current view (CLUSTER SAVECONFIG's bytes,
  * and what tests compare the saved text with). */
+/* nodes.conf's last line. */
+static void append_vars(GString *out, guint64 current_epoch, guint64 last_vote_epoch)
+{
+    g_string_append_printf(
+        out, "vars currentEpoch %" G_GUINT64_FORMAT " lastVoteEpoch %" G_GUINT64_FORMAT "\n",
+        current_epoch, last_vote_epoch);
+}
+
 static GString *conf_render(const RcNode *node)
 {
     GString *out = g_string_sized_new(256 * node->cluster->nodes->len + 64);
     describe_into(node, RC_NODE_HANDSHAKE, out);
-    g_string_append(out, "vars currentEpoch ");
-    g_string_append_printf(out, "%" G_GUINT64_FORMAT, node->cluster->current_epoch);
-    g_string_append(out, " lastVoteEpoch ");
-    g_string_append_printf(out, "%" G_GUINT64_FORMAT "\n", node->cluster->last_vote_epoch);
+    append_vars(out, node->cluster->current_epoch, node->cluster->last_vote_epoch);
     return out;
 }
 
@@ -326,10 +331,7 @@ GBytes *rc_cluster_saved_conf(RcCluster *c)
             const ConfLine *l = g_ptr_array_index(saved->lines, i);
             g_string_append_len(out, l->text, (gssize)l->len);
         }
-        g_string_append(out, "vars currentEpoch ");
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT, saved->current_epoch);
-        g_string_append(out, " lastVoteEpoch ");
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT "\n", saved->last_vote_epoch);
+        append_vars(out, saved->current_epoch, saved->last_vote_epoch);
         saved->text = g_string_free_to_bytes(out);
     }
     return g_bytes_ref(saved->text);

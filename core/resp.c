@@ -432,9 +432,9 @@ void rc_reply_errorf(GString *r, const char *fmt, ...)
 }
 
 /* Decimal digits of v into the end of tmp[32]; returns the start (ll2string). */
-static char *format_ll(char tmp[32], gint64 v)
+char *rc_format_ll(char tmp[RC_LL_DIGITS_MAX], gint64 v)
 {
-    char *p = tmp + 32;
+    char *p = tmp + RC_LL_DIGITS_MAX;
     guint64 u = v < 0 ? (guint64)0 - (guint64)v : (guint64)v;
     do {
         *--p = (char)('0' + u % 10);
@@ -447,9 +447,9 @@ static char *format_ll(char tmp[32], gint64 v)
 
 static void append_ll(GString *r, char prefix, gint64 v)
 {
-    char tmp[32];
-    char *p = format_ll(tmp, v);
-    gsize n = (gsize)(tmp + 32 - p);
+    char tmp[RC_LL_DIGITS_MAX];
+    char *p = rc_format_ll(tmp, v);
+    gsize n = (gsize)(tmp + RC_LL_DIGITS_MAX - p);
     g_string_append_c(r, prefix);
     rc_string_put(r, p, n);
     RC_STRING_PUT_LIT(r, "\r\n");
@@ -488,9 +488,9 @@ void rc_reply_bulk_bytes(GString *r, GBytes *b)
 
 void rc_reply_bulk_ll(GString *r, gint64 v)
 {
-    char tmp[32];
-    char *p = format_ll(tmp, v);
-    rc_reply_bulk(r, p, (gsize)(tmp + 32 - p));
+    char tmp[RC_LL_DIGITS_MAX];
+    char *p = rc_format_ll(tmp, v);
+    rc_reply_bulk(r, p, (gsize)(tmp + RC_LL_DIGITS_MAX - p));
 }
 
 void rc_reply_null(GString *r)

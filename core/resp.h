@@ -41,6 +41,12 @@ static inline void rc_string_put(GString *s, const void *data, gsize n)
 /* rc_string_put() of a string literal. */
 #define RC_STRING_PUT_LIT(s, lit) rc_string_put((s), "" lit, sizeof(lit) - 1)
 
+/* v in decimal, written backwards from the end of tmp (Redis's ll2string without printf, for
+ * the hot paths that format integers); returns where the digits start, and they run to
+ * tmp + RC_LL_DIGITS_MAX. */
+#define RC_LL_DIGITS_MAX 32
+char *rc_format_ll(char tmp[RC_LL_DIGITS_MAX], gint64 v);
+
 typedef enum {
     RC_RESP_NEED_MORE, /* no complete request buffered */
     RC_RESP_REQUEST,   /* *argv holds a request (argc may be 0: an empty request) */

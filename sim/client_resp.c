@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/assert.h"
+#include "core/resp.h"
 
 GQuark sim_resp_error_quark(void);
 G_DEFINE_QUARK(sim - resp - error - quark, sim_resp_error)
@@ -21,15 +22,13 @@ void sim_reply_free(SimReply *r)
  * Returns the end. */
 static guint8 *put_header(guint8 *p, char prefix, gsize n)
 {
-    char buf[24];
-    int i = (int)sizeof buf;
-    do {
-        buf[--i] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
+    rc_assert(n <= G_MAXINT64);
+    char tmp[RC_LL_DIGITS_MAX];
+    const char *digits = rc_format_ll(tmp, (gint64)n);
+    gsize len = (gsize)(tmp + RC_LL_DIGITS_MAX - digits);
     *p++ = (guint8)prefix;
-    memcpy(p, buf + i, sizeof buf - (gsize)i);
-    p += sizeof buf - (gsize)i;
+    memcpy(p, digits, len);
+    p += len;
     *p++ = '\r';
     *p++ = '\n';
     return p;

@@ -152,16 +152,9 @@ static void json_string(GString *out, const char *s)
 /* A decimal integer without printf (two of these per operation too). */
 static void json_int(GString *out, gint64 v)
 {
-    char buf[24];
-    int i = (int)sizeof buf;
-    guint64 u = v < 0 ? 0 - (guint64)v : (guint64)v;
-    do {
-        buf[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
-    if (v < 0)
-        buf[--i] = '-';
-    rc_string_put(out, buf + i, sizeof buf - (gsize)i);
+    char tmp[RC_LL_DIGITS_MAX];
+    const char *p = rc_format_ll(tmp, v);
+    rc_string_put(out, p, (gsize)(tmp + RC_LL_DIGITS_MAX - p));
 }
 
 static const char *node_name(const SimHistory *h, gint node, char *buf, gsize len)

@@ -401,11 +401,8 @@ static void read_done(SimClient *c, SimClientResult *res, gpointer user)
             if (reply->elements[i]->type == SIM_REPLY_BULK)
                 g_ptr_array_add(op.items, g_strdup(reply->elements[i]->str));
     } else if (reply != NULL && sc->workload == SIM_WORKLOAD_COUNTER) {
-        /* INCR counts from a missing key as 0 */
-        char *end = NULL;
         op.kind = SIM_VALUE_INT;
-        op.num = reply->type == SIM_REPLY_BULK ? g_ascii_strtoll(reply->str, &end, 10) : 0;
-        if (reply->type == SIM_REPLY_BULK && (end == reply->str || *end != '\0')) {
+        if (!sim_counter_value(reply, &op.num)) {
             op.kind = SIM_VALUE_STRING; /* not a counter: keep what was read */
             op.value = reply->str;
         }

@@ -101,6 +101,9 @@ void sim_workload_start(SimRun *run);
 void sim_workload_stop(SimRun *run);
 gboolean sim_workload_idle(const SimRun *run);
 void sim_workload_free(SimRun *run);
+/* A counter's value as read by GET: an integer (a missing key is 0, as INCR sees it). FALSE
+ * when the reply is not a decimal integer. */
+gboolean sim_counter_value(const SimReply *reply, gint64 *v);
 
 /* nemesis.c */
 void sim_nemesis_schedule(SimRun *run);

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/resp.h"
 #include "sim/rng.h"
 #include "sim/run_private.h"
 
@@ -98,9 +99,7 @@ static SimSide client_side(const SimProcess *p)
     return p->run->host_side[p->host];
 }
 
-/* A counter's value as read by GET: an integer (a missing key is 0, as INCR sees it). FALSE
- * when the reply is not a decimal integer. */
-static gboolean counter_value(const SimReply *reply, gint64 *v)
+gboolean sim_counter_value(const SimReply *reply, gint64 *v)
 {
     if (reply->type != SIM_REPLY_BULK) {
         *v = 0;
@@ -139,7 +138,7 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
         if (!is_read && counter && res->reply->type == SIM_REPLY_INTEGER) {
             op.has_returned = TRUE;
             op.returned = res->reply->integer;
-        } else if (is_read && counter && counter_value(res->reply, &op.num)) {
+        } else if (is_read && counter && sim_counter_value(res->reply, &op.num)) {
             op.kind = SIM_VALUE_INT;
         } else if (is_read) {
             op.kind = res->reply->type == SIM_REPLY_BULK ? SIM_VALUE_STRING : SIM_VALUE_NIL;
@@ -164,17 +163,13 @@ G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->value_buf) >= 1 + 10 + 1 + 20 + 1);
  * every op formats its key, and every write its value. */
 static char *put_uint(char *buf, const char *prefix, guint64 n)
 {
-    char digits[20];
-    int d = 0;
-    do {
-        digits[d++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    gsize at = strlen(prefix);
+    rc_assert(n <= G_MAXINT64);
+    char tmp[RC_LL_DIGITS_MAX];
+    const char *p = rc_format_ll(tmp, (gint64)n);
+    gsize at = strlen(prefix), len = (gsize)(tmp + RC_LL_DIGITS_MAX - p);
     memcpy(buf, prefix, at);
-    while (d > 0)
-        buf[at++] = digits[--d];
-    buf[at] = '\0';
+    memcpy(buf + at, p, len);
+    buf[at + len] = '\0';
     return buf;
 }
 
