@@ -287,7 +287,7 @@ void rc_command_get_keys(const RcCommand *cmd, const RcArgv *args, GArray *keys)
     }
     if (cmd->first_key == 0)
         return;
-    int last = cmd->last_key >= 0 ? cmd->last_key : args->argc + cmd->last_key;
+    int last = rc_command_last_key(cmd, args->argc);
     for (int i = cmd->first_key; i <= last && i < args->argc; i += cmd->key_step)
         g_array_append_val(keys, i);
 }

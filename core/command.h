@@ -110,6 +110,12 @@ const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_contain
 char *rc_command_check(const RcArgv *args, const RcCommand **cmd);
 /* Append the indexes of the key arguments of a request to `keys` (gint). */
 void rc_command_get_keys(const RcCommand *cmd, const RcArgv *args, GArray *keys);
+/* The last key argument of a command with a fixed key range (first_key > 0, no movable keys)
+ * called with argc arguments: last_key counts from the end when negative. */
+static inline int rc_command_last_key(const RcCommand *cmd, int argc)
+{
+    return cmd->last_key >= 0 ? cmd->last_key : argc + cmd->last_key;
+}
 gboolean rc_command_arity_ok(const RcCommand *cmd, int argc);
 /* The whole table, sorted by name (for tests and COMMAND-like listings). */
 const RcCommand *rc_command_table(gsize *n);

@@ -94,7 +94,7 @@ static RcRedirect scan_command(const RcNode *node, const RcCommand *mcmd, const 
         /* The key range of the table, walked in place (no array per request). */
         if (mcmd->first_key == 0)
             return RC_REDIR_NONE;
-        int last = mcmd->last_key >= 0 ? mcmd->last_key : margv->argc + mcmd->last_key;
+        int last = rc_command_last_key(mcmd, margv->argc);
         for (int i = mcmd->first_key; i <= last && i < margv->argc && result == RC_REDIR_NONE;
              i += mcmd->key_step)
             result = scan_key(node, margv, i, pubsubshard, s);
