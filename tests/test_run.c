@@ -21,6 +21,21 @@ static SimScenario *load(const char *name, const char *const *overrides)
     return sc;
 }
 
+/* summary.json is written directly, in json-glib's pretty layout: json-glib's own parse and
+ * regeneration of the text must give it back byte for byte. */
+static void assert_json_glib_layout(const char *text)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    ck_assert(json_parser_load_from_data(p, text, -1, NULL));
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, json_parser_get_root(p));
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    g_autofree char *again = json_generator_to_data(gen, NULL);
+    g_autofree char *with_nl = g_strconcat(again, "\n", NULL);
+    ck_assert_str_eq(text, with_nl);
+}
+
 START_TEST(test_default_scenario_is_deterministic)
 {
     g_autoptr(SimScenario) sc = load("minority-partition.scn", NULL);
@@ -31,6 +46,7 @@ START_TEST(test_default_scenario_is_deterministic)
     ck_assert_ptr_nonnull(b);
     ck_assert_str_eq(a->trace_sha256, b->trace_sha256);
     ck_assert_str_eq(a->summary_json, b->summary_json);
+    assert_json_glib_layout(a->summary_json);
     ck_assert_uint_gt(a->check->acked, 1000);
     g_autoptr(SimRunResult) c = sim_run_execute(sc, 43, &opt, NULL);
     ck_assert_str_ne(a->trace_sha256, c->trace_sha256);
@@ -42,6 +58,26 @@ static JsonObject *member_object(JsonObject *o, const char *name)
     ck_assert_msg(json_object_has_member(o, name), "missing %s", name);
     return json_object_get_object_member(o, name);
 }
+
+/* The summary's text where json-glib's escapes and number format decide: a description with
+ * a quote, a backslash, a tab and UTF-8, and a non-integer parameter (read-ratio 0.25). */
+START_TEST(test_summary_json_escapes_and_doubles)
+{
+    const char text[] = "masters 3\nreplicas 1\nclients 2\nrate 50\nkeys 5\nworkload register\n"
+                        "read-ratio 0.25\nduration 3s\n"
+                        "description say \"hi\" \\ to\tthe caf\xc3\xa9 \x7f\x01\n"
+                        "at 1s partition isolate n1 with-clients\nat 2s heal\n";
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("escapes.scn", text, strlen(text), NULL, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    SimRunOptions opt = {0};
+    g_autoptr(SimRunResult) r = sim_run_execute(sc, 7, &opt, &error);
+    ck_assert_ptr_nonnull(r);
+    assert_json_glib_layout(r->summary_json);
+    ck_assert_ptr_nonnull(strstr(r->summary_json, "\"read-ratio\" : 0.25,"));
+    ck_assert_ptr_nonnull(strstr(r->summary_json, "say \\\"hi\\\" \\\\ to\\tthe caf\xc3\xa9"));
+}
+END_TEST
 
 START_TEST(test_result_files)
 {
@@ -1224,6 +1260,7 @@ Suite *run_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_default_scenario_is_deterministic);
     tcase_add_test(tc, test_result_files);
+    tcase_add_test(tc, test_summary_json_escapes_and_doubles);
     tcase_add_test(tc, test_partition_shapes);
     tcase_add_test(tc, test_concurrency_keeps_writing_past_a_hung_shard);
     tcase_add_test(tc, test_window_metrics);
