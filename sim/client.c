@@ -94,8 +94,7 @@ struct SimClient {
 
     /* the request in flight */
     State state;
-    char **argv;
-    guint argc;
+    GByteArray *request; /* its command, encoded once (RESP) for every attempt and redirect */
     guint slot;
     gboolean is_write;
     gint direct_node; /* >= 0: admin request to this node only */
@@ -107,9 +106,7 @@ struct SimClient {
     gint cur_node;       /* node of the outstanding send */
     SimTimerId timer;    /* attempt timeout or backoff */
     SimReply *cmd_reply; /* held while WAIT runs */
-    GByteArray *sendbuf; /* reused for encoding */
-    char *argv_buf;      /* `argv` and its strings, reused from request to request */
-    gsize argv_cap;      /* bytes at argv_buf */
+    GByteArray *sendbuf; /* reused for encoding WAIT */
 };
 
 static void on_connected(SimNet *net, SimConnId conn, gpointer user);
@@ -143,7 +140,8 @@ SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClien
     c->home = home;
     c->slots_next = home;
     c->links = g_new0(NodeLink, n_nodes);
-    c->sendbuf = g_byte_array_sized_new(256);
+    c->sendbuf = g_byte_array_sized_new(64);
+    c->request = g_byte_array_sized_new(128);
     c->map = g_new0(SlotMap, 1);
     c->map->refs = 1;
     c->map->applied = g_array_new(FALSE, FALSE, sizeof(AppliedRange));
@@ -189,7 +187,7 @@ void sim_client_free(SimClient *c)
         g_free(c->links[i].expect);
     }
     sim_kernel_cancel(c->k, c->timer);
-    g_free(c->argv_buf);
+    g_byte_array_free(c->request, TRUE);
     sim_reply_free(c->cmd_reply);
     g_free(c->links);
     g_free(c->addrs);
@@ -247,14 +245,17 @@ static NodeLink *link_get(SimClient *c, guint node)
     return l;
 }
 
-static void link_send(SimClient *c, guint node, Expect what, guint argc, const char *const *argv)
+/* Send an encoded request on the link to `node` (opening it if need be). */
+static void link_send(SimClient *c, guint node, Expect what, const guint8 *bytes, gsize len)
 {
     NodeLink *l = link_get(c, node);
-    g_byte_array_set_size(c->sendbuf, 0);
-    sim_resp_encode(c->sendbuf, argc, argv);
-    sim_net_send(c->net, l->conn, c->sendbuf->data, c->sendbuf->len);
+    sim_net_send(c->net, l->conn, bytes, len);
     expect_push(l, what);
 }
+
+/* The fixed requests, encoded once (sim_resp_encode's bytes for their argv). */
+#define REQ_CLUSTER_SLOTS "*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n"
+#define REQ_ASKING "*1\r\n$6\r\nASKING\r\n"
 
 static gint node_by_addr(const SimClient *c, const char *ip, guint16 port)
 {
@@ -279,7 +280,6 @@ static void finish(SimClient *c, SimOpType type, SimReply *reply, const char *er
         .redirects = c->redirects,
     };
     c->state = ST_IDLE;
-    c->argv = NULL; /* its block stays for the next request */
     sim_reply_free(c->cmd_reply);
     c->cmd_reply = NULL;
     SimClientDoneFn done = c->done;
@@ -334,8 +334,8 @@ static void send_slots(SimClient *c)
     c->cur_node = (gint)c->slots_next;
     c->slots_next = (c->slots_next + 1) % c->n_nodes;
     c->slots_tried++;
-    static const char *const argv[] = {"CLUSTER", "SLOTS"};
-    link_send(c, (guint)c->cur_node, EXP_SLOTS, 2, argv);
+    link_send(c, (guint)c->cur_node, EXP_SLOTS, (const guint8 *)REQ_CLUSTER_SLOTS,
+              sizeof REQ_CLUSTER_SLOTS - 1);
 }
 
 static void send_cmd(SimClient *c, guint node)
@@ -343,11 +343,10 @@ static void send_cmd(SimClient *c, guint node)
     c->state = ST_CMD;
     c->cur_node = (gint)node;
     if (c->ask_node >= 0) {
-        static const char *const asking[] = {"ASKING"};
-        link_send(c, node, EXP_ASKING, 1, asking);
+        link_send(c, node, EXP_ASKING, (const guint8 *)REQ_ASKING, sizeof REQ_ASKING - 1);
         c->ask_node = -1;
     }
-    link_send(c, node, EXP_CMD, c->argc, (const char *const *)c->argv);
+    link_send(c, node, EXP_CMD, c->request->data, c->request->len);
 }
 
 /* Route the command now that the map is usable. */
@@ -390,25 +389,8 @@ static void begin(SimClient *c, guint argc, const char *const *argv, SimClientDo
 {
     rc_assert(c->state == ST_IDLE);
     rc_assert(argc > 0);
-    /* the pointers, then the strings, in one block kept from request to request */
-    gsize need = (argc + 1) * sizeof(char *);
-    for (guint i = 0; i < argc; i++)
-        need += strlen(argv[i]) + 1;
-    if (need > c->argv_cap) {
-        c->argv_cap = MAX(need, 2 * c->argv_cap);
-        g_free(c->argv_buf);
-        c->argv_buf = g_malloc(c->argv_cap);
-    }
-    c->argv = (char **)c->argv_buf;
-    char *str = c->argv_buf + (argc + 1) * sizeof(char *);
-    for (guint i = 0; i < argc; i++) {
-        gsize len = strlen(argv[i]) + 1;
-        memcpy(str, argv[i], len);
-        c->argv[i] = str;
-        str += len;
-    }
-    c->argv[argc] = NULL;
-    c->argc = argc;
+    g_byte_array_set_size(c->request, 0);
+    sim_resp_encode(c->request, argc, argv);
     c->done = done;
     c->user = user;
     c->attempts = 0;
@@ -555,7 +537,9 @@ static void got_cmd(SimClient *c, SimReply *r)
         g_snprintf(n, sizeof n, "%u", c->cfg.wait_replicas);
         g_snprintf(t, sizeof t, "%" G_GINT64_FORMAT, c->cfg.wait_timeout_ms);
         const char *const argv[] = {"WAIT", n, t};
-        link_send(c, (guint)c->cur_node, EXP_WAIT, 3, argv);
+        g_byte_array_set_size(c->sendbuf, 0);
+        sim_resp_encode(c->sendbuf, 3, argv);
+        link_send(c, (guint)c->cur_node, EXP_WAIT, c->sendbuf->data, c->sendbuf->len);
         return;
     }
     finish(c, SIM_OP_OK, r, NULL);

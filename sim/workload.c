@@ -17,7 +17,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/resp.h"
 #include "sim/rng.h"
 #include "sim/run_private.h"
 
@@ -159,18 +158,18 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
 G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->key_buf) >= 1 + 10 + 1);
 G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->value_buf) >= 1 + 10 + 1 + 20 + 1);
 
-/* `prefix` then the decimal `n`, into buf (room for both and a NUL); returns buf. Without printf:
- * every op formats its key, and every write its value. */
-static char *put_uint(char *buf, const char *prefix, guint64 n)
+/* The decimal `n` at out (no NUL); returns the end. Without printf or a length pass: every
+ * op formats its key, and every write its value. */
+static char *put_decimal(char *out, guint64 n)
 {
-    rc_assert(n <= G_MAXINT64);
-    char tmp[RC_LL_DIGITS_MAX];
-    const char *p = rc_format_ll(tmp, (gint64)n);
-    gsize at = strlen(prefix), len = (gsize)(tmp + RC_LL_DIGITS_MAX - p);
-    memcpy(buf, prefix, at);
-    memcpy(buf + at, p, len);
-    buf[at + len] = '\0';
-    return buf;
+    char tmp[20]; /* G_MAXUINT64 has 20 digits */
+    guint at = sizeof tmp;
+    do {
+        tmp[--at] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    memcpy(out, tmp + at, sizeof tmp - at);
+    return out + (sizeof tmp - at);
 }
 
 static void invoke(SimProcess *p)
@@ -181,7 +180,9 @@ static void invoke(SimProcess *p)
     rc_assert(!p->busy);
     set_busy(run, p, TRUE);
     guint key = pick_key(ch, sc);
-    p->key = put_uint(p->key_buf, "k", key);
+    p->key_buf[0] = 'k';
+    *put_decimal(p->key_buf + 1, key) = '\0';
+    p->key = p->key_buf;
     gboolean is_read = sc->workload != SIM_WORKLOAD_SET && sc->read_ratio > 0 &&
                        g_rand_double(ch->rng) < sc->read_ratio;
     const char *argv[3];
@@ -199,10 +200,11 @@ static void invoke(SimProcess *p)
     } else {
         p->f = sc->workload == SIM_WORKLOAD_SET ? "add" : "write";
         /* c<index + 1>-<n> */
-        put_uint(p->value_buf, "c", p->index + 1);
-        gsize at = strlen(p->value_buf);
-        p->value_buf[at++] = '-';
-        put_uint(p->value_buf + at, "", ++p->next_value);
+        char *v = p->value_buf;
+        *v++ = 'c';
+        v = put_decimal(v, p->index + 1);
+        *v++ = '-';
+        *put_decimal(v, ++p->next_value) = '\0';
         p->value = p->value_buf;
         argv[0] = sc->workload == SIM_WORKLOAD_REGISTER ? "SET" : sc->use_rpush ? "RPUSH" : "SADD";
         argv[1] = p->key;

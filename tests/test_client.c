@@ -17,6 +17,43 @@ START_TEST(test_encode)
 }
 END_TEST
 
+/* Lengths of one, two and more digits, more arguments than are measured once, and an
+ * append after bytes already held. */
+START_TEST(test_encode_lengths)
+{
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    g_byte_array_append(out, (const guint8 *)"x", 1);
+    g_autofree char *s10 = g_strnfill(10, 'a');
+    g_autofree char *s99 = g_strnfill(99, 'b');
+    g_autofree char *s100 = g_strnfill(100, 'c');
+    g_autofree char *s12345 = g_strnfill(12345, 'd');
+    const char *argv[] = {"RPUSH", s10, s99, s100, s12345, "1", "2", "3", "4", "5", "6"};
+    sim_resp_encode(out, G_N_ELEMENTS(argv), argv);
+    g_autoptr(GString) want = g_string_new("x*11\r\n");
+    for (guint i = 0; i < G_N_ELEMENTS(argv); i++)
+        g_string_append_printf(want, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+    ck_assert_uint_eq(out->len, want->len);
+    ck_assert_int_eq(memcmp(out->data, want->str, out->len), 0);
+}
+END_TEST
+
+/* client.c sends CLUSTER SLOTS and ASKING as fixed bytes: they are these encodings. */
+START_TEST(test_encode_fixed_requests)
+{
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    const char *slots[] = {"CLUSTER", "SLOTS"};
+    sim_resp_encode(out, 2, slots);
+    const char want[] = "*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n";
+    ck_assert_uint_eq(out->len, strlen(want));
+    ck_assert_int_eq(memcmp(out->data, want, out->len), 0);
+    g_byte_array_set_size(out, 0);
+    const char *asking[] = {"ASKING"};
+    sim_resp_encode(out, 1, asking);
+    ck_assert_uint_eq(out->len, strlen("*1\r\n$6\r\nASKING\r\n"));
+    ck_assert_int_eq(memcmp(out->data, "*1\r\n$6\r\nASKING\r\n", out->len), 0);
+}
+END_TEST
+
 static const char cluster_slots[] =
     "*2\r\n"
     "*3\r\n:0\r\n:5460\r\n*3\r\n$9\r\n127.0.0.1\r\n:30001\r\n$40\r\n"
@@ -215,6 +252,8 @@ Suite *client_suite(void)
     Suite *s = suite_create("client");
     TCase *tc = tcase_create("resp");
     tcase_add_test(tc, test_encode);
+    tcase_add_test(tc, test_encode_lengths);
+    tcase_add_test(tc, test_encode_fixed_requests);
     tcase_add_test(tc, test_every_chunking_parses_alike);
     tcase_add_test(tc, test_reply_types_in_a_row);
     tcase_add_test(tc, test_skip_a_known_reply);
