@@ -70,7 +70,8 @@ void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
 }
 
 struct SimReplyReader {
-    GByteArray *buf;
+    guint8 *data; /* the bytes held: [0, len), of room for cap */
+    gsize len, cap;
     gsize pos;     /* bytes already consumed */
     gsize last_at; /* the last popped reply: its offset in buf and length */
     gsize last_len;
@@ -81,7 +82,6 @@ struct SimReplyReader {
 SimReplyReader *sim_reply_reader_new(void)
 {
     SimReplyReader *rd = g_new0(SimReplyReader, 1);
-    rd->buf = g_byte_array_new();
     return rd;
 }
 
@@ -89,14 +89,14 @@ void sim_reply_reader_free(SimReplyReader *rd)
 {
     if (rd == NULL)
         return;
-    g_byte_array_free(rd->buf, TRUE);
+    g_free(rd->data);
     g_free(rd->broken_reason);
     g_free(rd);
 }
 
 void sim_reply_reader_reset(SimReplyReader *rd)
 {
-    g_byte_array_set_size(rd->buf, 0);
+    rd->len = 0;
     rd->pos = 0;
     rd->last_at = rd->last_len = 0;
     rd->broken = FALSE;
@@ -105,29 +105,38 @@ void sim_reply_reader_reset(SimReplyReader *rd)
 
 void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len)
 {
-    if (rd->pos > 0 && rd->pos >= rd->buf->len / 2) {
-        g_byte_array_remove_range(rd->buf, 0, rd->pos);
+    /* Drop what was consumed once it is half the buffer (usually all of it: a reply arrives
+     * whole and is popped before the next one comes). */
+    if (rd->pos > 0 && rd->pos >= rd->len / 2) {
+        memmove(rd->data, rd->data + rd->pos, rd->len - rd->pos);
+        rd->len -= rd->pos;
         rd->pos = 0;
     }
     rd->last_len = 0; /* its bytes may have moved */
-    g_byte_array_append(rd->buf, data, len);
+    if (len > rd->cap - rd->len) {
+        rd->cap = MAX(rd->len + len, MAX(2 * rd->cap, 256));
+        rd->data = g_realloc(rd->data, rd->cap);
+    }
+    if (len > 0)
+        memcpy(rd->data + rd->len, data, len);
+    rd->len += len;
 }
 
 gsize sim_reply_reader_pending(const SimReplyReader *rd)
 {
-    return rd->buf->len - rd->pos;
+    return rd->len - rd->pos;
 }
 
 const guint8 *sim_reply_reader_last(const SimReplyReader *rd, gsize *len)
 {
     *len = rd->last_len;
-    return rd->buf->data + rd->last_at;
+    return rd->data + rd->last_at;
 }
 
 gboolean sim_reply_reader_skip(SimReplyReader *rd, const guint8 *bytes, gsize len)
 {
-    if (rd->broken || len == 0 || rd->buf->len - rd->pos < len ||
-        memcmp(rd->buf->data + rd->pos, bytes, len) != 0)
+    if (rd->broken || len == 0 || rd->len - rd->pos < len ||
+        memcmp(rd->data + rd->pos, bytes, len) != 0)
         return FALSE;
     rd->last_at = rd->pos;
     rd->last_len = len;
@@ -137,17 +146,13 @@ gboolean sim_reply_reader_skip(SimReplyReader *rd, const guint8 *bytes, gsize le
 
 enum { PARSE_ERROR = -1, PARSE_MORE = 0, PARSE_OK = 1 };
 
-/* The line starting at *p (without CRLF): returns its length, or -1 if no CRLF yet. */
+/* The line starting at p (without CRLF): returns its length, or -1 if no CRLF yet. Reply
+ * lines are a few bytes long (":1", "$12"), shorter than a memchr call costs. */
 static gssize find_line(const guint8 *b, gsize len, gsize p)
 {
-    for (gsize i = p; i < len;) {
-        const guint8 *cr = memchr(b + i, '\r', len - i);
-        if (cr == NULL || (gsize)(cr - b) + 1 >= len)
-            return -1;
-        if (cr[1] == '\n')
-            return (gssize)((gsize)(cr - b) - p);
-        i = (gsize)(cr - b) + 1;
-    }
+    for (gsize i = p; i + 1 < len; i++)
+        if (b[i] == '\r' && b[i + 1] == '\n')
+            return (gssize)(i - p);
     return -1;
 }
 
@@ -178,6 +183,8 @@ typedef struct {
     gsize nodes;   /* SimReply structs */
     gsize slots;   /* element pointers */
     gsize str_len; /* string bytes, each string with its NUL */
+    gssize line0;  /* the outermost reply: the length of its first line */
+    gint64 v0;     /* ... and its integer, bulk or array length (0 for + and -) */
 } ReplySize;
 
 static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplySize *size,
@@ -206,6 +213,8 @@ static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplyS
     gsize after = *p + 1 + (gsize)n + 2;
     gint64 v = 0;
     size->nodes++;
+    if (depth == 0)
+        size->line0 = n;
     switch (type) {
     case '+':
     case '-':
@@ -217,6 +226,8 @@ static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplyS
             *why = g_strdup("bad integer");
             return PARSE_ERROR;
         }
+        if (depth == 0)
+            size->v0 = v;
         *p = after;
         return PARSE_OK;
     case '$':
@@ -224,6 +235,8 @@ static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplyS
             *why = g_strdup("bad bulk length");
             return PARSE_ERROR;
         }
+        if (depth == 0)
+            size->v0 = v;
         if (v == -1) {
             *p = after;
             return PARSE_OK;
@@ -242,6 +255,8 @@ static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplyS
             *why = g_strdup("bad array length");
             return PARSE_ERROR;
         }
+        if (depth == 0)
+            size->v0 = v;
         *p = after;
         if (v <= 0)
             return PARSE_OK;
@@ -262,19 +277,17 @@ typedef struct {
     char *strs;
 } ReplyArena;
 
-/* Lay out the reply at *p, which measure_reply has checked whole and well formed. */
-static SimReply *build_reply(const guint8 *b, gsize *p, ReplyArena *a)
+static SimReply *build_reply(const guint8 *b, gsize *p, ReplyArena *a);
+
+/* Lay out the reply at *p, which measure_reply has checked whole and well formed; its first
+ * line is n bytes long and holds v (an integer or a length; 0 for + and -). */
+static SimReply *build_node(const guint8 *b, gsize *p, ReplyArena *a, gssize n, gint64 v)
 {
     SimReply *r = a->nodes++;
     memset(r, 0, sizeof *r);
     guint8 type = b[*p];
-    gssize n = find_line(b, a->len, *p + 1);
-    rc_assert(n >= 0);
     const guint8 *line = b + *p + 1;
     gsize after = *p + 1 + (gsize)n + 2;
-    gint64 v = 0;
-    if (type != '+' && type != '-')
-        rc_assert(line_int(line, (gsize)n, &v));
     switch (type) {
     case '+':
     case '-':
@@ -322,24 +335,39 @@ static SimReply *build_reply(const guint8 *b, gsize *p, ReplyArena *a)
     return r;
 }
 
+/* The same, reading the first line again (an array's elements). */
+static SimReply *build_reply(const guint8 *b, gsize *p, ReplyArena *a)
+{
+    guint8 type = b[*p];
+    gssize n = find_line(b, a->len, *p + 1);
+    rc_assert(n >= 0);
+    gint64 v = 0;
+    if (type != '+' && type != '-')
+        rc_assert(line_int(b + *p + 1, (gsize)n, &v));
+    return build_node(b, p, a, n, v);
+}
+
 SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error)
 {
     if (rd->broken) {
         g_set_error(error, SIM_RESP_ERROR, 1, "resp: %s", rd->broken_reason);
         return NULL;
     }
+    if (rd->pos == rd->len)
+        return NULL; /* nothing held: the usual end of a read */
     gsize p = rd->pos;
     ReplySize size = {0};
     char *why = NULL;
-    int rc = measure_reply(rd->buf->data, rd->buf->len, &p, 0, &size, &why);
+    int rc = measure_reply(rd->data, rd->len, &p, 0, &size, &why);
     if (rc == PARSE_OK) {
         gsize slots_at = size.nodes * sizeof(SimReply);
         gsize strs_at = slots_at + size.slots * sizeof(SimReply *);
         guint8 *block = g_malloc(strs_at + size.str_len);
-        ReplyArena a = {rd->buf->len, (SimReply *)block, (SimReply **)(block + slots_at),
+        ReplyArena a = {rd->len, (SimReply *)block, (SimReply **)(block + slots_at),
                         (char *)(block + strs_at)};
         gsize q = rd->pos;
-        SimReply *r = build_reply(rd->buf->data, &q, &a);
+        /* the outermost reply's line was read by measure_reply: not again */
+        SimReply *r = build_node(rd->data, &q, &a, size.line0, size.v0);
         rc_assert(q == p && (guint8 *)a.strs == block + strs_at + size.str_len);
         rd->last_at = rd->pos;
         rd->last_len = p - rd->pos;

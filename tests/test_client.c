@@ -54,6 +54,61 @@ START_TEST(test_encode_fixed_requests)
 }
 END_TEST
 
+/* A long stream of replies of every simple type in chunks of 7 bytes: the reader drops what
+ * it consumed while holding a partial reply, and grows, without losing or reordering bytes. */
+START_TEST(test_reader_keeps_a_long_stream)
+{
+    g_autoptr(GString) stream = g_string_new(NULL);
+    for (guint i = 0; i < 2000; i++) {
+        switch (i % 4) {
+        case 0:
+            g_string_append_printf(stream, ":%u\r\n", i);
+            break;
+        case 1:
+            g_string_append_printf(stream, "$%u\r\n%0*u\r\n", 3 + i % 50, 3 + i % 50, i);
+            break;
+        case 2:
+            g_string_append(stream, i % 8 == 2 ? "+OK\r\n" : "$-1\r\n");
+            break;
+        default:
+            g_string_append_printf(stream, "-ERR %u\r\n", i);
+        }
+    }
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    guint seen = 0;
+    for (gsize at = 0; at < stream->len; at += 7) {
+        sim_reply_reader_feed(rd, (const guint8 *)stream->str + at, MIN(7, stream->len - at));
+        GError *error = NULL;
+        SimReply *r;
+        while ((r = sim_reply_reader_pop(rd, &error)) != NULL) {
+            switch (seen % 4) {
+            case 0:
+                ck_assert_int_eq(r->type, SIM_REPLY_INTEGER);
+                ck_assert_int_eq(r->integer, seen);
+                break;
+            case 1:
+                ck_assert_int_eq(r->type, SIM_REPLY_BULK);
+                ck_assert_uint_eq(r->len, 3 + seen % 50);
+                ck_assert_int_eq(g_ascii_strtoll(r->str, NULL, 10), seen);
+                break;
+            case 2:
+                ck_assert_int_eq(r->type, seen % 8 == 2 ? SIM_REPLY_STATUS : SIM_REPLY_NIL);
+                break;
+            default:
+                ck_assert_int_eq(r->type, SIM_REPLY_ERROR);
+                ck_assert_uint_eq(r->len, strlen(r->str));
+                ck_assert_int_eq(g_ascii_strtoll(r->str + 4, NULL, 10), seen);
+            }
+            sim_reply_free(r);
+            seen++;
+        }
+        ck_assert_ptr_null(error);
+    }
+    ck_assert_uint_eq(seen, 2000);
+    ck_assert_uint_eq(sim_reply_reader_pending(rd), 0);
+}
+END_TEST
+
 static const char cluster_slots[] =
     "*2\r\n"
     "*3\r\n:0\r\n:5460\r\n*3\r\n$9\r\n127.0.0.1\r\n:30001\r\n$40\r\n"
@@ -255,6 +310,7 @@ Suite *client_suite(void)
     tcase_add_test(tc, test_encode_lengths);
     tcase_add_test(tc, test_encode_fixed_requests);
     tcase_add_test(tc, test_every_chunking_parses_alike);
+    tcase_add_test(tc, test_reader_keeps_a_long_stream);
     tcase_add_test(tc, test_reply_types_in_a_row);
     tcase_add_test(tc, test_skip_a_known_reply);
     tcase_add_loop_test(tc, test_bad_replies, 0, G_N_ELEMENTS(bad_replies));
