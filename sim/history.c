@@ -9,26 +9,32 @@
 #define FLUSH_EVERY 512
 #define STR_BLOCK (64 * 1024) /* bytes of op strings per block */
 
-static void op_clear(gpointer p)
-{
-    SimOp *op = p;
-    if (op->items)
-        g_ptr_array_unref(op->items);
-}
+#define OPS_MIN 1024
 
 SimHistory *sim_history_new(void)
 {
     SimHistory *h = g_new0(SimHistory, 1);
-    h->ops = g_array_sized_new(FALSE, FALSE, sizeof(SimOp), 1024);
-    g_array_set_clear_func(h->ops, op_clear);
+    h->ops = g_new(SimOp, OPS_MIN);
+    h->cap_ops = OPS_MIN;
     h->str_blocks = g_ptr_array_new_with_free_func(g_free);
     return h;
+}
+
+/* Room for `ops` ops in all. g_renew leaves the new room untouched, so memory reserved and
+ * never filled costs no page. */
+static void ops_grow(SimHistory *h, guint64 ops)
+{
+    if (ops <= h->cap_ops)
+        return;
+    rc_assert(ops < G_MAXSIZE / sizeof(SimOp));
+    h->ops = g_renew(SimOp, h->ops, ops);
+    h->cap_ops = ops;
 }
 
 /* A copy of `s` (or NULL) that lives as long as the history. Ops' keys, values and errors
  * are packed into blocks: three allocations an op (and their frees at the end) were a
  * noticeable share of a run, and their headers more memory than the strings. */
-static char *history_strdup(SimHistory *h, const char *s)
+char *sim_history_keep_string(SimHistory *h, const char *s)
 {
     if (s == NULL)
         return NULL;
@@ -52,16 +58,9 @@ static char *history_strdup(SimHistory *h, const char *s)
 
 void sim_history_reserve(SimHistory *h, guint64 ops)
 {
-    /* GArray grows by doubling and copies each time; a run knows its op count roughly. The
-     * array does not clear, so the room is touched only as ops fill it; the clear function
-     * is off while the uninitialized slots are given back. */
-    if (ops > h->ops->len && ops < G_MAXUINT / 2) {
-        guint len = h->ops->len;
-        g_array_set_clear_func(h->ops, NULL);
-        g_array_set_size(h->ops, (guint)ops);
-        g_array_set_size(h->ops, len);
-        g_array_set_clear_func(h->ops, op_clear);
-    }
+    /* growing by doubling copies each time; a run knows its op count roughly */
+    if (ops < G_MAXUINT / 2)
+        ops_grow(h, ops);
 }
 
 void sim_history_close(SimHistory *h)
@@ -77,21 +76,28 @@ void sim_history_free(SimHistory *h)
     if (h == NULL)
         return;
     sim_history_close(h);
-    g_array_free(h->ops, TRUE);
+    for (guint64 i = 0; i < h->n_ops; i++)
+        if (h->ops[i].items != NULL)
+            g_ptr_array_unref(h->ops[i].items);
+    g_free(h->ops);
     g_ptr_array_unref(h->str_blocks);
     if (h->line != NULL)
         g_string_free(h->line, TRUE);
     g_free(h->process);
+    g_free(h->open_invoke);
     g_free(h);
 }
 
 void sim_history_set_workers(SimHistory *h, guint workers)
 {
-    rc_assert(h->ops->len == 0 && h->workers == 0 && workers > 0);
+    rc_assert(h->n_ops == 0 && h->workers == 0 && workers > 0);
     h->workers = workers;
     h->process = g_new(gint64, workers);
-    for (guint w = 0; w < workers; w++)
+    h->open_invoke = g_new(gint64, workers);
+    for (guint w = 0; w < workers; w++) {
         h->process[w] = w;
+        h->open_invoke[w] = -1;
+    }
 }
 
 const char *sim_op_type_name(SimOpType type)
@@ -399,16 +405,29 @@ gboolean sim_history_open_jsonl(SimHistory *h, const char *path, GError **error)
                     g_strerror(errno));
         return FALSE;
     }
-    for (guint i = 0; i < h->ops->len; i++)
-        stream_op(h, &g_array_index(h->ops, SimOp, i));
+    for (guint64 i = 0; i < h->n_ops; i++)
+        stream_op(h, &h->ops[i]);
     fflush(h->jsonl);
     return TRUE;
 }
 
+/* A completion names the key and value of its worker's invocation again: share that op's
+ * copies rather than store them twice. */
+static char *keep_like_invoke(SimHistory *h, const SimOpSpec *spec, const char *s, gsize field)
+{
+    if (s != NULL && spec->type != SIM_OP_INVOKE && spec->worker >= 0 && h->workers > 0) {
+        gint64 at = h->open_invoke[spec->worker];
+        const char *had = at >= 0 ? G_STRUCT_MEMBER(const char *, &h->ops[at], field) : NULL;
+        if (had != NULL && strcmp(had, s) == 0)
+            return (char *)had;
+    }
+    return sim_history_keep_string(h, s);
+}
+
 guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
 {
-    if (h->ops->len > 0)
-        rc_assert(spec->time_us >= g_array_index(h->ops, SimOp, h->ops->len - 1).time_us);
+    if (h->n_ops > 0)
+        rc_assert(spec->time_us >= h->ops[h->n_ops - 1].time_us);
     rc_assert((spec->items != NULL) ==
               (spec->kind == SIM_VALUE_SET || spec->kind == SIM_VALUE_LIST ||
                spec->kind == SIM_VALUE_GROUPS));
@@ -420,29 +439,36 @@ guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
         if (spec->type == SIM_OP_INFO) /* retired: the worker goes on as a new process */
             h->process[spec->worker] += h->workers;
     }
-    SimOp op = {
-        .index = h->ops->len,
+    if (h->n_ops == h->cap_ops)
+        ops_grow(h, 2 * h->cap_ops);
+    SimOp *op = &h->ops[h->n_ops];
+    *op = (SimOp){
+        .index = h->n_ops,
         .time_us = spec->time_us,
         .process = process,
         .worker = spec->worker,
-        .type = spec->type,
+        .type = (guint8)spec->type,
         .f = spec->f,
-        .key = history_strdup(h, spec->key),
-        .kind = spec->kind,
-        .value = spec->kind == SIM_VALUE_STRING ? history_strdup(h, spec->value) : NULL,
+        .key = keep_like_invoke(h, spec, spec->key, G_STRUCT_OFFSET(SimOp, key)),
+        .kind = (guint8)spec->kind,
+        .value = spec->kind == SIM_VALUE_STRING
+                     ? keep_like_invoke(h, spec, spec->value, G_STRUCT_OFFSET(SimOp, value))
+                     : NULL,
         .num = spec->kind == SIM_VALUE_INT ? spec->num : 0,
         .items = spec->items,
-        .has_returned = spec->has_returned,
+        .has_returned = spec->has_returned != FALSE,
         .returned = spec->has_returned ? spec->returned : 0,
         .node = spec->node,
-        .error = history_strdup(h, spec->error),
-        .side = spec->side,
+        .error = sim_history_keep_string(h, spec->error),
+        .side = (guint8)spec->side,
         .fault = spec->fault,
     };
-    g_array_append_val(h->ops, op);
+    h->n_ops++;
+    if (spec->worker >= 0 && h->workers > 0)
+        h->open_invoke[spec->worker] = spec->type == SIM_OP_INVOKE ? (gint64)op->index : -1;
     if (h->jsonl != NULL)
-        stream_op(h, &op);
-    return op.index;
+        stream_op(h, op);
+    return op->index;
 }
 
 guint64 sim_history_add(SimHistory *h, RcTime time_us, gint worker, SimOpType type, const char *f,
@@ -468,17 +494,6 @@ guint64 sim_history_add(SimHistory *h, RcTime time_us, gint worker, SimOpType ty
     return sim_history_append(h, &spec);
 }
 
-const SimOp *sim_history_op(const SimHistory *h, guint64 index)
-{
-    rc_assert(index < h->ops->len);
-    return &g_array_index(h->ops, SimOp, index);
-}
-
-guint64 sim_history_len(const SimHistory *h)
-{
-    return h->ops->len;
-}
-
 gboolean sim_history_write_edn(const SimHistory *h, const char *path, SimEdnForm form,
                                GError **error)
 {
@@ -489,9 +504,9 @@ gboolean sim_history_write_edn(const SimHistory *h, const char *path, SimEdnForm
         return FALSE;
     }
     GString *line = g_string_sized_new(200);
-    for (guint i = 0; i < h->ops->len; i++) {
+    for (guint64 i = 0; i < h->n_ops; i++) {
         g_string_truncate(line, 0);
-        sim_history_format_edn(h, &g_array_index(h->ops, SimOp, i), form, line);
+        sim_history_format_edn(h, &h->ops[i], form, line);
         g_string_append_c(line, '\n');
         fwrite(line->str, 1, line->len, f);
     }

@@ -48,27 +48,29 @@ typedef enum {
 } SimValueKind;
 
 /* An op in memory. Its strings belong to the history (they live in its string blocks, see
- * SimHistory). The 8-byte fields come first so that no padding splits the 4-byte ones: a run
- * holds some hundred thousand ops. */
+ * SimHistory). A run holds some hundred thousand ops, so the layout is packed: the 8-byte
+ * fields first, then the 4-byte ones, then the enums in a byte each (96 bytes an op). */
 typedef struct {
     guint64 index;
     RcTime time_us;
-    gint64 process;   /* Jepsen process (see above), or SIM_PROCESS_NEMESIS */
-    const char *f;    /* static: "add", "read", "write", "partition", "crash", ... */
-    char *key;        /* NULL for nemesis ops */
-    char *value;      /* SIM_VALUE_STRING */
-    gint64 num;       /* SIM_VALUE_INT */
-    GPtrArray *items; /* SIM_VALUE_SET, _LIST, _GROUPS */
-    gint64 returned;  /* counter add completed ok: what INCR returned */
-    char *error;      /* the error text, or NULL */
-    gint worker;      /* the logical client that ran it, or SIM_PROCESS_NEMESIS */
-    SimOpType type;
-    SimValueKind kind;
-    gboolean has_returned;
-    gint node;    /* the node that served it (0-based), or -1 */
-    SimSide side; /* side of the serving node (or of the client if none) at that time */
-    gint fault;   /* nemesis ops: index into the run's fault list; else -1 */
+    gint64 process;      /* Jepsen process (see above), or SIM_PROCESS_NEMESIS */
+    const char *f;       /* static: "add", "read", "write", "partition", "crash", ... */
+    char *key;           /* NULL for nemesis ops */
+    char *value;         /* SIM_VALUE_STRING */
+    gint64 num;          /* SIM_VALUE_INT */
+    GPtrArray *items;    /* SIM_VALUE_SET, _LIST, _GROUPS */
+    gint64 returned;     /* counter add completed ok: what INCR returned */
+    char *error;         /* the error text, or NULL */
+    gint worker;         /* the logical client that ran it, or SIM_PROCESS_NEMESIS */
+    gint node;           /* the node that served it (0-based), or -1 */
+    gint fault;          /* nemesis ops: index into the run's fault list; else -1 */
+    guint8 type;         /* SimOpType */
+    guint8 kind;         /* SimValueKind */
+    guint8 side;         /* SimSide: of the serving node (or of the client if none) then */
+    guint8 has_returned; /* gboolean */
 } SimOp;
+
+G_STATIC_ASSERT(sizeof(SimOp) == 96);
 
 /* What sim_history_append copies into a new op (index and process are assigned). */
 typedef struct {
@@ -90,7 +92,8 @@ typedef struct {
 } SimOpSpec;
 
 typedef struct {
-    GArray *ops; /* of SimOp */
+    SimOp *ops; /* [n_ops], of room for cap_ops (not zeroed: only what is appended is touched) */
+    guint64 n_ops, cap_ops;
     FILE *jsonl; /* streaming output, or NULL */
     guint unflushed;
     GString *line;     /* scratch for the line being streamed */
@@ -98,6 +101,7 @@ typedef struct {
     guint n_node_names;
     guint workers;         /* 0: processes are the workers' numbers, never retired */
     gint64 *process;       /* [workers]: each worker's current process */
+    gint64 *open_invoke;   /* [workers]: index of the worker's last invocation, or -1 */
     GPtrArray *str_blocks; /* the ops' strings, packed; freed with the history */
     char *str_next;        /* free space in the last block */
     gsize str_left;        /* bytes of it */
@@ -128,8 +132,21 @@ guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec);
 guint64 sim_history_add(SimHistory *h, RcTime time_us, gint worker, SimOpType type, const char *f,
                         const char *key, const char *value, GPtrArray *items, gint node,
                         const char *error, SimSide side, gint fault);
-const SimOp *sim_history_op(const SimHistory *h, guint64 index);
-guint64 sim_history_len(const SimHistory *h);
+/* A copy of `s` (or NULL) that lives as long as the history, packed with the ops' strings:
+ * for strings an op's `items` point to without owning them. */
+char *sim_history_keep_string(SimHistory *h, const char *s);
+
+/* Inline: the checkers walk the history op by op, several times. */
+static inline const SimOp *sim_history_op(const SimHistory *h, guint64 index)
+{
+    rc_assert(index < h->n_ops);
+    return &h->ops[index];
+}
+
+static inline guint64 sim_history_len(const SimHistory *h)
+{
+    return h->n_ops;
+}
 
 const char *sim_op_type_name(SimOpType type);
 const char *sim_side_name(SimSide side);

@@ -397,10 +397,12 @@ static void read_done(SimClient *c, SimClientResult *res, gpointer user)
     const SimReply *reply = res->type == SIM_OP_OK ? res->reply : NULL;
     if (reply != NULL && reply->type == SIM_REPLY_ARRAY) {
         op.kind = sc->use_rpush ? SIM_VALUE_LIST : SIM_VALUE_SET;
-        op.items = g_ptr_array_new_with_free_func(g_free);
+        /* the elements live with the history's strings: a final read returns thousands */
+        op.items = g_ptr_array_sized_new((guint)reply->n);
         for (gsize i = 0; i < reply->n; i++)
             if (reply->elements[i]->type == SIM_REPLY_BULK)
-                g_ptr_array_add(op.items, g_strdup(reply->elements[i]->str));
+                g_ptr_array_add(op.items,
+                                sim_history_keep_string(run->history, reply->elements[i]->str));
     } else if (reply != NULL && sc->workload == SIM_WORKLOAD_COUNTER) {
         op.kind = SIM_VALUE_INT;
         if (!sim_counter_value(reply, &op.num)) {

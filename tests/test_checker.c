@@ -618,6 +618,74 @@ START_TEST(test_convergence)
 }
 END_TEST
 
+/* A completion that names its worker's invocation's key and value again shares that op's
+ * copies; a different value (a read's result), another worker's op or a completion without an
+ * open invocation gets its own. Either way every op reads back what was appended. */
+START_TEST(test_history_completion_shares_invoke_strings)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_set_workers(h, 2);
+    char key[16], value[16];
+    for (guint i = 0; i < 3000; i++) {
+        guint w = i % 2;
+        g_snprintf(key, sizeof key, "k%u", i % 7);
+        g_snprintf(value, sizeof value, "c%u-%u", w + 1, i);
+        SimOpSpec inv = {.time_us = 2 * i,
+                         .worker = (gint)w,
+                         .type = SIM_OP_INVOKE,
+                         .f = "add",
+                         .key = key,
+                         .kind = SIM_VALUE_STRING,
+                         .value = value,
+                         .node = -1,
+                         .fault = -1};
+        guint64 at = sim_history_append(h, &inv);
+        if (i % 5 == 4)
+            g_snprintf(value, sizeof value, "other-%u", i); /* a read's own result */
+        SimOpSpec done = inv;
+        done.time_us = 2 * i + 1;
+        done.type = i % 11 == 3 ? SIM_OP_INFO : SIM_OP_OK;
+        sim_history_append(h, &done);
+        memset(key, 'x', sizeof key - 1);
+        memset(value, 'y', sizeof value - 1);
+        const SimOp *a = sim_history_op(h, at), *b = sim_history_op(h, at + 1);
+        ck_assert_ptr_eq(a->key, b->key);
+        if (i % 5 == 4)
+            ck_assert_ptr_ne(a->value, b->value);
+        else
+            ck_assert_ptr_eq(a->value, b->value);
+    }
+    /* a completion with no invocation open copies its own strings */
+    SimOpSpec lone = {.time_us = 6000,
+                      .worker = 0,
+                      .type = SIM_OP_FAIL,
+                      .f = "add",
+                      .key = "k1",
+                      .kind = SIM_VALUE_STRING,
+                      .value = "c1-0",
+                      .node = -1,
+                      .fault = -1};
+    sim_history_append(h, &lone);
+    ck_assert_uint_eq(sim_history_len(h), 6001);
+    for (guint i = 0; i < 3000; i++) {
+        const SimOp *a = sim_history_op(h, 2 * i), *b = sim_history_op(h, 2 * i + 1);
+        g_snprintf(key, sizeof key, "k%u", i % 7);
+        g_snprintf(value, sizeof value, "c%u-%u", i % 2 + 1, i);
+        ck_assert_uint_eq(a->index, 2 * i);
+        ck_assert_str_eq(a->key, key);
+        ck_assert_str_eq(a->value, value);
+        ck_assert_str_eq(b->key, key);
+        if (i % 5 == 4)
+            g_snprintf(value, sizeof value, "other-%u", i);
+        ck_assert_str_eq(b->value, value);
+        ck_assert_int_eq(b->type, i % 11 == 3 ? SIM_OP_INFO : SIM_OP_OK);
+    }
+    const SimOp *l = sim_history_op(h, 6000);
+    ck_assert_str_eq(l->key, "k1");
+    ck_assert_str_eq(l->value, "c1-0");
+}
+END_TEST
+
 /* Ops' strings are copies the history keeps (packed in blocks, long ones alone): they read
  * back intact after many appends, whatever the caller did with its own buffers, and reserving
  * room changes nothing that was recorded. */
@@ -779,6 +847,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_slot_claims);
     tcase_add_test(tc, test_convergence);
     tcase_add_test(tc, test_history_keeps_copies);
+    tcase_add_test(tc, test_history_completion_shares_invoke_strings);
     tcase_add_test(tc, test_json_and_edn);
     suite_add_tcase(s, tc);
     return s;
