@@ -147,11 +147,16 @@ static GArray *pair_ops_by_process(const SimHistory *h)
 static GArray *pair_ops(const SimHistory *h)
 {
     gint workers = 0;
-    for (guint64 i = 0; i < sim_history_len(h); i++)
+    guint64 n = sim_history_len(h);
+    for (guint64 i = 0; i < n; i++)
         workers = MAX(workers, sim_history_op(h, i)->worker + 1);
     g_autofree const SimOp **open = g_new0(const SimOp *, MAX(workers, 1));
-    GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
-    for (guint64 i = 0; i < sim_history_len(h); i++) {
+    /* a pair takes two ops: room for all of them at once, written in place (not cleared) */
+    rc_assert(n / 2 < G_MAXUINT);
+    GArray *pairs = g_array_sized_new(FALSE, FALSE, sizeof(OpPair), (guint)(n / 2));
+    g_array_set_size(pairs, (guint)(n / 2));
+    guint n_pairs = 0;
+    for (guint64 i = 0; i < n; i++) {
         const SimOp *op = sim_history_op(h, i);
         if (op->process == SIM_PROCESS_NEMESIS)
             continue;
@@ -170,10 +175,11 @@ static GArray *pair_ops(const SimHistory *h)
         }
         if (*slot == NULL || (*slot)->process != op->process)
             continue;
-        OpPair p = {.invoke = *slot, .done = op};
+        rc_assert(n_pairs < pairs->len);
+        g_array_index(pairs, OpPair, n_pairs++) = (OpPair){.invoke = *slot, .done = op};
         *slot = NULL;
-        g_array_append_val(pairs, p);
     }
+    g_array_set_size(pairs, n_pairs);
     return pairs;
 }
 
@@ -285,10 +291,16 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
     }
 }
 
+/* An op's f is `name` ("add", "read", "write"): the first byte settles most comparisons. */
+static inline gboolean f_is(const char *f, const char *name)
+{
+    return f[0] == name[0] && strcmp(f, name) == 0;
+}
+
 /* A counter's add carries an integer delta; a set's add an element. */
 static gboolean is_counter_add(const SimOp *op)
 {
-    return strcmp(op->f, "add") == 0 && op->kind == SIM_VALUE_INT;
+    return op->kind == SIM_VALUE_INT && f_is(op->f, "add");
 }
 
 /* ---- register: lost writes ---- */
@@ -370,8 +382,8 @@ static void check_registers(const GArray *pairs, GHashTable *finals, const GArra
     g_autoptr(GHashTable) last_seen = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
-        gboolean write = strcmp(p->invoke->f, "write") == 0;
-        gboolean read = strcmp(p->invoke->f, "read") == 0 && p->done->type == SIM_OP_OK &&
+        gboolean write = f_is(p->invoke->f, "write");
+        gboolean read = f_is(p->invoke->f, "read") && p->done->type == SIM_OP_OK &&
                         (p->done->kind == SIM_VALUE_STRING || p->done->kind == SIM_VALUE_NIL);
         if (p->invoke->key == NULL || (!write && !read))
             continue;
@@ -466,22 +478,73 @@ static void str_set_free(gpointer p)
     g_free(set);
 }
 
+/* What the final read of one key found: the read's completion and, for a set or list, its
+ * elements. */
+typedef struct {
+    const char *key; /* NULL: an empty slot */
+    const SimOp *fin;
+    StrSet *members; /* owned, or NULL */
+} KeyFinal;
+
+/* The final reads by key, for the one lookup every write makes: open addressing over a table
+ * sized once (a run reads back some hundred keys and looks keys up some 56 k times; two
+ * GHashTable lookups a write cost three times as much). */
+typedef struct {
+    KeyFinal *slots;
+    guint mask; /* slots - 1, a power of two minus one */
+} KeyFinals;
+
+static void key_finals_init(KeyFinals *kf, guint keys)
+{
+    guint cap = 8;
+    while (cap < 2 * keys)
+        cap *= 2;
+    kf->slots = g_new0(KeyFinal, cap);
+    kf->mask = cap - 1;
+}
+
+/* The slot of `key`: its entry, or the empty slot where it goes. */
+static KeyFinal *key_finals_slot(const KeyFinals *kf, const char *key)
+{
+    guint at = g_str_hash(key) & kf->mask;
+    while (kf->slots[at].key != NULL && strcmp(kf->slots[at].key, key) != 0)
+        at = (at + 1) & kf->mask;
+    return &kf->slots[at];
+}
+
+static void key_finals_clear(KeyFinals *kf)
+{
+    for (guint i = 0; i <= kf->mask; i++)
+        if (kf->slots[i].members != NULL)
+            str_set_free(kf->slots[i].members);
+    g_free(kf->slots);
+}
+
 void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
                       gint reader, SimCheckResult *r)
 {
     g_autoptr(GArray) pairs = pair_ops(h);
-    /* final reads: key -> op; for sets, also the element set */
+    /* final reads: key -> op (for the register rule), and the same with the element sets */
     g_autoptr(GHashTable) finals = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GHashTable) members =
-        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, str_set_free); /* key -> StrSet */
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
-        if (p->done->worker != reader || p->done->type != SIM_OP_OK ||
-            strcmp(p->done->f, "read") != 0)
+        if (p->done->worker == reader && p->done->type == SIM_OP_OK && f_is(p->done->f, "read"))
+            g_hash_table_insert(finals, p->done->key, (gpointer)p->done);
+    }
+    KeyFinals by_key;
+    key_finals_init(&by_key, g_hash_table_size(finals));
+    for (guint i = 0; i < pairs->len; i++) {
+        const OpPair *p = &g_array_index(pairs, OpPair, i);
+        if (p->done->worker != reader || p->done->type != SIM_OP_OK || !f_is(p->done->f, "read"))
             continue;
-        g_hash_table_insert(finals, p->done->key, (gpointer)p->done);
+        /* a key read twice keeps its last read, as `finals` does */
+        KeyFinal *kf = key_finals_slot(&by_key, p->done->key);
+        kf->key = p->done->key;
+        kf->fin = p->done;
         if (p->done->kind == SIM_VALUE_SET || p->done->kind == SIM_VALUE_LIST) {
-            g_hash_table_insert(members, p->done->key, str_set_new(p->done->items));
+            if (kf->members != NULL)
+                str_set_free(kf->members);
+            kf->members = str_set_new(p->done->items);
         }
     }
     /* register: the writes the rule in checker.h finds lost, and every value some read saw */
@@ -494,8 +557,8 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
         const char *f = p->invoke->f;
-        gboolean incr = is_counter_add(p->invoke), add = strcmp(f, "add") == 0 && !incr,
-                 write = strcmp(f, "write") == 0;
+        gboolean incr = is_counter_add(p->invoke), add = f_is(f, "add") && !incr,
+                 write = f_is(f, "write");
         if (p->done->worker == reader)
             continue;
         if (p->done->type == SIM_OP_OK)
@@ -508,15 +571,15 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
             r->indeterminate++;
         else
             continue;
-        const SimOp *fin = g_hash_table_lookup(finals, p->invoke->key);
-        if (fin == NULL) {
+        const KeyFinal *kf = key_finals_slot(&by_key, p->invoke->key);
+        if (kf->key == NULL) {
             if (p->done->type == SIM_OP_OK)
                 r->unread++;
             continue;
         }
         gboolean present;
         if (add) {
-            const StrSet *set = g_hash_table_lookup(members, p->invoke->key);
+            const StrSet *set = kf->members;
             present = set != NULL && str_set_has(set, p->invoke->value);
         } else if (write) {
             /* acked: not proven lost; info: some read saw its value */
@@ -549,6 +612,7 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
         check_counter(r, faults, g_hash_table_lookup(incrs, key),
                       fin->kind == SIM_VALUE_INT ? fin->num : 0, fin->node);
     }
+    key_finals_clear(&by_key);
 }
 
 /* ---- unavailability ---- */

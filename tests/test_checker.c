@@ -85,6 +85,57 @@ static GPtrArray *one_partition(RcTime start, RcTime end)
     return faults;
 }
 
+/* Many keys (the final reads' index probes past collisions): each write is judged against
+ * its own key's final read only. Key i gets two writes, "a<i>" and "b<i>"; every key but the
+ * unread ones is read back, holding "a<i>" always and "b<i>" for even i; key 7 is read twice,
+ * and only its last read counts. */
+START_TEST(test_writes_over_many_keys)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    g_autoptr(GPtrArray) faults = one_partition(S(10), S(40));
+    const guint keys = 300;
+    char key[16], a[16], b[16];
+    for (guint i = 0; i < keys; i++) {
+        g_snprintf(key, sizeof key, "k%u", i);
+        g_snprintf(a, sizeof a, "a%u", i);
+        g_snprintf(b, sizeof b, "b%u", i);
+        op(h, 0, "add", key, a, S(1) + 4 * i, S(1) + 4 * i + 1, SIM_OP_OK, 0, SIM_SIDE_NONE);
+        op(h, 1, "add", key, b, S(1) + 4 * i + 2, S(1) + 4 * i + 3, SIM_OP_OK, 0, SIM_SIDE_NONE);
+    }
+    guint unread = 0;
+    for (guint i = 0; i < keys; i++) {
+        if (i % 37 == 5) {
+            unread += 2;
+            continue;
+        }
+        g_snprintf(key, sizeof key, "k%u", i);
+        g_snprintf(a, sizeof a, "a%u", i);
+        g_snprintf(b, sizeof b, "b%u", i);
+        const char *const both[] = {a, b, NULL};
+        const char *const only_a[] = {a, NULL};
+        const char *const none[] = {NULL};
+        if (i == 7)
+            final_read(h, S(60) + 4000 * i, key, both); /* superseded below */
+        final_read(h, S(60) + 4000 * i + 2000, key, i == 7 ? none : i % 2 == 0 ? both : only_a);
+    }
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, NULL, READER, r);
+    ck_assert_uint_eq(r->acked, 2 * keys);
+    ck_assert_uint_eq(r->unread, unread);
+    guint want_lost = 0;
+    for (guint i = 0; i < keys; i++)
+        if (i % 37 != 5)
+            want_lost += i == 7 ? 2 : i % 2;
+    ck_assert_uint_eq(r->lost, want_lost);
+    for (guint l = 0; l < r->lost_writes->len; l++) {
+        const SimLostWrite *w = &g_array_index(r->lost_writes, SimLostWrite, l);
+        guint i = (guint)g_ascii_strtoull(w->key + 1, NULL, 10);
+        ck_assert(i == 7 || (i % 2 == 1 && w->value[0] == 'b'));
+        ck_assert_uint_eq(g_ascii_strtoull(w->value + 1, NULL, 10), i);
+    }
+}
+END_TEST
+
 START_TEST(test_loss_on_each_side)
 {
     g_autoptr(SimHistory) h = sim_history_new();
@@ -831,6 +882,7 @@ Suite *checker_suite(void)
     Suite *s = suite_create("checker");
     TCase *tc = tcase_create("checker");
     tcase_add_test(tc, test_loss_on_each_side);
+    tcase_add_test(tc, test_writes_over_many_keys);
     tcase_add_test(tc, test_window_spans_first_to_last_ack);
     tcase_add_test(tc, test_indeterminate_present_is_recovered_not_lost);
     tcase_add_test(tc, test_register_and_counter);
