@@ -130,17 +130,14 @@ static void build_views(SimRun *run, SimNodeView *views, gint16 *owners)
         v->is_master = rc_node_is_master(c->myself);
         v->config_epoch = c->myself->config_epoch;
         v->state_ok = c->state == RC_CLUSTER_OK;
+        /* slots come in long runs of one owner (or none, -1): look a node up once a run */
         const RcClusterNode *last = NULL;
         gint16 last_idx = -1;
         for (guint s = 0; s < 16384; s++) {
             const RcClusterNode *o = c->slots[s];
-            if (o == NULL) {
-                v->slot_owner[s] = -1;
-                continue;
-            }
             if (o != last) {
                 last = o;
-                last_idx = (gint16)node_by_id(run, o->name);
+                last_idx = o == NULL ? -1 : (gint16)node_by_id(run, o->name);
             }
             v->slot_owner[s] = last_idx;
         }
