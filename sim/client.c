@@ -106,6 +106,7 @@ struct SimClient {
     gint cur_node;       /* node of the outstanding send */
     SimTimerId timer;    /* attempt timeout or backoff */
     SimReply *cmd_reply; /* held while WAIT runs */
+    SimReply *spare;     /* a finished reply's block, for the next reply (sim_reply_recycle) */
     GByteArray *sendbuf; /* reused for encoding WAIT */
 };
 
@@ -189,6 +190,7 @@ void sim_client_free(SimClient *c)
     sim_kernel_cancel(c->k, c->timer);
     g_byte_array_free(c->request, TRUE);
     sim_reply_free(c->cmd_reply);
+    sim_reply_free(c->spare);
     g_free(c->links);
     g_free(c->addrs);
     g_byte_array_free(c->sendbuf, TRUE);
@@ -275,18 +277,18 @@ static void finish(SimClient *c, SimOpType type, SimReply *reply, const char *er
         .type = type,
         .reply = reply,
         .node = c->cur_node,
-        .error = g_strdup(error),
+        .error = (char *)error, /* borrowed for the call (client.h) */
         .attempts = c->attempts,
         .redirects = c->redirects,
     };
     c->state = ST_IDLE;
-    sim_reply_free(c->cmd_reply);
+    sim_reply_recycle(&c->spare, c->cmd_reply);
     c->cmd_reply = NULL;
     SimClientDoneFn done = c->done;
     gpointer user = c->user;
     c->done = NULL;
     done(c, &res, user);
-    sim_client_result_clear(&res);
+    sim_reply_recycle(&c->spare, res.reply); /* unless `done` took it */
 }
 
 static void on_backoff(SimKernel *k, gpointer data, guint64 arg)
@@ -520,12 +522,12 @@ static void got_cmd(SimClient *c, SimReply *r)
             finish(c, c->ambiguous ? SIM_OP_INFO : SIM_OP_FAIL, NULL, r->str);
             break;
         }
-        sim_reply_free(r);
+        sim_reply_recycle(&c->spare, r);
         return;
     }
     if (r->type == SIM_REPLY_ERROR) {
         char *err = g_strdup(r->str);
-        sim_reply_free(r);
+        sim_reply_recycle(&c->spare, r);
         finish(c, c->ambiguous ? SIM_OP_INFO : SIM_OP_FAIL, NULL, err);
         g_free(err);
         return;
@@ -550,7 +552,7 @@ static void got_wait(SimClient *c, SimReply *r)
     if (r->type == SIM_REPLY_INTEGER && r->integer >= (gint64)c->cfg.wait_replicas) {
         SimReply *cmd = c->cmd_reply;
         c->cmd_reply = NULL;
-        sim_reply_free(r);
+        sim_reply_recycle(&c->spare, r);
         finish(c, SIM_OP_OK, cmd, NULL);
         return;
     }
@@ -558,7 +560,7 @@ static void got_wait(SimClient *c, SimReply *r)
                                ? g_strdup_printf("WAIT: %" G_GINT64_FORMAT " of %u replicas",
                                                  r->integer, c->cfg.wait_replicas)
                                : g_strdup_printf("WAIT: %s", r->str ? r->str : "unexpected reply");
-    sim_reply_free(r);
+    sim_reply_recycle(&c->spare, r);
     finish(c, SIM_OP_INFO, NULL, why);
 }
 
@@ -588,7 +590,7 @@ static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, 
             continue;
         }
         GError *error = NULL;
-        SimReply *r = sim_reply_reader_pop(l->rd, &error);
+        SimReply *r = sim_reply_reader_pop_into(l->rd, &c->spare, &error);
         if (r == NULL) {
             if (error != NULL) {
                 link_drop(c, (guint)node, TRUE);
@@ -602,24 +604,24 @@ static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, 
             return;
         }
         if (l->expect_len == 0) {
-            sim_reply_free(r); /* unsolicited: ignore */
+            sim_reply_recycle(&c->spare, r); /* unsolicited: ignore */
             continue;
         }
         Expect what = expect_pop(l);
         gboolean ours = c->cur_node == node;
         if (what == EXP_ASKING || !ours) {
-            sim_reply_free(r);
+            sim_reply_recycle(&c->spare, r);
             continue;
         }
         if (what == EXP_SLOTS && c->state == ST_SLOTS) {
             got_slots(c, r, l->rd);
-            sim_reply_free(r);
+            sim_reply_recycle(&c->spare, r);
         } else if (what == EXP_CMD && c->state == ST_CMD) {
             got_cmd(c, r);
         } else if (what == EXP_WAIT && c->state == ST_WAIT) {
             got_wait(c, r);
         } else {
-            sim_reply_free(r);
+            sim_reply_recycle(&c->spare, r);
         }
         if (c->links[node].conn != conn)
             return; /* the link was dropped while handling the reply */

@@ -47,9 +47,11 @@ typedef struct {
 
 typedef struct {
     SimOpType type;  /* OK, FAIL or INFO */
-    SimReply *reply; /* OK: the command's reply (owned by the result) */
+    SimReply *reply; /* OK: the command's reply (owned by the result: `done` may take it,
+                        leaving NULL; else the client reuses its block) */
     gint node;       /* the node that answered last, or -1 */
-    char *error;     /* FAIL, INFO: why */
+    char *error;     /* FAIL, INFO: why; in the result given to `done`, valid during the call
+                        only (copy it to keep it) */
     guint attempts;
     guint redirects;
 } SimClientResult;
@@ -76,6 +78,7 @@ guint32 sim_client_host(const SimClient *c);
 /* The node the client currently maps `slot` to, or -1. */
 gint sim_client_slot_node(const SimClient *c, guint slot);
 
+/* Free a result a caller kept (its reply and its own copy of the error). */
 void sim_client_result_clear(SimClientResult *res);
 
 /* The hash slot of a key (CRC16/XMODEM of the key or of its {hash tag}, mod 16384). */

@@ -12,10 +12,49 @@ G_DEFINE_QUARK(sim - resp - error - quark, sim_resp_error)
 #define SIM_RESP_ERROR (sim_resp_error_quark())
 
 /* A parsed reply is one allocation (see build_reply): its elements and strings live in the
- * root's block, so only a root is ever freed. */
+ * root's block, so only a root is ever freed. The block starts with its size, so that a
+ * recycled block can serve a later reply that fits (sim_reply_recycle). */
+typedef struct {
+    gsize bytes; /* of the block after this header, where the reply is laid out */
+} ReplyBlock;
+G_STATIC_ASSERT(G_ALIGNOF(SimReply) <= sizeof(ReplyBlock));
+
+static ReplyBlock *reply_block(SimReply *r)
+{
+    return (ReplyBlock *)r - 1;
+}
+
+/* Room for `bytes` of reply: `spare` if it is large enough (it is then used up), else a new
+ * block. */
+static SimReply *reply_alloc(gsize bytes, SimReply **spare)
+{
+    if (spare != NULL && *spare != NULL && reply_block(*spare)->bytes >= bytes)
+        return g_steal_pointer(spare);
+    ReplyBlock *b = g_malloc(sizeof(ReplyBlock) + bytes);
+    b->bytes = bytes;
+    return (SimReply *)(b + 1);
+}
+
 void sim_reply_free(SimReply *r)
 {
-    g_free(r);
+    if (r != NULL)
+        g_free(reply_block(r));
+}
+
+void sim_reply_recycle(SimReply **spare, SimReply *r)
+{
+    if (r == NULL)
+        return;
+    if (*spare == NULL) {
+        *spare = r;
+        return;
+    }
+    if (reply_block(r)->bytes > reply_block(*spare)->bytes) {
+        sim_reply_free(*spare);
+        *spare = r;
+        return;
+    }
+    sim_reply_free(r);
 }
 
 /* "<prefix><n>\r\n" at p, without printf: this runs for every request of every client, and
@@ -349,6 +388,11 @@ static SimReply *build_reply(const guint8 *b, gsize *p, ReplyArena *a)
 
 SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error)
 {
+    return sim_reply_reader_pop_into(rd, NULL, error);
+}
+
+SimReply *sim_reply_reader_pop_into(SimReplyReader *rd, SimReply **spare, GError **error)
+{
     if (rd->broken) {
         g_set_error(error, SIM_RESP_ERROR, 1, "resp: %s", rd->broken_reason);
         return NULL;
@@ -362,7 +406,7 @@ SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error)
     if (rc == PARSE_OK) {
         gsize slots_at = size.nodes * sizeof(SimReply);
         gsize strs_at = slots_at + size.slots * sizeof(SimReply *);
-        guint8 *block = g_malloc(strs_at + size.str_len);
+        guint8 *block = (guint8 *)reply_alloc(strs_at + size.str_len, spare);
         ReplyArena a = {rd->len, (SimReply *)block, (SimReply **)(block + slots_at),
                         (char *)(block + strs_at)};
         gsize q = rd->pos;

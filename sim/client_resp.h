@@ -36,6 +36,10 @@ struct SimReply {
  * free only that root, never an element. */
 void sim_reply_free(SimReply *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimReply, sim_reply_free)
+/* Done with reply `r` (or NULL): keep its block in `*spare` for a later
+ * sim_reply_reader_pop_into (the larger of the two blocks is kept), or free it. A client pops
+ * a reply for every request: reusing one block spares a malloc and a free each time. */
+void sim_reply_recycle(SimReply **spare, SimReply *r);
 
 /* Append `argv` as a RESP array of bulk strings to `out`. */
 void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv);
@@ -51,6 +55,9 @@ void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len);
 /* The next complete reply, or NULL if more bytes are needed or on a protocol error (then
  * `error` is set: `resp: <reason>`, and the reader stays broken). */
 SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error);
+/* The same, laying the reply out in `*spare` when that block is large enough (it is then
+ * taken: *spare becomes NULL). `spare` may be NULL. */
+SimReply *sim_reply_reader_pop_into(SimReplyReader *rd, SimReply **spare, GError **error);
 /* Bytes held that do not yet make a complete reply. */
 gsize sim_reply_reader_pending(const SimReplyReader *rd);
 /* The raw bytes of the reply the last successful pop returned (`*len` of them); valid until

@@ -109,6 +109,43 @@ START_TEST(test_reader_keeps_a_long_stream)
 }
 END_TEST
 
+/* A recycled reply's block serves the next reply that fits (it is taken from the spare slot)
+ * and not one that does not; of two recycled blocks the larger is kept. */
+START_TEST(test_reply_blocks_recycled)
+{
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    const char in[] = "$10\r\n0123456789\r\n:7\r\n$40\r\n"
+                      "abcdefghijabcdefghijabcdefghijabcdefghij\r\n+OK\r\n";
+    sim_reply_reader_feed(rd, (const guint8 *)in, strlen(in));
+    SimReply *spare = NULL;
+    SimReply *a = sim_reply_reader_pop_into(rd, &spare, NULL);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(a->str, "0123456789");
+    sim_reply_recycle(&spare, a);
+    ck_assert_ptr_eq(spare, a);
+    SimReply *b = sim_reply_reader_pop_into(rd, &spare, NULL); /* :7 fits in a's block */
+    ck_assert_ptr_eq(b, a);
+    ck_assert_ptr_null(spare);
+    ck_assert_int_eq(b->type, SIM_REPLY_INTEGER);
+    ck_assert_int_eq(b->integer, 7);
+    sim_reply_recycle(&spare, b);
+    SimReply *c = sim_reply_reader_pop_into(rd, &spare, NULL); /* 40 bytes do not fit */
+    ck_assert_ptr_ne(c, b);
+    ck_assert_ptr_eq(spare, b);
+    ck_assert_uint_eq(c->len, 40);
+    ck_assert_str_eq(c->str + 30, "abcdefghij");
+    sim_reply_recycle(&spare, c); /* the larger block stays */
+    ck_assert_ptr_eq(spare, c);
+    SimReply *d = sim_reply_reader_pop_into(rd, &spare, NULL);
+    ck_assert_ptr_eq(d, c);
+    ck_assert_int_eq(d->type, SIM_REPLY_STATUS);
+    ck_assert_str_eq(d->str, "OK");
+    sim_reply_free(d);
+    sim_reply_recycle(&spare, NULL);
+    ck_assert_ptr_null(spare);
+}
+END_TEST
+
 static const char cluster_slots[] =
     "*2\r\n"
     "*3\r\n:0\r\n:5460\r\n*3\r\n$9\r\n127.0.0.1\r\n:30001\r\n$40\r\n"
@@ -311,6 +348,7 @@ Suite *client_suite(void)
     tcase_add_test(tc, test_encode_fixed_requests);
     tcase_add_test(tc, test_every_chunking_parses_alike);
     tcase_add_test(tc, test_reader_keeps_a_long_stream);
+    tcase_add_test(tc, test_reply_blocks_recycled);
     tcase_add_test(tc, test_reply_types_in_a_row);
     tcase_add_test(tc, test_skip_a_known_reply);
     tcase_add_loop_test(tc, test_bad_replies, 0, G_N_ELEMENTS(bad_replies));
