@@ -178,8 +178,14 @@ static void on_claim_sample(SimKernel *k, gpointer data, guint64 arg)
     SimRun *run = data;
     if (run->done)
         return;
-    g_autofree SimSlotClaim *claims = g_new(SimSlotClaim, run->n_nodes);
-    g_autofree guint8 *bitmaps = g_new(guint8, (gsize)run->n_nodes * (RC_CLUSTER_SLOTS / 8));
+    /* the buffers live with the run: a sample is taken every 100 ms */
+    if (run->claims == NULL) {
+        run->claims = g_new(SimSlotClaim, run->n_nodes);
+        run->claim_bitmaps = g_new(guint8, (gsize)run->n_nodes * (RC_CLUSTER_SLOTS / 8));
+        run->claim_check_why = g_string_new(NULL);
+    }
+    SimSlotClaim *claims = run->claims;
+    guint8 *bitmaps = run->claim_bitmaps;
     guint n = 0;
     for (guint i = 0; i < run->n_nodes; i++) {
         RcCluster *c = node_cluster(run, i);
@@ -192,11 +198,12 @@ static void on_claim_sample(SimKernel *k, gpointer data, guint64 arg)
             (SimSlotClaim){.node = i, .config_epoch = c->myself->config_epoch, .slots = bitmap};
     }
     run->claim_samples++;
-    g_autoptr(GString) why = g_string_new(NULL);
+    GString *why = run->claim_check_why;
+    g_string_truncate(why, 0);
     if (!sim_check_slot_claims(claims, n, why)) {
         if (run->claim_failures++ == 0) {
             run->claim_first_bad_us = sim_run_now(run);
-            run->claim_why = g_string_free(g_steal_pointer(&why), FALSE);
+            run->claim_why = g_strdup(why->str);
         }
     }
     sim_kernel_schedule_in(k, POLL_US, on_claim_sample, run, 0);
@@ -636,6 +643,10 @@ static void run_free(SimRun *run)
     g_ptr_array_unref(run->written_order);
     g_rand_free(run->nemesis_rng);
     g_free(run->claim_why);
+    g_free(run->claims);
+    g_free(run->claim_bitmaps);
+    if (run->claim_check_why != NULL)
+        g_string_free(run->claim_check_why, TRUE);
     g_free(run);
 }
 

@@ -3,6 +3,7 @@
 #define SIM_RUN_PRIVATE_H
 
 #include "core/cluster.h"
+#include "sim/checker.h"
 #include "sim/client.h"
 #include "sim/history.h"
 #include "sim/host.h"
@@ -25,6 +26,7 @@ typedef struct {
     char key_buf[16];   /* "k<n>" */
     char value_buf[48]; /* "c<process>-<n>" */
     const char *f;
+    gboolean is_read; /* f is "read" */
     gboolean busy;
 } SimProcess;
 
@@ -91,6 +93,9 @@ struct SimRun {
     guint64 claim_failures;       /* ... and how many of them failed */
     RcTime claim_first_bad_us;    /* scenario time of the first failure, or -1 */
     char *claim_why;              /* its reason, or NULL */
+    SimSlotClaim *claims;         /* [n_nodes], reused by every sample */
+    guint8 *claim_bitmaps;        /* [n_nodes] slot bitmaps, reused likewise */
+    GString *claim_check_why;     /* a sample's reason, reused likewise */
     GPtrArray *nemesis_schedules; /* nemesis.c's per-step state */
     GQueue admin_queue;           /* pending admin jobs (SimAdminJob*) */
     gboolean admin_busy;

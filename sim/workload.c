@@ -116,7 +116,7 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
     SimProcess *p = user;
     SimRun *run = p->run;
     gboolean counter = run->sc->workload == SIM_WORKLOAD_COUNTER;
-    gboolean is_read = strcmp(p->f, "read") == 0;
+    gboolean is_read = p->is_read;
     SimOpSpec op = {
         .time_us = sim_run_now(run),
         .worker = (gint)p->index,
@@ -162,14 +162,13 @@ G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->value_buf) >= 1 + 10 + 1 + 20 + 1);
  * op formats its key, and every write its value. */
 static char *put_decimal(char *out, guint64 n)
 {
-    char tmp[20]; /* G_MAXUINT64 has 20 digits */
-    guint at = sizeof tmp;
-    do {
-        tmp[--at] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    memcpy(out, tmp + at, sizeof tmp - at);
-    return out + (sizeof tmp - at);
+    guint digits = 1;
+    for (guint64 m = n; m >= 10; m /= 10)
+        digits++;
+    char *end = out + digits;
+    for (char *p = end; p > out; n /= 10)
+        *--p = (char)('0' + n % 10);
+    return end;
 }
 
 static void invoke(SimProcess *p)
@@ -187,6 +186,7 @@ static void invoke(SimProcess *p)
                        g_rand_double(ch->rng) < sc->read_ratio;
     const char *argv[3];
     guint argc;
+    p->is_read = is_read;
     if (is_read) {
         p->f = "read";
         argv[0] = "GET";
