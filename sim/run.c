@@ -751,25 +751,29 @@ typedef struct {
 
 static void json_out_indent(JsonOut *w, guint level)
 {
-    for (guint i = 0; i < 2 * level; i++)
-        g_string_append_c(w->out, ' ');
+    static const char spaces[2 * JSON_OUT_DEPTH_MAX + 1] = "                ";
+    rc_assert(level <= JSON_OUT_DEPTH_MAX);
+    rc_string_put(w->out, spaces, 2 * level);
 }
 
-static gboolean json_is_plain(const char *s)
+/* The length of `s` when it is plain printable ASCII needing no escape, else -1. */
+static gssize json_plain_len(const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++)
         if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
-            return FALSE;
-    return TRUE;
+            return -1;
+    return p - (const unsigned char *)s;
 }
 
 /* A JSON string literal, quotes included. */
 static void json_out_quoted(JsonOut *w, const char *s)
 {
-    if (json_is_plain(s)) {
-        g_string_append_c(w->out, '"');
-        g_string_append(w->out, s);
-        g_string_append_c(w->out, '"');
+    gssize len = json_plain_len(s);
+    if (len >= 0) {
+        RC_STRING_PUT_LIT(w->out, "\"");
+        rc_string_put(w->out, s, (gsize)len);
+        RC_STRING_PUT_LIT(w->out, "\"");
         return;
     }
     g_autoptr(JsonNode) node = json_node_new(JSON_NODE_VALUE);
@@ -783,14 +787,17 @@ static void json_out_value_start(JsonOut *w)
 {
     if (w->depth > 0) {
         gboolean *has = &w->has_items[w->depth - 1];
-        g_string_append(w->out, *has ? ",\n" : "\n");
+        if (*has)
+            RC_STRING_PUT_LIT(w->out, ",\n");
+        else
+            RC_STRING_PUT_LIT(w->out, "\n");
         *has = TRUE;
         json_out_indent(w, w->depth);
     }
     if (w->name != NULL) {
         rc_assert(w->depth > 0 && w->is_object[w->depth - 1]);
         json_out_quoted(w, w->name);
-        g_string_append(w->out, " : ");
+        RC_STRING_PUT_LIT(w->out, " : ");
         w->name = NULL;
     }
 }
@@ -854,7 +861,7 @@ static void json_out_add_int_value(JsonOut *w, gint64 v)
     json_out_value_start(w);
     char tmp[RC_LL_DIGITS_MAX];
     const char *p = rc_format_ll(tmp, v);
-    g_string_append_len(w->out, p, tmp + RC_LL_DIGITS_MAX - p);
+    rc_string_put(w->out, p, (gsize)(tmp + RC_LL_DIGITS_MAX - p));
 }
 
 static void json_out_add_string_value(JsonOut *w, const char *v)
@@ -866,13 +873,16 @@ static void json_out_add_string_value(JsonOut *w, const char *v)
 static void json_out_add_boolean_value(JsonOut *w, gboolean v)
 {
     json_out_value_start(w);
-    g_string_append(w->out, v ? "true" : "false");
+    if (v)
+        RC_STRING_PUT_LIT(w->out, "true");
+    else
+        RC_STRING_PUT_LIT(w->out, "false");
 }
 
 static void json_out_add_null_value(JsonOut *w)
 {
     json_out_value_start(w);
-    g_string_append(w->out, "null");
+    RC_STRING_PUT_LIT(w->out, "null");
 }
 
 static void json_out_add_double_value(JsonOut *w, double v)
