@@ -19,12 +19,13 @@ typedef struct {
     guint client_host; /* the client host it runs on (index into SimRun.client_hosts) */
     SimClient *client;
     guint32 host;
-    guint home;         /* the node its client host sits near */
-    guint64 next_value; /* unique values: c<index>-<n> */
-    char *key;          /* of the op in flight (in key_buf), or NULL */
-    char *value;        /* of the op in flight (in value_buf), or NULL */
-    char key_buf[16];   /* "k<n>" */
-    char value_buf[48]; /* "c<process>-<n>" */
+    guint home;             /* the node its client host sits near */
+    guint64 next_value;     /* unique values: c<index>-<n> */
+    char *key;              /* of the op in flight (in key_buf), or NULL */
+    char *value;            /* of the op in flight (in value_buf), or NULL */
+    char key_buf[16];       /* "k<n>" */
+    char value_buf[48];     /* "c<process>-<n>" */
+    guint value_prefix_len; /* of "c<process>-" in value_buf, once written; else 0 */
     const char *f;
     gboolean is_read; /* f is "read" */
     gboolean busy;

@@ -200,11 +200,14 @@ static void invoke(SimProcess *p)
     } else {
         p->f = sc->workload == SIM_WORKLOAD_SET ? "add" : "write";
         /* c<index + 1>-<n> */
-        char *v = p->value_buf;
-        *v++ = 'c';
-        v = put_decimal(v, p->index + 1);
-        *v++ = '-';
-        *put_decimal(v, ++p->next_value) = '\0';
+        if (p->value_prefix_len == 0) { /* "c<index + 1>-" stays from op to op */
+            char *v = p->value_buf;
+            *v++ = 'c';
+            v = put_decimal(v, p->index + 1);
+            *v++ = '-';
+            p->value_prefix_len = (guint)(v - p->value_buf);
+        }
+        *put_decimal(p->value_buf + p->value_prefix_len, ++p->next_value) = '\0';
         p->value = p->value_buf;
         argv[0] = sc->workload == SIM_WORKLOAD_REGISTER ? "SET" : sc->use_rpush ? "RPUSH" : "SADD";
         argv[1] = p->key;
