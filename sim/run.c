@@ -20,6 +20,7 @@
 #include "core/resp.h"
 #include "rcsim_config.h"
 #include "sim/cluster_create.h"
+#include "sim/json_out.h"
 #include "sim/rng.h"
 #include "sim/run_private.h"
 
@@ -728,188 +729,22 @@ gboolean sim_run_metric(const SimRunResult *r, const char *metric, double *value
     return FALSE;
 }
 
-/* ---- summary.json: written as json-glib's pretty generator (indent 2) writes it ----
- *
- * The text is appended directly rather than built as a JsonBuilder tree and then generated:
- * the tree (a node and a hash table entry per member, some 14 k members with the node
- * events) cost about as much as 4 % of a run. The layout is json-glib's: a container's
- * elements each on their own line, "name" : value, an empty array as [], an empty object as
- * { and } around the closing indent. Strings of plain printable ASCII are written as they
- * are; any other string, and every double, is rendered by json-glib itself so that its
- * escapes and number format stay the reference. test_run compares the whole text with
- * json-glib's regeneration of it. */
-
-#define JSON_OUT_DEPTH_MAX 8
-
-typedef struct {
-    GString *out;
-    const char *name; /* the member name for the next value, or NULL (array element, root) */
-    guint depth;      /* containers open */
-    gboolean has_items[JSON_OUT_DEPTH_MAX]; /* an element was written in that container */
-    gboolean is_object[JSON_OUT_DEPTH_MAX];
-} JsonOut;
-
-static void json_out_indent(JsonOut *w, guint level)
+static void json_ms_or_null(SimJsonOut *b, const char *name, RcTime us)
 {
-    static const char spaces[2 * JSON_OUT_DEPTH_MAX + 1] = "                ";
-    rc_assert(level <= JSON_OUT_DEPTH_MAX);
-    rc_string_put(w->out, spaces, 2 * level);
-}
-
-/* The length of `s` when it is plain printable ASCII needing no escape, else -1. */
-static gssize json_plain_len(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (; *p; p++)
-        if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
-            return -1;
-    return p - (const unsigned char *)s;
-}
-
-/* A JSON string literal, quotes included. */
-static void json_out_quoted(JsonOut *w, const char *s)
-{
-    gssize len = json_plain_len(s);
-    if (len >= 0) {
-        RC_STRING_PUT_LIT(w->out, "\"");
-        rc_string_put(w->out, s, (gsize)len);
-        RC_STRING_PUT_LIT(w->out, "\"");
-        return;
-    }
-    g_autoptr(JsonNode) node = json_node_new(JSON_NODE_VALUE);
-    json_node_set_string(node, s);
-    g_autofree char *text = json_to_string(node, FALSE);
-    g_string_append(w->out, text);
-}
-
-/* Before any value: the separator and indent of its container, and its member name. */
-static void json_out_value_start(JsonOut *w)
-{
-    if (w->depth > 0) {
-        gboolean *has = &w->has_items[w->depth - 1];
-        if (*has)
-            RC_STRING_PUT_LIT(w->out, ",\n");
-        else
-            RC_STRING_PUT_LIT(w->out, "\n");
-        *has = TRUE;
-        json_out_indent(w, w->depth);
-    }
-    if (w->name != NULL) {
-        rc_assert(w->depth > 0 && w->is_object[w->depth - 1]);
-        json_out_quoted(w, w->name);
-        RC_STRING_PUT_LIT(w->out, " : ");
-        w->name = NULL;
-    }
-}
-
-static void json_out_name(JsonOut *w, const char *name)
-{
-    rc_assert(w->name == NULL);
-    w->name = name;
-}
-
-static void json_out_open(JsonOut *w, gboolean is_object)
-{
-    json_out_value_start(w);
-    rc_assert(w->depth < JSON_OUT_DEPTH_MAX);
-    g_string_append_c(w->out, is_object ? '{' : '[');
-    w->has_items[w->depth] = FALSE;
-    w->is_object[w->depth] = is_object;
-    w->depth++;
-}
-
-static void json_out_close(JsonOut *w, gboolean is_object)
-{
-    rc_assert(w->depth > 0 && w->is_object[w->depth - 1] == is_object && w->name == NULL);
-    w->depth--;
-    if (w->has_items[w->depth]) {
-        g_string_append_c(w->out, '\n');
-        json_out_indent(w, w->depth);
-    } else if (is_object) {
-        json_out_indent(w, w->depth); /* json-glib indents even an empty object's close */
-    }
-    g_string_append_c(w->out, is_object ? '}' : ']');
-}
-
-static void json_out_begin_object(JsonOut *w)
-{
-    json_out_open(w, TRUE);
-}
-
-static void json_out_end_object(JsonOut *w)
-{
-    json_out_close(w, TRUE);
-}
-
-static void json_out_begin_array(JsonOut *w)
-{
-    json_out_open(w, FALSE);
-}
-
-static void json_out_end_array(JsonOut *w)
-{
-    json_out_close(w, FALSE);
-}
-
-static void json_out_set_member_name(JsonOut *w, const char *name)
-{
-    json_out_name(w, name);
-}
-
-static void json_out_add_int_value(JsonOut *w, gint64 v)
-{
-    json_out_value_start(w);
-    char tmp[RC_LL_DIGITS_MAX];
-    const char *p = rc_format_ll(tmp, v);
-    rc_string_put(w->out, p, (gsize)(tmp + RC_LL_DIGITS_MAX - p));
-}
-
-static void json_out_add_string_value(JsonOut *w, const char *v)
-{
-    json_out_value_start(w);
-    json_out_quoted(w, v);
-}
-
-static void json_out_add_boolean_value(JsonOut *w, gboolean v)
-{
-    json_out_value_start(w);
-    if (v)
-        RC_STRING_PUT_LIT(w->out, "true");
-    else
-        RC_STRING_PUT_LIT(w->out, "false");
-}
-
-static void json_out_add_null_value(JsonOut *w)
-{
-    json_out_value_start(w);
-    RC_STRING_PUT_LIT(w->out, "null");
-}
-
-static void json_out_add_double_value(JsonOut *w, double v)
-{
-    json_out_value_start(w);
-    g_autoptr(JsonNode) node = json_node_new(JSON_NODE_VALUE);
-    json_node_set_double(node, v);
-    g_autofree char *text = json_to_string(node, FALSE);
-    g_string_append(w->out, text);
-}
-
-static void json_ms_or_null(JsonOut *b, const char *name, RcTime us)
-{
-    json_out_set_member_name(b, name);
+    sim_json_out_set_member_name(b, name);
     if (us < 0)
-        json_out_add_null_value(b);
+        sim_json_out_add_null_value(b);
     else
-        json_out_add_int_value(b, us / 1000);
+        sim_json_out_add_int_value(b, us / 1000);
 }
 
-static void json_names(JsonOut *b, const char *name, GPtrArray *names)
+static void json_names(SimJsonOut *b, const char *name, GPtrArray *names)
 {
-    json_out_set_member_name(b, name);
-    json_out_begin_array(b);
+    sim_json_out_set_member_name(b, name);
+    sim_json_out_begin_array(b);
     for (guint i = 0; i < names->len; i++)
-        json_out_add_string_value(b, g_ptr_array_index(names, i));
-    json_out_end_array(b);
+        sim_json_out_add_string_value(b, g_ptr_array_index(names, i));
+    sim_json_out_end_array(b);
 }
 
 static const char *node_name_or_null(const SimRunResult *r, gint n)
@@ -917,122 +752,122 @@ static const char *node_name_or_null(const SimRunResult *r, gint n)
     return n >= 0 ? r->node_names[n] : NULL;
 }
 
-static void json_string_or_null(JsonOut *b, const char *name, const char *v)
+static void json_string_or_null(SimJsonOut *b, const char *name, const char *v)
 {
-    json_out_set_member_name(b, name);
+    sim_json_out_set_member_name(b, name);
     if (v == NULL)
-        json_out_add_null_value(b);
+        sim_json_out_add_null_value(b);
     else
-        json_out_add_string_value(b, v);
+        sim_json_out_add_string_value(b, v);
 }
 
 static char *summary_json(const SimRunResult *r, const SimScenario *sc)
 {
     const SimCheckResult *c = r->check;
-    JsonOut out = {.out = g_string_sized_new(64 * 1024)};
-    JsonOut *b = &out;
-    json_out_begin_object(b);
-    json_out_set_member_name(b, "scenario");
-    json_out_add_string_value(b, r->scenario_path);
-    json_out_set_member_name(b, "scenario_name");
-    json_out_add_string_value(b, r->scenario_name);
-    json_out_set_member_name(b, "seed");
-    json_out_add_int_value(b, (gint64)r->seed);
-    json_out_set_member_name(b, "trace_sha256");
-    json_out_add_string_value(b, r->trace_sha256);
-    json_out_set_member_name(b, "sim_time_ms");
-    json_out_add_int_value(b, r->sim_time_us / 1000);
-    json_out_set_member_name(b, "events");
-    json_out_add_int_value(b, (gint64)r->events);
-    json_out_set_member_name(b, "rcsim_version");
-    json_out_add_string_value(b, RCSIM_VERSION);
-    json_out_set_member_name(b, "replay");
-    json_out_add_string_value(b, r->replay);
-    json_out_set_member_name(b, "ok");
-    json_out_add_boolean_value(b, r->ok);
-    json_out_set_member_name(b, "aborted");
-    json_out_add_boolean_value(b, r->aborted);
-    json_out_set_member_name(b, "converged");
-    json_out_add_boolean_value(b, r->converged);
+    SimJsonOut out = {.out = g_string_sized_new(64 * 1024)};
+    SimJsonOut *b = &out;
+    sim_json_out_begin_object(b);
+    sim_json_out_set_member_name(b, "scenario");
+    sim_json_out_add_string_value(b, r->scenario_path);
+    sim_json_out_set_member_name(b, "scenario_name");
+    sim_json_out_add_string_value(b, r->scenario_name);
+    sim_json_out_set_member_name(b, "seed");
+    sim_json_out_add_int_value(b, (gint64)r->seed);
+    sim_json_out_set_member_name(b, "trace_sha256");
+    sim_json_out_add_string_value(b, r->trace_sha256);
+    sim_json_out_set_member_name(b, "sim_time_ms");
+    sim_json_out_add_int_value(b, r->sim_time_us / 1000);
+    sim_json_out_set_member_name(b, "events");
+    sim_json_out_add_int_value(b, (gint64)r->events);
+    sim_json_out_set_member_name(b, "rcsim_version");
+    sim_json_out_add_string_value(b, RCSIM_VERSION);
+    sim_json_out_set_member_name(b, "replay");
+    sim_json_out_add_string_value(b, r->replay);
+    sim_json_out_set_member_name(b, "ok");
+    sim_json_out_add_boolean_value(b, r->ok);
+    sim_json_out_set_member_name(b, "aborted");
+    sim_json_out_add_boolean_value(b, r->aborted);
+    sim_json_out_set_member_name(b, "converged");
+    sim_json_out_add_boolean_value(b, r->converged);
     json_ms_or_null(b, "converge_ms", r->converge_us);
 
-    json_out_set_member_name(b, "params");
-    json_out_begin_object(b);
+    sim_json_out_set_member_name(b, "params");
+    sim_json_out_begin_object(b);
     for (guint i = 0; i < sc->param_names->len; i++) {
         const char *name = g_ptr_array_index(sc->param_names, i);
         const char *v = g_ptr_array_index(sc->param_values, i);
-        json_out_set_member_name(b, name);
+        sim_json_out_set_member_name(b, name);
         gint64 iv;
         char *end = NULL;
         if (sim_scenario_param_is_number(name) && (iv = g_ascii_strtoll(v, &end, 10), *end == 0))
-            json_out_add_int_value(b, iv);
+            sim_json_out_add_int_value(b, iv);
         else if (sim_scenario_param_is_number(name))
-            json_out_add_double_value(b, g_ascii_strtod(v, NULL));
+            sim_json_out_add_double_value(b, g_ascii_strtod(v, NULL));
         else
-            json_out_add_string_value(b, v);
+            sim_json_out_add_string_value(b, v);
     }
-    json_out_end_object(b);
+    sim_json_out_end_object(b);
 
-    json_out_set_member_name(b, "writes");
-    json_out_begin_object(b);
-    json_out_set_member_name(b, "acked");
-    json_out_add_int_value(b, (gint64)c->acked);
-    json_out_set_member_name(b, "lost");
-    json_out_add_int_value(b, (gint64)c->lost);
-    json_out_set_member_name(b, "lost_by_side");
-    json_out_begin_object(b);
+    sim_json_out_set_member_name(b, "writes");
+    sim_json_out_begin_object(b);
+    sim_json_out_set_member_name(b, "acked");
+    sim_json_out_add_int_value(b, (gint64)c->acked);
+    sim_json_out_set_member_name(b, "lost");
+    sim_json_out_add_int_value(b, (gint64)c->lost);
+    sim_json_out_set_member_name(b, "lost_by_side");
+    sim_json_out_begin_object(b);
     for (int s = 0; s < 3; s++) {
-        json_out_set_member_name(b, sim_side_name((SimSide)s));
-        json_out_add_int_value(b, (gint64)c->lost_by_side[s]);
+        sim_json_out_set_member_name(b, sim_side_name((SimSide)s));
+        sim_json_out_add_int_value(b, (gint64)c->lost_by_side[s]);
     }
-    json_out_end_object(b);
-    json_out_set_member_name(b, "indeterminate");
-    json_out_add_int_value(b, (gint64)c->indeterminate);
-    json_out_set_member_name(b, "recovered");
-    json_out_add_int_value(b, (gint64)c->recovered);
-    json_out_set_member_name(b, "unread");
-    json_out_add_int_value(b, (gint64)c->unread);
-    json_out_set_member_name(b, "ok_ops");
-    json_out_add_int_value(b, (gint64)c->ok_ops);
-    json_out_end_object(b);
+    sim_json_out_end_object(b);
+    sim_json_out_set_member_name(b, "indeterminate");
+    sim_json_out_add_int_value(b, (gint64)c->indeterminate);
+    sim_json_out_set_member_name(b, "recovered");
+    sim_json_out_add_int_value(b, (gint64)c->recovered);
+    sim_json_out_set_member_name(b, "unread");
+    sim_json_out_add_int_value(b, (gint64)c->unread);
+    sim_json_out_set_member_name(b, "ok_ops");
+    sim_json_out_add_int_value(b, (gint64)c->ok_ops);
+    sim_json_out_end_object(b);
 
-    json_out_set_member_name(b, "loss_window");
-    json_out_begin_object(b);
+    sim_json_out_set_member_name(b, "loss_window");
+    sim_json_out_begin_object(b);
     /* majority and minority first (the contract's), then none: writes acked while no
      * partition was in force, from the start of the latest fault before their ack */
     static const SimSide window_sides[] = {SIM_SIDE_MAJORITY, SIM_SIDE_MINORITY, SIM_SIDE_NONE};
     for (gsize i = 0; i < G_N_ELEMENTS(window_sides); i++) {
         SimSide s = window_sides[i];
-        json_out_set_member_name(b, sim_side_name(s));
+        sim_json_out_set_member_name(b, sim_side_name(s));
         const SimWindow *w = &c->window[s];
         if (!w->present) {
-            json_out_add_null_value(b);
+            sim_json_out_add_null_value(b);
             continue;
         }
-        json_out_begin_object(b);
-        json_out_set_member_name(b, "first_ms");
-        json_out_add_int_value(b, w->first_us / 1000);
-        json_out_set_member_name(b, "last_ms");
-        json_out_add_int_value(b, w->last_us / 1000);
-        json_out_set_member_name(b, "width_ms");
-        json_out_add_int_value(b, (w->last_us - w->first_us) / 1000);
-        json_out_end_object(b);
+        sim_json_out_begin_object(b);
+        sim_json_out_set_member_name(b, "first_ms");
+        sim_json_out_add_int_value(b, w->first_us / 1000);
+        sim_json_out_set_member_name(b, "last_ms");
+        sim_json_out_add_int_value(b, w->last_us / 1000);
+        sim_json_out_set_member_name(b, "width_ms");
+        sim_json_out_add_int_value(b, (w->last_us - w->first_us) / 1000);
+        sim_json_out_end_object(b);
     }
-    json_out_end_object(b);
+    sim_json_out_end_object(b);
 
-    json_out_set_member_name(b, "unavailable_ms");
-    json_out_begin_object(b);
+    sim_json_out_set_member_name(b, "unavailable_ms");
+    sim_json_out_begin_object(b);
     for (int s = 0; s < 3; s++) {
-        json_out_set_member_name(b, sim_side_name((SimSide)s));
-        json_out_add_int_value(b, c->unavailable_us[s] / 1000);
+        sim_json_out_set_member_name(b, sim_side_name((SimSide)s));
+        sim_json_out_add_int_value(b, c->unavailable_us[s] / 1000);
     }
-    json_out_end_object(b);
+    sim_json_out_end_object(b);
 
-    json_out_set_member_name(b, "failovers");
-    json_out_begin_array(b);
+    sim_json_out_set_member_name(b, "failovers");
+    sim_json_out_begin_array(b);
     for (guint i = 0; i < c->failovers->len; i++) {
         const SimFailover *fo = &g_array_index(c->failovers, SimFailover, i);
-        json_out_begin_object(b);
+        sim_json_out_begin_object(b);
         json_string_or_null(b, "failed_node", node_name_or_null(r, fo->failed_node));
         json_string_or_null(b, "promoted_node", node_name_or_null(r, fo->promoted_node));
         json_ms_or_null(b, "fault_ms", fo->fault_us);
@@ -1040,117 +875,117 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
         json_ms_or_null(b, "fail_ms", fo->fail_us);
         json_ms_or_null(b, "election_ms", fo->election_us);
         json_ms_or_null(b, "promoted_ms", fo->promoted_us);
-        json_out_set_member_name(b, "epoch");
-        json_out_add_int_value(b, (gint64)fo->epoch);
-        json_out_end_object(b);
+        sim_json_out_set_member_name(b, "epoch");
+        sim_json_out_add_int_value(b, (gint64)fo->epoch);
+        sim_json_out_end_object(b);
     }
-    json_out_end_array(b);
+    sim_json_out_end_array(b);
 
-    json_out_set_member_name(b, "replica_migrations");
-    json_out_begin_array(b);
+    sim_json_out_set_member_name(b, "replica_migrations");
+    sim_json_out_begin_array(b);
     for (guint i = 0; r->node_events != NULL && i < r->node_events->len; i++) {
         const SimNodeEvent *e = &g_array_index(r->node_events, SimNodeEvent, i);
         if (e->event != RC_EVT_REPLICA_MIGRATION)
             continue;
-        json_out_begin_object(b);
+        sim_json_out_begin_object(b);
         json_string_or_null(b, "replica", node_name_or_null(r, (gint)e->node));
         json_string_or_null(b, "to_master", node_name_or_null(r, e->peer));
         json_ms_or_null(b, "at_ms", e->t_us);
-        json_out_end_object(b);
+        sim_json_out_end_object(b);
     }
-    json_out_end_array(b);
+    sim_json_out_end_array(b);
 
-    json_out_set_member_name(b, "faults");
-    json_out_begin_array(b);
+    sim_json_out_set_member_name(b, "faults");
+    sim_json_out_begin_array(b);
     for (guint i = 0; i < r->faults->len; i++) {
         const SimFault *f = g_ptr_array_index(r->faults, i);
-        json_out_begin_object(b);
-        json_out_set_member_name(b, "kind");
-        json_out_add_string_value(b, f->kind);
+        sim_json_out_begin_object(b);
+        sim_json_out_set_member_name(b, "kind");
+        sim_json_out_add_string_value(b, f->kind);
         json_ms_or_null(b, "start_ms", f->start_us);
         json_ms_or_null(b, "end_ms", f->end_us);
-        json_out_set_member_name(b, "label");
-        json_out_add_string_value(b, f->label);
+        sim_json_out_set_member_name(b, "label");
+        sim_json_out_add_string_value(b, f->label);
         json_string_or_null(b, "error", f->error);
         json_names(b, "majority", f->majority);
         json_names(b, "minority", f->minority);
-        json_out_set_member_name(b, "groups");
-        json_out_begin_array(b);
+        sim_json_out_set_member_name(b, "groups");
+        sim_json_out_begin_array(b);
         for (guint g = 0; g < f->groups->len; g++) {
             GPtrArray *names = g_ptr_array_index(f->groups, g);
-            json_out_begin_array(b);
+            sim_json_out_begin_array(b);
             for (guint j = 0; j < names->len; j++)
-                json_out_add_string_value(b, g_ptr_array_index(names, j));
-            json_out_end_array(b);
+                sim_json_out_add_string_value(b, g_ptr_array_index(names, j));
+            sim_json_out_end_array(b);
         }
-        json_out_end_array(b);
-        json_out_set_member_name(b, "nodes");
-        json_out_begin_array(b);
+        sim_json_out_end_array(b);
+        sim_json_out_set_member_name(b, "nodes");
+        sim_json_out_begin_array(b);
         for (guint j = 0; j < f->nodes->len; j++)
-            json_out_add_string_value(b, r->node_names[g_array_index(f->nodes, guint, j)]);
-        json_out_end_array(b);
-        json_out_end_object(b);
+            sim_json_out_add_string_value(b, r->node_names[g_array_index(f->nodes, guint, j)]);
+        sim_json_out_end_array(b);
+        sim_json_out_end_object(b);
     }
-    json_out_end_array(b);
+    sim_json_out_end_array(b);
 
-    json_out_set_member_name(b, "lost_writes");
-    json_out_begin_array(b);
+    sim_json_out_set_member_name(b, "lost_writes");
+    sim_json_out_begin_array(b);
     for (guint i = 0; i < c->lost_writes->len; i++) {
         const SimLostWrite *l = &g_array_index(c->lost_writes, SimLostWrite, i);
-        json_out_begin_object(b);
-        json_out_set_member_name(b, "process");
-        json_out_add_int_value(b, g_ascii_strtoll(l->process, NULL, 10));
+        sim_json_out_begin_object(b);
+        sim_json_out_set_member_name(b, "process");
+        sim_json_out_add_int_value(b, g_ascii_strtoll(l->process, NULL, 10));
         json_string_or_null(b, "key", l->key);
         json_string_or_null(b, "value", l->value);
         json_string_or_null(b, "node", node_name_or_null(r, l->node));
-        json_out_set_member_name(b, "side");
-        json_out_add_string_value(b, sim_side_name(l->side));
+        sim_json_out_set_member_name(b, "side");
+        sim_json_out_add_string_value(b, sim_side_name(l->side));
         json_ms_or_null(b, "ack_ms", l->ack_us);
-        json_out_set_member_name(b, "fault_index");
+        sim_json_out_set_member_name(b, "fault_index");
         if (l->fault < 0)
-            json_out_add_null_value(b);
+            sim_json_out_add_null_value(b);
         else
-            json_out_add_int_value(b, l->fault);
-        json_out_end_object(b);
+            sim_json_out_add_int_value(b, l->fault);
+        sim_json_out_end_object(b);
     }
-    json_out_end_array(b);
+    sim_json_out_end_array(b);
 
-    json_out_set_member_name(b, "node_events");
-    json_out_begin_array(b);
+    sim_json_out_set_member_name(b, "node_events");
+    sim_json_out_begin_array(b);
     guint shown = MIN(r->node_events->len, NODE_EVENTS_MAX);
     for (guint i = 0; i < shown; i++) {
         const SimNodeEvent *e = &g_array_index(r->node_events, SimNodeEvent, i);
-        json_out_begin_object(b);
-        json_out_set_member_name(b, "t_ms");
-        json_out_add_int_value(b, e->t_us / 1000);
-        json_out_set_member_name(b, "node");
-        json_out_add_string_value(b, r->node_names[e->node]);
-        json_out_set_member_name(b, "event");
-        json_out_add_string_value(b, rc_event_kind_name(e->event));
+        sim_json_out_begin_object(b);
+        sim_json_out_set_member_name(b, "t_ms");
+        sim_json_out_add_int_value(b, e->t_us / 1000);
+        sim_json_out_set_member_name(b, "node");
+        sim_json_out_add_string_value(b, r->node_names[e->node]);
+        sim_json_out_set_member_name(b, "event");
+        sim_json_out_add_string_value(b, rc_event_kind_name(e->event));
         json_string_or_null(b, "peer", node_name_or_null(r, e->peer));
-        json_out_set_member_name(b, "value");
-        json_out_add_int_value(b, (gint64)e->value);
-        json_out_end_object(b);
+        sim_json_out_set_member_name(b, "value");
+        sim_json_out_add_int_value(b, (gint64)e->value);
+        sim_json_out_end_object(b);
     }
-    json_out_end_array(b);
-    json_out_set_member_name(b, "node_events_truncated");
-    json_out_add_boolean_value(b, shown < r->node_events->len);
+    sim_json_out_end_array(b);
+    sim_json_out_set_member_name(b, "node_events_truncated");
+    sim_json_out_add_boolean_value(b, shown < r->node_events->len);
 
-    json_out_set_member_name(b, "properties");
-    json_out_begin_array(b);
+    sim_json_out_set_member_name(b, "properties");
+    sim_json_out_begin_array(b);
     for (guint i = 0; i < c->properties->len; i++) {
         const SimProperty *p = &g_array_index(c->properties, SimProperty, i);
-        json_out_begin_object(b);
-        json_out_set_member_name(b, "name");
-        json_out_add_string_value(b, p->name);
-        json_out_set_member_name(b, "ok");
-        json_out_add_boolean_value(b, p->ok);
-        json_out_set_member_name(b, "detail");
-        json_out_add_string_value(b, p->detail);
-        json_out_end_object(b);
+        sim_json_out_begin_object(b);
+        sim_json_out_set_member_name(b, "name");
+        sim_json_out_add_string_value(b, p->name);
+        sim_json_out_set_member_name(b, "ok");
+        sim_json_out_add_boolean_value(b, p->ok);
+        sim_json_out_set_member_name(b, "detail");
+        sim_json_out_add_string_value(b, p->detail);
+        sim_json_out_end_object(b);
     }
-    json_out_end_array(b);
-    json_out_end_object(b);
+    sim_json_out_end_array(b);
+    sim_json_out_end_object(b);
 
     rc_assert(out.depth == 0);
     g_string_append_c(out.out, '\n');
