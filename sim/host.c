@@ -305,8 +305,13 @@ static void run_outbox(NodeHost *nh)
         switch (a->kind) {
         case RC_ACT_SEND: {
             Link *l = link_find(nh, a->handle);
-            if (l != NULL)
+            if (l == NULL)
+                break;
+            /* a small payload is copied into its segments; a large one is referenced */
+            if (a->bytes != NULL)
                 sim_net_send_bytes(w->net, l->conn, a->bytes);
+            else
+                sim_net_send(w->net, l->conn, a->data, a->len);
             break;
         }
         case RC_ACT_CONNECT: {
