@@ -28,6 +28,11 @@
 #define RING_MIN 4     /* segments in a direction's first ring */
 #define RINGS_SPARE 64 /* RING_MIN rings kept for reuse by the next busy direction */
 
+/* A copied segment of at most SEG_BLOCK_BYTES (an MSS's worth) lives in a block of that size,
+ * recycled through a free list of at most SEG_BLOCKS_SPARE blocks (2 MiB). */
+#define SEG_BLOCK_BYTES 2048
+#define SEG_BLOCKS_SPARE 1024
+
 typedef enum {
     SEG_DATA,
     SEG_FIN,
@@ -37,7 +42,8 @@ typedef enum {
 typedef struct {
     GBytes *bytes;      /* DATA: a reference to the write it is part of, or NULL */
     const guint8 *data; /* DATA: its bytes, within `bytes` (pieces of a write share it), or
-                           its own copy when `bytes` is NULL (a sim_net_send write) */
+                           its own copy when `bytes` is NULL (a sim_net_send write; a
+                           pooled block when len <= SEG_BLOCK_BYTES, see seg_copy) */
     gsize len;          /* of data */
     RcTime sent_us;     /* first transmission (or the write, while held) */
     RcTime arrive_us;   /* arrival at the receiver; meaningful for in-flight segments */
@@ -171,6 +177,8 @@ struct SimNet {
     gboolean scratch_busy;             /* a delivery is using it (a nested one allocates its own) */
     Segment *spare_rings[RINGS_SPARE]; /* idle directions' smallest rings, for reuse */
     guint n_spare_rings;
+    gpointer seg_blocks; /* free segment blocks, each holding the next one's address */
+    guint n_seg_blocks;
     SimClockHook clock_hook; /* see sim_net_set_clock_hook */
     gpointer clock_hook_user;
     SimNetStats stats;
@@ -352,6 +360,11 @@ void sim_net_free(SimNet *net)
     g_byte_array_unref(net->scratch);
     for (guint i = 0; i < net->n_spare_rings; i++)
         g_free(net->spare_rings[i]);
+    while (net->seg_blocks != NULL) {
+        gpointer next = *(gpointer *)net->seg_blocks;
+        g_free(net->seg_blocks);
+        net->seg_blocks = next;
+    }
     g_free(net);
 }
 
@@ -666,13 +679,39 @@ static RcTime rto_offset(RcTime rto, guint k)
 
 /* ------------------------------------------------------------------ segment queues */
 
-/* Let go of a segment's payload. */
-static void seg_release(Segment *s)
+/* A copy of a write's piece for a segment of its own: small ones (every piece of a write,
+ * with the default MSS) in a recycled block, so a segment costs no malloc/free pair. */
+static const guint8 *seg_copy(SimNet *net, const guint8 *data, gsize len)
 {
-    if (s->bytes != NULL)
+    guint8 *copy;
+    if (len > SEG_BLOCK_BYTES) {
+        copy = g_malloc(len);
+    } else if (net->seg_blocks != NULL) {
+        copy = net->seg_blocks;
+        net->seg_blocks = *(gpointer *)copy;
+        net->n_seg_blocks--;
+    } else {
+        copy = g_malloc(SEG_BLOCK_BYTES);
+    }
+    memcpy(copy, data, len);
+    return copy;
+}
+
+/* Let go of a segment's payload. */
+static void seg_release(SimNet *net, Segment *s)
+{
+    if (s->bytes != NULL) {
         g_bytes_unref(s->bytes);
-    else if (s->kind == SEG_DATA)
-        g_free((gpointer)s->data);
+    } else if (s->kind == SEG_DATA) {
+        gpointer block = (gpointer)s->data;
+        if (s->len > SEG_BLOCK_BYTES || net->n_seg_blocks == SEG_BLOCKS_SPARE) {
+            g_free(block);
+            return;
+        }
+        *(gpointer *)block = net->seg_blocks;
+        net->seg_blocks = block;
+        net->n_seg_blocks++;
+    }
 }
 
 static Segment *seg_at(Dir *d, guint32 i)
@@ -714,7 +753,7 @@ static void dir_clear(SimNet *net, Dir *d)
 {
     while (d->len > 0) {
         Segment s = seg_pop(d);
-        seg_release(&s);
+        seg_release(net, &s);
     }
     d->n_flying = 0;
     sim_kernel_cancel(net->k, d->deliver_timer);
@@ -727,10 +766,10 @@ static void dir_clear(SimNet *net, Dir *d)
 }
 
 /* Drop the held suffix only (data never transmitted is discarded by a reset). */
-static void dir_drop_held(Dir *d)
+static void dir_drop_held(SimNet *net, Dir *d)
 {
     while (d->len > d->n_flying) {
-        seg_release(seg_at(d, d->len - 1));
+        seg_release(net, seg_at(d, d->len - 1));
         d->len--;
     }
 }
@@ -994,7 +1033,7 @@ static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes, const guint8
         if (bytes != NULL)
             dir_enqueue(net, c, d, SEG_DATA, g_bytes_ref(bytes), data + off, n);
         else
-            dir_enqueue(net, c, d, SEG_DATA, NULL, g_memdup2(data + off, n), n);
+            dir_enqueue(net, c, d, SEG_DATA, NULL, seg_copy(net, data + off, n), n);
         off += n;
     }
 }
@@ -1007,7 +1046,7 @@ static void send_rst_from(SimNet *net, Conn *c, guint from_side)
     guint to = 1 - from_side;
     Dir *dir = &c->dir[from_side];
     dir->is_aborted = TRUE;
-    dir_drop_held(dir);
+    dir_drop_held(net, dir);
     if (c->end[to].state == END_GONE)
         return;
     if (!sim_net_can_reach(net, c->end[from_side].host, c->end[to].host))
@@ -1083,7 +1122,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         if (dir->n_flying == 0 || seg_at(dir, 0)->arrive_us > now ||
             seg_at(dir, 0)->kind != SEG_DATA) {
             end_give_data(net, c, r, s.data, s.len);
-            seg_release(&s);
+            seg_release(net, &s);
             continue;
         }
         gboolean own = net->scratch_busy;
@@ -1091,13 +1130,13 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         net->scratch_busy = TRUE;
         g_byte_array_set_size(buf, 0);
         g_byte_array_append(buf, s.data, (guint)s.len);
-        seg_release(&s);
+        seg_release(net, &s);
         while (dir->n_flying > 0 && seg_at(dir, 0)->arrive_us <= now &&
                seg_at(dir, 0)->kind == SEG_DATA && buf->len + seg_at(dir, 0)->len <= READ_CHUNK) {
             Segment t = seg_pop(dir);
             net->stats.segments++;
             g_byte_array_append(buf, t.data, (guint)t.len);
-            seg_release(&t);
+            seg_release(net, &t);
         }
         end_give_data(net, c, r, buf->data, buf->len);
         if (own)
