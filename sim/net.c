@@ -171,6 +171,10 @@ struct SimNet {
     guint32 lat_version;
     GPtrArray *cuts; /* Cut* */
     SimCutId next_cut;
+    guint8 *reach; /* reach[src * reach_n + dst]: no cut blocks src -> dst; a cache of what
+                      the cuts say, rebuilt when first asked after they or the hosts change */
+    guint reach_n; /* hosts it covers */
+    gboolean is_reach_stale;
     guint mss;
     double split_probability;
     GByteArray *scratch;               /* read buffer for coalesced deliveries */
@@ -358,6 +362,7 @@ void sim_net_free(SimNet *net)
     g_array_unref(net->gens);
     g_array_unref(net->free_slots);
     g_byte_array_unref(net->scratch);
+    g_free(net->reach);
     for (guint i = 0; i < net->n_spare_rings; i++)
         g_free(net->spare_rings[i]);
     while (net->seg_blocks != NULL) {
@@ -417,6 +422,7 @@ guint32 sim_net_add_host(SimNet *net, const char *name, const char *ip)
     h->anchor_local_us = now;
     h->last_local_us = now;
     g_ptr_array_add(net->hosts, h);
+    net->is_reach_stale = TRUE;
     guint32 idx = net->hosts->len - 1;
     g_hash_table_insert(net->host_by_name, g_strdup(name), GUINT_TO_POINTER(idx + 1));
     return idx;
@@ -455,10 +461,9 @@ guint sim_net_host_n_conns(const SimNet *net, guint32 host)
 
 /* ------------------------------------------------------------------ cuts */
 
-gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst)
+/* What the cuts say, rule by rule. */
+static gboolean cuts_allow(const SimNet *net, guint32 src, guint32 dst)
 {
-    if (src == dst)
-        return TRUE;
     for (guint i = 0; i < net->cuts->len; i++) {
         const Cut *cut = g_ptr_array_index(net->cuts, i);
         for (guint j = 0; j < cut->rules->len; j++) {
@@ -470,21 +475,52 @@ gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst)
     return TRUE;
 }
 
+/* Past this many hosts the matrix (n^2 bytes) is not kept: every query walks the rules. */
+#define REACH_MATRIX_MAX_HOSTS 512
+
+static void reach_rebuild(SimNet *net)
+{
+    guint n = net->hosts->len;
+    if (n != net->reach_n) {
+        g_free(net->reach);
+        net->reach = g_malloc((gsize)n * n);
+        net->reach_n = n;
+    }
+    for (guint32 src = 0; src < n; src++)
+        for (guint32 dst = 0; dst < n; dst++)
+            net->reach[(gsize)src * n + dst] = src == dst || cuts_allow(net, src, dst);
+    net->is_reach_stale = FALSE;
+}
+
+gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst)
+{
+    if (src == dst || net->cuts->len == 0)
+        return TRUE;
+    guint n = net->hosts->len;
+    if (n > REACH_MATRIX_MAX_HOSTS || src >= n || dst >= n)
+        return cuts_allow(net, src, dst);
+    if (net->is_reach_stale || net->reach_n != n)
+        reach_rebuild((SimNet *)net); /* the matrix is a cache: filling it changes no answer */
+    return net->reach[(gsize)src * n + dst];
+}
+
 static Cut *cut_begin(SimNet *net)
 {
     Cut *cut = g_new0(Cut, 1);
     cut->id = net->next_cut++;
     cut->rules = g_ptr_array_new();
     g_ptr_array_add(net->cuts, cut);
+    net->is_reach_stale = TRUE;
     return cut;
 }
 
-static void cut_add(Cut *cut, const SimHostSet *from, const SimHostSet *to)
+static void cut_add(SimNet *net, Cut *cut, const SimHostSet *from, const SimHostSet *to)
 {
     CutRule *r = g_new0(CutRule, 1);
     r->from = set_copy(from);
     r->to = set_copy(to);
     g_ptr_array_add(cut->rules, r);
+    net->is_reach_stale = TRUE;
 }
 
 static char *set_names(const SimNet *net, const SimHostSet *set)
@@ -506,7 +542,7 @@ static void trace_fault(SimNet *net, guint64 a, const char *text)
 SimCutId sim_net_cut_oneway(SimNet *net, const SimHostSet *from, const SimHostSet *to)
 {
     Cut *cut = cut_begin(net);
-    cut_add(cut, from, to);
+    cut_add(net, cut, from, to);
     g_autofree char *a = set_names(net, from);
     g_autofree char *b = set_names(net, to);
     g_autofree char *text = g_strdup_printf("cut#%u %s -> %s", cut->id, a, b);
@@ -541,7 +577,7 @@ SimCutId sim_net_partition(SimNet *net, const SimHostSet *const *groups, guint n
         g_string_append_printf(text, "%s%s", i ? " | " : " ", names);
         for (guint j = 0; j < all->len; j++)
             if (i != j)
-                cut_add(cut, g_ptr_array_index(all, i), g_ptr_array_index(all, j));
+                cut_add(net, cut, g_ptr_array_index(all, i), g_ptr_array_index(all, j));
     }
     trace_fault(net, cut->id, text->str);
     g_string_free(text, TRUE);
@@ -566,8 +602,8 @@ SimCutId sim_net_bridge(SimNet *net, const SimHostSet *a, const SimHostSet *b, g
             sim_host_set_add(bside, h);
     }
     Cut *cut = cut_begin(net);
-    cut_add(cut, a, bside);
-    cut_add(cut, bside, a);
+    cut_add(net, cut, a, bside);
+    cut_add(net, cut, bside, a);
     g_autofree char *an = set_names(net, a);
     g_autofree char *bn = set_names(net, bside);
     g_autofree char *text =
@@ -584,6 +620,7 @@ gboolean sim_net_heal(SimNet *net, SimCutId id)
             continue;
         g_ptr_array_remove_index(net->cuts, i); /* keeps the order of the others */
         cut_free(cut);
+        net->is_reach_stale = TRUE;
         g_autofree char *text = g_strdup_printf("heal#%u", id);
         trace_fault(net, id, text);
         return TRUE;
@@ -596,6 +633,7 @@ void sim_net_heal_all(SimNet *net)
     for (guint i = 0; i < net->cuts->len; i++)
         cut_free(g_ptr_array_index(net->cuts, i));
     g_ptr_array_set_size(net->cuts, 0);
+    net->is_reach_stale = TRUE;
     trace_fault(net, 0, "heal all");
 }
 

@@ -347,6 +347,82 @@ START_TEST(test_segment_blocks_recycled_intact)
 }
 END_TEST
 
+/* A cut as the test models it: blocked[src][dst]. */
+#define MODEL_HOSTS 12
+typedef struct {
+    SimCutId id;
+    gboolean blocked[MODEL_HOSTS][MODEL_HOSTS];
+} ModelCut;
+
+static gboolean model_reach(const GArray *cuts, guint src, guint dst)
+{
+    for (guint i = 0; i < cuts->len; i++)
+        if (g_array_index(cuts, ModelCut, i).blocked[src][dst])
+            return FALSE;
+    return TRUE;
+}
+
+/* sim_net_can_reach answers from a cached matrix: after every change of cuts or hosts (one-way
+ * cuts, isolations, heals of one or all, new hosts) it agrees with a model of the rules. */
+START_TEST(test_can_reach_follows_every_change)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    g_autoptr(SimNet) net = sim_net_new(k);
+    GRand *g = g_rand_new_with_seed(77);
+    GArray *cuts = g_array_new(FALSE, TRUE, sizeof(ModelCut));
+    guint n = 0;
+    for (; n < 6; n++) {
+        char name[8];
+        g_snprintf(name, sizeof name, "h%u", n);
+        sim_net_add_host(net, name, "10.0.0.1");
+    }
+    for (guint step = 0; step < 400; step++) {
+        guint op = (guint)g_rand_int_range(g, 0, 10);
+        if (op < 4) {
+            ModelCut m = {0};
+            g_autoptr(SimHostSet) from = sim_host_set_new(net);
+            g_autoptr(SimHostSet) to = sim_host_set_new(net);
+            for (guint h = 0; h < n; h++) {
+                if (g_rand_boolean(g))
+                    sim_host_set_add(from, h);
+                if (g_rand_boolean(g))
+                    sim_host_set_add(to, h);
+            }
+            for (guint a = 0; a < n; a++)
+                for (guint b = 0; b < n; b++)
+                    m.blocked[a][b] = sim_host_set_has(from, a) && sim_host_set_has(to, b);
+            m.id = sim_net_cut_oneway(net, from, to);
+            g_array_append_val(cuts, m);
+        } else if (op < 6) {
+            ModelCut m = {0};
+            guint x = (guint)g_rand_int_range(g, 0, (gint32)n);
+            for (guint h = 0; h < n; h++)
+                m.blocked[x][h] = m.blocked[h][x] = h != x;
+            m.id = sim_net_isolate(net, x);
+            g_array_append_val(cuts, m);
+        } else if (op < 8 && cuts->len > 0) {
+            guint i = (guint)g_rand_int_range(g, 0, (gint32)cuts->len);
+            ck_assert(sim_net_heal(net, g_array_index(cuts, ModelCut, i).id));
+            g_array_remove_index(cuts, i);
+        } else if (op == 8 && n < MODEL_HOSTS) {
+            char name[8];
+            g_snprintf(name, sizeof name, "h%u", n);
+            sim_net_add_host(net, name, "10.0.0.2");
+            n++; /* no cut made before names it */
+        } else if (op == 9 && g_rand_int_range(g, 0, 4) == 0) {
+            sim_net_heal_all(net);
+            g_array_set_size(cuts, 0);
+        }
+        for (guint a = 0; a < n; a++)
+            for (guint b = 0; b < n; b++)
+                ck_assert_msg(sim_net_can_reach(net, a, b) == (a == b || model_reach(cuts, a, b)),
+                              "step %u: %u -> %u", step, a, b);
+    }
+    g_array_unref(cuts);
+    g_rand_free(g);
+}
+END_TEST
+
 START_TEST(test_close_flushes_then_eof)
 {
     World *w = world_new(100);
@@ -1172,6 +1248,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_order_and_chunking);
     tcase_add_test(tc, test_bytes_and_plain_writes_alike);
     tcase_add_test(tc, test_segment_blocks_recycled_intact);
+    tcase_add_test(tc, test_can_reach_follows_every_change);
     tcase_add_test(tc, test_close_flushes_then_eof);
     tcase_add_test(tc, test_reset_and_write_to_closed);
     tcase_add_test(tc, test_link_streams_independent_of_other_hosts);
