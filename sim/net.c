@@ -478,30 +478,41 @@ static gboolean cuts_allow(const SimNet *net, guint32 src, guint32 dst)
 /* Past this many hosts the matrix (n^2 bytes) is not kept: every query walks the rules. */
 #define REACH_MATRIX_MAX_HOSTS 512
 
-static void reach_rebuild(SimNet *net)
+/* Fill the matrix from the rules (NULL when there are too many hosts for one). */
+static G_GNUC_NO_INLINE void reach_rebuild(SimNet *net)
 {
     guint n = net->hosts->len;
-    if (n != net->reach_n) {
+    net->is_reach_stale = FALSE;
+    if (n != net->reach_n || net->reach == NULL) {
         g_free(net->reach);
-        net->reach = g_malloc((gsize)n * n);
+        net->reach = n <= REACH_MATRIX_MAX_HOSTS ? g_malloc((gsize)n * n) : NULL;
         net->reach_n = n;
     }
+    if (net->reach == NULL)
+        return;
     for (guint32 src = 0; src < n; src++)
         for (guint32 dst = 0; dst < n; dst++)
             net->reach[(gsize)src * n + dst] = src == dst || cuts_allow(net, src, dst);
-    net->is_reach_stale = FALSE;
+}
+
+/* sim_net_can_reach for hosts that exist; asked several times per segment. */
+static inline gboolean path_open(SimNet *net, guint32 src, guint32 dst)
+{
+    if (src == dst || net->cuts->len == 0)
+        return TRUE;
+    if (G_UNLIKELY(net->is_reach_stale))
+        reach_rebuild(net);
+    if (net->reach == NULL)
+        return cuts_allow(net, src, dst);
+    return net->reach[(gsize)src * net->reach_n + dst];
 }
 
 gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst)
 {
-    if (src == dst || net->cuts->len == 0)
-        return TRUE;
-    guint n = net->hosts->len;
-    if (n > REACH_MATRIX_MAX_HOSTS || src >= n || dst >= n)
-        return cuts_allow(net, src, dst);
-    if (net->is_reach_stale || net->reach_n != n)
-        reach_rebuild((SimNet *)net); /* the matrix is a cache: filling it changes no answer */
-    return net->reach[(gsize)src * n + dst];
+    if (src >= net->hosts->len || dst >= net->hosts->len)
+        return src == dst || cuts_allow(net, src, dst);
+    /* the matrix is a cache: filling it changes no answer */
+    return path_open((SimNet *)net, src, dst);
 }
 
 static Cut *cut_begin(SimNet *net)
@@ -1047,8 +1058,7 @@ static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *byt
     seg_push(net, dir, s);
     if (connecting)
         return; /* sent by the handshake's completion */
-    if (dir->n_flying + 1 == dir->len &&
-        sim_net_can_reach(net, c->end[d].host, c->end[1 - d].host)) {
+    if (dir->n_flying + 1 == dir->len && path_open(net, c->end[d].host, c->end[1 - d].host)) {
         transmit_held(net, c, d);
         return;
     }
@@ -1087,7 +1097,7 @@ static void send_rst_from(SimNet *net, Conn *c, guint from_side)
     dir_drop_held(net, dir);
     if (c->end[to].state == END_GONE)
         return;
-    if (!sim_net_can_reach(net, c->end[from_side].host, c->end[to].host))
+    if (!path_open(net, c->end[from_side].host, c->end[to].host))
         return; /* lost; the peer learns when it next sends */
     seg_push(net, dir, (Segment){.sent_us = sim_kernel_now(net->k), .kind = SEG_RST});
     transmit_held(net, c, from_side);
@@ -1104,7 +1114,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
     Dir *dir = &c->dir[d];
     dir->deliver_timer = SIM_TIMER_NONE;
     RcTime now = sim_kernel_now(k);
-    if (!sim_net_can_reach(net, c->end[d].host, c->end[r].host)) {
+    if (!path_open(net, c->end[d].host, c->end[r].host)) {
         /* A cut fell while these were on the wire: they are lost. A live socket retransmits
          * them later; one that was reset or died meanwhile no longer exists, so its bytes
          * and its RST are gone for good (the peer learns when it next sends). */
@@ -1184,7 +1194,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
     }
     /* Acknowledgement: it comes back only if the reverse path is open. */
     if (any_data && c->end[d].state != END_GONE) {
-        if (sim_net_can_reach(net, c->end[r].host, c->end[d].host)) {
+        if (path_open(net, c->end[r].host, c->end[d].host)) {
             if (dir->len == dir->n_flying) { /* nothing held: the flight is over */
                 sim_kernel_cancel(k, dir->rto_timer);
                 dir->rto_timer = SIM_TIMER_NONE;
@@ -1225,8 +1235,8 @@ static void rto_event(SimKernel *k, gpointer data, guint64 arg)
     if (dir->flight_start_us < 0)
         return;
     dir->retries++;
-    gboolean fwd = sim_net_can_reach(net, c->end[d].host, c->end[r].host);
-    gboolean back = sim_net_can_reach(net, c->end[r].host, c->end[d].host);
+    gboolean fwd = path_open(net, c->end[d].host, c->end[r].host);
+    gboolean back = path_open(net, c->end[r].host, c->end[d].host);
     if (fwd && dir->len > dir->n_flying) {
         transmit_held(net, c, d); /* the delivery acknowledges, or re-arms this timer */
         if (dir->n_flying > 0 && !back)
@@ -1388,8 +1398,7 @@ static void syn_event(SimKernel *k, gpointer data, guint64 arg)
         dst = l != NULL ? (gint64)l->host : host_with_ip(net, c->ip_index);
     }
     guint32 src = c->end[0].host;
-    if (dst >= 0 && sim_net_can_reach(net, src, (guint32)dst) &&
-        sim_net_can_reach(net, (guint32)dst, src)) {
+    if (dst >= 0 && path_open(net, src, (guint32)dst) && path_open(net, (guint32)dst, src)) {
         /* The SYN crosses; the listener is looked up again when it lands. */
         c->end[1].host = (guint32)dst;
         RcTime lat = dir_latency(net, c, 0);
@@ -1477,7 +1486,7 @@ static void connected_event(SimKernel *k, gpointer data, guint64 arg)
     /* Writes made while connecting go out now. */
     Dir *dir = &c->dir[0];
     if (dir->len > 0) {
-        if (sim_net_can_reach(net, e->host, c->end[1].host))
+        if (path_open(net, e->host, c->end[1].host))
             transmit_held(net, c, 0);
         else
             start_flight(net, c, 0, sim_kernel_now(net->k));
