@@ -100,10 +100,11 @@ const char *sim_trace_kind_name(SimTraceKind kind)
     return "?";
 }
 
+/* v's 8 bytes, least significant first (one store, not eight: a record has six of these). */
 static void put_u64(guint8 *p, guint64 v)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (guint8)(v >> (8 * i));
+    guint64 le = GUINT64_TO_LE(v);
+    memcpy(p, &le, 8);
 }
 
 static guint64 rotl64(guint64 x, int r)
@@ -137,9 +138,9 @@ static void payload_digest(const guint8 *p, gsize len, guint8 out[16])
     if (i < len) {
         guint8 tail[8] = {0};
         memcpy(tail, p + i, len - i);
-        guint64 w = 0;
-        for (int k = 7; k >= 0; k--)
-            w = (w << 8) | tail[k];
+        guint64 w;
+        memcpy(&w, tail, 8);
+        w = GUINT64_FROM_LE(w);
         h1 ^= mix64(w ^ 0x2545f4914f6cdd1dULL);
         h2 += mix64(w + 0x14057b7ef767814fULL);
     }

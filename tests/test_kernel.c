@@ -366,6 +366,27 @@ START_TEST(test_trace_payload_bits)
 }
 END_TEST
 
+/* The fingerprint's definition, pinned: records with payloads of every tail length (and
+ * none), large field values (byte order) and text records hash to this value, computed by
+ * the byte-at-a-time encoding the fingerprint was first defined with. */
+START_TEST(test_trace_golden)
+{
+    g_autoptr(SimTrace) t = sim_trace_new();
+    guint8 buf[2261];
+    for (gsize i = 0; i < sizeof buf; i++)
+        buf[i] = (guint8)(i * 131 + 17);
+    for (gsize len = 0; len <= 40; len++)
+        sim_trace_deliver(t, (RcTime)len * 1000003, (guint32)len, 7,
+                          G_GUINT64_CONSTANT(0x0123456789abcdef) + len, buf + len, len);
+    sim_trace_deliver(t, G_GINT64_CONSTANT(0x7edcba9876543210), 1, 2, G_MAXUINT64, buf, sizeof buf);
+    sim_trace_timer(t, 123456789, 3, G_GINT64_CONSTANT(-5));
+    sim_trace_record(t, 42, SIM_TRACE_FAULT, 1, 2, 3, "partition#1 {n1} | {n2,n3}");
+    sim_trace_record(t, 43, SIM_TRACE_NOTE, 0, 0, 0, NULL);
+    g_autofree char *h = sim_trace_sha256(t);
+    ck_assert_str_eq(h, "c64ee696bf570da2b2fe67bdcd4a1bce3eab76cb5452c000905c81d5803ef002");
+}
+END_TEST
+
 START_TEST(test_trace_hash)
 {
     g_autoptr(SimTrace) a = sim_trace_new();
@@ -427,6 +448,7 @@ Suite *kernel_suite(void)
     tcase_add_test(tc, test_now_events_match_model);
     tcase_add_test(tc, test_caps);
     tcase_add_test(tc, test_trace_hash);
+    tcase_add_test(tc, test_trace_golden);
     tcase_add_test(tc, test_trace_payload_bits);
     suite_add_tcase(s, tc);
     return s;
