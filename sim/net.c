@@ -1004,7 +1004,9 @@ static void rto_event(SimKernel *k, gpointer data, guint64 arg);
 static void schedule_deliver(SimNet *net, Conn *c, guint d)
 {
     Dir *dir = &c->dir[d];
-    if (dir->n_flying == 0 || sim_kernel_is_pending(net->k, dir->deliver_timer))
+    /* deliver_timer is NONE exactly when no delivery is pending: deliver_event and dir_clear
+     * reset it */
+    if (dir->n_flying == 0 || dir->deliver_timer != SIM_TIMER_NONE)
         return;
     dir->deliver_timer = sim_kernel_schedule(net->k, seg_at(dir, 0)->arrive_us, deliver_event, net,
                                              end_id(net, c, d));
@@ -1031,6 +1033,18 @@ static void start_flight(SimNet *net, Conn *c, guint d, RcTime since_us)
     schedule_rto(net, c, d);
 }
 
+/* When a segment put on the wire of direction d now arrives: a latency later, never before
+ * the previous segment. The rule was written MAX(last, now + draw), which draws a second
+ * latency (and uses it) whenever the first does not lose to `last`; the draws shape the whole
+ * run, so both stay. */
+static RcTime wire_arrival(SimNet *net, Conn *c, guint d, RcTime now)
+{
+    RcTime last = c->dir[d].last_arrive_us;
+    if (last > now + dir_latency(net, c, d))
+        return last;
+    return now + dir_latency(net, c, d);
+}
+
 /* Put every held segment of direction d on the wire now (the path is open). */
 static void transmit_held(SimNet *net, Conn *c, guint d)
 {
@@ -1038,7 +1052,7 @@ static void transmit_held(SimNet *net, Conn *c, guint d)
     RcTime now = sim_kernel_now(net->k);
     while (dir->n_flying < dir->len) {
         Segment *s = seg_at(dir, dir->n_flying);
-        RcTime at = MAX(dir->last_arrive_us, now + dir_latency(net, c, d));
+        RcTime at = wire_arrival(net, c, d, now);
         s->arrive_us = at;
         dir->last_arrive_us = at;
         dir->n_flying++;
@@ -1055,13 +1069,19 @@ static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *byt
     RcTime now = sim_kernel_now(net->k);
     Segment s = {.bytes = bytes, .data = data, .len = len, .sent_us = now, .kind = kind};
     gboolean connecting = c->end[d].state == END_CONNECTING;
+    if (!connecting && dir->n_flying == dir->len &&
+        path_open(net, c->end[d].host, c->end[1 - d].host)) {
+        /* nothing held before it: straight on the wire (transmit_held for one segment) */
+        s.arrive_us = wire_arrival(net, c, d, now);
+        dir->last_arrive_us = s.arrive_us;
+        seg_push(net, dir, s);
+        dir->n_flying++;
+        schedule_deliver(net, c, d);
+        return;
+    }
     seg_push(net, dir, s);
     if (connecting)
         return; /* sent by the handshake's completion */
-    if (dir->n_flying + 1 == dir->len && path_open(net, c->end[d].host, c->end[1 - d].host)) {
-        transmit_held(net, c, d);
-        return;
-    }
     start_flight(net, c, d, now);
 }
 
@@ -1795,6 +1815,8 @@ static gint64 floor_div(gint64 a, gint64 b)
 /* Local time elapsed after `d` >= 0 true microseconds at `ppm` drift, without overflow. */
 static RcTime drifted(RcTime d, gint64 ppm)
 {
+    if (ppm == 0)
+        return d; /* the usual clock: spare the divisions */
     return d + (d / 1000000) * ppm + floor_div((d % 1000000) * ppm, 1000000);
 }
 
