@@ -34,6 +34,8 @@ void rc_outbox_free(RcOutbox *out)
 
 void rc_outbox_clear(RcOutbox *out)
 {
+    if (out->actions->len == 0)
+        return; /* nothing sent either: the blocks are untouched (most clears) */
     release_bytes(out);
     g_array_set_size(out->actions, 0);
     if (out->blocks->len > OUTBOX_BLOCKS_KEPT)

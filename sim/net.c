@@ -265,7 +265,7 @@ static SimConnId end_id(const SimNet *net, const Conn *c, guint side)
 }
 
 /* The connection named by an id, or NULL if it is gone. */
-static Conn *conn_of(const SimNet *net, SimConnId id)
+static inline Conn *conn_of(const SimNet *net, SimConnId id)
 {
     guint32 slot = (guint32)((id & G_MAXUINT32) >> 1);
     guint32 gen = (guint32)(id >> 32);
@@ -777,7 +777,8 @@ static void seg_push(SimNet *net, Dir *d, Segment seg)
                             : g_new(Segment, cap);
         for (guint32 i = 0; i < d->len; i++)
             ring[i] = *seg_at(d, i);
-        g_free(d->ring);
+        if (d->ring != NULL) /* an idle direction has none */
+            g_free(d->ring);
         d->ring = ring;
         d->cap = cap;
         d->head = 0;
@@ -1216,7 +1217,8 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
     if (any_data && c->end[d].state != END_GONE) {
         if (path_open(net, c->end[r].host, c->end[d].host)) {
             if (dir->len == dir->n_flying) { /* nothing held: the flight is over */
-                sim_kernel_cancel(k, dir->rto_timer);
+                if (dir->rto_timer != SIM_TIMER_NONE)
+                    sim_kernel_cancel(k, dir->rto_timer);
                 dir->rto_timer = SIM_TIMER_NONE;
                 dir->flight_start_us = -1;
                 dir->retries = 0;
