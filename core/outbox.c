@@ -9,15 +9,16 @@
 RcOutbox *rc_outbox_new(void)
 {
     RcOutbox *out = g_new0(RcOutbox, 1);
-    out->actions = g_array_sized_new(FALSE, TRUE, sizeof(RcAction), 16);
+    out->cap_actions = 16;
+    out->actions = g_new(RcAction, out->cap_actions);
     out->blocks = g_ptr_array_new_with_free_func(g_free);
     return out;
 }
 
 static void release_bytes(RcOutbox *out)
 {
-    for (guint i = 0; i < out->actions->len; i++) {
-        RcAction *a = &g_array_index(out->actions, RcAction, i);
+    for (guint i = 0; i < out->n_actions; i++) {
+        RcAction *a = &out->actions[i];
         g_clear_pointer(&a->bytes, g_bytes_unref);
     }
 }
@@ -27,17 +28,17 @@ void rc_outbox_free(RcOutbox *out)
     if (out == NULL)
         return;
     release_bytes(out);
-    g_array_unref(out->actions);
+    g_free(out->actions);
     g_ptr_array_unref(out->blocks);
     g_free(out);
 }
 
 void rc_outbox_clear(RcOutbox *out)
 {
-    if (out->actions->len == 0)
+    if (out->n_actions == 0)
         return; /* nothing sent either: the blocks are untouched (most clears) */
     release_bytes(out);
-    g_array_set_size(out->actions, 0);
+    out->n_actions = 0;
     if (out->blocks->len > OUTBOX_BLOCKS_KEPT)
         g_ptr_array_set_size(out->blocks, OUTBOX_BLOCKS_KEPT);
     out->block = 0;
@@ -46,13 +47,13 @@ void rc_outbox_clear(RcOutbox *out)
 
 guint rc_outbox_len(const RcOutbox *out)
 {
-    return out->actions->len;
+    return out->n_actions;
 }
 
 const RcAction *rc_outbox_get(const RcOutbox *out, guint i)
 {
-    rc_assert(i < out->actions->len);
-    return &g_array_index(out->actions, RcAction, i);
+    rc_assert(i < out->n_actions);
+    return &out->actions[i];
 }
 
 GBytes *rc_action_send_bytes(const RcAction *a)
@@ -63,9 +64,12 @@ GBytes *rc_action_send_bytes(const RcAction *a)
 
 static RcAction *push(RcOutbox *out, RcActionKind kind)
 {
-    g_array_set_size(out->actions, out->actions->len + 1); /* zeroed */
-    RcAction *a = &g_array_index(out->actions, RcAction, out->actions->len - 1);
-    a->kind = kind;
+    if (out->n_actions == out->cap_actions) {
+        out->cap_actions *= 2;
+        out->actions = g_renew(RcAction, out->actions, out->cap_actions);
+    }
+    RcAction *a = &out->actions[out->n_actions++];
+    *a = (RcAction){.kind = kind};
     return a;
 }
 

@@ -78,7 +78,8 @@ typedef struct {
 typedef char (*RcOutboxRoleFn)(gconstpointer owner);
 
 typedef struct {
-    GArray *actions;        /* of RcAction, in the order the node produced them */
+    RcAction *actions; /* n_actions of them, in the order the node produced them */
+    guint n_actions, cap_actions;
     RcOutboxRoleFn role_of; /* set by the node for the span of an entry point, else NULL */
     gconstpointer owner;    /* its argument */
     GPtrArray *blocks;      /* RC_OUTBOX_BLOCK_BYTES each: small sends' payloads, kept across
