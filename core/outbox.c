@@ -2,67 +2,121 @@
 
 #include <string.h>
 
-static void action_clear(gpointer p)
-{
-    RcAction *a = p;
-    g_clear_pointer(&a->bytes, g_bytes_unref);
-}
+/* Blocks beyond this many are freed at a clear: one entry point that sent a lot does not
+ * keep its storage for the node's lifetime. */
+#define OUTBOX_BLOCKS_KEPT 4
 
 RcOutbox *rc_outbox_new(void)
 {
     RcOutbox *out = g_new0(RcOutbox, 1);
-    out->actions = g_array_sized_new(FALSE, TRUE, sizeof(RcAction), 16);
-    g_array_set_clear_func(out->actions, action_clear);
+    out->cap_actions = 16;
+    out->actions = g_new(RcAction, out->cap_actions);
+    out->blocks = g_ptr_array_new_with_free_func(g_free);
     return out;
+}
+
+static void release_bytes(RcOutbox *out)
+{
+    for (guint i = 0; i < out->n_actions; i++) {
+        RcAction *a = &out->actions[i];
+        g_clear_pointer(&a->bytes, g_bytes_unref);
+    }
 }
 
 void rc_outbox_free(RcOutbox *out)
 {
     if (out == NULL)
         return;
-    g_array_unref(out->actions);
+    release_bytes(out);
+    g_free(out->actions);
+    g_ptr_array_unref(out->blocks);
     g_free(out);
 }
 
 void rc_outbox_clear(RcOutbox *out)
 {
-    g_array_set_size(out->actions, 0);
+    if (out->n_actions == 0)
+        return; /* nothing sent either: the blocks are untouched (most clears) */
+    release_bytes(out);
+    out->n_actions = 0;
+    if (out->blocks->len > OUTBOX_BLOCKS_KEPT)
+        g_ptr_array_set_size(out->blocks, OUTBOX_BLOCKS_KEPT);
+    out->block = 0;
+    out->block_used = 0;
 }
 
 guint rc_outbox_len(const RcOutbox *out)
 {
-    return out->actions->len;
+    return out->n_actions;
 }
 
 const RcAction *rc_outbox_get(const RcOutbox *out, guint i)
 {
-    rc_assert(i < out->actions->len);
-    return &g_array_index(out->actions, RcAction, i);
+    rc_assert(i < out->n_actions);
+    return &out->actions[i];
+}
+
+GBytes *rc_action_send_bytes(const RcAction *a)
+{
+    rc_assert(a->kind == RC_ACT_SEND);
+    return a->bytes != NULL ? g_bytes_ref(a->bytes) : g_bytes_new(a->data, a->len);
 }
 
 static RcAction *push(RcOutbox *out, RcActionKind kind)
 {
-    RcAction a = {.kind = kind};
-    g_array_append_val(out->actions, a);
-    return &g_array_index(out->actions, RcAction, out->actions->len - 1);
+    if (out->n_actions == out->cap_actions) {
+        out->cap_actions *= 2;
+        out->actions = g_renew(RcAction, out->actions, out->cap_actions);
+    }
+    RcAction *a = &out->actions[out->n_actions++];
+    *a = (RcAction){.kind = kind};
+    return a;
+}
+
+/* Room for `len` <= RC_OUTBOX_BLOCK_BYTES bytes that stays put until the next clear: the
+ * rest of the current block, else the next one (made on first use). */
+static guint8 *block_take(RcOutbox *out, gsize len)
+{
+    rc_assert(len <= RC_OUTBOX_BLOCK_BYTES);
+    if (out->block < out->blocks->len && out->block_used + len > RC_OUTBOX_BLOCK_BYTES) {
+        out->block++;
+        out->block_used = 0;
+    }
+    if (out->block == out->blocks->len)
+        g_ptr_array_add(out->blocks, g_malloc(RC_OUTBOX_BLOCK_BYTES));
+    guint8 *p = (guint8 *)g_ptr_array_index(out->blocks, out->block) + out->block_used;
+    out->block_used += len;
+    return p;
 }
 
 void rc_outbox_send(RcOutbox *out, guint32 handle, const void *data, gsize len)
 {
     if (len == 0)
         return;
+    if (len > RC_OUTBOX_COPY_MAX) {
+        g_autoptr(GBytes) bytes = g_bytes_new(data, len);
+        rc_outbox_send_bytes(out, handle, bytes);
+        return;
+    }
+    guint8 *copy = block_take(out, len);
+    memcpy(copy, data, len);
     RcAction *a = push(out, RC_ACT_SEND);
     a->handle = handle;
-    a->bytes = g_bytes_new(data, len);
+    a->data = copy;
+    a->len = len;
 }
 
 void rc_outbox_send_bytes(RcOutbox *out, guint32 handle, GBytes *bytes)
 {
-    if (g_bytes_get_size(bytes) == 0)
+    gsize len;
+    const guint8 *data = g_bytes_get_data(bytes, &len);
+    if (len == 0)
         return;
     RcAction *a = push(out, RC_ACT_SEND);
     a->handle = handle;
     a->bytes = g_bytes_ref(bytes);
+    a->data = data;
+    a->len = len;
 }
 
 void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port)

@@ -58,26 +58,40 @@ typedef enum {
 
 typedef struct {
     RcActionKind kind;
-    guint32 handle;    /* SEND, CONNECT, CLOSE */
-    GBytes *bytes;     /* SEND payload, SAVE contents, LOG text; owned by the action */
-    char ip[46];       /* CONNECT */
-    guint16 port;      /* CONNECT */
-    RcLogLevel level;  /* LOG */
-    RcEventKind event; /* EVENT */
-    char peer[41];     /* EVENT: NUL-terminated node name or "" */
-    guint64 value;     /* EVENT: epoch, slot, ... */
-    char role;         /* LOG, EVENT: the node's role letter when it produced the line, as
-                          Redis prints it ('S' replicating a master, 'M'); 0 if unknown */
+    guint32 handle;     /* SEND, CONNECT, CLOSE */
+    GBytes *bytes;      /* SAVE contents, LOG text, a large SEND's payload (NULL for a small
+                           one: see `data`); owned by the action */
+    const guint8 *data; /* SEND: the payload, valid until the outbox is cleared (within
+                           `bytes`, or in the outbox's own storage when `bytes` is NULL) */
+    gsize len;          /* SEND: of data (never 0) */
+    char ip[46];        /* CONNECT */
+    guint16 port;       /* CONNECT */
+    RcLogLevel level;   /* LOG */
+    RcEventKind event;  /* EVENT */
+    char peer[41];      /* EVENT: NUL-terminated node name or "" */
+    guint64 value;      /* EVENT: epoch, slot, ... */
+    char role;          /* LOG, EVENT: the node's role letter when it produced the line, as
+                           Redis prints it ('S' replicating a master, 'M'); 0 if unknown */
 } RcAction;
 
 /* Asked for the role letter of the node filling the box, when a LOG or EVENT is pushed. */
 typedef char (*RcOutboxRoleFn)(gconstpointer owner);
 
 typedef struct {
-    GArray *actions;        /* of RcAction, in the order the node produced them */
+    RcAction *actions; /* n_actions of them, in the order the node produced them */
+    guint n_actions, cap_actions;
     RcOutboxRoleFn role_of; /* set by the node for the span of an entry point, else NULL */
     gconstpointer owner;    /* its argument */
+    GPtrArray *blocks;      /* RC_OUTBOX_BLOCK_BYTES each: small sends' payloads, kept across
+                               clears (a send is a copy into them, not an allocation) */
+    guint block;            /* the block being filled */
+    gsize block_used;       /* bytes of it taken */
 } RcOutbox;
+
+/* Sends up to RC_OUTBOX_COPY_MAX bytes are copied into the outbox's blocks; larger ones into
+ * a GBytes of their own (the driver can then hand it on without another copy). */
+#define RC_OUTBOX_BLOCK_BYTES 16384
+#define RC_OUTBOX_COPY_MAX 4096
 
 RcOutbox *rc_outbox_new(void);
 void rc_outbox_free(RcOutbox *out);
@@ -85,6 +99,9 @@ void rc_outbox_free(RcOutbox *out);
 void rc_outbox_clear(RcOutbox *out);
 guint rc_outbox_len(const RcOutbox *out);
 const RcAction *rc_outbox_get(const RcOutbox *out, guint i);
+/* A new reference to a SEND's payload as a GBytes (made from `data` when the outbox holds
+ * it): for callers that keep an action beyond the next rc_outbox_clear(). */
+GBytes *rc_action_send_bytes(const RcAction *a);
 
 /* Let `role_of(owner)` stamp LOG and EVENT actions from now on (NULL: stop). */
 void rc_outbox_bind_role(RcOutbox *out, RcOutboxRoleFn role_of, gconstpointer owner);

@@ -36,10 +36,10 @@ struct NodeHost {
     gboolean sleep_owed;  /* paused with a before-sleep pending */
     gboolean expiry_owed; /* paused when the deadline came */
     SimTimerId boot_timer;
-    SimTimerId deadline_timer;
-    SimTimerId sleep_timer;
-    RcTime deadline_local_us; /* the local deadline deadline_timer is set for */
-    GHashTable *links;        /* &Link.handle -> Link* (owned) */
+    SimTimerId deadline_timer; /* these two are SIM_TIMER_NONE exactly when not pending: */
+    SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
+    RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */
+    GHashTable *links;         /* &Link.handle -> Link* (owned) */
     SimNodeStats stats;
 };
 
@@ -305,8 +305,13 @@ static void run_outbox(NodeHost *nh)
         switch (a->kind) {
         case RC_ACT_SEND: {
             Link *l = link_find(nh, a->handle);
-            if (l != NULL)
+            if (l == NULL)
+                break;
+            /* a small payload is copied into its segments; a large one is referenced */
+            if (a->bytes != NULL)
                 sim_net_send_bytes(w->net, l->conn, a->bytes);
+            else
+                sim_net_send(w->net, l->conn, a->data, a->len);
             break;
         }
         case RC_ACT_CONNECT: {
@@ -346,8 +351,7 @@ static void sleep_event(SimKernel *k, gpointer data, guint64 arg);
 static void arm_deadline(NodeHost *nh, gboolean force)
 {
     RcTime next = rc_node_next_deadline(nh->node);
-    if (!force && next == nh->deadline_local_us &&
-        sim_kernel_is_pending(nh->w->k, nh->deadline_timer))
+    if (!force && next == nh->deadline_local_us && nh->deadline_timer != SIM_TIMER_NONE)
         return;
     sim_kernel_cancel(nh->w->k, nh->deadline_timer);
     nh->deadline_local_us = next;
@@ -361,7 +365,7 @@ static void after_entry(NodeHost *nh, gboolean from_sleep)
     if (nh->node == NULL)
         return;
     arm_deadline(nh, FALSE);
-    if (!from_sleep && !sim_kernel_is_pending(nh->w->k, nh->sleep_timer))
+    if (!from_sleep && nh->sleep_timer == SIM_TIMER_NONE)
         nh->sleep_timer =
             sim_kernel_schedule(nh->w->k, sim_kernel_now(nh->w->k), sleep_event, nh, 0);
 }

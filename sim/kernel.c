@@ -4,7 +4,12 @@
  * sequence numbers are unique and increase, comparing keys compares sequence numbers, so
  * (time, key) order is (time, insertion) order. The slot holds what to run and a generation;
  * a timer id is generation << 32 | slot, so an id goes stale the moment its event runs or is
- * cancelled, and slots can be reused without confusing old ids. */
+ * cancelled, and slots can be reused without confusing old ids.
+ *
+ * Events for the current instant (before-sleep, connects, resumes: a third of a run's events)
+ * skip the heap: they wait in a FIFO beside it. Every one of them has time == now and a
+ * sequence number above every entry queued before it, so among themselves they are in order,
+ * and the next event is the smaller of the FIFO's head and the heap's top. */
 #include "sim/kernel.h"
 
 #include <string.h>
@@ -55,9 +60,11 @@ struct SimKernel {
     Bucket wheel[WHEEL_SIZE]; /* bucket numbers cur+1 .. cur+WHEEL_SIZE, by number % size */
     guint64 wheel_len;        /* entries in the wheel */
     Bucket overflow;          /* bucket numbers beyond the wheel, unsorted */
-    gint64 overflow_min;      /* smallest bucket number in overflow (G_MAXINT64 if empty) */
-    Slot *slots;              /* slot table */
-    guint32 n_slots;          /* used part of the table */
+    HeapEntry *now_q;         /* the FIFO: entries [now_head, now_len), all at time now_us */
+    guint now_head, now_len, now_cap;
+    gint64 overflow_min; /* smallest bucket number in overflow (G_MAXINT64 if empty) */
+    Slot *slots;         /* slot table */
+    guint32 n_slots;     /* used part of the table */
     guint32 slots_cap;
     guint32 free_slot; /* head of the free list, SLOT_NONE if empty */
     gboolean stop;     /* set by sim_kernel_stop() */
@@ -95,6 +102,7 @@ void sim_kernel_free(SimKernel *k)
     for (guint i = 0; i < WHEEL_SIZE; i++)
         g_free(k->wheel[i].items);
     g_free(k->overflow.items);
+    g_free(k->now_q);
     g_free(k->slots);
     g_free(k);
 }
@@ -198,11 +206,39 @@ static void bucket_add(Bucket *b, HeapEntry e)
     b->items[b->len++] = e;
 }
 
-/* Put an entry where its bucket number says: heap, wheel or overflow. */
+static void now_push(SimKernel *k, HeapEntry e)
+{
+    if (k->now_len == k->now_cap) {
+        if (k->now_head > 0) { /* slide the live part down before growing */
+            memmove(k->now_q, k->now_q + k->now_head,
+                    (k->now_len - k->now_head) * sizeof(HeapEntry));
+            k->now_len -= k->now_head;
+            k->now_head = 0;
+        } else {
+            k->now_cap = k->now_cap ? k->now_cap * 2 : 64;
+            k->now_q = g_renew(HeapEntry, k->now_q, k->now_cap);
+        }
+    }
+    k->now_q[k->now_len++] = e;
+}
+
+static void now_pop(SimKernel *k)
+{
+    rc_assert(k->now_head < k->now_len);
+    k->now_head++;
+    k->n_queued--;
+    if (k->now_head == k->now_len)
+        k->now_head = k->now_len = 0;
+}
+
+/* Put an entry where its time says: the FIFO (now), else by bucket number: heap, wheel or
+ * overflow. */
 static void queue_entry(SimKernel *k, HeapEntry e)
 {
     gint64 num = e.at_us >> BUCKET_SHIFT;
-    if (num <= k->cur) {
+    if (e.at_us == k->now_us) {
+        now_push(k, e);
+    } else if (num <= k->cur) {
         heap_push(k, e);
     } else if (num <= k->cur + WHEEL_SIZE) {
         bucket_add(&k->wheel[num & (WHEEL_SIZE - 1)], e);
@@ -362,7 +398,9 @@ static void compact(SimKernel *k)
         k->wheel_len += k->wheel[b].len;
     }
     k->overflow.len = filter_live(k, k->overflow.items, k->overflow.len);
-    k->n_queued = k->heap_len + k->wheel_len + k->overflow.len;
+    guint now_live = filter_live(k, k->now_q + k->now_head, k->now_len - k->now_head);
+    k->now_len = k->now_head + now_live;
+    k->n_queued = k->heap_len + k->wheel_len + k->overflow.len + now_live;
     k->n_dead = 0;
 }
 
@@ -419,7 +457,7 @@ static void heap_pop(SimKernel *k)
     sift_up(heap, i);
 }
 
-/* Pop cancelled entries off the top; TRUE if a live one is there. */
+/* Pop cancelled entries off the heap's top; TRUE if a live one is there. */
 static gboolean skip_dead(SimKernel *k)
 {
     for (;;) {
@@ -436,9 +474,39 @@ static gboolean skip_dead(SimKernel *k)
     }
 }
 
+/* Drop cancelled entries at the FIFO's head; TRUE if a live one is there. */
+static gboolean now_skip_dead(SimKernel *k)
+{
+    while (k->now_head < k->now_len) {
+        guint32 s = (guint32)(k->now_q[k->now_head].key & SLOT_MASK);
+        if (k->n_dead == 0 || k->slots[s].fn != NULL)
+            return TRUE;
+        slot_release(k, s);
+        k->n_dead--;
+        now_pop(k);
+    }
+    return FALSE;
+}
+
+/* The next live entry: FALSE if none; else *from_now tells whether it heads the FIFO (else
+ * it tops the heap). */
+static inline gboolean peek_next(SimKernel *k, gboolean *from_now)
+{
+    *from_now = FALSE;
+    if (k->now_head == k->now_len)
+        return skip_dead(k);
+    gboolean in_now = now_skip_dead(k);
+    gboolean in_heap = skip_dead(k);
+    *from_now = in_now && (!in_heap || entry_less(&k->now_q[k->now_head], &k->heap[0]));
+    return in_now || in_heap;
+}
+
 RcTime sim_kernel_next_time(SimKernel *k)
 {
-    return skip_dead(k) ? k->heap[0].at_us : SIM_TIME_NEVER;
+    gboolean from_now;
+    if (!peek_next(k, &from_now))
+        return SIM_TIME_NEVER;
+    return from_now ? k->now_q[k->now_head].at_us : k->heap[0].at_us;
 }
 
 void sim_kernel_stop(SimKernel *k)
@@ -458,20 +526,25 @@ SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
         }
         if (max_events != 0 && ran >= max_events)
             return SIM_RUN_MAX_EVENTS;
-        if (!skip_dead(k)) {
+        gboolean from_now;
+        if (!peek_next(k, &from_now)) {
             if (until_us != SIM_TIME_NEVER)
                 k->now_us = until_us;
             return SIM_RUN_IDLE;
         }
-        if (k->heap[0].at_us > until_us) {
+        HeapEntry top = from_now ? k->now_q[k->now_head] : k->heap[0];
+        if (top.at_us > until_us) {
+            rc_assert(!from_now);
             k->now_us = until_us;
             return SIM_RUN_UNTIL;
         }
-        HeapEntry top = k->heap[0];
         guint32 s = (guint32)(top.key & SLOT_MASK);
         Slot *slot = &k->slots[s];
         __builtin_prefetch(slot);
-        heap_pop(k);
+        if (from_now)
+            now_pop(k);
+        else
+            heap_pop(k);
         SimEventFn fn = slot->fn;
         gpointer data = slot->data;
         guint64 arg = slot->arg;

@@ -6,9 +6,10 @@
  * fixed-size (a function, a pointer and a 64-bit argument), so scheduling one never allocates
  * once the queues have grown. Near events sit in a 4-ary heap; later ones wait in a timing
  * wheel of 1 ms buckets (4 s span) and an overflow array, entering the heap when their
- * bucket comes up, which keeps the heap small. Cancelling marks the event's slot dead (a
- * tombstone); the entry is dropped when it surfaces, and everything is compacted when dead
- * entries are the majority.
+ * bucket comes up, which keeps the heap small; events for the current instant skip both and
+ * wait in a FIFO beside the heap (they are already in order). Cancelling marks the event's
+ * slot dead (a tombstone); the entry is dropped when it surfaces, and everything is compacted
+ * when dead entries are the majority.
  *
  * The kernel also owns the run's trace (trace.h), so every module logs to one fingerprint.
  * The kernel never reads the wall clock and draws no randomness. */

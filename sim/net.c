@@ -28,6 +28,11 @@
 #define RING_MIN 4     /* segments in a direction's first ring */
 #define RINGS_SPARE 64 /* RING_MIN rings kept for reuse by the next busy direction */
 
+/* A copied segment of at most SEG_BLOCK_BYTES (an MSS's worth) lives in a block of that size,
+ * recycled through a free list of at most SEG_BLOCKS_SPARE blocks (2 MiB). */
+#define SEG_BLOCK_BYTES 2048
+#define SEG_BLOCKS_SPARE 1024
+
 typedef enum {
     SEG_DATA,
     SEG_FIN,
@@ -37,7 +42,8 @@ typedef enum {
 typedef struct {
     GBytes *bytes;      /* DATA: a reference to the write it is part of, or NULL */
     const guint8 *data; /* DATA: its bytes, within `bytes` (pieces of a write share it), or
-                           its own copy when `bytes` is NULL (a sim_net_send write) */
+                           its own copy when `bytes` is NULL (a sim_net_send write; a
+                           pooled block when len <= SEG_BLOCK_BYTES, see seg_copy) */
     gsize len;          /* of data */
     RcTime sent_us;     /* first transmission (or the write, while held) */
     RcTime arrive_us;   /* arrival at the receiver; meaningful for in-flight segments */
@@ -165,12 +171,18 @@ struct SimNet {
     guint32 lat_version;
     GPtrArray *cuts; /* Cut* */
     SimCutId next_cut;
+    guint8 *reach; /* reach[src * reach_n + dst]: no cut blocks src -> dst; a cache of what
+                      the cuts say, rebuilt when first asked after they or the hosts change */
+    guint reach_n; /* hosts it covers */
+    gboolean is_reach_stale;
     guint mss;
     double split_probability;
     GByteArray *scratch;               /* read buffer for coalesced deliveries */
     gboolean scratch_busy;             /* a delivery is using it (a nested one allocates its own) */
     Segment *spare_rings[RINGS_SPARE]; /* idle directions' smallest rings, for reuse */
     guint n_spare_rings;
+    gpointer seg_blocks; /* free segment blocks, each holding the next one's address */
+    guint n_seg_blocks;
     SimClockHook clock_hook; /* see sim_net_set_clock_hook */
     gpointer clock_hook_user;
     SimNetStats stats;
@@ -253,7 +265,7 @@ static SimConnId end_id(const SimNet *net, const Conn *c, guint side)
 }
 
 /* The connection named by an id, or NULL if it is gone. */
-static Conn *conn_of(const SimNet *net, SimConnId id)
+static inline Conn *conn_of(const SimNet *net, SimConnId id)
 {
     guint32 slot = (guint32)((id & G_MAXUINT32) >> 1);
     guint32 gen = (guint32)(id >> 32);
@@ -350,8 +362,14 @@ void sim_net_free(SimNet *net)
     g_array_unref(net->gens);
     g_array_unref(net->free_slots);
     g_byte_array_unref(net->scratch);
+    g_free(net->reach);
     for (guint i = 0; i < net->n_spare_rings; i++)
         g_free(net->spare_rings[i]);
+    while (net->seg_blocks != NULL) {
+        gpointer next = *(gpointer *)net->seg_blocks;
+        g_free(net->seg_blocks);
+        net->seg_blocks = next;
+    }
     g_free(net);
 }
 
@@ -404,6 +422,7 @@ guint32 sim_net_add_host(SimNet *net, const char *name, const char *ip)
     h->anchor_local_us = now;
     h->last_local_us = now;
     g_ptr_array_add(net->hosts, h);
+    net->is_reach_stale = TRUE;
     guint32 idx = net->hosts->len - 1;
     g_hash_table_insert(net->host_by_name, g_strdup(name), GUINT_TO_POINTER(idx + 1));
     return idx;
@@ -442,10 +461,9 @@ guint sim_net_host_n_conns(const SimNet *net, guint32 host)
 
 /* ------------------------------------------------------------------ cuts */
 
-gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst)
+/* What the cuts say, rule by rule. */
+static gboolean cuts_allow(const SimNet *net, guint32 src, guint32 dst)
 {
-    if (src == dst)
-        return TRUE;
     for (guint i = 0; i < net->cuts->len; i++) {
         const Cut *cut = g_ptr_array_index(net->cuts, i);
         for (guint j = 0; j < cut->rules->len; j++) {
@@ -457,21 +475,63 @@ gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst)
     return TRUE;
 }
 
+/* Past this many hosts the matrix (n^2 bytes) is not kept: every query walks the rules. */
+#define REACH_MATRIX_MAX_HOSTS 512
+
+/* Fill the matrix from the rules (NULL when there are too many hosts for one). */
+static G_GNUC_NO_INLINE void reach_rebuild(SimNet *net)
+{
+    guint n = net->hosts->len;
+    net->is_reach_stale = FALSE;
+    if (n != net->reach_n || net->reach == NULL) {
+        g_free(net->reach);
+        net->reach = n <= REACH_MATRIX_MAX_HOSTS ? g_malloc((gsize)n * n) : NULL;
+        net->reach_n = n;
+    }
+    if (net->reach == NULL)
+        return;
+    for (guint32 src = 0; src < n; src++)
+        for (guint32 dst = 0; dst < n; dst++)
+            net->reach[(gsize)src * n + dst] = src == dst || cuts_allow(net, src, dst);
+}
+
+/* sim_net_can_reach for hosts that exist; asked several times per segment. */
+static inline gboolean path_open(SimNet *net, guint32 src, guint32 dst)
+{
+    if (src == dst || net->cuts->len == 0)
+        return TRUE;
+    if (G_UNLIKELY(net->is_reach_stale))
+        reach_rebuild(net);
+    if (net->reach == NULL)
+        return cuts_allow(net, src, dst);
+    return net->reach[(gsize)src * net->reach_n + dst];
+}
+
+gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst)
+{
+    if (src >= net->hosts->len || dst >= net->hosts->len)
+        return src == dst || cuts_allow(net, src, dst);
+    /* the matrix is a cache: filling it changes no answer */
+    return path_open((SimNet *)net, src, dst);
+}
+
 static Cut *cut_begin(SimNet *net)
 {
     Cut *cut = g_new0(Cut, 1);
     cut->id = net->next_cut++;
     cut->rules = g_ptr_array_new();
     g_ptr_array_add(net->cuts, cut);
+    net->is_reach_stale = TRUE;
     return cut;
 }
 
-static void cut_add(Cut *cut, const SimHostSet *from, const SimHostSet *to)
+static void cut_add(SimNet *net, Cut *cut, const SimHostSet *from, const SimHostSet *to)
 {
     CutRule *r = g_new0(CutRule, 1);
     r->from = set_copy(from);
     r->to = set_copy(to);
     g_ptr_array_add(cut->rules, r);
+    net->is_reach_stale = TRUE;
 }
 
 static char *set_names(const SimNet *net, const SimHostSet *set)
@@ -493,7 +553,7 @@ static void trace_fault(SimNet *net, guint64 a, const char *text)
 SimCutId sim_net_cut_oneway(SimNet *net, const SimHostSet *from, const SimHostSet *to)
 {
     Cut *cut = cut_begin(net);
-    cut_add(cut, from, to);
+    cut_add(net, cut, from, to);
     g_autofree char *a = set_names(net, from);
     g_autofree char *b = set_names(net, to);
     g_autofree char *text = g_strdup_printf("cut#%u %s -> %s", cut->id, a, b);
@@ -528,7 +588,7 @@ SimCutId sim_net_partition(SimNet *net, const SimHostSet *const *groups, guint n
         g_string_append_printf(text, "%s%s", i ? " | " : " ", names);
         for (guint j = 0; j < all->len; j++)
             if (i != j)
-                cut_add(cut, g_ptr_array_index(all, i), g_ptr_array_index(all, j));
+                cut_add(net, cut, g_ptr_array_index(all, i), g_ptr_array_index(all, j));
     }
     trace_fault(net, cut->id, text->str);
     g_string_free(text, TRUE);
@@ -553,8 +613,8 @@ SimCutId sim_net_bridge(SimNet *net, const SimHostSet *a, const SimHostSet *b, g
             sim_host_set_add(bside, h);
     }
     Cut *cut = cut_begin(net);
-    cut_add(cut, a, bside);
-    cut_add(cut, bside, a);
+    cut_add(net, cut, a, bside);
+    cut_add(net, cut, bside, a);
     g_autofree char *an = set_names(net, a);
     g_autofree char *bn = set_names(net, bside);
     g_autofree char *text =
@@ -571,6 +631,7 @@ gboolean sim_net_heal(SimNet *net, SimCutId id)
             continue;
         g_ptr_array_remove_index(net->cuts, i); /* keeps the order of the others */
         cut_free(cut);
+        net->is_reach_stale = TRUE;
         g_autofree char *text = g_strdup_printf("heal#%u", id);
         trace_fault(net, id, text);
         return TRUE;
@@ -583,6 +644,7 @@ void sim_net_heal_all(SimNet *net)
     for (guint i = 0; i < net->cuts->len; i++)
         cut_free(g_ptr_array_index(net->cuts, i));
     g_ptr_array_set_size(net->cuts, 0);
+    net->is_reach_stale = TRUE;
     trace_fault(net, 0, "heal all");
 }
 
@@ -666,13 +728,39 @@ static RcTime rto_offset(RcTime rto, guint k)
 
 /* ------------------------------------------------------------------ segment queues */
 
-/* Let go of a segment's payload. */
-static void seg_release(Segment *s)
+/* A copy of a write's piece for a segment of its own: small ones (every piece of a write,
+ * with the default MSS) in a recycled block, so a segment costs no malloc/free pair. */
+static const guint8 *seg_copy(SimNet *net, const guint8 *data, gsize len)
 {
-    if (s->bytes != NULL)
+    guint8 *copy;
+    if (len > SEG_BLOCK_BYTES) {
+        copy = g_malloc(len);
+    } else if (net->seg_blocks != NULL) {
+        copy = net->seg_blocks;
+        net->seg_blocks = *(gpointer *)copy;
+        net->n_seg_blocks--;
+    } else {
+        copy = g_malloc(SEG_BLOCK_BYTES);
+    }
+    memcpy(copy, data, len);
+    return copy;
+}
+
+/* Let go of a segment's payload. */
+static void seg_release(SimNet *net, Segment *s)
+{
+    if (s->bytes != NULL) {
         g_bytes_unref(s->bytes);
-    else if (s->kind == SEG_DATA)
-        g_free((gpointer)s->data);
+    } else if (s->kind == SEG_DATA) {
+        gpointer block = (gpointer)s->data;
+        if (s->len > SEG_BLOCK_BYTES || net->n_seg_blocks == SEG_BLOCKS_SPARE) {
+            g_free(block);
+            return;
+        }
+        *(gpointer *)block = net->seg_blocks;
+        net->seg_blocks = block;
+        net->n_seg_blocks++;
+    }
 }
 
 static Segment *seg_at(Dir *d, guint32 i)
@@ -689,7 +777,8 @@ static void seg_push(SimNet *net, Dir *d, Segment seg)
                             : g_new(Segment, cap);
         for (guint32 i = 0; i < d->len; i++)
             ring[i] = *seg_at(d, i);
-        g_free(d->ring);
+        if (d->ring != NULL) /* an idle direction has none */
+            g_free(d->ring);
         d->ring = ring;
         d->cap = cap;
         d->head = 0;
@@ -714,7 +803,7 @@ static void dir_clear(SimNet *net, Dir *d)
 {
     while (d->len > 0) {
         Segment s = seg_pop(d);
-        seg_release(&s);
+        seg_release(net, &s);
     }
     d->n_flying = 0;
     sim_kernel_cancel(net->k, d->deliver_timer);
@@ -727,10 +816,10 @@ static void dir_clear(SimNet *net, Dir *d)
 }
 
 /* Drop the held suffix only (data never transmitted is discarded by a reset). */
-static void dir_drop_held(Dir *d)
+static void dir_drop_held(SimNet *net, Dir *d)
 {
     while (d->len > d->n_flying) {
-        seg_release(seg_at(d, d->len - 1));
+        seg_release(net, seg_at(d, d->len - 1));
         d->len--;
     }
 }
@@ -916,7 +1005,9 @@ static void rto_event(SimKernel *k, gpointer data, guint64 arg);
 static void schedule_deliver(SimNet *net, Conn *c, guint d)
 {
     Dir *dir = &c->dir[d];
-    if (dir->n_flying == 0 || sim_kernel_is_pending(net->k, dir->deliver_timer))
+    /* deliver_timer is NONE exactly when no delivery is pending: deliver_event and dir_clear
+     * reset it */
+    if (dir->n_flying == 0 || dir->deliver_timer != SIM_TIMER_NONE)
         return;
     dir->deliver_timer = sim_kernel_schedule(net->k, seg_at(dir, 0)->arrive_us, deliver_event, net,
                                              end_id(net, c, d));
@@ -943,6 +1034,18 @@ static void start_flight(SimNet *net, Conn *c, guint d, RcTime since_us)
     schedule_rto(net, c, d);
 }
 
+/* When a segment put on the wire of direction d now arrives: a latency later, never before
+ * the previous segment. The rule was written MAX(last, now + draw), which draws a second
+ * latency (and uses it) whenever the first does not lose to `last`; the draws shape the whole
+ * run, so both stay. */
+static RcTime wire_arrival(SimNet *net, Conn *c, guint d, RcTime now)
+{
+    RcTime last = c->dir[d].last_arrive_us;
+    if (last > now + dir_latency(net, c, d))
+        return last;
+    return now + dir_latency(net, c, d);
+}
+
 /* Put every held segment of direction d on the wire now (the path is open). */
 static void transmit_held(SimNet *net, Conn *c, guint d)
 {
@@ -950,7 +1053,7 @@ static void transmit_held(SimNet *net, Conn *c, guint d)
     RcTime now = sim_kernel_now(net->k);
     while (dir->n_flying < dir->len) {
         Segment *s = seg_at(dir, dir->n_flying);
-        RcTime at = MAX(dir->last_arrive_us, now + dir_latency(net, c, d));
+        RcTime at = wire_arrival(net, c, d, now);
         s->arrive_us = at;
         dir->last_arrive_us = at;
         dir->n_flying++;
@@ -967,14 +1070,19 @@ static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *byt
     RcTime now = sim_kernel_now(net->k);
     Segment s = {.bytes = bytes, .data = data, .len = len, .sent_us = now, .kind = kind};
     gboolean connecting = c->end[d].state == END_CONNECTING;
+    if (!connecting && dir->n_flying == dir->len &&
+        path_open(net, c->end[d].host, c->end[1 - d].host)) {
+        /* nothing held before it: straight on the wire (transmit_held for one segment) */
+        s.arrive_us = wire_arrival(net, c, d, now);
+        dir->last_arrive_us = s.arrive_us;
+        seg_push(net, dir, s);
+        dir->n_flying++;
+        schedule_deliver(net, c, d);
+        return;
+    }
     seg_push(net, dir, s);
     if (connecting)
         return; /* sent by the handshake's completion */
-    if (dir->n_flying + 1 == dir->len &&
-        sim_net_can_reach(net, c->end[d].host, c->end[1 - d].host)) {
-        transmit_held(net, c, d);
-        return;
-    }
     start_flight(net, c, d, now);
 }
 
@@ -994,7 +1102,7 @@ static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes, const guint8
         if (bytes != NULL)
             dir_enqueue(net, c, d, SEG_DATA, g_bytes_ref(bytes), data + off, n);
         else
-            dir_enqueue(net, c, d, SEG_DATA, NULL, g_memdup2(data + off, n), n);
+            dir_enqueue(net, c, d, SEG_DATA, NULL, seg_copy(net, data + off, n), n);
         off += n;
     }
 }
@@ -1007,10 +1115,10 @@ static void send_rst_from(SimNet *net, Conn *c, guint from_side)
     guint to = 1 - from_side;
     Dir *dir = &c->dir[from_side];
     dir->is_aborted = TRUE;
-    dir_drop_held(dir);
+    dir_drop_held(net, dir);
     if (c->end[to].state == END_GONE)
         return;
-    if (!sim_net_can_reach(net, c->end[from_side].host, c->end[to].host))
+    if (!path_open(net, c->end[from_side].host, c->end[to].host))
         return; /* lost; the peer learns when it next sends */
     seg_push(net, dir, (Segment){.sent_us = sim_kernel_now(net->k), .kind = SEG_RST});
     transmit_held(net, c, from_side);
@@ -1027,7 +1135,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
     Dir *dir = &c->dir[d];
     dir->deliver_timer = SIM_TIMER_NONE;
     RcTime now = sim_kernel_now(k);
-    if (!sim_net_can_reach(net, c->end[d].host, c->end[r].host)) {
+    if (!path_open(net, c->end[d].host, c->end[r].host)) {
         /* A cut fell while these were on the wire: they are lost. A live socket retransmits
          * them later; one that was reset or died meanwhile no longer exists, so its bytes
          * and its RST are gone for good (the peer learns when it next sends). */
@@ -1083,7 +1191,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         if (dir->n_flying == 0 || seg_at(dir, 0)->arrive_us > now ||
             seg_at(dir, 0)->kind != SEG_DATA) {
             end_give_data(net, c, r, s.data, s.len);
-            seg_release(&s);
+            seg_release(net, &s);
             continue;
         }
         gboolean own = net->scratch_busy;
@@ -1091,13 +1199,13 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         net->scratch_busy = TRUE;
         g_byte_array_set_size(buf, 0);
         g_byte_array_append(buf, s.data, (guint)s.len);
-        seg_release(&s);
+        seg_release(net, &s);
         while (dir->n_flying > 0 && seg_at(dir, 0)->arrive_us <= now &&
                seg_at(dir, 0)->kind == SEG_DATA && buf->len + seg_at(dir, 0)->len <= READ_CHUNK) {
             Segment t = seg_pop(dir);
             net->stats.segments++;
             g_byte_array_append(buf, t.data, (guint)t.len);
-            seg_release(&t);
+            seg_release(net, &t);
         }
         end_give_data(net, c, r, buf->data, buf->len);
         if (own)
@@ -1107,9 +1215,10 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
     }
     /* Acknowledgement: it comes back only if the reverse path is open. */
     if (any_data && c->end[d].state != END_GONE) {
-        if (sim_net_can_reach(net, c->end[r].host, c->end[d].host)) {
+        if (path_open(net, c->end[r].host, c->end[d].host)) {
             if (dir->len == dir->n_flying) { /* nothing held: the flight is over */
-                sim_kernel_cancel(k, dir->rto_timer);
+                if (dir->rto_timer != SIM_TIMER_NONE)
+                    sim_kernel_cancel(k, dir->rto_timer);
                 dir->rto_timer = SIM_TIMER_NONE;
                 dir->flight_start_us = -1;
                 dir->retries = 0;
@@ -1148,8 +1257,8 @@ static void rto_event(SimKernel *k, gpointer data, guint64 arg)
     if (dir->flight_start_us < 0)
         return;
     dir->retries++;
-    gboolean fwd = sim_net_can_reach(net, c->end[d].host, c->end[r].host);
-    gboolean back = sim_net_can_reach(net, c->end[r].host, c->end[d].host);
+    gboolean fwd = path_open(net, c->end[d].host, c->end[r].host);
+    gboolean back = path_open(net, c->end[r].host, c->end[d].host);
     if (fwd && dir->len > dir->n_flying) {
         transmit_held(net, c, d); /* the delivery acknowledges, or re-arms this timer */
         if (dir->n_flying > 0 && !back)
@@ -1311,8 +1420,7 @@ static void syn_event(SimKernel *k, gpointer data, guint64 arg)
         dst = l != NULL ? (gint64)l->host : host_with_ip(net, c->ip_index);
     }
     guint32 src = c->end[0].host;
-    if (dst >= 0 && sim_net_can_reach(net, src, (guint32)dst) &&
-        sim_net_can_reach(net, (guint32)dst, src)) {
+    if (dst >= 0 && path_open(net, src, (guint32)dst) && path_open(net, (guint32)dst, src)) {
         /* The SYN crosses; the listener is looked up again when it lands. */
         c->end[1].host = (guint32)dst;
         RcTime lat = dir_latency(net, c, 0);
@@ -1400,7 +1508,7 @@ static void connected_event(SimKernel *k, gpointer data, guint64 arg)
     /* Writes made while connecting go out now. */
     Dir *dir = &c->dir[0];
     if (dir->len > 0) {
-        if (sim_net_can_reach(net, e->host, c->end[1].host))
+        if (path_open(net, e->host, c->end[1].host))
             transmit_held(net, c, 0);
         else
             start_flight(net, c, 0, sim_kernel_now(net->k));
@@ -1709,6 +1817,8 @@ static gint64 floor_div(gint64 a, gint64 b)
 /* Local time elapsed after `d` >= 0 true microseconds at `ppm` drift, without overflow. */
 static RcTime drifted(RcTime d, gint64 ppm)
 {
+    if (ppm == 0)
+        return d; /* the usual clock: spare the divisions */
     return d + (d / 1000000) * ppm + floor_div((d % 1000000) * ppm, 1000000);
 }
 

@@ -100,10 +100,11 @@ const char *sim_trace_kind_name(SimTraceKind kind)
     return "?";
 }
 
+/* v's 8 bytes, least significant first (one store, not eight: a record has six of these). */
 static void put_u64(guint8 *p, guint64 v)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (guint8)(v >> (8 * i));
+    guint64 le = GUINT64_TO_LE(v);
+    memcpy(p, &le, 8);
 }
 
 static guint64 rotl64(guint64 x, int r)
@@ -121,25 +122,39 @@ static guint64 mix64(guint64 x)
     return x;
 }
 
+static inline guint64 load_le64(const guint8 *p)
+{
+    guint64 w;
+    memcpy(&w, p, 8);
+    return GUINT64_FROM_LE(w);
+}
+
+/* One word into both lanes. */
+static inline void lanes_step(guint64 *h1, guint64 *h2, guint64 w)
+{
+    *h1 = rotl64(*h1 ^ (w * 0x87c37b91114253d5ULL), 31) * 0x4cf5ad432745937fULL;
+    *h2 = rotl64(*h2 + (w * 0x52dce729ULL), 27) * 0x38495ab5ULL + *h1;
+}
+
 /* Two 64-bit lanes over little-endian 8-byte words (the tail zero-padded), each lane with
  * its own multiplier, finished with murmur3's avalanche and the length. */
 static void payload_digest(const guint8 *p, gsize len, guint8 out[16])
 {
     guint64 h1 = 0x9e3779b97f4a7c15ULL, h2 = 0x6a09e667f3bcc909ULL;
     gsize i = 0;
-    for (; i + 8 <= len; i += 8) {
-        guint64 w;
-        memcpy(&w, p + i, 8);
-        w = GUINT64_FROM_LE(w);
-        h1 = rotl64(h1 ^ (w * 0x87c37b91114253d5ULL), 31) * 0x4cf5ad432745937fULL;
-        h2 = rotl64(h2 + (w * 0x52dce729ULL), 27) * 0x38495ab5ULL + h1;
+    /* four words per turn (the same steps in the same order, a quarter of the loop's upkeep) */
+    for (; i + 32 <= len; i += 32) {
+        lanes_step(&h1, &h2, load_le64(p + i));
+        lanes_step(&h1, &h2, load_le64(p + i + 8));
+        lanes_step(&h1, &h2, load_le64(p + i + 16));
+        lanes_step(&h1, &h2, load_le64(p + i + 24));
     }
+    for (; i + 8 <= len; i += 8)
+        lanes_step(&h1, &h2, load_le64(p + i));
     if (i < len) {
         guint8 tail[8] = {0};
         memcpy(tail, p + i, len - i);
-        guint64 w = 0;
-        for (int k = 7; k >= 0; k--)
-            w = (w << 8) | tail[k];
+        guint64 w = load_le64(tail);
         h1 ^= mix64(w ^ 0x2545f4914f6cdd1dULL);
         h2 += mix64(w + 0x14057b7ef767814fULL);
     }

@@ -167,7 +167,9 @@ static void execute(BusFixture *f, guint i)
     RcAction *acts = g_new0(RcAction, len);
     for (guint k = 0; k < len; k++) {
         acts[k] = *rc_outbox_get(f->out, k);
-        if (acts[k].bytes)
+        if (acts[k].kind == RC_ACT_SEND)
+            acts[k].bytes = rc_action_send_bytes(&acts[k]); /* outlives the clear below */
+        else if (acts[k].bytes)
             g_bytes_ref(acts[k].bytes);
     }
     rc_outbox_clear(f->out);

@@ -136,8 +136,8 @@ gboolean fo_logged(const char *text)
 
 static int msg_type(const RcAction *a, guint8 *mflags0)
 {
-    gsize len;
-    const guint8 *d = g_bytes_get_data(a->bytes, &len);
+    gsize len = a->len;
+    const guint8 *d = a->data;
     if (len < RC_BUS_HDR_LEN || memcmp(d, "RCmb", 4) != 0)
         return -1;
     if (mflags0)
@@ -195,8 +195,8 @@ gboolean fo_last_sent(int type, guint32 handle, RcBusMsg *msg)
     }
     if (last == NULL)
         return FALSE;
-    gsize len;
-    const guint8 *d = g_bytes_get_data(last->bytes, &len);
+    gsize len = last->len;
+    const guint8 *d = last->data;
     g_autoptr(GError) err = NULL;
     gboolean ok = rc_bus_decode(d, len, msg, &err);
     rc_assert(ok); /* the node's own frames always decode */

@@ -111,7 +111,7 @@ static void deliver(Harness *h, HLink *l, gboolean from_a, const guint8 *data, g
 static void on_send(Harness *h, int i, const RcAction *a)
 {
     gsize len;
-    const guint8 *data = g_bytes_get_data(a->bytes, &len);
+    const guint8 *data = g_bytes_get_data(a->bytes, &len); /* a copy made by drain() */
     g_ptr_array_add(h->sent[i], g_string_new_len((const char *)data, (gssize)len));
     HLink *l = h_link_of(h, i, a->handle);
     if (l == NULL)
@@ -183,7 +183,9 @@ static gboolean drain(Harness *h, int i)
     GArray *acts = g_array_sized_new(FALSE, TRUE, sizeof(RcAction), n);
     for (guint k = 0; k < n; k++) {
         RcAction a = *rc_outbox_get(out, k);
-        if (a.bytes != NULL)
+        if (a.kind == RC_ACT_SEND)
+            a.bytes = rc_action_send_bytes(&a); /* outlives the clear below */
+        else if (a.bytes != NULL)
             g_bytes_ref(a.bytes);
         g_array_append_val(acts, a);
     }

@@ -14,8 +14,8 @@ static guint pings_sent(BusView *v, guint32 *handle)
         const RcAction *a = rc_outbox_get(v->out, i);
         if (a->kind != RC_ACT_SEND)
             continue;
-        gsize len;
-        const guint8 *d = g_bytes_get_data(a->bytes, &len);
+        gsize len = a->len;
+        const guint8 *d = a->data;
         ck_assert_uint_ge(len, RC_BUS_HDR_LEN);
         if (rc_be16_get(d + 12) == RC_MSG_PING) {
             count++;

@@ -106,8 +106,8 @@ static guint actions_on(BusView *v, RcActionKind kind, guint32 handle, int msg_t
         if (a->kind != kind || a->handle != handle)
             continue;
         if (msg_type >= 0) {
-            gsize len;
-            const guint8 *d = g_bytes_get_data(a->bytes, &len);
+            gsize len = a->len;
+            const guint8 *d = a->data;
             if (len < RC_BUS_HDR_LEN || rc_be16_get(d + 12) != msg_type)
                 continue;
         }

@@ -27,9 +27,7 @@ static void t_drain(T *t, guint32 h, GString *into, gboolean *closed)
         if (a->handle != h)
             continue;
         if (a->kind == RC_ACT_SEND) {
-            gsize len;
-            const char *d = g_bytes_get_data(a->bytes, &len);
-            g_string_append_len(into, d, (gssize)len);
+            g_string_append_len(into, (const char *)a->data, (gssize)a->len);
         } else if (a->kind == RC_ACT_CLOSE && closed != NULL) {
             *closed = TRUE;
         }

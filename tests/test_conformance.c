@@ -253,9 +253,7 @@ static void sim_drain(Sim *s, guint32 handle, GString *into, gboolean *closed)
         if (act->handle != handle)
             continue;
         if (act->kind == RC_ACT_SEND) {
-            gsize len;
-            const char *d = g_bytes_get_data(act->bytes, &len);
-            g_string_append_len(into, d, (gssize)len);
+            g_string_append_len(into, (const char *)act->data, (gssize)act->len);
         } else if (act->kind == RC_ACT_CLOSE && closed) {
             *closed = TRUE;
         }

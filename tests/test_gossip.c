@@ -19,8 +19,8 @@ static void last_sent(BusView *v, RcBusMsg *m)
         if (rc_outbox_get(v->out, i)->kind == RC_ACT_SEND)
             sent = rc_outbox_get(v->out, i);
     ck_assert_ptr_nonnull(sent);
-    gsize len;
-    const guint8 *d = g_bytes_get_data(sent->bytes, &len);
+    gsize len = sent->len;
+    const guint8 *d = sent->data;
     g_autoptr(GError) err = NULL;
     ck_assert_msg(rc_bus_decode(d, len, m, &err), "%s", err ? err->message : "");
 }

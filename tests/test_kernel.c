@@ -174,6 +174,8 @@ typedef struct {
     GArray *ids;    /* SimTimerId per event number */
     GArray *ran;    /* event numbers in run order */
     guint64 budget;
+    const RcTime *spans; /* how far ahead events go (0: now); NULL: the default mix */
+    guint n_spans;
 } Model;
 
 typedef struct {
@@ -186,8 +188,10 @@ static void model_event(SimKernel *k, gpointer data, guint64 arg);
 
 static void model_schedule(Model *m)
 {
-    static const RcTime spans[] = {0, 50, 1000, 100000, 3000000, 10000000, 200000000};
-    RcTime span = spans[sim_rng_below(&m->rng, G_N_ELEMENTS(spans))];
+    static const RcTime mix[] = {0, 50, 1000, 100000, 3000000, 10000000, 200000000};
+    const RcTime *spans = m->spans != NULL ? m->spans : mix;
+    guint n_spans = m->spans != NULL ? m->n_spans : G_N_ELEMENTS(mix);
+    RcTime span = spans[sim_rng_below(&m->rng, n_spans)];
     RcTime at = sim_kernel_now(m->k) + (span ? (RcTime)sim_rng_below(&m->rng, (guint64)span) : 0);
     RefEvent e = {at, m->expect->len, FALSE};
     SimTimerId id = sim_kernel_schedule(m->k, at, model_event, m, e.n);
@@ -229,7 +233,9 @@ START_TEST(test_wheel_matches_model)
                g_array_new(FALSE, FALSE, sizeof(RefEvent)),
                g_array_new(FALSE, FALSE, sizeof(SimTimerId)),
                g_array_new(FALSE, FALSE, sizeof(guint64)),
-               120000};
+               120000,
+               NULL,
+               0};
     for (int i = 0; i < 3000; i++)
         model_schedule(&m);
     /* run in slices so the clock stops between events too */
@@ -242,6 +248,48 @@ START_TEST(test_wheel_matches_model)
     g_array_sort(want, ref_cmp);
     ck_assert_uint_eq(m.ran->len, want->len);
     ck_assert_uint_gt(want->len, 50000);
+    for (guint i = 0; i < want->len; i++)
+        ck_assert_uint_eq(g_array_index(m.ran, guint64, i), g_array_index(want, RefEvent, i).n);
+    ck_assert_uint_eq(sim_kernel_pending(m.k), 0);
+    g_array_free(want, TRUE);
+    g_array_free(m.expect, TRUE);
+    g_array_free(m.ids, TRUE);
+    g_array_free(m.ran, TRUE);
+    sim_kernel_free(m.k);
+}
+END_TEST
+
+/* Events at the current instant (span 0) wait in a FIFO beside the heap: with most events
+ * scheduled for now, some cancelled, and runs cut short by an event cap or a time limit
+ * (which moves the clock to a new instant), the order is still exactly (time, insertion). */
+START_TEST(test_now_events_match_model)
+{
+    static const RcTime spans[] = {0, 0, 0, 0, 1, 700, 5000};
+    Model m = {sim_kernel_new(1),
+               sim_rng_small(9, SIM_RNG_TEST, 0),
+               g_array_new(FALSE, FALSE, sizeof(RefEvent)),
+               g_array_new(FALSE, FALSE, sizeof(SimTimerId)),
+               g_array_new(FALSE, FALSE, sizeof(guint64)),
+               80000,
+               spans,
+               G_N_ELEMENTS(spans)};
+    for (int i = 0; i < 500; i++)
+        model_schedule(&m);
+    for (guint slice = 0;; slice++) {
+        SimRunEnd end = slice % 2 ? sim_kernel_run(m.k, SIM_TIME_NEVER, 1 + slice % 97)
+                                  : sim_kernel_run(m.k, sim_kernel_now(m.k) + 333, 0);
+        if (end == SIM_RUN_IDLE)
+            break;
+        if (slice % 5 == 0) /* from outside any event: at the instant the run stopped at */
+            model_schedule(&m);
+    }
+    GArray *want = g_array_new(FALSE, FALSE, sizeof(RefEvent));
+    for (guint i = 0; i < m.expect->len; i++)
+        if (!g_array_index(m.expect, RefEvent, i).cancelled)
+            g_array_append_val(want, g_array_index(m.expect, RefEvent, i));
+    g_array_sort(want, ref_cmp);
+    ck_assert_uint_eq(m.ran->len, want->len);
+    ck_assert_uint_gt(want->len, 40000);
     for (guint i = 0; i < want->len; i++)
         ck_assert_uint_eq(g_array_index(m.ran, guint64, i), g_array_index(want, RefEvent, i).n);
     ck_assert_uint_eq(sim_kernel_pending(m.k), 0);
@@ -318,6 +366,27 @@ START_TEST(test_trace_payload_bits)
 }
 END_TEST
 
+/* The fingerprint's definition, pinned: records with payloads of every tail length (and
+ * none), large field values (byte order) and text records hash to this value, computed by
+ * the byte-at-a-time encoding the fingerprint was first defined with. */
+START_TEST(test_trace_golden)
+{
+    g_autoptr(SimTrace) t = sim_trace_new();
+    guint8 buf[2261];
+    for (gsize i = 0; i < sizeof buf; i++)
+        buf[i] = (guint8)(i * 131 + 17);
+    for (gsize len = 0; len <= 40; len++)
+        sim_trace_deliver(t, (RcTime)len * 1000003, (guint32)len, 7,
+                          G_GUINT64_CONSTANT(0x0123456789abcdef) + len, buf + len, len);
+    sim_trace_deliver(t, G_GINT64_CONSTANT(0x7edcba9876543210), 1, 2, G_MAXUINT64, buf, sizeof buf);
+    sim_trace_timer(t, 123456789, 3, G_GINT64_CONSTANT(-5));
+    sim_trace_record(t, 42, SIM_TRACE_FAULT, 1, 2, 3, "partition#1 {n1} | {n2,n3}");
+    sim_trace_record(t, 43, SIM_TRACE_NOTE, 0, 0, 0, NULL);
+    g_autofree char *h = sim_trace_sha256(t);
+    ck_assert_str_eq(h, "c64ee696bf570da2b2fe67bdcd4a1bce3eab76cb5452c000905c81d5803ef002");
+}
+END_TEST
+
 START_TEST(test_trace_hash)
 {
     g_autoptr(SimTrace) a = sim_trace_new();
@@ -376,8 +445,10 @@ Suite *kernel_suite(void)
     tcase_add_test(tc, test_cancel);
     tcase_add_test(tc, test_cancel_many_compacts);
     tcase_add_test(tc, test_wheel_matches_model);
+    tcase_add_test(tc, test_now_events_match_model);
     tcase_add_test(tc, test_caps);
     tcase_add_test(tc, test_trace_hash);
+    tcase_add_test(tc, test_trace_golden);
     tcase_add_test(tc, test_trace_payload_bits);
     suite_add_tcase(s, tc);
     return s;

@@ -53,9 +53,7 @@ static GString *sent_on(guint32 handle)
     for (guint i = 0; i < rc_outbox_len(m->out); i++) {
         const RcAction *a = rc_outbox_get(m->out, i);
         if (a->kind == RC_ACT_SEND && a->handle == handle) {
-            gsize len;
-            const char *d = g_bytes_get_data(a->bytes, &len);
-            g_string_append_len(s, d, (gssize)len);
+            g_string_append_len(s, (const char *)a->data, (gssize)a->len);
         }
     }
     return s;

@@ -294,6 +294,135 @@ START_TEST(test_bytes_and_plain_writes_alike)
 }
 END_TEST
 
+/* Write i on stream `tag`: bytes that differ between streams and between neighbouring writes. */
+static void stream_write(World *w, Rec *r, GString *sent, char tag, guint i, gsize n)
+{
+    g_autofree char *msg = g_malloc(n);
+    for (gsize j = 0; j < n; j++)
+        msg[j] = (char)(tag + (i * 7 + j) % 23);
+    ck_assert(sim_net_send(w->net, r->id, msg, n));
+    g_string_append_len(sent, msg, (gssize)n);
+}
+
+/* Copied segments live in recycled blocks: thousands of them held at once behind a cut (more
+ * than the free list keeps), then released, then reused by later writes of two streams, with
+ * segments both smaller and larger than a block (a large MSS): every byte arrives intact. */
+START_TEST(test_segment_blocks_recycled_intact)
+{
+    World *w = world_new(120);
+    Rec *ra = dial(w, w->a, "10.0.0.2", 7000);
+    Rec *rc = dial(w, w->c, "10.0.0.2", 7000);
+    run_until(w, 10000);
+    ck_assert(ra->connected && rc->connected);
+    GString *sent_a = g_string_new(""), *sent_c = g_string_new("");
+    SimCutId cut = sim_net_isolate(w->net, w->b);
+    for (guint i = 0; i < 1500; i++) {
+        stream_write(w, ra, sent_a, 'A', i, 1 + (i * 131) % 1448);
+        stream_write(w, rc, sent_c, 'a', i, 1 + (i * 53) % 1448);
+    }
+    run_until(w, RC_US_PER_S);
+    ck_assert(sim_net_heal(w->net, cut));
+    run_until(w, 10 * RC_US_PER_S);
+    sim_net_set_chunking(w->net, 5000, 0.5); /* segments up to 5000 bytes: malloc'd copies */
+    for (guint i = 0; i < 300; i++) {
+        RcTime t = 10 * RC_US_PER_S + (RcTime)i * 50;
+        run_until(w, t);
+        stream_write(w, ra, sent_a, 'A', i, 1 + (i * 977) % 9000);
+        stream_write(w, rc, sent_c, 'a', i, 1 + (i * 389) % 3000);
+    }
+    run_until(w, 20 * RC_US_PER_S);
+    ck_assert_uint_eq(w->srv->accepted->len, 2);
+    for (guint k = 0; k < 2; k++) {
+        Rec *s = accepted(w->srv, k);
+        /* the accept order is the connect order: a's stream first */
+        GString *sent = k == 0 ? sent_a : sent_c;
+        ck_assert_uint_eq(s->data->len, sent->len);
+        ck_assert(memcmp(s->data->str, sent->str, sent->len) == 0);
+    }
+    g_string_free(sent_a, TRUE);
+    g_string_free(sent_c, TRUE);
+    rec_free(ra);
+    rec_free(rc);
+    world_free(w);
+}
+END_TEST
+
+/* A cut as the test models it: blocked[src][dst]. */
+#define MODEL_HOSTS 12
+typedef struct {
+    SimCutId id;
+    gboolean blocked[MODEL_HOSTS][MODEL_HOSTS];
+} ModelCut;
+
+static gboolean model_reach(const GArray *cuts, guint src, guint dst)
+{
+    for (guint i = 0; i < cuts->len; i++)
+        if (g_array_index(cuts, ModelCut, i).blocked[src][dst])
+            return FALSE;
+    return TRUE;
+}
+
+/* sim_net_can_reach answers from a cached matrix: after every change of cuts or hosts (one-way
+ * cuts, isolations, heals of one or all, new hosts) it agrees with a model of the rules. */
+START_TEST(test_can_reach_follows_every_change)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    g_autoptr(SimNet) net = sim_net_new(k);
+    GRand *g = g_rand_new_with_seed(77);
+    GArray *cuts = g_array_new(FALSE, TRUE, sizeof(ModelCut));
+    guint n = 0;
+    for (; n < 6; n++) {
+        char name[8];
+        g_snprintf(name, sizeof name, "h%u", n);
+        sim_net_add_host(net, name, "10.0.0.1");
+    }
+    for (guint step = 0; step < 400; step++) {
+        guint op = (guint)g_rand_int_range(g, 0, 10);
+        if (op < 4) {
+            ModelCut m = {0};
+            g_autoptr(SimHostSet) from = sim_host_set_new(net);
+            g_autoptr(SimHostSet) to = sim_host_set_new(net);
+            for (guint h = 0; h < n; h++) {
+                if (g_rand_boolean(g))
+                    sim_host_set_add(from, h);
+                if (g_rand_boolean(g))
+                    sim_host_set_add(to, h);
+            }
+            for (guint a = 0; a < n; a++)
+                for (guint b = 0; b < n; b++)
+                    m.blocked[a][b] = sim_host_set_has(from, a) && sim_host_set_has(to, b);
+            m.id = sim_net_cut_oneway(net, from, to);
+            g_array_append_val(cuts, m);
+        } else if (op < 6) {
+            ModelCut m = {0};
+            guint x = (guint)g_rand_int_range(g, 0, (gint32)n);
+            for (guint h = 0; h < n; h++)
+                m.blocked[x][h] = m.blocked[h][x] = h != x;
+            m.id = sim_net_isolate(net, x);
+            g_array_append_val(cuts, m);
+        } else if (op < 8 && cuts->len > 0) {
+            guint i = (guint)g_rand_int_range(g, 0, (gint32)cuts->len);
+            ck_assert(sim_net_heal(net, g_array_index(cuts, ModelCut, i).id));
+            g_array_remove_index(cuts, i);
+        } else if (op == 8 && n < MODEL_HOSTS) {
+            char name[8];
+            g_snprintf(name, sizeof name, "h%u", n);
+            sim_net_add_host(net, name, "10.0.0.2");
+            n++; /* no cut made before names it */
+        } else if (op == 9 && g_rand_int_range(g, 0, 4) == 0) {
+            sim_net_heal_all(net);
+            g_array_set_size(cuts, 0);
+        }
+        for (guint a = 0; a < n; a++)
+            for (guint b = 0; b < n; b++)
+                ck_assert_msg(sim_net_can_reach(net, a, b) == (a == b || model_reach(cuts, a, b)),
+                              "step %u: %u -> %u", step, a, b);
+    }
+    g_array_unref(cuts);
+    g_rand_free(g);
+}
+END_TEST
+
 START_TEST(test_close_flushes_then_eof)
 {
     World *w = world_new(100);
@@ -1118,6 +1247,8 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_order_and_chunking);
     tcase_add_test(tc, test_bytes_and_plain_writes_alike);
+    tcase_add_test(tc, test_segment_blocks_recycled_intact);
+    tcase_add_test(tc, test_can_reach_follows_every_change);
     tcase_add_test(tc, test_close_flushes_then_eof);
     tcase_add_test(tc, test_reset_and_write_to_closed);
     tcase_add_test(tc, test_link_streams_independent_of_other_hosts);
