@@ -28,6 +28,10 @@ struct RcKeyspace {
 
 /* ---- Values ---- */
 
+static void set_init(RcSet *s);
+static void set_clear(RcSet *s);
+static void set_copy(RcSet *dst, const RcSet *src);
+
 const char *rc_object_type_name(RcObjType type)
 {
     switch (type) {
@@ -64,8 +68,7 @@ RcObject *rc_object_new_set(void)
     RcObject *o = g_new0(RcObject, 1);
     o->type = RC_TYPE_SET;
     o->v.set = g_new0(RcSet, 1);
-    o->v.set->order = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    o->v.set->is_intset = TRUE;
+    set_init(o->v.set);
     return o;
 }
 
@@ -98,8 +101,7 @@ void rc_object_free(RcObject *o)
         g_queue_free_full(o->v.list, (GDestroyNotify)g_bytes_unref);
         break;
     case RC_TYPE_SET:
-        g_free(o->v.set->index);
-        g_ptr_array_unref(o->v.set->order);
+        set_clear(o->v.set);
         g_free(o->v.set);
         break;
     case RC_TYPE_HASH:
@@ -123,10 +125,10 @@ RcObject *rc_object_copy(const RcObject *o)
             g_queue_push_tail(c->v.list, g_bytes_ref(l->data));
         return c;
     case RC_TYPE_SET:
-        c = rc_object_new_set();
-        for (guint i = 0; i < o->v.set->order->len; i++)
-            rc_set_add(c->v.set, o->v.set->order->pdata[i]);
-        c->v.set->is_intset = o->v.set->is_intset;
+        c = g_new0(RcObject, 1);
+        c->type = RC_TYPE_SET;
+        c->v.set = g_new0(RcSet, 1);
+        set_copy(c->v.set, o->v.set);
         return c;
     case RC_TYPE_HASH:
         c = rc_object_new_hash();
@@ -140,16 +142,61 @@ RcObject *rc_object_copy(const RcObject *o)
     return NULL;
 }
 
-static gboolean bytes_as_ll(GBytes *b, gint64 *v)
+/* ---- Sets ----
+ * A set keeps its members' bytes back to back in one block, in insertion order, with the
+ * offset where each starts (one more offset marks the end), so adding a member is a copy
+ * into the block, not a GBytes of its own, and freeing the set is two frees whatever its
+ * size. The index finds a member's position from its bytes. */
+
+#define SET_BYTES_MIN 64  /* first size of the member block */
+#define SET_OFFSETS_MIN 8 /* first capacity of the offsets array (including the end mark) */
+
+static void set_init(RcSet *s)
 {
-    gsize len;
-    const char *d = g_bytes_get_data(b, &len);
-    return rc_string2ll(d ? d : "", len, v);
+    s->bytes = g_malloc(SET_BYTES_MIN); /* never NULL, so a member's address is always valid */
+    s->bytes_cap = SET_BYTES_MIN;
+    s->offsets = g_new(guint32, SET_OFFSETS_MIN);
+    s->offsets_cap = SET_OFFSETS_MIN;
+    s->offsets[0] = 0;
+    s->is_intset = TRUE;
+}
+
+static void set_clear(RcSet *s)
+{
+    g_free(s->bytes);
+    g_free(s->offsets);
+    g_free(s->index);
+}
+
+/* Append a member's bytes and its end offset; the index is the caller's business. */
+static void set_append_bytes(RcSet *s, const void *data, gsize len)
+{
+    gsize used = s->offsets[s->count];
+    rc_assert(len <= G_MAXUINT32 - used); /* offsets are 32-bit: a set holds < 4 GiB */
+    if (used + len > s->bytes_cap) {
+        gsize cap = s->bytes_cap;
+        while (cap < used + len)
+            cap *= 2;
+        s->bytes = g_realloc(s->bytes, cap);
+        s->bytes_cap = cap;
+    }
+    if (s->count + 2 > s->offsets_cap) {
+        s->offsets_cap *= 2;
+        s->offsets = g_renew(guint32, s->offsets, s->offsets_cap);
+    }
+    if (len > 0)
+        memcpy(s->bytes + used, data, len);
+    s->count++;
+    s->offsets[s->count] = (guint32)(used + len);
+}
+
+static gboolean data_as_ll(const void *data, gsize len, gint64 *v)
+{
+    return rc_string2ll(len > 0 ? data : "", len, v);
 }
 
 /* A set's index: FNV-1a over the member's bytes, linear probing, at most half full. SADD of
- * a new member hashes it once and probes once (a GHashTable of GBytes looked it up, then
- * hashed it again to insert); a member already there costs no GBytes at all. */
+ * a new member hashes it once and probes once; a member already there costs no copy. */
 static guint32 member_hash(const void *data, gsize len)
 {
     const guint8 *p = data;
@@ -170,7 +217,7 @@ static guint set_probe_hashed(const RcSet *s, guint32 h, const void *data, gsize
         if ((guint32)(s->index[i] >> 32) != h)
             continue;
         gsize mlen;
-        const void *m = g_bytes_get_data(s->order->pdata[SET_SLOT_POS(s->index[i]) - 1], &mlen);
+        const guint8 *m = rc_set_member(s, SET_SLOT_POS(s->index[i]) - 1, &mlen);
         if (mlen == len && (len == 0 || memcmp(m, data, len) == 0))
             break;
     }
@@ -191,9 +238,9 @@ static void set_reindex(RcSet *s, guint n)
     g_free(s->index);
     s->index = g_new0(guint64, size);
     s->index_mask = size - 1;
-    for (guint j = 0; j < s->order->len; j++) {
+    for (guint j = 0; j < s->count; j++) {
         gsize len;
-        const void *m = g_bytes_get_data(s->order->pdata[j], &len);
+        const guint8 *m = rc_set_member(s, j, &len);
         guint32 h = member_hash(m, len);
         guint i = set_probe_hashed(s, h, m, len);
         rc_assert(s->index[i] == 0); /* members are distinct */
@@ -206,7 +253,7 @@ static void set_reindex(RcSet *s, guint n)
 static void set_grow(RcSet *s)
 {
     if (s->index == NULL) {
-        set_reindex(s, s->order->len + 1);
+        set_reindex(s, s->count + 1);
         return;
     }
     guint old_size = s->index_mask + 1;
@@ -229,11 +276,11 @@ static gboolean set_has(const RcSet *s, const void *data, gsize len)
     return s->index != NULL && s->index[set_probe(s, data, len)] != 0;
 }
 
-/* Add a member unless present: `member` is referenced, or made from data and len. One probe
- * finds it or its slot; a second only after the index grew. */
-static gboolean set_insert(RcSet *s, GBytes *member, const void *data, gsize len)
+/* Add a member unless present. One probe finds it or its slot; a second only after the index
+ * grew. */
+static gboolean set_insert(RcSet *s, const void *data, gsize len)
 {
-    rc_assert(s->order->len < G_MAXUINT32 / 2);
+    rc_assert(s->count < G_MAXUINT32 / 2);
     guint32 h = member_hash(data, len);
     guint i = 0;
     if (s->index != NULL) {
@@ -241,31 +288,40 @@ static gboolean set_insert(RcSet *s, GBytes *member, const void *data, gsize len
         if (s->index[i] != 0)
             return FALSE;
     }
-    if (s->index == NULL || 2 * (s->order->len + 1) > s->index_mask + 1) {
+    if (s->index == NULL || 2 * (s->count + 1) > s->index_mask + 1) {
         set_grow(s);
         i = set_probe_hashed(s, h, data, len);
     }
     rc_assert(s->index[i] == 0);
-    GBytes *m = member != NULL ? g_bytes_ref(member) : g_bytes_new(data, len);
-    g_ptr_array_add(s->order, m);
-    s->index[i] = SET_SLOT(h, s->order->len);
+    set_append_bytes(s, data, len);
+    s->index[i] = SET_SLOT(h, s->count);
     gint64 v;
     /* setTypeAdd(): a non-integer member, or one too many, converts for good. */
-    if (s->is_intset && (!bytes_as_ll(m, &v) || s->order->len > RC_SET_MAX_INTSET_ENTRIES))
+    if (s->is_intset && (!data_as_ll(data, len, &v) || s->count > RC_SET_MAX_INTSET_ENTRIES))
         s->is_intset = FALSE;
     return TRUE;
 }
 
 gboolean rc_set_add_data(RcSet *s, const void *data, gsize len)
 {
-    return set_insert(s, NULL, data, len);
+    return set_insert(s, data, len);
 }
 
 gboolean rc_set_add(RcSet *s, GBytes *member)
 {
     gsize len;
     const void *data = g_bytes_get_data(member, &len);
-    return set_insert(s, member, data, len);
+    return set_insert(s, data, len);
+}
+
+/* Close the gap member `pos` leaves in the block and the offsets. */
+static void set_cut(RcSet *s, guint pos)
+{
+    guint32 start = s->offsets[pos], end = s->offsets[pos + 1], gap = end - start;
+    memmove(s->bytes + start, s->bytes + end, s->offsets[s->count] - end);
+    for (guint j = pos + 1; j <= s->count; j++)
+        s->offsets[j - 1] = s->offsets[j] - gap;
+    s->count--;
 }
 
 gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
@@ -273,8 +329,8 @@ gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
     if (!set_has(s, data, len))
         return FALSE;
     guint pos = SET_SLOT_POS(s->index[set_probe(s, data, len)]) - 1;
-    g_ptr_array_remove_index(s->order, pos); /* drops the array's reference; keeps the order */
-    set_reindex(s, s->order->len);           /* positions moved: O(n), as the removal is */
+    set_cut(s, pos);          /* keeps the order of the others */
+    set_reindex(s, s->count); /* positions moved: O(n), as the removal is */
     return TRUE;
 }
 
@@ -299,25 +355,58 @@ gboolean rc_set_contains(const RcSet *s, GBytes *member)
 
 guint rc_set_size(const RcSet *s)
 {
-    return s->order->len;
+    return s->count;
 }
 
-static int cmp_ll_members(gconstpointer a, gconstpointer b)
+/* An intset member's value, with its position: what SMEMBERS sorts by. */
+typedef struct {
+    gint64 value;
+    guint32 pos;
+} SetIntMember;
+
+static int cmp_int_members(gconstpointer a, gconstpointer b)
 {
-    gint64 x = 0, y = 0;
-    bytes_as_ll(*(GBytes *const *)a, &x);
-    bytes_as_ll(*(GBytes *const *)b, &y);
-    return x < y ? -1 : x > y;
+    const SetIntMember *x = a, *y = b;
+    return x->value < y->value ? -1 : x->value > y->value;
 }
 
-GPtrArray *rc_set_members(const RcSet *s)
+guint32 *rc_set_members_order(const RcSet *s)
 {
-    GPtrArray *out = g_ptr_array_sized_new(s->order->len);
-    for (guint i = 0; i < s->order->len; i++)
-        g_ptr_array_add(out, s->order->pdata[i]);
-    if (s->is_intset)
-        g_ptr_array_sort(out, cmp_ll_members);
-    return out;
+    guint32 *order = g_new(guint32, MAX(s->count, 1));
+    if (!s->is_intset) {
+        for (guint i = 0; i < s->count; i++)
+            order[i] = i;
+        return order;
+    }
+    /* At most RC_SET_MAX_INTSET_ENTRIES members, each a distinct integer (string2ll is
+     * strict, so two members never parse to the same value). */
+    SetIntMember *v = g_new(SetIntMember, MAX(s->count, 1));
+    for (guint i = 0; i < s->count; i++) {
+        gsize len;
+        const guint8 *m = rc_set_member(s, i, &len);
+        gboolean ok = data_as_ll(m, len, &v[i].value);
+        rc_assert(ok);
+        v[i].pos = i;
+    }
+    qsort(v, s->count, sizeof *v, cmp_int_members);
+    for (guint i = 0; i < s->count; i++)
+        order[i] = v[i].pos;
+    g_free(v);
+    return order;
+}
+
+/* A copy of the block, offsets and index as they are: same order, same positions. */
+static void set_copy(RcSet *dst, const RcSet *src)
+{
+    gsize used = src->offsets[src->count];
+    dst->bytes = g_memdup2(src->bytes, MAX(used, 1));
+    dst->bytes_cap = MAX(used, 1);
+    dst->offsets = g_memdup2(src->offsets, sizeof(guint32) * (src->count + 1));
+    dst->offsets_cap = src->count + 1;
+    dst->count = src->count;
+    dst->index = src->index ? g_memdup2(src->index, sizeof(guint64) * (src->index_mask + 1)) : NULL;
+    dst->index_mask = src->index_mask;
+    dst->is_intset = src->is_intset;
 }
 
 gboolean rc_hash_set(RcHash *h, GBytes *field, GBytes *value)
@@ -649,12 +738,15 @@ static void snapshot_key(GString *r, const RcKey *k)
         break;
     }
     case RC_TYPE_SET: {
-        GPtrArray *m = o->v.set->order;
-        for (guint i = 0; i < m->len; i += SNAPSHOT_CHUNK) {
-            guint n = MIN(m->len - i, SNAPSHOT_CHUNK);
+        const RcSet *set = o->v.set;
+        for (guint i = 0; i < set->count; i += SNAPSHOT_CHUNK) {
+            guint n = MIN(set->count - i, SNAPSHOT_CHUNK);
             cmd_header(r, (int)n + 2, "SADD", k->key);
-            for (guint j = 0; j < n; j++)
-                rc_reply_bulk_bytes(r, m->pdata[i + j]);
+            for (guint j = 0; j < n; j++) {
+                gsize len;
+                const guint8 *m = rc_set_member(set, i + j, &len);
+                rc_reply_bulk(r, m, len);
+            }
         }
         break;
     }
@@ -826,9 +918,12 @@ GBytes *rc_object_dump(const RcObject *o)
             put_bytes(b, l->data);
         break;
     case RC_TYPE_SET:
-        put_u32(b, o->v.set->order->len);
-        for (guint i = 0; i < o->v.set->order->len; i++)
-            put_bytes(b, o->v.set->order->pdata[i]);
+        put_u32(b, o->v.set->count);
+        for (guint i = 0; i < o->v.set->count; i++) {
+            gsize len;
+            const guint8 *m = rc_set_member(o->v.set, i, &len);
+            put_blob(b, m, len);
+        }
         break;
     case RC_TYPE_HASH:
         put_u32(b, o->v.hash->order->len);
