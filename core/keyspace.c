@@ -18,9 +18,19 @@ typedef struct {
     guint count;
 } RcSlotKeys;
 
+/* The dictionary: open addressing over the keys' bytes, linear probing, at most half full,
+ * deletion by backward shift (no tombstones). An entry is the RcKey itself, which holds its
+ * hash, so a probe compares bytes only when the hashes match. Never iterated: dropping every
+ * key walks the slot lists. */
+typedef struct {
+    RcKey **entries; /* NULL = empty */
+    guint mask;      /* size - 1, a power of two */
+    guint count;
+} RcKeyDict;
+
 struct RcKeyspace {
-    GHashTable *dict;   /* RcKeyRef* -> RcKey* (content hash; never iterated) */
-    GHashTable *slots;  /* slot + 1 -> RcSlotKeys* (never iterated) */
+    RcKeyDict dict;
+    RcSlotKeys *slots;  /* RC_CLUSTER_SLOTS lists, indexed by slot */
     GTree *expires;     /* RcKey* ordered by (expire_ms, expire_seq) -> RcKey* */
     guint64 expire_seq; /* next tie-break number */
     guint64 expired_total;
@@ -456,31 +466,14 @@ static int expire_cmp(gconstpointer a, gconstpointer b, gpointer unused)
     return x->expire_seq < y->expire_seq ? -1 : x->expire_seq > y->expire_seq;
 }
 
-static guint slot_hash(gconstpointer p)
-{
-    return GPOINTER_TO_UINT(p);
-}
-
-static gboolean slot_equal(gconstpointer a, gconstpointer b)
-{
-    return a == b;
-}
-
 /* djb2 over the bytes, as g_bytes_hash: depends on the contents only. */
-static guint key_hash(gconstpointer p)
+static guint32 key_hash(const void *data, gsize len)
 {
-    const RcKeyRef *r = p;
-    const guint8 *d = r->data;
-    guint h = 5381;
-    for (gsize i = 0; i < r->len; i++)
+    const guint8 *d = data;
+    guint32 h = 5381;
+    for (gsize i = 0; i < len; i++)
         h = (h << 5) + h + d[i];
     return h;
-}
-
-static gboolean key_equal(gconstpointer a, gconstpointer b)
-{
-    const RcKeyRef *x = a, *y = b;
-    return x->len == y->len && (x->len == 0 || memcmp(x->data, y->data, x->len) == 0);
 }
 
 static void key_free(RcKey *k)
@@ -490,13 +483,97 @@ static void key_free(RcKey *k)
     g_free(k);
 }
 
+#define KEY_DICT_MIN 16 /* first size of the dictionary */
+
+static void dict_init(RcKeyDict *d)
+{
+    d->entries = g_new0(RcKey *, KEY_DICT_MIN);
+    d->mask = KEY_DICT_MIN - 1;
+    d->count = 0;
+}
+
+/* The entry index holding the key, or the empty one where it would go. */
+static guint dict_probe(const RcKeyDict *d, guint32 h, const void *data, gsize len)
+{
+    guint i = h & d->mask;
+    for (; d->entries[i] != NULL; i = (i + 1) & d->mask) {
+        const RcKey *k = d->entries[i];
+        if (k->hash == h && k->ref.len == len && (len == 0 || memcmp(k->ref.data, data, len) == 0))
+            break;
+    }
+    return i;
+}
+
+/* Double the table, placing each key by the hash it holds (keys are distinct: no compare). */
+static void dict_grow(RcKeyDict *d)
+{
+    guint old_size = d->mask + 1;
+    RcKey **old = d->entries;
+    d->entries = g_new0(RcKey *, 2 * old_size);
+    d->mask = 2 * old_size - 1;
+    for (guint j = 0; j < old_size; j++) {
+        if (old[j] == NULL)
+            continue;
+        guint i = old[j]->hash & d->mask;
+        while (d->entries[i] != NULL)
+            i = (i + 1) & d->mask;
+        d->entries[i] = old[j];
+    }
+    g_free(old);
+}
+
+static void dict_add(RcKeyDict *d, RcKey *k)
+{
+    if (2 * (d->count + 1) > d->mask + 1)
+        dict_grow(d);
+    guint i = dict_probe(d, k->hash, k->ref.data, k->ref.len);
+    rc_assert(d->entries[i] == NULL); /* dbAdd() is only for keys that do not exist */
+    d->entries[i] = k;
+    d->count++;
+}
+
+/* Take `k` out, moving later entries of its probe run back so that no lookup ever meets a
+ * hole before its key (Knuth's deletion for linear probing). */
+static void dict_remove(RcKeyDict *d, const RcKey *k)
+{
+    guint i = dict_probe(d, k->hash, k->ref.data, k->ref.len);
+    rc_assert(d->entries[i] == k);
+    for (guint j = (i + 1) & d->mask; d->entries[j] != NULL; j = (j + 1) & d->mask) {
+        guint home = d->entries[j]->hash & d->mask;
+        /* The entry at j may fill the hole at i unless its home lies cyclically in (i, j]. */
+        gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            d->entries[i] = d->entries[j];
+            i = j;
+        }
+    }
+    d->entries[i] = NULL;
+    d->count--;
+}
+
 RcKeyspace *rc_keyspace_new(void)
 {
     RcKeyspace *db = g_new0(RcKeyspace, 1);
-    db->dict = g_hash_table_new_full(key_hash, key_equal, NULL, (GDestroyNotify)key_free);
-    db->slots = g_hash_table_new_full(slot_hash, slot_equal, NULL, g_free);
+    dict_init(&db->dict);
+    db->slots = g_new0(RcSlotKeys, RC_CLUSTER_SLOTS);
     db->expires = g_tree_new_full(expire_cmp, NULL, NULL, NULL);
     return db;
+}
+
+/* Free every key, walking the slot lists, and empty the lists and the dictionary. */
+static void drop_all_keys(RcKeyspace *db)
+{
+    for (int slot = 0; slot < RC_CLUSTER_SLOTS; slot++) {
+        RcSlotKeys *sk = &db->slots[slot];
+        for (RcKey *k = sk->head, *next; k != NULL; k = next) {
+            next = k->slot_next;
+            key_free(k);
+        }
+        sk->head = sk->tail = NULL;
+        sk->count = 0;
+    }
+    g_free(db->dict.entries);
+    dict_init(&db->dict);
 }
 
 void rc_keyspace_free(RcKeyspace *db)
@@ -504,25 +581,21 @@ void rc_keyspace_free(RcKeyspace *db)
     if (db == NULL)
         return;
     g_tree_unref(db->expires);
-    g_hash_table_unref(db->slots);
-    g_hash_table_unref(db->dict);
+    drop_all_keys(db);
+    g_free(db->dict.entries);
+    g_free(db->slots);
     g_free(db);
 }
 
 RcKey *rc_keyspace_find(const RcKeyspace *db, const void *key, gsize len)
 {
-    RcKeyRef probe = {key, len};
-    return g_hash_table_lookup(db->dict, &probe);
+    return db->dict.entries[dict_probe(&db->dict, key_hash(key, len), key, len)];
 }
 
-static RcSlotKeys *slot_keys(const RcKeyspace *db, int slot, gboolean create)
+static RcSlotKeys *slot_keys(const RcKeyspace *db, int slot)
 {
-    RcSlotKeys *sk = g_hash_table_lookup(db->slots, GINT_TO_POINTER(slot + 1));
-    if (sk == NULL && create) {
-        sk = g_new0(RcSlotKeys, 1);
-        g_hash_table_insert(db->slots, GINT_TO_POINTER(slot + 1), sk);
-    }
-    return sk;
+    rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
+    return &db->slots[slot];
 }
 
 RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
@@ -532,8 +605,9 @@ RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
     k->ref.data = g_bytes_get_data(k->key, &k->ref.len);
     k->val = val;
     k->expire_ms = -1;
+    k->hash = key_hash(k->ref.data, k->ref.len);
     k->slot = rc_key_hash_slot(k->ref.data, k->ref.len);
-    RcSlotKeys *sk = slot_keys(db, k->slot, TRUE);
+    RcSlotKeys *sk = slot_keys(db, k->slot);
     k->slot_next = sk->head;
     if (sk->head != NULL)
         sk->head->slot_prev = k;
@@ -541,8 +615,7 @@ RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
         sk->tail = k;
     sk->head = k;
     sk->count++;
-    gboolean is_new = g_hash_table_insert(db->dict, &k->ref, k);
-    rc_assert(is_new); /* dbAdd() is only for keys that do not exist */
+    dict_add(&db->dict, k);
     return k;
 }
 
@@ -570,8 +643,8 @@ void rc_keyspace_delete_entry(RcKeyspace *db, RcKey *k)
 {
     if (k->expire_ms >= 0)
         g_tree_remove(db->expires, k);
-    RcSlotKeys *sk = slot_keys(db, k->slot, FALSE);
-    rc_assert(sk != NULL && sk->count > 0);
+    RcSlotKeys *sk = slot_keys(db, k->slot);
+    rc_assert(sk->count > 0);
     if (k->slot_prev != NULL)
         k->slot_prev->slot_next = k->slot_next;
     else
@@ -581,9 +654,8 @@ void rc_keyspace_delete_entry(RcKeyspace *db, RcKey *k)
     else
         sk->tail = k->slot_prev;
     sk->count--;
-    if (sk->count == 0)
-        g_hash_table_remove(db->slots, GINT_TO_POINTER(k->slot + 1));
-    g_hash_table_remove(db->dict, &k->ref); /* frees k */
+    dict_remove(&db->dict, k);
+    key_free(k);
 }
 
 gboolean rc_keyspace_delete(RcKeyspace *db, const void *key, gsize len)
@@ -621,7 +693,7 @@ gboolean rc_key_is_expired(const RcKey *k, gint64 now_ms)
 
 guint64 rc_keyspace_size(const RcKeyspace *db)
 {
-    return g_hash_table_size(db->dict);
+    return db->dict.count;
 }
 
 guint64 rc_keyspace_expires(const RcKeyspace *db)
@@ -645,32 +717,30 @@ gint64 rc_keyspace_avg_ttl(const RcKeyspace *db, gint64 now_ms)
 
 guint64 rc_keyspace_flush(RcKeyspace *db)
 {
-    guint64 n = g_hash_table_size(db->dict);
+    guint64 n = db->dict.count;
     g_tree_destroy(db->expires);
     db->expires = g_tree_new_full(expire_cmp, NULL, NULL, NULL);
-    g_hash_table_remove_all(db->slots);
-    g_hash_table_remove_all(db->dict);
+    drop_all_keys(db);
     return n;
 }
 
 guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot)
 {
-    const RcSlotKeys *sk = slot_keys(db, slot, FALSE);
-    return sk ? sk->count : 0;
+    return slot_keys(db, slot)->count;
 }
 
 void rc_keyspace_get_keys_in_slot(const RcKeyspace *db, int slot, guint count, GPtrArray *out)
 {
-    const RcSlotKeys *sk = slot_keys(db, slot, FALSE);
-    for (RcKey *k = sk ? sk->head : NULL; k != NULL && count > 0; k = k->slot_next, count--)
+    const RcSlotKeys *sk = slot_keys(db, slot);
+    for (RcKey *k = sk->head; k != NULL && count > 0; k = k->slot_next, count--)
         g_ptr_array_add(out, g_bytes_ref(k->key));
 }
 
 guint rc_keyspace_delete_slot(RcKeyspace *db, int slot)
 {
     guint n = 0;
-    RcSlotKeys *sk;
-    while ((sk = slot_keys(db, slot, FALSE)) != NULL) {
+    const RcSlotKeys *sk = slot_keys(db, slot);
+    while (sk->head != NULL) {
         rc_keyspace_delete_entry(db, sk->head);
         n++;
     }
@@ -774,8 +844,7 @@ GBytes *rc_keyspace_snapshot(const RcKeyspace *db)
 {
     GString *r = g_string_new(NULL);
     for (int slot = 0; slot < RC_CLUSTER_SLOTS; slot++) {
-        const RcSlotKeys *sk = slot_keys(db, slot, FALSE);
-        for (const RcKey *k = sk ? sk->tail : NULL; k != NULL; k = k->slot_prev)
+        for (const RcKey *k = db->slots[slot].tail; k != NULL; k = k->slot_prev)
             snapshot_key(r, k);
     }
     return g_string_free_to_bytes(r);

@@ -75,6 +75,7 @@ typedef struct {
 typedef struct RcKey RcKey;
 struct RcKey {
     RcKeyRef ref;       /* the dictionary's key: points into `key` */
+    guint32 hash;       /* the dictionary's hash of ref */
     GBytes *key;        /* owned */
     RcObject *val;      /* owned */
     gint64 expire_ms;   /* absolute unix-style ms on the node's clock, -1 = none */

@@ -402,6 +402,58 @@ START_TEST(test_set_intset_order)
 }
 END_TEST
 
+/* The key dictionary's deletions shift later keys back: after thousands of adds, deletes in
+ * a scrambled order (most keys share probe runs at half load) and re-adds, every live key
+ * is found and every deleted one is not, the per-slot counts add up to the size, and a
+ * flush leaves nothing findable. */
+START_TEST(test_key_dict_deletes_keep_lookups)
+{
+    RcKeyspace *db = rc_keyspace_new();
+    const guint n = 6000;
+    for (guint i = 0; i < n; i++) {
+        char k[16];
+        g_snprintf(k, sizeof k, "key:%u", i);
+        add_string(db, k, "v");
+    }
+    g_autofree gboolean *live = g_new(gboolean, n);
+    for (guint i = 0; i < n; i++)
+        live[i] = TRUE;
+    for (guint step = 0; step < 2 * n; step++) {
+        guint i = (step * 2654435761u) % n; /* scrambled, with repeats */
+        char k[16];
+        int l = g_snprintf(k, sizeof k, "key:%u", i);
+        if (step % 5 == 4 && !live[i]) {
+            add_string(db, k, "again");
+            live[i] = TRUE;
+        } else {
+            ck_assert(rc_keyspace_delete(db, k, (gsize)l) == live[i]);
+            live[i] = FALSE;
+        }
+        if (step % 500 != 0)
+            continue;
+        guint64 alive = 0, in_slots = 0;
+        for (guint j = 0; j < n; j++) {
+            int jl = g_snprintf(k, sizeof k, "key:%u", j);
+            RcKey *found = rc_keyspace_find(db, k, (gsize)jl);
+            ck_assert(live[j] ? found != NULL : found == NULL);
+            alive += live[j];
+        }
+        for (int slot = 0; slot < 16384; slot++)
+            in_slots += rc_keyspace_count_keys_in_slot(db, slot);
+        ck_assert_uint_eq(rc_keyspace_size(db), alive);
+        ck_assert_uint_eq(in_slots, alive);
+    }
+    guint64 before = rc_keyspace_size(db);
+    ck_assert_uint_gt(before, 0);
+    ck_assert_uint_eq(rc_keyspace_flush(db), before);
+    ck_assert_uint_eq(rc_keyspace_size(db), 0);
+    ck_assert_ptr_null(rc_keyspace_find(db, "key:1", 5));
+    add_string(db, "key:1", "after flush");
+    ck_assert_ptr_nonnull(rc_keyspace_find(db, "key:1", 5));
+    rc_keyspace_free(db);
+}
+END_TEST
+
 Suite *keyspace_suite(void);
 Suite *keyspace_suite(void)
 {
@@ -413,6 +465,7 @@ Suite *keyspace_suite(void)
     tcase_add_test(tc, test_set_index_many_members);
     tcase_add_test(tc, test_set_block_matches_model);
     tcase_add_test(tc, test_set_intset_order);
+    tcase_add_test(tc, test_key_dict_deletes_keep_lookups);
     tcase_add_test(tc, test_snapshot_round_trip);
     tcase_add_test(tc, test_snapshot_bad_input);
     tcase_add_test(tc, test_dump_restore);
