@@ -205,15 +205,31 @@ static gboolean data_as_ll(const void *data, gsize len, gint64 *v)
     return rc_string2ll(len > 0 ? data : "", len, v);
 }
 
-/* A set's index: FNV-1a over the member's bytes, linear probing, at most half full. SADD of
- * a new member hashes it once and probes once; a member already there costs no copy. */
-static guint32 member_hash(const void *data, gsize len)
+/* The hash of a member's or key's bytes for the in-memory indexes: eight bytes per step
+ * (a multiply and a fold), then the tail. It depends on the contents only; no index is ever
+ * iterated, so its values never reach the output (they may differ between byte orders). */
+static guint32 bytes_hash(const void *data, gsize len)
 {
     const guint8 *p = data;
-    guint32 h = 2166136261u;
+    guint64 h = 0x9e3779b97f4a7c15ull ^ len;
+    for (; len >= 8; p += 8, len -= 8) {
+        guint64 w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    guint64 tail = 0;
     for (gsize i = 0; i < len; i++)
-        h = (h ^ p[i]) * 16777619u;
-    return h;
+        tail |= (guint64)p[i] << (8 * i);
+    h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
+    return (guint32)(h ^ (h >> 29) ^ (h >> 47));
+}
+
+/* A set's index: linear probing, at most half full. SADD of a new member hashes it once and
+ * probes once; a member already there costs no copy. */
+static guint32 member_hash(const void *data, gsize len)
+{
+    return bytes_hash(data, len);
 }
 
 #define SET_SLOT_POS(e) ((guint32)((e)&0xffffffffu)) /* 1 + position, 0 = empty */
@@ -466,14 +482,9 @@ static int expire_cmp(gconstpointer a, gconstpointer b, gpointer unused)
     return x->expire_seq < y->expire_seq ? -1 : x->expire_seq > y->expire_seq;
 }
 
-/* djb2 over the bytes, as g_bytes_hash: depends on the contents only. */
 static guint32 key_hash(const void *data, gsize len)
 {
-    const guint8 *d = data;
-    guint32 h = 5381;
-    for (gsize i = 0; i < len; i++)
-        h = (h << 5) + h + d[i];
-    return h;
+    return bytes_hash(data, len);
 }
 
 static void key_free(RcKey *k)
@@ -865,13 +876,12 @@ static gboolean load_command(RcKeyspace *db, const RcArgv *a, guint64 n, GError 
     gsize klen;
     const char *kdata = rc_argv_data(a, 1, &klen);
     RcKey *k = rc_keyspace_find(db, kdata, klen);
-    GBytes *key = rc_argv_bytes(a, 1);
     if (rc_argv_is(a, 0, "SET")) {
         if (a->argc != 3 || k != NULL)
             return load_error(error, n, "SET", a->argc != 3 ? "wrong arity" : "duplicate key");
         gsize len;
         const char *d = rc_argv_data(a, 2, &len);
-        rc_keyspace_add(db, key, rc_object_new_string(d, len));
+        rc_keyspace_add(db, rc_argv_bytes(a, 1), rc_object_new_string(d, len));
         return TRUE;
     }
     if (rc_argv_is(a, 0, "PEXPIREAT")) {
@@ -895,7 +905,7 @@ static gboolean load_command(RcKeyspace *db, const RcArgv *a, guint64 n, GError 
     if (k != NULL && k->val->type != type)
         return load_error(error, n, "key", "type changes within the snapshot");
     if (k == NULL)
-        k = rc_keyspace_add(db, key,
+        k = rc_keyspace_add(db, rc_argv_bytes(a, 1),
                             type == RC_TYPE_LIST  ? rc_object_new_list()
                             : type == RC_TYPE_SET ? rc_object_new_set()
                                                   : rc_object_new_hash());
@@ -903,7 +913,7 @@ static gboolean load_command(RcKeyspace *db, const RcArgv *a, guint64 n, GError 
         if (type == RC_TYPE_LIST)
             g_queue_push_tail(k->val->v.list, g_bytes_ref(rc_argv_bytes(a, i)));
         else if (type == RC_TYPE_SET)
-            rc_set_add(k->val->v.set, rc_argv_bytes(a, i));
+            rc_set_add_data(k->val->v.set, a->v[i].data, a->v[i].len); /* copied: no GBytes */
         else
             rc_hash_set(k->val->v.hash, rc_argv_bytes(a, i), rc_argv_bytes(a, i + 1));
     }
