@@ -212,15 +212,26 @@ static guint32 bytes_hash(const void *data, gsize len)
 {
     const guint8 *p = data;
     guint64 h = 0x9e3779b97f4a7c15ull ^ len;
-    for (; len >= 8; p += 8, len -= 8) {
+    gsize left = len;
+    for (; left > 8; p += 8, left -= 8) {
         guint64 w;
         memcpy(&w, p, 8);
         h = (h ^ w) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
     }
+    /* The last 1..8 bytes: a word ending at the last byte when the member has 8 (it may
+     * overlap bytes already mixed in), else two halves that may overlap, else bytes. */
     guint64 tail = 0;
-    for (gsize i = 0; i < len; i++)
-        tail |= (guint64)p[i] << (8 * i);
+    if (len >= 8) {
+        memcpy(&tail, p + left - 8, 8);
+    } else if (left >= 4) {
+        guint32 lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + left - 4, 4);
+        tail = ((guint64)hi << 32) | lo;
+    } else if (left > 0) {
+        tail = (guint64)p[0] | (guint64)p[left / 2] << 8 | (guint64)p[left - 1] << 16;
+    }
     h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
     return (guint32)(h ^ (h >> 29) ^ (h >> 47));
 }

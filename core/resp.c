@@ -432,40 +432,10 @@ void rc_reply_errorf(GString *r, const char *fmt, ...)
 }
 
 /* "00" "01" ... "99": two digits per division, as Redis's ull2string does. */
-static const char digit_pairs[201] =
+const char rc_digit_pairs[201] =
     "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546"
     "4748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293"
     "949596979899";
-
-/* Writes u's decimal digits so that they end just before `end`; returns where they start. */
-static inline char *put_digits_backward(char *end, guint64 u)
-{
-    char *p = end;
-    while (u >= 100) {
-        guint i = (guint)(u % 100) * 2;
-        u /= 100;
-        *--p = digit_pairs[i + 1];
-        *--p = digit_pairs[i];
-    }
-    if (u < 10) {
-        *--p = (char)('0' + u);
-    } else {
-        guint i = (guint)u * 2;
-        *--p = digit_pairs[i + 1];
-        *--p = digit_pairs[i];
-    }
-    return p;
-}
-
-/* Decimal digits of v into the end of tmp[32]; returns the start (ll2string). */
-char *rc_format_ll(char tmp[RC_LL_DIGITS_MAX], gint64 v)
-{
-    guint64 u = v < 0 ? (guint64)0 - (guint64)v : (guint64)v;
-    char *p = put_digits_backward(tmp + RC_LL_DIGITS_MAX, u);
-    if (v < 0)
-        *--p = '-';
-    return p;
-}
 
 /* Longest "<prefix><int64>\r\n" line: a sign and 19 digits besides the prefix and CRLF. */
 #define LL_LINE_MAX (1 + 1 + 19 + 2)
@@ -501,7 +471,7 @@ static inline char *put_ll_line(char *p, char prefix, gint64 v)
     for (guint64 t = u; t >= 10; t /= 10)
         digits++;
     char *end = p + digits;
-    put_digits_backward(end, u);
+    rc_put_digits_backward(end, u);
     end[0] = '\r';
     end[1] = '\n';
     return end + 2;
