@@ -708,11 +708,6 @@ gboolean rc_keyspace_persist(RcKeyspace *db, RcKey *k)
     return TRUE;
 }
 
-gboolean rc_key_is_expired(const RcKey *k, gint64 now_ms)
-{
-    return k->expire_ms >= 0 && now_ms > k->expire_ms;
-}
-
 guint64 rc_keyspace_size(const RcKeyspace *db)
 {
     return db->dict.count;

@@ -138,7 +138,10 @@ void rc_keyspace_delete_entry(RcKeyspace *db, RcKey *k);
 void rc_keyspace_set_expire(RcKeyspace *db, RcKey *k, gint64 when_ms);
 gboolean rc_keyspace_persist(RcKeyspace *db, RcKey *k); /* TRUE if a TTL was removed */
 /* keyIsExpired(): strictly past its time. */
-gboolean rc_key_is_expired(const RcKey *k, gint64 now_ms);
+static inline gboolean rc_key_is_expired(const RcKey *k, gint64 now_ms)
+{
+    return k->expire_ms >= 0 && now_ms > k->expire_ms;
+}
 
 guint64 rc_keyspace_size(const RcKeyspace *db);
 guint64 rc_keyspace_expires(const RcKeyspace *db);
