@@ -332,7 +332,7 @@ START_TEST(test_set_block_matches_model)
         guint at = 0;
         for (guint i = 0; i < model->len; i++) {
             if (g_bytes_get_size(model->pdata[i]) == len &&
-                memcmp(g_bytes_get_data(model->pdata[i], NULL), m, len) == 0) {
+                (len == 0 || memcmp(g_bytes_get_data(model->pdata[i], NULL), m, len) == 0)) {
                 in_model = TRUE;
                 at = i;
             }
