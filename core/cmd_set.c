@@ -49,11 +49,15 @@ void rc_cmd_smembers(RcCommandCall *call)
     }
     if (!rc_db_check_type(call, k, RC_TYPE_SET))
         return;
-    GPtrArray *m = rc_set_members(k->val->v.set);
-    rc_reply_array(call->reply, m->len);
-    for (guint i = 0; i < m->len; i++)
-        rc_reply_bulk_bytes(call->reply, m->pdata[i]);
-    g_ptr_array_unref(m);
+    const RcSet *set = k->val->v.set;
+    guint32 *order = rc_set_members_order(set);
+    rc_reply_array(call->reply, rc_set_size(set));
+    for (guint i = 0; i < rc_set_size(set); i++) {
+        gsize len;
+        const guint8 *m = rc_set_member(set, order[i], &len);
+        rc_reply_bulk(call->reply, m, len);
+    }
+    g_free(order);
 }
 
 void rc_cmd_sismember(RcCommandCall *call)

@@ -122,7 +122,7 @@ static void set_generic(RcCommandCall *call, int flags, int value_i, int expire_
         gsize len;
         const char *d = rc_argv_data(call->args, value_i, &len);
         g_string_truncate(k->val->v.str, 0);
-        g_string_append_len(k->val->v.str, d, (gssize)len);
+        rc_string_put(k->val->v.str, d, len);
         if (!(flags & SET_KEEPTTL))
             rc_keyspace_persist(rc_db(call), k);
     } else {

@@ -51,9 +51,9 @@ static gboolean expire_if_needed(RcCommandCall *call, RcKey *k, gboolean force_d
 
 static RcKey *lookup(RcCommandCall *call, int i, gboolean is_write)
 {
-    gsize len;
-    const char *data = rc_argv_data(call->args, i, &len);
-    RcKey *k = rc_keyspace_find(call->node->db, data, len);
+    rc_assert(i >= 0 && i < call->args->argc);
+    const RcArg *key = &call->args->v[i];
+    RcKey *k = rc_keyspace_find(call->node->db, key->data, key->len);
     if (k != NULL && expire_if_needed(call, k, is_write))
         return NULL;
     return k;

@@ -18,15 +18,29 @@ typedef struct {
     guint count;
 } RcSlotKeys;
 
+/* The dictionary: open addressing over the keys' bytes, linear probing, at most half full,
+ * deletion by backward shift (no tombstones). An entry is the RcKey itself, which holds its
+ * hash, so a probe compares bytes only when the hashes match. Never iterated: dropping every
+ * key walks the slot lists. */
+typedef struct {
+    RcKey **entries; /* NULL = empty */
+    guint mask;      /* size - 1, a power of two */
+    guint count;
+} RcKeyDict;
+
 struct RcKeyspace {
-    GHashTable *dict;   /* RcKeyRef* -> RcKey* (content hash; never iterated) */
-    GHashTable *slots;  /* slot + 1 -> RcSlotKeys* (never iterated) */
+    RcKeyDict dict;
+    RcSlotKeys *slots;  /* RC_CLUSTER_SLOTS lists, indexed by slot */
     GTree *expires;     /* RcKey* ordered by (expire_ms, expire_seq) -> RcKey* */
     guint64 expire_seq; /* next tie-break number */
     guint64 expired_total;
 };
 
 /* ---- Values ---- */
+
+static void set_init(RcSet *s);
+static void set_clear(RcSet *s);
+static void set_copy(RcSet *dst, const RcSet *src);
 
 const char *rc_object_type_name(RcObjType type)
 {
@@ -64,8 +78,7 @@ RcObject *rc_object_new_set(void)
     RcObject *o = g_new0(RcObject, 1);
     o->type = RC_TYPE_SET;
     o->v.set = g_new0(RcSet, 1);
-    o->v.set->order = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    o->v.set->is_intset = TRUE;
+    set_init(o->v.set);
     return o;
 }
 
@@ -98,8 +111,7 @@ void rc_object_free(RcObject *o)
         g_queue_free_full(o->v.list, (GDestroyNotify)g_bytes_unref);
         break;
     case RC_TYPE_SET:
-        g_free(o->v.set->index);
-        g_ptr_array_unref(o->v.set->order);
+        set_clear(o->v.set);
         g_free(o->v.set);
         break;
     case RC_TYPE_HASH:
@@ -123,10 +135,10 @@ RcObject *rc_object_copy(const RcObject *o)
             g_queue_push_tail(c->v.list, g_bytes_ref(l->data));
         return c;
     case RC_TYPE_SET:
-        c = rc_object_new_set();
-        for (guint i = 0; i < o->v.set->order->len; i++)
-            rc_set_add(c->v.set, o->v.set->order->pdata[i]);
-        c->v.set->is_intset = o->v.set->is_intset;
+        c = g_new0(RcObject, 1);
+        c->type = RC_TYPE_SET;
+        c->v.set = g_new0(RcSet, 1);
+        set_copy(c->v.set, o->v.set);
         return c;
     case RC_TYPE_HASH:
         c = rc_object_new_hash();
@@ -140,23 +152,95 @@ RcObject *rc_object_copy(const RcObject *o)
     return NULL;
 }
 
-static gboolean bytes_as_ll(GBytes *b, gint64 *v)
+/* ---- Sets ----
+ * A set keeps its members' bytes back to back in one block, in insertion order, with the
+ * offset where each starts (one more offset marks the end), so adding a member is a copy
+ * into the block, not a GBytes of its own, and freeing the set is two frees whatever its
+ * size. The index finds a member's position from its bytes. */
+
+#define SET_BYTES_MIN 64  /* first size of the member block */
+#define SET_OFFSETS_MIN 8 /* first capacity of the offsets array (including the end mark) */
+
+static void set_init(RcSet *s)
 {
-    gsize len;
-    const char *d = g_bytes_get_data(b, &len);
-    return rc_string2ll(d ? d : "", len, v);
+    s->bytes = g_malloc(SET_BYTES_MIN); /* never NULL, so a member's address is always valid */
+    s->bytes_cap = SET_BYTES_MIN;
+    s->offsets = g_new(guint32, SET_OFFSETS_MIN);
+    s->offsets_cap = SET_OFFSETS_MIN;
+    s->offsets[0] = 0;
+    s->is_intset = TRUE;
 }
 
-/* A set's index: FNV-1a over the member's bytes, linear probing, at most half full. SADD of
- * a new member hashes it once and probes once (a GHashTable of GBytes looked it up, then
- * hashed it again to insert); a member already there costs no GBytes at all. */
-static guint32 member_hash(const void *data, gsize len)
+static void set_clear(RcSet *s)
+{
+    g_free(s->bytes);
+    g_free(s->offsets);
+    g_free(s->index);
+}
+
+/* Append a member's bytes and its end offset; the index is the caller's business. */
+static void set_append_bytes(RcSet *s, const void *data, gsize len)
+{
+    gsize used = s->offsets[s->count];
+    rc_assert(len <= G_MAXUINT32 - used); /* offsets are 32-bit: a set holds < 4 GiB */
+    if (used + len > s->bytes_cap) {
+        gsize cap = s->bytes_cap;
+        while (cap < used + len)
+            cap *= 2;
+        s->bytes = g_realloc(s->bytes, cap);
+        s->bytes_cap = cap;
+    }
+    if (s->count + 2 > s->offsets_cap) {
+        s->offsets_cap *= 2;
+        s->offsets = g_renew(guint32, s->offsets, s->offsets_cap);
+    }
+    if (len > 0)
+        memcpy(s->bytes + used, data, len);
+    s->count++;
+    s->offsets[s->count] = (guint32)(used + len);
+}
+
+static gboolean data_as_ll(const void *data, gsize len, gint64 *v)
+{
+    return rc_string2ll(len > 0 ? data : "", len, v);
+}
+
+/* The hash of a member's or key's bytes for the in-memory indexes: eight bytes per step
+ * (a multiply and a fold), then the tail. It depends on the contents only; no index is ever
+ * iterated, so its values never reach the output (they may differ between byte orders). */
+static guint32 bytes_hash(const void *data, gsize len)
 {
     const guint8 *p = data;
-    guint32 h = 2166136261u;
-    for (gsize i = 0; i < len; i++)
-        h = (h ^ p[i]) * 16777619u;
-    return h;
+    guint64 h = 0x9e3779b97f4a7c15ull ^ len;
+    gsize left = len;
+    for (; left > 8; p += 8, left -= 8) {
+        guint64 w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    /* The last 1..8 bytes: a word ending at the last byte when the member has 8 (it may
+     * overlap bytes already mixed in), else two halves that may overlap, else bytes. */
+    guint64 tail = 0;
+    if (len >= 8) {
+        memcpy(&tail, p + left - 8, 8);
+    } else if (left >= 4) {
+        guint32 lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + left - 4, 4);
+        tail = ((guint64)hi << 32) | lo;
+    } else if (left > 0) {
+        tail = (guint64)p[0] | (guint64)p[left / 2] << 8 | (guint64)p[left - 1] << 16;
+    }
+    h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
+    return (guint32)(h ^ (h >> 29) ^ (h >> 47));
+}
+
+/* A set's index: linear probing, at most half full. SADD of a new member hashes it once and
+ * probes once; a member already there costs no copy. */
+static guint32 member_hash(const void *data, gsize len)
+{
+    return bytes_hash(data, len);
 }
 
 #define SET_SLOT_POS(e) ((guint32)((e)&0xffffffffu)) /* 1 + position, 0 = empty */
@@ -170,7 +254,7 @@ static guint set_probe_hashed(const RcSet *s, guint32 h, const void *data, gsize
         if ((guint32)(s->index[i] >> 32) != h)
             continue;
         gsize mlen;
-        const void *m = g_bytes_get_data(s->order->pdata[SET_SLOT_POS(s->index[i]) - 1], &mlen);
+        const guint8 *m = rc_set_member(s, SET_SLOT_POS(s->index[i]) - 1, &mlen);
         if (mlen == len && (len == 0 || memcmp(m, data, len) == 0))
             break;
     }
@@ -191,9 +275,9 @@ static void set_reindex(RcSet *s, guint n)
     g_free(s->index);
     s->index = g_new0(guint64, size);
     s->index_mask = size - 1;
-    for (guint j = 0; j < s->order->len; j++) {
+    for (guint j = 0; j < s->count; j++) {
         gsize len;
-        const void *m = g_bytes_get_data(s->order->pdata[j], &len);
+        const guint8 *m = rc_set_member(s, j, &len);
         guint32 h = member_hash(m, len);
         guint i = set_probe_hashed(s, h, m, len);
         rc_assert(s->index[i] == 0); /* members are distinct */
@@ -206,7 +290,7 @@ static void set_reindex(RcSet *s, guint n)
 static void set_grow(RcSet *s)
 {
     if (s->index == NULL) {
-        set_reindex(s, s->order->len + 1);
+        set_reindex(s, s->count + 1);
         return;
     }
     guint old_size = s->index_mask + 1;
@@ -229,11 +313,11 @@ static gboolean set_has(const RcSet *s, const void *data, gsize len)
     return s->index != NULL && s->index[set_probe(s, data, len)] != 0;
 }
 
-/* Add a member unless present: `member` is referenced, or made from data and len. One probe
- * finds it or its slot; a second only after the index grew. */
-static gboolean set_insert(RcSet *s, GBytes *member, const void *data, gsize len)
+/* Add a member unless present. One probe finds it or its slot; a second only after the index
+ * grew. */
+static gboolean set_insert(RcSet *s, const void *data, gsize len)
 {
-    rc_assert(s->order->len < G_MAXUINT32 / 2);
+    rc_assert(s->count < G_MAXUINT32 / 2);
     guint32 h = member_hash(data, len);
     guint i = 0;
     if (s->index != NULL) {
@@ -241,31 +325,40 @@ static gboolean set_insert(RcSet *s, GBytes *member, const void *data, gsize len
         if (s->index[i] != 0)
             return FALSE;
     }
-    if (s->index == NULL || 2 * (s->order->len + 1) > s->index_mask + 1) {
+    if (s->index == NULL || 2 * (s->count + 1) > s->index_mask + 1) {
         set_grow(s);
         i = set_probe_hashed(s, h, data, len);
     }
     rc_assert(s->index[i] == 0);
-    GBytes *m = member != NULL ? g_bytes_ref(member) : g_bytes_new(data, len);
-    g_ptr_array_add(s->order, m);
-    s->index[i] = SET_SLOT(h, s->order->len);
+    set_append_bytes(s, data, len);
+    s->index[i] = SET_SLOT(h, s->count);
     gint64 v;
     /* setTypeAdd(): a non-integer member, or one too many, converts for good. */
-    if (s->is_intset && (!bytes_as_ll(m, &v) || s->order->len > RC_SET_MAX_INTSET_ENTRIES))
+    if (s->is_intset && (!data_as_ll(data, len, &v) || s->count > RC_SET_MAX_INTSET_ENTRIES))
         s->is_intset = FALSE;
     return TRUE;
 }
 
 gboolean rc_set_add_data(RcSet *s, const void *data, gsize len)
 {
-    return set_insert(s, NULL, data, len);
+    return set_insert(s, data, len);
 }
 
 gboolean rc_set_add(RcSet *s, GBytes *member)
 {
     gsize len;
     const void *data = g_bytes_get_data(member, &len);
-    return set_insert(s, member, data, len);
+    return set_insert(s, data, len);
+}
+
+/* Close the gap member `pos` leaves in the block and the offsets. */
+static void set_cut(RcSet *s, guint pos)
+{
+    guint32 start = s->offsets[pos], end = s->offsets[pos + 1], gap = end - start;
+    memmove(s->bytes + start, s->bytes + end, s->offsets[s->count] - end);
+    for (guint j = pos + 1; j <= s->count; j++)
+        s->offsets[j - 1] = s->offsets[j] - gap;
+    s->count--;
 }
 
 gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
@@ -273,8 +366,8 @@ gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
     if (!set_has(s, data, len))
         return FALSE;
     guint pos = SET_SLOT_POS(s->index[set_probe(s, data, len)]) - 1;
-    g_ptr_array_remove_index(s->order, pos); /* drops the array's reference; keeps the order */
-    set_reindex(s, s->order->len);           /* positions moved: O(n), as the removal is */
+    set_cut(s, pos);          /* keeps the order of the others */
+    set_reindex(s, s->count); /* positions moved: O(n), as the removal is */
     return TRUE;
 }
 
@@ -299,25 +392,58 @@ gboolean rc_set_contains(const RcSet *s, GBytes *member)
 
 guint rc_set_size(const RcSet *s)
 {
-    return s->order->len;
+    return s->count;
 }
 
-static int cmp_ll_members(gconstpointer a, gconstpointer b)
+/* An intset member's value, with its position: what SMEMBERS sorts by. */
+typedef struct {
+    gint64 value;
+    guint32 pos;
+} SetIntMember;
+
+static int cmp_int_members(gconstpointer a, gconstpointer b)
 {
-    gint64 x = 0, y = 0;
-    bytes_as_ll(*(GBytes *const *)a, &x);
-    bytes_as_ll(*(GBytes *const *)b, &y);
-    return x < y ? -1 : x > y;
+    const SetIntMember *x = a, *y = b;
+    return x->value < y->value ? -1 : x->value > y->value;
 }
 
-GPtrArray *rc_set_members(const RcSet *s)
+guint32 *rc_set_members_order(const RcSet *s)
 {
-    GPtrArray *out = g_ptr_array_sized_new(s->order->len);
-    for (guint i = 0; i < s->order->len; i++)
-        g_ptr_array_add(out, s->order->pdata[i]);
-    if (s->is_intset)
-        g_ptr_array_sort(out, cmp_ll_members);
-    return out;
+    guint32 *order = g_new(guint32, MAX(s->count, 1));
+    if (!s->is_intset) {
+        for (guint i = 0; i < s->count; i++)
+            order[i] = i;
+        return order;
+    }
+    /* At most RC_SET_MAX_INTSET_ENTRIES members, each a distinct integer (string2ll is
+     * strict, so two members never parse to the same value). */
+    SetIntMember *v = g_new(SetIntMember, MAX(s->count, 1));
+    for (guint i = 0; i < s->count; i++) {
+        gsize len;
+        const guint8 *m = rc_set_member(s, i, &len);
+        gboolean ok = data_as_ll(m, len, &v[i].value);
+        rc_assert(ok);
+        v[i].pos = i;
+    }
+    qsort(v, s->count, sizeof *v, cmp_int_members);
+    for (guint i = 0; i < s->count; i++)
+        order[i] = v[i].pos;
+    g_free(v);
+    return order;
+}
+
+/* A copy of the block, offsets and index as they are: same order, same positions. */
+static void set_copy(RcSet *dst, const RcSet *src)
+{
+    gsize used = src->offsets[src->count];
+    dst->bytes = g_memdup2(src->bytes, MAX(used, 1));
+    dst->bytes_cap = MAX(used, 1);
+    dst->offsets = g_memdup2(src->offsets, sizeof(guint32) * (src->count + 1));
+    dst->offsets_cap = src->count + 1;
+    dst->count = src->count;
+    dst->index = src->index ? g_memdup2(src->index, sizeof(guint64) * (src->index_mask + 1)) : NULL;
+    dst->index_mask = src->index_mask;
+    dst->is_intset = src->is_intset;
 }
 
 gboolean rc_hash_set(RcHash *h, GBytes *field, GBytes *value)
@@ -367,31 +493,9 @@ static int expire_cmp(gconstpointer a, gconstpointer b, gpointer unused)
     return x->expire_seq < y->expire_seq ? -1 : x->expire_seq > y->expire_seq;
 }
 
-static guint slot_hash(gconstpointer p)
+static guint32 key_hash(const void *data, gsize len)
 {
-    return GPOINTER_TO_UINT(p);
-}
-
-static gboolean slot_equal(gconstpointer a, gconstpointer b)
-{
-    return a == b;
-}
-
-/* djb2 over the bytes, as g_bytes_hash: depends on the contents only. */
-static guint key_hash(gconstpointer p)
-{
-    const RcKeyRef *r = p;
-    const guint8 *d = r->data;
-    guint h = 5381;
-    for (gsize i = 0; i < r->len; i++)
-        h = (h << 5) + h + d[i];
-    return h;
-}
-
-static gboolean key_equal(gconstpointer a, gconstpointer b)
-{
-    const RcKeyRef *x = a, *y = b;
-    return x->len == y->len && (x->len == 0 || memcmp(x->data, y->data, x->len) == 0);
+    return bytes_hash(data, len);
 }
 
 static void key_free(RcKey *k)
@@ -401,13 +505,97 @@ static void key_free(RcKey *k)
     g_free(k);
 }
 
+#define KEY_DICT_MIN 16 /* first size of the dictionary */
+
+static void dict_init(RcKeyDict *d)
+{
+    d->entries = g_new0(RcKey *, KEY_DICT_MIN);
+    d->mask = KEY_DICT_MIN - 1;
+    d->count = 0;
+}
+
+/* The entry index holding the key, or the empty one where it would go. */
+static guint dict_probe(const RcKeyDict *d, guint32 h, const void *data, gsize len)
+{
+    guint i = h & d->mask;
+    for (; d->entries[i] != NULL; i = (i + 1) & d->mask) {
+        const RcKey *k = d->entries[i];
+        if (k->hash == h && k->ref.len == len && (len == 0 || memcmp(k->ref.data, data, len) == 0))
+            break;
+    }
+    return i;
+}
+
+/* Double the table, placing each key by the hash it holds (keys are distinct: no compare). */
+static void dict_grow(RcKeyDict *d)
+{
+    guint old_size = d->mask + 1;
+    RcKey **old = d->entries;
+    d->entries = g_new0(RcKey *, 2 * old_size);
+    d->mask = 2 * old_size - 1;
+    for (guint j = 0; j < old_size; j++) {
+        if (old[j] == NULL)
+            continue;
+        guint i = old[j]->hash & d->mask;
+        while (d->entries[i] != NULL)
+            i = (i + 1) & d->mask;
+        d->entries[i] = old[j];
+    }
+    g_free(old);
+}
+
+static void dict_add(RcKeyDict *d, RcKey *k)
+{
+    if (2 * (d->count + 1) > d->mask + 1)
+        dict_grow(d);
+    guint i = dict_probe(d, k->hash, k->ref.data, k->ref.len);
+    rc_assert(d->entries[i] == NULL); /* dbAdd() is only for keys that do not exist */
+    d->entries[i] = k;
+    d->count++;
+}
+
+/* Take `k` out, moving later entries of its probe run back so that no lookup ever meets a
+ * hole before its key (Knuth's deletion for linear probing). */
+static void dict_remove(RcKeyDict *d, const RcKey *k)
+{
+    guint i = dict_probe(d, k->hash, k->ref.data, k->ref.len);
+    rc_assert(d->entries[i] == k);
+    for (guint j = (i + 1) & d->mask; d->entries[j] != NULL; j = (j + 1) & d->mask) {
+        guint home = d->entries[j]->hash & d->mask;
+        /* The entry at j may fill the hole at i unless its home lies cyclically in (i, j]. */
+        gboolean stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            d->entries[i] = d->entries[j];
+            i = j;
+        }
+    }
+    d->entries[i] = NULL;
+    d->count--;
+}
+
 RcKeyspace *rc_keyspace_new(void)
 {
     RcKeyspace *db = g_new0(RcKeyspace, 1);
-    db->dict = g_hash_table_new_full(key_hash, key_equal, NULL, (GDestroyNotify)key_free);
-    db->slots = g_hash_table_new_full(slot_hash, slot_equal, NULL, g_free);
+    dict_init(&db->dict);
+    db->slots = g_new0(RcSlotKeys, RC_CLUSTER_SLOTS);
     db->expires = g_tree_new_full(expire_cmp, NULL, NULL, NULL);
     return db;
+}
+
+/* Free every key, walking the slot lists, and empty the lists and the dictionary. */
+static void drop_all_keys(RcKeyspace *db)
+{
+    for (int slot = 0; slot < RC_CLUSTER_SLOTS; slot++) {
+        RcSlotKeys *sk = &db->slots[slot];
+        for (RcKey *k = sk->head, *next; k != NULL; k = next) {
+            next = k->slot_next;
+            key_free(k);
+        }
+        sk->head = sk->tail = NULL;
+        sk->count = 0;
+    }
+    g_free(db->dict.entries);
+    dict_init(&db->dict);
 }
 
 void rc_keyspace_free(RcKeyspace *db)
@@ -415,25 +603,21 @@ void rc_keyspace_free(RcKeyspace *db)
     if (db == NULL)
         return;
     g_tree_unref(db->expires);
-    g_hash_table_unref(db->slots);
-    g_hash_table_unref(db->dict);
+    drop_all_keys(db);
+    g_free(db->dict.entries);
+    g_free(db->slots);
     g_free(db);
 }
 
 RcKey *rc_keyspace_find(const RcKeyspace *db, const void *key, gsize len)
 {
-    RcKeyRef probe = {key, len};
-    return g_hash_table_lookup(db->dict, &probe);
+    return db->dict.entries[dict_probe(&db->dict, key_hash(key, len), key, len)];
 }
 
-static RcSlotKeys *slot_keys(const RcKeyspace *db, int slot, gboolean create)
+static RcSlotKeys *slot_keys(const RcKeyspace *db, int slot)
 {
-    RcSlotKeys *sk = g_hash_table_lookup(db->slots, GINT_TO_POINTER(slot + 1));
-    if (sk == NULL && create) {
-        sk = g_new0(RcSlotKeys, 1);
-        g_hash_table_insert(db->slots, GINT_TO_POINTER(slot + 1), sk);
-    }
-    return sk;
+    rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
+    return &db->slots[slot];
 }
 
 RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
@@ -443,8 +627,9 @@ RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
     k->ref.data = g_bytes_get_data(k->key, &k->ref.len);
     k->val = val;
     k->expire_ms = -1;
+    k->hash = key_hash(k->ref.data, k->ref.len);
     k->slot = rc_key_hash_slot(k->ref.data, k->ref.len);
-    RcSlotKeys *sk = slot_keys(db, k->slot, TRUE);
+    RcSlotKeys *sk = slot_keys(db, k->slot);
     k->slot_next = sk->head;
     if (sk->head != NULL)
         sk->head->slot_prev = k;
@@ -452,8 +637,7 @@ RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
         sk->tail = k;
     sk->head = k;
     sk->count++;
-    gboolean is_new = g_hash_table_insert(db->dict, &k->ref, k);
-    rc_assert(is_new); /* dbAdd() is only for keys that do not exist */
+    dict_add(&db->dict, k);
     return k;
 }
 
@@ -481,8 +665,8 @@ void rc_keyspace_delete_entry(RcKeyspace *db, RcKey *k)
 {
     if (k->expire_ms >= 0)
         g_tree_remove(db->expires, k);
-    RcSlotKeys *sk = slot_keys(db, k->slot, FALSE);
-    rc_assert(sk != NULL && sk->count > 0);
+    RcSlotKeys *sk = slot_keys(db, k->slot);
+    rc_assert(sk->count > 0);
     if (k->slot_prev != NULL)
         k->slot_prev->slot_next = k->slot_next;
     else
@@ -492,9 +676,8 @@ void rc_keyspace_delete_entry(RcKeyspace *db, RcKey *k)
     else
         sk->tail = k->slot_prev;
     sk->count--;
-    if (sk->count == 0)
-        g_hash_table_remove(db->slots, GINT_TO_POINTER(k->slot + 1));
-    g_hash_table_remove(db->dict, &k->ref); /* frees k */
+    dict_remove(&db->dict, k);
+    key_free(k);
 }
 
 gboolean rc_keyspace_delete(RcKeyspace *db, const void *key, gsize len)
@@ -525,14 +708,9 @@ gboolean rc_keyspace_persist(RcKeyspace *db, RcKey *k)
     return TRUE;
 }
 
-gboolean rc_key_is_expired(const RcKey *k, gint64 now_ms)
-{
-    return k->expire_ms >= 0 && now_ms > k->expire_ms;
-}
-
 guint64 rc_keyspace_size(const RcKeyspace *db)
 {
-    return g_hash_table_size(db->dict);
+    return db->dict.count;
 }
 
 guint64 rc_keyspace_expires(const RcKeyspace *db)
@@ -556,32 +734,30 @@ gint64 rc_keyspace_avg_ttl(const RcKeyspace *db, gint64 now_ms)
 
 guint64 rc_keyspace_flush(RcKeyspace *db)
 {
-    guint64 n = g_hash_table_size(db->dict);
+    guint64 n = db->dict.count;
     g_tree_destroy(db->expires);
     db->expires = g_tree_new_full(expire_cmp, NULL, NULL, NULL);
-    g_hash_table_remove_all(db->slots);
-    g_hash_table_remove_all(db->dict);
+    drop_all_keys(db);
     return n;
 }
 
 guint rc_keyspace_count_keys_in_slot(const RcKeyspace *db, int slot)
 {
-    const RcSlotKeys *sk = slot_keys(db, slot, FALSE);
-    return sk ? sk->count : 0;
+    return slot_keys(db, slot)->count;
 }
 
 void rc_keyspace_get_keys_in_slot(const RcKeyspace *db, int slot, guint count, GPtrArray *out)
 {
-    const RcSlotKeys *sk = slot_keys(db, slot, FALSE);
-    for (RcKey *k = sk ? sk->head : NULL; k != NULL && count > 0; k = k->slot_next, count--)
+    const RcSlotKeys *sk = slot_keys(db, slot);
+    for (RcKey *k = sk->head; k != NULL && count > 0; k = k->slot_next, count--)
         g_ptr_array_add(out, g_bytes_ref(k->key));
 }
 
 guint rc_keyspace_delete_slot(RcKeyspace *db, int slot)
 {
     guint n = 0;
-    RcSlotKeys *sk;
-    while ((sk = slot_keys(db, slot, FALSE)) != NULL) {
+    const RcSlotKeys *sk = slot_keys(db, slot);
+    while (sk->head != NULL) {
         rc_keyspace_delete_entry(db, sk->head);
         n++;
     }
@@ -649,12 +825,15 @@ static void snapshot_key(GString *r, const RcKey *k)
         break;
     }
     case RC_TYPE_SET: {
-        GPtrArray *m = o->v.set->order;
-        for (guint i = 0; i < m->len; i += SNAPSHOT_CHUNK) {
-            guint n = MIN(m->len - i, SNAPSHOT_CHUNK);
+        const RcSet *set = o->v.set;
+        for (guint i = 0; i < set->count; i += SNAPSHOT_CHUNK) {
+            guint n = MIN(set->count - i, SNAPSHOT_CHUNK);
             cmd_header(r, (int)n + 2, "SADD", k->key);
-            for (guint j = 0; j < n; j++)
-                rc_reply_bulk_bytes(r, m->pdata[i + j]);
+            for (guint j = 0; j < n; j++) {
+                gsize len;
+                const guint8 *m = rc_set_member(set, i + j, &len);
+                rc_reply_bulk(r, m, len);
+            }
         }
         break;
     }
@@ -682,8 +861,7 @@ GBytes *rc_keyspace_snapshot(const RcKeyspace *db)
 {
     GString *r = g_string_new(NULL);
     for (int slot = 0; slot < RC_CLUSTER_SLOTS; slot++) {
-        const RcSlotKeys *sk = slot_keys(db, slot, FALSE);
-        for (const RcKey *k = sk ? sk->tail : NULL; k != NULL; k = k->slot_prev)
+        for (const RcKey *k = db->slots[slot].tail; k != NULL; k = k->slot_prev)
             snapshot_key(r, k);
     }
     return g_string_free_to_bytes(r);
@@ -704,13 +882,12 @@ static gboolean load_command(RcKeyspace *db, const RcArgv *a, guint64 n, GError 
     gsize klen;
     const char *kdata = rc_argv_data(a, 1, &klen);
     RcKey *k = rc_keyspace_find(db, kdata, klen);
-    GBytes *key = rc_argv_bytes(a, 1);
     if (rc_argv_is(a, 0, "SET")) {
         if (a->argc != 3 || k != NULL)
             return load_error(error, n, "SET", a->argc != 3 ? "wrong arity" : "duplicate key");
         gsize len;
         const char *d = rc_argv_data(a, 2, &len);
-        rc_keyspace_add(db, key, rc_object_new_string(d, len));
+        rc_keyspace_add(db, rc_argv_bytes(a, 1), rc_object_new_string(d, len));
         return TRUE;
     }
     if (rc_argv_is(a, 0, "PEXPIREAT")) {
@@ -734,7 +911,7 @@ static gboolean load_command(RcKeyspace *db, const RcArgv *a, guint64 n, GError 
     if (k != NULL && k->val->type != type)
         return load_error(error, n, "key", "type changes within the snapshot");
     if (k == NULL)
-        k = rc_keyspace_add(db, key,
+        k = rc_keyspace_add(db, rc_argv_bytes(a, 1),
                             type == RC_TYPE_LIST  ? rc_object_new_list()
                             : type == RC_TYPE_SET ? rc_object_new_set()
                                                   : rc_object_new_hash());
@@ -742,7 +919,7 @@ static gboolean load_command(RcKeyspace *db, const RcArgv *a, guint64 n, GError 
         if (type == RC_TYPE_LIST)
             g_queue_push_tail(k->val->v.list, g_bytes_ref(rc_argv_bytes(a, i)));
         else if (type == RC_TYPE_SET)
-            rc_set_add(k->val->v.set, rc_argv_bytes(a, i));
+            rc_set_add_data(k->val->v.set, a->v[i].data, a->v[i].len); /* copied: no GBytes */
         else
             rc_hash_set(k->val->v.hash, rc_argv_bytes(a, i), rc_argv_bytes(a, i + 1));
     }
@@ -826,9 +1003,12 @@ GBytes *rc_object_dump(const RcObject *o)
             put_bytes(b, l->data);
         break;
     case RC_TYPE_SET:
-        put_u32(b, o->v.set->order->len);
-        for (guint i = 0; i < o->v.set->order->len; i++)
-            put_bytes(b, o->v.set->order->pdata[i]);
+        put_u32(b, o->v.set->count);
+        for (guint i = 0; i < o->v.set->count; i++) {
+            gsize len;
+            const guint8 *m = rc_set_member(o->v.set, i, &len);
+            put_blob(b, m, len);
+        }
         break;
     case RC_TYPE_HASH:
         put_u32(b, o->v.hash->order->len);

@@ -31,12 +31,16 @@ typedef enum {
 #define RC_SET_MAX_INTSET_ENTRIES 512
 
 typedef struct {
-    GPtrArray *order; /* GBytes*, insertion order */
-    guint64 *index;   /* open addressing over the members' bytes: the member's hash in the
-                         high half, 1 + its position in order in the low (0 = empty), so a
-                         probe reads a member only when the hashes match; never iterated;
-                         NULL while the set is empty */
-    guint index_mask; /* index size - 1 (a power of two, at least twice the members) */
+    guint8 *bytes;     /* the members' bytes back to back, in insertion order */
+    gsize bytes_cap;   /* allocated size of `bytes` */
+    guint32 *offsets;  /* member i is bytes[offsets[i] .. offsets[i + 1]); count + 1 used */
+    guint offsets_cap; /* allocated entries of `offsets` */
+    guint count;       /* members */
+    guint64 *index;    /* open addressing over the members' bytes: the member's hash in the
+                          high half, 1 + its position in the low (0 = empty), so a probe
+                          reads a member only when the hashes match; never iterated;
+                          NULL while the set is empty */
+    guint index_mask;  /* index size - 1 (a power of two, at least twice the members) */
     gboolean is_intset;
 } RcSet;
 
@@ -71,6 +75,7 @@ typedef struct {
 typedef struct RcKey RcKey;
 struct RcKey {
     RcKeyRef ref;       /* the dictionary's key: points into `key` */
+    guint32 hash;       /* the dictionary's hash of ref */
     GBytes *key;        /* owned */
     RcObject *val;      /* owned */
     gint64 expire_ms;   /* absolute unix-style ms on the node's clock, -1 = none */
@@ -88,8 +93,7 @@ void rc_object_free(RcObject *o);
 RcObject *rc_object_copy(const RcObject *o);
 const char *rc_object_type_name(RcObjType type); /* "string", "list", ... */
 
-/* Sets. Members are borrowed on input and referenced when stored; the _data forms take the
- * member's bytes and make a GBytes only when they store it. */
+/* Sets. Members are borrowed on input and copied into the set's block when stored. */
 gboolean rc_set_add(RcSet *s, GBytes *member);    /* TRUE if added */
 gboolean rc_set_remove(RcSet *s, GBytes *member); /* TRUE if removed */
 gboolean rc_set_contains(const RcSet *s, GBytes *member);
@@ -97,9 +101,16 @@ gboolean rc_set_add_data(RcSet *s, const void *data, gsize len);
 gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len);
 gboolean rc_set_contains_data(const RcSet *s, const void *data, gsize len);
 guint rc_set_size(const RcSet *s);
-/* Members in SMEMBERS order (sorted numerically for an intset); the array is new, its
- * elements borrowed. */
-GPtrArray *rc_set_members(const RcSet *s);
+/* Member `i` (0 <= i < rc_set_size(), insertion order): its bytes, borrowed until the set
+ * changes, and their length. */
+static inline const guint8 *rc_set_member(const RcSet *s, guint i, gsize *len)
+{
+    *len = s->offsets[i + 1] - s->offsets[i];
+    return s->bytes + s->offsets[i];
+}
+/* The members' positions in SMEMBERS order: sorted numerically for an intset, insertion
+ * order otherwise. A new array of rc_set_size() entries; g_free() it. */
+guint32 *rc_set_members_order(const RcSet *s);
 
 /* Hashes. */
 gboolean rc_hash_set(RcHash *h, GBytes *field, GBytes *value); /* TRUE if the field is new */
@@ -127,7 +138,10 @@ void rc_keyspace_delete_entry(RcKeyspace *db, RcKey *k);
 void rc_keyspace_set_expire(RcKeyspace *db, RcKey *k, gint64 when_ms);
 gboolean rc_keyspace_persist(RcKeyspace *db, RcKey *k); /* TRUE if a TTL was removed */
 /* keyIsExpired(): strictly past its time. */
-gboolean rc_key_is_expired(const RcKey *k, gint64 now_ms);
+static inline gboolean rc_key_is_expired(const RcKey *k, gint64 now_ms)
+{
+    return k->expire_ms >= 0 && now_ms > k->expire_ms;
+}
 
 guint64 rc_keyspace_size(const RcKeyspace *db);
 guint64 rc_keyspace_expires(const RcKeyspace *db);

@@ -431,40 +431,70 @@ void rc_reply_errorf(GString *r, const char *fmt, ...)
     g_free(msg);
 }
 
-/* Decimal digits of v into the end of tmp[32]; returns the start (ll2string). */
-char *rc_format_ll(char tmp[RC_LL_DIGITS_MAX], gint64 v)
+/* "00" "01" ... "99": two digits per division, as Redis's ull2string does. */
+const char rc_digit_pairs[201] =
+    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546"
+    "4748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293"
+    "949596979899";
+
+/* Longest "<prefix><int64>\r\n" line: a sign and 19 digits besides the prefix and CRLF. */
+#define LL_LINE_MAX (1 + 1 + 19 + 2)
+
+/* A pointer to room for `n` more bytes (and the NUL after them) at the end of `r`, whose
+ * contents stay as they are. The encoders below write through it and then set the length
+ * once with reply_commit(), instead of one append (and one capacity check) per piece. */
+static inline char *reply_reserve(GString *r, gsize n)
 {
-    char *p = tmp + RC_LL_DIGITS_MAX;
-    guint64 u = v < 0 ? (guint64)0 - (guint64)v : (guint64)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        *--p = '-';
-    return p;
+    if (r->len + n >= r->allocated_len) {
+        gsize len = r->len;
+        g_string_set_size(r, len + n); /* grows the allocation; contents kept */
+        r->len = len;
+    }
+    return r->str + r->len;
 }
 
-static void append_ll(GString *r, char prefix, gint64 v)
+static inline void reply_commit(GString *r, char *end)
 {
-    char tmp[RC_LL_DIGITS_MAX];
-    char *p = rc_format_ll(tmp, v);
-    gsize n = (gsize)(tmp + RC_LL_DIGITS_MAX - p);
-    g_string_append_c(r, prefix);
-    rc_string_put(r, p, n);
-    RC_STRING_PUT_LIT(r, "\r\n");
+    r->len = (gsize)(end - r->str);
+    rc_assert(r->len < r->allocated_len);
+    *end = '\0';
+}
+
+/* Writes "<prefix>v\r\n" at p (which has LL_LINE_MAX bytes of room); returns its end. */
+static inline char *put_ll_line(char *p, char prefix, gint64 v)
+{
+    *p++ = prefix;
+    guint64 u = v < 0 ? (guint64)0 - (guint64)v : (guint64)v;
+    if (v < 0)
+        *p++ = '-';
+    gsize digits = 1;
+    for (guint64 t = u; t >= 10; t /= 10)
+        digits++;
+    char *end = p + digits;
+    rc_put_digits_backward(end, u);
+    end[0] = '\r';
+    end[1] = '\n';
+    return end + 2;
+}
+
+static inline char *put_bulk(char *p, const void *data, gsize len)
+{
+    p = put_ll_line(p, '$', (gint64)len);
+    if (len > 0)
+        memcpy(p, data, len);
+    p[len] = '\r';
+    p[len + 1] = '\n';
+    return p + len + 2;
 }
 
 void rc_reply_int(GString *r, gint64 v)
 {
-    append_ll(r, ':', v);
+    reply_commit(r, put_ll_line(reply_reserve(r, LL_LINE_MAX), ':', v));
 }
 
 void rc_reply_bulk(GString *r, const void *data, gsize len)
 {
-    append_ll(r, '$', (gint64)len);
-    rc_string_put(r, data, len);
-    RC_STRING_PUT_LIT(r, "\r\n");
+    reply_commit(r, put_bulk(reply_reserve(r, LL_LINE_MAX + len + 2), data, len));
 }
 
 void rc_reply_bulk_str(GString *r, const char *s)
@@ -505,12 +535,17 @@ void rc_reply_null_array(GString *r)
 
 void rc_reply_array(GString *r, gint64 n)
 {
-    append_ll(r, '*', n);
+    reply_commit(r, put_ll_line(reply_reserve(r, LL_LINE_MAX), '*', n));
 }
 
+/* One reservation for the whole request. */
 void rc_resp_encode_argv(GString *r, const RcArgv *a)
 {
-    rc_reply_array(r, a->argc);
+    gsize room = LL_LINE_MAX;
     for (int i = 0; i < a->argc; i++)
-        rc_reply_bulk(r, a->v[i].data, a->v[i].len);
+        room += LL_LINE_MAX + a->v[i].len + 2;
+    char *p = put_ll_line(reply_reserve(r, room), '*', a->argc);
+    for (int i = 0; i < a->argc; i++)
+        p = put_bulk(p, a->v[i].data, a->v[i].len);
+    reply_commit(r, p);
 }

@@ -11,6 +11,14 @@ static GBytes *B(const char *s)
     return g_bytes_new(s, strlen(s));
 }
 
+/* Member `pos` of the set holds exactly the bytes of `s`. */
+static gboolean member_is(const RcSet *set, guint pos, const char *s)
+{
+    gsize len;
+    const guint8 *m = rc_set_member(set, pos, &len);
+    return len == strlen(s) && memcmp(m, s, len) == 0;
+}
+
 static RcKey *add_string(RcKeyspace *db, const char *key, const char *val)
 {
     g_autoptr(GBytes) k = B(key);
@@ -99,9 +107,9 @@ START_TEST(test_set_and_hash_order)
         ck_assert(rc_set_add(s->v.set, m) == (i < 3));
     }
     ck_assert(s->v.set->is_intset);
-    g_autoptr(GPtrArray) m = rc_set_members(s->v.set);
-    ck_assert(bytes_is(m->pdata[0], "-3") && bytes_is(m->pdata[1], "7") &&
-              bytes_is(m->pdata[2], "10"));
+    g_autofree guint32 *order = rc_set_members_order(s->v.set);
+    ck_assert(member_is(s->v.set, order[0], "-3") && member_is(s->v.set, order[1], "7") &&
+              member_is(s->v.set, order[2], "10"));
     g_autoptr(GBytes) word = B("x");
     rc_set_add(s->v.set, word);
     ck_assert(!s->v.set->is_intset);
@@ -266,9 +274,15 @@ START_TEST(test_set_index_many_members)
     ck_assert(!rc_set_contains(set, b));
     ck_assert(rc_set_remove_data(set, "m2", 2));
     ck_assert_uint_eq(rc_set_size(set), (guint)n - 1);
-    g_autoptr(GPtrArray) order = rc_set_members(set);
-    ck_assert(g_bytes_get_size(order->pdata[0]) == 0 && g_bytes_get_size(order->pdata[1]) == 2);
-    ck_assert(bytes_is(order->pdata[2], "m1") && bytes_is(order->pdata[3], "m3"));
+    g_autofree guint32 *order = rc_set_members_order(set);
+    for (guint i = 0; i < rc_set_size(set); i++)
+        ck_assert_uint_eq(order[i], i); /* not an intset: insertion order */
+    gsize len;
+    rc_set_member(set, 0, &len);
+    ck_assert_uint_eq(len, 0);
+    rc_set_member(set, 1, &len);
+    ck_assert_uint_eq(len, 2);
+    ck_assert(member_is(set, 2, "m1") && member_is(set, 3, "m3"));
     for (int i = 3; i < n - 1; i++) {
         char m[16];
         int l = g_snprintf(m, sizeof m, "m%d", i);
@@ -284,6 +298,162 @@ START_TEST(test_set_index_many_members)
 }
 END_TEST
 
+/* The set's member block against a plain model (an array of strings in insertion order):
+ * adds, re-adds, removals at the front, middle and end (the block closes each gap) and
+ * members of every length from empty to longer than the block's first size, checked member
+ * by member after every step; then a copy and a dump/restore keep the same order. */
+static void check_set_matches(const RcSet *set, GPtrArray *model)
+{
+    ck_assert_uint_eq(rc_set_size(set), model->len);
+    for (guint i = 0; i < model->len; i++) {
+        GBytes *want = model->pdata[i];
+        gsize len, want_len;
+        const guint8 *m = rc_set_member(set, i, &len);
+        const void *w = g_bytes_get_data(want, &want_len);
+        ck_assert_uint_eq(len, want_len);
+        ck_assert(len == 0 || memcmp(m, w, len) == 0);
+        ck_assert(rc_set_contains_data(set, w, want_len));
+    }
+}
+
+START_TEST(test_set_block_matches_model)
+{
+    RcObject *o = rc_object_new_set();
+    RcSet *set = o->v.set;
+    g_autoptr(GPtrArray) model = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    guint32 x = 12345; /* a fixed LCG: the same steps every run */
+    for (int step = 0; step < 3000; step++) {
+        x = x * 1103515245u + 12345u;
+        guint len = (x >> 8) % 90; /* 0..89 bytes: some members outgrow the first block */
+        guint8 m[96];
+        for (guint j = 0; j < len; j++)
+            m[j] = (guint8)('a' + (x >> (j % 16)) % 3); /* few distinct short ones */
+        gboolean in_model = FALSE;
+        guint at = 0;
+        for (guint i = 0; i < model->len; i++) {
+            if (g_bytes_get_size(model->pdata[i]) == len &&
+                (len == 0 || memcmp(g_bytes_get_data(model->pdata[i], NULL), m, len) == 0)) {
+                in_model = TRUE;
+                at = i;
+            }
+        }
+        if ((x >> 28) < 11) { /* add about two thirds of the time */
+            ck_assert(rc_set_add_data(set, m, len) == !in_model);
+            if (!in_model)
+                g_ptr_array_add(model, g_bytes_new(m, len));
+        } else if ((x >> 28) < 13 || model->len == 0) { /* a member that may not be there */
+            ck_assert(rc_set_remove_data(set, m, len) == in_model);
+            if (in_model)
+                g_ptr_array_remove_index(model, at);
+        } else { /* one that is: front, end or anywhere between */
+            guint pick = (x >> 28) == 13 ? 0 : (x >> 28) == 14 ? model->len - 1 : x % model->len;
+            GBytes *b = model->pdata[pick];
+            ck_assert(rc_set_remove(set, b));
+            ck_assert(!rc_set_contains(set, b));
+            g_ptr_array_remove_index(model, pick);
+        }
+        if (step % 16 == 0)
+            check_set_matches(set, model);
+    }
+    check_set_matches(set, model);
+    ck_assert_uint_gt(model->len, 50);
+    ck_assert(!set->is_intset);
+
+    RcObject *c = rc_object_copy(o);
+    check_set_matches(c->v.set, model);
+    ck_assert(rc_set_add_data(c->v.set, "only in the copy", 16));
+    ck_assert(!rc_set_contains_data(set, "only in the copy", 16));
+    rc_object_free(c);
+
+    g_autoptr(GBytes) dump = rc_object_dump(o);
+    RcObject *r = rc_object_restore(g_bytes_get_data(dump, NULL), g_bytes_get_size(dump), NULL);
+    ck_assert_ptr_nonnull(r);
+    check_set_matches(r->v.set, model);
+    rc_object_free(r);
+    rc_object_free(o);
+}
+END_TEST
+
+/* SMEMBERS order of an intset is numeric, whatever the insertion order; one member past
+ * set-max-intset-entries makes insertion order the answer for good. */
+START_TEST(test_set_intset_order)
+{
+    RcObject *o = rc_object_new_set();
+    RcSet *set = o->v.set;
+    for (int i = 0; i < RC_SET_MAX_INTSET_ENTRIES; i++) {
+        char m[16];
+        int v = (i * 7919) % RC_SET_MAX_INTSET_ENTRIES - 256; /* a permutation, negatives too */
+        int l = g_snprintf(m, sizeof m, "%d", v);
+        ck_assert(rc_set_add_data(set, m, (gsize)l));
+    }
+    ck_assert(set->is_intset);
+    g_autofree guint32 *order = rc_set_members_order(set);
+    for (int i = 0; i < RC_SET_MAX_INTSET_ENTRIES; i++) {
+        char want[16];
+        g_snprintf(want, sizeof want, "%d", i - 256);
+        ck_assert(member_is(set, order[i], want));
+    }
+    ck_assert(rc_set_add_data(set, "100000", 6));
+    ck_assert(!set->is_intset);
+    g_autofree guint32 *after = rc_set_members_order(set);
+    for (guint i = 0; i < rc_set_size(set); i++)
+        ck_assert_uint_eq(after[i], i);
+    rc_object_free(o);
+}
+END_TEST
+
+/* The key dictionary's deletions shift later keys back: after thousands of adds, deletes in
+ * a scrambled order (most keys share probe runs at half load) and re-adds, every live key
+ * is found and every deleted one is not, the per-slot counts add up to the size, and a
+ * flush leaves nothing findable. */
+START_TEST(test_key_dict_deletes_keep_lookups)
+{
+    RcKeyspace *db = rc_keyspace_new();
+    const guint n = 6000;
+    for (guint i = 0; i < n; i++) {
+        char k[16];
+        g_snprintf(k, sizeof k, "key:%u", i);
+        add_string(db, k, "v");
+    }
+    g_autofree gboolean *live = g_new(gboolean, n);
+    for (guint i = 0; i < n; i++)
+        live[i] = TRUE;
+    for (guint step = 0; step < 2 * n; step++) {
+        guint i = (step * 2654435761u) % n; /* scrambled, with repeats */
+        char k[16];
+        int l = g_snprintf(k, sizeof k, "key:%u", i);
+        if (step % 5 == 4 && !live[i]) {
+            add_string(db, k, "again");
+            live[i] = TRUE;
+        } else {
+            ck_assert(rc_keyspace_delete(db, k, (gsize)l) == live[i]);
+            live[i] = FALSE;
+        }
+        if (step % 500 != 0)
+            continue;
+        guint64 alive = 0, in_slots = 0;
+        for (guint j = 0; j < n; j++) {
+            int jl = g_snprintf(k, sizeof k, "key:%u", j);
+            RcKey *found = rc_keyspace_find(db, k, (gsize)jl);
+            ck_assert(live[j] ? found != NULL : found == NULL);
+            alive += live[j];
+        }
+        for (int slot = 0; slot < 16384; slot++)
+            in_slots += rc_keyspace_count_keys_in_slot(db, slot);
+        ck_assert_uint_eq(rc_keyspace_size(db), alive);
+        ck_assert_uint_eq(in_slots, alive);
+    }
+    guint64 before = rc_keyspace_size(db);
+    ck_assert_uint_gt(before, 0);
+    ck_assert_uint_eq(rc_keyspace_flush(db), before);
+    ck_assert_uint_eq(rc_keyspace_size(db), 0);
+    ck_assert_ptr_null(rc_keyspace_find(db, "key:1", 5));
+    add_string(db, "key:1", "after flush");
+    ck_assert_ptr_nonnull(rc_keyspace_find(db, "key:1", 5));
+    rc_keyspace_free(db);
+}
+END_TEST
+
 Suite *keyspace_suite(void);
 Suite *keyspace_suite(void)
 {
@@ -293,6 +463,9 @@ Suite *keyspace_suite(void)
     tcase_add_test(tc, test_expire_on_virtual_time);
     tcase_add_test(tc, test_set_and_hash_order);
     tcase_add_test(tc, test_set_index_many_members);
+    tcase_add_test(tc, test_set_block_matches_model);
+    tcase_add_test(tc, test_set_intset_order);
+    tcase_add_test(tc, test_key_dict_deletes_keep_lookups);
     tcase_add_test(tc, test_snapshot_round_trip);
     tcase_add_test(tc, test_snapshot_bad_input);
     tcase_add_test(tc, test_dump_restore);

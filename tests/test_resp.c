@@ -280,6 +280,59 @@ START_TEST(test_reply_encoders)
 }
 END_TEST
 
+/* The encoders write straight into the string's spare room: integers at every digit count
+ * and both extremes, and bulks of every length from 0 to 300 appended one after the other
+ * (so the string grows at every possible fill level), match printf byte for byte. */
+START_TEST(test_reply_encoders_against_printf)
+{
+    static const gint64 ints[] = {0,
+                                  1,
+                                  -1,
+                                  9,
+                                  10,
+                                  -10,
+                                  99,
+                                  100,
+                                  101,
+                                  999,
+                                  1000,
+                                  1009,
+                                  12345,
+                                  -987654321,
+                                  1000000000,
+                                  1234567890123456789,
+                                  G_MAXINT64,
+                                  G_MININT64,
+                                  G_MAXINT64 - 1,
+                                  G_MININT64 + 1};
+    g_autoptr(GString) r = g_string_new(NULL);
+    g_autoptr(GString) want = g_string_new(NULL);
+    for (gsize i = 0; i < G_N_ELEMENTS(ints); i++) {
+        rc_reply_int(r, ints[i]);
+        rc_reply_array(r, ints[i]);
+        rc_reply_bulk_ll(r, ints[i]);
+        g_autofree char *d = g_strdup_printf("%" G_GINT64_FORMAT, ints[i]);
+        g_string_append_printf(want, ":%s\r\n*%s\r\n$%zu\r\n%s\r\n", d, d, strlen(d), d);
+    }
+    char data[300];
+    for (gsize i = 0; i < sizeof data; i++)
+        data[i] = (char)(i * 7);
+    for (gsize len = 0; len <= sizeof data; len++) {
+        rc_reply_bulk(r, data, len);
+        g_string_append_printf(want, "$%zu\r\n", len);
+        g_string_append_len(want, data, (gssize)len);
+        g_string_append(want, "\r\n");
+    }
+    static const char *const strv[] = {"SADD", "key", "", "member", NULL};
+    g_autoptr(RcArgv) a = rc_argv_new_from_strv(strv);
+    rc_resp_encode_argv(r, a);
+    g_string_append(want, "*4\r\n$4\r\nSADD\r\n$3\r\nkey\r\n$0\r\n\r\n$6\r\nmember\r\n");
+    ck_assert_uint_eq(r->len, want->len);
+    ck_assert_int_eq(memcmp(r->str, want->str, r->len), 0);
+    ck_assert_int_eq(r->str[r->len], '\0');
+}
+END_TEST
+
 /* A parsed request is one block: a bulk of several MiB fed in uneven pieces, compacted after
  * each, and a request of 100000 arguments, come out whole and NUL-terminated; the rewrite
  * constructors and copies keep every byte (NULs included). */
@@ -368,6 +421,7 @@ Suite *resp_suite(void)
     tcase_add_test(tc, test_inline_split_args);
     tcase_add_test(tc, test_string2ll);
     tcase_add_test(tc, test_reply_encoders);
+    tcase_add_test(tc, test_reply_encoders_against_printf);
     tcase_add_test(tc, test_argv_huge_and_many);
     suite_add_tcase(s, tc);
     return s;
