@@ -104,7 +104,7 @@ static void run_proc(RcCommandCall *call)
 static void propagate_one(RcNode *node, const char *word)
 {
     RcArg arg = {word, strlen(word), NULL};
-    RcArgv a = {1, &arg, NULL};
+    RcArgv a = {.argc = 1, .v = &arg};
     rc_repl_propagate(node, &a);
 }
 
@@ -205,7 +205,8 @@ static gboolean is_transaction_control(const RcCommand *cmd)
            cmd->proc == rc_cmd_quit;
 }
 
-static Outcome process_command(RcClient *c, RcArgv *args)
+/* `args` is borrowed: a request postponed by a pause is copied into c->pending. */
+static Outcome process_command(RcClient *c, const RcArgv *args)
 {
     RcNode *node = c->node;
     const RcCommand *cmd;
@@ -247,7 +248,7 @@ static Outcome process_command(RcClient *c, RcArgv *args)
     }
     if (!(c->flags & RC_CLIENT_REPLICA) && node->clients_paused && may_replicate) {
         c->flags |= RC_CLIENT_PAUSED;
-        c->pending = args;
+        c->pending = rc_argv_copy(args);
         return POSTPONED;
     }
     if ((c->flags & RC_CLIENT_MULTI) && !is_transaction_control(cmd)) {
@@ -273,6 +274,8 @@ static Outcome process_command(RcClient *c, RcArgv *args)
 /* resetClient(): ASKING lasts one command, unless inside MULTI or just set. */
 static void reset_client(RcClient *c, const RcArgv *args)
 {
+    if (!(c->flags & RC_CLIENT_ASKING))
+        return; /* the usual case: nothing to reset */
     gboolean was_asking = args != NULL && args->argc > 0 && rc_argv_is(args, 0, "asking");
     if (!(c->flags & RC_CLIENT_MULTI) && !was_asking)
         c->flags &= ~RC_CLIENT_ASKING;
@@ -284,8 +287,8 @@ static gboolean process_input(RcClient *c)
 {
     c->is_processing = TRUE;
     while (!(c->flags & (RC_CLIENT_BLOCKED | RC_CLIENT_PAUSED | RC_CLIENT_CLOSE_AFTER_REPLY))) {
-        RcArgv *args = NULL;
-        RcRespStatus st = rc_resp_parser_next(c->parser, &args);
+        const RcArgv *args = NULL; /* the parser's, pointing into its buffer */
+        RcRespStatus st = rc_resp_parser_next_view(c->parser, &args);
         if (st == RC_RESP_NEED_MORE)
             break;
         if (st == RC_RESP_ERROR) {
@@ -298,9 +301,8 @@ static gboolean process_input(RcClient *c)
             break;
         }
         if (args->argc > 0 && process_command(c, args) == POSTPONED)
-            break; /* args kept in c->pending */
+            break; /* a copy of args kept in c->pending */
         reset_client(c, args);
-        rc_argv_free(args);
     }
     rc_resp_parser_compact(c->parser);
     flush_output(c);
@@ -390,8 +392,10 @@ void rc_clients_before_sleep(RcNode *node)
         c->is_processing = TRUE;
         Outcome o = process_command(c, args);
         c->is_processing = FALSE;
-        if (o == POSTPONED)
+        if (o == POSTPONED) {
+            rc_argv_free(args); /* c->pending has a copy */
             continue;
+        }
         reset_client(c, args);
         rc_argv_free(args);
         process_input(c);

@@ -189,6 +189,11 @@ void rc_repl_feed(RcReplication *r, const void *data, gsize len)
 
 static void feed_argv(RcReplication *r, const RcArgv *args)
 {
+    if (args->raw != NULL) {
+        /* the request as the client sent it, already in the stream's encoding */
+        rc_repl_feed(r, args->raw, args->raw_len);
+        return;
+    }
     GString *s = r->encoded;
     g_string_truncate(s, 0);
     rc_resp_encode_argv(s, args);

@@ -8,21 +8,25 @@
 enum { REQ_NONE, REQ_MULTIBULK, REQ_INLINE };
 
 struct RcRespParser {
-    GByteArray *buf;     /* the query buffer */
-    gsize pos;           /* first unconsumed byte (qb_pos) */
-    int reqtype;         /* REQ_*: kind of the request being parsed */
-    gint64 multibulklen; /* bulks still to read in this request */
-    gint64 bulklen;      /* length of the bulk being read, -1 before its "$n" line */
-    gsize req_start;     /* where the request being parsed starts in buf: its bulks stay
-                            there until it is complete, and become one RcArgv then */
-    struct Bulk *bulks;  /* the bulks read so far, relative to req_start */
-    guint nbulks;        /* how many */
-    guint bulks_cap;     /* room in bulks (kept from request to request) */
-    gsize bulks_total;   /* their total length */
-    gint64 max_bulk_len; /* proto-max-bulk-len */
-    gboolean is_master;  /* the master's stream: no bulk limit */
-    gboolean is_dead;    /* a protocol error happened */
-    char err[96];        /* its message */
+    GByteArray *buf;       /* the query buffer */
+    gsize pos;             /* first unconsumed byte (qb_pos) */
+    int reqtype;           /* REQ_*: kind of the request being parsed */
+    gint64 multibulklen;   /* bulks still to read in this request */
+    gint64 bulklen;        /* length of the bulk being read, -1 before its "$n" line */
+    gsize req_start;       /* where the request being parsed starts in buf: its bulks stay
+                              there until it is complete, and become one RcArgv then */
+    struct Bulk *bulks;    /* the bulks read so far, relative to req_start */
+    guint nbulks;          /* how many */
+    guint bulks_cap;       /* room in bulks (kept from request to request) */
+    gsize bulks_total;     /* their total length */
+    gboolean is_canonical; /* the request so far is byte for byte what rc_resp_encode_argv()
+                              would make of it (the bytes skipped unchecked are CRLF) */
+    gint64 max_bulk_len;   /* proto-max-bulk-len */
+    gboolean is_master;    /* the master's stream: no bulk limit */
+    gboolean is_dead;      /* a protocol error happened */
+    RcArgvView view;       /* the latest multibulk request, pointing into buf */
+    RcArgv *inline_argv;   /* the latest inline request (owned) */
+    char err[96];          /* its message */
 };
 
 /* One bulk of the request being parsed, as offsets from its start (the buffer moves). */
@@ -39,10 +43,19 @@ RcRespParser *rc_resp_parser_new(gint64 max_bulk_len)
     return p;
 }
 
+/* The request handed out last is over: the buffer may move or be compacted now. */
+static void release_request(RcRespParser *p)
+{
+    rc_argv_view_clear(&p->view);
+    g_clear_pointer(&p->inline_argv, rc_argv_free);
+}
+
 void rc_resp_parser_free(RcRespParser *p)
 {
     if (p == NULL)
         return;
+    rc_argv_view_free(&p->view);
+    rc_argv_free(p->inline_argv);
     g_byte_array_unref(p->buf);
     g_free(p->bulks);
     g_free(p);
@@ -62,6 +75,7 @@ static gsize keep_from(const RcRespParser *p)
 
 void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len)
 {
+    release_request(p);
     if (p->pos == p->buf->len && keep_from(p) == p->pos && p->pos > 0) {
         g_byte_array_set_size(p->buf, 0);
         p->pos = 0;
@@ -72,10 +86,14 @@ void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len)
 
 void rc_resp_parser_compact(RcRespParser *p)
 {
+    release_request(p);
     gsize drop = keep_from(p);
     if (drop == 0)
         return;
-    g_byte_array_remove_range(p->buf, 0, (guint)drop);
+    if (drop == p->buf->len)
+        g_byte_array_set_size(p->buf, 0); /* the usual case: every request was complete */
+    else
+        g_byte_array_remove_range(p->buf, 0, (guint)drop);
     p->pos -= drop;
     p->req_start = p->req_start >= drop ? p->req_start - drop : 0;
 }
@@ -271,7 +289,7 @@ RcArgv *rc_resp_split_args(const char *line, gsize len)
     return a;
 }
 
-static RcRespStatus parse_inline(RcRespParser *p, RcArgv **argv)
+static RcRespStatus parse_inline(RcRespParser *p, const RcArgv **argv)
 {
     gssize nl = find_char(p, p->pos, '\n');
     if (nl < 0) {
@@ -293,17 +311,21 @@ static RcRespStatus parse_inline(RcRespParser *p, RcArgv **argv)
     }
     p->pos = end + feed;
     p->reqtype = REQ_NONE;
+    p->inline_argv = a;
     *argv = a;
     return RC_RESP_REQUEST;
 }
 
-/* The request is complete: its bulks, still in the buffer, become one RcArgv. */
-static RcArgv *take_bulks(RcRespParser *p)
+/* The request is complete: the view points at its bulks, still in the buffer. */
+static const RcArgv *take_bulks(RcRespParser *p)
 {
-    RcArgv *a = rc_argv_new_sized((int)p->nbulks, p->bulks_total);
-    const guint8 *base = p->buf->data + p->req_start;
+    const char *base = (const char *)p->buf->data + p->req_start;
     for (guint i = 0; i < p->nbulks; i++)
-        rc_argv_put(a, (int)i, base + p->bulks[i].off, p->bulks[i].len);
+        rc_argv_view_push(&p->view, base + p->bulks[i].off, p->bulks[i].len);
+    if (p->is_canonical) {
+        p->view.argv.raw = base;
+        p->view.argv.raw_len = p->pos - p->req_start;
+    }
     p->nbulks = 0;
     p->bulks_total = 0;
     if (p->bulks_cap > 1024) {
@@ -311,10 +333,10 @@ static RcArgv *take_bulks(RcRespParser *p)
         g_clear_pointer(&p->bulks, g_free);
         p->bulks_cap = 0;
     }
-    return a;
+    return &p->view.argv;
 }
 
-static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
+static RcRespStatus parse_multibulk(RcRespParser *p, const RcArgv **argv)
 {
     const guint8 *d = p->buf->data;
     if (p->multibulklen == 0) {
@@ -330,10 +352,11 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
         gboolean ok = rc_string2ll((const char *)d + p->pos + 1, (gsize)cr - (p->pos + 1), &ll);
         if (!ok || ll > INT_MAX)
             return fail(p, "ERR Protocol error: invalid multibulk length");
+        p->is_canonical = d[cr + 1] == '\n';
         p->pos = (gsize)cr + 2;
         if (ll <= 0) {
             p->reqtype = REQ_NONE;
-            *argv = rc_argv_new_sized(0, 0);
+            *argv = &p->view.argv; /* empty */
             return RC_RESP_REQUEST;
         }
         p->multibulklen = ll;
@@ -360,6 +383,7 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
             gboolean ok = rc_string2ll((const char *)d + p->pos + 1, (gsize)cr - (p->pos + 1), &ll);
             if (!ok || ll < 0 || (!p->is_master && ll > p->max_bulk_len))
                 return fail(p, "ERR Protocol error: invalid bulk length");
+            p->is_canonical &= d[cr + 1] == '\n';
             p->pos = (gsize)cr + 2;
             p->bulklen = ll;
         }
@@ -371,6 +395,8 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
         }
         p->bulks[p->nbulks++] = (Bulk){p->pos - p->req_start, (gsize)p->bulklen};
         p->bulks_total += (gsize)p->bulklen;
+        p->is_canonical &=
+            d[p->pos + (gsize)p->bulklen] == '\r' && d[p->pos + (gsize)p->bulklen + 1] == '\n';
         p->pos += (gsize)p->bulklen + 2;
         p->bulklen = -1;
         p->multibulklen--;
@@ -380,9 +406,10 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
     return RC_RESP_REQUEST;
 }
 
-RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv)
+RcRespStatus rc_resp_parser_next_view(RcRespParser *p, const RcArgv **argv)
 {
     *argv = NULL;
+    release_request(p);
     if (p->is_dead)
         return RC_RESP_ERROR;
     if (p->pos >= p->buf->len)
@@ -394,6 +421,23 @@ RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv)
     if (p->reqtype == REQ_INLINE)
         return parse_inline(p, argv);
     return parse_multibulk(p, argv);
+}
+
+RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv)
+{
+    const RcArgv *view;
+    RcRespStatus st = rc_resp_parser_next_view(p, &view);
+    *argv = NULL;
+    if (st != RC_RESP_REQUEST)
+        return st;
+    if (view == p->inline_argv) {
+        p->inline_argv = NULL; /* already a copy: hand it over */
+        *argv = (RcArgv *)view;
+    } else {
+        *argv = rc_argv_copy(view);
+        rc_argv_view_clear(&p->view);
+    }
+    return st;
 }
 
 /* ---- Replies ---- */
