@@ -134,8 +134,17 @@ static void call_command(RcNode *node, RcClient *client, const RcCommand *cmd, c
 
 void rc_client_call(RcNode *node, RcClient *client, const RcArgv *args, GString *reply)
 {
+    gsize len = 0;
+    const char *name = args->argc > 0 ? rc_argv_data(args, 0, &len) : NULL;
+    rc_client_call_named(node, client, args->argc > 0 ? rc_command_lookup(name, len) : NULL, args,
+                         reply);
+}
+
+void rc_client_call_named(RcNode *node, RcClient *client, const RcCommand *named,
+                          const RcArgv *args, GString *reply)
+{
     const RcCommand *cmd;
-    char *err = rc_command_check(args, &cmd);
+    char *err = rc_command_check_named(named, args, &cmd);
     if (err != NULL) {
         rc_reply_error(reply, err);
         g_free(err);

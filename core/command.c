@@ -204,6 +204,19 @@ const RcCommand *rc_command_lookup(const char *name, gsize len)
     return find_in(&command_index, name, len);
 }
 
+/* The command a request names, given what argv[0] names (`base`, NULL if unknown). */
+static const RcCommand *resolve(const RcCommand *base, const RcArgv *args, gboolean *is_container)
+{
+    *is_container = FALSE;
+    if (base == NULL || base->subcommands == NULL || args->argc == 1)
+        return base;
+    *is_container = TRUE;
+    rc_assert(base->subcommands == cluster_subcommands); /* the only container */
+    gsize len;
+    const char *name = rc_argv_data(args, 1, &len);
+    return find_in(&cluster_index, name, len);
+}
+
 const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_container)
 {
     *is_container = FALSE;
@@ -211,13 +224,7 @@ const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_contain
         return NULL;
     gsize len;
     const char *name = rc_argv_data(args, 0, &len);
-    const RcCommand *base = rc_command_lookup(name, len);
-    if (base == NULL || base->subcommands == NULL || args->argc == 1)
-        return base;
-    *is_container = TRUE;
-    rc_assert(base->subcommands == cluster_subcommands); /* the only container */
-    name = rc_argv_data(args, 1, &len);
-    return find_in(&cluster_index, name, len);
+    return resolve(rc_command_lookup(name, len), args, is_container);
 }
 
 gboolean rc_command_arity_ok(const RcCommand *cmd, int argc)
@@ -235,8 +242,16 @@ static void append_cstr(GString *s, const RcArgv *a, int i, gsize max)
 
 char *rc_command_check(const RcArgv *args, const RcCommand **out)
 {
+    gsize len = 0;
+    const char *name = args->argc > 0 ? rc_argv_data(args, 0, &len) : NULL;
+    return rc_command_check_named(args->argc > 0 ? rc_command_lookup(name, len) : NULL, args, out);
+}
+
+char *rc_command_check_named(const RcCommand *named, const RcArgv *args, const RcCommand **out)
+{
+    rc_assert(named == NULL || args->argc > 0);
     gboolean is_container;
-    const RcCommand *cmd = rc_command_lookup_argv(args, &is_container);
+    const RcCommand *cmd = resolve(named, args, &is_container);
     *out = cmd;
     if (cmd != NULL && rc_command_arity_ok(cmd, args->argc))
         return NULL; /* the common case allocates nothing */

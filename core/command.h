@@ -136,6 +136,8 @@ const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_contain
 /* processCommand()'s first checks: NULL when the request may go on, else the error
  * (without '-' and CRLF), newly allocated: unknown command or subcommand, arity. */
 char *rc_command_check(const RcArgv *args, const RcCommand **cmd);
+/* The same when argv[0] was looked up already: `named` is rc_command_lookup() of it. */
+char *rc_command_check_named(const RcCommand *named, const RcArgv *args, const RcCommand **cmd);
 /* Append the indexes of the key arguments of a request to `keys` (gint). */
 void rc_command_get_keys(const RcCommand *cmd, const RcArgv *args, GArray *keys);
 /* The last key argument of a command with a fixed key range (first_key > 0, no movable keys)

@@ -96,6 +96,7 @@ void rc_repl_free(RcReplication *repl)
     g_byte_array_unref(repl->multi_raw);
     g_string_free(repl->encoded, TRUE);
     g_string_free(repl->discarded, TRUE);
+    rc_argv_view_free(&repl->stream_view);
     g_free(repl->masterhost);
     g_free(repl);
 }

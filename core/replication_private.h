@@ -118,6 +118,7 @@ struct RcReplication {
     GByteArray *multi_raw;                  /* its stream bytes, MULTI included */
     GString *encoded;                       /* reused: a propagated command's encoding */
     GString *discarded;                     /* reused: replies to the master's stream */
+    RcArgvView stream_view;                 /* the stream's command being applied, in inbuf */
 
     guint64 stat_sync_full;
     guint64 stat_sync_partial_ok;
