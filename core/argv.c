@@ -111,7 +111,7 @@ RcArgv *rc_argv_new_from_bytes(int argc, GBytes *const *argv)
     return c;
 }
 
-void rc_argv_view_clear(RcArgvView *view)
+void rc_argv_view_drop(RcArgvView *view)
 {
     RcArgv *a = &view->argv;
     for (int i = 0; i < a->argc; i++)
@@ -126,14 +126,10 @@ void rc_argv_view_clear(RcArgvView *view)
     }
 }
 
-void rc_argv_view_push(RcArgvView *view, const char *data, gsize len)
+void rc_argv_view_grow(RcArgvView *view)
 {
-    RcArgv *a = &view->argv;
-    if ((guint)a->argc == view->cap) {
-        view->cap = view->cap ? view->cap * 2 : 8;
-        a->v = g_renew(RcArg, a->v, view->cap);
-    }
-    a->v[a->argc++] = (RcArg){data, len, NULL};
+    view->cap = view->cap ? view->cap * 2 : 8;
+    view->argv.v = g_renew(RcArg, view->argv.v, view->cap);
 }
 
 void rc_argv_view_free(RcArgvView *view)

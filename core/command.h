@@ -45,11 +45,26 @@ typedef struct {
     guint cap; /* room in argv.v */
 } RcArgvView;
 
-/* Forget the request in the view (dropping the GBytes rc_argv_bytes() made for it). */
-void rc_argv_view_clear(RcArgvView *view);
-/* Append an argument: `len` bytes at `data`, not copied. */
-void rc_argv_view_push(RcArgvView *view, const char *data, gsize len);
 void rc_argv_view_free(RcArgvView *view); /* the array; the view itself is the caller's */
+void rc_argv_view_drop(RcArgvView *view); /* rc_argv_view_clear() of a view in use */
+void rc_argv_view_grow(RcArgvView *view); /* more room in a full array */
+
+/* Forget the request in the view (dropping the GBytes rc_argv_bytes() made for it). Inline:
+ * every request clears the view once or twice, mostly already clear. */
+static inline void rc_argv_view_clear(RcArgvView *view)
+{
+    if (view->argv.argc > 0 || view->argv.raw != NULL || view->cap > 1024)
+        rc_argv_view_drop(view);
+}
+
+/* Append an argument: `len` bytes at `data`, not copied. */
+static inline void rc_argv_view_push(RcArgvView *view, const char *data, gsize len)
+{
+    RcArgv *a = &view->argv;
+    if ((guint)a->argc == view->cap)
+        rc_argv_view_grow(view);
+    a->v[a->argc++] = (RcArg){data, len, NULL};
+}
 
 /* An argv of `argc` arguments with room for `total` bytes of them; each argument is then
  * written once, in order, by rc_argv_put(). Until then v[i] is empty. */

@@ -360,26 +360,26 @@ static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gi
         return 0;
     if (p[*pos] != (guint8)prefix)
         return -1;
+    /* The master writes plain digits and CRLF (at most 18 of them cannot overflow): read
+     * them in one pass. */
+    gsize k = *pos + 1, first = k;
+    gint64 x = 0;
+    while (k < avail && k - first < 18 && p[k] >= '0' && p[k] <= '9')
+        x = x * 10 + (p[k++] - '0');
+    if (k > first && avail - k >= 2 && p[k] == '\r' && p[k + 1] == '\n') {
+        *v = x;
+        *pos = k + 2;
+        return 1;
+    }
     const guint8 *nl = memchr(p + *pos, '\n', avail - *pos);
     if (nl == NULL)
         return avail - *pos > 32 ? -1 : 0;
     gsize end = (gsize)(nl - p);
     if (end < *pos + 3 || p[end - 1] != '\r')
         return -1;
+    /* Anything else as strtoll reads it. */
     gsize nlen = end - 1 - (*pos + 1);
     const guint8 *digits = p + *pos + 1;
-    if (nlen <= 18) {
-        /* The common case, plain digits, without a copy; anything else as strtoll reads it. */
-        gint64 x = 0;
-        gsize i = 0;
-        while (i < nlen && digits[i] >= '0' && digits[i] <= '9')
-            x = x * 10 + (digits[i++] - '0');
-        if (i == nlen && nlen > 0) {
-            *v = x;
-            *pos = end + 1;
-            return 1;
-        }
-    }
     char num[32];
     if (nlen >= sizeof num)
         return -1;

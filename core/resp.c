@@ -91,7 +91,7 @@ void rc_resp_parser_compact(RcRespParser *p)
     if (drop == 0)
         return;
     if (drop == p->buf->len)
-        g_byte_array_set_size(p->buf, 0); /* the usual case: every request was complete */
+        p->buf->len = 0; /* the usual case, every request was complete: keep the room */
     else
         g_byte_array_remove_range(p->buf, 0, (guint)drop);
     p->pos -= drop;
@@ -406,6 +406,59 @@ static RcRespStatus parse_multibulk(RcRespParser *p, const RcArgv **argv)
     return RC_RESP_REQUEST;
 }
 
+/* "<digits>\r\n" at d[*i], written as rc_format_ll() writes a number >= 0 (no sign, no leading
+ * zero, at most 18 digits so it cannot overflow): its value, and *i moves past it. FALSE for
+ * anything else, or when it is not all in d[..end). */
+static inline gboolean read_plain_number(const guint8 *d, gsize end, gsize *i, gint64 *value)
+{
+    gsize k = *i, first = k;
+    gint64 v = 0;
+    while (k < end && k - first < 18 && d[k] >= '0' && d[k] <= '9')
+        v = v * 10 + (d[k++] - '0');
+    gsize ndigits = k - first;
+    if (ndigits == 0 || (d[first] == '0' && ndigits > 1))
+        return FALSE;
+    if (end - k < 2 || d[k] != '\r' || d[k + 1] != '\n')
+        return FALSE;
+    *value = v;
+    *i = k + 2;
+    return TRUE;
+}
+
+/* The common case read in one pass: a whole multibulk request of at least one bulk, in the
+ * buffer from p->pos, written exactly as rc_resp_encode_argv() would write it. Then the view
+ * holds it and pos moves past it. Anything else (incomplete, an error, an odd but valid
+ * form) returns FALSE with the parser unchanged, for parse_multibulk() to read as Redis does;
+ * for a request this one accepts, that would find the same arguments. */
+static gboolean parse_plain_multibulk(RcRespParser *p)
+{
+    const guint8 *d = p->buf->data;
+    gsize end = p->buf->len, i = p->pos + 1;
+    gint64 count;
+    if (!read_plain_number(d, end, &i, &count) || count < 1 || count > INT_MAX)
+        return FALSE;
+    for (gint64 n = 0; n < count; n++) {
+        gint64 len;
+        if (i >= end || d[i] != '$')
+            break;
+        i++;
+        if (!read_plain_number(d, end, &i, &len) || (!p->is_master && len > p->max_bulk_len))
+            break;
+        if (end - i < (gsize)len + 2 || d[i + (gsize)len] != '\r' || d[i + (gsize)len + 1] != '\n')
+            break;
+        rc_argv_view_push(&p->view, (const char *)d + i, (gsize)len);
+        i += (gsize)len + 2;
+    }
+    if (p->view.argv.argc != count) {
+        rc_argv_view_clear(&p->view); /* no GBytes was made: nobody saw it */
+        return FALSE;
+    }
+    p->view.argv.raw = (const char *)d + p->pos;
+    p->view.argv.raw_len = i - p->pos;
+    p->pos = i;
+    return TRUE;
+}
+
 RcRespStatus rc_resp_parser_next_view(RcRespParser *p, const RcArgv **argv)
 {
     *argv = NULL;
@@ -414,6 +467,10 @@ RcRespStatus rc_resp_parser_next_view(RcRespParser *p, const RcArgv **argv)
         return RC_RESP_ERROR;
     if (p->pos >= p->buf->len)
         return RC_RESP_NEED_MORE;
+    if (p->reqtype == REQ_NONE && p->buf->data[p->pos] == '*' && parse_plain_multibulk(p)) {
+        *argv = &p->view.argv;
+        return RC_RESP_REQUEST;
+    }
     if (p->reqtype == REQ_NONE) {
         p->reqtype = p->buf->data[p->pos] == '*' ? REQ_MULTIBULK : REQ_INLINE;
         p->req_start = p->pos;
