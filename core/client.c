@@ -63,6 +63,12 @@ void rc_client_close(RcClient *client)
 
 void rc_client_write(RcClient *client, const char *data, gsize len)
 {
+    if (!client->is_processing && client->obuf->len == 0) {
+        /* The stream to a replica, mostly: sent as it is, without a copy into obuf. */
+        if (len > 0 && client->handle != 0 && !(client->flags & RC_CLIENT_MASTER))
+            rc_node_send(client->node, client->handle, data, len);
+        return;
+    }
     g_string_append_len(client->obuf, data, (gssize)len);
     if (!client->is_processing)
         flush_output(client);

@@ -11,12 +11,6 @@
 
 #include "core/cluster_types.h"
 
-RcReplication *rc_repl_of(const RcNode *node)
-{
-    rc_assert(node->repl != NULL);
-    return node->repl;
-}
-
 /* server.unixtime: Redis reads its clock in whole seconds for everything replication
  * times (ack times, timeouts, repl_down_since). */
 gint64 rc_repl_unixtime(const RcNode *node)

@@ -7,8 +7,15 @@
 
 enum { REQ_NONE, REQ_MULTIBULK, REQ_INLINE };
 
+/* The query buffer: bytes appended at the end, the consumed prefix dropped after a pass. */
+typedef struct {
+    guint8 *data;
+    gsize len;
+    gsize cap; /* bytes allocated */
+} QueryBuf;
+
 struct RcRespParser {
-    GByteArray *buf;       /* the query buffer */
+    QueryBuf buf;          /* the query buffer */
     gsize pos;             /* first unconsumed byte (qb_pos) */
     int reqtype;           /* REQ_*: kind of the request being parsed */
     gint64 multibulklen;   /* bulks still to read in this request */
@@ -37,7 +44,6 @@ typedef struct Bulk {
 RcRespParser *rc_resp_parser_new(gint64 max_bulk_len)
 {
     RcRespParser *p = g_new0(RcRespParser, 1);
-    p->buf = g_byte_array_new();
     p->bulklen = -1;
     p->max_bulk_len = max_bulk_len;
     return p;
@@ -56,7 +62,7 @@ void rc_resp_parser_free(RcRespParser *p)
         return;
     rc_argv_view_free(&p->view);
     rc_argv_free(p->inline_argv);
-    g_byte_array_unref(p->buf);
+    g_free(p->buf.data);
     g_free(p->bulks);
     g_free(p);
 }
@@ -76,12 +82,19 @@ static gsize keep_from(const RcRespParser *p)
 void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len)
 {
     release_request(p);
-    if (p->pos == p->buf->len && keep_from(p) == p->pos && p->pos > 0) {
-        g_byte_array_set_size(p->buf, 0);
+    if (p->pos == p->buf.len && keep_from(p) == p->pos && p->pos > 0) {
+        p->buf.len = 0;
         p->pos = 0;
         p->req_start = 0;
     }
-    g_byte_array_append(p->buf, data, (guint)len);
+    if (len == 0)
+        return;
+    if (p->buf.cap - p->buf.len < len) {
+        p->buf.cap = MAX(MAX(p->buf.cap * 2, p->buf.len + len), (gsize)64);
+        p->buf.data = g_realloc(p->buf.data, p->buf.cap);
+    }
+    memcpy(p->buf.data + p->buf.len, data, len);
+    p->buf.len += len;
 }
 
 void rc_resp_parser_compact(RcRespParser *p)
@@ -90,22 +103,22 @@ void rc_resp_parser_compact(RcRespParser *p)
     gsize drop = keep_from(p);
     if (drop == 0)
         return;
-    if (drop == p->buf->len)
-        p->buf->len = 0; /* the usual case, every request was complete: keep the room */
-    else
-        g_byte_array_remove_range(p->buf, 0, (guint)drop);
+    rc_assert(drop <= p->buf.len);
+    /* Usually every request was complete and nothing moves; the room is kept. */
+    memmove(p->buf.data, p->buf.data + drop, p->buf.len - drop);
+    p->buf.len -= drop;
     p->pos -= drop;
     p->req_start = p->req_start >= drop ? p->req_start - drop : 0;
 }
 
 gsize rc_resp_parser_pending(const RcRespParser *p)
 {
-    return p->buf->len - p->pos;
+    return p->buf.len - p->pos;
 }
 
 gboolean rc_resp_parser_in_request(const RcRespParser *p)
 {
-    return p->reqtype != REQ_NONE || p->pos < p->buf->len;
+    return p->reqtype != REQ_NONE || p->pos < p->buf.len;
 }
 
 const char *rc_resp_parser_error(const RcRespParser *p)
@@ -118,8 +131,8 @@ const char *rc_resp_parser_error(const RcRespParser *p)
 static gssize find_char(const RcRespParser *p, gsize from, char ch)
 {
     /* One pass over the (short) line: two memchr() calls cost more than the loop. */
-    const guint8 *base = p->buf->data;
-    gsize len = p->buf->len;
+    const guint8 *base = p->buf.data;
+    gsize len = p->buf.len;
     for (gsize i = from; i < len; i++) {
         if (base[i] == (guint8)ch)
             return (gssize)i;
@@ -293,16 +306,16 @@ static RcRespStatus parse_inline(RcRespParser *p, const RcArgv **argv)
 {
     gssize nl = find_char(p, p->pos, '\n');
     if (nl < 0) {
-        if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+        if (p->buf.len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
             return fail(p, "ERR Protocol error: too big inline request");
         return RC_RESP_NEED_MORE;
     }
     gsize end = (gsize)nl, feed = 1;
-    if (end != p->pos && p->buf->data[end - 1] == '\r') {
+    if (end != p->pos && p->buf.data[end - 1] == '\r') {
         end--;
         feed++;
     }
-    RcArgv *a = rc_resp_split_args((const char *)p->buf->data + p->pos, end - p->pos);
+    RcArgv *a = rc_resp_split_args((const char *)p->buf.data + p->pos, end - p->pos);
     if (a == NULL)
         return fail(p, "ERR Protocol error: unbalanced quotes in request");
     if (end != p->pos && p->is_master) {
@@ -319,7 +332,7 @@ static RcRespStatus parse_inline(RcRespParser *p, const RcArgv **argv)
 /* The request is complete: the view points at its bulks, still in the buffer. */
 static const RcArgv *take_bulks(RcRespParser *p)
 {
-    const char *base = (const char *)p->buf->data + p->req_start;
+    const char *base = (const char *)p->buf.data + p->req_start;
     for (guint i = 0; i < p->nbulks; i++)
         rc_argv_view_push(&p->view, base + p->bulks[i].off, p->bulks[i].len);
     if (p->is_canonical) {
@@ -338,15 +351,15 @@ static const RcArgv *take_bulks(RcRespParser *p)
 
 static RcRespStatus parse_multibulk(RcRespParser *p, const RcArgv **argv)
 {
-    const guint8 *d = p->buf->data;
+    const guint8 *d = p->buf.data;
     if (p->multibulklen == 0) {
         gssize cr = find_char(p, p->pos, '\r');
         if (cr < 0) {
-            if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+            if (p->buf.len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
                 return fail(p, "ERR Protocol error: too big mbulk count string");
             return RC_RESP_NEED_MORE;
         }
-        if ((gsize)cr + 2 > p->buf->len)
+        if ((gsize)cr + 2 > p->buf.len)
             return RC_RESP_NEED_MORE; /* the "\n" is not here yet */
         gint64 ll;
         gboolean ok = rc_string2ll((const char *)d + p->pos + 1, (gsize)cr - (p->pos + 1), &ll);
@@ -366,11 +379,11 @@ static RcRespStatus parse_multibulk(RcRespParser *p, const RcArgv **argv)
         if (p->bulklen == -1) {
             gssize cr = find_char(p, p->pos, '\r');
             if (cr < 0) {
-                if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+                if (p->buf.len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
                     return fail(p, "ERR Protocol error: too big bulk count string");
                 return RC_RESP_NEED_MORE;
             }
-            if ((gsize)cr + 2 > p->buf->len)
+            if ((gsize)cr + 2 > p->buf.len)
                 return RC_RESP_NEED_MORE;
             char c = (char)d[p->pos];
             if (c != '$') {
@@ -387,7 +400,7 @@ static RcRespStatus parse_multibulk(RcRespParser *p, const RcArgv **argv)
             p->pos = (gsize)cr + 2;
             p->bulklen = ll;
         }
-        if (p->buf->len - p->pos < (gsize)p->bulklen + 2)
+        if (p->buf.len - p->pos < (gsize)p->bulklen + 2)
             return RC_RESP_NEED_MORE;
         if (p->nbulks == p->bulks_cap) {
             p->bulks_cap = p->bulks_cap ? p->bulks_cap * 2 : 8;
@@ -432,8 +445,8 @@ static inline gboolean read_plain_number(const guint8 *d, gsize end, gsize *i, g
  * for a request this one accepts, that would find the same arguments. */
 static gboolean parse_plain_multibulk(RcRespParser *p)
 {
-    const guint8 *d = p->buf->data;
-    gsize end = p->buf->len, i = p->pos + 1;
+    const guint8 *d = p->buf.data;
+    gsize end = p->buf.len, i = p->pos + 1;
     gint64 count;
     if (!read_plain_number(d, end, &i, &count) || count < 1 || count > INT_MAX)
         return FALSE;
@@ -465,14 +478,14 @@ RcRespStatus rc_resp_parser_next_view(RcRespParser *p, const RcArgv **argv)
     release_request(p);
     if (p->is_dead)
         return RC_RESP_ERROR;
-    if (p->pos >= p->buf->len)
+    if (p->pos >= p->buf.len)
         return RC_RESP_NEED_MORE;
-    if (p->reqtype == REQ_NONE && p->buf->data[p->pos] == '*' && parse_plain_multibulk(p)) {
+    if (p->reqtype == REQ_NONE && p->buf.data[p->pos] == '*' && parse_plain_multibulk(p)) {
         *argv = &p->view.argv;
         return RC_RESP_REQUEST;
     }
     if (p->reqtype == REQ_NONE) {
-        p->reqtype = p->buf->data[p->pos] == '*' ? REQ_MULTIBULK : REQ_INLINE;
+        p->reqtype = p->buf.data[p->pos] == '*' ? REQ_MULTIBULK : REQ_INLINE;
         p->req_start = p->pos;
     }
     if (p->reqtype == REQ_INLINE)
