@@ -352,32 +352,15 @@ static gboolean transfer_step(RcNode *node)
 
 /* ---- The command stream ----------------------------------------------------------------- */
 
-/* Read "<prefix><integer>\r\n" at p[*pos]. Returns 1 and advances, 0 if incomplete,
- * -1 on a protocol error. */
-static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gint64 *v)
+/* read_number() of anything but plain digits, as strtoll reads them. */
+G_GNUC_NO_INLINE static int read_odd_number(const guint8 *p, gsize avail, gsize *pos, gint64 *v)
 {
-    if (*pos >= avail)
-        return 0;
-    if (p[*pos] != (guint8)prefix)
-        return -1;
-    /* The master writes plain digits and CRLF (at most 18 of them cannot overflow): read
-     * them in one pass. */
-    gsize k = *pos + 1, first = k;
-    gint64 x = 0;
-    while (k < avail && k - first < 18 && p[k] >= '0' && p[k] <= '9')
-        x = x * 10 + (p[k++] - '0');
-    if (k > first && avail - k >= 2 && p[k] == '\r' && p[k + 1] == '\n') {
-        *v = x;
-        *pos = k + 2;
-        return 1;
-    }
     const guint8 *nl = memchr(p + *pos, '\n', avail - *pos);
     if (nl == NULL)
         return avail - *pos > 32 ? -1 : 0;
     gsize end = (gsize)(nl - p);
     if (end < *pos + 3 || p[end - 1] != '\r')
         return -1;
-    /* Anything else as strtoll reads it. */
     gsize nlen = end - 1 - (*pos + 1);
     const guint8 *digits = p + *pos + 1;
     char num[32];
@@ -391,6 +374,28 @@ static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gi
         return -1;
     *pos = end + 1;
     return 1;
+}
+
+/* Read "<prefix><integer>\r\n" at p[*pos]. Returns 1 and advances, 0 if incomplete,
+ * -1 on a protocol error. */
+static inline int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gint64 *v)
+{
+    if (*pos >= avail)
+        return 0;
+    if (p[*pos] != (guint8)prefix)
+        return -1;
+    /* The master writes plain digits and CRLF (at most 18 of them cannot overflow): read
+     * them in one pass. */
+    gsize k = *pos + 1, first = k, stop = MIN(avail, first + 18);
+    gint64 x = 0;
+    while (k < stop && p[k] >= '0' && p[k] <= '9')
+        x = x * 10 + (p[k++] - '0');
+    if (k > first && avail - k >= 2 && p[k] == '\r' && p[k + 1] == '\n') {
+        *v = x;
+        *pos = k + 2;
+        return 1;
+    }
+    return read_odd_number(p, avail, pos, v);
 }
 
 /* Walk one "*<n>\r\n($<len>\r\n<bytes>\r\n)*n" request at `p` into `view` (its arguments

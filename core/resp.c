@@ -424,9 +424,9 @@ static RcRespStatus parse_multibulk(RcRespParser *p, const RcArgv **argv)
  * anything else, or when it is not all in d[..end). */
 static inline gboolean read_plain_number(const guint8 *d, gsize end, gsize *i, gint64 *value)
 {
-    gsize k = *i, first = k;
+    gsize k = *i, first = k, stop = MIN(end, first + 18);
     gint64 v = 0;
-    while (k < end && k - first < 18 && d[k] >= '0' && d[k] <= '9')
+    while (k < stop && d[k] >= '0' && d[k] <= '9')
         v = v * 10 + (d[k++] - '0');
     gsize ndigits = k - first;
     if (ndigits == 0 || (d[first] == '0' && ndigits > 1))
