@@ -128,12 +128,13 @@ START_TEST(test_view_raw_only_when_canonical)
     } cases[] = {
         {"*2\r\n$4\r\nSADD\r\n$0\r\n\r\n", TRUE},
         {"*1\r\n$4\r\nping\r\n", TRUE},
-        {"*1\rX$4\r\nPING\r\n", FALSE},  /* after the count */
-        {"*1\r\n$4\r\rPING\r\n", FALSE}, /* after a bulk length */
-        {"*1\r\n$4\r\nPINGxy", FALSE},   /* after a bulk */
-        {"*1\r\n$4\r\nPING\r\r", FALSE}, /* its second byte */
-        {"*1\r\n$4\r\nPING\n\n", FALSE}, /* its first byte */
-        {"PING\r\n", FALSE},             /* inline */
+        {"*1\rX$4\r\nPING\r\n", FALSE},        /* after the count */
+        {"*1\r\n$4\r\rPING\r\n", FALSE},       /* after a bulk length */
+        {"*1\r\n$4\r\nPINGxy", FALSE},         /* after a bulk */
+        {"*1\r\n$4\r\nPING\r\r", FALSE},       /* its second byte */
+        {"*1\r\n$4\r\nPING\n\n", FALSE},       /* its first byte */
+        {"*2\r\n$1\r\na\r\n$1\r\nbXY", FALSE}, /* the one-pass read gives up at the end */
+        {"PING\r\n", FALSE},                   /* inline */
         {"*2\r\n$1\r\na\r\n$3\r\nb\0c\r\n", TRUE},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
