@@ -132,6 +132,7 @@ typedef struct {
     const RcCommand *table;
     gsize n;
     guint8 slot[INDEX_SLOTS]; /* 1 + index into table, 0 = empty */
+    guint8 len[INDEX_SLOTS];  /* the length of the name in that slot */
 } NameIndex;
 
 /* g_ascii_tolower() without the call. */
@@ -154,16 +155,17 @@ static void index_build(NameIndex *ix, const RcCommand *table, gsize n)
         while (ix->slot[h] != 0)
             h = (h + 1) & (INDEX_SLOTS - 1);
         ix->slot[h] = (guint8)(i + 1);
+        ix->len[h] = (guint8)len;
     }
 }
 
-/* `name` (len bytes, any case) equals the lower-case `want`. */
+/* `name` (len bytes, any case) equals the lower-case `want` of the same length. */
 static gboolean name_equal(const char *name, gsize len, const char *want)
 {
     for (gsize i = 0; i < len; i++)
-        if (want[i] == '\0' || rc_ascii_fold(name[i]) != want[i])
+        if (rc_ascii_fold(name[i]) != want[i])
             return FALSE;
-    return want[len] == '\0';
+    return TRUE;
 }
 
 static const RcCommand *find_in(const NameIndex *ix, const char *name, gsize len)
@@ -172,7 +174,7 @@ static const RcCommand *find_in(const NameIndex *ix, const char *name, gsize len
         return NULL;
     for (guint h = name_hash(name, len); ix->slot[h] != 0; h = (h + 1) & (INDEX_SLOTS - 1)) {
         const RcCommand *c = &ix->table[ix->slot[h] - 1];
-        if (name_equal(name, len, c->name))
+        if (ix->len[h] == len && name_equal(name, len, c->name))
             return c; /* names never contain NUL, so one with a NUL matches nothing */
     }
     return NULL;
