@@ -12,6 +12,8 @@ RcArgv *rc_argv_new_sized(int argc, gsize total)
     a->argc = argc;
     a->v = (RcArg *)(a + 1);
     a->fill = (char *)a + head;
+    a->raw = NULL;
+    a->raw_len = 0;
     for (int i = 0; i < argc; i++)
         a->v[i] = (RcArg){"", 0, NULL};
     return a;
@@ -63,14 +65,6 @@ void rc_argv_free(RcArgv *a)
     g_free(a);
 }
 
-const char *rc_argv_data(const RcArgv *a, int i, gsize *len)
-{
-    rc_assert(i >= 0 && i < a->argc);
-    if (len != NULL)
-        *len = a->v[i].len;
-    return a->v[i].data;
-}
-
 GBytes *rc_argv_bytes(const RcArgv *a, int i)
 {
     rc_assert(i >= 0 && i < a->argc);
@@ -115,4 +109,33 @@ RcArgv *rc_argv_new_from_bytes(int argc, GBytes *const *argv)
         c->v[i] = (RcArg){d != NULL ? d : "", len, g_bytes_ref(argv[i])};
     }
     return c;
+}
+
+void rc_argv_view_drop(RcArgvView *view)
+{
+    RcArgv *a = &view->argv;
+    for (int i = 0; i < a->argc; i++)
+        g_clear_pointer(&a->v[i].bytes, g_bytes_unref);
+    a->argc = 0;
+    a->raw = NULL;
+    a->raw_len = 0;
+    if (view->cap > 1024) {
+        /* a very long request does not pin its array to the connection */
+        g_clear_pointer(&a->v, g_free);
+        view->cap = 0;
+    }
+}
+
+void rc_argv_view_grow(RcArgvView *view)
+{
+    view->cap = view->cap ? view->cap * 2 : 8;
+    view->argv.v = g_renew(RcArg, view->argv.v, view->cap);
+}
+
+void rc_argv_view_free(RcArgvView *view)
+{
+    rc_argv_view_clear(view);
+    g_free(view->argv.v);
+    view->argv.v = NULL;
+    view->cap = 0;
 }

@@ -63,6 +63,12 @@ void rc_client_close(RcClient *client)
 
 void rc_client_write(RcClient *client, const char *data, gsize len)
 {
+    if (!client->is_processing && client->obuf->len == 0) {
+        /* The stream to a replica, mostly: sent as it is, without a copy into obuf. */
+        if (len > 0 && client->handle != 0 && !(client->flags & RC_CLIENT_MASTER))
+            rc_node_send(client->node, client->handle, data, len);
+        return;
+    }
     g_string_append_len(client->obuf, data, (gssize)len);
     if (!client->is_processing)
         flush_output(client);
@@ -104,7 +110,7 @@ static void run_proc(RcCommandCall *call)
 static void propagate_one(RcNode *node, const char *word)
 {
     RcArg arg = {word, strlen(word), NULL};
-    RcArgv a = {1, &arg, NULL};
+    RcArgv a = {.argc = 1, .v = &arg};
     rc_repl_propagate(node, &a);
 }
 
@@ -134,8 +140,17 @@ static void call_command(RcNode *node, RcClient *client, const RcCommand *cmd, c
 
 void rc_client_call(RcNode *node, RcClient *client, const RcArgv *args, GString *reply)
 {
+    gsize len = 0;
+    const char *name = args->argc > 0 ? rc_argv_data(args, 0, &len) : NULL;
+    rc_client_call_named(node, client, args->argc > 0 ? rc_command_lookup(name, len) : NULL, args,
+                         reply);
+}
+
+void rc_client_call_named(RcNode *node, RcClient *client, const RcCommand *named,
+                          const RcArgv *args, GString *reply)
+{
     const RcCommand *cmd;
-    char *err = rc_command_check(args, &cmd);
+    char *err = rc_command_check_named(named, args, &cmd);
     if (err != NULL) {
         rc_reply_error(reply, err);
         g_free(err);
@@ -205,7 +220,8 @@ static gboolean is_transaction_control(const RcCommand *cmd)
            cmd->proc == rc_cmd_quit;
 }
 
-static Outcome process_command(RcClient *c, RcArgv *args)
+/* `args` is borrowed: a request postponed by a pause is copied into c->pending. */
+static Outcome process_command(RcClient *c, const RcArgv *args)
 {
     RcNode *node = c->node;
     const RcCommand *cmd;
@@ -247,7 +263,7 @@ static Outcome process_command(RcClient *c, RcArgv *args)
     }
     if (!(c->flags & RC_CLIENT_REPLICA) && node->clients_paused && may_replicate) {
         c->flags |= RC_CLIENT_PAUSED;
-        c->pending = args;
+        c->pending = rc_argv_copy(args);
         return POSTPONED;
     }
     if ((c->flags & RC_CLIENT_MULTI) && !is_transaction_control(cmd)) {
@@ -273,6 +289,8 @@ static Outcome process_command(RcClient *c, RcArgv *args)
 /* resetClient(): ASKING lasts one command, unless inside MULTI or just set. */
 static void reset_client(RcClient *c, const RcArgv *args)
 {
+    if (!(c->flags & RC_CLIENT_ASKING))
+        return; /* the usual case: nothing to reset */
     gboolean was_asking = args != NULL && args->argc > 0 && rc_argv_is(args, 0, "asking");
     if (!(c->flags & RC_CLIENT_MULTI) && !was_asking)
         c->flags &= ~RC_CLIENT_ASKING;
@@ -284,8 +302,8 @@ static gboolean process_input(RcClient *c)
 {
     c->is_processing = TRUE;
     while (!(c->flags & (RC_CLIENT_BLOCKED | RC_CLIENT_PAUSED | RC_CLIENT_CLOSE_AFTER_REPLY))) {
-        RcArgv *args = NULL;
-        RcRespStatus st = rc_resp_parser_next(c->parser, &args);
+        const RcArgv *args = NULL; /* the parser's, pointing into its buffer */
+        RcRespStatus st = rc_resp_parser_next_view(c->parser, &args);
         if (st == RC_RESP_NEED_MORE)
             break;
         if (st == RC_RESP_ERROR) {
@@ -298,9 +316,8 @@ static gboolean process_input(RcClient *c)
             break;
         }
         if (args->argc > 0 && process_command(c, args) == POSTPONED)
-            break; /* args kept in c->pending */
+            break; /* a copy of args kept in c->pending */
         reset_client(c, args);
-        rc_argv_free(args);
     }
     rc_resp_parser_compact(c->parser);
     flush_output(c);
@@ -390,8 +407,10 @@ void rc_clients_before_sleep(RcNode *node)
         c->is_processing = TRUE;
         Outcome o = process_command(c, args);
         c->is_processing = FALSE;
-        if (o == POSTPONED)
+        if (o == POSTPONED) {
+            rc_argv_free(args); /* c->pending has a copy */
             continue;
+        }
         reset_client(c, args);
         rc_argv_free(args);
         process_input(c);

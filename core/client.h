@@ -53,6 +53,9 @@ void rc_client_process_input(RcClient *client);
 /* Run one request as Redis's call() does (routing already done), filling `reply`.
  * `client` may be NULL (master stream, snapshot load). Propagates writes. */
 void rc_client_call(RcNode *node, RcClient *client, const RcArgv *args, GString *reply);
+/* The same when argv[0] was looked up already: `named` is rc_command_lookup() of it. */
+void rc_client_call_named(RcNode *node, RcClient *client, const RcCommand *named,
+                          const RcArgv *args, GString *reply);
 /* Run a queued command for EXEC: its reply goes to parent->reply, its writes join the
  * parent's propagation (wrapped in MULTI/EXEC when more than one). */
 void rc_client_call_nested(RcCommandCall *parent, const RcArgv *args);

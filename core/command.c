@@ -132,6 +132,7 @@ typedef struct {
     const RcCommand *table;
     gsize n;
     guint8 slot[INDEX_SLOTS]; /* 1 + index into table, 0 = empty */
+    guint8 len[INDEX_SLOTS];  /* the length of the name in that slot */
 } NameIndex;
 
 /* g_ascii_tolower() without the call. */
@@ -154,16 +155,17 @@ static void index_build(NameIndex *ix, const RcCommand *table, gsize n)
         while (ix->slot[h] != 0)
             h = (h + 1) & (INDEX_SLOTS - 1);
         ix->slot[h] = (guint8)(i + 1);
+        ix->len[h] = (guint8)len;
     }
 }
 
-/* `name` (len bytes, any case) equals the lower-case `want`. */
+/* `name` (len bytes, any case) equals the lower-case `want` of the same length. */
 static gboolean name_equal(const char *name, gsize len, const char *want)
 {
     for (gsize i = 0; i < len; i++)
-        if (want[i] == '\0' || rc_ascii_fold(name[i]) != want[i])
+        if (rc_ascii_fold(name[i]) != want[i])
             return FALSE;
-    return want[len] == '\0';
+    return TRUE;
 }
 
 static const RcCommand *find_in(const NameIndex *ix, const char *name, gsize len)
@@ -172,7 +174,7 @@ static const RcCommand *find_in(const NameIndex *ix, const char *name, gsize len
         return NULL;
     for (guint h = name_hash(name, len); ix->slot[h] != 0; h = (h + 1) & (INDEX_SLOTS - 1)) {
         const RcCommand *c = &ix->table[ix->slot[h] - 1];
-        if (name_equal(name, len, c->name))
+        if (ix->len[h] == len && name_equal(name, len, c->name))
             return c; /* names never contain NUL, so one with a NUL matches nothing */
     }
     return NULL;
@@ -204,6 +206,19 @@ const RcCommand *rc_command_lookup(const char *name, gsize len)
     return find_in(&command_index, name, len);
 }
 
+/* The command a request names, given what argv[0] names (`base`, NULL if unknown). */
+static const RcCommand *resolve(const RcCommand *base, const RcArgv *args, gboolean *is_container)
+{
+    *is_container = FALSE;
+    if (base == NULL || base->subcommands == NULL || args->argc == 1)
+        return base;
+    *is_container = TRUE;
+    rc_assert(base->subcommands == cluster_subcommands); /* the only container */
+    gsize len;
+    const char *name = rc_argv_data(args, 1, &len);
+    return find_in(&cluster_index, name, len);
+}
+
 const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_container)
 {
     *is_container = FALSE;
@@ -211,13 +226,7 @@ const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_contain
         return NULL;
     gsize len;
     const char *name = rc_argv_data(args, 0, &len);
-    const RcCommand *base = rc_command_lookup(name, len);
-    if (base == NULL || base->subcommands == NULL || args->argc == 1)
-        return base;
-    *is_container = TRUE;
-    rc_assert(base->subcommands == cluster_subcommands); /* the only container */
-    name = rc_argv_data(args, 1, &len);
-    return find_in(&cluster_index, name, len);
+    return resolve(rc_command_lookup(name, len), args, is_container);
 }
 
 gboolean rc_command_arity_ok(const RcCommand *cmd, int argc)
@@ -235,8 +244,16 @@ static void append_cstr(GString *s, const RcArgv *a, int i, gsize max)
 
 char *rc_command_check(const RcArgv *args, const RcCommand **out)
 {
+    gsize len = 0;
+    const char *name = args->argc > 0 ? rc_argv_data(args, 0, &len) : NULL;
+    return rc_command_check_named(args->argc > 0 ? rc_command_lookup(name, len) : NULL, args, out);
+}
+
+char *rc_command_check_named(const RcCommand *named, const RcArgv *args, const RcCommand **out)
+{
+    rc_assert(named == NULL || args->argc > 0);
     gboolean is_container;
-    const RcCommand *cmd = rc_command_lookup_argv(args, &is_container);
+    const RcCommand *cmd = resolve(named, args, &is_container);
     *out = cmd;
     if (cmd != NULL && rc_command_arity_ok(cmd, args->argc))
         return NULL; /* the common case allocates nothing */

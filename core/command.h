@@ -13,22 +13,58 @@
 
 #include "core/node_private.h"
 
-/* One argument of a request: `len` bytes at `data`. */
+/* One argument of a request: `len` bytes at `data`. Binary-safe: read `len` bytes, never up
+ * to a NUL (an argument of a view is followed by the rest of the input, not by a NUL). */
 typedef struct {
-    const char *data; /* in the argv's own block (then NUL-terminated), or in `bytes` */
+    const char *data; /* in the argv's own block (then NUL-terminated), in `bytes`, or, for a
+                         view, in the buffer the request was parsed from */
     gsize len;
     GBytes *bytes; /* owned: the GBytes the argument came from, or the one rc_argv_bytes()
                       made on first use; NULL until then */
 } RcArg;
 
-/* A request's arguments: argc binary-safe strings. A parsed request is one allocation
+/* A request's arguments: argc binary-safe strings. A copied request is one allocation
  * (this header, the RcArg array and the bytes); a GBytes exists only for an argument a
  * command keeps (a set member, a list element), made when first asked for. */
 typedef struct {
     int argc;
-    RcArg *v;   /* argc entries, in the argv's own block */
-    char *fill; /* next free byte of the block (rc_argv_new_sized + rc_argv_put) */
+    RcArg *v;        /* argc entries, in the argv's own block (or a view's array) */
+    char *fill;      /* next free byte of the block (rc_argv_new_sized + rc_argv_put) */
+    const char *raw; /* the request as received, when those bytes are exactly what
+                        rc_resp_encode_argv() makes of it (a view only; else NULL): the
+                        replication stream takes them as they are */
+    gsize raw_len;
 } RcArgv;
+
+/* A reusable argv whose arguments point into a buffer someone else owns (a query buffer):
+ * parsing a request into it allocates nothing once its array has grown. Valid only while
+ * that buffer stays unchanged; a command that must keep the request copies it
+ * (rc_argv_copy). */
+typedef struct {
+    RcArgv argv;
+    guint cap; /* room in argv.v */
+} RcArgvView;
+
+void rc_argv_view_free(RcArgvView *view); /* the array; the view itself is the caller's */
+void rc_argv_view_drop(RcArgvView *view); /* rc_argv_view_clear() of a view in use */
+void rc_argv_view_grow(RcArgvView *view); /* more room in a full array */
+
+/* Forget the request in the view (dropping the GBytes rc_argv_bytes() made for it). Inline:
+ * every request clears the view once or twice, mostly already clear. */
+static inline void rc_argv_view_clear(RcArgvView *view)
+{
+    if (view->argv.argc > 0 || view->argv.raw != NULL || view->cap > 1024)
+        rc_argv_view_drop(view);
+}
+
+/* Append an argument: `len` bytes at `data`, not copied. */
+static inline void rc_argv_view_push(RcArgvView *view, const char *data, gsize len)
+{
+    RcArgv *a = &view->argv;
+    if ((guint)a->argc == view->cap)
+        rc_argv_view_grow(view);
+    a->v[a->argc++] = (RcArg){data, len, NULL};
+}
 
 /* An argv of `argc` arguments with room for `total` bytes of them; each argument is then
  * written once, in order, by rc_argv_put(). Until then v[i] is empty. */
@@ -40,7 +76,14 @@ RcArgv *rc_argv_new_from_strv(const char *const *strv); /* for tests and interna
 void rc_argv_free(RcArgv *a);
 RcArgv *rc_argv_copy(const RcArgv *a);                         /* copies the bytes */
 RcArgv *rc_argv_new_from_bytes(int argc, GBytes *const *argv); /* references each */
-const char *rc_argv_data(const RcArgv *a, int i, gsize *len);
+/* Argument i: its bytes, and its length in *len when len is not NULL. */
+static inline const char *rc_argv_data(const RcArgv *a, int i, gsize *len)
+{
+    rc_assert(i >= 0 && i < a->argc);
+    if (len != NULL)
+        *len = a->v[i].len;
+    return a->v[i].data;
+}
 /* Argument i as a GBytes (borrowed: it lives as long as the argv), made on first use. Not
  * for an argv built by hand on the stack, which would leak it. */
 GBytes *rc_argv_bytes(const RcArgv *a, int i);
@@ -108,6 +151,8 @@ const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_contain
 /* processCommand()'s first checks: NULL when the request may go on, else the error
  * (without '-' and CRLF), newly allocated: unknown command or subcommand, arity. */
 char *rc_command_check(const RcArgv *args, const RcCommand **cmd);
+/* The same when argv[0] was looked up already: `named` is rc_command_lookup() of it. */
+char *rc_command_check_named(const RcCommand *named, const RcArgv *args, const RcCommand **cmd);
 /* Append the indexes of the key arguments of a request to `keys` (gint). */
 void rc_command_get_keys(const RcCommand *cmd, const RcArgv *args, GArray *keys);
 /* The last key argument of a command with a fixed key range (first_key > 0, no movable keys)

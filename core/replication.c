@@ -11,12 +11,6 @@
 
 #include "core/cluster_types.h"
 
-RcReplication *rc_repl_of(const RcNode *node)
-{
-    rc_assert(node->repl != NULL);
-    return node->repl;
-}
-
 /* server.unixtime: Redis reads its clock in whole seconds for everything replication
  * times (ack times, timeouts, repl_down_since). */
 gint64 rc_repl_unixtime(const RcNode *node)
@@ -96,6 +90,7 @@ void rc_repl_free(RcReplication *repl)
     g_byte_array_unref(repl->multi_raw);
     g_string_free(repl->encoded, TRUE);
     g_string_free(repl->discarded, TRUE);
+    rc_argv_view_free(&repl->stream_view);
     g_free(repl->masterhost);
     g_free(repl);
 }
@@ -189,6 +184,11 @@ void rc_repl_feed(RcReplication *r, const void *data, gsize len)
 
 static void feed_argv(RcReplication *r, const RcArgv *args)
 {
+    if (args->raw != NULL) {
+        /* the request as the client sent it, already in the stream's encoding */
+        rc_repl_feed(r, args->raw, args->raw_len);
+        return;
+    }
     GString *s = r->encoded;
     g_string_truncate(s, 0);
     rc_resp_encode_argv(s, args);

@@ -118,6 +118,7 @@ struct RcReplication {
     GByteArray *multi_raw;                  /* its stream bytes, MULTI included */
     GString *encoded;                       /* reused: a propagated command's encoding */
     GString *discarded;                     /* reused: replies to the master's stream */
+    RcArgvView stream_view;                 /* the stream's command being applied, in inbuf */
 
     guint64 stat_sync_full;
     guint64 stat_sync_partial_ok;
@@ -126,7 +127,12 @@ struct RcReplication {
 };
 
 /* Shared helpers between replication.c, replication_master.c and replication_replica.c. */
-RcReplication *rc_repl_of(const RcNode *node);
+/* Inline: every request on a master and every command of the stream on a replica asks. */
+static inline RcReplication *rc_repl_of(const RcNode *node)
+{
+    rc_assert(node->repl != NULL);
+    return node->repl;
+}
 gint64 rc_repl_unixtime(const RcNode *node);
 void rc_repl_random_id(RcNode *node, char *id);
 void rc_repl_change_id(RcReplication *r);

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "core/commands.h"
 #include "core/keyspace.h"
 
 static void link_send(RcNode *node, const char *s)
@@ -351,14 +352,9 @@ static gboolean transfer_step(RcNode *node)
 
 /* ---- The command stream ----------------------------------------------------------------- */
 
-/* Read "<prefix><integer>\r\n" at p[*pos]. Returns 1 and advances, 0 if incomplete,
- * -1 on a protocol error. */
-static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gint64 *v)
+/* read_number() of anything but plain digits, as strtoll reads them. */
+G_GNUC_NO_INLINE static int read_odd_number(const guint8 *p, gsize avail, gsize *pos, gint64 *v)
 {
-    if (*pos >= avail)
-        return 0;
-    if (p[*pos] != (guint8)prefix)
-        return -1;
     const guint8 *nl = memchr(p + *pos, '\n', avail - *pos);
     if (nl == NULL)
         return avail - *pos > 32 ? -1 : 0;
@@ -367,18 +363,6 @@ static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gi
         return -1;
     gsize nlen = end - 1 - (*pos + 1);
     const guint8 *digits = p + *pos + 1;
-    if (nlen <= 18) {
-        /* The common case, plain digits, without a copy; anything else as strtoll reads it. */
-        gint64 x = 0;
-        gsize i = 0;
-        while (i < nlen && digits[i] >= '0' && digits[i] <= '9')
-            x = x * 10 + (digits[i++] - '0');
-        if (i == nlen && nlen > 0) {
-            *v = x;
-            *pos = end + 1;
-            return 1;
-        }
-    }
     char num[32];
     if (nlen >= sizeof num)
         return -1;
@@ -392,16 +376,33 @@ static int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gi
     return 1;
 }
 
-/* Arguments whose places scan_request() notes, so a short request is read once. */
-#define SCAN_NOTED_ARGS 16
-
-/* Walk one "*<n>\r\n($<len>\r\n<bytes>\r\n)*n" request at `p`: returns its length, 0 if
- * incomplete, -1 on a protocol error; sets its argument count and their total size, notes
- * where the first SCAN_NOTED_ARGS arguments are in `at` (offset, length pairs) when given,
- * and copies the arguments into `fill` when given one. */
-static gssize scan_request(const guint8 *p, gsize avail, gint64 max_bulk, gint64 *count_out,
-                           gsize *total, gsize (*at)[2], RcArgv *fill)
+/* Read "<prefix><integer>\r\n" at p[*pos]. Returns 1 and advances, 0 if incomplete,
+ * -1 on a protocol error. */
+static inline int read_number(const guint8 *p, gsize avail, gsize *pos, char prefix, gint64 *v)
 {
+    if (*pos >= avail)
+        return 0;
+    if (p[*pos] != (guint8)prefix)
+        return -1;
+    /* The master writes plain digits and CRLF (at most 18 of them cannot overflow): read
+     * them in one pass. */
+    gsize k = *pos + 1, first = k, stop = MIN(avail, first + 18);
+    gint64 x = 0;
+    while (k < stop && p[k] >= '0' && p[k] <= '9')
+        x = x * 10 + (p[k++] - '0');
+    if (k > first && avail - k >= 2 && p[k] == '\r' && p[k + 1] == '\n') {
+        *v = x;
+        *pos = k + 2;
+        return 1;
+    }
+    return read_odd_number(p, avail, pos, v);
+}
+
+/* Walk one "*<n>\r\n($<len>\r\n<bytes>\r\n)*n" request at `p` into `view` (its arguments
+ * point into `p`): returns its length, 0 if incomplete, -1 on a protocol error. */
+static gssize scan_request(const guint8 *p, gsize avail, gint64 max_bulk, RcArgvView *view)
+{
+    rc_argv_view_clear(view);
     gsize pos = 0;
     gint64 count;
     int rc = read_number(p, avail, &pos, '*', &count);
@@ -409,8 +410,6 @@ static gssize scan_request(const guint8 *p, gsize avail, gint64 max_bulk, gint64
         return rc;
     if (count <= 0 || count > RC_REPL_STREAM_ARGS_MAX)
         return -1;
-    *count_out = count;
-    *total = 0;
     for (int i = 0; i < (int)count; i++) {
         gint64 len;
         rc = read_number(p, avail, &pos, '$', &len);
@@ -422,38 +421,10 @@ static gssize scan_request(const guint8 *p, gsize avail, gint64 max_bulk, gint64
             rc = -1;
         if (rc <= 0)
             return rc;
-        if (fill != NULL)
-            rc_argv_put(fill, i, p + pos, (gsize)len);
-        if (at != NULL && i < SCAN_NOTED_ARGS) {
-            at[i][0] = pos;
-            at[i][1] = (gsize)len;
-        }
-        *total += (gsize)len;
+        rc_argv_view_push(view, (const char *)p + pos, (gsize)len);
         pos += (gsize)len + 2;
     }
     return (gssize)pos;
-}
-
-/* One request at `p` as an RcArgv (one allocation): scanned once for its size, then copied
- * from the places noted (a long request is scanned a second time to copy it). */
-static gssize parse_request(const guint8 *p, gsize avail, gint64 max_bulk, RcArgv **out)
-{
-    gint64 count;
-    gsize total;
-    gsize at[SCAN_NOTED_ARGS][2];
-    gssize n = scan_request(p, avail, max_bulk, &count, &total, at, NULL);
-    if (n <= 0)
-        return n;
-    RcArgv *a = rc_argv_new_sized((int)count, total);
-    if (count <= SCAN_NOTED_ARGS) {
-        for (int i = 0; i < (int)count; i++)
-            rc_argv_put(a, i, p + at[i][0], at[i][1]);
-    } else {
-        gssize again = scan_request(p, avail, max_bulk, &count, &total, NULL, a);
-        rc_assert(again == n);
-    }
-    *out = a;
-    return n;
 }
 
 /* The stream broke the protocol: Redis frees the master client without caching it, so the
@@ -479,54 +450,68 @@ static void stream_applied(RcReplication *r, const guint8 *raw, gsize len)
     rc_assert(r->master_repl_offset == r->master.reploff);
 }
 
-static void apply_one(RcNode *node, const RcArgv *args)
+/* rc_command_lookup() of argv[0]: the stream's commands are told apart by it. */
+static const RcCommand *named_command(const RcArgv *args)
 {
-    if (rc_argv_is(args, 0, "PING") || rc_argv_is(args, 0, "SELECT"))
+    gsize len;
+    const char *name = rc_argv_data(args, 0, &len);
+    return rc_command_lookup(name, len);
+}
+
+static gboolean names(const RcCommand *named, RcCommandProc proc)
+{
+    return named != NULL && named->proc == proc;
+}
+
+static void apply_one(RcNode *node, const RcCommand *named, const RcArgv *args)
+{
+    if (names(named, rc_cmd_ping) || names(named, rc_cmd_select))
         return; /* one database; PING only keeps the link alive */
     GString *reply = rc_repl_of(node)->discarded;
     g_string_truncate(reply, 0);
-    rc_client_call(node, NULL, args, reply); /* the master gets no replies */
+    rc_client_call_named(node, NULL, named, args, reply); /* the master gets no replies */
 }
 
-static void apply_command(RcNode *node, RcArgv *args, const guint8 *raw, gsize len)
+/* The queued transaction ends (EXEC or DISCARD): its bytes, MULTI included, join my offset. */
+static void end_multi(RcReplication *r, gboolean is_exec)
+{
+    for (guint i = 0; is_exec && i < r->multi_queue->len; i++) {
+        const RcArgv *queued = g_ptr_array_index(r->multi_queue, i);
+        apply_one(r->node, named_command(queued), queued);
+    }
+    g_ptr_array_set_size(r->multi_queue, 0);
+    r->in_multi = FALSE;
+    stream_applied(r, r->multi_raw->data, r->multi_raw->len);
+    g_byte_array_set_size(r->multi_raw, 0);
+}
+
+/* `args` and `raw` point into the stream's input buffer: a command queued by MULTI is
+ * copied. */
+static void apply_command(RcNode *node, const RcArgv *args, const guint8 *raw, gsize len)
 {
     RcReplication *r = rc_repl_of(node);
+    const RcCommand *named = named_command(args);
     if (r->in_multi) {
         g_byte_array_append(r->multi_raw, raw, (guint)len);
-        if (rc_argv_is(args, 0, "EXEC")) {
-            for (guint i = 0; i < r->multi_queue->len; i++)
-                apply_one(node, g_ptr_array_index(r->multi_queue, i));
-            g_ptr_array_set_size(r->multi_queue, 0);
-            r->in_multi = FALSE;
-            stream_applied(r, r->multi_raw->data, r->multi_raw->len);
-            g_byte_array_set_size(r->multi_raw, 0);
-            rc_argv_free(args);
-        } else if (rc_argv_is(args, 0, "DISCARD")) {
-            g_ptr_array_set_size(r->multi_queue, 0);
-            r->in_multi = FALSE;
-            stream_applied(r, r->multi_raw->data, r->multi_raw->len);
-            g_byte_array_set_size(r->multi_raw, 0);
-            rc_argv_free(args);
-        } else {
-            g_ptr_array_add(r->multi_queue, args);
-        }
+        if (names(named, rc_cmd_exec) || names(named, rc_cmd_discard))
+            end_multi(r, names(named, rc_cmd_exec));
+        else
+            g_ptr_array_add(r->multi_queue, rc_argv_copy(args));
         return;
     }
-    if (rc_argv_is(args, 0, "MULTI")) {
+    if (names(named, rc_cmd_multi)) {
         r->in_multi = TRUE;
         g_byte_array_append(r->multi_raw, raw, (guint)len);
-        rc_argv_free(args);
         return;
     }
-    if (rc_argv_is(args, 0, "REPLCONF")) {
+    if (names(named, rc_repl_replconf_command)) {
         /* GETACK answers with the offset before the GETACK itself, as Redis does: the
          * offset moves when the command has been processed. */
         if (args->argc >= 2 && rc_argv_is(args, 1, "GETACK"))
             rc_repl_send_ack(node);
     } else {
-        apply_one(node, args);
+        apply_one(node, named, args);
     }
-    rc_argv_free(args);
     stream_applied(r, raw, len);
 }
 
@@ -535,21 +520,21 @@ static void stream_step(RcNode *node)
     RcReplication *r = rc_repl_of(node);
     gsize pos = 0;
     while (r->state == RC_REPL_STATE_CONNECTED && pos < r->inbuf->len) {
-        RcArgv *args = NULL;
-        gssize n = parse_request(r->inbuf->data + pos, r->inbuf->len - pos,
-                                 node->cfg.proto_max_bulk_len, &args);
+        gssize n = scan_request(r->inbuf->data + pos, r->inbuf->len - pos,
+                                node->cfg.proto_max_bulk_len, &r->stream_view);
         if (n == 0)
             break;
         if (n < 0) {
             stream_protocol_error(node);
             return; /* inbuf was cleared with the link */
         }
-        /* Copy the raw bytes: applying may reenter nothing, but the backlog wants them. */
-        guint8 *raw = g_memdup2(r->inbuf->data + pos, (gsize)n);
+        /* The command and its raw bytes (for my backlog) are read in place: applying it
+         * appends nothing to inbuf. */
+        const guint8 *raw = r->inbuf->data + pos;
         pos += (gsize)n;
-        apply_command(node, args, raw, (gsize)n);
-        g_free(raw);
+        apply_command(node, &r->stream_view.argv, raw, (gsize)n);
     }
+    rc_argv_view_clear(&r->stream_view);
     if (r->state == RC_REPL_STATE_CONNECTED && pos > 0)
         g_byte_array_remove_range(r->inbuf, 0, (guint)pos);
 }

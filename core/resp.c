@@ -7,22 +7,33 @@
 
 enum { REQ_NONE, REQ_MULTIBULK, REQ_INLINE };
 
+/* The query buffer: bytes appended at the end, the consumed prefix dropped after a pass. */
+typedef struct {
+    guint8 *data;
+    gsize len;
+    gsize cap; /* bytes allocated */
+} QueryBuf;
+
 struct RcRespParser {
-    GByteArray *buf;     /* the query buffer */
-    gsize pos;           /* first unconsumed byte (qb_pos) */
-    int reqtype;         /* REQ_*: kind of the request being parsed */
-    gint64 multibulklen; /* bulks still to read in this request */
-    gint64 bulklen;      /* length of the bulk being read, -1 before its "$n" line */
-    gsize req_start;     /* where the request being parsed starts in buf: its bulks stay
-                            there until it is complete, and become one RcArgv then */
-    struct Bulk *bulks;  /* the bulks read so far, relative to req_start */
-    guint nbulks;        /* how many */
-    guint bulks_cap;     /* room in bulks (kept from request to request) */
-    gsize bulks_total;   /* their total length */
-    gint64 max_bulk_len; /* proto-max-bulk-len */
-    gboolean is_master;  /* the master's stream: no bulk limit */
-    gboolean is_dead;    /* a protocol error happened */
-    char err[96];        /* its message */
+    QueryBuf buf;          /* the query buffer */
+    gsize pos;             /* first unconsumed byte (qb_pos) */
+    int reqtype;           /* REQ_*: kind of the request being parsed */
+    gint64 multibulklen;   /* bulks still to read in this request */
+    gint64 bulklen;        /* length of the bulk being read, -1 before its "$n" line */
+    gsize req_start;       /* where the request being parsed starts in buf: its bulks stay
+                              there until it is complete, and become one RcArgv then */
+    struct Bulk *bulks;    /* the bulks read so far, relative to req_start */
+    guint nbulks;          /* how many */
+    guint bulks_cap;       /* room in bulks (kept from request to request) */
+    gsize bulks_total;     /* their total length */
+    gboolean is_canonical; /* the request so far is byte for byte what rc_resp_encode_argv()
+                              would make of it (the bytes skipped unchecked are CRLF) */
+    gint64 max_bulk_len;   /* proto-max-bulk-len */
+    gboolean is_master;    /* the master's stream: no bulk limit */
+    gboolean is_dead;      /* a protocol error happened */
+    RcArgvView view;       /* the latest multibulk request, pointing into buf */
+    RcArgv *inline_argv;   /* the latest inline request (owned) */
+    char err[96];          /* its message */
 };
 
 /* One bulk of the request being parsed, as offsets from its start (the buffer moves). */
@@ -33,17 +44,25 @@ typedef struct Bulk {
 RcRespParser *rc_resp_parser_new(gint64 max_bulk_len)
 {
     RcRespParser *p = g_new0(RcRespParser, 1);
-    p->buf = g_byte_array_new();
     p->bulklen = -1;
     p->max_bulk_len = max_bulk_len;
     return p;
+}
+
+/* The request handed out last is over: the buffer may move or be compacted now. */
+static void release_request(RcRespParser *p)
+{
+    rc_argv_view_clear(&p->view);
+    g_clear_pointer(&p->inline_argv, rc_argv_free);
 }
 
 void rc_resp_parser_free(RcRespParser *p)
 {
     if (p == NULL)
         return;
-    g_byte_array_unref(p->buf);
+    rc_argv_view_free(&p->view);
+    rc_argv_free(p->inline_argv);
+    g_free(p->buf.data);
     g_free(p->bulks);
     g_free(p);
 }
@@ -62,32 +81,44 @@ static gsize keep_from(const RcRespParser *p)
 
 void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len)
 {
-    if (p->pos == p->buf->len && keep_from(p) == p->pos && p->pos > 0) {
-        g_byte_array_set_size(p->buf, 0);
+    release_request(p);
+    if (p->pos == p->buf.len && keep_from(p) == p->pos && p->pos > 0) {
+        p->buf.len = 0;
         p->pos = 0;
         p->req_start = 0;
     }
-    g_byte_array_append(p->buf, data, (guint)len);
+    if (len == 0)
+        return;
+    if (p->buf.cap - p->buf.len < len) {
+        p->buf.cap = MAX(MAX(p->buf.cap * 2, p->buf.len + len), (gsize)64);
+        p->buf.data = g_realloc(p->buf.data, p->buf.cap);
+    }
+    memcpy(p->buf.data + p->buf.len, data, len);
+    p->buf.len += len;
 }
 
 void rc_resp_parser_compact(RcRespParser *p)
 {
+    release_request(p);
     gsize drop = keep_from(p);
     if (drop == 0)
         return;
-    g_byte_array_remove_range(p->buf, 0, (guint)drop);
+    rc_assert(drop <= p->buf.len);
+    /* Usually every request was complete and nothing moves; the room is kept. */
+    memmove(p->buf.data, p->buf.data + drop, p->buf.len - drop);
+    p->buf.len -= drop;
     p->pos -= drop;
     p->req_start = p->req_start >= drop ? p->req_start - drop : 0;
 }
 
 gsize rc_resp_parser_pending(const RcRespParser *p)
 {
-    return p->buf->len - p->pos;
+    return p->buf.len - p->pos;
 }
 
 gboolean rc_resp_parser_in_request(const RcRespParser *p)
 {
-    return p->reqtype != REQ_NONE || p->pos < p->buf->len;
+    return p->reqtype != REQ_NONE || p->pos < p->buf.len;
 }
 
 const char *rc_resp_parser_error(const RcRespParser *p)
@@ -100,8 +131,8 @@ const char *rc_resp_parser_error(const RcRespParser *p)
 static gssize find_char(const RcRespParser *p, gsize from, char ch)
 {
     /* One pass over the (short) line: two memchr() calls cost more than the loop. */
-    const guint8 *base = p->buf->data;
-    gsize len = p->buf->len;
+    const guint8 *base = p->buf.data;
+    gsize len = p->buf.len;
     for (gsize i = from; i < len; i++) {
         if (base[i] == (guint8)ch)
             return (gssize)i;
@@ -271,20 +302,20 @@ RcArgv *rc_resp_split_args(const char *line, gsize len)
     return a;
 }
 
-static RcRespStatus parse_inline(RcRespParser *p, RcArgv **argv)
+static RcRespStatus parse_inline(RcRespParser *p, const RcArgv **argv)
 {
     gssize nl = find_char(p, p->pos, '\n');
     if (nl < 0) {
-        if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+        if (p->buf.len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
             return fail(p, "ERR Protocol error: too big inline request");
         return RC_RESP_NEED_MORE;
     }
     gsize end = (gsize)nl, feed = 1;
-    if (end != p->pos && p->buf->data[end - 1] == '\r') {
+    if (end != p->pos && p->buf.data[end - 1] == '\r') {
         end--;
         feed++;
     }
-    RcArgv *a = rc_resp_split_args((const char *)p->buf->data + p->pos, end - p->pos);
+    RcArgv *a = rc_resp_split_args((const char *)p->buf.data + p->pos, end - p->pos);
     if (a == NULL)
         return fail(p, "ERR Protocol error: unbalanced quotes in request");
     if (end != p->pos && p->is_master) {
@@ -293,17 +324,21 @@ static RcRespStatus parse_inline(RcRespParser *p, RcArgv **argv)
     }
     p->pos = end + feed;
     p->reqtype = REQ_NONE;
+    p->inline_argv = a;
     *argv = a;
     return RC_RESP_REQUEST;
 }
 
-/* The request is complete: its bulks, still in the buffer, become one RcArgv. */
-static RcArgv *take_bulks(RcRespParser *p)
+/* The request is complete: the view points at its bulks, still in the buffer. */
+static const RcArgv *take_bulks(RcRespParser *p)
 {
-    RcArgv *a = rc_argv_new_sized((int)p->nbulks, p->bulks_total);
-    const guint8 *base = p->buf->data + p->req_start;
+    const char *base = (const char *)p->buf.data + p->req_start;
     for (guint i = 0; i < p->nbulks; i++)
-        rc_argv_put(a, (int)i, base + p->bulks[i].off, p->bulks[i].len);
+        rc_argv_view_push(&p->view, base + p->bulks[i].off, p->bulks[i].len);
+    if (p->is_canonical) {
+        p->view.argv.raw = base;
+        p->view.argv.raw_len = p->pos - p->req_start;
+    }
     p->nbulks = 0;
     p->bulks_total = 0;
     if (p->bulks_cap > 1024) {
@@ -311,29 +346,30 @@ static RcArgv *take_bulks(RcRespParser *p)
         g_clear_pointer(&p->bulks, g_free);
         p->bulks_cap = 0;
     }
-    return a;
+    return &p->view.argv;
 }
 
-static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
+static RcRespStatus parse_multibulk(RcRespParser *p, const RcArgv **argv)
 {
-    const guint8 *d = p->buf->data;
+    const guint8 *d = p->buf.data;
     if (p->multibulklen == 0) {
         gssize cr = find_char(p, p->pos, '\r');
         if (cr < 0) {
-            if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+            if (p->buf.len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
                 return fail(p, "ERR Protocol error: too big mbulk count string");
             return RC_RESP_NEED_MORE;
         }
-        if ((gsize)cr + 2 > p->buf->len)
+        if ((gsize)cr + 2 > p->buf.len)
             return RC_RESP_NEED_MORE; /* the "\n" is not here yet */
         gint64 ll;
         gboolean ok = rc_string2ll((const char *)d + p->pos + 1, (gsize)cr - (p->pos + 1), &ll);
         if (!ok || ll > INT_MAX)
             return fail(p, "ERR Protocol error: invalid multibulk length");
+        p->is_canonical = d[cr + 1] == '\n';
         p->pos = (gsize)cr + 2;
         if (ll <= 0) {
             p->reqtype = REQ_NONE;
-            *argv = rc_argv_new_sized(0, 0);
+            *argv = &p->view.argv; /* empty */
             return RC_RESP_REQUEST;
         }
         p->multibulklen = ll;
@@ -343,11 +379,11 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
         if (p->bulklen == -1) {
             gssize cr = find_char(p, p->pos, '\r');
             if (cr < 0) {
-                if (p->buf->len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
+                if (p->buf.len - p->pos > RC_PROTO_INLINE_MAX_SIZE)
                     return fail(p, "ERR Protocol error: too big bulk count string");
                 return RC_RESP_NEED_MORE;
             }
-            if ((gsize)cr + 2 > p->buf->len)
+            if ((gsize)cr + 2 > p->buf.len)
                 return RC_RESP_NEED_MORE;
             char c = (char)d[p->pos];
             if (c != '$') {
@@ -360,10 +396,11 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
             gboolean ok = rc_string2ll((const char *)d + p->pos + 1, (gsize)cr - (p->pos + 1), &ll);
             if (!ok || ll < 0 || (!p->is_master && ll > p->max_bulk_len))
                 return fail(p, "ERR Protocol error: invalid bulk length");
+            p->is_canonical &= d[cr + 1] == '\n';
             p->pos = (gsize)cr + 2;
             p->bulklen = ll;
         }
-        if (p->buf->len - p->pos < (gsize)p->bulklen + 2)
+        if (p->buf.len - p->pos < (gsize)p->bulklen + 2)
             return RC_RESP_NEED_MORE;
         if (p->nbulks == p->bulks_cap) {
             p->bulks_cap = p->bulks_cap ? p->bulks_cap * 2 : 8;
@@ -371,6 +408,8 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
         }
         p->bulks[p->nbulks++] = (Bulk){p->pos - p->req_start, (gsize)p->bulklen};
         p->bulks_total += (gsize)p->bulklen;
+        p->is_canonical &=
+            d[p->pos + (gsize)p->bulklen] == '\r' && d[p->pos + (gsize)p->bulklen + 1] == '\n';
         p->pos += (gsize)p->bulklen + 2;
         p->bulklen = -1;
         p->multibulklen--;
@@ -380,20 +419,95 @@ static RcRespStatus parse_multibulk(RcRespParser *p, RcArgv **argv)
     return RC_RESP_REQUEST;
 }
 
-RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv)
+/* "<digits>\r\n" at d[*i], written as rc_format_ll() writes a number >= 0 (no sign, no leading
+ * zero, at most 18 digits so it cannot overflow): its value, and *i moves past it. FALSE for
+ * anything else, or when it is not all in d[..end). */
+static inline gboolean read_plain_number(const guint8 *d, gsize end, gsize *i, gint64 *value)
+{
+    gsize k = *i, first = k, stop = MIN(end, first + 18);
+    gint64 v = 0;
+    while (k < stop && d[k] >= '0' && d[k] <= '9')
+        v = v * 10 + (d[k++] - '0');
+    gsize ndigits = k - first;
+    if (ndigits == 0 || (d[first] == '0' && ndigits > 1))
+        return FALSE;
+    if (end - k < 2 || d[k] != '\r' || d[k + 1] != '\n')
+        return FALSE;
+    *value = v;
+    *i = k + 2;
+    return TRUE;
+}
+
+/* The common case read in one pass: a whole multibulk request of at least one bulk, in the
+ * buffer from p->pos, written exactly as rc_resp_encode_argv() would write it. Then the view
+ * holds it and pos moves past it. Anything else (incomplete, an error, an odd but valid
+ * form) returns FALSE with the parser unchanged, for parse_multibulk() to read as Redis does;
+ * for a request this one accepts, that would find the same arguments. */
+static gboolean parse_plain_multibulk(RcRespParser *p)
+{
+    const guint8 *d = p->buf.data;
+    gsize end = p->buf.len, i = p->pos + 1;
+    gint64 count;
+    if (!read_plain_number(d, end, &i, &count) || count < 1 || count > INT_MAX)
+        return FALSE;
+    for (gint64 n = 0; n < count; n++) {
+        gint64 len;
+        if (i >= end || d[i] != '$')
+            break;
+        i++;
+        if (!read_plain_number(d, end, &i, &len) || (!p->is_master && len > p->max_bulk_len))
+            break;
+        if (end - i < (gsize)len + 2 || d[i + (gsize)len] != '\r' || d[i + (gsize)len + 1] != '\n')
+            break;
+        rc_argv_view_push(&p->view, (const char *)d + i, (gsize)len);
+        i += (gsize)len + 2;
+    }
+    if (p->view.argv.argc != count) {
+        rc_argv_view_clear(&p->view); /* no GBytes was made: nobody saw it */
+        return FALSE;
+    }
+    p->view.argv.raw = (const char *)d + p->pos;
+    p->view.argv.raw_len = i - p->pos;
+    p->pos = i;
+    return TRUE;
+}
+
+RcRespStatus rc_resp_parser_next_view(RcRespParser *p, const RcArgv **argv)
 {
     *argv = NULL;
+    release_request(p);
     if (p->is_dead)
         return RC_RESP_ERROR;
-    if (p->pos >= p->buf->len)
+    if (p->pos >= p->buf.len)
         return RC_RESP_NEED_MORE;
+    if (p->reqtype == REQ_NONE && p->buf.data[p->pos] == '*' && parse_plain_multibulk(p)) {
+        *argv = &p->view.argv;
+        return RC_RESP_REQUEST;
+    }
     if (p->reqtype == REQ_NONE) {
-        p->reqtype = p->buf->data[p->pos] == '*' ? REQ_MULTIBULK : REQ_INLINE;
+        p->reqtype = p->buf.data[p->pos] == '*' ? REQ_MULTIBULK : REQ_INLINE;
         p->req_start = p->pos;
     }
     if (p->reqtype == REQ_INLINE)
         return parse_inline(p, argv);
     return parse_multibulk(p, argv);
+}
+
+RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv)
+{
+    const RcArgv *view;
+    RcRespStatus st = rc_resp_parser_next_view(p, &view);
+    *argv = NULL;
+    if (st != RC_RESP_REQUEST)
+        return st;
+    if (view == p->inline_argv) {
+        p->inline_argv = NULL; /* already a copy: hand it over */
+        *argv = (RcArgv *)view;
+    } else {
+        *argv = rc_argv_copy(view);
+        rc_argv_view_clear(&p->view);
+    }
+    return st;
 }
 
 /* ---- Replies ---- */

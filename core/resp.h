@@ -96,6 +96,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcRespParser, rc_resp_parser_free)
 void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len);
 /* Parse the next request. On RC_RESP_REQUEST, *argv is a new RcArgv the caller frees. */
 RcRespStatus rc_resp_parser_next(RcRespParser *p, RcArgv **argv);
+/* The same without a copy: *argv is the parser's, its arguments point into the query buffer
+ * (not NUL-terminated), and it is valid until the next call on the parser (next, feed,
+ * compact, free). A multibulk request sent exactly as rc_resp_encode_argv() would write it
+ * carries those bytes as `raw`. */
+RcRespStatus rc_resp_parser_next_view(RcRespParser *p, const RcArgv **argv);
 /* Drop the consumed prefix of the query buffer (after a processing pass). */
 void rc_resp_parser_compact(RcRespParser *p);
 /* Bytes buffered and not yet consumed (the query buffer length Redis compares with

@@ -17,16 +17,38 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A second parser fed the same bytes hands out views: each must hold the same arguments
+ * as the copy, and raw bytes, when it has them, equal to their encoding. */
+static void check_view(RcRespParser *v, RcRespStatus st, const RcArgv *a)
+{
+    const RcArgv *view = NULL;
+    rc_assert(rc_resp_parser_next_view(v, &view) == st);
+    if (st != RC_RESP_REQUEST)
+        return;
+    rc_assert(view->argc == a->argc);
+    for (int i = 0; i < a->argc; i++)
+        rc_assert(view->v[i].len == a->v[i].len &&
+                  memcmp(view->v[i].data, a->v[i].data, a->v[i].len) == 0);
+    if (view->raw != NULL) {
+        g_autoptr(GString) enc = g_string_new(NULL);
+        rc_resp_encode_argv(enc, view);
+        rc_assert(enc->len == view->raw_len && memcmp(enc->str, view->raw, enc->len) == 0);
+    }
+}
+
 static void fuzz_parser(const guint8 *data, gsize size, gsize chunk)
 {
     g_autoptr(RcRespParser) p = rc_resp_parser_new(1024 * 1024);
+    g_autoptr(RcRespParser) v = rc_resp_parser_new(1024 * 1024);
     gboolean dead = FALSE;
     for (gsize off = 0; off < size && !dead; off += chunk) {
         gsize n = MIN(chunk, size - off);
         rc_resp_parser_feed(p, data + off, n);
+        rc_resp_parser_feed(v, data + off, n);
         for (;;) {
             RcArgv *a = NULL;
             RcRespStatus st = rc_resp_parser_next(p, &a);
+            check_view(v, st, a);
             if (st == RC_RESP_NEED_MORE)
                 break;
             if (st == RC_RESP_ERROR) {
@@ -42,6 +64,7 @@ static void fuzz_parser(const guint8 *data, gsize size, gsize chunk)
             rc_argv_free(a);
         }
         rc_resp_parser_compact(p);
+        rc_resp_parser_compact(v);
     }
 }
 

@@ -6,9 +6,23 @@
 
 #define MAX_BULK (512LL * 1024 * 1024)
 
+/* A view's raw bytes, when it has them, are exactly its encoding. */
+static void check_raw(const RcArgv *view)
+{
+    if (view->raw == NULL)
+        return;
+    g_autoptr(GString) enc = g_string_new(NULL);
+    rc_resp_encode_argv(enc, view);
+    ck_assert_uint_eq(view->raw_len, enc->len);
+    ck_assert_int_eq(memcmp(view->raw, enc->str, enc->len), 0);
+}
+
 /* Parse everything in `chunks` (fed one by one, parsing after each) and render the
- * requests as "arg|arg;" with empty requests as "-;" and a final "ERR:<msg>" on error. */
-static GString *parse_chunks(const char *const *chunks, const gsize *lens, int n)
+ * requests as "arg|arg;" with empty requests as "-;" and a final "ERR:<msg>" on error.
+ * With `use_view`, through rc_resp_parser_next_view() (each view checked against the copy
+ * rc_argv_copy() makes of it, and its raw bytes against their encoding). */
+static GString *parse_chunks_with(const char *const *chunks, const gsize *lens, int n,
+                                  gboolean use_view)
 {
     g_autoptr(RcRespParser) p = rc_resp_parser_new(MAX_BULK);
     GString *out = g_string_new(NULL);
@@ -16,7 +30,17 @@ static GString *parse_chunks(const char *const *chunks, const gsize *lens, int n
         rc_resp_parser_feed(p, (const guint8 *)chunks[i], lens[i]);
         for (;;) {
             RcArgv *a = NULL;
-            RcRespStatus st = rc_resp_parser_next(p, &a);
+            RcRespStatus st;
+            if (use_view) {
+                const RcArgv *view = NULL;
+                st = rc_resp_parser_next_view(p, &view);
+                if (st == RC_RESP_REQUEST) {
+                    a = rc_argv_copy(view);
+                    check_raw(view);
+                }
+            } else {
+                st = rc_resp_parser_next(p, &a);
+            }
             if (st == RC_RESP_NEED_MORE)
                 break;
             if (st == RC_RESP_ERROR) {
@@ -38,6 +62,14 @@ static GString *parse_chunks(const char *const *chunks, const gsize *lens, int n
         rc_resp_parser_compact(p);
     }
     return out;
+}
+
+static GString *parse_chunks(const char *const *chunks, const gsize *lens, int n)
+{
+    GString *copied = parse_chunks_with(chunks, lens, n, FALSE);
+    g_autoptr(GString) viewed = parse_chunks_with(chunks, lens, n, TRUE);
+    ck_assert_str_eq(viewed->str, copied->str);
+    return copied;
 }
 
 static GString *parse_whole(const char *data, gsize len)
@@ -85,6 +117,90 @@ typedef struct {
     gsize len; /* 0 = strlen */
     const char *expect;
 } Case;
+
+/* A multibulk request carries its bytes as `raw` only when they are its canonical encoding:
+ * the bytes Redis skips unchecked after a length line or a bulk must be CRLF. */
+START_TEST(test_view_raw_only_when_canonical)
+{
+    static const struct {
+        const char *input;
+        gboolean has_raw;
+    } cases[] = {
+        {"*2\r\n$4\r\nSADD\r\n$0\r\n\r\n", TRUE},
+        {"*1\r\n$4\r\nping\r\n", TRUE},
+        {"*1\rX$4\r\nPING\r\n", FALSE},        /* after the count */
+        {"*1\r\n$4\r\rPING\r\n", FALSE},       /* after a bulk length */
+        {"*1\r\n$4\r\nPINGxy", FALSE},         /* after a bulk */
+        {"*1\r\n$4\r\nPING\r\r", FALSE},       /* its second byte */
+        {"*1\r\n$4\r\nPING\n\n", FALSE},       /* its first byte */
+        {"*2\r\n$1\r\na\r\n$1\r\nbXY", FALSE}, /* the one-pass read gives up at the end */
+        {"PING\r\n", FALSE},                   /* inline */
+        {"*2\r\n$1\r\na\r\n$3\r\nb\0c\r\n", TRUE},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const char *in = cases[i].input;
+        gsize len = strlen(in);
+        if (i == G_N_ELEMENTS(cases) - 1)
+            len = sizeof "*2\r\n$1\r\na\r\n$3\r\nb\0c\r\n" - 1;
+        g_autoptr(RcRespParser) p = rc_resp_parser_new(MAX_BULK);
+        rc_resp_parser_feed(p, (const guint8 *)in, len);
+        const RcArgv *v = NULL;
+        ck_assert_int_eq(rc_resp_parser_next_view(p, &v), RC_RESP_REQUEST);
+        ck_assert_msg((v->raw != NULL) == cases[i].has_raw, "case %zu", i);
+        if (v->raw != NULL) {
+            ck_assert_uint_eq(v->raw_len, len);
+            ck_assert_int_eq(memcmp(v->raw, in, len), 0);
+        }
+        check_raw(v);
+        /* The copy owns its bytes (NUL-terminated) and has no raw form. */
+        g_autoptr(RcArgv) c = rc_argv_copy(v);
+        ck_assert_ptr_null(c->raw);
+        for (int j = 0; j < c->argc; j++) {
+            ck_assert_uint_eq(c->v[j].len, v->v[j].len);
+            ck_assert_int_eq(memcmp(c->v[j].data, v->v[j].data, v->v[j].len), 0);
+            ck_assert_int_eq(c->v[j].data[c->v[j].len], '\0');
+        }
+    }
+}
+END_TEST
+
+/* RcArgvView: arguments point into the caller's bytes; the array grows and is reused;
+ * rc_argv_bytes() works on a view and its GBytes goes with the next clear; a very long
+ * request's array is given back. */
+START_TEST(test_argv_view)
+{
+    RcArgvView view = {0};
+    static const char buf[] = "hello world";
+    for (int round = 0; round < 3; round++) {
+        int n = round == 1 ? 3000 : 20;
+        for (int i = 0; i < n; i++)
+            rc_argv_view_push(&view, buf + i % 11, (gsize)(i % 5));
+        const RcArgv *a = &view.argv;
+        ck_assert_int_eq(a->argc, n);
+        ck_assert_ptr_null(a->raw);
+        for (int i = 0; i < n; i++) {
+            gsize len;
+            ck_assert_ptr_eq(rc_argv_data(a, i, &len), buf + i % 11);
+            ck_assert_uint_eq(len, (gsize)(i % 5));
+        }
+        GBytes *b = rc_argv_bytes(a, 7);
+        ck_assert_ptr_eq(rc_argv_bytes(a, 7), b); /* made once */
+        ck_assert_uint_eq(g_bytes_get_size(b), 2);
+        ck_assert_int_eq(memcmp(g_bytes_get_data(b, NULL), "or", 2), 0);
+        g_bytes_ref(b);
+        rc_argv_view_clear(&view);
+        ck_assert_int_eq(view.argv.argc, 0);
+        ck_assert_int_eq(memcmp(g_bytes_get_data(b, NULL), "or", 2), 0); /* still ours */
+        g_bytes_unref(b);
+        if (round == 1)
+            ck_assert_uint_eq(view.cap, 0); /* the 3000-entry array was given back */
+        else
+            ck_assert_uint_ge(view.cap, (guint)n);
+    }
+    rc_argv_view_free(&view);
+    ck_assert_ptr_null(view.argv.v);
+}
+END_TEST
 
 START_TEST(test_protocol_errors_table)
 {
@@ -423,6 +539,8 @@ Suite *resp_suite(void)
     tcase_add_test(tc, test_reply_encoders);
     tcase_add_test(tc, test_reply_encoders_against_printf);
     tcase_add_test(tc, test_argv_huge_and_many);
+    tcase_add_test(tc, test_view_raw_only_when_canonical);
+    tcase_add_test(tc, test_argv_view);
     suite_add_tcase(s, tc);
     return s;
 }
