@@ -1,5 +1,5 @@
-/* The keyspace (keyspace.h): dictionary, per-slot key lists, expire index, value types,
- * snapshots and per-key dumps. */
+/* The keyspace (keyspace.h): dictionary, per-slot key lists, expire index, value types (sets in
+ * set.c), snapshots and per-key dumps. */
 #include "core/keyspace.h"
 
 #include <stdlib.h>
@@ -38,10 +38,6 @@ struct RcKeyspace {
 
 /* ---- Values ---- */
 
-static void set_init(RcSet *s);
-static void set_clear(RcSet *s);
-static void set_copy(RcSet *dst, const RcSet *src);
-
 const char *rc_object_type_name(RcObjType type)
 {
     switch (type) {
@@ -78,7 +74,7 @@ RcObject *rc_object_new_set(void)
     RcObject *o = g_new0(RcObject, 1);
     o->type = RC_TYPE_SET;
     o->v.set = g_new0(RcSet, 1);
-    set_init(o->v.set);
+    rc_set_init(o->v.set);
     return o;
 }
 
@@ -111,7 +107,7 @@ void rc_object_free(RcObject *o)
         g_queue_free_full(o->v.list, (GDestroyNotify)g_bytes_unref);
         break;
     case RC_TYPE_SET:
-        set_clear(o->v.set);
+        rc_set_clear(o->v.set);
         g_free(o->v.set);
         break;
     case RC_TYPE_HASH:
@@ -138,7 +134,7 @@ RcObject *rc_object_copy(const RcObject *o)
         c = g_new0(RcObject, 1);
         c->type = RC_TYPE_SET;
         c->v.set = g_new0(RcSet, 1);
-        set_copy(c->v.set, o->v.set);
+        rc_set_copy(c->v.set, o->v.set);
         return c;
     case RC_TYPE_HASH:
         c = rc_object_new_hash();
@@ -150,300 +146,6 @@ RcObject *rc_object_copy(const RcObject *o)
     }
     rc_assert(!"unknown object type");
     return NULL;
-}
-
-/* ---- Sets ----
- * A set keeps its members' bytes back to back in one block, in insertion order, with the
- * offset where each starts (one more offset marks the end), so adding a member is a copy
- * into the block, not a GBytes of its own, and freeing the set is two frees whatever its
- * size. The index finds a member's position from its bytes. */
-
-#define SET_BYTES_MIN 64  /* first size of the member block */
-#define SET_OFFSETS_MIN 8 /* first capacity of the offsets array (including the end mark) */
-
-static void set_init(RcSet *s)
-{
-    s->bytes = g_malloc(SET_BYTES_MIN); /* never NULL, so a member's address is always valid */
-    s->bytes_cap = SET_BYTES_MIN;
-    s->offsets = g_new(guint32, SET_OFFSETS_MIN);
-    s->offsets_cap = SET_OFFSETS_MIN;
-    s->offsets[0] = 0;
-    s->is_intset = TRUE;
-}
-
-static void set_clear(RcSet *s)
-{
-    g_free(s->bytes);
-    g_free(s->offsets);
-    g_free(s->index);
-}
-
-/* Append a member's bytes and its end offset; the index is the caller's business. */
-static void set_append_bytes(RcSet *s, const void *data, gsize len)
-{
-    gsize used = s->offsets[s->count];
-    rc_assert(len <= G_MAXUINT32 - used); /* offsets are 32-bit: a set holds < 4 GiB */
-    if (used + len > s->bytes_cap) {
-        gsize cap = s->bytes_cap;
-        while (cap < used + len)
-            cap *= 2;
-        s->bytes = g_realloc(s->bytes, cap);
-        s->bytes_cap = cap;
-    }
-    if (s->count + 2 > s->offsets_cap) {
-        s->offsets_cap *= 2;
-        s->offsets = g_renew(guint32, s->offsets, s->offsets_cap);
-    }
-    if (len > 0)
-        memcpy(s->bytes + used, data, len);
-    s->count++;
-    s->offsets[s->count] = (guint32)(used + len);
-}
-
-static gboolean data_as_ll(const void *data, gsize len, gint64 *v)
-{
-    return rc_string2ll(len > 0 ? data : "", len, v);
-}
-
-/* The hash of a member's or key's bytes for the in-memory indexes: eight bytes per step
- * (a multiply and a fold), then the tail. It depends on the contents only; no index is ever
- * iterated, so its values never reach the output (they may differ between byte orders). */
-static guint32 bytes_hash(const void *data, gsize len)
-{
-    const guint8 *p = data;
-    guint64 h = 0x9e3779b97f4a7c15ull ^ len;
-    gsize left = len;
-    for (; left > 8; p += 8, left -= 8) {
-        guint64 w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    /* The last 1..8 bytes: a word ending at the last byte when the member has 8 (it may
-     * overlap bytes already mixed in), else two halves that may overlap, else bytes. */
-    guint64 tail = 0;
-    if (len >= 8) {
-        memcpy(&tail, p + left - 8, 8);
-    } else if (left >= 4) {
-        guint32 lo, hi;
-        memcpy(&lo, p, 4);
-        memcpy(&hi, p + left - 4, 4);
-        tail = ((guint64)hi << 32) | lo;
-    } else if (left > 0) {
-        tail = (guint64)p[0] | (guint64)p[left / 2] << 8 | (guint64)p[left - 1] << 16;
-    }
-    h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
-    return (guint32)(h ^ (h >> 29) ^ (h >> 47));
-}
-
-/* A set's index: linear probing, at most half full. SADD of a new member hashes it once and
- * probes once; a member already there costs no copy. */
-static guint32 member_hash(const void *data, gsize len)
-{
-    return bytes_hash(data, len);
-}
-
-#define SET_SLOT_POS(e) ((guint32)((e)&0xffffffffu)) /* 1 + position, 0 = empty */
-#define SET_SLOT(hash, pos1) (((guint64)(hash) << 32) | (guint64)(pos1))
-
-/* The index slot holding the member, or the empty slot where it would go. */
-static guint set_probe_hashed(const RcSet *s, guint32 h, const void *data, gsize len)
-{
-    guint i = h & s->index_mask;
-    for (; s->index[i] != 0; i = (i + 1) & s->index_mask) {
-        if ((guint32)(s->index[i] >> 32) != h)
-            continue;
-        gsize mlen;
-        const guint8 *m = rc_set_member(s, SET_SLOT_POS(s->index[i]) - 1, &mlen);
-        if (mlen == len && (len == 0 || memcmp(m, data, len) == 0))
-            break;
-    }
-    return i;
-}
-
-static guint set_probe(const RcSet *s, const void *data, gsize len)
-{
-    return set_probe_hashed(s, member_hash(data, len), data, len);
-}
-
-/* Rebuild the index with room for `n` members. */
-static void set_reindex(RcSet *s, guint n)
-{
-    guint size = 8;
-    while (size < 2 * n)
-        size *= 2;
-    g_free(s->index);
-    s->index = g_new0(guint64, size);
-    s->index_mask = size - 1;
-    for (guint j = 0; j < s->count; j++) {
-        gsize len;
-        const guint8 *m = rc_set_member(s, j, &len);
-        guint32 h = member_hash(m, len);
-        guint i = set_probe_hashed(s, h, m, len);
-        rc_assert(s->index[i] == 0); /* members are distinct */
-        s->index[i] = SET_SLOT(h, j + 1);
-    }
-}
-
-/* Double the index (or make the first), moving the entries by the hashes they hold: members
- * are distinct, so each goes to the first empty slot and no member is read. */
-static void set_grow(RcSet *s)
-{
-    if (s->index == NULL) {
-        set_reindex(s, s->count + 1);
-        return;
-    }
-    guint old_size = s->index_mask + 1;
-    guint64 *old = s->index;
-    s->index = g_new0(guint64, 2 * old_size);
-    s->index_mask = 2 * old_size - 1;
-    for (guint k = 0; k < old_size; k++) {
-        if (old[k] == 0)
-            continue;
-        guint i = (guint32)(old[k] >> 32) & s->index_mask;
-        while (s->index[i] != 0)
-            i = (i + 1) & s->index_mask;
-        s->index[i] = old[k];
-    }
-    g_free(old);
-}
-
-static gboolean set_has(const RcSet *s, const void *data, gsize len)
-{
-    return s->index != NULL && s->index[set_probe(s, data, len)] != 0;
-}
-
-/* Add a member unless present. One probe finds it or its slot; a second only after the index
- * grew. */
-static gboolean set_insert(RcSet *s, const void *data, gsize len)
-{
-    rc_assert(s->count < G_MAXUINT32 / 2);
-    guint32 h = member_hash(data, len);
-    guint i = 0;
-    if (s->index != NULL) {
-        i = set_probe_hashed(s, h, data, len);
-        if (s->index[i] != 0)
-            return FALSE;
-    }
-    if (s->index == NULL || 2 * (s->count + 1) > s->index_mask + 1) {
-        set_grow(s);
-        i = set_probe_hashed(s, h, data, len);
-    }
-    rc_assert(s->index[i] == 0);
-    set_append_bytes(s, data, len);
-    s->index[i] = SET_SLOT(h, s->count);
-    gint64 v;
-    /* setTypeAdd(): a non-integer member, or one too many, converts for good. */
-    if (s->is_intset && (!data_as_ll(data, len, &v) || s->count > RC_SET_MAX_INTSET_ENTRIES))
-        s->is_intset = FALSE;
-    return TRUE;
-}
-
-gboolean rc_set_add_data(RcSet *s, const void *data, gsize len)
-{
-    return set_insert(s, data, len);
-}
-
-gboolean rc_set_add(RcSet *s, GBytes *member)
-{
-    gsize len;
-    const void *data = g_bytes_get_data(member, &len);
-    return set_insert(s, data, len);
-}
-
-/* Close the gap member `pos` leaves in the block and the offsets. */
-static void set_cut(RcSet *s, guint pos)
-{
-    guint32 start = s->offsets[pos], end = s->offsets[pos + 1], gap = end - start;
-    memmove(s->bytes + start, s->bytes + end, s->offsets[s->count] - end);
-    for (guint j = pos + 1; j <= s->count; j++)
-        s->offsets[j - 1] = s->offsets[j] - gap;
-    s->count--;
-}
-
-gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
-{
-    if (!set_has(s, data, len))
-        return FALSE;
-    guint pos = SET_SLOT_POS(s->index[set_probe(s, data, len)]) - 1;
-    set_cut(s, pos);          /* keeps the order of the others */
-    set_reindex(s, s->count); /* positions moved: O(n), as the removal is */
-    return TRUE;
-}
-
-gboolean rc_set_remove(RcSet *s, GBytes *member)
-{
-    gsize len;
-    const void *data = g_bytes_get_data(member, &len);
-    return rc_set_remove_data(s, data, len);
-}
-
-gboolean rc_set_contains_data(const RcSet *s, const void *data, gsize len)
-{
-    return set_has(s, data, len);
-}
-
-gboolean rc_set_contains(const RcSet *s, GBytes *member)
-{
-    gsize len;
-    const void *data = g_bytes_get_data(member, &len);
-    return set_has(s, data, len);
-}
-
-guint rc_set_size(const RcSet *s)
-{
-    return s->count;
-}
-
-/* An intset member's value, with its position: what SMEMBERS sorts by. */
-typedef struct {
-    gint64 value;
-    guint32 pos;
-} SetIntMember;
-
-static int cmp_int_members(gconstpointer a, gconstpointer b)
-{
-    const SetIntMember *x = a, *y = b;
-    return x->value < y->value ? -1 : x->value > y->value;
-}
-
-guint32 *rc_set_members_order(const RcSet *s)
-{
-    guint32 *order = g_new(guint32, MAX(s->count, 1));
-    if (!s->is_intset) {
-        for (guint i = 0; i < s->count; i++)
-            order[i] = i;
-        return order;
-    }
-    /* At most RC_SET_MAX_INTSET_ENTRIES members, each a distinct integer (string2ll is
-     * strict, so two members never parse to the same value). */
-    SetIntMember *v = g_new(SetIntMember, MAX(s->count, 1));
-    for (guint i = 0; i < s->count; i++) {
-        gsize len;
-        const guint8 *m = rc_set_member(s, i, &len);
-        gboolean ok = data_as_ll(m, len, &v[i].value);
-        rc_assert(ok);
-        v[i].pos = i;
-    }
-    qsort(v, s->count, sizeof *v, cmp_int_members);
-    for (guint i = 0; i < s->count; i++)
-        order[i] = v[i].pos;
-    g_free(v);
-    return order;
-}
-
-/* A copy of the block, offsets and index as they are: same order, same positions. */
-static void set_copy(RcSet *dst, const RcSet *src)
-{
-    gsize used = src->offsets[src->count];
-    dst->bytes = g_memdup2(src->bytes, MAX(used, 1));
-    dst->bytes_cap = MAX(used, 1);
-    dst->offsets = g_memdup2(src->offsets, sizeof(guint32) * (src->count + 1));
-    dst->offsets_cap = src->count + 1;
-    dst->count = src->count;
-    dst->index = src->index ? g_memdup2(src->index, sizeof(guint64) * (src->index_mask + 1)) : NULL;
-    dst->index_mask = src->index_mask;
-    dst->is_intset = src->is_intset;
 }
 
 gboolean rc_hash_set(RcHash *h, GBytes *field, GBytes *value)
@@ -495,7 +197,7 @@ static int expire_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 
 static guint32 key_hash(const void *data, gsize len)
 {
-    return bytes_hash(data, len);
+    return rc_bytes_hash(data, len);
 }
 
 static void key_free(RcKey *k)

@@ -101,6 +101,12 @@ gboolean rc_set_add_data(RcSet *s, const void *data, gsize len);
 gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len);
 gboolean rc_set_contains_data(const RcSet *s, const void *data, gsize len);
 guint rc_set_size(const RcSet *s);
+/* An empty set in zeroed storage; its storage freed (not the RcSet); a deep copy into `dst`. */
+void rc_set_init(RcSet *s);
+void rc_set_clear(RcSet *s);
+void rc_set_copy(RcSet *dst, const RcSet *src);
+/* The hash of a key's or member's bytes for the in-memory indexes (set.c). */
+guint32 rc_bytes_hash(const void *data, gsize len);
 /* Member `i` (0 <= i < rc_set_size(), insertion order): its bytes, borrowed until the set
  * changes, and their length. */
 static inline const guint8 *rc_set_member(const RcSet *s, guint i, gsize *len)
