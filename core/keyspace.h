@@ -111,6 +111,7 @@ guint32 rc_bytes_hash(const void *data, gsize len);
  * changes, and their length. */
 static inline const guint8 *rc_set_member(const RcSet *s, guint i, gsize *len)
 {
+    rc_assert(i < s->count);
     *len = s->offsets[i + 1] - s->offsets[i];
     return s->bytes + s->offsets[i];
 }

@@ -170,7 +170,8 @@ static gboolean set_has(const RcSet *s, const void *data, gsize len)
  * grew. */
 static gboolean set_insert(RcSet *s, const void *data, gsize len)
 {
-    rc_assert(s->count < G_MAXUINT32 / 2);
+    /* The index (a power of two, more than twice the members) must stay within a guint. */
+    rc_assert(s->count < (1u << 29));
     guint32 h = member_hash(data, len);
     guint i = 0;
     if (s->index != NULL) {

@@ -17,55 +17,105 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A second parser fed the same bytes hands out views: each must hold the same arguments
- * as the copy, and raw bytes, when it has them, equal to their encoding. */
-static void check_view(RcRespParser *v, RcRespStatus st, const RcArgv *a)
+/* The requests one parser yields, each as its RESP encoding, and how it ended. */
+typedef struct {
+    GPtrArray *requests; /* GString* */
+    char *error;         /* the protocol error, or NULL when the input ran out */
+} Parsed;
+
+static void gstring_free(gpointer s)
 {
-    const RcArgv *view = NULL;
-    rc_assert(rc_resp_parser_next_view(v, &view) == st);
-    if (st != RC_RESP_REQUEST)
+    g_string_free(s, TRUE);
+}
+
+static void parsed_clear(Parsed *r)
+{
+    g_ptr_array_unref(r->requests);
+    g_free(r->error);
+}
+
+static void parsed_add(Parsed *r, const RcArgv *a)
+{
+    GString *enc = g_string_new(NULL);
+    rc_resp_encode_argv(enc, a);
+    g_ptr_array_add(r->requests, enc);
+}
+
+/* Raw bytes, when a view has them, are exactly the request's encoding. */
+static void check_raw(const RcArgv *view)
+{
+    if (view->raw == NULL)
         return;
-    rc_assert(view->argc == a->argc);
-    for (int i = 0; i < a->argc; i++)
-        rc_assert(view->v[i].len == a->v[i].len &&
-                  memcmp(view->v[i].data, a->v[i].data, a->v[i].len) == 0);
-    if (view->raw != NULL) {
-        g_autoptr(GString) enc = g_string_new(NULL);
-        rc_resp_encode_argv(enc, view);
-        rc_assert(enc->len == view->raw_len && memcmp(enc->str, view->raw, enc->len) == 0);
+    g_autoptr(GString) enc = g_string_new(NULL);
+    rc_resp_encode_argv(enc, view);
+    rc_assert(enc->len == view->raw_len && memcmp(enc->str, view->raw, enc->len) == 0);
+}
+
+/* Pull every complete request out of `p`; FALSE once it failed (the error sticks). */
+static gboolean drain(RcRespParser *p, gboolean views, Parsed *r)
+{
+    for (;;) {
+        RcRespStatus st;
+        if (views) {
+            const RcArgv *view = NULL;
+            st = rc_resp_parser_next_view(p, &view);
+            if (st == RC_RESP_REQUEST) {
+                check_raw(view);
+                parsed_add(r, view);
+            }
+        } else {
+            RcArgv *a = NULL;
+            st = rc_resp_parser_next(p, &a);
+            if (st == RC_RESP_REQUEST) {
+                rc_assert(a != NULL && a->argc >= 0 && a->raw == NULL);
+                for (int i = 0; i < a->argc; i++)
+                    rc_assert(a->v[i].data != NULL && a->v[i].data[a->v[i].len] == '\0');
+                parsed_add(r, a);
+                rc_argv_free(a);
+            }
+        }
+        if (st == RC_RESP_NEED_MORE)
+            return TRUE;
+        if (st == RC_RESP_ERROR) {
+            /* Every error is one of Redis's protocol errors, and sticks. */
+            const char *err = rc_resp_parser_error(p);
+            rc_assert(g_str_has_prefix(err, "ERR Protocol error: "));
+            RcArgv *again = NULL;
+            rc_assert(rc_resp_parser_next(p, &again) == RC_RESP_ERROR && again == NULL);
+            r->error = g_strdup(err);
+            return FALSE;
+        }
     }
 }
 
+static Parsed parse_in_chunks(const guint8 *data, gsize size, gsize chunk, gboolean views)
+{
+    Parsed r = {.requests = g_ptr_array_new_with_free_func(gstring_free)};
+    g_autoptr(RcRespParser) p = rc_resp_parser_new(1024 * 1024);
+    for (gsize off = 0; off < size; off += chunk) {
+        rc_resp_parser_feed(p, data + off, MIN(chunk, size - off));
+        if (!drain(p, views, &r))
+            break;
+        rc_resp_parser_compact(p);
+    }
+    return r;
+}
+
+/* The same bytes through the two ways of reading a request: as views, in the fuzzed chunks
+ * (a complete canonical request in the buffer takes the one-pass reader), and as copies one
+ * byte at a time (every request longer than a byte starts incomplete, so Redis's
+ * incremental parse reads it). Both must yield the same requests and the same error. */
 static void fuzz_parser(const guint8 *data, gsize size, gsize chunk)
 {
-    g_autoptr(RcRespParser) p = rc_resp_parser_new(1024 * 1024);
-    g_autoptr(RcRespParser) v = rc_resp_parser_new(1024 * 1024);
-    gboolean dead = FALSE;
-    for (gsize off = 0; off < size && !dead; off += chunk) {
-        gsize n = MIN(chunk, size - off);
-        rc_resp_parser_feed(p, data + off, n);
-        rc_resp_parser_feed(v, data + off, n);
-        for (;;) {
-            RcArgv *a = NULL;
-            RcRespStatus st = rc_resp_parser_next(p, &a);
-            check_view(v, st, a);
-            if (st == RC_RESP_NEED_MORE)
-                break;
-            if (st == RC_RESP_ERROR) {
-                /* Every error is one of Redis's protocol errors, and sticks. */
-                rc_assert(g_str_has_prefix(rc_resp_parser_error(p), "ERR Protocol error: "));
-                rc_assert(rc_resp_parser_next(p, &a) == RC_RESP_ERROR && a == NULL);
-                dead = TRUE;
-                break;
-            }
-            rc_assert(a != NULL && a->argc >= 0);
-            for (int i = 0; i < a->argc; i++)
-                rc_assert(a->v[i].data != NULL && a->v[i].data[a->v[i].len] == '\0');
-            rc_argv_free(a);
-        }
-        rc_resp_parser_compact(p);
-        rc_resp_parser_compact(v);
-    }
+    Parsed fast = parse_in_chunks(data, size, chunk, TRUE);
+    Parsed slow = parse_in_chunks(data, size, 1, FALSE);
+    rc_assert(fast.requests->len == slow.requests->len);
+    for (guint i = 0; i < fast.requests->len; i++)
+        rc_assert(g_string_equal(fast.requests->pdata[i], slow.requests->pdata[i]));
+    rc_assert((fast.error == NULL) == (slow.error == NULL));
+    rc_assert(fast.error == NULL || strcmp(fast.error, slow.error) == 0);
+    parsed_clear(&fast);
+    parsed_clear(&slow);
 }
 
 /* Give the fresh node every slot and an OK cluster state, so keyed commands get past
