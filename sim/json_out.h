@@ -19,7 +19,8 @@ void sim_json_out_begin_object(SimJsonOut *w);
 void sim_json_out_end_object(SimJsonOut *w);
 void sim_json_out_begin_array(SimJsonOut *w);
 void sim_json_out_end_array(SimJsonOut *w);
-/* The member name of the next value written in the open object. */
+/* The member name of the next value written in the open object. Names must be distinct within
+ * an object: JsonBuilder would keep the last value of a repeated name, this writer both. */
 void sim_json_out_set_member_name(SimJsonOut *w, const char *name);
 void sim_json_out_add_int_value(SimJsonOut *w, gint64 v);
 void sim_json_out_add_string_value(SimJsonOut *w, const char *v);
