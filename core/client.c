@@ -40,12 +40,19 @@ void rc_client_free(RcClient *client)
     g_free(client);
 }
 
+/* Bytes out on the client's connection: none for an internal client, none to our master
+ * (Redis never replies to the replication link). */
+static void send_out(RcClient *c, const char *data, gsize len)
+{
+    if (c->handle != 0 && !(c->flags & RC_CLIENT_MASTER))
+        rc_node_send(c->node, c->handle, data, len);
+}
+
 static void flush_output(RcClient *c)
 {
     if (c->obuf->len == 0)
         return;
-    if (c->handle != 0 && !(c->flags & RC_CLIENT_MASTER))
-        rc_node_send(c->node, c->handle, c->obuf->str, c->obuf->len);
+    send_out(c, c->obuf->str, c->obuf->len);
     g_string_truncate(c->obuf, 0);
 }
 
@@ -65,8 +72,8 @@ void rc_client_write(RcClient *client, const char *data, gsize len)
 {
     if (!client->is_processing && client->obuf->len == 0) {
         /* The stream to a replica, mostly: sent as it is, without a copy into obuf. */
-        if (len > 0 && client->handle != 0 && !(client->flags & RC_CLIENT_MASTER))
-            rc_node_send(client->node, client->handle, data, len);
+        if (len > 0)
+            send_out(client, data, len);
         return;
     }
     g_string_append_len(client->obuf, data, (gssize)len);
@@ -140,10 +147,7 @@ static void call_command(RcNode *node, RcClient *client, const RcCommand *cmd, c
 
 void rc_client_call(RcNode *node, RcClient *client, const RcArgv *args, GString *reply)
 {
-    gsize len = 0;
-    const char *name = args->argc > 0 ? rc_argv_data(args, 0, &len) : NULL;
-    rc_client_call_named(node, client, args->argc > 0 ? rc_command_lookup(name, len) : NULL, args,
-                         reply);
+    rc_client_call_named(node, client, rc_command_lookup_first(args), args, reply);
 }
 
 void rc_client_call_named(RcNode *node, RcClient *client, const RcCommand *named,

@@ -219,14 +219,18 @@ static const RcCommand *resolve(const RcCommand *base, const RcArgv *args, gbool
     return find_in(&cluster_index, name, len);
 }
 
-const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_container)
+const RcCommand *rc_command_lookup_first(const RcArgv *args)
 {
-    *is_container = FALSE;
     if (args->argc < 1)
         return NULL;
     gsize len;
     const char *name = rc_argv_data(args, 0, &len);
-    return resolve(rc_command_lookup(name, len), args, is_container);
+    return rc_command_lookup(name, len);
+}
+
+const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_container)
+{
+    return resolve(rc_command_lookup_first(args), args, is_container);
 }
 
 gboolean rc_command_arity_ok(const RcCommand *cmd, int argc)
@@ -244,9 +248,7 @@ static void append_cstr(GString *s, const RcArgv *a, int i, gsize max)
 
 char *rc_command_check(const RcArgv *args, const RcCommand **out)
 {
-    gsize len = 0;
-    const char *name = args->argc > 0 ? rc_argv_data(args, 0, &len) : NULL;
-    return rc_command_check_named(args->argc > 0 ? rc_command_lookup(name, len) : NULL, args, out);
+    return rc_command_check_named(rc_command_lookup_first(args), args, out);
 }
 
 char *rc_command_check_named(const RcCommand *named, const RcArgv *args, const RcCommand **out)

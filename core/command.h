@@ -148,6 +148,9 @@ const RcCommand *rc_command_lookup(const char *name, gsize len);
  * subcommand when there is an argv[1]. NULL if unknown; then *is_container tells whether
  * argv[0] named a container (the error is "unknown subcommand"). */
 const RcCommand *rc_command_lookup_argv(const RcArgv *args, gboolean *is_container);
+/* rc_command_lookup() of argv[0]: the command a request names, before any subcommand; NULL
+ * for an empty request or an unknown name. */
+const RcCommand *rc_command_lookup_first(const RcArgv *args);
 /* processCommand()'s first checks: NULL when the request may go on, else the error
  * (without '-' and CRLF), newly allocated: unknown command or subcommand, arity. */
 char *rc_command_check(const RcArgv *args, const RcCommand **cmd);

@@ -450,14 +450,6 @@ static void stream_applied(RcReplication *r, const guint8 *raw, gsize len)
     rc_assert(r->master_repl_offset == r->master.reploff);
 }
 
-/* rc_command_lookup() of argv[0]: the stream's commands are told apart by it. */
-static const RcCommand *named_command(const RcArgv *args)
-{
-    gsize len;
-    const char *name = rc_argv_data(args, 0, &len);
-    return rc_command_lookup(name, len);
-}
-
 static gboolean names(const RcCommand *named, RcCommandProc proc)
 {
     return named != NULL && named->proc == proc;
@@ -477,7 +469,7 @@ static void end_multi(RcReplication *r, gboolean is_exec)
 {
     for (guint i = 0; is_exec && i < r->multi_queue->len; i++) {
         const RcArgv *queued = g_ptr_array_index(r->multi_queue, i);
-        apply_one(r->node, named_command(queued), queued);
+        apply_one(r->node, rc_command_lookup_first(queued), queued);
     }
     g_ptr_array_set_size(r->multi_queue, 0);
     r->in_multi = FALSE;
@@ -490,7 +482,7 @@ static void end_multi(RcReplication *r, gboolean is_exec)
 static void apply_command(RcNode *node, const RcArgv *args, const guint8 *raw, gsize len)
 {
     RcReplication *r = rc_repl_of(node);
-    const RcCommand *named = named_command(args);
+    const RcCommand *named = rc_command_lookup_first(args);
     if (r->in_multi) {
         g_byte_array_append(r->multi_raw, raw, (guint)len);
         if (names(named, rc_cmd_exec) || names(named, rc_cmd_discard))

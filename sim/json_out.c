@@ -160,3 +160,21 @@ void sim_json_out_add_double_value(SimJsonOut *w, double v)
     g_autofree char *text = json_to_string(node, FALSE);
     g_string_append(w->out, text);
 }
+
+void sim_json_out_int_member(SimJsonOut *w, const char *name, gint64 v)
+{
+    sim_json_out_set_member_name(w, name);
+    sim_json_out_add_int_value(w, v);
+}
+
+void sim_json_out_string_member(SimJsonOut *w, const char *name, const char *v)
+{
+    sim_json_out_set_member_name(w, name);
+    sim_json_out_add_string_value(w, v);
+}
+
+void sim_json_out_boolean_member(SimJsonOut *w, const char *name, gboolean v)
+{
+    sim_json_out_set_member_name(w, name);
+    sim_json_out_add_boolean_value(w, v);
+}

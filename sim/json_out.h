@@ -27,5 +27,9 @@ void sim_json_out_add_string_value(SimJsonOut *w, const char *v);
 void sim_json_out_add_boolean_value(SimJsonOut *w, gboolean v);
 void sim_json_out_add_null_value(SimJsonOut *w);
 void sim_json_out_add_double_value(SimJsonOut *w, double v);
+/* A member and its value in one call. */
+void sim_json_out_int_member(SimJsonOut *w, const char *name, gint64 v);
+void sim_json_out_string_member(SimJsonOut *w, const char *name, const char *v);
+void sim_json_out_boolean_member(SimJsonOut *w, const char *name, gboolean v);
 
 #endif

@@ -1070,19 +1070,14 @@ static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *byt
     RcTime now = sim_kernel_now(net->k);
     Segment s = {.bytes = bytes, .data = data, .len = len, .sent_us = now, .kind = kind};
     gboolean connecting = c->end[d].state == END_CONNECTING;
-    if (!connecting && dir->n_flying == dir->len &&
-        path_open(net, c->end[d].host, c->end[1 - d].host)) {
-        /* nothing held before it: straight on the wire (transmit_held for one segment) */
-        s.arrive_us = wire_arrival(net, c, d, now);
-        dir->last_arrive_us = s.arrive_us;
-        seg_push(net, dir, s);
-        dir->n_flying++;
-        schedule_deliver(net, c, d);
-        return;
-    }
+    gboolean nothing_held = dir->n_flying == dir->len;
     seg_push(net, dir, s);
     if (connecting)
         return; /* sent by the handshake's completion */
+    if (nothing_held && path_open(net, c->end[d].host, c->end[1 - d].host)) {
+        transmit_held(net, c, d); /* just this one: straight on the wire */
+        return;
+    }
     start_flight(net, c, d, now);
 }
 

@@ -767,28 +767,17 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
     SimJsonOut out = {.out = g_string_sized_new(64 * 1024)};
     SimJsonOut *b = &out;
     sim_json_out_begin_object(b);
-    sim_json_out_set_member_name(b, "scenario");
-    sim_json_out_add_string_value(b, r->scenario_path);
-    sim_json_out_set_member_name(b, "scenario_name");
-    sim_json_out_add_string_value(b, r->scenario_name);
-    sim_json_out_set_member_name(b, "seed");
-    sim_json_out_add_int_value(b, (gint64)r->seed);
-    sim_json_out_set_member_name(b, "trace_sha256");
-    sim_json_out_add_string_value(b, r->trace_sha256);
-    sim_json_out_set_member_name(b, "sim_time_ms");
-    sim_json_out_add_int_value(b, r->sim_time_us / 1000);
-    sim_json_out_set_member_name(b, "events");
-    sim_json_out_add_int_value(b, (gint64)r->events);
-    sim_json_out_set_member_name(b, "rcsim_version");
-    sim_json_out_add_string_value(b, RCSIM_VERSION);
-    sim_json_out_set_member_name(b, "replay");
-    sim_json_out_add_string_value(b, r->replay);
-    sim_json_out_set_member_name(b, "ok");
-    sim_json_out_add_boolean_value(b, r->ok);
-    sim_json_out_set_member_name(b, "aborted");
-    sim_json_out_add_boolean_value(b, r->aborted);
-    sim_json_out_set_member_name(b, "converged");
-    sim_json_out_add_boolean_value(b, r->converged);
+    sim_json_out_string_member(b, "scenario", r->scenario_path);
+    sim_json_out_string_member(b, "scenario_name", r->scenario_name);
+    sim_json_out_int_member(b, "seed", (gint64)r->seed);
+    sim_json_out_string_member(b, "trace_sha256", r->trace_sha256);
+    sim_json_out_int_member(b, "sim_time_ms", r->sim_time_us / 1000);
+    sim_json_out_int_member(b, "events", (gint64)r->events);
+    sim_json_out_string_member(b, "rcsim_version", RCSIM_VERSION);
+    sim_json_out_string_member(b, "replay", r->replay);
+    sim_json_out_boolean_member(b, "ok", r->ok);
+    sim_json_out_boolean_member(b, "aborted", r->aborted);
+    sim_json_out_boolean_member(b, "converged", r->converged);
     json_ms_or_null(b, "converge_ms", r->converge_us);
 
     sim_json_out_set_member_name(b, "params");
@@ -810,25 +799,18 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
 
     sim_json_out_set_member_name(b, "writes");
     sim_json_out_begin_object(b);
-    sim_json_out_set_member_name(b, "acked");
-    sim_json_out_add_int_value(b, (gint64)c->acked);
-    sim_json_out_set_member_name(b, "lost");
-    sim_json_out_add_int_value(b, (gint64)c->lost);
+    sim_json_out_int_member(b, "acked", (gint64)c->acked);
+    sim_json_out_int_member(b, "lost", (gint64)c->lost);
     sim_json_out_set_member_name(b, "lost_by_side");
     sim_json_out_begin_object(b);
     for (int s = 0; s < 3; s++) {
-        sim_json_out_set_member_name(b, sim_side_name((SimSide)s));
-        sim_json_out_add_int_value(b, (gint64)c->lost_by_side[s]);
+        sim_json_out_int_member(b, sim_side_name((SimSide)s), (gint64)c->lost_by_side[s]);
     }
     sim_json_out_end_object(b);
-    sim_json_out_set_member_name(b, "indeterminate");
-    sim_json_out_add_int_value(b, (gint64)c->indeterminate);
-    sim_json_out_set_member_name(b, "recovered");
-    sim_json_out_add_int_value(b, (gint64)c->recovered);
-    sim_json_out_set_member_name(b, "unread");
-    sim_json_out_add_int_value(b, (gint64)c->unread);
-    sim_json_out_set_member_name(b, "ok_ops");
-    sim_json_out_add_int_value(b, (gint64)c->ok_ops);
+    sim_json_out_int_member(b, "indeterminate", (gint64)c->indeterminate);
+    sim_json_out_int_member(b, "recovered", (gint64)c->recovered);
+    sim_json_out_int_member(b, "unread", (gint64)c->unread);
+    sim_json_out_int_member(b, "ok_ops", (gint64)c->ok_ops);
     sim_json_out_end_object(b);
 
     sim_json_out_set_member_name(b, "loss_window");
@@ -845,12 +827,9 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
             continue;
         }
         sim_json_out_begin_object(b);
-        sim_json_out_set_member_name(b, "first_ms");
-        sim_json_out_add_int_value(b, w->first_us / 1000);
-        sim_json_out_set_member_name(b, "last_ms");
-        sim_json_out_add_int_value(b, w->last_us / 1000);
-        sim_json_out_set_member_name(b, "width_ms");
-        sim_json_out_add_int_value(b, (w->last_us - w->first_us) / 1000);
+        sim_json_out_int_member(b, "first_ms", w->first_us / 1000);
+        sim_json_out_int_member(b, "last_ms", w->last_us / 1000);
+        sim_json_out_int_member(b, "width_ms", (w->last_us - w->first_us) / 1000);
         sim_json_out_end_object(b);
     }
     sim_json_out_end_object(b);
@@ -858,8 +837,7 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
     sim_json_out_set_member_name(b, "unavailable_ms");
     sim_json_out_begin_object(b);
     for (int s = 0; s < 3; s++) {
-        sim_json_out_set_member_name(b, sim_side_name((SimSide)s));
-        sim_json_out_add_int_value(b, c->unavailable_us[s] / 1000);
+        sim_json_out_int_member(b, sim_side_name((SimSide)s), c->unavailable_us[s] / 1000);
     }
     sim_json_out_end_object(b);
 
@@ -875,8 +853,7 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
         json_ms_or_null(b, "fail_ms", fo->fail_us);
         json_ms_or_null(b, "election_ms", fo->election_us);
         json_ms_or_null(b, "promoted_ms", fo->promoted_us);
-        sim_json_out_set_member_name(b, "epoch");
-        sim_json_out_add_int_value(b, (gint64)fo->epoch);
+        sim_json_out_int_member(b, "epoch", (gint64)fo->epoch);
         sim_json_out_end_object(b);
     }
     sim_json_out_end_array(b);
@@ -900,12 +877,10 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
     for (guint i = 0; i < r->faults->len; i++) {
         const SimFault *f = g_ptr_array_index(r->faults, i);
         sim_json_out_begin_object(b);
-        sim_json_out_set_member_name(b, "kind");
-        sim_json_out_add_string_value(b, f->kind);
+        sim_json_out_string_member(b, "kind", f->kind);
         json_ms_or_null(b, "start_ms", f->start_us);
         json_ms_or_null(b, "end_ms", f->end_us);
-        sim_json_out_set_member_name(b, "label");
-        sim_json_out_add_string_value(b, f->label);
+        sim_json_out_string_member(b, "label", f->label);
         json_string_or_null(b, "error", f->error);
         json_names(b, "majority", f->majority);
         json_names(b, "minority", f->minority);
@@ -933,13 +908,11 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
     for (guint i = 0; i < c->lost_writes->len; i++) {
         const SimLostWrite *l = &g_array_index(c->lost_writes, SimLostWrite, i);
         sim_json_out_begin_object(b);
-        sim_json_out_set_member_name(b, "process");
-        sim_json_out_add_int_value(b, g_ascii_strtoll(l->process, NULL, 10));
+        sim_json_out_int_member(b, "process", g_ascii_strtoll(l->process, NULL, 10));
         json_string_or_null(b, "key", l->key);
         json_string_or_null(b, "value", l->value);
         json_string_or_null(b, "node", node_name_or_null(r, l->node));
-        sim_json_out_set_member_name(b, "side");
-        sim_json_out_add_string_value(b, sim_side_name(l->side));
+        sim_json_out_string_member(b, "side", sim_side_name(l->side));
         json_ms_or_null(b, "ack_ms", l->ack_us);
         sim_json_out_set_member_name(b, "fault_index");
         if (l->fault < 0)
@@ -956,32 +929,24 @@ static char *summary_json(const SimRunResult *r, const SimScenario *sc)
     for (guint i = 0; i < shown; i++) {
         const SimNodeEvent *e = &g_array_index(r->node_events, SimNodeEvent, i);
         sim_json_out_begin_object(b);
-        sim_json_out_set_member_name(b, "t_ms");
-        sim_json_out_add_int_value(b, e->t_us / 1000);
-        sim_json_out_set_member_name(b, "node");
-        sim_json_out_add_string_value(b, r->node_names[e->node]);
-        sim_json_out_set_member_name(b, "event");
-        sim_json_out_add_string_value(b, rc_event_kind_name(e->event));
+        sim_json_out_int_member(b, "t_ms", e->t_us / 1000);
+        sim_json_out_string_member(b, "node", r->node_names[e->node]);
+        sim_json_out_string_member(b, "event", rc_event_kind_name(e->event));
         json_string_or_null(b, "peer", node_name_or_null(r, e->peer));
-        sim_json_out_set_member_name(b, "value");
-        sim_json_out_add_int_value(b, (gint64)e->value);
+        sim_json_out_int_member(b, "value", (gint64)e->value);
         sim_json_out_end_object(b);
     }
     sim_json_out_end_array(b);
-    sim_json_out_set_member_name(b, "node_events_truncated");
-    sim_json_out_add_boolean_value(b, shown < r->node_events->len);
+    sim_json_out_boolean_member(b, "node_events_truncated", shown < r->node_events->len);
 
     sim_json_out_set_member_name(b, "properties");
     sim_json_out_begin_array(b);
     for (guint i = 0; i < c->properties->len; i++) {
         const SimProperty *p = &g_array_index(c->properties, SimProperty, i);
         sim_json_out_begin_object(b);
-        sim_json_out_set_member_name(b, "name");
-        sim_json_out_add_string_value(b, p->name);
-        sim_json_out_set_member_name(b, "ok");
-        sim_json_out_add_boolean_value(b, p->ok);
-        sim_json_out_set_member_name(b, "detail");
-        sim_json_out_add_string_value(b, p->detail);
+        sim_json_out_string_member(b, "name", p->name);
+        sim_json_out_boolean_member(b, "ok", p->ok);
+        sim_json_out_string_member(b, "detail", p->detail);
         sim_json_out_end_object(b);
     }
     sim_json_out_end_array(b);

@@ -226,6 +226,27 @@ static gint ref_cmp(gconstpointer a, gconstpointer b)
     return x->n < y->n ? -1 : (x->n > y->n);
 }
 
+/* The model's events that were not cancelled, in (time, insertion) order, must be exactly
+ * the ones that ran, in the order they ran (at least `min_events` of them); then free it. */
+static void model_check_and_free(Model *m, guint min_events)
+{
+    GArray *want = g_array_new(FALSE, FALSE, sizeof(RefEvent));
+    for (guint i = 0; i < m->expect->len; i++)
+        if (!g_array_index(m->expect, RefEvent, i).cancelled)
+            g_array_append_val(want, g_array_index(m->expect, RefEvent, i));
+    g_array_sort(want, ref_cmp);
+    ck_assert_uint_eq(m->ran->len, want->len);
+    ck_assert_uint_gt(want->len, min_events);
+    for (guint i = 0; i < want->len; i++)
+        ck_assert_uint_eq(g_array_index(m->ran, guint64, i), g_array_index(want, RefEvent, i).n);
+    ck_assert_uint_eq(sim_kernel_pending(m->k), 0);
+    g_array_free(want, TRUE);
+    g_array_free(m->expect, TRUE);
+    g_array_free(m->ids, TRUE);
+    g_array_free(m->ran, TRUE);
+    sim_kernel_free(m->k);
+}
+
 START_TEST(test_wheel_matches_model)
 {
     Model m = {sim_kernel_new(1),
@@ -241,21 +262,7 @@ START_TEST(test_wheel_matches_model)
     /* run in slices so the clock stops between events too */
     while (sim_kernel_run(m.k, sim_kernel_now(m.k) + 777777, 0) != SIM_RUN_IDLE)
         ;
-    GArray *want = g_array_new(FALSE, FALSE, sizeof(RefEvent));
-    for (guint i = 0; i < m.expect->len; i++)
-        if (!g_array_index(m.expect, RefEvent, i).cancelled)
-            g_array_append_val(want, g_array_index(m.expect, RefEvent, i));
-    g_array_sort(want, ref_cmp);
-    ck_assert_uint_eq(m.ran->len, want->len);
-    ck_assert_uint_gt(want->len, 50000);
-    for (guint i = 0; i < want->len; i++)
-        ck_assert_uint_eq(g_array_index(m.ran, guint64, i), g_array_index(want, RefEvent, i).n);
-    ck_assert_uint_eq(sim_kernel_pending(m.k), 0);
-    g_array_free(want, TRUE);
-    g_array_free(m.expect, TRUE);
-    g_array_free(m.ids, TRUE);
-    g_array_free(m.ran, TRUE);
-    sim_kernel_free(m.k);
+    model_check_and_free(&m, 50000);
 }
 END_TEST
 
@@ -283,21 +290,7 @@ START_TEST(test_now_events_match_model)
         if (slice % 5 == 0) /* from outside any event: at the instant the run stopped at */
             model_schedule(&m);
     }
-    GArray *want = g_array_new(FALSE, FALSE, sizeof(RefEvent));
-    for (guint i = 0; i < m.expect->len; i++)
-        if (!g_array_index(m.expect, RefEvent, i).cancelled)
-            g_array_append_val(want, g_array_index(m.expect, RefEvent, i));
-    g_array_sort(want, ref_cmp);
-    ck_assert_uint_eq(m.ran->len, want->len);
-    ck_assert_uint_gt(want->len, 40000);
-    for (guint i = 0; i < want->len; i++)
-        ck_assert_uint_eq(g_array_index(m.ran, guint64, i), g_array_index(want, RefEvent, i).n);
-    ck_assert_uint_eq(sim_kernel_pending(m.k), 0);
-    g_array_free(want, TRUE);
-    g_array_free(m.expect, TRUE);
-    g_array_free(m.ids, TRUE);
-    g_array_free(m.ran, TRUE);
-    sim_kernel_free(m.k);
+    model_check_and_free(&m, 40000);
 }
 END_TEST
 
