@@ -214,13 +214,12 @@ static RcTime clamp_us(double v, RcTime lo, RcTime hi)
     return (RcTime)llround(v);
 }
 
-RcTime sim_latency_sample(const SimLatency *lat, SimRng *rng)
+RcTime sim_latency_sample_shaped(const SimLatency *lat, SimRng *rng)
 {
     switch (lat->kind) {
     case SIM_LAT_CONSTANT:
-        return lat->base_us;
     case SIM_LAT_UNIFORM:
-        return lat->base_us + (RcTime)sim_rng_below(rng, (guint64)(lat->max_us - lat->base_us) + 1);
+        break; /* sim_latency_sample draws these itself */
     case SIM_LAT_NORMAL:
         return clamp_us((double)lat->base_us + (double)lat->spread_us * std_normal(rng),
                         lat->floor_us, LAT_CAP_DEFAULT_US * 100);
@@ -234,7 +233,7 @@ RcTime sim_latency_sample(const SimLatency *lat, SimRng *rng)
         return clamp_us((double)lat->base_us * pow(u, -1.0 / lat->shape), lat->base_us, cap);
     }
     }
-    rc_assert(!"unknown latency kind");
+    rc_assert(!"not a shaped latency kind");
     return 0;
 }
 

@@ -3,15 +3,6 @@
 
 #include "core/assert.h"
 
-/* Steele, Lea and Flood's splitmix64: a Weyl sequence through a 64-bit finalizer. */
-guint64 sim_rng_splitmix64(guint64 *state)
-{
-    guint64 z = (*state += G_GUINT64_CONSTANT(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
 /* Each of seed, owner and index goes through a full splitmix64 round before the next is
  * mixed in, so nearby inputs (index 1 and 2, owner NODE and LINK) give unrelated seeds. */
 guint64 sim_rng_derive(guint64 run_seed, SimRngOwner owner, guint64 index)
@@ -42,24 +33,11 @@ SimRng sim_rng_small(guint64 run_seed, SimRngOwner owner, guint64 index)
     return r;
 }
 
-guint64 sim_rng_next(SimRng *r)
+guint64 sim_rng_below_small_draw(SimRng *r, guint64 bound, guint64 x)
 {
-    return sim_rng_splitmix64(&r->state);
-}
-
-guint64 sim_rng_below(SimRng *r, guint64 bound)
-{
-    rc_assert(bound > 0);
     /* Reject the low (2^64 mod bound) values so every residue is equally likely. */
     guint64 threshold = (0 - bound) % bound;
-    for (;;) {
-        guint64 x = sim_rng_next(r);
-        if (x >= threshold)
-            return x % bound;
-    }
-}
-
-double sim_rng_double(SimRng *r)
-{
-    return (double)(sim_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+    while (x < threshold)
+        x = sim_rng_next(r);
+    return x % bound;
 }

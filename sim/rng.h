@@ -14,6 +14,8 @@
 
 #include <glib.h>
 
+#include "core/assert.h"
+
 typedef enum {
     SIM_RNG_NODE = 1, /* index: node number (0-based); the RcNode's stream */
     SIM_RNG_LINK,     /* index: see sim_rng_link_seed(); latency and chunking draws */
@@ -31,8 +33,16 @@ typedef struct {
     guint64 state;
 } SimRng;
 
-/* One splitmix64 step: advances *state and returns the next output. */
-guint64 sim_rng_splitmix64(guint64 *state);
+/* One splitmix64 step: advances *state and returns the next output (Steele, Lea and Flood:
+ * a Weyl sequence through a 64-bit finalizer). Inline: a link draws a few times per segment. */
+static inline guint64 sim_rng_splitmix64(guint64 *state)
+{
+    guint64 z = (*state += G_GUINT64_CONSTANT(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
 /* The 64-bit seed of stream (owner, index) of a run: a pure function of its arguments. */
 guint64 sim_rng_derive(guint64 run_seed, SimRngOwner owner, guint64 index);
 
@@ -42,10 +52,33 @@ GRand *sim_rng_stream(guint64 run_seed, SimRngOwner owner, guint32 index);
 
 /* A SimRng for (owner, index). */
 SimRng sim_rng_small(guint64 run_seed, SimRngOwner owner, guint64 index);
-guint64 sim_rng_next(SimRng *r);
-/* Uniform in [0, bound), bound > 0 (unbiased: rejection sampling). */
-guint64 sim_rng_below(SimRng *r, guint64 bound);
+
+static inline guint64 sim_rng_next(SimRng *r)
+{
+    return sim_rng_splitmix64(&r->state);
+}
+
+/* sim_rng_below's rare case: `x` (already drawn) is below `bound`, so it may fall in the
+ * rejected low range. */
+guint64 sim_rng_below_small_draw(SimRng *r, guint64 bound, guint64 x);
+
+/* Uniform in [0, bound), bound > 0 (unbiased: rejection sampling). The values rejected are
+ * those below 2^64 mod bound, which is less than bound: a draw >= bound is always kept, so
+ * only a draw below bound (rare for the small bounds of latencies and chunking) needs that
+ * remainder computed. */
+static inline guint64 sim_rng_below(SimRng *r, guint64 bound)
+{
+    rc_assert(bound > 0);
+    guint64 x = sim_rng_next(r);
+    if (G_UNLIKELY(x < bound))
+        return sim_rng_below_small_draw(r, bound, x);
+    return x % bound;
+}
+
 /* Uniform double in [0, 1) with 53 random bits. */
-double sim_rng_double(SimRng *r);
+static inline double sim_rng_double(SimRng *r)
+{
+    return (double)(sim_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
 
 #endif
