@@ -12,6 +12,7 @@
  * and the next event is the smaller of the FIFO's head and the heap's top. */
 #include "sim/kernel.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define SLOT_BITS 26
@@ -45,7 +46,7 @@ typedef struct {
 } Slot;
 
 struct SimKernel {
-    RcTime now_us;      /* time of the running (or last run) event */
+    SimKernelHead head; /* the clock and the trace (kernel.h reads them inline) */
     guint64 seed;       /* the run's seed (for sim_rng_*; the kernel draws nothing) */
     guint64 next_seq;   /* sequence number of the next scheduled event */
     guint64 events_run; /* events dispatched, all runs */
@@ -68,8 +69,9 @@ struct SimKernel {
     guint32 slots_cap;
     guint32 free_slot; /* head of the free list, SLOT_NONE if empty */
     gboolean stop;     /* set by sim_kernel_stop() */
-    SimTrace *trace;   /* owned */
 };
+
+_Static_assert(offsetof(struct SimKernel, head) == 0, "kernel.h reads the head at offset 0");
 
 /* The heap array lives at base + 3 entries, so &heap[1] is 64-byte aligned. */
 static HeapEntry *heap_alloc(guint cap, gpointer *base)
@@ -89,7 +91,7 @@ SimKernel *sim_kernel_new(guint64 seed)
     k->free_slot = SLOT_NONE;
     k->cur = 0;
     k->overflow_min = G_MAXINT64;
-    k->trace = sim_trace_new();
+    k->head.trace = sim_trace_new();
     return k;
 }
 
@@ -97,7 +99,7 @@ void sim_kernel_free(SimKernel *k)
 {
     if (k == NULL)
         return;
-    sim_trace_free(k->trace);
+    sim_trace_free(k->head.trace);
     g_aligned_free(k->heap_base);
     for (guint i = 0; i < WHEEL_SIZE; i++)
         g_free(k->wheel[i].items);
@@ -105,11 +107,6 @@ void sim_kernel_free(SimKernel *k)
     g_free(k->now_q);
     g_free(k->slots);
     g_free(k);
-}
-
-RcTime sim_kernel_now(const SimKernel *k)
-{
-    return k->now_us;
 }
 
 guint64 sim_kernel_seed(const SimKernel *k)
@@ -125,11 +122,6 @@ guint64 sim_kernel_events(const SimKernel *k)
 guint sim_kernel_pending(const SimKernel *k)
 {
     return (guint)(k->n_queued - k->n_dead);
-}
-
-SimTrace *sim_kernel_trace(SimKernel *k)
-{
-    return k->trace;
 }
 
 static inline gboolean entry_less(const HeapEntry *a, const HeapEntry *b)
@@ -236,7 +228,7 @@ static void now_pop(SimKernel *k)
 static void queue_entry(SimKernel *k, HeapEntry e)
 {
     gint64 num = e.at_us >> BUCKET_SHIFT;
-    if (e.at_us == k->now_us) {
+    if (e.at_us == k->head.now_us) {
         now_push(k, e);
     } else if (num <= k->cur) {
         heap_push(k, e);
@@ -333,7 +325,7 @@ SimTimerId sim_kernel_schedule(SimKernel *k, RcTime at_us, SimEventFn fn, gpoint
                                guint64 arg)
 {
     rc_assert(fn != NULL);
-    rc_assert(at_us >= k->now_us); /* time never goes backwards */
+    rc_assert(at_us >= k->head.now_us); /* time never goes backwards */
     rc_assert(k->next_seq < SEQ_MAX);
     guint32 s = slot_alloc(k);
     Slot *slot = &k->slots[s];
@@ -350,8 +342,8 @@ SimTimerId sim_kernel_schedule_in(SimKernel *k, RcTime delay_us, SimEventFn fn, 
                                   guint64 arg)
 {
     rc_assert(delay_us >= 0);
-    rc_assert(delay_us <= SIM_TIME_NEVER - k->now_us);
-    return sim_kernel_schedule(k, k->now_us + delay_us, fn, data, arg);
+    rc_assert(delay_us <= SIM_TIME_NEVER - k->head.now_us);
+    return sim_kernel_schedule(k, k->head.now_us + delay_us, fn, data, arg);
 }
 
 static Slot *live_slot(const SimKernel *k, SimTimerId id)
@@ -516,7 +508,7 @@ void sim_kernel_stop(SimKernel *k)
 
 SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
 {
-    rc_assert(until_us >= k->now_us);
+    rc_assert(until_us >= k->head.now_us);
     guint64 ran = 0;
     k->stop = FALSE;
     for (;;) {
@@ -529,13 +521,13 @@ SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
         gboolean from_now;
         if (!peek_next(k, &from_now)) {
             if (until_us != SIM_TIME_NEVER)
-                k->now_us = until_us;
+                k->head.now_us = until_us;
             return SIM_RUN_IDLE;
         }
         HeapEntry top = from_now ? k->now_q[k->now_head] : k->heap[0];
         if (top.at_us > until_us) {
             rc_assert(!from_now);
-            k->now_us = until_us;
+            k->head.now_us = until_us;
             return SIM_RUN_UNTIL;
         }
         guint32 s = (guint32)(top.key & SLOT_MASK);
@@ -550,7 +542,7 @@ SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
         guint64 arg = slot->arg;
         slot->gen++; /* the id is stale from now on: cancelling it returns FALSE */
         slot_release(k, s);
-        k->now_us = top.at_us;
+        k->head.now_us = top.at_us;
         k->events_run++;
         ran++;
         fn(k, data, arg);

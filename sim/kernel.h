@@ -48,7 +48,24 @@ typedef enum {
 SimKernel *sim_kernel_new(guint64 seed);
 void sim_kernel_free(SimKernel *k);
 
-RcTime sim_kernel_now(const SimKernel *k);
+/* What every event reads of the kernel: the first member of SimKernel (asserted in kernel.c),
+ * so that sim_kernel_now() and sim_kernel_trace() inline. Read it only through them. */
+typedef struct {
+    RcTime now_us;   /* time of the running (or last run) event */
+    SimTrace *trace; /* owned */
+} SimKernelHead;
+
+static inline RcTime sim_kernel_now(const SimKernel *k)
+{
+    return ((const SimKernelHead *)k)->now_us;
+}
+
+/* The run's trace; owned by the kernel. */
+static inline SimTrace *sim_kernel_trace(SimKernel *k)
+{
+    return ((SimKernelHead *)k)->trace;
+}
+
 guint64 sim_kernel_seed(const SimKernel *k);
 /* Events run so far (cancelled ones are not counted). */
 guint64 sim_kernel_events(const SimKernel *k);
@@ -56,8 +73,6 @@ guint64 sim_kernel_events(const SimKernel *k);
 guint sim_kernel_pending(const SimKernel *k);
 /* The time of the earliest live event, or SIM_TIME_NEVER. */
 RcTime sim_kernel_next_time(SimKernel *k);
-/* The run's trace; owned by the kernel. */
-SimTrace *sim_kernel_trace(SimKernel *k);
 
 /* Schedule `fn(k, data, arg)` at `at_us`, which must not be in the past (asserted). */
 SimTimerId sim_kernel_schedule(SimKernel *k, RcTime at_us, SimEventFn fn, gpointer data,
