@@ -106,6 +106,16 @@ typedef struct {
     gboolean has_accepted; /* the server end exists */
 } Conn;
 
+/* An entry of the connection table: the Conn and the generation of its slot together, so that
+ * resolving an id reads one place. */
+typedef struct {
+    Conn *conn;        /* NULL while the slot is free */
+    guint32 gen;       /* bumped when the slot's Conn is freed: old ids go stale */
+    guint32 next_free; /* free list link while free */
+} ConnSlot;
+
+#define CONN_SLOT_NONE G_MAXUINT32
+
 typedef struct {
     guint64 key; /* ip_index << 16 | port */
     guint32 host;
@@ -163,9 +173,10 @@ struct SimNet {
     GArray *ips;              /* IpRec by ip index */
     GHashTable *ip_index;     /* ip text -> index + 1; lookups only */
     GHashTable *listeners;    /* &key -> Listener*; lookups only */
-    GPtrArray *conns;         /* Conn* by slot, NULL when free */
-    GArray *gens;             /* guint32 generation per slot */
-    GArray *free_slots;       /* guint32 */
+    ConnSlot *conns;          /* by slot: the Conn and the slot's generation */
+    guint32 n_conn_slots;     /* slots in use or on the free list */
+    guint32 conn_slots_cap;
+    guint32 free_conn_slot; /* head of the free list of slots, CONN_SLOT_NONE if empty */
     SimLatency lat_default;
     GPtrArray *lat_rules; /* LatencyRule*, later wins */
     guint32 lat_version;
@@ -260,7 +271,7 @@ static Host *host_at(const SimNet *net, guint32 h)
 
 static SimConnId end_id(const SimNet *net, const Conn *c, guint side)
 {
-    guint32 gen = g_array_index(net->gens, guint32, c->slot);
+    guint32 gen = net->conns[c->slot].gen;
     return ((guint64)gen << 32) | ((guint64)c->slot << 1) | side;
 }
 
@@ -269,11 +280,10 @@ static inline Conn *conn_of(const SimNet *net, SimConnId id)
 {
     guint32 slot = (guint32)((id & G_MAXUINT32) >> 1);
     guint32 gen = (guint32)(id >> 32);
-    if (id == SIM_CONN_NONE || slot >= net->conns->len)
+    if (id == SIM_CONN_NONE || slot >= net->n_conn_slots)
         return NULL;
-    if (g_array_index(net->gens, guint32, slot) != gen)
-        return NULL;
-    return g_ptr_array_index(net->conns, slot);
+    const ConnSlot *cs = &net->conns[slot];
+    return cs->gen == gen ? cs->conn : NULL;
 }
 
 static guint side_of(SimConnId id)
@@ -291,9 +301,7 @@ SimNet *sim_net_new(SimKernel *k)
     net->ips = g_array_new(FALSE, TRUE, sizeof(IpRec));
     net->ip_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     net->listeners = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-    net->conns = g_ptr_array_new();
-    net->gens = g_array_new(FALSE, TRUE, sizeof(guint32));
-    net->free_slots = g_array_new(FALSE, FALSE, sizeof(guint32));
+    net->free_conn_slot = CONN_SLOT_NONE;
     sim_latency_init_default(&net->lat_default);
     net->lat_rules = g_ptr_array_new();
     net->cuts = g_ptr_array_new();
@@ -322,8 +330,8 @@ void sim_net_free(SimNet *net)
 {
     if (net == NULL)
         return;
-    for (guint i = 0; i < net->conns->len; i++) {
-        Conn *c = g_ptr_array_index(net->conns, i);
+    for (guint i = 0; i < net->n_conn_slots; i++) {
+        Conn *c = net->conns[i].conn;
         if (c == NULL)
             continue;
         for (guint s = 0; s < 2; s++) {
@@ -358,9 +366,7 @@ void sim_net_free(SimNet *net)
     g_array_unref(net->ips);
     g_hash_table_unref(net->ip_index);
     g_hash_table_unref(net->listeners);
-    g_ptr_array_unref(net->conns);
-    g_array_unref(net->gens);
-    g_array_unref(net->free_slots);
+    g_free(net->conns);
     g_byte_array_unref(net->scratch);
     g_free(net->reach);
     for (guint i = 0; i < net->n_spare_rings; i++)
@@ -887,9 +893,11 @@ static void conn_maybe_free(SimNet *net, Conn *c)
         if (c->end[s].pending != NULL)
             g_byte_array_unref(c->end[s].pending);
     }
-    g_ptr_array_index(net->conns, c->slot) = NULL;
-    g_array_index(net->gens, guint32, c->slot)++;
-    g_array_append_val(net->free_slots, c->slot);
+    ConnSlot *cs = &net->conns[c->slot];
+    cs->conn = NULL;
+    cs->gen++;
+    cs->next_free = net->free_conn_slot;
+    net->free_conn_slot = c->slot;
     g_free(c);
 }
 
@@ -906,17 +914,19 @@ static void end_finish(SimNet *net, Conn *c, guint side)
 static Conn *conn_alloc(SimNet *net, guint32 host)
 {
     Conn *c = g_new0(Conn, 1);
-    if (net->free_slots->len > 0) {
-        c->slot = g_array_index(net->free_slots, guint32, net->free_slots->len - 1);
-        g_array_set_size(net->free_slots, net->free_slots->len - 1);
-        g_ptr_array_index(net->conns, c->slot) = c;
+    if (net->free_conn_slot != CONN_SLOT_NONE) { /* the most recently freed: LIFO, as before */
+        c->slot = net->free_conn_slot;
+        net->free_conn_slot = net->conns[c->slot].next_free;
     } else {
-        rc_assert(net->conns->len < G_MAXINT32);
-        c->slot = net->conns->len;
-        g_ptr_array_add(net->conns, c);
-        guint32 gen = 1;
-        g_array_append_val(net->gens, gen);
+        rc_assert(net->n_conn_slots < G_MAXINT32);
+        if (net->n_conn_slots == net->conn_slots_cap) {
+            net->conn_slots_cap = net->conn_slots_cap ? net->conn_slots_cap * 2 : 64;
+            net->conns = g_renew(ConnSlot, net->conns, net->conn_slots_cap);
+        }
+        c->slot = net->n_conn_slots++;
+        net->conns[c->slot].gen = 1;
     }
+    net->conns[c->slot].conn = c;
     /* Link streams are named by (initiating host, its connect count, direction): a host's
      * draws never depend on what other hosts do, nor on slots or addresses. */
     Host *h = host_at(net, host);
