@@ -9,7 +9,15 @@
  * Events for the current instant (before-sleep, connects, resumes: a third of a run's events)
  * skip the heap: they wait in a FIFO beside it. Every one of them has time == now and a
  * sequence number above every entry queued before it, so among themselves they are in order,
- * and the next event is the smaller of the FIFO's head and the heap's top. */
+ * and the next event is the smallest of the FIFO's head, the run's head and the heap's top.
+ *
+ * The run: a bucket of the wheel that comes up with at most RUN_CAP entries (nearly all of
+ * them: a run of the default scenario sees about four per bucket) is sorted into a small
+ * array consumed from its front, instead of going through the heap (a push and a pop of
+ * ~100 instructions each per event). Entries scheduled into the current bucket later are
+ * inserted into the run at their place while it has room, else pushed on the heap; a bucket
+ * too big for the run goes to the heap whole. Both hold only entries of buckets <= cur, so
+ * taking the smaller head of the two keeps the order exact. */
 #include "sim/kernel.h"
 
 #include <stddef.h>
@@ -24,6 +32,9 @@ typedef struct {
     RcTime at_us; /* primary key */
     guint64 key;  /* sequence << SLOT_BITS | slot: tie-break in insertion order */
 } HeapEntry;
+
+/* The run's capacity: a sorted insert shifts at most this many entries. */
+#define RUN_CAP 64
 
 /* Far events wait in a timing wheel of unsorted buckets (each 2^BUCKET_SHIFT us wide) and
  * enter the heap only when their bucket comes up, so the heap stays small and hot in cache.
@@ -61,7 +72,9 @@ struct SimKernel {
     Bucket wheel[WHEEL_SIZE]; /* bucket numbers cur+1 .. cur+WHEEL_SIZE, by number % size */
     guint64 wheel_len;        /* entries in the wheel */
     Bucket overflow;          /* bucket numbers beyond the wheel, unsorted */
-    HeapEntry *now_q;         /* the FIFO: entries [now_head, now_len), all at time now_us */
+    HeapEntry run[RUN_CAP];   /* the run: entries [run_head, run_len) in (time, key) order */
+    guint run_head, run_len;
+    HeapEntry *now_q; /* the FIFO: entries [now_head, now_len), all at time now_us */
     guint now_head, now_len, now_cap;
     gint64 overflow_min; /* smallest bucket number in overflow (G_MAXINT64 if empty) */
     Slot *slots;         /* slot table */
@@ -173,7 +186,9 @@ static void sift_down(HeapEntry *heap, guint len, guint i)
     heap[i] = e;
 }
 
-static void heap_push(SimKernel *k, HeapEntry e)
+/* Out of line: entries reach the heap only when the run is full or a bucket too big for it
+ * comes up. */
+static G_GNUC_NO_INLINE void heap_push(SimKernel *k, HeapEntry e)
 {
     if (k->heap_len == k->heap_cap) {
         gpointer base;
@@ -189,28 +204,81 @@ static void heap_push(SimKernel *k, HeapEntry e)
     sift_up(k->heap, i);
 }
 
-static void bucket_add(Bucket *b, HeapEntry e)
+static G_GNUC_NO_INLINE void bucket_grow(Bucket *b)
 {
-    if (b->len == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 8;
-        b->items = g_renew(HeapEntry, b->items, b->cap);
-    }
+    b->cap = b->cap ? b->cap * 2 : 8;
+    b->items = g_renew(HeapEntry, b->items, b->cap);
+}
+
+static inline void bucket_add(Bucket *b, HeapEntry e)
+{
+    if (G_UNLIKELY(b->len == b->cap))
+        bucket_grow(b);
     b->items[b->len++] = e;
 }
 
-static void now_push(SimKernel *k, HeapEntry e)
+static gboolean run_is_empty(const SimKernel *k)
 {
-    if (k->now_len == k->now_cap) {
-        if (k->now_head > 0) { /* slide the live part down before growing */
-            memmove(k->now_q, k->now_q + k->now_head,
-                    (k->now_len - k->now_head) * sizeof(HeapEntry));
-            k->now_len -= k->now_head;
-            k->now_head = 0;
-        } else {
-            k->now_cap = k->now_cap ? k->now_cap * 2 : 64;
-            k->now_q = g_renew(HeapEntry, k->now_q, k->now_cap);
-        }
+    return k->run_head == k->run_len;
+}
+
+/* Insert an entry of the current bucket at its place in the run; FALSE if the run is full.
+ * The entry's sequence number is the highest queued, so it goes after every entry of its
+ * time: shift only those with a later time. */
+static inline gboolean run_insert(SimKernel *k, HeapEntry e)
+{
+    if (k->run_len == RUN_CAP) {
+        if (k->run_head == 0)
+            return FALSE;
+        memmove(k->run, k->run + k->run_head, (k->run_len - k->run_head) * sizeof(HeapEntry));
+        k->run_len -= k->run_head;
+        k->run_head = 0;
     }
+    guint i = k->run_len++;
+    while (i > k->run_head && k->run[i - 1].at_us > e.at_us) {
+        k->run[i] = k->run[i - 1];
+        i--;
+    }
+    k->run[i] = e;
+    return TRUE;
+}
+
+/* Fill the empty run with bucket `b` (at most RUN_CAP entries), sorted by insertion. */
+static void run_fill(SimKernel *k, const Bucket *b)
+{
+    rc_assert(run_is_empty(k) && b->len <= RUN_CAP);
+    k->run_head = 0;
+    k->run_len = b->len;
+    for (guint n = 0; n < b->len; n++) {
+        HeapEntry e = b->items[n];
+        /* the slot is read at dispatch; fetch it now, while the bucket is at hand */
+        __builtin_prefetch(&k->slots[e.key & SLOT_MASK]);
+        guint i = n;
+        while (i > 0 && entry_less(&e, &k->run[i - 1])) {
+            k->run[i] = k->run[i - 1];
+            i--;
+        }
+        k->run[i] = e;
+    }
+}
+
+/* Make room at the FIFO's tail: slide the live part down, or grow. */
+static G_GNUC_NO_INLINE void now_make_room(SimKernel *k)
+{
+    if (k->now_head > 0) {
+        memmove(k->now_q, k->now_q + k->now_head, (k->now_len - k->now_head) * sizeof(HeapEntry));
+        k->now_len -= k->now_head;
+        k->now_head = 0;
+    } else {
+        k->now_cap = k->now_cap ? k->now_cap * 2 : 64;
+        k->now_q = g_renew(HeapEntry, k->now_q, k->now_cap);
+    }
+}
+
+static inline void now_push(SimKernel *k, HeapEntry e)
+{
+    if (G_UNLIKELY(k->now_len == k->now_cap))
+        now_make_room(k);
     k->now_q[k->now_len++] = e;
 }
 
@@ -223,6 +291,13 @@ static void now_pop(SimKernel *k)
         k->now_head = k->now_len = 0;
 }
 
+/* Beyond the wheel's span (seconds ahead: rare). */
+static G_GNUC_NO_INLINE void overflow_add(SimKernel *k, HeapEntry e, gint64 num)
+{
+    bucket_add(&k->overflow, e);
+    k->overflow_min = MIN(k->overflow_min, num);
+}
+
 /* Put an entry where its time says: the FIFO (now), else by bucket number: heap, wheel or
  * overflow. */
 static void queue_entry(SimKernel *k, HeapEntry e)
@@ -231,13 +306,13 @@ static void queue_entry(SimKernel *k, HeapEntry e)
     if (e.at_us == k->head.now_us) {
         now_push(k, e);
     } else if (num <= k->cur) {
-        heap_push(k, e);
+        if (!run_insert(k, e))
+            heap_push(k, e);
     } else if (num <= k->cur + WHEEL_SIZE) {
         bucket_add(&k->wheel[num & (WHEEL_SIZE - 1)], e);
         k->wheel_len++;
     } else {
-        bucket_add(&k->overflow, e);
-        k->overflow_min = MIN(k->overflow_min, num);
+        overflow_add(k, e, num);
     }
 }
 
@@ -264,11 +339,12 @@ static void pull_overflow(SimKernel *k)
     o->len = j;
 }
 
-/* Make the heap non-empty if anything is queued: turn the wheel to the next non-empty
- * bucket (jumping ahead to the overflow when the wheel is empty). FALSE if nothing is. */
-static gboolean fill_heap(SimKernel *k)
+/* Make the run or the heap non-empty if anything is queued: turn the wheel to the next
+ * non-empty bucket (jumping ahead to the overflow when the wheel is empty). FALSE if nothing
+ * is. */
+static gboolean fill_queues(SimKernel *k)
 {
-    while (k->heap_len == 0) {
+    while (k->heap_len == 0 && run_is_empty(k)) {
         if (k->wheel_len == 0) {
             if (k->overflow.len == 0)
                 return FALSE;
@@ -285,10 +361,11 @@ static gboolean fill_heap(SimKernel *k)
             continue;
         }
         k->wheel_len -= b->len;
-        for (guint i = 0; i < b->len; i++) {
-            /* the slot is read at dispatch; fetch it now, while the bucket is small */
-            __builtin_prefetch(&k->slots[b->items[i].key & SLOT_MASK]);
-            heap_push(k, b->items[i]);
+        if (b->len <= RUN_CAP) {
+            run_fill(k, b);
+        } else {
+            for (guint i = 0; i < b->len; i++)
+                heap_push(k, b->items[i]);
         }
         b->len = 0;
         pull_overflow(k);
@@ -296,21 +373,25 @@ static gboolean fill_heap(SimKernel *k)
     return TRUE;
 }
 
-static guint32 slot_alloc(SimKernel *k)
+/* A slot never used before (the free list is empty), growing the table if needed. */
+static G_GNUC_NO_INLINE guint32 slot_new(SimKernel *k)
 {
-    guint32 s;
-    if (k->free_slot != SLOT_NONE) {
-        s = k->free_slot;
-        k->free_slot = k->slots[s].next;
-        return s;
-    }
     if (k->n_slots == k->slots_cap) {
         rc_assert(k->slots_cap <= SLOT_MASK / 2); /* more than 64M pending events */
         k->slots_cap *= 2;
         k->slots = g_renew(Slot, k->slots, k->slots_cap);
     }
-    s = k->n_slots++;
+    guint32 s = k->n_slots++;
     k->slots[s].gen = 1;
+    return s;
+}
+
+static inline guint32 slot_alloc(SimKernel *k)
+{
+    guint32 s = k->free_slot;
+    if (G_UNLIKELY(s == SLOT_NONE))
+        return slot_new(k);
+    k->free_slot = k->slots[s].next;
     return s;
 }
 
@@ -382,6 +463,7 @@ static guint filter_live(SimKernel *k, HeapEntry *items, guint len)
 static void compact(SimKernel *k)
 {
     k->heap_len = filter_live(k, k->heap, k->heap_len);
+    k->run_len = k->run_head + filter_live(k, k->run + k->run_head, k->run_len - k->run_head);
     for (guint i = k->heap_len / ARITY + 1; i-- > 0;)
         sift_down(k->heap, k->heap_len, i);
     k->wheel_len = 0;
@@ -392,7 +474,8 @@ static void compact(SimKernel *k)
     k->overflow.len = filter_live(k, k->overflow.items, k->overflow.len);
     guint now_live = filter_live(k, k->now_q + k->now_head, k->now_len - k->now_head);
     k->now_len = k->now_head + now_live;
-    k->n_queued = k->heap_len + k->wheel_len + k->overflow.len + now_live;
+    k->n_queued =
+        k->heap_len + (k->run_len - k->run_head) + k->wheel_len + k->overflow.len + now_live;
     k->n_dead = 0;
 }
 
@@ -449,20 +532,47 @@ static void heap_pop(SimKernel *k)
     sift_up(heap, i);
 }
 
-/* Pop cancelled entries off the heap's top; TRUE if a live one is there. */
+/* Where the next event waits. */
+typedef enum {
+    FROM_NONE, /* nothing is queued */
+    FROM_NOW,  /* the FIFO's head */
+    FROM_RUN,  /* the run's head */
+    FROM_HEAP, /* the heap's top */
+} NextFrom;
+
+static gboolean slot_is_dead(const SimKernel *k, const HeapEntry *e)
+{
+    return k->slots[e->key & SLOT_MASK].fn == NULL;
+}
+
+/* A cancelled entry left its queue: its slot is free now. */
+static void drop_dead(SimKernel *k, const HeapEntry *e)
+{
+    slot_release(k, (guint32)(e->key & SLOT_MASK));
+    k->n_dead--;
+}
+
+/* Drop cancelled entries at the heads of the run and the heap, turning the wheel when both
+ * are empty; TRUE if either holds a live entry at its head then. */
 static gboolean skip_dead(SimKernel *k)
 {
     for (;;) {
-        if (k->heap_len == 0 && !fill_heap(k))
+        if (k->heap_len == 0 && run_is_empty(k) && !fill_queues(k))
             return FALSE;
         if (k->n_dead == 0)
             return TRUE;
-        guint32 s = (guint32)(k->heap[0].key & SLOT_MASK);
-        if (k->slots[s].fn != NULL)
-            return TRUE;
-        slot_release(k, s);
-        k->n_dead--;
-        heap_pop(k);
+        if (!run_is_empty(k) && slot_is_dead(k, &k->run[k->run_head])) {
+            drop_dead(k, &k->run[k->run_head]);
+            k->run_head++;
+            k->n_queued--;
+            continue;
+        }
+        if (k->heap_len > 0 && slot_is_dead(k, &k->heap[0])) {
+            drop_dead(k, &k->heap[0]);
+            heap_pop(k);
+            continue;
+        }
+        return TRUE;
     }
 }
 
@@ -470,35 +580,44 @@ static gboolean skip_dead(SimKernel *k)
 static gboolean now_skip_dead(SimKernel *k)
 {
     while (k->now_head < k->now_len) {
-        guint32 s = (guint32)(k->now_q[k->now_head].key & SLOT_MASK);
-        if (k->n_dead == 0 || k->slots[s].fn != NULL)
+        if (k->n_dead == 0 || !slot_is_dead(k, &k->now_q[k->now_head]))
             return TRUE;
-        slot_release(k, s);
-        k->n_dead--;
+        drop_dead(k, &k->now_q[k->now_head]);
         now_pop(k);
     }
     return FALSE;
 }
 
-/* The next live entry: FALSE if none; else *from_now tells whether it heads the FIFO (else
- * it tops the heap). */
-static inline gboolean peek_next(SimKernel *k, gboolean *from_now)
+/* The next live entry: where it waits (FROM_NONE if nowhere) and, through *top, the entry. */
+static inline NextFrom peek_next(SimKernel *k, const HeapEntry **top)
 {
-    *from_now = FALSE;
-    if (k->now_head == k->now_len)
-        return skip_dead(k);
-    gboolean in_now = now_skip_dead(k);
-    gboolean in_heap = skip_dead(k);
-    *from_now = in_now && (!in_heap || entry_less(&k->now_q[k->now_head], &k->heap[0]));
-    return in_now || in_heap;
+    NextFrom from = FROM_NONE;
+    const HeapEntry *best = NULL;
+    gboolean in_now = now_skip_dead(k); /* first: the order slots return to the free list */
+    if (skip_dead(k)) {
+        if (!run_is_empty(k)) {
+            from = FROM_RUN;
+            best = &k->run[k->run_head];
+        }
+        if (k->heap_len > 0 && (best == NULL || entry_less(&k->heap[0], best))) {
+            from = FROM_HEAP;
+            best = &k->heap[0];
+        }
+    }
+    if (in_now && (best == NULL || entry_less(&k->now_q[k->now_head], best))) {
+        from = FROM_NOW;
+        best = &k->now_q[k->now_head];
+    }
+    *top = best;
+    return from;
 }
 
 RcTime sim_kernel_next_time(SimKernel *k)
 {
-    gboolean from_now;
-    if (!peek_next(k, &from_now))
+    const HeapEntry *top;
+    if (peek_next(k, &top) == FROM_NONE)
         return SIM_TIME_NEVER;
-    return from_now ? k->now_q[k->now_head].at_us : k->heap[0].at_us;
+    return top->at_us;
 }
 
 void sim_kernel_stop(SimKernel *k)
@@ -518,25 +637,30 @@ SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
         }
         if (max_events != 0 && ran >= max_events)
             return SIM_RUN_MAX_EVENTS;
-        gboolean from_now;
-        if (!peek_next(k, &from_now)) {
+        const HeapEntry *next;
+        NextFrom from = peek_next(k, &next);
+        if (from == FROM_NONE) {
             if (until_us != SIM_TIME_NEVER)
                 k->head.now_us = until_us;
             return SIM_RUN_IDLE;
         }
-        HeapEntry top = from_now ? k->now_q[k->now_head] : k->heap[0];
+        HeapEntry top = *next;
         if (top.at_us > until_us) {
-            rc_assert(!from_now);
+            rc_assert(from != FROM_NOW);
             k->head.now_us = until_us;
             return SIM_RUN_UNTIL;
         }
         guint32 s = (guint32)(top.key & SLOT_MASK);
         Slot *slot = &k->slots[s];
         __builtin_prefetch(slot);
-        if (from_now)
+        if (from == FROM_NOW) {
             now_pop(k);
-        else
+        } else if (from == FROM_RUN) {
+            k->run_head++;
+            k->n_queued--;
+        } else {
             heap_pop(k);
+        }
         SimEventFn fn = slot->fn;
         gpointer data = slot->data;
         guint64 arg = slot->arg;
