@@ -188,7 +188,8 @@ struct SimNet {
     gboolean is_reach_stale;
     guint mss;
     double split_probability;
-    GByteArray *scratch;               /* read buffer for coalesced deliveries */
+    guint8 *scratch;                   /* read buffer for coalesced deliveries, scratch_cap bytes */
+    gsize scratch_cap;                 /* >= READ_CHUNK once allocated */
     gboolean scratch_busy;             /* a delivery is using it (a nested one allocates its own) */
     Segment *spare_rings[RINGS_SPARE]; /* idle directions' smallest rings, for reuse */
     guint n_spare_rings;
@@ -308,7 +309,6 @@ SimNet *sim_net_new(SimKernel *k)
     net->next_cut = 1;
     net->mss = 1448;
     net->split_probability = 0.25;
-    net->scratch = g_byte_array_new();
     return net;
 }
 
@@ -367,7 +367,7 @@ void sim_net_free(SimNet *net)
     g_hash_table_unref(net->ip_index);
     g_hash_table_unref(net->listeners);
     g_free(net->conns);
-    g_byte_array_unref(net->scratch);
+    g_free(net->scratch);
     g_free(net->reach);
     for (guint i = 0; i < net->n_spare_rings; i++)
         g_free(net->spare_rings[i]);
@@ -702,13 +702,19 @@ static const SimLatency *latency_for(SimNet *net, guint32 src, guint32 dst)
     return &net->lat_default;
 }
 
-static RcTime dir_latency(SimNet *net, Conn *c, guint d)
+/* Look the direction's latency rule up again (the rules changed, or it never had one). */
+static G_GNUC_NO_INLINE void dir_refresh_latency(SimNet *net, Conn *c, guint d)
 {
     Dir *dir = &c->dir[d];
-    if (dir->lat == NULL || dir->lat_version != net->lat_version) {
-        dir->lat = latency_for(net, c->end[d].host, c->end[1 - d].host);
-        dir->lat_version = net->lat_version;
-    }
+    dir->lat = latency_for(net, c->end[d].host, c->end[1 - d].host);
+    dir->lat_version = net->lat_version;
+}
+
+static inline RcTime dir_latency(SimNet *net, Conn *c, guint d)
+{
+    Dir *dir = &c->dir[d];
+    if (G_UNLIKELY(dir->lat == NULL || dir->lat_version != net->lat_version))
+        dir_refresh_latency(net, c, d);
     return sim_latency_sample(dir->lat, &dir->rng);
 }
 
@@ -753,7 +759,7 @@ static const guint8 *seg_copy(SimNet *net, const guint8 *data, gsize len)
 }
 
 /* Let go of a segment's payload. */
-static void seg_release(SimNet *net, Segment *s)
+static inline void seg_release(SimNet *net, Segment *s)
 {
     if (s->bytes != NULL) {
         g_bytes_unref(s->bytes);
@@ -769,31 +775,36 @@ static void seg_release(SimNet *net, Segment *s)
     }
 }
 
-static Segment *seg_at(Dir *d, guint32 i)
+static inline Segment *seg_at(Dir *d, guint32 i)
 {
     return &d->ring[(d->head + i) & (d->cap - 1)];
 }
 
-static void seg_push(SimNet *net, Dir *d, Segment seg)
+/* A full (or absent) ring: take a spare one or double it. */
+static G_GNUC_NO_INLINE void ring_grow(SimNet *net, Dir *d)
 {
-    if (d->len == d->cap) {
-        guint32 cap = d->cap ? d->cap * 2 : RING_MIN;
-        Segment *ring = cap == RING_MIN && net->n_spare_rings > 0
-                            ? net->spare_rings[--net->n_spare_rings]
-                            : g_new(Segment, cap);
-        for (guint32 i = 0; i < d->len; i++)
-            ring[i] = *seg_at(d, i);
-        if (d->ring != NULL) /* an idle direction has none */
-            g_free(d->ring);
-        d->ring = ring;
-        d->cap = cap;
-        d->head = 0;
-    }
+    guint32 cap = d->cap ? d->cap * 2 : RING_MIN;
+    Segment *ring = cap == RING_MIN && net->n_spare_rings > 0
+                        ? net->spare_rings[--net->n_spare_rings]
+                        : g_new(Segment, cap);
+    for (guint32 i = 0; i < d->len; i++)
+        ring[i] = *seg_at(d, i);
+    if (d->ring != NULL) /* an idle direction has none */
+        g_free(d->ring);
+    d->ring = ring;
+    d->cap = cap;
+    d->head = 0;
+}
+
+static inline void seg_push(SimNet *net, Dir *d, Segment seg)
+{
+    if (G_UNLIKELY(d->len == d->cap))
+        ring_grow(net, d);
     d->ring[(d->head + d->len) & (d->cap - 1)] = seg;
     d->len++;
 }
 
-static Segment seg_pop(Dir *d)
+static inline Segment seg_pop(Dir *d)
 {
     rc_assert(d->len > 0);
     Segment s = d->ring[d->head];
@@ -988,10 +999,12 @@ static void end_report_closed(SimNet *net, Conn *c, guint side, RcConnEnd why)
     }
 }
 
-/* Hand bytes to the receiving end's application (or its pause buffer). */
-static void end_give_data(SimNet *net, Conn *c, guint side, const guint8 *data, gsize len)
+/* Hand bytes to the receiving end `id` (side `side` of c) or its pause buffer. */
+static void end_give_data(SimNet *net, Conn *c, guint side, SimConnId id, const guint8 *data,
+                          gsize len)
 {
     End *e = &c->end[side];
+    rc_assert(id == end_id(net, c, side));
     if (host_paused(net, e->host) || (e->pend & PEND_QUEUED)) {
         if (e->pending == NULL)
             e->pending = g_byte_array_new();
@@ -1000,11 +1013,11 @@ static void end_give_data(SimNet *net, Conn *c, guint side, const guint8 *data, 
         return;
     }
     sim_trace_deliver(sim_kernel_trace(net->k), sim_kernel_now(net->k), c->end[1 - side].host,
-                      e->host, end_id(net, c, side), data, len);
+                      e->host, id, data, len);
     net->stats.bytes += len;
     rc_assert(e->handler != NULL); /* accepted ends must get a handler */
     if (e->handler->data != NULL)
-        e->handler->data(net, end_id(net, c, side), data, len, e->user);
+        e->handler->data(net, id, data, len, e->user);
 }
 
 /* ------------------------------------------------------------------ transmission */
@@ -1129,6 +1142,17 @@ static void send_rst_from(SimNet *net, Conn *c, guint from_side)
     transmit_held(net, c, from_side);
 }
 
+/* The shared read buffer, at least `need` bytes. */
+static guint8 *scratch_reserve(SimNet *net, gsize need)
+{
+    if (net->scratch_cap < need) {
+        g_free(net->scratch);
+        net->scratch = g_malloc(need);
+        net->scratch_cap = need;
+    }
+    return net->scratch;
+}
+
 /* All segments of direction d that have arrived by now go to the receiver. */
 static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
 {
@@ -1137,6 +1161,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
     if (c == NULL)
         return;
     guint d = side_of(arg), r = 1 - d;
+    SimConnId rid = arg ^ 1; /* the receiving end: same slot and generation, other side */
     Dir *dir = &c->dir[d];
     dir->deliver_timer = SIM_TIMER_NONE;
     RcTime now = sim_kernel_now(k);
@@ -1195,26 +1220,29 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         any_data = TRUE;
         if (dir->n_flying == 0 || seg_at(dir, 0)->arrive_us > now ||
             seg_at(dir, 0)->kind != SEG_DATA) {
-            end_give_data(net, c, r, s.data, s.len);
+            end_give_data(net, c, r, rid, s.data, s.len);
             seg_release(net, &s);
             continue;
         }
+        /* One read holds at most READ_CHUNK bytes, or the first segment if it is bigger. */
+        gsize need = MAX((gsize)READ_CHUNK, s.len);
         gboolean own = net->scratch_busy;
-        GByteArray *buf = own ? g_byte_array_new() : net->scratch;
+        guint8 *buf = own ? g_malloc(need) : scratch_reserve(net, need);
         net->scratch_busy = TRUE;
-        g_byte_array_set_size(buf, 0);
-        g_byte_array_append(buf, s.data, (guint)s.len);
+        memcpy(buf, s.data, s.len);
+        gsize got = s.len;
         seg_release(net, &s);
         while (dir->n_flying > 0 && seg_at(dir, 0)->arrive_us <= now &&
-               seg_at(dir, 0)->kind == SEG_DATA && buf->len + seg_at(dir, 0)->len <= READ_CHUNK) {
+               seg_at(dir, 0)->kind == SEG_DATA && got + seg_at(dir, 0)->len <= READ_CHUNK) {
             Segment t = seg_pop(dir);
             net->stats.segments++;
-            g_byte_array_append(buf, t.data, (guint)t.len);
+            memcpy(buf + got, t.data, t.len);
+            got += t.len;
             seg_release(net, &t);
         }
-        end_give_data(net, c, r, buf->data, buf->len);
+        end_give_data(net, c, r, rid, buf, got);
         if (own)
-            g_byte_array_unref(buf);
+            g_free(buf);
         else
             net->scratch_busy = FALSE;
     }
@@ -1787,7 +1815,8 @@ static void resume_event(SimKernel *k, gpointer data, guint64 arg)
             gboolean readable = !e->app_done && (e->state == END_OPEN || (pend & PEND_CLOSE));
             if (readable) {
                 for (guint off = 0; off < buf->len && readable; off += READ_CHUNK) {
-                    end_give_data(net, c, side, buf->data + off, MIN(READ_CHUNK, buf->len - off));
+                    end_give_data(net, c, side, id, buf->data + off,
+                                  MIN(READ_CHUNK, buf->len - off));
                     readable = !e->app_done && (e->state == END_OPEN || (pend & PEND_CLOSE));
                 }
             }
