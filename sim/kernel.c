@@ -342,7 +342,7 @@ static void pull_overflow(SimKernel *k)
 /* Make the run or the heap non-empty if anything is queued: turn the wheel to the next
  * non-empty bucket (jumping ahead to the overflow when the wheel is empty). FALSE if nothing
  * is. */
-static gboolean fill_queues(SimKernel *k)
+static G_GNUC_NO_INLINE gboolean fill_queues(SimKernel *k)
 {
     while (k->heap_len == 0 && run_is_empty(k)) {
         if (k->wheel_len == 0) {
@@ -495,7 +495,7 @@ gboolean sim_kernel_cancel(SimKernel *k, SimTimerId id)
 /* Remove the top. Bottom-up: walk the hole down along the smallest children to a leaf
  * (no comparison with the moved element on the way), drop the last entry into the hole and
  * sift it up; the last entry is usually large, so that final climb is short. */
-static void heap_pop(SimKernel *k)
+static G_GNUC_NO_INLINE void heap_pop(SimKernel *k)
 {
     HeapEntry *heap = k->heap;
     guint len = --k->heap_len;
