@@ -1069,25 +1069,31 @@ static RcTime wire_arrival(SimNet *net, Conn *c, guint d, RcTime now)
     return now + dir_latency(net, c, d);
 }
 
+/* Put the first held segment of direction d on the wire now (the path is open). */
+static inline void put_on_wire(SimNet *net, Conn *c, guint d, RcTime now)
+{
+    Dir *dir = &c->dir[d];
+    rc_assert(dir->n_flying < dir->len);
+    RcTime at = wire_arrival(net, c, d, now);
+    seg_at(dir, dir->n_flying)->arrive_us = at;
+    dir->last_arrive_us = at;
+    dir->n_flying++;
+}
+
 /* Put every held segment of direction d on the wire now (the path is open). */
 static void transmit_held(SimNet *net, Conn *c, guint d)
 {
     Dir *dir = &c->dir[d];
     RcTime now = sim_kernel_now(net->k);
-    while (dir->n_flying < dir->len) {
-        Segment *s = seg_at(dir, dir->n_flying);
-        RcTime at = wire_arrival(net, c, d, now);
-        s->arrive_us = at;
-        dir->last_arrive_us = at;
-        dir->n_flying++;
-    }
+    while (dir->n_flying < dir->len)
+        put_on_wire(net, c, d, now);
     schedule_deliver(net, c, d);
 }
 
 /* Queue one segment on direction d: on the wire if the path is open and nothing is held
  * before it, else held behind a running retransmission timer. */
-static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *bytes,
-                        const guint8 *data, gsize len)
+static inline void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *bytes,
+                               const guint8 *data, gsize len)
 {
     Dir *dir = &c->dir[d];
     RcTime now = sim_kernel_now(net->k);
@@ -1098,7 +1104,8 @@ static void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *byt
     if (connecting)
         return; /* sent by the handshake's completion */
     if (nothing_held && path_open(net, c->end[d].host, c->end[1 - d].host)) {
-        transmit_held(net, c, d); /* just this one: straight on the wire */
+        put_on_wire(net, c, d, now); /* just this one: straight on the wire */
+        schedule_deliver(net, c, d);
         return;
     }
     start_flight(net, c, d, now);
