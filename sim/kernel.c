@@ -317,10 +317,8 @@ static void queue_entry(SimKernel *k, HeapEntry e)
 }
 
 /* Move overflow entries that the wheel now covers into their buckets. */
-static void pull_overflow(SimKernel *k)
+static G_GNUC_NO_INLINE void pull_overflow_now(SimKernel *k)
 {
-    if (k->overflow_min > k->cur + WHEEL_SIZE)
-        return;
     Bucket *o = &k->overflow;
     guint j = 0;
     k->overflow_min = G_MAXINT64;
@@ -337,6 +335,13 @@ static void pull_overflow(SimKernel *k)
         }
     }
     o->len = j;
+}
+
+/* Called at every turn of the wheel: usually nothing in the overflow is due yet. */
+static inline void pull_overflow(SimKernel *k)
+{
+    if (k->overflow_min <= k->cur + WHEEL_SIZE)
+        pull_overflow_now(k);
 }
 
 /* Make the run or the heap non-empty if anything is queued: turn the wheel to the next
