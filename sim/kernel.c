@@ -369,8 +369,11 @@ static G_GNUC_NO_INLINE gboolean fill_queues(SimKernel *k)
         if (b->len <= RUN_CAP) {
             run_fill(k, b);
         } else {
-            for (guint i = 0; i < b->len; i++)
+            for (guint i = 0; i < b->len; i++) {
+                /* as in run_fill: the slot is read at dispatch */
+                __builtin_prefetch(&k->slots[b->items[i].key & SLOT_MASK]);
                 heap_push(k, b->items[i]);
+            }
         }
         b->len = 0;
         pull_overflow(k);
