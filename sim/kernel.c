@@ -222,6 +222,20 @@ static gboolean run_is_empty(const SimKernel *k)
     return k->run_head == k->run_len;
 }
 
+/* Insert an entry of the current bucket at its place in the run, which has room for it. The
+ * entry's sequence number is the highest queued, so it goes after every entry of its time:
+ * shift only those with a later time. */
+static inline void run_place(SimKernel *k, HeapEntry e)
+{
+    rc_assert(k->run_len < RUN_CAP);
+    guint i = k->run_len++;
+    while (i > k->run_head && k->run[i - 1].at_us > e.at_us) {
+        k->run[i] = k->run[i - 1];
+        i--;
+    }
+    k->run[i] = e;
+}
+
 /* Insert an entry of the current bucket at its place in the run; FALSE if the run is full.
  * The entry's sequence number is the highest queued, so it goes after every entry of its
  * time: shift only those with a later time. */
@@ -234,12 +248,7 @@ static inline gboolean run_insert(SimKernel *k, HeapEntry e)
         k->run_len -= k->run_head;
         k->run_head = 0;
     }
-    guint i = k->run_len++;
-    while (i > k->run_head && k->run[i - 1].at_us > e.at_us) {
-        k->run[i] = k->run[i - 1];
-        i--;
-    }
-    k->run[i] = e;
+    run_place(k, e);
     return TRUE;
 }
 
@@ -410,21 +419,63 @@ static void slot_release(SimKernel *k, guint32 s)
     k->free_slot = s;
 }
 
+/* Fill slot `s` and make its queue entry (taking the next sequence number). */
+static inline HeapEntry slot_fill(SimKernel *k, guint32 s, RcTime at_us, SimEventFn fn,
+                                  gpointer data, guint64 arg)
+{
+    Slot *slot = &k->slots[s];
+    slot->fn = fn;
+    slot->data = data;
+    slot->arg = arg;
+    k->n_queued++;
+    return (HeapEntry){at_us, (k->next_seq++ << SLOT_BITS) | s};
+}
+
+static inline SimTimerId timer_id(const SimKernel *k, guint32 s)
+{
+    return ((guint64)k->slots[s].gen << 32) | s;
+}
+
+/* Scheduling in general: the slot table or the entry's queue may have to grow or spill. */
+static G_GNUC_NO_INLINE SimTimerId schedule_growing(SimKernel *k, RcTime at_us, SimEventFn fn,
+                                                    gpointer data, guint64 arg)
+{
+    guint32 s = slot_alloc(k);
+    queue_entry(k, slot_fill(k, s, at_us, fn, data, arg));
+    return timer_id(k, s);
+}
+
+/* Nearly every scheduling finds a free slot and room in its queue: then it calls nothing
+ * (so it saves no registers), and schedule_growing handles the rest. */
 SimTimerId sim_kernel_schedule(SimKernel *k, RcTime at_us, SimEventFn fn, gpointer data,
                                guint64 arg)
 {
     rc_assert(fn != NULL);
     rc_assert(at_us >= k->head.now_us); /* time never goes backwards */
     rc_assert(k->next_seq < SEQ_MAX);
-    guint32 s = slot_alloc(k);
-    Slot *slot = &k->slots[s];
-    slot->fn = fn;
-    slot->data = data;
-    slot->arg = arg;
-    HeapEntry e = {at_us, (k->next_seq++ << SLOT_BITS) | s};
-    queue_entry(k, e);
-    k->n_queued++;
-    return ((guint64)slot->gen << 32) | s;
+    guint32 s = k->free_slot;
+    if (G_UNLIKELY(s == SLOT_NONE))
+        return schedule_growing(k, at_us, fn, data, arg);
+    gint64 num = at_us >> BUCKET_SHIFT;
+    Bucket *b = &k->wheel[num & (WHEEL_SIZE - 1)];
+    if (at_us == k->head.now_us) {
+        if (G_UNLIKELY(k->now_len == k->now_cap))
+            return schedule_growing(k, at_us, fn, data, arg);
+        k->free_slot = k->slots[s].next;
+        k->now_q[k->now_len++] = slot_fill(k, s, at_us, fn, data, arg);
+    } else if (num <= k->cur) {
+        if (G_UNLIKELY(k->run_len == RUN_CAP))
+            return schedule_growing(k, at_us, fn, data, arg);
+        k->free_slot = k->slots[s].next;
+        run_place(k, slot_fill(k, s, at_us, fn, data, arg));
+    } else if (num <= k->cur + WHEEL_SIZE && G_LIKELY(b->len < b->cap)) {
+        k->free_slot = k->slots[s].next;
+        b->items[b->len++] = slot_fill(k, s, at_us, fn, data, arg);
+        k->wheel_len++;
+    } else {
+        return schedule_growing(k, at_us, fn, data, arg);
+    }
+    return timer_id(k, s);
 }
 
 SimTimerId sim_kernel_schedule_in(SimKernel *k, RcTime delay_us, SimEventFn fn, gpointer data,
