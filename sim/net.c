@@ -796,12 +796,21 @@ static G_GNUC_NO_INLINE void ring_grow(SimNet *net, Dir *d)
     d->head = 0;
 }
 
-static inline void seg_push(SimNet *net, Dir *d, Segment seg)
+/* Append a segment to the queue and return it for the caller to fill in. An idle direction
+ * (no ring: one per message on a request-reply link) takes a spare ring here, without the
+ * call. */
+static inline Segment *seg_push(SimNet *net, Dir *d)
 {
-    if (G_UNLIKELY(d->len == d->cap))
-        ring_grow(net, d);
-    d->ring[(d->head + d->len) & (d->cap - 1)] = seg;
-    d->len++;
+    if (G_UNLIKELY(d->len == d->cap)) {
+        if (d->cap == 0 && net->n_spare_rings > 0) {
+            d->ring = net->spare_rings[--net->n_spare_rings];
+            d->cap = RING_MIN;
+            d->head = 0;
+        } else {
+            ring_grow(net, d);
+        }
+    }
+    return &d->ring[(d->head + d->len++) & (d->cap - 1)];
 }
 
 static inline Segment seg_pop(Dir *d)
@@ -1097,10 +1106,10 @@ static inline void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GByt
 {
     Dir *dir = &c->dir[d];
     RcTime now = sim_kernel_now(net->k);
-    Segment s = {.bytes = bytes, .data = data, .len = len, .sent_us = now, .kind = kind};
     gboolean connecting = c->end[d].state == END_CONNECTING;
     gboolean nothing_held = dir->n_flying == dir->len;
-    seg_push(net, dir, s);
+    *seg_push(net, dir) =
+        (Segment){.bytes = bytes, .data = data, .len = len, .sent_us = now, .kind = kind};
     if (connecting)
         return; /* sent by the handshake's completion */
     if (nothing_held && path_open(net, c->end[d].host, c->end[1 - d].host)) {
@@ -1145,7 +1154,7 @@ static void send_rst_from(SimNet *net, Conn *c, guint from_side)
         return;
     if (!path_open(net, c->end[from_side].host, c->end[to].host))
         return; /* lost; the peer learns when it next sends */
-    seg_push(net, dir, (Segment){.sent_us = sim_kernel_now(net->k), .kind = SEG_RST});
+    *seg_push(net, dir) = (Segment){.sent_us = sim_kernel_now(net->k), .kind = SEG_RST};
     transmit_held(net, c, from_side);
 }
 
