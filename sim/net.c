@@ -95,6 +95,7 @@ typedef struct {
 
 typedef struct {
     guint32 slot;
+    guint32 gen; /* its slot's generation, fixed while the Conn lives: end ids without a lookup */
     End end[2];
     Dir dir[2];
     guint16 dst_port;    /* the port connected to */
@@ -270,10 +271,9 @@ static Host *host_at(const SimNet *net, guint32 h)
     return g_ptr_array_index(net->hosts, h);
 }
 
-static SimConnId end_id(const SimNet *net, const Conn *c, guint side)
+static SimConnId end_id(const Conn *c, guint side)
 {
-    guint32 gen = net->conns[c->slot].gen;
-    return ((guint64)gen << 32) | ((guint64)c->slot << 1) | side;
+    return ((guint64)c->gen << 32) | ((guint64)c->slot << 1) | side;
 }
 
 /* The connection named by an id, or NULL if it is gone. */
@@ -861,7 +861,7 @@ static void host_link_end(SimNet *net, Conn *c, guint side)
 {
     End *e = &c->end[side];
     Host *h = host_at(net, e->host);
-    SimConnId id = end_id(net, c, side);
+    SimConnId id = end_id(c, side);
     e->prev = SIM_CONN_NONE;
     e->next = h->ends;
     if (h->ends != SIM_CONN_NONE) {
@@ -914,6 +914,7 @@ static void conn_maybe_free(SimNet *net, Conn *c)
             g_byte_array_unref(c->end[s].pending);
     }
     ConnSlot *cs = &net->conns[c->slot];
+    rc_assert(cs->conn == c && cs->gen == c->gen); /* the ids it handed out were right */
     cs->conn = NULL;
     cs->gen++;
     cs->next_free = net->free_conn_slot;
@@ -947,6 +948,7 @@ static Conn *conn_alloc(SimNet *net, guint32 host)
         net->conns[c->slot].gen = 1;
     }
     net->conns[c->slot].conn = c;
+    c->gen = net->conns[c->slot].gen;
     /* Link streams are named by (initiating host, its connect count, direction): a host's
      * draws never depend on what other hosts do, nor on slots or addresses. */
     Host *h = host_at(net, host);
@@ -965,7 +967,7 @@ static void trace_close(SimNet *net, Conn *c, guint side, RcConnEnd why)
 {
     static const char *names[] = {"eof", "reset", "refused", "timeout"};
     sim_trace_record(sim_kernel_trace(net->k), sim_kernel_now(net->k), SIM_TRACE_CLOSE,
-                     c->end[side].host, end_id(net, c, side), (guint64)why, names[why]);
+                     c->end[side].host, end_id(c, side), (guint64)why, names[why]);
 }
 
 static void queue_notify(SimNet *net, Conn *c, guint side)
@@ -974,7 +976,7 @@ static void queue_notify(SimNet *net, Conn *c, guint side)
     if (e->pend & PEND_QUEUED)
         return;
     e->pend |= PEND_QUEUED;
-    g_queue_push_tail(&host_at(net, e->host)->notify, (gpointer)(guintptr)end_id(net, c, side));
+    g_queue_push_tail(&host_at(net, e->host)->notify, (gpointer)(guintptr)end_id(c, side));
 }
 
 static gboolean host_paused(const SimNet *net, guint32 h)
@@ -1003,7 +1005,7 @@ static void end_report_closed(SimNet *net, Conn *c, guint side, RcConnEnd why)
     }
     if (e->handler != NULL && e->handler->closed != NULL) {
         c->busy++;
-        e->handler->closed(net, end_id(net, c, side), why, e->user);
+        e->handler->closed(net, end_id(c, side), why, e->user);
         c->busy--;
     }
 }
@@ -1013,7 +1015,7 @@ static void end_give_data(SimNet *net, Conn *c, guint side, SimConnId id, const 
                           gsize len)
 {
     End *e = &c->end[side];
-    rc_assert(id == end_id(net, c, side));
+    rc_assert(id == end_id(c, side));
     if (host_paused(net, e->host) || (e->pend & PEND_QUEUED)) {
         if (e->pending == NULL)
             e->pending = g_byte_array_new();
@@ -1041,8 +1043,8 @@ static void schedule_deliver(SimNet *net, Conn *c, guint d)
      * reset it */
     if (dir->n_flying == 0 || dir->deliver_timer != SIM_TIMER_NONE)
         return;
-    dir->deliver_timer = sim_kernel_schedule(net->k, seg_at(dir, 0)->arrive_us, deliver_event, net,
-                                             end_id(net, c, d));
+    dir->deliver_timer =
+        sim_kernel_schedule(net->k, seg_at(dir, 0)->arrive_us, deliver_event, net, end_id(c, d));
 }
 
 static void schedule_rto(SimNet *net, Conn *c, guint d)
@@ -1053,7 +1055,7 @@ static void schedule_rto(SimNet *net, Conn *c, guint d)
     rc_assert(dir->flight_start_us >= 0);
     RcTime at = dir->flight_start_us + rto_offset(dir_rto(net, c, d), dir->retries + 1);
     at = MAX(at, sim_kernel_now(net->k));
-    dir->rto_timer = sim_kernel_schedule(net->k, at, rto_event, net, end_id(net, c, d));
+    dir->rto_timer = sim_kernel_schedule(net->k, at, rto_event, net, end_id(c, d));
 }
 
 static void start_flight(SimNet *net, Conn *c, guint d, RcTime since_us)
@@ -1425,7 +1427,7 @@ SimConnId sim_net_connect(SimNet *net, guint32 host, const char *ip, guint16 por
     c->syn_start_us = sim_kernel_now(net->k);
     host_link_end(net, c, 0);
     net->stats.connects++;
-    SimConnId id = end_id(net, c, 0);
+    SimConnId id = end_id(c, 0);
     c->syn_timer = sim_kernel_schedule(net->k, sim_kernel_now(net->k), syn_event, net, id);
     return id;
 }
@@ -1512,7 +1514,7 @@ static void syn_arrive_event(SimKernel *k, gpointer data, guint64 arg)
     c->dir[1].last_arrive_us = at;
     c->syn_timer = sim_kernel_schedule(k, at, connected_event, net, arg);
     net->stats.accepted++;
-    SimConnId sid = end_id(net, c, 1);
+    SimConnId sid = end_id(c, 1);
     sim_trace_record(sim_kernel_trace(net->k), sim_kernel_now(k), SIM_TRACE_CONNECT, e->host,
                      c->end[0].host, sid, NULL);
     if (h->state == SIM_HOST_PAUSED) {
