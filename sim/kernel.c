@@ -236,9 +236,8 @@ static inline void run_place(SimKernel *k, HeapEntry e)
     k->run[i] = e;
 }
 
-/* Insert an entry of the current bucket at its place in the run; FALSE if the run is full.
- * The entry's sequence number is the highest queued, so it goes after every entry of its
- * time: shift only those with a later time. */
+/* Insert an entry of the current bucket at its place in the run (sliding the run to the
+ * array's start if needed); FALSE if the run is full. */
 static inline gboolean run_insert(SimKernel *k, HeapEntry e)
 {
     if (k->run_len == RUN_CAP) {
@@ -445,8 +444,9 @@ static G_GNUC_NO_INLINE SimTimerId schedule_growing(SimKernel *k, RcTime at_us, 
     return timer_id(k, s);
 }
 
-/* Nearly every scheduling finds a free slot and room in its queue: then it calls nothing
- * (so it saves no registers), and schedule_growing handles the rest. */
+/* Nearly every scheduling finds a free slot and room in its queue: then it calls nothing, so
+ * it saves few registers, and schedule_growing handles the rest. Where an entry goes is
+ * queue_entry's rule, branch for branch (checking room before taking the slot). */
 SimTimerId sim_kernel_schedule(SimKernel *k, RcTime at_us, SimEventFn fn, gpointer data,
                                guint64 arg)
 {
