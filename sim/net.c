@@ -935,7 +935,9 @@ static void end_finish(SimNet *net, Conn *c, guint side)
 static Conn *conn_alloc(SimNet *net, guint32 host)
 {
     Conn *c = g_new0(Conn, 1);
-    if (net->free_conn_slot != CONN_SLOT_NONE) { /* the most recently freed: LIFO, as before */
+    /* The most recently freed slot first: slots are part of the ids the trace hashes, so the
+     * order of reuse is part of a run's fingerprint. */
+    if (net->free_conn_slot != CONN_SLOT_NONE) {
         c->slot = net->free_conn_slot;
         net->free_conn_slot = net->conns[c->slot].next_free;
     } else {
