@@ -12,7 +12,6 @@
 
 #include "core/cluster_types.h"
 #include "core/commands.h"
-#include "core/failover.h"
 #include "core/keyslot.h"
 #include "core/keyspace.h"
 #include "core/replication.h"
@@ -24,9 +23,10 @@ static gboolean cmd_is_exec(const RcCommand *cmd)
     return cmd != NULL && cmd->proc == rc_cmd_exec;
 }
 
+/* By name: asked only in a slot being migrated or imported, never on the common path. */
 static gboolean cmd_is_migrate(const RcCommand *cmd)
 {
-    return cmd != NULL && cmd->proc == rc_migrate_command;
+    return cmd != NULL && strcmp(cmd->name, "migrate") == 0;
 }
 
 static gboolean is_pubsubshard(const RcCommand *cmd)
