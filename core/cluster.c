@@ -45,16 +45,6 @@ void rc_cluster_set_current_epoch(RcNode *node, guint64 epoch)
     rc_cluster_event(node, RC_EVT_CURRENT_EPOCH, NULL, epoch);
 }
 
-void rc_bitmap_set(guint8 *bitmap, int pos)
-{
-    bitmap[pos / 8] |= (guint8)(1u << (pos & 7));
-}
-
-void rc_bitmap_clear(guint8 *bitmap, int pos)
-{
-    bitmap[pos / 8] &= (guint8) ~(1u << (pos & 7));
-}
-
 gboolean rc_bitmap_range_all_set(const guint8 *bitmap, int first, int last)
 {
     for (; first <= last; first++) {
@@ -234,6 +224,22 @@ gboolean rc_cluster_del_slot(RcNode *node, int slot)
     c->slots[slot] = NULL;
     slot_changed(c, n);
     return TRUE;
+}
+
+void rc_cluster_rebind_slot(RcNode *node, RcClusterNode *owner, int slot)
+{
+    RcCluster *c = node->cluster;
+    rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
+    RcClusterNode *old = c->slots[slot];
+    rc_assert(old != owner);
+    if (old != NULL) {
+        rc_assert(old->numslots > 0);
+        old->numslots--;
+        old->slots_version = ++c->slot_stamp;
+    }
+    node_set_slot_bit(node, owner);
+    c->slots[slot] = owner;
+    slot_changed(c, owner);
 }
 
 RcClusterNode **rc_cluster_slot_table(RcClusterNode ***table)

@@ -65,6 +65,8 @@ void rc_cluster_send_mfstart(RcNode *node, RcClusterNode *to);
  * clusterSetMaster, clusterNodeAddSlave/RemoveSlave ...). */
 gboolean rc_cluster_add_slot(RcNode *node, RcClusterNode *owner, int slot);
 gboolean rc_cluster_del_slot(RcNode *node, int slot);
+/* del_slot then add_slot: `slot` passes from its owner (or no one) to `owner`, another node. */
+void rc_cluster_rebind_slot(RcNode *node, RcClusterNode *owner, int slot);
 /* The runs of slots with one owner in my view, in slot order (RcSlotRun); valid until a slot
  * changes hands. */
 const GArray *rc_cluster_slot_runs(RcCluster *c);
@@ -95,7 +97,5 @@ void rc_cluster_todo(RcNode *node, int flags); /* clusterDoBeforeSleep */
 /* clusterUpdateSlotsConfigWith: rebinding on a claim with a higher configEpoch. */
 void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
                                          guint64 sender_config_epoch, const guint8 *slots);
-void rc_bitmap_set(guint8 *bitmap, int pos);
-void rc_bitmap_clear(guint8 *bitmap, int pos);
 gboolean rc_bitmap_range_all_set(const guint8 *bitmap, int first, int last);
 void rc_bitmap_set_range(guint8 *bitmap, int first, int last); /* bits first..last, inclusive */

@@ -73,9 +73,8 @@ static char *arg_str(const RcCommandCall *call, int i)
 
 static gboolean arg_is(const RcCommandCall *call, int i, const char *word)
 {
-    gsize len;
-    const char *d = arg(call, i, &len);
-    return len == strlen(word) && g_ascii_strncasecmp(d, word, len) == 0;
+    rc_assert(i >= 0 && i < call->args->argc);
+    return rc_argv_is(call->args, i, word);
 }
 
 /* string2ll: a strict signed 64-bit integer. */

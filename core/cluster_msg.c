@@ -193,58 +193,94 @@ gboolean rc_cluster_update_address_if_needed(RcNode *node, RcClusterNode *n, RcC
     return TRUE;
 }
 
+/* What one clusterUpdateSlotsConfigWith pass found and did. */
+typedef struct {
+    RcClusterNode *sender;
+    guint64 sender_config_epoch;
+    RcClusterNode *curmaster; /* myself, or my master */
+    RcClusterNode *newmaster; /* the sender once it took a slot of curmaster */
+    int sender_slots, migrated_our_slots, reassigned;
+    GArray *dirty; /* int: slots of mine given away, ascending */
+} SlotsUpdate;
+
+/* One slot the sender claims and my view binds to someone else (or no one): rebind it when
+ * it is unbound, its owner stopped claiming it, or the owner's configEpoch is older than the
+ * claim's. Importing slots change only by hand (resharding in progress). */
+static void claim_slot(RcNode *node, SlotsUpdate *u, int j)
+{
+    RcCluster *c = node->cluster;
+    RcClusterNode *old = c->slots[j];
+    rc_assert(old != u->sender);
+    if (c->importing_slots_from != NULL && c->importing_slots_from[j] != NULL)
+        return;
+    gboolean unclaimed = old == NULL || rc_bitmap_test(c->owner_not_claiming_slot, j);
+    if (!unclaimed && old->config_epoch >= u->sender_config_epoch)
+        return;
+    if (old == c->myself) {
+        /* Keys in a slot I lose: the keyspace decides (countKeysInSlot). The slot is recorded
+         * and its keys deleted below if I stay a master. */
+        g_array_append_val(u->dirty, j);
+    }
+    if (old != NULL && old == u->curmaster) {
+        u->newmaster = u->sender;
+        u->migrated_our_slots++;
+    }
+    rc_cluster_rebind_slot(node, u->sender, j);
+    u->reassigned++;
+    rc_bitmap_clear(c->owner_not_claiming_slot, j);
+}
+
+/* The per-slot loop of clusterUpdateSlotsConfigWith, 64 slots a step: the slots that the
+ * claim and my view agree on only update the "owner not claiming" bits, so the per-slot work
+ * is left for the slots claimed from someone else. Every decision reads only its own slot's
+ * state, so the order of the steps does not matter. */
+static void apply_claim(RcNode *node, const guint8 *slots, SlotsUpdate *u)
+{
+    RcCluster *c = node->cluster;
+    guint8 owned[RC_CLUSTER_SLOTS / 8]; /* the sender's slots in my view, before any change */
+    rc_cluster_node_slot_bitmap(c, u->sender, owned);
+    for (int w = 0; w < RC_BITMAP_WORDS; w++) {
+        guint64 claimed = rc_bitmap_word(slots, w), mine = rc_bitmap_word(owned, w);
+        if ((claimed | mine) == 0)
+            continue;
+        u->sender_slots += __builtin_popcountll(claimed);
+        /* Bound to the sender: claimed again clears the mark; no longer claimed keeps the
+         * binding but marks it. */
+        guint64 not_claiming = rc_bitmap_word(c->owner_not_claiming_slot, w);
+        not_claiming = (not_claiming & ~(claimed & mine)) | (mine & ~claimed);
+        rc_bitmap_set_word(c->owner_not_claiming_slot, w, not_claiming);
+        for (guint64 other = claimed & ~mine; other != 0; other &= other - 1)
+            claim_slot(node, u, 64 * w + __builtin_ctzll(other));
+    }
+}
+
 void rc_cluster_update_slots_config_with(RcNode *node, RcClusterNode *sender,
                                          guint64 sender_config_epoch, const guint8 *slots)
 {
     RcCluster *c = node->cluster;
     RcClusterNode *me = c->myself;
     RcClusterNode *curmaster = rc_node_is_master(me) ? me : me->replica_of;
-    RcClusterNode *newmaster = NULL;
-    int sender_slots = 0, migrated_our_slots = 0, reassigned = 0;
-    g_autoptr(GArray) dirty = g_array_new(FALSE, FALSE, sizeof(int));
 
     if (sender == me) {
         rc_cluster_log(node, RC_LOG_WARNING, "Discarding UPDATE message about myself.");
         return;
     }
-    for (int j = 0; j < RC_CLUSTER_SLOTS; j++) {
-        if (rc_bitmap_test(slots, j)) {
-            sender_slots++;
-            if (c->slots[j] == sender) {
-                rc_bitmap_clear(c->owner_not_claiming_slot, j);
-                continue;
-            }
-            /* Importing slots change only by hand (resharding in progress). */
-            if (rc_cluster_slot_entry(c->importing_slots_from, j))
-                continue;
-            if (rc_cluster_is_slot_unclaimed(node, j) ||
-                c->slots[j]->config_epoch < sender_config_epoch) {
-                if (c->slots[j] == me) {
-                    /* Keys in a slot I lose: the keyspace decides (countKeysInSlot). The
-                     * slot is recorded and its keys deleted below if I stay a master. */
-                    g_array_append_val(dirty, j);
-                }
-                if (c->slots[j] != NULL && c->slots[j] == curmaster) {
-                    newmaster = sender;
-                    migrated_our_slots++;
-                }
-                rc_cluster_del_slot(node, j);
-                rc_cluster_add_slot(node, sender, j);
-                reassigned++;
-                rc_bitmap_clear(c->owner_not_claiming_slot, j);
-                rc_cluster_todo(node, RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_UPDATE_STATE |
-                                          RC_CLUSTER_TODO_FSYNC_CONFIG);
-            }
-        } else if (c->slots[j] == sender) {
-            /* Still bound to the sender that stopped claiming it: keep, but mark. */
-            rc_bitmap_set(c->owner_not_claiming_slot, j);
-        }
-    }
+    g_autoptr(GArray) dirty = g_array_new(FALSE, FALSE, sizeof(int));
+    SlotsUpdate u = {.sender = sender,
+                     .sender_config_epoch = sender_config_epoch,
+                     .curmaster = curmaster,
+                     .dirty = dirty};
+    apply_claim(node, slots, &u);
+    RcClusterNode *newmaster = u.newmaster;
 
-    if (reassigned > 0) /* an observation only: Redis logs nothing here */
-        rc_cluster_event(node, RC_EVT_SLOTS_REASSIGNED, sender, (guint64)reassigned);
+    if (u.reassigned > 0) {
+        rc_cluster_todo(node, RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_UPDATE_STATE |
+                                  RC_CLUSTER_TODO_FSYNC_CONFIG);
+        /* an observation only: Redis logs nothing here */
+        rc_cluster_event(node, RC_EVT_SLOTS_REASSIGNED, sender, (guint64)u.reassigned);
+    }
     if (newmaster && curmaster->numslots == 0 &&
-        (node->cfg.cluster_allow_replica_migration || sender_slots == migrated_our_slots)) {
+        (node->cfg.cluster_allow_replica_migration || u.sender_slots == u.migrated_our_slots)) {
         rc_cluster_log(
             node, RC_LOG_WARNING,
             "Configuration change detected. Reconfiguring myself as a replica of " RC_NAME_FMT,

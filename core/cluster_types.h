@@ -14,6 +14,7 @@
 #define RC_CLUSTER_TYPES_H
 
 #include <glib.h>
+#include <string.h>
 
 #include "core/node_private.h"
 
@@ -63,6 +64,30 @@
 static inline gboolean rc_bitmap_test(const guint8 *bitmap, int pos)
 {
     return (bitmap[pos / 8] & (1u << (pos & 7))) != 0;
+}
+
+static inline void rc_bitmap_set(guint8 *bitmap, int pos)
+{
+    bitmap[pos / 8] |= (guint8)(1u << (pos & 7));
+}
+static inline void rc_bitmap_clear(guint8 *bitmap, int pos)
+{
+    bitmap[pos / 8] &= (guint8) ~(1u << (pos & 7));
+}
+
+/* 64 bits of a slot bitmap, slots 64*w to 64*w+63 in bits 0 to 63 (the byte order above
+ * read little-endian), for passes that go a word at a time instead of a slot at a time. */
+#define RC_BITMAP_WORDS (RC_CLUSTER_SLOTS / 64)
+static inline guint64 rc_bitmap_word(const guint8 *bitmap, int w)
+{
+    guint64 v;
+    memcpy(&v, bitmap + 8 * w, sizeof v);
+    return GUINT64_FROM_LE(v);
+}
+static inline void rc_bitmap_set_word(guint8 *bitmap, int w, guint64 v)
+{
+    v = GUINT64_TO_LE(v);
+    memcpy(bitmap + 8 * w, &v, sizeof v);
 }
 
 typedef struct RcClusterNode RcClusterNode;

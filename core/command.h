@@ -109,6 +109,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RcArgv, rc_argv_free)
 #define RC_CMD_MOVABLE_KEYS (1u << 9) /* keys found by `get_keys`, not the range */
 #define RC_CMD_ALLOW_BUSY (1u << 10)
 #define RC_CMD_MAY_REPLICATE (1u << 11)
+/* Sharded pub/sub (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH), which routing lets through a down
+ * cluster. rcsim has no pub/sub, so no command of the table has it. */
+#define RC_CMD_PUBSUBSHARD (1u << 12)
 
 typedef struct RcCommandCall RcCommandCall;
 typedef struct RcCommand RcCommand;

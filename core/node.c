@@ -97,9 +97,29 @@ RcConn *rc_node_conn_add(RcNode *node, RcConnKind kind, gpointer owner)
     return c;
 }
 
+static RcConn **conn_cache_slot(RcNode *node, guint32 handle)
+{
+    return &node->conn_cache[handle & (RC_CONN_CACHE_SLOTS - 1)];
+}
+
 RcConn *rc_node_conn_get(RcNode *node, guint32 handle)
 {
-    return g_hash_table_lookup(node->conns, GUINT_TO_POINTER(handle));
+    RcConn **slot = conn_cache_slot(node, handle);
+    if (*slot != NULL && (*slot)->handle == handle)
+        return *slot;
+    RcConn *c = g_hash_table_lookup(node->conns, GUINT_TO_POINTER(handle));
+    if (c != NULL)
+        *slot = c;
+    return c;
+}
+
+/* Drop a connection from the table (which frees it) and from the cache. */
+static gboolean conn_remove(RcNode *node, guint32 handle)
+{
+    RcConn **slot = conn_cache_slot(node, handle);
+    if (*slot != NULL && (*slot)->handle == handle)
+        *slot = NULL;
+    return g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle));
 }
 
 guint32 rc_node_conn_open(RcNode *node, RcConnKind kind, gpointer owner, const char *ip,
@@ -116,7 +136,7 @@ guint32 rc_node_conn_open(RcNode *node, RcConnKind kind, gpointer owner, const c
 void rc_node_conn_close(RcNode *node, guint32 handle)
 {
     rc_assert(node->out != NULL);
-    if (g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle)))
+    if (conn_remove(node, handle))
         rc_outbox_close(node->out, handle);
 }
 
@@ -242,7 +262,7 @@ void rc_node_disconnected(RcNode *node, RcTime now_us, guint32 handle, RcConnEnd
         rc_client_free(c->owner);
     if (c != NULL && c->kind == RC_CONN_MIGRATE)
         rc_migrate_conn_closed(node, c);
-    g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle));
+    conn_remove(node, handle);
     rc_node_leave(node);
 }
 

@@ -32,6 +32,8 @@ typedef struct {
     guint16 peer_port;
 } RcConn;
 
+#define RC_CONN_CACHE_SLOTS 32 /* a power of two */
+
 struct RcNode {
     RcNodeConfig cfg;
     GRand *rng;          /* borrowed from the driver: the node's only randomness */
@@ -44,6 +46,10 @@ struct RcNode {
 
     guint32 next_handle; /* handles start at 1 and are never reused */
     GHashTable *conns;   /* guint32 handle -> RcConn*; looked up, never iterated for order */
+    /* A direct-mapped cache in front of `conns` (every delivery looks a handle up): the entry
+     * at handle % RC_CONN_CACHE_SLOTS is that handle's connection or another live one, or
+     * NULL; a connection leaves it before it is freed. */
+    RcConn *conn_cache[RC_CONN_CACHE_SLOTS];
 
     RcKeyspace *db;
     RcReplication *repl;

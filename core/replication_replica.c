@@ -507,28 +507,49 @@ static void apply_command(RcNode *node, const RcArgv *args, const guint8 *raw, g
     stream_applied(r, raw, len);
 }
 
-static void stream_step(RcNode *node)
+/* Apply the whole commands at the start of buf[0..len): how many bytes they took. Stops early
+ * when the link leaves the connected state (a protocol error closes it). */
+static gsize stream_apply(RcNode *node, const guint8 *buf, gsize len)
 {
     RcReplication *r = rc_repl_of(node);
     gsize pos = 0;
-    while (r->state == RC_REPL_STATE_CONNECTED && pos < r->inbuf->len) {
-        gssize n = scan_request(r->inbuf->data + pos, r->inbuf->len - pos,
-                                node->cfg.proto_max_bulk_len, &r->stream_view);
+    while (r->state == RC_REPL_STATE_CONNECTED && pos < len) {
+        gssize n =
+            scan_request(buf + pos, len - pos, node->cfg.proto_max_bulk_len, &r->stream_view);
         if (n == 0)
             break;
         if (n < 0) {
             stream_protocol_error(node);
-            return; /* inbuf was cleared with the link */
+            break; /* inbuf was cleared with the link */
         }
         /* The command and its raw bytes (for my backlog) are read in place: applying it
          * appends nothing to inbuf. */
-        const guint8 *raw = r->inbuf->data + pos;
+        const guint8 *raw = buf + pos;
         pos += (gsize)n;
         apply_command(node, &r->stream_view.argv, raw, (gsize)n);
     }
     rc_argv_view_clear(&r->stream_view);
+    return pos;
+}
+
+static void stream_step(RcNode *node)
+{
+    RcReplication *r = rc_repl_of(node);
+    gsize pos = stream_apply(node, r->inbuf->data, r->inbuf->len);
     if (r->state == RC_REPL_STATE_CONNECTED && pos > 0)
         g_byte_array_remove_range(r->inbuf, 0, (guint)pos);
+}
+
+/* The stream's usual case: nothing left over from the previous delivery, so the commands are
+ * applied from the delivered bytes themselves and only an incomplete tail is kept. */
+static void stream_recv_direct(RcNode *node, guint32 handle, const guint8 *data, gsize len)
+{
+    RcReplication *r = rc_repl_of(node);
+    rc_assert(r->inbuf->len == 0 && r->state == RC_REPL_STATE_CONNECTED);
+    r->master.lastinteraction_s = rc_repl_unixtime(node);
+    gsize pos = stream_apply(node, data, len);
+    if (r->link == handle && r->state == RC_REPL_STATE_CONNECTED && pos < len)
+        g_byte_array_append(r->inbuf, data + pos, (guint)(len - pos));
 }
 
 /* ---- Entry points from node.c ----------------------------------------------------------- */
@@ -593,6 +614,10 @@ void rc_repl_master_recv(RcNode *node, RcConn *conn, const guint8 *data, gsize l
     if (r->inbuf->len + len >
         (gsize)node->cfg.client_query_buffer_limit + (gsize)node->cfg.proto_max_bulk_len) {
         stream_protocol_error(node);
+        return;
+    }
+    if (r->inbuf->len == 0 && r->state == RC_REPL_STATE_CONNECTED) {
+        stream_recv_direct(node, conn->handle, data, len);
         return;
     }
     g_byte_array_append(r->inbuf, data, (guint)len);

@@ -11,18 +11,27 @@
 #include <string.h>
 
 #include "core/cluster_types.h"
+#include "core/commands.h"
 #include "core/keyslot.h"
 #include "core/keyspace.h"
 #include "core/replication.h"
 
-static gboolean cmd_is(const RcCommand *cmd, const char *name)
+/* Commands are told apart by their implementation, as Redis compares c->cmd->proc: no
+ * string comparison on a path every request takes. */
+static gboolean cmd_is_exec(const RcCommand *cmd)
 {
-    return cmd != NULL && strcmp(cmd->name, name) == 0;
+    return cmd != NULL && cmd->proc == rc_cmd_exec;
+}
+
+/* By name: asked only in a slot being migrated or imported, never on the common path. */
+static gboolean cmd_is_migrate(const RcCommand *cmd)
+{
+    return cmd != NULL && strcmp(cmd->name, "migrate") == 0;
 }
 
 static gboolean is_pubsubshard(const RcCommand *cmd)
 {
-    return cmd_is(cmd, "ssubscribe") || cmd_is(cmd, "sunsubscribe") || cmd_is(cmd, "spublish");
+    return cmd != NULL && (cmd->flags & RC_CMD_PUBSUBSHARD) != 0;
 }
 
 /* A key counts as present only if a read would see it, without the read's side effects:
@@ -116,7 +125,7 @@ RcClusterNode *rc_routing_get_node(RcNode *node, RcClient *client, const RcComma
     *code = RC_REDIR_NONE;
     *slot = 0;
     guint32 cflags = client != NULL ? client->flags : 0;
-    gboolean is_exec = cmd_is(cmd, "exec");
+    gboolean is_exec = cmd_is_exec(cmd);
     /* Every request is routed as a transaction: EXEC examines its queue, any other command
      * is a queue of one. EXEC outside MULTI only gets its own error. */
     if (is_exec && !(cflags & RC_CLIENT_MULTI))
@@ -162,7 +171,7 @@ RcClusterNode *rc_routing_get_node(RcNode *node, RcClient *client, const RcComma
     }
     *slot = s.slot;
     /* MIGRATE must work in an open slot, from either side. */
-    if ((s.migrating_slot || s.importing_slot) && cmd_is(cmd, "migrate"))
+    if ((s.migrating_slot || s.importing_slot) && cmd_is_migrate(cmd))
         return cl->myself;
     if (s.migrating_slot && s.missing_keys) {
         if (s.existing_keys) {
@@ -227,7 +236,7 @@ gboolean rc_routing_allows(RcNode *node, RcClient *client, const RcCommand *cmd,
      * key arguments (EXEC excepted). */
     if (node->cluster == NULL || (client != NULL && (client->flags & RC_CLIENT_MASTER)))
         return TRUE; /* no cluster state: nothing to route (cluster mode off) */
-    if (!(cmd->flags & RC_CMD_MOVABLE_KEYS) && cmd->first_key == 0 && !cmd_is(cmd, "exec"))
+    if (!(cmd->flags & RC_CMD_MOVABLE_KEYS) && cmd->first_key == 0 && !cmd_is_exec(cmd))
         return TRUE;
     int slot;
     RcRedirect code;
