@@ -108,6 +108,29 @@ void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
     out->len = (guint)(p - out->data);
 }
 
+/* Replies are parsed in two passes over the buffered bytes: measure_reply checks that one
+ * whole, well-formed reply is there and counts its nodes, element slots and string bytes,
+ * allocating nothing (a reply still arriving costs no allocation); build_reply then lays the
+ * tree out in a single block. Clients parse a reply for every request and a CLUSTER SLOTS
+ * reply of some forty nodes after every error: one allocation per node was a sixth of a
+ * run. */
+typedef struct {
+    gsize nodes;   /* SimReply structs */
+    gsize slots;   /* element pointers */
+    gsize str_len; /* string bytes, each string with its NUL */
+    gssize line0;  /* the outermost reply: the length of its first line */
+    gint64 v0;     /* ... and its integer, bulk or array length (0 for + and -) */
+} ReplySize;
+
+/* How far measure_reply got into the reply at the reader's pos before its bytes ran out. */
+typedef struct {
+    gboolean active;                      /* a reply is partly measured */
+    gsize at;                             /* its next element's offset from pos */
+    int depth;                            /* arrays open around that element */
+    gint64 left[SIM_REPLY_DEPTH_MAX + 1]; /* elements still due in each open array */
+    ReplySize size;                       /* of the elements measured */
+} ReplyMeasure;
+
 struct SimReplyReader {
     guint8 *data; /* the bytes held: [0, len), of room for cap */
     gsize len, cap;
@@ -116,6 +139,7 @@ struct SimReplyReader {
     gsize last_len;
     gboolean broken; /* a protocol error was seen */
     char *broken_reason;
+    ReplyMeasure meas; /* offsets are from pos, so they survive feed's move */
 };
 
 SimReplyReader *sim_reply_reader_new(void)
@@ -140,6 +164,7 @@ void sim_reply_reader_reset(SimReplyReader *rd)
     rd->last_at = rd->last_len = 0;
     rd->broken = FALSE;
     g_clear_pointer(&rd->broken_reason, g_free);
+    rd->meas.active = FALSE;
 }
 
 void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len)
@@ -180,6 +205,7 @@ gboolean sim_reply_reader_skip(SimReplyReader *rd, const guint8 *bytes, gsize le
     rd->last_at = rd->pos;
     rd->last_len = len;
     rd->pos += len;
+    rd->meas.active = FALSE;
     return TRUE;
 }
 
@@ -212,23 +238,13 @@ static gboolean line_int(const guint8 *s, gsize n, gint64 *out)
     return TRUE;
 }
 
-/* Replies are parsed in two passes over the buffered bytes: measure_reply checks that one
- * whole, well-formed reply is there and counts its nodes, element slots and string bytes,
- * allocating nothing (a reply still arriving costs no allocation); build_reply then lays the
- * tree out in a single block. Clients parse a reply for every request and a CLUSTER SLOTS
- * reply of some forty nodes after every error: one allocation per node was a sixth of a
- * run. */
-typedef struct {
-    gsize nodes;   /* SimReply structs */
-    gsize slots;   /* element pointers */
-    gsize str_len; /* string bytes, each string with its NUL */
-    gssize line0;  /* the outermost reply: the length of its first line */
-    gint64 v0;     /* ... and its integer, bulk or array length (0 for + and -) */
-} ReplySize;
-
-static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplySize *size,
-                         char **why)
+/* One element of a reply at *p, its first line and a bulk string's bytes, at `depth` (0: the
+ * outermost reply): checks it and adds it to `size`; an array's elements are not read (their
+ * count is in *array_len, else 0). *p and `size` change only on PARSE_OK. */
+static int measure_element(const guint8 *b, gsize len, gsize *p, int depth, ReplySize *size,
+                           gint64 *array_len, char **why)
 {
+    *array_len = 0;
     if (*p >= len)
         return PARSE_MORE;
     if (depth > SIM_REPLY_DEPTH_MAX) {
@@ -251,62 +267,90 @@ static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplyS
     const guint8 *line = b + *p + 1;
     gsize after = *p + 1 + (gsize)n + 2;
     gint64 v = 0;
-    size->nodes++;
+    ReplySize s = *size;
+    s.nodes++;
     if (depth == 0)
-        size->line0 = n;
+        s.line0 = n;
     switch (type) {
     case '+':
     case '-':
-        size->str_len += (gsize)n + 1;
-        *p = after;
-        return PARSE_OK;
+        s.str_len += (gsize)n + 1;
+        break;
     case ':':
         if (!line_int(line, n, &v)) {
             *why = g_strdup("bad integer");
             return PARSE_ERROR;
         }
-        if (depth == 0)
-            size->v0 = v;
-        *p = after;
-        return PARSE_OK;
+        break;
     case '$':
         if (!line_int(line, n, &v) || v < -1 || v > SIM_REPLY_BULK_MAX) {
             *why = g_strdup("bad bulk length");
             return PARSE_ERROR;
         }
-        if (depth == 0)
-            size->v0 = v;
-        if (v == -1) {
-            *p = after;
-            return PARSE_OK;
-        }
+        if (v == -1)
+            break;
         if (len < after + (gsize)v + 2)
             return PARSE_MORE;
         if (b[after + v] != '\r' || b[after + v + 1] != '\n') {
             *why = g_strdup("bulk string not followed by CRLF");
             return PARSE_ERROR;
         }
-        size->str_len += (gsize)v + 1;
-        *p = after + (gsize)v + 2;
-        return PARSE_OK;
+        s.str_len += (gsize)v + 1;
+        after += (gsize)v + 2;
+        break;
     default: /* '*' */
         if (!line_int(line, n, &v) || v < -1 || v > SIM_REPLY_ARRAY_MAX) {
             *why = g_strdup("bad array length");
             return PARSE_ERROR;
         }
-        if (depth == 0)
-            size->v0 = v;
-        *p = after;
-        if (v <= 0)
-            return PARSE_OK;
-        size->slots += (gsize)v;
-        for (gint64 i = 0; i < v; i++) {
-            int rc = measure_reply(b, len, p, depth + 1, size, why);
-            if (rc != PARSE_OK)
-                return rc;
+        if (v > 0) {
+            s.slots += (gsize)v;
+            *array_len = v;
         }
-        return PARSE_OK;
+        break;
     }
+    if (depth == 0)
+        s.v0 = type == '+' || type == '-' ? 0 : v;
+    *size = s;
+    *p = after;
+    return PARSE_OK;
+}
+
+/* Check that the held bytes start with one whole, well-formed reply, element by element in
+ * order, going on from where the last call stopped for want of bytes (rd->meas): a large
+ * reply (a final SMEMBERS of thousands of elements) arrives in dozens of reads, and measuring
+ * it from its start after each one cost quadratic time. PARSE_OK with its end in *end. */
+static int measure_reply(SimReplyReader *rd, gsize *end, ReplySize *size, char **why)
+{
+    ReplyMeasure *m = &rd->meas;
+    if (!m->active)
+        *m = (ReplyMeasure){.active = TRUE};
+    gsize p = rd->pos + m->at;
+    for (;;) {
+        int depth = m->depth;
+        gint64 array_len;
+        int rc = measure_element(rd->data, rd->len, &p, depth, &m->size, &array_len, why);
+        if (rc != PARSE_OK) {
+            m->at = p - rd->pos;
+            m->active = rc == PARSE_MORE;
+            return rc;
+        }
+        if (depth > 0)
+            m->left[depth - 1]--;
+        if (array_len > 0) {
+            rc_assert(depth < (int)G_N_ELEMENTS(m->left));
+            m->left[m->depth++] = array_len;
+            continue;
+        }
+        while (m->depth > 0 && m->left[m->depth - 1] == 0)
+            m->depth--;
+        if (m->depth == 0)
+            break;
+    }
+    *end = p;
+    *size = m->size;
+    m->active = FALSE;
+    return PARSE_OK;
 }
 
 typedef struct {
@@ -391,6 +435,49 @@ SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error)
     return sim_reply_reader_pop_into(rd, NULL, error);
 }
 
+/* The reply at rd->pos when it is a whole, well-formed scalar (+, -, :, $): laid out in one
+ * pass, without measure_reply's. Nearly every reply a client reads is one (":1" for SADD,
+ * "+OK" for SET, a bulk for GET). NULL when it is anything else (an array, an incomplete or
+ * malformed reply): the general path then answers for it, errors included. */
+static SimReply *pop_scalar(SimReplyReader *rd, SimReply **spare)
+{
+    const guint8 *b = rd->data;
+    gsize at = rd->pos;
+    guint8 type = b[at];
+    if (type != ':' && type != '+' && type != '-' && type != '$')
+        return NULL;
+    gssize n = find_line(b, rd->len, at + 1);
+    if (n < 0)
+        return NULL;
+    gsize after = at + 1 + (gsize)n + 2;
+    gint64 v = 0;
+    gsize str_len = 0; /* bytes of string, with the NUL */
+    gsize end = after;
+    if (type == '+' || type == '-') {
+        str_len = (gsize)n + 1;
+    } else if (!line_int(b + at + 1, (gsize)n, &v)) {
+        return NULL;
+    } else if (type == '$') {
+        if (v < -1 || v > SIM_REPLY_BULK_MAX)
+            return NULL;
+        if (v >= 0) {
+            if (rd->len < after + (gsize)v + 2 || b[after + v] != '\r' || b[after + v + 1] != '\n')
+                return NULL;
+            str_len = (gsize)v + 1;
+            end = after + (gsize)v + 2;
+        }
+    }
+    guint8 *block = (guint8 *)reply_alloc(sizeof(SimReply) + str_len, spare);
+    ReplyArena a = {rd->len, (SimReply *)block, NULL, (char *)(block + sizeof(SimReply))};
+    gsize q = at;
+    SimReply *r = build_node(b, &q, &a, n, v);
+    rc_assert(q == end && (guint8 *)a.strs == block + sizeof(SimReply) + str_len);
+    rd->last_at = at;
+    rd->last_len = end - at;
+    rd->pos = end;
+    return r;
+}
+
 SimReply *sim_reply_reader_pop_into(SimReplyReader *rd, SimReply **spare, GError **error)
 {
     if (rd->broken) {
@@ -399,10 +486,13 @@ SimReply *sim_reply_reader_pop_into(SimReplyReader *rd, SimReply **spare, GError
     }
     if (rd->pos == rd->len)
         return NULL; /* nothing held: the usual end of a read */
-    gsize p = rd->pos;
-    ReplySize size = {0};
+    SimReply *scalar = rd->meas.active ? NULL : pop_scalar(rd, spare);
+    if (scalar != NULL)
+        return scalar;
+    gsize p = 0;
+    ReplySize size;
     char *why = NULL;
-    int rc = measure_reply(rd->data, rd->len, &p, 0, &size, &why);
+    int rc = measure_reply(rd, &p, &size, &why);
     if (rc == PARSE_OK) {
         gsize slots_at = size.nodes * sizeof(SimReply);
         gsize strs_at = slots_at + size.slots * sizeof(SimReply *);

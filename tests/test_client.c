@@ -292,6 +292,51 @@ START_TEST(test_bad_replies)
 }
 END_TEST
 
+/* A reply fed one byte at a time, popped after each byte: the reader goes on measuring where
+ * it stopped, and gives the same tree (and the same error for a bad reply) as when it comes
+ * whole. A reset in the middle forgets the partial reply. */
+START_TEST(test_byte_at_a_time)
+{
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    gsize len = strlen(cluster_slots);
+    for (int round = 0; round < 2; round++) {
+        SimReply *r = NULL;
+        for (gsize i = 0; i < len; i++) {
+            ck_assert_ptr_null(r);
+            sim_reply_reader_feed(rd, (const guint8 *)cluster_slots + i, 1);
+            GError *error = NULL;
+            r = sim_reply_reader_pop(rd, &error);
+            ck_assert_ptr_null(error);
+            ck_assert((r != NULL) == (i == len - 1));
+        }
+        g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(SimSlotRange));
+        ck_assert(sim_cluster_slots_parse(r, ranges, NULL));
+        ck_assert_uint_eq(ranges->len, 2);
+        ck_assert_uint_eq(g_array_index(ranges, SimSlotRange, 1).port, 30002);
+        sim_reply_free(r);
+    }
+    sim_reply_reader_feed(rd, (const guint8 *)cluster_slots, len / 2);
+    ck_assert_ptr_null(sim_reply_reader_pop(rd, NULL));
+    sim_reply_reader_reset(rd);
+    sim_reply_reader_feed(rd, (const guint8 *)":7\r\n", 4);
+    g_autoptr(SimReply) seven = sim_reply_reader_pop(rd, NULL);
+    ck_assert_ptr_nonnull(seven);
+    ck_assert_int_eq(seven->integer, 7);
+    for (gsize b = 0; b < G_N_ELEMENTS(bad_replies); b++) {
+        sim_reply_reader_reset(rd);
+        const char *text = bad_replies[b].text;
+        GError *error = NULL;
+        for (gsize i = 0; text[i] != '\0' && error == NULL; i++) {
+            sim_reply_reader_feed(rd, (const guint8 *)text + i, 1);
+            ck_assert_ptr_null(sim_reply_reader_pop(rd, &error));
+        }
+        ck_assert_ptr_nonnull(error);
+        ck_assert_str_eq(error->message, bad_replies[b].error);
+        g_clear_error(&error);
+    }
+}
+END_TEST
+
 START_TEST(test_redirects)
 {
     SimRedirect r;
@@ -347,6 +392,7 @@ Suite *client_suite(void)
     tcase_add_test(tc, test_encode_lengths);
     tcase_add_test(tc, test_encode_fixed_requests);
     tcase_add_test(tc, test_every_chunking_parses_alike);
+    tcase_add_test(tc, test_byte_at_a_time);
     tcase_add_test(tc, test_reader_keeps_a_long_stream);
     tcase_add_test(tc, test_reply_blocks_recycled);
     tcase_add_test(tc, test_reply_types_in_a_row);
