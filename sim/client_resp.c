@@ -80,32 +80,40 @@ static guint8 *put_header(guint8 *p, char prefix, gsize n)
     return p;
 }
 
-#define ENCODE_LENS_MAX 8 /* arguments whose lengths are measured once */
-
-/* The bytes are written in place after one resize: headers take at most 1 + 20 + 2. */
-void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
+/* Headers take at most 1 + 20 + 2 bytes. */
+gsize sim_resp_encoded_max(guint argc, const char *const *argv, gsize *lens)
 {
-    gsize lens[ENCODE_LENS_MAX];
     gsize need = 23;
     for (guint i = 0; i < argc; i++) {
-        gsize len = strlen(argv[i]);
-        if (i < ENCODE_LENS_MAX)
-            lens[i] = len;
-        need += 23 + len + 2;
+        lens[i] = strlen(argv[i]);
+        need += 23 + lens[i] + 2;
     }
-    gsize start = out->len;
-    g_byte_array_set_size(out, (guint)(start + need));
-    guint8 *p = put_header(out->data + start, '*', argc);
+    return need;
+}
+
+gsize sim_resp_encode_to(guint8 *out, guint argc, const char *const *argv, const gsize *lens)
+{
+    guint8 *p = put_header(out, '*', argc);
     for (guint i = 0; i < argc; i++) {
-        gsize len = i < ENCODE_LENS_MAX ? lens[i] : strlen(argv[i]);
-        p = put_header(p, '$', len);
-        memcpy(p, argv[i], len);
-        p += len;
+        p = put_header(p, '$', lens[i]);
+        memcpy(p, argv[i], lens[i]);
+        p += lens[i];
         *p++ = '\r';
         *p++ = '\n';
     }
+    return (gsize)(p - out);
+}
+
+/* The bytes are written in place after one resize. */
+void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
+{
+    g_autofree gsize *lens = g_new(gsize, MAX(argc, 1));
+    gsize need = sim_resp_encoded_max(argc, argv, lens);
+    gsize start = out->len;
+    g_byte_array_set_size(out, (guint)(start + need));
+    gsize wrote = sim_resp_encode_to(out->data + start, argc, argv, lens);
     /* shrinking a byte array (no clear function) only sets its length */
-    out->len = (guint)(p - out->data);
+    out->len = (guint)(start + wrote);
 }
 
 /* Replies are parsed in two passes over the buffered bytes: measure_reply checks that one

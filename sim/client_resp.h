@@ -43,6 +43,11 @@ void sim_reply_recycle(SimReply **spare, SimReply *r);
 
 /* Append `argv` as a RESP array of bulk strings to `out`. */
 void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv);
+/* The same in two steps, for a caller with a buffer of its own: the most bytes `argv` can
+ * take (and each argument's length in lens[0 .. argc)), then the bytes themselves at `out`,
+ * which has room for that many. Returns the bytes written. */
+gsize sim_resp_encoded_max(guint argc, const char *const *argv, gsize *lens);
+gsize sim_resp_encode_to(guint8 *out, guint argc, const char *const *argv, const gsize *lens);
 
 typedef struct SimReplyReader SimReplyReader;
 SimReplyReader *sim_reply_reader_new(void);
