@@ -34,10 +34,8 @@ static void ops_grow(SimHistory *h, guint64 ops)
 /* A copy of `s` (or NULL) that lives as long as the history. Ops' keys, values and errors
  * are packed into blocks: three allocations an op (and their frees at the end) were a
  * noticeable share of a run, and their headers more memory than the strings. */
-char *sim_history_keep_string(SimHistory *h, const char *s)
+static char *keep_string_slow(SimHistory *h, const char *s)
 {
-    if (s == NULL)
-        return NULL;
     gsize n = strlen(s) + 1;
     if (n > STR_BLOCK / 8) { /* a long one gets its own block */
         char *own = g_memdup2(s, n);
@@ -54,6 +52,33 @@ char *sim_history_keep_string(SimHistory *h, const char *s)
     h->str_next += n;
     h->str_left -= n;
     return copy;
+}
+
+#define KEEP_INLINE_MAX 32 /* bytes copied by the inline loop before it leaves it to the above */
+
+/* The same, copying a short string (every key and value a workload writes: "k57",
+ * "c12-345") byte by byte into the block's free space as it finds its end, instead of a
+ * strlen and a memcpy call for a few bytes each. */
+static inline char *keep_string(SimHistory *h, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    char *dst = h->str_next;
+    gsize room = MIN(h->str_left, KEEP_INLINE_MAX);
+    for (gsize i = 0; i < room; i++) {
+        dst[i] = s[i];
+        if (s[i] == '\0') {
+            h->str_next += i + 1;
+            h->str_left -= i + 1;
+            return dst;
+        }
+    }
+    return keep_string_slow(h, s);
+}
+
+char *sim_history_keep_string(SimHistory *h, const char *s)
+{
+    return keep_string(h, s);
 }
 
 void sim_history_reserve(SimHistory *h, guint64 ops)
@@ -411,17 +436,24 @@ gboolean sim_history_open_jsonl(SimHistory *h, const char *path, GError **error)
     return TRUE;
 }
 
-/* A completion names the key and value of its worker's invocation again: share that op's
- * copies rather than store them twice. */
-static char *keep_like_invoke(SimHistory *h, const SimOpSpec *spec, const char *s, gsize field)
+/* Whether two strings are equal, by a loop: the keys and values compared are a few bytes. */
+static inline gboolean short_str_equal(const char *a, const char *b)
 {
-    if (s != NULL && spec->type != SIM_OP_INVOKE && spec->worker >= 0 && h->workers > 0) {
-        gint64 at = h->open_invoke[spec->worker];
-        const char *had = at >= 0 ? G_STRUCT_MEMBER(const char *, &h->ops[at], field) : NULL;
-        if (had != NULL && strcmp(had, s) == 0)
-            return (char *)had;
+    for (;; a++, b++) {
+        if (*a != *b)
+            return FALSE;
+        if (*a == '\0')
+            return TRUE;
     }
-    return sim_history_keep_string(h, s);
+}
+
+/* A completion names the key and value of its worker's invocation again: share that op's
+ * copy (`had`, or NULL when there is no open invocation) rather than store it twice. */
+static inline char *keep_like_invoke(SimHistory *h, const char *had, const char *s)
+{
+    if (s != NULL && had != NULL && short_str_equal(had, s))
+        return (char *)had;
+    return keep_string(h, s);
 }
 
 guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
@@ -441,6 +473,11 @@ guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
     }
     if (h->n_ops == h->cap_ops)
         ops_grow(h, 2 * h->cap_ops);
+    /* the worker's open invocation, whose strings a completion shares */
+    const SimOp *inv = NULL;
+    if (spec->type != SIM_OP_INVOKE && spec->worker >= 0 && h->workers > 0 &&
+        h->open_invoke[spec->worker] >= 0)
+        inv = &h->ops[h->open_invoke[spec->worker]];
     SimOp *op = &h->ops[h->n_ops];
     *op = (SimOp){
         .index = h->n_ops,
@@ -449,17 +486,17 @@ guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
         .worker = spec->worker,
         .type = (guint8)spec->type,
         .f = spec->f,
-        .key = keep_like_invoke(h, spec, spec->key, G_STRUCT_OFFSET(SimOp, key)),
+        .key = keep_like_invoke(h, inv != NULL ? inv->key : NULL, spec->key),
         .kind = (guint8)spec->kind,
         .value = spec->kind == SIM_VALUE_STRING
-                     ? keep_like_invoke(h, spec, spec->value, G_STRUCT_OFFSET(SimOp, value))
+                     ? keep_like_invoke(h, inv != NULL ? inv->value : NULL, spec->value)
                      : NULL,
         .num = spec->kind == SIM_VALUE_INT ? spec->num : 0,
         .items = spec->items,
         .has_returned = spec->has_returned != FALSE,
         .returned = spec->has_returned ? spec->returned : 0,
         .node = spec->node,
-        .error = sim_history_keep_string(h, spec->error),
+        .error = keep_string(h, spec->error),
         .side = (guint8)spec->side,
         .fault = spec->fault,
     };
