@@ -1,6 +1,8 @@
 /* Checkers over a finished run: writes, availability, failovers, epochs, convergence. */
 #include "sim/checker.h"
 
+#include "core/resp.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,9 +148,10 @@ static GArray *pair_ops_by_process(const SimHistory *h)
  * has two processes open at once goes to the general form. */
 static GArray *pair_ops(const SimHistory *h)
 {
-    gint workers = 0;
+    /* every op's worker is below the history's count of them, when it keeps one */
+    gint workers = (gint)h->workers;
     guint64 n = sim_history_len(h);
-    for (guint64 i = 0; i < n; i++)
+    for (guint64 i = 0; h->workers == 0 && i < n; i++)
         workers = MAX(workers, sim_history_op(h, i)->worker + 1);
     g_autofree const SimOp **open = g_new0(const SimOp *, MAX(workers, 1));
     /* a pair takes two ops: room for all of them at once, written in place (not cleared) */
@@ -183,11 +186,19 @@ static GArray *pair_ops(const SimHistory *h)
     return pairs;
 }
 
+/* The decimal text of `v` in a new string, without printf. */
+static char *decimal_new(gint64 v)
+{
+    char tmp[RC_LL_DIGITS_MAX];
+    const char *p = rc_format_ll(tmp, v);
+    return g_strndup(p, (gsize)(tmp + RC_LL_DIGITS_MAX - p));
+}
+
 static void note_lost(SimCheckResult *r, const GPtrArray *faults, const SimOp *done,
                       const char *value)
 {
     SimLostWrite l = {
-        .process = g_strdup_printf("%" G_GINT64_FORMAT, done->process),
+        .process = decimal_new(done->process),
         .key = g_strdup(done->key),
         .value = g_strdup(value),
         .node = done->node,
@@ -291,10 +302,33 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
     }
 }
 
-/* An op's f is `name` ("add", "read", "write"): the first byte settles most comparisons. */
+/* An op's f is `name` ("add", "read", "write"): usually the very literal (the linker merges
+ * equal string constants), else the first byte settles most comparisons. */
 static inline gboolean f_is(const char *f, const char *name)
 {
-    return f[0] == name[0] && strcmp(f, name) == 0;
+    return f == name || (f[0] == name[0] && strcmp(f, name) == 0);
+}
+
+/* FNV-1a of a string, for the checker's own tables below, which are only probed (their order
+ * is never seen): inline, as keys and set elements are a few bytes ("k57", "c12-345") and
+ * g_str_hash was a library call for each of some 150 k of them. */
+static inline guint str_hash(const char *s)
+{
+    guint h = 2166136261u;
+    for (; *s != '\0'; s++)
+        h = (h ^ (guint8)*s) * 16777619u;
+    return h;
+}
+
+/* Whether two strings are equal, by a loop for the same reason. */
+static inline gboolean str_equal(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        if (*a != *b)
+            return FALSE;
+        if (*a == '\0')
+            return TRUE;
+    }
 }
 
 /* A counter's add carries an integer delta; a set's add an element. */
@@ -455,8 +489,8 @@ static StrSet *str_set_new(const GPtrArray *items)
     set->mask = cap - 1;
     for (guint i = 0; i < items->len; i++) {
         const char *e = g_ptr_array_index(items, i);
-        guint at = g_str_hash(e) & set->mask;
-        while (set->slots[at] != NULL && strcmp(set->slots[at], e) != 0)
+        guint at = str_hash(e) & set->mask;
+        while (set->slots[at] != NULL && !str_equal(set->slots[at], e))
             at = (at + 1) & set->mask;
         set->slots[at] = e;
     }
@@ -465,8 +499,8 @@ static StrSet *str_set_new(const GPtrArray *items)
 
 static gboolean str_set_has(const StrSet *set, const char *e)
 {
-    for (guint at = g_str_hash(e) & set->mask; set->slots[at] != NULL; at = (at + 1) & set->mask)
-        if (strcmp(set->slots[at], e) == 0)
+    for (guint at = str_hash(e) & set->mask; set->slots[at] != NULL; at = (at + 1) & set->mask)
+        if (str_equal(set->slots[at], e))
             return TRUE;
     return FALSE;
 }
@@ -506,8 +540,8 @@ static void key_finals_init(KeyFinals *kf, guint keys)
 /* The slot of `key`: its entry, or the empty slot where it goes. */
 static KeyFinal *key_finals_slot(const KeyFinals *kf, const char *key)
 {
-    guint at = g_str_hash(key) & kf->mask;
-    while (kf->slots[at].key != NULL && strcmp(kf->slots[at].key, key) != 0)
+    guint at = str_hash(key) & kf->mask;
+    while (kf->slots[at].key != NULL && !str_equal(kf->slots[at].key, key))
         at = (at + 1) & kf->mask;
     return &kf->slots[at];
 }
