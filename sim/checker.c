@@ -123,18 +123,21 @@ static GArray *pair_ops_by_process(const SimHistory *h)
 {
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
     GHashTable *open = g_hash_table_new(g_int64_hash, g_int64_equal);
+    /* the ops' processes, where the table's keys point */
+    g_autofree gint64 *process = g_new(gint64, MAX(sim_history_len(h), 1));
     for (guint64 i = 0; i < sim_history_len(h); i++) {
         const SimOp *op = sim_history_op(h, i);
-        if (op->process == SIM_PROCESS_NEMESIS)
+        process[i] = sim_op_process(h, op);
+        if (process[i] == SIM_PROCESS_NEMESIS)
             continue;
         if (op->type == SIM_OP_INVOKE) {
-            g_hash_table_insert(open, (gpointer)&op->process, (gpointer)op);
+            g_hash_table_insert(open, &process[i], (gpointer)op);
             continue;
         }
-        const SimOp *inv = g_hash_table_lookup(open, &op->process);
+        const SimOp *inv = g_hash_table_lookup(open, &process[i]);
         if (inv == NULL)
             continue;
-        g_hash_table_remove(open, &op->process);
+        g_hash_table_remove(open, &process[i]);
         OpPair p = {.invoke = inv, .done = op};
         g_array_append_val(pairs, p);
     }
@@ -161,7 +164,7 @@ static GArray *pair_ops(const SimHistory *h)
     guint n_pairs = 0;
     for (guint64 i = 0; i < n; i++) {
         const SimOp *op = sim_history_op(h, i);
-        if (op->process == SIM_PROCESS_NEMESIS)
+        if (sim_op_process(h, op) == SIM_PROCESS_NEMESIS)
             continue;
         if (op->worker < 0) {
             g_array_free(pairs, TRUE);
@@ -169,14 +172,14 @@ static GArray *pair_ops(const SimHistory *h)
         }
         const SimOp **slot = &open[op->worker];
         if (op->type == SIM_OP_INVOKE) {
-            if (*slot != NULL && (*slot)->process != op->process) {
+            if (*slot != NULL && (*slot)->retired != op->retired) {
                 g_array_free(pairs, TRUE);
                 return pair_ops_by_process(h);
             }
             *slot = op;
             continue;
         }
-        if (*slot == NULL || (*slot)->process != op->process)
+        if (*slot == NULL || (*slot)->retired != op->retired)
             continue;
         rc_assert(n_pairs < pairs->len);
         g_array_index(pairs, OpPair, n_pairs++) = (OpPair){.invoke = *slot, .done = op};
@@ -194,11 +197,11 @@ static char *decimal_new(gint64 v)
     return g_strndup(p, (gsize)(tmp + RC_LL_DIGITS_MAX - p));
 }
 
-static void note_lost(SimCheckResult *r, const GPtrArray *faults, const SimOp *done,
-                      const char *value)
+static void note_lost(SimCheckResult *r, const SimHistory *h, const GPtrArray *faults,
+                      const SimOp *done, const char *value)
 {
     SimLostWrite l = {
-        .process = decimal_new(done->process),
+        .process = decimal_new(sim_op_process(h, done)),
         .key = g_strdup(done->key),
         .value = g_strdup(value),
         .node = done->node,
@@ -240,7 +243,7 @@ static int incr_cmp(const void *a, const void *b)
         return x->p->done->side == SIM_SIDE_MINORITY ? -1 : 1;
     if (x->p->done->time_us != y->p->done->time_us)
         return x->p->done->time_us > y->p->done->time_us ? -1 : 1;
-    return x->p->done->index > y->p->done->index ? -1 : 1;
+    return x->p->done > y->p->done ? -1 : 1; /* later in the history first */
 }
 
 static int incr_value_cmp(const void *a, const void *b)
@@ -248,7 +251,7 @@ static int incr_value_cmp(const void *a, const void *b)
     const Incr *x = a, *y = b;
     if (x->v != y->v)
         return x->v < y->v ? -1 : 1;
-    return x->p->done->index < y->p->done->index ? -1 : 1;
+    return x->p->done < y->p->done ? -1 : 1; /* earlier in the history first */
 }
 
 /* Of INCRs that returned one value, the copy to keep: the one the final master served (its
@@ -268,8 +271,8 @@ static guint incr_keeper(const Incr *v, guint from, guint to, gint final_node)
  * least acked - final of them (antirez's consistency test counts the same way; INCRs that
  * ended `info` but applied only hide losses, so this is a lower bound). Which ones: see
  * incr_cmp. */
-static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray *list, gint64 final,
-                          gint final_node)
+static void check_counter(SimCheckResult *r, const SimHistory *h, const GPtrArray *faults,
+                          GPtrArray *list, gint64 final, gint final_node)
 {
     gint64 need = (gint64)list->len - final;
     if (need <= 0)
@@ -298,7 +301,7 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
     for (guint i = 0; i < list->len && need > 0 && v[i].rank < 2; i++, need--) {
         char returned[24];
         g_snprintf(returned, sizeof returned, "%" G_GINT64_FORMAT, v[i].v);
-        note_lost(r, faults, v[i].p->done, returned);
+        note_lost(r, h, faults, v[i].p->done, returned);
     }
 }
 
@@ -371,7 +374,8 @@ static int pair_invoke_cmp(gconstpointer a, gconstpointer b)
     const OpPair *x = *(const OpPair *const *)a, *y = *(const OpPair *const *)b;
     if (x->invoke->time_us != y->invoke->time_us)
         return x->invoke->time_us < y->invoke->time_us ? -1 : 1;
-    return x->invoke->index < y->invoke->index ? -1 : x->invoke->index > y->invoke->index;
+    /* ops are in one array: their addresses are in history order */
+    return x->invoke < y->invoke ? -1 : x->invoke > y->invoke;
 }
 
 /* A trusted read R (served by the key's final master F after F's last promotion) contradicts
@@ -464,7 +468,7 @@ static void check_registers(const GArray *pairs, GHashTable *finals, const GArra
             if (contra[i] == G_MININT64)
                 continue;
             const OpPair *w = g_ptr_array_index(k->writes, i);
-            const RcTime *t = g_hash_table_lookup(last_seen, w->invoke->value);
+            const RcTime *t = g_hash_table_lookup(last_seen, sim_op_value(w->invoke));
             if (t == NULL || *t <= contra[i]) /* not seen again after the contradiction */
                 lost[w - &g_array_index(pairs, OpPair, 0)] = TRUE;
         }
@@ -614,12 +618,12 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
         gboolean present;
         if (add) {
             const StrSet *set = kf->members;
-            present = set != NULL && str_set_has(set, p->invoke->value);
+            present = set != NULL && str_set_has(set, sim_op_value(p->invoke));
         } else if (write) {
             /* acked: not proven lost; info: some read saw its value */
             present = p->done->type == SIM_OP_OK
                           ? !reg_lost[i]
-                          : g_hash_table_contains(reg_seen, p->invoke->value);
+                          : g_hash_table_contains(reg_seen, sim_op_value(p->invoke));
         } else {
             /* counters are judged per key once all their INCRs are known, below */
             present = TRUE;
@@ -637,13 +641,13 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
             if (present && !incr)
                 r->recovered++;
         } else if (!present) {
-            note_lost(r, faults, p->done, p->invoke->value);
+            note_lost(r, h, faults, p->done, sim_op_value(p->invoke));
         }
     }
     for (guint i = 0; i < incr_keys->len; i++) {
         const char *key = g_ptr_array_index(incr_keys, i);
         const SimOp *fin = g_hash_table_lookup(finals, key);
-        check_counter(r, faults, g_hash_table_lookup(incrs, key),
+        check_counter(r, h, faults, g_hash_table_lookup(incrs, key),
                       fin->kind == SIM_VALUE_INT ? fin->num : 0, fin->node);
     }
     key_finals_clear(&by_key);

@@ -442,8 +442,9 @@ START_TEST(test_processes_retire_after_info)
     ck_assert_uint_eq(sim_history_len(h), G_N_ELEMENTS(want));
     for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
         const SimOp *o = sim_history_op(h, i);
-        ck_assert_int_eq(o->process, want[i]);
-        ck_assert_int_eq(o->process % 3, o->worker);
+        ck_assert_int_eq(sim_op_process(h, o), want[i]);
+        ck_assert_int_eq(sim_op_process(h, o) % 3, o->worker);
+        ck_assert_uint_eq(sim_op_index(h, o), i);
     }
     g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
@@ -722,7 +723,7 @@ START_TEST(test_history_completion_shares_invoke_strings)
         const SimOp *a = sim_history_op(h, 2 * i), *b = sim_history_op(h, 2 * i + 1);
         g_snprintf(key, sizeof key, "k%u", i % 7);
         g_snprintf(value, sizeof value, "c%u-%u", i % 2 + 1, i);
-        ck_assert_uint_eq(a->index, 2 * i);
+        ck_assert_uint_eq(sim_op_index(h, a), 2 * i);
         ck_assert_str_eq(a->key, key);
         ck_assert_str_eq(a->value, value);
         ck_assert_str_eq(b->key, key);
