@@ -426,10 +426,13 @@ static void read_done(SimClient *c, SimClientResult *res, gpointer user)
         op.kind = sc->use_rpush ? SIM_VALUE_LIST : SIM_VALUE_SET;
         /* the elements live with the history's strings: a final read returns thousands */
         op.items = g_ptr_array_sized_new((guint)reply->n);
+        g_ptr_array_set_size(op.items, (guint)reply->n); /* room, filled in place below */
+        guint kept = 0;
         for (gsize i = 0; i < reply->n; i++)
             if (reply->elements[i]->type == SIM_REPLY_BULK)
-                g_ptr_array_add(op.items,
-                                sim_history_keep_string(run->history, reply->elements[i]->str));
+                op.items->pdata[kept++] =
+                    sim_history_keep_string(run->history, reply->elements[i]->str);
+        g_ptr_array_set_size(op.items, kept);
     } else if (reply != NULL && sc->workload == SIM_WORKLOAD_COUNTER) {
         op.kind = SIM_VALUE_INT;
         if (!sim_counter_value(reply, &op.num)) {

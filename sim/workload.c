@@ -159,9 +159,24 @@ G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->key_buf) >= 1 + 10 + 1);
 G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->value_buf) >= 1 + 10 + 1 + 20 + 1);
 
 /* The decimal `n` at out (no NUL); returns the end. Without printf or a length pass: every
- * op formats its key, and every write its value. */
+ * op formats its key, and every write its value, nearly always of one to three digits. */
 static char *put_decimal(char *out, guint64 n)
 {
+    if (n < 10) {
+        out[0] = (char)('0' + n);
+        return out + 1;
+    }
+    if (n < 100) {
+        out[0] = (char)('0' + n / 10);
+        out[1] = (char)('0' + n % 10);
+        return out + 2;
+    }
+    if (n < 1000) {
+        out[0] = (char)('0' + n / 100);
+        out[1] = (char)('0' + n / 10 % 10);
+        out[2] = (char)('0' + n % 10);
+        return out + 3;
+    }
     guint digits = 1;
     for (guint64 m = n; m >= 10; m /= 10)
         digits++;
