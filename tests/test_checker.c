@@ -501,6 +501,68 @@ START_TEST(test_unavailability_is_a_union_per_client_side)
 }
 END_TEST
 
+/* Random histories of four workers: the unavailability per side is the number of unit
+ * steps [t, t + 1) that some failed op's [invoke, completion] covers, counted on a grid (an
+ * oracle independent of the checker's sweep). Ties in time, touching and nested intervals,
+ * zero-length ops and ok ops in between all occur. */
+START_TEST(test_unavailability_matches_a_grid)
+{
+    enum { WORKERS = 4, SPAN = 300, OPS = 40 };
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(7 + (guint32)_i);
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_set_workers(h, WORKERS);
+    gboolean covered[3][SPAN] = {{FALSE}};
+    RcTime busy_until[WORKERS] = {0};
+    /* each worker's ops as (invoke, completion) times, then all ops merged in time order */
+    typedef struct {
+        RcTime t;
+        gint worker;
+        gboolean is_done;
+        SimOpType type;
+        SimSide side;
+    } Ev;
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(Ev));
+    for (gint w = 0; w < WORKERS; w++) {
+        for (int i = 0; i < OPS / WORKERS; i++) {
+            RcTime a = busy_until[w] + g_rand_int_range(rnd, 0, 8);
+            RcTime b = a + g_rand_int_range(rnd, 0, 25);
+            if (b >= SPAN)
+                break;
+            busy_until[w] = b;
+            SimOpType type = (SimOpType)g_rand_int_range(rnd, SIM_OP_OK, SIM_OP_INFO + 1);
+            SimSide side = (SimSide)g_rand_int_range(rnd, 0, 3);
+            Ev inv = {a, w, FALSE, SIM_OP_INVOKE, side}, done = {b, w, TRUE, type, side};
+            g_array_append_val(evs, inv);
+            g_array_append_val(evs, done);
+            for (RcTime t = a; t < b && type != SIM_OP_OK; t++)
+                covered[side][t] = TRUE;
+        }
+    }
+    /* stable by time; a worker's completion stays after its invocation */
+    for (guint i = 1; i < evs->len; i++)
+        for (guint j = i; j > 0 && g_array_index(evs, Ev, j - 1).t > g_array_index(evs, Ev, j).t;
+             j--) {
+            Ev tmp = g_array_index(evs, Ev, j);
+            g_array_index(evs, Ev, j) = g_array_index(evs, Ev, j - 1);
+            g_array_index(evs, Ev, j - 1) = tmp;
+        }
+    for (guint i = 0; i < evs->len; i++) {
+        const Ev *e = &g_array_index(evs, Ev, i);
+        sim_history_add(h, e->t, e->worker, e->type, "add", "k", "v", NULL, -1,
+                        e->type == SIM_OP_FAIL || e->type == SIM_OP_INFO ? "timeout" : NULL,
+                        e->side, -1);
+    }
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_unavailability(h, r);
+    for (int side = 0; side < 3; side++) {
+        RcTime want = 0;
+        for (int t = 0; t < SPAN; t++)
+            want += covered[side][t];
+        ck_assert_int_eq(r->unavailable_us[side], want);
+    }
+}
+END_TEST
+
 static void event(GArray *evs, RcTime t, guint node, RcEventKind kind, gint peer, guint64 v)
 {
     SimNodeEvent e = {.t_us = t, .node = node, .event = kind, .peer = peer, .value = v};
@@ -893,6 +955,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_processes_retire_after_info);
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
+    tcase_add_loop_test(tc, test_unavailability_matches_a_grid, 0, 50);
     tcase_add_test(tc, test_pairs_with_odd_worker_numbers);
     tcase_add_test(tc, test_failover_timeline);
     tcase_add_test(tc, test_failover_not_blamed_on_skew);
