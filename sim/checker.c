@@ -558,10 +558,9 @@ static void key_finals_clear(KeyFinals *kf)
     g_free(kf->slots);
 }
 
-void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
-                      gint reader, SimCheckResult *r)
+static void check_writes_paired(const SimHistory *h, const GArray *pairs, const GPtrArray *faults,
+                                const GArray *events, gint reader, SimCheckResult *r)
 {
-    g_autoptr(GArray) pairs = pair_ops(h);
     /* final reads: key -> op (for the register rule), and the same with the element sets */
     g_autoptr(GHashTable) finals = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < pairs->len; i++) {
@@ -706,9 +705,8 @@ enum { SWEEP_NONE = 0, SWEEP_OPEN = 1, SWEEP_CLOSE = 4 };
  * more than the rest of the check). Intervals that only touch are merged by the sort form and
  * not here, which changes no length; the sort form's start at 0 ignores what lies before 0,
  * so a history reaching back there goes to it. */
-void sim_check_unavailability(const SimHistory *h, SimCheckResult *r)
+static void unavailability_paired(const SimHistory *h, const GArray *pairs, SimCheckResult *r)
 {
-    g_autoptr(GArray) pairs = pair_ops(h);
     guint64 n = sim_history_len(h);
     if (n > 0 && sim_history_op(h, 0)->time_us < 0) {
         unavailable_by_sorting(pairs, r);
@@ -742,6 +740,27 @@ void sim_check_unavailability(const SimHistory *h, SimCheckResult *r)
     }
     for (int side = 0; side < 3; side++)
         r->unavailable_us[side] = total[side];
+}
+
+void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
+                      gint reader, SimCheckResult *r)
+{
+    g_autoptr(GArray) pairs = pair_ops(h);
+    check_writes_paired(h, pairs, faults, events, reader, r);
+}
+
+void sim_check_unavailability(const SimHistory *h, SimCheckResult *r)
+{
+    g_autoptr(GArray) pairs = pair_ops(h);
+    unavailability_paired(h, pairs, r);
+}
+
+void sim_check_history(const SimHistory *h, const GPtrArray *faults, const GArray *events,
+                       gint reader, SimCheckResult *r)
+{
+    g_autoptr(GArray) pairs = pair_ops(h);
+    check_writes_paired(h, pairs, faults, events, reader, r);
+    unavailability_paired(h, pairs, r);
 }
 
 /* ---- failovers ---- */

@@ -1057,8 +1057,7 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
                            form_error ? form_error : "the cluster formed and converged");
     if (form_error != NULL)
         return;
-    sim_check_writes(run->history, run->faults, res->node_events, (gint)run->n_procs, c);
-    sim_check_unavailability(run->history, c);
+    sim_check_history(run->history, run->faults, res->node_events, (gint)run->n_procs, c);
     sim_check_failovers(res->node_events, run->faults, c);
     sim_check_epochs(res->node_events, run->n_nodes, c);
     if (run->claim_failures == 0)

@@ -563,6 +563,57 @@ START_TEST(test_unavailability_matches_a_grid)
 }
 END_TEST
 
+/* sim_check_history gives what the two checks give one after the other. */
+START_TEST(test_check_history_is_writes_and_unavailability)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    static const struct {
+        RcTime t;
+        gint worker;
+        SimOpType type;
+        const char *value;
+        gint node;
+        SimSide side;
+    } ops[] = {
+        {S(1), 0, SIM_OP_INVOKE, "a", -1, SIM_SIDE_MINORITY},
+        {S(1), 1, SIM_OP_INVOKE, "b", -1, SIM_SIDE_MAJORITY},
+        {S(2), 0, SIM_OP_OK, "a", 0, SIM_SIDE_MINORITY},
+        {S(3), 1, SIM_OP_INFO, "b", -1, SIM_SIDE_MAJORITY},
+        {S(4), 0, SIM_OP_INVOKE, "c", -1, SIM_SIDE_MAJORITY},
+        {S(4), 1, SIM_OP_INVOKE, "d", -1, SIM_SIDE_MINORITY},
+        {S(5), 0, SIM_OP_OK, "c", 1, SIM_SIDE_MAJORITY},
+        {S(6), 1, SIM_OP_FAIL, "d", -1, SIM_SIDE_MINORITY},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++)
+        sim_history_add(h, ops[i].t, ops[i].worker, ops[i].type, "add", "k", ops[i].value, NULL,
+                        ops[i].node,
+                        ops[i].type == SIM_OP_INFO || ops[i].type == SIM_OP_FAIL ? "timeout" : NULL,
+                        ops[i].side, -1);
+    const char *const fin[] = {"b", "c", NULL};
+    final_read(h, S(9), "k", fin);
+    g_autoptr(GPtrArray) faults = one_partition(S(1), S(8));
+    g_autoptr(SimCheckResult) apart = sim_check_result_new();
+    sim_check_writes(h, faults, NULL, READER, apart);
+    sim_check_unavailability(h, apart);
+    g_autoptr(SimCheckResult) once = sim_check_result_new();
+    sim_check_history(h, faults, NULL, READER, once);
+    ck_assert_uint_eq(once->acked, 2);
+    ck_assert_uint_eq(once->lost, 1);
+    ck_assert_uint_eq(once->recovered, 1);
+    ck_assert_uint_eq(once->acked, apart->acked);
+    ck_assert_uint_eq(once->lost, apart->lost);
+    ck_assert_uint_eq(once->indeterminate, apart->indeterminate);
+    ck_assert_uint_eq(once->recovered, apart->recovered);
+    ck_assert_uint_eq(once->ok_ops, apart->ok_ops);
+    for (int side = 0; side < 3; side++) {
+        ck_assert_uint_eq(once->lost_by_side[side], apart->lost_by_side[side]);
+        ck_assert_int_eq(once->unavailable_us[side], apart->unavailable_us[side]);
+    }
+    ck_assert_int_eq(once->unavailable_us[SIM_SIDE_MINORITY], S(2));
+    ck_assert_int_eq(once->unavailable_us[SIM_SIDE_MAJORITY], S(2));
+}
+END_TEST
+
 static void event(GArray *evs, RcTime t, guint node, RcEventKind kind, gint peer, guint64 v)
 {
     SimNodeEvent e = {.t_us = t, .node = node, .event = kind, .peer = peer, .value = v};
@@ -956,6 +1007,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
     tcase_add_loop_test(tc, test_unavailability_matches_a_grid, 0, 50);
+    tcase_add_test(tc, test_check_history_is_writes_and_unavailability);
     tcase_add_test(tc, test_pairs_with_odd_worker_numbers);
     tcase_add_test(tc, test_failover_timeline);
     tcase_add_test(tc, test_failover_not_blamed_on_skew);
