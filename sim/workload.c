@@ -158,31 +158,37 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
 G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->key_buf) >= 1 + 10 + 1);
 G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->value_buf) >= 1 + 10 + 1 + 20 + 1);
 
-/* The decimal `n` at out (no NUL); returns the end. Without printf or a length pass: every
- * op formats its key, and every write its value, nearly always of one to three digits. */
+/* "00" .. "99": two digits a step. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+static guint decimal_digits(guint64 n)
+{
+    guint digits = 1;
+    for (; n >= 100; n /= 100)
+        digits += 2;
+    return digits + (n >= 10);
+}
+
+/* The decimal `n` at out (no NUL); returns the end. Without printf: every op formats its key,
+ * and every write its value, two digits a step from the end. */
 static char *put_decimal(char *out, guint64 n)
 {
-    if (n < 10) {
-        out[0] = (char)('0' + n);
-        return out + 1;
+    char *end = out + decimal_digits(n);
+    char *p = end;
+    for (; n >= 100; n /= 100) {
+        p -= 2;
+        memcpy(p, &digit_pairs[2 * (n % 100)], 2);
     }
-    if (n < 100) {
-        out[0] = (char)('0' + n / 10);
-        out[1] = (char)('0' + n % 10);
-        return out + 2;
+    if (n >= 10) {
+        p -= 2;
+        memcpy(p, &digit_pairs[2 * n], 2);
+    } else {
+        *--p = (char)('0' + n);
     }
-    if (n < 1000) {
-        out[0] = (char)('0' + n / 100);
-        out[1] = (char)('0' + n / 10 % 10);
-        out[2] = (char)('0' + n % 10);
-        return out + 3;
-    }
-    guint digits = 1;
-    for (guint64 m = n; m >= 10; m /= 10)
-        digits++;
-    char *end = out + digits;
-    for (char *p = end; p > out; n /= 10)
-        *--p = (char)('0' + n % 10);
+    rc_assert(p == out);
     return end;
 }
 
