@@ -132,7 +132,6 @@ typedef struct {
 
 /* How far measure_reply got into the reply at the reader's pos before its bytes ran out. */
 typedef struct {
-    gboolean active;                      /* a reply is partly measured */
     gsize at;                             /* its next element's offset from pos */
     int depth;                            /* arrays open around that element */
     gint64 left[SIM_REPLY_DEPTH_MAX + 1]; /* elements still due in each open array */
@@ -147,7 +146,9 @@ struct SimReplyReader {
     gsize last_len;
     gboolean broken; /* a protocol error was seen */
     char *broken_reason;
-    ReplyMeasure meas; /* offsets are from pos, so they survive feed's move */
+    gboolean measuring; /* the reply at pos is partly measured, as far as *meas says */
+    ReplyMeasure *meas; /* offsets from pos, so they survive feed's move; allocated by the
+                           first reply that arrives in pieces (few readers ever see one) */
 };
 
 SimReplyReader *sim_reply_reader_new(void)
@@ -161,6 +162,7 @@ void sim_reply_reader_free(SimReplyReader *rd)
     if (rd == NULL)
         return;
     g_free(rd->data);
+    g_free(rd->meas);
     g_free(rd->broken_reason);
     g_free(rd);
 }
@@ -172,7 +174,7 @@ void sim_reply_reader_reset(SimReplyReader *rd)
     rd->last_at = rd->last_len = 0;
     rd->broken = FALSE;
     g_clear_pointer(&rd->broken_reason, g_free);
-    rd->meas.active = FALSE;
+    rd->measuring = FALSE;
 }
 
 void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len)
@@ -213,7 +215,7 @@ gboolean sim_reply_reader_skip(SimReplyReader *rd, const guint8 *bytes, gsize le
     rd->last_at = rd->pos;
     rd->last_len = len;
     rd->pos += len;
-    rd->meas.active = FALSE;
+    rd->measuring = FALSE;
     return TRUE;
 }
 
@@ -330,17 +332,22 @@ static int measure_element(const guint8 *b, gsize len, gsize *p, int depth, Repl
  * it from its start after each one cost quadratic time. PARSE_OK with its end in *end. */
 static int measure_reply(SimReplyReader *rd, gsize *end, ReplySize *size, char **why)
 {
-    ReplyMeasure *m = &rd->meas;
-    if (!m->active)
-        *m = (ReplyMeasure){.active = TRUE};
+    ReplyMeasure fresh = {0};
+    ReplyMeasure *m = rd->measuring ? rd->meas : &fresh;
     gsize p = rd->pos + m->at;
     for (;;) {
         int depth = m->depth;
         gint64 array_len;
         int rc = measure_element(rd->data, rd->len, &p, depth, &m->size, &array_len, why);
         if (rc != PARSE_OK) {
+            rd->measuring = rc == PARSE_MORE;
+            if (rd->measuring && m == &fresh) {
+                if (rd->meas == NULL)
+                    rd->meas = g_new(ReplyMeasure, 1);
+                *rd->meas = fresh;
+                m = rd->meas;
+            }
             m->at = p - rd->pos;
-            m->active = rc == PARSE_MORE;
             return rc;
         }
         if (depth > 0)
@@ -357,7 +364,7 @@ static int measure_reply(SimReplyReader *rd, gsize *end, ReplySize *size, char *
     }
     *end = p;
     *size = m->size;
-    m->active = FALSE;
+    rd->measuring = FALSE;
     return PARSE_OK;
 }
 
@@ -494,7 +501,7 @@ SimReply *sim_reply_reader_pop_into(SimReplyReader *rd, SimReply **spare, GError
     }
     if (rd->pos == rd->len)
         return NULL; /* nothing held: the usual end of a read */
-    SimReply *scalar = rd->meas.active ? NULL : pop_scalar(rd, spare);
+    SimReply *scalar = rd->measuring ? NULL : pop_scalar(rd, spare);
     if (scalar != NULL)
         return scalar;
     gsize p = 0;
