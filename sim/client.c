@@ -597,14 +597,11 @@ static gint link_of(const SimClient *c, SimConnId conn)
 
 static void on_connected(SimNet *net, SimConnId conn, gpointer user) {}
 
-static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+/* Handle the replies the link to `node` (connection `conn`) holds, until it holds no whole
+ * one or the link is dropped. */
+static void read_replies(SimClient *c, SimConnId conn, gint node)
 {
-    SimClient *c = user;
-    gint node = link_of(c, conn);
-    if (node < 0)
-        return;
     NodeLink *l = &c->links[node];
-    sim_reply_reader_feed(l->rd, data, len);
     for (;;) {
         if (skip_same_slots(c, node, l)) {
             slots_applied(c);
@@ -649,6 +646,20 @@ static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, 
         if (c->links[node].conn != conn)
             return; /* the link was dropped while handling the reply */
     }
+}
+
+static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    SimClient *c = user;
+    gint node = link_of(c, conn);
+    if (node < 0)
+        return;
+    /* the replies are read where the net holds them; what is left of a reply still arriving
+     * is copied when done (a dropped link's reader was reset, and settles to nothing) */
+    SimReplyReader *rd = c->links[node].rd;
+    sim_reply_reader_feed_transient(rd, data, len);
+    read_replies(c, conn, node);
+    sim_reply_reader_settle(rd);
 }
 
 static void on_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)

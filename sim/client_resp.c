@@ -139,8 +139,11 @@ typedef struct {
 } ReplyMeasure;
 
 struct SimReplyReader {
-    guint8 *data; /* the bytes held: [0, len), of room for cap */
-    gsize len, cap;
+    const guint8 *data; /* the bytes held, [0, len): `own`, or the caller's while lent */
+    gsize len;
+    guint8 *own; /* the reader's buffer, of room for cap */
+    gsize cap;
+    gboolean lent; /* `data` is the caller's (sim_reply_reader_feed_transient) */
     gsize pos;     /* bytes already consumed */
     gsize last_at; /* the last popped reply: its offset in buf and length */
     gsize last_len;
@@ -161,7 +164,7 @@ void sim_reply_reader_free(SimReplyReader *rd)
 {
     if (rd == NULL)
         return;
-    g_free(rd->data);
+    g_free(rd->own);
     g_free(rd->meas);
     g_free(rd->broken_reason);
     g_free(rd);
@@ -169,6 +172,8 @@ void sim_reply_reader_free(SimReplyReader *rd)
 
 void sim_reply_reader_reset(SimReplyReader *rd)
 {
+    rd->data = rd->own;
+    rd->lent = FALSE;
     rd->len = 0;
     rd->pos = 0;
     rd->last_at = rd->last_len = 0;
@@ -177,23 +182,60 @@ void sim_reply_reader_reset(SimReplyReader *rd)
     rd->measuring = FALSE;
 }
 
+/* Room in the reader's own buffer for `more` bytes after the `len` it holds. */
+static void own_reserve(SimReplyReader *rd, gsize more)
+{
+    if (more > rd->cap - rd->len) {
+        rd->cap = MAX(rd->len + more, MAX(2 * rd->cap, 256));
+        rd->own = g_realloc(rd->own, rd->cap);
+    }
+    rd->data = rd->own;
+}
+
 void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len)
 {
+    rc_assert(!rd->lent);
     /* Drop what was consumed once it is half the buffer (usually all of it: a reply arrives
      * whole and is popped before the next one comes). */
     if (rd->pos > 0 && rd->pos >= rd->len / 2) {
-        memmove(rd->data, rd->data + rd->pos, rd->len - rd->pos);
+        memmove(rd->own, rd->own + rd->pos, rd->len - rd->pos);
         rd->len -= rd->pos;
         rd->pos = 0;
     }
     rd->last_len = 0; /* its bytes may have moved */
-    if (len > rd->cap - rd->len) {
-        rd->cap = MAX(rd->len + len, MAX(2 * rd->cap, 256));
-        rd->data = g_realloc(rd->data, rd->cap);
-    }
+    own_reserve(rd, len);
     if (len > 0)
-        memcpy(rd->data + rd->len, data, len);
+        memcpy(rd->own + rd->len, data, len);
     rd->len += len;
+}
+
+void sim_reply_reader_feed_transient(SimReplyReader *rd, const guint8 *data, gsize len)
+{
+    if (rd->lent || rd->pos < rd->len) {
+        sim_reply_reader_settle(rd);
+        sim_reply_reader_feed(rd, data, len);
+        return;
+    }
+    rd->data = data;
+    rd->len = len;
+    rd->pos = 0;
+    rd->last_len = 0;
+    rd->lent = TRUE;
+}
+
+void sim_reply_reader_settle(SimReplyReader *rd)
+{
+    if (!rd->lent)
+        return;
+    const guint8 *rest = rd->data + rd->pos;
+    gsize n = rd->len - rd->pos;
+    rd->lent = FALSE;
+    rd->len = rd->pos = 0;
+    rd->last_len = 0; /* its bytes are the caller's */
+    own_reserve(rd, n);
+    if (n > 0)
+        memcpy(rd->own, rest, n);
+    rd->len = n;
 }
 
 gsize sim_reply_reader_pending(const SimReplyReader *rd)

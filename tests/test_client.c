@@ -337,6 +337,49 @@ START_TEST(test_byte_at_a_time)
 }
 END_TEST
 
+/* Bytes fed transiently are read in place; settle keeps what is left of a reply still
+ * arriving, so the caller may then reuse its buffer; a reset while lent forgets them. */
+START_TEST(test_transient_feed)
+{
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    gsize len = strlen(cluster_slots);
+    for (gsize cut = 0; cut <= len; cut++) {
+        /* ":5" then the first `cut` bytes of a CLUSTER SLOTS reply, in a buffer reused below */
+        g_autofree char *buf = g_strdup_printf(":5\r\n%.*s", (int)cut, cluster_slots);
+        gsize n = strlen(buf);
+        sim_reply_reader_feed_transient(rd, (const guint8 *)buf, n);
+        g_autoptr(SimReply) five = sim_reply_reader_pop(rd, NULL);
+        ck_assert_ptr_nonnull(five);
+        ck_assert_int_eq(five->integer, 5);
+        SimReply *r = sim_reply_reader_pop(rd, NULL);
+        ck_assert((r != NULL) == (cut == len));
+        sim_reply_reader_settle(rd);
+        memset(buf, '?', n); /* the caller's bytes are gone */
+        if (r == NULL) {
+            ck_assert_uint_eq(sim_reply_reader_pending(rd), cut);
+            g_autofree char *rest = g_strdup(cluster_slots + cut);
+            sim_reply_reader_feed_transient(rd, (const guint8 *)rest, len - cut);
+            r = sim_reply_reader_pop(rd, NULL);
+            sim_reply_reader_settle(rd);
+        }
+        ck_assert_ptr_nonnull(r);
+        g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(SimSlotRange));
+        ck_assert(sim_cluster_slots_parse(r, ranges, NULL));
+        ck_assert_uint_eq(g_array_index(ranges, SimSlotRange, 1).last, 16383);
+        ck_assert_uint_eq(sim_reply_reader_pending(rd), 0);
+        sim_reply_free(r);
+    }
+    sim_reply_reader_feed_transient(rd, (const guint8 *)"+OK\r\n+O", 8);
+    sim_reply_reader_reset(rd);
+    sim_reply_reader_settle(rd);
+    ck_assert_uint_eq(sim_reply_reader_pending(rd), 0);
+    sim_reply_reader_feed(rd, (const guint8 *)":1\r\n", 4);
+    g_autoptr(SimReply) one = sim_reply_reader_pop(rd, NULL);
+    ck_assert_ptr_nonnull(one);
+    ck_assert_int_eq(one->integer, 1);
+}
+END_TEST
+
 START_TEST(test_redirects)
 {
     SimRedirect r;
@@ -393,6 +436,7 @@ Suite *client_suite(void)
     tcase_add_test(tc, test_encode_fixed_requests);
     tcase_add_test(tc, test_every_chunking_parses_alike);
     tcase_add_test(tc, test_byte_at_a_time);
+    tcase_add_test(tc, test_transient_feed);
     tcase_add_test(tc, test_reader_keeps_a_long_stream);
     tcase_add_test(tc, test_reply_blocks_recycled);
     tcase_add_test(tc, test_reply_types_in_a_row);
