@@ -458,10 +458,11 @@ static inline gboolean short_str_equal(const char *a, const char *b)
 }
 
 /* A completion names the key and value of its worker's invocation again: share that op's
- * copy (`had`, or NULL when there is no open invocation) rather than store it twice. */
+ * copy (`had`, or NULL when there is no open invocation) rather than store it twice. The
+ * workload passes that very copy back (no comparison needed then). */
 static inline char *keep_like_invoke(SimHistory *h, const char *had, const char *s)
 {
-    if (s != NULL && had != NULL && short_str_equal(had, s))
+    if (s != NULL && had != NULL && (s == had || short_str_equal(had, s)))
         return (char *)had;
     return keep_string(h, s);
 }
@@ -507,10 +508,8 @@ guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
     if (h->n_ops == h->cap_ops)
         ops_grow(h, 2 * h->cap_ops);
     /* the worker's open invocation, whose strings a completion shares */
-    const SimOp *inv = NULL;
-    if (spec->type != SIM_OP_INVOKE && spec->worker >= 0 && h->workers > 0 &&
-        h->open_invoke[spec->worker] >= 0)
-        inv = &h->ops[h->open_invoke[spec->worker]];
+    const SimOp *inv =
+        spec->type != SIM_OP_INVOKE ? sim_history_open_invocation(h, spec->worker) : NULL;
     guint64 index = h->n_ops;
     SimOp *op = &h->ops[index];
     *op = (SimOp){

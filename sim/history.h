@@ -152,6 +152,18 @@ static inline guint64 sim_history_len(const SimHistory *h)
     return h->n_ops;
 }
 
+/* The worker's invocation still open (not yet completed), or NULL (or when the history does
+ * not number workers). A completion that passes that op's own key and value pointers back has
+ * them shared without a comparison. */
+static inline const SimOp *sim_history_open_invocation(const SimHistory *h, gint worker)
+{
+    if (worker < 0 || h->workers == 0)
+        return NULL;
+    rc_assert((guint)worker < h->workers);
+    gint64 at = h->open_invoke[worker];
+    return at >= 0 ? &h->ops[at] : NULL;
+}
+
 /* An op's index in the history (`op` is one of its ops). */
 static inline guint64 sim_op_index(const SimHistory *h, const SimOp *op)
 {

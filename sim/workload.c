@@ -117,16 +117,19 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
     SimRun *run = p->run;
     gboolean counter = run->sc->workload == SIM_WORKLOAD_COUNTER;
     gboolean is_read = p->is_read;
+    /* the invocation's own copies of the key and value, which the history shares as they are */
+    const SimOp *inv = sim_history_open_invocation(run->history, (gint)p->index);
+    rc_assert(inv != NULL && inv->type == SIM_OP_INVOKE && inv->f == p->f);
     SimOpSpec op = {
         .time_us = sim_run_now(run),
         .worker = (gint)p->index,
         .type = res->type,
         .f = p->f,
-        .key = p->key,
+        .key = inv->key,
         .kind = counter && !is_read ? SIM_VALUE_INT
                 : p->value != NULL  ? SIM_VALUE_STRING
                                     : SIM_VALUE_NIL,
-        .value = p->value,
+        .value = p->value != NULL ? sim_op_value(inv) : NULL,
         .num = 1,
         .node = res->node,
         .error = res->error,

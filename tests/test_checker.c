@@ -820,6 +820,28 @@ START_TEST(test_history_completion_shares_invoke_strings)
         else
             ck_assert_ptr_eq(a->value, b->value);
     }
+    /* the open invocation's own copies, passed back, are shared; then none is open */
+    SimOpSpec again = {.time_us = 6000,
+                       .worker = 1,
+                       .type = SIM_OP_INVOKE,
+                       .f = "add",
+                       .key = "k9",
+                       .kind = SIM_VALUE_STRING,
+                       .value = "c2-9",
+                       .node = -1,
+                       .fault = -1};
+    guint64 at = sim_history_append(h, &again);
+    const SimOp *open = sim_history_open_invocation(h, 1);
+    ck_assert_ptr_eq(open, sim_history_op(h, at));
+    ck_assert_ptr_null(sim_history_open_invocation(h, 0));
+    again.type = SIM_OP_OK;
+    again.key = open->key;
+    again.value = sim_op_value(open);
+    const SimOp *done = sim_history_op(h, sim_history_append(h, &again));
+    ck_assert_ptr_eq(done->key, open->key);
+    ck_assert_ptr_eq(done->value, open->value);
+    ck_assert_str_eq(done->value, "c2-9");
+    ck_assert_ptr_null(sim_history_open_invocation(h, 1));
     /* a completion with no invocation open copies its own strings */
     SimOpSpec lone = {.time_us = 6000,
                       .worker = 0,
@@ -831,7 +853,7 @@ START_TEST(test_history_completion_shares_invoke_strings)
                       .node = -1,
                       .fault = -1};
     sim_history_append(h, &lone);
-    ck_assert_uint_eq(sim_history_len(h), 6001);
+    ck_assert_uint_eq(sim_history_len(h), 6003);
     for (guint i = 0; i < 3000; i++) {
         const SimOp *a = sim_history_op(h, 2 * i), *b = sim_history_op(h, 2 * i + 1);
         g_snprintf(key, sizeof key, "k%u", i % 7);
@@ -845,7 +867,7 @@ START_TEST(test_history_completion_shares_invoke_strings)
         ck_assert_str_eq(b->value, value);
         ck_assert_int_eq(b->type, i % 11 == 3 ? SIM_OP_INFO : SIM_OP_OK);
     }
-    const SimOp *l = sim_history_op(h, 6000);
+    const SimOp *l = sim_history_op(h, 6002);
     ck_assert_str_eq(l->key, "k1");
     ck_assert_str_eq(l->value, "c1-0");
 }
