@@ -54,26 +54,43 @@ static char *keep_string_slow(SimHistory *h, const char *s)
     return copy;
 }
 
-#define KEEP_INLINE_MAX 32 /* bytes copied by the inline loop before it leaves it to the above */
+#define KEEP_INLINE_MAX 32 /* bytes (with the NUL) copied inline; longer ones go to the above */
 
-/* The same, copying a short string (every key and value a workload writes: "k57",
- * "c12-345") byte by byte into the block's free space as it finds its end, instead of a
- * strlen and a memcpy call for a few bytes each. */
+/* n bytes (1 .. KEEP_INLINE_MAX) from src to dst as at most two fixed-size moves each way,
+ * overlapping in the middle: the compiler makes each a load and a store, where a memcpy of a
+ * variable length is a library call. Nothing outside [src, src + n) is read. */
+static inline void copy_short(char *dst, const char *src, gsize n)
+{
+    rc_assert(n >= 1 && n <= KEEP_INLINE_MAX);
+    if (n >= 16) {
+        memcpy(dst, src, 16);
+        memcpy(dst + n - 16, src + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + n - 4, src + n - 4, 4);
+    } else {
+        for (gsize i = 0; i < n; i++)
+            dst[i] = src[i];
+    }
+}
+
+/* The same, for a short string (every key and value a workload writes: "k57", "c12-345")
+ * copied into the block's free space without a memcpy call. */
 static inline char *keep_string(SimHistory *h, const char *s)
 {
     if (s == NULL)
         return NULL;
+    gsize n = strlen(s) + 1;
+    if (n > KEEP_INLINE_MAX || n > h->str_left)
+        return keep_string_slow(h, s);
     char *dst = h->str_next;
-    gsize room = MIN(h->str_left, KEEP_INLINE_MAX);
-    for (gsize i = 0; i < room; i++) {
-        dst[i] = s[i];
-        if (s[i] == '\0') {
-            h->str_next += i + 1;
-            h->str_left -= i + 1;
-            return dst;
-        }
-    }
-    return keep_string_slow(h, s);
+    copy_short(dst, s, n);
+    h->str_next += n;
+    h->str_left -= n;
+    return dst;
 }
 
 char *sim_history_keep_string(SimHistory *h, const char *s)
