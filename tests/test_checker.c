@@ -873,6 +873,29 @@ START_TEST(test_history_completion_shares_invoke_strings)
 }
 END_TEST
 
+/* Kept strings of every length from 0 to 40, of distinct bytes, read back whole: short ones
+ * are copied by overlapping moves. */
+START_TEST(test_history_keeps_every_short_length)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    char s[41];
+    const char *kept[41];
+    for (gsize n = 0; n <= 40; n++) {
+        for (gsize i = 0; i < n; i++)
+            s[i] = (char)('a' + i % 26) ^ (char)(n & 1);
+        s[n] = '\0';
+        kept[n] = sim_history_keep_string(h, s);
+        ck_assert_ptr_ne(kept[n], s);
+    }
+    for (gsize n = 0; n <= 40; n++) {
+        for (gsize i = 0; i < n; i++)
+            s[i] = (char)('a' + i % 26) ^ (char)(n & 1);
+        s[n] = '\0';
+        ck_assert_str_eq(kept[n], s);
+    }
+}
+END_TEST
+
 /* Ops' strings are copies the history keeps (packed in blocks, long ones alone): they read
  * back intact after many appends, whatever the caller did with its own buffers, and reserving
  * room changes nothing that was recorded. */
@@ -1030,6 +1053,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
     tcase_add_loop_test(tc, test_unavailability_matches_a_grid, 0, 50);
     tcase_add_test(tc, test_check_history_is_writes_and_unavailability);
+    tcase_add_test(tc, test_history_keeps_every_short_length);
     tcase_add_test(tc, test_pairs_with_odd_worker_numbers);
     tcase_add_test(tc, test_failover_timeline);
     tcase_add_test(tc, test_failover_not_blamed_on_skew);

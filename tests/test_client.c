@@ -37,6 +37,26 @@ START_TEST(test_encode_lengths)
 }
 END_TEST
 
+/* Every argument length from 0 to 40, of distinct bytes: short arguments are copied by
+ * overlapping moves, which must put every byte in its place. */
+START_TEST(test_encode_every_short_length)
+{
+    for (gsize n = 0; n <= 40; n++) {
+        char arg[41];
+        for (gsize i = 0; i < n; i++)
+            arg[i] = (char)('A' + i);
+        arg[n] = '\0';
+        const char *argv[] = {arg, "k", arg};
+        g_autoptr(GByteArray) out = g_byte_array_new();
+        sim_resp_encode(out, 3, argv);
+        g_autofree char *want =
+            g_strdup_printf("*3\r\n$%zu\r\n%s\r\n$1\r\nk\r\n$%zu\r\n%s\r\n", n, arg, n, arg);
+        ck_assert_uint_eq(out->len, strlen(want));
+        ck_assert_int_eq(memcmp(out->data, want, out->len), 0);
+    }
+}
+END_TEST
+
 /* client.c sends CLUSTER SLOTS and ASKING as fixed bytes: they are these encodings. */
 START_TEST(test_encode_fixed_requests)
 {
@@ -433,6 +453,7 @@ Suite *client_suite(void)
     TCase *tc = tcase_create("resp");
     tcase_add_test(tc, test_encode);
     tcase_add_test(tc, test_encode_lengths);
+    tcase_add_test(tc, test_encode_every_short_length);
     tcase_add_test(tc, test_encode_fixed_requests);
     tcase_add_test(tc, test_every_chunking_parses_alike);
     tcase_add_test(tc, test_byte_at_a_time);
