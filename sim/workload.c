@@ -57,9 +57,12 @@ static void set_busy(SimRun *run, SimProcess *p, gboolean busy)
         ch->lowest_idle = MIN(ch->lowest_idle, j);
         return;
     }
-    while (ch->lowest_idle < run->sc->concurrency &&
-           run->procs[ch->first_proc + ch->lowest_idle].busy)
-        ch->lowest_idle++;
+    /* in locals: the stores through `ch` would otherwise make every step reload them */
+    const SimProcess *procs = &run->procs[ch->first_proc];
+    guint lowest = ch->lowest_idle, n = run->sc->concurrency;
+    while (lowest < n && procs[lowest].busy)
+        lowest++;
+    ch->lowest_idle = lowest;
 }
 
 static void schedule_next(SimRun *run, SimClientHost *ch);
