@@ -294,7 +294,7 @@ static gssize find_line(const guint8 *b, gsize len, gsize p)
 
 /* A RESP integer line: an optional '-', then 1 to 18 digits (every length RESP replies
  * carry fits; a longer one is refused rather than risk overflow). */
-static gboolean line_int(const guint8 *s, gsize n, gint64 *out)
+static inline gboolean line_int(const guint8 *s, gsize n, gint64 *out)
 {
     gsize i = n > 0 && s[0] == '-' ? 1 : 0;
     if (i == n || n - i > 18)
@@ -338,14 +338,11 @@ static int measure_element(const guint8 *b, gsize len, gsize *p, int depth, Repl
     const guint8 *line = b + *p + 1;
     gsize after = *p + 1 + (gsize)n + 2;
     gint64 v = 0;
-    ReplySize s = *size;
-    s.nodes++;
-    if (depth == 0)
-        s.line0 = n;
+    gsize str_len = 0, slots = 0; /* what the element adds to `size`, once it is whole */
     switch (type) {
     case '+':
     case '-':
-        s.str_len += (gsize)n + 1;
+        str_len = (gsize)n + 1;
         break;
     case ':':
         if (!line_int(line, n, &v)) {
@@ -366,7 +363,7 @@ static int measure_element(const guint8 *b, gsize len, gsize *p, int depth, Repl
             *why = g_strdup("bulk string not followed by CRLF");
             return PARSE_ERROR;
         }
-        s.str_len += (gsize)v + 1;
+        str_len = (gsize)v + 1;
         after += (gsize)v + 2;
         break;
     default: /* '*' */
@@ -375,14 +372,18 @@ static int measure_element(const guint8 *b, gsize len, gsize *p, int depth, Repl
             return PARSE_ERROR;
         }
         if (v > 0) {
-            s.slots += (gsize)v;
+            slots = (gsize)v;
             *array_len = v;
         }
         break;
     }
-    if (depth == 0)
-        s.v0 = type == '+' || type == '-' ? 0 : v;
-    *size = s;
+    size->nodes++;
+    size->slots += slots;
+    size->str_len += str_len;
+    if (depth == 0) {
+        size->line0 = n;
+        size->v0 = type == '+' || type == '-' ? 0 : v;
+    }
     *p = after;
     return PARSE_OK;
 }
