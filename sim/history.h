@@ -65,7 +65,7 @@ typedef struct {
     gint64 returned;     /* counter add completed ok: what INCR returned */
     char *error;         /* the error text, or NULL */
     gint32 worker;       /* the logical client that ran it, or SIM_PROCESS_NEMESIS */
-    guint32 retired;     /* the worker's ops that completed `info` before this one's process */
+    guint32 retired;     /* the worker's processes retired before this op's (sim_op_process) */
     gint16 node;         /* the node that served it (0-based), or -1 */
     gint16 fault;        /* nemesis ops: index into the run's fault list; else -1 */
     guint8 type;         /* SimOpType */
@@ -89,10 +89,10 @@ typedef struct {
     GPtrArray *items; /* taken */
     gboolean has_returned;
     gint64 returned;
-    gint node;
+    gint node; /* -1 .. G_MAXINT16 (an op keeps it in 16 bits) */
     const char *error;
     SimSide side;
-    gint fault;
+    gint fault; /* -1 .. G_MAXINT16 likewise */
 } SimOpSpec;
 
 typedef struct {
