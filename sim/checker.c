@@ -1,6 +1,8 @@
 /* Checkers over a finished run: writes, availability, failovers, epochs, convergence. */
 #include "sim/checker.h"
 
+#include "core/resp.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,18 +123,21 @@ static GArray *pair_ops_by_process(const SimHistory *h)
 {
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
     GHashTable *open = g_hash_table_new(g_int64_hash, g_int64_equal);
+    /* the ops' processes, where the table's keys point */
+    g_autofree gint64 *process = g_new(gint64, MAX(sim_history_len(h), 1));
     for (guint64 i = 0; i < sim_history_len(h); i++) {
         const SimOp *op = sim_history_op(h, i);
-        if (op->process == SIM_PROCESS_NEMESIS)
+        process[i] = sim_op_process(h, op);
+        if (process[i] == SIM_PROCESS_NEMESIS)
             continue;
         if (op->type == SIM_OP_INVOKE) {
-            g_hash_table_insert(open, (gpointer)&op->process, (gpointer)op);
+            g_hash_table_insert(open, &process[i], (gpointer)op);
             continue;
         }
-        const SimOp *inv = g_hash_table_lookup(open, &op->process);
+        const SimOp *inv = g_hash_table_lookup(open, &process[i]);
         if (inv == NULL)
             continue;
-        g_hash_table_remove(open, &op->process);
+        g_hash_table_remove(open, &process[i]);
         OpPair p = {.invoke = inv, .done = op};
         g_array_append_val(pairs, p);
     }
@@ -146,9 +151,10 @@ static GArray *pair_ops_by_process(const SimHistory *h)
  * has two processes open at once goes to the general form. */
 static GArray *pair_ops(const SimHistory *h)
 {
-    gint workers = 0;
+    /* every op's worker is below the history's count of them, when it keeps one */
+    gint workers = (gint)h->workers;
     guint64 n = sim_history_len(h);
-    for (guint64 i = 0; i < n; i++)
+    for (guint64 i = 0; h->workers == 0 && i < n; i++)
         workers = MAX(workers, sim_history_op(h, i)->worker + 1);
     g_autofree const SimOp **open = g_new0(const SimOp *, MAX(workers, 1));
     /* a pair takes two ops: room for all of them at once, written in place (not cleared) */
@@ -158,7 +164,7 @@ static GArray *pair_ops(const SimHistory *h)
     guint n_pairs = 0;
     for (guint64 i = 0; i < n; i++) {
         const SimOp *op = sim_history_op(h, i);
-        if (op->process == SIM_PROCESS_NEMESIS)
+        if (sim_op_process(h, op) == SIM_PROCESS_NEMESIS)
             continue;
         if (op->worker < 0) {
             g_array_free(pairs, TRUE);
@@ -166,14 +172,14 @@ static GArray *pair_ops(const SimHistory *h)
         }
         const SimOp **slot = &open[op->worker];
         if (op->type == SIM_OP_INVOKE) {
-            if (*slot != NULL && (*slot)->process != op->process) {
+            if (*slot != NULL && (*slot)->retired != op->retired) {
                 g_array_free(pairs, TRUE);
                 return pair_ops_by_process(h);
             }
             *slot = op;
             continue;
         }
-        if (*slot == NULL || (*slot)->process != op->process)
+        if (*slot == NULL || (*slot)->retired != op->retired)
             continue;
         rc_assert(n_pairs < pairs->len);
         g_array_index(pairs, OpPair, n_pairs++) = (OpPair){.invoke = *slot, .done = op};
@@ -183,11 +189,19 @@ static GArray *pair_ops(const SimHistory *h)
     return pairs;
 }
 
-static void note_lost(SimCheckResult *r, const GPtrArray *faults, const SimOp *done,
-                      const char *value)
+/* The decimal text of `v` in a new string, without printf. */
+static char *decimal_new(gint64 v)
+{
+    char tmp[RC_LL_DIGITS_MAX];
+    const char *p = rc_format_ll(tmp, v);
+    return g_strndup(p, (gsize)(tmp + RC_LL_DIGITS_MAX - p));
+}
+
+static void note_lost(SimCheckResult *r, const SimHistory *h, const GPtrArray *faults,
+                      const SimOp *done, const char *value)
 {
     SimLostWrite l = {
-        .process = g_strdup_printf("%" G_GINT64_FORMAT, done->process),
+        .process = decimal_new(sim_op_process(h, done)),
         .key = g_strdup(done->key),
         .value = g_strdup(value),
         .node = done->node,
@@ -229,7 +243,7 @@ static int incr_cmp(const void *a, const void *b)
         return x->p->done->side == SIM_SIDE_MINORITY ? -1 : 1;
     if (x->p->done->time_us != y->p->done->time_us)
         return x->p->done->time_us > y->p->done->time_us ? -1 : 1;
-    return x->p->done->index > y->p->done->index ? -1 : 1;
+    return x->p->done > y->p->done ? -1 : 1; /* later in the history first */
 }
 
 static int incr_value_cmp(const void *a, const void *b)
@@ -237,7 +251,7 @@ static int incr_value_cmp(const void *a, const void *b)
     const Incr *x = a, *y = b;
     if (x->v != y->v)
         return x->v < y->v ? -1 : 1;
-    return x->p->done->index < y->p->done->index ? -1 : 1;
+    return x->p->done < y->p->done ? -1 : 1; /* earlier in the history first */
 }
 
 /* Of INCRs that returned one value, the copy to keep: the one the final master served (its
@@ -257,8 +271,8 @@ static guint incr_keeper(const Incr *v, guint from, guint to, gint final_node)
  * least acked - final of them (antirez's consistency test counts the same way; INCRs that
  * ended `info` but applied only hide losses, so this is a lower bound). Which ones: see
  * incr_cmp. */
-static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray *list, gint64 final,
-                          gint final_node)
+static void check_counter(SimCheckResult *r, const SimHistory *h, const GPtrArray *faults,
+                          GPtrArray *list, gint64 final, gint final_node)
 {
     gint64 need = (gint64)list->len - final;
     if (need <= 0)
@@ -287,14 +301,37 @@ static void check_counter(SimCheckResult *r, const GPtrArray *faults, GPtrArray 
     for (guint i = 0; i < list->len && need > 0 && v[i].rank < 2; i++, need--) {
         char returned[24];
         g_snprintf(returned, sizeof returned, "%" G_GINT64_FORMAT, v[i].v);
-        note_lost(r, faults, v[i].p->done, returned);
+        note_lost(r, h, faults, v[i].p->done, returned);
     }
 }
 
-/* An op's f is `name` ("add", "read", "write"): the first byte settles most comparisons. */
+/* An op's f is `name` ("add", "read", "write"): usually the very literal (the linker merges
+ * equal string constants), else the first byte settles most comparisons. */
 static inline gboolean f_is(const char *f, const char *name)
 {
-    return f[0] == name[0] && strcmp(f, name) == 0;
+    return f == name || (f[0] == name[0] && strcmp(f, name) == 0);
+}
+
+/* FNV-1a of a string, for the checker's own tables below, which are only probed (their order
+ * is never seen): inline, as keys and set elements are a few bytes ("k57", "c12-345") and
+ * g_str_hash was a library call for each of some 150 k of them. */
+static inline guint str_hash(const char *s)
+{
+    guint h = 2166136261u;
+    for (; *s != '\0'; s++)
+        h = (h ^ (guint8)*s) * 16777619u;
+    return h;
+}
+
+/* Whether two strings are equal, by a loop for the same reason. */
+static inline gboolean str_equal(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        if (*a != *b)
+            return FALSE;
+        if (*a == '\0')
+            return TRUE;
+    }
 }
 
 /* A counter's add carries an integer delta; a set's add an element. */
@@ -337,7 +374,8 @@ static int pair_invoke_cmp(gconstpointer a, gconstpointer b)
     const OpPair *x = *(const OpPair *const *)a, *y = *(const OpPair *const *)b;
     if (x->invoke->time_us != y->invoke->time_us)
         return x->invoke->time_us < y->invoke->time_us ? -1 : 1;
-    return x->invoke->index < y->invoke->index ? -1 : x->invoke->index > y->invoke->index;
+    /* ops are in one array: their addresses are in history order */
+    return x->invoke < y->invoke ? -1 : x->invoke > y->invoke;
 }
 
 /* A trusted read R (served by the key's final master F after F's last promotion) contradicts
@@ -430,7 +468,7 @@ static void check_registers(const GArray *pairs, GHashTable *finals, const GArra
             if (contra[i] == G_MININT64)
                 continue;
             const OpPair *w = g_ptr_array_index(k->writes, i);
-            const RcTime *t = g_hash_table_lookup(last_seen, w->invoke->value);
+            const RcTime *t = g_hash_table_lookup(last_seen, sim_op_value(w->invoke));
             if (t == NULL || *t <= contra[i]) /* not seen again after the contradiction */
                 lost[w - &g_array_index(pairs, OpPair, 0)] = TRUE;
         }
@@ -455,8 +493,8 @@ static StrSet *str_set_new(const GPtrArray *items)
     set->mask = cap - 1;
     for (guint i = 0; i < items->len; i++) {
         const char *e = g_ptr_array_index(items, i);
-        guint at = g_str_hash(e) & set->mask;
-        while (set->slots[at] != NULL && strcmp(set->slots[at], e) != 0)
+        guint at = str_hash(e) & set->mask;
+        while (set->slots[at] != NULL && !str_equal(set->slots[at], e))
             at = (at + 1) & set->mask;
         set->slots[at] = e;
     }
@@ -465,8 +503,8 @@ static StrSet *str_set_new(const GPtrArray *items)
 
 static gboolean str_set_has(const StrSet *set, const char *e)
 {
-    for (guint at = g_str_hash(e) & set->mask; set->slots[at] != NULL; at = (at + 1) & set->mask)
-        if (strcmp(set->slots[at], e) == 0)
+    for (guint at = str_hash(e) & set->mask; set->slots[at] != NULL; at = (at + 1) & set->mask)
+        if (str_equal(set->slots[at], e))
             return TRUE;
     return FALSE;
 }
@@ -506,8 +544,8 @@ static void key_finals_init(KeyFinals *kf, guint keys)
 /* The slot of `key`: its entry, or the empty slot where it goes. */
 static KeyFinal *key_finals_slot(const KeyFinals *kf, const char *key)
 {
-    guint at = g_str_hash(key) & kf->mask;
-    while (kf->slots[at].key != NULL && strcmp(kf->slots[at].key, key) != 0)
+    guint at = str_hash(key) & kf->mask;
+    while (kf->slots[at].key != NULL && !str_equal(kf->slots[at].key, key))
         at = (at + 1) & kf->mask;
     return &kf->slots[at];
 }
@@ -520,10 +558,9 @@ static void key_finals_clear(KeyFinals *kf)
     g_free(kf->slots);
 }
 
-void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
-                      gint reader, SimCheckResult *r)
+static void check_writes_paired(const SimHistory *h, const GArray *pairs, const GPtrArray *faults,
+                                const GArray *events, gint reader, SimCheckResult *r)
 {
-    g_autoptr(GArray) pairs = pair_ops(h);
     /* final reads: key -> op (for the register rule), and the same with the element sets */
     g_autoptr(GHashTable) finals = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < pairs->len; i++) {
@@ -580,12 +617,12 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
         gboolean present;
         if (add) {
             const StrSet *set = kf->members;
-            present = set != NULL && str_set_has(set, p->invoke->value);
+            present = set != NULL && str_set_has(set, sim_op_value(p->invoke));
         } else if (write) {
             /* acked: not proven lost; info: some read saw its value */
             present = p->done->type == SIM_OP_OK
                           ? !reg_lost[i]
-                          : g_hash_table_contains(reg_seen, p->invoke->value);
+                          : g_hash_table_contains(reg_seen, sim_op_value(p->invoke));
         } else {
             /* counters are judged per key once all their INCRs are known, below */
             present = TRUE;
@@ -603,13 +640,13 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
             if (present && !incr)
                 r->recovered++;
         } else if (!present) {
-            note_lost(r, faults, p->done, p->invoke->value);
+            note_lost(r, h, faults, p->done, sim_op_value(p->invoke));
         }
     }
     for (guint i = 0; i < incr_keys->len; i++) {
         const char *key = g_ptr_array_index(incr_keys, i);
         const SimOp *fin = g_hash_table_lookup(finals, key);
-        check_counter(r, faults, g_hash_table_lookup(incrs, key),
+        check_counter(r, h, faults, g_hash_table_lookup(incrs, key),
                       fin->kind == SIM_VALUE_INT ? fin->num : 0, fin->node);
     }
     key_finals_clear(&by_key);
@@ -627,9 +664,10 @@ static int interval_cmp(const void *x, const void *y)
     return a->a < b->a ? -1 : a->a > b->a ? 1 : (a->b < b->b ? -1 : a->b > b->b);
 }
 
-void sim_check_unavailability(const SimHistory *h, SimCheckResult *r)
+/* The union of the failed ops' [invoke, completion] per side, from their intervals sorted
+ * by start: the general form, for a history with times before 0 (see below). */
+static void unavailable_by_sorting(const GArray *pairs, SimCheckResult *r)
 {
-    g_autoptr(GArray) pairs = pair_ops(h);
     for (int side = 0; side < 3; side++) {
         g_autoptr(GArray) iv = g_array_new(FALSE, FALSE, sizeof(Interval));
         for (guint i = 0; i < pairs->len; i++) {
@@ -656,6 +694,73 @@ void sim_check_unavailability(const SimHistory *h, SimCheckResult *r)
             total += cur_b - cur_a;
         r->unavailable_us[side] = total;
     }
+}
+
+/* What each op does to the sweep below: nothing, or it opens or closes a failed op's
+ * interval on a side (SWEEP_OPEN + side, SWEEP_CLOSE + side). */
+enum { SWEEP_NONE = 0, SWEEP_OPEN = 1, SWEEP_CLOSE = 4 };
+
+/* The same measure by one sweep over the history, which is in time order already: a side is
+ * unavailable while one of its failed ops is open (sorting some ten thousand intervals cost
+ * more than the rest of the check). Intervals that only touch are merged by the sort form and
+ * not here, which changes no length; the sort form's start at 0 ignores what lies before 0,
+ * so a history reaching back there goes to it. */
+static void unavailability_paired(const SimHistory *h, const GArray *pairs, SimCheckResult *r)
+{
+    guint64 n = sim_history_len(h);
+    if (n > 0 && sim_history_op(h, 0)->time_us < 0) {
+        unavailable_by_sorting(pairs, r);
+        return;
+    }
+    g_autofree guint8 *sweep = g_new0(guint8, MAX(n, 1));
+    for (guint i = 0; i < pairs->len; i++) {
+        const OpPair *p = &g_array_index(pairs, OpPair, i);
+        if (p->done->type == SIM_OP_OK)
+            continue;
+        rc_assert(p->invoke->side < 3);
+        sweep[sim_op_index(h, p->invoke)] = (guint8)(SWEEP_OPEN + p->invoke->side);
+        sweep[sim_op_index(h, p->done)] = (guint8)(SWEEP_CLOSE + p->invoke->side);
+    }
+    guint open[3] = {0, 0, 0};
+    RcTime since[3] = {0, 0, 0}, total[3] = {0, 0, 0};
+    for (guint64 i = 0; i < n; i++) {
+        if (sweep[i] == SWEEP_NONE)
+            continue;
+        RcTime t = sim_history_op(h, i)->time_us;
+        if (sweep[i] < SWEEP_CLOSE) {
+            guint side = sweep[i] - SWEEP_OPEN;
+            if (open[side]++ == 0)
+                since[side] = t;
+        } else {
+            guint side = sweep[i] - SWEEP_CLOSE;
+            rc_assert(open[side] > 0);
+            if (--open[side] == 0)
+                total[side] += t - since[side];
+        }
+    }
+    for (int side = 0; side < 3; side++)
+        r->unavailable_us[side] = total[side];
+}
+
+void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
+                      gint reader, SimCheckResult *r)
+{
+    g_autoptr(GArray) pairs = pair_ops(h);
+    check_writes_paired(h, pairs, faults, events, reader, r);
+}
+
+void sim_check_unavailability(const SimHistory *h, SimCheckResult *r)
+{
+    g_autoptr(GArray) pairs = pair_ops(h);
+    unavailability_paired(h, pairs, r);
+}
+
+void sim_check_history(const SimHistory *h, const GPtrArray *faults, const GArray *events,
+                       gint reader, SimCheckResult *r)
+{
+    g_autoptr(GArray) pairs = pair_ops(h);
+    check_writes_paired(h, pairs, faults, events, reader, r);
+    unavailability_paired(h, pairs, r);
 }
 
 /* ---- failovers ---- */

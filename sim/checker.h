@@ -106,6 +106,9 @@ void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray
                       gint reader, SimCheckResult *r);
 /* Unavailability per client side. */
 void sim_check_unavailability(const SimHistory *h, SimCheckResult *r);
+/* Both of the above, pairing the history's invocations and completions once. */
+void sim_check_history(const SimHistory *h, const GPtrArray *faults, const GArray *events,
+                       gint reader, SimCheckResult *r);
 /* Failover timelines from node events (one per RC_EVT_PROMOTED). */
 void sim_check_failovers(const GArray *events, const GPtrArray *faults, SimCheckResult *r);
 /* currentEpoch never decreases per node (RC_EVT_CURRENT_EPOCH events). */

@@ -94,20 +94,21 @@ struct SimClient {
 
     /* the request in flight */
     State state;
-    GByteArray *request; /* its command, encoded once (RESP) for every attempt and redirect */
+    guint8 *request; /* its command, encoded once (RESP) for every attempt and redirect */
+    gsize request_len, request_cap;
     guint slot;
     gboolean is_write;
     gint direct_node; /* >= 0: admin request to this node only */
     SimClientDoneFn done;
     gpointer user;
     guint attempts, redirects;
-    gboolean ambiguous;  /* a sent command got no definite answer */
-    gint ask_node;       /* >= 0: next send goes there with ASKING */
-    gint cur_node;       /* node of the outstanding send */
-    SimTimerId timer;    /* attempt timeout or backoff */
-    SimReply *cmd_reply; /* held while WAIT runs */
-    SimReply *spare;     /* a finished reply's block, for the next reply (sim_reply_recycle) */
-    GByteArray *sendbuf; /* reused for encoding WAIT */
+    gboolean ambiguous;       /* a sent command got no definite answer */
+    gint ask_node;            /* >= 0: next send goes there with ASKING */
+    gint cur_node;            /* node of the outstanding send */
+    SimTimerId timer;         /* attempt timeout or backoff */
+    SimReply *cmd_reply;      /* held while WAIT runs */
+    SimReply *spare;          /* a finished reply's block, for the next reply (sim_reply_recycle) */
+    GByteArray *wait_request; /* WAIT <replicas> <timeout>, encoded once (cfg is fixed) */
 };
 
 static void on_connected(SimNet *net, SimConnId conn, gpointer user);
@@ -126,6 +127,17 @@ guint sim_key_slot(const char *key, gsize len)
 
 /* ---- lifecycle ---- */
 
+static GByteArray *wait_request_new(const SimClientConfig *cfg)
+{
+    char n[16], t[24];
+    g_snprintf(n, sizeof n, "%u", cfg->wait_replicas);
+    g_snprintf(t, sizeof t, "%" G_GINT64_FORMAT, cfg->wait_timeout_ms);
+    const char *const argv[] = {"WAIT", n, t};
+    GByteArray *out = g_byte_array_sized_new(64);
+    sim_resp_encode(out, 3, argv);
+    return out;
+}
+
 SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClientConfig *cfg,
                           const SimNodeAddr *addrs, guint n_nodes, guint home)
 {
@@ -141,8 +153,7 @@ SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClien
     c->home = home;
     c->slots_next = home;
     c->links = g_new0(NodeLink, n_nodes);
-    c->sendbuf = g_byte_array_sized_new(64);
-    c->request = g_byte_array_sized_new(128);
+    c->wait_request = wait_request_new(cfg);
     c->map = g_new0(SlotMap, 1);
     c->map->refs = 1;
     c->map->applied = g_array_new(FALSE, FALSE, sizeof(AppliedRange));
@@ -188,12 +199,12 @@ void sim_client_free(SimClient *c)
         g_free(c->links[i].expect);
     }
     sim_kernel_cancel(c->k, c->timer);
-    g_byte_array_free(c->request, TRUE);
+    g_free(c->request);
     sim_reply_free(c->cmd_reply);
     sim_reply_free(c->spare);
     g_free(c->links);
     g_free(c->addrs);
-    g_byte_array_free(c->sendbuf, TRUE);
+    g_byte_array_free(c->wait_request, TRUE);
     if (c->map->refresher == c)
         c->map->refresher = NULL;
     slot_map_unref(c->map);
@@ -348,7 +359,7 @@ static void send_cmd(SimClient *c, guint node)
         link_send(c, node, EXP_ASKING, (const guint8 *)REQ_ASKING, sizeof REQ_ASKING - 1);
         c->ask_node = -1;
     }
-    link_send(c, node, EXP_CMD, c->request->data, c->request->len);
+    link_send(c, node, EXP_CMD, c->request, c->request_len);
 }
 
 /* Route the command now that the map is usable. */
@@ -386,13 +397,31 @@ static void start_attempt(SimClient *c)
     route(c);
 }
 
+#define REQUEST_ARGS_INLINE 8 /* arguments whose lengths fit on the stack */
+
+/* The request's RESP bytes into the client's own buffer, grown only when too small: a
+ * request is encoded for every operation. */
+static void encode_request(SimClient *c, guint argc, const char *const *argv)
+{
+    gsize inline_lens[REQUEST_ARGS_INLINE];
+    g_autofree gsize *heap_lens = argc > REQUEST_ARGS_INLINE ? g_new(gsize, argc) : NULL;
+    gsize *lens = heap_lens != NULL ? heap_lens : inline_lens;
+    gsize need = sim_resp_encoded_max(argc, argv, lens);
+    if (need > c->request_cap) {
+        c->request_cap = MAX(need, 2 * c->request_cap);
+        g_free(c->request);
+        c->request = g_malloc(c->request_cap);
+    }
+    c->request_len = sim_resp_encode_to(c->request, argc, argv, lens);
+    rc_assert(c->request_len <= need);
+}
+
 static void begin(SimClient *c, guint argc, const char *const *argv, SimClientDoneFn done,
                   gpointer user)
 {
     rc_assert(c->state == ST_IDLE);
     rc_assert(argc > 0);
-    g_byte_array_set_size(c->request, 0);
-    sim_resp_encode(c->request, argc, argv);
+    encode_request(c, argc, argv);
     c->done = done;
     c->user = user;
     c->attempts = 0;
@@ -535,13 +564,7 @@ static void got_cmd(SimClient *c, SimReply *r)
     if (c->is_write && c->cfg.wait_replicas > 0) {
         c->cmd_reply = r;
         c->state = ST_WAIT;
-        char n[16], t[24];
-        g_snprintf(n, sizeof n, "%u", c->cfg.wait_replicas);
-        g_snprintf(t, sizeof t, "%" G_GINT64_FORMAT, c->cfg.wait_timeout_ms);
-        const char *const argv[] = {"WAIT", n, t};
-        g_byte_array_set_size(c->sendbuf, 0);
-        sim_resp_encode(c->sendbuf, 3, argv);
-        link_send(c, (guint)c->cur_node, EXP_WAIT, c->sendbuf->data, c->sendbuf->len);
+        link_send(c, (guint)c->cur_node, EXP_WAIT, c->wait_request->data, c->wait_request->len);
         return;
     }
     finish(c, SIM_OP_OK, r, NULL);
@@ -574,14 +597,11 @@ static gint link_of(const SimClient *c, SimConnId conn)
 
 static void on_connected(SimNet *net, SimConnId conn, gpointer user) {}
 
-static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+/* Handle the replies the link to `node` (connection `conn`) holds, until it holds no whole
+ * one or the link is dropped. */
+static void read_replies(SimClient *c, SimConnId conn, gint node)
 {
-    SimClient *c = user;
-    gint node = link_of(c, conn);
-    if (node < 0)
-        return;
     NodeLink *l = &c->links[node];
-    sim_reply_reader_feed(l->rd, data, len);
     for (;;) {
         if (skip_same_slots(c, node, l)) {
             slots_applied(c);
@@ -626,6 +646,20 @@ static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, 
         if (c->links[node].conn != conn)
             return; /* the link was dropped while handling the reply */
     }
+}
+
+static void on_data(SimNet *net, SimConnId conn, const guint8 *data, gsize len, gpointer user)
+{
+    SimClient *c = user;
+    gint node = link_of(c, conn);
+    if (node < 0)
+        return;
+    /* the replies are read where the net holds them; what is left of a reply still arriving
+     * is copied when done (a dropped link's reader was reset, and settles to nothing) */
+    SimReplyReader *rd = c->links[node].rd;
+    sim_reply_reader_feed_transient(rd, data, len);
+    read_replies(c, conn, node);
+    sim_reply_reader_settle(rd);
 }
 
 static void on_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)

@@ -59,7 +59,7 @@ void sim_reply_recycle(SimReply **spare, SimReply *r)
 
 /* "<prefix><n>\r\n" at p, without printf: this runs for every request of every client, and
  * nearly every n has one or two digits. Returns the end. */
-static guint8 *put_header(guint8 *p, char prefix, gsize n)
+static inline guint8 *put_header(guint8 *p, char prefix, gsize n)
 {
     *p++ = (guint8)prefix;
     if (n < 10) {
@@ -80,42 +80,97 @@ static guint8 *put_header(guint8 *p, char prefix, gsize n)
     return p;
 }
 
-#define ENCODE_LENS_MAX 8 /* arguments whose lengths are measured once */
-
-/* The bytes are written in place after one resize: headers take at most 1 + 20 + 2. */
-void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
+/* Headers take at most 1 + 20 + 2 bytes. */
+gsize sim_resp_encoded_max(guint argc, const char *const *argv, gsize *lens)
 {
-    gsize lens[ENCODE_LENS_MAX];
     gsize need = 23;
     for (guint i = 0; i < argc; i++) {
-        gsize len = strlen(argv[i]);
-        if (i < ENCODE_LENS_MAX)
-            lens[i] = len;
-        need += 23 + len + 2;
+        lens[i] = strlen(argv[i]);
+        need += 23 + lens[i] + 2;
     }
-    gsize start = out->len;
-    g_byte_array_set_size(out, (guint)(start + need));
-    guint8 *p = put_header(out->data + start, '*', argc);
+    return need;
+}
+
+/* n bytes from src to dst: an argument of up to 16 bytes (a command name, a key, a value) as
+ * two fixed-size moves overlapping in the middle, each a load and a store, where a memcpy of
+ * a variable length is a library call. Nothing outside [src, src + n) is read. */
+static inline void copy_arg(guint8 *dst, const char *src, gsize n)
+{
+    if (n > 16) {
+        memcpy(dst, src, n);
+    } else if (n >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + n - 4, src + n - 4, 4);
+    } else {
+        for (gsize i = 0; i < n; i++)
+            dst[i] = (guint8)src[i];
+    }
+}
+
+gsize sim_resp_encode_to(guint8 *out, guint argc, const char *const *argv, const gsize *lens)
+{
+    guint8 *p = put_header(out, '*', argc);
     for (guint i = 0; i < argc; i++) {
-        gsize len = i < ENCODE_LENS_MAX ? lens[i] : strlen(argv[i]);
-        p = put_header(p, '$', len);
-        memcpy(p, argv[i], len);
-        p += len;
+        p = put_header(p, '$', lens[i]);
+        copy_arg(p, argv[i], lens[i]);
+        p += lens[i];
         *p++ = '\r';
         *p++ = '\n';
     }
-    /* shrinking a byte array (no clear function) only sets its length */
-    out->len = (guint)(p - out->data);
+    return (gsize)(p - out);
 }
 
+/* The bytes are written in place after one resize. */
+void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv)
+{
+    g_autofree gsize *lens = g_new(gsize, MAX(argc, 1));
+    gsize need = sim_resp_encoded_max(argc, argv, lens);
+    gsize start = out->len;
+    g_byte_array_set_size(out, (guint)(start + need));
+    gsize wrote = sim_resp_encode_to(out->data + start, argc, argv, lens);
+    /* shrinking a byte array (no clear function) only sets its length */
+    out->len = (guint)(start + wrote);
+}
+
+/* Replies are parsed in two passes over the buffered bytes: measure_reply checks that one
+ * whole, well-formed reply is there and counts its nodes, element slots and string bytes,
+ * allocating nothing (a reply still arriving costs no allocation); build_reply then lays the
+ * tree out in a single block. Clients parse a reply for every request and a CLUSTER SLOTS
+ * reply of some forty nodes after every error: one allocation per node was a sixth of a
+ * run. */
+typedef struct {
+    gsize nodes;   /* SimReply structs */
+    gsize slots;   /* element pointers */
+    gsize str_len; /* string bytes, each string with its NUL */
+    gssize line0;  /* the outermost reply: the length of its first line */
+    gint64 v0;     /* ... and its integer, bulk or array length (0 for + and -) */
+} ReplySize;
+
+/* How far measure_reply got into the reply at the reader's pos before its bytes ran out. */
+typedef struct {
+    gsize at;                             /* its next element's offset from pos */
+    int depth;                            /* arrays open around that element */
+    gint64 left[SIM_REPLY_DEPTH_MAX + 1]; /* elements still due in each open array */
+    ReplySize size;                       /* of the elements measured */
+} ReplyMeasure;
+
 struct SimReplyReader {
-    guint8 *data; /* the bytes held: [0, len), of room for cap */
-    gsize len, cap;
+    const guint8 *data; /* the bytes held, [0, len): `own`, or the caller's while lent */
+    gsize len;
+    guint8 *own; /* the reader's buffer, of room for cap */
+    gsize cap;
+    gboolean lent; /* `data` is the caller's (sim_reply_reader_feed_transient) */
     gsize pos;     /* bytes already consumed */
     gsize last_at; /* the last popped reply: its offset in buf and length */
     gsize last_len;
     gboolean broken; /* a protocol error was seen */
     char *broken_reason;
+    gboolean measuring; /* the reply at pos is partly measured, as far as *meas says */
+    ReplyMeasure *meas; /* offsets from pos, so they survive feed's move; allocated by the
+                           first reply that arrives in pieces (few readers ever see one) */
 };
 
 SimReplyReader *sim_reply_reader_new(void)
@@ -128,37 +183,78 @@ void sim_reply_reader_free(SimReplyReader *rd)
 {
     if (rd == NULL)
         return;
-    g_free(rd->data);
+    g_free(rd->own);
+    g_free(rd->meas);
     g_free(rd->broken_reason);
     g_free(rd);
 }
 
 void sim_reply_reader_reset(SimReplyReader *rd)
 {
+    rd->data = rd->own;
+    rd->lent = FALSE;
     rd->len = 0;
     rd->pos = 0;
     rd->last_at = rd->last_len = 0;
     rd->broken = FALSE;
     g_clear_pointer(&rd->broken_reason, g_free);
+    rd->measuring = FALSE;
+}
+
+/* Room in the reader's own buffer for `more` bytes after the `len` it holds. */
+static void own_reserve(SimReplyReader *rd, gsize more)
+{
+    if (more > rd->cap - rd->len) {
+        rd->cap = MAX(rd->len + more, MAX(2 * rd->cap, 256));
+        rd->own = g_realloc(rd->own, rd->cap);
+    }
+    rd->data = rd->own;
 }
 
 void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len)
 {
+    rc_assert(!rd->lent);
     /* Drop what was consumed once it is half the buffer (usually all of it: a reply arrives
      * whole and is popped before the next one comes). */
     if (rd->pos > 0 && rd->pos >= rd->len / 2) {
-        memmove(rd->data, rd->data + rd->pos, rd->len - rd->pos);
+        memmove(rd->own, rd->own + rd->pos, rd->len - rd->pos);
         rd->len -= rd->pos;
         rd->pos = 0;
     }
     rd->last_len = 0; /* its bytes may have moved */
-    if (len > rd->cap - rd->len) {
-        rd->cap = MAX(rd->len + len, MAX(2 * rd->cap, 256));
-        rd->data = g_realloc(rd->data, rd->cap);
-    }
+    own_reserve(rd, len);
     if (len > 0)
-        memcpy(rd->data + rd->len, data, len);
+        memcpy(rd->own + rd->len, data, len);
     rd->len += len;
+}
+
+void sim_reply_reader_feed_transient(SimReplyReader *rd, const guint8 *data, gsize len)
+{
+    if (rd->lent || rd->pos < rd->len) {
+        sim_reply_reader_settle(rd);
+        sim_reply_reader_feed(rd, data, len);
+        return;
+    }
+    rd->data = data;
+    rd->len = len;
+    rd->pos = 0;
+    rd->last_len = 0;
+    rd->lent = TRUE;
+}
+
+void sim_reply_reader_settle(SimReplyReader *rd)
+{
+    if (!rd->lent)
+        return;
+    const guint8 *rest = rd->data + rd->pos;
+    gsize n = rd->len - rd->pos;
+    rd->lent = FALSE;
+    rd->len = rd->pos = 0;
+    rd->last_len = 0; /* its bytes are the caller's */
+    own_reserve(rd, n);
+    if (n > 0)
+        memcpy(rd->own, rest, n);
+    rd->len = n;
 }
 
 gsize sim_reply_reader_pending(const SimReplyReader *rd)
@@ -180,6 +276,7 @@ gboolean sim_reply_reader_skip(SimReplyReader *rd, const guint8 *bytes, gsize le
     rd->last_at = rd->pos;
     rd->last_len = len;
     rd->pos += len;
+    rd->measuring = FALSE;
     return TRUE;
 }
 
@@ -197,7 +294,7 @@ static gssize find_line(const guint8 *b, gsize len, gsize p)
 
 /* A RESP integer line: an optional '-', then 1 to 18 digits (every length RESP replies
  * carry fits; a longer one is refused rather than risk overflow). */
-static gboolean line_int(const guint8 *s, gsize n, gint64 *out)
+static inline gboolean line_int(const guint8 *s, gsize n, gint64 *out)
 {
     gsize i = n > 0 && s[0] == '-' ? 1 : 0;
     if (i == n || n - i > 18)
@@ -212,23 +309,13 @@ static gboolean line_int(const guint8 *s, gsize n, gint64 *out)
     return TRUE;
 }
 
-/* Replies are parsed in two passes over the buffered bytes: measure_reply checks that one
- * whole, well-formed reply is there and counts its nodes, element slots and string bytes,
- * allocating nothing (a reply still arriving costs no allocation); build_reply then lays the
- * tree out in a single block. Clients parse a reply for every request and a CLUSTER SLOTS
- * reply of some forty nodes after every error: one allocation per node was a sixth of a
- * run. */
-typedef struct {
-    gsize nodes;   /* SimReply structs */
-    gsize slots;   /* element pointers */
-    gsize str_len; /* string bytes, each string with its NUL */
-    gssize line0;  /* the outermost reply: the length of its first line */
-    gint64 v0;     /* ... and its integer, bulk or array length (0 for + and -) */
-} ReplySize;
-
-static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplySize *size,
-                         char **why)
+/* One element of a reply at *p, its first line and a bulk string's bytes, at `depth` (0: the
+ * outermost reply): checks it and adds it to `size`; an array's elements are not read (their
+ * count is in *array_len, else 0). *p and `size` change only on PARSE_OK. */
+static int measure_element(const guint8 *b, gsize len, gsize *p, int depth, ReplySize *size,
+                           gint64 *array_len, char **why)
 {
+    *array_len = 0;
     if (*p >= len)
         return PARSE_MORE;
     if (depth > SIM_REPLY_DEPTH_MAX) {
@@ -251,62 +338,96 @@ static int measure_reply(const guint8 *b, gsize len, gsize *p, int depth, ReplyS
     const guint8 *line = b + *p + 1;
     gsize after = *p + 1 + (gsize)n + 2;
     gint64 v = 0;
-    size->nodes++;
-    if (depth == 0)
-        size->line0 = n;
+    gsize str_len = 0, slots = 0; /* what the element adds to `size`, once it is whole */
     switch (type) {
     case '+':
     case '-':
-        size->str_len += (gsize)n + 1;
-        *p = after;
-        return PARSE_OK;
+        str_len = (gsize)n + 1;
+        break;
     case ':':
         if (!line_int(line, n, &v)) {
             *why = g_strdup("bad integer");
             return PARSE_ERROR;
         }
-        if (depth == 0)
-            size->v0 = v;
-        *p = after;
-        return PARSE_OK;
+        break;
     case '$':
         if (!line_int(line, n, &v) || v < -1 || v > SIM_REPLY_BULK_MAX) {
             *why = g_strdup("bad bulk length");
             return PARSE_ERROR;
         }
-        if (depth == 0)
-            size->v0 = v;
-        if (v == -1) {
-            *p = after;
-            return PARSE_OK;
-        }
+        if (v == -1)
+            break;
         if (len < after + (gsize)v + 2)
             return PARSE_MORE;
         if (b[after + v] != '\r' || b[after + v + 1] != '\n') {
             *why = g_strdup("bulk string not followed by CRLF");
             return PARSE_ERROR;
         }
-        size->str_len += (gsize)v + 1;
-        *p = after + (gsize)v + 2;
-        return PARSE_OK;
+        str_len = (gsize)v + 1;
+        after += (gsize)v + 2;
+        break;
     default: /* '*' */
         if (!line_int(line, n, &v) || v < -1 || v > SIM_REPLY_ARRAY_MAX) {
             *why = g_strdup("bad array length");
             return PARSE_ERROR;
         }
-        if (depth == 0)
-            size->v0 = v;
-        *p = after;
-        if (v <= 0)
-            return PARSE_OK;
-        size->slots += (gsize)v;
-        for (gint64 i = 0; i < v; i++) {
-            int rc = measure_reply(b, len, p, depth + 1, size, why);
-            if (rc != PARSE_OK)
-                return rc;
+        if (v > 0) {
+            slots = (gsize)v;
+            *array_len = v;
         }
-        return PARSE_OK;
+        break;
     }
+    size->nodes++;
+    size->slots += slots;
+    size->str_len += str_len;
+    if (depth == 0) {
+        size->line0 = n;
+        size->v0 = type == '+' || type == '-' ? 0 : v;
+    }
+    *p = after;
+    return PARSE_OK;
+}
+
+/* Check that the held bytes start with one whole, well-formed reply, element by element in
+ * order, going on from where the last call stopped for want of bytes (rd->meas): a large
+ * reply (a final SMEMBERS of thousands of elements) arrives in dozens of reads, and measuring
+ * it from its start after each one cost quadratic time. PARSE_OK with its end in *end. */
+static int measure_reply(SimReplyReader *rd, gsize *end, ReplySize *size, char **why)
+{
+    ReplyMeasure fresh = {0};
+    ReplyMeasure *m = rd->measuring ? rd->meas : &fresh;
+    gsize p = rd->pos + m->at;
+    for (;;) {
+        int depth = m->depth;
+        gint64 array_len;
+        int rc = measure_element(rd->data, rd->len, &p, depth, &m->size, &array_len, why);
+        if (rc != PARSE_OK) {
+            rd->measuring = rc == PARSE_MORE;
+            if (rd->measuring && m == &fresh) {
+                if (rd->meas == NULL)
+                    rd->meas = g_new(ReplyMeasure, 1);
+                *rd->meas = fresh;
+                m = rd->meas;
+            }
+            m->at = p - rd->pos;
+            return rc;
+        }
+        if (depth > 0)
+            m->left[depth - 1]--;
+        if (array_len > 0) {
+            rc_assert(depth < (int)G_N_ELEMENTS(m->left));
+            m->left[m->depth++] = array_len;
+            continue;
+        }
+        while (m->depth > 0 && m->left[m->depth - 1] == 0)
+            m->depth--;
+        if (m->depth == 0)
+            break;
+    }
+    *end = p;
+    *size = m->size;
+    rd->measuring = FALSE;
+    return PARSE_OK;
 }
 
 typedef struct {
@@ -391,6 +512,49 @@ SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error)
     return sim_reply_reader_pop_into(rd, NULL, error);
 }
 
+/* The reply at rd->pos when it is a whole, well-formed scalar (+, -, :, $): laid out in one
+ * pass, without measure_reply's. Nearly every reply a client reads is one (":1" for SADD,
+ * "+OK" for SET, a bulk for GET). NULL when it is anything else (an array, an incomplete or
+ * malformed reply): the general path then answers for it, errors included. */
+static SimReply *pop_scalar(SimReplyReader *rd, SimReply **spare)
+{
+    const guint8 *b = rd->data;
+    gsize at = rd->pos;
+    guint8 type = b[at];
+    if (type != ':' && type != '+' && type != '-' && type != '$')
+        return NULL;
+    gssize n = find_line(b, rd->len, at + 1);
+    if (n < 0)
+        return NULL;
+    gsize after = at + 1 + (gsize)n + 2;
+    gint64 v = 0;
+    gsize str_len = 0; /* bytes of string, with the NUL */
+    gsize end = after;
+    if (type == '+' || type == '-') {
+        str_len = (gsize)n + 1;
+    } else if (!line_int(b + at + 1, (gsize)n, &v)) {
+        return NULL;
+    } else if (type == '$') {
+        if (v < -1 || v > SIM_REPLY_BULK_MAX)
+            return NULL;
+        if (v >= 0) {
+            if (rd->len < after + (gsize)v + 2 || b[after + v] != '\r' || b[after + v + 1] != '\n')
+                return NULL;
+            str_len = (gsize)v + 1;
+            end = after + (gsize)v + 2;
+        }
+    }
+    guint8 *block = (guint8 *)reply_alloc(sizeof(SimReply) + str_len, spare);
+    ReplyArena a = {rd->len, (SimReply *)block, NULL, (char *)(block + sizeof(SimReply))};
+    gsize q = at;
+    SimReply *r = build_node(b, &q, &a, n, v);
+    rc_assert(q == end && (guint8 *)a.strs == block + sizeof(SimReply) + str_len);
+    rd->last_at = at;
+    rd->last_len = end - at;
+    rd->pos = end;
+    return r;
+}
+
 SimReply *sim_reply_reader_pop_into(SimReplyReader *rd, SimReply **spare, GError **error)
 {
     if (rd->broken) {
@@ -399,10 +563,13 @@ SimReply *sim_reply_reader_pop_into(SimReplyReader *rd, SimReply **spare, GError
     }
     if (rd->pos == rd->len)
         return NULL; /* nothing held: the usual end of a read */
-    gsize p = rd->pos;
-    ReplySize size = {0};
+    SimReply *scalar = rd->measuring ? NULL : pop_scalar(rd, spare);
+    if (scalar != NULL)
+        return scalar;
+    gsize p = 0;
+    ReplySize size;
     char *why = NULL;
-    int rc = measure_reply(rd->data, rd->len, &p, 0, &size, &why);
+    int rc = measure_reply(rd, &p, &size, &why);
     if (rc == PARSE_OK) {
         gsize slots_at = size.nodes * sizeof(SimReply);
         gsize strs_at = slots_at + size.slots * sizeof(SimReply *);

@@ -43,6 +43,11 @@ void sim_reply_recycle(SimReply **spare, SimReply *r);
 
 /* Append `argv` as a RESP array of bulk strings to `out`. */
 void sim_resp_encode(GByteArray *out, guint argc, const char *const *argv);
+/* The same in two steps, for a caller with a buffer of its own: the most bytes `argv` can
+ * take (and each argument's length in lens[0 .. argc)), then the bytes themselves at `out`,
+ * which has room for that many. Returns the bytes written. */
+gsize sim_resp_encoded_max(guint argc, const char *const *argv, gsize *lens);
+gsize sim_resp_encode_to(guint8 *out, guint argc, const char *const *argv, const gsize *lens);
 
 typedef struct SimReplyReader SimReplyReader;
 SimReplyReader *sim_reply_reader_new(void);
@@ -52,6 +57,12 @@ void sim_reply_reader_free(SimReplyReader *rd);
 void sim_reply_reader_reset(SimReplyReader *rd);
 /* Add bytes as they arrive, in any chunking. */
 void sim_reply_reader_feed(SimReplyReader *rd, const guint8 *data, gsize len);
+/* The same without copying the bytes when the reader holds none (the usual case: replies
+ * arrive whole): the reader reads them where they are until sim_reply_reader_settle, which
+ * the caller must call before `data` goes away; settle keeps a copy of what is left (a reply
+ * still arriving). The last reply's bytes (sim_reply_reader_last) are valid until then. */
+void sim_reply_reader_feed_transient(SimReplyReader *rd, const guint8 *data, gsize len);
+void sim_reply_reader_settle(SimReplyReader *rd);
 /* The next complete reply, or NULL if more bytes are needed or on a protocol error (then
  * `error` is set: `resp: <reason>`, and the reader stays broken). */
 SimReply *sim_reply_reader_pop(SimReplyReader *rd, GError **error);

@@ -34,10 +34,8 @@ static void ops_grow(SimHistory *h, guint64 ops)
 /* A copy of `s` (or NULL) that lives as long as the history. Ops' keys, values and errors
  * are packed into blocks: three allocations an op (and their frees at the end) were a
  * noticeable share of a run, and their headers more memory than the strings. */
-char *sim_history_keep_string(SimHistory *h, const char *s)
+static char *keep_string_slow(SimHistory *h, const char *s)
 {
-    if (s == NULL)
-        return NULL;
     gsize n = strlen(s) + 1;
     if (n > STR_BLOCK / 8) { /* a long one gets its own block */
         char *own = g_memdup2(s, n);
@@ -56,6 +54,50 @@ char *sim_history_keep_string(SimHistory *h, const char *s)
     return copy;
 }
 
+#define KEEP_INLINE_MAX 32 /* bytes (with the NUL) copied inline; longer ones go to the above */
+
+/* n bytes (1 .. KEEP_INLINE_MAX) from src to dst as at most two fixed-size moves each way,
+ * overlapping in the middle: the compiler makes each a load and a store, where a memcpy of a
+ * variable length is a library call. Nothing outside [src, src + n) is read. */
+static inline void copy_short(char *dst, const char *src, gsize n)
+{
+    rc_assert(n >= 1 && n <= KEEP_INLINE_MAX);
+    if (n >= 16) {
+        memcpy(dst, src, 16);
+        memcpy(dst + n - 16, src + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + n - 4, src + n - 4, 4);
+    } else {
+        for (gsize i = 0; i < n; i++)
+            dst[i] = src[i];
+    }
+}
+
+/* The same, for a short string (every key and value a workload writes: "k57", "c12-345")
+ * copied into the block's free space without a memcpy call. */
+static inline char *keep_string(SimHistory *h, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    gsize n = strlen(s) + 1;
+    if (n > KEEP_INLINE_MAX || n > h->str_left)
+        return keep_string_slow(h, s);
+    char *dst = h->str_next;
+    copy_short(dst, s, n);
+    h->str_next += n;
+    h->str_left -= n;
+    return dst;
+}
+
+char *sim_history_keep_string(SimHistory *h, const char *s)
+{
+    return keep_string(h, s);
+}
+
 void sim_history_reserve(SimHistory *h, guint64 ops)
 {
     /* growing by doubling copies each time; a run knows its op count roughly */
@@ -71,19 +113,29 @@ void sim_history_close(SimHistory *h)
     }
 }
 
+static gboolean kind_has_items(SimValueKind kind)
+{
+    return kind == SIM_VALUE_SET || kind == SIM_VALUE_LIST || kind == SIM_VALUE_GROUPS;
+}
+
+static gboolean op_has_items(const SimOp *op)
+{
+    return kind_has_items((SimValueKind)op->kind);
+}
+
 void sim_history_free(SimHistory *h)
 {
     if (h == NULL)
         return;
     sim_history_close(h);
     for (guint64 i = 0; i < h->n_ops; i++)
-        if (h->ops[i].items != NULL)
+        if (op_has_items(&h->ops[i]))
             g_ptr_array_unref(h->ops[i].items);
     g_free(h->ops);
     g_ptr_array_unref(h->str_blocks);
     if (h->line != NULL)
         g_string_free(h->line, TRUE);
-    g_free(h->process);
+    g_free(h->retired);
     g_free(h->open_invoke);
     g_free(h);
 }
@@ -92,12 +144,10 @@ void sim_history_set_workers(SimHistory *h, guint workers)
 {
     rc_assert(h->n_ops == 0 && h->workers == 0 && workers > 0);
     h->workers = workers;
-    h->process = g_new(gint64, workers);
+    h->retired = g_new0(guint32, workers);
     h->open_invoke = g_new(gint64, workers);
-    for (guint w = 0; w < workers; w++) {
-        h->process[w] = w;
+    for (guint w = 0; w < workers; w++)
         h->open_invoke[w] = -1;
-    }
 }
 
 const char *sim_op_type_name(SimOpType type)
@@ -215,14 +265,15 @@ void sim_history_format_json(const SimHistory *h, const SimOp *op, GString *out)
 {
     char nb[16];
     RC_STRING_PUT_LIT(out, "{\"index\":");
-    json_int(out, (gint64)op->index);
+    json_int(out, (gint64)sim_op_index(h, op));
     RC_STRING_PUT_LIT(out, ",\"time_us\":");
     json_int(out, op->time_us);
     RC_STRING_PUT_LIT(out, ",\"process\":");
-    if (op->process == SIM_PROCESS_NEMESIS)
+    gint64 process = sim_op_process(h, op);
+    if (process == SIM_PROCESS_NEMESIS)
         RC_STRING_PUT_LIT(out, "\"nemesis\"");
     else
-        json_int(out, op->process);
+        json_int(out, process);
     RC_STRING_PUT_LIT(out, ",\"type\":");
     json_string(out, sim_op_type_name(op->type));
     RC_STRING_PUT_LIT(out, ",\"f\":");
@@ -338,16 +389,17 @@ void sim_history_format_edn(const SimHistory *h, const SimOp *op, SimEdnForm for
     /* Jepsen: nemesis ops are :info; time is nanoseconds since the start */
     g_string_append_printf(out,
                            "{:index %" G_GUINT64_FORMAT ", :time %" G_GINT64_FORMAT "000, :type ",
-                           op->index, op->time_us);
+                           sim_op_index(h, op), op->time_us);
     edn_keyword(out, sim_op_type_name(op->type));
     g_string_append(out, ", :process ");
-    if (op->process == SIM_PROCESS_NEMESIS)
+    gint64 process = sim_op_process(h, op);
+    if (process == SIM_PROCESS_NEMESIS)
         g_string_append(out, ":nemesis");
     else
-        g_string_append_printf(out, "%" G_GINT64_FORMAT, op->process);
+        g_string_append_printf(out, "%" G_GINT64_FORMAT, process);
     gsize f_at = out->len;
     g_string_append(out, ", :f :txn, :value ");
-    if (form == SIM_EDN_INDEPENDENT || op->process == SIM_PROCESS_NEMESIS ||
+    if (form == SIM_EDN_INDEPENDENT || process == SIM_PROCESS_NEMESIS ||
         !edn_elle_mop(out, op, form)) {
         g_string_truncate(out, f_at);
         g_string_append(out, ", :f ");
@@ -390,7 +442,7 @@ static void stream_op(SimHistory *h, const SimOp *op)
     sim_history_format_json(h, op, line);
     g_string_append_c(line, '\n');
     fwrite(line->str, 1, line->len, h->jsonl);
-    if (++h->unflushed >= FLUSH_EVERY || op->process == SIM_PROCESS_NEMESIS) {
+    if (++h->unflushed >= FLUSH_EVERY || sim_op_process(h, op) == SIM_PROCESS_NEMESIS) {
         fflush(h->jsonl);
         h->unflushed = 0;
     }
@@ -411,64 +463,94 @@ gboolean sim_history_open_jsonl(SimHistory *h, const char *path, GError **error)
     return TRUE;
 }
 
-/* A completion names the key and value of its worker's invocation again: share that op's
- * copies rather than store them twice. */
-static char *keep_like_invoke(SimHistory *h, const SimOpSpec *spec, const char *s, gsize field)
+/* Whether two strings are equal, by a loop: the keys and values compared are a few bytes. */
+static inline gboolean short_str_equal(const char *a, const char *b)
 {
-    if (s != NULL && spec->type != SIM_OP_INVOKE && spec->worker >= 0 && h->workers > 0) {
-        gint64 at = h->open_invoke[spec->worker];
-        const char *had = at >= 0 ? G_STRUCT_MEMBER(const char *, &h->ops[at], field) : NULL;
-        if (had != NULL && strcmp(had, s) == 0)
-            return (char *)had;
+    for (;; a++, b++) {
+        if (*a != *b)
+            return FALSE;
+        if (*a == '\0')
+            return TRUE;
     }
-    return sim_history_keep_string(h, s);
+}
+
+/* A completion names the key and value of its worker's invocation again: share that op's
+ * copy (`had`, or NULL when there is no open invocation) rather than store it twice. The
+ * workload passes that very copy back (no comparison needed then). */
+static inline char *keep_like_invoke(SimHistory *h, const char *had, const char *s)
+{
+    if (s != NULL && had != NULL && (s == had || short_str_equal(had, s)))
+        return (char *)had;
+    return keep_string(h, s);
+}
+
+/* The op's value field from the spec, by its kind (the three forms share it). */
+static void op_set_value(SimHistory *h, SimOp *op, const SimOpSpec *spec, const SimOp *inv)
+{
+    switch (spec->kind) {
+    case SIM_VALUE_NIL:
+        op->value = NULL;
+        break;
+    case SIM_VALUE_STRING:
+        op->value = keep_like_invoke(h, inv != NULL ? sim_op_value(inv) : NULL, spec->value);
+        break;
+    case SIM_VALUE_INT:
+        op->num = spec->num;
+        break;
+    case SIM_VALUE_SET:
+    case SIM_VALUE_LIST:
+    case SIM_VALUE_GROUPS:
+        op->items = spec->items;
+        break;
+    }
 }
 
 guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
 {
     if (h->n_ops > 0)
         rc_assert(spec->time_us >= h->ops[h->n_ops - 1].time_us);
-    rc_assert((spec->items != NULL) ==
-              (spec->kind == SIM_VALUE_SET || spec->kind == SIM_VALUE_LIST ||
-               spec->kind == SIM_VALUE_GROUPS));
+    rc_assert((spec->items != NULL) == kind_has_items(spec->kind));
     rc_assert(spec->kind != SIM_VALUE_STRING || spec->value != NULL);
-    gint64 process = spec->worker;
+    rc_assert(spec->node >= -1 && spec->node <= G_MAXINT16);
+    rc_assert(spec->fault >= -1 && spec->fault <= G_MAXINT16);
+    guint32 retired = 0;
     if (spec->worker != SIM_PROCESS_NEMESIS && h->workers > 0) {
         rc_assert(spec->worker >= 0 && (guint)spec->worker < h->workers);
-        process = h->process[spec->worker];
-        if (spec->type == SIM_OP_INFO) /* retired: the worker goes on as a new process */
-            h->process[spec->worker] += h->workers;
+        retired = h->retired[spec->worker];
+        if (spec->type == SIM_OP_INFO) { /* retired: the worker goes on as a new process */
+            rc_assert(retired < G_MAXUINT32);
+            h->retired[spec->worker]++;
+        }
     }
     if (h->n_ops == h->cap_ops)
         ops_grow(h, 2 * h->cap_ops);
-    SimOp *op = &h->ops[h->n_ops];
+    /* the worker's open invocation, whose strings a completion shares */
+    const SimOp *inv =
+        spec->type != SIM_OP_INVOKE ? sim_history_open_invocation(h, spec->worker) : NULL;
+    guint64 index = h->n_ops;
+    SimOp *op = &h->ops[index];
     *op = (SimOp){
-        .index = h->n_ops,
         .time_us = spec->time_us,
-        .process = process,
-        .worker = spec->worker,
-        .type = (guint8)spec->type,
         .f = spec->f,
-        .key = keep_like_invoke(h, spec, spec->key, G_STRUCT_OFFSET(SimOp, key)),
-        .kind = (guint8)spec->kind,
-        .value = spec->kind == SIM_VALUE_STRING
-                     ? keep_like_invoke(h, spec, spec->value, G_STRUCT_OFFSET(SimOp, value))
-                     : NULL,
-        .num = spec->kind == SIM_VALUE_INT ? spec->num : 0,
-        .items = spec->items,
-        .has_returned = spec->has_returned != FALSE,
+        .key = keep_like_invoke(h, inv != NULL ? inv->key : NULL, spec->key),
         .returned = spec->has_returned ? spec->returned : 0,
-        .node = spec->node,
-        .error = sim_history_keep_string(h, spec->error),
+        .error = keep_string(h, spec->error),
+        .worker = spec->worker,
+        .retired = retired,
+        .node = (gint16)spec->node,
+        .fault = (gint16)spec->fault,
+        .type = (guint8)spec->type,
+        .kind = (guint8)spec->kind,
         .side = (guint8)spec->side,
-        .fault = spec->fault,
+        .has_returned = spec->has_returned != FALSE,
     };
+    op_set_value(h, op, spec, inv);
     h->n_ops++;
     if (spec->worker >= 0 && h->workers > 0)
-        h->open_invoke[spec->worker] = spec->type == SIM_OP_INVOKE ? (gint64)op->index : -1;
+        h->open_invoke[spec->worker] = spec->type == SIM_OP_INVOKE ? (gint64)index : -1;
     if (h->jsonl != NULL)
         stream_op(h, op);
-    return op->index;
+    return index;
 }
 
 guint64 sim_history_add(SimHistory *h, RcTime time_us, gint worker, SimOpType type, const char *f,

@@ -48,29 +48,33 @@ typedef enum {
 } SimValueKind;
 
 /* An op in memory. Its strings belong to the history (they live in its string blocks, see
- * SimHistory). A run holds some hundred thousand ops, so the layout is packed: the 8-byte
- * fields first, then the 4-byte ones, then the enums in a byte each (96 bytes an op). */
+ * SimHistory). A run holds some hundred thousand ops, the largest block of fresh memory it
+ * touches, so the record is packed into 64 bytes: its index is its place in the history
+ * (sim_op_index), its process is kept as the worker's count of retirements (sim_op_process),
+ * and the value's three forms share one field (by `kind`; sim_op_value reads the string
+ * form safely). */
 typedef struct {
-    guint64 index;
     RcTime time_us;
-    gint64 process;      /* Jepsen process (see above), or SIM_PROCESS_NEMESIS */
-    const char *f;       /* static: "add", "read", "write", "partition", "crash", ... */
-    char *key;           /* NULL for nemesis ops */
-    char *value;         /* SIM_VALUE_STRING */
-    gint64 num;          /* SIM_VALUE_INT */
-    GPtrArray *items;    /* SIM_VALUE_SET, _LIST, _GROUPS */
+    const char *f; /* static: "add", "read", "write", "partition", "crash", ... */
+    char *key;     /* NULL for nemesis ops */
+    union {
+        char *value;      /* SIM_VALUE_STRING */
+        gint64 num;       /* SIM_VALUE_INT */
+        GPtrArray *items; /* SIM_VALUE_SET, _LIST, _GROUPS */
+    };
     gint64 returned;     /* counter add completed ok: what INCR returned */
     char *error;         /* the error text, or NULL */
-    gint worker;         /* the logical client that ran it, or SIM_PROCESS_NEMESIS */
-    gint node;           /* the node that served it (0-based), or -1 */
-    gint fault;          /* nemesis ops: index into the run's fault list; else -1 */
+    gint32 worker;       /* the logical client that ran it, or SIM_PROCESS_NEMESIS */
+    guint32 retired;     /* the worker's processes retired before this op's (sim_op_process) */
+    gint16 node;         /* the node that served it (0-based), or -1 */
+    gint16 fault;        /* nemesis ops: index into the run's fault list; else -1 */
     guint8 type;         /* SimOpType */
     guint8 kind;         /* SimValueKind */
     guint8 side;         /* SimSide: of the serving node (or of the client if none) then */
     guint8 has_returned; /* gboolean */
 } SimOp;
 
-G_STATIC_ASSERT(sizeof(SimOp) == 96);
+G_STATIC_ASSERT(sizeof(SimOp) == 64);
 
 /* What sim_history_append copies into a new op (index and process are assigned). */
 typedef struct {
@@ -85,10 +89,10 @@ typedef struct {
     GPtrArray *items; /* taken */
     gboolean has_returned;
     gint64 returned;
-    gint node;
+    gint node; /* -1 .. G_MAXINT16 (an op keeps it in 16 bits) */
     const char *error;
     SimSide side;
-    gint fault;
+    gint fault; /* -1 .. G_MAXINT16 likewise */
 } SimOpSpec;
 
 typedef struct {
@@ -100,7 +104,7 @@ typedef struct {
     char **node_names; /* borrowed: names of nodes for the `node` field ("n1"), or NULL */
     guint n_node_names;
     guint workers;         /* 0: processes are the workers' numbers, never retired */
-    gint64 *process;       /* [workers]: each worker's current process */
+    guint32 *retired;      /* [workers]: each worker's processes retired so far */
     gint64 *open_invoke;   /* [workers]: index of the worker's last invocation, or -1 */
     GPtrArray *str_blocks; /* the ops' strings, packed; freed with the history */
     char *str_next;        /* free space in the last block */
@@ -146,6 +150,40 @@ static inline const SimOp *sim_history_op(const SimHistory *h, guint64 index)
 static inline guint64 sim_history_len(const SimHistory *h)
 {
     return h->n_ops;
+}
+
+/* The worker's invocation still open (not yet completed), or NULL (or when the history does
+ * not number workers). A completion that passes that op's own key and value pointers back has
+ * them shared without a comparison. */
+static inline const SimOp *sim_history_open_invocation(const SimHistory *h, gint worker)
+{
+    if (worker < 0 || h->workers == 0)
+        return NULL;
+    rc_assert((guint)worker < h->workers);
+    gint64 at = h->open_invoke[worker];
+    return at >= 0 ? &h->ops[at] : NULL;
+}
+
+/* An op's index in the history (`op` is one of its ops). */
+static inline guint64 sim_op_index(const SimHistory *h, const SimOp *op)
+{
+    rc_assert(op >= h->ops && op < h->ops + h->n_ops);
+    return (guint64)(op - h->ops);
+}
+
+/* An op's Jepsen process (see above): SIM_PROCESS_NEMESIS, the worker's number, or that
+ * plus `workers` for each of its earlier processes that were retired. */
+static inline gint64 sim_op_process(const SimHistory *h, const SimOp *op)
+{
+    if (op->worker < 0 || h->workers == 0)
+        return op->worker;
+    return op->worker + (gint64)op->retired * h->workers;
+}
+
+/* An op's string value, or NULL when its value is of another kind. */
+static inline const char *sim_op_value(const SimOp *op)
+{
+    return op->kind == SIM_VALUE_STRING ? op->value : NULL;
 }
 
 const char *sim_op_type_name(SimOpType type);

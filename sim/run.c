@@ -116,6 +116,38 @@ static void learn_ids(SimRun *run)
     }
 }
 
+/* owner[from .. to) = idx, four slots to a 64-bit store in the middle (runs are thousands of
+ * slots long, and the compiler does not vectorise the plain loop at -O2). */
+static void fill_owner_range(gint16 *owner, int from, int to, gint16 idx)
+{
+    int s = from;
+    for (; s < to && (s & 3) != 0; s++)
+        owner[s] = idx;
+    guint64 four = (guint64)(guint16)idx * G_GUINT64_CONSTANT(0x0001000100010001);
+    for (; s + 4 <= to; s += 4)
+        memcpy(&owner[s], &four, sizeof four);
+    for (; s < to; s++)
+        owner[s] = idx;
+}
+
+/* A node's slot table as node indices (-1: no owner), a run of one owner at a time from the
+ * core's cached runs (the node is looked up once a run, and no slot is read one by one). */
+static void fill_slot_owners(SimRun *run, RcCluster *c, gint16 *owner)
+{
+    const GArray *runs = rc_cluster_slot_runs(c);
+    int next = 0;
+    for (guint i = 0; i < runs->len; i++) {
+        const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
+        const RcClusterNode *o = c->slots[r->first];
+        rc_assert(r->first >= next && r->last < RC_CLUSTER_SLOTS && o != NULL &&
+                  c->slots[r->last] == o);
+        fill_owner_range(owner, next, r->first, -1);
+        fill_owner_range(owner, r->first, r->last + 1, (gint16)node_by_id(run, o->name));
+        next = r->last + 1;
+    }
+    fill_owner_range(owner, next, RC_CLUSTER_SLOTS, -1);
+}
+
 /* Fill views (slot owners as node indices) for the convergence check. */
 static void build_views(SimRun *run, SimNodeView *views, gint16 *owners)
 {
@@ -131,17 +163,7 @@ static void build_views(SimRun *run, SimNodeView *views, gint16 *owners)
         v->is_master = rc_node_is_master(c->myself);
         v->config_epoch = c->myself->config_epoch;
         v->state_ok = c->state == RC_CLUSTER_OK;
-        /* slots come in long runs of one owner (or none, -1): look a node up once a run */
-        const RcClusterNode *last = NULL;
-        gint16 last_idx = -1;
-        for (guint s = 0; s < 16384; s++) {
-            const RcClusterNode *o = c->slots[s];
-            if (o != last) {
-                last = o;
-                last_idx = o == NULL ? -1 : (gint16)node_by_id(run, o->name);
-            }
-            v->slot_owner[s] = last_idx;
-        }
+        fill_slot_owners(run, c, v->slot_owner);
     }
 }
 
@@ -404,10 +426,13 @@ static void read_done(SimClient *c, SimClientResult *res, gpointer user)
         op.kind = sc->use_rpush ? SIM_VALUE_LIST : SIM_VALUE_SET;
         /* the elements live with the history's strings: a final read returns thousands */
         op.items = g_ptr_array_sized_new((guint)reply->n);
+        g_ptr_array_set_size(op.items, (guint)reply->n); /* room, filled in place below */
+        guint kept = 0;
         for (gsize i = 0; i < reply->n; i++)
             if (reply->elements[i]->type == SIM_REPLY_BULK)
-                g_ptr_array_add(op.items,
-                                sim_history_keep_string(run->history, reply->elements[i]->str));
+                op.items->pdata[kept++] =
+                    sim_history_keep_string(run->history, reply->elements[i]->str);
+        g_ptr_array_set_size(op.items, kept);
     } else if (reply != NULL && sc->workload == SIM_WORKLOAD_COUNTER) {
         op.kind = SIM_VALUE_INT;
         if (!sim_counter_value(reply, &op.num)) {
@@ -1032,8 +1057,7 @@ static void check_run(SimRun *run, SimRunResult *res, const char *form_error)
                            form_error ? form_error : "the cluster formed and converged");
     if (form_error != NULL)
         return;
-    sim_check_writes(run->history, run->faults, res->node_events, (gint)run->n_procs, c);
-    sim_check_unavailability(run->history, c);
+    sim_check_history(run->history, run->faults, res->node_events, (gint)run->n_procs, c);
     sim_check_failovers(res->node_events, run->faults, c);
     sim_check_epochs(res->node_events, run->n_nodes, c);
     if (run->claim_failures == 0)

@@ -57,9 +57,12 @@ static void set_busy(SimRun *run, SimProcess *p, gboolean busy)
         ch->lowest_idle = MIN(ch->lowest_idle, j);
         return;
     }
-    while (ch->lowest_idle < run->sc->concurrency &&
-           run->procs[ch->first_proc + ch->lowest_idle].busy)
-        ch->lowest_idle++;
+    /* in locals: the stores through `ch` would otherwise make every step reload them */
+    const SimProcess *procs = &run->procs[ch->first_proc];
+    guint lowest = ch->lowest_idle, n = run->sc->concurrency;
+    while (lowest < n && procs[lowest].busy)
+        lowest++;
+    ch->lowest_idle = lowest;
 }
 
 static void schedule_next(SimRun *run, SimClientHost *ch);
@@ -117,16 +120,19 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
     SimRun *run = p->run;
     gboolean counter = run->sc->workload == SIM_WORKLOAD_COUNTER;
     gboolean is_read = p->is_read;
+    /* the invocation's own copies of the key and value, which the history shares as they are */
+    const SimOp *inv = sim_history_open_invocation(run->history, (gint)p->index);
+    rc_assert(inv != NULL && inv->type == SIM_OP_INVOKE && inv->f == p->f);
     SimOpSpec op = {
         .time_us = sim_run_now(run),
         .worker = (gint)p->index,
         .type = res->type,
         .f = p->f,
-        .key = p->key,
+        .key = inv->key,
         .kind = counter && !is_read ? SIM_VALUE_INT
                 : p->value != NULL  ? SIM_VALUE_STRING
                                     : SIM_VALUE_NIL,
-        .value = p->value,
+        .value = p->value != NULL ? sim_op_value(inv) : NULL,
         .num = 1,
         .node = res->node,
         .error = res->error,
@@ -158,16 +164,37 @@ static void on_done(SimClient *c, SimClientResult *res, gpointer user)
 G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->key_buf) >= 1 + 10 + 1);
 G_STATIC_ASSERT(sizeof(((SimProcess *)NULL)->value_buf) >= 1 + 10 + 1 + 20 + 1);
 
-/* The decimal `n` at out (no NUL); returns the end. Without printf or a length pass: every
- * op formats its key, and every write its value. */
-static char *put_decimal(char *out, guint64 n)
+/* "00" .. "99": two digits a step. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+static guint decimal_digits(guint64 n)
 {
     guint digits = 1;
-    for (guint64 m = n; m >= 10; m /= 10)
-        digits++;
-    char *end = out + digits;
-    for (char *p = end; p > out; n /= 10)
-        *--p = (char)('0' + n % 10);
+    for (; n >= 100; n /= 100)
+        digits += 2;
+    return digits + (n >= 10);
+}
+
+/* The decimal `n` at out (no NUL); returns the end. Without printf: every op formats its key,
+ * and every write its value, two digits a step from the end. */
+static char *put_decimal(char *out, guint64 n)
+{
+    char *end = out + decimal_digits(n);
+    char *p = end;
+    for (; n >= 100; n /= 100) {
+        p -= 2;
+        memcpy(p, &digit_pairs[2 * (n % 100)], 2);
+    }
+    if (n >= 10) {
+        p -= 2;
+        memcpy(p, &digit_pairs[2 * n], 2);
+    } else {
+        *--p = (char)('0' + n);
+    }
+    rc_assert(p == out);
     return end;
 }
 

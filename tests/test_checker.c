@@ -442,8 +442,9 @@ START_TEST(test_processes_retire_after_info)
     ck_assert_uint_eq(sim_history_len(h), G_N_ELEMENTS(want));
     for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
         const SimOp *o = sim_history_op(h, i);
-        ck_assert_int_eq(o->process, want[i]);
-        ck_assert_int_eq(o->process % 3, o->worker);
+        ck_assert_int_eq(sim_op_process(h, o), want[i]);
+        ck_assert_int_eq(sim_op_process(h, o) % 3, o->worker);
+        ck_assert_uint_eq(sim_op_index(h, o), i);
     }
     g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
     g_autoptr(SimCheckResult) r = sim_check_result_new();
@@ -497,6 +498,119 @@ START_TEST(test_unavailability_is_a_union_per_client_side)
     ck_assert_int_eq(r->unavailable_us[SIM_SIDE_MINORITY], MS(2500));
     ck_assert_int_eq(r->unavailable_us[SIM_SIDE_MAJORITY], MS(200));
     ck_assert_int_eq(r->unavailable_us[SIM_SIDE_NONE], 0);
+}
+END_TEST
+
+/* Random histories of four workers: the unavailability per side is the number of unit
+ * steps [t, t + 1) that some failed op's [invoke, completion] covers, counted on a grid (an
+ * oracle independent of the checker's sweep). Ties in time, touching and nested intervals,
+ * zero-length ops and ok ops in between all occur. */
+START_TEST(test_unavailability_matches_a_grid)
+{
+    enum { WORKERS = 4, SPAN = 300, OPS = 40 };
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(7 + (guint32)_i);
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_set_workers(h, WORKERS);
+    gboolean covered[3][SPAN] = {{FALSE}};
+    RcTime busy_until[WORKERS] = {0};
+    /* each worker's ops as (invoke, completion) times, then all ops merged in time order */
+    typedef struct {
+        RcTime t;
+        gint worker;
+        gboolean is_done;
+        SimOpType type;
+        SimSide side;
+    } Ev;
+    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(Ev));
+    for (gint w = 0; w < WORKERS; w++) {
+        for (int i = 0; i < OPS / WORKERS; i++) {
+            RcTime a = busy_until[w] + g_rand_int_range(rnd, 0, 8);
+            RcTime b = a + g_rand_int_range(rnd, 0, 25);
+            if (b >= SPAN)
+                break;
+            busy_until[w] = b;
+            SimOpType type = (SimOpType)g_rand_int_range(rnd, SIM_OP_OK, SIM_OP_INFO + 1);
+            SimSide side = (SimSide)g_rand_int_range(rnd, 0, 3);
+            Ev inv = {a, w, FALSE, SIM_OP_INVOKE, side}, done = {b, w, TRUE, type, side};
+            g_array_append_val(evs, inv);
+            g_array_append_val(evs, done);
+            for (RcTime t = a; t < b && type != SIM_OP_OK; t++)
+                covered[side][t] = TRUE;
+        }
+    }
+    /* stable by time; a worker's completion stays after its invocation */
+    for (guint i = 1; i < evs->len; i++)
+        for (guint j = i; j > 0 && g_array_index(evs, Ev, j - 1).t > g_array_index(evs, Ev, j).t;
+             j--) {
+            Ev tmp = g_array_index(evs, Ev, j);
+            g_array_index(evs, Ev, j) = g_array_index(evs, Ev, j - 1);
+            g_array_index(evs, Ev, j - 1) = tmp;
+        }
+    for (guint i = 0; i < evs->len; i++) {
+        const Ev *e = &g_array_index(evs, Ev, i);
+        sim_history_add(h, e->t, e->worker, e->type, "add", "k", "v", NULL, -1,
+                        e->type == SIM_OP_FAIL || e->type == SIM_OP_INFO ? "timeout" : NULL,
+                        e->side, -1);
+    }
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_unavailability(h, r);
+    for (int side = 0; side < 3; side++) {
+        RcTime want = 0;
+        for (int t = 0; t < SPAN; t++)
+            want += covered[side][t];
+        ck_assert_int_eq(r->unavailable_us[side], want);
+    }
+}
+END_TEST
+
+/* sim_check_history gives what the two checks give one after the other. */
+START_TEST(test_check_history_is_writes_and_unavailability)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    static const struct {
+        RcTime t;
+        gint worker;
+        SimOpType type;
+        const char *value;
+        gint node;
+        SimSide side;
+    } ops[] = {
+        {S(1), 0, SIM_OP_INVOKE, "a", -1, SIM_SIDE_MINORITY},
+        {S(1), 1, SIM_OP_INVOKE, "b", -1, SIM_SIDE_MAJORITY},
+        {S(2), 0, SIM_OP_OK, "a", 0, SIM_SIDE_MINORITY},
+        {S(3), 1, SIM_OP_INFO, "b", -1, SIM_SIDE_MAJORITY},
+        {S(4), 0, SIM_OP_INVOKE, "c", -1, SIM_SIDE_MAJORITY},
+        {S(4), 1, SIM_OP_INVOKE, "d", -1, SIM_SIDE_MINORITY},
+        {S(5), 0, SIM_OP_OK, "c", 1, SIM_SIDE_MAJORITY},
+        {S(6), 1, SIM_OP_FAIL, "d", -1, SIM_SIDE_MINORITY},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(ops); i++)
+        sim_history_add(h, ops[i].t, ops[i].worker, ops[i].type, "add", "k", ops[i].value, NULL,
+                        ops[i].node,
+                        ops[i].type == SIM_OP_INFO || ops[i].type == SIM_OP_FAIL ? "timeout" : NULL,
+                        ops[i].side, -1);
+    const char *const fin[] = {"b", "c", NULL};
+    final_read(h, S(9), "k", fin);
+    g_autoptr(GPtrArray) faults = one_partition(S(1), S(8));
+    g_autoptr(SimCheckResult) apart = sim_check_result_new();
+    sim_check_writes(h, faults, NULL, READER, apart);
+    sim_check_unavailability(h, apart);
+    g_autoptr(SimCheckResult) once = sim_check_result_new();
+    sim_check_history(h, faults, NULL, READER, once);
+    ck_assert_uint_eq(once->acked, 2);
+    ck_assert_uint_eq(once->lost, 1);
+    ck_assert_uint_eq(once->recovered, 1);
+    ck_assert_uint_eq(once->acked, apart->acked);
+    ck_assert_uint_eq(once->lost, apart->lost);
+    ck_assert_uint_eq(once->indeterminate, apart->indeterminate);
+    ck_assert_uint_eq(once->recovered, apart->recovered);
+    ck_assert_uint_eq(once->ok_ops, apart->ok_ops);
+    for (int side = 0; side < 3; side++) {
+        ck_assert_uint_eq(once->lost_by_side[side], apart->lost_by_side[side]);
+        ck_assert_int_eq(once->unavailable_us[side], apart->unavailable_us[side]);
+    }
+    ck_assert_int_eq(once->unavailable_us[SIM_SIDE_MINORITY], S(2));
+    ck_assert_int_eq(once->unavailable_us[SIM_SIDE_MAJORITY], S(2));
 }
 END_TEST
 
@@ -706,6 +820,28 @@ START_TEST(test_history_completion_shares_invoke_strings)
         else
             ck_assert_ptr_eq(a->value, b->value);
     }
+    /* the open invocation's own copies, passed back, are shared; then none is open */
+    SimOpSpec again = {.time_us = 6000,
+                       .worker = 1,
+                       .type = SIM_OP_INVOKE,
+                       .f = "add",
+                       .key = "k9",
+                       .kind = SIM_VALUE_STRING,
+                       .value = "c2-9",
+                       .node = -1,
+                       .fault = -1};
+    guint64 at = sim_history_append(h, &again);
+    const SimOp *open = sim_history_open_invocation(h, 1);
+    ck_assert_ptr_eq(open, sim_history_op(h, at));
+    ck_assert_ptr_null(sim_history_open_invocation(h, 0));
+    again.type = SIM_OP_OK;
+    again.key = open->key;
+    again.value = sim_op_value(open);
+    const SimOp *done = sim_history_op(h, sim_history_append(h, &again));
+    ck_assert_ptr_eq(done->key, open->key);
+    ck_assert_ptr_eq(done->value, open->value);
+    ck_assert_str_eq(done->value, "c2-9");
+    ck_assert_ptr_null(sim_history_open_invocation(h, 1));
     /* a completion with no invocation open copies its own strings */
     SimOpSpec lone = {.time_us = 6000,
                       .worker = 0,
@@ -717,12 +853,12 @@ START_TEST(test_history_completion_shares_invoke_strings)
                       .node = -1,
                       .fault = -1};
     sim_history_append(h, &lone);
-    ck_assert_uint_eq(sim_history_len(h), 6001);
+    ck_assert_uint_eq(sim_history_len(h), 6003);
     for (guint i = 0; i < 3000; i++) {
         const SimOp *a = sim_history_op(h, 2 * i), *b = sim_history_op(h, 2 * i + 1);
         g_snprintf(key, sizeof key, "k%u", i % 7);
         g_snprintf(value, sizeof value, "c%u-%u", i % 2 + 1, i);
-        ck_assert_uint_eq(a->index, 2 * i);
+        ck_assert_uint_eq(sim_op_index(h, a), 2 * i);
         ck_assert_str_eq(a->key, key);
         ck_assert_str_eq(a->value, value);
         ck_assert_str_eq(b->key, key);
@@ -731,9 +867,32 @@ START_TEST(test_history_completion_shares_invoke_strings)
         ck_assert_str_eq(b->value, value);
         ck_assert_int_eq(b->type, i % 11 == 3 ? SIM_OP_INFO : SIM_OP_OK);
     }
-    const SimOp *l = sim_history_op(h, 6000);
+    const SimOp *l = sim_history_op(h, 6002);
     ck_assert_str_eq(l->key, "k1");
     ck_assert_str_eq(l->value, "c1-0");
+}
+END_TEST
+
+/* Kept strings of every length from 0 to 40, of distinct bytes, read back whole: short ones
+ * are copied by overlapping moves. */
+START_TEST(test_history_keeps_every_short_length)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    char s[41];
+    const char *kept[41];
+    for (gsize n = 0; n <= 40; n++) {
+        for (gsize i = 0; i < n; i++)
+            s[i] = (char)('a' + i % 26) ^ (char)(n & 1);
+        s[n] = '\0';
+        kept[n] = sim_history_keep_string(h, s);
+        ck_assert_ptr_ne(kept[n], s);
+    }
+    for (gsize n = 0; n <= 40; n++) {
+        for (gsize i = 0; i < n; i++)
+            s[i] = (char)('a' + i % 26) ^ (char)(n & 1);
+        s[n] = '\0';
+        ck_assert_str_eq(kept[n], s);
+    }
 }
 END_TEST
 
@@ -892,6 +1051,9 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_processes_retire_after_info);
     tcase_add_test(tc, test_causing_fault);
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
+    tcase_add_loop_test(tc, test_unavailability_matches_a_grid, 0, 50);
+    tcase_add_test(tc, test_check_history_is_writes_and_unavailability);
+    tcase_add_test(tc, test_history_keeps_every_short_length);
     tcase_add_test(tc, test_pairs_with_odd_worker_numbers);
     tcase_add_test(tc, test_failover_timeline);
     tcase_add_test(tc, test_failover_not_blamed_on_skew);

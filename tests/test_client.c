@@ -37,6 +37,26 @@ START_TEST(test_encode_lengths)
 }
 END_TEST
 
+/* Every argument length from 0 to 40, of distinct bytes: short arguments are copied by
+ * overlapping moves, which must put every byte in its place. */
+START_TEST(test_encode_every_short_length)
+{
+    for (gsize n = 0; n <= 40; n++) {
+        char arg[41];
+        for (gsize i = 0; i < n; i++)
+            arg[i] = (char)('A' + i);
+        arg[n] = '\0';
+        const char *argv[] = {arg, "k", arg};
+        g_autoptr(GByteArray) out = g_byte_array_new();
+        sim_resp_encode(out, 3, argv);
+        g_autofree char *want =
+            g_strdup_printf("*3\r\n$%zu\r\n%s\r\n$1\r\nk\r\n$%zu\r\n%s\r\n", n, arg, n, arg);
+        ck_assert_uint_eq(out->len, strlen(want));
+        ck_assert_int_eq(memcmp(out->data, want, out->len), 0);
+    }
+}
+END_TEST
+
 /* client.c sends CLUSTER SLOTS and ASKING as fixed bytes: they are these encodings. */
 START_TEST(test_encode_fixed_requests)
 {
@@ -292,6 +312,94 @@ START_TEST(test_bad_replies)
 }
 END_TEST
 
+/* A reply fed one byte at a time, popped after each byte: the reader goes on measuring where
+ * it stopped, and gives the same tree (and the same error for a bad reply) as when it comes
+ * whole. A reset in the middle forgets the partial reply. */
+START_TEST(test_byte_at_a_time)
+{
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    gsize len = strlen(cluster_slots);
+    for (int round = 0; round < 2; round++) {
+        SimReply *r = NULL;
+        for (gsize i = 0; i < len; i++) {
+            ck_assert_ptr_null(r);
+            sim_reply_reader_feed(rd, (const guint8 *)cluster_slots + i, 1);
+            GError *error = NULL;
+            r = sim_reply_reader_pop(rd, &error);
+            ck_assert_ptr_null(error);
+            ck_assert((r != NULL) == (i == len - 1));
+        }
+        g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(SimSlotRange));
+        ck_assert(sim_cluster_slots_parse(r, ranges, NULL));
+        ck_assert_uint_eq(ranges->len, 2);
+        ck_assert_uint_eq(g_array_index(ranges, SimSlotRange, 1).port, 30002);
+        sim_reply_free(r);
+    }
+    sim_reply_reader_feed(rd, (const guint8 *)cluster_slots, len / 2);
+    ck_assert_ptr_null(sim_reply_reader_pop(rd, NULL));
+    sim_reply_reader_reset(rd);
+    sim_reply_reader_feed(rd, (const guint8 *)":7\r\n", 4);
+    g_autoptr(SimReply) seven = sim_reply_reader_pop(rd, NULL);
+    ck_assert_ptr_nonnull(seven);
+    ck_assert_int_eq(seven->integer, 7);
+    for (gsize b = 0; b < G_N_ELEMENTS(bad_replies); b++) {
+        sim_reply_reader_reset(rd);
+        const char *text = bad_replies[b].text;
+        GError *error = NULL;
+        for (gsize i = 0; text[i] != '\0' && error == NULL; i++) {
+            sim_reply_reader_feed(rd, (const guint8 *)text + i, 1);
+            ck_assert_ptr_null(sim_reply_reader_pop(rd, &error));
+        }
+        ck_assert_ptr_nonnull(error);
+        ck_assert_str_eq(error->message, bad_replies[b].error);
+        g_clear_error(&error);
+    }
+}
+END_TEST
+
+/* Bytes fed transiently are read in place; settle keeps what is left of a reply still
+ * arriving, so the caller may then reuse its buffer; a reset while lent forgets them. */
+START_TEST(test_transient_feed)
+{
+    g_autoptr(SimReplyReader) rd = sim_reply_reader_new();
+    gsize len = strlen(cluster_slots);
+    for (gsize cut = 0; cut <= len; cut++) {
+        /* ":5" then the first `cut` bytes of a CLUSTER SLOTS reply, in a buffer reused below */
+        g_autofree char *buf = g_strdup_printf(":5\r\n%.*s", (int)cut, cluster_slots);
+        gsize n = strlen(buf);
+        sim_reply_reader_feed_transient(rd, (const guint8 *)buf, n);
+        g_autoptr(SimReply) five = sim_reply_reader_pop(rd, NULL);
+        ck_assert_ptr_nonnull(five);
+        ck_assert_int_eq(five->integer, 5);
+        SimReply *r = sim_reply_reader_pop(rd, NULL);
+        ck_assert((r != NULL) == (cut == len));
+        sim_reply_reader_settle(rd);
+        memset(buf, '?', n); /* the caller's bytes are gone */
+        if (r == NULL) {
+            ck_assert_uint_eq(sim_reply_reader_pending(rd), cut);
+            g_autofree char *rest = g_strdup(cluster_slots + cut);
+            sim_reply_reader_feed_transient(rd, (const guint8 *)rest, len - cut);
+            r = sim_reply_reader_pop(rd, NULL);
+            sim_reply_reader_settle(rd);
+        }
+        ck_assert_ptr_nonnull(r);
+        g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(SimSlotRange));
+        ck_assert(sim_cluster_slots_parse(r, ranges, NULL));
+        ck_assert_uint_eq(g_array_index(ranges, SimSlotRange, 1).last, 16383);
+        ck_assert_uint_eq(sim_reply_reader_pending(rd), 0);
+        sim_reply_free(r);
+    }
+    sim_reply_reader_feed_transient(rd, (const guint8 *)"+OK\r\n+O", 8);
+    sim_reply_reader_reset(rd);
+    sim_reply_reader_settle(rd);
+    ck_assert_uint_eq(sim_reply_reader_pending(rd), 0);
+    sim_reply_reader_feed(rd, (const guint8 *)":1\r\n", 4);
+    g_autoptr(SimReply) one = sim_reply_reader_pop(rd, NULL);
+    ck_assert_ptr_nonnull(one);
+    ck_assert_int_eq(one->integer, 1);
+}
+END_TEST
+
 START_TEST(test_redirects)
 {
     SimRedirect r;
@@ -345,8 +453,11 @@ Suite *client_suite(void)
     TCase *tc = tcase_create("resp");
     tcase_add_test(tc, test_encode);
     tcase_add_test(tc, test_encode_lengths);
+    tcase_add_test(tc, test_encode_every_short_length);
     tcase_add_test(tc, test_encode_fixed_requests);
     tcase_add_test(tc, test_every_chunking_parses_alike);
+    tcase_add_test(tc, test_byte_at_a_time);
+    tcase_add_test(tc, test_transient_feed);
     tcase_add_test(tc, test_reader_keeps_a_long_stream);
     tcase_add_test(tc, test_reply_blocks_recycled);
     tcase_add_test(tc, test_reply_types_in_a_row);
