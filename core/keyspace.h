@@ -31,16 +31,16 @@ typedef enum {
 #define RC_SET_MAX_INTSET_ENTRIES 512
 
 typedef struct {
-    guint8 *bytes;     /* the members' bytes back to back, in insertion order */
-    gsize bytes_cap;   /* allocated size of `bytes` */
-    guint32 *offsets;  /* member i is bytes[offsets[i] .. offsets[i + 1]); count + 1 used */
-    guint offsets_cap; /* allocated entries of `offsets` */
-    guint count;       /* members */
-    guint64 *index;    /* open addressing over the members' bytes: the member's hash in the
-                          high half, 1 + its position in the low (0 = empty), so a probe
-                          reads a member only when the hashes match; never iterated;
-                          NULL while the set is empty */
-    guint index_mask;  /* index size - 1 (a power of two, at least twice the members) */
+    guint8 *bytes;      /* the members' bytes back to back, in insertion order */
+    gsize bytes_cap;    /* allocated size of `bytes` */
+    guint32 *offsets;   /* member i is bytes[offsets[i] .. offsets[i + 1]); count + 1 used */
+    guint offsets_cap;  /* allocated entries of `offsets` */
+    guint count;        /* members */
+    guint32 *index;     /* open addressing over the members' bytes (set.c): 1 + the member's
+                           position in the low bits below index_mask's top (0 = empty), the
+                           rest of its hash above, so a probe reads a member only when those
+                           match; never iterated; NULL while the set is empty */
+    guint32 index_mask; /* index size - 1 (a power of two, more than 4/3 of the members) */
     gboolean is_intset;
 } RcSet;
 

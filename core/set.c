@@ -89,25 +89,52 @@ guint32 rc_bytes_hash(const void *data, gsize len)
     return (guint32)(h ^ (h >> 29) ^ (h >> 47));
 }
 
-/* A set's index: linear probing, at most half full. SADD of a new member hashes it once and
- * probes once; a member already there costs no copy. */
+/* A set's index: linear probing over 32-bit entries, at most three quarters full.
+ *
+ * The index is the one part of a set that SADD touches at a random place, so its size is
+ * what decides whether a probe misses the cache (sets of a few hundred members, a copy on
+ * each master and replica: 8-byte entries at half load made several MB of index). An entry
+ * therefore packs both halves into 32 bits: with an index of 2^b slots and fewer than 2^b
+ * members, 1 + the member's position fits in the low b bits (0 = empty), and the high
+ * 32 - b bits hold the low 32 - b bits of the member's hash (`h << b`). A probe reads a
+ * member only when those match. They include the b bits that picked the home slot, so
+ * while b <= 15 they also hold the home slot one bit wider: the index doubles by moving
+ * entries, reading no member (as the 64-bit entries allowed). Past that (sets of some
+ * 24 k members) growing rehashes the members, walking the block in order. Linear probing at
+ * 3/4 load costs a few more slots a probe than at 1/2, but those share a cache line.
+ * SADD of a new member hashes it once and probes once; a member already there costs no
+ * copy. */
 static guint32 member_hash(const void *data, gsize len)
 {
     return rc_bytes_hash(data, len);
 }
 
-#define SET_SLOT_POS(e) ((guint32)((e)&0xffffffffu)) /* 1 + position, 0 = empty */
-#define SET_SLOT(hash, pos1) (((guint64)(hash) << 32) | (guint64)(pos1))
+#define SET_INDEX_MIN 8        /* first size of the index */
+#define SET_INDEX_MOVE_BITS 15 /* up to 2^15 slots an entry holds its home one bit wider */
+
+/* Whether `n` members fit an index of `size` slots (at most 3/4 full, so also n < size:
+ * 1 + any position fits below the hash bits). */
+static inline gboolean set_index_fits(guint64 n, guint64 size)
+{
+    return 4 * n <= 3 * size;
+}
+
+/* b, for an index of 2^b slots. */
+static inline guint set_index_bits(const RcSet *s)
+{
+    return (guint)__builtin_ctz(~s->index_mask);
+}
 
 /* The index slot holding the member, or the empty slot where it would go. */
 static guint set_probe_hashed(const RcSet *s, guint32 h, const void *data, gsize len)
 {
-    guint i = h & s->index_mask;
-    for (; s->index[i] != 0; i = (i + 1) & s->index_mask) {
-        if ((guint32)(s->index[i] >> 32) != h)
+    const guint32 mask = s->index_mask, high = h << set_index_bits(s);
+    guint i = h & mask;
+    for (guint32 e; (e = s->index[i]) != 0; i = (i + 1) & mask) {
+        if ((e & ~mask) != high)
             continue;
         gsize mlen;
-        const guint8 *m = rc_set_member(s, SET_SLOT_POS(s->index[i]) - 1, &mlen);
+        const guint8 *m = rc_set_member(s, (e & mask) - 1, &mlen);
         if (mlen == len && (len == 0 || memcmp(m, data, len) == 0))
             break;
     }
@@ -119,44 +146,62 @@ static guint set_probe(const RcSet *s, const void *data, gsize len)
     return set_probe_hashed(s, member_hash(data, len), data, len);
 }
 
-/* Rebuild the index with room for `n` members. */
+/* The entry for member `pos` (0-based) with hash `h`. */
+static inline guint32 set_entry(const RcSet *s, guint32 h, guint pos)
+{
+    rc_assert(pos < s->index_mask); /* 1 + pos must stay below the hash bits */
+    return (h << set_index_bits(s)) | (pos + 1);
+}
+
+/* An empty index of at least SET_INDEX_MIN slots with room for `n` members. */
+static void set_index_alloc(RcSet *s, guint n)
+{
+    guint size = SET_INDEX_MIN;
+    while (!set_index_fits(n, size))
+        size *= 2;
+    s->index = g_new0(guint32, size);
+    s->index_mask = size - 1;
+}
+
+/* Rebuild the index with room for `n` members (after a removal moved positions, or to grow
+ * past SET_INDEX_MOVE_BITS): every member is hashed again, in block order. */
 static void set_reindex(RcSet *s, guint n)
 {
-    guint size = 8;
-    while (size < 2 * n)
-        size *= 2;
+    rc_assert(n >= s->count);
     g_free(s->index);
-    s->index = g_new0(guint64, size);
-    s->index_mask = size - 1;
+    set_index_alloc(s, n);
     for (guint j = 0; j < s->count; j++) {
         gsize len;
         const guint8 *m = rc_set_member(s, j, &len);
         guint32 h = member_hash(m, len);
         guint i = set_probe_hashed(s, h, m, len);
         rc_assert(s->index[i] == 0); /* members are distinct */
-        s->index[i] = SET_SLOT(h, j + 1);
+        s->index[i] = set_entry(s, h, j);
     }
 }
 
-/* Double the index (or make the first), moving the entries by the hashes they hold: members
- * are distinct, so each goes to the first empty slot and no member is read. */
+/* Double the index (or make the first). While its entries hold b + 1 hash bits, each moves to
+ * the first empty slot from its new home (members are distinct, so no member is read). */
 static void set_grow(RcSet *s)
 {
-    if (s->index == NULL) {
+    guint b = s->index != NULL ? set_index_bits(s) : 0;
+    if (s->index == NULL || b > SET_INDEX_MOVE_BITS) {
         set_reindex(s, s->count + 1);
         return;
     }
-    guint old_size = s->index_mask + 1;
-    guint64 *old = s->index;
-    s->index = g_new0(guint64, 2 * old_size);
-    s->index_mask = 2 * old_size - 1;
-    for (guint k = 0; k < old_size; k++) {
+    const guint32 old_mask = s->index_mask;
+    guint32 *old = s->index;
+    s->index = g_new0(guint32, 2 * ((gsize)old_mask + 1));
+    s->index_mask = 2 * old_mask + 1;
+    for (guint k = 0; k <= old_mask; k++) {
         if (old[k] == 0)
             continue;
-        guint i = (guint32)(old[k] >> 32) & s->index_mask;
+        guint32 low = old[k] >> b; /* the hash's low 32 - b bits, at least b + 1 of them */
+        rc_assert((low & old_mask) == k || old[(k - 1) & old_mask] != 0); /* home, or pushed */
+        guint i = low & s->index_mask;
         while (s->index[i] != 0)
             i = (i + 1) & s->index_mask;
-        s->index[i] = old[k];
+        s->index[i] = (low << (b + 1)) | (old[k] & old_mask);
     }
     g_free(old);
 }
@@ -170,7 +215,7 @@ static gboolean set_has(const RcSet *s, const void *data, gsize len)
  * grew. */
 static gboolean set_insert(RcSet *s, const void *data, gsize len)
 {
-    /* The index (a power of two, more than twice the members) must stay within a guint. */
+    /* The index (a power of two, more than 4/3 of the members) must stay within 32 bits. */
     rc_assert(s->count < (1u << 29));
     guint32 h = member_hash(data, len);
     guint i = 0;
@@ -179,13 +224,13 @@ static gboolean set_insert(RcSet *s, const void *data, gsize len)
         if (s->index[i] != 0)
             return FALSE;
     }
-    if (s->index == NULL || 2 * (s->count + 1) > s->index_mask + 1) {
+    if (s->index == NULL || !set_index_fits(s->count + 1, (guint64)s->index_mask + 1)) {
         set_grow(s);
         i = set_probe_hashed(s, h, data, len);
     }
     rc_assert(s->index[i] == 0);
     set_append_bytes(s, data, len);
-    s->index[i] = SET_SLOT(h, s->count);
+    s->index[i] = set_entry(s, h, s->count - 1);
     gint64 v;
     /* setTypeAdd(): a non-integer member, or one too many, converts for good. */
     if (s->is_intset && (!data_as_ll(data, len, &v) || s->count > RC_SET_MAX_INTSET_ENTRIES))
@@ -217,9 +262,12 @@ static void set_cut(RcSet *s, guint pos)
 
 gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
 {
-    if (!set_has(s, data, len))
+    if (s->index == NULL)
         return FALSE;
-    guint pos = SET_SLOT_POS(s->index[set_probe(s, data, len)]) - 1;
+    guint32 e = s->index[set_probe(s, data, len)];
+    if (e == 0)
+        return FALSE;
+    guint pos = (e & s->index_mask) - 1;
     set_cut(s, pos);          /* keeps the order of the others */
     set_reindex(s, s->count); /* positions moved: O(n), as the removal is */
     return TRUE;
@@ -295,7 +343,8 @@ void rc_set_copy(RcSet *dst, const RcSet *src)
     dst->offsets = g_memdup2(src->offsets, sizeof(guint32) * (src->count + 1));
     dst->offsets_cap = src->count + 1;
     dst->count = src->count;
-    dst->index = src->index ? g_memdup2(src->index, sizeof(guint64) * (src->index_mask + 1)) : NULL;
+    dst->index =
+        src->index ? g_memdup2(src->index, sizeof(guint32) * ((gsize)src->index_mask + 1)) : NULL;
     dst->index_mask = src->index_mask;
     dst->is_intset = src->is_intset;
 }
