@@ -69,11 +69,24 @@ RcObject *rc_object_new_list(void)
     return o;
 }
 
+/* A set object and its RcSet in one block: SADD goes key -> object -> set -> index, and the
+ * set's fields then sit next to the object instead of being one more cache miss. */
+typedef struct {
+    RcObject obj;
+    RcSet set;
+} SetObject;
+
+static RcObject *set_object_alloc(void)
+{
+    SetObject *so = g_new0(SetObject, 1);
+    so->obj.type = RC_TYPE_SET;
+    so->obj.v.set = &so->set;
+    return &so->obj;
+}
+
 RcObject *rc_object_new_set(void)
 {
-    RcObject *o = g_new0(RcObject, 1);
-    o->type = RC_TYPE_SET;
-    o->v.set = g_new0(RcSet, 1);
+    RcObject *o = set_object_alloc();
     rc_set_init(o->v.set);
     return o;
 }
@@ -107,8 +120,8 @@ void rc_object_free(RcObject *o)
         g_queue_free_full(o->v.list, (GDestroyNotify)g_bytes_unref);
         break;
     case RC_TYPE_SET:
+        rc_assert(o->v.set == &((SetObject *)o)->set); /* one block (set_object_alloc) */
         rc_set_clear(o->v.set);
-        g_free(o->v.set);
         break;
     case RC_TYPE_HASH:
         g_hash_table_unref(o->v.hash->index);
@@ -131,9 +144,7 @@ RcObject *rc_object_copy(const RcObject *o)
             g_queue_push_tail(c->v.list, g_bytes_ref(l->data));
         return c;
     case RC_TYPE_SET:
-        c = g_new0(RcObject, 1);
-        c->type = RC_TYPE_SET;
-        c->v.set = g_new0(RcSet, 1);
+        c = set_object_alloc();
         rc_set_copy(c->v.set, o->v.set);
         return c;
     case RC_TYPE_HASH:

@@ -36,9 +36,10 @@ typedef struct {
     guint32 *offsets;   /* member i is bytes[offsets[i] .. offsets[i + 1]); count + 1 used */
     guint offsets_cap;  /* allocated entries of `offsets` */
     guint count;        /* members */
+    guint32 bytes_used; /* offsets[count], the bytes in use: an append reads no offsets */
     guint32 *index;     /* open addressing over the members' bytes (set.c): 1 + the member's
                            position in the low bits below index_mask's top (0 = empty), the
-                           rest of its hash above, so a probe reads a member only when those
+                           hash's low bits above, so a probe reads a member only when those
                            match; never iterated; NULL while the set is empty */
     guint32 index_mask; /* index size - 1 (a power of two, more than 4/3 of the members) */
     gboolean is_intset;

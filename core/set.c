@@ -21,6 +21,7 @@ void rc_set_init(RcSet *s)
     s->offsets = g_new(guint32, SET_OFFSETS_MIN);
     s->offsets_cap = SET_OFFSETS_MIN;
     s->offsets[0] = 0;
+    s->bytes_used = 0;
     s->is_intset = TRUE;
 }
 
@@ -34,7 +35,7 @@ void rc_set_clear(RcSet *s)
 /* Append a member's bytes and its end offset; the index is the caller's business. */
 static void set_append_bytes(RcSet *s, const void *data, gsize len)
 {
-    gsize used = s->offsets[s->count];
+    gsize used = s->bytes_used;           /* offsets[count], without reading that (cold) line */
     rc_assert(len <= G_MAXUINT32 - used); /* offsets are 32-bit: a set holds < 4 GiB */
     if (used + len > s->bytes_cap) {
         gsize cap = s->bytes_cap;
@@ -51,6 +52,7 @@ static void set_append_bytes(RcSet *s, const void *data, gsize len)
         memcpy(s->bytes + used, data, len);
     s->count++;
     s->offsets[s->count] = (guint32)(used + len);
+    s->bytes_used = (guint32)(used + len);
 }
 
 static gboolean data_as_ll(const void *data, gsize len, gint64 *v)
@@ -258,6 +260,8 @@ static void set_cut(RcSet *s, guint pos)
     for (guint j = pos + 1; j <= s->count; j++)
         s->offsets[j - 1] = s->offsets[j] - gap;
     s->count--;
+    s->bytes_used -= gap;
+    rc_assert(s->offsets[s->count] == s->bytes_used);
 }
 
 gboolean rc_set_remove_data(RcSet *s, const void *data, gsize len)
@@ -337,12 +341,14 @@ guint32 *rc_set_members_order(const RcSet *s)
 /* A copy of the block, offsets and index as they are: same order, same positions. */
 void rc_set_copy(RcSet *dst, const RcSet *src)
 {
-    gsize used = src->offsets[src->count];
+    gsize used = src->bytes_used;
+    rc_assert(src->offsets[src->count] == used);
     dst->bytes = g_memdup2(src->bytes, MAX(used, 1));
     dst->bytes_cap = MAX(used, 1);
     dst->offsets = g_memdup2(src->offsets, sizeof(guint32) * (src->count + 1));
     dst->offsets_cap = src->count + 1;
     dst->count = src->count;
+    dst->bytes_used = src->bytes_used;
     dst->index =
         src->index ? g_memdup2(src->index, sizeof(guint32) * ((gsize)src->index_mask + 1)) : NULL;
     dst->index_mask = src->index_mask;
