@@ -6,6 +6,7 @@
 
 #include "core/assert.h"
 #include "core/resp.h"
+#include "sim/short_copy.h"
 
 GQuark sim_resp_error_quark(void);
 G_DEFINE_QUARK(sim - resp - error - quark, sim_resp_error)
@@ -91,31 +92,12 @@ gsize sim_resp_encoded_max(guint argc, const char *const *argv, gsize *lens)
     return need;
 }
 
-/* n bytes from src to dst: an argument of up to 16 bytes (a command name, a key, a value) as
- * two fixed-size moves overlapping in the middle, each a load and a store, where a memcpy of
- * a variable length is a library call. Nothing outside [src, src + n) is read. */
-static inline void copy_arg(guint8 *dst, const char *src, gsize n)
-{
-    if (n > 16) {
-        memcpy(dst, src, n);
-    } else if (n >= 8) {
-        memcpy(dst, src, 8);
-        memcpy(dst + n - 8, src + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(dst, src, 4);
-        memcpy(dst + n - 4, src + n - 4, 4);
-    } else {
-        for (gsize i = 0; i < n; i++)
-            dst[i] = (guint8)src[i];
-    }
-}
-
 gsize sim_resp_encode_to(guint8 *out, guint argc, const char *const *argv, const gsize *lens)
 {
     guint8 *p = put_header(out, '*', argc);
     for (guint i = 0; i < argc; i++) {
         p = put_header(p, '$', lens[i]);
-        copy_arg(p, argv[i], lens[i]);
+        sim_short_copy(p, argv[i], lens[i]);
         p += lens[i];
         *p++ = '\r';
         *p++ = '\n';

@@ -2,6 +2,7 @@
 #include "sim/history.h"
 
 #include "core/resp.h"
+#include "sim/short_copy.h"
 
 #include <errno.h>
 #include <string.h>
@@ -54,31 +55,11 @@ static char *keep_string_slow(SimHistory *h, const char *s)
     return copy;
 }
 
-#define KEEP_INLINE_MAX 32 /* bytes (with the NUL) copied inline; longer ones go to the above */
+/* Bytes (with the NUL) copied inline by sim_short_copy's moves; longer ones go to the above. */
+#define KEEP_INLINE_MAX 32
 
-/* n bytes (1 .. KEEP_INLINE_MAX) from src to dst as at most two fixed-size moves each way,
- * overlapping in the middle: the compiler makes each a load and a store, where a memcpy of a
- * variable length is a library call. Nothing outside [src, src + n) is read. */
-static inline void copy_short(char *dst, const char *src, gsize n)
-{
-    rc_assert(n >= 1 && n <= KEEP_INLINE_MAX);
-    if (n >= 16) {
-        memcpy(dst, src, 16);
-        memcpy(dst + n - 16, src + n - 16, 16);
-    } else if (n >= 8) {
-        memcpy(dst, src, 8);
-        memcpy(dst + n - 8, src + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(dst, src, 4);
-        memcpy(dst + n - 4, src + n - 4, 4);
-    } else {
-        for (gsize i = 0; i < n; i++)
-            dst[i] = src[i];
-    }
-}
-
-/* The same, for a short string (every key and value a workload writes: "k57", "c12-345")
- * copied into the block's free space without a memcpy call. */
+/* A short string (every key and value a workload writes: "k57", "c12-345") copied into the
+ * block's free space without a memcpy call. */
 static inline char *keep_string(SimHistory *h, const char *s)
 {
     if (s == NULL)
@@ -87,7 +68,7 @@ static inline char *keep_string(SimHistory *h, const char *s)
     if (n > KEEP_INLINE_MAX || n > h->str_left)
         return keep_string_slow(h, s);
     char *dst = h->str_next;
-    copy_short(dst, s, n);
+    sim_short_copy(dst, s, n);
     h->str_next += n;
     h->str_left -= n;
     return dst;

@@ -186,17 +186,35 @@ typedef struct {
 
 static void model_event(SimKernel *k, gpointer data, guint64 arg);
 
+static Model model_new(guint64 seed, const RcTime *spans, guint n_spans, guint64 budget)
+{
+    return (Model){sim_kernel_new(1),
+                   sim_rng_small(seed, SIM_RNG_TEST, 0),
+                   g_array_new(FALSE, FALSE, sizeof(RefEvent)),
+                   g_array_new(FALSE, FALSE, sizeof(SimTimerId)),
+                   g_array_new(FALSE, FALSE, sizeof(guint64)),
+                   budget,
+                   spans,
+                   n_spans};
+}
+
+/* Schedule the model's next event at `at`. */
+static void model_add(Model *m, RcTime at)
+{
+    RefEvent e = {at, m->expect->len, FALSE};
+    SimTimerId id = sim_kernel_schedule(m->k, at, model_event, m, e.n);
+    g_array_append_val(m->expect, e);
+    g_array_append_val(m->ids, id);
+}
+
+/* Schedule an event a random span ahead. */
 static void model_schedule(Model *m)
 {
     static const RcTime mix[] = {0, 50, 1000, 100000, 3000000, 10000000, 200000000};
     const RcTime *spans = m->spans != NULL ? m->spans : mix;
     guint n_spans = m->spans != NULL ? m->n_spans : G_N_ELEMENTS(mix);
     RcTime span = spans[sim_rng_below(&m->rng, n_spans)];
-    RcTime at = sim_kernel_now(m->k) + (span ? (RcTime)sim_rng_below(&m->rng, (guint64)span) : 0);
-    RefEvent e = {at, m->expect->len, FALSE};
-    SimTimerId id = sim_kernel_schedule(m->k, at, model_event, m, e.n);
-    g_array_append_val(m->expect, e);
-    g_array_append_val(m->ids, id);
+    model_add(m, sim_kernel_now(m->k) + (span ? (RcTime)sim_rng_below(&m->rng, (guint64)span) : 0));
 }
 
 static void model_event(SimKernel *k, gpointer data, guint64 arg)
@@ -249,14 +267,7 @@ static void model_check_and_free(Model *m, guint min_events)
 
 START_TEST(test_wheel_matches_model)
 {
-    Model m = {sim_kernel_new(1),
-               sim_rng_small(5, SIM_RNG_TEST, 0),
-               g_array_new(FALSE, FALSE, sizeof(RefEvent)),
-               g_array_new(FALSE, FALSE, sizeof(SimTimerId)),
-               g_array_new(FALSE, FALSE, sizeof(guint64)),
-               120000,
-               NULL,
-               0};
+    Model m = model_new(5, NULL, 0, 120000);
     for (int i = 0; i < 3000; i++)
         model_schedule(&m);
     /* run in slices so the clock stops between events too */
@@ -272,14 +283,7 @@ END_TEST
 START_TEST(test_now_events_match_model)
 {
     static const RcTime spans[] = {0, 0, 0, 0, 1, 700, 5000};
-    Model m = {sim_kernel_new(1),
-               sim_rng_small(9, SIM_RNG_TEST, 0),
-               g_array_new(FALSE, FALSE, sizeof(RefEvent)),
-               g_array_new(FALSE, FALSE, sizeof(SimTimerId)),
-               g_array_new(FALSE, FALSE, sizeof(guint64)),
-               80000,
-               spans,
-               G_N_ELEMENTS(spans)};
+    Model m = model_new(9, spans, G_N_ELEMENTS(spans), 80000);
     for (int i = 0; i < 500; i++)
         model_schedule(&m);
     for (guint slice = 0;; slice++) {
@@ -291,6 +295,62 @@ START_TEST(test_now_events_match_model)
             model_schedule(&m);
     }
     model_check_and_free(&m, 40000);
+}
+END_TEST
+
+/* Run to the end, then check as above. */
+static void model_finish(Model *m, guint min_events)
+{
+    ck_assert_int_eq(sim_kernel_run(m->k, SIM_TIME_NEVER, 0), SIM_RUN_IDLE);
+    model_check_and_free(m, min_events);
+}
+
+/* The kernel's run (a small sorted array for the current wheel bucket, beside the heap and
+ * the FIFO of current-instant events). The shapes here are the ones that move entries
+ * between the run and the heap: buckets above and below the run's capacity (64), a full run
+ * taking more inserts, ties at one instant on every path. */
+/* Buckets of every size around the run's capacity: 0..200 events put into each of 300
+ * consecutive 1.024 ms buckets (some at one shared instant), then everything they schedule. */
+START_TEST(test_bucket_sizes_around_capacity)
+{
+    static const RcTime spans[] = {0, 1, 300, 1024, 5000};
+    Model m = model_new(11, spans, G_N_ELEMENTS(spans), 60000);
+    SimRng sizes = sim_rng_small(12, SIM_RNG_TEST, 1);
+    for (guint b = 1; b <= 300; b++) {
+        guint n = (guint)sim_rng_below(&sizes, 201);
+        RcTime base = (RcTime)b << 10;
+        for (guint i = 0; i < n; i++)
+            model_add(&m, base + (i % 7 == 0 ? 5 : (RcTime)sim_rng_below(&sizes, 1024)));
+    }
+    model_finish(&m, 40000);
+}
+END_TEST
+
+/* Nearly every new event lands in the current bucket (up to 1 ms ahead) or at this very
+ * instant, so the run fills up and overflows into the heap while cancellations hit all three
+ * places. */
+START_TEST(test_current_bucket_floods_run)
+{
+    static const RcTime spans[] = {0, 2, 40, 200, 900};
+    Model m = model_new(21, spans, G_N_ELEMENTS(spans), 80000);
+    for (guint i = 0; i < 400; i++)
+        model_schedule(&m);
+    model_finish(&m, 50000);
+}
+END_TEST
+
+/* Many events at one instant a little ahead: the bucket is far over the run's capacity and
+ * every tie must still run in insertion order; events it schedules for the same instant
+ * (the FIFO) interleave by sequence. */
+START_TEST(test_one_instant_many_ties)
+{
+    static const RcTime spans[] = {0, 0, 1};
+    Model m = model_new(31, spans, G_N_ELEMENTS(spans), 30000);
+    for (guint i = 0; i < 5000; i++)
+        model_add(&m, 3000);
+    for (guint i = 0; i < 50; i++)
+        model_add(&m, 2999);
+    model_finish(&m, 20000);
 }
 END_TEST
 
@@ -439,6 +499,9 @@ Suite *kernel_suite(void)
     tcase_add_test(tc, test_cancel_many_compacts);
     tcase_add_test(tc, test_wheel_matches_model);
     tcase_add_test(tc, test_now_events_match_model);
+    tcase_add_test(tc, test_bucket_sizes_around_capacity);
+    tcase_add_test(tc, test_current_bucket_floods_run);
+    tcase_add_test(tc, test_one_instant_many_ties);
     tcase_add_test(tc, test_caps);
     tcase_add_test(tc, test_trace_hash);
     tcase_add_test(tc, test_trace_golden);
