@@ -93,33 +93,21 @@ RcConn *rc_node_conn_add(RcNode *node, RcConnKind kind, gpointer owner)
     c->handle = node->next_handle++;
     c->kind = kind;
     c->owner = owner;
-    g_hash_table_insert(node->conns, GUINT_TO_POINTER(c->handle), c);
+    rc_handle_map_insert(&node->conns, c->handle, c); /* asserts: handles are never reused */
     return c;
-}
-
-static RcConn **conn_cache_slot(RcNode *node, guint32 handle)
-{
-    return &node->conn_cache[handle & (RC_CONN_CACHE_SLOTS - 1)];
 }
 
 RcConn *rc_node_conn_get(RcNode *node, guint32 handle)
 {
-    RcConn **slot = conn_cache_slot(node, handle);
-    if (*slot != NULL && (*slot)->handle == handle)
-        return *slot;
-    RcConn *c = g_hash_table_lookup(node->conns, GUINT_TO_POINTER(handle));
-    if (c != NULL)
-        *slot = c;
-    return c;
+    return rc_handle_map_lookup(&node->conns, handle);
 }
 
-/* Drop a connection from the table (which frees it) and from the cache. */
+/* Drop a connection from the table and free it; FALSE if there was none. */
 static gboolean conn_remove(RcNode *node, guint32 handle)
 {
-    RcConn **slot = conn_cache_slot(node, handle);
-    if (*slot != NULL && (*slot)->handle == handle)
-        *slot = NULL;
-    return g_hash_table_remove(node->conns, GUINT_TO_POINTER(handle));
+    RcConn *c = rc_handle_map_remove(&node->conns, handle);
+    g_free(c);
+    return c != NULL;
 }
 
 guint32 rc_node_conn_open(RcNode *node, RcConnKind kind, gpointer owner, const char *ip,
@@ -159,9 +147,7 @@ RcNode *rc_node_new(const RcNodeConfig *cfg, GRand *rng, RcTime now_us, GBytes *
     node->cfg = *cfg;
     node->rng = rng;
     node->next_handle = 1;
-    /* clang-format off */
-    node->conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free); /* lint: allow keys are small integer handles, never iterated */
-    /* clang-format on */
+    rc_handle_map_init(&node->conns);
     node->clients = g_ptr_array_new();
     node->boot_us = now_us;
     /* Redis's first serverCron runs 1 ms after the event loop starts. */
@@ -186,7 +172,8 @@ void rc_node_free(RcNode *node)
     rc_cluster_free(node->cluster);
     rc_keyspace_free(node->db);
     g_ptr_array_unref(node->clients);
-    g_hash_table_unref(node->conns);
+    rc_handle_map_clear(&node->conns, g_free);
+    rc_handle_map_destroy(&node->conns);
     g_free(node);
 }
 

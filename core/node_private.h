@@ -6,6 +6,7 @@
 #ifndef RC_NODE_PRIVATE_H
 #define RC_NODE_PRIVATE_H
 
+#include "core/handle_map.h"
 #include "core/node.h"
 
 typedef struct RcKeyspace RcKeyspace;
@@ -32,8 +33,6 @@ typedef struct {
     guint16 peer_port;
 } RcConn;
 
-#define RC_CONN_CACHE_SLOTS 32 /* a power of two */
-
 struct RcNode {
     RcNodeConfig cfg;
     GRand *rng;          /* borrowed from the driver: the node's only randomness */
@@ -45,11 +44,7 @@ struct RcNode {
     guint64 cronloops;   /* serverCron runs so far (run_with_period uses it) */
 
     guint32 next_handle; /* handles start at 1 and are never reused */
-    GHashTable *conns;   /* guint32 handle -> RcConn*; looked up, never iterated for order */
-    /* A direct-mapped cache in front of `conns` (every delivery looks a handle up): the entry
-     * at handle % RC_CONN_CACHE_SLOTS is that handle's connection or another live one, or
-     * NULL; a connection leaves it before it is freed. */
-    RcConn *conn_cache[RC_CONN_CACHE_SLOTS];
+    RcHandleMap conns;   /* guint32 handle -> RcConn* (owned); looked up, never iterated */
 
     RcKeyspace *db;
     RcReplication *repl;

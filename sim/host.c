@@ -4,14 +4,14 @@
  * boot, deadline (rc_node_next_deadline, translated from the host's local clock) and
  * before-sleep (scheduled at the current instant after any entry point, so it runs after
  * every event already due at that instant: once per batch). Connections are mapped both
- * ways: the node's handle -> Link (a SimHandleMap, looked up for every SEND) and the SimNet
+ * ways: the node's handle -> Link (a RcHandleMap, looked up for every SEND) and the SimNet
  * end's user pointer -> Link. */
 #include "sim/host.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/handle_map.h"
+#include "core/handle_map.h"
 #include "sim/rng.h"
 
 typedef struct NodeHost NodeHost;
@@ -40,7 +40,7 @@ struct NodeHost {
     SimTimerId deadline_timer; /* these two are SIM_TIMER_NONE exactly when not pending: */
     SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
     RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */
-    SimHandleMap links;        /* handle -> Link* (owned) */
+    RcHandleMap links;         /* handle -> Link* (owned) */
     SimNodeStats stats;
 };
 
@@ -73,7 +73,7 @@ SimWorld *sim_world_new(guint64 seed)
 
 static void links_drop(NodeHost *nh)
 {
-    sim_handle_map_clear(&nh->links, g_free);
+    rc_handle_map_clear(&nh->links, g_free);
 }
 
 void sim_world_free(SimWorld *w)
@@ -88,7 +88,7 @@ void sim_world_free(SimWorld *w)
         if (nh->disk != NULL)
             g_bytes_unref(nh->disk);
         links_drop(nh);
-        sim_handle_map_destroy(&nh->links);
+        rc_handle_map_destroy(&nh->links);
         g_free(nh);
     }
     g_ptr_array_unref(w->nodes);
@@ -147,7 +147,7 @@ guint32 sim_world_add_node(SimWorld *w, const char *name, const RcNodeConfig *cf
     nh->host = sim_net_add_host(w->net, name, cfg->ip);
     nh->rng = sim_rng_stream(sim_kernel_seed(w->k), SIM_RNG_NODE, nh->index);
     nh->out = rc_outbox_new();
-    sim_handle_map_init(&nh->links);
+    rc_handle_map_init(&nh->links);
     g_ptr_array_add(w->nodes, nh);
     note_host(w, nh->host, (gint32)nh->index);
     nh->boot_timer = sim_kernel_schedule(w->k, boot_at_us, boot_event, nh, 0);
@@ -283,18 +283,18 @@ static Link *link_add(NodeHost *nh, guint32 handle, SimConnId conn)
     l->handle = handle;
     l->conn = conn;
     l->nh = nh;
-    sim_handle_map_insert(&nh->links, handle, l); /* asserts: handles are never reused */
+    rc_handle_map_insert(&nh->links, handle, l); /* asserts: handles are never reused */
     return l;
 }
 
 static Link *link_find(NodeHost *nh, guint32 handle)
 {
-    return sim_handle_map_lookup(&nh->links, handle);
+    return rc_handle_map_lookup(&nh->links, handle);
 }
 
 static void link_remove(NodeHost *nh, guint32 handle)
 {
-    g_free(sim_handle_map_remove(&nh->links, handle));
+    g_free(rc_handle_map_remove(&nh->links, handle));
 }
 
 /* Execute the outbox, in order, then clear it. */

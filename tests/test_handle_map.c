@@ -1,9 +1,9 @@
-/* SimHandleMap against a GHashTable model: random inserts (sequential handles, as a node
+/* RcHandleMap against a GHashTable model: random inserts (sequential handles, as a node
  * hands them out), removals and lookups, across growth and the backward-shift deletion,
  * then clear with a destructor. */
 #include <check.h>
 
-#include "sim/handle_map.h"
+#include "core/handle_map.h"
 #include "sim/rng.h"
 
 static guint freed;
@@ -16,18 +16,18 @@ static void count_free(gpointer p)
 
 /* Every handle ever issued: present in the map exactly when present in the model, with the
  * same value. */
-static void assert_same(const SimHandleMap *m, GHashTable *model, guint32 next)
+static void assert_same(const RcHandleMap *m, GHashTable *model, guint32 next)
 {
-    ck_assert_uint_eq(sim_handle_map_size(m), g_hash_table_size(model));
+    ck_assert_uint_eq(rc_handle_map_size(m), g_hash_table_size(model));
     for (guint32 h = 1; h < next; h++)
-        ck_assert_ptr_eq(sim_handle_map_lookup(m, h),
+        ck_assert_ptr_eq(rc_handle_map_lookup(m, h),
                          g_hash_table_lookup(model, GUINT_TO_POINTER(h)));
 }
 
 START_TEST(test_matches_model)
 {
-    SimHandleMap m;
-    sim_handle_map_init(&m);
+    RcHandleMap m;
+    rc_handle_map_init(&m);
     GHashTable *model = g_hash_table_new(NULL, NULL);
     SimRng rng = sim_rng_small(7, SIM_RNG_TEST, 0);
     guint32 next = 1;
@@ -35,29 +35,29 @@ START_TEST(test_matches_model)
         guint64 what = sim_rng_below(&rng, 10);
         if (what < 5 || g_hash_table_size(model) == 0) { /* a new handle */
             gpointer v = GUINT_TO_POINTER(next * 3 + 1);
-            sim_handle_map_insert(&m, next, v);
+            rc_handle_map_insert(&m, next, v);
             g_hash_table_insert(model, GUINT_TO_POINTER(next), v);
             next++;
         } else { /* remove a handle, live or long gone */
             guint32 h = 1 + (guint32)sim_rng_below(&rng, next - 1);
             gpointer want = g_hash_table_lookup(model, GUINT_TO_POINTER(h));
-            ck_assert_ptr_eq(sim_handle_map_remove(&m, h), want);
+            ck_assert_ptr_eq(rc_handle_map_remove(&m, h), want);
             g_hash_table_remove(model, GUINT_TO_POINTER(h));
         }
         if (step % 997 == 0)
             assert_same(&m, model, next);
     }
     assert_same(&m, model, next);
-    ck_assert_ptr_null(sim_handle_map_lookup(&m, next)); /* never issued */
+    ck_assert_ptr_null(rc_handle_map_lookup(&m, next)); /* never issued */
     guint live = g_hash_table_size(model);
     ck_assert_uint_gt(live, 100);
     freed = 0;
-    sim_handle_map_clear(&m, count_free);
+    rc_handle_map_clear(&m, count_free);
     ck_assert_uint_eq(freed, live);
-    ck_assert_uint_eq(sim_handle_map_size(&m), 0);
+    ck_assert_uint_eq(rc_handle_map_size(&m), 0);
     for (guint32 h = 1; h < next; h++)
-        ck_assert_ptr_null(sim_handle_map_lookup(&m, h));
-    sim_handle_map_destroy(&m);
+        ck_assert_ptr_null(rc_handle_map_lookup(&m, h));
+    rc_handle_map_destroy(&m);
     g_hash_table_unref(model);
 }
 END_TEST
@@ -66,33 +66,33 @@ END_TEST
  * homes): removing from its middle and from its head keeps every other key reachable. */
 START_TEST(test_collisions_and_backward_shift)
 {
-    SimHandleMap m;
-    sim_handle_map_init(&m);
+    RcHandleMap m;
+    rc_handle_map_init(&m);
     for (guint32 h = 1; h <= 20; h++) /* grows to 64 slots */
-        sim_handle_map_insert(&m, h, GUINT_TO_POINTER(h));
+        rc_handle_map_insert(&m, h, GUINT_TO_POINTER(h));
     guint size = 1u << m.bits;
     for (guint home = size - 3; home < size + 2; home++) { /* homes near the end, and the start */
         guint32 chain[6];
         guint c = 0;
         for (guint32 h = 1000; c < G_N_ELEMENTS(chain); h++)
-            if (sim_handle_map_home(&m, h) == home % size && sim_handle_map_lookup(&m, h) == NULL)
+            if (rc_handle_map_home(&m, h) == home % size && rc_handle_map_lookup(&m, h) == NULL)
                 chain[c++] = h;
         for (guint i = 0; i < c; i++)
-            sim_handle_map_insert(&m, chain[i], GUINT_TO_POINTER(chain[i]));
-        ck_assert_ptr_eq(sim_handle_map_remove(&m, chain[2]), GUINT_TO_POINTER(chain[2]));
-        ck_assert_ptr_eq(sim_handle_map_remove(&m, chain[0]), GUINT_TO_POINTER(chain[0]));
-        ck_assert_ptr_null(sim_handle_map_remove(&m, chain[2]));
+            rc_handle_map_insert(&m, chain[i], GUINT_TO_POINTER(chain[i]));
+        ck_assert_ptr_eq(rc_handle_map_remove(&m, chain[2]), GUINT_TO_POINTER(chain[2]));
+        ck_assert_ptr_eq(rc_handle_map_remove(&m, chain[0]), GUINT_TO_POINTER(chain[0]));
+        ck_assert_ptr_null(rc_handle_map_remove(&m, chain[2]));
         for (guint i = 0; i < c; i++)
-            ck_assert_ptr_eq(sim_handle_map_lookup(&m, chain[i]),
+            ck_assert_ptr_eq(rc_handle_map_lookup(&m, chain[i]),
                              i == 0 || i == 2 ? NULL : GUINT_TO_POINTER(chain[i]));
         for (guint i = 0; i < c; i++)
             if (i != 0 && i != 2)
-                sim_handle_map_remove(&m, chain[i]);
+                rc_handle_map_remove(&m, chain[i]);
         for (guint32 h = 1; h <= 20; h++)
-            ck_assert_ptr_eq(sim_handle_map_lookup(&m, h), GUINT_TO_POINTER(h));
-        ck_assert_uint_eq(sim_handle_map_size(&m), 20);
+            ck_assert_ptr_eq(rc_handle_map_lookup(&m, h), GUINT_TO_POINTER(h));
+        ck_assert_uint_eq(rc_handle_map_size(&m), 20);
     }
-    sim_handle_map_destroy(&m);
+    rc_handle_map_destroy(&m);
 }
 END_TEST
 
