@@ -654,64 +654,18 @@ static void check_writes_paired(const SimHistory *h, const GArray *pairs, const 
 
 /* ---- unavailability ---- */
 
-typedef struct {
-    RcTime a, b;
-} Interval;
-
-static int interval_cmp(const void *x, const void *y)
-{
-    const Interval *a = x, *b = y;
-    return a->a < b->a ? -1 : a->a > b->a ? 1 : (a->b < b->b ? -1 : a->b > b->b);
-}
-
-/* The union of the failed ops' [invoke, completion] per side, from their intervals sorted
- * by start: the general form, for a history with times before 0 (see below). */
-static void unavailable_by_sorting(const GArray *pairs, SimCheckResult *r)
-{
-    for (int side = 0; side < 3; side++) {
-        g_autoptr(GArray) iv = g_array_new(FALSE, FALSE, sizeof(Interval));
-        for (guint i = 0; i < pairs->len; i++) {
-            const OpPair *p = &g_array_index(pairs, OpPair, i);
-            if (p->invoke->side != (SimSide)side || p->done->type == SIM_OP_OK)
-                continue;
-            Interval x = {p->invoke->time_us, p->done->time_us};
-            g_array_append_val(iv, x);
-        }
-        g_array_sort(iv, interval_cmp);
-        RcTime total = 0, cur_a = 0, cur_b = -1;
-        for (guint i = 0; i < iv->len; i++) {
-            Interval *x = &g_array_index(iv, Interval, i);
-            if (x->a > cur_b) {
-                if (cur_b >= cur_a)
-                    total += cur_b - cur_a;
-                cur_a = x->a;
-                cur_b = x->b;
-            } else {
-                cur_b = MAX(cur_b, x->b);
-            }
-        }
-        if (cur_b >= cur_a)
-            total += cur_b - cur_a;
-        r->unavailable_us[side] = total;
-    }
-}
-
 /* What each op does to the sweep below: nothing, or it opens or closes a failed op's
  * interval on a side (SWEEP_OPEN + side, SWEEP_CLOSE + side). */
 enum { SWEEP_NONE = 0, SWEEP_OPEN = 1, SWEEP_CLOSE = 4 };
 
-/* The same measure by one sweep over the history, which is in time order already: a side is
- * unavailable while one of its failed ops is open (sorting some ten thousand intervals cost
- * more than the rest of the check). Intervals that only touch are merged by the sort form and
- * not here, which changes no length; the sort form's start at 0 ignores what lies before 0,
- * so a history reaching back there goes to it. */
+/* Unavailability per side: the length of the union of its failed ops' [invoke, completion]
+ * intervals, by one sweep over the history, which is in time order already (virtual time
+ * starts at 0): a side is unavailable while one of its failed ops is open. Sorting the
+ * intervals instead (some ten thousand a run) cost more than the rest of the check. */
 static void unavailability_paired(const SimHistory *h, const GArray *pairs, SimCheckResult *r)
 {
     guint64 n = sim_history_len(h);
-    if (n > 0 && sim_history_op(h, 0)->time_us < 0) {
-        unavailable_by_sorting(pairs, r);
-        return;
-    }
+    rc_assert(n == 0 || sim_history_op(h, 0)->time_us >= 0);
     g_autofree guint8 *sweep = g_new0(guint8, MAX(n, 1));
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
