@@ -17,7 +17,14 @@
  * ~100 instructions each per event). Entries scheduled into the current bucket later are
  * inserted into the run at their place while it has room, else pushed on the heap; a bucket
  * too big for the run goes to the heap whole. Both hold only entries of buckets <= cur, so
- * taking the smaller head of the two keeps the order exact. */
+ * taking the smaller head of the two keeps the order exact. Cancelled entries of a bucket
+ * are dropped as it fills the run.
+ *
+ * Dispatch: most steps take the FIFO's head (when nothing in the run or the heap is due at
+ * this instant) or the run's head (when the FIFO and the heap are empty) without the general
+ * search (take_next_fast). So a node's before-sleep, scheduled for now by the event that
+ * delivered to it, runs straight after that event whenever nothing else is due now: where
+ * its queued form would run, taking its sequence number and counting as an event as before. */
 #include "sim/kernel.h"
 
 #include <stddef.h>
@@ -251,23 +258,49 @@ static inline gboolean run_insert(SimKernel *k, HeapEntry e)
     return TRUE;
 }
 
-/* Fill the empty run with bucket `b` (at most RUN_CAP entries), sorted by insertion. */
+static void slot_release(SimKernel *k, guint32 s)
+{
+    k->slots[s].fn = NULL;
+    k->slots[s].next = k->free_slot;
+    k->free_slot = s;
+}
+
+static gboolean slot_is_dead(const SimKernel *k, const HeapEntry *e)
+{
+    return k->slots[e->key & SLOT_MASK].fn == NULL;
+}
+
+/* A cancelled entry left its queue: its slot is free now. */
+static void drop_dead(SimKernel *k, const HeapEntry *e)
+{
+    slot_release(k, (guint32)(e->key & SLOT_MASK));
+    k->n_dead--;
+}
+
+/* Fill the empty run with the live entries of bucket `b` (at most RUN_CAP entries), sorted
+ * by insertion. A cancelled entry (a client's attempt timeout, nearly always) is dropped
+ * here rather than sorted in and dropped at the run's head; its slot is read now either way
+ * (a live one's at dispatch, soon after). */
 static void run_fill(SimKernel *k, const Bucket *b)
 {
     rc_assert(run_is_empty(k) && b->len <= RUN_CAP);
-    k->run_head = 0;
-    k->run_len = b->len;
-    for (guint n = 0; n < b->len; n++) {
-        HeapEntry e = b->items[n];
-        /* the slot is read at dispatch; fetch it now, while the bucket is at hand */
-        __builtin_prefetch(&k->slots[e.key & SLOT_MASK]);
-        guint i = n;
+    guint n = 0;
+    for (guint j = 0; j < b->len; j++) {
+        HeapEntry e = b->items[j];
+        if (slot_is_dead(k, &e)) {
+            drop_dead(k, &e);
+            k->n_queued--;
+            continue;
+        }
+        guint i = n++;
         while (i > 0 && entry_less(&e, &k->run[i - 1])) {
             k->run[i] = k->run[i - 1];
             i--;
         }
         k->run[i] = e;
     }
+    k->run_head = 0;
+    k->run_len = n;
 }
 
 /* Make room at the FIFO's tail: slide the live part down, or grow. */
@@ -409,13 +442,6 @@ static inline guint32 slot_alloc(SimKernel *k)
         return slot_new(k);
     k->free_slot = k->slots[s].next;
     return s;
-}
-
-static void slot_release(SimKernel *k, guint32 s)
-{
-    k->slots[s].fn = NULL;
-    k->slots[s].next = k->free_slot;
-    k->free_slot = s;
 }
 
 /* Fill slot `s` and make its queue entry (taking the next sequence number). */
@@ -599,18 +625,6 @@ typedef enum {
     FROM_HEAP, /* the heap's top */
 } NextFrom;
 
-static gboolean slot_is_dead(const SimKernel *k, const HeapEntry *e)
-{
-    return k->slots[e->key & SLOT_MASK].fn == NULL;
-}
-
-/* A cancelled entry left its queue: its slot is free now. */
-static void drop_dead(SimKernel *k, const HeapEntry *e)
-{
-    slot_release(k, (guint32)(e->key & SLOT_MASK));
-    k->n_dead--;
-}
-
 /* Drop cancelled entries at the heads of the run and the heap, turning the wheel when both
  * are empty; TRUE if either holds a live entry at its head then. */
 static gboolean skip_dead(SimKernel *k)
@@ -684,6 +698,72 @@ void sim_kernel_stop(SimKernel *k)
     k->stop = TRUE;
 }
 
+/* The next event without the general search, in the two cases that make up nearly every
+ * step of a run; FALSE (nothing taken) otherwise, and peek_next decides.
+ *   - The FIFO's head, when it is live and nothing in the run or the heap is due at this
+ *     instant: those were queued before the clock reached it, so they would come first;
+ *     anything later comes after. This is how a before-sleep (or a connect, a resume)
+ *     scheduled for now runs straight after the event that scheduled it when nothing else
+ *     is due now, exactly where its queued form would have run.
+ *   - The run's head, when it is live, not later than `until_us`, and the FIFO and the heap
+ *     are empty.
+ * Only live heads are taken: dead ones, and everything else, go the general way, which
+ * drops them. Which slot a later event gets may differ from the general way (dead entries are
+ * dropped later), never the order: keys compare by sequence before slot. */
+static inline gboolean take_next_fast(SimKernel *k, RcTime until_us, HeapEntry *top)
+{
+    if (k->now_head < k->now_len) {
+        const HeapEntry *e = &k->now_q[k->now_head];
+        RcTime now = k->head.now_us;
+        if (slot_is_dead(k, e) || (!run_is_empty(k) && k->run[k->run_head].at_us == now) ||
+            (k->heap_len > 0 && k->heap[0].at_us == now))
+            return FALSE;
+        rc_assert(e->at_us == now);
+        *top = *e;
+        now_pop(k);
+        return TRUE;
+    }
+    if (k->heap_len == 0 && !run_is_empty(k)) {
+        const HeapEntry *e = &k->run[k->run_head];
+        if (e->at_us > until_us || slot_is_dead(k, e))
+            return FALSE;
+        *top = *e;
+        k->run_head++;
+        k->n_queued--;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* The next event by the general search: dead heads dropped, the wheel turned if need be.
+ * Returns the end of the run if there is none due by `until_us`, else -1 with *top taken off
+ * its queue. */
+static int take_next(SimKernel *k, RcTime until_us, HeapEntry *top)
+{
+    const HeapEntry *next;
+    NextFrom from = peek_next(k, &next);
+    if (from == FROM_NONE) {
+        if (until_us != SIM_TIME_NEVER)
+            k->head.now_us = until_us;
+        return SIM_RUN_IDLE;
+    }
+    if (next->at_us > until_us) {
+        rc_assert(from != FROM_NOW);
+        k->head.now_us = until_us;
+        return SIM_RUN_UNTIL;
+    }
+    *top = *next;
+    if (from == FROM_NOW) {
+        now_pop(k);
+    } else if (from == FROM_RUN) {
+        k->run_head++;
+        k->n_queued--;
+    } else {
+        heap_pop(k);
+    }
+    return -1;
+}
+
 SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
 {
     rc_assert(until_us >= k->head.now_us);
@@ -696,30 +776,14 @@ SimRunEnd sim_kernel_run(SimKernel *k, RcTime until_us, guint64 max_events)
         }
         if (max_events != 0 && ran >= max_events)
             return SIM_RUN_MAX_EVENTS;
-        const HeapEntry *next;
-        NextFrom from = peek_next(k, &next);
-        if (from == FROM_NONE) {
-            if (until_us != SIM_TIME_NEVER)
-                k->head.now_us = until_us;
-            return SIM_RUN_IDLE;
-        }
-        HeapEntry top = *next;
-        if (top.at_us > until_us) {
-            rc_assert(from != FROM_NOW);
-            k->head.now_us = until_us;
-            return SIM_RUN_UNTIL;
+        HeapEntry top;
+        if (!take_next_fast(k, until_us, &top)) {
+            int end = take_next(k, until_us, &top);
+            if (end >= 0)
+                return (SimRunEnd)end;
         }
         guint32 s = (guint32)(top.key & SLOT_MASK);
         Slot *slot = &k->slots[s];
-        __builtin_prefetch(slot);
-        if (from == FROM_NOW) {
-            now_pop(k);
-        } else if (from == FROM_RUN) {
-            k->run_head++;
-            k->n_queued--;
-        } else {
-            heap_pop(k);
-        }
         SimEventFn fn = slot->fn;
         gpointer data = slot->data;
         guint64 arg = slot->arg;

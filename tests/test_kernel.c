@@ -102,6 +102,80 @@ START_TEST(test_same_instant_reschedule_runs_last)
 }
 END_TEST
 
+/* Logs, then schedules its follower (arg + 1000) for the current instant, as a node's
+ * driver schedules its before-sleep after each delivery. */
+static void follow_now(SimKernel *k, gpointer data, guint64 arg)
+{
+    log_event(k, data, arg);
+    sim_kernel_schedule(k, sim_kernel_now(k), log_event, data, arg + 1000);
+}
+
+static void expect_log(const Log *l, const guint64 *want, guint n)
+{
+    ck_assert_uint_eq(l->log->len, n);
+    for (guint i = 0; i < n; i++)
+        ck_assert_uint_eq(g_array_index(l->log, guint64, i), want[i]);
+}
+
+/* A follower runs straight after its event when nothing else is due at that instant (the
+ * run loop takes it without a search), and after whatever is: events queued earlier for the
+ * same instant, whether they wait in the run or, when the instant holds more than a run
+ * does, in the heap. */
+START_TEST(test_now_event_runs_next_unless_a_tie_is_due)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    Log *l = log_new();
+    sim_kernel_schedule(k, 100, follow_now, l, 1);
+    sim_kernel_schedule(k, 101, log_event, l, 2);
+    sim_kernel_schedule(k, 200, follow_now, l, 3);
+    sim_kernel_schedule(k, 200, log_event, l, 4); /* a tie in the run */
+    for (guint64 i = 0; i < 100; i++)             /* ties beyond the run's 64: the heap */
+        sim_kernel_schedule(k, 5000, follow_now, l, 10 + i);
+    sim_kernel_schedule(k, 5001, log_event, l, 5);
+    ck_assert_int_eq(sim_kernel_run(k, SIM_TIME_NEVER, 0), SIM_RUN_IDLE);
+    guint64 want[6 + 200 + 1] = {1, 1001, 2, 3, 4, 1003};
+    for (guint i = 0; i < 100; i++) {
+        want[6 + i] = 10 + i;
+        want[106 + i] = 1010 + i;
+    }
+    want[206] = 5;
+    expect_log(l, want, G_N_ELEMENTS(want));
+    ck_assert_uint_eq(sim_kernel_events(k), G_N_ELEMENTS(want));
+    log_free(l);
+}
+END_TEST
+
+static void follow_and_cancel(SimKernel *k, gpointer data, guint64 arg)
+{
+    Log *l = data;
+    log_event(k, data, arg);
+    SimTimerId first = sim_kernel_schedule(k, sim_kernel_now(k), log_event, data, arg + 1000);
+    sim_kernel_schedule(k, sim_kernel_now(k), log_event, data, arg + 2000);
+    l->cancel_result = sim_kernel_cancel(k, first);
+}
+
+/* A cap on the event count falls between an event and its follower as between any two
+ * events; a cancelled follower does not run and is not counted. */
+START_TEST(test_now_event_cap_and_cancel)
+{
+    g_autoptr(SimKernel) k = sim_kernel_new(1);
+    Log *l = log_new();
+    sim_kernel_schedule(k, 100, follow_now, l, 1);
+    sim_kernel_schedule(k, 300, follow_and_cancel, l, 2);
+    ck_assert_int_eq(sim_kernel_run(k, SIM_TIME_NEVER, 1), SIM_RUN_MAX_EVENTS);
+    ck_assert_uint_eq(l->log->len, 1);
+    ck_assert_uint_eq(sim_kernel_pending(k), 2); /* the follower and the event at 300 */
+    ck_assert_int_eq(sim_kernel_run(k, 100, 0), SIM_RUN_UNTIL);
+    ck_assert_int_eq(sim_kernel_run(k, SIM_TIME_NEVER, 0), SIM_RUN_IDLE);
+    ck_assert(l->cancel_result);
+    static const guint64 want[] = {1, 1001, 2, 2002};
+    expect_log(l, want, G_N_ELEMENTS(want));
+    ck_assert_uint_eq(sim_kernel_events(k), 4);
+    ck_assert_uint_eq(sim_kernel_pending(k), 0);
+    log_free(l);
+}
+END_TEST
+
 static void cancel_other(SimKernel *k, gpointer data, guint64 arg)
 {
     Log *l = data;
@@ -495,6 +569,8 @@ Suite *kernel_suite(void)
     tcase_add_test(tc, test_ties_run_in_insertion_order);
     tcase_add_test(tc, test_order_matches_stable_sort);
     tcase_add_test(tc, test_same_instant_reschedule_runs_last);
+    tcase_add_test(tc, test_now_event_runs_next_unless_a_tie_is_due);
+    tcase_add_test(tc, test_now_event_cap_and_cancel);
     tcase_add_test(tc, test_cancel);
     tcase_add_test(tc, test_cancel_many_compacts);
     tcase_add_test(tc, test_wheel_matches_model);
