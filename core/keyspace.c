@@ -18,6 +18,13 @@ typedef struct {
     guint count;
 } RcSlotKeys;
 
+/* The slot lists come in pages of SLOT_PAGE_SLOTS slots, a page allocated with its first key:
+ * a node holds a few dozen keys in a typical run, and a dense table of 16384 lists (384 KiB,
+ * zeroed, walked whole by a flush or a snapshot) was most of the memory a node touched. */
+#define SLOT_PAGE_SLOTS 64
+#define SLOT_PAGES (RC_CLUSTER_SLOTS / SLOT_PAGE_SLOTS)
+G_STATIC_ASSERT(RC_CLUSTER_SLOTS % SLOT_PAGE_SLOTS == 0);
+
 /* The dictionary: open addressing over the keys' bytes, linear probing, at most half full,
  * deletion by backward shift (no tombstones). An entry is the RcKey itself, which holds its
  * hash, so a probe compares bytes only when the hashes match. Never iterated: dropping every
@@ -30,7 +37,9 @@ typedef struct {
 
 struct RcKeyspace {
     RcKeyDict dict;
-    RcSlotKeys *slots;  /* RC_CLUSTER_SLOTS lists, indexed by slot */
+    /* slot s's list is slot_pages[s / SLOT_PAGE_SLOTS][s % SLOT_PAGE_SLOTS]; a NULL page:
+     * none of its slots has had a key since the last flush */
+    RcSlotKeys *slot_pages[SLOT_PAGES];
     GTree *expires;     /* RcKey* ordered by (expire_ms, expire_seq) -> RcKey* */
     guint64 expire_seq; /* next tie-break number */
     guint64 expired_total;
@@ -290,22 +299,26 @@ RcKeyspace *rc_keyspace_new(void)
 {
     RcKeyspace *db = g_new0(RcKeyspace, 1);
     dict_init(&db->dict);
-    db->slots = g_new0(RcSlotKeys, RC_CLUSTER_SLOTS);
     db->expires = g_tree_new_full(expire_cmp, NULL, NULL, NULL);
     return db;
 }
 
-/* Free every key, walking the slot lists, and empty the lists and the dictionary. */
+/* Free every key, walking the slot lists in slot order, and free the slot pages and the
+ * dictionary (a fresh, empty one replaces it). */
 static void drop_all_keys(RcKeyspace *db)
 {
-    for (int slot = 0; slot < RC_CLUSTER_SLOTS; slot++) {
-        RcSlotKeys *sk = &db->slots[slot];
-        for (RcKey *k = sk->head, *next; k != NULL; k = next) {
-            next = k->slot_next;
-            key_free(k);
+    for (int page = 0; page < SLOT_PAGES; page++) {
+        RcSlotKeys *sks = db->slot_pages[page];
+        if (sks == NULL)
+            continue;
+        for (int i = 0; i < SLOT_PAGE_SLOTS; i++) {
+            for (RcKey *k = sks[i].head, *next; k != NULL; k = next) {
+                next = k->slot_next;
+                key_free(k);
+            }
         }
-        sk->head = sk->tail = NULL;
-        sk->count = 0;
+        g_free(sks);
+        db->slot_pages[page] = NULL;
     }
     g_free(db->dict.entries);
     dict_init(&db->dict);
@@ -318,7 +331,6 @@ void rc_keyspace_free(RcKeyspace *db)
     g_tree_unref(db->expires);
     drop_all_keys(db);
     g_free(db->dict.entries);
-    g_free(db->slots);
     g_free(db);
 }
 
@@ -327,10 +339,23 @@ RcKey *rc_keyspace_find(const RcKeyspace *db, const void *key, gsize len)
     return db->dict.entries[dict_probe(&db->dict, key_hash(key, len), key, len)];
 }
 
-static RcSlotKeys *slot_keys(const RcKeyspace *db, int slot)
+/* The slot's list to read: an empty one when its page was never allocated. */
+static const RcSlotKeys *slot_keys(const RcKeyspace *db, int slot)
+{
+    static const RcSlotKeys no_keys = {NULL, NULL, 0};
+    rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
+    const RcSlotKeys *sks = db->slot_pages[slot / SLOT_PAGE_SLOTS];
+    return sks != NULL ? &sks[slot % SLOT_PAGE_SLOTS] : &no_keys;
+}
+
+/* The slot's list to change, its page allocated if it has none yet. */
+static RcSlotKeys *slot_keys_mut(RcKeyspace *db, int slot)
 {
     rc_assert(slot >= 0 && slot < RC_CLUSTER_SLOTS);
-    return &db->slots[slot];
+    RcSlotKeys **page = &db->slot_pages[slot / SLOT_PAGE_SLOTS];
+    if (*page == NULL)
+        *page = g_new0(RcSlotKeys, SLOT_PAGE_SLOTS);
+    return &(*page)[slot % SLOT_PAGE_SLOTS];
 }
 
 RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
@@ -342,7 +367,7 @@ RcKey *rc_keyspace_add(RcKeyspace *db, GBytes *key, RcObject *val)
     k->expire_ms = -1;
     k->hash = key_hash(k->ref.data, k->ref.len);
     k->slot = rc_key_hash_slot(k->ref.data, k->ref.len);
-    RcSlotKeys *sk = slot_keys(db, k->slot);
+    RcSlotKeys *sk = slot_keys_mut(db, k->slot);
     k->slot_next = sk->head;
     if (sk->head != NULL)
         sk->head->slot_prev = k;
@@ -378,7 +403,7 @@ void rc_keyspace_delete_entry(RcKeyspace *db, RcKey *k)
 {
     if (k->expire_ms >= 0)
         g_tree_remove(db->expires, k);
-    RcSlotKeys *sk = slot_keys(db, k->slot);
+    RcSlotKeys *sk = slot_keys_mut(db, k->slot);
     rc_assert(sk->count > 0);
     if (k->slot_prev != NULL)
         k->slot_prev->slot_next = k->slot_next;
@@ -573,9 +598,12 @@ static void snapshot_key(GString *r, const RcKey *k)
 GBytes *rc_keyspace_snapshot(const RcKeyspace *db)
 {
     GString *r = g_string_new(NULL);
-    for (int slot = 0; slot < RC_CLUSTER_SLOTS; slot++) {
-        for (const RcKey *k = db->slots[slot].tail; k != NULL; k = k->slot_prev)
-            snapshot_key(r, k);
+    for (int page = 0; page < SLOT_PAGES; page++) {
+        const RcSlotKeys *sks = db->slot_pages[page];
+        for (int i = 0; sks != NULL && i < SLOT_PAGE_SLOTS; i++) {
+            for (const RcKey *k = sks[i].tail; k != NULL; k = k->slot_prev)
+                snapshot_key(r, k);
+        }
     }
     return g_string_free_to_bytes(r);
 }

@@ -81,7 +81,7 @@ void rc_repl_free(RcReplication *repl)
 {
     if (repl == NULL)
         return;
-    g_free(repl->backlog);
+    rc_repl_backlog_free(repl);
     g_ptr_array_unref(repl->replicas);
     g_array_unref(repl->waiting);
     g_array_unref(repl->pending_capa);
@@ -101,10 +101,12 @@ void rc_repl_backlog_create(RcReplication *r)
 {
     rc_assert(r->backlog == NULL);
     r->backlog_size = MAX(r->node->cfg.repl_backlog_size, RC_REPL_BACKLOG_MIN_SIZE);
-    /* Memory follows the history, as Redis's list of blocks does: the ring starts small
-     * and grows up to backlog_size; 1000 nodes must not hold 1 MiB each for nothing. */
-    r->backlog_cap = MIN(r->backlog_size, RC_REPL_BACKLOG_FIRST_ALLOC);
-    r->backlog = g_malloc0((gsize)r->backlog_cap);
+    r->backlog_ring = (r->backlog_size + RC_REPL_BACKLOG_BLOCK - 1) / RC_REPL_BACKLOG_BLOCK *
+                      RC_REPL_BACKLOG_BLOCK;
+    /* Memory follows the history: no block until the stream reaches it; 1000 nodes must not
+     * hold 1 MiB each for nothing. */
+    r->backlog = g_ptr_array_new_with_free_func(g_free);
+    r->backlog_cap = 0;
     r->backlog_idx = 0;
     r->backlog_histlen = 0;
     /* The first byte the backlog will hold is the next one of the stream. */
@@ -113,34 +115,36 @@ void rc_repl_backlog_create(RcReplication *r)
 
 void rc_repl_backlog_free(RcReplication *r)
 {
-    g_clear_pointer(&r->backlog, g_free);
+    g_clear_pointer(&r->backlog, g_ptr_array_unref);
     r->backlog_histlen = 0;
     r->backlog_cap = 0;
 }
 
-/* Make room for `len` more bytes while the ring is below its full size. Until then no byte
- * was ever dropped, so the history sits at [0, histlen) and keeps its place. */
-static void backlog_reserve(RcReplication *r, gsize len)
+/* The block holding ring position `pos`. Until the ring first wraps the stream writes its
+ * blocks in order, so a position past the allocated ones is the start of the next. */
+static guint8 *backlog_block(RcReplication *r, gint64 pos)
 {
-    gint64 need = r->backlog_histlen + (gint64)len;
-    if (r->backlog_cap >= r->backlog_size || need <= r->backlog_cap)
-        return;
-    rc_assert(r->backlog_histlen <= r->backlog_cap);
-    gint64 cap = MIN(r->backlog_size, MAX(need, r->backlog_cap * 2));
-    r->backlog = g_realloc(r->backlog, (gsize)cap);
-    r->backlog_cap = cap;
-    r->backlog_idx = r->backlog_histlen;
+    rc_assert(pos >= 0 && pos < r->backlog_ring);
+    guint i = (guint)(pos / RC_REPL_BACKLOG_BLOCK);
+    rc_assert(i <= r->backlog->len);
+    if (i == r->backlog->len) {
+        g_ptr_array_add(r->backlog, g_malloc(RC_REPL_BACKLOG_BLOCK));
+        r->backlog_cap += RC_REPL_BACKLOG_BLOCK;
+    }
+    rc_assert(i < r->backlog->len);
+    return g_ptr_array_index(r->backlog, i);
 }
 
 static void backlog_append(RcReplication *r, const guint8 *p, gsize len)
 {
-    backlog_reserve(r, len);
+    /* the ring holds at least backlog_size bytes: the last of them stay valid */
+    r->backlog_histlen = MIN(r->backlog_histlen + (gint64)len, r->backlog_size);
     while (len > 0) {
-        gsize room = (gsize)(r->backlog_cap - r->backlog_idx);
-        gsize n = MIN(room, len);
-        memcpy(r->backlog + r->backlog_idx, p, n);
-        r->backlog_idx = (r->backlog_idx + (gint64)n) % r->backlog_cap;
-        r->backlog_histlen = MIN(r->backlog_histlen + (gint64)n, r->backlog_cap);
+        guint8 *block = backlog_block(r, r->backlog_idx);
+        gint64 at = r->backlog_idx % RC_REPL_BACKLOG_BLOCK;
+        gsize n = MIN((gsize)(RC_REPL_BACKLOG_BLOCK - at), len);
+        memcpy(block + at, p, n);
+        r->backlog_idx = (r->backlog_idx + (gint64)n) % r->backlog_ring;
         p += n;
         len -= n;
     }
@@ -153,15 +157,18 @@ void rc_repl_backlog_copy_from(const RcReplication *r, gint64 offset, GByteArray
     rc_assert(offset >= r->backlog_off && offset <= r->backlog_off + r->backlog_histlen);
     gint64 skip = offset - r->backlog_off;
     gint64 len = r->backlog_histlen - skip;
-    /* The oldest valid byte sits at idx - histlen (mod cap). */
-    gint64 pos = (r->backlog_idx - r->backlog_histlen + skip) % r->backlog_cap;
+    /* The oldest valid byte sits at idx - histlen (mod ring). */
+    gint64 pos = (r->backlog_idx - r->backlog_histlen + skip) % r->backlog_ring;
     if (pos < 0)
-        pos += r->backlog_cap;
+        pos += r->backlog_ring;
     while (len > 0) {
-        gint64 n = MIN(len, r->backlog_cap - pos);
-        g_byte_array_append(out, r->backlog + pos, (guint)n);
+        rc_assert(pos / RC_REPL_BACKLOG_BLOCK < r->backlog->len);
+        const guint8 *block = g_ptr_array_index(r->backlog, pos / RC_REPL_BACKLOG_BLOCK);
+        gint64 at = pos % RC_REPL_BACKLOG_BLOCK;
+        gint64 n = MIN(len, RC_REPL_BACKLOG_BLOCK - at);
+        g_byte_array_append(out, block + at, (guint)n);
         len -= n;
-        pos = (pos + n) % r->backlog_cap;
+        pos = (pos + n) % r->backlog_ring;
     }
 }
 

@@ -13,10 +13,10 @@
 #define RC_REPL_DISKLESS_SYNC_DELAY_S 5      /* repl-diskless-sync-delay default */
 #define RC_REPL_BACKLOG_TTL_S 3600           /* repl-backlog-ttl default */
 #define RC_REPL_BACKLOG_MIN_SIZE (16 * 1024) /* CONFIG_REPL_BACKLOG_MIN_SIZE */
-#define RC_REPL_BACKLOG_FIRST_ALLOC 4096
-#define RC_REPL_HOST_STR_LEN 256          /* NET_HOST_STR_LEN */
-#define RC_REPL_LINE_MAX 4096             /* longest handshake line we accept */
-#define RC_REPL_STREAM_ARGS_MAX (1 << 20) /* multibulk count limit on the master stream */
+#define RC_REPL_BACKLOG_BLOCK (16 * 1024)    /* PROTO_REPLY_CHUNK_BYTES: a backlog block */
+#define RC_REPL_HOST_STR_LEN 256             /* NET_HOST_STR_LEN */
+#define RC_REPL_LINE_MAX 4096                /* longest handshake line we accept */
+#define RC_REPL_STREAM_ARGS_MAX (1 << 20)    /* multibulk count limit on the master stream */
 
 /* The replica side of the link (server.repl_state). */
 typedef enum {
@@ -82,11 +82,15 @@ struct RcReplication {
     gint64 master_repl_offset;
     gint64 second_replid_offset; /* -1 when replid2 is not valid */
 
-    /* Backlog: a circular buffer of the last `size` bytes of the stream. */
-    guint8 *backlog;        /* NULL when there is no backlog */
+    /* Backlog: a circular buffer of the last `size` bytes of the stream, in blocks of
+     * RC_REPL_BACKLOG_BLOCK bytes allocated as the stream first reaches them (Redis 7.0's
+     * shared replication buffer grows likewise), so memory follows the history and nothing
+     * is ever copied to grow it. */
+    GPtrArray *backlog;     /* the blocks allocated so far, in ring order; NULL: no backlog */
     gint64 backlog_size;    /* repl-backlog-size: the most history kept */
-    gint64 backlog_cap;     /* bytes allocated, grows up to backlog_size */
-    gint64 backlog_idx;     /* next write position */
+    gint64 backlog_ring;    /* the ring's length: backlog_size rounded up to whole blocks */
+    gint64 backlog_cap;     /* bytes allocated, grows up to backlog_ring */
+    gint64 backlog_idx;     /* next write position in the ring */
     gint64 backlog_histlen; /* valid bytes */
     gint64 backlog_off;     /* stream offset of the first valid byte */
 

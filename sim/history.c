@@ -10,26 +10,41 @@
 #define FLUSH_EVERY 512
 #define STR_BLOCK (64 * 1024) /* bytes of op strings per block */
 
-#define OPS_MIN 1024
-
 SimHistory *sim_history_new(void)
 {
     SimHistory *h = g_new0(SimHistory, 1);
-    h->ops = g_new(SimOp, OPS_MIN);
-    h->cap_ops = OPS_MIN;
     h->str_blocks = g_ptr_array_new_with_free_func(g_free);
     return h;
 }
 
-/* Room for `ops` ops in all. g_renew leaves the new room untouched, so memory reserved and
- * never filled costs no page. */
-static void ops_grow(SimHistory *h, guint64 ops)
+/* Room in the chunk table for `chunks` chunks. */
+static void chunks_reserve(SimHistory *h, guint64 chunks)
 {
-    if (ops <= h->cap_ops)
+    if (chunks <= h->cap_chunks)
         return;
-    rc_assert(ops < G_MAXSIZE / sizeof(SimOp));
-    h->ops = g_renew(SimOp, h->ops, ops);
-    h->cap_ops = ops;
+    rc_assert(chunks < G_MAXSIZE / sizeof(SimHistoryChunk *));
+    h->chunks = g_renew(SimHistoryChunk *, h->chunks, chunks);
+    h->cap_chunks = chunks;
+}
+
+/* A chunk for the ops from the next one on, aligned to its size (see SimHistoryChunk). */
+static G_GNUC_NO_INLINE void chunk_add(SimHistory *h)
+{
+    if (h->n_chunks == h->cap_chunks)
+        chunks_reserve(h, MAX(2 * h->cap_chunks, 4));
+    SimHistoryChunk *chunk = g_aligned_alloc(1, SIM_HISTORY_CHUNK_BYTES, SIM_HISTORY_CHUNK_BYTES);
+    chunk->first_index = h->n_chunks * SIM_HISTORY_CHUNK_OPS;
+    rc_assert(chunk->first_index == h->n_ops);
+    h->chunks[h->n_chunks++] = chunk;
+}
+
+/* The place of the next op, in a new chunk when the last one is full. */
+static inline SimOp *op_next(SimHistory *h)
+{
+    guint64 in_chunk = h->n_ops % SIM_HISTORY_CHUNK_OPS;
+    if (in_chunk == 0 && h->n_ops / SIM_HISTORY_CHUNK_OPS == h->n_chunks)
+        chunk_add(h);
+    return &h->chunks[h->n_ops / SIM_HISTORY_CHUNK_OPS]->ops[in_chunk];
 }
 
 /* A copy of `s` (or NULL) that lives as long as the history. Ops' keys, values and errors
@@ -81,9 +96,8 @@ char *sim_history_keep_string(SimHistory *h, const char *s)
 
 void sim_history_reserve(SimHistory *h, guint64 ops)
 {
-    /* growing by doubling copies each time; a run knows its op count roughly */
     if (ops < G_MAXUINT / 2)
-        ops_grow(h, ops);
+        chunks_reserve(h, (ops + SIM_HISTORY_CHUNK_OPS - 1) / SIM_HISTORY_CHUNK_OPS);
 }
 
 void sim_history_close(SimHistory *h)
@@ -109,10 +123,14 @@ void sim_history_free(SimHistory *h)
     if (h == NULL)
         return;
     sim_history_close(h);
-    for (guint64 i = 0; i < h->n_ops; i++)
-        if (op_has_items(&h->ops[i]))
-            g_ptr_array_unref(h->ops[i].items);
-    g_free(h->ops);
+    for (guint64 i = 0; i < h->n_ops; i++) {
+        const SimOp *op = sim_history_op(h, i);
+        if (op_has_items(op))
+            g_ptr_array_unref(op->items);
+    }
+    for (guint64 c = 0; c < h->n_chunks; c++)
+        g_aligned_free(h->chunks[c]);
+    g_free(h->chunks);
     g_ptr_array_unref(h->str_blocks);
     if (h->line != NULL)
         g_string_free(h->line, TRUE);
@@ -439,7 +457,7 @@ gboolean sim_history_open_jsonl(SimHistory *h, const char *path, GError **error)
         return FALSE;
     }
     for (guint64 i = 0; i < h->n_ops; i++)
-        stream_op(h, &h->ops[i]);
+        stream_op(h, sim_history_op(h, i));
     fflush(h->jsonl);
     return TRUE;
 }
@@ -489,7 +507,7 @@ static void op_set_value(SimHistory *h, SimOp *op, const SimOpSpec *spec, const 
 guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
 {
     if (h->n_ops > 0)
-        rc_assert(spec->time_us >= h->ops[h->n_ops - 1].time_us);
+        rc_assert(spec->time_us >= sim_history_op(h, h->n_ops - 1)->time_us);
     rc_assert((spec->items != NULL) == kind_has_items(spec->kind));
     rc_assert(spec->kind != SIM_VALUE_STRING || spec->value != NULL);
     rc_assert(spec->node >= -1 && spec->node <= G_MAXINT16);
@@ -503,13 +521,11 @@ guint64 sim_history_append(SimHistory *h, const SimOpSpec *spec)
             h->retired[spec->worker]++;
         }
     }
-    if (h->n_ops == h->cap_ops)
-        ops_grow(h, 2 * h->cap_ops);
     /* the worker's open invocation, whose strings a completion shares */
     const SimOp *inv =
         spec->type != SIM_OP_INVOKE ? sim_history_open_invocation(h, spec->worker) : NULL;
     guint64 index = h->n_ops;
-    SimOp *op = &h->ops[index];
+    SimOp *op = op_next(h);
     *op = (SimOp){
         .time_us = spec->time_us,
         .f = spec->f,
@@ -569,7 +585,7 @@ gboolean sim_history_write_edn(const SimHistory *h, const char *path, SimEdnForm
     GString *line = g_string_sized_new(200);
     for (guint64 i = 0; i < h->n_ops; i++) {
         g_string_truncate(line, 0);
-        sim_history_format_edn(h, &h->ops[i], form, line);
+        sim_history_format_edn(h, sim_history_op(h, i), form, line);
         g_string_append_c(line, '\n');
         fwrite(line->str, 1, line->len, f);
     }

@@ -95,9 +95,27 @@ typedef struct {
     gint fault; /* -1 .. G_MAXINT16 likewise */
 } SimOpSpec;
 
+/* Ops are stored in chunks of SIM_HISTORY_CHUNK_BYTES, each aligned to its size: a run's
+ * history (7 MB for the default scenario) grows chunk by chunk with nothing ever copied, and
+ * with glibc.malloc.hugetlb (sim/main.c) each chunk is one 2 MiB huge page, one page fault
+ * instead of hundreds. A chunk starts with a header the size of an op that says which op is
+ * its first, so an op's address gives its index (sim_op_index) without a search. Memory is
+ * fresh, not zeroed: only what is appended is touched. */
+#define SIM_HISTORY_CHUNK_BYTES ((gsize)2 * 1024 * 1024)
+#define SIM_HISTORY_CHUNK_OPS (SIM_HISTORY_CHUNK_BYTES / sizeof(SimOp) - 1)
+
 typedef struct {
-    SimOp *ops; /* [n_ops], of room for cap_ops (not zeroed: only what is appended is touched) */
-    guint64 n_ops, cap_ops;
+    guint64 first_index; /* the index of ops[0] in the history */
+    guint8 pad[sizeof(SimOp) - sizeof(guint64)];
+    SimOp ops[]; /* SIM_HISTORY_CHUNK_OPS */
+} SimHistoryChunk;
+
+G_STATIC_ASSERT(sizeof(SimHistoryChunk) == sizeof(SimOp));
+
+typedef struct {
+    SimHistoryChunk **chunks; /* [n_chunks] allocated, of room for cap_chunks */
+    guint64 n_chunks, cap_chunks;
+    guint64 n_ops;
     FILE *jsonl; /* streaming output, or NULL */
     guint unflushed;
     GString *line;     /* scratch for the line being streamed */
@@ -120,7 +138,8 @@ typedef enum {
 } SimEdnForm;
 
 SimHistory *sim_history_new(void);
-/* Make room for `ops` ops (a hint: appending beyond it still works). */
+/* Expect `ops` ops (a hint: appending beyond it still works; chunks are allocated only as
+ * ops fill them). */
 void sim_history_reserve(SimHistory *h, guint64 ops);
 void sim_history_free(SimHistory *h);
 /* Number the processes as Jepsen does for `workers` logical clients (0 .. workers-1): a
@@ -144,7 +163,7 @@ char *sim_history_keep_string(SimHistory *h, const char *s);
 static inline const SimOp *sim_history_op(const SimHistory *h, guint64 index)
 {
     rc_assert(index < h->n_ops);
-    return &h->ops[index];
+    return &h->chunks[index / SIM_HISTORY_CHUNK_OPS]->ops[index % SIM_HISTORY_CHUNK_OPS];
 }
 
 static inline guint64 sim_history_len(const SimHistory *h)
@@ -161,14 +180,17 @@ static inline const SimOp *sim_history_open_invocation(const SimHistory *h, gint
         return NULL;
     rc_assert((guint)worker < h->workers);
     gint64 at = h->open_invoke[worker];
-    return at >= 0 ? &h->ops[at] : NULL;
+    return at >= 0 ? sim_history_op(h, (guint64)at) : NULL;
 }
 
 /* An op's index in the history (`op` is one of its ops). */
 static inline guint64 sim_op_index(const SimHistory *h, const SimOp *op)
 {
-    rc_assert(op >= h->ops && op < h->ops + h->n_ops);
-    return (guint64)(op - h->ops);
+    const SimHistoryChunk *chunk =
+        (const SimHistoryChunk *)((guintptr)op & ~(guintptr)(SIM_HISTORY_CHUNK_BYTES - 1));
+    guint64 index = chunk->first_index + (guint64)(op - chunk->ops);
+    rc_assert(index < h->n_ops && sim_history_op(h, index) == op);
+    return index;
 }
 
 /* An op's Jepsen process (see above): SIM_PROCESS_NEMESIS, the worker's number, or that

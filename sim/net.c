@@ -28,10 +28,16 @@
 #define RING_MIN 4     /* segments in a direction's first ring */
 #define RINGS_SPARE 64 /* RING_MIN rings kept for reuse by the next busy direction */
 
-/* A copied segment of at most SEG_BLOCK_BYTES (an MSS's worth) lives in a block of that size,
- * recycled through a free list of at most SEG_BLOCKS_SPARE blocks (2 MiB). */
+/* A copied segment of at most SEG_BLOCK_BYTES (an MSS's worth) lives in a pooled block of the
+ * smallest power of two from SEG_CLASS_MIN_BYTES up that holds it: most are requests and
+ * replies of a few dozen bytes, and a partition holds thousands of them, so one MSS-sized
+ * block each (6 MB of fresh pages in the default run) was most of what they cost. Each size
+ * class recycles its blocks through a free list of at most SEG_BLOCKS_SPARE. */
 #define SEG_BLOCK_BYTES 2048
+#define SEG_CLASS_MIN_BYTES 64 /* holds the free list's link */
+#define SEG_CLASSES 6          /* 64, 128, ..., 2048 bytes */
 #define SEG_BLOCKS_SPARE 1024
+G_STATIC_ASSERT(SEG_CLASS_MIN_BYTES << (SEG_CLASSES - 1) == SEG_BLOCK_BYTES);
 
 typedef enum {
     SEG_DATA,
@@ -194,8 +200,9 @@ struct SimNet {
     gboolean scratch_busy;             /* a delivery is using it (a nested one allocates its own) */
     Segment *spare_rings[RINGS_SPARE]; /* idle directions' smallest rings, for reuse */
     guint n_spare_rings;
-    gpointer seg_blocks; /* free segment blocks, each holding the next one's address */
-    guint n_seg_blocks;
+    gpointer seg_blocks[SEG_CLASSES]; /* free segment blocks of each size class, each holding
+                                         the next one's address */
+    guint n_seg_blocks[SEG_CLASSES];
     SimClockHook clock_hook; /* see sim_net_set_clock_hook */
     gpointer clock_hook_user;
     SimNetStats stats;
@@ -371,10 +378,12 @@ void sim_net_free(SimNet *net)
     g_free(net->reach);
     for (guint i = 0; i < net->n_spare_rings; i++)
         g_free(net->spare_rings[i]);
-    while (net->seg_blocks != NULL) {
-        gpointer next = *(gpointer *)net->seg_blocks;
-        g_free(net->seg_blocks);
-        net->seg_blocks = next;
+    for (guint cls = 0; cls < SEG_CLASSES; cls++) {
+        while (net->seg_blocks[cls] != NULL) {
+            gpointer next = *(gpointer *)net->seg_blocks[cls];
+            g_free(net->seg_blocks[cls]);
+            net->seg_blocks[cls] = next;
+        }
     }
     g_free(net);
 }
@@ -740,19 +749,32 @@ static RcTime rto_offset(RcTime rto, guint k)
 
 /* ------------------------------------------------------------------ segment queues */
 
+/* The size class of a pooled block for `len` (1 .. SEG_BLOCK_BYTES) bytes. */
+static inline guint seg_class(gsize len)
+{
+    rc_assert(len > 0 && len <= SEG_BLOCK_BYTES);
+    if (len <= SEG_CLASS_MIN_BYTES)
+        return 0;
+    return g_bit_storage(len - 1) - g_bit_storage(SEG_CLASS_MIN_BYTES - 1);
+}
+
 /* A copy of a write's piece for a segment of its own: small ones (every piece of a write,
- * with the default MSS) in a recycled block, so a segment costs no malloc/free pair. */
+ * with the default MSS) in a recycled block of their size class, so a segment costs no
+ * malloc/free pair. */
 static const guint8 *seg_copy(SimNet *net, const guint8 *data, gsize len)
 {
     guint8 *copy;
     if (len > SEG_BLOCK_BYTES) {
         copy = g_malloc(len);
-    } else if (net->seg_blocks != NULL) {
-        copy = net->seg_blocks;
-        net->seg_blocks = *(gpointer *)copy;
-        net->n_seg_blocks--;
     } else {
-        copy = g_malloc(SEG_BLOCK_BYTES);
+        guint cls = seg_class(len);
+        copy = net->seg_blocks[cls];
+        if (copy != NULL) {
+            net->seg_blocks[cls] = *(gpointer *)copy;
+            net->n_seg_blocks[cls]--;
+        } else {
+            copy = g_malloc((gsize)SEG_CLASS_MIN_BYTES << cls);
+        }
     }
     memcpy(copy, data, len);
     return copy;
@@ -765,13 +787,18 @@ static inline void seg_release(SimNet *net, Segment *s)
         g_bytes_unref(s->bytes);
     } else if (s->kind == SEG_DATA) {
         gpointer block = (gpointer)s->data;
-        if (s->len > SEG_BLOCK_BYTES || net->n_seg_blocks == SEG_BLOCKS_SPARE) {
+        if (s->len > SEG_BLOCK_BYTES) {
             g_free(block);
             return;
         }
-        *(gpointer *)block = net->seg_blocks;
-        net->seg_blocks = block;
-        net->n_seg_blocks++;
+        guint cls = seg_class(s->len);
+        if (net->n_seg_blocks[cls] == SEG_BLOCKS_SPARE) {
+            g_free(block);
+            return;
+        }
+        *(gpointer *)block = net->seg_blocks[cls];
+        net->seg_blocks[cls] = block;
+        net->n_seg_blocks[cls]++;
     }
 }
 

@@ -947,6 +947,57 @@ START_TEST(test_history_keeps_copies)
 }
 END_TEST
 
+/* The history's chunked store: ops appended across several chunk boundaries are found by
+ * index, give their index back from their address (JSON's "index" too), keep their address
+ * while more are appended, and a completion in a new chunk finds its worker's invocation in
+ * the previous one and shares its key. */
+START_TEST(test_history_chunks)
+{
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_set_workers(h, 2);
+    const guint64 n = 3 * SIM_HISTORY_CHUNK_OPS + 5;
+    g_autofree const SimOp **at = g_new(const SimOp *, n);
+    for (guint64 i = 0; i < n; i++) {
+        char key[32];
+        g_snprintf(key, sizeof key, "k%" G_GUINT64_FORMAT, i);
+        /* worker 1 invokes just before each boundary and completes just after it */
+        gboolean before = (i + 1) % SIM_HISTORY_CHUNK_OPS == 0;
+        gboolean after = i > 0 && i % SIM_HISTORY_CHUNK_OPS == 0;
+        SimOpSpec spec = {
+            .time_us = (RcTime)i,
+            .worker = before || after ? 1 : 0,
+            .type = before ? SIM_OP_INVOKE : SIM_OP_FAIL,
+            .f = "add",
+            .key = after ? sim_history_op(h, i - 1)->key : key,
+            .kind = SIM_VALUE_INT,
+            .num = (gint64)i,
+            .node = -1,
+            .fault = -1,
+        };
+        if (after)
+            ck_assert_ptr_eq(sim_history_open_invocation(h, 1), sim_history_op(h, i - 1));
+        ck_assert_uint_eq(sim_history_append(h, &spec), i);
+        at[i] = sim_history_op(h, i);
+        if (after)
+            ck_assert_ptr_eq(at[i]->key, at[i - 1]->key);      /* shared with the invocation */
+        ck_assert_ptr_eq(sim_history_op(h, i / 2), at[i / 2]); /* earlier ops stay put */
+    }
+    ck_assert_uint_eq(sim_history_len(h), n);
+    for (guint64 i = 0; i < n; i++) {
+        const SimOp *o = sim_history_op(h, i);
+        ck_assert_ptr_eq(o, at[i]);
+        ck_assert_uint_eq(sim_op_index(h, o), i);
+        ck_assert_int_eq(o->time_us, (RcTime)i);
+        ck_assert_int_eq(o->num, (gint64)i);
+    }
+    g_autoptr(GString) s = g_string_new(NULL);
+    sim_history_format_json(h, at[2 * SIM_HISTORY_CHUNK_OPS + 1], s);
+    g_autofree char *want = g_strdup_printf("{\"index\":%" G_GUINT64_FORMAT ",",
+                                            (guint64)(2 * SIM_HISTORY_CHUNK_OPS + 1));
+    ck_assert(g_str_has_prefix(s->str, want));
+}
+END_TEST
+
 START_TEST(test_json_and_edn)
 {
     g_autoptr(SimHistory) h = sim_history_new();
@@ -1061,6 +1112,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_slot_claims);
     tcase_add_test(tc, test_convergence);
     tcase_add_test(tc, test_history_keeps_copies);
+    tcase_add_test(tc, test_history_chunks);
     tcase_add_test(tc, test_history_completion_shares_invoke_strings);
     tcase_add_test(tc, test_json_and_edn);
     suite_add_tcase(s, tc);

@@ -454,12 +454,78 @@ START_TEST(test_key_dict_deletes_keep_lookups)
 }
 END_TEST
 
+/* A hash tag "{tN}" for the smallest N whose tag hashes to `slot`, into `tag`. */
+static void tag_for_slot(int slot, char *tag, gsize size)
+{
+    for (guint n = 0;; n++) {
+        int len = g_snprintf(tag, size, "{t%u}", n);
+        if (rc_key_hash_slot(tag + 1, (gsize)len - 2) == slot)
+            return;
+    }
+}
+
+/* The slot lists live in pages allocated with their first key: slots on both sides of page
+ * boundaries keep their own lists and counts, slots of pages never touched read as empty,
+ * a snapshot walks the slots in order across pages, and a flush (which frees the pages)
+ * leaves a keyspace that fills again. */
+START_TEST(test_slot_pages)
+{
+    static const int slots[] = {16383, 64, 0, 8191, 63, 127, 65};
+    enum { N = G_N_ELEMENTS(slots) };
+    char tags[N][16];
+    RcKeyspace *db = rc_keyspace_new();
+    for (int i = 0; i < N; i++) {
+        tag_for_slot(slots[i], tags[i], sizeof tags[i]);
+        for (int j = 0; j <= i; j++) { /* i + 1 keys in slot i */
+            char k[32];
+            g_snprintf(k, sizeof k, "%s%d", tags[i], j);
+            add_string(db, k, "v");
+        }
+    }
+    for (int i = 0; i < N; i++)
+        ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(db, slots[i]), (guint)i + 1);
+    ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(db, 1), 0);    /* page of slot 0 */
+    ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(db, 5000), 0); /* page never touched */
+    ck_assert_uint_eq(rc_keyspace_delete_slot(db, 5000), 0);
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    rc_keyspace_get_keys_in_slot(db, 5000, 10, keys);
+    ck_assert_uint_eq(keys->len, 0);
+    /* the snapshot names the slots' keys in slot order, oldest first within a slot */
+    g_autoptr(GBytes) snap = rc_keyspace_snapshot(db);
+    g_autofree char *text = g_strndup(g_bytes_get_data(snap, NULL), g_bytes_get_size(snap));
+    static const int in_order[] = {2, 4, 1, 6, 5, 3, 0}; /* indexes of slots, ascending */
+    const char *at = text;
+    for (int o = 0; o < N; o++) {
+        int i = in_order[o];
+        for (int j = 0; j <= i; j++) {
+            char k[32];
+            g_snprintf(k, sizeof k, "%s%d\r\n", tags[i], j);
+            const char *found = strstr(at, k);
+            ck_assert_msg(found != NULL, "key %s not after the previous one", k);
+            at = found;
+        }
+    }
+    ck_assert_uint_eq(rc_keyspace_delete_slot(db, 64), 2);
+    ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(db, 65), 7);
+    ck_assert_uint_eq(rc_keyspace_flush(db), 1 + 3 + 4 + 5 + 6 + 7);
+    for (int i = 0; i < N; i++)
+        ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(db, slots[i]), 0);
+    char k[32];
+    g_snprintf(k, sizeof k, "%sagain", tags[0]);
+    add_string(db, k, "v");
+    ck_assert_uint_eq(rc_keyspace_count_keys_in_slot(db, 16383), 1);
+    ck_assert_ptr_nonnull(rc_keyspace_find(db, k, strlen(k)));
+    rc_keyspace_free(db);
+}
+END_TEST
+
 Suite *keyspace_suite(void);
 Suite *keyspace_suite(void)
 {
     Suite *s = suite_create("keyspace");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_slot_lists_newest_first);
+    tcase_add_test(tc, test_slot_pages);
     tcase_add_test(tc, test_expire_on_virtual_time);
     tcase_add_test(tc, test_set_and_hash_order);
     tcase_add_test(tc, test_set_index_many_members);

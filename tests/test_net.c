@@ -304,9 +304,10 @@ static void stream_write(World *w, Rec *r, GString *sent, char tag, guint i, gsi
     g_string_append_len(sent, msg, (gssize)n);
 }
 
-/* Copied segments live in recycled blocks: thousands of them held at once behind a cut (more
- * than the free list keeps), then released, then reused by later writes of two streams, with
- * segments both smaller and larger than a block (a large MSS): every byte arrives intact. */
+/* Copied segments live in recycled blocks of power-of-two size classes: thousands of them held
+ * at once behind a cut (more than a class's free list keeps), then released, then reused by
+ * later writes of two streams, with segments of every size around the classes' bounds and
+ * larger than a block (a large MSS): every byte arrives intact. */
 START_TEST(test_segment_blocks_recycled_intact)
 {
     World *w = world_new(120);
@@ -329,6 +330,12 @@ START_TEST(test_segment_blocks_recycled_intact)
         run_until(w, t);
         stream_write(w, ra, sent_a, 'A', i, 1 + (i * 977) % 9000);
         stream_write(w, rc, sent_c, 'a', i, 1 + (i * 389) % 3000);
+    }
+    for (gsize bound = 64; bound <= 4096; bound *= 2) { /* a class's largest, and one more */
+        for (gsize n = bound - 1; n <= bound + 1; n++) {
+            run_until(w, 15 * RC_US_PER_S + (RcTime)(bound + n));
+            stream_write(w, ra, sent_a, 'B', (guint)n, n);
+        }
     }
     run_until(w, 20 * RC_US_PER_S);
     ck_assert_uint_eq(w->srv->accepted->len, 2);

@@ -574,6 +574,58 @@ START_TEST(test_backlog_keeps_the_last_bytes)
 }
 END_TEST
 
+/* A backlog whose size is not a whole number of blocks, fed far past it in uneven pieces:
+ * blocks are allocated only as the stream reaches them, the ring (whole blocks) wraps at odd
+ * places, and every offset still inside the last backlog_size bytes copies out exactly. */
+START_TEST(test_backlog_blocks_follow_the_stream)
+{
+    RcNodeConfig cfg;
+    default_cfg(&cfg);
+    cfg.repl_backlog_size = 40000; /* 2.44 blocks: a ring of 3 */
+    Harness *h = h_new(1, &cfg);
+    RcReplication *r = repl(h, M);
+    h_enter(h, M);
+    rc_repl_backlog_create(r);
+    ck_assert_int_eq(r->backlog_cap, 0);
+    GByteArray *all = g_byte_array_new();
+    for (int i = 0; i < 150000; i++) {
+        guint8 b = (guint8)(i * 13 + i / 509);
+        g_byte_array_append(all, &b, 1);
+    }
+    gsize pos = 0, piece = 1;
+    while (pos < all->len) {
+        gsize n = MIN(piece, all->len - pos);
+        rc_repl_feed(r, all->data + pos, n);
+        pos += n;
+        piece = piece * 5 % 20011 + 1; /* up to more than a block at once */
+        /* memory follows the history: the blocks the bytes so far reach, at most the ring */
+        gint64 blocks = MIN(((gint64)pos + RC_REPL_BACKLOG_BLOCK - 1) / RC_REPL_BACKLOG_BLOCK, 3);
+        ck_assert_int_eq(r->backlog_cap, blocks * RC_REPL_BACKLOG_BLOCK);
+        ck_assert_int_eq(r->backlog_histlen, MIN((gint64)pos, 40000));
+        ck_assert_int_eq(r->backlog_off, (gint64)pos - r->backlog_histlen + 1);
+        /* the oldest byte kept and the newest one */
+        GByteArray *got = g_byte_array_new();
+        rc_repl_backlog_copy_from(r, r->backlog_off, got);
+        ck_assert_uint_eq(got->len, (guint)r->backlog_histlen);
+        ck_assert_int_eq(memcmp(got->data, all->data + (r->backlog_off - 1), got->len), 0);
+        g_byte_array_unref(got);
+    }
+    h_leave(h, M);
+    ck_assert_int_eq(r->master_repl_offset, 150000);
+    for (gint64 from = r->backlog_off; from <= 150001; from += 997) {
+        GByteArray *got = g_byte_array_new();
+        rc_repl_backlog_copy_from(r, from, got);
+        ck_assert_uint_eq(got->len, (guint)(150001 - from));
+        ck_assert_int_eq(memcmp(got->data, all->data + (from - 1), got->len), 0);
+        g_byte_array_unref(got);
+    }
+    rc_repl_backlog_free(r);
+    ck_assert_ptr_null(r->backlog);
+    g_byte_array_unref(all);
+    h_free(h);
+}
+END_TEST
+
 /* PSYNC answers by id and offset, table-driven against a master with a known history. */
 START_TEST(test_psync_decision_table)
 {
@@ -1094,6 +1146,7 @@ Suite *replication_suite(void)
     tcase_add_test(tc, test_replica_drops_silent_master_after_repl_timeout);
     tcase_add_test(tc, test_master_drops_replica_without_acks);
     tcase_add_test(tc, test_backlog_keeps_the_last_bytes);
+    tcase_add_test(tc, test_backlog_blocks_follow_the_stream);
     tcase_add_test(tc, test_psync_decision_table);
     tcase_add_test(tc, test_stream_transaction_applies_at_exec);
     tcase_add_test(tc, test_stream_protocol_error_forces_full_sync);
