@@ -533,6 +533,17 @@ START_TEST(test_master_drops_replica_without_acks)
 }
 END_TEST
 
+/* n bytes that repeat only over long stretches, so a copy from a wrong offset shows. */
+static GByteArray *byte_pattern(int n, int mul, int div)
+{
+    GByteArray *all = g_byte_array_sized_new((guint)n);
+    for (int i = 0; i < n; i++) {
+        guint8 b = (guint8)(i * mul + i / div);
+        g_byte_array_append(all, &b, 1);
+    }
+    return all;
+}
+
 START_TEST(test_backlog_keeps_the_last_bytes)
 {
     RcNodeConfig cfg;
@@ -544,11 +555,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
     rc_repl_backlog_create(r);
     ck_assert_int_eq(r->backlog_off, 1);
     ck_assert_int_le(r->backlog_cap, 4096); /* memory follows the history */
-    GByteArray *all = g_byte_array_new();
-    for (int i = 0; i < 40000; i++) {
-        guint8 b = (guint8)(i * 7 + i / 251);
-        g_byte_array_append(all, &b, 1);
-    }
+    GByteArray *all = byte_pattern(40000, 7, 251);
     /* Feed in uneven pieces so that writes wrap around the ring at odd places. */
     gsize pos = 0, piece = 1;
     while (pos < all->len) {
@@ -587,11 +594,7 @@ START_TEST(test_backlog_blocks_follow_the_stream)
     h_enter(h, M);
     rc_repl_backlog_create(r);
     ck_assert_int_eq(r->backlog_cap, 0);
-    GByteArray *all = g_byte_array_new();
-    for (int i = 0; i < 150000; i++) {
-        guint8 b = (guint8)(i * 13 + i / 509);
-        g_byte_array_append(all, &b, 1);
-    }
+    GByteArray *all = byte_pattern(150000, 13, 509);
     gsize pos = 0, piece = 1;
     while (pos < all->len) {
         gsize n = MIN(piece, all->len - pos);
