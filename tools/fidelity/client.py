@@ -125,6 +125,12 @@ class Conn:
         self.sent = False
 
         async def go():
+            if self.w is not None and (self.r.at_eof() or self.r.exception() is not None
+                                       or self.w.transport.is_closing()):
+                # the peer closed or reset this idle connection (its process died): the
+                # event loop saw it already, as rcsim's client sees the FIN/RST (sim/client.h:
+                # closed or reset -> a new connection), so no command is sent on it
+                self.close()
             if self.w is None:
                 await self.open()
             self.w.write(encode(*args))
