@@ -56,7 +56,7 @@ RESTARTED=""   # pid file of servers client.py restarted (not our children: kill
 stop_servers() {
     local p i
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do { wait "$p"; } 2>/dev/null || true; done
     PIDS=()
     if [ -n "$RESTARTED" ] && [ -f "$RESTARTED" ]; then
         while read -r p; do
@@ -67,8 +67,10 @@ stop_servers() {
         rm -f "$RESTARTED"
     fi
 }
+CLIENT=""
 cleanup() {
     set +e
+    if [ -n "$CLIENT" ]; then kill "$CLIENT" 2>/dev/null; wait "$CLIENT" 2>/dev/null; fi
     iptables -D OUTPUT -j "$CHAIN" 2>/dev/null
     iptables -F "$CHAIN" 2>/dev/null
     iptables -X "$CHAIN" 2>/dev/null
@@ -137,7 +139,12 @@ for run in $(seq "$RUNS"); do
     python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
         --duration "$DURATION" --chain "$CHAIN" --seed "$run" --out "$dir" \
         --nemesis "$NEMESIS" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
-        --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" >"$dir/result.json"
+        --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" >"$dir/result.json" &
+    # in the background and waited for, so that INT/TERM run the cleanup at once (bash runs a
+    # trap only after a foreground command returns)
+    CLIENT=$!
+    wait "$CLIENT"
+    CLIENT=""
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["run"]=int(sys.argv[2]); print(json.dumps(d))' \
         "$dir/result.json" "$run" >>"$RESULTS"
     stop_servers
