@@ -27,6 +27,8 @@ import asyncio
 import json
 import os
 import random
+import signal
+import subprocess
 import sys
 import time
 
@@ -104,6 +106,7 @@ class Conn:
     def __init__(self, src, addr):
         self.src, self.addr = src, addr
         self.r = self.w = None
+        self.sent = False           # the last call wrote its command (its outcome may be unknown)
 
     async def open(self):
         host, port = self.addr
@@ -119,10 +122,19 @@ class Conn:
 
     async def call(self, timeout, *args):
         """The reply (RedisError for an error reply); raises TimeoutError / OSError."""
+        self.sent = False
+
         async def go():
+            if self.w is not None and (self.r.at_eof() or self.r.exception() is not None
+                                       or self.w.transport.is_closing()):
+                # the peer closed or reset this idle connection (its process died): the
+                # event loop saw it already, as rcsim's client sees the FIN/RST (sim/client.h:
+                # closed or reset -> a new connection), so no command is sent on it
+                self.close()
             if self.w is None:
                 await self.open()
             self.w.write(encode(*args))
+            self.sent = True
             return await read_reply(self.r)
         try:
             return await asyncio.wait_for(go(), timeout)
@@ -183,6 +195,11 @@ class Run:
                     self.ids[f[0]] = self.name_of[(ip, int(port))]
                     if f[3] == self.n1_id:
                         rep = f[0]
+                    if f[0] == self.n1_id:
+                        self.n1_slots = set()
+                        for r in f[8:]:
+                            lo, _, hi = r.partition("-")
+                            self.n1_slots.update(range(int(lo), int(hi or lo) + 1))
                 reps.add(rep)
             if len(reps) == 1 and None not in reps:
                 break
@@ -242,6 +259,8 @@ class Run:
                 attempts += 1
             except (OSError, ConnectionError) as e:
                 self.attempts.append((t0, now(), node, "conn-error", proc["host"]))
+                if c.sent:
+                    maybe = True    # reset or closed after the command went out (sim/client.c)
                 err = "connection: %s" % e.__class__.__name__
                 self.stale(host)
                 attempts += 1
@@ -361,8 +380,10 @@ class Run:
             except (OSError, asyncio.TimeoutError, ConnectionError):
                 info = nodes = None
             if isinstance(info, bytes) and self.t_cut is not None:
-                if b"cluster_state:fail" in info:
+                if b"cluster_state:fail" in info and self.t_heal is None:
                     self.mark("n1_state_fail", t)
+                if self.t_heal is not None:
+                    self.mark("n1_answers_after_heal", t)
                 if self.t_heal is not None and b"cluster_state:ok" in info:
                     self.mark("n1_state_ok_after_heal", t)
                 for line in nodes.decode().splitlines():
@@ -372,6 +393,15 @@ class Run:
                         self.mark("n1_pfail_other", t, self.ids[f[0]])
                     if "myself" in flags and "slave" in flags and self.t_heal is not None:
                         self.mark("n1_rejoined_as_replica", t)
+                        if f[3] == self.rep_id:
+                            self.mark("n1_replica_of_promoted", t)
+                if self.t_heal is not None and "n1_link_up_after_heal" not in self.obs:
+                    try:
+                        repl = await c.call(0.3, "INFO", "replication")
+                    except (OSError, asyncio.TimeoutError, ConnectionError):
+                        repl = None
+                    if isinstance(repl, bytes) and b"master_link_status:up" in repl:
+                        self.mark("n1_link_up_after_heal", t)
             await asyncio.sleep(max(0, self.a.poll - (now() - t)))
         c.close()
 
@@ -384,6 +414,8 @@ class Run:
     async def nemesis(self):
         a = self.a
         await asyncio.sleep(max(0, self.t_start + a.cut - now()))
+        if a.nemesis == "crash":
+            return await self.crash_nemesis()
         rules = ("*filter\n"
                  "-A {c} -s 127.0.0.1/32 ! -d 127.0.0.1/32 -j DROP\n"
                  "-A {c} -d 127.0.0.1/32 ! -s 127.0.0.1/32 -j DROP\n"
@@ -395,6 +427,24 @@ class Run:
         await asyncio.sleep(max(0, self.t_start + a.heal - now()))
         await self.iptables("iptables", "-F", a.chain)
         self.t_heal = now()
+
+    async def crash_nemesis(self):
+        """SIGKILL n1's redis-server (its kernel closes its sockets: peers get FIN/RST, connects
+        are refused: rcsim's `crash`); at `heal` start it again with the same redis.conf (its
+        nodes.conf, no data: no persistence, as rcsim's `restart`)."""
+        a = self.a
+        t = now()
+        os.kill(a.n1_pid, signal.SIGKILL)
+        self.t_cut = now()
+        self.cut_apply_ms = (self.t_cut - t) * 1000
+        await asyncio.sleep(max(0, self.t_start + a.heal - now()))
+        # not an asyncio subprocess: its transport would kill the server when the loop closes
+        p = subprocess.Popen([a.redis_server, a.n1_conf], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL)
+        self.t_heal = now()
+        if a.pidfile:
+            with open(a.pidfile, "a") as f:
+                f.write("%d\n" % p.pid)
 
     async def converged(self):
         """Every node cluster_state ok, n1 a replica, one master per shard, n1's link up."""
@@ -506,7 +556,9 @@ class Run:
                 acked_cut[s] += 1
         ob = lambda k: rel(self.obs[k][0]) if k in self.obs else None
         prom = self.obs.get("promoted")
+        after_heal = lambda k: (round((self.obs[k][0] - heal) * 1000) if k in self.obs else None)
         out = {
+            "experiment": "master-crash" if self.a.nemesis == "crash" else "minority-partition",
             "cut_ms_after_start": round((T0 - self.t_start) * 1000),
             "cut_apply_ms": round(self.cut_apply_ms, 1),
             "heal_ms": rel(heal),
@@ -539,6 +591,43 @@ class Run:
             "pfail_seen_by_node_ms": {k: rel(v) for k, v in sorted(self.obs_nodes.items())},
             "poll_ms": round(self.a.poll * 1000),
         }
+        if self.a.nemesis == "crash":
+            # n1's slots: first op on them that failed or timed out after the crash (its
+            # completion) -> first op on them acknowledged by the promoted replica
+            on1 = [o for o in self.ops if keyslot(o["key"]) in self.n1_slots and o["done"] >= T0]
+            bad = min((o["done"] for o in on1 if o["type"] != "ok"), default=None)
+            good = min((o["done"] for o in on1 if o["type"] == "ok" and o["node"] == self.rep_name
+                        and (bad is None or o["done"] > bad)), default=None)
+            # rcsim's unavailable_ms: the union of failed/timed-out ops' [invoke, done]
+            iv = sorted((o["invoke"], o["done"]) for o in self.ops if o["type"] != "ok")
+            union, cur = 0.0, None
+            for s_, e_ in iv:
+                if cur is None or s_ > cur[1]:
+                    if cur:
+                        union += cur[1] - cur[0]
+                    cur = [s_, e_]
+                else:
+                    cur[1] = max(cur[1], e_)
+            if cur:
+                union += cur[1] - cur[0]
+            n1_oks = [o["done"] for o in acked if o["node"] == "n1"]
+            out.update({
+                "n1_last_ack_ms": rel(max((t for t in n1_oks if t < heal), default=None)),
+                "n1_acks_after_crash": sum(1 for t in n1_oks if T0 <= t < heal),
+                "n1_acks_after_restart": sum(1 for t in n1_oks if t >= heal),
+                "unavail_first_fail_ms": rel(bad),
+                "unavail_first_ok_promoted_ms": rel(good),
+                "unavail_ms": (round((good - bad) * 1000) if bad is not None and good is not None
+                               else None),
+                "failed_ops_union_ms": round(union * 1000),
+                "lost_acked_by_n1": sum(1 for o in lost if o["node"] == "n1"),
+                "lost_acked_by_others": sum(1 for o in lost if o["node"] != "n1"),
+                "lost_last_ack_ms": rel(max((o["done"] for o in lost), default=None)),
+                "n1_answers_after_restart_ms": after_heal("n1_answers_after_heal"),
+                "n1_replica_after_restart_ms": after_heal("n1_rejoined_as_replica"),
+                "n1_replica_of_promoted_after_restart_ms": after_heal("n1_replica_of_promoted"),
+                "n1_link_up_after_restart_ms": after_heal("n1_link_up_after_heal"),
+            })
         if self.a.out:
             with open(os.path.join(self.a.out, "history.jsonl"), "w") as f:
                 for o in sorted(self.ops, key=lambda o: o["invoke"]):
@@ -567,9 +656,18 @@ def main():
     p.add_argument("--backoff", type=float, default=0.1)
     p.add_argument("--poll", type=float, default=0.05)
     p.add_argument("--chain", default="RCSIM_FID")
+    p.add_argument("--nemesis", choices=("partition", "crash"), default="partition",
+                   help="partition: iptables cut of n1 and its clients at --cut, heal at --heal;"
+                   " crash: SIGKILL n1 at --cut, restart it at --heal")
+    p.add_argument("--n1-pid", type=int, help="crash: n1's redis-server pid")
+    p.add_argument("--n1-conf", help="crash: n1's redis.conf (for the restart)")
+    p.add_argument("--redis-server", default="redis-server")
+    p.add_argument("--pidfile", help="crash: the restarted server's pid is appended here")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default=None)
     a = p.parse_args()
+    if a.nemesis == "crash" and (a.n1_pid is None or a.n1_conf is None):
+        p.error("--nemesis crash needs --n1-pid and --n1-conf")
     res = asyncio.run(Run(a).main())
     print(json.dumps(res))
 

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The fidelity experiments against real redis-server, on six local redis-server processes.
+# One command, RUNS runs, one line per run. See tools/fidelity/README.md.
+#
+#   sudo tools/fidelity/run.sh minority-partition|master-crash [RUNS] [OUTDIR]
+#
+# minority-partition (scenarios/fidelity-minority.scn): n1 and its clients cut off by iptables
+#   (DROP) at CUT s, healed at HEAL s.
+# master-crash (scenarios/fidelity-crash.scn): n1's redis-server killed with SIGKILL at CUT s
+#   and started again (same redis.conf and nodes.conf, no data) at HEAL s.
+#
+# Environment: NODE_TIMEOUT (ms, 5000), CUT (s, 5), HEAL (s, 25), DURATION (s, 35),
+# BASE_PORT (30000: nodes listen on 127.0.0.N:3000N), REDIS_SERVER, REDIS_CLI,
+# REPL_DISKLESS_SYNC_DELAY (s, 0; rcsim models Redis's default, 5: set 5 to mirror it where a
+# full sync is measured, as the master-crash results in README.md were).
+set -euo pipefail
+
+PROG=${PROG:-run.sh}
+die() { echo "$PROG: $*" >&2; exit 1; }
+case "${1:-}" in
+    minority-partition) NEMESIS=partition ;;
+    master-crash) NEMESIS=crash ;;
+    *) die "usage: $PROG minority-partition|master-crash [RUNS] [OUTDIR]" ;;
+esac
+EXPERIMENT=$1
+RUNS=${2:-3}
+OUTDIR=${3:-}
+NODE_TIMEOUT=${NODE_TIMEOUT:-5000}
+CUT=${CUT:-5}
+HEAL=${HEAL:-25}
+DURATION=${DURATION:-35}
+REPL_DISKLESS_SYNC_DELAY=${REPL_DISKLESS_SYNC_DELAY:-0}
+BASE_PORT=${BASE_PORT:-30000}
+REDIS_SERVER=${REDIS_SERVER:-redis-server}
+REDIS_CLI=${REDIS_CLI:-redis-cli}
+CHAIN=RCSIM_FID
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (iptables)"
+command -v iptables >/dev/null || die "iptables not found"
+command -v iptables-restore >/dev/null || die "iptables-restore not found"
+command -v "$REDIS_SERVER" >/dev/null || die "redis-server not found (set REDIS_SERVER)"
+command -v "$REDIS_CLI" >/dev/null || die "redis-cli not found (set REDIS_CLI)"
+command -v python3 >/dev/null || die "python3 not found"
+iptables -L OUTPUT -n >/dev/null 2>&1 || die "iptables does not work here"
+! iptables -L "$CHAIN" -n >/dev/null 2>&1 || die "iptables chain $CHAIN exists: another run, or a leftover (iptables -D OUTPUT -j $CHAIN; iptables -F $CHAIN; iptables -X $CHAIN)"
+for i in 1 2 3 4 5 6; do
+    ! "$REDIS_CLI" -h 127.0.0.$i -p $((BASE_PORT + i)) ping >/dev/null 2>&1 ||
+        die "127.0.0.$i:$((BASE_PORT + i)) is already in use"
+done
+ulimit -n 65536 2>/dev/null || true
+
+TMP=$(mktemp -d /tmp/rcsim-fidelity.XXXXXX)
+PIDS=()
+RESTARTED=""   # pid file of servers client.py restarted (not our children: kill and poll)
+stop_servers() {
+    local p i
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do { wait "$p"; } 2>/dev/null || true; done
+    PIDS=()
+    if [ -n "$RESTARTED" ] && [ -f "$RESTARTED" ]; then
+        while read -r p; do
+            kill "$p" 2>/dev/null || continue
+            for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+            kill -9 "$p" 2>/dev/null || true
+        done <"$RESTARTED"
+        rm -f "$RESTARTED"
+    fi
+}
+CLIENT=""
+cleanup() {
+    set +e
+    if [ -n "$CLIENT" ]; then kill "$CLIENT" 2>/dev/null; wait "$CLIENT" 2>/dev/null; fi
+    iptables -D OUTPUT -j "$CHAIN" 2>/dev/null
+    iptables -F "$CHAIN" 2>/dev/null
+    iptables -X "$CHAIN" 2>/dev/null
+    stop_servers
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+iptables -N "$CHAIN"
+iptables -I OUTPUT 1 -j "$CHAIN"
+
+start_cluster() {
+    local dir=$1 i
+    for i in 1 2 3 4 5 6; do
+        mkdir -p "$dir/n$i"
+        cat >"$dir/n$i/redis.conf" <<CONF
+bind 127.0.0.$i
+bind-source-addr 127.0.0.$i
+port $((BASE_PORT + i))
+protected-mode no
+daemonize no
+dir $dir/n$i
+logfile $dir/n$i/redis.log
+cluster-enabled yes
+cluster-config-file $dir/n$i/nodes.conf
+cluster-node-timeout $NODE_TIMEOUT
+appendonly no
+save ""
+repl-diskless-sync-delay $REPL_DISKLESS_SYNC_DELAY
+CONF
+        "$REDIS_SERVER" "$dir/n$i/redis.conf" &
+        PIDS+=($!)
+    done
+    for i in 1 2 3 4 5 6; do
+        for _ in $(seq 100); do
+            "$REDIS_CLI" -h 127.0.0.$i -p $((BASE_PORT + i)) ping >/dev/null 2>&1 && break
+            sleep 0.05
+        done
+    done
+    "$REDIS_CLI" --cluster create $(for i in 1 2 3 4 5 6; do echo 127.0.0.$i:$((BASE_PORT + i)); done) \
+        --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 || { cat "$dir/create.log" >&2; return 1; }
+    # every node cluster_state ok, every replica's link up
+    for _ in $(seq 300); do
+        local ok=1
+        for i in 1 2 3 4 5 6; do
+            local c="$REDIS_CLI -h 127.0.0.$i -p $((BASE_PORT + i))"
+            $c cluster info | grep -q 'cluster_state:ok' || ok=0
+            if $c info replication | grep -q 'role:slave'; then
+                $c info replication | grep -q 'master_link_status:up' || ok=0
+            fi
+        done
+        [ $ok -eq 1 ] && return 0
+        sleep 0.1
+    done
+    echo "cluster did not come up" >&2; return 1
+}
+
+RESULTS="$TMP/results.jsonl"
+: >"$RESULTS"
+for run in $(seq "$RUNS"); do
+    dir="$TMP/run$run"
+    mkdir -p "$dir"
+    start_cluster "$dir"
+    RESTARTED="$dir/restarted.pids"
+    python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
+        --duration "$DURATION" --chain "$CHAIN" --seed "$run" --out "$dir" \
+        --nemesis "$NEMESIS" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
+        --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" >"$dir/result.json" &
+    # in the background and waited for, so that INT/TERM run the cleanup at once (bash runs a
+    # trap only after a foreground command returns)
+    CLIENT=$!
+    wait "$CLIENT"
+    CLIENT=""
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["run"]=int(sys.argv[2]); print(json.dumps(d))' \
+        "$dir/result.json" "$run" >>"$RESULTS"
+    stop_servers
+    if [ -n "$OUTDIR" ]; then
+        mkdir -p "$OUTDIR/run$run"
+        cp "$dir/result.json" "$dir/history.jsonl" "$dir/create.log" "$OUTDIR/run$run/"
+        for i in 1 2 3 4 5 6; do cp "$dir/n$i/redis.log" "$OUTDIR/run$run/n$i.log"; done
+    fi
+    rm -rf "$dir"
+done
+[ -n "$OUTDIR" ] && cp "$RESULTS" "$OUTDIR/results.jsonl"
+python3 "$HERE/table.py" "$RESULTS"
