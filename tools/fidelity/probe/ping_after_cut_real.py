@@ -1,0 +1,62 @@
+"""First PING after a cut, real redis-server 7.0 (as root): six nodes, node-timeout 5 s,
+no clients. For each trial, n1 is cut off (iptables DROP) for 4 s, and CLUSTER NODES on n2 and
+n3 is polled every ~10 ms for n1's ping-sent (an exact ms timestamp); then healed for 8 s.
+Usage: ping_after_cut_real.py TRIALS   (the rcsim counterpart: ping_after_cut_rcsim.py)"""
+import subprocess, time, socket, os, sys, tempfile
+N=6; NT=5000; BASE=22000
+def cli(i, *args):
+    return subprocess.run(['redis-cli','-h',f'127.0.0.{i}','-p',str(BASE+i)]+list(args),capture_output=True,text=True).stdout
+def raw(i, cmd):
+    s=socket.socket(); s.bind(('127.0.0.9',0)); s.settimeout(2)
+    s.connect((f'127.0.0.{i}',BASE+i))
+    parts=cmd.split()
+    s.sendall(('*%d\r\n'%len(parts)+''.join('$%d\r\n%s\r\n'%(len(p),p) for p in parts)).encode())
+    buf=b''
+    while True:
+        buf+=s.recv(65536)
+        if buf.startswith(b'$'):
+            n=int(buf[1:buf.index(b'\r\n')]); h=buf.index(b'\r\n')+2
+            if len(buf)>=h+n+2: s.close(); return buf[h:h+n].decode()
+def nodes(i):
+    out={}
+    for l in raw(i,'CLUSTER NODES').splitlines():
+        f=l.split()
+        out[f[1].split('@')[0]]=f
+    return out
+procs=[]
+work=tempfile.mkdtemp(prefix='rcsim-probe-')
+for i in range(1,N+1):
+    d=os.path.join(work,f'n{i}'); os.makedirs(d,exist_ok=True)
+    procs.append(subprocess.Popen(['redis-server','--bind',f'127.0.0.{i}','--bind-source-addr',f'127.0.0.{i}','--port',str(BASE+i),'--cluster-enabled','yes','--cluster-node-timeout',str(NT),'--cluster-config-file','nodes.conf','--save','','--protected-mode','no','--appendonly','no','--logfile','log'],cwd=d))
+time.sleep(1)
+subprocess.run(['redis-cli','--cluster','create']+[f'127.0.0.{i}:{BASE+i}' for i in range(1,N+1)]+['--cluster-replicas','1','--cluster-yes'],capture_output=True)
+time.sleep(12)
+n1=f'127.0.0.1:{BASE+1}'
+def rules(op):
+    for j in range(2,N+1):
+        for s,d in ((1,j),(j,1)):
+            subprocess.run(['iptables',op,'OUTPUT','-s',f'127.0.0.{s}','-d',f'127.0.0.{d}','-j','DROP'])
+try:
+    for trial in range(int(sys.argv[1])):
+        pre={i:nodes(i)[n1] for i in (2,3)}
+        cut=time.time()*1000
+        rules('-I')
+        first={}
+        while time.time()*1000-cut<4000 and len(first)<2:
+            for i in (2,3):
+                if i in first: continue
+                f=nodes(i)[n1]
+                ps=int(f[4])
+                if ps>=cut: first[i]=ps
+            time.sleep(0.01)
+        rules('-D')
+        for i in (2,3):
+            age=cut-int(pre[i][5]); ps=first.get(i)
+            print(f'real trial {trial} n{i} pong_age_at_cut {age:.0f} pending_ping_at_cut {pre[i][4]!="0"} first_ping_after_cut {None if ps is None else round(ps-cut)}',flush=True)
+        time.sleep(8)
+finally:
+    for p in procs: p.kill()
+    for j in range(2,N+1):  # a trial interrupted mid-cut leaves its rules: drop them
+        for s,d in ((1,j),(j,1)):
+            subprocess.run(['iptables','-D','OUTPUT','-s',f'127.0.0.{s}','-d',f'127.0.0.{d}','-j','DROP'],capture_output=True)
+    subprocess.run(['rm','-rf',work])
