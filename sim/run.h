@@ -24,7 +24,8 @@ typedef struct {
     char *scenario_name;
     guint64 seed;
     char *trace_sha256;
-    RcTime sim_time_us; /* virtual time at the end, from t0 */
+    RcTime sim_time_us;   /* virtual time at the end, from t0 */
+    RcTime start_lead_us; /* how long after formation t0 came (the start jitter's draw) */
     guint64 events;
     char *replay;
     gboolean converged;

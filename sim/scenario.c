@@ -65,6 +65,7 @@ static const ParamDesc params[] = {
      "1073741824"},
     {"hz", P_INT, OFF(hz), 1, 500, NULL, "10"},
     {"boot-spread", P_TIME, OFF(boot_spread_us), 0, 10 * S_US, NULL, "100ms"},
+    {"start-jitter", P_TIME, OFF(start_jitter_us), 0, 10 * S_US, NULL, "1s"},
     {"latency", P_LATENCY, OFF(latency), 0, 0, NULL, "uniform 200us 1ms"},
     {"client-latency", P_LATENCY, OFF(client_latency), 0, 0, NULL, "uniform 100us 500us"},
     {"clients", P_INT, OFF(clients), 0, SIM_SCENARIO_CLIENTS_MAX, NULL, "5"},

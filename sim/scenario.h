@@ -169,7 +169,8 @@ typedef struct {
     gint64 proto_max_bulk_len;        /* bytes: the largest bulk string a request may carry */
     gint64 client_query_buffer_limit; /* bytes: a client's unparsed input beyond it: closed */
     guint hz;
-    RcTime boot_spread_us; /* node i boots at a seeded offset in [0, boot-spread) */
+    RcTime boot_spread_us;  /* node i boots at a seeded offset in [0, boot-spread) */
+    RcTime start_jitter_us; /* time 0 comes a seeded [0, start-jitter) after the cluster formed */
 
     /* the network */
     SimScenarioLatency latency;        /* between nodes */

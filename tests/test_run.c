@@ -61,6 +61,35 @@ static JsonObject *member_object(JsonObject *o, const char *name)
 
 /* The summary's text where json-glib's escapes and number format decide: a description with
  * a quote, a backslash, a tab and UTF-8, and a non-integer parameter (read-ratio 0.25). */
+/* Time 0 comes a seeded [0, start-jitter) after formation: different seeds draw different
+ * leads, all inside the bound, and a jitter of 0 starts on the formation's own instant. */
+START_TEST(test_start_jitter)
+{
+    const char text[] = "masters 3\nreplicas 0\nclients 1\nrate 10\nkeys 5\nduration 1s\n";
+    const char *const jitter[] = {"start-jitter=800ms", NULL};
+    const char *const none[] = {"start-jitter=0", NULL};
+    GError *error = NULL;
+    g_autoptr(SimScenario) sc = sim_scenario_parse("jit.scn", text, strlen(text), jitter, &error);
+    ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+    g_autoptr(SimScenario) sc0 = sim_scenario_parse("jit0.scn", text, strlen(text), none, &error);
+    ck_assert_msg(sc0 != NULL, "%s", error ? error->message : "");
+    SimRunOptions opt = {0};
+    RcTime lo = G_MAXINT64, hi = -1;
+    for (guint64 seed = 1; seed <= 6; seed++) {
+        g_autoptr(SimRunResult) r = sim_run_execute(sc, seed, &opt, &error);
+        ck_assert_msg(r != NULL && r->ok, "seed %" G_GUINT64_FORMAT, seed);
+        ck_assert_int_ge(r->start_lead_us, 0);
+        ck_assert_int_lt(r->start_lead_us, 800 * RC_US_PER_MS);
+        lo = MIN(lo, r->start_lead_us);
+        hi = MAX(hi, r->start_lead_us);
+        g_autoptr(SimRunResult) r0 = sim_run_execute(sc0, seed, &opt, &error);
+        ck_assert(r0 != NULL && r0->ok);
+        ck_assert_int_eq(r0->start_lead_us, 0);
+    }
+    ck_assert_int_gt(hi - lo, 100 * RC_US_PER_MS); /* six draws over 800 ms are not one phase */
+}
+END_TEST
+
 START_TEST(test_summary_json_escapes_and_doubles)
 {
     const char text[] = "masters 3\nreplicas 1\nclients 2\nrate 50\nkeys 5\nworkload register\n"
@@ -1260,6 +1289,7 @@ Suite *run_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_default_scenario_is_deterministic);
     tcase_add_test(tc, test_result_files);
+    tcase_add_test(tc, test_start_jitter);
     tcase_add_test(tc, test_summary_json_escapes_and_doubles);
     tcase_add_test(tc, test_partition_shapes);
     tcase_add_test(tc, test_concurrency_keeps_writing_past_a_hung_shard);
