@@ -106,7 +106,6 @@ void rc_repl_backlog_create(RcReplication *r)
     /* Memory follows the history: no block until the stream reaches it; 1000 nodes must not
      * hold 1 MiB each for nothing. */
     r->backlog = g_ptr_array_new_with_free_func(g_free);
-    r->backlog_cap = 0;
     r->backlog_idx = 0;
     r->backlog_histlen = 0;
     /* The first byte the backlog will hold is the next one of the stream. */
@@ -117,7 +116,6 @@ void rc_repl_backlog_free(RcReplication *r)
 {
     g_clear_pointer(&r->backlog, g_ptr_array_unref);
     r->backlog_histlen = 0;
-    r->backlog_cap = 0;
 }
 
 /* The block holding ring position `pos`. Until the ring first wraps the stream writes its
@@ -127,10 +125,8 @@ static guint8 *backlog_block(RcReplication *r, gint64 pos)
     rc_assert(pos >= 0 && pos < r->backlog_ring);
     guint i = (guint)(pos / RC_REPL_BACKLOG_BLOCK);
     rc_assert(i <= r->backlog->len);
-    if (i == r->backlog->len) {
+    if (i == r->backlog->len)
         g_ptr_array_add(r->backlog, g_malloc(RC_REPL_BACKLOG_BLOCK));
-        r->backlog_cap += RC_REPL_BACKLOG_BLOCK;
-    }
     rc_assert(i < r->backlog->len);
     return g_ptr_array_index(r->backlog, i);
 }

@@ -89,7 +89,6 @@ struct RcReplication {
     GPtrArray *backlog;     /* the blocks allocated so far, in ring order; NULL: no backlog */
     gint64 backlog_size;    /* repl-backlog-size: the most history kept */
     gint64 backlog_ring;    /* the ring's length: backlog_size rounded up to whole blocks */
-    gint64 backlog_cap;     /* bytes allocated, grows up to backlog_ring */
     gint64 backlog_idx;     /* next write position in the ring */
     gint64 backlog_histlen; /* valid bytes */
     gint64 backlog_off;     /* stream offset of the first valid byte */
@@ -129,6 +128,12 @@ struct RcReplication {
     guint64 stat_sync_partial_err;
     guint64 stat_stream_errors; /* protocol errors on the master stream (link dropped) */
 };
+
+/* Bytes of backlog allocated so far: up to backlog_ring, as the stream reaches them. */
+static inline gint64 rc_repl_backlog_allocated(const RcReplication *r)
+{
+    return r->backlog != NULL ? (gint64)r->backlog->len * RC_REPL_BACKLOG_BLOCK : 0;
+}
 
 /* Shared helpers between replication.c, replication_master.c and replication_replica.c. */
 /* Inline: every request on a master and every command of the stream on a replica asks. */

@@ -229,6 +229,14 @@ static gboolean run_is_empty(const SimKernel *k)
     return k->run_head == k->run_len;
 }
 
+/* Take the run's head off (as now_pop and heap_pop do theirs). */
+static inline void run_pop(SimKernel *k)
+{
+    rc_assert(!run_is_empty(k));
+    k->run_head++;
+    k->n_queued--;
+}
+
 /* Insert an entry of the current bucket at its place in the run, which has room for it. The
  * entry's sequence number is the highest queued, so it goes after every entry of its time:
  * shift only those with a later time. */
@@ -636,8 +644,7 @@ static gboolean skip_dead(SimKernel *k)
             return TRUE;
         if (!run_is_empty(k) && slot_is_dead(k, &k->run[k->run_head])) {
             drop_dead(k, &k->run[k->run_head]);
-            k->run_head++;
-            k->n_queued--;
+            run_pop(k);
             continue;
         }
         if (k->heap_len > 0 && slot_is_dead(k, &k->heap[0])) {
@@ -728,8 +735,7 @@ static inline gboolean take_next_fast(SimKernel *k, RcTime until_us, HeapEntry *
         if (e->at_us > until_us || slot_is_dead(k, e))
             return FALSE;
         *top = *e;
-        k->run_head++;
-        k->n_queued--;
+        run_pop(k);
         return TRUE;
     }
     return FALSE;
@@ -756,8 +762,7 @@ static int take_next(SimKernel *k, RcTime until_us, HeapEntry *top)
     if (from == FROM_NOW) {
         now_pop(k);
     } else if (from == FROM_RUN) {
-        k->run_head++;
-        k->n_queued--;
+        run_pop(k);
     } else {
         heap_pop(k);
     }

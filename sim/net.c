@@ -787,12 +787,9 @@ static inline void seg_release(SimNet *net, Segment *s)
         g_bytes_unref(s->bytes);
     } else if (s->kind == SEG_DATA) {
         gpointer block = (gpointer)s->data;
-        if (s->len > SEG_BLOCK_BYTES) {
-            g_free(block);
-            return;
-        }
-        guint cls = seg_class(s->len);
-        if (net->n_seg_blocks[cls] == SEG_BLOCKS_SPARE) {
+        /* a segment keeps its length, so it names the class seg_copy took the block from */
+        guint cls = s->len > SEG_BLOCK_BYTES ? SEG_CLASSES : seg_class(s->len);
+        if (cls == SEG_CLASSES || net->n_seg_blocks[cls] == SEG_BLOCKS_SPARE) {
             g_free(block);
             return;
         }

@@ -554,7 +554,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
     h_enter(h, M);
     rc_repl_backlog_create(r);
     ck_assert_int_eq(r->backlog_off, 1);
-    ck_assert_int_le(r->backlog_cap, 4096); /* memory follows the history */
+    ck_assert_int_le(rc_repl_backlog_allocated(r), 4096); /* memory follows the history */
     GByteArray *all = byte_pattern(40000, 7, 251);
     /* Feed in uneven pieces so that writes wrap around the ring at odd places. */
     gsize pos = 0, piece = 1;
@@ -565,7 +565,7 @@ START_TEST(test_backlog_keeps_the_last_bytes)
         piece = piece * 3 % 7919 + 1;
     }
     h_leave(h, M);
-    ck_assert_int_eq(r->backlog_cap, 16 * 1024); /* grown to its full size, no more */
+    ck_assert_int_eq(rc_repl_backlog_allocated(r), 16 * 1024); /* grown to its full size, no more */
     ck_assert_int_eq(r->master_repl_offset, 40000);
     ck_assert_int_eq(r->backlog_histlen, 16 * 1024);
     ck_assert_int_eq(r->backlog_off, 40000 - 16 * 1024 + 1);
@@ -593,7 +593,7 @@ START_TEST(test_backlog_blocks_follow_the_stream)
     RcReplication *r = repl(h, M);
     h_enter(h, M);
     rc_repl_backlog_create(r);
-    ck_assert_int_eq(r->backlog_cap, 0);
+    ck_assert_int_eq(rc_repl_backlog_allocated(r), 0);
     GByteArray *all = byte_pattern(150000, 13, 509);
     gsize pos = 0, piece = 1;
     while (pos < all->len) {
@@ -603,7 +603,7 @@ START_TEST(test_backlog_blocks_follow_the_stream)
         piece = piece * 5 % 20011 + 1; /* up to more than a block at once */
         /* memory follows the history: the blocks the bytes so far reach, at most the ring */
         gint64 blocks = MIN(((gint64)pos + RC_REPL_BACKLOG_BLOCK - 1) / RC_REPL_BACKLOG_BLOCK, 3);
-        ck_assert_int_eq(r->backlog_cap, blocks * RC_REPL_BACKLOG_BLOCK);
+        ck_assert_int_eq(rc_repl_backlog_allocated(r), blocks * RC_REPL_BACKLOG_BLOCK);
         ck_assert_int_eq(r->backlog_histlen, MIN((gint64)pos, 40000));
         ck_assert_int_eq(r->backlog_off, (gint64)pos - r->backlog_histlen + 1);
         /* the oldest byte kept and the newest one */

@@ -2,24 +2,21 @@
 no clients. For each trial, n1 is cut off (iptables DROP) for 4 s, and CLUSTER NODES on n2 and
 n3 is polled every ~10 ms for n1's ping-sent (an exact ms timestamp); then healed for 8 s.
 Usage: ping_after_cut_real.py TRIALS   (the rcsim counterpart: ping_after_cut_rcsim.py)"""
-import subprocess, time, socket, os, sys, tempfile
+import asyncio, os, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from client import Conn  # the experiments' RESP connection (tools/fidelity/client.py)
+
 N=6; NT=5000; BASE=22000
-def cli(i, *args):
-    return subprocess.run(['redis-cli','-h',f'127.0.0.{i}','-p',str(BASE+i)]+list(args),capture_output=True,text=True).stdout
-def raw(i, cmd):
-    s=socket.socket(); s.bind(('127.0.0.9',0)); s.settimeout(2)
-    s.connect((f'127.0.0.{i}',BASE+i))
-    parts=cmd.split()
-    s.sendall(('*%d\r\n'%len(parts)+''.join('$%d\r\n%s\r\n'%(len(p),p) for p in parts)).encode())
-    buf=b''
-    while True:
-        buf+=s.recv(65536)
-        if buf.startswith(b'$'):
-            n=int(buf[1:buf.index(b'\r\n')]); h=buf.index(b'\r\n')+2
-            if len(buf)>=h+n+2: s.close(); return buf[h:h+n].decode()
+LOOP=asyncio.new_event_loop()
+CONNS={}
 def nodes(i):
+    """CLUSTER NODES of node i, by address, from a client address the cut leaves alone."""
+    if i not in CONNS:
+        CONNS[i]=Conn('127.0.0.9',(f'127.0.0.{i}',BASE+i))
+    text=LOOP.run_until_complete(CONNS[i].call(2.0,'CLUSTER','NODES'))
     out={}
-    for l in raw(i,'CLUSTER NODES').splitlines():
+    for l in text.decode().splitlines():
         f=l.split()
         out[f[1].split('@')[0]]=f
     return out
