@@ -1,4 +1,4 @@
-/* Server and connection commands: PING, ECHO, DBSIZE, FLUSHALL, INFO, SELECT, QUIT,
+/* Server and connection commands: PING, ECHO, TIME, DBSIZE, FLUSHALL, INFO, SELECT, QUIT,
  * MULTI/EXEC/DISCARD (multi.c), ASKING, READONLY, READWRITE (cluster.c). */
 #include <string.h>
 
@@ -23,6 +23,16 @@ void rc_cmd_ping(RcCommandCall *call)
 void rc_cmd_echo(RcCommandCall *call)
 {
     rc_reply_bulk_arg(call->reply, call->args, 1);
+}
+
+/* TIME: the node's own clock (seconds, microseconds), as the tools that time a cluster from
+ * outside read it (`pong-recv` in CLUSTER NODES is on the same clock). */
+void rc_cmd_time(RcCommandCall *call)
+{
+    RcTime now = call->node->now_us;
+    rc_reply_array(call->reply, 2);
+    rc_reply_bulk_ll(call->reply, now / RC_US_PER_S);
+    rc_reply_bulk_ll(call->reply, now % RC_US_PER_S);
 }
 
 void rc_cmd_dbsize(RcCommandCall *call)

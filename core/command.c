@@ -117,6 +117,7 @@ static const RcCommand command_table[] = {
     {"srem", -3, W, 1, 1, 1, rc_cmd_srem, NULL, NULL},
     {"strlen", 2, R, 1, 1, 1, rc_cmd_strlen, NULL, NULL},
     {"sync", 1, ADM | NS | NM, 0, 0, 0, rc_repl_psync_command, NULL, NULL},
+    {"time", 1, LD | ST, 0, 0, 0, rc_cmd_time, NULL, NULL},
     {"ttl", 2, R, 1, 1, 1, rc_cmd_ttl, NULL, NULL},
     {"type", 2, R, 1, 1, 1, rc_cmd_type, NULL, NULL},
     {"wait", 3, NS, 0, 0, 0, rc_repl_wait_command, NULL, NULL},

@@ -61,6 +61,7 @@ gboolean rc_keys_cluster_subcommand(RcCommandCall *call);
 void rc_cmd_ping(RcCommandCall *call);
 void rc_cmd_echo(RcCommandCall *call);
 void rc_cmd_dbsize(RcCommandCall *call);
+void rc_cmd_time(RcCommandCall *call);
 void rc_cmd_flushall(RcCommandCall *call);
 void rc_cmd_info(RcCommandCall *call);
 void rc_cmd_select(RcCommandCall *call);

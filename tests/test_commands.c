@@ -265,6 +265,11 @@ START_TEST(test_expiry_on_virtual_time)
     g_autofree char *del = argv_str(call->also_propagate->pdata[0]);
     ck_assert_str_eq(del, "DEL k");
     call_free(call);
+    g_autofree char *secs = g_strdup_printf("%" G_GINT64_FORMAT, t.now / RC_US_PER_S);
+    g_autofree char *usecs = g_strdup_printf("%" G_GINT64_FORMAT, t.now % RC_US_PER_S);
+    g_autofree char *want_time = g_strdup_printf("*2\r\n$%zu\r\n%s\r\n$%zu\r\n%s\r\n", strlen(secs),
+                                                 secs, strlen(usecs), usecs);
+    EXPECT(&t, "TIME", want_time);  /* the node's own clock */
     EXPECT(&t, "DBSIZE", ":1\r\n"); /* k2 waits for the active cycle */
     t_advance(&t, t.now + 200 * RC_US_PER_MS);
     EXPECT(&t, "DBSIZE", ":0\r\n");

@@ -1,8 +1,10 @@
 """First PING after a cut, real redis-server 7.0 (as root): six nodes, node-timeout 5 s,
-no clients. For each trial, n1 is cut off (iptables DROP) for 4 s, and CLUSTER NODES on n2 and
-n3 is polled every ~10 ms for n1's ping-sent (an exact ms timestamp); then healed for 8 s.
+no clients. For each trial, after a random wait of 0-1 s (without it each cut would come 8 s
+after a poll that ended on a node's cron tick, always at the same point of its once-a-second
+work), n1 is cut off (iptables DROP) for 4 s, and CLUSTER NODES on n2 and n3 is polled every
+~10 ms for n1's ping-sent (an exact ms timestamp); then healed for 8 s.
 Usage: ping_after_cut_real.py TRIALS   (the rcsim counterpart: ping_after_cut_rcsim.py)"""
-import asyncio, os, subprocess, sys, tempfile, time
+import asyncio, os, random, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from client import Conn  # the experiments' RESP connection (tools/fidelity/client.py)
@@ -34,7 +36,9 @@ def rules(op):
         for s,d in ((1,j),(j,1)):
             subprocess.run(['iptables',op,'OUTPUT','-s',f'127.0.0.{s}','-d',f'127.0.0.{d}','-j','DROP'])
 try:
+    wait=random.Random(1)
     for trial in range(int(sys.argv[1])):
+        time.sleep(wait.random())
         pre={i:nodes(i)[n1] for i in (2,3)}
         cut=time.time()*1000
         rules('-I')
