@@ -2,6 +2,7 @@
 #include "sim/cluster_create.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "core/cluster.h"
@@ -10,19 +11,26 @@
 
 #define POLL_US (100 * RC_US_PER_MS)
 
-GQuark sim_cluster_create_error_quark(void);
 G_DEFINE_QUARK(sim - cluster - create - error - quark, sim_cluster_create_error)
+
+/* One admin command: argv sent to node `node`. */
+typedef struct {
+    guint node;
+    char **argv;
+} AdminCmd;
 
 typedef struct {
     SimWorld *w;
     const SimClusterSpec *spec;
-    SimClient *admin;
-    GPtrArray *cmds; /* of GStrv: node index as text in [0], then the command */
+    SimClient *admin;     /* spec->admin or own_admin */
+    SimClient *own_admin; /* made here when the spec names none */
+    SimClusterFormedFn formed;
+    gpointer formed_user;
+    GArray *cmds; /* of AdminCmd: sent in order, one at a time */
     guint next;
     int phase; /* 0 slots/epochs/meet, 1 wait join, 2 replicate, 3 wait formed */
     gboolean done, failed;
-    char *why;
-    RcTime deadline_us;
+    char *why; /* the failed command */
     SimClusterTimes times;
     char *why_not; /* why the last formation poll said no */
 } Creation;
@@ -64,16 +72,22 @@ void sim_cluster_spec_init(SimClusterSpec *spec, SimWorld *w, guint masters, gui
     spec->limit_us = 300 * RC_US_PER_S;
 }
 
-static void add_cmd(Creation *c, guint node, const char *a0, const char *a1, const char *a2,
-                    const char *a3, const char *a4)
+static void add_cmd(Creation *c, guint node, const char *first, ...)
 {
-    const char *parts[] = {a0, a1, a2, a3, a4};
-    GPtrArray *v = g_ptr_array_new();
-    g_ptr_array_add(v, g_strdup_printf("%u", node));
-    for (gsize i = 0; i < G_N_ELEMENTS(parts) && parts[i]; i++)
-        g_ptr_array_add(v, g_strdup(parts[i]));
-    g_ptr_array_add(v, NULL);
-    g_ptr_array_add(c->cmds, g_ptr_array_free(v, FALSE));
+    GPtrArray *argv = g_ptr_array_new();
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+        g_ptr_array_add(argv, g_strdup(a));
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    AdminCmd cmd = {.node = node, .argv = (char **)g_ptr_array_free(argv, FALSE)};
+    g_array_append_val(c->cmds, cmd);
+}
+
+static void admin_cmd_clear(gpointer p)
+{
+    g_strfreev(((AdminCmd *)p)->argv);
 }
 
 gboolean sim_cluster_full_view(SimWorld *w)
@@ -95,9 +109,11 @@ gboolean sim_cluster_full_view(SimWorld *w)
     return TRUE;
 }
 
-/* Every node sees the intended roles and its state is ok. */
-static gboolean formed(Creation *c, GString *why)
+/* The default judge of the last wait: every node sees the intended roles and its state is
+ * ok. */
+static gboolean roles_in_place(gpointer user, GString *why)
 {
+    Creation *c = user;
     SimWorld *w = c->w;
     guint n = sim_world_n_nodes(w);
     char *ids = g_malloc((gsize)n * RC_CLUSTER_NAMELEN);
@@ -133,23 +149,22 @@ static gboolean formed(Creation *c, GString *why)
     return ok;
 }
 
-static void fail(Creation *c, char *why)
-{
-    c->failed = TRUE;
-    c->why = why;
-    sim_kernel_stop(sim_world_kernel(c->w));
-}
-
 static void step(Creation *c);
 
+/* A command came back. A direct request reports an error reply as a failure with its text;
+ * an error reply under OK would count as refused too. */
 static void cmd_done(SimClient *client, SimClientResult *res, gpointer user)
 {
     Creation *c = user;
-    char **cmd = g_ptr_array_index(c->cmds, c->next - 1);
     if (res->type != SIM_OP_OK || res->reply == NULL || res->reply->type == SIM_REPLY_ERROR) {
+        const AdminCmd *cmd = &g_array_index(c->cmds, AdminCmd, c->next - 1);
         const char *why = res->reply && res->reply->str ? res->reply->str : res->error;
-        fail(c, g_strdup_printf("cluster-create: node %s: %s %s: %s", cmd[0], cmd[1], cmd[2],
-                                why ? why : "no reply"));
+        SimNet *net = sim_world_net(c->w);
+        c->failed = TRUE;
+        c->why = g_strdup_printf(
+            "%s: %s %s: %s", sim_net_host_name(net, sim_world_node_host(c->w, cmd->node)),
+            cmd->argv[0], cmd->argv[1] ? cmd->argv[1] : "", why ? why : "no reply");
+        sim_kernel_stop(sim_world_kernel(c->w));
         return;
     }
     step(c);
@@ -160,21 +175,26 @@ static void poll_cb(SimKernel *k, gpointer data, guint64 arg)
     step(data);
 }
 
+/* CLUSTER REPLICATE for every replica, to its master's id (every node is known by now). */
+static void add_replicate_cmds(Creation *c)
+{
+    guint n = sim_world_n_nodes(c->w);
+    for (guint i = c->spec->masters; i < n; i++) {
+        RcNode *m = sim_world_node(c->w, sim_cluster_master_of(c->spec, i));
+        g_autofree char *id = g_strndup(m->cluster->myself->name, RC_CLUSTER_NAMELEN);
+        add_cmd(c, i, "CLUSTER", "REPLICATE", id, NULL);
+    }
+}
+
+/* The next thing to do: send the next command, else move on from the phase whose commands
+ * were all answered, else poll the phase's wait. */
 static void step(Creation *c)
 {
     SimKernel *k = sim_world_kernel(c->w);
-    if (sim_kernel_now(k) > c->deadline_us) {
-        fail(c,
-             g_strdup_printf("cluster-create: %s: not done within %" G_GINT64_FORMAT " s%s%s",
-                             c->phase <= 1 ? "join" : "replicas", c->spec->limit_us / RC_US_PER_S,
-                             c->why_not ? ": " : "", c->why_not ? c->why_not : ""));
-        return;
-    }
     if (c->next < c->cmds->len) {
-        char **cmd = g_ptr_array_index(c->cmds, c->next++);
-        guint node = (guint)g_ascii_strtoull(cmd[0], NULL, 10);
-        sim_client_request_node(c->admin, node, g_strv_length(cmd + 1),
-                                (const char *const *)cmd + 1, cmd_done, c);
+        const AdminCmd *cmd = &g_array_index(c->cmds, AdminCmd, c->next++);
+        sim_client_request_node(c->admin, cmd->node, g_strv_length(cmd->argv),
+                                (const char *const *)cmd->argv, cmd_done, c);
         return;
     }
     if (c->phase == 0 || c->phase == 2) {
@@ -192,18 +212,13 @@ static void step(Creation *c)
             return;
         }
         c->times.joined_us = sim_kernel_now(k);
-        guint n = sim_world_n_nodes(c->w);
-        for (guint i = c->spec->masters; i < n; i++) {
-            RcNode *m = sim_world_node(c->w, sim_cluster_master_of(c->spec, i));
-            g_autofree char *id = g_strndup(m->cluster->myself->name, RC_CLUSTER_NAMELEN);
-            add_cmd(c, i, "CLUSTER", "REPLICATE", id, NULL, NULL);
-        }
+        add_replicate_cmds(c);
         c->phase = 2;
         step(c);
         return;
     }
     g_autoptr(GString) why = g_string_new(NULL);
-    if (!formed(c, why)) {
+    if (!c->formed(c->formed_user, why)) {
         g_free(c->why_not);
         c->why_not = g_string_free(g_steal_pointer(&why), FALSE);
         if (g_getenv("SIM_CLUSTER_CREATE_DEBUG"))
@@ -216,19 +231,10 @@ static void step(Creation *c)
     sim_kernel_stop(k);
 }
 
-gboolean sim_cluster_create(SimWorld *w, const SimClusterSpec *spec, SimClusterTimes *times,
-                            GError **error)
+/* The admin client of its own, on a host of its own, when the spec names none. */
+static SimClient *own_admin_new(SimWorld *w)
 {
     guint n = sim_world_n_nodes(w);
-    guint m = spec->masters;
-    if (m == 0 || (guint64)m * (1 + spec->replicas_per_master) != n) {
-        g_set_error(
-            error, sim_cluster_create_error_quark(), 0,
-            "cluster-create: nodes: %u masters with %u replicas each need %" G_GUINT64_FORMAT
-            " nodes, the world has %u",
-            m, spec->replicas_per_master, (guint64)m * (1 + spec->replicas_per_master), n);
-        return FALSE;
-    }
     SimNodeAddr *addrs = g_new0(SimNodeAddr, n);
     for (guint i = 0; i < n; i++) {
         const RcNodeConfig *cfg = sim_world_node_config(w, i);
@@ -238,43 +244,77 @@ gboolean sim_cluster_create(SimWorld *w, const SimClusterSpec *spec, SimClusterT
     guint32 host = sim_world_add_client_host(w, "cluster-create", "10.255.255.254");
     SimClientConfig ccfg = {
         .timeout_us = 5 * RC_US_PER_S, .retries = 0, .backoff_us = 100 * RC_US_PER_MS};
-    Creation c = {
-        .w = w,
-        .spec = spec,
-        .admin = sim_client_new(sim_world_net(w), host, G_MAXUINT - 1, &ccfg, addrs, n, 0),
-        .cmds = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev),
-        .deadline_us = spec->start_at_us + spec->limit_us,
-    };
+    SimClient *admin = sim_client_new(sim_world_net(w), host, G_MAXUINT - 1, &ccfg, addrs, n, 0);
     g_free(addrs);
+    return admin;
+}
+
+/* ADDSLOTSRANGE on the masters, SET-CONFIG-EPOCH on every node, MEET node 0 from the others:
+ * phase 0's commands. */
+static void add_first_cmds(Creation *c)
+{
+    guint n = sim_world_n_nodes(c->w);
+    guint m = c->spec->masters;
     g_autofree SimSlotSplit *split = g_new(SimSlotSplit, m);
     sim_cluster_slot_split(m, split);
     for (guint s = 0; s < m; s++) {
         g_autofree char *lo = g_strdup_printf("%ld", split[s].first);
         g_autofree char *hi = g_strdup_printf("%ld", split[s].last);
-        add_cmd(&c, s, "CLUSTER", "ADDSLOTSRANGE", lo, hi, NULL);
+        add_cmd(c, s, "CLUSTER", "ADDSLOTSRANGE", lo, hi, NULL);
     }
     for (guint i = 0; i < n; i++) {
         g_autofree char *e = g_strdup_printf("%u", i + 1);
-        add_cmd(&c, i, "CLUSTER", "SET-CONFIG-EPOCH", e, NULL, NULL);
+        add_cmd(c, i, "CLUSTER", "SET-CONFIG-EPOCH", e, NULL);
     }
-    const RcNodeConfig *first = sim_world_node_config(w, 0);
+    const RcNodeConfig *first = sim_world_node_config(c->w, 0);
     g_autofree char *port0 = g_strdup_printf("%u", first->port);
     for (guint i = 1; i < n; i++)
-        add_cmd(&c, i, "CLUSTER", "MEET", first->ip, port0, NULL);
+        add_cmd(c, i, "CLUSTER", "MEET", first->ip, port0, NULL);
+}
+
+gboolean sim_cluster_create(SimWorld *w, const SimClusterSpec *spec, SimClusterTimes *times,
+                            GError **error)
+{
+    guint n = sim_world_n_nodes(w);
+    guint m = spec->masters;
+    if (m == 0 || (guint64)m * (1 + spec->replicas_per_master) != n) {
+        g_set_error(error, SIM_CLUSTER_CREATE_ERROR, SIM_CLUSTER_CREATE_ERROR_NODES,
+                    "nodes: %u masters with %u replicas each need %" G_GUINT64_FORMAT
+                    " nodes, the world has %u",
+                    m, spec->replicas_per_master, (guint64)m * (1 + spec->replicas_per_master), n);
+        return FALSE;
+    }
+    rc_assert(spec->admin == NULL || !sim_client_busy(spec->admin));
+    Creation c = {
+        .w = w,
+        .spec = spec,
+        .own_admin = spec->admin == NULL ? own_admin_new(w) : NULL,
+        .formed = spec->formed != NULL ? spec->formed : roles_in_place,
+        .cmds = g_array_new(FALSE, FALSE, sizeof(AdminCmd)),
+    };
+    c.admin = spec->admin != NULL ? spec->admin : c.own_admin;
+    c.formed_user = spec->formed != NULL ? spec->formed_user : &c;
+    g_array_set_clear_func(c.cmds, admin_cmd_clear);
+    add_first_cmds(&c);
 
     SimKernel *k = sim_world_kernel(w);
     sim_kernel_schedule(k, MAX(spec->start_at_us, sim_kernel_now(k)), poll_cb, &c, 0);
-    SimRunEnd end = sim_world_run(w, c.deadline_us + RC_US_PER_S, 0);
-    gboolean ok = c.done && end == SIM_RUN_STOPPED;
-    if (!ok) {
-        g_set_error(error, sim_cluster_create_error_quark(), 1, "%s",
-                    c.why ? c.why : "cluster-create: kernel ran out of events");
-    } else if (times) {
+    SimRunEnd end = sim_world_run(w, spec->start_at_us + spec->limit_us, 0);
+    /* only the creation stops the kernel, and only when it is done or has failed */
+    rc_assert(c.done || c.failed || end != SIM_RUN_STOPPED);
+    if (c.failed)
+        g_set_error(error, SIM_CLUSTER_CREATE_ERROR, SIM_CLUSTER_CREATE_ERROR_REFUSED, "%s", c.why);
+    else if (!c.done)
+        g_set_error(error, SIM_CLUSTER_CREATE_ERROR, SIM_CLUSTER_CREATE_ERROR_TIMEOUT,
+                    "%s: not done within %" G_GINT64_FORMAT " s%s%s",
+                    c.phase <= 1 ? "join" : "replicas", spec->limit_us / RC_US_PER_S,
+                    c.why_not ? ": " : "", c.why_not ? c.why_not : "");
+    else if (times != NULL)
         *times = c.times;
-    }
     g_free(c.why);
     g_free(c.why_not);
-    g_ptr_array_unref(c.cmds);
-    sim_client_free(c.admin);
-    return ok;
+    g_array_unref(c.cmds);
+    if (c.own_admin != NULL)
+        sim_client_free(c.own_admin);
+    return c.done;
 }

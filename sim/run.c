@@ -1,10 +1,11 @@
 /* One run of a scenario (run.h). Phases, all on virtual time:
  *   1. build: nodes n1.. (booting at seeded offsets within boot-spread), client hosts c1..,
  *      an admin host and a reader host; latencies.
- *   2. form the cluster as redis-cli --cluster create does: ADDSLOTSRANGE on the masters,
- *      SET-CONFIG-EPOCH, MEET, wait until every node knows every other, REPLICATE, wait
- *      until converged; then wait a seeded [0, start-jitter). That instant is scenario
- *      time 0 (t0); every reported time counts from it.
+ *   2. form the cluster as redis-cli --cluster create does (sim_cluster_create, from the
+ *      admin host): ADDSLOTSRANGE on the masters, SET-CONFIG-EPOCH, MEET, wait until every
+ *      node knows every other, REPLICATE, wait until converged; then wait a seeded
+ *      [0, start-jitter). That instant is scenario time 0 (t0); every reported time counts
+ *      from it.
  *   3. workload and nemesis until `duration`.
  *   4. final heal; wait (at most converge-within) for convergence and idle clients.
  *   5. final reads of every written key by the reader; then the checkers. */
@@ -249,153 +250,40 @@ static void on_node_action(guint32 node, RcTime now_us, const RcAction *a, gpoin
     g_array_append_val(run->events, e);
 }
 
-/* ---- cluster formation (redis-cli --cluster create) ---- */
+/* ---- cluster formation (redis-cli --cluster create, sim_cluster_create) ---- */
 
-typedef struct {
-    guint node;
-    char **argv;
-} AdminCmd;
-
-typedef struct {
-    SimRun *run;
-    GPtrArray *cmds; /* AdminCmd* */
-    guint next;
-    int phase; /* 0 slots+epochs+meet, 1 wait for handshakes, 2 replicate, 3 converge */
-    gboolean failed;
-    char *why;
-} Formation;
-
-static void admin_cmd_free(gpointer p)
+/* The formation's last wait: the run's own convergence check. It reads slot owners as node
+ * indices, so the ids are learnt first (every node is up and known by then). */
+static gboolean formation_converged(gpointer user, GString *why)
 {
-    AdminCmd *c = p;
-    g_strfreev(c->argv);
-    g_free(c);
+    SimRun *run = user;
+    learn_ids(run);
+    return converged(run, why);
 }
 
-static void add_cmd(Formation *f, guint node, const char *first, ...)
-{
-    GPtrArray *argv = g_ptr_array_new();
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
-        g_ptr_array_add(argv, g_strdup(a));
-    va_end(ap);
-    g_ptr_array_add(argv, NULL);
-    AdminCmd *c = g_new0(AdminCmd, 1);
-    c->node = node;
-    c->argv = (char **)g_ptr_array_free(argv, FALSE);
-    g_ptr_array_add(f->cmds, c);
-}
-
-static void form_step(Formation *f);
-
-static void form_cmd_done(SimClient *c, SimClientResult *res, gpointer user)
-{
-    Formation *f = user;
-    if (res->type != SIM_OP_OK) {
-        AdminCmd *cmd = g_ptr_array_index(f->cmds, f->next - 1);
-        f->failed = TRUE;
-        f->why = g_strdup_printf("%s: %s %s: %s", f->run->node_names[cmd->node], cmd->argv[0],
-                                 cmd->argv[1] ? cmd->argv[1] : "", res->error);
-        sim_kernel_stop(f->run->k);
-        return;
-    }
-    form_step(f);
-}
-
-static void form_poll(SimKernel *k, gpointer data, guint64 arg)
-{
-    form_step(data);
-}
-
-static gboolean all_known(SimRun *run)
-{
-    for (guint i = 0; i < run->n_nodes; i++) {
-        RcCluster *c = node_cluster(run, i);
-        if (c == NULL)
-            return FALSE;
-        guint known = 0;
-        for (guint j = 0; j < c->nodes->len; j++) {
-            RcClusterNode *n = g_ptr_array_index(c->nodes, j);
-            if (!rc_node_in_handshake(n))
-                known++;
-        }
-        if (known < run->n_nodes)
-            return FALSE;
-    }
-    return TRUE;
-}
-
-static void form_step(Formation *f)
-{
-    SimRun *run = f->run;
-    if (f->next < f->cmds->len) {
-        AdminCmd *cmd = g_ptr_array_index(f->cmds, f->next++);
-        sim_client_request_node(run->admin, cmd->node, g_strv_length(cmd->argv),
-                                (const char *const *)cmd->argv, form_cmd_done, f);
-        return;
-    }
-    if (f->phase == 0 || f->phase == 2) {
-        f->phase++;
-        sim_kernel_schedule_in(run->k, POLL_US, form_poll, f, 0);
-        return;
-    }
-    if (f->phase == 1) {
-        if (!all_known(run)) {
-            sim_kernel_schedule_in(run->k, POLL_US, form_poll, f, 0);
-            return;
-        }
-        learn_ids(run);
-        g_ptr_array_set_size(f->cmds, 0);
-        f->next = 0;
-        for (guint n = run->sc->masters; n < run->n_nodes; n++)
-            add_cmd(f, n, "CLUSTER", "REPLICATE",
-                    run->node_ids[sim_scenario_node_shard(run->sc, n)], NULL);
-        f->phase = 2;
-        form_step(f);
-        return;
-    }
-    g_autoptr(GString) why = g_string_new(NULL);
-    if (!converged(run, why)) {
-        sim_kernel_schedule_in(run->k, POLL_US, form_poll, f, 0);
-        return;
-    }
-    sim_kernel_stop(run->k);
-}
-
+/* Form the cluster from the run's admin client once every node has booted, until
+ * converged(); FALSE with why not: the failed command ("n1: CLUSTER ADDSLOTSRANGE: timeout")
+ * or "not converged within 120 s". */
 static gboolean form_cluster(SimRun *run, char **why)
 {
-    Formation f = {.run = run, .cmds = g_ptr_array_new_with_free_func(admin_cmd_free)};
-    guint m = run->sc->masters;
-    g_autofree SimSlotSplit *split = g_new(SimSlotSplit, m);
-    sim_cluster_slot_split(m, split);
-    for (guint s = 0; s < m; s++) {
-        g_autofree char *lo = g_strdup_printf("%ld", split[s].first);
-        g_autofree char *hi = g_strdup_printf("%ld", split[s].last);
-        add_cmd(&f, s, "CLUSTER", "ADDSLOTSRANGE", lo, hi, NULL);
+    SimClusterSpec spec;
+    sim_cluster_spec_init(&spec, run->world, run->sc->masters, run->sc->replicas);
+    spec.start_at_us = sim_kernel_now(run->k) + run->sc->boot_spread_us + RC_US_PER_MS;
+    spec.limit_us = FORM_LIMIT_US;
+    spec.admin = run->admin;
+    spec.formed = formation_converged;
+    spec.formed_user = run;
+    g_autoptr(GError) error = NULL;
+    if (!sim_cluster_create(run->world, &spec, NULL, &error)) {
+        if (g_error_matches(error, SIM_CLUSTER_CREATE_ERROR, SIM_CLUSTER_CREATE_ERROR_TIMEOUT))
+            *why = g_strdup_printf("not converged within %" G_GINT64_FORMAT " s",
+                                   FORM_LIMIT_US / RC_US_PER_S);
+        else
+            *why = g_strdup(error->message);
+        return FALSE;
     }
-    for (guint n = 0; n < run->n_nodes; n++) {
-        g_autofree char *epoch = g_strdup_printf("%u", n + 1);
-        add_cmd(&f, n, "CLUSTER", "SET-CONFIG-EPOCH", epoch, NULL);
-    }
-    for (guint n = 1; n < run->n_nodes; n++) {
-        g_autofree char *port = g_strdup_printf("%u", run->addrs[0].port);
-        add_cmd(&f, n, "CLUSTER", "MEET", run->addrs[0].ip, port, NULL);
-    }
-    /* let every node boot first */
-    RcTime start = sim_kernel_now(run->k) + run->sc->boot_spread_us + RC_US_PER_MS;
-    sim_kernel_schedule(run->k, start, form_poll, &f, 0);
-    SimRunEnd end = sim_world_run(run->world, start + FORM_LIMIT_US, 0);
-    gboolean ok = !f.failed && end == SIM_RUN_STOPPED;
-    if (!ok)
-        *why = f.why ? g_steal_pointer(&f.why)
-                     : g_strdup_printf("not converged within %" G_GINT64_FORMAT " s",
-                                       FORM_LIMIT_US / RC_US_PER_S);
-    g_free(f.why);
-    g_ptr_array_unref(f.cmds);
-    if (ok)
-        learn_ids(run);
-    return ok;
+    learn_ids(run);
+    return TRUE;
 }
 
 /* Time 0 (the workload's and the nemesis's clock) comes a seeded while after the cluster

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/bus.h"
+#include "core/cluster.h"
 #include "sim/client.h"
 #include "sim/cluster_create.h"
 
@@ -365,6 +366,141 @@ START_TEST(test_minority_master_refuses_then_rejoins)
 }
 END_TEST
 
+/* ---- the spec's options and errors ---- */
+
+/* A caller's judge for the last wait: says formed at its `formed_at`-th call (0: never). */
+typedef struct {
+    guint calls;
+    guint formed_at;
+} Judge;
+
+static gboolean judge(gpointer user, GString *why)
+{
+    Judge *j = user;
+    j->calls++;
+    if (j->formed_at != 0 && j->calls >= j->formed_at)
+        return TRUE;
+    g_string_printf(why, "call %u says no", j->calls);
+    return FALSE;
+}
+
+/* A world of `n` nodes (NT 15 s) with an admin client of the caller's on host "admin". */
+static SimWorld *world_with_admin(guint n, SimClient **admin, guint32 *admin_host)
+{
+    RcNodeConfig base;
+    rc_node_config_init(&base, "127.0.0.1", 30001);
+    SimWorld *w = sim_cluster_new(1, n, &base, NULL);
+    *admin_host = sim_world_add_client_host(w, "admin", "10.1.0.1");
+    g_autofree SimNodeAddr *addrs = g_new0(SimNodeAddr, n);
+    for (guint i = 0; i < n; i++) {
+        g_strlcpy(addrs[i].ip, sim_world_node_config(w, i)->ip, sizeof addrs[i].ip);
+        addrs[i].port = sim_world_node_config(w, i)->port;
+    }
+    SimClientConfig cfg = {.timeout_us = 5 * RC_US_PER_S};
+    *admin = sim_client_new(sim_world_net(w), *admin_host, 0, &cfg, addrs, n, 0);
+    return w;
+}
+
+/* The caller's admin client sends every command (no host of the creation's own appears) and
+ * stays usable; the caller's judge decides the end: formed at the poll that says so, its
+ * third, 300 ms after the last REPLICATE was answered. */
+START_TEST(test_create_caller_admin_and_judge)
+{
+    SimClient *admin;
+    guint32 admin_host;
+    g_autoptr(SimWorld) w = world_with_admin(6, &admin, &admin_host);
+    SimClusterSpec spec;
+    sim_cluster_spec_init(&spec, w, 3, 1);
+    spec.start_at_us = 16 * RC_US_PER_MS;
+    Judge j = {.formed_at = 3};
+    spec.admin = admin;
+    spec.formed = judge;
+    spec.formed_user = &j;
+    SimClusterTimes t;
+    g_autoptr(GError) err = NULL;
+    ck_assert_msg(sim_cluster_create(w, &spec, &t, &err), "%s", err ? err->message : "");
+    ck_assert_uint_eq(j.calls, 3);
+    ck_assert_int_eq(t.formed_us, t.replicated_us + 300 * RC_US_PER_MS);
+    ck_assert_int_eq(sim_kernel_now(sim_world_kernel(w)), t.formed_us);
+    ck_assert_int_eq(sim_net_host_lookup(sim_world_net(w), "cluster-create"), -1);
+    ck_assert(!sim_client_busy(admin));
+    for (guint i = 3; i < 6; i++) /* REPLICATE went through the caller's client */
+        ck_assert(rc_node_is_replica(sim_world_node(w, i)->cluster->myself));
+    sim_client_free(admin);
+}
+END_TEST
+
+/* sim_cluster_create fails with `code`, the kernel's clock at `end_us`; its message. */
+static char *create_fails(SimWorld *w, const SimClusterSpec *spec, gint code, RcTime end_us)
+{
+    g_autoptr(GError) err = NULL;
+    ck_assert(!sim_cluster_create(w, spec, NULL, &err));
+    ck_assert_msg(g_error_matches(err, SIM_CLUSTER_CREATE_ERROR, code), "%s", err->message);
+    ck_assert_int_eq(sim_kernel_now(sim_world_kernel(w)), end_us);
+    return g_strdup(err->message);
+}
+
+/* Each failure with its code, its text and the clock where it stops: the wrong node count
+ * (before anything runs); a command that failed (a 3 s latency to the admin client times out
+ * its 5 s attempt, at start + 5 s); the limit in the join wait (30 s between nodes) and in
+ * the last wait (a judge that never says yes, quoted), both exactly at start + limit. */
+START_TEST(test_create_errors)
+{
+    const RcTime start = 16 * RC_US_PER_MS;
+    SimLatency slow = {.kind = SIM_LAT_CONSTANT, .base_us = 3 * RC_US_PER_S};
+    SimLatency slower = {.kind = SIM_LAT_CONSTANT, .base_us = 30 * RC_US_PER_S};
+    SimLatency fast = {.kind = SIM_LAT_CONSTANT, .base_us = 100};
+    Judge never = {.formed_at = 0};
+    for (int c = 0; c < 4; c++) {
+        SimClient *admin;
+        guint32 admin_host;
+        g_autoptr(SimWorld) w = world_with_admin(3, &admin, &admin_host);
+        SimNet *net = sim_world_net(w);
+        SimClusterSpec spec;
+        sim_cluster_spec_init(&spec, w, c == 0 ? 2 : 3, 0);
+        spec.start_at_us = start;
+        spec.admin = admin;
+        g_autofree char *message = NULL;
+        switch (c) {
+        case 0:
+            message = create_fails(w, &spec, SIM_CLUSTER_CREATE_ERROR_NODES, 0);
+            ck_assert_str_eq(message,
+                             "nodes: 2 masters with 0 replicas each need 2 nodes, the world has 3");
+            break;
+        case 1:
+            sim_net_set_latency(net, &slow);
+            message =
+                create_fails(w, &spec, SIM_CLUSTER_CREATE_ERROR_REFUSED, start + 5 * RC_US_PER_S);
+            ck_assert_str_eq(message, "n1: CLUSTER ADDSLOTSRANGE: timeout");
+            break;
+        case 2:
+            sim_net_set_latency(net, &slower);
+            for (guint i = 0; i < 3; i++)
+                sim_net_set_latency_pair(net, admin_host, sim_world_node_host(w, i), &fast);
+            spec.limit_us = 20 * RC_US_PER_S;
+            message =
+                create_fails(w, &spec, SIM_CLUSTER_CREATE_ERROR_TIMEOUT, start + spec.limit_us);
+            ck_assert_str_eq(message, "join: not done within 20 s");
+            break;
+        case 3: {
+            spec.limit_us = 30 * RC_US_PER_S;
+            spec.formed = judge;
+            spec.formed_user = &never;
+            message =
+                create_fails(w, &spec, SIM_CLUSTER_CREATE_ERROR_TIMEOUT, start + spec.limit_us);
+            /* the judge's last answer; it is asked every 100 ms from about 1 s in */
+            g_autofree char *want =
+                g_strdup_printf("replicas: not done within 30 s: call %u says no", never.calls);
+            ck_assert_str_eq(message, want);
+            ck_assert_uint_gt(never.calls, 200);
+            break;
+        }
+        }
+        sim_client_free(admin);
+    }
+}
+END_TEST
+
 Suite *cluster_sim_suite(void);
 Suite *cluster_sim_suite(void)
 {
@@ -376,6 +512,11 @@ Suite *cluster_sim_suite(void)
     tcase_add_test(tc, test_converge_30);
     tcase_add_test(tc, test_converge_100);
     suite_add_tcase(s, tc);
+    TCase *create = tcase_create("create");
+    tcase_set_timeout(create, 600);
+    tcase_add_test(create, test_create_caller_admin_and_judge);
+    tcase_add_test(create, test_create_errors);
+    suite_add_tcase(s, create);
     TCase *faults = tcase_create("faults");
     tcase_set_timeout(faults, 600);
     tcase_add_test(faults, test_crash_pfail_then_fail);

@@ -846,6 +846,40 @@ START_TEST(test_failed_reshard_fails_the_run)
 }
 END_TEST
 
+/* A formation that cannot complete fails the run at once with one property, cluster-formed,
+ * whose detail names why: the admin command that failed (a 3 s client latency times out the
+ * admin client's 5 s attempts), or the limit, whether the nodes never learnt each other
+ * (30 s one-way bus latency) or learnt each other but never converged (50 ms node timeout
+ * against up to 80 ms of latency: nodes keep failing each other). */
+START_TEST(test_formation_failures)
+{
+    static const struct {
+        const char *text;
+        const char *detail;
+    } cases[] = {
+        {"client-latency constant 3s\n", "n1: CLUSTER ADDSLOTSRANGE: timeout"},
+        {"latency constant 30s\n", "not converged within 120 s"},
+        {"node-timeout 50\nlatency uniform 1ms 80ms\n", "not converged within 120 s"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text =
+            g_strconcat("clients 2\nrate 50\nkeys 10\nduration 10s\n", cases[i].text, NULL);
+        g_autoptr(SimRunResult) r = run_text(text, 3);
+        ck_assert(!r->ok);
+        ck_assert(r->aborted);
+        ck_assert_int_eq(r->sim_time_us, 0);
+        ck_assert_uint_eq(r->check->properties->len, 1);
+        const SimProperty *p = property(r, "cluster-formed");
+        ck_assert_ptr_nonnull(p);
+        ck_assert(!p->ok);
+        ck_assert_str_eq(p->detail, cases[i].detail);
+        g_autofree char *summary = summary_text(r);
+        g_autofree char *line = g_strdup_printf("\n  FAIL cluster-formed: %s\n", cases[i].detail);
+        ck_assert_msg(strstr(summary, line) != NULL, "%s", summary);
+    }
+}
+END_TEST
+
 /* The stdout summary's loss windows are summary.json's loss_window, side by side: the same
  * three sides, "nothing lost" for null, and the same first/last/width in ms. */
 START_TEST(test_stdout_loss_window_matches_json)
@@ -1297,6 +1331,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_history_edn_counter);
     tcase_add_test(tc, test_history_edn_register_and_elle);
     tcase_add_test(tc, test_failed_reshard_fails_the_run);
+    tcase_add_test(tc, test_formation_failures);
     tcase_add_test(tc, test_stdout_loss_window_matches_json);
     tcase_add_test(tc, test_converged_detail_when_max_events_stops_the_run);
     tcase_add_test(tc, test_random_schedule_is_seeded);
