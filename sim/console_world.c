@@ -187,35 +187,6 @@ static void on_action(guint32 node, RcTime now_us, const RcAction *a, gpointer u
 
 /* ---- building ---- */
 
-static void to_latency(const SimScenarioLatency *in, SimLatency *out)
-{
-    memset(out, 0, sizeof *out);
-    switch (in->shape) {
-    case SIM_SCN_LAT_CONSTANT:
-        out->kind = SIM_LAT_CONSTANT;
-        out->base_us = in->a_us;
-        break;
-    case SIM_SCN_LAT_UNIFORM:
-        out->kind = SIM_LAT_UNIFORM;
-        out->base_us = in->a_us;
-        out->max_us = in->b_us;
-        break;
-    case SIM_SCN_LAT_NORMAL:
-        out->kind = SIM_LAT_NORMAL;
-        out->base_us = in->a_us;
-        out->spread_us = in->b_us;
-        out->floor_us = in->c_us;
-        break;
-    case SIM_SCN_LAT_LOGNORMAL:
-        /* as the runner reads it: a floor plus a lognormal tail of median b */
-        out->kind = SIM_LAT_LOGNORMAL;
-        out->floor_us = in->a_us;
-        out->base_us = MAX(in->b_us, 1);
-        out->shape = 1.0;
-        break;
-    }
-}
-
 static void node_config(const SimScenario *sc, guint n, RcNodeConfig *cfg)
 {
     rc_node_config_init(cfg, "127.0.0.1", (guint16)(30001 + n));
@@ -246,9 +217,12 @@ SimConsoleWorld *sim_console_world_new(const SimScenario *sc, guint64 seed)
     }
     cw->host = sim_world_add_client_host(cw->world, "console", "127.0.0.1");
     SimLatency lat, clat;
-    to_latency(&sc->latency, &lat);
-    to_latency(&sc->client_latency, &clat);
+    sim_scenario_latency(&sc->latency, &lat);
+    sim_scenario_latency(&sc->client_latency, &clat);
     sim_net_set_latency(cw->net, &lat);
+    SimLatency tlat;
+    sim_scenario_latency(&sc->timer_latency, &tlat);
+    sim_world_set_timer_latency(cw->world, &tlat);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(cw->net);
     g_autoptr(SimHostSet) console = sim_host_set_new(cw->net);
     for (guint n = 0; n < cw->n_nodes; n++)

@@ -40,6 +40,10 @@ struct NodeHost {
     SimTimerId deadline_timer; /* these two are SIM_TIMER_NONE exactly when not pending: */
     SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
     RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */
+    RcTime slept_local_us;     /* when the event loop last went to sleep (after before-sleep) */
+    RcTime wake_local_us;      /* 0, or when its poll returns once the deadline passed (the timer's
+                                  instant then) */
+    SimRng timer_rng;          /* the wake-up latency's draws */
     RcHandleMap links;         /* handle -> Link* (owned) */
     SimNodeStats stats;
 };
@@ -51,6 +55,7 @@ struct SimWorld {
     GArray *node_of_host; /* gint32 per host: node index or -1 */
     SimNodeObserver observer;
     gpointer observer_user;
+    SimLatency timer_latency; /* from a poll's timeout to the process running */
 };
 
 static void node_boot(NodeHost *nh);
@@ -68,7 +73,13 @@ SimWorld *sim_world_new(guint64 seed)
     w->nodes = g_ptr_array_new();
     w->node_of_host = g_array_new(FALSE, FALSE, sizeof(gint32));
     sim_net_set_clock_hook(w->net, clock_changed, w);
+    sim_latency_constant(&w->timer_latency, 0);
     return w;
+}
+
+void sim_world_set_timer_latency(SimWorld *w, const SimLatency *lat)
+{
+    w->timer_latency = *lat;
 }
 
 static void links_drop(NodeHost *nh)
@@ -146,6 +157,7 @@ guint32 sim_world_add_node(SimWorld *w, const char *name, const RcNodeConfig *cf
     nh->cfg = *cfg;
     nh->host = sim_net_add_host(w->net, name, cfg->ip);
     nh->rng = sim_rng_stream(sim_kernel_seed(w->k), SIM_RNG_NODE, nh->index);
+    nh->timer_rng = sim_rng_small(sim_kernel_seed(w->k), SIM_RNG_HOST, nh->host);
     nh->out = rc_outbox_new();
     rc_handle_map_init(&nh->links);
     g_ptr_array_add(w->nodes, nh);
@@ -358,8 +370,34 @@ static void arm_deadline(NodeHost *nh, gboolean force)
         return;
     sim_kernel_cancel(nh->w->k, nh->deadline_timer);
     nh->deadline_local_us = next;
+    nh->wake_local_us = 0;
     RcTime at = sim_net_host_true_time_at(nh->w->net, nh->host, next);
     nh->deadline_timer = sim_kernel_schedule(nh->w->k, at, deadline_event, nh, 0);
+}
+
+/* When the poll the event loop went to sleep in returns once the deadline has passed, or 0
+ * when it does not wait at all. ae computes the poll's timeout when it goes to sleep and
+ * epoll takes whole milliseconds, rounded up (ae_epoll.c); then the kernel wakes the process
+ * some time later (timer slack, scheduling). So serverCron's 100 ms period is a little
+ * longer than 100 ms, by a varying amount, and its phase drifts against the clock's seconds
+ * (which the gossip's whole-second PONG times are cut at) as it does on a real machine. */
+static RcTime poll_wake(NodeHost *nh)
+{
+    RcTime due = nh->deadline_local_us, slept = nh->slept_local_us;
+    if (due <= slept)
+        return 0;
+    RcTime wait = (due - slept + RC_US_PER_MS - 1) / RC_US_PER_MS * RC_US_PER_MS;
+    return slept + wait + sim_latency_sample(&nh->w->timer_latency, &nh->timer_rng);
+}
+
+/* serverCron, now (the node's deadline has passed). */
+static void run_expiry(NodeHost *nh, RcTime now)
+{
+    nh->expiry_owed = FALSE;
+    sim_trace_timer(sim_kernel_trace(nh->w->k), sim_kernel_now(nh->w->k), nh->host, now);
+    nh->stats.expiries++;
+    rc_node_handle_expiry(nh->node, now, nh->out);
+    after_entry(nh, FALSE);
 }
 
 static void after_entry(NodeHost *nh, gboolean from_sleep)
@@ -367,6 +405,18 @@ static void after_entry(NodeHost *nh, gboolean from_sleep)
     run_outbox(nh);
     if (nh->node == NULL)
         return;
+    if (from_sleep) {
+        nh->slept_local_us = local_now(nh);
+    } else {
+        /* ae runs the time events that are due after the file events it woke up for */
+        RcTime now = local_now(nh);
+        if (now >= rc_node_next_deadline(nh->node)) {
+            sim_kernel_cancel(nh->w->k, nh->deadline_timer);
+            nh->deadline_timer = SIM_TIMER_NONE;
+            run_expiry(nh, now);
+            return;
+        }
+    }
     arm_deadline(nh, FALSE);
     if (!from_sleep && nh->sleep_timer == SIM_TIMER_NONE)
         nh->sleep_timer =
@@ -389,10 +439,17 @@ static void deadline_event(SimKernel *k, gpointer data, guint64 arg)
         arm_deadline(nh, TRUE);
         return;
     }
-    sim_trace_timer(sim_kernel_trace(k), sim_kernel_now(k), nh->host, now);
-    nh->stats.expiries++;
-    rc_node_handle_expiry(nh->node, now, nh->out);
-    after_entry(nh, FALSE);
+    if (nh->wake_local_us == 0) {
+        RcTime wake = poll_wake(nh);
+        if (wake > now) {
+            nh->wake_local_us = wake;
+            nh->deadline_timer = sim_kernel_schedule(
+                k, sim_net_host_true_time_at(nh->w->net, nh->host, wake), deadline_event, nh, 0);
+            return;
+        }
+    }
+    nh->wake_local_us = 0;
+    run_expiry(nh, now);
 }
 
 static void sleep_event(SimKernel *k, gpointer data, guint64 arg)
@@ -484,6 +541,7 @@ static void node_boot(NodeHost *nh)
     sim_trace_recordf(sim_kernel_trace(w->k), sim_kernel_now(w->k), SIM_TRACE_FAULT, nh->host, 0, 0,
                       "boot %s:%u", nh->cfg.ip, nh->cfg.port);
     nh->node = rc_node_new(&nh->cfg, nh->rng, local_now(nh), nh->disk, nh->out);
+    nh->slept_local_us = local_now(nh);
     after_entry(nh, FALSE);
 }
 
@@ -534,11 +592,7 @@ static void resume_event(SimKernel *k, gpointer data, guint64 arg)
      * one); now the overdue deadline, then before-sleep. */
     if (nh->expiry_owed) {
         nh->expiry_owed = FALSE;
-        RcTime now = local_now(nh);
-        sim_trace_timer(sim_kernel_trace(nh->w->k), sim_kernel_now(nh->w->k), nh->host, now);
-        nh->stats.expiries++;
-        rc_node_handle_expiry(nh->node, now, nh->out);
-        after_entry(nh, FALSE);
+        run_expiry(nh, local_now(nh));
     } else if (nh->sleep_owed) {
         nh->sleep_owed = FALSE;
         if (!sim_kernel_is_pending(nh->w->k, nh->sleep_timer))

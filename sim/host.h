@@ -8,8 +8,11 @@
  *   - executes its outbox in order: SEND writes on the mapped connection, CONNECT opens one
  *     and answers with rc_node_connected()/rc_node_disconnected(), CLOSE closes (FIN after
  *     flush), SAVE replaces nodes.conf on the host's disk, LOG and EVENT go to the observer;
- *   - keeps one kernel timer at rc_node_next_deadline() (translated from the node's local
- *     clock) and calls rc_node_handle_expiry() when it fires;
+ *   - runs rc_node_handle_expiry() when rc_node_next_deadline() (on the node's local clock)
+ *     has passed, as Redis's event loop runs its time events: after the file events of a
+ *     wake-up that finds the deadline due, or when the poll it went to sleep in times out
+ *     (the timeout in whole ms, rounded up, from the last before-sleep, plus the world's
+ *     timer latency: see sim_world_set_timer_latency);
  *   - calls rc_node_before_sleep() once after every instant at which the node ran anything
  *     (an event scheduled at the same instant, after the batch);
  *   - passes the host's local clock (offset and drift, sim_net_host_set_clock) to every entry
@@ -44,6 +47,11 @@ guint64 sim_world_seed(const SimWorld *w);
 
 /* Install the observer (one; NULL removes it). */
 void sim_world_set_observer(SimWorld *w, SimNodeObserver fn, gpointer user);
+
+/* How long after its poll times out a node's process runs (kernel timer slack, scheduling),
+ * drawn from the host's own stream at each serverCron wake-up; constant 0 by default. The
+ * poll's timeout itself is whole milliseconds, rounded up, as epoll takes it. */
+void sim_world_set_timer_latency(SimWorld *w, const SimLatency *lat);
 
 /* Add a node on a new host named `name` with IP cfg->ip; it boots at true time `boot_at_us`
  * (>= now). Returns the node index. */

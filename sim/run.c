@@ -402,35 +402,6 @@ static void on_duration(SimKernel *k, gpointer data, guint64 arg)
 
 /* ---- building ---- */
 
-static void to_sim_latency(const SimScenarioLatency *in, SimLatency *out)
-{
-    memset(out, 0, sizeof *out);
-    switch (in->shape) {
-    case SIM_SCN_LAT_CONSTANT:
-        out->kind = SIM_LAT_CONSTANT;
-        out->base_us = in->a_us;
-        break;
-    case SIM_SCN_LAT_UNIFORM:
-        out->kind = SIM_LAT_UNIFORM;
-        out->base_us = in->a_us;
-        out->max_us = in->b_us;
-        break;
-    case SIM_SCN_LAT_NORMAL:
-        out->kind = SIM_LAT_NORMAL;
-        out->base_us = in->a_us;
-        out->spread_us = in->b_us;
-        out->floor_us = in->c_us;
-        break;
-    case SIM_SCN_LAT_LOGNORMAL:
-        /* a floor plus a long tail: lognormal with median b above the floor a */
-        out->kind = SIM_LAT_LOGNORMAL;
-        out->floor_us = in->a_us;
-        out->base_us = MAX(in->b_us, 1);
-        out->shape = 1.0;
-        break;
-    }
-}
-
 static void node_config(const SimScenario *sc, guint n, RcNodeConfig *cfg)
 {
     rc_node_config_init(cfg, "127.0.0.1", (guint16)(30001 + n));
@@ -534,9 +505,12 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     run->host_side = g_new0(SimSide, run->n_hosts);
 
     SimLatency lat, clat;
-    to_sim_latency(&sc->latency, &lat);
-    to_sim_latency(&sc->client_latency, &clat);
+    sim_scenario_latency(&sc->latency, &lat);
+    sim_scenario_latency(&sc->client_latency, &clat);
     sim_net_set_latency(run->net, &lat);
+    SimLatency tlat;
+    sim_scenario_latency(&sc->timer_latency, &tlat);
+    sim_world_set_timer_latency(run->world, &tlat);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(run->net);
     g_autoptr(SimHostSet) others = sim_host_set_new(run->net);
     for (guint32 h = 0; h < run->n_hosts; h++) {

@@ -19,6 +19,7 @@
 
 #include "core/assert.h"
 #include "core/node.h"
+#include "sim/latency.h"
 
 #define SIM_SCENARIO_ERROR (sim_scenario_error_quark())
 GQuark sim_scenario_error_quark(void);
@@ -175,6 +176,7 @@ typedef struct {
     /* the network */
     SimScenarioLatency latency;        /* between nodes */
     SimScenarioLatency client_latency; /* between a client and any node */
+    SimScenarioLatency timer_latency;  /* a node's poll timing out to its process running */
 
     /* the clients */
     guint clients;
@@ -226,6 +228,9 @@ guint sim_scenario_client_home(const SimScenario *sc, guint client);
 /* Copy the scenario's node options (node-timeout, ..., client-query-buffer-limit) into `cfg`,
  * which rc_node_config_init() has set up; address and port are left alone. */
 void sim_scenario_node_options(const SimScenario *sc, RcNodeConfig *cfg);
+/* A latency line's distribution as the network and the hosts draw it (lognormal: the floor a
+ * plus a tail of median b). */
+void sim_scenario_latency(const SimScenarioLatency *in, SimLatency *out);
 
 /* The value of parameter `name` after overrides, or NULL if there is none. */
 const char *sim_scenario_param(const SimScenario *sc, const char *name);

@@ -299,6 +299,51 @@ START_TEST(test_meet_connects)
 }
 END_TEST
 
+static guint64 expiries_at(SimWorld *w, guint32 node, RcTime t)
+{
+    run_to(w, t);
+    SimNodeStats st;
+    sim_world_node_stats(w, node, &st);
+    return st.expiries;
+}
+
+/* serverCron wakes as ae + epoll wake it: the poll's timeout is whole ms, rounded up, from the
+ * last before-sleep; then the timer latency; and a wake-up for a file event runs the overdue
+ * cron right after it. Links are the default constant 100 us. */
+START_TEST(test_timer_wakes_like_epoll)
+{
+    RcTime boot[] = {0};
+    g_autoptr(SimWorld) w = sim_cluster_new(1, 1, NULL, boot);
+    SimLatency five;
+    sim_latency_constant(&five, 5000);
+    sim_world_set_timer_latency(w, &five);
+    /* idle: due 1 ms after boot, then every 100 ms after the last run, each 5 ms late */
+    ck_assert_uint_eq(expiries_at(w, 0, 5999), 0);
+    ck_assert_uint_eq(expiries_at(w, 0, 6000), 1);
+    ck_assert_uint_eq(expiries_at(w, 0, 110999), 1);
+    ck_assert_uint_eq(expiries_at(w, 0, 111000), 2);
+    /* a connection accepted at 130.1 ms: the poll then waits ceil(80.9) = 81 ms for the
+     * deadline at 211 ms, so the cron runs at 211.1 + 5 ms */
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 130000);
+    cli_dial(c, 30001);
+    ck_assert_uint_eq(expiries_at(w, 0, 216099), 2);
+    ck_assert_uint_eq(expiries_at(w, 0, 216100), 3);
+    ck_assert(c->connected);
+    /* due at 316.1 ms; a PING arriving at 318 ms (after the deadline, before the wake at
+     * 321.1 ms) wakes the loop, and the overdue cron runs right after it */
+    run_to(w, 317900);
+    cli_cmd(c, "PING");
+    ck_assert_uint_eq(expiries_at(w, 0, 317999), 3);
+    ck_assert_uint_eq(expiries_at(w, 0, 318000), 4);
+    ck_assert_int_eq(rc_node_next_deadline(sim_world_node(w, 0)), 418000);
+    ck_assert_uint_eq(expiries_at(w, 0, 422999), 4);
+    ck_assert_uint_eq(expiries_at(w, 0, 423000), 5); /* idle again: 100 ms + 5 ms */
+    ck_assert_str_eq(c->in->str, "+PONG\r\n");
+    cli_free(c);
+}
+END_TEST
+
 /* SIGSTOP: nothing runs, bytes queue; SIGCONT: the queued request, one overdue cron. */
 START_TEST(test_pause_and_resume)
 {
@@ -367,6 +412,7 @@ Suite *host_suite(void)
     tcase_add_test(tc, test_restart_keeps_only_the_disk);
     tcase_add_test(tc, test_restart_loses_memory);
     tcase_add_test(tc, test_meet_connects);
+    tcase_add_test(tc, test_timer_wakes_like_epoll);
     tcase_add_test(tc, test_pause_and_resume);
     tcase_add_test(tc, test_clock_skew_drives_cron);
     suite_add_tcase(s, tc);

@@ -12,7 +12,8 @@
 # Environment: NODE_TIMEOUT (ms, 5000), CUT (s, 5), HEAL (s, 25), DURATION (s, 35),
 # BASE_PORT (30000: nodes listen on 127.0.0.N:3000N), REDIS_SERVER, REDIS_CLI,
 # REPL_DISKLESS_SYNC_DELAY (s, 0; rcsim models Redis's default, 5: set 5 to mirror it where a
-# full sync is measured, as the master-crash results in README.md were).
+# full sync is measured, as the master-crash results in README.md were), CLIENT_ARGS (more
+# client.py options, e.g. "--rate 1" for a nearly idle workload).
 set -euo pipefail
 
 PROG=${PROG:-run.sh}
@@ -139,7 +140,8 @@ for run in $(seq "$RUNS"); do
     python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
         --duration "$DURATION" --chain "$CHAIN" --seed "$run" --out "$dir" \
         --nemesis "$NEMESIS" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
-        --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" >"$dir/result.json" &
+        --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" ${CLIENT_ARGS:-} \
+        >"$dir/result.json" &
     # in the background and waited for, so that INT/TERM run the cleanup at once (bash runs a
     # trap only after a foreground command returns)
     CLIENT=$!

@@ -3,12 +3,17 @@
 
   table.py RESULTS.jsonl            real runs (run.sh's results)
   table.py --rcsim RUNDIR...        rcsim runs (each DIR from `rcsim run ... --out DIR`)
+  table.py --compare RESULTS.jsonl... -- RUNDIR...
+                                    per figure: median real, median rcsim, means, and the
+                                    two-sided Mann-Whitney p (normal approximation, ties
+                                    averaged)
 
 The experiment is read from the results: real runs' "experiment" (master-crash, else
 minority-partition), rcsim runs' first fault (crash, else partition).
 
 Every time is in ms from the cut (T0). For rcsim the figures are read from summary.json and
-history.jsonl: first refused = first CLUSTERDOWN answered by n1 after the cut (the op's completion,
+history.jsonl: n2 / n3 PFAIL = when that master first flagged n1 fail? (or fail, if the FAIL
+came first), later = the later of the two (real: the 50 ms polls, less 25 ms); first refused = first CLUSTERDOWN answered by n1 after the cut (the op's completion,
 after its retry: as the real runs' n1_first_refused_ms); last n1 ack =
 last ok answered by n1 before the heal; n1 state fail = n1's state-fail node event.
 
@@ -23,6 +28,7 @@ replica / link up: ms after the restart until n1 flags itself a replica (rcsim: 
 event) / has its replication link up (rcsim: its full-sync event).
 """
 import json
+import math
 import os
 import statistics
 import sys
@@ -41,13 +47,24 @@ CRASH_COLS = [("run", "run"), ("PFAIL", "pfail_ms"), ("FAIL", "fail_ms"),
 
 COLS = [("run", "run"), ("refused", "n1_first_refused_ms"), ("n1 last ack", "n1_last_ack_ms"),
         ("n1 fail", "n1_state_fail_ms"), ("PFAIL", "pfail_ms"), ("FAIL", "fail_ms"),
-        ("promoted", "promoted_ms"), ("epoch", "epoch"), ("acked min", "acked_min"),
+        ("promoted", "promoted_ms"), ("n2 PFAIL", "pfail_n2_ms"), ("n3 PFAIL", "pfail_n3_ms"),
+        ("later", "pfail_later_ms"), ("epoch", "epoch"), ("acked min", "acked_min"),
         ("acked maj", "acked_maj"), ("lost min", "lost_min"), ("lost maj", "lost_maj"),
         ("lost none", "lost_none"), ("last lost", "last_lost_ms"), ("indet", "indeterminate")]
 
 
+def with_later(d):
+    a, b = d.get("pfail_n2_ms"), d.get("pfail_n3_ms")
+    d["pfail_later_ms"] = max(a, b) if a is not None and b is not None else None
+    return d
+
+
 def flat_real(d):
     d = dict(d)
+    seen = d.get("pfail_seen_by_node_ms", {})
+    for n in ("n2", "n3"):
+        t = [seen[k] - 25 for k in (n + ".pfail", n + ".fail") if k in seen]
+        d["pfail_%s_ms" % n] = min(t) if t else None
     d["acked_min"] = d["acked_during_cut"]["minority"]
     d["acked_maj"] = d["acked_during_cut"]["majority"]
     d["lost_min"] = d["lost_by_side"]["minority"]
@@ -55,7 +72,7 @@ def flat_real(d):
     d["lost_none"] = d["lost_by_side"]["none"]
     w = d.get("loss_window_minority")
     d["last_lost_ms"] = w["last_ms"] if w else None
-    return d
+    return with_later(d)
 
 
 def rcsim_crash_run(s, path):
@@ -123,7 +140,11 @@ def rcsim_run(path):
     fo = next((x for x in s["failovers"] if x["failed_node"] == "n1"), None)
     rel = lambda t: None if t is None else round(t - t0)
     w = s["loss_window"]["minority"]
-    return {"run": s["seed"], "n1_first_refused_ms": rel(first_refused),
+    flagged = lambda n: min((e["t_ms"] for e in s["node_events"] if e["node"] == n and
+                             e["peer"] == "n1" and e["event"] in ("pfail", "fail") and
+                             e["t_ms"] >= t0), default=None)
+    return with_later({"run": s["seed"], "n1_first_refused_ms": rel(first_refused),
+            "pfail_n2_ms": rel(flagged("n2")), "pfail_n3_ms": rel(flagged("n3")),
             "n1_last_ack_ms": rel(last_ok), "n1_state_fail_ms": rel(n1_fail),
             "pfail_ms": rel(fo["pfail_ms"]) if fo else None,
             "fail_ms": rel(fo["fail_ms"]) if fo else None,
@@ -134,7 +155,7 @@ def rcsim_run(path):
             "lost_maj": s["writes"]["lost_by_side"]["majority"],
             "lost_none": s["writes"]["lost_by_side"]["none"],
             "last_lost_ms": w["last_ms"] if w else None,
-            "indeterminate": s["writes"]["indeterminate"]}
+            "indeterminate": s["writes"]["indeterminate"]})
 
 
 def show(rows, cols):
@@ -151,7 +172,47 @@ def show(rows, cols):
         print("  ".join(c.rjust(n) for c, n in zip(cells, w)))
 
 
+def mann_whitney_p(a, b):
+    """Two-sided p of the Mann-Whitney U test, normal approximation, ties given mean ranks."""
+    pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
+    ranks, i = [0.0] * len(pooled), 0
+    while i < len(pooled):
+        j = i
+        while j < len(pooled) and pooled[j][0] == pooled[i][0]:
+            j += 1
+        for k in range(i, j):
+            ranks[k] = (i + j + 1) / 2
+        i = j
+    n1, n2 = len(a), len(b)
+    u = sum(r for r, (_, side) in zip(ranks, pooled) if side == 0) - n1 * (n1 + 1) / 2
+    sd = math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12)
+    return math.erfc(abs(u - n1 * n2 / 2) / sd / math.sqrt(2)) if sd > 0 else 1.0
+
+
+def compare(real_rows, rcsim_rows, cols):
+    print("%-12s %8s %8s %8s %8s %6s" % ("figure", "real", "rcsim", "mean r", "mean s", "p"))
+    for head, key in cols[1:]:
+        a = [r[key] for r in real_rows if r.get(key) is not None]
+        b = [r[key] for r in rcsim_rows if r.get(key) is not None]
+        if len(a) < 2 or len(b) < 2:
+            continue
+        print("%-12s %8.0f %8.0f %8.0f %8.0f %6.2f" % (
+            head, statistics.median(a), statistics.median(b), statistics.mean(a),
+            statistics.mean(b), mann_whitney_p(a, b)))
+    print("(%d real runs, %d rcsim runs)" % (len(real_rows), len(rcsim_rows)))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--compare":
+        if "--" not in sys.argv:
+            sys.exit("usage: table.py --compare RESULTS.jsonl... -- RUNDIR...")
+        cut = sys.argv.index("--")
+        real_rows = [flat_real(json.loads(l)) for p in sys.argv[2:cut] for l in open(p)
+                     if l.strip()]
+        rcsim_rows = [rcsim_run(p) for p in sys.argv[cut + 1:]]
+        crash = any("unavail_first_fail_ms" in r for r in rcsim_rows)
+        compare(real_rows, rcsim_rows, CRASH_COLS if crash else COLS)
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--rcsim":
         rows = [rcsim_run(p) for p in sys.argv[2:]]
     else:

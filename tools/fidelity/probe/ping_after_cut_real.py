@@ -1,8 +1,9 @@
 """First PING after a cut, real redis-server 7.0 (as root): six nodes, node-timeout 5 s,
 no clients. For each trial, after a random wait of 0-1 s (without it each cut would come 8 s
 after a poll that ended on a node's cron tick, always at the same point of its once-a-second
-work), n1 is cut off (iptables DROP) for 4 s, and CLUSTER NODES on n2 and n3 is polled every
-~10 ms for n1's ping-sent (an exact ms timestamp); then healed for 8 s.
+work), n1 is cut off (iptables DROP, one atomic iptables-restore) for 4 s, and CLUSTER NODES
+is polled every ~10 ms: on n2 and n3 for n1's ping-sent, on n1 for n2's and n3's (exact ms
+timestamps); then healed for 8 s.
 Usage: ping_after_cut_real.py TRIALS   (the rcsim counterpart: ping_after_cut_rcsim.py)"""
 import asyncio, os, random, subprocess, sys, tempfile, time
 
@@ -30,34 +31,34 @@ for i in range(1,N+1):
 time.sleep(1)
 subprocess.run(['redis-cli','--cluster','create']+[f'127.0.0.{i}:{BASE+i}' for i in range(1,N+1)]+['--cluster-replicas','1','--cluster-yes'],capture_output=True)
 time.sleep(12)
-n1=f'127.0.0.1:{BASE+1}'
+addr=lambda i: f'127.0.0.{i}:{BASE+i}'
+PAIRS=((2,1),(3,1),(1,2),(1,3))  # (observer, peer): the majority's view of n1, and n1's of them
 def rules(op):
-    for j in range(2,N+1):
-        for s,d in ((1,j),(j,1)):
-            subprocess.run(['iptables',op,'OUTPUT','-s',f'127.0.0.{s}','-d',f'127.0.0.{d}','-j','DROP'])
+    """Cut n1 off both ways in one atomic iptables-restore, or remove those rules."""
+    lines=['*filter']+[f'{op} OUTPUT -s 127.0.0.{s} -d 127.0.0.{d} -j DROP'
+                       for j in range(2,N+1) for s,d in ((1,j),(j,1))]+['COMMIT','']
+    subprocess.run(['iptables-restore','--noflush'],input='\n'.join(lines),text=True,
+                   capture_output=op=='-D')
 try:
     wait=random.Random(1)
     for trial in range(int(sys.argv[1])):
         time.sleep(wait.random())
-        pre={i:nodes(i)[n1] for i in (2,3)}
-        cut=time.time()*1000
+        pre={(o,p):nodes(o)[addr(p)] for o,p in PAIRS}
         rules('-I')
+        cut=time.time()*1000  # the rules are in force from here on
         first={}
-        while time.time()*1000-cut<4000 and len(first)<2:
-            for i in (2,3):
-                if i in first: continue
-                f=nodes(i)[n1]
-                ps=int(f[4])
-                if ps>=cut: first[i]=ps
+        while time.time()*1000-cut<4000 and len(first)<len(PAIRS):
+            for o,p in PAIRS:
+                if (o,p) in first: continue
+                ps=int(nodes(o)[addr(p)][4])
+                if ps>=cut: first[(o,p)]=ps
             time.sleep(0.01)
         rules('-D')
-        for i in (2,3):
-            age=cut-int(pre[i][5]); ps=first.get(i)
-            print(f'real trial {trial} n{i} pong_age_at_cut {age:.0f} pending_ping_at_cut {pre[i][4]!="0"} first_ping_after_cut {None if ps is None else round(ps-cut)}',flush=True)
+        for o,p in PAIRS:
+            age=cut-int(pre[(o,p)][5]); ps=first.get((o,p))
+            print(f'real trial {trial} n{o}->n{p} pong_age_at_cut {age:.0f} pending_ping_at_cut {pre[(o,p)][4]!="0"} first_ping_after_cut {None if ps is None else round(ps-cut)}',flush=True)
         time.sleep(8)
 finally:
     for p in procs: p.kill()
-    for j in range(2,N+1):  # a trial interrupted mid-cut leaves its rules: drop them
-        for s,d in ((1,j),(j,1)):
-            subprocess.run(['iptables','-D','OUTPUT','-s',f'127.0.0.{s}','-d',f'127.0.0.{d}','-j','DROP'],capture_output=True)
+    rules('-D')  # a trial interrupted mid-cut leaves its rules: drop them
     subprocess.run(['rm','-rf',work])
