@@ -128,11 +128,19 @@ typedef struct {
 #define CONN_SLOT_NONE G_MAXUINT32
 
 typedef struct {
-    guint64 key; /* ip_index << 16 | port */
     guint32 host;
     SimAcceptFn fn;
     gpointer user;
 } Listener;
+
+/* The listeners on one IP, sorted by port: a connect looks its listener up twice and picks an
+ * ephemeral port by looking each candidate up once (a GHashTable did each through a hash and
+ * two indirect calls); a binary search over a cluster's few ports is a handful of compares. */
+typedef struct {
+    guint16 *ports;       /* ascending */
+    Listener **listeners; /* listeners[i] is on ports[i] */
+    guint n, cap;
+} PortTable;
 
 typedef struct {
     char *name;
@@ -174,6 +182,7 @@ typedef struct {
     char ip[16];
     guint32 next_ephemeral;
     gint64 first_host; /* the host answering RSTs for this IP, -1 before any */
+    PortTable listen;  /* who listens on this IP */
 } IpRec;
 
 struct SimNet {
@@ -183,7 +192,7 @@ struct SimNet {
     GHashTable *host_by_name; /* name -> index + 1; lookups only */
     GArray *ips;              /* IpRec by ip index */
     GHashTable *ip_index;     /* ip text -> index + 1; lookups only */
-    GHashTable *listeners;    /* &key -> Listener*; lookups only */
+    guint32 ip_hint;          /* the IP found last: connects go to a few addresses, mostly one */
     ConnSlot *conns;          /* by slot: the Conn and the slot's generation */
     guint32 n_conn_slots;     /* slots in use or on the free list */
     guint32 conn_slots_cap;
@@ -314,7 +323,6 @@ SimNet *sim_net_new(SimKernel *k)
     net->host_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     net->ips = g_array_new(FALSE, TRUE, sizeof(IpRec));
     net->ip_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    net->listeners = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     net->free_conn_slot = CONN_SLOT_NONE;
     sim_latency_init_default(&net->lat_default);
     net->lat_rules = g_ptr_array_new();
@@ -376,9 +384,15 @@ void sim_net_free(SimNet *net)
     g_ptr_array_unref(net->lat_rules);
     g_ptr_array_unref(net->hosts);
     g_hash_table_unref(net->host_by_name);
+    for (guint i = 0; i < net->ips->len; i++) {
+        PortTable *t = &g_array_index(net->ips, IpRec, i).listen;
+        for (guint j = 0; j < t->n; j++)
+            g_free(t->listeners[j]);
+        g_free(t->ports);
+        g_free(t->listeners);
+    }
     g_array_unref(net->ips);
     g_hash_table_unref(net->ip_index);
-    g_hash_table_unref(net->listeners);
     g_free(net->conns);
     g_free(net->scratch);
     g_free(net->reach);
@@ -410,9 +424,14 @@ void sim_net_get_stats(const SimNet *net, SimNetStats *stats)
 
 static guint32 ip_index_of(SimNet *net, const char *ip, gboolean create)
 {
+    if (net->ip_hint < net->ips->len &&
+        strcmp(g_array_index(net->ips, IpRec, net->ip_hint).ip, ip) == 0)
+        return net->ip_hint;
     gpointer v = g_hash_table_lookup(net->ip_index, ip);
-    if (v != NULL)
-        return GPOINTER_TO_UINT(v) - 1;
+    if (v != NULL) {
+        net->ip_hint = GPOINTER_TO_UINT(v) - 1;
+        return net->ip_hint;
+    }
     if (!create)
         return G_MAXUINT32;
     IpRec rec;
@@ -1395,10 +1414,25 @@ static void rto_event(SimKernel *k, gpointer data, guint64 arg)
 
 /* ------------------------------------------------------------------ connect and accept */
 
+/* The first place in `t` whose port is >= `port`. */
+static inline guint port_table_lower(const PortTable *t, guint16 port)
+{
+    guint lo = 0, hi = t->n;
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        if (t->ports[mid] < port)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static const Listener *listener_find(const SimNet *net, guint32 ip_index, guint16 port)
 {
-    guint64 key = ((guint64)ip_index << 16) | port;
-    return g_hash_table_lookup(net->listeners, &key);
+    const PortTable *t = &g_array_index(net->ips, IpRec, ip_index).listen;
+    guint i = port_table_lower(t, port);
+    return i < t->n && t->ports[i] == port ? t->listeners[i] : NULL;
 }
 
 /* The host answering for an IP when nothing listens (the first host with that IP). */
@@ -1418,11 +1452,21 @@ gboolean sim_net_listen(SimNet *net, guint32 host, guint16 port, SimAcceptFn fn,
         return FALSE;
     }
     Listener *l = g_new0(Listener, 1);
-    l->key = ((guint64)h->ip_index << 16) | port;
     l->host = host;
     l->fn = fn;
     l->user = user;
-    g_hash_table_insert(net->listeners, &l->key, l);
+    PortTable *t = &g_array_index(net->ips, IpRec, h->ip_index).listen;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 8;
+        t->ports = g_renew(guint16, t->ports, t->cap);
+        t->listeners = g_renew(Listener *, t->listeners, t->cap);
+    }
+    guint i = port_table_lower(t, port);
+    memmove(t->ports + i + 1, t->ports + i, (t->n - i) * sizeof *t->ports);
+    memmove(t->listeners + i + 1, t->listeners + i, (t->n - i) * sizeof *t->listeners);
+    t->ports[i] = port;
+    t->listeners[i] = l;
+    t->n++;
     g_array_append_val(h->ports, port);
     return TRUE;
 }
@@ -1430,14 +1474,17 @@ gboolean sim_net_listen(SimNet *net, guint32 host, guint16 port, SimAcceptFn fn,
 void sim_net_unlisten(SimNet *net, guint32 host, guint16 port)
 {
     Host *h = host_at(net, host);
-    guint64 key = ((guint64)h->ip_index << 16) | port;
-    const Listener *l = g_hash_table_lookup(net->listeners, &key);
-    if (l == NULL || l->host != host)
+    PortTable *t = &g_array_index(net->ips, IpRec, h->ip_index).listen;
+    guint i = port_table_lower(t, port);
+    if (i == t->n || t->ports[i] != port || t->listeners[i]->host != host)
         return;
-    g_hash_table_remove(net->listeners, &key);
-    for (guint i = 0; i < h->ports->len; i++)
-        if (g_array_index(h->ports, guint16, i) == port) {
-            g_array_remove_index(h->ports, i);
+    g_free(t->listeners[i]);
+    memmove(t->ports + i, t->ports + i + 1, (t->n - i - 1) * sizeof *t->ports);
+    memmove(t->listeners + i, t->listeners + i + 1, (t->n - i - 1) * sizeof *t->listeners);
+    t->n--;
+    for (guint j = 0; j < h->ports->len; j++)
+        if (g_array_index(h->ports, guint16, j) == port) {
+            g_array_remove_index(h->ports, j);
             break;
         }
 }
