@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/short_copy.h"
+
 #define READ_CHUNK 16384                /* bytes per data callback (Redis: 16 KiB) */
 #define RTO_MIN_US (200 * RC_US_PER_MS) /* Linux TCP_RTO_MIN */
 #define RTO_MAX_US (120 * RC_US_PER_S)  /* Linux TCP_RTO_MAX */
@@ -803,7 +805,7 @@ static const guint8 *seg_copy(SimNet *net, const guint8 *data, gsize len)
             copy = g_malloc((gsize)SEG_CLASS_MIN_BYTES << cls);
         }
     }
-    memcpy(copy, data, len);
+    rc_short_copy(copy, data, len);
     return copy;
 }
 
@@ -1326,7 +1328,7 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
                seg_at(dir, 0)->kind == SEG_DATA && got + seg_at(dir, 0)->len <= READ_CHUNK) {
             Segment t = seg_pop(dir);
             net->stats.segments++;
-            memcpy(buf + got, t.data, t.len);
+            rc_short_copy(buf + got, t.data, t.len);
             got += t.len;
             seg_release(net, &t);
         }

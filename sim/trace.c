@@ -133,6 +133,27 @@ static inline guint64 load_le64(const guint8 *p)
     return GUINT64_FROM_LE(w);
 }
 
+/* The last len - i (1 to 7) bytes of p as a little-endian word zero-padded above them: what
+ * copying them into a zeroed 8-byte buffer and loading that gives, without the copy (a memcpy
+ * call for each of some 170 000 payloads a run). A payload of 8 bytes or more has them at the
+ * top of its last 8 bytes; a shorter one is assembled from moves overlapping in the middle,
+ * whose shared bytes are equal, so OR-ing them changes nothing. */
+static inline guint64 load_tail(const guint8 *p, gsize i, gsize len)
+{
+    gsize r = len - i;
+    rc_assert(r >= 1 && r <= 7);
+    if (len >= 8)
+        return load_le64(p + len - 8) >> (8 * (8 - r));
+    if (r >= 4) {
+        guint32 lo, hi;
+        memcpy(&lo, p + i, 4);
+        memcpy(&hi, p + len - 4, 4);
+        return (guint64)GUINT32_FROM_LE(lo) | ((guint64)GUINT32_FROM_LE(hi) << (8 * (r - 4)));
+    }
+    return (guint64)p[i] | ((guint64)p[i + r / 2] << (8 * (r / 2))) |
+           ((guint64)p[len - 1] << (8 * (r - 1)));
+}
+
 /* One word into both lanes. */
 static inline void lanes_step(guint64 *h1, guint64 *h2, guint64 w)
 {
@@ -156,9 +177,7 @@ static inline void payload_digest(const guint8 *p, gsize len, guint8 out[16])
     for (; i + 8 <= len; i += 8)
         lanes_step(&h1, &h2, load_le64(p + i));
     if (i < len) {
-        guint8 tail[8] = {0};
-        memcpy(tail, p + i, len - i);
-        guint64 w = load_le64(tail);
+        guint64 w = load_tail(p, i, len);
         h1 ^= mix64(w ^ 0x2545f4914f6cdd1dULL);
         h2 += mix64(w + 0x14057b7ef767814fULL);
     }
