@@ -40,6 +40,7 @@ struct NodeHost {
     SimTimerId deadline_timer; /* these two are SIM_TIMER_NONE exactly when not pending: */
     SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
     RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */
+    gboolean is_clock_plain;   /* the host's clock was never set: it reads true time */
     RcHandleMap links;         /* handle -> Link* (owned) */
     SimNodeStats stats;
 };
@@ -145,6 +146,7 @@ guint32 sim_world_add_node(SimWorld *w, const char *name, const RcNodeConfig *cf
     nh->index = w->nodes->len;
     nh->cfg = *cfg;
     nh->host = sim_net_add_host(w->net, name, cfg->ip);
+    nh->is_clock_plain = TRUE; /* a new host's clock starts at true time, without drift */
     nh->rng = sim_rng_stream(sim_kernel_seed(w->k), SIM_RNG_NODE, nh->index);
     nh->out = rc_outbox_new();
     rc_handle_map_init(&nh->links);
@@ -260,8 +262,14 @@ SimRunEnd sim_world_run(SimWorld *w, RcTime until_us, guint64 max_events)
 
 /* ------------------------------------------------------------------ entry points */
 
+/* The node's own clock. Until its host's clock is first set that is the kernel's (a new
+ * host's clock reads true time and never went back), so every entry point of the usual run
+ * skips asking SimNet, whose host record it would read only to find the same time; the
+ * clock's record needs no settling meanwhile (setting a clock settles it first). */
 static RcTime local_now(NodeHost *nh)
 {
+    if (nh->is_clock_plain)
+        return sim_kernel_now(nh->w->k);
     return sim_net_host_local_now(nh->w->net, nh->host);
 }
 
@@ -358,7 +366,9 @@ static void arm_deadline(NodeHost *nh, gboolean force)
         return;
     sim_kernel_cancel(nh->w->k, nh->deadline_timer);
     nh->deadline_local_us = next;
-    RcTime at = sim_net_host_true_time_at(nh->w->net, nh->host, next);
+    /* a plain clock reads true time: its local `next` comes at true `next`, or now */
+    RcTime at = nh->is_clock_plain ? MAX(next, sim_kernel_now(nh->w->k))
+                                   : sim_net_host_true_time_at(nh->w->net, nh->host, next);
     nh->deadline_timer = sim_kernel_schedule(nh->w->k, at, deadline_event, nh, 0);
 }
 
@@ -567,6 +577,7 @@ static void clock_changed(SimNet *net, guint32 host, gpointer user)
     if (node < 0)
         return;
     NodeHost *nh = nh_at(w, (guint32)node);
+    nh->is_clock_plain = FALSE;
     if (nh->node != NULL && sim_kernel_is_pending(w->k, nh->deadline_timer))
         arm_deadline(nh, TRUE);
 }
