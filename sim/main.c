@@ -32,13 +32,20 @@ static void use_huge_pages(void)
         mallopt(M_TOP_PAD, (int)HEAP_RESERVE_BYTES) != 1)
         return;
     /* Grow the heap now: a block bigger than what is left on top takes a new reserve with it
-     * (and freeing it keeps the reserve: trimming leaves M_TOP_PAD). */
+     * (and freeing it keeps the reserve: trimming leaves M_TOP_PAD). Only a heap seen to grow
+     * that way is marked: under another malloc (AddressSanitizer's, valgrind's) the break does
+     * not move and nothing is. */
+    uintptr_t brk_before = (uintptr_t)sbrk(0);
     void *probe = malloc(HUGE_PAGE_BYTES);
     if (probe == NULL)
         return;
-    uintptr_t from = ((uintptr_t)probe + HUGE_PAGE_BYTES - 1) & ~(HUGE_PAGE_BYTES - 1);
+    uintptr_t at = (uintptr_t)probe, brk_after = (uintptr_t)sbrk(0);
     free(probe);
-    uintptr_t to = (uintptr_t)sbrk(0) & ~(HUGE_PAGE_BYTES - 1);
+    if (brk_after < brk_before + HEAP_RESERVE_BYTES || at >= brk_after ||
+        at + HUGE_PAGE_BYTES < brk_before)
+        return;
+    uintptr_t from = (at + HUGE_PAGE_BYTES - 1) & ~(HUGE_PAGE_BYTES - 1);
+    uintptr_t to = brk_after & ~(HUGE_PAGE_BYTES - 1);
     if (to > from)
         (void)madvise((void *)from, to - from, MADV_HUGEPAGE); /* a hint: failing is harmless */
 }
