@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/short_copy.h"
+
 /* Blocks beyond this many are freed at a clear: one entry point that sent a lot does not
  * keep its storage for the node's lifetime. */
 #define OUTBOX_BLOCKS_KEPT 4
@@ -99,7 +101,7 @@ void rc_outbox_send(RcOutbox *out, guint32 handle, const void *data, gsize len)
         return;
     }
     guint8 *copy = block_take(out, len);
-    memcpy(copy, data, len);
+    rc_short_copy(copy, data, len);
     RcAction *a = push(out, RC_ACT_SEND);
     a->handle = handle;
     a->data = copy;

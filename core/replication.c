@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/cluster_types.h"
+#include "core/short_copy.h"
 
 /* server.unixtime: Redis reads its clock in whole seconds for everything replication
  * times (ack times, timeouts, repl_down_since). */
@@ -139,7 +140,7 @@ static void backlog_append(RcReplication *r, const guint8 *p, gsize len)
         guint8 *block = backlog_block(r, r->backlog_idx);
         gint64 at = r->backlog_idx % RC_REPL_BACKLOG_BLOCK;
         gsize n = MIN((gsize)(RC_REPL_BACKLOG_BLOCK - at), len);
-        memcpy(block + at, p, n);
+        rc_short_copy(block + at, p, n);
         r->backlog_idx = (r->backlog_idx + (gint64)n) % r->backlog_ring;
         p += n;
         len -= n;

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "core/short_copy.h"
+
 enum { REQ_NONE, REQ_MULTIBULK, REQ_INLINE };
 
 /* The query buffer: bytes appended at the end, the consumed prefix dropped after a pass. */
@@ -93,7 +95,7 @@ void rc_resp_parser_feed(RcRespParser *p, const guint8 *data, gsize len)
         p->buf.cap = MAX(MAX(p->buf.cap * 2, p->buf.len + len), (gsize)64);
         p->buf.data = g_realloc(p->buf.data, p->buf.cap);
     }
-    memcpy(p->buf.data + p->buf.len, data, len);
+    rc_short_copy(p->buf.data + p->buf.len, data, len);
     p->buf.len += len;
 }
 
@@ -105,7 +107,8 @@ void rc_resp_parser_compact(RcRespParser *p)
         return;
     rc_assert(drop <= p->buf.len);
     /* Usually every request was complete and nothing moves; the room is kept. */
-    memmove(p->buf.data, p->buf.data + drop, p->buf.len - drop);
+    if (drop < p->buf.len)
+        memmove(p->buf.data, p->buf.data + drop, p->buf.len - drop);
     p->buf.len -= drop;
     p->pos -= drop;
     p->req_start = p->req_start >= drop ? p->req_start - drop : 0;
@@ -594,8 +597,7 @@ static inline char *put_ll_line(char *p, char prefix, gint64 v)
 static inline char *put_bulk(char *p, const void *data, gsize len)
 {
     p = put_ll_line(p, '$', (gint64)len);
-    if (len > 0)
-        memcpy(p, data, len);
+    rc_short_copy(p, data, len);
     p[len] = '\r';
     p[len + 1] = '\n';
     return p + len + 2;

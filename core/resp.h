@@ -18,6 +18,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include "core/short_copy.h"
+
 #include "core/command.h"
 
 #define RC_PROTO_INLINE_MAX_SIZE (1024 * 64) /* PROTO_INLINE_MAX_SIZE */
@@ -30,7 +32,7 @@ static inline void rc_string_put(GString *s, const void *data, gsize n)
     if (n == 0)
         return; /* data may be NULL then, which memcpy must not be given */
     if (s->len + n < s->allocated_len) {
-        memcpy(s->str + s->len, data, n);
+        rc_short_copy(s->str + s->len, data, n);
         s->len += n;
         s->str[s->len] = '\0';
     } else {

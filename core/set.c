@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/resp.h"
+#include "core/short_copy.h"
 
 /* A set keeps its members' bytes back to back in one block, in insertion order, with the
  * offset where each starts (one more offset marks the end), so adding a member is a copy
@@ -48,8 +49,7 @@ static void set_append_bytes(RcSet *s, const void *data, gsize len)
         s->offsets_cap *= 2;
         s->offsets = g_renew(guint32, s->offsets, s->offsets_cap);
     }
-    if (len > 0)
-        memcpy(s->bytes + used, data, len);
+    rc_short_copy(s->bytes + used, data, len);
     s->count++;
     s->offsets[s->count] = (guint32)(used + len);
     s->bytes_used = (guint32)(used + len);

@@ -6,7 +6,7 @@
 
 #include "core/assert.h"
 #include "core/resp.h"
-#include "sim/short_copy.h"
+#include "core/short_copy.h"
 
 GQuark sim_resp_error_quark(void);
 G_DEFINE_QUARK(sim - resp - error - quark, sim_resp_error)
@@ -97,7 +97,7 @@ gsize sim_resp_encode_to(guint8 *out, guint argc, const char *const *argv, const
     guint8 *p = put_header(out, '*', argc);
     for (guint i = 0; i < argc; i++) {
         p = put_header(p, '$', lens[i]);
-        sim_short_copy(p, argv[i], lens[i]);
+        rc_short_copy(p, argv[i], lens[i]);
         p += lens[i];
         *p++ = '\r';
         *p++ = '\n';
@@ -435,7 +435,7 @@ static SimReply *build_node(const guint8 *b, gsize *p, ReplyArena *a, gssize n, 
     case '-':
         r->type = type == '+' ? SIM_REPLY_STATUS : SIM_REPLY_ERROR;
         r->str = a->strs;
-        memcpy(r->str, line, (gsize)n);
+        rc_short_copy(r->str, line, (gsize)n);
         r->str[n] = '\0';
         r->len = (gsize)n;
         a->strs += n + 1;
@@ -454,7 +454,7 @@ static SimReply *build_node(const guint8 *b, gsize *p, ReplyArena *a, gssize n, 
         }
         r->type = SIM_REPLY_BULK;
         r->str = a->strs;
-        memcpy(r->str, b + after, (gsize)v);
+        rc_short_copy(r->str, b + after, (gsize)v);
         r->str[v] = '\0';
         r->len = (gsize)v;
         a->strs += v + 1;

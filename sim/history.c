@@ -2,7 +2,7 @@
 #include "sim/history.h"
 
 #include "core/resp.h"
-#include "sim/short_copy.h"
+#include "core/short_copy.h"
 
 #include <errno.h>
 #include <string.h>
@@ -70,7 +70,7 @@ static char *keep_string_slow(SimHistory *h, const char *s)
     return copy;
 }
 
-/* Bytes (with the NUL) copied inline by sim_short_copy's moves; longer ones go to the above. */
+/* Bytes (with the NUL) copied inline by rc_short_copy's moves; longer ones go to the above. */
 #define KEEP_INLINE_MAX 32
 
 /* A short string (every key and value a workload writes: "k57", "c12-345") copied into the
@@ -83,7 +83,7 @@ static inline char *keep_string(SimHistory *h, const char *s)
     if (n > KEEP_INLINE_MAX || n > h->str_left)
         return keep_string_slow(h, s);
     char *dst = h->str_next;
-    sim_short_copy(dst, s, n);
+    rc_short_copy(dst, s, n);
     h->str_next += n;
     h->str_left -= n;
     return dst;

@@ -97,7 +97,7 @@ typedef struct {
 
 /* Ops are stored in chunks of SIM_HISTORY_CHUNK_BYTES, each aligned to its size: a run's
  * history (7 MB for the default scenario) grows chunk by chunk with nothing ever copied, and
- * with glibc.malloc.hugetlb (sim/main.c) each chunk is one 2 MiB huge page, one page fault
+ * with the heap in huge pages (sim/main.c) each chunk is one 2 MiB huge page, one page fault
  * instead of hundreds. A chunk starts with a header the size of an op that says which op is
  * its first, so an op's address gives its index (sim_op_index) without a search. Memory is
  * fresh, not zeroed: only what is appended is touched. */

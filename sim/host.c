@@ -44,6 +44,7 @@ struct NodeHost {
     RcTime wake_local_us;      /* 0, or when its poll returns once the deadline passed (the timer's
                                   instant then) */
     SimRng timer_rng;          /* the wake-up latency's draws */
+    gboolean is_clock_plain;   /* the host's clock was never set: it reads true time */
     RcHandleMap links;         /* handle -> Link* (owned) */
     SimNodeStats stats;
 };
@@ -156,6 +157,7 @@ guint32 sim_world_add_node(SimWorld *w, const char *name, const RcNodeConfig *cf
     nh->index = w->nodes->len;
     nh->cfg = *cfg;
     nh->host = sim_net_add_host(w->net, name, cfg->ip);
+    nh->is_clock_plain = TRUE; /* a new host's clock starts at true time, without drift */
     nh->rng = sim_rng_stream(sim_kernel_seed(w->k), SIM_RNG_NODE, nh->index);
     nh->timer_rng = sim_rng_small(sim_kernel_seed(w->k), SIM_RNG_HOST, nh->host);
     nh->out = rc_outbox_new();
@@ -272,8 +274,14 @@ SimRunEnd sim_world_run(SimWorld *w, RcTime until_us, guint64 max_events)
 
 /* ------------------------------------------------------------------ entry points */
 
+/* The node's own clock. Until its host's clock is first set that is the kernel's (a new
+ * host's clock reads true time and never went back), so every entry point of the usual run
+ * skips asking SimNet, whose host record it would read only to find the same time; the
+ * clock's record needs no settling meanwhile (setting a clock settles it first). */
 static RcTime local_now(NodeHost *nh)
 {
+    if (nh->is_clock_plain)
+        return sim_kernel_now(nh->w->k);
     return sim_net_host_local_now(nh->w->net, nh->host);
 }
 
@@ -362,6 +370,15 @@ static void run_outbox(NodeHost *nh)
 static void deadline_event(SimKernel *k, gpointer data, guint64 arg);
 static void sleep_event(SimKernel *k, gpointer data, guint64 arg);
 
+/* The earliest true time at which the node's clock reads `local_us` (now if it already has):
+ * a plain clock reads true time, so that is `local_us` itself. */
+static RcTime true_time_at(NodeHost *nh, RcTime local_us)
+{
+    if (nh->is_clock_plain)
+        return MAX(local_us, sim_kernel_now(nh->w->k));
+    return sim_net_host_true_time_at(nh->w->net, nh->host, local_us);
+}
+
 /* Keep the kernel timer at the node's next deadline (in true time). */
 static void arm_deadline(NodeHost *nh, gboolean force)
 {
@@ -371,8 +388,8 @@ static void arm_deadline(NodeHost *nh, gboolean force)
     sim_kernel_cancel(nh->w->k, nh->deadline_timer);
     nh->deadline_local_us = next;
     nh->wake_local_us = 0;
-    RcTime at = sim_net_host_true_time_at(nh->w->net, nh->host, next);
-    nh->deadline_timer = sim_kernel_schedule(nh->w->k, at, deadline_event, nh, 0);
+    nh->deadline_timer =
+        sim_kernel_schedule(nh->w->k, true_time_at(nh, next), deadline_event, nh, 0);
 }
 
 /* When the poll the event loop went to sleep in returns once the deadline has passed, or 0
@@ -443,8 +460,8 @@ static void deadline_event(SimKernel *k, gpointer data, guint64 arg)
         RcTime wake = poll_wake(nh);
         if (wake > now) {
             nh->wake_local_us = wake;
-            nh->deadline_timer = sim_kernel_schedule(
-                k, sim_net_host_true_time_at(nh->w->net, nh->host, wake), deadline_event, nh, 0);
+            nh->deadline_timer =
+                sim_kernel_schedule(k, true_time_at(nh, wake), deadline_event, nh, 0);
             return;
         }
     }
@@ -621,6 +638,7 @@ static void clock_changed(SimNet *net, guint32 host, gpointer user)
     if (node < 0)
         return;
     NodeHost *nh = nh_at(w, (guint32)node);
+    nh->is_clock_plain = FALSE;
     if (nh->node != NULL && sim_kernel_is_pending(w->k, nh->deadline_timer))
         arm_deadline(nh, TRUE);
 }

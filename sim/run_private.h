@@ -48,7 +48,25 @@ typedef struct {
     guint first_proc;  /* its processes: procs[first_proc .. first_proc + concurrency) */
     guint lowest_idle; /* its lowest-numbered idle process (offset from first_proc), or
                           concurrency when all are busy */
+    /* bit j: process first_proc + j is busy (SimProcess.busy, kept beside it by workload.c's
+       set_busy, so that finding the lowest idle one reads no process) */
+    guint64 busy_bits[(SIM_SCENARIO_CONCURRENCY_MAX + 63) / 64];
 } SimClientHost;
+
+/* The first clear bit of `words` at or after `from`, or `n` if none is below n (from < n).
+ * Bits at or past n may be clear: they are not looked at beyond the word holding bit n - 1. */
+static inline guint sim_bits_next_clear(const guint64 *words, guint from, guint n)
+{
+    rc_assert(from < n);
+    for (;;) {
+        guint64 clear = ~words[from / 64] >> (from % 64);
+        if (clear != 0)
+            return MIN(from + (guint)__builtin_ctzll(clear), n);
+        from = (from / 64 + 1) * 64;
+        if (from >= n)
+            return n;
+    }
+}
 
 struct SimRun {
     const SimScenario *sc;

@@ -47,22 +47,26 @@ static SimProcess *idle_process(SimRun *run, const SimClientHost *ch)
 }
 
 /* Process p takes or leaves an op: keep its host's lowest idle process (a host has as many
- * as `concurrency` processes, and every arrival wants the lowest idle one). */
-static void set_busy(SimRun *run, SimProcess *p, gboolean busy)
+ * as `concurrency` processes, and every arrival wants the lowest idle one). The next idle one
+ * is found in the host's busy bits, 64 processes a word: while a partition holds many of them
+ * busy, walking the processes themselves cost a cache miss each. */
+static inline void set_busy(SimRun *run, SimProcess *p, gboolean busy)
 {
     SimClientHost *ch = &run->client_hosts[p->client_host];
     guint j = p->index - ch->first_proc;
+    guint64 *word = &ch->busy_bits[j / 64], bit = G_GUINT64_CONSTANT(1) << (j % 64);
+    rc_assert(((*word & bit) != 0) == (p->busy != FALSE)); /* the bits follow SimProcess.busy */
     p->busy = busy;
     if (!busy) {
+        *word &= ~bit;
         ch->lowest_idle = MIN(ch->lowest_idle, j);
         return;
     }
-    /* in locals: the stores through `ch` would otherwise make every step reload them */
-    const SimProcess *procs = &run->procs[ch->first_proc];
-    guint lowest = ch->lowest_idle, n = run->sc->concurrency;
-    while (lowest < n && procs[lowest].busy)
-        lowest++;
-    ch->lowest_idle = lowest;
+    *word |= bit;
+    rc_assert(j == ch->lowest_idle); /* arrivals take the lowest idle process */
+    rc_assert(run->sc->concurrency <= G_N_ELEMENTS(ch->busy_bits) * 64);
+    /* p was the lowest idle one: the next is the first clear bit after it */
+    ch->lowest_idle = sim_bits_next_clear(ch->busy_bits, ch->lowest_idle, run->sc->concurrency);
 }
 
 static void schedule_next(SimRun *run, SimClientHost *ch);

@@ -1,5 +1,6 @@
 /* The node driver: real RcNodes on SimNet hosts, driven through their entry points. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/host.h"
@@ -401,6 +402,46 @@ START_TEST(test_clock_skew_drives_cron)
 }
 END_TEST
 
+/* The node's clock as TIME reports it (seconds and microseconds), in microseconds. */
+static RcTime node_time(SimWorld *w, Cli *c)
+{
+    cli_cmd(c, "TIME");
+    run_to(w, now_of(w) + 1000);
+    guint64 sec = 0, usec = 0;
+    ck_assert_msg(sscanf(c->in->str,
+                         "*2\r\n$%*u\r\n%" G_GUINT64_FORMAT "\r\n$%*u\r\n%" G_GUINT64_FORMAT, &sec,
+                         &usec) == 2,
+                  "%s", c->in->str);
+    return (RcTime)(sec * RC_US_PER_S + usec);
+}
+
+/* A node reads its host's clock: true time until the clock is first set (the driver then
+ * skips asking SimNet), the skewed clock after, standing still after a step back. */
+START_TEST(test_node_reads_its_host_clock)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(3, 1, NULL, NULL);
+    SimNet *net = sim_world_net(w);
+    guint32 host = sim_world_node_host(w, 0);
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 10000);
+    cli_dial(c, 30001);
+    run_to(w, 20000);
+    ck_assert(c->connected);
+    /* the reply is formed when the request arrives, half the round trip before now */
+    RcTime t = node_time(w, c);
+    ck_assert_int_lt(t, now_of(w));
+    ck_assert_int_gt(t, now_of(w) - 1000);
+    sim_net_host_set_clock(net, host, 30 * RC_US_PER_S, 0);
+    t = node_time(w, c);
+    ck_assert_int_gt(t, now_of(w) + 30 * RC_US_PER_S - 1000);
+    ck_assert_int_le(t, sim_net_host_local_now(net, host));
+    RcTime before_back = sim_net_host_local_now(net, host);
+    sim_net_host_set_clock(net, host, -5 * RC_US_PER_S, 0); /* back: the clock stands still */
+    ck_assert_int_eq(node_time(w, c), before_back);
+    cli_free(c);
+}
+END_TEST
+
 Suite *host_suite(void);
 Suite *host_suite(void)
 {
@@ -415,6 +456,7 @@ Suite *host_suite(void)
     tcase_add_test(tc, test_timer_wakes_like_epoll);
     tcase_add_test(tc, test_pause_and_resume);
     tcase_add_test(tc, test_clock_skew_drives_cron);
+    tcase_add_test(tc, test_node_reads_its_host_clock);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -354,6 +354,197 @@ START_TEST(test_segment_blocks_recycled_intact)
 }
 END_TEST
 
+/* Host c opens `n` connections to b and abandons them all (more than the Conns and rings the
+ * net keeps for reuse): each with a write queued while it connects, a third reset at once, a
+ * third reset once the data is on its way, a third closed after b answered; then b's ends are
+ * closed too. Nothing of c's is left afterwards. */
+static void churn_connections(World *w, guint n)
+{
+    GPtrArray *recs = g_ptr_array_new_with_free_func(rec_free);
+    guint first_accept = w->srv->accepted->len;
+    for (guint i = 0; i < n; i++) {
+        Rec *r = dial(w, w->c, "10.0.0.2", 7000);
+        g_ptr_array_add(recs, r);
+        ck_assert(sim_net_send(w->net, r->id, "held", 4));
+        if (i % 3 == 0)
+            sim_net_reset(w->net, r->id);
+    }
+    run_until(w, sim_kernel_now(w->k) + 250); /* connected; the held writes are on the wire */
+    for (guint i = 1; i < n; i += 3)
+        sim_net_reset(w->net, ((Rec *)g_ptr_array_index(recs, i))->id);
+    run_until(w, sim_kernel_now(w->k) + 10000);
+    for (guint i = first_accept; i < w->srv->accepted->len; i++) {
+        Rec *s = accepted(w->srv, i);
+        if (!s->closed)
+            ck_assert(sim_net_send(w->net, s->id, "ok", 2));
+    }
+    run_until(w, sim_kernel_now(w->k) + 10000);
+    for (guint i = 2; i < n; i += 3) {
+        Rec *r = g_ptr_array_index(recs, i);
+        ck_assert_str_eq(r->data->str, "ok");
+        sim_net_close(w->net, r->id);
+    }
+    run_until(w, sim_kernel_now(w->k) + 10000);
+    for (guint i = first_accept; i < w->srv->accepted->len; i++) {
+        Rec *s = accepted(w->srv, i);
+        if (!s->closed)
+            sim_net_close(w->net, s->id);
+    }
+    run_until(w, sim_kernel_now(w->k) + RC_US_PER_S);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->c), 0);
+    g_ptr_array_unref(recs);
+}
+
+/* What a's traffic with b looks like: writes queued while connecting, data both ways, a cut
+ * that holds and retransmits, a close. Chunk times and sizes on both ends, then close times. */
+static GArray *traffic_after_churn(guint churn)
+{
+    World *w = world_new(100);
+    SimLatency lat;
+    ck_assert(sim_latency_parse("uniform:100us..3ms", &lat, NULL));
+    sim_net_set_latency(w->net, &lat);
+    if (churn > 0)
+        churn_connections(w, churn);
+    RcTime t0 = sim_kernel_now(w->k);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    GString *sent = g_string_new("");
+    for (guint i = 0; i < 8; i++)
+        stream_write(w, r, sent, 'q', i, 10 + i * 300);
+    run_until(w, t0 + 50000);
+    Rec *s = NULL;
+    for (guint i = 0; i < w->srv->accepted->len; i++)
+        if (!accepted(w->srv, i)->closed &&
+            sim_net_conn_peer_host(w->net, accepted(w->srv, i)->id) == w->a)
+            s = accepted(w->srv, i);
+    ck_assert(s != NULL);
+    GString *back = g_string_new("");
+    SimCutId cut = 0;
+    for (guint i = 0; i < 60; i++) {
+        if (i == 20)
+            cut = sim_net_isolate(w->net, w->a);
+        if (i == 40)
+            ck_assert(sim_net_heal(w->net, cut));
+        stream_write(w, r, sent, 'a', i, 1 + (i * 577) % 4000);
+        stream_write(w, s, back, 'b', i, 1 + (i * 211) % 700);
+        run_until(w, sim_kernel_now(w->k) + 30000);
+    }
+    run_until(w, sim_kernel_now(w->k) + 5 * RC_US_PER_S);
+    sim_net_close(w->net, r->id);
+    run_until(w, sim_kernel_now(w->k) + RC_US_PER_S);
+    ck_assert(r->data->len == back->len && memcmp(r->data->str, back->str, back->len) == 0);
+    ck_assert(s->data->len == sent->len && memcmp(s->data->str, sent->str, sent->len) == 0);
+    ck_assert(s->closed && s->why == RC_CONN_END_EOF);
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(RcTime));
+    const Rec *ends[] = {r, s};
+    for (guint e = 0; e < 2; e++) {
+        for (guint i = 0; i < ends[e]->chunk_times->len; i++) {
+            RcTime at = g_array_index(ends[e]->chunk_times, RcTime, i) - t0;
+            RcTime len = (RcTime)g_array_index(ends[e]->chunk_lens, gsize, i);
+            g_array_append_val(out, at);
+            g_array_append_val(out, len);
+        }
+        RcTime closed_at = ends[e]->closed_at < 0 ? -1 : ends[e]->closed_at - t0;
+        g_array_append_val(out, closed_at);
+    }
+    g_string_free(sent, TRUE);
+    g_string_free(back, TRUE);
+    rec_free(r);
+    world_free(w);
+    return out;
+}
+
+/* Connections and their rings are recycled when freed: a connection made after hundreds were
+ * abandoned behaves exactly as one made on a fresh network (nothing of an old one's state
+ * survives into a new one). */
+START_TEST(test_conns_recycled_clean)
+{
+    GArray *fresh = traffic_after_churn(0);
+    GArray *churned = traffic_after_churn(900);
+    ck_assert_uint_gt(fresh->len, 100);
+    ck_assert_uint_eq(fresh->len, churned->len);
+    ck_assert(memcmp(fresh->data, churned->data, fresh->len * sizeof(RcTime)) == 0);
+    g_array_free(fresh, TRUE);
+    g_array_free(churned, TRUE);
+}
+END_TEST
+
+/* Listeners are found by IP and port among many, in any order of listening and unlistening,
+ * with hosts sharing an IP; connects find them (or are refused), and a connect's ephemeral
+ * port skips the ports listened on at its own IP. */
+START_TEST(test_listeners_by_ip_and_port)
+{
+    SimKernel *k = sim_kernel_new(7);
+    SimNet *net = sim_net_new(k);
+    guint32 h[4];
+    h[0] = sim_net_add_host(net, "p", "10.9.0.1");
+    h[1] = sim_net_add_host(net, "q", "10.9.0.1"); /* shares p's IP and its ports */
+    h[2] = sim_net_add_host(net, "r", "10.9.0.2");
+    h[3] = sim_net_add_host(net, "cl", "10.9.0.3");
+    Server *srv = server_new();
+    /* model: which host listens on (ip 0 or 1, port), -1 none */
+    enum { N_PORTS = 200 };
+    gint owner[2][N_PORTS];
+    for (guint ip = 0; ip < 2; ip++)
+        for (guint i = 0; i < N_PORTS; i++)
+            owner[ip][i] = -1;
+    /* ports 32768 + 3i: some in the ephemeral range of the client's own IP too */
+    GRand *rand = g_rand_new_with_seed(42);
+    for (guint round = 0; round < 3000; round++) {
+        guint i = (guint)g_rand_int_range(rand, 0, N_PORTS);
+        guint16 port = (guint16)(32768 + 3 * i);
+        guint host = (guint)g_rand_int_range(rand, 0, 3);
+        guint ip = host == 2 ? 1 : 0;
+        if (owner[ip][i] < 0) {
+            ck_assert(sim_net_listen(net, h[host], port, on_accept, srv, NULL));
+            owner[ip][i] = (gint)host;
+        } else if (g_rand_boolean(rand)) {
+            sim_net_unlisten(net, h[host], port); /* only its listener's host removes it */
+            if (owner[ip][i] == (gint)host)
+                owner[ip][i] = -1;
+        } else {
+            GError *err = NULL;
+            ck_assert(!sim_net_listen(net, h[host], port, on_accept, srv, &err));
+            g_error_free(err);
+        }
+    }
+    g_rand_free(rand);
+    /* the client's IP listens on 32768 and 32770: its connects take 32769, 32771, ... */
+    ck_assert(sim_net_listen(net, h[3], 32768, on_accept, srv, NULL));
+    ck_assert(sim_net_listen(net, h[3], 32770, on_accept, srv, NULL));
+    GPtrArray *recs = g_ptr_array_new_with_free_func(rec_free);
+    guint16 want_local = 32769;
+    for (guint ip = 0; ip < 2; ip++)
+        for (guint i = 0; i < N_PORTS; i++) {
+            Rec *r = rec_new();
+            r->id = sim_net_connect(net, h[3], ip == 0 ? "10.9.0.1" : "10.9.0.2",
+                                    (guint16)(32768 + 3 * i), &rec_handler, r);
+            ck_assert_uint_eq(sim_net_conn_local_port(net, r->id), want_local);
+            want_local = want_local == 32769 ? 32771 : want_local + 1;
+            g_ptr_array_add(recs, r);
+        }
+    sim_kernel_run(k, RC_US_PER_S, 0);
+    guint n_accepted = 0;
+    for (guint ip = 0; ip < 2; ip++)
+        for (guint i = 0; i < N_PORTS; i++) {
+            Rec *r = g_ptr_array_index(recs, ip * N_PORTS + i);
+            if (owner[ip][i] < 0) {
+                ck_assert(r->closed && r->why == RC_CONN_END_REFUSED);
+                continue;
+            }
+            ck_assert(r->connected);
+            ck_assert_uint_eq(sim_net_conn_peer_host(net, r->id), h[owner[ip][i]]);
+            n_accepted++;
+        }
+    ck_assert_uint_eq(srv->accepted->len, n_accepted);
+    ck_assert_uint_gt(n_accepted, 50);
+    ck_assert_uint_gt(2 * N_PORTS - n_accepted, 50);
+    g_ptr_array_unref(recs);
+    sim_net_free(net);
+    sim_kernel_free(k);
+    server_free(srv);
+}
+END_TEST
+
 /* A cut as the test models it: blocked[src][dst]. */
 #define MODEL_HOSTS 12
 typedef struct {
@@ -1260,6 +1451,8 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_reset_and_write_to_closed);
     tcase_add_test(tc, test_link_streams_independent_of_other_hosts);
     tcase_add_test(tc, test_new_host_leaves_link_draws);
+    tcase_add_test(tc, test_conns_recycled_clean);
+    tcase_add_test(tc, test_listeners_by_ip_and_port);
     suite_add_tcase(s, tc);
     tc = tcase_create("cuts");
     tcase_add_test(tc, test_hold_and_release_after_heal);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/resp.h"
+#include "core/short_copy.h"
 
 #define MAX_BULK (512LL * 1024 * 1024)
 
@@ -526,6 +527,29 @@ START_TEST(test_argv_huge_and_many)
 }
 END_TEST
 
+/* rc_short_copy copies exactly n bytes for every n up to past its inline bound, whatever the
+ * alignment of either side, and touches nothing around them. */
+START_TEST(test_short_copy_every_length)
+{
+    enum { MAX = RC_SHORT_COPY_MAX + 40, PAD = 16 };
+    guint8 src[MAX + 2 * PAD], dst[MAX + 2 * PAD];
+    for (gsize i = 0; i < sizeof src; i++)
+        src[i] = (guint8)(i * 37 + 11);
+    for (gsize n = 0; n <= MAX; n++)
+        for (gsize so = 0; so < 8; so++)
+            for (gsize doff = 0; doff < 8; doff++) {
+                memset(dst, 0xa5, sizeof dst);
+                rc_short_copy(dst + PAD + doff, src + PAD + so, n);
+                for (gsize i = 0; i < sizeof dst; i++) {
+                    gboolean inside = i >= PAD + doff && i < PAD + doff + n;
+                    guint8 want = inside ? src[PAD + so + (i - PAD - doff)] : 0xa5;
+                    ck_assert_msg(dst[i] == want, "n=%zu so=%zu do=%zu at %zu", n, so, doff, i);
+                }
+            }
+    rc_short_copy(NULL, NULL, 0); /* nothing to copy: neither pointer is read */
+}
+END_TEST
+
 Suite *resp_suite(void);
 Suite *resp_suite(void)
 {
@@ -541,6 +565,7 @@ Suite *resp_suite(void)
     tcase_add_test(tc, test_argv_huge_and_many);
     tcase_add_test(tc, test_view_raw_only_when_canonical);
     tcase_add_test(tc, test_argv_view);
+    tcase_add_test(tc, test_short_copy_every_length);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,6 +9,7 @@
 
 #include "sim/run.h"
 #include "sim/run_cli.h"
+#include "sim/run_private.h"
 
 static SimScenario *load(const char *name, const char *const *overrides)
 {
@@ -1315,6 +1316,39 @@ START_TEST(test_fault_properties_on_hand_built_histories)
 }
 END_TEST
 
+/* A client host's next idle process comes from its busy bits: the first clear bit at or after
+ * a place, against a plain scan, for random patterns (sparse, dense, full words) at every
+ * place, with counts around word bounds and the largest concurrency. */
+START_TEST(test_bits_next_clear)
+{
+    const guint sizes[] = {1, 2, 63, 64, 65, 100, 127, 128, 129, 1000};
+    GRand *rand = g_rand_new_with_seed(5);
+    for (guint si = 0; si < G_N_ELEMENTS(sizes); si++) {
+        guint n = sizes[si];
+        for (guint round = 0; round < 40; round++) {
+            guint64 words[(1000 + 63) / 64] = {0};
+            gboolean busy[1024] = {FALSE};
+            /* busy with probability 0, 1/2, 15/16 or 1, in runs */
+            guint density = round % 4;
+            for (guint i = 0; i < n; i++) {
+                gboolean b = density == 3 || (density == 1 && g_rand_boolean(rand)) ||
+                             (density == 2 && g_rand_int_range(rand, 0, 16) != 0);
+                busy[i] = b;
+                if (b)
+                    words[i / 64] |= G_GUINT64_CONSTANT(1) << (i % 64);
+            }
+            for (guint from = 0; from < n; from++) {
+                guint want = from;
+                while (want < n && busy[want])
+                    want++;
+                ck_assert_uint_eq(sim_bits_next_clear(words, from, n), want);
+            }
+        }
+    }
+    g_rand_free(rand);
+}
+END_TEST
+
 Suite *run_suite(void);
 Suite *run_suite(void)
 {
@@ -1322,6 +1356,7 @@ Suite *run_suite(void)
     TCase *tc = tcase_create("run");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_default_scenario_is_deterministic);
+    tcase_add_test(tc, test_bits_next_clear);
     tcase_add_test(tc, test_result_files);
     tcase_add_test(tc, test_start_jitter);
     tcase_add_test(tc, test_summary_json_escapes_and_doubles);
