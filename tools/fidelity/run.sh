@@ -13,7 +13,9 @@
 # BASE_PORT (30000: nodes listen on 127.0.0.N:3000N), REDIS_SERVER, REDIS_CLI,
 # REPL_DISKLESS_SYNC_DELAY (s, 0; rcsim models Redis's default, 5: set 5 to mirror it where a
 # full sync is measured, as the master-crash results in README.md were), CLIENT_ARGS (more
-# client.py options, e.g. "--rate 1" for a nearly idle workload).
+# client.py options, e.g. "--rate 1" for a nearly idle workload), SERVER_CPUS / CLIENT_CPUS
+# (taskset CPU lists for the servers and for client.py, e.g. 0 and 1: to keep the client's
+# work off the servers' CPU).
 set -euo pipefail
 
 PROG=${PROG:-run.sh}
@@ -103,7 +105,7 @@ appendonly no
 save ""
 repl-diskless-sync-delay $REPL_DISKLESS_SYNC_DELAY
 CONF
-        "$REDIS_SERVER" "$dir/n$i/redis.conf" &
+        ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$REDIS_SERVER" "$dir/n$i/redis.conf" &
         PIDS+=($!)
     done
     for i in 1 2 3 4 5 6; do
@@ -137,7 +139,7 @@ for run in $(seq "$RUNS"); do
     mkdir -p "$dir"
     start_cluster "$dir"
     RESTARTED="$dir/restarted.pids"
-    python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
+    ${CLIENT_CPUS:+taskset -c "$CLIENT_CPUS"} python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
         --duration "$DURATION" --chain "$CHAIN" --seed "$run" --out "$dir" \
         --nemesis "$NEMESIS" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
         --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" ${CLIENT_ARGS:-} \
