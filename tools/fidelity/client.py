@@ -439,8 +439,11 @@ class Run:
         self.cut_apply_ms = (self.t_cut - t) * 1000
         await asyncio.sleep(max(0, self.t_start + a.heal - now()))
         # not an asyncio subprocess: its transport would kill the server when the loop closes
+        # on the servers' CPUs, not this client's (the restarted server would inherit ours)
+        cpus = {int(c) for c in a.server_cpus.split(",")} if a.server_cpus else None
         p = subprocess.Popen([a.redis_server, a.n1_conf], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL,
+                             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         self.t_heal = now()
         if a.pidfile:
             with open(a.pidfile, "a") as f:
@@ -663,6 +666,7 @@ def main():
     p.add_argument("--n1-conf", help="crash: n1's redis.conf (for the restart)")
     p.add_argument("--redis-server", default="redis-server")
     p.add_argument("--pidfile", help="crash: the restarted server's pid is appended here")
+    p.add_argument("--server-cpus", help="crash: CPUs (comma separated) for the restarted server")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default=None)
     a = p.parse_args()

@@ -142,7 +142,7 @@ for run in $(seq "$RUNS"); do
     ${CLIENT_CPUS:+taskset -c "$CLIENT_CPUS"} python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
         --duration "$DURATION" --chain "$CHAIN" --seed "$run" --out "$dir" \
         --nemesis "$NEMESIS" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
-        --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" ${CLIENT_ARGS:-} \
+        --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" ${SERVER_CPUS:+--server-cpus "$SERVER_CPUS"} ${CLIENT_ARGS:-} \
         >"$dir/result.json" &
     # in the background and waited for, so that INT/TERM run the cleanup at once (bash runs a
     # trap only after a foreground command returns)
