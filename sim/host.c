@@ -41,8 +41,6 @@ struct NodeHost {
     SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
     RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */
     RcTime slept_local_us;     /* when the event loop last went to sleep (after before-sleep) */
-    RcTime wake_local_us;      /* 0, or when its poll returns once the deadline passed (the timer's
-                                  instant then) */
     SimRng timer_rng;          /* the wake-up latency's draws */
     gboolean is_clock_plain;   /* the host's clock was never set: it reads true time */
     RcHandleMap links;         /* handle -> Link* (owned) */
@@ -370,6 +368,9 @@ static void run_outbox(NodeHost *nh)
 static void deadline_event(SimKernel *k, gpointer data, guint64 arg);
 static void sleep_event(SimKernel *k, gpointer data, guint64 arg);
 
+/* deadline_event's arg: the deadline itself, or the instant the poll returns after it */
+enum { AT_DEADLINE, AT_POLL_WAKE };
+
 /* The earliest true time at which the node's clock reads `local_us` (now if it already has):
  * a plain clock reads true time, so that is `local_us` itself. */
 static RcTime true_time_at(NodeHost *nh, RcTime local_us)
@@ -387,9 +388,8 @@ static void arm_deadline(NodeHost *nh, gboolean force)
         return;
     sim_kernel_cancel(nh->w->k, nh->deadline_timer);
     nh->deadline_local_us = next;
-    nh->wake_local_us = 0;
     nh->deadline_timer =
-        sim_kernel_schedule(nh->w->k, true_time_at(nh, next), deadline_event, nh, 0);
+        sim_kernel_schedule(nh->w->k, true_time_at(nh, next), deadline_event, nh, AT_DEADLINE);
 }
 
 /* When the poll the event loop went to sleep in returns once the deadline has passed, or 0
@@ -443,7 +443,6 @@ static void after_entry(NodeHost *nh, gboolean from_sleep)
 static void deadline_event(SimKernel *k, gpointer data, guint64 arg)
 {
     NodeHost *nh = data;
-    (void)arg;
     nh->deadline_timer = SIM_TIMER_NONE;
     if (nh->node == NULL)
         return;
@@ -456,16 +455,14 @@ static void deadline_event(SimKernel *k, gpointer data, guint64 arg)
         arm_deadline(nh, TRUE);
         return;
     }
-    if (nh->wake_local_us == 0) {
+    if (arg == AT_DEADLINE) {
         RcTime wake = poll_wake(nh);
         if (wake > now) {
-            nh->wake_local_us = wake;
             nh->deadline_timer =
-                sim_kernel_schedule(k, true_time_at(nh, wake), deadline_event, nh, 0);
+                sim_kernel_schedule(k, true_time_at(nh, wake), deadline_event, nh, AT_POLL_WAKE);
             return;
         }
     }
-    nh->wake_local_us = 0;
     run_expiry(nh, now);
 }
 
