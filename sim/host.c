@@ -36,13 +36,15 @@ struct NodeHost {
     gboolean is_paused;
     gboolean sleep_owed;  /* paused with a before-sleep pending */
     gboolean expiry_owed; /* paused when the deadline came */
-    SimTimerId boot_timer;
+    SimTimerId boot_timer; /* the first boot, or a restarted process's start-up */
+    gboolean is_starting;  /* restarted, its process not serving yet (boot_timer or owed) */
+    gboolean boot_owed;    /* paused while starting when its start-up ended */
     SimTimerId deadline_timer; /* these two are SIM_TIMER_NONE exactly when not pending: */
     SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
     RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */
     RcTime slept_local_us;     /* when the event loop last went to sleep (after before-sleep) */
     SimRng timer_rng;          /* the wake-up latency's draws */
-    gboolean is_clock_plain;   /* the host's clock was never set: it reads true time */
+    gboolean is_clock_plain;   /* the host's clock was never set: true time + the origin */
     RcHandleMap links;         /* handle -> Link* (owned) */
     SimNodeStats stats;
 };
@@ -55,6 +57,8 @@ struct SimWorld {
     SimNodeObserver observer;
     gpointer observer_user;
     SimLatency timer_latency; /* from a poll's timeout to the process running */
+    SimLatency startup;       /* from a restart to the new process serving */
+    RcTime clock_origin_us;   /* what every clock read at true time 0 */
 };
 
 static void node_boot(NodeHost *nh);
@@ -73,12 +77,25 @@ SimWorld *sim_world_new(guint64 seed)
     w->node_of_host = g_array_new(FALSE, FALSE, sizeof(gint32));
     sim_net_set_clock_hook(w->net, clock_changed, w);
     sim_latency_constant(&w->timer_latency, 0);
+    sim_latency_constant(&w->startup, 0);
     return w;
 }
 
 void sim_world_set_timer_latency(SimWorld *w, const SimLatency *lat)
 {
     w->timer_latency = *lat;
+}
+
+void sim_world_set_startup(SimWorld *w, const SimLatency *lat)
+{
+    w->startup = *lat;
+}
+
+void sim_world_set_clock_origin(SimWorld *w, RcTime origin_us)
+{
+    rc_assert(w->nodes->len == 0); /* every host's clock starts from it */
+    sim_net_set_clock_origin(w->net, origin_us);
+    w->clock_origin_us = origin_us;
 }
 
 static void links_drop(NodeHost *nh)
@@ -144,6 +161,10 @@ static void boot_event(SimKernel *k, gpointer data, guint64 arg)
     (void)k;
     (void)arg;
     nh->boot_timer = SIM_TIMER_NONE;
+    if (nh->is_paused) {
+        nh->boot_owed = TRUE; /* SIGSTOPped while starting: it goes on at SIGCONT */
+        return;
+    }
     node_boot(nh);
 }
 
@@ -155,7 +176,7 @@ guint32 sim_world_add_node(SimWorld *w, const char *name, const RcNodeConfig *cf
     nh->index = w->nodes->len;
     nh->cfg = *cfg;
     nh->host = sim_net_add_host(w->net, name, cfg->ip);
-    nh->is_clock_plain = TRUE; /* a new host's clock starts at true time, without drift */
+    nh->is_clock_plain = TRUE; /* a new host's clock starts at the origin, without drift */
     nh->rng = sim_rng_stream(sim_kernel_seed(w->k), SIM_RNG_NODE, nh->index);
     nh->timer_rng = sim_rng_small(sim_kernel_seed(w->k), SIM_RNG_HOST, nh->host);
     nh->out = rc_outbox_new();
@@ -224,7 +245,8 @@ const RcNodeConfig *sim_world_node_config(const SimWorld *w, guint32 node)
 
 gboolean sim_world_node_is_up(const SimWorld *w, guint32 node)
 {
-    return nh_at(w, node)->node != NULL;
+    const NodeHost *nh = nh_at(w, node);
+    return nh->node != NULL || nh->is_starting;
 }
 
 gboolean sim_world_node_is_paused(const SimWorld *w, guint32 node)
@@ -272,14 +294,15 @@ SimRunEnd sim_world_run(SimWorld *w, RcTime until_us, guint64 max_events)
 
 /* ------------------------------------------------------------------ entry points */
 
-/* The node's own clock. Until its host's clock is first set that is the kernel's (a new
- * host's clock reads true time and never went back), so every entry point of the usual run
- * skips asking SimNet, whose host record it would read only to find the same time; the
- * clock's record needs no settling meanwhile (setting a clock settles it first). */
+/* The node's own clock. Until its host's clock is first set that is the kernel's plus the
+ * world's origin (a new host's clock reads that and never went back), so every entry point
+ * of the usual run skips asking SimNet, whose host record it would read only to find the
+ * same time; the clock's record needs no settling meanwhile (setting a clock settles it
+ * first). */
 static RcTime local_now(NodeHost *nh)
 {
     if (nh->is_clock_plain)
-        return sim_kernel_now(nh->w->k);
+        return sim_kernel_now(nh->w->k) + nh->w->clock_origin_us;
     return sim_net_host_local_now(nh->w->net, nh->host);
 }
 
@@ -372,11 +395,11 @@ static void sleep_event(SimKernel *k, gpointer data, guint64 arg);
 enum { AT_DEADLINE, AT_POLL_WAKE };
 
 /* The earliest true time at which the node's clock reads `local_us` (now if it already has):
- * a plain clock reads true time, so that is `local_us` itself. */
+ * a plain clock reads true time + the origin. */
 static RcTime true_time_at(NodeHost *nh, RcTime local_us)
 {
     if (nh->is_clock_plain)
-        return MAX(local_us, sim_kernel_now(nh->w->k));
+        return MAX(local_us - nh->w->clock_origin_us, sim_kernel_now(nh->w->k));
     return sim_net_host_true_time_at(nh->w->net, nh->host, local_us);
 }
 
@@ -543,6 +566,7 @@ static void node_boot(NodeHost *nh)
 {
     SimWorld *w = nh->w;
     rc_assert(nh->node == NULL);
+    nh->is_starting = FALSE;
     nh->stats.boots++;
     GError *err = NULL;
     guint16 cport = rc_node_config_cport(&nh->cfg);
@@ -564,8 +588,16 @@ static void node_boot(NodeHost *nh)
 void sim_world_crash(SimWorld *w, guint32 node)
 {
     NodeHost *nh = nh_at(w, node);
-    if (nh->node == NULL)
+    if (nh->node == NULL) {
+        if (nh->is_starting) {
+            /* killed while starting: the process never served */
+            sim_kernel_cancel(w->k, nh->boot_timer);
+            nh->boot_timer = SIM_TIMER_NONE;
+            nh->is_starting = nh->boot_owed = nh->is_paused = FALSE;
+            sim_net_host_crash(w->net, nh->host);
+        }
         return;
+    }
     disk_take(nh);
     rc_node_free(nh->node);
     nh->node = NULL;
@@ -582,15 +614,21 @@ void sim_world_crash(SimWorld *w, guint32 node)
 void sim_world_restart(SimWorld *w, guint32 node)
 {
     NodeHost *nh = nh_at(w, node);
-    rc_assert(nh->node == NULL && !sim_kernel_is_pending(w->k, nh->boot_timer));
-    sim_net_host_restart(w->net, nh->host);
-    node_boot(nh);
+    rc_assert(!sim_world_node_is_up(w, node));
+    sim_net_host_restart(w->net, nh->host); /* the host is up: connects are refused */
+    RcTime startup = sim_latency_sample(&w->startup, &nh->timer_rng);
+    if (startup == 0) {
+        node_boot(nh);
+        return;
+    }
+    nh->is_starting = TRUE;
+    nh->boot_timer = sim_kernel_schedule(w->k, sim_kernel_now(w->k) + startup, boot_event, nh, 0);
 }
 
 void sim_world_pause(SimWorld *w, guint32 node)
 {
     NodeHost *nh = nh_at(w, node);
-    rc_assert(nh->node != NULL && !nh->is_paused);
+    rc_assert(sim_world_node_is_up(w, node) && !nh->is_paused);
     nh->is_paused = TRUE;
     sim_net_host_pause(w->net, nh->host);
 }
@@ -600,6 +638,11 @@ static void resume_event(SimKernel *k, gpointer data, guint64 arg)
     NodeHost *nh = data;
     (void)k;
     (void)arg;
+    if (nh->boot_owed && !nh->is_paused) {
+        nh->boot_owed = FALSE; /* its start-up ended while it was stopped */
+        node_boot(nh);
+        return;
+    }
     if (!can_run(nh))
         return;
     /* What queued in the network ran first (its resume event was scheduled before this
@@ -619,7 +662,7 @@ static void resume_event(SimKernel *k, gpointer data, guint64 arg)
 void sim_world_resume(SimWorld *w, guint32 node)
 {
     NodeHost *nh = nh_at(w, node);
-    rc_assert(nh->node != NULL && nh->is_paused);
+    rc_assert(sim_world_node_is_up(w, node) && nh->is_paused);
     nh->is_paused = FALSE;
     sim_net_host_resume(w->net, nh->host);
     sim_kernel_schedule(w->k, sim_kernel_now(w->k), resume_event, nh, 0);

@@ -18,7 +18,7 @@
  *   - passes the host's local clock (offset and drift, sim_net_host_set_clock) to every entry
  *     point.
  * Faults: crash frees the RcNode (the disk stays; peers see resets), restart boots a new
- * RcNode from the disk's nodes.conf, pause stops everything (timers wait, bytes queue) and
+ * RcNode from the disk's nodes.conf after a start-up time, pause stops everything (timers wait, bytes queue) and
  * resume runs what queued and then the overdue deadline.
  *
  * Nodes are numbered 0.. in creation order; so are hosts (nodes and clients share the host
@@ -52,6 +52,14 @@ void sim_world_set_observer(SimWorld *w, SimNodeObserver fn, gpointer user);
  * drawn from the host's own stream at each serverCron wake-up; constant 0 by default. The
  * poll's timeout itself is whole milliseconds, rounded up, as epoll takes it. */
 void sim_world_set_timer_latency(SimWorld *w, const SimLatency *lat);
+
+/* How long a restarted node's process takes to start (exec, loading nodes.conf, binding)
+ * before it serves, drawn from the host's own stream at each restart; constant 0 (it boots
+ * at once) by default. Meanwhile its host is up and refuses connections. */
+void sim_world_set_startup(SimWorld *w, const SimLatency *lat);
+/* Every node's clock reads `origin_us` at true time 0 (sim_net_set_clock_origin); call it
+ * before the first node is added. */
+void sim_world_set_clock_origin(SimWorld *w, RcTime origin_us);
 
 /* Add a node on a new host named `name` with IP cfg->ip; it boots at true time `boot_at_us`
  * (>= now). Returns the node index. */
@@ -90,8 +98,12 @@ typedef struct {
 } SimNodeStats;
 void sim_world_node_stats(const SimWorld *w, guint32 node, SimNodeStats *stats);
 
-/* Faults, effective now. crash: no-op if already down. restart: boots from the disk now
- * (asserted down). pause/resume: asserted up / paused. */
+/* Faults, effective now. crash: no-op if already down; a process still starting dies before
+ * it serves. restart: a new process boots from the disk after the world's start-up time
+ * (sim_world_set_startup; asserted down). pause/resume: asserted up / paused; a process
+ * paused while starting boots at its resume if its start-up ended meanwhile. A node counts
+ * as up (sim_world_node_is_up) from its restart on, while its process starts; sim_world_node
+ * gives NULL until it boots. */
 void sim_world_crash(SimWorld *w, guint32 node);
 void sim_world_restart(SimWorld *w, guint32 node);
 void sim_world_pause(SimWorld *w, guint32 node);

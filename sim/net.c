@@ -222,6 +222,7 @@ struct SimNet {
     guint n_seg_blocks[SEG_CLASSES];
     SimClockHook clock_hook; /* see sim_net_set_clock_hook */
     gpointer clock_hook_user;
+    RcTime clock_origin_us; /* what every clock read at true time 0 (sim_net_set_clock_origin) */
     SimNetStats stats;
 };
 
@@ -463,8 +464,8 @@ guint32 sim_net_add_host(SimNet *net, const char *name, const char *ip)
     g_queue_init(&h->notify);
     RcTime now = sim_kernel_now(net->k);
     h->anchor_true_us = now;
-    h->anchor_local_us = now;
-    h->last_local_us = now;
+    h->anchor_local_us = now + net->clock_origin_us;
+    h->last_local_us = h->anchor_local_us;
     g_ptr_array_add(net->hosts, h);
     net->is_reach_stale = TRUE;
     guint32 idx = net->hosts->len - 1;
@@ -1989,13 +1990,24 @@ void sim_net_host_set_clock(SimNet *net, guint32 host, RcTime offset_us, gint64 
     RcTime now = sim_kernel_now(net->k);
     (void)sim_net_host_local_now(net, host); /* settle last_local at the old rate */
     h->anchor_true_us = now;
-    h->anchor_local_us = now + offset_us;
+    h->anchor_local_us = now + net->clock_origin_us + offset_us;
     h->drift_ppm = drift_ppm;
     g_autofree char *text = g_strdup_printf(
         "clock offset=%" G_GINT64_FORMAT "us drift=%" G_GINT64_FORMAT "ppm", offset_us, drift_ppm);
     trace_fault(net, host, text);
     if (net->clock_hook != NULL)
         net->clock_hook(net, host, net->clock_hook_user);
+}
+
+void sim_net_set_clock_origin(SimNet *net, RcTime origin_us)
+{
+    rc_assert(net->hosts->len == 0 && origin_us >= 0);
+    net->clock_origin_us = origin_us;
+}
+
+RcTime sim_net_clock_origin(const SimNet *net)
+{
+    return net->clock_origin_us;
 }
 
 void sim_net_set_clock_hook(SimNet *net, SimClockHook fn, gpointer user)

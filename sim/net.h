@@ -179,7 +179,12 @@ void sim_net_host_pause(SimNet *net, guint32 host);
 void sim_net_host_resume(SimNet *net, guint32 host);
 
 /* ---- clocks ---- */
-/* From now on host `host`'s clock reads true time + `offset_us`, running `drift_ppm` parts
+/* Every host's clock reads `origin_us` at true time 0 (default 0): the wall clock's time of
+ * day when the run began, of which Redis's whole-second rules (server.unixtime, gossip's
+ * pong times) see the sub-second phase. Set it before the first host is added. */
+void sim_net_set_clock_origin(SimNet *net, RcTime origin_us);
+RcTime sim_net_clock_origin(const SimNet *net);
+/* From now on host `host`'s clock reads true time + the origin + `offset_us`, running `drift_ppm` parts
  * per million fast (negative: slow), |drift_ppm| <= 100000. A local clock never goes back:
  * a backward step makes it stand still until true time catches up. */
 void sim_net_host_set_clock(SimNet *net, guint32 host, RcTime offset_us, gint64 drift_ppm);

@@ -23,7 +23,7 @@ typedef enum {
     SIM_RNG_NEMESIS,  /* index: nemesis number (0 for the usual single one) */
     SIM_RNG_NETWORK,  /* index: 0; network-wide draws not tied to one link */
     SIM_RNG_WORKLOAD, /* index: workload generator number */
-    SIM_RNG_SCENARIO, /* index: 0 boot offsets, 1 the start jitter; scenario-level draws */
+    SIM_RNG_SCENARIO, /* index: 0 boot offsets, 1 the start jitter, 2 the clocks' origin */
     SIM_RNG_HOST,     /* index: host number; per-host draws (clock skew, ...) */
     SIM_RNG_TEST,     /* index: free; tests and benchmarks */
 } SimRngOwner;

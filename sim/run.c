@@ -22,6 +22,7 @@
 #include "rcsim_config.h"
 #include "sim/cluster_create.h"
 #include "sim/json_out.h"
+#include "core/replication.h"
 #include "sim/rng.h"
 #include "sim/run_private.h"
 
@@ -252,13 +253,27 @@ static void on_node_action(guint32 node, RcTime now_us, const RcAction *a, gpoin
 
 /* ---- cluster formation (redis-cli --cluster create, sim_cluster_create) ---- */
 
-/* The formation's last wait: the run's own convergence check. It reads slot owners as node
- * indices, so the ids are learnt first (every node is up and known by then). */
+/* The formation's last wait: the run's own convergence check, and every replica's
+ * replication link up (master_link_status:up), as an experimenter waits before starting a
+ * workload (tools/fidelity/run.sh does): a fault before a replica's first full sync would
+ * find it with no data, unable to fail over. It reads slot owners as node indices, so the ids
+ * are learnt first (every node is up and known by then). */
 static gboolean formation_converged(gpointer user, GString *why)
 {
     SimRun *run = user;
     learn_ids(run);
-    return converged(run, why);
+    if (!converged(run, why))
+        return FALSE;
+    for (guint i = 0; i < run->n_nodes; i++) {
+        RcNode *node = sim_world_node(run->world, i);
+        gint64 last_ms, down_ms;
+        if (!rc_node_is_master(node->cluster->myself) &&
+            !rc_repl_master_link_up(node, &last_ms, &down_ms)) {
+            g_string_printf(why, "%s's replication link is down", run->node_names[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 /* Form the cluster from the run's admin client once every node has booted, until
@@ -419,6 +434,11 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     run->converged_us = -1;
     run->claim_first_bad_us = -1;
     run->world = sim_world_new(seed);
+    if (sc->clock_phase_us > 0) {
+        SimRng phase = sim_rng_small(seed, SIM_RNG_SCENARIO, 2);
+        sim_world_set_clock_origin(run->world,
+                                   (RcTime)sim_rng_below(&phase, (guint64)sc->clock_phase_us));
+    }
     run->k = sim_world_kernel(run->world);
     run->net = sim_world_net(run->world);
     run->history = sim_history_new();
@@ -511,6 +531,9 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     SimLatency tlat;
     sim_scenario_latency(&sc->timer_latency, &tlat);
     sim_world_set_timer_latency(run->world, &tlat);
+    SimLatency startup;
+    sim_scenario_latency(&sc->startup_time, &startup);
+    sim_world_set_startup(run->world, &startup);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(run->net);
     g_autoptr(SimHostSet) others = sim_host_set_new(run->net);
     for (guint32 h = 0; h < run->n_hosts; h++) {

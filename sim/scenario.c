@@ -66,10 +66,15 @@ static const ParamDesc params[] = {
     {"hz", P_INT, OFF(hz), 1, 500, NULL, "10"},
     {"boot-spread", P_TIME, OFF(boot_spread_us), 0, 10 * S_US, NULL, "100ms"},
     {"start-jitter", P_TIME, OFF(start_jitter_us), 0, 10 * S_US, NULL, "1s"},
+    /* a run starts at an arbitrary instant of the wall clock's second */
+    {"clock-phase", P_TIME, OFF(clock_phase_us), 0, 1 * S_US, NULL, "1s"},
     {"latency", P_LATENCY, OFF(latency), 0, 0, NULL, "uniform 200us 1ms"},
     {"client-latency", P_LATENCY, OFF(client_latency), 0, 0, NULL, "uniform 100us 500us"},
     /* measured: an idle redis-server 7.0.15's serverCron ran every 100.6 ms on average */
     {"timer-latency", P_LATENCY, OFF(timer_latency), 0, 0, NULL, "uniform 200us 1ms"},
+    /* measured: restarting redis-server 7.0.15 as tools/fidelity's client.py does (Python's
+     * subprocess, taskset) until it answered PING took 31-44 ms, median 40 ms */
+    {"startup-time", P_LATENCY, OFF(startup_time), 0, 0, NULL, "uniform 30ms 45ms"},
     {"clients", P_INT, OFF(clients), 0, SIM_SCENARIO_CLIENTS_MAX, NULL, "5"},
     {"concurrency", P_INT, OFF(concurrency), 1, SIM_SCENARIO_CONCURRENCY_MAX, NULL, "1"},
     {"clients-near", P_NEAR, OFF(clients_near), 0, 0, NULL, "masters"},

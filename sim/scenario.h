@@ -172,11 +172,13 @@ typedef struct {
     guint hz;
     RcTime boot_spread_us;  /* node i boots at a seeded offset in [0, boot-spread) */
     RcTime start_jitter_us; /* time 0 comes a seeded [0, start-jitter) after the cluster formed */
+    RcTime clock_phase_us;  /* the clocks read a seeded [0, clock-phase) at true time 0 */
 
     /* the network */
     SimScenarioLatency latency;        /* between nodes */
     SimScenarioLatency client_latency; /* between a client and any node */
     SimScenarioLatency timer_latency;  /* a node's poll timing out to its process running */
+    SimScenarioLatency startup_time;   /* a restarted node's process starting */
 
     /* the clients */
     guint clients;

@@ -442,6 +442,110 @@ START_TEST(test_node_reads_its_host_clock)
 }
 END_TEST
 
+/* A restarted process takes the world's start-up time before it serves: meanwhile the node
+ * counts as up but has no RcNode and its ports refuse connections. Killed while starting, it
+ * never boots; stopped while starting, it boots at SIGCONT if its start-up ended meanwhile. */
+START_TEST(test_restart_takes_startup_time)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(4, 1, NULL, NULL);
+    SimLatency startup;
+    sim_latency_constant(&startup, 40 * RC_US_PER_MS);
+    sim_world_set_startup(w, &startup);
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    SimNodeStats st;
+    run_to(w, RC_US_PER_S);
+    sim_world_crash(w, 0);
+    ck_assert(!sim_world_node_is_up(w, 0));
+    RcTime t = now_of(w);
+    sim_world_restart(w, 0);
+    ck_assert(sim_world_node_is_up(w, 0));
+    ck_assert(sim_world_node(w, 0) == NULL);
+    cli_dial(c, 30001);
+    run_to(w, t + 40 * RC_US_PER_MS - 1);
+    ck_assert(c->closed && !c->connected);
+    ck_assert_int_eq(c->why, RC_CONN_END_REFUSED);
+    ck_assert(sim_world_node(w, 0) == NULL);
+    run_to(w, t + 40 * RC_US_PER_MS);
+    ck_assert(sim_world_node(w, 0) != NULL);
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_eq(st.boots, 2);
+    cli_dial(c, 30001);
+    run_to(w, now_of(w) + 1000);
+    ck_assert(c->connected);
+
+    /* killed while starting */
+    sim_world_crash(w, 0);
+    sim_world_restart(w, 0);
+    run_to(w, now_of(w) + 10 * RC_US_PER_MS);
+    sim_world_crash(w, 0);
+    ck_assert(!sim_world_node_is_up(w, 0));
+    run_to(w, now_of(w) + 100 * RC_US_PER_MS);
+    ck_assert(sim_world_node(w, 0) == NULL);
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_eq(st.boots, 2);
+
+    /* stopped while starting, continued after its start-up would have ended */
+    sim_world_restart(w, 0);
+    run_to(w, now_of(w) + 10 * RC_US_PER_MS);
+    sim_world_pause(w, 0);
+    run_to(w, now_of(w) + 100 * RC_US_PER_MS);
+    ck_assert(sim_world_node(w, 0) == NULL);
+    ck_assert(sim_world_node_is_up(w, 0) && sim_world_node_is_paused(w, 0));
+    t = now_of(w);
+    sim_world_resume(w, 0);
+    run_to(w, t);
+    ck_assert(sim_world_node(w, 0) != NULL);
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_eq(st.boots, 3);
+    cli_free(c);
+}
+END_TEST
+
+/* The clock origin: every node's clock reads it at true time 0, a skew adds to it, and the
+ * node's timers still fire at the right true time (a cron deadline on the local clock maps
+ * back to true time without the origin). */
+START_TEST(test_clock_origin_shifts_every_clock)
+{
+    const RcTime origin = 700 * RC_US_PER_MS;
+    g_autoptr(SimWorld) w = sim_world_new(3);
+    sim_world_set_clock_origin(w, origin);
+    RcNodeConfig cfg;
+    rc_node_config_init(&cfg, "127.0.0.1", 30001);
+    sim_world_add_node(w, "n1", &cfg, 0);
+    guint32 host = sim_world_node_host(w, 0);
+    SimNet *net = sim_world_net(w);
+    SimNodeStats st;
+    run_to(w, RC_US_PER_MS - 1);
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_eq(st.expiries, 0);
+    run_to(w, RC_US_PER_MS); /* the first serverCron, 1 ms after the start, in true time */
+    sim_world_node_stats(w, 0, &st);
+    ck_assert_uint_eq(st.expiries, 1);
+    ck_assert_int_eq(sim_net_host_local_now(net, host), RC_US_PER_MS + origin);
+    for (int i = 0; i < 5; i++) {
+        RcTime next = rc_node_next_deadline(sim_world_node(w, 0)) - origin; /* true time */
+        run_to(w, next - 1);
+        SimNodeStats before;
+        sim_world_node_stats(w, 0, &before);
+        run_to(w, next);
+        sim_world_node_stats(w, 0, &st);
+        ck_assert_uint_eq(st.expiries, before.expiries + 1);
+    }
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    cli_dial(c, 30001);
+    run_to(w, now_of(w) + 1000);
+    ck_assert(c->connected);
+    RcTime t = node_time(w, c);
+    ck_assert_int_lt(t, now_of(w) + origin);
+    ck_assert_int_gt(t, now_of(w) + origin - 1000);
+    sim_net_host_set_clock(net, host, 30 * RC_US_PER_S, 0);
+    t = node_time(w, c);
+    ck_assert_int_gt(t, now_of(w) + origin + 30 * RC_US_PER_S - 1000);
+    ck_assert_int_le(t, now_of(w) + origin + 30 * RC_US_PER_S);
+    cli_free(c);
+}
+END_TEST
+
 Suite *host_suite(void);
 Suite *host_suite(void)
 {
@@ -457,6 +561,8 @@ Suite *host_suite(void)
     tcase_add_test(tc, test_pause_and_resume);
     tcase_add_test(tc, test_clock_skew_drives_cron);
     tcase_add_test(tc, test_node_reads_its_host_clock);
+    tcase_add_test(tc, test_restart_takes_startup_time);
+    tcase_add_test(tc, test_clock_origin_shifts_every_clock);
     suite_add_tcase(s, tc);
     return s;
 }
