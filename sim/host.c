@@ -34,11 +34,11 @@ struct NodeHost {
     gboolean disk_at_node; /* the last save's text is still the node's to give (RC_ACT_SAVE
                               without bytes): taken before the node is freed or shown */
     gboolean is_paused;
-    gboolean sleep_owed;  /* paused with a before-sleep pending */
-    gboolean expiry_owed; /* paused when the deadline came */
-    SimTimerId boot_timer; /* the first boot, or a restarted process's start-up */
-    gboolean is_starting;  /* restarted, its process not serving yet (boot_timer or owed) */
-    gboolean boot_owed;    /* paused while starting when its start-up ended */
+    gboolean sleep_owed;       /* paused with a before-sleep pending */
+    gboolean expiry_owed;      /* paused when the deadline came */
+    SimTimerId boot_timer;     /* the first boot, or a restarted process's start-up */
+    gboolean is_starting;      /* restarted, its process not serving yet (boot_timer or owed) */
+    gboolean boot_owed;        /* paused while starting when its start-up ended */
     SimTimerId deadline_timer; /* these two are SIM_TIMER_NONE exactly when not pending: */
     SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
     RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */

@@ -18,8 +18,8 @@
  *   - passes the host's local clock (offset and drift, sim_net_host_set_clock) to every entry
  *     point.
  * Faults: crash frees the RcNode (the disk stays; peers see resets), restart boots a new
- * RcNode from the disk's nodes.conf after a start-up time, pause stops everything (timers wait, bytes queue) and
- * resume runs what queued and then the overdue deadline.
+ * RcNode from the disk's nodes.conf after a start-up time, pause stops everything (timers wait,
+ * bytes queue) and resume runs what queued and then the overdue deadline.
  *
  * Nodes are numbered 0.. in creation order; so are hosts (nodes and clients share the host
  * numbering of the network). Call everything from kernel events or between kernel runs. */

@@ -2005,11 +2005,6 @@ void sim_net_set_clock_origin(SimNet *net, RcTime origin_us)
     net->clock_origin_us = origin_us;
 }
 
-RcTime sim_net_clock_origin(const SimNet *net)
-{
-    return net->clock_origin_us;
-}
-
 void sim_net_set_clock_hook(SimNet *net, SimClockHook fn, gpointer user)
 {
     net->clock_hook = fn;

@@ -183,10 +183,9 @@ void sim_net_host_resume(SimNet *net, guint32 host);
  * day when the run began, of which Redis's whole-second rules (server.unixtime, gossip's
  * pong times) see the sub-second phase. Set it before the first host is added. */
 void sim_net_set_clock_origin(SimNet *net, RcTime origin_us);
-RcTime sim_net_clock_origin(const SimNet *net);
-/* From now on host `host`'s clock reads true time + the origin + `offset_us`, running `drift_ppm` parts
- * per million fast (negative: slow), |drift_ppm| <= 100000. A local clock never goes back:
- * a backward step makes it stand still until true time catches up. */
+/* From now on host `host`'s clock reads true time + the origin + `offset_us`, running `drift_ppm`
+ * parts per million fast (negative: slow), |drift_ppm| <= 100000. A local clock never goes back: a
+ * backward step makes it stand still until true time catches up. */
 void sim_net_host_set_clock(SimNet *net, guint32 host, RcTime offset_us, gint64 drift_ppm);
 /* Called after every sim_net_host_set_clock() (one hook; NULL removes it). The node driver
  * uses it to move its deadline timers when a clock is stepped. */
