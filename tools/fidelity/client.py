@@ -11,7 +11,8 @@ redis-server processes form a cluster; it mirrors scenarios/fidelity-minority.sc
   after CLUSTERDOWN / TRYAGAIN / connection errors / timeouts, MOVED followed (sim/client.h).
   Clients near n1 use n1's address as their source address, so the partition takes them along.
 - at `cut` s: iptables drops every packet from n1's address to any other address and back
-  (rules appended to the chain the shell script hooked into OUTPUT); at `heal` s the chain is
+  (rules appended to the chain the shell script hooked into OUTPUT; with `--nemesis one-way`
+  only the packets from n1's address); at `heal` s the chain is
   flushed; at `duration` s the workload stops.
 - observers poll CLUSTER NODES every `poll` s: on every majority node (n1 flagged fail? /
   fail, n1's replica flagged master and its configEpoch) and on n1 itself (cluster_state,
@@ -416,9 +417,11 @@ class Run:
         await asyncio.sleep(max(0, self.t_start + a.cut - now()))
         if a.nemesis == "crash":
             return await self.crash_nemesis()
+        # one-way: only what n1's address sends to the others is dropped (rcsim's
+        # `partition one-way n1,clients-of:n1 -> rest`)
+        back = "" if a.nemesis == "one-way" else "-A {c} -d 127.0.0.1/32 ! -s 127.0.0.1/32 -j DROP\n"
         rules = ("*filter\n"
-                 "-A {c} -s 127.0.0.1/32 ! -d 127.0.0.1/32 -j DROP\n"
-                 "-A {c} -d 127.0.0.1/32 ! -s 127.0.0.1/32 -j DROP\n"
+                 "-A {c} -s 127.0.0.1/32 ! -d 127.0.0.1/32 -j DROP\n" + back +
                  "COMMIT\n").format(c=a.chain)
         t = now()
         await self.iptables("iptables-restore", "--noflush", stdin=rules)
@@ -561,7 +564,8 @@ class Run:
         prom = self.obs.get("promoted")
         after_heal = lambda k: (round((self.obs[k][0] - heal) * 1000) if k in self.obs else None)
         out = {
-            "experiment": "master-crash" if self.a.nemesis == "crash" else "minority-partition",
+            "experiment": {"crash": "master-crash", "one-way": "one-way"}.get(self.a.nemesis,
+                                                                             "minority-partition"),
             "cut_ms_after_start": round((T0 - self.t_start) * 1000),
             "cut_apply_ms": round(self.cut_apply_ms, 1),
             "heal_ms": rel(heal),
@@ -659,8 +663,9 @@ def main():
     p.add_argument("--backoff", type=float, default=0.1)
     p.add_argument("--poll", type=float, default=0.05)
     p.add_argument("--chain", default="RCSIM_FID")
-    p.add_argument("--nemesis", choices=("partition", "crash"), default="partition",
+    p.add_argument("--nemesis", choices=("partition", "one-way", "crash"), default="partition",
                    help="partition: iptables cut of n1 and its clients at --cut, heal at --heal;"
+                   " one-way: the same, but only what they send to the others is dropped;"
                    " crash: SIGKILL n1 at --cut, restart it at --heal")
     p.add_argument("--n1-pid", type=int, help="crash: n1's redis-server pid")
     p.add_argument("--n1-conf", help="crash: n1's redis.conf (for the restart)")

@@ -2,10 +2,12 @@
 # The fidelity experiments against real redis-server, on six local redis-server processes.
 # One command, RUNS runs, one line per run. See tools/fidelity/README.md.
 #
-#   sudo tools/fidelity/run.sh minority-partition|master-crash [RUNS] [OUTDIR]
+#   sudo tools/fidelity/run.sh minority-partition|one-way|master-crash [RUNS] [OUTDIR]
 #
 # minority-partition (scenarios/fidelity-minority.scn): n1 and its clients cut off by iptables
 #   (DROP) at CUT s, healed at HEAL s.
+# one-way (scenarios/fidelity-one-way.scn): the same, but only what n1 and its clients send to
+#   the others is dropped; the others still reach them.
 # master-crash (scenarios/fidelity-crash.scn): n1's redis-server killed with SIGKILL at CUT s
 #   and started again (same redis.conf and nodes.conf, no data) at HEAL s.
 #
@@ -22,8 +24,9 @@ PROG=${PROG:-run.sh}
 die() { echo "$PROG: $*" >&2; exit 1; }
 case "${1:-}" in
     minority-partition) NEMESIS=partition ;;
+    one-way) NEMESIS=one-way ;;
     master-crash) NEMESIS=crash ;;
-    *) die "usage: $PROG minority-partition|master-crash [RUNS] [OUTDIR]" ;;
+    *) die "usage: $PROG minority-partition|one-way|master-crash [RUNS] [OUTDIR]" ;;
 esac
 EXPERIMENT=$1
 RUNS=${2:-3}

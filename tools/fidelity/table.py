@@ -9,7 +9,8 @@
                                     averaged)
 
 The experiment is read from the results: real runs' "experiment" (master-crash, else
-minority-partition), rcsim runs' first fault (crash, else partition).
+minority-partition or one-way, which share the partition's figures), rcsim runs' first fault
+(crash, else partition).
 
 Every time is in ms from the cut (T0). For rcsim the figures are read from summary.json and
 history.jsonl: n2 / n3 PFAIL = when that master first flagged n1 fail? (or fail, if the FAIL
