@@ -1183,8 +1183,18 @@ static void transmit_held(SimNet *net, Conn *c, guint d)
     schedule_deliver(net, c, d);
 }
 
-/* Queue one segment on direction d: on the wire if the path is open and nothing is held
- * before it, else held behind a running retransmission timer. */
+/* In loss recovery: the retransmission timer fired on data that was delivered but whose ack
+ * could not come back. Linux then sets the congestion window to one segment, taken by the
+ * retransmission, so nothing new is sent until an ack arrives (before the first timeout the
+ * window lets new data follow the unacknowledged). */
+static inline gboolean dir_in_loss(const Dir *dir)
+{
+    return dir->unacked && dir->retries > 0;
+}
+
+/* Queue one segment on direction d: on the wire if the path is open, nothing is held before
+ * it and the direction is not in loss recovery, else held behind a running retransmission
+ * timer. */
 static inline void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *bytes,
                                const guint8 *data, gsize len)
 {
@@ -1196,7 +1206,7 @@ static inline void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GByt
         (Segment){.bytes = bytes, .data = data, .len = len, .sent_us = now, .kind = kind};
     if (connecting)
         return; /* sent by the handshake's completion */
-    if (nothing_held && path_open(net, c->end[d].host, c->end[1 - d].host)) {
+    if (nothing_held && !dir_in_loss(dir) && path_open(net, c->end[d].host, c->end[1 - d].host)) {
         put_on_wire(net, c, d, now); /* just this one: straight on the wire */
         schedule_deliver(net, c, d);
         return;
@@ -1386,10 +1396,16 @@ static void rto_event(SimKernel *k, gpointer data, guint64 arg)
     dir->retries++;
     gboolean fwd = path_open(net, c->end[d].host, c->end[r].host);
     gboolean back = path_open(net, c->end[r].host, c->end[d].host);
-    if (fwd && dir->len > dir->n_flying) {
+    if (fwd && back && dir->len > dir->n_flying) {
         transmit_held(net, c, d); /* the delivery acknowledges, or re-arms this timer */
-        if (dir->n_flying > 0 && !back)
-            schedule_rto(net, c, d);
+        return;
+    }
+    if (fwd && dir->len > dir->n_flying && !dir->unacked) {
+        /* No ack can come back: a window of one segment, the oldest held. Once it is
+         * delivered (unacknowledged), later timeouts only repeat it (dir_in_loss). */
+        put_on_wire(net, c, d, sim_kernel_now(k));
+        schedule_deliver(net, c, d);
+        schedule_rto(net, c, d);
         return;
     }
     if (fwd && back && dir->len == dir->n_flying && dir->n_flying == 0) {

@@ -1105,6 +1105,57 @@ START_TEST(test_one_way_cut)
 }
 END_TEST
 
+/* Loss recovery. With a cut a -> b, b's data reaches a but a's acks do not come back. Until
+ * b's retransmission timer first fires (200 ms after the first unacknowledged send) new data
+ * follows the unacknowledged (the congestion window allows it); after that the window is one
+ * segment, taken by the retransmission: new data waits for an ack, which comes only after the
+ * heal. And data held by a two-way cut that becomes one-way goes one segment per timeout, as
+ * a window of one: the first segment is delivered, the rest waits for the heal. */
+START_TEST(test_one_way_loss_recovery)
+{
+    World *w = world_new(100);
+    sim_net_set_chunking(w->net, 1460, 0);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    Rec *s = accepted(w->srv, 0);
+    g_autoptr(SimHostSet) from = sim_host_set_new(w->net);
+    g_autoptr(SimHostSet) to = sim_host_set_new(w->net);
+    sim_host_set_add(from, w->a);
+    sim_host_set_add(to, w->b);
+    SimCutId cut = sim_net_cut_oneway(w->net, from, to);
+    RcTime t0 = sim_kernel_now(w->k);
+    ck_assert(sim_net_send(w->net, s->id, "x1", 2));
+    run_until(w, t0 + 100 * RC_US_PER_MS);
+    ck_assert(sim_net_send(w->net, s->id, "x2", 2)); /* before the first timeout: sent */
+    run_until(w, t0 + 300 * RC_US_PER_MS);
+    ck_assert(sim_net_send(w->net, s->id, "x3", 2)); /* after it: held */
+    run_until(w, t0 + 5 * RC_US_PER_S);
+    ck_assert_str_eq(r->data->str, "x1x2");
+    sim_net_heal(w->net, cut);
+    run_until(w, t0 + 20 * RC_US_PER_S);
+    ck_assert_str_eq(r->data->str, "x1x2x3");
+
+    /* two-way, then one-way a -> b: b's held data goes one segment at a time */
+    g_string_truncate(r->data, 0);
+    SimCutId both = sim_net_isolate(w->net, w->a);
+    t0 = sim_kernel_now(w->k);
+    ck_assert(sim_net_send(w->net, s->id, "p1", 2));
+    ck_assert(sim_net_send(w->net, s->id, "p2", 2));
+    run_until(w, t0 + RC_US_PER_S);
+    ck_assert_uint_eq(r->data->len, 0);
+    sim_net_heal(w->net, both);
+    cut = sim_net_cut_oneway(w->net, from, to);
+    run_until(w, t0 + 30 * RC_US_PER_S);
+    ck_assert_str_eq(r->data->str, "p1");
+    sim_net_heal(w->net, cut);
+    run_until(w, t0 + 120 * RC_US_PER_S);
+    ck_assert_str_eq(r->data->str, "p1p2");
+    ck_assert(!s->closed && !r->closed);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
 START_TEST(test_bridge_and_partition_groups)
 {
     World *w = world_new(100);
@@ -1464,6 +1515,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_retries2_timeout);
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_one_way_cut);
+    tcase_add_test(tc, test_one_way_loss_recovery);
     tcase_add_test(tc, test_bridge_and_partition_groups);
     suite_add_tcase(s, tc);
     tc = tcase_create("faults");
