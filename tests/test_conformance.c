@@ -296,39 +296,163 @@ static void suite_dir_remove(void)
 
 /* ---- The rcsim node ---- */
 
-typedef struct {
+/* One RcNode, or two wired to each other: their connections (replication to the master's
+ * client port, the bus both ways) are pumped in-process, and both share one clock. Connects
+ * elsewhere (to the real B, which has no RcNode) stay pending. */
+typedef struct Sim Sim;
+struct Sim {
     RcNode *node;
     GRand *rng;
     RcOutbox *out;
     RcTime now;
-    guint32 handle;
-} Sim;
+    guint32 handle; /* the test client's connection */
+    Sim *peer;      /* the other node of a pair, or NULL */
+    GArray *links;  /* SimLink: connections to the peer */
+};
 
-/* Collect what the node sent on `handle`; TRUE in *closed if it closed it. */
-static void sim_drain(Sim *s, guint32 handle, GString *into, gboolean *closed)
+typedef struct {
+    guint32 mine, theirs;
+} SimLink;
+
+static SimLink *sim_link(Sim *s, guint32 handle)
 {
-    for (guint i = 0; i < rc_outbox_len(s->out); i++) {
-        const RcAction *act = rc_outbox_get(s->out, i);
-        if (act->handle != handle)
-            continue;
-        if (act->kind == RC_ACT_SEND) {
-            g_string_append_len(into, (const char *)act->data, (gssize)act->len);
-        } else if (act->kind == RC_ACT_CLOSE && closed) {
-            *closed = TRUE;
-        }
+    for (guint i = 0; s->links != NULL && i < s->links->len; i++) {
+        SimLink *l = &g_array_index(s->links, SimLink, i);
+        if (l->mine == handle)
+            return l;
     }
-    rc_outbox_clear(s->out);
+    return NULL;
 }
 
+static void sim_link_add(Sim *s, guint32 mine, guint32 theirs)
+{
+    if (s->links == NULL)
+        s->links = g_array_new(FALSE, FALSE, sizeof(SimLink));
+    SimLink l = {mine, theirs};
+    g_array_append_val(s->links, l);
+}
+
+static void sim_link_remove(Sim *s, guint32 mine)
+{
+    for (guint i = 0; s->links != NULL && i < s->links->len; i++) {
+        if (g_array_index(s->links, SimLink, i).mine == mine) {
+            g_array_remove_index(s->links, i);
+            return;
+        }
+    }
+}
+
+typedef struct {
+    RcActionKind kind;
+    guint32 handle;
+    guint16 port;
+    GBytes *bytes; /* SEND */
+} SimAct;
+
+/* The node's actions, copied, and its outbox cleared (acting on them adds new ones). */
+static GArray *sim_take(Sim *s)
+{
+    GArray *acts = g_array_new(FALSE, TRUE, sizeof(SimAct));
+    for (guint i = 0; i < rc_outbox_len(s->out); i++) {
+        const RcAction *act = rc_outbox_get(s->out, i);
+        SimAct a = {.kind = act->kind, .handle = act->handle, .port = act->port};
+        if (act->kind == RC_ACT_SEND)
+            a.bytes = rc_action_send_bytes(act);
+        g_array_append_val(acts, a);
+    }
+    rc_outbox_clear(s->out);
+    return acts;
+}
+
+/* Act on what x asked for; TRUE if it reached its peer. Sends on `handle` of `s` (the test
+ * client's) go to `into`. */
+static gboolean sim_act(Sim *x, const SimAct *a, Sim *s, guint32 handle, GString *into,
+                        gboolean *closed)
+{
+    Sim *p = x->peer;
+    if (x == s && a->handle == handle) {
+        if (a->kind == RC_ACT_SEND && into != NULL)
+            g_string_append_len(into, g_bytes_get_data(a->bytes, NULL),
+                                (gssize)g_bytes_get_size(a->bytes));
+        else if (a->kind == RC_ACT_CLOSE && closed != NULL)
+            *closed = TRUE;
+        return FALSE;
+    }
+    if (p == NULL)
+        return FALSE;
+    SimLink *l = sim_link(x, a->handle);
+    if (l != NULL) {
+        guint32 theirs = l->theirs;
+        if (a->kind == RC_ACT_SEND) {
+            gsize len;
+            const guint8 *data = g_bytes_get_data(a->bytes, &len);
+            rc_node_recv(p->node, p->now, theirs, data, len, p->out);
+        } else if (a->kind == RC_ACT_CLOSE) {
+            sim_link_remove(x, a->handle);
+            sim_link_remove(p, theirs);
+            rc_node_disconnected(p->node, p->now, theirs, RC_CONN_END_EOF, p->out);
+        }
+        return TRUE;
+    }
+    const RcNodeConfig *pc = rc_node_config(p->node);
+    if (a->kind == RC_ACT_CONNECT && (a->port == pc->port || a->port == rc_node_config_cport(pc))) {
+        RcListener where = a->port == pc->port ? RC_LISTENER_CLIENT : RC_LISTENER_BUS;
+        guint32 theirs = rc_node_accept(p->node, p->now, where, "127.0.0.1",
+                                        (guint16)(50100 + (p->links ? p->links->len : 0)), p->out);
+        sim_link_add(x, a->handle, theirs);
+        sim_link_add(p, theirs, a->handle);
+        rc_node_connected(x->node, x->now, a->handle, x->out);
+        return TRUE;
+    }
+    return FALSE; /* connects elsewhere, logs, events, saves */
+}
+
+/* Run both nodes' actions until nothing more passes between them; collect what s sent on
+ * `handle`; TRUE in *closed if it closed it. */
+static void sim_drain(Sim *s, guint32 handle, GString *into, gboolean *closed)
+{
+    for (;;) {
+        gboolean moved = FALSE;
+        Sim *nodes[2] = {s, s->peer};
+        for (int k = 0; k < 2 && nodes[k] != NULL; k++) {
+            g_autoptr(GArray) acts = sim_take(nodes[k]);
+            for (guint i = 0; i < acts->len; i++) {
+                SimAct *a = &g_array_index(acts, SimAct, i);
+                moved |= sim_act(nodes[k], a, s, handle, into, closed);
+                if (a->bytes != NULL)
+                    g_bytes_unref(a->bytes);
+            }
+        }
+        if (!moved)
+            return;
+        for (int k = 0; k < 2 && nodes[k] != NULL; k++)
+            rc_node_before_sleep(nodes[k]->node, nodes[k]->now, nodes[k]->out);
+    }
+}
+
+/* Run the timers of s (and its peer) up to `until`; replies to the test client are dropped. */
 static void sim_advance(Sim *s, RcTime until)
 {
-    while (rc_node_next_deadline(s->node) <= until) {
-        s->now = MAX(s->now, rc_node_next_deadline(s->node));
-        rc_node_handle_expiry(s->node, s->now, s->out);
-        rc_node_before_sleep(s->node, s->now, s->out);
+    Sim *nodes[2] = {s, s->peer};
+    g_autoptr(GString) dropped = g_string_new(NULL);
+    for (;;) {
+        RcTime t = rc_node_next_deadline(s->node);
+        if (s->peer != NULL)
+            t = MIN(t, rc_node_next_deadline(s->peer->node));
+        if (t > until)
+            break;
+        for (int k = 0; k < 2 && nodes[k] != NULL; k++) {
+            Sim *x = nodes[k];
+            x->now = MAX(x->now, t);
+            if (rc_node_next_deadline(x->node) <= x->now)
+                rc_node_handle_expiry(x->node, x->now, x->out);
+            rc_node_before_sleep(x->node, x->now, x->out);
+        }
+        sim_drain(s, s->handle, dropped, NULL);
     }
-    s->now = until;
-    rc_outbox_clear(s->out);
+    for (int k = 0; k < 2 && nodes[k] != NULL; k++)
+        nodes[k]->now = until;
+    sim_drain(s, s->handle, dropped, NULL);
 }
 
 /* Feed bytes in the given cuts and return everything sent back. */
@@ -342,6 +466,8 @@ static GString *sim_send(Sim *s, guint32 handle, const char *data, gsize len, gs
         if (parts[i] == 0)
             continue;
         s->now += RC_US_PER_MS;
+        if (s->peer != NULL)
+            s->peer->now = s->now;
         rc_node_recv(s->node, s->now, handle, (const guint8 *)p, parts[i], s->out);
         rc_node_before_sleep(s->node, s->now, s->out);
         sim_drain(s, handle, got, closed);
@@ -362,7 +488,6 @@ static void sim_boot(Sim *s, guint16 port, GBytes *nodes_conf)
     rc_node_config_init(&cfg, "127.0.0.1", port);
     s->node = rc_node_new(&cfg, s->rng, s->now, nodes_conf, s->out);
     s->handle = rc_node_accept(s->node, s->now, RC_LISTENER_CLIENT, "127.0.0.1", 50001, s->out);
-    rc_outbox_clear(s->out);
 }
 
 static void sim_start(Sim *s)
@@ -380,6 +505,8 @@ static void sim_start(Sim *s)
 
 static void sim_stop(Sim *s)
 {
+    if (s->links != NULL)
+        g_array_unref(s->links);
     rc_node_free(s->node);
     rc_outbox_free(s->out);
     g_rand_free(s->rng);
@@ -1167,8 +1294,7 @@ END_TEST
  * `unit` side boots the RcNodes from those views and holds them to those replies. */
 
 /* Key slots: bar 5061, {r} 7893, user1000 3443, 06S 0 are A's; foo 12182, key 12539,
- * a 15495 are B's. C's part reads only keys that were never written: the rcsim replica is
- * not fed A's replication stream. */
+ * a 15495 are B's. C reads no key of 3443 or 12539, whose owner C learns by gossip. */
 static const char *const redirect_script[] = {
     /* the view */
     "CLUSTER MYID",
@@ -1409,7 +1535,12 @@ static const char *const redirect_script[] = {
     "CLUSTER SETSLOT 5061 BOGUS",
     "CLUSTER SETSLOT 5061 MIGRATING",
     "CLUSTER SETSLOT 5061",
-    /* the replica C: READONLY clients read A's slots there, writes and B's slots MOVED */
+    /* the replica C (its RcNode fed by A's): READONLY clients read A's slots there, writes
+     * and B's slots are MOVED */
+    "WAIT 1 1000",
+    "@C ~fields:role,master_link_status,connected_slaves INFO replication",
+    "@C DBSIZE",
+    "@C GET bar",
     "@C CLUSTER MYID",
     "@C ~fields:cluster_state,cluster_slots_assigned,cluster_known_nodes,cluster_size "
     "CLUSTER INFO",
@@ -1424,6 +1555,11 @@ static const char *const redirect_script[] = {
     "@C CLUSTER SETSLOT 7893 MIGRATING $B",
     "@C CLUSTER SETSLOT 7893 NODE $B",
     "@C READONLY",
+    "@C GET bar",
+    "@C MGET bar {bar}a {bar}b",
+    "@C EXISTS bar {bar}a {bar}nosuch",
+    "@C TYPE bar",
+    "@C CLUSTER COUNTKEYSINSLOT 5061",
     "@C GET {r}k",
     "@C EXISTS {r}k {r}j",
     "@C MGET {r}k {r}j",
@@ -1448,7 +1584,16 @@ static const char *const redirect_script[] = {
     "@C GET {r}k",
     "@C READWRITE",
     "@C PING",
-    /* and A still answers as before */
+    /* a write on A is read on C */
+    "SET {r}k fresh",
+    "WAIT 1 1000",
+    "@C READONLY",
+    "@C GET {r}k",
+    "@C READWRITE",
+    "@C GET {r}k",
+    "DEL {r}k",
+    "WAIT 1 1000",
+    "@C DBSIZE",
     "GET foo",
 };
 
@@ -1607,15 +1752,55 @@ static char *real_view(Real *r)
                            epoch);
 }
 
-static void sim_boot_view(Sim *s, guint16 port, const char *view)
+static GString *sim_call(Sim *s, const char *const *cmd)
 {
-    g_autoptr(GBytes) conf = g_bytes_new(view, strlen(view));
-    sim_boot(s, port, conf);
-    sim_advance(s, s->now + 3 * RC_US_PER_S);
-    static const char info[] = "*2\r\n$7\r\nCLUSTER\r\n$4\r\nINFO\r\n";
-    g_autoptr(GString) i = sim_send(s, s->handle, info, sizeof info - 1, 0, NULL);
-    ck_assert_msg(strstr(i->str, "cluster_state:ok") != NULL, "rcsim node on %u not ok: %s", port,
-                  i->str);
+    g_autoptr(RcArgv) a = rc_argv_new_from_strv(cmd);
+    g_autoptr(GString) req = g_string_new(NULL);
+    rc_resp_encode_argv(req, a);
+    return sim_send(s, s->handle, req->str, req->len, 0, NULL);
+}
+
+static void sim_expect(Sim *s, const char *const *cmd, const char *needle)
+{
+    g_autoptr(GString) r = sim_call(s, cmd);
+    ck_assert_msg(strstr(r->str, needle) != NULL, "rcsim node on %u: %s %s: no %s in %s",
+                  rc_node_config(s->node)->port, cmd[0], cmd[1], needle, r->str);
+}
+
+/* The RcNodes of A and C, booted from the views, wired for replication; C has done its full
+ * sync (the master waits repl-diskless-sync-delay, 5 s) and both are ok. */
+static void sim_boot_pair(Sim *pair, const char *const views[2], const guint16 ports[2])
+{
+    for (int k = 0; k < 2; k++) {
+        g_autoptr(GBytes) conf = g_bytes_new(views[k], strlen(views[k]));
+        sim_boot(&pair[k], ports[k], conf);
+    }
+    pair[0].peer = &pair[1];
+    pair[1].peer = &pair[0];
+    sim_advance(&pair[0], pair[0].now + 8 * RC_US_PER_S);
+    static const char *const info[] = {"CLUSTER", "INFO", NULL};
+    static const char *const repl[] = {"INFO", "replication", NULL};
+    sim_expect(&pair[0], info, "cluster_state:ok");
+    sim_expect(&pair[1], info, "cluster_state:ok");
+    sim_expect(&pair[1], repl, "master_link_status:up");
+    /* A lists C in CLUSTER SLOTS once C's bus messages carry a replication offset above 0:
+     * move the offset (without leaving a key) and let them gossip. */
+    static const char *const set[] = {"SET", "w", "1", NULL};
+    static const char *const del[] = {"DEL", "w", NULL};
+    static const char *const myid[] = {"CLUSTER", "MYID", NULL};
+    static const char *const slots[] = {"CLUSTER", "SLOTS", NULL};
+    sim_expect(&pair[0], set, "+OK");
+    sim_expect(&pair[0], del, ":1");
+    g_autoptr(GString) id = sim_call(&pair[1], myid);
+    ck_assert(g_str_has_prefix(id->str, "$40\r\n"));
+    g_autofree char *c_id = g_strndup(id->str + 5, 40);
+    for (int i = 0; i < 50; i++) {
+        g_autoptr(GString) r = sim_call(&pair[0], slots);
+        if (strstr(r->str, c_id) != NULL)
+            return;
+        sim_advance(&pair[0], pair[0].now + 100 * RC_US_PER_MS);
+    }
+    ck_abort_msg("the rcsim node of A never listed its replica in CLUSTER SLOTS");
 }
 
 static char *rview[2]; /* the views the RcNodes of A and C booted from */
@@ -1674,10 +1859,19 @@ static void setup_redirect(void)
     for (int k = 0; k < R_NODES; k++)
         real_wait(&rreal[k], info, ok);
     real_wait(&rreal[R_C], repl, synced);
+    /* A lists C in CLUSTER SLOTS once C's pings carry a replication offset above 0. */
+    static const char *const set[] = {"SET", "w", "1", NULL};
+    static const char *const del[] = {"DEL", "w", NULL};
+    g_autofree char *r1 = real_call(&rreal[R_A], set);
+    g_autofree char *r2 = real_call(&rreal[R_A], del);
+    ck_assert_str_eq(r2, ":1\r\n");
+    static const char *const slots[] = {"CLUSTER", "SLOTS", NULL};
+    const char *const lists_c[] = {rids[R_C], NULL};
+    real_wait(&rreal[R_A], slots, lists_c);
     rview[0] = real_view(&rreal[R_A]);
     rview[1] = real_view(&rreal[R_C]);
-    sim_boot_view(&rsim[0], rreal[R_A].port, rview[0]);
-    sim_boot_view(&rsim[1], rreal[R_C].port, rview[1]);
+    const guint16 ports[2] = {rreal[R_A].port, rreal[R_C].port};
+    sim_boot_pair(rsim, (const char *const *)rview, ports);
 }
 
 static void teardown_redirect(void)
@@ -1697,8 +1891,7 @@ static void sleep_both(gint64 ms, gboolean real_time)
 {
     if (real_time)
         g_usleep((gulong)ms * 1000);
-    for (int k = 0; k < 2; k++)
-        sim_advance(&rsim[k], rsim[k].now + ms * RC_US_PER_MS);
+    sim_advance(&rsim[0], rsim[0].now + ms * RC_US_PER_MS); /* and its peer */
 }
 
 static char *golden_path(const char *rel)
@@ -1829,12 +2022,12 @@ static void setup_redirect_sim_only(void)
 {
     mismatches = g_string_new(NULL);
     const char *views[2] = {GOLDEN_VIEW_A, GOLDEN_VIEW_C};
-    const int nodes[2] = {R_A, R_C};
     for (int k = 0; k < 2; k++) {
         g_autofree char *path = golden_path(views[k]);
         ck_assert_msg(g_file_get_contents(path, &rview[k], NULL, NULL), "%s is missing", path);
-        sim_boot_view(&rsim[k], fixed_ports[nodes[k]], rview[k]);
     }
+    const guint16 ports[2] = {fixed_ports[R_A], fixed_ports[R_C]};
+    sim_boot_pair(rsim, (const char *const *)rview, ports);
 }
 
 static void teardown_redirect_sim_only(void)
