@@ -1436,7 +1436,12 @@ static const char *const redirect_script[] = {
     "GET user1000",
     "SET {user1000}b x",
     "EXEC",
+    /* queued while both keys are here, run after one expired */
+    "MULTI",
+    "GET user1000",
+    "GET {user1000}exp",
     "~sleep:400",
+    "EXEC",
     "GET {user1000}exp",
     "MGET user1000 {user1000}exp",
     /* STABLE ends it; the slot is given away only without keys */
