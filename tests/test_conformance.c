@@ -14,7 +14,8 @@
  *             state changes) after it
  * Scripts run one request at a time, then again pipelined (one write per ~sync segment;
  * rcsim gets each segment cut at a different point). Raw-bytes cases check protocol errors:
- * the same error and a closed connection on both sides. */
+ * the same error and a closed connection on both sides. MOVED, ASK and the rest of routing
+ * run against a cluster of three servers: see "Redirections" below. */
 #include <check.h>
 #include <errno.h>
 #include <glib/gstdio.h>
