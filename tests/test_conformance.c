@@ -14,7 +14,8 @@
  *             state changes) after it
  * Scripts run one request at a time, then again pipelined (one write per ~sync segment;
  * rcsim gets each segment cut at a different point). Raw-bytes cases check protocol errors:
- * the same error and a closed connection on both sides. */
+ * the same error and a closed connection on both sides. MOVED, ASK and the rest of routing
+ * run against a cluster of three servers: see "Redirections" below. */
 #include <check.h>
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -22,6 +23,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -183,23 +185,42 @@ static char *real_call(Real *r, const char *const *strv)
     return g_strdup(rep->pdata[0]);
 }
 
-static void real_start(Real *r)
+/* Servers die with the test process that started them (PR_SET_PDEATHSIG): a failed check
+ * ends Check's forked test with _exit(), which skips the teardown. */
+static void die_with_parent(gpointer parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != GPOINTER_TO_INT(parent))
+        _exit(1);
+}
+
+/* The suite's temp dir, made by the runner's own process (unchecked fixture) so that it can
+ * remove what a failed test left behind; each server gets a dir inside it. */
+static char *base_dir;
+
+static void real_spawn(Real *r, const char *const *extra)
 {
     if (!g_file_test(REDIS_SERVER, G_FILE_TEST_IS_EXECUTABLE))
         ck_abort_msg(REDIS_SERVER " is missing: install the Debian package redis-server "
                                   "(apt-get install redis-server) to run the conformance suite");
-    r->dir = g_dir_make_tmp("rcsim-conformance-XXXXXX", NULL);
-    ck_assert_ptr_nonnull(r->dir);
+    r->dir = g_build_filename(base_dir ? base_dir : g_get_tmp_dir(), "redis-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(g_mkdtemp(r->dir));
     r->port = pick_port();
     g_autofree char *port = g_strdup_printf("%u", r->port);
     g_autofree char *log = g_build_filename(r->dir, "redis.log", NULL);
-    const char *argv[] = {
+    const char *base[] = {
         REDIS_SERVER, "--port",    port, "--bind",       "127.0.0.1", "--cluster-enabled",
         "yes",        "--save",    "",   "--appendonly", "no",        "--dir",
-        r->dir,       "--logfile", log,  "--daemonize",  "no",        NULL};
+        r->dir,       "--logfile", log,  "--daemonize",  "no"};
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    for (gsize i = 0; i < G_N_ELEMENTS(base); i++)
+        g_ptr_array_add(argv, (gpointer)base[i]);
+    for (gsize i = 0; extra != NULL && extra[i] != NULL; i++)
+        g_ptr_array_add(argv, (gpointer)extra[i]);
+    g_ptr_array_add(argv, NULL);
     g_autoptr(GError) err = NULL;
-    gboolean ok = g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                &r->pid, &err);
+    gboolean ok = g_spawn_async(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                die_with_parent, GINT_TO_POINTER(getpid()), &r->pid, &err);
     ck_assert_msg(ok, "spawn redis-server: %s", err ? err->message : "?");
     r->fd = -1;
     for (int i = 0; i < 100 && r->fd < 0; i++) {
@@ -207,6 +228,11 @@ static void real_start(Real *r)
         r->fd = connect_to(r->port);
     }
     ck_assert_msg(r->fd >= 0, "redis-server did not listen on %u (see %s)", r->port, log);
+}
+
+static void real_start(Real *r)
+{
+    real_spawn(r, NULL);
     static const char *const add[] = {"CLUSTER", "ADDSLOTSRANGE", "0", "16383", NULL};
     g_autofree char *ok_reply = real_call(r, add);
     ck_assert_str_eq(ok_reply, "+OK\r\n");
@@ -220,56 +246,214 @@ static void real_start(Real *r)
     ck_abort_msg("redis-server never reached cluster_state:ok");
 }
 
+/* Remove a dir and the files in it (a server's dir holds no subdirs). */
+static void remove_dir(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d == NULL)
+        return;
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR))
+            remove_dir(path);
+        else
+            g_unlink(path);
+    }
+    g_dir_close(d);
+    g_rmdir(dir);
+}
+
 static void real_stop(Real *r)
 {
+    if (r->dir == NULL)
+        return;
     if (r->fd >= 0)
         close(r->fd);
     kill(r->pid, SIGKILL);
     waitpid(r->pid, NULL, 0);
     g_spawn_close_pid(r->pid);
-    g_autofree char *conf = g_build_filename(r->dir, "nodes.conf", NULL);
-    g_autofree char *log = g_build_filename(r->dir, "redis.log", NULL);
-    g_unlink(conf);
-    g_unlink(log);
-    g_rmdir(r->dir);
-    g_free(r->dir);
+    remove_dir(r->dir);
+    g_clear_pointer(&r->dir, g_free);
+}
+
+static void suite_dir_make(void)
+{
+    base_dir = g_dir_make_tmp("rcsim-conformance-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(base_dir);
+}
+
+/* After the test case, in the runner's process: what failed tests left (their servers were
+ * killed with them), retried while a dying server may still write its nodes.conf. */
+static void suite_dir_remove(void)
+{
+    for (int i = 0; i < 20 && g_file_test(base_dir, G_FILE_TEST_EXISTS); i++) {
+        remove_dir(base_dir);
+        if (g_file_test(base_dir, G_FILE_TEST_EXISTS))
+            g_usleep(50000);
+    }
+    g_clear_pointer(&base_dir, g_free);
 }
 
 /* ---- The rcsim node ---- */
 
-typedef struct {
+/* One RcNode, or two wired to each other: their connections (replication to the master's
+ * client port, the bus both ways) are pumped in-process, and both share one clock. Connects
+ * elsewhere (to the real B, which has no RcNode) stay pending. */
+typedef struct Sim Sim;
+struct Sim {
     RcNode *node;
     GRand *rng;
     RcOutbox *out;
     RcTime now;
-    guint32 handle;
-} Sim;
+    guint32 handle; /* the test client's connection */
+    Sim *peer;      /* the other node of a pair, or NULL */
+    GArray *links;  /* SimLink: connections to the peer */
+};
 
-/* Collect what the node sent on `handle`; TRUE in *closed if it closed it. */
-static void sim_drain(Sim *s, guint32 handle, GString *into, gboolean *closed)
+typedef struct {
+    guint32 mine, theirs;
+} SimLink;
+
+static SimLink *sim_link(Sim *s, guint32 handle)
 {
-    for (guint i = 0; i < rc_outbox_len(s->out); i++) {
-        const RcAction *act = rc_outbox_get(s->out, i);
-        if (act->handle != handle)
-            continue;
-        if (act->kind == RC_ACT_SEND) {
-            g_string_append_len(into, (const char *)act->data, (gssize)act->len);
-        } else if (act->kind == RC_ACT_CLOSE && closed) {
-            *closed = TRUE;
-        }
+    for (guint i = 0; s->links != NULL && i < s->links->len; i++) {
+        SimLink *l = &g_array_index(s->links, SimLink, i);
+        if (l->mine == handle)
+            return l;
     }
-    rc_outbox_clear(s->out);
+    return NULL;
 }
 
+static void sim_link_add(Sim *s, guint32 mine, guint32 theirs)
+{
+    if (s->links == NULL)
+        s->links = g_array_new(FALSE, FALSE, sizeof(SimLink));
+    SimLink l = {mine, theirs};
+    g_array_append_val(s->links, l);
+}
+
+static void sim_link_remove(Sim *s, guint32 mine)
+{
+    for (guint i = 0; s->links != NULL && i < s->links->len; i++) {
+        if (g_array_index(s->links, SimLink, i).mine == mine) {
+            g_array_remove_index(s->links, i);
+            return;
+        }
+    }
+}
+
+typedef struct {
+    RcActionKind kind;
+    guint32 handle;
+    guint16 port;
+    GBytes *bytes; /* SEND */
+} SimAct;
+
+/* The node's actions, copied, and its outbox cleared (acting on them adds new ones). */
+static GArray *sim_take(Sim *s)
+{
+    GArray *acts = g_array_new(FALSE, TRUE, sizeof(SimAct));
+    for (guint i = 0; i < rc_outbox_len(s->out); i++) {
+        const RcAction *act = rc_outbox_get(s->out, i);
+        SimAct a = {.kind = act->kind, .handle = act->handle, .port = act->port};
+        if (act->kind == RC_ACT_SEND)
+            a.bytes = rc_action_send_bytes(act);
+        g_array_append_val(acts, a);
+    }
+    rc_outbox_clear(s->out);
+    return acts;
+}
+
+/* Act on what x asked for; TRUE if it reached its peer. Sends on `handle` of `s` (the test
+ * client's) go to `into`. */
+static gboolean sim_act(Sim *x, const SimAct *a, Sim *s, guint32 handle, GString *into,
+                        gboolean *closed)
+{
+    Sim *p = x->peer;
+    if (x == s && a->handle == handle) {
+        if (a->kind == RC_ACT_SEND && into != NULL)
+            g_string_append_len(into, g_bytes_get_data(a->bytes, NULL),
+                                (gssize)g_bytes_get_size(a->bytes));
+        else if (a->kind == RC_ACT_CLOSE && closed != NULL)
+            *closed = TRUE;
+        return FALSE;
+    }
+    if (p == NULL)
+        return FALSE;
+    SimLink *l = sim_link(x, a->handle);
+    if (l != NULL) {
+        guint32 theirs = l->theirs;
+        if (a->kind == RC_ACT_SEND) {
+            gsize len;
+            const guint8 *data = g_bytes_get_data(a->bytes, &len);
+            rc_node_recv(p->node, p->now, theirs, data, len, p->out);
+        } else if (a->kind == RC_ACT_CLOSE) {
+            sim_link_remove(x, a->handle);
+            sim_link_remove(p, theirs);
+            rc_node_disconnected(p->node, p->now, theirs, RC_CONN_END_EOF, p->out);
+        }
+        return TRUE;
+    }
+    const RcNodeConfig *pc = rc_node_config(p->node);
+    if (a->kind == RC_ACT_CONNECT && (a->port == pc->port || a->port == rc_node_config_cport(pc))) {
+        RcListener where = a->port == pc->port ? RC_LISTENER_CLIENT : RC_LISTENER_BUS;
+        guint32 theirs = rc_node_accept(p->node, p->now, where, "127.0.0.1",
+                                        (guint16)(50100 + (p->links ? p->links->len : 0)), p->out);
+        sim_link_add(x, a->handle, theirs);
+        sim_link_add(p, theirs, a->handle);
+        rc_node_connected(x->node, x->now, a->handle, x->out);
+        return TRUE;
+    }
+    return FALSE; /* connects elsewhere, logs, events, saves */
+}
+
+/* Run both nodes' actions until nothing more passes between them; collect what s sent on
+ * `handle`; TRUE in *closed if it closed it. */
+static void sim_drain(Sim *s, guint32 handle, GString *into, gboolean *closed)
+{
+    for (;;) {
+        gboolean moved = FALSE;
+        Sim *nodes[2] = {s, s->peer};
+        for (int k = 0; k < 2 && nodes[k] != NULL; k++) {
+            g_autoptr(GArray) acts = sim_take(nodes[k]);
+            for (guint i = 0; i < acts->len; i++) {
+                SimAct *a = &g_array_index(acts, SimAct, i);
+                moved |= sim_act(nodes[k], a, s, handle, into, closed);
+                if (a->bytes != NULL)
+                    g_bytes_unref(a->bytes);
+            }
+        }
+        if (!moved)
+            return;
+        for (int k = 0; k < 2 && nodes[k] != NULL; k++)
+            rc_node_before_sleep(nodes[k]->node, nodes[k]->now, nodes[k]->out);
+    }
+}
+
+/* Run the timers of s (and its peer) up to `until`; replies to the test client are dropped. */
 static void sim_advance(Sim *s, RcTime until)
 {
-    while (rc_node_next_deadline(s->node) <= until) {
-        s->now = MAX(s->now, rc_node_next_deadline(s->node));
-        rc_node_handle_expiry(s->node, s->now, s->out);
-        rc_node_before_sleep(s->node, s->now, s->out);
+    Sim *nodes[2] = {s, s->peer};
+    g_autoptr(GString) dropped = g_string_new(NULL);
+    for (;;) {
+        RcTime t = rc_node_next_deadline(s->node);
+        if (s->peer != NULL)
+            t = MIN(t, rc_node_next_deadline(s->peer->node));
+        if (t > until)
+            break;
+        for (int k = 0; k < 2 && nodes[k] != NULL; k++) {
+            Sim *x = nodes[k];
+            x->now = MAX(x->now, t);
+            if (rc_node_next_deadline(x->node) <= x->now)
+                rc_node_handle_expiry(x->node, x->now, x->out);
+            rc_node_before_sleep(x->node, x->now, x->out);
+        }
+        sim_drain(s, s->handle, dropped, NULL);
     }
-    s->now = until;
-    rc_outbox_clear(s->out);
+    for (int k = 0; k < 2 && nodes[k] != NULL; k++)
+        nodes[k]->now = until;
+    sim_drain(s, s->handle, dropped, NULL);
 }
 
 /* Feed bytes in the given cuts and return everything sent back. */
@@ -283,6 +467,8 @@ static GString *sim_send(Sim *s, guint32 handle, const char *data, gsize len, gs
         if (parts[i] == 0)
             continue;
         s->now += RC_US_PER_MS;
+        if (s->peer != NULL)
+            s->peer->now = s->now;
         rc_node_recv(s->node, s->now, handle, (const guint8 *)p, parts[i], s->out);
         rc_node_before_sleep(s->node, s->now, s->out);
         sim_drain(s, handle, got, closed);
@@ -291,16 +477,23 @@ static GString *sim_send(Sim *s, guint32 handle, const char *data, gsize len, gs
     return got;
 }
 
-static void sim_start(Sim *s)
+/* A node at 127.0.0.1:port, booted from `nodes_conf` (NULL: a fresh node), with one client
+ * connection. */
+static void sim_boot(Sim *s, guint16 port, GBytes *nodes_conf)
 {
     memset(s, 0, sizeof *s);
     s->rng = g_rand_new_with_seed(7);
     s->out = rc_outbox_new();
     s->now = 1000 * RC_US_PER_S;
     RcNodeConfig cfg;
-    rc_node_config_init(&cfg, "127.0.0.1", 30001);
-    s->node = rc_node_new(&cfg, s->rng, s->now, NULL, s->out);
+    rc_node_config_init(&cfg, "127.0.0.1", port);
+    s->node = rc_node_new(&cfg, s->rng, s->now, nodes_conf, s->out);
     s->handle = rc_node_accept(s->node, s->now, RC_LISTENER_CLIENT, "127.0.0.1", 50001, s->out);
+}
+
+static void sim_start(Sim *s)
+{
+    sim_boot(s, 30001, NULL);
     static const char add[] = "*4\r\n$7\r\nCLUSTER\r\n$13\r\nADDSLOTSRANGE\r\n$1\r\n0\r\n"
                               "$5\r\n16383\r\n";
     g_autoptr(GString) r = sim_send(s, s->handle, add, sizeof add - 1, 0, NULL);
@@ -313,6 +506,8 @@ static void sim_start(Sim *s)
 
 static void sim_stop(Sim *s)
 {
+    if (s->links != NULL)
+        g_array_unref(s->links);
     rc_node_free(s->node);
     rc_outbox_free(s->out);
     g_rand_free(s->rng);
@@ -890,7 +1085,13 @@ START_TEST(test_script_one_by_one)
     Step *steps = load_script(&n);
     ck_assert_uint_ge(n, 150);
     g_autoptr(GString) golden_out = g_string_new(NULL);
-    const char *out = g_getenv("RCSIM_GOLDEN_OUT");
+    /* RCSIM_GOLDEN_OUT: this file, or a directory that gets every golden file. */
+    const char *env = g_getenv("RCSIM_GOLDEN_OUT");
+    g_autofree char *out = NULL;
+    if (env != NULL && g_file_test(env, G_FILE_TEST_IS_DIR))
+        out = g_build_filename(env, "redis-7.0.15.replies", NULL);
+    else if (env != NULL)
+        out = g_strdup(env);
     g_autoptr(GPtrArray) golden = out ? NULL : load_golden();
     ck_assert_msg(out != NULL || (golden != NULL && golden->len == n),
                   "%s is missing or stale (%u replies for %zu steps): regenerate it with "
@@ -1074,11 +1275,806 @@ START_TEST(test_protocol_errors)
 }
 END_TEST
 
+/* ---- Redirections: a cluster of three real servers ----
+ *
+ * MOVED and ASK name another node, so this part starts three redis-servers: A (slots
+ * 0-8191, the one the script talks to), B (8192-16383) and C (a replica of A), met with
+ * CLUSTER MEET. The rcsim side is two RcNodes, for A and for C, booted from the real
+ * servers' own view (their CLUSTER NODES lines and currentEpoch, as a nodes.conf), so node
+ * ids, addresses and slot owners are the real ones and every reply is comparable byte for
+ * byte. B is only named: its replies never come into it.
+ *
+ * Script lines are as above, plus:
+ *   @C        (first) send the request to the replica C instead of A
+ *   $A $B $C  replaced by the node's id, $PB by B's port
+ *   ~sleep:N  real time for the servers, virtual time for both RcNodes (whole line)
+ * The pipelined run ends a segment at ~sync, ~sleep and wherever the target changes.
+ *
+ * The golden files hold the one-by-one replies and both views with the ids and ports of the
+ * run that made them replaced by fixed ones (same lengths, so bulk lengths still hold): the
+ * `unit` side boots the RcNodes from those views and holds them to those replies. */
+
+/* Key slots: bar 5061, {r} 7893, user1000 3443, 06S 0 are A's; foo 12182, key 12539,
+ * a 15495 are B's. C reads no key of 3443 or 12539, whose owner C learns by gossip. */
+static const char *const redirect_script[] = {
+    /* the view */
+    "CLUSTER MYID",
+    "~fields:cluster_state,cluster_slots_assigned,cluster_slots_ok,cluster_known_nodes,"
+    "cluster_size CLUSTER INFO",
+    "CLUSTER SLOTS",
+    "CLUSTER KEYSLOT foo",
+    "CLUSTER KEYSLOT bar",
+    /* MOVED: B's keys, read or written, one or more keys of one slot */
+    "GET foo",
+    "SET foo 1",
+    "GETSET foo 2",
+    "APPEND foo x",
+    "INCR foo",
+    "DEL foo",
+    "EXISTS foo",
+    "TYPE foo",
+    "TTL foo",
+    "EXPIRE foo 10",
+    "PERSIST foo",
+    "STRLEN foo",
+    "LPUSH foo a",
+    "LRANGE foo 0 -1",
+    "LPOP foo",
+    "SADD foo m",
+    "SMEMBERS foo",
+    "HSET foo f v",
+    "HGETALL foo",
+    "GET a",
+    "MGET {foo}a {foo}b",
+    "MSET {foo}a 1 {foo}b 2",
+    "DEL {foo}a {foo}b",
+    "EXISTS {foo}a {foo}a",
+    "MGET {foo}a foo",
+    /* my own keys are served */
+    "GET 06S",
+    "SET bar 1",
+    "GET bar",
+    "MSET {bar}a 1 {bar}b 2",
+    "MGET bar {bar}a {bar}b",
+    /* CROSSSLOT comes before MOVED, whoever owns the slots */
+    "MGET bar foo",
+    "MGET foo bar",
+    "MSET bar 1 foo 2",
+    "DEL bar 06S",
+    "EXISTS foo a",
+    /* arity is checked before routing; the command's own argument errors after it */
+    "SET foo",
+    "MSET {foo}a 1 {foo}b",
+    "MSET bar 1 {bar}a",
+    "EXPIRE foo 10 BOGUS",
+    "RESTORE foo 0 bogus",
+    "RESTORE-ASKING foo 0 bogus",
+    "MIGRATE 127.0.0.1 $PB foo 0 1000",
+    "MIGRATE 127.0.0.1 $PB \"\" 0 1000 KEYS {foo}a foo",
+    "MIGRATE 127.0.0.1 $PB \"\" 0 1000 KEYS bar foo",
+    "MIGRATE 127.0.0.1 $PB {bar}zz 0 1000",
+    /* no key, or arguments that are not keys: served here */
+    "PING",
+    "ECHO foo",
+    "DBSIZE",
+    "CLUSTER COUNTKEYSINSLOT 5061",
+    "CLUSTER COUNTKEYSINSLOT 12182",
+    "CLUSTER GETKEYSINSLOT 12182 5",
+    "CLUSTER GETKEYSINSLOT 5061 5",
+    /* READONLY on a master, ASKING outside an importing slot: nothing changes */
+    "READONLY",
+    "GET foo",
+    "GET bar",
+    "READWRITE",
+    "ASKING",
+    "GET foo",
+    /* transactions: each command is routed when queued, EXEC routes the whole queue */
+    "MULTI",
+    "GET bar",
+    "GET foo",
+    "EXEC",
+    "MULTI",
+    "SET bar 2",
+    "SET 06S 1",
+    "EXEC",
+    "GET bar",
+    "MULTI",
+    "SET bar 3",
+    "GET {bar}a",
+    "EXEC",
+    /* a down cluster refuses keys before any MOVED; an unserved first key before that */
+    "~sync CLUSTER DELSLOTS 5061",
+    "GET foo",
+    "GET bar",
+    "MGET bar foo",
+    "MGET foo bar",
+    "GET 06S",
+    "PING",
+    "~fields:cluster_state,cluster_slots_assigned CLUSTER INFO",
+    "~sync CLUSTER ADDSLOTS 5061",
+    "GET bar",
+    "GET foo",
+    /* migrating slot 3443 (user1000) to B: present keys are served, missing ones ASK, a mix
+     * is TRYAGAIN, and a key past its TTL is missing */
+    "SET user1000 v",
+    "SET {user1000}b v",
+    "SET {user1000}exp v PX 100",
+    "CLUSTER SETSLOT 3443 MIGRATING $B",
+    "GET user1000",
+    "SET user1000 w",
+    "GET user1000",
+    "TYPE user1000",
+    "EXISTS user1000",
+    "GET {user1000}missing",
+    "SET {user1000}new v",
+    "DEL {user1000}missing",
+    "EXISTS {user1000}missing",
+    "LPUSH {user1000}missing x",
+    "MGET user1000 {user1000}b",
+    "MGET user1000 {user1000}missing",
+    "MGET {user1000}m1 {user1000}m2",
+    "MSET user1000 1 {user1000}missing 2",
+    "DEL user1000 {user1000}missing",
+    /* MIGRATE runs in an open slot whether or not its keys are here */
+    "MIGRATE 127.0.0.1 $PB {user1000}missing 0 1000",
+    "MIGRATE 127.0.0.1 $PB \"\" 0 1000 KEYS {user1000}m1 {user1000}m2",
+    /* ... but not inside a transaction: EXEC is routed as EXEC */
+    "MULTI",
+    "MIGRATE 127.0.0.1 $PB {user1000}missing 0 1000",
+    "EXEC",
+    /* a down cluster refuses before ASK */
+    "~sync CLUSTER DELSLOTS 5061",
+    "GET {user1000}missing",
+    "GET user1000",
+    "~sync CLUSTER ADDSLOTS 5061",
+    "ASKING",
+    "GET {user1000}missing",
+    "MULTI",
+    "GET user1000",
+    "GET {user1000}missing",
+    "EXEC",
+    "MULTI",
+    "GET user1000",
+    "SET {user1000}b x",
+    "EXEC",
+    /* queued while both keys are here, run after one expired */
+    "MULTI",
+    "GET user1000",
+    "GET {user1000}exp",
+    "~sleep:400",
+    "EXEC",
+    "GET {user1000}exp",
+    "MGET user1000 {user1000}exp",
+    /* STABLE ends it; the slot is given away only without keys */
+    "CLUSTER SETSLOT 3443 STABLE",
+    "GET {user1000}missing",
+    "DEL {user1000}exp",
+    "CLUSTER COUNTKEYSINSLOT 3443",
+    "~sync CLUSTER SETSLOT 3443 MIGRATING $B",
+    "CLUSTER SETSLOT 3443 NODE $B",
+    "DEL user1000 {user1000}b",
+    "~sync CLUSTER SETSLOT 3443 NODE $B",
+    "GET user1000",
+    "SET user1000 v",
+    "CLUSTER COUNTKEYSINSLOT 3443",
+    /* importing slot 12539 (key) from B: MOVED without ASKING, served with it, once */
+    "~sync CLUSTER SETSLOT 12539 IMPORTING $B",
+    "GET key",
+    "ASKING",
+    "GET key",
+    "GET key",
+    "ASKING",
+    "SET key v",
+    "ASKING",
+    "GET key",
+    "GET key",
+    "EXISTS key",
+    "ASKING",
+    "MGET key {key}missing",
+    "ASKING",
+    "MGET key key",
+    "ASKING",
+    "SET {key}b w",
+    "ASKING",
+    "MGET key {key}b",
+    "ASKING",
+    "MGET {key}m1 {key}m2",
+    "ASKING",
+    "PING",
+    "GET key",
+    "ASKING",
+    "ASKING",
+    "GET key",
+    "ASKING",
+    "GET foo",
+    "GET key",
+    "ASKING",
+    "GET bar",
+    /* ASKING lasts through a transaction; queued inside one it is not run */
+    "ASKING",
+    "MULTI",
+    "GET key",
+    "EXEC",
+    "GET key",
+    "MULTI",
+    "ASKING",
+    "GET key",
+    "EXEC",
+    "ASKING",
+    "MULTI",
+    "GET key",
+    "GET {key}missing",
+    "EXEC",
+    "CLUSTER COUNTKEYSINSLOT 12539",
+    "CLUSTER GETKEYSINSLOT 12539 10",
+    "~sync CLUSTER DELSLOTS 5061",
+    "ASKING",
+    "GET key",
+    "~sync CLUSTER ADDSLOTS 5061",
+    /* RESTORE-ASKING needs no ASKING; MIGRATE runs; handing the slot back keeps the import */
+    "RESTORE {key}r 0 bogus",
+    "RESTORE-ASKING {key}r 0 bogus",
+    "ASKING",
+    "RESTORE {key}r 0 bogus",
+    "MIGRATE 127.0.0.1 $PB {key}zz 0 1000",
+    "~sync CLUSTER SETSLOT 12539 NODE $B",
+    "GET key",
+    "ASKING",
+    "GET key",
+    "CLUSTER SETSLOT 12539 NODE $B",
+    /* the import ends: the slot is mine */
+    "~sync CLUSTER SETSLOT 12539 NODE $A",
+    "GET key",
+    "MGET key {key}b",
+    "~fields:cluster_state,cluster_slots_assigned,cluster_slots_ok CLUSTER INFO",
+    "CLUSTER SLOTS",
+    /* SETSLOT refusals */
+    "CLUSTER SETSLOT 12182 MIGRATING $B",
+    "CLUSTER SETSLOT 5061 IMPORTING $A",
+    "CLUSTER SETSLOT 5061 MIGRATING 0000000000000000000000000000000000000000",
+    "CLUSTER SETSLOT 5061 MIGRATING abc",
+    "CLUSTER SETSLOT 5061 MIGRATING $C",
+    "CLUSTER SETSLOT 5061 IMPORTING $C",
+    "CLUSTER SETSLOT 5061 NODE $C",
+    "CLUSTER SETSLOT 16384 STABLE",
+    "CLUSTER SETSLOT -1 STABLE",
+    "CLUSTER SETSLOT 5061 BOGUS",
+    "CLUSTER SETSLOT 5061 MIGRATING",
+    "CLUSTER SETSLOT 5061",
+    /* the replica C (its RcNode fed by A's): READONLY clients read A's slots there, writes
+     * and B's slots are MOVED */
+    "WAIT 1 1000",
+    "@C ~fields:role,master_link_status,connected_slaves INFO replication",
+    "@C DBSIZE",
+    "@C GET bar",
+    "@C CLUSTER MYID",
+    "@C ~fields:cluster_state,cluster_slots_assigned,cluster_known_nodes,cluster_size "
+    "CLUSTER INFO",
+    "@C GET {r}k",
+    "@C SET {r}k v",
+    "@C ASKING",
+    "@C GET {r}k",
+    "@C FLUSHALL",
+    "@C MULTI",
+    "@C FLUSHALL",
+    "@C EXEC",
+    "@C CLUSTER SETSLOT 7893 MIGRATING $B",
+    "@C CLUSTER SETSLOT 7893 NODE $B",
+    "@C READONLY",
+    "@C GET bar",
+    "@C MGET bar {bar}a {bar}b",
+    "@C EXISTS bar {bar}a {bar}nosuch",
+    "@C TYPE bar",
+    "@C CLUSTER COUNTKEYSINSLOT 5061",
+    "@C GET {r}k",
+    "@C EXISTS {r}k {r}j",
+    "@C MGET {r}k {r}j",
+    "@C TYPE {r}k",
+    "@C SET {r}k v",
+    "@C DEL {r}k",
+    "@C GET foo",
+    "@C MGET {r}k foo",
+    "@C MULTI",
+    "@C GET {r}k",
+    "@C EXEC",
+    "@C MULTI",
+    "@C SET {r}k 1",
+    "@C EXEC",
+    "@C MULTI",
+    "@C GET {r}k",
+    "@C GET foo",
+    "@C EXEC",
+    "@C ASKING",
+    "@C GET foo",
+    "@C READWRITE",
+    "@C GET {r}k",
+    "@C READWRITE",
+    "@C PING",
+    /* a write on A is read on C */
+    "SET {r}k fresh",
+    "WAIT 1 1000",
+    "@C READONLY",
+    "@C GET {r}k",
+    "@C READWRITE",
+    "@C GET {r}k",
+    "DEL {r}k",
+    "WAIT 1 1000",
+    "@C DBSIZE",
+    "GET foo",
+};
+
+#define R_NODES 3 /* A, B, C */
+#define R_A 0
+#define R_B 1
+#define R_C 2
+
+/* The ids and ports the golden files use in place of the real ones. */
+static const char *const fixed_ids[R_NODES] = {
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    "cccccccccccccccccccccccccccccccccccccccc",
+};
+static const guint16 fixed_ports[R_NODES] = {21001, 21002, 21003};
+
+#define GOLDEN_REDIRECT "tests/conformance/redis-7.0.15-redirect.replies"
+#define GOLDEN_VIEW_A "tests/conformance/redis-7.0.15-redirect-a.nodes.conf"
+#define GOLDEN_VIEW_C "tests/conformance/redis-7.0.15-redirect-c.nodes.conf"
+
+typedef struct {
+    Step st;         /* request and comparison; st.request NULL for ~sleep */
+    int target;      /* R_A or R_C */
+    gint64 sleep_ms; /* ~sleep:N */
+    char *expanded;  /* the line with the ids in */
+} RStep;
+
+static RStep *redirect_load(const char *const ids[R_NODES], guint16 b_port, gsize *n)
+{
+    char port_b[8];
+    g_snprintf(port_b, sizeof port_b, "%u", b_port);
+    *n = G_N_ELEMENTS(redirect_script);
+    RStep *steps = g_new0(RStep, *n);
+    for (gsize i = 0; i < *n; i++) {
+        RStep *rs = &steps[i];
+        const char *line = redirect_script[i];
+        rs->target = R_A;
+        if (g_str_has_prefix(line, "@C ")) {
+            rs->target = R_C;
+            line += 3;
+        }
+        if (g_str_has_prefix(line, "~sleep:")) {
+            rs->sleep_ms = g_ascii_strtoll(line + 7, NULL, 10);
+            ck_assert_int_gt(rs->sleep_ms, 0);
+            rs->st.line = redirect_script[i];
+            continue;
+        }
+        GString *e = g_string_new(line);
+        static const char *const marks[R_NODES] = {"$A", "$B", "$C"};
+        for (int k = 0; k < R_NODES; k++)
+            g_string_replace(e, marks[k], ids[k], 0);
+        g_string_replace(e, "$PB", port_b, 0);
+        rs->expanded = g_string_free(e, FALSE);
+        parse_step(rs->expanded, &rs->st);
+        rs->st.line = redirect_script[i];
+    }
+    return steps;
+}
+
+static void redirect_free(RStep *steps, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        g_free(steps[i].st.fields);
+        g_free(steps[i].st.request);
+        g_free(steps[i].expanded);
+    }
+    g_free(steps);
+}
+
+static Real rreal[R_NODES];
+static Sim rsim[2]; /* A and C */
+static char *rids[R_NODES];
+
+static Real *rreal_of(int target)
+{
+    return &rreal[target];
+}
+
+static Sim *rsim_of(int target)
+{
+    return &rsim[target == R_C ? 1 : 0];
+}
+
+/* Replace `from` by `to` (same length) wherever it is not followed by a digit. */
+static void replace_token(GString *s, const char *from, const char *to)
+{
+    gsize fl = strlen(from);
+    rc_assert(strlen(to) == fl);
+    for (char *p = strstr(s->str, from); p != NULL; p = strstr(p + fl, from)) {
+        if (!g_ascii_isdigit(p[fl]))
+            memcpy(p, to, fl);
+    }
+}
+
+/* Text with the ids and ports of this run put as the fixed ones (or back: `to_fixed`
+ * FALSE maps the fixed ones to this run's). */
+static char *normalize(const char *text, gboolean to_fixed)
+{
+    GString *s = g_string_new(text);
+    for (int k = 0; k < R_NODES; k++) {
+        guint16 port = rreal[k].port;
+        g_autofree char *real_port = g_strdup_printf(":%u", port);
+        g_autofree char *real_cport = g_strdup_printf("@%u", port + 10000);
+        g_autofree char *fix_port = g_strdup_printf(":%u", fixed_ports[k]);
+        g_autofree char *fix_cport = g_strdup_printf("@%u", fixed_ports[k] + 10000);
+        rc_assert(strlen(real_port) == strlen(fix_port));
+        if (to_fixed) {
+            g_string_replace(s, rids[k], fixed_ids[k], 0);
+            replace_token(s, real_port, fix_port);
+            replace_token(s, real_cport, fix_cport);
+        } else {
+            g_string_replace(s, fixed_ids[k], rids[k], 0);
+            replace_token(s, fix_port, real_port);
+            replace_token(s, fix_cport, real_cport);
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Poll `cmd` on `r` until every needle is in the reply ("!x": x is not), for up to 10 s. */
+static void real_wait(Real *r, const char *const *cmd, const char *const *needles)
+{
+    g_autofree char *last = NULL;
+    for (int i = 0; i < 200; i++) {
+        g_free(last);
+        last = real_call(r, cmd);
+        gboolean all = TRUE;
+        for (int k = 0; needles[k] != NULL && all; k++) {
+            if (needles[k][0] == '!')
+                all = strstr(last, needles[k] + 1) == NULL;
+            else
+                all = strstr(last, needles[k]) != NULL;
+        }
+        if (all)
+            return;
+        g_usleep(50000);
+    }
+    ck_abort_msg("redis-server on %u: %s %s never showed what was awaited:\n%s", r->port, cmd[0],
+                 cmd[1] ? cmd[1] : "", last);
+}
+
+/* A server's view as a nodes.conf: its CLUSTER NODES lines and its currentEpoch (nobody
+ * voted: lastVoteEpoch 0). */
+static char *real_view(Real *r)
+{
+    static const char *const nodes[] = {"CLUSTER", "NODES", NULL};
+    static const char *const info[] = {"CLUSTER", "INFO", NULL};
+    g_autofree char *lines = real_call(r, nodes);
+    g_autofree char *inf = real_call(r, info);
+    const char *body = strchr(lines, '\n');
+    ck_assert(lines[0] == '$' && body != NULL);
+    g_autofree char *epoch = field_value(inf, "cluster_current_epoch");
+    gsize len = strlen(body + 1);
+    ck_assert(len >= 2);
+    return g_strdup_printf("%.*svars currentEpoch %s lastVoteEpoch 0\n", (int)(len - 2), body + 1,
+                           epoch);
+}
+
+static GString *sim_call(Sim *s, const char *const *cmd)
+{
+    g_autoptr(RcArgv) a = rc_argv_new_from_strv(cmd);
+    g_autoptr(GString) req = g_string_new(NULL);
+    rc_resp_encode_argv(req, a);
+    return sim_send(s, s->handle, req->str, req->len, 0, NULL);
+}
+
+static void sim_expect(Sim *s, const char *const *cmd, const char *needle)
+{
+    g_autoptr(GString) r = sim_call(s, cmd);
+    ck_assert_msg(strstr(r->str, needle) != NULL, "rcsim node on %u: %s %s: no %s in %s",
+                  rc_node_config(s->node)->port, cmd[0], cmd[1], needle, r->str);
+}
+
+/* The RcNodes of A and C, booted from the views, wired for replication; C has done its full
+ * sync (the master waits repl-diskless-sync-delay, 5 s) and both are ok. */
+static void sim_boot_pair(Sim *pair, const char *const views[2], const guint16 ports[2])
+{
+    for (int k = 0; k < 2; k++) {
+        g_autoptr(GBytes) conf = g_bytes_new(views[k], strlen(views[k]));
+        sim_boot(&pair[k], ports[k], conf);
+    }
+    pair[0].peer = &pair[1];
+    pair[1].peer = &pair[0];
+    sim_advance(&pair[0], pair[0].now + 8 * RC_US_PER_S);
+    static const char *const info[] = {"CLUSTER", "INFO", NULL};
+    static const char *const repl[] = {"INFO", "replication", NULL};
+    sim_expect(&pair[0], info, "cluster_state:ok");
+    sim_expect(&pair[1], info, "cluster_state:ok");
+    sim_expect(&pair[1], repl, "master_link_status:up");
+    /* A lists C in CLUSTER SLOTS once C's bus messages carry a replication offset above 0:
+     * move the offset (without leaving a key) and let them gossip. */
+    static const char *const set[] = {"SET", "w", "1", NULL};
+    static const char *const del[] = {"DEL", "w", NULL};
+    static const char *const myid[] = {"CLUSTER", "MYID", NULL};
+    static const char *const slots[] = {"CLUSTER", "SLOTS", NULL};
+    sim_expect(&pair[0], set, "+OK");
+    sim_expect(&pair[0], del, ":1");
+    g_autoptr(GString) id = sim_call(&pair[1], myid);
+    ck_assert(g_str_has_prefix(id->str, "$40\r\n"));
+    g_autofree char *c_id = g_strndup(id->str + 5, 40);
+    for (int i = 0; i < 50; i++) {
+        g_autoptr(GString) r = sim_call(&pair[0], slots);
+        if (strstr(r->str, c_id) != NULL)
+            return;
+        sim_advance(&pair[0], pair[0].now + 100 * RC_US_PER_MS);
+    }
+    ck_abort_msg("the rcsim node of A never listed its replica in CLUSTER SLOTS");
+}
+
+static char *rview[2]; /* the views the RcNodes of A and C booted from */
+
+static void setup_redirect(void)
+{
+    mismatches = g_string_new(NULL);
+    static const char *const extra[] = {"--repl-diskless-sync-delay", "0", NULL};
+    for (int k = 0; k < R_NODES; k++)
+        real_spawn(&rreal[k], extra);
+    static const char *const myid[] = {"CLUSTER", "MYID", NULL};
+    for (int k = 0; k < R_NODES; k++) {
+        g_autofree char *r = real_call(&rreal[k], myid);
+        ck_assert_msg(g_str_has_prefix(r, "$40\r\n"), "CLUSTER MYID: %s", r);
+        rids[k] = g_strndup(r + 5, 40);
+    }
+    static const char *const add_a[] = {"CLUSTER", "ADDSLOTSRANGE", "0", "8191", NULL};
+    static const char *const add_b[] = {"CLUSTER", "ADDSLOTSRANGE", "8192", "16383", NULL};
+    g_autofree char *ra = real_call(&rreal[R_A], add_a);
+    g_autofree char *rb = real_call(&rreal[R_B], add_b);
+    ck_assert_str_eq(ra, "+OK\r\n");
+    ck_assert_str_eq(rb, "+OK\r\n");
+    g_autofree char *pa = g_strdup_printf("%u", rreal[R_A].port);
+    g_autofree char *pb = g_strdup_printf("%u", rreal[R_B].port);
+    const char *meet_b[] = {"CLUSTER", "MEET", "127.0.0.1", pb, NULL};
+    const char *meet_a[] = {"CLUSTER", "MEET", "127.0.0.1", pa, NULL};
+    g_autofree char *m1 = real_call(&rreal[R_A], meet_b);
+    g_autofree char *m2 = real_call(&rreal[R_C], meet_a);
+    ck_assert_str_eq(m1, "+OK\r\n");
+    ck_assert_str_eq(m2, "+OK\r\n");
+    /* C can follow A once it knows A by its id (after the handshake). */
+    static const char *const nodes[] = {"CLUSTER", "NODES", NULL};
+    g_autofree char *a_known = g_strdup_printf("%s 127.0.0.1:%u", rids[R_A], rreal[R_A].port);
+    const char *const c_knows_a[] = {a_known, NULL};
+    real_wait(&rreal[R_C], nodes, c_knows_a);
+    const char *replicate[] = {"CLUSTER", "REPLICATE", rids[R_A], NULL};
+    g_autofree char *rr = real_call(&rreal[R_C], replicate);
+    ck_assert_str_eq(rr, "+OK\r\n");
+    /* Everyone sees everyone with the final roles and slots; C is in sync with A. */
+    g_autofree char *slave_of_a = g_strdup_printf("slave %s", rids[R_A]);
+    g_autofree char *myself_slave = g_strdup_printf("myself,slave %s", rids[R_A]);
+    g_autofree char *b_line = g_strdup_printf("%s 127.0.0.1:%u", rids[R_B], rreal[R_B].port);
+    g_autofree char *c_line = g_strdup_printf("%s 127.0.0.1:%u", rids[R_C], rreal[R_C].port);
+    const char *const a_sees[] = {
+        "myself,master",        b_line,       c_line,  slave_of_a, "connected 0-8191",
+        "connected 8192-16383", "!handshake", "!fail", "!noaddr",  NULL};
+    const char *const c_sees[] = {
+        myself_slave, a_known,   b_line, "connected 0-8191", "connected 8192-16383", "!handshake",
+        "!fail",      "!noaddr", NULL};
+    static const char *const info[] = {"CLUSTER", "INFO", NULL};
+    static const char *const ok[] = {"cluster_state:ok", "cluster_slots_assigned:16384", NULL};
+    static const char *const repl[] = {"INFO", "replication", NULL};
+    static const char *const synced[] = {"master_link_status:up", NULL};
+    real_wait(&rreal[R_A], nodes, a_sees);
+    real_wait(&rreal[R_C], nodes, c_sees);
+    for (int k = 0; k < R_NODES; k++)
+        real_wait(&rreal[k], info, ok);
+    real_wait(&rreal[R_C], repl, synced);
+    /* A lists C in CLUSTER SLOTS once C's pings carry a replication offset above 0. */
+    static const char *const set[] = {"SET", "w", "1", NULL};
+    static const char *const del[] = {"DEL", "w", NULL};
+    g_autofree char *r1 = real_call(&rreal[R_A], set);
+    g_autofree char *r2 = real_call(&rreal[R_A], del);
+    ck_assert_str_eq(r2, ":1\r\n");
+    static const char *const slots[] = {"CLUSTER", "SLOTS", NULL};
+    const char *const lists_c[] = {rids[R_C], NULL};
+    real_wait(&rreal[R_A], slots, lists_c);
+    rview[0] = real_view(&rreal[R_A]);
+    rview[1] = real_view(&rreal[R_C]);
+    const guint16 ports[2] = {rreal[R_A].port, rreal[R_C].port};
+    sim_boot_pair(rsim, (const char *const *)rview, ports);
+}
+
+static void teardown_redirect(void)
+{
+    g_string_free(mismatches, TRUE);
+    for (int k = 0; k < R_NODES; k++) {
+        real_stop(&rreal[k]);
+        g_clear_pointer(&rids[k], g_free);
+    }
+    for (int k = 0; k < 2; k++) {
+        sim_stop(&rsim[k]);
+        g_clear_pointer(&rview[k], g_free);
+    }
+}
+
+static void sleep_both(gint64 ms, gboolean real_time)
+{
+    if (real_time)
+        g_usleep((gulong)ms * 1000);
+    sim_advance(&rsim[0], rsim[0].now + ms * RC_US_PER_MS); /* and its peer */
+}
+
+static char *golden_path(const char *rel)
+{
+    const char *root = g_getenv("RCSIM_SOURCE_ROOT");
+    return g_build_filename(root ? root : ".", rel, NULL);
+}
+
+/* The file named by RCSIM_GOLDEN_OUT if it names a directory: golden files are written
+ * there under their own names. NULL when not regenerating. */
+static char *golden_out_path(const char *rel)
+{
+    const char *out = g_getenv("RCSIM_GOLDEN_OUT");
+    if (out == NULL || !g_file_test(out, G_FILE_TEST_IS_DIR))
+        return NULL;
+    g_autofree char *base = g_path_get_basename(rel);
+    return g_build_filename(out, base, NULL);
+}
+
+static GPtrArray *load_redirect_golden(void)
+{
+    g_autofree char *path = golden_path(GOLDEN_REDIRECT);
+    g_autofree char *data = NULL;
+    gsize len;
+    if (!g_file_get_contents(path, &data, &len, NULL))
+        return NULL;
+    GString buf = {data, len, len + 1};
+    return split_replies(&buf);
+}
+
+static gsize count_requests(const RStep *steps, gsize n)
+{
+    gsize k = 0;
+    for (gsize i = 0; i < n; i++)
+        k += steps[i].st.request != NULL;
+    return k;
+}
+
+START_TEST(test_redirect_one_by_one)
+{
+    gsize n;
+    RStep *steps = redirect_load((const char *const *)rids, rreal[R_B].port, &n);
+    gsize nreq = count_requests(steps, n);
+    g_autofree char *out = golden_out_path(GOLDEN_REDIRECT);
+    g_autoptr(GPtrArray) golden = out ? NULL : load_redirect_golden();
+    ck_assert_msg(out != NULL || (golden != NULL && golden->len == nreq),
+                  "%s is missing or stale (%u replies for %zu requests): regenerate it with "
+                  "RCSIM_GOLDEN_OUT=$PWD/tests/conformance build/tests/test_conformance",
+                  GOLDEN_REDIRECT, golden ? golden->len : 0, nreq);
+    g_autoptr(GString) golden_out = g_string_new(NULL);
+    gsize g = 0;
+    for (gsize i = 0; i < n; i++) {
+        RStep *rs = &steps[i];
+        if (rs->sleep_ms > 0) {
+            sleep_both(rs->sleep_ms, TRUE);
+            continue;
+        }
+        Real *r = rreal_of(rs->target);
+        Sim *s = rsim_of(rs->target);
+        send_all(r->fd, rs->st.request, strlen(rs->st.request));
+        gboolean eof;
+        g_autoptr(GPtrArray) rr = read_replies(r->fd, 1, &eof);
+        ck_assert_msg(rr->len == 1, "%s: redis gave no reply", rs->st.line);
+        g_autoptr(GString) sr =
+            sim_send(s, s->handle, rs->st.request, strlen(rs->st.request), 0, NULL);
+        compare(&rs->st, rr->pdata[0], sr->str, "one by one");
+        g_autofree char *norm = normalize(rr->pdata[0], TRUE);
+        g_string_append(golden_out, norm);
+        if (golden != NULL)
+            compare(&rs->st, norm, golden->pdata[g], "golden file vs redis-server");
+        g++;
+    }
+    if (out != NULL) {
+        ck_assert(g_file_set_contents(out, golden_out->str, (gssize)golden_out->len, NULL));
+        const char *views[2] = {GOLDEN_VIEW_A, GOLDEN_VIEW_C};
+        for (int k = 0; k < 2; k++) {
+            g_autofree char *vpath = golden_out_path(views[k]);
+            g_autofree char *norm = normalize(rview[k], TRUE);
+            ck_assert(g_file_set_contents(vpath, norm, -1, NULL));
+        }
+    }
+    redirect_free(steps, n);
+    ck_assert_msg(mismatches->len == 0, "replies differ:\n%s", mismatches->str);
+}
+END_TEST
+
+/* The same script pipelined: one write per segment; rcsim gets it cut mid-request. */
+START_TEST(test_redirect_pipelined)
+{
+    gsize n;
+    RStep *steps = redirect_load((const char *const *)rids, rreal[R_B].port, &n);
+    g_autoptr(GString) seg = g_string_new(NULL);
+    gsize first = 0;
+    for (gsize i = 0; i < n; i++) {
+        RStep *rs = &steps[i];
+        if (rs->sleep_ms > 0) {
+            sleep_both(rs->sleep_ms, TRUE);
+            first = i + 1;
+            continue;
+        }
+        g_string_append(seg, rs->st.request);
+        gboolean last =
+            i + 1 == n || steps[i + 1].sleep_ms > 0 || steps[i + 1].target != rs->target;
+        if (!rs->st.is_sync && !last)
+            continue;
+        guint want = (guint)(i + 1 - first);
+        Real *r = rreal_of(rs->target);
+        Sim *s = rsim_of(rs->target);
+        send_all(r->fd, seg->str, seg->len);
+        gboolean eof;
+        g_autoptr(GPtrArray) rr = read_replies(r->fd, want, &eof);
+        ck_assert_uint_eq(rr->len, want);
+        g_autoptr(GString) sr = sim_send(s, s->handle, seg->str, seg->len, seg->len / 3 + 1, NULL);
+        g_autoptr(GPtrArray) srs = split_replies(sr);
+        ck_assert_uint_eq(srs->len, want);
+        for (gsize j = 0; j < want; j++)
+            compare(&steps[first + j].st, rr->pdata[j], srs->pdata[j], "pipelined");
+        g_string_truncate(seg, 0);
+        first = i + 1;
+    }
+    redirect_free(steps, n);
+    ck_assert_msg(mismatches->len == 0, "replies differ:\n%s", mismatches->str);
+}
+END_TEST
+
+/* The `unit` side: the RcNodes booted from the stored views, held to the stored replies. */
+static void setup_redirect_sim_only(void)
+{
+    mismatches = g_string_new(NULL);
+    const char *views[2] = {GOLDEN_VIEW_A, GOLDEN_VIEW_C};
+    for (int k = 0; k < 2; k++) {
+        g_autofree char *path = golden_path(views[k]);
+        ck_assert_msg(g_file_get_contents(path, &rview[k], NULL, NULL), "%s is missing", path);
+    }
+    const guint16 ports[2] = {fixed_ports[R_A], fixed_ports[R_C]};
+    sim_boot_pair(rsim, (const char *const *)rview, ports);
+}
+
+static void teardown_redirect_sim_only(void)
+{
+    g_string_free(mismatches, TRUE);
+    for (int k = 0; k < 2; k++) {
+        sim_stop(&rsim[k]);
+        g_clear_pointer(&rview[k], g_free);
+    }
+}
+
+START_TEST(test_redirect_against_golden)
+{
+    gsize n;
+    RStep *steps = redirect_load(fixed_ids, fixed_ports[R_B], &n);
+    g_autoptr(GPtrArray) golden = load_redirect_golden();
+    ck_assert_msg(golden != NULL && golden->len == count_requests(steps, n),
+                  "%s is missing or stale", GOLDEN_REDIRECT);
+    gsize g = 0;
+    for (gsize i = 0; i < n; i++) {
+        RStep *rs = &steps[i];
+        if (rs->sleep_ms > 0) {
+            sleep_both(rs->sleep_ms, FALSE);
+            continue;
+        }
+        Sim *s = rsim_of(rs->target);
+        g_autoptr(GString) sr =
+            sim_send(s, s->handle, rs->st.request, strlen(rs->st.request), 0, NULL);
+        compare(&rs->st, golden->pdata[g++], sr->str, "golden");
+    }
+    redirect_free(steps, n);
+    ck_assert_msg(mismatches->len == 0, "replies differ:\n%s", mismatches->str);
+}
+END_TEST
+
 Suite *conformance_suite(void);
 Suite *conformance_suite(void)
 {
     Suite *s = suite_create("conformance");
     TCase *tc = tcase_create("redis-server-7.0");
+    tcase_add_unchecked_fixture(tc, suite_dir_make, suite_dir_remove);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_script_one_by_one);
@@ -1086,6 +2082,13 @@ Suite *conformance_suite(void)
     tcase_add_test(tc, test_protocol_errors);
     tcase_add_test(tc, test_expiry_one_by_one);
     suite_add_tcase(s, tc);
+    TCase *tr = tcase_create("redis-server-7.0-cluster");
+    tcase_add_unchecked_fixture(tr, suite_dir_make, suite_dir_remove);
+    tcase_add_checked_fixture(tr, setup_redirect, teardown_redirect);
+    tcase_set_timeout(tr, 60);
+    tcase_add_test(tr, test_redirect_one_by_one);
+    tcase_add_test(tr, test_redirect_pipelined);
+    suite_add_tcase(s, tr);
     return s;
 }
 
@@ -1098,5 +2101,9 @@ Suite *conformance_golden_suite(void)
     tcase_add_checked_fixture(tc, setup_sim_only, teardown_sim_only);
     tcase_add_test(tc, test_script_against_golden);
     suite_add_tcase(s, tc);
+    TCase *tr = tcase_create("stored-redirect-replies");
+    tcase_add_checked_fixture(tr, setup_redirect_sim_only, teardown_redirect_sim_only);
+    tcase_add_test(tr, test_redirect_against_golden);
+    suite_add_tcase(s, tr);
     return s;
 }
