@@ -11,7 +11,7 @@ redis-server processes form a cluster; it mirrors scenarios/fidelity-minority.sc
   after CLUSTERDOWN / TRYAGAIN / connection errors / timeouts, MOVED followed (sim/client.h).
   Clients near n1 use n1's address as their source address, so the partition takes them along.
 - at `cut` s: iptables drops every packet from n1's address to any other address and back
-  (rules appended to the chain the shell script hooked into OUTPUT; with `--nemesis one-way`
+  (rules appended to the chain the shell script hooked into INPUT, or OUTPUT: run.sh DROP_HOOK; with `--nemesis one-way`
   only the packets from n1's address); at `heal` s the chain is
   flushed; at `duration` s the workload stops.
 - observers poll CLUSTER NODES every `poll` s: on every majority node (n1 flagged fail? /
@@ -161,6 +161,7 @@ class Run:
         self.t_start = None
         self.t_cut = None
         self.t_heal = None
+        self.cuts = []              # (start, end) of every cut: one, or the flaps
         self.stop = False
         self.obs = {}               # first-time observations, absolute monotonic times
         self.obs_nodes = {}         # per majority node: first fail? / fail of n1
@@ -212,10 +213,10 @@ class Run:
         self.master_ids = {i for i, n in self.ids.items() if n in ("n1", "n2", "n3")}
 
     # ---- slot maps, one per client host
-    async def refresh(self, host):
+    async def refresh(self, host, final=False):
         order = [host["last"]] + [n for n in self.addr if n != host["last"]]
         for n in order:
-            if self.stop and self.t_stop_hard < now():
+            if self.stop and self.t_stop_hard < now() and not final:
                 return
             c = host["admin"].setdefault(n, Conn(host["src"], self.addr[n]))
             try:
@@ -423,13 +424,23 @@ class Run:
         rules = ("*filter\n"
                  "-A {c} -s 127.0.0.1/32 ! -d 127.0.0.1/32 -j DROP\n" + back +
                  "COMMIT\n").format(c=a.chain)
-        t = now()
-        await self.iptables("iptables-restore", "--noflush", stdin=rules)
-        self.t_cut = now()
-        self.cut_apply_ms = (self.t_cut - t) * 1000
-        await asyncio.sleep(max(0, self.t_start + a.heal - now()))
-        await self.iptables("iptables", "-F", a.chain)
-        self.t_heal = now()
+        # flap: cut for `period`, heal for `period`, from `cut` until `heal` (rcsim's `flap
+        # from CUT until HEAL period P partition isolate n1 with-clients`); else one cut
+        period = a.period if a.nemesis == "flap" else a.heal - a.cut
+        start = a.cut
+        while start < a.heal:
+            await asyncio.sleep(max(0, self.t_start + start - now()))
+            t = now()
+            await self.iptables("iptables-restore", "--noflush", stdin=rules)
+            t_cut = now()
+            if self.t_cut is None:
+                self.t_cut = t_cut
+                self.cut_apply_ms = (t_cut - t) * 1000
+            await asyncio.sleep(max(0, self.t_start + min(start + period, a.heal) - now()))
+            await self.iptables("iptables", "-F", a.chain)
+            self.t_heal = now()
+            self.cuts.append((t_cut, self.t_heal))
+            start += 2 * period
 
     async def crash_nemesis(self):
         """SIGKILL n1's redis-server (its kernel closes its sockets: peers get FIN/RST, connects
@@ -453,7 +464,8 @@ class Run:
                 f.write("%d\n" % p.pid)
 
     async def converged(self):
-        """Every node cluster_state ok, n1 a replica, one master per shard, n1's link up."""
+        """Every node cluster_state ok, one master per shard; if n1 was failed over, n1 a
+        replica with its link up (a flapping run may end without a failover)."""
         for n in self.addr:
             try:
                 info = await self.admin(n, "CLUSTER", "INFO")
@@ -466,9 +478,11 @@ class Run:
                        and "fail" not in l.split()[2] and len(l.split()) > 8]
             if len(masters) != 3:
                 return False
-            if n == "n1" and "slave" not in nodes.splitlines()[0] and \
+            if n == "n1" and "promoted" in self.obs and "slave" not in nodes.splitlines()[0] and \
                     not any("myself" in l and "slave" in l for l in nodes.splitlines()):
                 return False
+        if "promoted" not in self.obs:
+            return True
         repl = (await self.admin("n1", "INFO", "replication")).decode()
         return "master_link_status:up" in repl
 
@@ -503,7 +517,7 @@ class Run:
     async def final_reads(self):
         host = {"src": "127.0.0.20", "last": "n2", "admin": {}, "map": [None] * 16384,
                 "refreshing": None}
-        await self.refresh(host)
+        await self.refresh(host, final=True)
         self.read = {}
         for k in range(self.a.keys):
             key = "k%d" % k
@@ -536,7 +550,7 @@ class Run:
         def side(op):
             if op["type"] != "ok":
                 return None
-            if T0 <= op["done"] < heal:
+            if any(a <= op["done"] < b for a, b in self.cuts):
                 return "minority" if op["node"] == "n1" else "majority"
             return "none"
 
@@ -564,8 +578,9 @@ class Run:
         prom = self.obs.get("promoted")
         after_heal = lambda k: (round((self.obs[k][0] - heal) * 1000) if k in self.obs else None)
         out = {
-            "experiment": {"crash": "master-crash", "one-way": "one-way"}.get(self.a.nemesis,
-                                                                             "minority-partition"),
+            "experiment": {"crash": "master-crash", "one-way": "one-way",
+                           "flap": "flapping"}.get(self.a.nemesis, "minority-partition"),
+            "cuts_ms": [[rel(a), rel(b)] for a, b in self.cuts],
             "cut_ms_after_start": round((T0 - self.t_start) * 1000),
             "cut_apply_ms": round(self.cut_apply_ms, 1),
             "heal_ms": rel(heal),
@@ -663,9 +678,12 @@ def main():
     p.add_argument("--backoff", type=float, default=0.1)
     p.add_argument("--poll", type=float, default=0.05)
     p.add_argument("--chain", default="RCSIM_FID")
-    p.add_argument("--nemesis", choices=("partition", "one-way", "crash"), default="partition",
+    p.add_argument("--period", type=float, default=6.0, help="flap: seconds cut, then healed")
+    p.add_argument("--nemesis", choices=("partition", "one-way", "flap", "crash"),
+                   default="partition",
                    help="partition: iptables cut of n1 and its clients at --cut, heal at --heal;"
                    " one-way: the same, but only what they send to the others is dropped;"
+                   " flap: that cut for --period s, healed for --period s, from --cut to --heal;"
                    " crash: SIGKILL n1 at --cut, restart it at --heal")
     p.add_argument("--n1-pid", type=int, help="crash: n1's redis-server pid")
     p.add_argument("--n1-conf", help="crash: n1's redis.conf (for the restart)")

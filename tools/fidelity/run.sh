@@ -2,16 +2,18 @@
 # The fidelity experiments against real redis-server, on six local redis-server processes.
 # One command, RUNS runs, one line per run. See tools/fidelity/README.md.
 #
-#   sudo tools/fidelity/run.sh minority-partition|one-way|master-crash [RUNS] [OUTDIR]
+#   sudo tools/fidelity/run.sh minority-partition|one-way|flapping|master-crash [RUNS] [OUTDIR]
 #
 # minority-partition (scenarios/fidelity-minority.scn): n1 and its clients cut off by iptables
 #   (DROP) at CUT s, healed at HEAL s.
 # one-way (scenarios/fidelity-one-way.scn): the same, but only what n1 and its clients send to
 #   the others is dropped; the others still reach them.
+# flapping (scenarios/fidelity-flapping.scn): the minority-partition cut for PERIOD s (6), then
+#   healed for PERIOD s, and so on from CUT s until HEAL s.
 # master-crash (scenarios/fidelity-crash.scn): n1's redis-server killed with SIGKILL at CUT s
 #   and started again (same redis.conf and nodes.conf, no data) at HEAL s.
 #
-# Environment: NODE_TIMEOUT (ms, 5000), CUT (s, 5), HEAL (s, 25), DURATION (s, 35),
+# Environment: DROP_HOOK (INPUT or OUTPUT: see below), NODE_TIMEOUT (ms, 5000), CUT (s, 5), HEAL (s, 25), PERIOD (s, 6: flapping), DURATION (s, 35),
 # BASE_PORT (30000: nodes listen on 127.0.0.N:3000N), REDIS_SERVER, REDIS_CLI,
 # REPL_DISKLESS_SYNC_DELAY (s, 0; rcsim models Redis's default, 5: set 5 to mirror it where a
 # full sync is measured, as the master-crash results in README.md were), CLIENT_ARGS (more
@@ -25,8 +27,9 @@ die() { echo "$PROG: $*" >&2; exit 1; }
 case "${1:-}" in
     minority-partition) NEMESIS=partition ;;
     one-way) NEMESIS=one-way ;;
+    flapping) NEMESIS=flap ;;
     master-crash) NEMESIS=crash ;;
-    *) die "usage: $PROG minority-partition|one-way|master-crash [RUNS] [OUTDIR]" ;;
+    *) die "usage: $PROG minority-partition|one-way|flapping|master-crash [RUNS] [OUTDIR]" ;;
 esac
 EXPERIMENT=$1
 RUNS=${2:-3}
@@ -34,6 +37,14 @@ OUTDIR=${3:-}
 NODE_TIMEOUT=${NODE_TIMEOUT:-5000}
 CUT=${CUT:-5}
 HEAL=${HEAL:-25}
+PERIOD=${PERIOD:-6}
+# Where the cut's DROP rules hook in. INPUT (the default since 2026-12-06): a packet leaves its
+# sender and is lost on the way, as on a real network, which rcsim models: the sender's TCP
+# backs off its retransmissions (200 ms, 400 ms, ...). OUTPUT (the results before that date):
+# the sender's own kernel refuses the packet, and Linux then retries every 500 ms without
+# backing off (TCP_RESOURCE_PROBE_INTERVAL), so links come back within half a second of a heal.
+DROP_HOOK=${DROP_HOOK:-INPUT}
+case "$DROP_HOOK" in INPUT|OUTPUT) ;; *) die "DROP_HOOK must be INPUT or OUTPUT" ;; esac
 DURATION=${DURATION:-35}
 REPL_DISKLESS_SYNC_DELAY=${REPL_DISKLESS_SYNC_DELAY:-0}
 BASE_PORT=${BASE_PORT:-30000}
@@ -49,7 +60,7 @@ command -v "$REDIS_SERVER" >/dev/null || die "redis-server not found (set REDIS_
 command -v "$REDIS_CLI" >/dev/null || die "redis-cli not found (set REDIS_CLI)"
 command -v python3 >/dev/null || die "python3 not found"
 iptables -L OUTPUT -n >/dev/null 2>&1 || die "iptables does not work here"
-! iptables -L "$CHAIN" -n >/dev/null 2>&1 || die "iptables chain $CHAIN exists: another run, or a leftover (iptables -D OUTPUT -j $CHAIN; iptables -F $CHAIN; iptables -X $CHAIN)"
+! iptables -L "$CHAIN" -n >/dev/null 2>&1 || die "iptables chain $CHAIN exists: another run, or a leftover (iptables -D $DROP_HOOK -j $CHAIN; iptables -F $CHAIN; iptables -X $CHAIN)"
 for i in 1 2 3 4 5 6; do
     ! "$REDIS_CLI" -h 127.0.0.$i -p $((BASE_PORT + i)) ping >/dev/null 2>&1 ||
         die "127.0.0.$i:$((BASE_PORT + i)) is already in use"
@@ -77,7 +88,7 @@ CLIENT=""
 cleanup() {
     set +e
     if [ -n "$CLIENT" ]; then kill "$CLIENT" 2>/dev/null; wait "$CLIENT" 2>/dev/null; fi
-    iptables -D OUTPUT -j "$CHAIN" 2>/dev/null
+    iptables -D "$DROP_HOOK" -j "$CHAIN" 2>/dev/null
     iptables -F "$CHAIN" 2>/dev/null
     iptables -X "$CHAIN" 2>/dev/null
     stop_servers
@@ -87,7 +98,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 iptables -N "$CHAIN"
-iptables -I OUTPUT 1 -j "$CHAIN"
+iptables -I "$DROP_HOOK" 1 -j "$CHAIN"
 
 start_cluster() {
     local dir=$1 i
@@ -144,7 +155,7 @@ for run in $(seq "$RUNS"); do
     RESTARTED="$dir/restarted.pids"
     ${CLIENT_CPUS:+taskset -c "$CLIENT_CPUS"} python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
         --duration "$DURATION" --chain "$CHAIN" --seed "$run" --out "$dir" \
-        --nemesis "$NEMESIS" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
+        --nemesis "$NEMESIS" --period "$PERIOD" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
         --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" ${SERVER_CPUS:+--server-cpus "$SERVER_CPUS"} ${CLIENT_ARGS:-} \
         >"$dir/result.json" &
     # in the background and waited for, so that INT/TERM run the cleanup at once (bash runs a

@@ -4,13 +4,15 @@
   table.py RESULTS.jsonl            real runs (run.sh's results)
   table.py --rcsim RUNDIR...        rcsim runs (each DIR from `rcsim run ... --out DIR`)
   table.py --compare RESULTS.jsonl... -- RUNDIR...
-                                    per figure: median real, median rcsim, means, and the
-                                    two-sided Mann-Whitney p (normal approximation, ties
-                                    averaged)
+                                    how many runs failed over on each side (Fisher's exact
+                                    p), then per figure: median real, median rcsim, means,
+                                    and the two-sided Mann-Whitney p (normal approximation,
+                                    ties averaged)
 
 The experiment is read from the results: real runs' "experiment" (master-crash, else
-minority-partition or one-way, which share the partition's figures), rcsim runs' first fault
-(crash, else partition).
+minority-partition, one-way or flapping, which share the partition's figures), rcsim runs'
+first fault (crash, else partition). In a flapping run T0 is the first cut, "heal" the last
+heal, and acked min / maj count only acks inside a cut.
 
 Every time is in ms from the cut (T0). For rcsim the figures are read from summary.json and
 history.jsonl: n2 / n3 PFAIL = when that master first flagged n1 fail? (or fail, if the FAIL
@@ -123,17 +125,19 @@ def rcsim_run(path):
     fault = s["faults"][0]
     if fault["kind"] == "crash":
         return rcsim_crash_run(s, path)
-    t0, heal = fault["start_ms"], fault["end_ms"]
+    # one cut, or the flaps of a flapping run: T0 = the first cut, heal = the last heal
+    cuts = [(f["start_ms"], f["end_ms"]) for f in s["faults"] if f["kind"] == fault["kind"]]
+    t0, heal = cuts[0][0], cuts[-1][1]
     first_refused = last_ok = None
     acked = {"minority": 0, "majority": 0}
     with open(os.path.join(path, "history.jsonl")) as f:
         for line in f:
             r = json.loads(line)
             t = r["time_us"] / 1000
-            if r["type"] == "ok" and t0 <= t < heal:
+            if r["type"] == "ok" and any(a <= t < b for a, b in cuts):
                 acked["minority" if r["node"] == "n1" else "majority"] += 1
-                if r["node"] == "n1":
-                    last_ok = t
+            if r["type"] == "ok" and t0 <= t < heal and r["node"] == "n1":
+                last_ok = t
             if r["type"] == "fail" and r["node"] == "n1" and t >= t0 and first_refused is None:
                 first_refused = t
     n1_fail = next((e["t_ms"] for e in s["node_events"]
@@ -190,7 +194,20 @@ def mann_whitney_p(a, b):
     return math.erfc(abs(u - n1 * n2 / 2) / sd / math.sqrt(2)) if sd > 0 else 1.0
 
 
+def fisher_p(a, n, b, m):
+    """Two-sided p of Fisher's exact test for a of n against b of m."""
+    k, total = a + b, n + m
+    pr = lambda x: math.comb(n, x) * math.comb(m, k - x) / math.comb(total, k)
+    p0 = pr(a)
+    return min(1.0, sum(pr(x) for x in range(max(0, k - m), min(k, n) + 1)
+                        if pr(x) <= p0 * (1 + 1e-9)))
+
+
 def compare(real_rows, rcsim_rows, cols):
+    a = sum(1 for r in real_rows if r.get("promoted_ms") is not None)
+    b = sum(1 for r in rcsim_rows if r.get("promoted_ms") is not None)
+    print("failed over: real %d of %d, rcsim %d of %d (Fisher p %.2f)" % (
+        a, len(real_rows), b, len(rcsim_rows), fisher_p(a, len(real_rows), b, len(rcsim_rows))))
     print("%-12s %8s %8s %8s %8s %6s" % ("figure", "real", "rcsim", "mean r", "mean s", "p"))
     for head, key in cols[1:]:
         a = [r[key] for r in real_rows if r.get(key) is not None]
