@@ -39,10 +39,9 @@ CUT=${CUT:-5}
 HEAL=${HEAL:-25}
 PERIOD=${PERIOD:-6}
 # Where the cut's DROP rules hook in. INPUT (the default since 2026-12-06): a packet leaves its
-# sender and is lost on the way, as on a real network, which rcsim models: the sender's TCP
-# backs off its retransmissions (200 ms, 400 ms, ...). OUTPUT (the results before that date):
-# the sender's own kernel refuses the packet, and Linux then retries every 500 ms without
-# backing off (TCP_RESOURCE_PROBE_INTERVAL), so links come back within half a second of a heal.
+# sender and is lost on the way, as on a real network, which rcsim models. OUTPUT (the results
+# before that date): the sender's own kernel refuses the packet, which a sending socket may
+# see as a local error rather than a loss. The flapping runs came out alike with both.
 DROP_HOOK=${DROP_HOOK:-INPUT}
 case "$DROP_HOOK" in INPUT|OUTPUT) ;; *) die "DROP_HOOK must be INPUT or OUTPUT" ;; esac
 DURATION=${DURATION:-35}
