@@ -58,7 +58,8 @@ struct SimWorld {
     gpointer observer_user;
     SimLatency timer_latency; /* from a poll's timeout to the process running */
     SimLatency startup;       /* from a restart to the new process serving */
-    RcTime clock_origin_us;   /* what every clock read at true time 0 */
+    RcTime clock_origin_us;   /* what every clock read at true time 0: the net's, kept here
+                                 for local_now's plain-clock path */
 };
 
 static void node_boot(NodeHost *nh);
@@ -648,8 +649,7 @@ static void resume_event(SimKernel *k, gpointer data, guint64 arg)
     /* What queued in the network ran first (its resume event was scheduled before this
      * one); now the overdue deadline, then before-sleep. */
     if (nh->expiry_owed) {
-        nh->expiry_owed = FALSE;
-        run_expiry(nh, local_now(nh));
+        run_expiry(nh, local_now(nh)); /* clears expiry_owed */
     } else if (nh->sleep_owed) {
         nh->sleep_owed = FALSE;
         if (!sim_kernel_is_pending(nh->w->k, nh->sleep_timer))

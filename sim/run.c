@@ -18,11 +18,11 @@
 
 #include "core/cluster_types.h"
 #include "core/node_private.h"
+#include "core/replication.h"
 #include "core/resp.h"
 #include "rcsim_config.h"
 #include "sim/cluster_create.h"
 #include "sim/json_out.h"
-#include "core/replication.h"
 #include "sim/rng.h"
 #include "sim/run_private.h"
 

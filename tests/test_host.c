@@ -87,6 +87,22 @@ static RcTime now_of(SimWorld *w)
     return sim_kernel_now(sim_world_kernel(w));
 }
 
+/* The node's next `n` deadlines are honoured: each serverCron runs at its deadline's true
+ * time (the local deadline less the clocks' origin, no skew), not a microsecond before. */
+static void expect_crons_on_time(SimWorld *w, guint32 node, RcTime origin_us, int n)
+{
+    for (int i = 0; i < n; i++) {
+        RcTime next = rc_node_next_deadline(sim_world_node(w, node)) - origin_us;
+        ck_assert_int_gt(next, now_of(w));
+        run_to(w, next - 1);
+        SimNodeStats before, after;
+        sim_world_node_stats(w, node, &before);
+        run_to(w, next);
+        sim_world_node_stats(w, node, &after);
+        ck_assert_uint_eq(after.expiries, before.expiries + 1);
+    }
+}
+
 START_TEST(test_boot_sets_cron_phase)
 {
     RcTime boots[] = {0, 37000};
@@ -109,16 +125,8 @@ START_TEST(test_boot_sets_cron_phase)
     ck_assert_uint_eq(st.expiries, 1);
     ck_assert_uint_eq(st.before_sleeps, 2);
     /* the node's deadlines are honoured: never late, the timer follows its answer */
-    for (int i = 0; i < 50; i++) {
-        RcTime next = rc_node_next_deadline(sim_world_node(w, 1));
-        ck_assert_int_gt(next, now_of(w)); /* no clock skew: local = true time */
-        run_to(w, next - 1);
-        SimNodeStats before;
-        sim_world_node_stats(w, 1, &before);
-        run_to(w, next);
-        sim_world_node_stats(w, 1, &st);
-        ck_assert_uint_eq(st.expiries, before.expiries + 1);
-    }
+    expect_crons_on_time(w, 1, 0, 50);
+    sim_world_node_stats(w, 1, &st);
     SimNodeStats st0;
     sim_world_node_stats(w, 0, &st0);
     ck_assert_uint_ge(st0.expiries, st.expiries);
@@ -522,15 +530,7 @@ START_TEST(test_clock_origin_shifts_every_clock)
     sim_world_node_stats(w, 0, &st);
     ck_assert_uint_eq(st.expiries, 1);
     ck_assert_int_eq(sim_net_host_local_now(net, host), RC_US_PER_MS + origin);
-    for (int i = 0; i < 5; i++) {
-        RcTime next = rc_node_next_deadline(sim_world_node(w, 0)) - origin; /* true time */
-        run_to(w, next - 1);
-        SimNodeStats before;
-        sim_world_node_stats(w, 0, &before);
-        run_to(w, next);
-        sim_world_node_stats(w, 0, &st);
-        ck_assert_uint_eq(st.expiries, before.expiries + 1);
-    }
+    expect_crons_on_time(w, 0, origin, 5);
     Cli *c = cli_new(w, "c1", "10.0.0.1");
     cli_dial(c, 30001);
     run_to(w, now_of(w) + 1000);
