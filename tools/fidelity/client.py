@@ -583,6 +583,8 @@ class Run:
             "cuts_ms": [[rel(a), rel(b)] for a, b in self.cuts],
             "cut_ms_after_start": round((T0 - self.t_start) * 1000),
             "cut_apply_ms": round(self.cut_apply_ms, 1),
+            # T0 on the wall clock (s since the epoch), to place packet captures (tcpdump -tt)
+            "t0_unix": round(time.time() - now() + T0, 6),
             "heal_ms": rel(heal),
             "n1_replica": self.rep_name,
             "n1_first_refused_ms": rel(min(refused_ops, default=None)),

@@ -19,7 +19,8 @@
 # full sync is measured, as the master-crash results in README.md were), CLIENT_ARGS (more
 # client.py options, e.g. "--rate 1" for a nearly idle workload), SERVER_CPUS / CLIENT_CPUS
 # (taskset CPU lists for the servers and for client.py, e.g. 0 and 1: to keep the client's
-# work off the servers' CPU).
+# work off the servers' CPU), PCAP (a path: capture the cluster bus on lo with tcpdump, headers
+# only, for the whole of each run, into PCAP.runN; pcap_links.py reads it).
 set -euo pipefail
 
 PROG=${PROG:-run.sh}
@@ -64,6 +65,7 @@ for i in 1 2 3 4 5 6; do
     ! "$REDIS_CLI" -h 127.0.0.$i -p $((BASE_PORT + i)) ping >/dev/null 2>&1 ||
         die "127.0.0.$i:$((BASE_PORT + i)) is already in use"
 done
+[ -z "${PCAP:-}" ] || command -v tcpdump >/dev/null || die "tcpdump not found (PCAP is set)"
 ulimit -n 65536 2>/dev/null || true
 
 TMP=$(mktemp -d /tmp/rcsim-fidelity.XXXXXX)
@@ -84,9 +86,15 @@ stop_servers() {
     fi
 }
 CLIENT=""
+TCPDUMP=""
+stop_capture() {
+    if [ -n "$TCPDUMP" ]; then kill "$TCPDUMP" 2>/dev/null; wait "$TCPDUMP" 2>/dev/null; fi
+    TCPDUMP=""
+}
 cleanup() {
     set +e
     if [ -n "$CLIENT" ]; then kill "$CLIENT" 2>/dev/null; wait "$CLIENT" 2>/dev/null; fi
+    stop_capture
     iptables -D "$DROP_HOOK" -j "$CHAIN" 2>/dev/null
     iptables -F "$CHAIN" 2>/dev/null
     iptables -X "$CHAIN" 2>/dev/null
@@ -152,6 +160,15 @@ for run in $(seq "$RUNS"); do
     mkdir -p "$dir"
     start_cluster "$dir"
     RESTARTED="$dir/restarted.pids"
+    if [ -n "${PCAP:-}" ]; then
+        # the cluster bus ports only (bus port = port + 10000; not a client's connection whose
+        # ephemeral port falls in that range); 128 bytes: headers and the bus message's type
+        tcpdump -i lo -U -s 128 -w "$PCAP.run$run" \
+            "tcp and portrange $((BASE_PORT + 10001))-$((BASE_PORT + 10006)) and not portrange $((BASE_PORT + 1))-$((BASE_PORT + 6))" \
+            2>"$dir/tcpdump.log" &
+        TCPDUMP=$!
+        sleep 0.5
+    fi
     ${CLIENT_CPUS:+taskset -c "$CLIENT_CPUS"} python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
         --duration "$DURATION" --chain "$CHAIN" --seed "$run" --out "$dir" \
         --nemesis "$NEMESIS" --period "$PERIOD" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
@@ -162,6 +179,7 @@ for run in $(seq "$RUNS"); do
     CLIENT=$!
     wait "$CLIENT"
     CLIENT=""
+    stop_capture
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["run"]=int(sys.argv[2]); print(json.dumps(d))' \
         "$dir/result.json" "$run" >>"$RESULTS"
     stop_servers
