@@ -22,8 +22,8 @@
 #define RTO_MIN_US (200 * RC_US_PER_MS) /* Linux TCP_RTO_MIN */
 #define RTO_MAX_US (120 * RC_US_PER_S)  /* Linux TCP_RTO_MAX */
 #define TCP_RETRIES2 15                 /* retransmissions before giving up */
-#define TCP_SYN_RETRIES 6               /* SYN retransmissions */
-#define SYN_RTO_US (1 * RC_US_PER_S)    /* initial SYN timeout, doubling */
+#define TCP_SYN_RETRIES 6               /* SYN retransmissions after the linear ones */
+#define SYN_RTO_US (1 * RC_US_PER_S)    /* initial SYN timeout (TCP_TIMEOUT_INIT) */
 #define EPHEMERAL_LO 32768              /* Linux ip_local_port_range */
 #define EPHEMERAL_HI 60999
 
@@ -222,7 +222,8 @@ struct SimNet {
     guint n_seg_blocks[SEG_CLASSES];
     SimClockHook clock_hook; /* see sim_net_set_clock_hook */
     gpointer clock_hook_user;
-    RcTime clock_origin_us; /* what every clock read at true time 0 (sim_net_set_clock_origin) */
+    RcTime clock_origin_us;    /* what every clock read at true time 0 (sim_net_set_clock_origin) */
+    guint syn_linear_timeouts; /* SYN retransmissions before the backoff starts doubling */
     SimNetStats stats;
 };
 
@@ -333,6 +334,7 @@ SimNet *sim_net_new(SimKernel *k)
     net->next_cut = 1;
     net->mss = 1448;
     net->split_probability = 0.25;
+    net->syn_linear_timeouts = SIM_NET_SYN_LINEAR_TIMEOUTS_DEFAULT;
     return net;
 }
 
@@ -728,6 +730,12 @@ void sim_net_set_chunking(SimNet *net, guint mss, double split_probability)
     rc_assert(mss >= 1 && split_probability >= 0 && split_probability <= 1);
     net->mss = mss;
     net->split_probability = split_probability;
+}
+
+void sim_net_set_syn_linear_timeouts(SimNet *net, guint n)
+{
+    rc_assert(n <= SIM_NET_SYN_LINEAR_TIMEOUTS_MAX);
+    net->syn_linear_timeouts = n;
 }
 
 static const SimLatency *latency_for(SimNet *net, guint32 src, guint32 dst)
@@ -1552,10 +1560,22 @@ SimConnId sim_net_connect(SimNet *net, guint32 host, const char *ip, guint16 por
     return id;
 }
 
-/* Offsets of SYN retransmissions: 1, 3, 7, 15, 31, 63 s; the attempt fails at 127 s. */
-static RcTime syn_offset(guint tries)
+/* Time from the first SYN to retransmission number k (k >= 1), or to the connect's failure
+ * after the last one. Linux (tcp_retransmit_timer) keeps the 1 s initial timeout for a SYN
+ * while it has retransmitted at most `linear` times (tcp_syn_linear_timeouts, since Linux 6.5)
+ * and doubles it after each later retransmission: with the default 4, SYNs at 0, 1, 2, 3, 4,
+ * 5, 7, 11, 19, 35 and 67 s and ETIMEDOUT at 131 s; with 0, the older 0, 1, 3, 7, ..., 63 s
+ * and 127 s. A connect that a cut delays therefore completes within a second of the heal for
+ * its first five seconds. */
+static RcTime syn_offset(guint k, guint linear)
 {
-    return SYN_RTO_US * (((RcTime)1 << tries) - 1);
+    RcTime sum = 0, step = SYN_RTO_US;
+    for (guint i = 1; i <= k; i++) {
+        sum += step;
+        if (i > linear)
+            step = MIN(step * 2, RTO_MAX_US);
+    }
+    return sum;
 }
 
 static void connect_fail(SimNet *net, Conn *c, RcConnEnd why)
@@ -1578,7 +1598,8 @@ static void syn_event(SimKernel *k, gpointer data, guint64 arg)
         conn_maybe_free(net, c);
         return;
     }
-    if (c->syn_tries > TCP_SYN_RETRIES) {
+    /* the linear retransmissions come on top of tcp_syn_retries (tcp_write_timeout) */
+    if (c->syn_tries > TCP_SYN_RETRIES + net->syn_linear_timeouts) {
         net->stats.connect_timeouts++;
         connect_fail(net, c, RC_CONN_END_TIMEOUT);
         return;
@@ -1598,9 +1619,10 @@ static void syn_event(SimKernel *k, gpointer data, guint64 arg)
         c->syn_timer = sim_kernel_schedule(k, sim_kernel_now(k) + lat, syn_arrive_event, net, arg);
         return;
     }
-    /* Lost: retransmit after the backoff, or give up at 127 s. */
+    /* Lost: retransmit after the backoff, or give up. */
     c->syn_timer =
-        sim_kernel_schedule(k, c->syn_start_us + syn_offset(c->syn_tries), syn_event, net, arg);
+        sim_kernel_schedule(k, c->syn_start_us + syn_offset(c->syn_tries, net->syn_linear_timeouts),
+                            syn_event, net, arg);
 }
 
 static void syn_arrive_event(SimKernel *k, gpointer data, guint64 arg)

@@ -13,7 +13,8 @@
  *   sender and retransmitted with Linux's backoff (RTO 200 ms doubling to 120 s); held data
  *   crosses at the first retransmission after the heal. After 15 retransmissions (~924.6 s)
  *   the sender gives up: its end closes with RC_CONN_END_TIMEOUT. Connects across a cut send
- *   SYNs at 0, 1, 3, 7, 15, 31, 63 s and fail with RC_CONN_END_TIMEOUT at 127 s.
+ *   SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and fail with RC_CONN_END_TIMEOUT at 131 s
+ *   (Linux 6.5+; see sim_net_set_syn_linear_timeouts).
  * - Crash: the host's process is gone: every connection end on it sends RST (peers see
  *   RC_CONN_END_RESET), its listeners vanish, connects to it are refused. Pause: the host's
  *   kernel still accepts and buffers; its application gets nothing until resume.
@@ -135,6 +136,12 @@ void sim_net_set_latency_pair(SimNet *net, guint32 a, guint32 b, const SimLatenc
 /* Segment size (default 1448 bytes, as Ethernet's MSS) and the chance that a write is also
  * cut at one random point (default 0.25). */
 void sim_net_set_chunking(SimNet *net, guint mss, double split_probability);
+/* Linux's tcp_syn_linear_timeouts: a connect retransmits its SYN every second this many times
+ * before the timeout starts doubling, and gets as many more tries (default 4, Linux 6.5 and
+ * later; 0 is the older kernels' 1, 2, 4, ... s). */
+#define SIM_NET_SYN_LINEAR_TIMEOUTS_DEFAULT 4
+#define SIM_NET_SYN_LINEAR_TIMEOUTS_MAX 16
+void sim_net_set_syn_linear_timeouts(SimNet *net, guint n);
 
 /* ---- host sets ---- */
 /* An empty set sized for the hosts that exist now. */

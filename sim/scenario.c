@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/net.h"
+
 G_DEFINE_QUARK(sim - scenario - error - quark, sim_scenario_error)
 
 #define LINE_LEN_MAX 4096
@@ -70,6 +72,9 @@ static const ParamDesc params[] = {
     {"clock-phase", P_TIME, OFF(clock_phase_us), 0, 1 * S_US, NULL, "1s"},
     {"latency", P_LATENCY, OFF(latency), 0, 0, NULL, "uniform 200us 1ms"},
     {"client-latency", P_LATENCY, OFF(client_latency), 0, 0, NULL, "uniform 100us 500us"},
+    /* Linux 6.5 and later: SYNs every second this many times before the backoff doubles */
+    {"tcp-syn-linear-timeouts", P_INT, OFF(tcp_syn_linear_timeouts), 0,
+     SIM_NET_SYN_LINEAR_TIMEOUTS_MAX, NULL, "4"},
     /* measured: an idle redis-server 7.0.15's serverCron ran every 100.6 ms on average */
     {"timer-latency", P_LATENCY, OFF(timer_latency), 0, 0, NULL, "uniform 200us 1ms"},
     /* measured: restarting redis-server 7.0.15 as tools/fidelity's client.py does (Python's
@@ -429,7 +434,7 @@ static gboolean convert_param(SimScenario *sc, const ParamDesc *p, const char *v
         if (p->offset == OFF(masters) || p->offset == OFF(replicas) || p->offset == OFF(hz) ||
             p->offset == OFF(clients) || p->offset == OFF(concurrency) ||
             p->offset == OFF(client_retries) || p->offset == OFF(keys) ||
-            p->offset == OFF(wait_replicas))
+            p->offset == OFF(wait_replicas) || p->offset == OFF(tcp_syn_linear_timeouts))
             *(guint *)field = (guint)v;
         else
             *(gint64 *)field = v;

@@ -91,6 +91,40 @@ START_TEST(test_start_jitter)
 }
 END_TEST
 
+/* tcp-syn-linear-timeouts reaches the network: a cut that outlasts node-timeout makes the nodes
+ * reconnect across it, and the SYN schedule changes what follows the heal; without a cut
+ * nothing connects late and the runs are the same. */
+START_TEST(test_syn_linear_timeouts_reach_the_net)
+{
+    const char cut[] = "masters 3\nreplicas 0\nclients 1\nrate 10\nkeys 5\nnode-timeout 5000\n"
+                       "duration 10s\nat 1s partition isolate n1\nat 7500ms heal\n";
+    const char calm[] = "masters 3\nreplicas 0\nclients 1\nrate 10\nkeys 5\nduration 3s\n";
+    const char *const texts[] = {cut, calm};
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+        char *hash[2];
+        for (guint linear = 0; linear < 2; linear++) {
+            char set[64];
+            g_snprintf(set, sizeof set, "tcp-syn-linear-timeouts=%u", linear ? 4 : 0);
+            const char *const overrides[] = {set, NULL};
+            GError *error = NULL;
+            g_autoptr(SimScenario) sc =
+                sim_scenario_parse("syn.scn", texts[i], strlen(texts[i]), overrides, &error);
+            ck_assert_msg(sc != NULL, "%s", error ? error->message : "");
+            SimRunOptions opt = {0};
+            g_autoptr(SimRunResult) r = sim_run_execute(sc, 1, &opt, &error);
+            ck_assert(r != NULL && r->ok);
+            hash[linear] = g_strdup(r->trace_sha256);
+        }
+        if (i == 0)
+            ck_assert_str_ne(hash[0], hash[1]);
+        else
+            ck_assert_str_eq(hash[0], hash[1]);
+        g_free(hash[0]);
+        g_free(hash[1]);
+    }
+}
+END_TEST
+
 START_TEST(test_summary_json_escapes_and_doubles)
 {
     const char text[] = "masters 3\nreplicas 1\nclients 2\nrate 50\nkeys 5\nworkload register\n"
@@ -1359,6 +1393,7 @@ Suite *run_suite(void)
     tcase_add_test(tc, test_bits_next_clear);
     tcase_add_test(tc, test_result_files);
     tcase_add_test(tc, test_start_jitter);
+    tcase_add_test(tc, test_syn_linear_timeouts_reach_the_net);
     tcase_add_test(tc, test_summary_json_escapes_and_doubles);
     tcase_add_test(tc, test_partition_shapes);
     tcase_add_test(tc, test_concurrency_keeps_writing_past_a_hung_shard);

@@ -38,6 +38,9 @@ static const BadCase bad_cases[] = {
      "t.scn:1: latency: uniform: the minimum is above the maximum"},
     {"rate 0\n", {NULL}, "t.scn:1: rate: 0 is out of range [0.001, 1e+06]"},
     {"read-ratio 1.5\n", {NULL}, "t.scn:1: read-ratio: 1.5 is out of range [0, 1]"},
+    {"tcp-syn-linear-timeouts 17\n",
+     {NULL},
+     "t.scn:1: tcp-syn-linear-timeouts: 17 is out of range [0, 16]"},
     {"clients-near n9\n", {NULL}, "t.scn:1: clients-near: 'n9': there are only 6 nodes (n1..n6)"},
     {"ci-seeds 5..1\n",
      {NULL},
@@ -196,6 +199,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(sc->latency.shape, SIM_SCN_LAT_UNIFORM);
     ck_assert_int_eq(sc->latency.a_us, 200);
     ck_assert_int_eq(sc->latency.b_us, 1000);
+    ck_assert_uint_eq(sc->tcp_syn_linear_timeouts, 4); /* Linux 6.5+ */
     ck_assert_uint_eq(sc->clients, 5);
     ck_assert_uint_eq(sc->clients_near->len, 3);
     /* clients sit near the masters in turn */
