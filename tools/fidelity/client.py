@@ -562,10 +562,14 @@ class Run:
         rel = lambda t: None if t is None else round((t - T0) * 1000)
         heal = self.t_heal
 
+        # the fault's windows: the cuts (one, or the flaps), else [crash or pause, restart or
+        # resume)
+        windows = self.cuts or [(T0, heal)]
+
         def side(op):
             if op["type"] != "ok":
                 return None
-            if any(a <= op["done"] < b for a, b in self.cuts):
+            if any(a <= op["done"] < b for a, b in windows):
                 return "minority" if op["node"] == "n1" else "majority"
             return "none"
 
