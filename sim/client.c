@@ -67,6 +67,8 @@ typedef struct {
     gboolean loaded, stale;
     gboolean patched;     /* a MOVED changed a slot since the last rebuild */
     SimClient *refresher; /* the process that last sent CLUSTER SLOTS for it, or NULL */
+    gint answered;        /* the node that last answered a process of the host, or -1 (none
+                             yet, or a CLUSTER SLOTS to it has failed since) */
     GArray *applied;      /* AppliedRange: the CLUSTER SLOTS answer the map was built from */
     GByteArray *raw;      /* the last answer found equal to `applied`, as it came (RESP) */
     gint16 *slots;        /* [16384], from the first answer on (every process of a host
@@ -156,6 +158,7 @@ SimClient *sim_client_new(SimNet *net, guint32 host, guint index, const SimClien
     c->wait_request = wait_request_new(cfg);
     c->map = g_new0(SlotMap, 1);
     c->map->refs = 1;
+    c->map->answered = -1;
     c->map->applied = g_array_new(FALSE, FALSE, sizeof(AppliedRange));
     c->map->raw = g_byte_array_new();
     c->direct_node = -1;
@@ -329,10 +332,20 @@ static void attempt_failed(SimClient *c, const char *error, gboolean definite)
     c->timer = sim_kernel_schedule_in(c->k, c->cfg.backoff_us, on_backoff, c, 0);
 }
 
+/* The node this process asked for CLUSTER SLOTS did not answer: the next refresh of the host
+ * must not start there. */
+static void forget_answered(SimClient *c)
+{
+    if (c->map->answered == c->cur_node)
+        c->map->answered = -1;
+}
+
 static void on_attempt_timeout(SimKernel *k, gpointer data, guint64 arg)
 {
     SimClient *c = data;
     c->timer = SIM_TIMER_NONE;
+    if (c->state == ST_SLOTS)
+        forget_answered(c);
     /* a late reply could not be matched to its request: drop the connection */
     if (c->cur_node >= 0 && (c->state == ST_CMD || c->state == ST_WAIT || c->state == ST_SLOTS))
         link_drop(c, (guint)c->cur_node, TRUE);
@@ -388,8 +401,12 @@ static void start_attempt(SimClient *c)
     const SimClient *r = c->map->refresher;
     gboolean other_refreshing = r != NULL && r != c && r->state == ST_SLOTS;
     if (c->direct_node < 0 && (!c->map->loaded || (c->map->stale && !other_refreshing))) {
-        /* ask the node that answered last time first; after a failure the rotation goes on
-         * from the next node, so an unreachable home node does not stall every refresh */
+        /* ask first the node that last answered any process of this host, as a cluster client
+         * asks a node it knows to be reachable (JedisCluster renews its slot cache through a
+         * node that works); without one, this process's rotation goes on from the node after
+         * the one it asked last, so an unreachable home node does not stall every refresh */
+        if (c->map->answered >= 0)
+            c->slots_next = (guint)c->map->answered;
         c->slots_tried = 0;
         send_slots(c);
         return;
@@ -623,6 +640,7 @@ static void read_replies(SimClient *c, SimConnId conn, gint node)
             }
             return;
         }
+        c->map->answered = node;
         if (l->expect_len == 0) {
             sim_reply_recycle(&c->spare, r); /* unsolicited: ignore */
             continue;
@@ -675,6 +693,7 @@ static void on_closed(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user)
                                         "connection refused", "connect timed out"};
     c->map->stale = TRUE;
     if (c->state == ST_SLOTS) {
+        forget_answered(c);
         /* ask another node within the same attempt */
         if (c->slots_tried < c->n_nodes) {
             send_slots(c);

@@ -2,7 +2,8 @@
  * map and triggers a refresh, ASK is followed with ASKING once, TRYAGAIN and CLUSTERDOWN are
  * retried exactly the backoff after the error, a silent server gives an indeterminate (info) result
  * after the timeouts, a refused connection a definite failure, and WAIT below the wanted count
- * info. */
+ * info. A slot map refresh asks first the node that last answered, and not again once it failed
+ * to answer one. */
 #include <check.h>
 #include <string.h>
 
@@ -28,6 +29,9 @@ typedef struct {
     Mode mode;
     guint32 hosts[NSERVERS];
     guint slots_requests;
+    guint slots_requests_at[NSERVERS];
+    guint silent;   /* bit i: server i answers nothing (a paused process) */
+    guint slots_on; /* the server CLUSTER SLOTS names as every slot's owner */
     guint commands[NSERVERS];
     gboolean asking[NSERVERS]; /* the last request on that server was ASKING */
     gboolean asked_before_cmd;
@@ -51,8 +55,15 @@ static void serve(Fixture *f, SimConnId conn, guint server, const SimReply *req)
     const char *cmd = req->elements[0]->str;
     if (strcmp(cmd, "CLUSTER") == 0) {
         f->slots_requests++;
-        /* every slot on s1 */
-        reply(f, conn, "*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:30001\r\n");
+        f->slots_requests_at[server]++;
+    }
+    if (f->silent & (1u << server))
+        return;
+    if (strcmp(cmd, "CLUSTER") == 0) {
+        /* every slot on one server (s1 unless the test moved them) */
+        g_autofree char *r = g_strdup_printf(
+            "*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:%u\r\n", 30001 + f->slots_on);
+        reply(f, conn, r);
         return;
     }
     if (strcmp(cmd, "ASKING") == 0) {
@@ -337,6 +348,54 @@ START_TEST(test_wait_below_count_is_info)
 }
 END_TEST
 
+/* After a MOVED from s1 to s2, s1 stops answering and the slots move to s2 (s1 paused and
+ * failed over): the stale map is refreshed through s2, the node that answered last, at once,
+ * instead of waiting out a timeout on s1, the node this process asked last time. */
+START_TEST(test_refresh_asks_the_node_that_answered_last)
+{
+    Fixture f;
+    SimClient *c = setup(&f, MODE_MOVED, TRUE, 3, 0);
+    request(&f, c); /* CLUSTER SLOTS from s1, SET to s1, MOVED, SET to s2 */
+    ck_assert_int_eq(f.result.node, 1);
+    ck_assert_uint_eq(f.slots_requests_at[0], 1);
+    sim_client_result_clear(&f.result);
+
+    f.silent = 1u << 0;
+    f.slots_on = 1;
+    RcTime start = sim_kernel_now(f.k);
+    request(&f, c);
+    ck_assert_int_eq(f.result.type, SIM_OP_OK);
+    ck_assert_int_eq(f.result.node, 1);
+    ck_assert_uint_eq(f.result.attempts, 1);
+    ck_assert_uint_eq(f.slots_requests_at[0], 1); /* s1 not asked again */
+    ck_assert_uint_eq(f.slots_requests_at[1], 1);
+    ck_assert_int_lt(f.done_at - start, 10 * RC_US_PER_MS);
+    teardown(&f, c);
+}
+END_TEST
+
+/* The node that answered last stops answering too: its CLUSTER SLOTS times out once, and the
+ * next attempt asks the node after it (s3) rather than waiting on it again. */
+START_TEST(test_refresh_moves_on_from_a_silent_last_node)
+{
+    Fixture f;
+    SimClient *c = setup(&f, MODE_MOVED, TRUE, 3, 0);
+    request(&f, c);
+    ck_assert_int_eq(f.result.node, 1);
+    sim_client_result_clear(&f.result);
+
+    f.silent = (1u << 0) | (1u << 1);
+    f.slots_on = 2;
+    request(&f, c);
+    ck_assert_int_eq(f.result.type, SIM_OP_OK);
+    ck_assert_int_eq(f.result.node, 2);
+    ck_assert_uint_eq(f.result.attempts, 2);
+    ck_assert_uint_eq(f.slots_requests_at[1], 1); /* one timeout on s2, then s3 */
+    ck_assert_uint_eq(f.slots_requests_at[2], 1);
+    teardown(&f, c);
+}
+END_TEST
+
 Suite *client_net_suite(void);
 Suite *client_net_suite(void)
 {
@@ -351,6 +410,8 @@ Suite *client_net_suite(void)
     tcase_add_test(tc, test_silent_server_gives_info);
     tcase_add_test(tc, test_refused_is_a_definite_failure);
     tcase_add_test(tc, test_wait_below_count_is_info);
+    tcase_add_test(tc, test_refresh_asks_the_node_that_answered_last);
+    tcase_add_test(tc, test_refresh_moves_on_from_a_silent_last_node);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,7 +2,7 @@
 # The fidelity experiments against real redis-server, on six local redis-server processes.
 # One command, RUNS runs, one line per run. See tools/fidelity/README.md.
 #
-#   sudo tools/fidelity/run.sh minority-partition|one-way|flapping|master-crash [RUNS] [OUTDIR]
+#   sudo tools/fidelity/run.sh minority-partition|one-way|flapping|master-crash|master-pause [RUNS] [OUTDIR]
 #
 # minority-partition (scenarios/fidelity-minority.scn): n1 and its clients cut off by iptables
 #   (DROP) at CUT s, healed at HEAL s.
@@ -13,7 +13,9 @@
 # master-crash (scenarios/fidelity-crash.scn): n1's redis-server killed with SIGKILL at CUT s
 #   and started again (same redis.conf and nodes.conf, no data) at HEAL s.
 #
-# Environment: DROP_HOOK (INPUT or OUTPUT: see below), NODE_TIMEOUT (ms, 5000), CUT (s, 5), HEAL (s, 25), PERIOD (s, 6: flapping), DURATION (s, 35),
+# Environment: DROP_HOOK (INPUT or OUTPUT: see below), NODE_TIMEOUT (ms, 5000),
+# MIN_REPLICAS_TO_WRITE (0) and MIN_REPLICAS_MAX_LAG (s, 10): Redis's options of those names
+# (scenarios/fidelity-min-replicas.scn: minority-partition with 1 and 2), CUT (s, 5), HEAL (s, 25), PERIOD (s, 6: flapping), DURATION (s, 35),
 # BASE_PORT (30000: nodes listen on 127.0.0.N:3000N), REDIS_SERVER, REDIS_CLI,
 # REPL_DISKLESS_SYNC_DELAY (s, 0; rcsim models Redis's default, 5: set 5 to mirror it where a
 # full sync is measured, as the master-crash results in README.md were), CLIENT_ARGS (more
@@ -30,7 +32,8 @@ case "${1:-}" in
     one-way) NEMESIS=one-way ;;
     flapping) NEMESIS=flap ;;
     master-crash) NEMESIS=crash ;;
-    *) die "usage: $PROG minority-partition|one-way|flapping|master-crash [RUNS] [OUTDIR]" ;;
+    master-pause) NEMESIS=pause ;;
+    *) die "usage: $PROG minority-partition|one-way|flapping|master-crash|master-pause [RUNS] [OUTDIR]" ;;
 esac
 EXPERIMENT=$1
 RUNS=${2:-3}
@@ -47,6 +50,8 @@ DROP_HOOK=${DROP_HOOK:-INPUT}
 case "$DROP_HOOK" in INPUT|OUTPUT) ;; *) die "DROP_HOOK must be INPUT or OUTPUT" ;; esac
 DURATION=${DURATION:-35}
 REPL_DISKLESS_SYNC_DELAY=${REPL_DISKLESS_SYNC_DELAY:-0}
+MIN_REPLICAS_TO_WRITE=${MIN_REPLICAS_TO_WRITE:-0}
+MIN_REPLICAS_MAX_LAG=${MIN_REPLICAS_MAX_LAG:-10}
 BASE_PORT=${BASE_PORT:-30000}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
@@ -73,7 +78,8 @@ PIDS=()
 RESTARTED=""   # pid file of servers client.py restarted (not our children: kill and poll)
 stop_servers() {
     local p i
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    # a server left stopped (master-pause) would not act on SIGTERM, and wait would hang
+    for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do { wait "$p"; } 2>/dev/null || true; done
     PIDS=()
     if [ -n "$RESTARTED" ] && [ -f "$RESTARTED" ]; then
@@ -125,6 +131,8 @@ cluster-node-timeout $NODE_TIMEOUT
 appendonly no
 save ""
 repl-diskless-sync-delay $REPL_DISKLESS_SYNC_DELAY
+min-replicas-to-write $MIN_REPLICAS_TO_WRITE
+min-replicas-max-lag $MIN_REPLICAS_MAX_LAG
 CONF
         ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$REDIS_SERVER" "$dir/n$i/redis.conf" &
         PIDS+=($!)

@@ -9,9 +9,9 @@
                                     and the two-sided Mann-Whitney p (normal approximation,
                                     ties averaged)
 
-The experiment is read from the results: real runs' "experiment" (master-crash, else
-minority-partition, one-way or flapping, which share the partition's figures), rcsim runs'
-first fault (crash, else partition). In a flapping run T0 is the first cut, "heal" the last
+The experiment is read from the results: real runs' "experiment" (master-crash or
+master-pause, else minority-partition, one-way or flapping, which share the partition's
+figures), rcsim runs' first fault (crash or pause, else partition). In a flapping run T0 is the first cut, "heal" the last
 heal, and acked min / maj count only acks inside a cut.
 
 Every time is in ms from the cut (T0). For rcsim the figures are read from summary.json and
@@ -28,7 +28,11 @@ after that; unav = the difference; failed union: the union of all failed or time
 n1's last acknowledged write (before T0); acked maj: writes acknowledged by other nodes between
 the crash and the restart; lost / lost n1: lost writes, and those n1 had acknowledged;
 replica / link up: ms after the restart until n1 flags itself a replica (rcsim: its replica-of
-event) / has its replication link up (rcsim: its full-sync event).
+event) / has its replication link up (rcsim: its full-sync event); acks after / last after:
+writes n1 acknowledged after the restart, and the last of them (ms after the restart).
+
+Master pause (T0 = the pause; real: when kill(SIGSTOP) returned): the master crash's columns,
+with the resume (SIGCONT) in place of the restart.
 """
 import json
 import math
@@ -46,7 +50,9 @@ CRASH_COLS = [("run", "run"), ("PFAIL", "pfail_ms"), ("FAIL", "fail_ms"),
               ("n1 last ack", "n1_last_ack_ms"), ("acked maj", "acked_maj"), ("lost", "lost"),
               ("lost n1", "lost_acked_by_n1"), ("indet", "indeterminate"),
               ("replica", "n1_replica_after_restart_ms"),
-              ("link up", "n1_link_up_after_restart_ms")]
+              ("link up", "n1_link_up_after_restart_ms"),
+              ("acks after", "n1_acks_after_restart"),
+              ("last after", "n1_last_ack_after_restart_ms")]
 
 COLS = [("run", "run"), ("refused", "n1_first_refused_ms"), ("n1 last ack", "n1_last_ack_ms"),
         ("n1 fail", "n1_state_fail_ms"), ("PFAIL", "pfail_ms"), ("FAIL", "fail_ms"),
@@ -84,8 +90,8 @@ def rcsim_crash_run(s, path):
     n1_slots = range(0, 16384 // s["params"]["masters"] + 1)   # 0-5460: shard 1's slots
     fo = next((x for x in s["failovers"] if x["failed_node"] == "n1"), None)
     prom = fo["promoted_node"] if fo else None
-    bad = good = last_n1 = None
-    acked_maj = 0
+    bad = good = last_n1 = last_after = None
+    acked_maj = acks_after = 0
     with open(os.path.join(path, "history.jsonl")) as f:
         for line in f:
             r = json.loads(line)
@@ -94,6 +100,9 @@ def rcsim_crash_run(s, path):
             t = r["time_us"] / 1000
             if r["type"] == "ok" and r["node"] == "n1" and t < restart:
                 last_n1 = t
+            if r["type"] == "ok" and r["node"] == "n1" and t >= restart:
+                acks_after += 1
+                last_after = t
             if r["type"] == "ok" and r["node"] != "n1" and t0 <= t < restart:
                 acked_maj += 1
             if t < t0 or keyslot(r["key"]) not in n1_slots:
@@ -117,13 +126,16 @@ def rcsim_crash_run(s, path):
             "lost": s["writes"]["lost"], "lost_acked_by_n1": lost_n1,
             "indeterminate": s["writes"]["indeterminate"],
             "n1_replica_after_restart_ms": ev("replica-of"),
-            "n1_link_up_after_restart_ms": ev("full-sync")}
+            "n1_link_up_after_restart_ms": ev("full-sync"),
+            "n1_acks_after_restart": acks_after,
+            "n1_last_ack_after_restart_ms": (None if last_after is None
+                                             else round(last_after - restart))}
 
 
 def rcsim_run(path):
     s = json.load(open(os.path.join(path, "summary.json")))
     fault = s["faults"][0]
-    if fault["kind"] == "crash":
+    if fault["kind"] in ("crash", "pause"):
         return rcsim_crash_run(s, path)
     # one cut, or the flaps of a flapping run: T0 = the first cut, heal = the last heal
     cuts = [(f["start_ms"], f["end_ms"]) for f in s["faults"] if f["kind"] == fault["kind"]]
