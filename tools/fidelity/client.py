@@ -423,6 +423,8 @@ class Run:
             return await self.crash_nemesis()
         if a.nemesis == "pause":
             return await self.pause_nemesis()
+        if a.nemesis == "manual-failover":
+            return await self.manual_failover_nemesis()
         # one-way: only what n1's address sends to the others is dropped (rcsim's
         # `partition one-way n1,clients-of:n1 -> rest`)
         back = "" if a.nemesis == "one-way" else "-A {c} -d 127.0.0.1/32 ! -s 127.0.0.1/32 -j DROP\n"
@@ -479,6 +481,24 @@ class Run:
         await asyncio.sleep(max(0, self.t_start + a.heal - now()))
         os.kill(a.n1_pid, signal.SIGCONT)
         self.t_heal = now()
+
+    async def manual_failover_nemesis(self):
+        """CLUSTER FAILOVER to n1's replica (rcsim's `failover`): T0 when the command goes out.
+        The fault has no length: `heal` is T0 too."""
+        t = now()
+        self.t_cut = t
+        rep = await self.admin(self.rep_name, "CLUSTER", "FAILOVER")
+        if isinstance(rep, RedisError):
+            raise SystemExit("CLUSTER FAILOVER: %r" % rep)
+        self.cut_apply_ms = (now() - t) * 1000
+        self.t_heal = t
+
+    def handover(self, T0, rel):
+        ms = lambda t: (t - T0) * 1000
+        ops = [{"invoke": ms(o["invoke"]), "done": ms(o["done"]), "type": o["type"],
+                "node": o["node"], "key": o["key"]} for o in self.ops]
+        d = handover_figures(ops, lambda k: keyslot(k) in self.n1_slots, "n1", self.rep_name, 0)
+        return {k: (round(v) if isinstance(v, float) else v) for k, v in d.items()}
 
     async def converged(self):
         """Every node cluster_state ok, one master per shard; if n1 was failed over, n1 a
@@ -601,6 +621,7 @@ class Run:
         after_ms = lambda t: None if t is None else round((t - heal) * 1000)
         out = {
             "experiment": {"crash": "master-crash", "pause": "master-pause",
+                           "manual-failover": "manual-failover",
                            "one-way": "one-way", "flap": "flapping"}.get(self.a.nemesis, "minority-partition"),
             "cuts_ms": [[rel(a), rel(b)] for a, b in self.cuts],
             "cut_ms_after_start": round((T0 - self.t_start) * 1000),
@@ -676,6 +697,8 @@ class Run:
                 "n1_replica_of_promoted_after_restart_ms": after_heal("n1_replica_of_promoted"),
                 "n1_link_up_after_restart_ms": after_heal("n1_link_up_after_heal"),
             })
+        if self.a.nemesis == "manual-failover":
+            out.update(self.handover(T0, rel))
         if self.a.out:
             with open(os.path.join(self.a.out, "history.jsonl"), "w") as f:
                 for o in sorted(self.ops, key=lambda o: o["invoke"]):
@@ -686,6 +709,28 @@ class Run:
                         d["value"] not in self.read[d["key"]]
                     f.write(json.dumps(d) + "\n")
         return out
+
+
+def handover_figures(ops, in_slots, old, new, t0):
+    """The handover of n1's slots seen by the clients (ops: dicts with invoke, done, type, node,
+    key; times in ms from T0): the last ack by the old master after T0, the first by the new
+    one after it, the gap between them (from T0 when the old master acked nothing after it),
+    and the longest op on those slots invoked in the second after T0. Shared with table.py,
+    which reads rcsim's history the same way."""
+    mine = [o for o in ops if in_slots(o["key"])]
+    acks_old = [o["done"] for o in mine if o["type"] == "ok" and o["node"] == old and
+                o["done"] >= t0]
+    last_old = max(acks_old, default=None)
+    first_new = min((o["done"] for o in mine if o["type"] == "ok" and o["node"] == new and
+                     o["done"] >= t0 and (last_old is None or o["done"] >= last_old)),
+                    default=None)
+    window = [o["done"] - o["invoke"] for o in mine if t0 <= o["invoke"] < t0 + 1000]
+    return {"mf_last_old_ack_ms": last_old, "mf_first_new_ack_ms": first_new,
+            "mf_gap_ms": (None if first_new is None
+                          else first_new - (t0 if last_old is None else last_old)),
+            "mf_longest_op_ms": max(window, default=None),
+            "mf_acks_old_after": len(acks_old),
+            "mf_not_ok": sum(1 for o in mine if o["type"] != "ok" and o["done"] >= t0)}
 
 
 def main():
@@ -705,13 +750,15 @@ def main():
     p.add_argument("--poll", type=float, default=0.05)
     p.add_argument("--chain", default="RCSIM_FID")
     p.add_argument("--period", type=float, default=6.0, help="flap: seconds cut, then healed")
-    p.add_argument("--nemesis", choices=("partition", "one-way", "flap", "crash", "pause"),
+    p.add_argument("--nemesis", choices=("partition", "one-way", "flap", "crash", "pause",
+                                         "manual-failover"),
                    default="partition",
                    help="partition: iptables cut of n1 and its clients at --cut, heal at --heal;"
                    " one-way: the same, but only what they send to the others is dropped;"
                    " flap: that cut for --period s, healed for --period s, from --cut to --heal;"
                    " crash: SIGKILL n1 at --cut, restart it at --heal;"
-                   " pause: SIGSTOP n1 at --cut, SIGCONT at --heal")
+                   " pause: SIGSTOP n1 at --cut, SIGCONT at --heal;"
+                   " manual-failover: CLUSTER FAILOVER to n1's replica at --cut")
     p.add_argument("--n1-pid", type=int, help="crash, pause: n1's redis-server pid")
     p.add_argument("--n1-conf", help="crash: n1's redis.conf (for the restart)")
     p.add_argument("--redis-server", default="redis-server")

@@ -2,7 +2,7 @@
 # The fidelity experiments against real redis-server, on six local redis-server processes.
 # One command, RUNS runs, one line per run. See tools/fidelity/README.md.
 #
-#   sudo tools/fidelity/run.sh minority-partition|one-way|flapping|master-crash|master-pause [RUNS] [OUTDIR]
+#   sudo tools/fidelity/run.sh minority-partition|one-way|flapping|master-crash|master-pause|manual-failover [RUNS] [OUTDIR]
 #
 # minority-partition (scenarios/fidelity-minority.scn): n1 and its clients cut off by iptables
 #   (DROP) at CUT s, healed at HEAL s.
@@ -12,6 +12,10 @@
 #   healed for PERIOD s, and so on from CUT s until HEAL s.
 # master-crash (scenarios/fidelity-crash.scn): n1's redis-server killed with SIGKILL at CUT s
 #   and started again (same redis.conf and nodes.conf, no data) at HEAL s.
+# master-pause (scenarios/fidelity-pause.scn): n1's redis-server stopped with SIGSTOP at CUT s
+#   and continued with SIGCONT at HEAL s.
+# manual-failover (scenarios/fidelity-manual-failover.scn): CLUSTER FAILOVER sent to n1's
+#   replica at CUT s (run it with DURATION=15; HEAL is not used).
 #
 # Environment: DROP_HOOK (INPUT or OUTPUT: see below), NODE_TIMEOUT (ms, 5000),
 # MIN_REPLICAS_TO_WRITE (0) and MIN_REPLICAS_MAX_LAG (s, 10): Redis's options of those names
@@ -33,7 +37,8 @@ case "${1:-}" in
     flapping) NEMESIS=flap ;;
     master-crash) NEMESIS=crash ;;
     master-pause) NEMESIS=pause ;;
-    *) die "usage: $PROG minority-partition|one-way|flapping|master-crash|master-pause [RUNS] [OUTDIR]" ;;
+    manual-failover) NEMESIS=manual-failover ;;
+    *) die "usage: $PROG minority-partition|one-way|flapping|master-crash|master-pause|manual-failover [RUNS] [OUTDIR]" ;;
 esac
 EXPERIMENT=$1
 RUNS=${2:-3}

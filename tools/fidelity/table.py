@@ -33,6 +33,12 @@ writes n1 acknowledged after the restart, and the last of them (ms after the res
 
 Master pause (T0 = the pause; real: when kill(SIGSTOP) returned): the master crash's columns,
 with the resume (SIGCONT) in place of the restart.
+
+Manual failover (T0 = when CLUSTER FAILOVER went to n1's replica): promoted (real: polled),
+epoch; old last / new first: the last write on n1's slots n1 acknowledged after T0 and the
+first the new master acknowledged after that (completions); gap: the difference; longest: the
+longest op on n1's slots invoked in the second after T0 (invocation to completion); n1 acks:
+n1's acks after T0; not ok: ops on n1's slots that failed or timed out after T0; lost.
 """
 import json
 import math
@@ -41,7 +47,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from client import keyslot  # noqa: E402
+from client import handover_figures, keyslot  # noqa: E402
 
 CRASH_COLS = [("run", "run"), ("PFAIL", "pfail_ms"), ("FAIL", "fail_ms"),
               ("promoted", "promoted_ms"), ("epoch", "epoch"),
@@ -60,6 +66,12 @@ COLS = [("run", "run"), ("refused", "n1_first_refused_ms"), ("n1 last ack", "n1_
         ("later", "pfail_later_ms"), ("epoch", "epoch"), ("acked min", "acked_min"),
         ("acked maj", "acked_maj"), ("lost min", "lost_min"), ("lost maj", "lost_maj"),
         ("lost none", "lost_none"), ("last lost", "last_lost_ms"), ("indet", "indeterminate")]
+
+
+MF_COLS = [("run", "run"), ("promoted", "promoted_ms"), ("epoch", "epoch"),
+           ("old last", "mf_last_old_ack_ms"), ("new first", "mf_first_new_ack_ms"),
+           ("gap", "mf_gap_ms"), ("longest", "mf_longest_op_ms"), ("n1 acks", "mf_acks_old_after"),
+           ("not ok", "mf_not_ok"), ("lost", "lost"), ("indet", "indeterminate")]
 
 
 def with_later(d):
@@ -132,9 +144,37 @@ def rcsim_crash_run(s, path):
                                              else round(last_after - restart))}
 
 
+def rcsim_manual_failover_run(s, path):
+    fault = s["faults"][0]
+    t0 = fault["start_ms"]
+    fo = next((x for x in s["failovers"] if x["failed_node"] == "n1"), None)
+    n1_slots = range(0, 16384 // s["params"]["masters"] + 1)   # 0-5460: shard 1's slots
+    ops, invoked = [], {}
+    with open(os.path.join(path, "history.jsonl")) as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("f") != "add":
+                continue
+            t = r["time_us"] / 1000 - t0
+            if r["type"] == "invoke":
+                invoked[r["process"]] = t
+            else:
+                ops.append({"invoke": invoked.pop(r["process"]), "done": t, "type": r["type"],
+                            "node": r["node"], "key": r["key"]})
+    d = handover_figures(ops, lambda k: keyslot(k) in n1_slots, "n1",
+                         fo["promoted_node"] if fo else None, 0)
+    d = {k: (round(v) if isinstance(v, float) else v) for k, v in d.items()}
+    d.update({"run": s["seed"], "promoted_ms": round(fo["promoted_ms"] - t0) if fo else None,
+              "epoch": fo["epoch"] if fo else None, "lost": s["writes"]["lost"],
+              "indeterminate": s["writes"]["indeterminate"]})
+    return d
+
+
 def rcsim_run(path):
     s = json.load(open(os.path.join(path, "summary.json")))
     fault = s["faults"][0]
+    if fault["kind"] == "failover":
+        return rcsim_manual_failover_run(s, path)
     if fault["kind"] in ("crash", "pause"):
         return rcsim_crash_run(s, path)
     # one cut, or the flaps of a flapping run: T0 = the first cut, heal = the last heal
@@ -232,6 +272,12 @@ def compare(real_rows, rcsim_rows, cols):
     print("(%d real runs, %d rcsim runs)" % (len(real_rows), len(rcsim_rows)))
 
 
+def columns(rows):
+    if any("mf_gap_ms" in r for r in rows):
+        return MF_COLS
+    return CRASH_COLS if any("unavail_first_fail_ms" in r for r in rows) else COLS
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--compare":
         if "--" not in sys.argv:
@@ -240,15 +286,13 @@ def main():
         real_rows = [flat_real(json.loads(l)) for p in sys.argv[2:cut] for l in open(p)
                      if l.strip()]
         rcsim_rows = [rcsim_run(p) for p in sys.argv[cut + 1:]]
-        crash = any("unavail_first_fail_ms" in r for r in rcsim_rows)
-        compare(real_rows, rcsim_rows, CRASH_COLS if crash else COLS)
+        compare(real_rows, rcsim_rows, columns(rcsim_rows))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--rcsim":
         rows = [rcsim_run(p) for p in sys.argv[2:]]
     else:
         rows = [flat_real(json.loads(l)) for l in open(sys.argv[1]) if l.strip()]
-    crash = any("unavail_first_fail_ms" in r for r in rows)
-    show(rows, CRASH_COLS if crash else COLS)
+    show(rows, columns(rows))
 
 
 if __name__ == "__main__":
