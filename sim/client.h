@@ -3,7 +3,8 @@
  *
  * - It learns the slot map with CLUSTER SLOTS before its first request and again after any
  *   MOVED, connection error or timeout: first from its home node, later from the node that
- *   answered last; a node that fails to answer passes the question to the next in turn.
+ *   last answered any process of its host (unless a CLUSTER SLOTS to it failed since); a
+ *   node that fails to answer passes the question to the next in turn.
  * - It routes each request to the master of the key's slot, one connection per node, opened
  *   lazily and reused.
  * - MOVED: it updates that slot at once, marks the map stale and re-sends (at most 5
