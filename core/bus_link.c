@@ -80,7 +80,9 @@ void rc_link_send(RcNode *node, RcClusterLink *link, GBytes *msg)
         g_ptr_array_add(link->pending, g_bytes_ref(msg));
         return;
     }
-    rc_outbox_send_bytes(node->out, link->handle, msg);
+    /* clusterSendMessage appends to the link's buffer and installs a write handler: the
+     * bytes go out on the event loop's next turn, which runs before-sleep again. */
+    rc_outbox_send_deferred(node->out, link->handle, msg);
 }
 
 void rc_link_connect(RcNode *node, RcClusterNode *n)
@@ -104,7 +106,7 @@ void rc_cluster_link_connected(RcNode *node, RcConn *conn)
     link->is_connected = TRUE;
     if (link->pending) {
         for (guint i = 0; i < link->pending->len; i++)
-            rc_outbox_send_bytes(node->out, link->handle, g_ptr_array_index(link->pending, i));
+            rc_outbox_send_deferred(node->out, link->handle, g_ptr_array_index(link->pending, i));
         g_clear_pointer(&link->pending, g_ptr_array_unref);
     }
     RcClusterNode *n = link->node;

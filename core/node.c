@@ -117,7 +117,10 @@ guint32 rc_node_conn_open(RcNode *node, RcConnKind kind, gpointer owner, const c
     RcConn *c = rc_node_conn_add(node, kind, owner);
     g_strlcpy(c->peer_ip, ip, sizeof c->peer_ip);
     c->peer_port = port;
-    rc_outbox_connect(node->out, c->handle, ip, port);
+    /* Redis sets TCP_NODELAY on the connections it accepts and on MIGRATE's, and a replica's
+     * link to its master gets it once the master's client is made (createClient); the cluster
+     * bus links it opens (clusterLinkConnectHandler) never get it: they keep Nagle. */
+    rc_outbox_connect(node->out, c->handle, ip, port, kind != RC_CONN_BUS_OUT);
     return c->handle;
 }
 

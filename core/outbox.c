@@ -121,13 +121,23 @@ void rc_outbox_send_bytes(RcOutbox *out, guint32 handle, GBytes *bytes)
     a->len = len;
 }
 
-void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port)
+void rc_outbox_send_deferred(RcOutbox *out, guint32 handle, GBytes *bytes)
+{
+    guint before = out->n_actions;
+    rc_outbox_send_bytes(out, handle, bytes);
+    if (out->n_actions > before)
+        out->actions[before].is_deferred = TRUE;
+}
+
+void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port,
+                       gboolean nodelay)
 {
     rc_assert(strlen(ip) < sizeof(((RcAction *)0)->ip));
     RcAction *a = push(out, RC_ACT_CONNECT);
     a->handle = handle;
     g_strlcpy(a->ip, ip, sizeof a->ip);
     a->port = port;
+    a->nodelay = nodelay;
 }
 
 void rc_outbox_close(RcOutbox *out, guint32 handle)

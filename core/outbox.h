@@ -58,20 +58,24 @@ typedef enum {
 
 typedef struct {
     RcActionKind kind;
-    guint32 handle;     /* SEND, CONNECT, CLOSE */
-    GBytes *bytes;      /* SAVE contents, LOG text, a large SEND's payload (NULL for a small
-                           one: see `data`); owned by the action */
-    const guint8 *data; /* SEND: the payload, valid until the outbox is cleared (within
-                           `bytes`, or in the outbox's own storage when `bytes` is NULL) */
-    gsize len;          /* SEND: of data (never 0) */
-    char ip[46];        /* CONNECT */
-    guint16 port;       /* CONNECT */
-    RcLogLevel level;   /* LOG */
-    RcEventKind event;  /* EVENT */
-    char peer[41];      /* EVENT: NUL-terminated node name or "" */
-    guint64 value;      /* EVENT: epoch, slot, ... */
-    char role;          /* LOG, EVENT: the node's role letter when it produced the line, as
-                           Redis prints it ('S' replicating a master, 'M'); 0 if unknown */
+    guint32 handle;       /* SEND, CONNECT, CLOSE */
+    GBytes *bytes;        /* SAVE contents, LOG text, a large SEND's payload (NULL for a small
+                             one: see `data`); owned by the action */
+    const guint8 *data;   /* SEND: the payload, valid until the outbox is cleared (within
+                             `bytes`, or in the outbox's own storage when `bytes` is NULL) */
+    gsize len;            /* SEND: of data (never 0) */
+    char ip[46];          /* CONNECT */
+    guint16 port;         /* CONNECT */
+    gboolean nodelay;     /* CONNECT: set TCP_NODELAY on it (Redis does on every connection
+                             but the cluster bus links it opens: those keep Nagle) */
+    gboolean is_deferred; /* SEND: queued for a write handler, as clusterSendMessage does, not
+                             written from before-sleep: the event loop turns once more */
+    RcLogLevel level;     /* LOG */
+    RcEventKind event;    /* EVENT */
+    char peer[41];        /* EVENT: NUL-terminated node name or "" */
+    guint64 value;        /* EVENT: epoch, slot, ... */
+    char role;            /* LOG, EVENT: the node's role letter when it produced the line, as
+                             Redis prints it ('S' replicating a master, 'M'); 0 if unknown */
 } RcAction;
 
 /* Asked for the role letter of the node filling the box, when a LOG or EVENT is pushed. */
@@ -108,7 +112,10 @@ void rc_outbox_bind_role(RcOutbox *out, RcOutboxRoleFn role_of, gconstpointer ow
 
 void rc_outbox_send(RcOutbox *out, guint32 handle, const void *data, gsize len);
 void rc_outbox_send_bytes(RcOutbox *out, guint32 handle, GBytes *bytes); /* takes a ref */
-void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port);
+/* A send that a write handler performs on the event loop's next turn (is_deferred). */
+void rc_outbox_send_deferred(RcOutbox *out, guint32 handle, GBytes *bytes); /* takes a ref */
+void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port,
+                       gboolean nodelay);
 void rc_outbox_close(RcOutbox *out, guint32 handle);
 void rc_outbox_save(RcOutbox *out, const char *contents, gsize len);
 void rc_outbox_saved(RcOutbox *out); /* a save whose text the node keeps (rc_node_saved_conf) */

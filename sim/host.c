@@ -3,7 +3,8 @@
  * Per node (NodeHost): the RcNode, its outbox, its GRand, its disk, and three kernel timers:
  * boot, deadline (rc_node_next_deadline, translated from the host's local clock) and
  * before-sleep (scheduled at the current instant after any entry point, so it runs after
- * every event already due at that instant: once per batch). Connections are mapped both
+ * every event already due at that instant: once per batch); a fourth, write, is the loop's
+ * extra turn after a cluster bus write was queued (see write_event). Connections are mapped both
  * ways: the node's handle -> Link (a RcHandleMap, looked up for every SEND) and the SimNet
  * end's user pointer -> Link. */
 #include "sim/host.h"
@@ -41,6 +42,8 @@ struct NodeHost {
     gboolean boot_owed;        /* paused while starting when its start-up ended */
     SimTimerId deadline_timer; /* these two are SIM_TIMER_NONE exactly when not pending: */
     SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
+    SimTimerId write_timer;    /* the event loop's extra turn for a bus write, or NONE */
+    gboolean has_bus_write;    /* a deferred (bus) SEND ran since the last before-sleep */
     RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */
     RcTime slept_local_us;     /* when the event loop last went to sleep (after before-sleep) */
     SimRng timer_rng;          /* the wake-up latency's draws */
@@ -352,6 +355,7 @@ static void run_outbox(NodeHost *nh)
             Link *l = link_find(nh, a->handle);
             if (l == NULL)
                 break;
+            nh->has_bus_write |= a->is_deferred;
             /* a small payload is copied into its segments; a large one is referenced */
             if (a->bytes != NULL)
                 sim_net_send_bytes(w->net, l->conn, a->bytes);
@@ -362,6 +366,7 @@ static void run_outbox(NodeHost *nh)
         case RC_ACT_CONNECT: {
             Link *l = link_add(nh, a->handle, SIM_CONN_NONE);
             l->conn = sim_net_connect(w->net, nh->host, a->ip, a->port, &link_handler, l);
+            sim_net_conn_set_nodelay(w->net, l->conn, a->nodelay);
             break;
         }
         case RC_ACT_CLOSE: {
@@ -391,6 +396,7 @@ static void run_outbox(NodeHost *nh)
 
 static void deadline_event(SimKernel *k, gpointer data, guint64 arg);
 static void sleep_event(SimKernel *k, gpointer data, guint64 arg);
+static void write_event(SimKernel *k, gpointer data, guint64 arg);
 
 /* deadline_event's arg: the deadline itself, or the instant the poll returns after it */
 enum { AT_DEADLINE, AT_POLL_WAKE };
@@ -505,6 +511,35 @@ static void sleep_event(SimKernel *k, gpointer data, guint64 arg)
     nh->stats.before_sleeps++;
     rc_node_before_sleep(nh->node, local_now(nh), nh->out);
     after_entry(nh, TRUE);
+    if (nh->has_bus_write && nh->node != NULL && nh->write_timer == SIM_TIMER_NONE) {
+        nh->has_bus_write = FALSE;
+        nh->write_timer = sim_kernel_schedule(k, sim_kernel_now(k), write_event, nh, 0);
+    }
+}
+
+/* The event loop's turn after a cluster bus write was queued. clusterSendMessage only appends
+ * to the link's buffer and installs a write handler; the socket is writable, so the next
+ * poll returns at once, the handler writes, and before-sleep runs again. Client replies and
+ * the replication stream are written from before-sleep itself and need no turn. What the
+ * turn changes is when the work clusterBeforeSleep does from its todo flags (a manual
+ * failover's next step, an election whose delay is 0) happens: at once, not at the next
+ * incoming event or cron. The bytes themselves went on the wire when queued (the write is
+ * microseconds later). The turn runs nothing in the node but the time-event check, then
+ * before-sleep; it repeats while before-sleeps keep queueing bus messages. */
+static void write_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    NodeHost *nh = data;
+    (void)k;
+    (void)arg;
+    nh->write_timer = SIM_TIMER_NONE;
+    if (nh->node == NULL)
+        return;
+    if (nh->is_paused) {
+        nh->sleep_owed = TRUE; /* stopped before the poll returned: the turn comes at resume */
+        nh->has_bus_write = TRUE;
+        return;
+    }
+    after_entry(nh, FALSE);
 }
 
 static void link_connected_cb(SimNet *net, SimConnId conn, gpointer user)
@@ -607,7 +642,9 @@ void sim_world_crash(SimWorld *w, guint32 node)
     rc_outbox_clear(nh->out);
     sim_kernel_cancel(w->k, nh->deadline_timer);
     sim_kernel_cancel(w->k, nh->sleep_timer);
-    nh->deadline_timer = nh->sleep_timer = SIM_TIMER_NONE;
+    sim_kernel_cancel(w->k, nh->write_timer);
+    nh->deadline_timer = nh->sleep_timer = nh->write_timer = SIM_TIMER_NONE;
+    nh->has_bus_write = FALSE;
     links_drop(nh);
     sim_net_host_crash(w->net, nh->host); /* resets every connection, no callbacks here */
 }

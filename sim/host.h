@@ -14,7 +14,10 @@
  *     (the timeout in whole ms, rounded up, from the last before-sleep, plus the world's
  *     timer latency: see sim_world_set_timer_latency);
  *   - calls rc_node_before_sleep() once after every instant at which the node ran anything
- *     (an event scheduled at the same instant, after the batch);
+ *     (an event scheduled at the same instant, after the batch), and once more after a loop
+ *     turn when a deferred SEND (a cluster bus message) ran since the last one, as ae turns
+ *     again to run the write handler clusterSendMessage installed;
+ *   - opens connections with TCP_NODELAY as the CONNECT action says (sim_net_conn_set_nodelay);
  *   - passes the host's local clock (offset and drift, sim_net_host_set_clock) to every entry
  *     point.
  * Faults: crash frees the RcNode (the disk stays; peers see resets), restart boots a new

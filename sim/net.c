@@ -24,6 +24,9 @@
 #define TCP_RETRIES2 15                 /* retransmissions before giving up */
 #define TCP_SYN_RETRIES 6               /* SYN retransmissions after the linear ones */
 #define SYN_RTO_US (1 * RC_US_PER_S)    /* initial SYN timeout (TCP_TIMEOUT_INIT) */
+#define DELACK_US (40 * RC_US_PER_MS)   /* Linux TCP_DELACK_MIN (= TCP_ATO_MIN) */
+#define QUICKACKS 16                    /* Linux TCP_MAX_QUICKACKS */
+#define RCV_MSS_INIT 536                /* Linux TCP_MSS_DEFAULT: the first rcv_mss guess */
 #define EPHEMERAL_LO 32768              /* Linux ip_local_port_range */
 #define EPHEMERAL_HI 60999
 
@@ -73,8 +76,23 @@ typedef struct {
     guint32 retries;          /* retransmissions so far in this flight */
     gboolean unacked;         /* delivered, but the ack could not come back */
     gboolean is_aborted;      /* its sender's socket is gone (RST sent): nothing retransmits */
-    SimRng rng;               /* chunking and latency draws of this direction */
-    const SimLatency *lat;    /* cached latency rule, valid while lat_version matches */
+    /* Nagle and delayed ACKs, kept only while the sender has Nagle (End.has_nagle): */
+    gboolean is_nagle_held;  /* the held suffix waits for an ack (Nagle), not for a cut */
+    guint64 seq_queued;      /* data bytes written so far (stream positions) */
+    guint64 seq_delivered;   /* data bytes handed to the receiver */
+    guint64 snd_sml;         /* end of the last sub-MSS segment sent (Linux snd_sml) */
+    guint64 snd_una;         /* acknowledged, as the sender knows it */
+    guint64 rcv_acked;       /* acknowledged by the receiver (Linux rcv_wup) */
+    guint64 ack_cover;       /* what the ack on its way back (ack_timer) acknowledges */
+    guint32 rcv_mss;         /* the receiver's estimate of the sender's MSS */
+    guint32 quick;           /* quick acks left (Linux icsk_ack.quick) */
+    gboolean is_pingpong;    /* the receiver answers what it gets: its acks ride along */
+    RcTime last_rcv_us;      /* the receiver's last data on this direction, -1 none */
+    SimTimerId delack_timer; /* the receiver's delayed ACK */
+    SimTimerId ack_timer;    /* the arrival of the ack back at the sender */
+    RcTime ack_at_us;        /* when ack_timer fires */
+    SimRng rng;              /* chunking and latency draws of this direction */
+    const SimLatency *lat;   /* cached latency rule, valid while lat_version matches */
     guint32 lat_version;
 } Dir;
 
@@ -94,11 +112,12 @@ enum {
 
 typedef struct {
     guint32 host;
-    guint16 port;    /* local port */
-    guint8 state;    /* EndState */
-    guint8 pend;     /* PEND_* */
-    guint8 pend_why; /* RcConnEnd for PEND_CLOSE */
-    guint8 app_done; /* the application closed or reset this end: no more callbacks */
+    guint16 port;     /* local port */
+    guint8 state;     /* EndState */
+    guint8 pend;      /* PEND_* */
+    guint8 pend_why;  /* RcConnEnd for PEND_CLOSE */
+    guint8 app_done;  /* the application closed or reset this end: no more callbacks */
+    guint8 has_nagle; /* TCP_NODELAY off: its small writes wait for acks (0 by default) */
     const SimConnHandler *handler;
     gpointer user;
     SimConnId prev, next; /* the host's list of ends */
@@ -332,7 +351,7 @@ SimNet *sim_net_new(SimKernel *k)
     net->lat_rules = g_ptr_array_new();
     net->cuts = g_ptr_array_new();
     net->next_cut = 1;
-    net->mss = 1448;
+    net->mss = SIM_NET_MSS_DEFAULT;
     net->split_probability = 0.25;
     net->syn_linear_timeouts = SIM_NET_SYN_LINEAR_TIMEOUTS_DEFAULT;
     return net;
@@ -732,6 +751,11 @@ void sim_net_set_chunking(SimNet *net, guint mss, double split_probability)
     net->split_probability = split_probability;
 }
 
+void sim_net_set_mss(SimNet *net, guint mss)
+{
+    sim_net_set_chunking(net, mss, net->split_probability);
+}
+
 void sim_net_set_syn_linear_timeouts(SimNet *net, guint n)
 {
     rc_assert(n <= SIM_NET_SYN_LINEAR_TIMEOUTS_MAX);
@@ -901,6 +925,10 @@ static void dir_clear(SimNet *net, Dir *d)
     d->flight_start_us = -1;
     d->retries = 0;
     d->unacked = FALSE;
+    sim_kernel_cancel(net->k, d->delack_timer);
+    sim_kernel_cancel(net->k, d->ack_timer);
+    d->delack_timer = d->ack_timer = SIM_TIMER_NONE;
+    d->is_nagle_held = FALSE;
 }
 
 /* Drop the held suffix only (data never transmitted is discarded by a reset). */
@@ -910,6 +938,7 @@ static void dir_drop_held(SimNet *net, Dir *d)
         seg_release(net, seg_at(d, d->len - 1));
         d->len--;
     }
+    d->is_nagle_held = FALSE;
 }
 
 /* Give up a direction's ring (it holds nothing): a RING_MIN one goes to the spares while
@@ -1044,6 +1073,9 @@ static Conn *conn_alloc(SimNet *net, guint32 host)
     Host *h = host_at(net, host);
     for (guint s = 0; s < 2; s++) {
         c->dir[s].flight_start_us = -1;
+        c->dir[s].rcv_mss = RCV_MSS_INIT;
+        c->dir[s].quick = QUICKACKS;
+        c->dir[s].last_rcv_us = -1;
         guint64 index = ((guint64)host << 40) ^ (h->connects << 1) ^ s;
         c->dir[s].rng = sim_rng_small(net->seed, SIM_RNG_LINK, index);
     }
@@ -1171,6 +1203,8 @@ static RcTime wire_arrival(SimNet *net, Conn *c, guint d, RcTime now)
 }
 
 /* Put the first held segment of direction d on the wire now (the path is open). */
+static void ack_with_data(SimNet *net, Conn *c, guint d, RcTime now, RcTime at);
+
 static inline void put_on_wire(SimNet *net, Conn *c, guint d, RcTime now)
 {
     Dir *dir = &c->dir[d];
@@ -1179,6 +1213,8 @@ static inline void put_on_wire(SimNet *net, Conn *c, guint d, RcTime now)
     seg_at(dir, dir->n_flying)->arrive_us = at;
     dir->last_arrive_us = at;
     dir->n_flying++;
+    if (G_UNLIKELY(c->end[1 - d].has_nagle))
+        ack_with_data(net, c, 1 - d, now, at);
 }
 
 /* Put every held segment of direction d on the wire now (the path is open). */
@@ -1186,6 +1222,11 @@ static void transmit_held(SimNet *net, Conn *c, guint d)
 {
     Dir *dir = &c->dir[d];
     RcTime now = sim_kernel_now(net->k);
+    if (dir->is_nagle_held) {
+        /* what Nagle held ends in a small segment, now the one waiting for its ack */
+        dir->is_nagle_held = FALSE;
+        dir->snd_sml = dir->seq_queued;
+    }
     while (dir->n_flying < dir->len)
         put_on_wire(net, c, d, now);
     schedule_deliver(net, c, d);
@@ -1202,9 +1243,10 @@ static inline gboolean dir_in_loss(const Dir *dir)
 
 /* Queue one segment on direction d: on the wire if the path is open, nothing is held before
  * it and the direction is not in loss recovery, else held behind a running retransmission
- * timer. */
+ * timer. `nagle_hold`: Nagle keeps it back (a write's small tail while the last small segment
+ * is unacknowledged); it waits, with what follows it, for the ack and not for a timer. */
 static inline void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GBytes *bytes,
-                               const guint8 *data, gsize len)
+                               const guint8 *data, gsize len, gboolean nagle_hold)
 {
     Dir *dir = &c->dir[d];
     RcTime now = sim_kernel_now(net->k);
@@ -1212,9 +1254,17 @@ static inline void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GByt
     gboolean nothing_held = dir->n_flying == dir->len;
     *seg_push(net, dir) =
         (Segment){.bytes = bytes, .data = data, .len = len, .sent_us = now, .kind = kind};
+    dir->seq_queued += len;
     if (connecting)
         return; /* sent by the handshake's completion */
-    if (nothing_held && !dir_in_loss(dir) && path_open(net, c->end[d].host, c->end[1 - d].host)) {
+    gboolean can_send = !dir_in_loss(dir) && path_open(net, c->end[d].host, c->end[1 - d].host);
+    if (G_UNLIKELY(can_send && (dir->is_nagle_held || (nagle_hold && nothing_held)))) {
+        dir->is_nagle_held = TRUE;
+        if (kind == SEG_FIN)
+            transmit_held(net, c, d); /* a close pushes out what Nagle held (tcp_send_fin) */
+        return;
+    }
+    if (nothing_held && can_send) {
         put_on_wire(net, c, d, now); /* just this one: straight on the wire */
         schedule_deliver(net, c, d);
         return;
@@ -1222,11 +1272,185 @@ static inline void dir_enqueue(SimNet *net, Conn *c, guint d, SegKind kind, GByt
     start_flight(net, c, d, now);
 }
 
+/* ------------------------------------------------------------------ Nagle and delayed ACKs */
+
+/* Only for directions whose sender has Nagle (its application left TCP_NODELAY off): there
+ * the time an ack comes back decides when a small write leaves. Elsewhere acks are not
+ * modelled apart from delivery (see the retransmission rules).
+ *
+ * Sender (Linux's Minshall variant of Nagle, tcp_nagle_check): a write's part below one MSS
+ * (on a loopback MSS, a whole bus message) waits while the last such small segment sent is
+ * unacknowledged; later writes queue behind it. It goes when the ack comes, when what waits
+ * reaches an MSS, or at a close. Full-sized parts of a write go at once.
+ *
+ * Receiver (tcp_event_data_recv, __tcp_ack_snd_check, tcp_send_delayed_ack, tcp_event_data_sent,
+ * tcp_delack_timer_handler): it acks at once in quickack mode (QUICKACKS acks at a connection's
+ * start and again after a pause in the data longer than the minimum RTO, but never while the
+ * connection is interactive), or when more than its estimate of the sender's MSS arrived
+ * unacknowledged (about two full segments; the estimate starts at 536 and grows to the largest
+ * write's first segment); otherwise 40 ms after the data arrived, unless it sends data back
+ * first (the ack rides along). Interactive (pingpong) mode starts when it sends data within
+ * 40 ms of receiving, and ends when a delayed ACK has to fire. A pure ACK takes one latency
+ * draw of the reverse path; one lost to a cut leaves the waiting data to the retransmission
+ * timer. */
+
+static void ack_event(SimKernel *k, gpointer data, guint64 arg);
+static void delack_event(SimKernel *k, gpointer data, guint64 arg);
+
+/* The receiver of direction d acknowledges everything delivered so far; the ack reaches the
+ * sender at `arrive_us` (or with an earlier ack still on its way, whichever is later). */
+static void ack_send(SimNet *net, Conn *c, guint d, RcTime arrive_us)
+{
+    Dir *dir = &c->dir[d];
+    sim_kernel_cancel(net->k, dir->delack_timer);
+    dir->delack_timer = SIM_TIMER_NONE;
+    dir->rcv_acked = dir->ack_cover = dir->seq_delivered;
+    if (dir->ack_timer != SIM_TIMER_NONE) {
+        if (dir->ack_at_us >= arrive_us)
+            return;
+        sim_kernel_cancel(net->k, dir->ack_timer);
+    }
+    dir->ack_at_us = arrive_us;
+    dir->ack_timer = sim_kernel_schedule(net->k, arrive_us, ack_event, net, end_id(c, d));
+}
+
+/* The receiver of direction d sends data back now, arriving at `at`: an ack it owes rides
+ * along, and data sent within the delayed-ACK time of the last it got makes the connection
+ * interactive (tcp_event_data_sent: pingpong mode, where acks wait for the answer). */
+static void ack_with_data(SimNet *net, Conn *c, guint d, RcTime now, RcTime at)
+{
+    Dir *dir = &c->dir[d];
+    if (dir->last_rcv_us >= 0 && now - dir->last_rcv_us < DELACK_US)
+        dir->is_pingpong = TRUE;
+    if (dir->delack_timer != SIM_TIMER_NONE)
+        ack_send(net, c, d, at);
+}
+
+/* A pure ACK for direction d, now: lost if the path back is cut (what Nagle holds then
+ * waits for the retransmission timer). */
+static void ack_send_pure(SimNet *net, Conn *c, guint d)
+{
+    guint r = 1 - d;
+    RcTime now = sim_kernel_now(net->k);
+    if (path_open(net, c->end[r].host, c->end[d].host)) {
+        ack_send(net, c, d, now + dir_latency(net, c, r));
+        return;
+    }
+    Dir *dir = &c->dir[d];
+    sim_kernel_cancel(net->k, dir->delack_timer);
+    dir->delack_timer = SIM_TIMER_NONE;
+    dir->rcv_acked = dir->seq_delivered;
+    if (dir->is_nagle_held)
+        start_flight(net, c, d, now);
+}
+
+/* Data of direction d arrived (`len` bytes): ack now or arm the delayed ACK. */
+static void ack_on_arrival(SimNet *net, Conn *c, guint d, gsize len)
+{
+    Dir *dir = &c->dir[d];
+    RcTime now = sim_kernel_now(net->k);
+    dir->seq_delivered += len;
+    if (dir->last_rcv_us >= 0 && now - dir->last_rcv_us > RTO_MIN_US)
+        dir->quick = QUICKACKS; /* a long gap: the sender may be restarting, ack quickly */
+    dir->last_rcv_us = now;
+    gboolean quick = dir->quick > 0 && !dir->is_pingpong;
+    if (quick || dir->seq_delivered - dir->rcv_acked > dir->rcv_mss) {
+        if (dir->quick > 0)
+            dir->quick--;
+        ack_send_pure(net, c, d);
+        return;
+    }
+    if (dir->delack_timer == SIM_TIMER_NONE)
+        dir->delack_timer = sim_kernel_schedule(net->k, sim_kernel_now(net->k) + DELACK_US,
+                                                delack_event, net, end_id(c, d));
+}
+
+static void delack_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Conn *c = conn_of(net, arg);
+    (void)k;
+    if (c == NULL)
+        return;
+    Dir *dir = &c->dir[side_of(arg)];
+    dir->delack_timer = SIM_TIMER_NONE;
+    dir->is_pingpong = FALSE; /* it did not answer in time after all */
+    ack_send_pure(net, c, side_of(arg));
+}
+
+/* An ack reached the sender of direction d: the small segment Nagle waited on may be it. */
+static void ack_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Conn *c = conn_of(net, arg);
+    (void)k;
+    if (c == NULL)
+        return;
+    guint d = side_of(arg);
+    Dir *dir = &c->dir[d];
+    dir->ack_timer = SIM_TIMER_NONE;
+    dir->snd_una = MAX(dir->snd_una, dir->ack_cover);
+    if (!dir->is_nagle_held || dir->snd_una < dir->snd_sml)
+        return;
+    if (!dir_in_loss(dir) && path_open(net, c->end[d].host, c->end[1 - d].host)) {
+        transmit_held(net, c, d);
+        return;
+    }
+    dir->is_nagle_held = FALSE; /* a cut holds it now */
+    start_flight(net, c, d, sim_kernel_now(k));
+}
+
+/* The receiving kernel's part of a delivery on a direction whose sender has Nagle: it decides
+ * about the ack before its application reads (and perhaps answers). */
+static void nagle_peer_receives(SimNet *net, Conn *c, guint d, RcTime now)
+{
+    Dir *dir = &c->dir[d];
+    guint r = 1 - d;
+    if (c->end[r].state != END_OPEN || !path_open(net, c->end[r].host, c->end[d].host))
+        return; /* answered with RST, or the ack is lost (the delivery arms the timer) */
+    gsize len = 0;
+    for (guint32 i = 0; i < dir->n_flying && seg_at(dir, i)->arrive_us <= now; i++)
+        if (seg_at(dir, i)->kind == SEG_DATA)
+            len += seg_at(dir, i)->len;
+    if (len > 0)
+        ack_on_arrival(net, c, d, len);
+}
+
+/* Bytes Nagle holds on direction d. */
+static gsize nagle_held_bytes(Dir *dir)
+{
+    gsize n = 0;
+    for (guint32 i = dir->n_flying; i < dir->len; i++)
+        n += seg_at(dir, i)->len;
+    return n;
+}
+
+/* After a write on a direction with Nagle: send what waits once it fills an MSS, and note a
+ * small tail that went out. */
+static void nagle_after_write(SimNet *net, Conn *c, guint d, gboolean has_tail)
+{
+    Dir *dir = &c->dir[d];
+    if (dir->is_nagle_held) {
+        if (nagle_held_bytes(dir) >= net->mss)
+            transmit_held(net, c, d);
+        return;
+    }
+    if (has_tail)
+        dir->snd_sml = dir->seq_queued;
+}
+
 /* Cut a write into segments: at most mss bytes each, and with some probability also at one
  * random point, so that readers see chunk boundaries unrelated to the writes. */
 static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes, const guint8 *data, gsize len)
 {
     Dir *dir = &c->dir[d];
+    gboolean nagle = c->end[d].has_nagle;
+    /* Nagle judges the write as Linux cuts it: full MSS segments and a small tail (the random
+     * cut below only varies what readers see) */
+    gsize tail_from = nagle ? len - len % net->mss : len;
+    gboolean hold_tail = nagle && dir->snd_sml > dir->snd_una;
+    if (nagle)
+        dir->rcv_mss = MAX(dir->rcv_mss, (guint32)MIN(len, net->mss));
     gsize cut = 0;
     if (len > 1 && sim_rng_double(&dir->rng) < net->split_probability)
         cut = 1 + (gsize)sim_rng_below(&dir->rng, len - 1);
@@ -1235,12 +1459,15 @@ static void dir_write(SimNet *net, Conn *c, guint d, GBytes *bytes, const guint8
         gsize n = MIN(len - off, net->mss);
         if (cut > off && cut < off + n)
             n = cut - off;
+        gboolean hold = hold_tail && off + n > tail_from;
         if (bytes != NULL)
-            dir_enqueue(net, c, d, SEG_DATA, g_bytes_ref(bytes), data + off, n);
+            dir_enqueue(net, c, d, SEG_DATA, g_bytes_ref(bytes), data + off, n, hold);
         else
-            dir_enqueue(net, c, d, SEG_DATA, NULL, seg_copy(net, data + off, n), n);
+            dir_enqueue(net, c, d, SEG_DATA, NULL, seg_copy(net, data + off, n), n, hold);
         off += n;
     }
+    if (nagle)
+        nagle_after_write(net, c, d, tail_from < len);
 }
 
 /* End `from_side`'s socket is gone (reset, crashed, or data met it closed): its held data is
@@ -1297,6 +1524,8 @@ static void deliver_event(SimKernel *k, gpointer data, guint64 arg)
         start_flight(net, c, d, first_sent);
         return;
     }
+    if (G_UNLIKELY(c->end[d].has_nagle))
+        nagle_peer_receives(net, c, d, now);
     c->busy++;
     gboolean any_data = FALSE;
     RcTime first_sent = -1;
@@ -1719,6 +1948,13 @@ static void connected_event(SimKernel *k, gpointer data, guint64 arg)
     conn_maybe_free(net, c);
 }
 
+void sim_net_conn_set_nodelay(SimNet *net, SimConnId conn, gboolean nodelay)
+{
+    Conn *c = conn_of(net, conn);
+    rc_assert(c != NULL);
+    end_of(c, conn)->has_nagle = !nodelay;
+}
+
 void sim_net_conn_set_handler(SimNet *net, SimConnId conn, const SimConnHandler *handler,
                               gpointer user)
 {
@@ -1789,7 +2025,7 @@ void sim_net_close(SimNet *net, SimConnId conn)
     e->pend = 0;
     if (e->pending != NULL)
         g_byte_array_set_size(e->pending, 0);
-    dir_enqueue(net, c, side, SEG_FIN, NULL, NULL, 0);
+    dir_enqueue(net, c, side, SEG_FIN, NULL, NULL, 0, FALSE);
 }
 
 /* Abort one end: held data dropped, RST towards the peer, no more callbacks. */

@@ -108,6 +108,10 @@ SimConnId sim_net_connect(SimNet *net, guint32 host, const char *ip, guint16 por
 /* Set the handler of an accepted end (from inside the SimAcceptFn). */
 void sim_net_conn_set_handler(SimNet *net, SimConnId conn, const SimConnHandler *handler,
                               gpointer user);
+/* TCP_NODELAY on an end (TRUE, the default for every end: the applications here set it). With
+ * it off, the end's small writes wait for acks (Nagle) and its peer delays them (delayed
+ * ACKs): see sim/README.md, "Nagle and delayed ACKs". Set it before writing. */
+void sim_net_conn_set_nodelay(SimNet *net, SimConnId conn, gboolean nodelay);
 /* Queue bytes on an end. Writes before `connected` are sent once connected. FALSE (and
  * nothing sent) if the end is closed or was reported closed. */
 gboolean sim_net_send(SimNet *net, SimConnId conn, const void *data, gsize len);
@@ -136,6 +140,12 @@ void sim_net_set_latency_pair(SimNet *net, guint32 a, guint32 b, const SimLatenc
 /* Segment size (default 1448 bytes, as Ethernet's MSS) and the chance that a write is also
  * cut at one random point (default 0.25). */
 void sim_net_set_chunking(SimNet *net, guint mss, double split_probability);
+/* The MSS alone (the split probability kept). Loopback's is 65483 (MTU 65536 less the IP and
+ * TCP headers and timestamps): a real run on one machine sends each bus message as one segment,
+ * which matters to Nagle and delayed ACKs. */
+#define SIM_NET_MSS_DEFAULT 1448
+#define SIM_NET_MSS_LOOPBACK 65483
+void sim_net_set_mss(SimNet *net, guint mss);
 /* Linux's tcp_syn_linear_timeouts: a connect retransmits its SYN every second this many times
  * before the timeout starts doubling, and gets as many more tries (default 4, Linux 6.5 and
  * later; 0 is the older kernels' 1, 2, 4, ... s). */

@@ -442,6 +442,7 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     run->k = sim_world_kernel(run->world);
     run->net = sim_world_net(run->world);
     sim_net_set_syn_linear_timeouts(run->net, sc->tcp_syn_linear_timeouts);
+    sim_net_set_mss(run->net, sc->tcp_mss);
     run->history = sim_history_new();
     /* an invocation and a completion per arrival, plus some slack */
     sim_history_reserve(

@@ -75,6 +75,9 @@ static const ParamDesc params[] = {
     /* Linux 6.5 and later: SYNs every second this many times before the backoff doubles */
     {"tcp-syn-linear-timeouts", P_INT, OFF(tcp_syn_linear_timeouts), 0,
      SIM_NET_SYN_LINEAR_TIMEOUTS_MAX, NULL, "4"},
+    /* the links' MSS: Ethernet's by default; the fidelity scenarios use loopback's, where the
+     * real servers ran (Nagle and delayed ACKs judge segments by it) */
+    {"tcp-mss", P_INT, OFF(tcp_mss), 536, SIM_NET_MSS_LOOPBACK, NULL, "1448"},
     /* measured: an idle redis-server 7.0.15's serverCron ran every 100.6 ms on average */
     {"timer-latency", P_LATENCY, OFF(timer_latency), 0, 0, NULL, "uniform 200us 1ms"},
     /* measured: restarting redis-server 7.0.15 as tools/fidelity's client.py does (Python's
@@ -434,7 +437,8 @@ static gboolean convert_param(SimScenario *sc, const ParamDesc *p, const char *v
         if (p->offset == OFF(masters) || p->offset == OFF(replicas) || p->offset == OFF(hz) ||
             p->offset == OFF(clients) || p->offset == OFF(concurrency) ||
             p->offset == OFF(client_retries) || p->offset == OFF(keys) ||
-            p->offset == OFF(wait_replicas) || p->offset == OFF(tcp_syn_linear_timeouts))
+            p->offset == OFF(wait_replicas) || p->offset == OFF(tcp_syn_linear_timeouts) ||
+            p->offset == OFF(tcp_mss))
             *(guint *)field = (guint)v;
         else
             *(gint64 *)field = v;

@@ -180,6 +180,7 @@ typedef struct {
     SimScenarioLatency timer_latency;  /* a node's poll timing out to its process running */
     SimScenarioLatency startup_time;   /* a restarted node's process starting */
     guint tcp_syn_linear_timeouts;     /* Linux tcp_syn_linear_timeouts (SYN retransmissions) */
+    guint tcp_mss;                     /* the links' MSS (bytes) */
 
     /* the clients */
     guint clients;

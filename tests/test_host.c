@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bus.h"
 #include "sim/host.h"
 
 /* A raw RESP client on its own host. */
@@ -183,6 +184,56 @@ START_TEST(test_before_sleep_once_per_instant)
         ck_assert_str_eq(c[i]->in->str, "+PONG\r\n");
         cli_free(c[i]);
     }
+}
+END_TEST
+
+/* Cluster bus messages the node has queued so far. */
+static guint64 bus_sent(SimWorld *w, guint32 node)
+{
+    const RcCluster *c = sim_world_node(w, node)->cluster;
+    guint64 n = 0;
+    for (guint t = 0; t < RC_CLUSTERMSG_TYPE_COUNT; t++)
+        n += c->stats_bus_messages_sent[t];
+    return n;
+}
+
+/* ae's extra turn after a cluster bus write: clusterSendMessage installs a write handler, the
+ * next poll returns at once and before-sleep runs again. Two met nodes, no clients: at every
+ * instant at which n2 queued a bus message (a PONG to a PING, a cron's PING) it runs
+ * before-sleep twice; at the others (it got a PONG and answered nothing) once. */
+START_TEST(test_bus_write_turns_the_loop)
+{
+    g_autoptr(SimWorld) w = sim_cluster_new(3, 2, NULL, NULL);
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 10000);
+    cli_dial(c, 30001);
+    run_to(w, 20000);
+    cli_cmd(c, "CLUSTER MEET 127.0.0.1 30002");
+    run_to(w, 30000);
+    sim_net_close(sim_world_net(w), c->conn);
+    run_to(w, 3 * RC_US_PER_S);
+    guint with_write = 0, without = 0;
+    while (now_of(w) < 6 * RC_US_PER_S) {
+        RcTime t = sim_kernel_next_time(sim_world_kernel(w));
+        SimNodeStats before, after;
+        sim_world_node_stats(w, 1, &before);
+        guint64 sent = bus_sent(w, 1);
+        run_to(w, t);
+        sim_world_node_stats(w, 1, &after);
+        guint64 sleeps = after.before_sleeps - before.before_sleeps;
+        if (sleeps == 0)
+            continue; /* nothing of n2's ran at t */
+        if (bus_sent(w, 1) > sent) {
+            ck_assert_msg(sleeps == 2, "t=%" G_GINT64_FORMAT ": %" G_GUINT64_FORMAT, t, sleeps);
+            with_write++;
+        } else {
+            ck_assert_msg(sleeps == 1, "t=%" G_GINT64_FORMAT ": %" G_GUINT64_FORMAT, t, sleeps);
+            without++;
+        }
+    }
+    ck_assert_uint_gt(with_write, 2);
+    ck_assert_uint_gt(without, 2);
+    cli_free(c);
 }
 END_TEST
 
@@ -563,6 +614,7 @@ Suite *host_suite(void)
     tcase_add_test(tc, test_node_reads_its_host_clock);
     tcase_add_test(tc, test_restart_takes_startup_time);
     tcase_add_test(tc, test_clock_origin_shifts_every_clock);
+    tcase_add_test(tc, test_bus_write_turns_the_loop);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1220,6 +1220,91 @@ START_TEST(test_one_way_loss_recovery)
 }
 END_TEST
 
+/* When the byte at `offset` (0-based) of what `r` received arrived, or -1. */
+static RcTime arrival_of(const Rec *r, gsize offset)
+{
+    gsize end = 0;
+    for (guint i = 0; i < r->chunk_lens->len; i++) {
+        end += g_array_index(r->chunk_lens, gsize, i);
+        if (end > offset)
+            return g_array_index(r->chunk_times, RcTime, i);
+    }
+    return -1;
+}
+
+/* A connection a -> b past its quickack start: 20 small writes 50 ms apart, unanswered (the
+ * receiver leaves quickack after 16 acks; the gaps are below the 200 ms that would restore
+ * it). Returns the client end; *srv_out the server's. */
+static Rec *nagle_conn(World *w, gboolean nodelay, Rec **srv_out)
+{
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    sim_net_conn_set_nodelay(w->net, r->id, nodelay);
+    run_until(w, sim_kernel_now(w->k) + 10 * RC_US_PER_MS);
+    ck_assert(r->connected);
+    *srv_out = g_ptr_array_index(w->srv->accepted, w->srv->accepted->len - 1);
+    for (int i = 0; i < 20; i++) {
+        ck_assert(sim_net_send(w->net, r->id, "warm", 4));
+        run_until(w, sim_kernel_now(w->k) + 50 * RC_US_PER_MS);
+    }
+    ck_assert_uint_eq((*srv_out)->data->len, 80);
+    return r;
+}
+
+/* Nagle and delayed ACKs (Redis's own cluster bus links keep Nagle): with TCP_NODELAY off, a
+ * second small write waits for the first one's ack, which b's kernel delays 40 ms unless b
+ * sends data back (the ack rides along); with TCP_NODELAY both go at once. Latency 100 us. */
+START_TEST(test_nagle_waits_for_delayed_ack)
+{
+    World *w = world_new(100);
+    sim_net_set_chunking(w->net, 1448, 0);
+    Rec *s = NULL;
+
+    /* Nagle, b silent: B waits for A's delayed ack (40 ms), then one way more */
+    Rec *r = nagle_conn(w, FALSE, &s);
+    RcTime t0 = sim_kernel_now(w->k);
+    ck_assert(sim_net_send(w->net, r->id, "AAAA", 4));
+    ck_assert(sim_net_send(w->net, r->id, "BBBB", 4));
+    run_until(w, t0 + 100 * RC_US_PER_MS);
+    ck_assert_str_eq(s->data->str + 80, "AAAABBBB");
+    ck_assert_int_eq(arrival_of(s, 80), t0 + 100);
+    ck_assert_int_eq(arrival_of(s, 84), t0 + 100 + 40 * RC_US_PER_MS + 100 + 100);
+
+    /* Nagle, b answers A at once: the ack comes with its data, and B follows */
+    Rec *r2 = nagle_conn(w, FALSE, &s);
+    t0 = sim_kernel_now(w->k);
+    ck_assert(sim_net_send(w->net, r2->id, "AAAA", 4));
+    ck_assert(sim_net_send(w->net, r2->id, "BBBB", 4));
+    run_until(w, t0 + 100);
+    ck_assert_uint_eq(s->data->len, 84);
+    ck_assert(sim_net_send(w->net, s->id, "ok", 2));
+    run_until(w, t0 + 100 * RC_US_PER_MS);
+    ck_assert_str_eq(r2->data->str, "ok");
+    ck_assert_int_eq(arrival_of(s, 84), t0 + 300);
+
+    /* TCP_NODELAY: both at once */
+    Rec *r3 = nagle_conn(w, TRUE, &s);
+    t0 = sim_kernel_now(w->k);
+    ck_assert(sim_net_send(w->net, r3->id, "AAAA", 4));
+    ck_assert(sim_net_send(w->net, r3->id, "BBBB", 4));
+    run_until(w, t0 + 100);
+    ck_assert_str_eq(s->data->str + 80, "AAAABBBB");
+
+    /* a close pushes out what Nagle holds */
+    t0 = sim_kernel_now(w->k);
+    ck_assert(sim_net_send(w->net, r->id, "CCCC", 4));
+    ck_assert(sim_net_send(w->net, r->id, "DDDD", 4)); /* held behind C */
+    sim_net_close(w->net, r->id);
+    run_until(w, t0 + 200);
+    Rec *s1 = accepted(w->srv, 0);
+    ck_assert_str_eq(s1->data->str + 88, "CCCCDDDD");
+    ck_assert(s1->closed);
+    rec_free(r);
+    rec_free(r2);
+    rec_free(r3);
+    world_free(w);
+}
+END_TEST
+
 START_TEST(test_bridge_and_partition_groups)
 {
     World *w = world_new(100);
@@ -1581,6 +1666,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_syn_retransmissions_linear_first);
     tcase_add_test(tc, test_one_way_cut);
     tcase_add_test(tc, test_one_way_loss_recovery);
+    tcase_add_test(tc, test_nagle_waits_for_delayed_ack);
     tcase_add_test(tc, test_bridge_and_partition_groups);
     suite_add_tcase(s, tc);
     tc = tcase_create("faults");

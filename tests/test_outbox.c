@@ -6,7 +6,7 @@
 START_TEST(test_actions_keep_order_and_bytes)
 {
     g_autoptr(RcOutbox) out = rc_outbox_new();
-    rc_outbox_connect(out, 7, "127.0.0.1", 40001);
+    rc_outbox_connect(out, 7, "127.0.0.1", 40001, TRUE);
     rc_outbox_send(out, 7, "abc", 3);
     rc_outbox_send(out, 7, "", 0); /* empty sends are not actions */
     rc_outbox_event(out, RC_EVT_FAIL, "0123456789012345678901234567890123456789", 3);

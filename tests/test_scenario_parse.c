@@ -200,6 +200,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(sc->latency.a_us, 200);
     ck_assert_int_eq(sc->latency.b_us, 1000);
     ck_assert_uint_eq(sc->tcp_syn_linear_timeouts, 4); /* Linux 6.5+ */
+    ck_assert_uint_eq(sc->tcp_mss, 1448);              /* Ethernet's */
     ck_assert_uint_eq(sc->clients, 5);
     ck_assert_uint_eq(sc->clients_near->len, 3);
     /* clients sit near the masters in turn */
