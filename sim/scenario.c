@@ -33,6 +33,7 @@ typedef struct {
     const char *name;
     ParamType type;
     gsize offset;
+    gsize size;                 /* of the field: INT fields are guint counts or gint64 */
     double min, max;            /* INT, FLOAT; TIME in microseconds */
     const char *const *choices; /* ENUM */
     const char *def;
@@ -43,65 +44,66 @@ static const char *const set_command_names[] = {"sadd", "rpush", NULL};
 static const char *const key_dist_names[] = {"uniform", "zipf", NULL};
 
 #define OFF(f) offsetof(SimScenario, f)
+#define FIELD(f) OFF(f), sizeof(((SimScenario *)0)->f)
 #define S_US 1e6
 static const ParamDesc params[] = {
-    {"name", P_STRING, OFF(name), 0, 0, NULL, ""},
-    {"description", P_TEXT, OFF(description), 0, 0, NULL, ""},
-    {"masters", P_INT, OFF(masters), 1, SIM_SCENARIO_NODES_MAX, NULL, "3"},
-    {"replicas", P_INT, OFF(replicas), 0, 99, NULL, "1"},
-    {"node-timeout", P_INT, OFF(node_timeout_ms), 1, 3600000, NULL, "15000"},
-    {"replica-validity-factor", P_INT, OFF(replica_validity_factor), 0, 1000000, NULL, "10"},
-    {"migration-barrier", P_INT, OFF(migration_barrier), 0, 1000, NULL, "1"},
-    {"require-full-coverage", P_BOOL, OFF(require_full_coverage), 0, 0, NULL, "yes"},
-    {"allow-reads-when-down", P_BOOL, OFF(allow_reads_when_down), 0, 0, NULL, "no"},
-    {"allow-replica-migration", P_BOOL, OFF(allow_replica_migration), 0, 0, NULL, "yes"},
-    {"replica-no-failover", P_BOOL, OFF(replica_no_failover), 0, 0, NULL, "no"},
-    {"min-replicas-to-write", P_INT, OFF(min_replicas_to_write), 0, 99, NULL, "0"},
-    {"min-replicas-max-lag", P_INT, OFF(min_replicas_max_lag_s), 0, 3600, NULL, "10"},
-    {"repl-backlog-size", P_INT, OFF(repl_backlog_size), 16384, 1e12, NULL, "1048576"},
-    {"repl-ping-replica-period", P_INT, OFF(repl_ping_replica_period_s), 1, 3600, NULL, "10"},
-    {"repl-timeout", P_INT, OFF(repl_timeout_s), 1, 3600, NULL, "60"},
+    {"name", P_STRING, FIELD(name), 0, 0, NULL, ""},
+    {"description", P_TEXT, FIELD(description), 0, 0, NULL, ""},
+    {"masters", P_INT, FIELD(masters), 1, SIM_SCENARIO_NODES_MAX, NULL, "3"},
+    {"replicas", P_INT, FIELD(replicas), 0, 99, NULL, "1"},
+    {"node-timeout", P_INT, FIELD(node_timeout_ms), 1, 3600000, NULL, "15000"},
+    {"replica-validity-factor", P_INT, FIELD(replica_validity_factor), 0, 1000000, NULL, "10"},
+    {"migration-barrier", P_INT, FIELD(migration_barrier), 0, 1000, NULL, "1"},
+    {"require-full-coverage", P_BOOL, FIELD(require_full_coverage), 0, 0, NULL, "yes"},
+    {"allow-reads-when-down", P_BOOL, FIELD(allow_reads_when_down), 0, 0, NULL, "no"},
+    {"allow-replica-migration", P_BOOL, FIELD(allow_replica_migration), 0, 0, NULL, "yes"},
+    {"replica-no-failover", P_BOOL, FIELD(replica_no_failover), 0, 0, NULL, "no"},
+    {"min-replicas-to-write", P_INT, FIELD(min_replicas_to_write), 0, 99, NULL, "0"},
+    {"min-replicas-max-lag", P_INT, FIELD(min_replicas_max_lag_s), 0, 3600, NULL, "10"},
+    {"repl-backlog-size", P_INT, FIELD(repl_backlog_size), 16384, 1e12, NULL, "1048576"},
+    {"repl-ping-replica-period", P_INT, FIELD(repl_ping_replica_period_s), 1, 3600, NULL, "10"},
+    {"repl-timeout", P_INT, FIELD(repl_timeout_s), 1, 3600, NULL, "60"},
     /* Redis's own minimum (1 MiB); above 10^12 bytes nothing in a simulated run differs */
-    {"proto-max-bulk-len", P_INT, OFF(proto_max_bulk_len), 1048576, 1e12, NULL, "536870912"},
-    {"client-query-buffer-limit", P_INT, OFF(client_query_buffer_limit), 1048576, 1e12, NULL,
+    {"proto-max-bulk-len", P_INT, FIELD(proto_max_bulk_len), 1048576, 1e12, NULL, "536870912"},
+    {"client-query-buffer-limit", P_INT, FIELD(client_query_buffer_limit), 1048576, 1e12, NULL,
      "1073741824"},
-    {"hz", P_INT, OFF(hz), 1, 500, NULL, "10"},
-    {"boot-spread", P_TIME, OFF(boot_spread_us), 0, 10 * S_US, NULL, "100ms"},
-    {"start-jitter", P_TIME, OFF(start_jitter_us), 0, 10 * S_US, NULL, "1s"},
+    {"hz", P_INT, FIELD(hz), 1, 500, NULL, "10"},
+    {"boot-spread", P_TIME, FIELD(boot_spread_us), 0, 10 * S_US, NULL, "100ms"},
+    {"start-jitter", P_TIME, FIELD(start_jitter_us), 0, 10 * S_US, NULL, "1s"},
     /* a run starts at an arbitrary instant of the wall clock's second */
-    {"clock-phase", P_TIME, OFF(clock_phase_us), 0, 1 * S_US, NULL, "1s"},
-    {"latency", P_LATENCY, OFF(latency), 0, 0, NULL, "uniform 200us 1ms"},
-    {"client-latency", P_LATENCY, OFF(client_latency), 0, 0, NULL, "uniform 100us 500us"},
+    {"clock-phase", P_TIME, FIELD(clock_phase_us), 0, 1 * S_US, NULL, "1s"},
+    {"latency", P_LATENCY, FIELD(latency), 0, 0, NULL, "uniform 200us 1ms"},
+    {"client-latency", P_LATENCY, FIELD(client_latency), 0, 0, NULL, "uniform 100us 500us"},
     /* Linux 6.5 and later: SYNs every second this many times before the backoff doubles */
-    {"tcp-syn-linear-timeouts", P_INT, OFF(tcp_syn_linear_timeouts), 0,
+    {"tcp-syn-linear-timeouts", P_INT, FIELD(tcp_syn_linear_timeouts), 0,
      SIM_NET_SYN_LINEAR_TIMEOUTS_MAX, NULL, "4"},
     /* the links' MSS: Ethernet's by default; the fidelity scenarios use loopback's, where the
      * real servers ran (Nagle and delayed ACKs judge segments by it) */
-    {"tcp-mss", P_INT, OFF(tcp_mss), 536, SIM_NET_MSS_LOOPBACK, NULL, "1448"},
+    {"tcp-mss", P_INT, FIELD(tcp_mss), 536, SIM_NET_MSS_LOOPBACK, NULL, "1448"},
     /* measured: an idle redis-server 7.0.15's serverCron ran every 100.6 ms on average */
-    {"timer-latency", P_LATENCY, OFF(timer_latency), 0, 0, NULL, "uniform 200us 1ms"},
+    {"timer-latency", P_LATENCY, FIELD(timer_latency), 0, 0, NULL, "uniform 200us 1ms"},
     /* measured: restarting redis-server 7.0.15 as tools/fidelity's client.py does (Python's
      * subprocess, taskset) until it answered PING took 31-44 ms, median 40 ms */
-    {"startup-time", P_LATENCY, OFF(startup_time), 0, 0, NULL, "uniform 30ms 45ms"},
-    {"clients", P_INT, OFF(clients), 0, SIM_SCENARIO_CLIENTS_MAX, NULL, "5"},
-    {"concurrency", P_INT, OFF(concurrency), 1, SIM_SCENARIO_CONCURRENCY_MAX, NULL, "1"},
-    {"clients-near", P_NEAR, OFF(clients_near), 0, 0, NULL, "masters"},
-    {"client-timeout", P_TIME, OFF(client_timeout_us), 1000, 3600 * S_US, NULL, "1s"},
-    {"client-retries", P_INT, OFF(client_retries), 0, 1000, NULL, "3"},
-    {"client-backoff", P_TIME, OFF(client_backoff_us), 0, 60 * S_US, NULL, "100ms"},
-    {"workload", P_ENUM, OFF(workload), 0, 0, workload_names, "set"},
-    {"set-command", P_ENUM, OFF(use_rpush), 0, 0, set_command_names, "sadd"},
-    {"rate", P_FLOAT, OFF(rate), 0.001, 1e6, NULL, "200"},
-    {"keys", P_INT, OFF(keys), 1, 1000000, NULL, "100"},
-    {"key-dist", P_ENUM, OFF(key_dist), 0, 0, key_dist_names, "uniform"},
-    {"zipf-exponent", P_FLOAT, OFF(zipf_exponent), 0, 10, NULL, "1"},
-    {"read-ratio", P_FLOAT, OFF(read_ratio), 0, 1, NULL, "0"},
-    {"wait-replicas", P_INT, OFF(wait_replicas), 0, 99, NULL, "0"},
-    {"wait-timeout", P_INT, OFF(wait_timeout_ms), 0, 3600000, NULL, "100"},
-    {"duration", P_TIME, OFF(duration_us), 1000, 86400 * S_US, NULL, "60s"},
-    {"converge-within", P_TIME, OFF(converge_within_us), 0, 3600 * S_US, NULL, "30s"},
-    {"max-events", P_INT, OFF(max_events), 1000, 1e12, NULL, "200000000"},
-    {"ci-seeds", P_SEEDS, 0, 0, 0, NULL, "1..3"},
+    {"startup-time", P_LATENCY, FIELD(startup_time), 0, 0, NULL, "uniform 30ms 45ms"},
+    {"clients", P_INT, FIELD(clients), 0, SIM_SCENARIO_CLIENTS_MAX, NULL, "5"},
+    {"concurrency", P_INT, FIELD(concurrency), 1, SIM_SCENARIO_CONCURRENCY_MAX, NULL, "1"},
+    {"clients-near", P_NEAR, FIELD(clients_near), 0, 0, NULL, "masters"},
+    {"client-timeout", P_TIME, FIELD(client_timeout_us), 1000, 3600 * S_US, NULL, "1s"},
+    {"client-retries", P_INT, FIELD(client_retries), 0, 1000, NULL, "3"},
+    {"client-backoff", P_TIME, FIELD(client_backoff_us), 0, 60 * S_US, NULL, "100ms"},
+    {"workload", P_ENUM, FIELD(workload), 0, 0, workload_names, "set"},
+    {"set-command", P_ENUM, FIELD(use_rpush), 0, 0, set_command_names, "sadd"},
+    {"rate", P_FLOAT, FIELD(rate), 0.001, 1e6, NULL, "200"},
+    {"keys", P_INT, FIELD(keys), 1, 1000000, NULL, "100"},
+    {"key-dist", P_ENUM, FIELD(key_dist), 0, 0, key_dist_names, "uniform"},
+    {"zipf-exponent", P_FLOAT, FIELD(zipf_exponent), 0, 10, NULL, "1"},
+    {"read-ratio", P_FLOAT, FIELD(read_ratio), 0, 1, NULL, "0"},
+    {"wait-replicas", P_INT, FIELD(wait_replicas), 0, 99, NULL, "0"},
+    {"wait-timeout", P_INT, FIELD(wait_timeout_ms), 0, 3600000, NULL, "100"},
+    {"duration", P_TIME, FIELD(duration_us), 1000, 86400 * S_US, NULL, "60s"},
+    {"converge-within", P_TIME, FIELD(converge_within_us), 0, 3600 * S_US, NULL, "30s"},
+    {"max-events", P_INT, FIELD(max_events), 1000, 1e12, NULL, "200000000"},
+    {"ci-seeds", P_SEEDS, 0, 0, 0, 0, NULL, "1..3"},
 };
 
 static const char *const metric_names[] = {
@@ -433,15 +435,12 @@ static gboolean convert_param(SimScenario *sc, const ParamDesc *p, const char *v
                                       p->min, p->max);
             return FALSE;
         }
-        /* guint fields are the counts; gint64 the rest */
-        if (p->offset == OFF(masters) || p->offset == OFF(replicas) || p->offset == OFF(hz) ||
-            p->offset == OFF(clients) || p->offset == OFF(concurrency) ||
-            p->offset == OFF(client_retries) || p->offset == OFF(keys) ||
-            p->offset == OFF(wait_replicas) || p->offset == OFF(tcp_syn_linear_timeouts) ||
-            p->offset == OFF(tcp_mss))
+        if (p->size == sizeof(guint)) {
             *(guint *)field = (guint)v;
-        else
+        } else {
+            rc_assert(p->size == sizeof(gint64));
             *(gint64 *)field = v;
+        }
         return TRUE;
     }
     case P_FLOAT: {

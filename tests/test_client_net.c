@@ -348,17 +348,25 @@ START_TEST(test_wait_below_count_is_info)
 }
 END_TEST
 
+/* A client whose first request went CLUSTER SLOTS from s1, SET to s1, MOVED, SET to s2: s2
+ * is now the node that answered its host last, and its map is stale. */
+static SimClient *served_by_s2_after_moved(Fixture *f)
+{
+    SimClient *c = setup(f, MODE_MOVED, TRUE, 3, 0);
+    request(f, c);
+    ck_assert_int_eq(f->result.node, 1);
+    sim_client_result_clear(&f->result);
+    return c;
+}
+
 /* After a MOVED from s1 to s2, s1 stops answering and the slots move to s2 (s1 paused and
  * failed over): the stale map is refreshed through s2, the node that answered last, at once,
  * instead of waiting out a timeout on s1, the node this process asked last time. */
 START_TEST(test_refresh_asks_the_node_that_answered_last)
 {
     Fixture f;
-    SimClient *c = setup(&f, MODE_MOVED, TRUE, 3, 0);
-    request(&f, c); /* CLUSTER SLOTS from s1, SET to s1, MOVED, SET to s2 */
-    ck_assert_int_eq(f.result.node, 1);
+    SimClient *c = served_by_s2_after_moved(&f);
     ck_assert_uint_eq(f.slots_requests_at[0], 1);
-    sim_client_result_clear(&f.result);
 
     f.silent = 1u << 0;
     f.slots_on = 1;
@@ -379,10 +387,7 @@ END_TEST
 START_TEST(test_refresh_moves_on_from_a_silent_last_node)
 {
     Fixture f;
-    SimClient *c = setup(&f, MODE_MOVED, TRUE, 3, 0);
-    request(&f, c);
-    ck_assert_int_eq(f.result.node, 1);
-    sim_client_result_clear(&f.result);
+    SimClient *c = served_by_s2_after_moved(&f);
 
     f.silent = (1u << 0) | (1u << 1);
     f.slots_on = 2;

@@ -83,6 +83,16 @@ static void run_to(SimWorld *w, RcTime t)
     sim_world_run(w, t, 0);
 }
 
+/* Client host c1 connected to n1 (127.0.0.1:30001) 20 ms into the run. */
+static Cli *cli_on_n1(SimWorld *w)
+{
+    Cli *c = cli_new(w, "c1", "10.0.0.1");
+    run_to(w, 10000);
+    cli_dial(c, 30001);
+    run_to(w, 20000);
+    return c;
+}
+
 static RcTime now_of(SimWorld *w)
 {
     return sim_kernel_now(sim_world_kernel(w));
@@ -137,10 +147,7 @@ END_TEST
 START_TEST(test_ping_pong)
 {
     g_autoptr(SimWorld) w = sim_cluster_new(7, 1, NULL, NULL);
-    Cli *c = cli_new(w, "c1", "10.0.0.1");
-    run_to(w, 10000);
-    cli_dial(c, 30001);
-    run_to(w, 20000);
+    Cli *c = cli_on_n1(w);
     ck_assert(c->connected);
     cli_cmd(c, "PING");
     run_to(w, 30000);
@@ -204,10 +211,7 @@ static guint64 bus_sent(SimWorld *w, guint32 node)
 START_TEST(test_bus_write_turns_the_loop)
 {
     g_autoptr(SimWorld) w = sim_cluster_new(3, 2, NULL, NULL);
-    Cli *c = cli_new(w, "c1", "10.0.0.1");
-    run_to(w, 10000);
-    cli_dial(c, 30001);
-    run_to(w, 20000);
+    Cli *c = cli_on_n1(w);
     cli_cmd(c, "CLUSTER MEET 127.0.0.1 30002");
     run_to(w, 30000);
     sim_net_close(sim_world_net(w), c->conn);
@@ -298,10 +302,7 @@ static const char *cli_call(Cli *c, const char *words)
 START_TEST(test_restart_loses_memory)
 {
     g_autoptr(SimWorld) w = sim_cluster_new(4, 1, NULL, NULL);
-    Cli *c = cli_new(w, "c1", "10.0.0.1");
-    run_to(w, 10000);
-    cli_dial(c, 30001);
-    run_to(w, 20000);
+    Cli *c = cli_on_n1(w);
     ck_assert(c->connected);
     ck_assert_str_eq(cli_call(c, "CLUSTER ADDSLOTSRANGE 0 16383"), "+OK\r\n");
     run_to(w, 3 * RC_US_PER_S); /* a master serves CLUSTER_WRITABLE_DELAY after its start */
@@ -332,10 +333,7 @@ END_TEST
 START_TEST(test_meet_connects)
 {
     g_autoptr(SimWorld) w = sim_cluster_new(5, 2, NULL, NULL);
-    Cli *c = cli_new(w, "c1", "10.0.0.1");
-    run_to(w, 10000);
-    cli_dial(c, 30001);
-    run_to(w, 20000);
+    Cli *c = cli_on_n1(w);
     cli_cmd(c, "CLUSTER MEET 127.0.0.1 30099");
     run_to(w, 2 * RC_US_PER_S);
     SimNetStats ns;
@@ -408,10 +406,7 @@ END_TEST
 START_TEST(test_pause_and_resume)
 {
     g_autoptr(SimWorld) w = sim_cluster_new(9, 1, NULL, NULL);
-    Cli *c = cli_new(w, "c1", "10.0.0.1");
-    run_to(w, 10000);
-    cli_dial(c, 30001);
-    run_to(w, 20000);
+    Cli *c = cli_on_n1(w);
     sim_world_pause(w, 0);
     ck_assert(sim_world_node_is_paused(w, 0));
     SimNodeStats a, b;
@@ -481,10 +476,7 @@ START_TEST(test_node_reads_its_host_clock)
     g_autoptr(SimWorld) w = sim_cluster_new(3, 1, NULL, NULL);
     SimNet *net = sim_world_net(w);
     guint32 host = sim_world_node_host(w, 0);
-    Cli *c = cli_new(w, "c1", "10.0.0.1");
-    run_to(w, 10000);
-    cli_dial(c, 30001);
-    run_to(w, 20000);
+    Cli *c = cli_on_n1(w);
     ck_assert(c->connected);
     /* the reply is formed when the request arrives, half the round trip before now */
     RcTime t = node_time(w, c);

@@ -449,16 +449,20 @@ class Run:
             self.cuts.append((t_cut, self.t_heal))
             start += 2 * period
 
+    async def signal_n1_until_heal(self, sig):
+        """Send n1's redis-server `sig` (T0 when kill() returned), then wait until `heal`."""
+        t = now()
+        os.kill(self.a.n1_pid, sig)
+        self.t_cut = now()
+        self.cut_apply_ms = (self.t_cut - t) * 1000
+        await asyncio.sleep(max(0, self.t_start + self.a.heal - now()))
+
     async def crash_nemesis(self):
         """SIGKILL n1's redis-server (its kernel closes its sockets: peers get FIN/RST, connects
         are refused: rcsim's `crash`); at `heal` start it again with the same redis.conf (its
         nodes.conf, no data: no persistence, as rcsim's `restart`)."""
         a = self.a
-        t = now()
-        os.kill(a.n1_pid, signal.SIGKILL)
-        self.t_cut = now()
-        self.cut_apply_ms = (self.t_cut - t) * 1000
-        await asyncio.sleep(max(0, self.t_start + a.heal - now()))
+        await self.signal_n1_until_heal(signal.SIGKILL)
         # not an asyncio subprocess: its transport would kill the server when the loop closes
         # on the servers' CPUs, not this client's (the restarted server would inherit ours)
         cpus = {int(c) for c in a.server_cpus.split(",")} if a.server_cpus else None
@@ -473,13 +477,8 @@ class Run:
     async def pause_nemesis(self):
         """SIGSTOP n1's redis-server (its kernel still completes connections and buffers what
         arrives; nothing is read or answered: rcsim's `pause`), SIGCONT at `heal` (`resume`)."""
-        a = self.a
-        t = now()
-        os.kill(a.n1_pid, signal.SIGSTOP)
-        self.t_cut = now()
-        self.cut_apply_ms = (self.t_cut - t) * 1000
-        await asyncio.sleep(max(0, self.t_start + a.heal - now()))
-        os.kill(a.n1_pid, signal.SIGCONT)
+        await self.signal_n1_until_heal(signal.SIGSTOP)
+        os.kill(self.a.n1_pid, signal.SIGCONT)
         self.t_heal = now()
 
     async def manual_failover_nemesis(self):
@@ -493,7 +492,7 @@ class Run:
         self.cut_apply_ms = (now() - t) * 1000
         self.t_heal = t
 
-    def handover(self, T0, rel):
+    def handover(self, T0):
         ms = lambda t: (t - T0) * 1000
         ops = [{"invoke": ms(o["invoke"]), "done": ms(o["done"]), "type": o["type"],
                 "node": o["node"], "key": o["key"]} for o in self.ops]
@@ -698,7 +697,7 @@ class Run:
                 "n1_link_up_after_restart_ms": after_heal("n1_link_up_after_heal"),
             })
         if self.a.nemesis == "manual-failover":
-            out.update(self.handover(T0, rel))
+            out.update(self.handover(T0))
         if self.a.out:
             with open(os.path.join(self.a.out, "history.jsonl"), "w") as f:
                 for o in sorted(self.ops, key=lambda o: o["invoke"]):
