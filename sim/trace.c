@@ -1,23 +1,24 @@
-/* The run's fingerprint: SHA-256 over binary records, plus an optional text log.
+/* The run's fingerprint: SHA-256 over digests of binary records, plus an optional text log.
  *
  * Record layout (little-endian): kind (1 byte), time (8), a (8), b (8), c (8), payload length
  * (8), payload digest (16). For DELIVER a = source host, b = destination host, c = connection
  * and the payload is the delivered bytes; for TIMER a = host, b = local time; for the other
- * kinds the payload is the text.
+ * kinds the payload is the text. Records are grouped BATCH_RECORDS to a batch (the last batch
+ * may be shorter); the fingerprint is the SHA-256 of the batches' digests, in order.
  *
- * The payload enters the SHA-256 as a 128-bit digest from a fast word-at-a-time hash rather
- * than byte for byte: SHA-256 over every delivered byte (each bus message is over 2 KB) was
- * an eighth of a run's CPU time. The fingerprint still changes when any delivered byte does
- * (two runs of one build either deliver identical bytes or, with overwhelming likelihood,
- * different digests); it is not meant to resist a deliberate collision.
+ * Both digests are XXH3-128 (libxxhash, inlined from its header), written as xxhsum prints
+ * it: SHA-256 over every delivered byte (each bus message is over 2 KB) was an eighth of a
+ * run's CPU time, and over the 57-byte records still 4 % with the CPU's SHA extensions; XXH3
+ * does both at a small fraction of that. The fingerprint still changes when any delivered
+ * byte does (two runs of one build either record identical bytes or, with overwhelming
+ * likelihood, different digests); it is not meant to resist a deliberate collision. The
+ * batching is part of the definition (tests/trace_golden.py recomputes test_trace_golden's
+ * value from it).
  *
- * The SHA-256 itself is OpenSSL's (libcrypto), fed in batches of records: GLib's portable
- * SHA-256 cost about 3000 instructions a record, a ninth of a run; libcrypto's uses the CPU's
- * SHA extensions where it has them. SHA-256 is a stream, so batching changes no hash. It is
- * called through the plain SHA256_* functions, which OpenSSL 3 marks deprecated (hence the
- * API level below), not through EVP: EVP_DigestInit_ex's first call fetches the algorithm
- * from the provider machinery (configuration, engines), about 3 ms of a 0.15 s run and
- * 5 M instructions; the plain functions run the same block code without it. */
+ * The SHA-256 is OpenSSL's (libcrypto), called through the plain SHA256_* functions, which
+ * OpenSSL 3 marks deprecated (hence the API level below), not through EVP: EVP_DigestInit_ex's
+ * first call fetches the algorithm from the provider machinery (configuration, engines),
+ * about 3 ms of a 0.15 s run; the plain functions run the same block code without it. */
 #include "sim/trace.h"
 
 #include <errno.h>
@@ -28,15 +29,17 @@
  * API so that using them is no warning. */
 #define OPENSSL_API_COMPAT 10101
 #include <openssl/sha.h>
+#define XXH_INLINE_ALL /* the header-only build: short payloads hash without a call */
+#include <xxhash.h>
 
 #include "core/assert.h"
 
 #define RECORD_LEN 57
-#define BATCH_LEN (RECORD_LEN * 64) /* records buffered before they go to the SHA-256 */
+#define BATCH_RECORDS 64 /* records a batch digest covers */
 
 struct SimTrace {
-    SHA256_CTX sha; /* running SHA-256 of every record before `batch` */
-    guint8 batch[BATCH_LEN];
+    SHA256_CTX sha; /* running SHA-256 of the digests of the full batches before `batch` */
+    guint8 batch[RECORD_LEN * BATCH_RECORDS];
     gsize batch_len; /* records waiting in `batch`, in bytes */
     guint64 entries;
     FILE *file; /* text log, or NULL */
@@ -111,86 +114,21 @@ static void put_u64(guint8 *p, guint64 v)
     memcpy(p, &le, 8);
 }
 
-static guint64 rotl64(guint64 x, int r)
+/* XXH3-128 of p, its high then low half, each big-endian (XXH128_canonicalFromHash's order,
+ * the one xxhsum prints). */
+static void put_xxh128(guint8 out[16], const void *p, gsize len)
 {
-    return (x << r) | (x >> (64 - r));
+    XXH128_canonical_t canon;
+    XXH128_canonicalFromHash(&canon, XXH3_128bits(p, len));
+    memcpy(out, canon.digest, 16);
 }
 
-static guint64 mix64(guint64 x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
-static inline guint64 load_le64(const guint8 *p)
-{
-    guint64 w;
-    memcpy(&w, p, 8);
-    return GUINT64_FROM_LE(w);
-}
-
-/* The last len - i (1 to 7) bytes of p as a little-endian word zero-padded above them: what
- * copying them into a zeroed 8-byte buffer and loading that gives, without the copy (a memcpy
- * call for each of some 170 000 payloads a run). A payload of 8 bytes or more has them at the
- * top of its last 8 bytes; a shorter one is assembled from moves overlapping in the middle,
- * whose shared bytes are equal, so OR-ing them changes nothing. */
-static inline guint64 load_tail(const guint8 *p, gsize i, gsize len)
-{
-    gsize r = len - i;
-    rc_assert(r >= 1 && r <= 7);
-    if (len >= 8)
-        return load_le64(p + len - 8) >> (8 * (8 - r));
-    if (r >= 4) {
-        guint32 lo, hi;
-        memcpy(&lo, p + i, 4);
-        memcpy(&hi, p + len - 4, 4);
-        return (guint64)GUINT32_FROM_LE(lo) | ((guint64)GUINT32_FROM_LE(hi) << (8 * (r - 4)));
-    }
-    return (guint64)p[i] | ((guint64)p[i + r / 2] << (8 * (r / 2))) |
-           ((guint64)p[len - 1] << (8 * (r - 1)));
-}
-
-/* One word into both lanes. */
-static inline void lanes_step(guint64 *h1, guint64 *h2, guint64 w)
-{
-    *h1 = rotl64(*h1 ^ (w * 0x87c37b91114253d5ULL), 31) * 0x4cf5ad432745937fULL;
-    *h2 = rotl64(*h2 + (w * 0x52dce729ULL), 27) * 0x38495ab5ULL + *h1;
-}
-
-/* Two 64-bit lanes over little-endian 8-byte words (the tail zero-padded), each lane with
- * its own multiplier, finished with murmur3's avalanche and the length. */
-static inline void payload_digest(const guint8 *p, gsize len, guint8 out[16])
-{
-    guint64 h1 = 0x9e3779b97f4a7c15ULL, h2 = 0x6a09e667f3bcc909ULL;
-    gsize i = 0;
-    /* four words per turn (the same steps in the same order, a quarter of the loop's upkeep) */
-    for (; i + 32 <= len; i += 32) {
-        lanes_step(&h1, &h2, load_le64(p + i));
-        lanes_step(&h1, &h2, load_le64(p + i + 8));
-        lanes_step(&h1, &h2, load_le64(p + i + 16));
-        lanes_step(&h1, &h2, load_le64(p + i + 24));
-    }
-    for (; i + 8 <= len; i += 8)
-        lanes_step(&h1, &h2, load_le64(p + i));
-    if (i < len) {
-        guint64 w = load_tail(p, i, len);
-        h1 ^= mix64(w ^ 0x2545f4914f6cdd1dULL);
-        h2 += mix64(w + 0x14057b7ef767814fULL);
-    }
-    h1 = mix64(h1 ^ len);
-    h2 = mix64(h2 + h1);
-    put_u64(out, h1);
-    put_u64(out + 8, h2);
-}
-
-/* Hand the full batch to the SHA-256 (once every 64 records). */
+/* The full batch's digest into the SHA-256 (once every BATCH_RECORDS records). */
 static G_GNUC_NO_INLINE void flush_batch(SimTrace *t)
 {
-    rc_assert(SHA256_Update(&t->sha, t->batch, t->batch_len) == 1);
+    guint8 d[16];
+    put_xxh128(d, t->batch, t->batch_len);
+    rc_assert(SHA256_Update(&t->sha, d, sizeof d) == 1);
     t->batch_len = 0;
 }
 
@@ -208,7 +146,7 @@ static inline void hash_record(SimTrace *t, SimTraceKind kind, RcTime now_us, gu
     put_u64(head + 25, c);
     put_u64(head + 33, (guint64)len);
     if (len > 0)
-        payload_digest(payload, len, head + 41);
+        put_xxh128(head + 41, payload, len);
     else
         memset(head + 41, 0, 16);
     t->batch_len += RECORD_LEN;
@@ -292,7 +230,11 @@ guint64 sim_trace_entries(const SimTrace *t)
 char *sim_trace_sha256(const SimTrace *t)
 {
     SHA256_CTX copy = t->sha; /* a plain struct: the running hash goes on */
-    rc_assert(SHA256_Update(&copy, t->batch, t->batch_len) == 1);
+    if (t->batch_len > 0) {
+        guint8 d[16];
+        put_xxh128(d, t->batch, t->batch_len);
+        rc_assert(SHA256_Update(&copy, d, sizeof d) == 1);
+    }
     guint8 digest[SHA256_DIGEST_LENGTH];
     const unsigned int len = SHA256_DIGEST_LENGTH;
     rc_assert(SHA256_Final(digest, &copy) == 1);

@@ -3,7 +3,7 @@
  * Every delivered message, every node timer and every fault is recorded with its virtual
  * time. A running SHA-256 is always computed; it covers a compact binary record per entry
  * (kind, time, hosts, connection, length and, for messages, a 128-bit digest of the delivered
- * bytes),
+ * bytes), through 128-bit digests of batches of records (trace.c has the exact definition),
  * so two runs have the same `trace_sha256` exactly when they delivered the same bytes between
  * the same endpoints at the same instants and saw the same timers and faults. Text lines are
  * formatted only when a trace file is open; the hash never depends on the text. */
