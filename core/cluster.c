@@ -528,7 +528,7 @@ RcCluster *rc_cluster_new(RcNode *node, GBytes *nodes_conf)
     c->myself->pport = 0;
     rc_failover_update_myself_flags(node);
     if (!loaded)
-        rc_cluster_save_config(node);
+        rc_cluster_save_config(node, TRUE); /* clusterInit: clusterSaveConfigOrDie(1) */
     return c;
 }
 

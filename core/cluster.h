@@ -90,8 +90,9 @@ gboolean rc_cluster_node_add_replica(RcClusterNode *master, RcClusterNode *repli
 gboolean rc_cluster_node_remove_replica(RcClusterNode *master, RcClusterNode *replica);
 int rc_cluster_node_failure_reports(RcNode *node, RcClusterNode *n);
 guint64 rc_cluster_max_epoch(const RcNode *node);
-void rc_cluster_update_state(RcNode *node);    /* clusterUpdateState */
-void rc_cluster_save_config(RcNode *node);     /* emits RC_ACT_SAVE, keeps the text */
+void rc_cluster_update_state(RcNode *node); /* clusterUpdateState */
+/* clusterSaveConfigOrDie: emits RC_ACT_SAVE (fsync: blocking the event loop), keeps the text */
+void rc_cluster_save_config(RcNode *node, gboolean fsync);
 GBytes *rc_cluster_saved_conf(RcCluster *c);   /* that text (a new ref), NULL before a save */
 void rc_cluster_todo(RcNode *node, int flags); /* clusterDoBeforeSleep */
 /* clusterUpdateSlotsConfigWith: rebinding on a claim with a higher configEpoch. */

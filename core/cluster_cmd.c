@@ -759,7 +759,7 @@ static void cmd_flushslots(RcCommandCall *call)
 
 static void cmd_saveconfig(RcCommandCall *call)
 {
-    rc_cluster_save_config(call->node);
+    rc_cluster_save_config(call->node, TRUE);
     reply_ok(call->reply);
 }
 

@@ -154,5 +154,5 @@ void rc_cluster_before_sleep(RcNode *node)
     if (flags & RC_CLUSTER_TODO_UPDATE_STATE)
         rc_cluster_update_state(node);
     if (flags & RC_CLUSTER_TODO_SAVE_CONFIG)
-        rc_cluster_save_config(node);
+        rc_cluster_save_config(node, (flags & RC_CLUSTER_TODO_FSYNC_CONFIG) != 0);
 }

@@ -71,7 +71,7 @@ void rc_epoch_handle_collision(RcNode *node, RcClusterNode *sender)
         return; /* the sender has the smaller name: it is the one to move */
     rc_epoch_set_current(node, c->current_epoch + 1);
     rc_epoch_set_my_config(node, c->current_epoch);
-    rc_cluster_save_config(node);
+    rc_cluster_save_config(node, TRUE);
     char name[RC_CLUSTER_NAMELEN + 1];
     rc_epoch_name(sender, name);
     rc_outbox_log(

@@ -118,7 +118,7 @@ void rc_failover_replace_my_master(RcNode *node)
         }
     }
     rc_cluster_update_state(node);
-    rc_cluster_save_config(node);
+    rc_cluster_save_config(node, TRUE);
     rc_cluster_broadcast_pong(node, RC_BROADCAST_ALL);
     rc_mf_reset(node);
     char name[RC_CLUSTER_NAMELEN + 1];

@@ -282,7 +282,7 @@ char *rc_nodes_describe(const RcNode *node, guint16 filter)
     return g_string_free(out, FALSE);
 }
 
-void rc_cluster_save_config(RcNode *node)
+void rc_cluster_save_config(RcNode *node, gboolean fsync)
 {
     RcCluster *c = node->cluster;
     c->todo_before_sleep &= ~(RC_CLUSTER_TODO_SAVE_CONFIG | RC_CLUSTER_TODO_FSYNC_CONFIG);
@@ -314,7 +314,7 @@ void rc_cluster_save_config(RcNode *node)
     saved->current_epoch = c->current_epoch;
     saved->last_vote_epoch = c->last_vote_epoch;
     g_clear_pointer(&saved->text, g_bytes_unref);
-    rc_outbox_saved(node->out);
+    rc_outbox_saved(node->out, fsync);
 }
 
 GBytes *rc_cluster_saved_conf(RcCluster *c)

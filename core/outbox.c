@@ -159,15 +159,16 @@ static char role_now(const RcOutbox *out)
     return out->role_of != NULL ? out->role_of(out->owner) : 0;
 }
 
-void rc_outbox_save(RcOutbox *out, const char *contents, gsize len)
+void rc_outbox_save(RcOutbox *out, const char *contents, gsize len, gboolean fsync)
 {
     RcAction *a = push(out, RC_ACT_SAVE);
     a->bytes = g_bytes_new(contents, len);
+    a->is_fsync = fsync;
 }
 
-void rc_outbox_saved(RcOutbox *out)
+void rc_outbox_saved(RcOutbox *out, gboolean fsync)
 {
-    push(out, RC_ACT_SAVE);
+    push(out, RC_ACT_SAVE)->is_fsync = fsync;
 }
 
 void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...)

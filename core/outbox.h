@@ -19,8 +19,8 @@ typedef enum {
     RC_ACT_CONNECT, /* open connection `handle` to ip:port; answer with
                        rc_node_connected() or rc_node_disconnected() */
     RC_ACT_CLOSE,   /* close `handle` after flushing what was sent on it */
-    RC_ACT_SAVE,    /* the node saved its nodes.conf (fsync'd): `bytes`, or when NULL the
-                       text rc_node_saved_conf() gives until the next save */
+    RC_ACT_SAVE,    /* the node saved its nodes.conf: `bytes`, or when NULL the text
+                       rc_node_saved_conf() gives until the next save; `is_fsync` */
     RC_ACT_LOG,     /* one log line in `bytes` (no newline), at `level` */
     RC_ACT_EVENT,   /* a structured observation, see RcEventKind */
 } RcActionKind;
@@ -70,6 +70,8 @@ typedef struct {
                              but the cluster bus links it opens: those keep Nagle) */
     gboolean is_deferred; /* SEND: queued for a write handler, as clusterSendMessage does, not
                              written from before-sleep: the event loop turns once more */
+    gboolean is_fsync;    /* SAVE: followed by fsync(), which blocks the event loop until the
+                             disk has it (clusterSaveConfig(1)); else a write to the page cache */
     RcLogLevel level;     /* LOG */
     RcEventKind event;    /* EVENT */
     char peer[41];        /* EVENT: NUL-terminated node name or "" */
@@ -117,8 +119,9 @@ void rc_outbox_send_deferred(RcOutbox *out, guint32 handle, GBytes *bytes); /* t
 void rc_outbox_connect(RcOutbox *out, guint32 handle, const char *ip, guint16 port,
                        gboolean nodelay);
 void rc_outbox_close(RcOutbox *out, guint32 handle);
-void rc_outbox_save(RcOutbox *out, const char *contents, gsize len);
-void rc_outbox_saved(RcOutbox *out); /* a save whose text the node keeps (rc_node_saved_conf) */
+void rc_outbox_save(RcOutbox *out, const char *contents, gsize len, gboolean fsync);
+/* a save whose text the node keeps (rc_node_saved_conf) */
+void rc_outbox_saved(RcOutbox *out, gboolean fsync);
 void rc_outbox_log(RcOutbox *out, RcLogLevel level, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 void rc_outbox_event(RcOutbox *out, RcEventKind event, const char *peer, guint64 value);
 

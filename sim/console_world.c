@@ -223,6 +223,9 @@ SimConsoleWorld *sim_console_world_new(const SimScenario *sc, guint64 seed)
     SimLatency tlat;
     sim_scenario_latency(&sc->timer_latency, &tlat);
     sim_world_set_timer_latency(cw->world, &tlat);
+    SimLatency fsync;
+    sim_scenario_latency(&sc->fsync_latency, &fsync);
+    sim_world_set_fsync(cw->world, &fsync);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(cw->net);
     g_autoptr(SimHostSet) console = sim_host_set_new(cw->net);
     for (guint n = 0; n < cw->n_nodes; n++)

@@ -4,7 +4,8 @@
  * boot, deadline (rc_node_next_deadline, translated from the host's local clock) and
  * before-sleep (scheduled at the current instant after any entry point, so it runs after
  * every event already due at that instant: once per batch); a fourth, write, is the loop's
- * extra turn after a cluster bus write was queued (see write_event). Connections are mapped both
+ * extra turn after a cluster bus write was queued (see write_event); a fifth, unblock, ends an
+ * fsync of nodes.conf that blocks the process (see block_for_fsync). Connections are mapped both
  * ways: the node's handle -> Link (a RcHandleMap, looked up for every SEND) and the SimNet
  * end's user pointer -> Link. */
 #include "sim/host.h"
@@ -44,6 +45,10 @@ struct NodeHost {
     SimTimerId sleep_timer;    /* their events and sim_world_crash reset them */
     SimTimerId write_timer;    /* the event loop's extra turn for a bus write, or NONE */
     gboolean has_bus_write;    /* a deferred (bus) SEND ran since the last before-sleep */
+    gboolean is_blocked;       /* in fsync: runs nothing until unblock_timer (net held too) */
+    gboolean unblock_owed;     /* the fsync ended while SIGSTOPped: the rest comes at SIGCONT */
+    SimTimerId unblock_timer;  /* the end of the fsync, or NONE */
+    SimRng disk_rng;           /* the fsync times' draws */
     RcTime deadline_local_us;  /* the local deadline deadline_timer is set for */
     RcTime slept_local_us;     /* when the event loop last went to sleep (after before-sleep) */
     SimRng timer_rng;          /* the wake-up latency's draws */
@@ -61,6 +66,8 @@ struct SimWorld {
     gpointer observer_user;
     SimLatency timer_latency; /* from a poll's timeout to the process running */
     SimLatency startup;       /* from a restart to the new process serving */
+    SimLatency fsync;         /* a blocking fsync of nodes.conf */
+    gboolean has_fsync;       /* fsync is not constant 0: outboxes are held until before-sleep */
     RcTime clock_origin_us;   /* what every clock read at true time 0: the net's, kept here
                                  for local_now's plain-clock path */
 };
@@ -82,6 +89,7 @@ SimWorld *sim_world_new(guint64 seed)
     sim_net_set_clock_hook(w->net, clock_changed, w);
     sim_latency_constant(&w->timer_latency, 0);
     sim_latency_constant(&w->startup, 0);
+    sim_latency_constant(&w->fsync, 0);
     return w;
 }
 
@@ -93,6 +101,12 @@ void sim_world_set_timer_latency(SimWorld *w, const SimLatency *lat)
 void sim_world_set_startup(SimWorld *w, const SimLatency *lat)
 {
     w->startup = *lat;
+}
+
+void sim_world_set_fsync(SimWorld *w, const SimLatency *lat)
+{
+    w->fsync = *lat;
+    w->has_fsync = !(lat->kind == SIM_LAT_CONSTANT && lat->base_us == 0);
 }
 
 void sim_world_set_clock_origin(SimWorld *w, RcTime origin_us)
@@ -183,6 +197,7 @@ guint32 sim_world_add_node(SimWorld *w, const char *name, const RcNodeConfig *cf
     nh->is_clock_plain = TRUE; /* a new host's clock starts at the origin, without drift */
     nh->rng = sim_rng_stream(sim_kernel_seed(w->k), SIM_RNG_NODE, nh->index);
     nh->timer_rng = sim_rng_small(sim_kernel_seed(w->k), SIM_RNG_HOST, nh->host);
+    nh->disk_rng = sim_rng_small(sim_kernel_seed(w->k), SIM_RNG_DISK, nh->host);
     nh->out = rc_outbox_new();
     rc_handle_map_init(&nh->links);
     g_ptr_array_add(w->nodes, nh);
@@ -310,10 +325,10 @@ static RcTime local_now(NodeHost *nh)
     return sim_net_host_local_now(nh->w->net, nh->host);
 }
 
-/* Only a running, unpaused process may be entered. */
+/* Only a running process, neither paused nor blocked in fsync, may be entered. */
 static gboolean can_run(const NodeHost *nh)
 {
-    return nh->node != NULL && !nh->is_paused;
+    return nh->node != NULL && !nh->is_paused && !nh->is_blocked;
 }
 
 static void link_closed_cb(SimNet *net, SimConnId conn, RcConnEnd why, gpointer user);
@@ -342,14 +357,23 @@ static void link_remove(NodeHost *nh, guint32 handle)
     g_free(rc_handle_map_remove(&nh->links, handle));
 }
 
-/* Execute the outbox, in order, then clear it. */
-static void run_outbox(NodeHost *nh)
+#define KIND(k) (1u << (k))
+/* What a process does on its own: its disk and its log. */
+#define LOCAL_KINDS (KIND(RC_ACT_SAVE) | KIND(RC_ACT_LOG) | KIND(RC_ACT_EVENT))
+/* What goes through its sockets. */
+#define IO_KINDS (KIND(RC_ACT_SEND) | KIND(RC_ACT_CONNECT) | KIND(RC_ACT_CLOSE))
+
+/* Execute the outbox's actions of the kinds in `kinds`, in order; clear it when the other
+ * kinds ran before (the end of a part run: block_for_fsync). */
+static void run_outbox_kinds(NodeHost *nh, guint kinds, gboolean clear)
 {
     SimWorld *w = nh->w;
     if (rc_outbox_len(nh->out) == 0)
         return; /* half the entries emit nothing (most before-sleeps); clearing would not act */
     for (guint i = 0; i < rc_outbox_len(nh->out); i++) {
         const RcAction *a = rc_outbox_get(nh->out, i);
+        if (!(kinds & KIND(a->kind)))
+            continue;
         switch (a->kind) {
         case RC_ACT_SEND: {
             Link *l = link_find(nh, a->handle);
@@ -391,12 +415,23 @@ static void run_outbox(NodeHost *nh)
             break;
         }
     }
-    rc_outbox_clear(nh->out);
+    if (clear)
+        rc_outbox_clear(nh->out);
+}
+
+/* Execute the outbox, in order, then clear it. */
+static void run_outbox(NodeHost *nh)
+{
+    run_outbox_kinds(nh, LOCAL_KINDS | IO_KINDS, TRUE);
 }
 
 static void deadline_event(SimKernel *k, gpointer data, guint64 arg);
 static void sleep_event(SimKernel *k, gpointer data, guint64 arg);
 static void write_event(SimKernel *k, gpointer data, guint64 arg);
+static void unblock_event(SimKernel *k, gpointer data, guint64 arg);
+static void resume_event(SimKernel *k, gpointer data, guint64 arg);
+static gboolean block_for_fsync(NodeHost *nh);
+static void schedule_write_turn(NodeHost *nh);
 
 /* deadline_event's arg: the deadline itself, or the instant the poll returns after it */
 enum { AT_DEADLINE, AT_POLL_WAKE };
@@ -449,7 +484,11 @@ static void run_expiry(NodeHost *nh, RcTime now)
 
 static void after_entry(NodeHost *nh, gboolean from_sleep)
 {
-    run_outbox(nh);
+    /* With fsync modelled, what an entry point emits waits for the loop's before-sleep:
+     * Redis writes replies, the replication stream and bus messages only after it (see
+     * block_for_fsync). Without, it goes at once, as it always did (the same instant). */
+    if (from_sleep || !nh->w->has_fsync)
+        run_outbox(nh);
     if (nh->node == NULL)
         return;
     if (from_sleep) {
@@ -476,7 +515,7 @@ static void deadline_event(SimKernel *k, gpointer data, guint64 arg)
     nh->deadline_timer = SIM_TIMER_NONE;
     if (nh->node == NULL)
         return;
-    if (nh->is_paused) {
+    if (nh->is_paused || nh->is_blocked) {
         nh->expiry_owed = TRUE;
         return;
     }
@@ -504,17 +543,89 @@ static void sleep_event(SimKernel *k, gpointer data, guint64 arg)
     nh->sleep_timer = SIM_TIMER_NONE;
     if (nh->node == NULL)
         return;
-    if (nh->is_paused) {
+    if (nh->is_paused || nh->is_blocked) {
         nh->sleep_owed = TRUE;
         return;
     }
     nh->stats.before_sleeps++;
     rc_node_before_sleep(nh->node, local_now(nh), nh->out);
+    if (block_for_fsync(nh))
+        return; /* the rest at unblock_event */
     after_entry(nh, TRUE);
+    schedule_write_turn(nh);
+}
+
+/* After a before-sleep: the write handler's turn if a bus message was queued. */
+static void schedule_write_turn(NodeHost *nh)
+{
+    SimKernel *k = nh->w->k;
     if (nh->has_bus_write && nh->node != NULL && nh->write_timer == SIM_TIMER_NONE) {
         nh->has_bus_write = FALSE;
         nh->write_timer = sim_kernel_schedule(k, sim_kernel_now(k), write_event, nh, 0);
     }
+}
+
+/* Redis saves nodes.conf with fsync (clusterSaveConfig(1): from clusterBeforeSleep when a
+ * vote, a new epoch or a slot change asked for it, and at once on winning an election), and
+ * fsync blocks the event loop until the disk has the file. Everything the loop's turn
+ * produced waits for it: client replies and the replication stream are written later in
+ * beforeSleep, bus messages by their write handlers at the next poll. So a voter's
+ * FAILOVER_AUTH_ACK leaves after the fsync that records its vote, and the old master's MOVED
+ * replies after the one that records its new role. Meanwhile the process runs nothing: its
+ * kernel acknowledges and buffers (the net holds its callbacks, as for SIGSTOP), its cron is
+ * owed. The disk work itself (SAVE) and the log lines happen now, in their order; the
+ * sockets' actions at the end. FALSE (and nothing done) when the outbox has no fsync or the
+ * fsync time is 0. */
+static gboolean block_for_fsync(NodeHost *nh)
+{
+    SimWorld *w = nh->w;
+    if (!w->has_fsync)
+        return FALSE;
+    RcTime d = 0;
+    for (guint i = 0; i < rc_outbox_len(nh->out); i++) {
+        const RcAction *a = rc_outbox_get(nh->out, i);
+        if (a->kind == RC_ACT_SAVE && a->is_fsync)
+            d += sim_latency_sample(&w->fsync, &nh->disk_rng);
+    }
+    if (d == 0)
+        return FALSE;
+    run_outbox_kinds(nh, LOCAL_KINDS, FALSE);
+    nh->is_blocked = TRUE;
+    if (!nh->is_paused)
+        sim_net_host_block(w->net, nh->host);
+    nh->stats.fsync_blocks++;
+    nh->unblock_timer = sim_kernel_schedule(w->k, sim_kernel_now(w->k) + d, unblock_event, nh, 0);
+    return TRUE;
+}
+
+/* The fsync returned: the loop writes what its turn produced and goes to poll. */
+static void finish_block(NodeHost *nh)
+{
+    rc_assert(nh->is_blocked && !nh->is_paused);
+    nh->is_blocked = nh->unblock_owed = FALSE;
+    sim_net_host_unblock(nh->w->net, nh->host); /* what queued meanwhile: from an event */
+    run_outbox_kinds(nh, IO_KINDS, TRUE);
+    nh->slept_local_us = local_now(nh);
+    if (nh->expiry_owed || nh->sleep_owed)
+        sim_kernel_schedule(nh->w->k, sim_kernel_now(nh->w->k), resume_event, nh, 0);
+    else
+        arm_deadline(nh, FALSE);
+    schedule_write_turn(nh);
+}
+
+static void unblock_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    NodeHost *nh = data;
+    (void)k;
+    (void)arg;
+    nh->unblock_timer = SIM_TIMER_NONE;
+    if (nh->node == NULL)
+        return;
+    if (nh->is_paused) {
+        nh->unblock_owed = TRUE; /* SIGSTOPped during the fsync: it writes at SIGCONT */
+        return;
+    }
+    finish_block(nh);
 }
 
 /* The event loop's turn after a cluster bus write was queued. clusterSendMessage only appends
@@ -534,7 +645,7 @@ static void write_event(SimKernel *k, gpointer data, guint64 arg)
     nh->write_timer = SIM_TIMER_NONE;
     if (nh->node == NULL)
         return;
-    if (nh->is_paused) {
+    if (nh->is_paused || nh->is_blocked) {
         nh->sleep_owed = TRUE; /* stopped before the poll returned: the turn comes at resume */
         nh->has_bus_write = TRUE;
         return;
@@ -643,8 +754,9 @@ void sim_world_crash(SimWorld *w, guint32 node)
     sim_kernel_cancel(w->k, nh->deadline_timer);
     sim_kernel_cancel(w->k, nh->sleep_timer);
     sim_kernel_cancel(w->k, nh->write_timer);
-    nh->deadline_timer = nh->sleep_timer = nh->write_timer = SIM_TIMER_NONE;
-    nh->has_bus_write = FALSE;
+    sim_kernel_cancel(w->k, nh->unblock_timer);
+    nh->deadline_timer = nh->sleep_timer = nh->write_timer = nh->unblock_timer = SIM_TIMER_NONE;
+    nh->has_bus_write = nh->is_blocked = nh->unblock_owed = FALSE;
     links_drop(nh);
     sim_net_host_crash(w->net, nh->host); /* resets every connection, no callbacks here */
 }
@@ -668,6 +780,8 @@ void sim_world_pause(SimWorld *w, guint32 node)
     NodeHost *nh = nh_at(w, node);
     rc_assert(sim_world_node_is_up(w, node) && !nh->is_paused);
     nh->is_paused = TRUE;
+    if (nh->is_blocked)
+        return; /* in fsync: the net holds its callbacks already; it stays stopped after */
     sim_net_host_pause(w->net, nh->host);
 }
 
@@ -701,6 +815,11 @@ void sim_world_resume(SimWorld *w, guint32 node)
     NodeHost *nh = nh_at(w, node);
     rc_assert(sim_world_node_is_up(w, node) && nh->is_paused);
     nh->is_paused = FALSE;
+    if (nh->is_blocked) {
+        if (nh->unblock_owed)
+            finish_block(nh); /* the fsync ended while stopped */
+        return;               /* else it is still in fsync: unblock_event goes on */
+    }
     sim_net_host_resume(w->net, nh->host);
     sim_kernel_schedule(w->k, sim_kernel_now(w->k), resume_event, nh, 0);
 }

@@ -60,6 +60,12 @@ void sim_world_set_timer_latency(SimWorld *w, const SimLatency *lat);
  * before it serves, drawn from the host's own stream at each restart; constant 0 (it boots
  * at once) by default. Meanwhile its host is up and refuses connections. */
 void sim_world_set_startup(SimWorld *w, const SimLatency *lat);
+/* How long an fsync of nodes.conf blocks a node's process (Redis's clusterSaveConfig(1)),
+ * drawn from the host's disk stream per fsync; constant 0 (not modelled) by default. When
+ * not 0, what an entry point emits waits for the loop's before-sleep, and a before-sleep
+ * whose turn fsynced holds the process and its writes for the fsyncs' sum (host.c,
+ * block_for_fsync). */
+void sim_world_set_fsync(SimWorld *w, const SimLatency *lat);
 /* Every node's clock reads `origin_us` at true time 0 (sim_net_set_clock_origin); call it
  * before the first node is added. */
 void sim_world_set_clock_origin(SimWorld *w, RcTime origin_us);
@@ -97,6 +103,7 @@ typedef struct {
     guint64 accepts;       /* rc_node_accept calls */
     guint64 recvs;         /* rc_node_recv calls */
     guint64 saves;         /* SAVE actions executed */
+    guint64 fsync_blocks;  /* before-sleeps whose fsync blocked (sim_world_set_fsync) */
     guint64 boots;         /* rc_node_new calls (first boot and restarts) */
 } SimNodeStats;
 void sim_world_node_stats(const SimWorld *w, guint32 node, SimNodeStats *stats);

@@ -2164,14 +2164,19 @@ void sim_net_host_restart(SimNet *net, guint32 host)
     trace_fault(net, host, "restart");
 }
 
-void sim_net_host_pause(SimNet *net, guint32 host)
+static void host_stop(SimNet *net, guint32 host, const char *why)
 {
     Host *h = host_at(net, host);
     rc_assert(h->state == SIM_HOST_UP);
     h->state = SIM_HOST_PAUSED;
     sim_kernel_cancel(net->k, h->resume_timer);
     h->resume_timer = SIM_TIMER_NONE;
-    trace_fault(net, host, "pause");
+    trace_fault(net, host, why);
+}
+
+void sim_net_host_pause(SimNet *net, guint32 host)
+{
+    host_stop(net, host, "pause");
 }
 
 /* Run the callbacks that queued while the host was paused, in arrival order. */
@@ -2225,15 +2230,30 @@ static void resume_event(SimKernel *k, gpointer data, guint64 arg)
     }
 }
 
-void sim_net_host_resume(SimNet *net, guint32 host)
+static void host_go_on(SimNet *net, guint32 host, const char *why)
 {
     Host *h = host_at(net, host);
     rc_assert(h->state == SIM_HOST_PAUSED);
     h->state = SIM_HOST_UP;
-    trace_fault(net, host, "resume");
+    trace_fault(net, host, why);
     if (!g_queue_is_empty(&h->notify))
         h->resume_timer =
             sim_kernel_schedule(net->k, sim_kernel_now(net->k), resume_event, net, host);
+}
+
+void sim_net_host_resume(SimNet *net, guint32 host)
+{
+    host_go_on(net, host, "resume");
+}
+
+void sim_net_host_block(SimNet *net, guint32 host)
+{
+    host_stop(net, host, "block");
+}
+
+void sim_net_host_unblock(SimNet *net, guint32 host)
+{
+    host_go_on(net, host, "unblock");
 }
 
 /* ------------------------------------------------------------------ clocks */

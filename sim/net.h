@@ -194,6 +194,9 @@ void sim_net_host_restart(SimNet *net, guint32 host);
 void sim_net_host_pause(SimNet *net, guint32 host);
 /* SIGCONT: the queued callbacks run, in order, from an event at the current instant. */
 void sim_net_host_resume(SimNet *net, guint32 host);
+/* The process is in a blocking system call (fsync): as pause and resume, traced apart. */
+void sim_net_host_block(SimNet *net, guint32 host);
+void sim_net_host_unblock(SimNet *net, guint32 host);
 
 /* ---- clocks ---- */
 /* Every host's clock reads `origin_us` at true time 0 (default 0): the wall clock's time of

@@ -26,6 +26,7 @@ typedef enum {
     SIM_RNG_SCENARIO, /* index: 0 boot offsets, 1 the start jitter, 2 the clocks' origin */
     SIM_RNG_HOST,     /* index: host number; per-host draws (clock skew, ...) */
     SIM_RNG_TEST,     /* index: free; tests and benchmarks */
+    SIM_RNG_DISK,     /* index: host number; its disk's fsync times */
 } SimRngOwner;
 
 /* A tiny stream: splitmix64 state. Copyable; zero-cost to create. */

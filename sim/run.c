@@ -536,6 +536,9 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     SimLatency startup;
     sim_scenario_latency(&sc->startup_time, &startup);
     sim_world_set_startup(run->world, &startup);
+    SimLatency fsync;
+    sim_scenario_latency(&sc->fsync_latency, &fsync);
+    sim_world_set_fsync(run->world, &fsync);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(run->net);
     g_autoptr(SimHostSet) others = sim_host_set_new(run->net);
     for (guint32 h = 0; h < run->n_hosts; h++) {

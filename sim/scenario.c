@@ -85,6 +85,9 @@ static const ParamDesc params[] = {
     /* measured: restarting redis-server 7.0.15 as tools/fidelity's client.py does (Python's
      * subprocess, taskset) until it answered PING took 31-44 ms, median 40 ms */
     {"startup-time", P_LATENCY, FIELD(startup_time), 0, 0, NULL, "uniform 30ms 45ms"},
+    /* how long fsync of nodes.conf blocks a node (sim_world_set_fsync); 0, not modelled, by
+     * default; tools/fidelity measured the disk the real servers ran on */
+    {"fsync-latency", P_LATENCY, FIELD(fsync_latency), 0, 0, NULL, "constant 0us"},
     {"clients", P_INT, FIELD(clients), 0, SIM_SCENARIO_CLIENTS_MAX, NULL, "5"},
     {"concurrency", P_INT, FIELD(concurrency), 1, SIM_SCENARIO_CONCURRENCY_MAX, NULL, "1"},
     {"clients-near", P_NEAR, FIELD(clients_near), 0, 0, NULL, "masters"},

@@ -179,6 +179,7 @@ typedef struct {
     SimScenarioLatency client_latency; /* between a client and any node */
     SimScenarioLatency timer_latency;  /* a node's poll timing out to its process running */
     SimScenarioLatency startup_time;   /* a restarted node's process starting */
+    SimScenarioLatency fsync_latency;  /* a node's fsync of nodes.conf (0: not modelled) */
     guint tcp_syn_linear_timeouts;     /* Linux tcp_syn_linear_timeouts (SYN retransmissions) */
     guint tcp_mss;                     /* the links' MSS (bytes) */
 

@@ -169,6 +169,17 @@ int fo_saves(void)
     return n;
 }
 
+int fo_fsync_saves(void)
+{
+    int n = 0;
+    for (guint i = 0; i < rc_outbox_len(fo->out); i++) {
+        const RcAction *a = rc_outbox_get(fo->out, i);
+        if (a->kind == RC_ACT_SAVE && a->is_fsync)
+            n++;
+    }
+    return n;
+}
+
 guint32 fo_feed(guint32 handle, const RcBusMsg *msg)
 {
     RcNode *node = fo->node;

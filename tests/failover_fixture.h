@@ -33,7 +33,8 @@ gboolean fo_logged(const char *text);
 /* Bus messages of `type` sent (to `to`'s outbound link, or to anyone if NULL); the mflags[0]
  * of the last one in *mflags0. */
 int fo_sent(int type, RcClusterNode *to, guint8 *mflags0);
-int fo_saves(void); /* RC_ACT_SAVE actions */
+int fo_saves(void);       /* RC_ACT_SAVE actions */
+int fo_fsync_saves(void); /* those followed by fsync (clusterSaveConfig(1)) */
 /* Deliver `msg`, encoded with bus_wire, through the node's real entry points as the driver
  * would (rc_node_recv, then before-sleep), at the current time: on connection `handle`, or
  * on a freshly accepted inbound bus connection from 127.0.0.1 if 0. Returns the handle. What

@@ -361,7 +361,7 @@ static void check_view(RcNode *node)
     }
     g_autoptr(RcOutbox) out = rc_outbox_new();
     rc_node_enter(node, node->now_us, out);
-    rc_cluster_save_config(node);
+    rc_cluster_save_config(node, TRUE);
     rc_node_leave(node);
     g_autofree char *eager = rc_nodes_conf_render(node);
     g_autoptr(GBytes) saved = rc_node_saved_conf(node);

@@ -352,6 +352,7 @@ START_TEST(test_election_epoch_quorum_and_promotion)
     ck_assert_ptr_eq(c->slots[5461], B);
     ck_assert(!rc_repl_is_replica(fo->node)); /* replicationUnsetMaster */
     ck_assert_int_ge(fo_saves(), 1);
+    ck_assert_int_ge(fo_fsync_saves(), 1); /* clusterFailoverReplaceYourMaster: fsync at once */
     ck_assert_int_eq(fo_sent(RC_MSG_PONG, B, NULL), 1);
     ck_assert_int_eq(fo_sent(RC_MSG_PONG, C, NULL), 1);
     ck_assert_int_eq(fo_sent(RC_MSG_PONG, A, NULL), 1); /* the old master too */
@@ -507,6 +508,7 @@ START_TEST(test_collision_smaller_name_bumps)
     ck_assert_uint_eq(me->config_epoch, 7);
     ck_assert_uint_eq(c->current_epoch, 7);
     ck_assert_int_eq(fo_saves(), 1);
+    ck_assert_int_eq(fo_fsync_saves(), 1); /* clusterHandleConfigEpochCollision: fsync */
     ck_assert(fo_logged("configEpoch collision with node zzzz"));
     guint64 v;
     ck_assert_int_eq(fo_events(RC_EVT_CONFIG_EPOCH, &v), 1);
@@ -1189,7 +1191,8 @@ START_TEST(test_update_frame_demotes_and_reassigns)
     ck_assert(fo_logged("Configuration change detected. Reconfiguring myself as a replica of "
                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
     ck_assert_int_eq(fo_events(RC_EVT_DEMOTED, NULL), 1);
-    ck_assert_int_ge(fo_saves(), 1); /* the new configuration is saved before sleeping */
+    ck_assert_int_ge(fo_saves(), 1);       /* the new configuration is saved before sleeping */
+    ck_assert_int_ge(fo_fsync_saves(), 1); /* with fsync (CLUSTER_TODO_FSYNC_CONFIG) */
     fo_teardown();
 }
 END_TEST

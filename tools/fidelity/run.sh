@@ -26,7 +26,11 @@
 # client.py options, e.g. "--rate 1" for a nearly idle workload), SERVER_CPUS / CLIENT_CPUS
 # (taskset CPU lists for the servers and for client.py, e.g. 0 and 1: to keep the client's
 # work off the servers' CPU), PCAP (a path: capture the cluster bus on lo with tcpdump, headers
-# only, for the whole of each run, into PCAP.runN; pcap_links.py reads it).
+# only, for the whole of each run, into PCAP.runN; pcap_links.py reads it), PCAP_CLIENTS (1: the
+# capture includes the nodes' client ports: clients' requests, replication, redis-cli;
+# mf_timeline.py reads it), SERVER_RTPRIO / CLIENT_RTPRIO (a SCHED_FIFO priority, e.g. 10: run
+# the six servers / client.py real-time, so that other work on the machine does not preempt
+# them; a server the crash experiment restarts is not).
 set -euo pipefail
 
 PROG=${PROG:-run.sh}
@@ -69,6 +73,7 @@ command -v iptables-restore >/dev/null || die "iptables-restore not found"
 command -v "$REDIS_SERVER" >/dev/null || die "redis-server not found (set REDIS_SERVER)"
 command -v "$REDIS_CLI" >/dev/null || die "redis-cli not found (set REDIS_CLI)"
 command -v python3 >/dev/null || die "python3 not found"
+[ -z "${SERVER_RTPRIO:-}${CLIENT_RTPRIO:-}" ] || command -v chrt >/dev/null || die "chrt not found (SERVER_RTPRIO or CLIENT_RTPRIO is set)"
 iptables -L OUTPUT -n >/dev/null 2>&1 || die "iptables does not work here"
 ! iptables -L "$CHAIN" -n >/dev/null 2>&1 || die "iptables chain $CHAIN exists: another run, or a leftover (iptables -D $DROP_HOOK -j $CHAIN; iptables -F $CHAIN; iptables -X $CHAIN)"
 for i in 1 2 3 4 5 6; do
@@ -139,7 +144,7 @@ repl-diskless-sync-delay $REPL_DISKLESS_SYNC_DELAY
 min-replicas-to-write $MIN_REPLICAS_TO_WRITE
 min-replicas-max-lag $MIN_REPLICAS_MAX_LAG
 CONF
-        ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$REDIS_SERVER" "$dir/n$i/redis.conf" &
+        ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} ${SERVER_RTPRIO:+chrt -f "$SERVER_RTPRIO"} "$REDIS_SERVER" "$dir/n$i/redis.conf" &
         PIDS+=($!)
     done
     for i in 1 2 3 4 5 6; do
@@ -176,13 +181,15 @@ for run in $(seq "$RUNS"); do
     if [ -n "${PCAP:-}" ]; then
         # the cluster bus ports only (bus port = port + 10000; not a client's connection whose
         # ephemeral port falls in that range); 128 bytes: headers and the bus message's type
-        tcpdump -i lo -U -s 128 -w "$PCAP.run$run" \
-            "tcp and portrange $((BASE_PORT + 10001))-$((BASE_PORT + 10006)) and not portrange $((BASE_PORT + 1))-$((BASE_PORT + 6))" \
-            2>"$dir/tcpdump.log" &
+        filter="tcp and portrange $((BASE_PORT + 10001))-$((BASE_PORT + 10006)) and not portrange $((BASE_PORT + 1))-$((BASE_PORT + 6))"
+        # PCAP_CLIENTS=1: the nodes' client ports too (clients, replication, redis-cli)
+        [ -z "${PCAP_CLIENTS:-}" ] ||
+            filter="tcp and (portrange $((BASE_PORT + 10001))-$((BASE_PORT + 10006)) or portrange $((BASE_PORT + 1))-$((BASE_PORT + 6)))"
+        tcpdump -i lo -U -s 128 -w "$PCAP.run$run" "$filter" 2>"$dir/tcpdump.log" &
         TCPDUMP=$!
         sleep 0.5
     fi
-    ${CLIENT_CPUS:+taskset -c "$CLIENT_CPUS"} python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
+    ${CLIENT_CPUS:+taskset -c "$CLIENT_CPUS"} ${CLIENT_RTPRIO:+chrt -f "$CLIENT_RTPRIO"} python3 "$HERE/client.py" --base-port "$BASE_PORT" --cut "$CUT" --heal "$HEAL" \
         --duration "$DURATION" --chain "$CHAIN" --seed "$run" --out "$dir" \
         --nemesis "$NEMESIS" --period "$PERIOD" --n1-pid "${PIDS[0]}" --n1-conf "$dir/n1/redis.conf" \
         --redis-server "$(command -v "$REDIS_SERVER")" --pidfile "$RESTARTED" ${SERVER_CPUS:+--server-cpus "$SERVER_CPUS"} ${CLIENT_ARGS:-} \
