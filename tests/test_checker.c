@@ -750,36 +750,209 @@ START_TEST(test_slot_claims)
 }
 END_TEST
 
+/* Views over slot tables: view i's table is owners[i * 16384 ..], its runs go to
+ * runs[i * 16384 ..]. */
+static void views_from_tables(SimNodeView *v, guint n, const gint16 *owners, SimOwnerRun *runs)
+{
+    for (guint i = 0; i < n; i++) {
+        v[i].runs = runs + (gsize)i * 16384;
+        v[i].n_runs = sim_owner_runs_from_table(owners + (gsize)i * 16384, runs + (gsize)i * 16384);
+    }
+}
+
 START_TEST(test_convergence)
 {
     SimNodeView v[3];
     g_autofree gint16 *owners = g_new(gint16, 3 * 16384);
+    g_autofree SimOwnerRun *runs = g_new(SimOwnerRun, 3 * 16384);
     for (guint i = 0; i < 3; i++) {
         memset(&v[i], 0, sizeof v[i]);
         v[i].up = TRUE;
         v[i].state_ok = TRUE;
         v[i].is_master = i < 2;
         v[i].config_epoch = i + 1;
-        v[i].slot_owner = owners + i * 16384;
         for (guint s = 0; s < 16384; s++)
-            v[i].slot_owner[s] = s < 8192 ? 0 : 1;
+            owners[i * 16384 + s] = s < 8192 ? 0 : 1;
     }
+    views_from_tables(v, 3, owners, runs);
+    ck_assert_uint_eq(v[0].n_runs, 2);
     g_autoptr(GString) why = g_string_new(NULL);
     ck_assert(sim_check_converged(v, 3, why));
-    v[2].slot_owner[9000] = 0;
+    owners[2 * 16384 + 9000] = 0;
+    views_from_tables(v, 3, owners, runs);
+    ck_assert_uint_eq(v[2].n_runs, 4);
     ck_assert(!sim_check_converged(v, 3, why));
     ck_assert_str_eq(why->str, "slot 9000: n3 says n1, n1 says n2");
-    v[2].slot_owner[9000] = 1;
+    owners[2 * 16384 + 9000] = 1;
     v[1].config_epoch = 1;
+    views_from_tables(v, 3, owners, runs);
     ck_assert(!sim_check_converged(v, 3, why));
     ck_assert_str_eq(why->str, "n1 and n2 serve slots with one configEpoch 1");
     v[1].config_epoch = 2;
     v[2].up = FALSE; /* a down node's view does not count */
-    v[2].slot_owner[5] = -1;
+    owners[2 * 16384 + 5] = -1;
+    views_from_tables(v, 3, owners, runs);
     ck_assert(sim_check_converged(v, 3, why));
-    v[0].slot_owner[5] = -1;
+    owners[5] = -1;
+    views_from_tables(v, 3, owners, runs);
     ck_assert(!sim_check_converged(v, 3, why));
     ck_assert_str_eq(why->str, "n1: slot 5 is not covered");
+}
+END_TEST
+
+/* Runs are maximal and give back the table they came from, whatever order of stretches
+ * built them: slot-table truth against sim_owner_runs_append. */
+START_TEST(test_owner_runs_match_the_table)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(7000 + (guint32)_i);
+    g_autofree gint16 *table = g_new(gint16, 16384);
+    g_autofree SimOwnerRun *runs = g_new(SimOwnerRun, 16384);
+    g_autofree SimOwnerRun *stretched = g_new(SimOwnerRun, 16384);
+    /* stretches of random lengths (short ones often) and owners in -1..3 */
+    guint n_stretched = 0;
+    for (guint s = 0; s < 16384;) {
+        guint len = g_rand_boolean(rng) ? (guint)g_rand_int_range(rng, 1, 4)
+                                        : (guint)g_rand_int_range(rng, 1, 3000);
+        guint last = MIN(s + len - 1, 16383u);
+        gint owner = g_rand_int_range(rng, -1, 4);
+        for (guint t = s; t <= last; t++)
+            table[t] = (gint16)owner;
+        n_stretched = sim_owner_runs_append(stretched, n_stretched, s, last, owner);
+        s = last + 1;
+    }
+    guint n = sim_owner_runs_from_table(table, runs);
+    ck_assert_uint_eq(n, n_stretched);
+    ck_assert(memcmp(runs, stretched, n * sizeof *runs) == 0);
+    gint16 *back = g_new(gint16, 16384);
+    for (guint s = 0; s < 16384; s++)
+        back[s] = -1;
+    for (guint i = 0; i < n; i++) {
+        ck_assert(runs[i].first <= runs[i].last && runs[i].owner >= 0);
+        if (i > 0) {
+            ck_assert(runs[i - 1].last < runs[i].first);
+            ck_assert(runs[i - 1].last + 1 < runs[i].first || runs[i - 1].owner != runs[i].owner);
+        }
+        for (guint s = runs[i].first; s <= runs[i].last; s++)
+            back[s] = runs[i].owner;
+    }
+    ck_assert(memcmp(back, table, 16384 * sizeof *table) == 0);
+    g_free(back);
+}
+END_TEST
+
+/* The convergence check as it was, slot by slot over whole tables: the truth the run-based
+ * check must agree with, verdict and reason alike. */
+static gboolean converged_by_scan(const SimNodeView *views, const gint16 *owners, guint n,
+                                  GString *why)
+{
+    gint ref = -1;
+    for (guint i = 0; i < n && ref < 0; i++)
+        if (views[i].up)
+            ref = (gint)i;
+    if (ref < 0) {
+        g_string_assign(why, "no node is up");
+        return FALSE;
+    }
+    const gint16 *rt = owners + (gsize)ref * 16384;
+    for (guint i = 0; i < n; i++) {
+        if (!views[i].up)
+            continue;
+        if (!views[i].state_ok) {
+            g_string_printf(why, "n%u: cluster state is fail", i + 1);
+            return FALSE;
+        }
+        const gint16 *t = owners + (gsize)i * 16384;
+        for (guint s = 0; s < 16384; s++) {
+            if (t[s] < 0) {
+                g_string_printf(why, "n%u: slot %u is not covered", i + 1, s);
+                return FALSE;
+            }
+            if (t[s] != rt[s]) {
+                g_string_printf(why, "slot %u: n%u says n%d, n%d says n%d", s, i + 1, t[s] + 1,
+                                ref + 1, rt[s] + 1);
+                return FALSE;
+            }
+        }
+    }
+    gboolean owner[8] = {FALSE};
+    for (guint s = 0; s < 16384; s++)
+        owner[rt[s]] = TRUE;
+    for (guint i = 0; i < n; i++) {
+        if (!owner[i])
+            continue;
+        if (!views[i].up || !views[i].is_master) {
+            g_string_printf(why, "n%u owns slots but is %s", i + 1,
+                            views[i].up ? "not a master in its own view" : "down");
+            return FALSE;
+        }
+        for (guint j = i + 1; j < n; j++)
+            if (owner[j] && views[j].config_epoch == views[i].config_epoch) {
+                g_string_printf(why,
+                                "n%u and n%u serve slots with one configEpoch %" G_GUINT64_FORMAT,
+                                i + 1, j + 1, views[i].config_epoch);
+                return FALSE;
+            }
+    }
+    g_string_assign(why, "every node agrees on every slot's owner; one master per shard");
+    return TRUE;
+}
+
+/* Random clusters of 1-8 nodes whose views mostly agree, then differ by a slot, a range, a
+ * gap, a down node, a failed state, a replica that owns slots or a shared epoch: the check
+ * over runs says what the scan over tables says, word for word. */
+START_TEST(test_convergence_matches_a_scan)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(9000 + (guint32)_i);
+    guint n = (guint)g_rand_int_range(rng, 1, 9);
+    guint masters = (guint)g_rand_int_range(rng, 1, (gint32)n + 1);
+    g_autofree gint16 *owners = g_new(gint16, (gsize)n * 16384);
+    g_autofree SimOwnerRun *runs = g_new(SimOwnerRun, (gsize)n * 16384);
+    /* the agreed table: masters' ranges in order, as redis-cli splits them roughly */
+    gint16 *base = g_new(gint16, 16384);
+    for (guint s = 0; s < 16384; s++)
+        base[s] = (gint16)(s * masters / 16384);
+    if (g_rand_int_range(rng, 0, 4) == 0) { /* every view gives some slots to any node */
+        guint a = (guint)g_rand_int_range(rng, 0, 16384);
+        gint16 o = (gint16)g_rand_int_range(rng, 0, (gint32)n);
+        for (guint s = a; s < 16384 && s < a + 100; s++)
+            base[s] = o;
+    }
+    SimNodeView v[8];
+    for (guint i = 0; i < n; i++) {
+        memset(&v[i], 0, sizeof v[i]);
+        v[i].up = g_rand_int_range(rng, 0, 12) != 0;
+        v[i].state_ok = g_rand_int_range(rng, 0, 12) != 0;
+        v[i].is_master = i < masters || g_rand_int_range(rng, 0, 8) == 0;
+        v[i].config_epoch = g_rand_int_range(rng, 0, 8) == 0 ? 1 : i + 1;
+        gint16 *t = owners + (gsize)i * 16384;
+        memcpy(t, base, 16384 * sizeof *t);
+        switch (g_rand_int_range(rng, 0, 6)) {
+        case 0: /* one slot to another owner, or to none */
+            t[g_rand_int_range(rng, 0, 16384)] = (gint16)g_rand_int_range(rng, -1, (gint32)n);
+            break;
+        case 1: { /* a range to another owner, or to none */
+            guint a = (guint)g_rand_int_range(rng, 0, 16384);
+            guint len = (guint)g_rand_int_range(rng, 1, 4000);
+            guint b = MIN(a + len - 1, 16383u);
+            gint16 o = (gint16)g_rand_int_range(rng, -1, (gint32)n);
+            for (guint s = a; s <= b; s++)
+                t[s] = o;
+            break;
+        }
+        case 2: /* the last slot has no owner */
+            t[16383] = -1;
+            break;
+        default: /* agrees */
+            break;
+        }
+    }
+    views_from_tables(v, n, owners, runs);
+    g_autoptr(GString) by_runs = g_string_new(NULL);
+    g_autoptr(GString) by_scan = g_string_new(NULL);
+    gboolean ok = sim_check_converged(v, n, by_runs);
+    ck_assert_int_eq(ok, converged_by_scan(v, owners, n, by_scan));
+    ck_assert_str_eq(by_runs->str, by_scan->str);
+    g_free(base);
 }
 END_TEST
 
@@ -1111,6 +1284,8 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_epochs);
     tcase_add_test(tc, test_slot_claims);
     tcase_add_test(tc, test_convergence);
+    tcase_add_loop_test(tc, test_owner_runs_match_the_table, 0, 50);
+    tcase_add_loop_test(tc, test_convergence_matches_a_scan, 0, 400);
     tcase_add_test(tc, test_history_keeps_copies);
     tcase_add_test(tc, test_history_chunks);
     tcase_add_test(tc, test_history_completion_shares_invoke_strings);
