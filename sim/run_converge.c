@@ -30,23 +30,32 @@ static guint owner_runs(const SimRun *run, RcCluster *c, SimOwnerRun *out)
     return n;
 }
 
-/* Fill views for the convergence check; their runs go to `*runs` (allocated here). */
+/* A node's cluster state, or NULL when the node is down (crashed, or paused: it answers
+ * nobody). */
+static RcCluster *up_cluster(SimRun *run, guint i)
+{
+    RcNode *node = sim_world_node(run->world, i);
+    RcCluster *c = node != NULL ? node->cluster : NULL;
+    return c != NULL && !sim_world_node_is_paused(run->world, i) ? c : NULL;
+}
+
+/* Fill views for the convergence check; their runs go to `*runs` (allocated here). Only up
+ * nodes are read. */
 static void build_views(SimRun *run, SimNodeView *views, SimOwnerRun **runs)
 {
     guint room = 0;
     for (guint i = 0; i < run->n_nodes; i++) {
-        RcNode *node = sim_world_node(run->world, i);
-        if (node != NULL && node->cluster != NULL)
-            room += rc_cluster_slot_runs(node->cluster)->len;
+        RcCluster *c = up_cluster(run, i);
+        if (c != NULL)
+            room += rc_cluster_slot_runs(c)->len;
     }
     *runs = g_new(SimOwnerRun, MAX(room, 1));
     guint used = 0;
     for (guint i = 0; i < run->n_nodes; i++) {
         SimNodeView *v = &views[i];
         memset(v, 0, sizeof *v);
-        RcNode *node = sim_world_node(run->world, i);
-        RcCluster *c = node != NULL ? node->cluster : NULL;
-        v->up = c != NULL && !sim_world_node_is_paused(run->world, i);
+        RcCluster *c = up_cluster(run, i);
+        v->up = c != NULL;
         if (!v->up)
             continue;
         memcpy(v->name, c->myself->name, 40);
