@@ -1,4 +1,5 @@
-/* Checkers over a finished run: writes, availability, failovers, epochs, convergence. */
+/* Checkers over a finished run: writes, availability, failovers, epochs, slot claims (the
+ * convergence check is in checker_converge.c). */
 #include "sim/checker.h"
 
 #include "core/resp.h"
@@ -112,16 +113,117 @@ gint sim_check_causing_fault(const GPtrArray *faults, RcTime t_us)
 
 /* ---- writes ---- */
 
+/* An op's f is `name` ("add", "read", "write"): usually the very literal (the linker merges
+ * equal string constants), else the first byte settles most comparisons. */
+static inline gboolean f_is(const char *f, const char *name)
+{
+    return f == name || (f[0] == name[0] && strcmp(f, name) == 0);
+}
+
+/* A counter's add carries an integer delta; a set's add an element. */
+static gboolean is_counter_add(const SimOp *op)
+{
+    return op->kind == SIM_VALUE_INT && f_is(op->f, "add");
+}
+
+/* What a pair's invocation asks for, by its f and value. */
+typedef enum {
+    PAIR_OTHER,
+    PAIR_ADD,   /* a set's add of an element */
+    PAIR_INCR,  /* a counter's add of an integer (is_counter_add) */
+    PAIR_WRITE, /* a register's write */
+    PAIR_READ,  /* any read */
+} PairWhat;
+
+/* An invocation and its completion, with what the checks ask of every pair read from the ops
+ * once, as they are paired: the checks walk the pairs several times, and a walk that looks
+ * only at these fields reads no op (a run's ops are some 7 MB, their strings apart). */
 typedef struct {
     const SimOp *invoke;
     const SimOp *done;
+    guint8 what;       /* PairWhat of the invocation */
+    guint8 type;       /* the completion's SimOpType */
+    guint8 by_reader;  /* the completion's worker is the final reader */
+    guint8 final_read; /* ... and it is an ok "read" (its f: a final read) */
 } OpPair;
+
+/* What pairs[i] asks (OpPair), written in place: the ops were just read. */
+static inline void pair_fill(OpPair *p, const SimOp *invoke, const SimOp *done, gint reader)
+{
+    const char *f = invoke->f;
+    PairWhat what = is_counter_add(invoke) ? PAIR_INCR
+                    : f_is(f, "add")       ? PAIR_ADD
+                    : f_is(f, "write")     ? PAIR_WRITE
+                    : f_is(f, "read")      ? PAIR_READ
+                                           : PAIR_OTHER;
+    gboolean by_reader = done->worker == reader;
+    p->invoke = invoke;
+    p->done = done;
+    p->what = (guint8)what;
+    p->type = done->type;
+    p->by_reader = (guint8)by_reader;
+    p->final_read = (guint8)(by_reader && done->type == SIM_OP_OK && f_is(done->f, "read"));
+}
+
+/* The span of an op that did not end ok, for the unavailability check. */
+typedef struct {
+    RcTime from_us, to_us; /* its invocation's and its completion's times */
+    guint side;            /* SimSide of its invocation */
+} FailedSpan;
+
+/* What the checks read of the history's ops, in one walk over them while they are at hand. */
+typedef struct {
+    GArray *pairs;      /* OpPair, in completion order */
+    guint n_pairs;      /* while pairing: pairs filled so far (pairs->len is the room) */
+    GArray *failed;     /* FailedSpan of each pair that ended fail or info, in completion order */
+    guint final_reads;  /* pairs that are final reads */
+    gboolean has_write; /* some pair is a register's write */
+} Paired;
+
+/* Empty, with room for the pairs of `n_ops` ops: a pair takes two, so there are at most
+ * n_ops / 2 of them, written in place (not cleared first); paired_end trims the room. */
+static void paired_init(Paired *pd, guint64 n_ops)
+{
+    rc_assert(n_ops / 2 < G_MAXUINT);
+    pd->pairs = g_array_sized_new(FALSE, FALSE, sizeof(OpPair), (guint)(n_ops / 2));
+    g_array_set_size(pd->pairs, (guint)(n_ops / 2));
+    pd->n_pairs = 0;
+    pd->failed = g_array_new(FALSE, FALSE, sizeof(FailedSpan));
+    pd->final_reads = 0;
+    pd->has_write = FALSE;
+}
+
+static void paired_end(Paired *pd)
+{
+    g_array_set_size(pd->pairs, pd->n_pairs);
+}
+
+static void paired_clear(Paired *pd)
+{
+    g_array_free(pd->pairs, TRUE);
+    g_array_free(pd->failed, TRUE);
+}
+
+/* Pair (invoke, done) goes to the end of pd, with what the checks count of it. */
+G_ALWAYS_INLINE static inline void paired_add(Paired *pd, const SimOp *invoke, const SimOp *done,
+                                              gint reader)
+{
+    rc_assert(pd->n_pairs < pd->pairs->len);
+    OpPair *p = &g_array_index(pd->pairs, OpPair, pd->n_pairs++);
+    pair_fill(p, invoke, done, reader);
+    pd->final_reads += p->final_read;
+    pd->has_write |= p->what == PAIR_WRITE;
+    if (done->type == SIM_OP_OK)
+        return;
+    rc_assert(invoke->side < 3);
+    FailedSpan f = {invoke->time_us, done->time_us, invoke->side};
+    g_array_append_val(pd->failed, f);
+}
 
 /* Pair completions with invocations: a process has one op outstanding at a time. The
  * general form: a table of open invocations by process. */
-static GArray *pair_ops_by_process(const SimHistory *h)
+static void pair_ops_by_process(const SimHistory *h, gint reader, Paired *pd)
 {
-    GArray *pairs = g_array_new(FALSE, FALSE, sizeof(OpPair));
     GHashTable *open = g_hash_table_new(g_int64_hash, g_int64_equal);
     /* the ops' processes, where the table's keys point */
     g_autofree gint64 *process = g_new(gint64, MAX(sim_history_len(h), 1));
@@ -138,18 +240,17 @@ static GArray *pair_ops_by_process(const SimHistory *h)
         if (inv == NULL)
             continue;
         g_hash_table_remove(open, &process[i]);
-        OpPair p = {.invoke = inv, .done = op};
-        g_array_append_val(pairs, p);
+        paired_add(pd, inv, op, reader);
     }
     g_hash_table_destroy(open);
-    return pairs;
 }
 
 /* The same pairs, found with a slot per worker instead of a hash table (a run has some
  * hundred thousand ops): a process belongs to one worker, and a worker runs one op at a time,
  * so the open invocation of a process is in its worker's slot. A history where one worker
- * has two processes open at once goes to the general form. */
-static GArray *pair_ops(const SimHistory *h)
+ * has two processes open at once goes to the general form. `reader` is the final reader's
+ * worker (OpPair). Fills pd (freed with paired_clear). */
+static void pair_ops(const SimHistory *h, gint reader, Paired *pd)
 {
     /* every op's worker is below the history's count of them, when it keeps one */
     gint workers = (gint)h->workers;
@@ -157,36 +258,30 @@ static GArray *pair_ops(const SimHistory *h)
     for (guint64 i = 0; h->workers == 0 && i < n; i++)
         workers = MAX(workers, sim_history_op(h, i)->worker + 1);
     g_autofree const SimOp **open = g_new0(const SimOp *, MAX(workers, 1));
-    /* a pair takes two ops: room for all of them at once, written in place (not cleared) */
-    rc_assert(n / 2 < G_MAXUINT);
-    GArray *pairs = g_array_sized_new(FALSE, FALSE, sizeof(OpPair), (guint)(n / 2));
-    g_array_set_size(pairs, (guint)(n / 2));
-    guint n_pairs = 0;
+    paired_init(pd, n);
     for (guint64 i = 0; i < n; i++) {
         const SimOp *op = sim_history_op(h, i);
         if (sim_op_process(h, op) == SIM_PROCESS_NEMESIS)
             continue;
-        if (op->worker < 0) {
-            g_array_free(pairs, TRUE);
-            return pair_ops_by_process(h);
+        const SimOp **slot = op->worker >= 0 ? &open[op->worker] : NULL;
+        if (slot == NULL ||
+            (op->type == SIM_OP_INVOKE && *slot != NULL && (*slot)->retired != op->retired)) {
+            paired_clear(pd);
+            paired_init(pd, n);
+            pair_ops_by_process(h, reader, pd);
+            paired_end(pd);
+            return;
         }
-        const SimOp **slot = &open[op->worker];
         if (op->type == SIM_OP_INVOKE) {
-            if (*slot != NULL && (*slot)->retired != op->retired) {
-                g_array_free(pairs, TRUE);
-                return pair_ops_by_process(h);
-            }
             *slot = op;
             continue;
         }
         if (*slot == NULL || (*slot)->retired != op->retired)
             continue;
-        rc_assert(n_pairs < pairs->len);
-        g_array_index(pairs, OpPair, n_pairs++) = (OpPair){.invoke = *slot, .done = op};
+        paired_add(pd, *slot, op, reader);
         *slot = NULL;
     }
-    g_array_set_size(pairs, n_pairs);
-    return pairs;
+    paired_end(pd);
 }
 
 /* The decimal text of `v` in a new string, without printf. */
@@ -305,13 +400,6 @@ static void check_counter(SimCheckResult *r, const SimHistory *h, const GPtrArra
     }
 }
 
-/* An op's f is `name` ("add", "read", "write"): usually the very literal (the linker merges
- * equal string constants), else the first byte settles most comparisons. */
-static inline gboolean f_is(const char *f, const char *name)
-{
-    return f == name || (f[0] == name[0] && strcmp(f, name) == 0);
-}
-
 /* FNV-1a of a string, for the checker's own tables below, which are only probed (their order
  * is never seen): inline, as keys and set elements are a few bytes ("k57", "c12-345") and
  * g_str_hash was a library call for each of some 150 k of them. */
@@ -334,10 +422,88 @@ static inline gboolean str_equal(const char *a, const char *b)
     }
 }
 
-/* A counter's add carries an integer delta; a set's add an element. */
-static gboolean is_counter_add(const SimOp *op)
+/* The elements a final read returned, for membership tests only: open addressing over a
+ * table sized once for them (a run reads back some 45 k elements and asks about as many;
+ * a GHashTable grown by doubling cost twice as much). */
+typedef struct {
+    const char **slots; /* NULL: empty */
+    guint mask;         /* slots - 1, a power of two minus one */
+} StrSet;
+
+static StrSet *str_set_new(const GPtrArray *items)
 {
-    return op->kind == SIM_VALUE_INT && f_is(op->f, "add");
+    StrSet *set = g_new(StrSet, 1);
+    guint cap = 8;
+    while (cap < 2 * items->len)
+        cap *= 2;
+    set->slots = g_new0(const char *, cap);
+    set->mask = cap - 1;
+    for (guint i = 0; i < items->len; i++) {
+        const char *e = g_ptr_array_index(items, i);
+        guint at = str_hash(e) & set->mask;
+        while (set->slots[at] != NULL && !str_equal(set->slots[at], e))
+            at = (at + 1) & set->mask;
+        set->slots[at] = e;
+    }
+    return set;
+}
+
+/* Whether `e`, whose str_hash is `hash`, is in the set. */
+static gboolean str_set_has_hashed(const StrSet *set, const char *e, guint hash)
+{
+    for (guint at = hash & set->mask; set->slots[at] != NULL; at = (at + 1) & set->mask)
+        if (str_equal(set->slots[at], e))
+            return TRUE;
+    return FALSE;
+}
+
+static void str_set_free(gpointer p)
+{
+    StrSet *set = p;
+    g_free(set->slots);
+    g_free(set);
+}
+
+/* What the final read of one key found: the read's completion and, for a set or list, its
+ * elements. */
+typedef struct {
+    const char *key; /* NULL: an empty slot */
+    const SimOp *fin;
+    StrSet *members; /* owned, or NULL */
+} KeyFinal;
+
+/* The final reads by key, for the one lookup every write makes: open addressing over a table
+ * sized once (a run reads back some hundred keys and looks keys up some 56 k times; two
+ * GHashTable lookups a write cost three times as much). */
+typedef struct {
+    KeyFinal *slots;
+    guint mask; /* slots - 1, a power of two minus one */
+} KeyFinals;
+
+static void key_finals_init(KeyFinals *kf, guint keys)
+{
+    guint cap = 8;
+    while (cap < 2 * keys)
+        cap *= 2;
+    kf->slots = g_new0(KeyFinal, cap);
+    kf->mask = cap - 1;
+}
+
+/* The slot of `key`: its entry, or the empty slot where it goes. */
+G_ALWAYS_INLINE static inline KeyFinal *key_finals_slot(const KeyFinals *kf, const char *key)
+{
+    guint at = str_hash(key) & kf->mask;
+    while (kf->slots[at].key != NULL && !str_equal(kf->slots[at].key, key))
+        at = (at + 1) & kf->mask;
+    return &kf->slots[at];
+}
+
+static void key_finals_clear(KeyFinals *kf)
+{
+    for (guint i = 0; i <= kf->mask; i++)
+        if (kf->slots[i].members != NULL)
+            str_set_free(kf->slots[i].members);
+    g_free(kf->slots);
 }
 
 /* ---- register: lost writes ---- */
@@ -411,7 +577,7 @@ static void reg_contradictions(const RegKey *k, const OpPair *r, GHashTable *wri
 
 /* The register rule (checker.h, sim/README.md): sets lost[i] for each lost write pairs[i] and
  * fills `seen` with every value an ok read returned. */
-static void check_registers(const GArray *pairs, GHashTable *finals, const GArray *events,
+static void check_registers(const GArray *pairs, const KeyFinals *finals, const GArray *events,
                             gboolean *lost, GHashTable *seen)
 {
     g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, reg_key_free);
@@ -420,9 +586,11 @@ static void check_registers(const GArray *pairs, GHashTable *finals, const GArra
     g_autoptr(GHashTable) last_seen = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
-        gboolean write = f_is(p->invoke->f, "write");
-        gboolean read = f_is(p->invoke->f, "read") && p->done->type == SIM_OP_OK &&
-                        (p->done->kind == SIM_VALUE_STRING || p->done->kind == SIM_VALUE_NIL);
+        if (p->what != PAIR_WRITE && (p->what != PAIR_READ || p->type != SIM_OP_OK))
+            continue; /* told by the pair alone: most pairs of a set or counter run */
+        gboolean write = p->what == PAIR_WRITE;
+        gboolean read =
+            !write && (p->done->kind == SIM_VALUE_STRING || p->done->kind == SIM_VALUE_NIL);
         if (p->invoke->key == NULL || (!write && !read))
             continue;
         if (write && p->invoke->kind == SIM_VALUE_STRING)
@@ -451,7 +619,7 @@ static void check_registers(const GArray *pairs, GHashTable *finals, const GArra
     }
     for (guint ki = 0; ki < key_order->len; ki++) {
         RegKey *k = g_hash_table_lookup(keys, g_ptr_array_index(key_order, ki));
-        const SimOp *fin = g_hash_table_lookup(finals, g_ptr_array_index(key_order, ki));
+        const SimOp *fin = key_finals_slot(finals, g_ptr_array_index(key_order, ki))->fin;
         if (fin == NULL || k->writes->len == 0)
             continue; /* never read back: `unread` */
         g_ptr_array_sort(k->writes, pair_invoke_cmp);
@@ -475,106 +643,83 @@ static void check_registers(const GArray *pairs, GHashTable *finals, const GArra
     }
 }
 
-/* The elements a final read returned, for membership tests only: open addressing over a
- * table sized once for them (a run reads back some 45 k elements and asks about as many;
- * a GHashTable grown by doubling cost twice as much). */
+/* ---- sets: adds found in the final read ---- */
+
+/* Whether a set's add is in its key's final read, for the write check below. */
+typedef enum {
+    ADD_NOT_JUDGED, /* not a client's add that ended ok or info */
+    ADD_UNREAD,     /* its key has no final read */
+    ADD_PRESENT,
+    ADD_ABSENT,
+} AddVerdict;
+
+/* One add's membership test: set, element, hash, and the pair it judges. */
 typedef struct {
-    const char **slots; /* NULL: empty */
-    guint mask;         /* slots - 1, a power of two minus one */
-} StrSet;
+    const StrSet *set;
+    const char *value;
+    guint hash;
+    guint pair;
+} AddProbe;
 
-static StrSet *str_set_new(const GPtrArray *items)
+/* How many probes ahead the slot of a set is fetched (its element, half as many): a run's
+ * final sets take some megabyte, and an add probes the set of a key drawn at random, so a
+ * probe waits for memory unless its lines were asked for while earlier probes ran. */
+#define ADD_PREFETCH 16
+
+/* verdict[i] for every pair i (AddVerdict). The tests are gathered in history order, then
+ * run with the set slot of a later test, and then the element it holds, fetched ahead: the
+ * same answers as one str_set_has per add, without most of its waits on memory. */
+static void judge_adds(const GArray *pairs, const KeyFinals *by_key, guint8 *verdict)
 {
-    StrSet *set = g_new(StrSet, 1);
-    guint cap = 8;
-    while (cap < 2 * items->len)
-        cap *= 2;
-    set->slots = g_new0(const char *, cap);
-    set->mask = cap - 1;
-    for (guint i = 0; i < items->len; i++) {
-        const char *e = g_ptr_array_index(items, i);
-        guint at = str_hash(e) & set->mask;
-        while (set->slots[at] != NULL && !str_equal(set->slots[at], e))
-            at = (at + 1) & set->mask;
-        set->slots[at] = e;
-    }
-    return set;
-}
-
-static gboolean str_set_has(const StrSet *set, const char *e)
-{
-    for (guint at = str_hash(e) & set->mask; set->slots[at] != NULL; at = (at + 1) & set->mask)
-        if (str_equal(set->slots[at], e))
-            return TRUE;
-    return FALSE;
-}
-
-static void str_set_free(gpointer p)
-{
-    StrSet *set = p;
-    g_free(set->slots);
-    g_free(set);
-}
-
-/* What the final read of one key found: the read's completion and, for a set or list, its
- * elements. */
-typedef struct {
-    const char *key; /* NULL: an empty slot */
-    const SimOp *fin;
-    StrSet *members; /* owned, or NULL */
-} KeyFinal;
-
-/* The final reads by key, for the one lookup every write makes: open addressing over a table
- * sized once (a run reads back some hundred keys and looks keys up some 56 k times; two
- * GHashTable lookups a write cost three times as much). */
-typedef struct {
-    KeyFinal *slots;
-    guint mask; /* slots - 1, a power of two minus one */
-} KeyFinals;
-
-static void key_finals_init(KeyFinals *kf, guint keys)
-{
-    guint cap = 8;
-    while (cap < 2 * keys)
-        cap *= 2;
-    kf->slots = g_new0(KeyFinal, cap);
-    kf->mask = cap - 1;
-}
-
-/* The slot of `key`: its entry, or the empty slot where it goes. */
-static KeyFinal *key_finals_slot(const KeyFinals *kf, const char *key)
-{
-    guint at = str_hash(key) & kf->mask;
-    while (kf->slots[at].key != NULL && !str_equal(kf->slots[at].key, key))
-        at = (at + 1) & kf->mask;
-    return &kf->slots[at];
-}
-
-static void key_finals_clear(KeyFinals *kf)
-{
-    for (guint i = 0; i <= kf->mask; i++)
-        if (kf->slots[i].members != NULL)
-            str_set_free(kf->slots[i].members);
-    g_free(kf->slots);
-}
-
-static void check_writes_paired(const SimHistory *h, const GArray *pairs, const GPtrArray *faults,
-                                const GArray *events, gint reader, SimCheckResult *r)
-{
-    /* final reads: key -> op (for the register rule), and the same with the element sets */
-    g_autoptr(GHashTable) finals = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autofree AddProbe *probes = g_new(AddProbe, MAX(pairs->len, 1));
+    guint n = 0;
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
-        if (p->done->worker == reader && p->done->type == SIM_OP_OK && f_is(p->done->f, "read"))
-            g_hash_table_insert(finals, p->done->key, (gpointer)p->done);
-    }
-    KeyFinals by_key;
-    key_finals_init(&by_key, g_hash_table_size(finals));
-    for (guint i = 0; i < pairs->len; i++) {
-        const OpPair *p = &g_array_index(pairs, OpPair, i);
-        if (p->done->worker != reader || p->done->type != SIM_OP_OK || !f_is(p->done->f, "read"))
+        /* the ops were last read when paired, 7 MB ago */
+        if (i + ADD_PREFETCH < pairs->len)
+            __builtin_prefetch(g_array_index(pairs, OpPair, i + ADD_PREFETCH).invoke);
+        verdict[i] = ADD_NOT_JUDGED;
+        if (p->what != PAIR_ADD || p->by_reader || (p->type != SIM_OP_OK && p->type != SIM_OP_INFO))
             continue;
-        /* a key read twice keeps its last read, as `finals` does */
+        const KeyFinal *kf = key_finals_slot(by_key, p->invoke->key);
+        if (kf->key == NULL) {
+            verdict[i] = ADD_UNREAD;
+        } else if (kf->members == NULL) {
+            verdict[i] = ADD_ABSENT;
+        } else {
+            const char *value = sim_op_value(p->invoke);
+            probes[n++] = (AddProbe){kf->members, value, str_hash(value), i};
+        }
+    }
+    for (guint j = 0; j < n; j++) {
+        if (j + ADD_PREFETCH < n) {
+            const AddProbe *ahead = &probes[j + ADD_PREFETCH];
+            __builtin_prefetch(&ahead->set->slots[ahead->hash & ahead->set->mask]);
+        }
+        if (j + ADD_PREFETCH / 2 < n) {
+            const AddProbe *ahead = &probes[j + ADD_PREFETCH / 2];
+            const char *first = ahead->set->slots[ahead->hash & ahead->set->mask];
+            if (first != NULL)
+                __builtin_prefetch(first);
+        }
+        const AddProbe *pr = &probes[j];
+        verdict[pr->pair] =
+            str_set_has_hashed(pr->set, pr->value, pr->hash) ? ADD_PRESENT : ADD_ABSENT;
+    }
+}
+
+static void check_writes_paired(const SimHistory *h, const Paired *pd, const GPtrArray *faults,
+                                const GArray *events, SimCheckResult *r)
+{
+    const GArray *pairs = pd->pairs;
+    /* final reads by key, with their element sets: a key read twice keeps its last read, and
+     * the elements of its last set or list read */
+    KeyFinals by_key;
+    key_finals_init(&by_key, pd->final_reads);
+    for (guint i = 0; i < pairs->len && pd->final_reads > 0; i++) {
+        const OpPair *p = &g_array_index(pairs, OpPair, i);
+        if (!p->final_read)
+            continue;
         KeyFinal *kf = key_finals_slot(&by_key, p->done->key);
         kf->key = p->done->key;
         kf->fin = p->done;
@@ -587,46 +732,49 @@ static void check_writes_paired(const SimHistory *h, const GArray *pairs, const 
     /* register: the writes the rule in checker.h finds lost, and every value some read saw */
     g_autofree gboolean *reg_lost = g_new0(gboolean, MAX(pairs->len, 1));
     g_autoptr(GHashTable) reg_seen = g_hash_table_new(g_str_hash, g_str_equal);
-    check_registers(pairs, finals, events, reg_lost, reg_seen);
+    if (pd->has_write) /* else it finds no write lost, and no write asks what reads saw */
+        check_registers(pairs, &by_key, events, reg_lost, reg_seen);
     g_autoptr(GHashTable) incrs =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     g_autoptr(GPtrArray) incr_keys = g_ptr_array_new(); /* first-seen order */
+    g_autofree guint8 *add_verdict = g_new(guint8, MAX(pairs->len, 1));
+    judge_adds(pairs, &by_key, add_verdict);
     for (guint i = 0; i < pairs->len; i++) {
         const OpPair *p = &g_array_index(pairs, OpPair, i);
-        const char *f = p->invoke->f;
-        gboolean incr = is_counter_add(p->invoke), add = f_is(f, "add") && !incr,
-                 write = f_is(f, "write");
-        if (p->done->worker == reader)
+        if (p->by_reader)
             continue;
-        if (p->done->type == SIM_OP_OK)
+        if (p->type == SIM_OP_OK)
             r->ok_ops++;
+        gboolean incr = p->what == PAIR_INCR, add = p->what == PAIR_ADD,
+                 write = p->what == PAIR_WRITE;
         if (!add && !write && !incr)
             continue;
-        if (p->done->type == SIM_OP_OK)
+        if (p->type == SIM_OP_OK)
             r->acked++;
-        else if (p->done->type == SIM_OP_INFO)
+        else if (p->type == SIM_OP_INFO)
             r->indeterminate++;
         else
             continue;
-        const KeyFinal *kf = key_finals_slot(&by_key, p->invoke->key);
-        if (kf->key == NULL) {
-            if (p->done->type == SIM_OP_OK)
+        gboolean read_back = add ? add_verdict[i] != ADD_UNREAD
+                                 : key_finals_slot(&by_key, p->invoke->key)->key != NULL;
+        if (!read_back) {
+            if (p->type == SIM_OP_OK)
                 r->unread++;
             continue;
         }
         gboolean present;
         if (add) {
-            const StrSet *set = kf->members;
-            present = set != NULL && str_set_has(set, sim_op_value(p->invoke));
+            rc_assert(add_verdict[i] == ADD_PRESENT || add_verdict[i] == ADD_ABSENT);
+            present = add_verdict[i] == ADD_PRESENT;
         } else if (write) {
             /* acked: not proven lost; info: some read saw its value */
-            present = p->done->type == SIM_OP_OK
+            present = p->type == SIM_OP_OK
                           ? !reg_lost[i]
                           : g_hash_table_contains(reg_seen, sim_op_value(p->invoke));
         } else {
             /* counters are judged per key once all their INCRs are known, below */
             present = TRUE;
-            if (p->done->type == SIM_OP_OK) {
+            if (p->type == SIM_OP_OK) {
                 GPtrArray *list = g_hash_table_lookup(incrs, p->invoke->key);
                 if (list == NULL) {
                     list = g_ptr_array_new();
@@ -636,7 +784,7 @@ static void check_writes_paired(const SimHistory *h, const GArray *pairs, const 
                 g_ptr_array_add(list, (gpointer)p);
             }
         }
-        if (p->done->type == SIM_OP_INFO) {
+        if (p->type == SIM_OP_INFO) {
             if (present && !incr)
                 r->recovered++;
         } else if (!present) {
@@ -645,7 +793,7 @@ static void check_writes_paired(const SimHistory *h, const GArray *pairs, const 
     }
     for (guint i = 0; i < incr_keys->len; i++) {
         const char *key = g_ptr_array_index(incr_keys, i);
-        const SimOp *fin = g_hash_table_lookup(finals, key);
+        const SimOp *fin = key_finals_slot(&by_key, key)->fin;
         check_counter(r, h, faults, g_hash_table_lookup(incrs, key),
                       fin->kind == SIM_VALUE_INT ? fin->num : 0, fin->node);
     }
@@ -654,67 +802,62 @@ static void check_writes_paired(const SimHistory *h, const GArray *pairs, const 
 
 /* ---- unavailability ---- */
 
-/* What each op does to the sweep below: nothing, or it opens or closes a failed op's
- * interval on a side (SWEEP_OPEN + side, SWEEP_CLOSE + side). */
-enum { SWEEP_NONE = 0, SWEEP_OPEN = 1, SWEEP_CLOSE = 4 };
-
 /* Unavailability per side: the length of the union of its failed ops' [invoke, completion]
- * intervals, by one sweep over the history, which is in time order already (virtual time
- * starts at 0): a side is unavailable while one of its failed ops is open. Sorting the
- * intervals instead (some ten thousand a run) cost more than the rest of the check. */
-static void unavailability_paired(const SimHistory *h, const GArray *pairs, SimCheckResult *r)
+ * intervals. The spans come in completion order, and completions are in time order (the
+ * history's), so walking them backwards meets their ends latest first: a span that ends
+ * before the union gathered so far starts can meet no span still to come but the ones that
+ * end before it too, so the union is summed block by block with no sort (sorting some ten
+ * thousand intervals cost more than the rest of the check), and no op is read again. */
+static void unavailability_of(const GArray *failed, SimCheckResult *r)
 {
-    guint64 n = sim_history_len(h);
-    rc_assert(n == 0 || sim_history_op(h, 0)->time_us >= 0);
-    g_autofree guint8 *sweep = g_new0(guint8, MAX(n, 1));
-    for (guint i = 0; i < pairs->len; i++) {
-        const OpPair *p = &g_array_index(pairs, OpPair, i);
-        if (p->done->type == SIM_OP_OK)
+    RcTime total[3] = {0, 0, 0};
+    RcTime from[3], to[3]; /* the block being gathered per side; to < 0: none yet */
+    for (int side = 0; side < 3; side++)
+        from[side] = to[side] = -1;
+    for (guint i = failed->len; i > 0; i--) {
+        const FailedSpan *f = &g_array_index(failed, FailedSpan, i - 1);
+        rc_assert(f->side < 3 && f->from_us >= 0 && f->from_us <= f->to_us);
+        rc_assert(i == failed->len ||
+                  f->to_us <= g_array_index(failed, FailedSpan, i).to_us); /* ends in order */
+        guint side = f->side;
+        if (to[side] >= 0 && f->to_us >= from[side]) {
+            from[side] = MIN(from[side], f->from_us); /* meets the block: joins it */
             continue;
-        rc_assert(p->invoke->side < 3);
-        sweep[sim_op_index(h, p->invoke)] = (guint8)(SWEEP_OPEN + p->invoke->side);
-        sweep[sim_op_index(h, p->done)] = (guint8)(SWEEP_CLOSE + p->invoke->side);
-    }
-    guint open[3] = {0, 0, 0};
-    RcTime since[3] = {0, 0, 0}, total[3] = {0, 0, 0};
-    for (guint64 i = 0; i < n; i++) {
-        if (sweep[i] == SWEEP_NONE)
-            continue;
-        RcTime t = sim_history_op(h, i)->time_us;
-        if (sweep[i] < SWEEP_CLOSE) {
-            guint side = sweep[i] - SWEEP_OPEN;
-            if (open[side]++ == 0)
-                since[side] = t;
-        } else {
-            guint side = sweep[i] - SWEEP_CLOSE;
-            rc_assert(open[side] > 0);
-            if (--open[side] == 0)
-                total[side] += t - since[side];
         }
+        if (to[side] >= 0)
+            total[side] += to[side] - from[side];
+        from[side] = f->from_us;
+        to[side] = f->to_us;
     }
     for (int side = 0; side < 3; side++)
-        r->unavailable_us[side] = total[side];
+        r->unavailable_us[side] = total[side] + (to[side] >= 0 ? to[side] - from[side] : 0);
 }
 
 void sim_check_writes(const SimHistory *h, const GPtrArray *faults, const GArray *events,
                       gint reader, SimCheckResult *r)
 {
-    g_autoptr(GArray) pairs = pair_ops(h);
-    check_writes_paired(h, pairs, faults, events, reader, r);
+    Paired pd;
+    pair_ops(h, reader, &pd);
+    check_writes_paired(h, &pd, faults, events, r);
+    paired_clear(&pd);
 }
 
 void sim_check_unavailability(const SimHistory *h, SimCheckResult *r)
 {
-    g_autoptr(GArray) pairs = pair_ops(h);
-    unavailability_paired(h, pairs, r);
+    Paired pd;
+    pair_ops(h, G_MININT, &pd); /* no op is the reader's */
+    unavailability_of(pd.failed, r);
+    paired_clear(&pd);
 }
 
 void sim_check_history(const SimHistory *h, const GPtrArray *faults, const GArray *events,
                        gint reader, SimCheckResult *r)
 {
-    g_autoptr(GArray) pairs = pair_ops(h);
-    check_writes_paired(h, pairs, faults, events, reader, r);
-    unavailability_paired(h, pairs, r);
+    Paired pd;
+    pair_ops(h, reader, &pd);
+    check_writes_paired(h, &pd, faults, events, r);
+    unavailability_of(pd.failed, r);
+    paired_clear(&pd);
 }
 
 /* ---- failovers ---- */
@@ -799,69 +942,5 @@ gboolean sim_check_slot_claims(const SimSlotClaim *claims, guint n, GString *why
             }
         }
     g_string_assign(why, "no two masters served one slot with one configEpoch");
-    return TRUE;
-}
-
-/* ---- convergence ---- */
-
-gboolean sim_check_converged(const SimNodeView *views, guint n, GString *why)
-{
-    gint ref = -1;
-    for (guint i = 0; i < n; i++)
-        if (views[i].up) {
-            ref = (gint)i;
-            break;
-        }
-    if (ref < 0) {
-        g_string_assign(why, "no node is up");
-        return FALSE;
-    }
-    for (guint i = 0; i < n; i++) {
-        if (!views[i].up)
-            continue;
-        if (!views[i].state_ok) {
-            g_string_printf(why, "n%u: cluster state is fail", i + 1);
-            return FALSE;
-        }
-        /* a view equal to the reference's (the usual case) needs only the coverage check,
-         * which the reference passed already unless this is the reference itself */
-        gboolean same = i == (guint)ref || memcmp(views[i].slot_owner, views[ref].slot_owner,
-                                                  16384 * sizeof(gint16)) == 0;
-        if (same && i != (guint)ref)
-            continue;
-        for (guint s = 0; s < 16384; s++) {
-            gint16 o = views[i].slot_owner[s];
-            if (o < 0) {
-                g_string_printf(why, "n%u: slot %u is not covered", i + 1, s);
-                return FALSE;
-            }
-            if (o != views[ref].slot_owner[s]) {
-                g_string_printf(why, "slot %u: n%u says n%d, n%d says n%d", s, i + 1, o + 1,
-                                ref + 1, views[ref].slot_owner[s] + 1);
-                return FALSE;
-            }
-        }
-    }
-    /* owners are masters in their own view, with distinct configEpochs */
-    g_autofree gboolean *owner = g_new0(gboolean, n);
-    for (guint s = 0; s < 16384; s++)
-        owner[views[ref].slot_owner[s]] = TRUE;
-    for (guint i = 0; i < n; i++) {
-        if (!owner[i])
-            continue;
-        if (!views[i].up || !views[i].is_master) {
-            g_string_printf(why, "n%u owns slots but is %s", i + 1,
-                            views[i].up ? "not a master in its own view" : "down");
-            return FALSE;
-        }
-        for (guint j = i + 1; j < n; j++)
-            if (owner[j] && views[j].config_epoch == views[i].config_epoch) {
-                g_string_printf(why,
-                                "n%u and n%u serve slots with one configEpoch %" G_GUINT64_FORMAT,
-                                i + 1, j + 1, views[i].config_epoch);
-                return FALSE;
-            }
-    }
-    g_string_assign(why, "every node agrees on every slot's owner; one master per shard");
     return TRUE;
 }

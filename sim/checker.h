@@ -128,19 +128,40 @@ typedef struct {
  * FALSE with a one-line reason naming both nodes, the lowest shared slot and the epoch. */
 gboolean sim_check_slot_claims(const SimSlotClaim *claims, guint n, GString *why);
 
-/* One node's view of the cluster for the convergence checks. */
+/* A run of slots with one owner in a node's view, for the convergence checks: slots
+ * first..last (inclusive) all owned by `owner`, an index into the views array. */
+typedef struct {
+    guint16 first, last;
+    gint16 owner; /* >= 0 */
+} SimOwnerRun;
+
+/* One node's view of the cluster for the convergence checks. Its slot table is kept as the
+ * runs of one owner (a handful per node) rather than 16384 entries: a convergence poll then
+ * compares a few runs per node, where it compared and scanned 32 KB per node. */
 typedef struct {
     gboolean up;
     char name[41]; /* its own 40-char name */
     gboolean is_master;
     guint64 config_epoch;
     gboolean state_ok;
-    gint16 *slot_owner; /* [16384]: index into the views array, or -1 */
+    const SimOwnerRun *runs; /* in slot order, maximal (two runs that touch have different
+                                owners); a slot in no run has no owner */
+    guint n_runs;
 } SimNodeView;
+
+/* Append slots first..last, all owned by `owner` (-1: none), to runs[0 .. n), which end
+ * before `first`; returns the new count (n or n + 1: a stretch that continues the last run
+ * joins it, so the runs stay maximal). */
+guint sim_owner_runs_append(SimOwnerRun *runs, guint n, guint first, guint last, gint owner);
+
+/* The runs of a slot table `owner` [16384] (an index into the views array, or -1: none) into
+ * `runs` (room for 16384); returns how many. */
+guint sim_owner_runs_from_table(const gint16 *owner, SimOwnerRun *runs);
 
 /* Converged: every up node agrees on every slot's owner, every slot is covered, the owners
  * are masters in their own view, and no two masters share a configEpoch. FALSE with a
- * one-line reason. */
+ * one-line reason (the lowest slot that differs or has no owner, as a slot-by-slot scan
+ * names it). */
 gboolean sim_check_converged(const SimNodeView *views, guint n, GString *why);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimCheckResult, sim_check_result_free)

@@ -98,8 +98,7 @@ void sim_run_record_partition(SimRun *run, const char *f, GPtrArray *groups, con
                       (guint64)(fault + 1), 0, 0, "nemesis partition %s", text);
 }
 
-/* The node index of a 40-byte cluster name, or -1. */
-static gint node_by_id(const SimRun *run, const char *name40)
+gint sim_run_node_by_id(const SimRun *run, const char *name40)
 {
     for (guint i = 0; i < run->n_nodes; i++)
         if (run->node_ids[i][0] != '\0' && memcmp(run->node_ids[i], name40, 40) == 0)
@@ -116,80 +115,6 @@ static void learn_ids(SimRun *run)
             run->node_ids[i][40] = '\0';
         }
     }
-}
-
-/* owner[from .. to) = idx, four slots to a 64-bit store in the middle (runs are thousands of
- * slots long, and the compiler does not vectorise the plain loop at -O2). */
-static void fill_owner_range(gint16 *owner, int from, int to, gint16 idx)
-{
-    int s = from;
-    for (; s < to && (s & 3) != 0; s++)
-        owner[s] = idx;
-    guint64 four = (guint64)(guint16)idx * G_GUINT64_CONSTANT(0x0001000100010001);
-    for (; s + 4 <= to; s += 4)
-        memcpy(&owner[s], &four, sizeof four);
-    for (; s < to; s++)
-        owner[s] = idx;
-}
-
-/* A node's slot table as node indices (-1: no owner), a run of one owner at a time from the
- * core's cached runs (the node is looked up once a run, and no slot is read one by one). */
-static void fill_slot_owners(SimRun *run, RcCluster *c, gint16 *owner)
-{
-    const GArray *runs = rc_cluster_slot_runs(c);
-    int next = 0;
-    for (guint i = 0; i < runs->len; i++) {
-        const RcSlotRun *r = &g_array_index(runs, RcSlotRun, i);
-        const RcClusterNode *o = c->slots[r->first];
-        rc_assert(r->first >= next && r->last < RC_CLUSTER_SLOTS && o != NULL &&
-                  c->slots[r->last] == o);
-        fill_owner_range(owner, next, r->first, -1);
-        fill_owner_range(owner, r->first, r->last + 1, (gint16)node_by_id(run, o->name));
-        next = r->last + 1;
-    }
-    fill_owner_range(owner, next, RC_CLUSTER_SLOTS, -1);
-}
-
-/* Fill views (slot owners as node indices) for the convergence check. */
-static void build_views(SimRun *run, SimNodeView *views, gint16 *owners)
-{
-    for (guint i = 0; i < run->n_nodes; i++) {
-        SimNodeView *v = &views[i];
-        memset(v, 0, sizeof *v);
-        v->slot_owner = owners + (gsize)i * 16384;
-        RcCluster *c = node_cluster(run, i);
-        v->up = c != NULL && !sim_world_node_is_paused(run->world, i);
-        if (!v->up)
-            continue;
-        memcpy(v->name, c->myself->name, 40);
-        v->is_master = rc_node_is_master(c->myself);
-        v->config_epoch = c->myself->config_epoch;
-        v->state_ok = c->state == RC_CLUSTER_OK;
-        fill_slot_owners(run, c, v->slot_owner);
-    }
-}
-
-static gboolean converged(SimRun *run, GString *why)
-{
-    g_autofree SimNodeView *views = g_new(SimNodeView, run->n_nodes);
-    g_autofree gint16 *owners = g_new(gint16, (gsize)run->n_nodes * 16384);
-    build_views(run, views, owners);
-    for (guint i = 0; i < run->n_nodes; i++)
-        if (!views[i].up) {
-            g_string_printf(why, "%s is down", run->node_names[i]);
-            return FALSE;
-        }
-    if (!sim_check_converged(views, run->n_nodes, why))
-        return FALSE;
-    /* replicas: each non-owner knows its master and is a replica in its own view */
-    for (guint i = 0; i < run->n_nodes; i++) {
-        RcCluster *c = node_cluster(run, i);
-        if (rc_node_is_master(c->myself) && c->myself->numslots == 0 && run->sc->replicas > 0) {
-            g_string_printf(why, "%s is a master without slots", run->node_names[i]);
-            return FALSE;
-        }
-    }
-    return TRUE;
 }
 
 /* ---- invariants sampled through the run ---- */
@@ -245,7 +170,7 @@ static void on_node_action(guint32 node, RcTime now_us, const RcAction *a, gpoin
         .t_us = now_us - run->t0_us,
         .node = node,
         .event = a->event,
-        .peer = a->peer[0] ? node_by_id(run, a->peer) : -1,
+        .peer = a->peer[0] ? sim_run_node_by_id(run, a->peer) : -1,
         .value = a->value,
     };
     g_array_append_val(run->events, e);
@@ -262,7 +187,7 @@ static gboolean formation_converged(gpointer user, GString *why)
 {
     SimRun *run = user;
     learn_ids(run);
-    if (!converged(run, why))
+    if (!sim_run_converged(run, why))
         return FALSE;
     for (guint i = 0; i < run->n_nodes; i++) {
         RcNode *node = sim_world_node(run->world, i);
@@ -277,7 +202,8 @@ static gboolean formation_converged(gpointer user, GString *why)
 }
 
 /* Form the cluster from the run's admin client once every node has booted, until
- * converged(); FALSE with why not: the failed command ("n1: CLUSTER ADDSLOTSRANGE: timeout")
+ * sim_run_converged(); FALSE with why not: the failed command
+ * ("n1: CLUSTER ADDSLOTSRANGE: timeout")
  * or "not converged within 120 s". */
 static gboolean form_cluster(SimRun *run, char **why)
 {
@@ -396,7 +322,7 @@ static void on_converge_poll(SimKernel *k, gpointer data, guint64 arg)
     SimRun *run = data;
     RcTime since = sim_kernel_now(k) - run->heal_us;
     g_autoptr(GString) why = g_string_new(NULL);
-    if (run->converged_us < 0 && converged(run, why))
+    if (run->converged_us < 0 && sim_run_converged(run, why))
         run->converged_us = sim_kernel_now(k);
     gboolean idle = sim_workload_idle(run) && !run->admin_busy;
     if ((run->converged_us >= 0 || since >= run->sc->converge_within_us) && idle) {
@@ -913,7 +839,7 @@ static void check_converged(SimRun *run, SimRunResult *res)
     SimCheckResult *c = res->check;
     RcTime within_ms = run->sc->converge_within_us / RC_US_PER_MS;
     g_autoptr(GString) why = g_string_new(NULL);
-    gboolean agree_at_end = converged(run, why);
+    gboolean agree_at_end = sim_run_converged(run, why);
     if (res->converged && res->converge_us <= run->sc->converge_within_us) {
         sim_check_add_property(c, "converged", TRUE,
                                "converged %" G_GINT64_FORMAT " ms after the final heal; %s",

@@ -144,6 +144,12 @@ SimSide sim_run_node_side(const SimRun *run, gint node);
 /* Current masters (own slots, in their own view), as a node bitmap. */
 gboolean sim_run_node_is_serving_master(SimRun *run, guint node);
 void sim_run_record_nemesis(SimRun *run, const char *f, const char *value, gint fault);
+/* The node index of a 40-byte cluster name (as learnt once the cluster formed), or -1. */
+gint sim_run_node_by_id(const SimRun *run, const char *name40);
+/* run_converge.c: every node up and agreeing on every slot's owner, the owners masters with
+ * distinct configEpochs (sim_check_converged), and no master without slots when the scenario
+ * has replicas; else FALSE with a one-line reason. */
+gboolean sim_run_converged(SimRun *run, GString *why);
 /* A partition op: `groups` (GPtrArray of GPtrArray of char* host names) is taken; `text` is
  * its one-line form for the trace. */
 void sim_run_record_partition(SimRun *run, const char *f, GPtrArray *groups, const char *text,

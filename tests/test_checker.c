@@ -563,6 +563,91 @@ START_TEST(test_unavailability_matches_a_grid)
 }
 END_TEST
 
+/* Random set histories (up to 40 keys, 2000 adds of values drawn from a small pool, so that
+ * one value is added to several keys and twice to one key; ok, info and fail; some keys never
+ * read back, some read twice, final reads holding values never added): every count and every
+ * lost write, in order, is what a plain scan finds, element by element, in the key's last
+ * final read. The checker judges adds in a batch with the sets' memory fetched ahead; this is
+ * its truth. */
+START_TEST(test_set_adds_match_a_scan)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(500 + (guint32)_i);
+    g_autoptr(SimHistory) h = sim_history_new();
+    sim_history_set_workers(h, 4);
+    guint keys = (guint)g_rand_int_range(rng, 1, 41), adds = (guint)g_rand_int_range(rng, 0, 2001);
+    guint pool = (guint)g_rand_int_range(rng, 1, 600);
+    g_autofree guint *add_key = g_new(guint, MAX(adds, 1));
+    g_autofree guint *add_value = g_new(guint, MAX(adds, 1));
+    g_autofree SimOpType *add_type = g_new(SimOpType, MAX(adds, 1));
+    char key[16], value[16];
+    RcTime t = 0;
+    for (guint i = 0; i < adds; i++) {
+        add_key[i] = (guint)g_rand_int_range(rng, 0, (gint32)keys);
+        add_value[i] = (guint)g_rand_int_range(rng, 0, (gint32)pool);
+        gint32 roll = g_rand_int_range(rng, 0, 10);
+        add_type[i] = roll < 7 ? SIM_OP_OK : roll < 9 ? SIM_OP_INFO : SIM_OP_FAIL;
+        g_snprintf(key, sizeof key, "k%u", add_key[i]);
+        g_snprintf(value, sizeof value, "v%u", add_value[i]);
+        op(h, (gint)(i % 3), "add", key, value, t, t + 1, add_type[i], 0, SIM_SIDE_NONE);
+        t += 2;
+    }
+    /* the last final read of each key: whether there is one, and which pool values it holds */
+    g_autofree gboolean *read_back = g_new0(gboolean, keys);
+    g_autofree gboolean *holds = g_new0(gboolean, (gsize)keys * pool);
+    for (guint k = 0; k < keys; k++) {
+        guint reads = (guint)g_rand_int_range(rng, 0, 3);
+        for (guint r = 0; r < reads; r++) {
+            g_autoptr(GPtrArray) elems = g_ptr_array_new_with_free_func(g_free);
+            for (guint v = 0; v < pool; v++) {
+                holds[(gsize)k * pool + v] = g_rand_int_range(rng, 0, 4) != 0;
+                if (holds[(gsize)k * pool + v])
+                    g_ptr_array_add(elems, g_strdup_printf("v%u", v));
+            }
+            g_ptr_array_add(elems, g_strdup("never-added"));
+            g_ptr_array_add(elems, NULL);
+            g_snprintf(key, sizeof key, "k%u", k);
+            final_read_by(h, 3, t, key, (const char *const *)elems->pdata);
+            t += 2000;
+            read_back[k] = TRUE;
+        }
+    }
+    guint64 acked = 0, indeterminate = 0, unread = 0, recovered = 0;
+    g_autoptr(GArray) lost = g_array_new(FALSE, FALSE, sizeof(guint)); /* add indices */
+    for (guint i = 0; i < adds; i++) {
+        if (add_type[i] == SIM_OP_FAIL)
+            continue;
+        acked += add_type[i] == SIM_OP_OK;
+        indeterminate += add_type[i] == SIM_OP_INFO;
+        if (!read_back[add_key[i]]) {
+            unread += add_type[i] == SIM_OP_OK;
+            continue;
+        }
+        gboolean present = holds[(gsize)add_key[i] * pool + add_value[i]];
+        if (add_type[i] == SIM_OP_INFO)
+            recovered += present;
+        else if (!present)
+            g_array_append_val(lost, i);
+    }
+    g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func((GDestroyNotify)sim_fault_free);
+    g_autoptr(SimCheckResult) r = sim_check_result_new();
+    sim_check_writes(h, faults, NULL, 3, r);
+    ck_assert_uint_eq(r->acked, acked);
+    ck_assert_uint_eq(r->indeterminate, indeterminate);
+    ck_assert_uint_eq(r->unread, unread);
+    ck_assert_uint_eq(r->recovered, recovered);
+    ck_assert_uint_eq(r->lost, lost->len);
+    for (guint l = 0; l < lost->len; l++) {
+        guint i = g_array_index(lost, guint, l);
+        const SimLostWrite *w = &g_array_index(r->lost_writes, SimLostWrite, l);
+        g_snprintf(key, sizeof key, "k%u", add_key[i]);
+        g_snprintf(value, sizeof value, "v%u", add_value[i]);
+        ck_assert_str_eq(w->key, key);
+        ck_assert_str_eq(w->value, value);
+        ck_assert_int_eq(w->ack_us, (RcTime)(2 * i + 1));
+    }
+}
+END_TEST
+
 /* sim_check_history gives what the two checks give one after the other. */
 START_TEST(test_check_history_is_writes_and_unavailability)
 {
@@ -750,36 +835,216 @@ START_TEST(test_slot_claims)
 }
 END_TEST
 
+/* Views over slot tables: view i's table is owners[i * 16384 ..], its runs go to
+ * runs[i * 16384 ..]. */
+static void views_from_tables(SimNodeView *v, guint n, const gint16 *owners, SimOwnerRun *runs)
+{
+    for (guint i = 0; i < n; i++) {
+        v[i].runs = runs + (gsize)i * 16384;
+        v[i].n_runs = sim_owner_runs_from_table(owners + (gsize)i * 16384, runs + (gsize)i * 16384);
+    }
+}
+
 START_TEST(test_convergence)
 {
     SimNodeView v[3];
     g_autofree gint16 *owners = g_new(gint16, 3 * 16384);
+    g_autofree SimOwnerRun *runs = g_new(SimOwnerRun, 3 * 16384);
     for (guint i = 0; i < 3; i++) {
         memset(&v[i], 0, sizeof v[i]);
         v[i].up = TRUE;
         v[i].state_ok = TRUE;
         v[i].is_master = i < 2;
         v[i].config_epoch = i + 1;
-        v[i].slot_owner = owners + i * 16384;
         for (guint s = 0; s < 16384; s++)
-            v[i].slot_owner[s] = s < 8192 ? 0 : 1;
+            owners[i * 16384 + s] = s < 8192 ? 0 : 1;
     }
+    views_from_tables(v, 3, owners, runs);
+    ck_assert_uint_eq(v[0].n_runs, 2);
     g_autoptr(GString) why = g_string_new(NULL);
     ck_assert(sim_check_converged(v, 3, why));
-    v[2].slot_owner[9000] = 0;
+    owners[2 * 16384 + 9000] = 0;
+    views_from_tables(v, 3, owners, runs);
+    ck_assert_uint_eq(v[2].n_runs, 4);
     ck_assert(!sim_check_converged(v, 3, why));
     ck_assert_str_eq(why->str, "slot 9000: n3 says n1, n1 says n2");
-    v[2].slot_owner[9000] = 1;
+    owners[2 * 16384 + 9000] = 1;
     v[1].config_epoch = 1;
+    views_from_tables(v, 3, owners, runs);
     ck_assert(!sim_check_converged(v, 3, why));
     ck_assert_str_eq(why->str, "n1 and n2 serve slots with one configEpoch 1");
     v[1].config_epoch = 2;
     v[2].up = FALSE; /* a down node's view does not count */
-    v[2].slot_owner[5] = -1;
+    owners[2 * 16384 + 5] = -1;
+    views_from_tables(v, 3, owners, runs);
     ck_assert(sim_check_converged(v, 3, why));
-    v[0].slot_owner[5] = -1;
+    owners[5] = -1;
+    views_from_tables(v, 3, owners, runs);
     ck_assert(!sim_check_converged(v, 3, why));
     ck_assert_str_eq(why->str, "n1: slot 5 is not covered");
+}
+END_TEST
+
+/* Runs are maximal and give back the table they came from, whatever order of stretches
+ * built them: slot-table truth against sim_owner_runs_append. */
+START_TEST(test_owner_runs_match_the_table)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(7000 + (guint32)_i);
+    g_autofree gint16 *table = g_new(gint16, 16384);
+    g_autofree SimOwnerRun *runs = g_new(SimOwnerRun, 16384);
+    g_autofree SimOwnerRun *stretched = g_new(SimOwnerRun, 16384);
+    /* stretches of random lengths (short ones often) and owners in -1..3 */
+    guint n_stretched = 0;
+    for (guint s = 0; s < 16384;) {
+        guint len = g_rand_boolean(rng) ? (guint)g_rand_int_range(rng, 1, 4)
+                                        : (guint)g_rand_int_range(rng, 1, 3000);
+        guint last = MIN(s + len - 1, 16383u);
+        gint owner = g_rand_int_range(rng, -1, 4);
+        for (guint t = s; t <= last; t++)
+            table[t] = (gint16)owner;
+        n_stretched = sim_owner_runs_append(stretched, n_stretched, s, last, owner);
+        s = last + 1;
+    }
+    guint n = sim_owner_runs_from_table(table, runs);
+    ck_assert_uint_eq(n, n_stretched);
+    ck_assert(memcmp(runs, stretched, n * sizeof *runs) == 0);
+    gint16 *back = g_new(gint16, 16384);
+    for (guint s = 0; s < 16384; s++)
+        back[s] = -1;
+    for (guint i = 0; i < n; i++) {
+        ck_assert(runs[i].first <= runs[i].last && runs[i].owner >= 0);
+        if (i > 0) {
+            ck_assert(runs[i - 1].last < runs[i].first);
+            ck_assert(runs[i - 1].last + 1 < runs[i].first || runs[i - 1].owner != runs[i].owner);
+        }
+        for (guint s = runs[i].first; s <= runs[i].last; s++)
+            back[s] = runs[i].owner;
+    }
+    ck_assert(memcmp(back, table, 16384 * sizeof *table) == 0);
+    g_free(back);
+}
+END_TEST
+
+/* The convergence check as it was, slot by slot over whole tables: the truth the run-based
+ * check must agree with, verdict and reason alike. */
+static gboolean converged_by_scan(const SimNodeView *views, const gint16 *owners, guint n,
+                                  GString *why)
+{
+    gint ref = -1;
+    for (guint i = 0; i < n && ref < 0; i++)
+        if (views[i].up)
+            ref = (gint)i;
+    if (ref < 0) {
+        g_string_assign(why, "no node is up");
+        return FALSE;
+    }
+    const gint16 *rt = owners + (gsize)ref * 16384;
+    for (guint i = 0; i < n; i++) {
+        if (!views[i].up)
+            continue;
+        if (!views[i].state_ok) {
+            g_string_printf(why, "n%u: cluster state is fail", i + 1);
+            return FALSE;
+        }
+        const gint16 *t = owners + (gsize)i * 16384;
+        for (guint s = 0; s < 16384; s++) {
+            if (t[s] < 0) {
+                g_string_printf(why, "n%u: slot %u is not covered", i + 1, s);
+                return FALSE;
+            }
+            if (t[s] != rt[s]) {
+                g_string_printf(why, "slot %u: n%u says n%d, n%d says n%d", s, i + 1, t[s] + 1,
+                                ref + 1, rt[s] + 1);
+                return FALSE;
+            }
+        }
+    }
+    gboolean owner[8] = {FALSE};
+    for (guint s = 0; s < 16384; s++)
+        owner[rt[s]] = TRUE;
+    for (guint i = 0; i < n; i++) {
+        if (!owner[i])
+            continue;
+        if (!views[i].up || !views[i].is_master) {
+            g_string_printf(why, "n%u owns slots but is %s", i + 1,
+                            views[i].up ? "not a master in its own view" : "down");
+            return FALSE;
+        }
+        for (guint j = i + 1; j < n; j++)
+            if (owner[j] && views[j].config_epoch == views[i].config_epoch) {
+                g_string_printf(why,
+                                "n%u and n%u serve slots with one configEpoch %" G_GUINT64_FORMAT,
+                                i + 1, j + 1, views[i].config_epoch);
+                return FALSE;
+            }
+    }
+    g_string_assign(why, "every node agrees on every slot's owner; one master per shard");
+    return TRUE;
+}
+
+/* Random clusters of 1-8 nodes whose views mostly agree, then differ by a slot, a range, a
+ * gap, a down node, a failed state, a replica that owns slots or a shared epoch: the check
+ * over runs says what the scan over tables says, word for word. */
+static void convergence_case(guint32 seed)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(9000 + seed);
+    guint n = (guint)g_rand_int_range(rng, 1, 9);
+    guint masters = (guint)g_rand_int_range(rng, 1, (gint32)n + 1);
+    g_autofree gint16 *owners = g_new(gint16, (gsize)n * 16384);
+    g_autofree SimOwnerRun *runs = g_new(SimOwnerRun, (gsize)n * 16384);
+    /* the agreed table: masters' ranges in order, as redis-cli splits them roughly */
+    gint16 *base = g_new(gint16, 16384);
+    for (guint s = 0; s < 16384; s++)
+        base[s] = (gint16)(s * masters / 16384);
+    if (g_rand_int_range(rng, 0, 4) == 0) { /* every view gives some slots to any node */
+        guint a = (guint)g_rand_int_range(rng, 0, 16384);
+        gint16 o = (gint16)g_rand_int_range(rng, 0, (gint32)n);
+        for (guint s = a; s < 16384 && s < a + 100; s++)
+            base[s] = o;
+    }
+    SimNodeView v[8];
+    for (guint i = 0; i < n; i++) {
+        memset(&v[i], 0, sizeof v[i]);
+        v[i].up = g_rand_int_range(rng, 0, 12) != 0;
+        v[i].state_ok = g_rand_int_range(rng, 0, 12) != 0;
+        v[i].is_master = i < masters || g_rand_int_range(rng, 0, 8) == 0;
+        v[i].config_epoch = g_rand_int_range(rng, 0, 8) == 0 ? 1 : i + 1;
+        gint16 *t = owners + (gsize)i * 16384;
+        memcpy(t, base, 16384 * sizeof *t);
+        switch (g_rand_int_range(rng, 0, 6)) {
+        case 0: /* one slot to another owner, or to none */
+            t[g_rand_int_range(rng, 0, 16384)] = (gint16)g_rand_int_range(rng, -1, (gint32)n);
+            break;
+        case 1: { /* a range to another owner, or to none */
+            guint a = (guint)g_rand_int_range(rng, 0, 16384);
+            guint len = (guint)g_rand_int_range(rng, 1, 4000);
+            guint b = MIN(a + len - 1, 16383u);
+            gint16 o = (gint16)g_rand_int_range(rng, -1, (gint32)n);
+            for (guint s = a; s <= b; s++)
+                t[s] = o;
+            break;
+        }
+        case 2: /* the last slot has no owner */
+            t[16383] = -1;
+            break;
+        default: /* agrees */
+            break;
+        }
+    }
+    views_from_tables(v, n, owners, runs);
+    g_autoptr(GString) by_runs = g_string_new(NULL);
+    g_autoptr(GString) by_scan = g_string_new(NULL);
+    gboolean ok = sim_check_converged(v, n, by_runs);
+    ck_assert_msg(
+        ok == converged_by_scan(v, owners, n, by_scan) && strcmp(by_runs->str, by_scan->str) == 0,
+        "case %u: runs say %d \"%s\", the scan says \"%s\"", seed, ok, by_runs->str, by_scan->str);
+    g_free(base);
+}
+
+START_TEST(test_convergence_matches_a_scan)
+{
+    for (guint32 seed = 0; seed < 400; seed++) /* in one process: a fork per case cost more */
+        convergence_case(seed);
 }
 END_TEST
 
@@ -1104,6 +1369,7 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_unavailability_is_a_union_per_client_side);
     tcase_add_loop_test(tc, test_unavailability_matches_a_grid, 0, 50);
     tcase_add_test(tc, test_check_history_is_writes_and_unavailability);
+    tcase_add_loop_test(tc, test_set_adds_match_a_scan, 0, 20);
     tcase_add_test(tc, test_history_keeps_every_short_length);
     tcase_add_test(tc, test_pairs_with_odd_worker_numbers);
     tcase_add_test(tc, test_failover_timeline);
@@ -1111,6 +1377,8 @@ Suite *checker_suite(void)
     tcase_add_test(tc, test_epochs);
     tcase_add_test(tc, test_slot_claims);
     tcase_add_test(tc, test_convergence);
+    tcase_add_loop_test(tc, test_owner_runs_match_the_table, 0, 50);
+    tcase_add_test(tc, test_convergence_matches_a_scan);
     tcase_add_test(tc, test_history_keeps_copies);
     tcase_add_test(tc, test_history_chunks);
     tcase_add_test(tc, test_history_completion_shares_invoke_strings);
