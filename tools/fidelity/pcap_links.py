@@ -3,6 +3,7 @@
 
     pcap_links.py RESULT.json PCAP [--before 1] [--after 3] [--summary]
     pcap_links.py --rcsim RUNDIR [--before 1] [--after 3] [--summary]
+    pcap_links.py --pings RESULT.json PCAP [RESULT.json PCAP ...]
 
 RESULT.json is one run's client.py output (its `t0_unix` and `cuts_ms` place the cuts on the
 capture's clock); PCAP is run.sh's capture of that run (PCAP=path: `tcp` on lo, the bus ports
@@ -24,7 +25,11 @@ retransmission that crossed), and closes as an end learns of them (EOF, RST).
 --summary prints, per heal and node, the first data segment from n1 sent after the heal (with
 INPUT-hook cuts, the first that reaches X; tcpdump on lo sees packets the INPUT rule then drops)
 and the first from X, each with its connection and what it was, and when each connection that
-carried them was opened."""
+carried them was opened.
+
+--pings prints, per cut, when the PINGs still unanswered at the heal went (cluster.c's
+ping_sent, which decides a PFAIL): each majority node's to n1, and n1's to n2 and n3, in s after
+the cut. Captures only: rcsim's trace has no sends that a cut dropped."""
 import argparse
 import json
 import signal
@@ -252,10 +257,16 @@ def main():
     p.add_argument("--after", type=float, default=3.0, help="s after each heal (3)")
     p.add_argument("--base-port", type=int, default=30000)
     p.add_argument("--summary", action="store_true", help="only the first packets after each heal")
+    p.add_argument("--pings", action="store_true",
+                   help="captures only: per cut and majority node X, when X's first unanswered "
+                   "PING to n1 went (its ping_sent, which decides X's PFAIL) and when n1's to X "
+                   "went")
     p.add_argument("--stats", action="store_true",
                    help="over every run, heal and node: how long after the heal the first data "
                    "from n1 and the first PONG on X's own link came, and on what")
     a = p.parse_args()
+    if a.pings and a.rcsim:
+        p.error("--pings reads captures: rcsim's trace has no sends a cut dropped")
     if a.rcsim:
         sources = a.rcsim
     else:
@@ -271,6 +282,9 @@ def main():
                 syn_gaps.setdefault(int(kind.split("#")[1]), []).append(t - last_syn[c])
             if kind.startswith("SYN") and kind != "SYN-ACK":
                 last_syn[c] = t
+        if a.pings:
+            rows.extend(pending_pings(events, cuts))
+            continue
         if not a.stats and len(sources) > 1:
             print("#### %s" % (source if isinstance(source, str) else source[1]))
         for k, (cut, heal) in enumerate(cuts, 1):
@@ -287,12 +301,59 @@ def main():
                     print("-- n1 <-> %s" % x)
                     for t, c, s, d, kind in mine:
                         print("  c%+8.3f h%+8.3f  %-7s %s->%s  %s" % (t - cut, t - heal, c.name, s, d, kind))
+    if a.pings:
+        pings_table(rows)
     if a.stats:
         stats(rows, a.after)
         for k in sorted(syn_gaps):
             g = sorted(syn_gaps[k])
             print("SYN retransmission #%d: %d, %.3f-%.3f s after the previous SYN (median %.3f)" % (
                 k, len(g), g[0], g[-1], g[len(g) // 2]))
+
+
+def pending_pings(events, cuts):
+    """(cut number, sender, receiver, s after the cut) for n1 and each majority node X both ways:
+    the PING still unanswered at each heal, i.e. cluster.c's ping_sent, which a PING on the
+    sender's own link sets when none is pending and a PONG on that link clears. A PONG the cut
+    dropped (sent in a cut: the capture sees it before the INPUT rule) clears nothing; a PING's
+    retransmission is no new PING. None: nothing pending at the heal."""
+    rows = []
+    for x in ["n%d" % i for i in range(2, 7)]:
+        for frm, to in (("n1", x), (x, "n1")):
+            pending, at_heal, k = None, {}, 0
+            for t, c, src, dst, kind in events:
+                while k < len(cuts) and t > cuts[k][1]:
+                    at_heal[k], k = pending, k + 1
+                if c.opener != frm or {src, dst} != {frm, to}:
+                    continue
+                words = kind.split()
+                if src == frm and "PING" in words and "retx" not in words and pending is None:
+                    pending = t
+                if src == to and "PONG" in words and not any(a <= t < b for a, b in cuts):
+                    pending = None
+            while k < len(cuts):
+                at_heal[k], k = pending, k + 1
+            for k, (cut, _) in enumerate(cuts):
+                p = at_heal[k]
+                rows.append((k + 1, frm, to, None if p is None else p - cut))
+    return rows
+
+
+def pings_table(rows):
+    """Per cut: the pending PINGs' times after the cut, majority nodes to n1 and n1 to n2 / n3."""
+    print("s after the cut of the PING a node still waits on at the heal (ping_sent); a PFAIL")
+    print("needs it more than node-timeout before the PONG that clears it")
+    for k in sorted({r[0] for r in rows}):
+        for name, pick in (("X to n1 (X = n2..n6)", lambda r: r[2] == "n1"),
+                           ("n1 to n2, n3", lambda r: r[1] == "n1" and r[2] in ("n2", "n3"))):
+            v = [r[3] for r in rows if r[0] == k and pick(r)]
+            got = sorted(x for x in v if x is not None)
+            q = lambda f: got[min(len(got) - 1, int(f * len(got)))] if got else float("nan")
+            print("cut %d  %-22s %4d  p25 %5.2f  median %5.2f  p75 %5.2f  <0.5 s %3.0f%%  "
+                  "<1.0 s %3.0f%%  none %d" % (k, name, len(v), q(0.25), q(0.5), q(0.75),
+                                 100.0 * sum(1 for x in got if x < 0.5) / max(1, len(v)),
+                                 100.0 * sum(1 for x in got if x < 1.0) / max(1, len(v)),
+                                 len(v) - len(got)))
 
 
 def first_after(mine, heal, pred):

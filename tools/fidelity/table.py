@@ -12,7 +12,9 @@
 The experiment is read from the results: real runs' "experiment" (master-crash or
 master-pause, else minority-partition, one-way or flapping, which share the partition's
 figures), rcsim runs' first fault (crash or pause, else partition). In a flapping run T0 is the first cut, "heal" the last
-heal, and acked min / maj count only acks inside a cut.
+heal, and acked min / maj count only acks inside a cut; n1 fail counts only a state fail before the
+first heal (client.py's observer records none later); --compare then also splits every time by
+the cut it fell in (compare_by_cut).
 
 Every time is in ms from the cut (T0). For rcsim the figures are read from summary.json and
 history.jsonl: n2 / n3 PFAIL = when that master first flagged n1 fail? (or fail, if the FAIL
@@ -192,19 +194,27 @@ def rcsim_run(path):
                 last_ok = t
             if r["type"] == "fail" and r["node"] == "n1" and t >= t0 and first_refused is None:
                 first_refused = t
+    # client.py's observer on n1 records its state fail only until the first heal: in a
+    # flapping run, a state fail in a later cut is not in the real runs' figure
     n1_fail = next((e["t_ms"] for e in s["node_events"]
-                    if e["node"] == "n1" and e["event"] == "state-fail" and e["t_ms"] >= t0), None)
+                    if e["node"] == "n1" and e["event"] == "state-fail" and e["t_ms"] >= t0
+                    and e["t_ms"] < cuts[0][1]), None)
     fo = next((x for x in s["failovers"] if x["failed_node"] == "n1"), None)
     rel = lambda t: None if t is None else round(t - t0)
     w = s["loss_window"]["minority"]
     flagged = lambda n: min((e["t_ms"] for e in s["node_events"] if e["node"] == n and
                              e["peer"] == "n1" and e["event"] in ("pfail", "fail") and
                              e["t_ms"] >= t0), default=None)
-    return with_later({"run": s["seed"], "n1_first_refused_ms": rel(first_refused),
+    # the first majority node to flag n1, as the real observers poll it: in every run, not only
+    # those with a failover (a failover's pfail_ms counts from the cut that caused it)
+    first_pfail = min((e["t_ms"] for e in s["node_events"] if e.get("peer") == "n1" and
+                       e["node"] != "n1" and e["event"] == "pfail" and e["t_ms"] >= t0),
+                      default=None)
+    return with_later({"run": s["seed"], "cuts_ms": [[rel(a), rel(b)] for a, b in cuts],
+            "n1_first_refused_ms": rel(first_refused),
             "pfail_n2_ms": rel(flagged("n2")), "pfail_n3_ms": rel(flagged("n3")),
             "n1_last_ack_ms": rel(last_ok), "n1_state_fail_ms": rel(n1_fail),
-            "pfail_ms": rel(fo["pfail_ms"]) if fo else None,
-            "fail_ms": rel(fo["fail_ms"]) if fo else None,
+            "pfail_ms": rel(first_pfail), "fail_ms": rel(fo["fail_ms"]) if fo else None,
             "promoted_ms": rel(fo["promoted_ms"]) if fo else None,
             "epoch": fo["epoch"] if fo else None,
             "acked_min": acked["minority"], "acked_maj": acked["majority"],
@@ -272,6 +282,53 @@ def compare(real_rows, rcsim_rows, cols):
     print("(%d real runs, %d rcsim runs)" % (len(real_rows), len(rcsim_rows)))
 
 
+def cut_of(row, v):
+    """Which cut of a flapping run the time v falls in: k when v lies between cut k's start and
+    the next cut's (1-based), 0 before the first."""
+    starts = [a for a, _ in row["cuts_ms"]]
+    return sum(1 for a in starts if v >= a)
+
+
+def compare_by_cut(real_rows, rcsim_rows, cols):
+    """A flapping run's times are spread over its cuts (a master first flags n1 in the first
+    cut, or only in the second, or never), so the medians of compare() mix the cuts: a different
+    share of second-cut values moves them by seconds. Per figure: how many runs had it in each
+    cut (Fisher p of the second cut's share among the runs that had it at all), and within each
+    cut the medians (ms after that cut's start) and Mann-Whitney p."""
+    ncuts = max(len(r["cuts_ms"]) for r in real_rows + rcsim_rows)
+    print("per cut: runs with the figure in cut 1 / cut 2 / never, real and rcsim; Fisher p of"
+          " cut 2's share; medians in ms after that cut's start, Mann-Whitney p")
+    for head, key in cols[1:]:
+        if not key.endswith("_ms") or key in ("n1_last_ack_ms", "last_lost_ms"):
+            continue
+        per = {}
+        for side, rows in (("r", real_rows), ("s", rcsim_rows)):
+            for r in rows:
+                v = r.get(key)
+                k = cut_of(r, v) if v is not None else None
+                rel = None if k in (None, 0) else v - r["cuts_ms"][k - 1][0]
+                per.setdefault((side, k), []).append(rel)
+        count = lambda side, k: len(per.get((side, k), []))
+        nr, ns = len(real_rows), len(rcsim_rows)
+        if count("r", None) + count("s", None) == nr + ns:
+            continue
+        had_r, had_s = nr - count("r", None), ns - count("s", None)
+        cells = ["%-11s" % head, "%2d/%2d/%2d  %3d/%3d/%3d" % (
+            count("r", 1), count("r", 2), count("r", None),
+            count("s", 1), count("s", 2), count("s", None))]
+        cells.append("p %.2f" % fisher_p(count("r", 2), had_r, count("s", 2), had_s)
+                     if had_r and had_s else "p    -")
+        for k in range(1, ncuts + 1):
+            a = [v for v in per.get(("r", k), []) if v is not None]
+            b = [v for v in per.get(("s", k), []) if v is not None]
+            if len(a) >= 2 and len(b) >= 2:
+                cells.append("cut %d: %5.0f %5.0f p %.2f" % (
+                    k, statistics.median(a), statistics.median(b), mann_whitney_p(a, b)))
+            else:
+                cells.append("cut %d: %5s %5s %6s" % (k, "-", "-", ""))
+        print("  ".join(cells))
+
+
 def columns(rows):
     if any("mf_gap_ms" in r for r in rows):
         return MF_COLS
@@ -287,6 +344,8 @@ def main():
                      if l.strip()]
         rcsim_rows = [rcsim_run(p) for p in sys.argv[cut + 1:]]
         compare(real_rows, rcsim_rows, columns(rcsim_rows))
+        if all(len(r.get("cuts_ms", [])) > 1 for r in real_rows + rcsim_rows):
+            compare_by_cut(real_rows, rcsim_rows, columns(rcsim_rows))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--rcsim":
         rows = [rcsim_run(p) for p in sys.argv[2:]]
