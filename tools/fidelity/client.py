@@ -109,6 +109,7 @@ class Conn:
         self.src, self.addr = src, addr
         self.r = self.w = None
         self.sent = False           # the last call wrote its command (its outcome may be unknown)
+        self.t_sent = None          # when it did (monotonic)
 
     async def open(self):
         host, port = self.addr
@@ -137,6 +138,7 @@ class Conn:
                 await self.open()
             self.w.write(encode(*args))
             self.sent = True
+            self.t_sent = now()
             return await read_reply(self.r)
         try:
             return await asyncio.wait_for(go(), timeout)
@@ -158,6 +160,7 @@ class Run:
         self.addr = {("n%d" % (i + 1)): (ip, a.base_port + i + 1) for i, ip in enumerate(self.nodes)}
         self.name_of = {v: k for k, v in self.addr.items()}
         self.ops = []
+        self.indet = []             # indeterminate ops: (invoke, attempt start, sent, failed, node, error, done)
         self.attempts = []          # (t_send, t_done, node, outcome) for every attempt
         self.t_start = None
         self.t_cut = None
@@ -257,6 +260,7 @@ class Run:
             except asyncio.TimeoutError:
                 self.attempts.append((t0, now(), node, "timeout", proc["host"]))
                 maybe = True    # the request may have been sent (or was)
+                proc["maybe"] = (t0, c.t_sent if c.sent else None, now(), node, "timeout")
                 err = "timeout"
                 self.stale(host)
                 attempts += 1
@@ -264,6 +268,8 @@ class Run:
                 self.attempts.append((t0, now(), node, "conn-error", proc["host"]))
                 if c.sent:
                     maybe = True    # reset or closed after the command went out (sim/client.c)
+                    proc["maybe"] = (t0, c.t_sent, now(), node,
+                                     "%s: %s" % (e.__class__.__name__, e))
                 err = "connection: %s" % e.__class__.__name__
                 self.stale(host)
                 attempts += 1
@@ -305,10 +311,14 @@ class Run:
             proc["n"] += 1
             value = "c%d-%d" % (pid + 1, proc["n"])
             t0 = now()
+            proc["maybe"] = None
             typ, node, err = await self.request(host, proc, key, value)
             self.ops.append({"process": pid, "host": host["name"], "key": key, "value": value,
                              "invoke": t0, "done": now(), "type": typ, "node": node,
                              "error": err})
+            if typ == "info":
+                # the attempt that made the op indeterminate: started, command written, failed
+                self.indet.append((t0,) + proc["maybe"] + (now(),))
             host["idle"] += 1
             host["freed"].set()
         for c in proc["conns"].values():
@@ -698,6 +708,16 @@ class Run:
             })
         if self.a.nemesis == "manual-failover":
             out.update(self.handover(T0))
+        if self.a.indet_ops:
+            # --indet-ops: each indeterminate op (at most 50), ms after T0: invoke, the start of
+            # the attempt that made it indeterminate, when that attempt wrote its command, when
+            # it failed (timeout or the connection's error), the op's completion; its node and
+            # error text
+            r2 = lambda t: None if t is None else round((t - T0) * 1000, 2)
+            out["indeterminate_ops"] = [
+                {"invoke_ms": r2(i), "attempt_ms": r2(a0), "sent_ms": r2(ts), "failed_ms": r2(tf),
+                 "done_ms": r2(d), "node": n, "error": e}
+                for i, a0, ts, tf, n, e, d in sorted(self.indet, key=lambda x: x[0])[:50]]
         if self.a.out:
             with open(os.path.join(self.a.out, "history.jsonl"), "w") as f:
                 for o in sorted(self.ops, key=lambda o: o["invoke"]):
@@ -765,6 +785,9 @@ def main():
     p.add_argument("--server-cpus", help="crash: CPUs (comma separated) for the restarted server")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default=None)
+    p.add_argument("--indet-ops", action="store_true",
+                   help="list each indeterminate op in the result (indeterminate_ops): when its "
+                   "failing attempt wrote its command and failed, relative to T0, its node and error")
     a = p.parse_args()
     if a.nemesis == "crash" and (a.n1_pid is None or a.n1_conf is None):
         p.error("--nemesis crash needs --n1-pid and --n1-conf")

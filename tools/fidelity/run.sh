@@ -28,7 +28,7 @@
 # work off the servers' CPU), PCAP (a path: capture the cluster bus on lo with tcpdump, headers
 # only, for the whole of each run, into PCAP.runN; pcap_links.py reads it), PCAP_CLIENTS (1: the
 # capture includes the nodes' client ports: clients' requests, replication, redis-cli;
-# mf_timeline.py reads it), SERVER_RTPRIO / CLIENT_RTPRIO (a SCHED_FIFO priority, e.g. 10: run
+# mf_timeline.py and indet.py --pcap read it), SERVER_RTPRIO / CLIENT_RTPRIO (a SCHED_FIFO priority, e.g. 10: run
 # the six servers / client.py real-time, so that other work on the machine does not preempt
 # them; a server the crash experiment restarts is not).
 set -euo pipefail
