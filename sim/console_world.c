@@ -226,6 +226,9 @@ SimConsoleWorld *sim_console_world_new(const SimScenario *sc, guint64 seed)
     SimLatency fsync;
     sim_scenario_latency(&sc->fsync_latency, &fsync);
     sim_world_set_fsync(cw->world, &fsync);
+    SimLatency teardown;
+    sim_scenario_latency(&sc->crash_teardown, &teardown);
+    sim_net_set_crash_teardown(cw->net, &teardown, sc->crash_close_spacing_us);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(cw->net);
     g_autoptr(SimHostSet) console = sim_host_set_new(cw->net);
     for (guint n = 0; n < cw->n_nodes; n++)

@@ -174,6 +174,12 @@ typedef struct {
     GArray *ports;    /* guint16 ports listened on */
     GQueue notify;    /* SimConnId of ends with PEND_* work, in arrival order */
     SimTimerId resume_timer;
+    /* A killed process's teardown (sim_net_set_crash_teardown): its ends, oldest first, still
+     * open in the kernel and closed one at a time; the next to close is dying_ids[dying_next]. */
+    GArray *dying_ids; /* SimConnId, or NULL when not dying */
+    guint dying_next;
+    SimTimerId dying_timer;
+    SimRng teardown_rng;   /* when the teardown starts, at each crash */
     RcTime anchor_true_us; /* clock: local(t) = anchor_local + (t - anchor_true) * (1+ppm) */
     RcTime anchor_local_us;
     gint64 drift_ppm;
@@ -243,6 +249,9 @@ struct SimNet {
     gpointer clock_hook_user;
     RcTime clock_origin_us;    /* what every clock read at true time 0 (sim_net_set_clock_origin) */
     guint syn_linear_timeouts; /* SYN retransmissions before the backoff starts doubling */
+    SimLatency teardown_start; /* from a kill to its process's first socket closing */
+    RcTime teardown_spacing_us; /* from one of its sockets closing to the next */
+    gboolean has_teardown;      /* either is not 0: crashes close sockets over time */
     SimNetStats stats;
 };
 
@@ -354,6 +363,7 @@ SimNet *sim_net_new(SimKernel *k)
     net->mss = SIM_NET_MSS_DEFAULT;
     net->split_probability = 0.25;
     net->syn_linear_timeouts = SIM_NET_SYN_LINEAR_TIMEOUTS_DEFAULT;
+    sim_latency_constant(&net->teardown_start, 0);
     return net;
 }
 
@@ -391,6 +401,9 @@ void sim_net_free(SimNet *net)
     for (guint i = 0; i < net->hosts->len; i++) {
         Host *h = g_ptr_array_index(net->hosts, i);
         sim_kernel_cancel(net->k, h->resume_timer);
+        sim_kernel_cancel(net->k, h->dying_timer);
+        if (h->dying_ids != NULL)
+            g_array_unref(h->dying_ids);
         g_queue_clear(&h->notify);
         g_array_unref(h->ports);
         g_free(h->name);
@@ -482,6 +495,7 @@ guint32 sim_net_add_host(SimNet *net, const char *name, const char *ip)
         rec->first_host = net->hosts->len; /* the index this host is about to get */
     h->state = SIM_HOST_UP;
     h->ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+    h->teardown_rng = sim_rng_small(net->seed, SIM_RNG_TEARDOWN, net->hosts->len);
     g_queue_init(&h->notify);
     RcTime now = sim_kernel_now(net->k);
     h->anchor_true_us = now;
@@ -754,6 +768,14 @@ void sim_net_set_chunking(SimNet *net, guint mss, double split_probability)
 void sim_net_set_mss(SimNet *net, guint mss)
 {
     sim_net_set_chunking(net, mss, net->split_probability);
+}
+
+void sim_net_set_crash_teardown(SimNet *net, const SimLatency *start, RcTime spacing_us)
+{
+    rc_assert(spacing_us >= 0);
+    net->teardown_start = *start;
+    net->teardown_spacing_us = spacing_us;
+    net->has_teardown = !(start->kind == SIM_LAT_CONSTANT && start->base_us == 0) || spacing_us > 0;
 }
 
 void sim_net_set_syn_linear_timeouts(SimNet *net, guint n)
@@ -1101,9 +1123,12 @@ static void queue_notify(SimNet *net, Conn *c, guint side)
     g_queue_push_tail(&host_at(net, e->host)->notify, (gpointer)(guintptr)end_id(c, side));
 }
 
+/* Stopped (SIGSTOP, fsync) or killed and still closing its sockets: the kernel acknowledges
+ * and buffers, the process reads nothing. */
 static gboolean host_paused(const SimNet *net, guint32 h)
 {
-    return host_at(net, h)->state == SIM_HOST_PAUSED;
+    const Host *host = host_at(net, h);
+    return host->state == SIM_HOST_PAUSED || host->dying_ids != NULL;
 }
 
 /* Report the end closed to its application (now, or on resume) and finish it. Its outgoing
@@ -2111,6 +2136,48 @@ guint16 sim_net_conn_local_port(const SimNet *net, SimConnId conn)
 
 /* ------------------------------------------------------------------ process faults */
 
+/* Close one end of a killed process: what it had buffered is dropped, the peer gets a RST. */
+static void dying_close(SimNet *net, SimConnId id)
+{
+    Conn *c = conn_of(net, id);
+    if (c == NULL)
+        return;
+    End *e = end_of(c, id);
+    e->pend = 0;
+    if (e->pending != NULL)
+        g_byte_array_set_size(e->pending, 0);
+    end_abort(net, c, side_of(id));
+    conn_maybe_free(net, c);
+}
+
+/* The teardown is over: the host is an ordinary crashed one. */
+static void dying_end(SimNet *net, Host *h)
+{
+    g_clear_pointer(&h->dying_ids, g_array_unref);
+    sim_kernel_cancel(net->k, h->dying_timer);
+    h->dying_timer = SIM_TIMER_NONE;
+    /* ends that got data or a close meanwhile were queued; they are finished now */
+    while (!g_queue_is_empty(&h->notify)) {
+        Conn *c = conn_of(net, (SimConnId)(guintptr)g_queue_pop_head(&h->notify));
+        if (c != NULL)
+            conn_maybe_free(net, c);
+    }
+}
+
+static void dying_event(SimKernel *k, gpointer data, guint64 arg)
+{
+    SimNet *net = data;
+    Host *h = host_at(net, (guint32)arg);
+    h->dying_timer = SIM_TIMER_NONE;
+    rc_assert(h->dying_ids != NULL && h->dying_next < h->dying_ids->len);
+    dying_close(net, g_array_index(h->dying_ids, SimConnId, h->dying_next++));
+    if (h->dying_next == h->dying_ids->len)
+        dying_end(net, h);
+    else
+        h->dying_timer = sim_kernel_schedule(k, sim_kernel_now(k) + net->teardown_spacing_us,
+                                             dying_event, net, arg);
+}
+
 void sim_net_host_crash(SimNet *net, guint32 host)
 {
     Host *h = host_at(net, host);
@@ -2142,24 +2209,37 @@ void sim_net_host_crash(SimNet *net, guint32 host)
         if (e->state == END_GONE)
             conn_maybe_free(net, c);
     }
+    if (!net->has_teardown || ids->len == 0) {
+        for (guint i = 0; i < ids->len; i++)
+            dying_close(net, g_array_index(ids, SimConnId, i));
+        return;
+    }
+    /* A killed process's sockets are closed by its kernel one after another, in descriptor
+     * order (the oldest first; the list holds the newest first), after the exit has begun:
+     * until its own turn an end stays open, acknowledging and buffering what arrives, which
+     * nobody reads, and then resets. No callback reaches the dead application. */
     for (guint i = 0; i < ids->len; i++) {
         SimConnId id = g_array_index(ids, SimConnId, i);
-        Conn *c = conn_of(net, id);
-        if (c == NULL)
-            continue;
-        End *e = end_of(c, id);
-        e->pend = 0;
-        if (e->pending != NULL)
-            g_byte_array_set_size(e->pending, 0);
-        end_abort(net, c, side_of(id));
-        conn_maybe_free(net, c);
+        end_of(conn_of(net, id), id)->app_done = TRUE;
     }
+    h->dying_ids = g_array_sized_new(FALSE, FALSE, sizeof(SimConnId), ids->len);
+    for (guint i = ids->len; i-- > 0;)
+        g_array_append_val(h->dying_ids, g_array_index(ids, SimConnId, i));
+    h->dying_next = 0;
+    h->dying_timer = sim_kernel_schedule(
+        net->k, sim_kernel_now(net->k) + sim_latency_sample(&net->teardown_start, &h->teardown_rng),
+        dying_event, net, host);
 }
 
 void sim_net_host_restart(SimNet *net, guint32 host)
 {
     Host *h = host_at(net, host);
     rc_assert(h->state == SIM_HOST_CRASHED);
+    if (h->dying_ids != NULL) { /* restarted within its teardown: the rest close now */
+        while (h->dying_next < h->dying_ids->len)
+            dying_close(net, g_array_index(h->dying_ids, SimConnId, h->dying_next++));
+        dying_end(net, h);
+    }
     h->state = SIM_HOST_UP;
     trace_fault(net, host, "restart");
 }

@@ -188,6 +188,11 @@ gboolean sim_net_can_reach(const SimNet *net, guint32 src, guint32 dst);
 /* The process dies: RST on every end (peers see RESET; no callbacks to this host), listeners
  * removed, buffered data dropped. Connects to it are refused until the app listens again. */
 void sim_net_host_crash(SimNet *net, guint32 host);
+/* How a killed process's sockets close (Linux closes them one by one as the process exits):
+ * the first `start` after the kill, each next one `spacing_us` later, oldest first; until
+ * then an end acknowledges and buffers what arrives and nothing reads it. Both 0 (the
+ * default): every end resets at the kill. A restart closes what is left at once. */
+void sim_net_set_crash_teardown(SimNet *net, const SimLatency *start, RcTime spacing_us);
 /* The process is back (state UP, no listeners yet: the application re-listens). */
 void sim_net_host_restart(SimNet *net, guint32 host);
 /* SIGSTOP: callbacks for this host are queued (accepts, data, closes) in arrival order. */

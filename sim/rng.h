@@ -27,6 +27,7 @@ typedef enum {
     SIM_RNG_HOST,     /* index: host number; per-host draws (clock skew, ...) */
     SIM_RNG_TEST,     /* index: free; tests and benchmarks */
     SIM_RNG_DISK,     /* index: host number; its disk's fsync times */
+    SIM_RNG_TEARDOWN, /* index: SimNet host index; a killed process's socket teardown */
 } SimRngOwner;
 
 /* A tiny stream: splitmix64 state. Copyable; zero-cost to create. */

@@ -465,6 +465,9 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     SimLatency fsync;
     sim_scenario_latency(&sc->fsync_latency, &fsync);
     sim_world_set_fsync(run->world, &fsync);
+    SimLatency teardown;
+    sim_scenario_latency(&sc->crash_teardown, &teardown);
+    sim_net_set_crash_teardown(run->net, &teardown, sc->crash_close_spacing_us);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(run->net);
     g_autoptr(SimHostSet) others = sim_host_set_new(run->net);
     for (guint32 h = 0; h < run->n_hosts; h++) {

@@ -88,6 +88,10 @@ static const ParamDesc params[] = {
     /* how long fsync of nodes.conf blocks a node (sim_world_set_fsync); 0, not modelled, by
      * default; tools/fidelity measured the disk the real servers ran on */
     {"fsync-latency", P_LATENCY, FIELD(fsync_latency), 0, 0, NULL, "constant 0us"},
+    /* a killed process's sockets close one by one (sim_net_set_crash_teardown); both 0, every
+     * connection resets at the kill, by default; tools/fidelity captured real kills */
+    {"crash-teardown", P_LATENCY, FIELD(crash_teardown), 0, 0, NULL, "constant 0us"},
+    {"crash-close-spacing", P_TIME, FIELD(crash_close_spacing_us), 0, 1 * S_US, NULL, "0us"},
     {"clients", P_INT, FIELD(clients), 0, SIM_SCENARIO_CLIENTS_MAX, NULL, "5"},
     {"concurrency", P_INT, FIELD(concurrency), 1, SIM_SCENARIO_CONCURRENCY_MAX, NULL, "1"},
     {"clients-near", P_NEAR, FIELD(clients_near), 0, 0, NULL, "masters"},

@@ -180,6 +180,8 @@ typedef struct {
     SimScenarioLatency timer_latency;  /* a node's poll timing out to its process running */
     SimScenarioLatency startup_time;   /* a restarted node's process starting */
     SimScenarioLatency fsync_latency;  /* a node's fsync of nodes.conf (0: not modelled) */
+    SimScenarioLatency crash_teardown; /* a kill to its process's first socket closing */
+    RcTime crash_close_spacing_us;     /* one of a killed process's sockets closing to the next */
     guint tcp_syn_linear_timeouts;     /* Linux tcp_syn_linear_timeouts (SYN retransmissions) */
     guint tcp_mss;                     /* the links' MSS (bytes) */
 

@@ -1403,6 +1403,69 @@ START_TEST(test_crash_during_cut_reset_on_next_write)
 }
 END_TEST
 
+/* A killed process's kernel closes its sockets one by one, oldest first, from `start` after the
+ * kill, `spacing` apart; until its turn an end takes what arrives (acknowledged, never read)
+ * and then resets it. New connects are refused at once. */
+START_TEST(test_crash_teardown_closes_one_by_one)
+{
+    World *w = world_new(100);
+    SimLatency start;
+    sim_latency_constant(&start, 5000);
+    sim_net_set_crash_teardown(w->net, &start, 1000);
+    Rec *older = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S / 2);
+    Rec *newer = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    sim_net_host_crash(w->net, w->b);
+    ck_assert_int_eq(sim_net_host_state(w->net, w->b), SIM_HOST_CRASHED);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 2); /* not closed yet */
+    ck_assert(sim_net_send(w->net, newer->id, "SADD k v", 8));
+    Rec *late = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S + 4000);
+    ck_assert(late->closed);
+    ck_assert_int_eq(late->why, RC_CONN_END_REFUSED);
+    ck_assert(!older->closed && !newer->closed);
+    run_until(w, 2 * RC_US_PER_S);
+    ck_assert(older->closed && newer->closed);
+    ck_assert_int_eq(older->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(newer->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(older->closed_at, RC_US_PER_S + 5000 + 100);
+    ck_assert_int_eq(newer->closed_at, RC_US_PER_S + 6000 + 100);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+    for (guint i = 0; i < w->srv->accepted->len; i++) { /* the dead process hears nothing */
+        ck_assert(!accepted(w->srv, i)->closed);
+        ck_assert_uint_eq(accepted(w->srv, i)->data->len, 0);
+    }
+    rec_free(older);
+    rec_free(newer);
+    rec_free(late);
+    world_free(w);
+}
+END_TEST
+
+/* A restart within the teardown closes what is left at once: the new process starts clean. */
+START_TEST(test_crash_teardown_cut_short_by_restart)
+{
+    World *w = world_new(100);
+    SimLatency start;
+    sim_latency_constant(&start, 5000);
+    sim_net_set_crash_teardown(w->net, &start, 1000);
+    Rec *r = dial(w, w->a, "10.0.0.2", 7000);
+    run_until(w, RC_US_PER_S);
+    sim_net_host_crash(w->net, w->b);
+    run_until(w, RC_US_PER_S + 1000);
+    sim_net_host_restart(w->net, w->b);
+    ck_assert_uint_eq(sim_net_host_n_conns(w->net, w->b), 0);
+    ck_assert(sim_net_listen(w->net, w->b, 7000, on_accept, w->srv, NULL));
+    run_until(w, 2 * RC_US_PER_S);
+    ck_assert(r->closed);
+    ck_assert_int_eq(r->why, RC_CONN_END_RESET);
+    ck_assert_int_eq(r->closed_at, RC_US_PER_S + 1000 + 100);
+    rec_free(r);
+    world_free(w);
+}
+END_TEST
+
 START_TEST(test_pause_buffers_until_resume)
 {
     World *w = world_new(100);
@@ -1672,6 +1735,8 @@ Suite *net_suite(void)
     tc = tcase_create("faults");
     tcase_add_test(tc, test_crash_resets_and_refuses);
     tcase_add_test(tc, test_crash_during_cut_reset_on_next_write);
+    tcase_add_test(tc, test_crash_teardown_closes_one_by_one);
+    tcase_add_test(tc, test_crash_teardown_cut_short_by_restart);
     tcase_add_test(tc, test_pause_buffers_until_resume);
     tcase_add_test(tc, test_close_inside_resumed_callback);
     tcase_add_test(tc, test_clock_skew);
