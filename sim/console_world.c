@@ -9,6 +9,7 @@
 #include "core/cluster_types.h"
 #include "sim/cluster_create.h"
 #include "sim/rng.h"
+#include "sim/scenario_world.h"
 
 /* Between two looks at the cluster while it forms. */
 #define FORM_POLL_US (250 * RC_US_PER_MS)
@@ -216,19 +217,9 @@ SimConsoleWorld *sim_console_world_new(const SimScenario *sc, guint64 seed)
         ports[n] = cfg.port;
     }
     cw->host = sim_world_add_client_host(cw->world, "console", "127.0.0.1");
-    SimLatency lat, clat;
-    sim_scenario_latency(&sc->latency, &lat);
+    sim_scenario_apply_timings(sc, cw->world);
+    SimLatency clat;
     sim_scenario_latency(&sc->client_latency, &clat);
-    sim_net_set_latency(cw->net, &lat);
-    SimLatency tlat;
-    sim_scenario_latency(&sc->timer_latency, &tlat);
-    sim_world_set_timer_latency(cw->world, &tlat);
-    SimLatency fsync;
-    sim_scenario_latency(&sc->fsync_latency, &fsync);
-    sim_world_set_fsync(cw->world, &fsync);
-    SimLatency teardown;
-    sim_scenario_latency(&sc->crash_teardown, &teardown);
-    sim_net_set_crash_teardown(cw->net, &teardown, sc->crash_close_spacing_us);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(cw->net);
     g_autoptr(SimHostSet) console = sim_host_set_new(cw->net);
     for (guint n = 0; n < cw->n_nodes; n++)

@@ -1386,8 +1386,8 @@ static void ack_on_arrival(SimNet *net, Conn *c, guint d, gsize len)
         return;
     }
     if (dir->delack_timer == SIM_TIMER_NONE)
-        dir->delack_timer = sim_kernel_schedule(net->k, sim_kernel_now(net->k) + DELACK_US,
-                                                delack_event, net, end_id(c, d));
+        dir->delack_timer =
+            sim_kernel_schedule(net->k, now + DELACK_US, delack_event, net, end_id(c, d));
 }
 
 static void delack_event(SimKernel *k, gpointer data, guint64 arg)

@@ -25,6 +25,7 @@
 #include "sim/json_out.h"
 #include "sim/rng.h"
 #include "sim/run_private.h"
+#include "sim/scenario_world.h"
 
 #define FORM_LIMIT_US (120 * RC_US_PER_S)
 #define POLL_US (100 * RC_US_PER_MS)
@@ -452,22 +453,11 @@ static SimRun *run_build(const SimScenario *sc, guint64 seed)
     run->n_hosts = sim_net_n_hosts(run->net);
     run->host_side = g_new0(SimSide, run->n_hosts);
 
-    SimLatency lat, clat;
-    sim_scenario_latency(&sc->latency, &lat);
-    sim_scenario_latency(&sc->client_latency, &clat);
-    sim_net_set_latency(run->net, &lat);
-    SimLatency tlat;
-    sim_scenario_latency(&sc->timer_latency, &tlat);
-    sim_world_set_timer_latency(run->world, &tlat);
-    SimLatency startup;
+    sim_scenario_apply_timings(sc, run->world);
+    SimLatency startup, clat;
     sim_scenario_latency(&sc->startup_time, &startup);
     sim_world_set_startup(run->world, &startup);
-    SimLatency fsync;
-    sim_scenario_latency(&sc->fsync_latency, &fsync);
-    sim_world_set_fsync(run->world, &fsync);
-    SimLatency teardown;
-    sim_scenario_latency(&sc->crash_teardown, &teardown);
-    sim_net_set_crash_teardown(run->net, &teardown, sc->crash_close_spacing_us);
+    sim_scenario_latency(&sc->client_latency, &clat);
     g_autoptr(SimHostSet) nodes = sim_host_set_new(run->net);
     g_autoptr(SimHostSet) others = sim_host_set_new(run->net);
     for (guint32 h = 0; h < run->n_hosts; h++) {

@@ -1403,15 +1403,22 @@ START_TEST(test_crash_during_cut_reset_on_next_write)
 }
 END_TEST
 
-/* A killed process's kernel closes its sockets one by one, oldest first, from `start` after the
- * kill, `spacing` apart; until its turn an end takes what arrives (acknowledged, never read)
- * and then resets it. New connects are refused at once. */
-START_TEST(test_crash_teardown_closes_one_by_one)
+/* A world whose crashed hosts close their sockets 5 ms after the kill, then 1 ms apart. */
+static World *teardown_world_new(void)
 {
     World *w = world_new(100);
     SimLatency start;
     sim_latency_constant(&start, 5000);
     sim_net_set_crash_teardown(w->net, &start, 1000);
+    return w;
+}
+
+/* A killed process's kernel closes its sockets one by one, oldest first, from `start` after the
+ * kill, `spacing` apart; until its turn an end takes what arrives (acknowledged, never read)
+ * and then resets it. New connects are refused at once. */
+START_TEST(test_crash_teardown_closes_one_by_one)
+{
+    World *w = teardown_world_new();
     Rec *older = dial(w, w->a, "10.0.0.2", 7000);
     run_until(w, RC_US_PER_S / 2);
     Rec *newer = dial(w, w->a, "10.0.0.2", 7000);
@@ -1446,10 +1453,7 @@ END_TEST
 /* A restart within the teardown closes what is left at once: the new process starts clean. */
 START_TEST(test_crash_teardown_cut_short_by_restart)
 {
-    World *w = world_new(100);
-    SimLatency start;
-    sim_latency_constant(&start, 5000);
-    sim_net_set_crash_teardown(w->net, &start, 1000);
+    World *w = teardown_world_new();
     Rec *r = dial(w, w->a, "10.0.0.2", 7000);
     run_until(w, RC_US_PER_S);
     sim_net_host_crash(w->net, w->b);
